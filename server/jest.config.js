@@ -1,0 +1,12 @@
+/** Server tests: real HTTP through supertest, on SQLite by default or MySQL when DATABASE_URL says so. */
+module.exports = {
+  displayName: 'server',
+  testEnvironment: 'node',
+  rootDir: __dirname,
+  roots: ['<rootDir>/src', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+  moduleNameMapper: { '^@openhall/shared$': '<rootDir>/../shared/src/index.ts' },
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,77 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { MikroORM, type Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import type { AbstractSqlDriver, EntityManager } from '@mikro-orm/knex';
+import type { Logger } from 'pino';
+import type { AppConfig } from './config';
+import { entities } from './entities';
+import { migrations } from './migrations';
+
+export type Orm = MikroORM<AbstractSqlDriver>;
+export type Em = EntityManager;
+
+function baseOptions(config: AppConfig, logger?: Logger): Partial<Options> {
+  return {
+    entities,
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    forceUtcTimezone: true,
+    allowGlobalContext: false,
+    debug: config.db.debug,
+    logger: (message) => logger?.debug({ orm: message }),
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: migrations,
+      tableName: 'schema_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      emit: 'ts',
+    },
+  };
+}
+
+/**
+ * Opens the database chosen by configuration: the embedded SQLite file (default) or MySQL/MariaDB.
+ * The schema is not touched here; call `migrateUp` (start-up does) to apply migrations.
+ */
+export async function initORM(config: AppConfig, logger?: Logger): Promise<Orm> {
+  if (config.db.type === 'sqlite') {
+    if (config.db.path !== ':memory:') mkdirSync(path.dirname(config.db.path), { recursive: true });
+    const { BetterSqliteDriver } = await import('@mikro-orm/better-sqlite');
+    const orm = await MikroORM.init({
+      ...baseOptions(config, logger),
+      driver: BetterSqliteDriver,
+      dbName: config.db.path,
+      pool: { min: 1, max: 1 },
+    } as Options);
+    const conn = orm.em.getConnection();
+    // WAL lets readers proceed while a writer commits; busy_timeout makes a second writer wait
+    // instead of failing straight away with SQLITE_BUSY.
+    await conn.execute('pragma journal_mode = WAL');
+    await conn.execute('pragma busy_timeout = 5000');
+    await conn.execute('pragma foreign_keys = ON');
+    return orm as unknown as Orm;
+  }
+  const { MySqlDriver } = await import('@mikro-orm/mysql');
+  const orm = await MikroORM.init({
+    ...baseOptions(config, logger),
+    driver: MySqlDriver,
+    clientUrl: config.db.url,
+    timezone: '+00:00',
+    pool: { min: 0, max: 20 },
+  } as Options);
+  return orm as unknown as Orm;
+}
+
+/** Applies pending migrations; returns the names applied. */
+export async function migrateUp(orm: Orm): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((m) => m.name);
+}
+
+/** Names of migrations known to the code but not applied to the database. */
+export async function pendingMigrations(orm: Orm): Promise<string[]> {
+  const pending = await orm.getMigrator().getPendingMigrations();
+  return pending.map((m) => m.name);
+}

@@ -1,0 +1,56 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AppConfig } from './config';
+import type { Orm } from './db';
+import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './http/rate-limit';
+import { HttpSmsSender, SandboxSmsSender, type SmsSender } from './integrations/sms/sms.adapter';
+import { HttpWechatLoginClient, WechatLoginSandbox, type WechatLoginClient } from './integrations/wechat/wechat.adapter';
+
+/** Business time comes from here so tests can move it. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Everything the app is built from. Tests replace pieces (clock, limiter) through `overrides`. */
+export interface AppDeps {
+  config: AppConfig;
+  orm: Orm;
+  logger: Logger;
+  clock: Clock;
+  rateLimiter: RateLimiter;
+  sms: SmsSender;
+  /** Present when sandboxes are enabled: the SMS outbox behind `GET /sandbox/sms`. */
+  smsSandbox: SandboxSmsSender | null;
+  wechatLogin: WechatLoginClient;
+  wechatSandbox: WechatLoginSandbox | null;
+  /** Where this server can reach itself (sandbox callbacks); set once it listens. */
+  self: { baseUrl: string };
+}
+
+export function createDeps(config: AppConfig, orm: Orm, logger: Logger, overrides: Partial<AppDeps> = {}): AppDeps {
+  const self = overrides.self ?? { baseUrl: config.publicUrl ?? `http://127.0.0.1:${config.port}` };
+  const smsSandbox = config.sandbox && config.sms.provider === 'sandbox' ? new SandboxSmsSender() : null;
+  const sms: SmsSender =
+    config.sms.provider === 'http' ? new HttpSmsSender(config.sms.url, config.sms.token) : (smsSandbox as SandboxSmsSender);
+  const wechatSandbox = config.sandbox ? new WechatLoginSandbox(config.wechat.appid, config.wechat.secret) : null;
+  const wechatBase = () => config.wechat.apiBase ?? `${self.baseUrl}/sandbox/wechat`;
+  const rateLimiter: RateLimiter =
+    config.rateLimit.store === 'redis'
+      ? new RedisRateLimiter(new Redis(config.rateLimit.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true }))
+      : new MemoryRateLimiter();
+  return {
+    config,
+    orm,
+    logger,
+    clock: systemClock,
+    rateLimiter,
+    sms,
+    smsSandbox,
+    wechatLogin: new HttpWechatLoginClient(wechatBase, config.wechat.appid, config.wechat.secret),
+    wechatSandbox,
+    self,
+    ...overrides,
+  };
+}

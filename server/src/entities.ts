@@ -1,0 +1,40 @@
+import { UserSchema } from './modules/users/user.entity';
+import { SessionSchema } from './modules/users/session.entity';
+import { SmsCodeSchema } from './modules/auth/sms-code.entity';
+import { StaffUserSchema } from './modules/staff/staff-user.entity';
+import { AccountSchema } from './modules/accounts/account.entity';
+import { AccountBindingSchema } from './modules/accounts/account-binding.entity';
+import { BindFailureSchema } from './modules/accounts/bind-failure.entity';
+import { BillSchema } from './modules/billing/bill.entity';
+import { BillLineSchema } from './modules/billing/bill-line.entity';
+import { SubscriptionSchema } from './modules/billing/subscription.entity';
+import { AuditLogSchema } from './modules/audit/audit-log.entity';
+import { HallSchema } from './modules/content/hall.entity';
+import { FeeScheduleSchema } from './modules/content/fee-schedule.entity';
+import { MaterialPriceSchema } from './modules/content/material-price.entity';
+import { GuideSchema } from './modules/content/guide.entity';
+import { NoticeSchema } from './modules/content/notice.entity';
+import { CommitmentSchema } from './modules/content/commitment.entity';
+import { HotlineSchema } from './modules/content/hotline.entity';
+
+/** Every entity the ORM knows. The schema itself comes only from migrations. */
+export const entities = [
+  UserSchema,
+  SessionSchema,
+  SmsCodeSchema,
+  StaffUserSchema,
+  AccountSchema,
+  AccountBindingSchema,
+  BindFailureSchema,
+  BillSchema,
+  BillLineSchema,
+  SubscriptionSchema,
+  AuditLogSchema,
+  HallSchema,
+  FeeScheduleSchema,
+  MaterialPriceSchema,
+  GuideSchema,
+  NoticeSchema,
+  CommitmentSchema,
+  HotlineSchema,
+];

@@ -1,0 +1,14 @@
+import type { Logger } from 'pino';
+import type { StaffRole } from '@openhall/shared';
+
+/** Who is calling, resolved from the bearer token. */
+export type Principal =
+  | { kind: 'user'; userId: number; sessionId: number; openid: string | null; phone: string | null }
+  | { kind: 'staff'; staffId: number; sessionId: number; role: StaffRole; username: string; name: string; jobNo: string };
+
+/** Per-request state every middleware and route can read. */
+export interface AppState {
+  requestId: string;
+  log: Logger;
+  principal?: Principal;
+}

@@ -1,0 +1,23 @@
+import type Router from '@koa/router';
+import type { AppDeps } from '../deps';
+import type { AppState } from '../http/context';
+
+/**
+ * Sandbox endpoints, mounted only when sandboxes are enabled (never in production: configuration
+ * refuses to start that way). They play the other side of each integration.
+ */
+export function registerSandboxRoutes(router: Router<AppState>, deps: AppDeps): void {
+  router.get('/sandbox/sms', (ctx) => {
+    if (!deps.smsSandbox) {
+      ctx.status = 404;
+      ctx.body = { error: { code: 'NOT_FOUND', message: 'SMS sandbox is not in use (SMS_PROVIDER=http)' } };
+      return;
+    }
+    const phone = typeof ctx.query.phone === 'string' ? ctx.query.phone : undefined;
+    ctx.body = { data: deps.smsSandbox.list(phone) };
+  });
+  router.get('/sandbox/wechat/sns/jscode2session', (ctx) => {
+    const q = ctx.query as Record<string, string | undefined>;
+    ctx.body = deps.wechatSandbox!.handle(q);
+  });
+}

@@ -1,0 +1,57 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, loadConfig } from './config';
+import { initORM, migrateUp } from './db';
+import { createDeps } from './deps';
+import { createApp } from './app';
+import { createLogger } from './http/logger';
+import { seedDemo } from './seeders/demo.seeder';
+
+/** Starts OpenHall: configuration, database and migrations, optional demo data, then HTTP. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const orm = await initORM(config, logger);
+  const applied = await migrateUp(orm);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  if (process.env.SEED_DEMO === 'true') {
+    if (config.env === 'production') throw new Error('SEED_DEMO: demo data cannot be loaded in production');
+    const summary = await seedDemo(orm, config, { now: new Date() });
+    logger.info({ summary }, summary.skipped ? 'demo data already present' : 'demo data loaded');
+  }
+  const deps = createDeps(config, orm, logger);
+  const app = createApp(deps);
+  const server = http.createServer(app.callback());
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const { port } = server.address() as AddressInfo;
+  if (!config.publicUrl) deps.self.baseUrl = `http://127.0.0.1:${port}`;
+  logger.info({ port, db: config.db.type, sandbox: config.sandbox, h5: config.h5Dir }, `OpenHall listening on http://localhost:${port}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close();
+    await deps.rateLimiter.close();
+    await orm.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+import { EntitySchema } from '@mikro-orm/core';
+import type { ServiceType } from '@openhall/shared';
+
+/** A service account (户号): one service address of the operator. Comes from the billing system. */
+export class Account {
+  id!: number;
+  accountNo!: string;
+  serviceType!: ServiceType;
+  holderName!: string;
+  holderPhone!: string;
+  idNumber: string | null = null;
+  address!: string;
+  area!: string;
+  /** Prepaid balance held by the operator, in fen. */
+  balanceFen = 0;
+  /** `low_income` when the holder has the 困难用户 concession. */
+  concession: string | null = null;
+  createdAt: Date = new Date();
+}
+
+export const AccountSchema = new EntitySchema<Account>({
+  class: Account,
+  tableName: 'account',
+  indexes: [{ name: 'account_area_idx', properties: ['area'] }],
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    accountNo: { type: 'string', length: 20, unique: 'account_account_no_unique' },
+    serviceType: { type: 'string', length: 16 },
+    holderName: { type: 'string', length: 64 },
+    holderPhone: { type: 'string', length: 20 },
+    idNumber: { type: 'string', length: 18, nullable: true },
+    address: { type: 'string', length: 255 },
+    area: { type: 'string', length: 32 },
+    balanceFen: { type: 'integer' },
+    concession: { type: 'string', length: 32, nullable: true },
+    createdAt: { type: 'datetime' },
+  },
+});

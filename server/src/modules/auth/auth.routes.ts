@@ -1,0 +1,36 @@
+import type Router from '@koa/router';
+import { maskPhone, smsLoginSchema, smsSendSchema, staffLoginSchema, wechatLoginSchema } from '@openhall/shared';
+import type { AppState, Principal } from '../../http/context';
+import { routeDefiner, type RouteRegistry } from '../../http/route';
+import type { Services } from '../../services';
+
+type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+type StaffPrincipal = Extract<Principal, { kind: 'staff' }>;
+
+export function registerAuthRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+  const route = routeDefiner(router, registry, prefix);
+
+  route({ method: 'post', path: '/auth/sms/send', summary: 'Send an SMS sign-in code', tag: 'auth', auth: 'public', body: smsSendSchema }, ({ body, ctx }) =>
+    s.auth.sendSmsCode(body.phone, ctx.ip),
+  );
+  route({ method: 'post', path: '/auth/sms/login', summary: 'Sign in with phone and SMS code (H5)', tag: 'auth', auth: 'public', body: smsLoginSchema }, ({ body, ctx }) =>
+    s.auth.loginWithSms(body, ctx.ip),
+  );
+  route({ method: 'post', path: '/auth/wechat/login', summary: 'Sign in with a mini-program wx.login code', tag: 'auth', auth: 'public', body: wechatLoginSchema }, ({ body, ctx }) =>
+    s.auth.loginWithWechat(body.code, ctx.ip),
+  );
+  route({ method: 'post', path: '/auth/logout', summary: 'End the current session (subscriber or staff)', tag: 'auth', auth: 'public', status: 204 }, async ({ principal }) => {
+    if (principal) await s.sessions.revoke(principal.sessionId);
+  });
+  route({ method: 'get', path: '/me', summary: 'The signed-in subscriber', tag: 'auth', auth: 'user' }, async ({ principal }) => {
+    const p = principal as UserPrincipal;
+    return { id: p.userId, phoneMasked: p.phone ? maskPhone(p.phone) : null, hasWechat: p.openid !== null };
+  });
+  route({ method: 'post', path: '/staff/auth/login', summary: 'Staff sign-in', tag: 'staff', auth: 'public', body: staffLoginSchema }, ({ body, ctx }) =>
+    s.auth.loginStaff(body, ctx.ip),
+  );
+  route({ method: 'get', path: '/staff/me', summary: 'The signed-in staff member', tag: 'staff', auth: { staff: 'agent' } }, async ({ principal }) => {
+    const p = principal as StaffPrincipal;
+    return { id: p.staffId, username: p.username, name: p.name, jobNo: p.jobNo, role: p.role };
+  });
+}

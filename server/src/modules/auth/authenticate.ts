@@ -1,0 +1,16 @@
+import type { Middleware } from 'koa';
+import type { AppState } from '../../http/context';
+import type { SessionsService } from './sessions.service';
+
+/**
+ * Resolves `Authorization: Bearer <token>` into `ctx.state.principal`. An expired or unknown token
+ * leaves the request anonymous: public pages keep working, and routes that need a sign-in answer
+ * 401 so the client signs in again.
+ */
+export function authenticate(sessions: SessionsService): Middleware<AppState> {
+  return async (ctx, next) => {
+    const m = /^Bearer\s+([A-Za-z0-9_-]{20,128})$/.exec(ctx.get('Authorization'));
+    if (m) ctx.state.principal = await sessions.resolve(m[1]);
+    await next();
+  };
+}

@@ -1,0 +1,67 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { AppDeps } from '../../deps';
+import type { Principal } from '../../http/context';
+import { Session, type SessionKind } from '../users/session.entity';
+import { User } from '../users/user.entity';
+import { StaffUser } from '../staff/staff-user.entity';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Opaque bearer sessions: a random token goes to the client, only its hash is stored. */
+export class SessionsService {
+  constructor(private readonly deps: AppDeps) {}
+
+  private get em() {
+    return this.deps.orm.em;
+  }
+
+  /** Creates a session and returns the token (shown once) with its expiry. */
+  async createSession(kind: SessionKind, subjectId: number): Promise<{ token: string; expiresAt: Date }> {
+    const token = randomBytes(32).toString('base64url');
+    const ttlHours = kind === 'user' ? this.deps.config.sessionTtlHours : this.deps.config.staffSessionTtlHours;
+    const now = this.deps.clock.now();
+    const session = Object.assign(new Session(), {
+      tokenHash: hashToken(token),
+      kind,
+      userId: kind === 'user' ? subjectId : null,
+      staffId: kind === 'staff' ? subjectId : null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + ttlHours * 3_600_000),
+    });
+    await this.em.persistAndFlush(session);
+    return { token, expiresAt: session.expiresAt };
+  }
+
+  /** Resolves a bearer token to its principal, or undefined when unknown, expired, revoked or disabled. */
+  async resolve(token: string): Promise<Principal | undefined> {
+    const em = this.em;
+    const session = await em.findOne(Session, { tokenHash: hashToken(token), revokedAt: null });
+    if (!session || session.expiresAt <= this.deps.clock.now()) return undefined;
+    if (session.kind === 'user' && session.userId !== null) {
+      const user = await em.findOne(User, session.userId);
+      if (!user) return undefined;
+      return { kind: 'user', userId: user.id, sessionId: session.id, openid: user.openid, phone: user.phone };
+    }
+    if (session.kind === 'staff' && session.staffId !== null) {
+      const staff = await em.findOne(StaffUser, session.staffId);
+      if (!staff || !staff.active) return undefined;
+      return {
+        kind: 'staff',
+        staffId: staff.id,
+        sessionId: session.id,
+        role: staff.role,
+        username: staff.username,
+        name: staff.name,
+        jobNo: staff.jobNo,
+      };
+    }
+    return undefined;
+  }
+
+  /** Ends a session; the token stops working at once. */
+  async revoke(sessionId: number): Promise<void> {
+    await this.em.nativeUpdate(Session, { id: sessionId, revokedAt: null }, { revokedAt: this.deps.clock.now() });
+  }
+}

@@ -1,0 +1,38 @@
+import { EntitySchema } from '@mikro-orm/core';
+
+export type SubscriptionProduct = 'tv' | 'broadband';
+
+/** A prepaid TV or broadband package on an account, with its expiry date. */
+export class Subscription {
+  id!: number;
+  accountId!: number;
+  product!: SubscriptionProduct;
+  /** Fee schedule code the package is priced from. */
+  packageCode!: string;
+  packageName!: string;
+  monthlyFeeFen!: number;
+  startedOn!: string;
+  /** Last day of service, YYYY-MM-DD. */
+  expiresOn!: string;
+  createdAt: Date = new Date();
+}
+
+export const SubscriptionSchema = new EntitySchema<Subscription>({
+  class: Subscription,
+  tableName: 'subscription',
+  indexes: [
+    { name: 'subscription_account_idx', properties: ['accountId'] },
+    { name: 'subscription_expires_idx', properties: ['expiresOn'] },
+  ],
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    accountId: { type: 'integer' },
+    product: { type: 'string', length: 16 },
+    packageCode: { type: 'string', length: 32 },
+    packageName: { type: 'string', length: 64 },
+    monthlyFeeFen: { type: 'integer' },
+    startedOn: { type: 'string', length: 10 },
+    expiresOn: { type: 'string', length: 10 },
+    createdAt: { type: 'datetime' },
+  },
+});

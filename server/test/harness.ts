@@ -1,0 +1,134 @@
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import supertest from 'supertest';
+import { createConnection } from 'mysql2/promise';
+import { loadConfig, type AppConfig } from '../src/config';
+import { initORM, migrateUp, type Orm } from '../src/db';
+import { createDeps, type AppDeps, type Clock } from '../src/deps';
+import { createApp, type OpenHallApp } from '../src/app';
+import { createLogger } from '../src/http/logger';
+import { seedDemo } from '../src/seeders/demo.seeder';
+
+/** A clock tests can move. */
+export class TestClock implements Clock {
+  constructor(private current: Date = new Date()) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  set(at: Date | string): void {
+    this.current = new Date(at);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export interface TestApp {
+  app: OpenHallApp;
+  deps: AppDeps;
+  config: AppConfig;
+  orm: Orm;
+  clock: TestClock;
+  /** supertest bound to the running server. */
+  request: ReturnType<typeof supertest>;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** True when the suite runs against MySQL/MariaDB (DATABASE_URL=mysql://…). */
+export const onMysql = /^(mysql|mariadb):\/\//.test(process.env.DATABASE_URL ?? '');
+
+/**
+ * A real OpenHall on a fresh database: a temporary SQLite file, or on MySQL a new database created
+ * for this test file and dropped afterwards. Migrations run; demo data is loaded unless `seed: false`.
+ */
+export async function createTestApp(opts: { env?: Record<string, string>; seed?: boolean; now?: Date } = {}): Promise<TestApp> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'openhall-test-'));
+  let databaseUrl: string | undefined;
+  let dropDatabase: (() => Promise<void>) | undefined;
+  if (onMysql) {
+    const base = new URL(process.env.DATABASE_URL!.replace(/^mariadb:/, 'mysql:'));
+    const name = `oh_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const admin = await createConnection({ host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username), password: decodeURIComponent(base.password) });
+    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await admin.end();
+    base.pathname = `/${name}`;
+    databaseUrl = base.toString();
+    dropDatabase = async () => {
+      const c = await createConnection({ host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username), password: decodeURIComponent(base.password) });
+      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await c.end();
+    };
+  }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    H5_DIR: '',
+    TRUST_PROXY: 'true',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '' }),
+    ...opts.env,
+  };
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel);
+  const orm = await initORM(config, logger);
+  await migrateUp(orm);
+  const clock = new TestClock(opts.now ?? new Date());
+  if (opts.seed !== false) await seedDemo(orm, config, { now: clock.now() });
+  const deps = createDeps(config, orm, logger, { clock });
+  const app = createApp(deps);
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  deps.self.baseUrl = baseUrl;
+  return {
+    app,
+    deps,
+    config,
+    orm,
+    clock,
+    request: supertest(server),
+    baseUrl,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.rateLimiter.close();
+      await orm.close(true);
+      await dropDatabase?.();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs a subscriber in through the real SMS flow (sandbox outbox) and returns the bearer token. */
+export async function signInBySms(t: TestApp, phone: string, ip = '10.0.0.1'): Promise<string> {
+  await t.request.post('/api/v1/auth/sms/send').set('X-Forwarded-For', ip).send({ phone }).expect(200);
+  const code = latestSmsCode(t, phone);
+  const res = await t.request.post('/api/v1/auth/sms/login').set('X-Forwarded-For', ip).send({ phone, code }).expect(200);
+  return res.body.data.token as string;
+}
+
+/** The newest code the SMS sandbox delivered to `phone`. */
+export function latestSmsCode(t: TestApp, phone: string): string {
+  const msg = t.deps.smsSandbox!.list(phone)[0];
+  const m = msg && /(\d{6})/.exec(msg.text);
+  if (!m) throw new Error(`no SMS code sent to ${phone}`);
+  return m[1];
+}
+
+/** Signs a staff user in with a demo password and returns the bearer token. */
+export async function signInStaff(t: TestApp, username: string, password = DEMO_STAFF_PASSWORDS[username]): Promise<string> {
+  const res = await t.request.post('/api/v1/staff/auth/login').send({ username, password }).expect(200);
+  return res.body.data.token as string;
+}
+
+/** Demo staff passwords (README lists them; demo only). */
+export const DEMO_STAFF_PASSWORDS: Record<string, string> = {
+  agent1: 'Agent#2026',
+  supervisor1: 'Super#2026',
+  admin1: 'Admin#2026',
+};

@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { dateSchema, fenSchema } from './common';
+
+/** Units a commitment target is measured in. */
+export const commitmentUnits = ['hours', 'working_days', 'days'] as const;
+export type CommitmentUnit = (typeof commitmentUnits)[number];
+
+export const hotlineKinds = ['service', 'complaint', 'supervision', 'repair'] as const;
+export type HotlineKind = (typeof hotlineKinds)[number];
+
+export const noticeKinds = ['maintenance', 'announcement'] as const;
+export type NoticeKind = (typeof noticeKinds)[number];
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:mm');
+
+/** Opening hours for a set of weekdays (1 = Monday … 7 = Sunday). */
+export const openingHoursSchema = z
+  .object({ weekdays: z.array(z.number().int().min(1).max(7)).min(1), open: hhmm, close: hhmm })
+  .refine((v) => v.open < v.close, { message: 'open must be before close', path: ['close'] });
+export type OpeningHours = z.infer<typeof openingHoursSchema>;
+
+/** One price tier; `upTo` is the inclusive upper bound of the tier in the schedule's unit (null: no bound). */
+export const feeTierSchema = z.object({
+  upTo: z.number().int().positive().nullable(),
+  priceFen: fenSchema,
+  label: z.string().min(1).max(32),
+});
+export type FeeTier = z.infer<typeof feeTierSchema>;
+
+/** A concession (困难用户优惠): percent off, a fixed amount off per period, or a free quantity. */
+export const concessionSchema = z.object({
+  code: z.string().min(1).max(32),
+  name: z.string().min(1).max(64),
+  description: z.string().max(500),
+  kind: z.enum(['percent_off', 'fixed_off', 'free_quantity']),
+  value: z.number().int().nonnegative(),
+});
+export type Concession = z.infer<typeof concessionSchema>;
+
+/** Discount for paying several months ahead (early renewal). */
+export const prepayDiscountSchema = z.object({
+  months: z.number().int().min(1).max(36),
+  percentOff: z.number().int().min(0).max(100),
+});
+export type PrepayDiscount = z.infer<typeof prepayDiscountSchema>;
+
+/** Material needed for a business procedure, listed once and completely. */
+export const guideMaterialSchema = z.object({
+  name: z.string().min(1).max(128),
+  copies: z.number().int().min(1).max(20),
+  original: z.boolean(),
+  note: z.string().max(500).default(''),
+});
+export type GuideMaterial = z.infer<typeof guideMaterialSchema>;
+
+// ---- staff (admin) write schemas ----
+
+export const hallInputSchema = z.object({
+  code: z.string().regex(/^[a-z0-9_-]{2,32}$/),
+  name: z.string().min(1).max(64),
+  area: z.string().min(1).max(32),
+  address: z.string().min(1).max(255),
+  lat: z.number().min(-90).max(90),
+  lng: z.number().min(-180).max(180),
+  phone: z.string().min(3).max(32),
+  openingHours: z.array(openingHoursSchema).max(14),
+  openOnHolidays: z.boolean().default(false),
+  services: z.array(z.string().min(1).max(32)).max(30).default([]),
+});
+export type HallInput = z.infer<typeof hallInputSchema>;
+
+export const feeScheduleInputSchema = z
+  .object({
+    code: z.string().regex(/^[a-z0-9_-]{2,32}$/),
+    serviceType: z.enum(['water', 'tv', 'broadband']),
+    name: z.string().min(1).max(64),
+    unit: z.string().min(1).max(16),
+    effectiveFrom: dateSchema,
+    effectiveTo: dateSchema.nullable().default(null),
+    tiers: z.array(feeTierSchema).min(1).max(10),
+    concessions: z.array(concessionSchema).max(10).default([]),
+    prepayDiscounts: z.array(prepayDiscountSchema).max(10).default([]),
+    notes: z.string().max(2000).default(''),
+  })
+  .refine((v) => v.effectiveTo === null || v.effectiveTo >= v.effectiveFrom, {
+    message: 'effectiveTo must not be before effectiveFrom',
+    path: ['effectiveTo'],
+  })
+  .refine((v) => v.tiers.every((t, i) => (i === v.tiers.length - 1 ? true : t.upTo !== null && (v.tiers[i + 1].upTo === null || v.tiers[i + 1].upTo! > t.upTo))), {
+    message: 'tiers must be in increasing order, only the last may be unbounded',
+    path: ['tiers'],
+  });
+export type FeeScheduleInput = z.infer<typeof feeScheduleInputSchema>;
+
+export const materialPriceInputSchema = z.object({
+  code: z.string().regex(/^[a-z0-9_-]{2,32}$/),
+  name: z.string().min(1).max(64),
+  spec: z.string().max(64).default(''),
+  unit: z.string().min(1).max(16),
+  priceFen: fenSchema,
+  category: z.string().min(1).max(32),
+});
+export type MaterialPriceInput = z.infer<typeof materialPriceInputSchema>;
+
+export const guideInputSchema = z.object({
+  code: z.string().regex(/^[a-z0-9_-]{2,32}$/),
+  title: z.string().min(1).max(128),
+  category: z.string().min(1).max(32),
+  summary: z.string().max(2000).default(''),
+  steps: z.array(z.string().min(1).max(500)).min(1).max(30),
+  materials: z
+    .array(guideMaterialSchema)
+    .max(40)
+    .refine((m) => new Set(m.map((x) => x.name)).size === m.length, { message: 'each material is listed once' }),
+  timeLimit: z.string().min(1).max(64),
+  fee: z.string().min(1).max(128),
+  channels: z.array(z.string().min(1).max(32)).max(10).default([]),
+});
+export type GuideInput = z.infer<typeof guideInputSchema>;
+
+export const noticeInputSchema = z
+  .object({
+    kind: z.enum(noticeKinds),
+    title: z.string().min(1).max(128),
+    body: z.string().min(1).max(5000),
+    area: z.string().min(1).max(32).nullable().default(null),
+    startsAt: z.iso.datetime({ offset: true }),
+    endsAt: z.iso.datetime({ offset: true }),
+  })
+  .refine((v) => new Date(v.endsAt) > new Date(v.startsAt), { message: 'endsAt must be after startsAt', path: ['endsAt'] });
+export type NoticeInput = z.infer<typeof noticeInputSchema>;
+
+export const commitmentInputSchema = z.object({
+  code: z.string().regex(/^[a-z0-9_-]{2,32}$/),
+  title: z.string().min(1).max(64),
+  description: z.string().min(1).max(2000),
+  targetAmount: z.number().int().positive().max(10000),
+  targetUnit: z.enum(commitmentUnits),
+  ticketType: z.string().min(1).max(16).nullable().default(null),
+  sortOrder: z.number().int().default(0),
+});
+export type CommitmentInput = z.infer<typeof commitmentInputSchema>;
+
+export const hotlineInputSchema = z.object({
+  kind: z.enum(hotlineKinds),
+  name: z.string().min(1).max(64),
+  number: z.string().regex(/^[0-9-]{3,20}$/, '电话号码只能包含数字和 -'),
+  hours: z.string().min(1).max(64),
+  sortOrder: z.number().int().default(0),
+});
+export type HotlineInput = z.infer<typeof hotlineInputSchema>;
+
+/** `GET /api/v1/halls` query: when lat/lng are given, halls come sorted by distance. */
+export const hallsQuerySchema = z
+  .object({
+    lat: z.coerce.number().min(-90).max(90).optional(),
+    lng: z.coerce.number().min(-180).max(180).optional(),
+    area: z.string().max(32).optional(),
+  })
+  .refine((v) => (v.lat === undefined) === (v.lng === undefined), { message: 'lat and lng go together', path: ['lng'] });
+
+/** A hall as the public API answers it. */
+export interface HallView extends HallInput {
+  id: number;
+  /** Whether the hall is open at the time of the request (business time, holidays considered). */
+  openNow: boolean;
+  /** Metres from the requested point, when one was given. */
+  distanceMeters: number | null;
+}

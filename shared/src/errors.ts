@@ -1,0 +1,48 @@
+/**
+ * Every error the API can answer with. The client maps each code to one Chinese message
+ * (client/src/api/error-messages.ts), so adding a code here means adding its message there.
+ */
+export const errorCodes = [
+  'VALIDATION_FAILED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'INTERNAL',
+  'SERVICE_UNAVAILABLE',
+  'UPSTREAM_FAILED',
+  'SMS_CODE_INVALID',
+  'SMS_CODE_EXPIRED',
+  'SMS_CODE_TOO_MANY_ATTEMPTS',
+  'SMS_SEND_TOO_FREQUENT',
+  'WECHAT_CODE_INVALID',
+  'INVALID_CREDENTIALS',
+  'ACCOUNT_BIND_FAILED',
+  'ACCOUNT_BIND_LOCKED',
+  'ACCOUNT_ALREADY_BOUND',
+  'NOTICE_TOO_LATE',
+] as const;
+
+/** A machine-readable error code, stable across releases. */
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** One field problem inside a VALIDATION_FAILED answer. */
+export interface FieldIssue {
+  /** Dotted path of the offending field, e.g. `body.phone`. */
+  path: string;
+  message: string;
+}
+
+/** The one error envelope every failing API response carries. */
+export interface ErrorEnvelope {
+  error: {
+    code: ErrorCode;
+    message: string;
+    details?: unknown;
+    /** Present on 500s so a support person can find the log line. */
+    requestId?: string;
+  };
+}
