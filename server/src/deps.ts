@@ -30,6 +30,7 @@ export interface AppDeps {
 }
 
 export function createDeps(config: AppConfig, orm: Orm, logger: Logger, overrides: Partial<AppDeps> = {}): AppDeps {
+  const clock = overrides.clock ?? systemClock;
   const self = overrides.self ?? { baseUrl: config.publicUrl ?? `http://127.0.0.1:${config.port}` };
   const smsSandbox = config.sandbox && config.sms.provider === 'sandbox' ? new SandboxSmsSender() : null;
   const sms: SmsSender =
@@ -39,12 +40,12 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
   const rateLimiter: RateLimiter =
     config.rateLimit.store === 'redis'
       ? new RedisRateLimiter(new Redis(config.rateLimit.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true }))
-      : new MemoryRateLimiter();
+      : new MemoryRateLimiter(() => clock.now().getTime());
   return {
     config,
     orm,
     logger,
-    clock: systemClock,
+    clock,
     rateLimiter,
     sms,
     smsSandbox,

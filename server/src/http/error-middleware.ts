@@ -73,6 +73,7 @@ function isHttpError(err: unknown): err is { status: number; expose: boolean } {
     typeof (err as { status?: unknown }).status === 'number' &&
     (err as { status: number }).status >= 400 &&
     (err as { status: number }).status < 500 &&
-    (err as { expose?: unknown }).expose === true
+    // koa's own errors set `expose`; the body parser's JSON SyntaxError carries only a status.
+    ((err as { expose?: unknown }).expose === true || err instanceof SyntaxError)
   );
 }

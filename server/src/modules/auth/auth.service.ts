@@ -1,4 +1,5 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { raw } from '@mikro-orm/core';
 import { businessDate, maskPhone, type SessionView, type SmsLoginInput, type StaffLoginInput } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { AppError, RateLimitedError } from '../../http/errors';
@@ -86,13 +87,14 @@ export class AuthService {
     if (!timingSafeEqual(expected, given)) {
       // Counted in the database with a conditional update, so concurrent guesses (and several
       // server instances) cannot exceed the limit between them.
-      const counted = await em.nativeUpdate(
-        SmsCode,
-        { id: record.id, attempts: { $lt: SMS_RULES.maxAttempts }, consumedAt: null },
-        { attempts: record.attempts + 1 },
-      );
-      const left = SMS_RULES.maxAttempts - record.attempts - 1;
-      if (counted === 0 || left <= 0) throw new AppError('SMS_CODE_TOO_MANY_ATTEMPTS', 400, '验证码错误次数过多，请重新获取');
+      const result = await em
+        .createQueryBuilder(SmsCode)
+        .update({ attempts: raw('attempts + 1') })
+        .where({ id: record.id, attempts: { $lt: SMS_RULES.maxAttempts }, consumedAt: null })
+        .execute('run');
+      const fresh = await em.findOneOrFail(SmsCode, record.id, { refresh: true });
+      const left = SMS_RULES.maxAttempts - fresh.attempts;
+      if (result.affectedRows === 0 || left <= 0) throw new AppError('SMS_CODE_TOO_MANY_ATTEMPTS', 400, '验证码错误次数过多，请重新获取');
       throw new AppError('SMS_CODE_INVALID', 400, `验证码错误，还可尝试${left}次`, { attemptsLeft: left });
     }
     const consumed = await em.nativeUpdate(SmsCode, { id: record.id, consumedAt: null }, { consumedAt: now });

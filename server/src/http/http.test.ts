@@ -1,0 +1,74 @@
+import Router from '@koa/router';
+import supertest from 'supertest';
+import { createTestApp, type TestApp } from '../../test/harness';
+import { AppError } from './errors';
+
+let t: TestApp;
+let withFaults: ReturnType<typeof supertest>;
+beforeAll(async () => {
+  t = await createTestApp({ seed: false, env: { CORS_ORIGINS: 'https://h5.example.com', BODY_LIMIT_KB: '4' } });
+  // A route that fails the way real bugs do, mounted only in this test.
+  const r = new Router();
+  r.get('/api/v1/__test/boom', () => {
+    throw new Error('secret internal detail: password=hunter2');
+  });
+  r.get('/api/v1/__test/conflict', () => {
+    throw new AppError('CONFLICT', 409, '已经处理过了', { id: 7 });
+  });
+  t.app.middleware.splice(t.app.middleware.length - 1, 0, r.routes() as unknown as (typeof t.app.middleware)[number]);
+  withFaults = supertest(t.app.callback());
+});
+afterAll(() => t.close());
+
+test('an unexpected error answers 500 INTERNAL with the request id and nothing internal', async () => {
+  const res = await withFaults.get('/api/v1/__test/boom').expect(500);
+  expect(res.body.error.code).toBe('INTERNAL');
+  expect(res.body.error.requestId).toBe(res.headers['x-request-id']);
+  expect(JSON.stringify(res.body)).not.toContain('hunter2');
+});
+
+test('an AppError answers with its code, status, message and details', async () => {
+  const res = await withFaults.get('/api/v1/__test/conflict').expect(409);
+  expect(res.body).toEqual({ error: { code: 'CONFLICT', message: '已经处理过了', details: { id: 7 } } });
+});
+
+test('an unknown API path answers the error envelope', async () => {
+  const res = await t.request.get('/api/v1/nope').expect(404);
+  expect(res.body.error.code).toBe('NOT_FOUND');
+});
+
+test('malformed JSON answers 400, an oversized body 413', async () => {
+  const bad = await t.request.post('/api/v1/auth/sms/send').set('Content-Type', 'application/json').send('{"phone":').expect(400);
+  expect(bad.body.error.code).toBe('VALIDATION_FAILED');
+  const big = await t.request.post('/api/v1/auth/sms/send').send({ phone: '13900000001', pad: 'x'.repeat(8000) }).expect(413);
+  expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+});
+
+test('a well-formed incoming request id is kept, a strange one replaced', async () => {
+  const kept = await t.request.get('/healthz').set('x-request-id', 'proxy-abc-12345').expect(200);
+  expect(kept.headers['x-request-id']).toBe('proxy-abc-12345');
+  const replaced = await t.request.get('/healthz').set('x-request-id', 'bad id with spaces').expect(200);
+  expect(replaced.headers['x-request-id']).not.toBe('bad id with spaces');
+});
+
+test('security headers are on every answer', async () => {
+  const res = await t.request.get('/api/v1/openapi.json').expect(200);
+  expect(res.headers['x-content-type-options']).toBe('nosniff');
+  expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+  expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+});
+
+test('CORS allows the configured H5 origin only', async () => {
+  const ok = await t.request.options('/api/v1/auth/sms/send').set('Origin', 'https://h5.example.com').set('Access-Control-Request-Method', 'POST');
+  expect(ok.headers['access-control-allow-origin']).toBe('https://h5.example.com');
+  const other = await t.request.options('/api/v1/auth/sms/send').set('Origin', 'https://evil.example.com').set('Access-Control-Request-Method', 'POST');
+  expect(other.headers['access-control-allow-origin']).toBeUndefined();
+});
+
+test('the OpenAPI document lists the routes with their input schemas', async () => {
+  const res = await t.request.get('/api/v1/openapi.json').expect(200);
+  expect(res.body.openapi).toMatch(/^3\./);
+  const login = res.body.paths['/api/v1/auth/sms/login'].post;
+  expect(login.requestBody.content['application/json'].schema.required).toEqual(['phone', 'code']);
+  expect(res.body.paths['/api/v1/staff/me'].get.security).toEqual([{ bearer: [] }]);
+});
