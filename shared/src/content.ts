@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateSchema, fenSchema } from './common';
+import { dateSchema, fenSchema, pageQuerySchema } from './common';
 
 /** Units a commitment target is measured in. */
 export const commitmentUnits = ['hours', 'working_days', 'days'] as const;
@@ -150,20 +150,147 @@ export const hotlineInputSchema = z.object({
 });
 export type HotlineInput = z.infer<typeof hotlineInputSchema>;
 
+/** An optional number in a query string; an empty value (`?lat=`) counts as absent, not as 0. */
+const optionalQueryNumber = (min: number, max: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(min).max(max).optional());
+
+/** An optional `true`/`false` query flag. */
+const optionalQueryFlag = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+);
+
 /** `GET /api/v1/halls` query: when lat/lng are given, halls come sorted by distance. */
 export const hallsQuerySchema = z
   .object({
-    lat: z.coerce.number().min(-90).max(90).optional(),
-    lng: z.coerce.number().min(-180).max(180).optional(),
-    area: z.string().max(32).optional(),
+    lat: optionalQueryNumber(-90, 90),
+    lng: optionalQueryNumber(-180, 180),
+    area: z.string().min(1).max(32).optional(),
   })
-  .refine((v) => (v.lat === undefined) === (v.lng === undefined), { message: 'lat and lng go together', path: ['lng'] });
+  .superRefine((v, ctx) => {
+    // Name the missing half, so the client knows which one to send.
+    if (v.lat !== undefined && v.lng === undefined) ctx.addIssue({ code: 'custom', path: ['lng'], message: 'lng is required when lat is given' });
+    if (v.lng !== undefined && v.lat === undefined) ctx.addIssue({ code: 'custom', path: ['lat'], message: 'lat is required when lng is given' });
+  });
+export type HallsQuery = z.infer<typeof hallsQuerySchema>;
 
 /** A hall as the public API answers it. */
 export interface HallView extends HallInput {
   id: number;
+  /** Display name of the hall's area (from the operator profile), or the code when unknown. */
+  areaName: string;
   /** Whether the hall is open at the time of the request (business time, holidays considered). */
   openNow: boolean;
-  /** Metres from the requested point, when one was given. */
+  /** Whole metres from the requested point (haversine), when one was given. */
   distanceMeters: number | null;
+  updatedAt: string;
+}
+
+/** `GET /api/v1/fee-schedules` query. `tv_broadband` lists both the TV and the broadband schedules. */
+export const feeSchedulesQuerySchema = z.object({
+  serviceType: z.enum(['water', 'tv', 'broadband', 'tv_broadband']).optional(),
+  /** Also list schedules published ahead of their effective date. */
+  includeFuture: optionalQueryFlag,
+});
+export type FeeSchedulesQuery = z.infer<typeof feeSchedulesQuerySchema>;
+
+/** A published fee schedule. `status` says whether it applies today or is published ahead. */
+export interface FeeScheduleView extends FeeScheduleInput {
+  id: number;
+  status: 'current' | 'upcoming';
+  updatedAt: string;
+}
+
+/** A published supply-material price (integer fen). */
+export interface MaterialPriceView extends MaterialPriceInput {
+  id: number;
+  updatedAt: string;
+}
+
+/** `GET /api/v1/fee-schedules` answer: the schedules and the material price list. */
+export interface FeeSchedulesView {
+  schedules: FeeScheduleView[];
+  materials: MaterialPriceView[];
+}
+
+/** A published service commitment with its machine-readable target (e.g. 24 hours, 5 working days). */
+export interface CommitmentView {
+  id: number;
+  code: string;
+  title: string;
+  description: string;
+  target: { amount: number; unit: CommitmentUnit };
+  /** The ticket type the commitment is measured on, when it is measured per ticket. */
+  ticketType: string | null;
+  sortOrder: number;
+  updatedAt: string;
+}
+
+/** `GET /api/v1/notices` query: `area` also matches notices for the whole territory; `active=true` only those in progress. */
+export const noticesQuerySchema = z.object({
+  area: z.string().min(1).max(32).optional(),
+  kind: z.enum(noticeKinds).optional(),
+  /** true: only notices in progress now; false: only those not started yet; absent: both. */
+  active: optionalQueryFlag,
+});
+export type NoticesQuery = z.infer<typeof noticesQuerySchema>;
+
+/** A published notice as the public API answers it (instants in ISO 8601 UTC). */
+export interface NoticeView {
+  id: number;
+  kind: NoticeKind;
+  title: string;
+  body: string;
+  /** Affected area code; null for the whole service territory. */
+  area: string | null;
+  areaName: string | null;
+  startsAt: string;
+  endsAt: string;
+  publishedAt: string;
+  /** In progress now, or not started yet. */
+  status: 'active' | 'upcoming';
+  updatedAt: string;
+}
+
+/** `GET /api/v1/guides` query. */
+export const guidesQuerySchema = z.object({ category: z.string().min(1).max(32).optional() });
+
+/** Path parameter of `GET /api/v1/guides/:code`. */
+export const guideCodeParamSchema = z.object({ code: z.string().regex(/^[a-z0-9_-]{2,32}$/) });
+
+/** A business guide (办事指南) as published. */
+export interface GuideView extends GuideInput {
+  id: number;
+  updatedAt: string;
+}
+
+/** A published phone line. */
+export interface HotlineView extends HotlineInput {
+  id: number;
+  updatedAt: string;
+}
+
+/** Kinds of published content staff edit through `/api/v1/staff/content/<kind>`. */
+export const contentKinds = ['halls', 'fee-schedules', 'materials', 'guides', 'notices', 'commitments', 'hotlines'] as const;
+export type ContentKind = (typeof contentKinds)[number];
+
+/** Least notice, in hours, between publishing planned maintenance and the start of its window. */
+export const MAINTENANCE_NOTICE_LEAD_HOURS = 24;
+
+/** `GET /api/v1/staff/audit-log` query. */
+export const auditLogQuerySchema = pageQuerySchema.extend({
+  entityType: z.string().min(1).max(32).optional(),
+  entityId: z.string().min(1).max(64).optional(),
+});
+export type AuditLogQuery = z.infer<typeof auditLogQuerySchema>;
+
+/** One audit-trail entry: who did what to which record, and when. */
+export interface AuditLogView {
+  id: number;
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  actor: { kind: 'staff' | 'user' | 'system'; id: number | null; name: string | null; jobNo: string | null };
+  detail: Record<string, unknown> | null;
+  createdAt: string;
 }

@@ -6,3 +6,6 @@ export * from './auth';
 export * from './accounts';
 export * from './content';
 export * from './time';
+export * from './geo';
+export * from './opening-hours';
+export * from './late-fee';

@@ -1,6 +1,31 @@
 import type Router from '@koa/router';
-import type { AppState } from '../../http/context';
-import type { RouteRegistry } from '../../http/route';
+import { bindAccountSchema, idParamSchema } from '@openhall/shared';
+import type { AppState, Principal } from '../../http/context';
+import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
-export function registerAccountRoutes(_router: Router<AppState>, _registry: RouteRegistry, _prefix: string, _s: Services): void {}
+/** The subscriber behind a `auth: 'user'` route (the route has already refused anyone else). */
+const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
+
+export function registerAccountRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+  const route = routeDefiner(router, registry, prefix);
+
+  route(
+    { method: 'post', path: '/accounts/bind', summary: 'Bind an account with its holder name or the last 4 digits of its registered phone', tag: 'accounts', auth: 'user', body: bindAccountSchema, status: 201 },
+    ({ body, principal, ctx }) => s.accounts.bindAccount(userIdOf(principal), body, ctx.ip),
+  );
+  route({ method: 'get', path: '/accounts', summary: "The signed-in user's accounts, default first", tag: 'accounts', auth: 'user' }, ({ principal }) =>
+    s.accounts.listAccounts(userIdOf(principal)),
+  );
+  route({ method: 'get', path: '/accounts/:id', summary: 'One of the user’s accounts', tag: 'accounts', auth: 'user', params: idParamSchema }, ({ params, principal }) =>
+    s.accounts.getAccount(userIdOf(principal), params.id),
+  );
+  route(
+    { method: 'post', path: '/accounts/:id/default', summary: 'Make one of the user’s accounts the default', tag: 'accounts', auth: 'user', params: idParamSchema },
+    ({ params, principal }) => s.accounts.setDefaultAccount(userIdOf(principal), params.id),
+  );
+  route(
+    { method: 'delete', path: '/accounts/:id', summary: 'Unbind an account (the oldest remaining becomes default)', tag: 'accounts', auth: 'user', params: idParamSchema, status: 204 },
+    ({ params, principal }) => s.accounts.unbindAccount(userIdOf(principal), params.id),
+  );
+}

@@ -1,10 +1,323 @@
+import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import {
+  businessDate,
+  haversineMeters,
+  type AuditLogQuery,
+  type AuditLogView,
+  type CommitmentView,
+  type ContentKind,
+  type FeeSchedulesQuery,
+  type FeeSchedulesView,
+  type GuideView,
+  type HallView,
+  type HallsQuery,
+  type HotlineView,
+  type NoticeView,
+  type NoticesQuery,
+  type Page,
+  type PageQuery,
+} from '@openhall/shared';
+import type { Em } from '../../db';
 import type { AppDeps } from '../../deps';
-import type { AuditService } from '../audit/audit.service';
+import type { Principal } from '../../http/context';
+import { AppError, ConflictError, NotFoundError } from '../../http/errors';
+import { authorize } from '../../http/route';
+import { AuditLog } from '../audit/audit-log.entity';
+import { actorOf, type AuditService } from '../audit/audit.service';
+import { StaffUser } from '../staff/staff-user.entity';
+import { Commitment } from './commitment.entity';
+import { contentKindDef, type ContentKindDef, type ContentRecord } from './content.kinds';
+import {
+  toCommitmentView,
+  toFeeScheduleView,
+  toGuideView,
+  toHallView,
+  toHotlineView,
+  toMaterialPriceView,
+  toNoticeView,
+  type ViewContext,
+} from './content.views';
+import { FeeSchedule } from './fee-schedule.entity';
+import { Guide } from './guide.entity';
+import { Hall } from './hall.entity';
+import { Hotline } from './hotline.entity';
+import { MaterialPrice } from './material-price.entity';
+import { Notice } from './notice.entity';
 
-/** Placeholder until the content module lands (helper in progress). */
+/** JSON with object keys sorted, so values read back from MySQL's JSON type (which reorders keys) compare equal. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** A field value as the audit trail records it: instants as ISO strings, BIGINTs as numbers. */
+function auditValue(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'bigint') return Number(v);
+  return v;
+}
+
+function snapshot(def: ContentKindDef, record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(def.fields.map((f) => [f, auditValue(record[f])]));
+}
+
+/**
+ * Published service information (服务项目公示): public reads for anyone, and one generic editor
+ * for admins that writes every change together with its audit entry.
+ */
 export class ContentService {
   constructor(
-    readonly deps: AppDeps,
-    readonly audit: AuditService,
+    private readonly deps: AppDeps,
+    private readonly audit: AuditService,
   ) {}
+
+  private get em(): Em {
+    return this.deps.orm.em as Em;
+  }
+
+  private viewContext(): ViewContext {
+    const now = this.deps.clock.now();
+    return {
+      now,
+      today: businessDate(now),
+      calendar: this.deps.config.holidays,
+      areaNames: new Map(this.deps.config.operator.areas.map((a) => [a.code, a.name])),
+    };
+  }
+
+  // ---- public (no sign-in) ----
+
+  /** Halls, with `openNow`; nearest first when a point is given. */
+  async listHalls(query: HallsQuery): Promise<HallView[]> {
+    const ctx = this.viewContext();
+    const halls = await this.em.find(Hall, query.area ? { area: query.area } : {}, { orderBy: { id: 'asc' } });
+    const origin = query.lat !== undefined && query.lng !== undefined ? { lat: query.lat, lng: query.lng } : null;
+    const views = halls.map((h) => toHallView(h, ctx, origin ? Math.round(haversineMeters(origin, h)) : null));
+    if (origin) views.sort((a, b) => a.distanceMeters! - b.distanceMeters! || a.id - b.id);
+    return views;
+  }
+
+  async getHall(id: number, query: HallsQuery): Promise<HallView> {
+    const hall = await this.em.findOne(Hall, { id });
+    if (!hall) throw new NotFoundError('营业厅');
+    const origin = query.lat !== undefined && query.lng !== undefined ? { lat: query.lat, lng: query.lng } : null;
+    return toHallView(hall, this.viewContext(), origin ? Math.round(haversineMeters(origin, hall)) : null);
+  }
+
+  /** Fee schedules in effect on today's business date (and, on request, those published ahead), with material prices. */
+  async listFeeSchedules(query: FeeSchedulesQuery): Promise<FeeSchedulesView> {
+    const ctx = this.viewContext();
+    const where: FilterQuery<FeeSchedule> = { $or: [{ effectiveTo: null }, { effectiveTo: { $gte: ctx.today } }] };
+    if (!query.includeFuture) where.effectiveFrom = { $lte: ctx.today };
+    if (query.serviceType === 'tv_broadband') where.serviceType = { $in: ['tv', 'broadband'] };
+    else if (query.serviceType) where.serviceType = query.serviceType;
+    const [schedules, materials] = await Promise.all([
+      this.em.find(FeeSchedule, where, { orderBy: { serviceType: 'asc', effectiveFrom: 'asc', id: 'asc' } }),
+      this.em.find(MaterialPrice, {}, { orderBy: { id: 'asc' } }),
+    ]);
+    return { schedules: schedules.map((s) => toFeeScheduleView(s, ctx)), materials: materials.map(toMaterialPriceView) };
+  }
+
+  async listCommitments(): Promise<CommitmentView[]> {
+    const rows = await this.em.find(Commitment, {}, { orderBy: { sortOrder: 'asc', id: 'asc' } });
+    return rows.map(toCommitmentView);
+  }
+
+  /** Notices not yet over, soonest first. An area also sees the notices for the whole territory. */
+  async listNotices(query: NoticesQuery): Promise<NoticeView[]> {
+    const ctx = this.viewContext();
+    const where: FilterQuery<Notice> = { endsAt: { $gt: ctx.now } };
+    if (query.area) where.$or = [{ area: query.area }, { area: null }];
+    if (query.kind) where.kind = query.kind;
+    if (query.active === true) where.startsAt = { $lte: ctx.now };
+    if (query.active === false) where.startsAt = { $gt: ctx.now };
+    const rows = await this.em.find(Notice, where, { orderBy: { startsAt: 'asc', id: 'asc' } });
+    return rows.map((n) => toNoticeView(n, ctx));
+  }
+
+  async listGuides(category?: string): Promise<GuideView[]> {
+    const rows = await this.em.find(Guide, category ? { category } : {}, { orderBy: { id: 'asc' } });
+    return rows.map(toGuideView);
+  }
+
+  async getGuide(code: string): Promise<GuideView> {
+    const guide = await this.em.findOne(Guide, { code });
+    if (!guide) throw new NotFoundError('办事指南');
+    return toGuideView(guide);
+  }
+
+  async listHotlines(): Promise<HotlineView[]> {
+    const rows = await this.em.find(Hotline, {}, { orderBy: { sortOrder: 'asc', id: 'asc' } });
+    return rows.map(toHotlineView);
+  }
+
+  // ---- staff (admin) editing ----
+
+  /** Every record of a kind, including expired fee schedules and past notices, for the staff console. */
+  async listContent(principal: Principal | undefined, kind: ContentKind, page: PageQuery): Promise<Page<unknown>> {
+    authorize({ staff: 'admin' }, principal);
+    const def = contentKindDef(kind);
+    const ctx = this.viewContext();
+    const [rows, total] = await this.em.findAndCount(def.entity, {}, {
+      orderBy: def.staffOrderBy,
+      limit: page.pageSize,
+      offset: (page.page - 1) * page.pageSize,
+    });
+    return { items: rows.map((r) => def.toView(r, ctx)), page: page.page, pageSize: page.pageSize, total };
+  }
+
+  /** Publishes a new record; the audit entry commits with it. */
+  async createContent(principal: Principal | undefined, kind: ContentKind, input: Record<string, unknown>): Promise<unknown> {
+    authorize({ staff: 'admin' }, principal);
+    const def = contentKindDef(kind);
+    const ctx = this.viewContext();
+    this.assertKnownArea(input, ctx);
+    def.check(input, null, ctx.now);
+    const fields = def.toFields(input);
+    return this.write(def, fields, async (em) => {
+      await this.assertUnique(em, def, fields, null);
+      const record = Object.assign(new def.entity(), fields, { updatedAt: ctx.now });
+      if (record instanceof Notice) record.publishedAt = ctx.now;
+      em.persist(record);
+      await em.flush();
+      this.audit.record(
+        em,
+        actorOf(principal),
+        { action: `content.${def.entityType}.create`, entityType: def.entityType, entityId: record.id, detail: { after: snapshot(def, fields) } },
+        ctx.now,
+      );
+      return def.toView(record, ctx);
+    });
+  }
+
+  /**
+   * Replaces a record's fields (PUT). The audit entry names the changed fields with their values
+   * before and after; saving without a change writes nothing.
+   */
+  async updateContent(principal: Principal | undefined, kind: ContentKind, id: number, input: Record<string, unknown>): Promise<unknown> {
+    authorize({ staff: 'admin' }, principal);
+    const def = contentKindDef(kind);
+    const ctx = this.viewContext();
+    this.assertKnownArea(input, ctx);
+    const fields = def.toFields(input);
+    return this.write(def, fields, async (em) => {
+      const record = await em.findOne(def.entity, { id });
+      if (!record) throw new NotFoundError(def.label);
+      def.check(input, record, ctx.now);
+      const before = snapshot(def, record as unknown as Record<string, unknown>);
+      const after = snapshot(def, fields);
+      const changed = def.fields.filter((f) => stableJson(before[f]) !== stableJson(after[f]));
+      if (changed.length === 0) return def.toView(record, ctx);
+      await this.assertUnique(em, def, fields, id);
+      Object.assign(record, fields, { updatedAt: ctx.now });
+      this.audit.record(
+        em,
+        actorOf(principal),
+        {
+          action: `content.${def.entityType}.update`,
+          entityType: def.entityType,
+          entityId: id,
+          detail: {
+            changed,
+            before: Object.fromEntries(changed.map((f) => [f, before[f]])),
+            after: Object.fromEntries(changed.map((f) => [f, after[f]])),
+          },
+        },
+        ctx.now,
+      );
+      return def.toView(record, ctx);
+    });
+  }
+
+  /** Withdraws a record; the audit entry keeps what it said. */
+  async deleteContent(principal: Principal | undefined, kind: ContentKind, id: number): Promise<{ id: number; deleted: true }> {
+    authorize({ staff: 'admin' }, principal);
+    const def = contentKindDef(kind);
+    const now = this.deps.clock.now();
+    return this.write(def, {}, async (em) => {
+      const record = await em.findOne(def.entity, { id });
+      if (!record) throw new NotFoundError(def.label);
+      const before = snapshot(def, record as unknown as Record<string, unknown>);
+      em.remove(record);
+      this.audit.record(
+        em,
+        actorOf(principal),
+        { action: `content.${def.entityType}.delete`, entityType: def.entityType, entityId: id, detail: { before } },
+        now,
+      );
+      return { id, deleted: true as const };
+    });
+  }
+
+  /**
+   * Halls and notices name an area of the operator's territory (config/operator.json). A typo would
+   * publish a notice nobody in the real area sees, so an unknown code is refused like bad input.
+   */
+  private assertKnownArea(input: Record<string, unknown>, ctx: ViewContext): void {
+    const area = input.area;
+    if (typeof area !== 'string' || ctx.areaNames.has(area)) return;
+    const known = [...ctx.areaNames.keys()].join(', ');
+    throw new AppError('VALIDATION_FAILED', 400, '请求参数有误：body.area', {
+      issues: [{ path: 'body.area', message: `unknown area ${area}; expected one of ${known}` }],
+    });
+  }
+
+  /** Runs a write in one transaction; a unique index that catches a concurrent duplicate answers 409 like the check does. */
+  private async write<T>(def: ContentKindDef, fields: Record<string, unknown>, work: (em: Em) => Promise<T>): Promise<T> {
+    try {
+      return await this.em.transactional((em) => work(em as Em));
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException && def.uniqueKey) throw this.duplicate(def, fields[def.uniqueKey]);
+      throw err;
+    }
+  }
+
+  private async assertUnique(em: Em, def: ContentKindDef, fields: Record<string, unknown>, exceptId: number | null): Promise<void> {
+    if (!def.uniqueKey) return;
+    const where: Record<string, unknown> = { [def.uniqueKey]: fields[def.uniqueKey] };
+    if (exceptId !== null) where.id = { $ne: exceptId };
+    if ((await em.count(def.entity, where as FilterQuery<ContentRecord>)) > 0) throw this.duplicate(def, fields[def.uniqueKey]);
+  }
+
+  private duplicate(def: ContentKindDef, value: unknown): ConflictError {
+    return new ConflictError(`${def.label}编号 ${String(value)} 已存在`, { field: def.uniqueKey, value });
+  }
+
+  // ---- audit trail ----
+
+  /** The audit trail, newest first, with the acting staff member's name and job number. */
+  async listAuditLog(principal: Principal | undefined, query: AuditLogQuery): Promise<Page<AuditLogView>> {
+    authorize({ staff: 'admin' }, principal);
+    const where: FilterQuery<AuditLog> = {};
+    if (query.entityType) where.entityType = query.entityType;
+    if (query.entityId) where.entityId = query.entityId;
+    const [rows, total] = await this.em.findAndCount(AuditLog, where, {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: query.pageSize,
+      offset: (query.page - 1) * query.pageSize,
+    });
+    const staffIds = [...new Set(rows.filter((r) => r.actorKind === 'staff' && r.actorId !== null).map((r) => r.actorId!))];
+    const staff = staffIds.length ? await this.em.find(StaffUser, { id: { $in: staffIds } }) : [];
+    const byId = new Map(staff.map((s) => [s.id, s]));
+    return {
+      items: rows.map((r) => {
+        const s = r.actorKind === 'staff' && r.actorId !== null ? byId.get(r.actorId) : undefined;
+        return {
+          id: r.id,
+          action: r.action,
+          entityType: r.entityType,
+          entityId: r.entityId,
+          actor: { kind: r.actorKind, id: r.actorId, name: s?.name ?? null, jobNo: s?.jobNo ?? null },
+          detail: r.detail,
+          createdAt: r.createdAt.toISOString(),
+        };
+      }),
+      page: query.page,
+      pageSize: query.pageSize,
+      total,
+    };
+  }
 }
