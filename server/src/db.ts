@@ -23,8 +23,10 @@ function baseOptions(config: AppConfig, logger?: Logger): Partial<Options> {
     migrations: {
       migrationsList: migrations,
       tableName: 'schema_migrations',
-      transactional: true,
-      allOrNothing: true,
+      // MySQL commits DDL implicitly, so a transaction around a migration promises nothing there;
+      // SQLite's DDL is transactional and a failed migration rolls back whole.
+      transactional: config.db.type === 'sqlite',
+      allOrNothing: config.db.type === 'sqlite',
       snapshot: false,
       emit: 'ts',
     },
