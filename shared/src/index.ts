@@ -9,3 +9,4 @@ export * from './time';
 export * from './geo';
 export * from './opening-hours';
 export * from './late-fee';
+export * from './sla';
