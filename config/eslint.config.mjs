@@ -25,6 +25,6 @@ export default tseslint.config(
   },
   {
     files: ['**/*.test.{ts,tsx,js}', '**/test/**'],
-    languageOptions: { globals: { ...globals.jest } },
+    languageOptions: { globals: { ...globals.jest, ...globals.browser } },
   },
 );

@@ -26,5 +26,4 @@ if (process.argv.includes('--rebuild') || !existsSync(h5Index)) {
 // Business time is Asia/Shanghai; Alipay's request timestamps use local time.
 process.env.TZ ??= 'Asia/Shanghai';
 process.env.SEED_DEMO ??= 'true';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 require('../server/src/main');

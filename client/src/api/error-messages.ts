@@ -1,0 +1,38 @@
+import type { ErrorCode } from '@openhall/shared';
+
+/**
+ * The one table of what a subscriber reads when the API says no. `Record<ErrorCode, string>` makes
+ * the compiler refuse a new server code until it has a message here.
+ */
+export const errorMessages: Record<ErrorCode, string> = {
+  VALIDATION_FAILED: '填写的信息有误，请检查后重试',
+  UNAUTHENTICATED: '登录已失效，请重新登录',
+  FORBIDDEN: '没有权限进行此操作',
+  NOT_FOUND: '没有找到相关信息',
+  CONFLICT: '操作冲突，请刷新后重试',
+  RATE_LIMITED: '操作过于频繁，请稍后再试',
+  PAYLOAD_TOO_LARGE: '提交的内容过大',
+  UNSUPPORTED_MEDIA_TYPE: '不支持的内容格式',
+  INTERNAL: '系统繁忙，请稍后再试',
+  SERVICE_UNAVAILABLE: '服务暂不可用，请稍后再试',
+  UPSTREAM_FAILED: '业务系统暂时无法响应，请稍后再试',
+  SMS_CODE_INVALID: '验证码错误，请重新输入',
+  SMS_CODE_EXPIRED: '验证码已过期，请重新获取',
+  SMS_CODE_TOO_MANY_ATTEMPTS: '验证码错误次数过多，请重新获取',
+  SMS_SEND_TOO_FREQUENT: '验证码发送过于频繁，请稍后再试',
+  WECHAT_CODE_INVALID: '微信登录失败，请重试',
+  INVALID_CREDENTIALS: '用户名或密码错误',
+  // Same words for wrong pair and unknown account: the server does not reveal which it was.
+  ACCOUNT_BIND_FAILED: '户号与户主信息不匹配，请核对后重试',
+  ACCOUNT_BIND_LOCKED: '该户号今日验证失败次数过多，请明天再试或到营业厅办理',
+  ACCOUNT_ALREADY_BOUND: '该户号已绑定',
+  NOTICE_TOO_LATE: '计划停服通知须至少提前24小时发布',
+};
+
+/** Failures that never reached the API's error envelope. */
+export type ClientErrorCode = 'NETWORK' | 'BAD_RESPONSE';
+
+export const clientErrorMessages: Record<ClientErrorCode, string> = {
+  NETWORK: '网络连接失败，请检查网络后重试',
+  BAD_RESPONSE: '服务返回异常，请稍后再试',
+};

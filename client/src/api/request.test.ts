@@ -1,0 +1,54 @@
+import Taro from '@tarojs/taro';
+import { ApiError } from './errors';
+import { request } from './request';
+import { getToken, saveToken } from './token';
+
+type Reply = { statusCode: number; data: unknown };
+
+function replyWith(reply: Reply) {
+  return jest.spyOn(Taro, 'request').mockImplementation((() => Promise.resolve({ ...reply, header: {}, errMsg: 'request:ok' })) as never);
+}
+
+describe('request()', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('calls /api/v1 on the configured base with the stored bearer token and unwraps data', async () => {
+    saveToken('tok-1', '2099-01-01T00:00:00Z');
+    const spy = replyWith({ statusCode: 200, data: { data: [{ id: 1 }] } });
+    await expect(request('/accounts')).resolves.toEqual([{ id: 1 }]);
+    const opts = spy.mock.calls[0][0] as { url: string; header: Record<string, string> };
+    expect(opts.url).toBe('http://api.test/api/v1/accounts');
+    expect(opts.header.Authorization).toBe('Bearer tok-1');
+  });
+
+  it('throws ApiError with the server code, message and status', async () => {
+    replyWith({ statusCode: 400, data: { error: { code: 'ACCOUNT_BIND_FAILED', message: '不匹配' } } });
+    const err = await request('/accounts/bind', { method: 'POST', data: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ code: 'ACCOUNT_BIND_FAILED', status: 400, message: '不匹配' });
+  });
+
+  it('forgets the session when the server says it is gone', async () => {
+    saveToken('stale', '2099-01-01T00:00:00Z');
+    replyWith({ statusCode: 401, data: { error: { code: 'UNAUTHENTICATED', message: 'no' } } });
+    await expect(request('/me')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(getToken()).toBeNull();
+  });
+
+  it('treats an expired token as absent', async () => {
+    saveToken('old', '2000-01-01T00:00:00Z');
+    const spy = replyWith({ statusCode: 200, data: { data: [] } });
+    await request('/accounts');
+    expect((spy.mock.calls[0][0] as { header: Record<string, string> }).header.Authorization).toBeUndefined();
+  });
+
+  it('turns a transport failure into a NETWORK ApiError', async () => {
+    jest.spyOn(Taro, 'request').mockImplementation((() => Promise.reject({ errMsg: 'request:fail' })) as never);
+    await expect(request('/halls')).rejects.toMatchObject({ code: 'NETWORK', status: 0 });
+  });
+
+  it('accepts 204 with no body', async () => {
+    replyWith({ statusCode: 204, data: '' });
+    await expect(request('/auth/logout', { method: 'POST' })).resolves.toBeUndefined();
+  });
+});

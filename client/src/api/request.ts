@@ -1,0 +1,79 @@
+import Taro from '@tarojs/taro';
+import { apiBase } from './config';
+import { ApiError, toErrorCode } from './errors';
+import { clearToken, getToken } from './token';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RequestOptions {
+  method?: HttpMethod;
+  /** JSON body for writes; query parameters for GET (undefined values are dropped). */
+  data?: Record<string, unknown>;
+  /** Send without the bearer token even when one is stored. */
+  anonymous?: boolean;
+}
+
+/** Called when the server says the session is gone, so the app can prompt a new sign-in. */
+let onUnauthenticated: (() => void) | null = null;
+export function setUnauthenticatedHandler(handler: (() => void) | null): void {
+  onUnauthenticated = handler;
+}
+
+function cleanQuery(data: Record<string, unknown>): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(data)) {
+    if (v === undefined || v === null) continue;
+    out[k] = v as string | number | boolean;
+  }
+  return out;
+}
+
+/**
+ * The one way the client talks to the API (`/api/v1` + path). Adds the bearer token, unwraps
+ * `{ data }`, and throws ApiError for `{ error }`, for a non-JSON answer, and for network failures.
+ */
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const method = options.method ?? 'GET';
+  const header: Record<string, string> = { Accept: 'application/json' };
+  const token = options.anonymous ? null : getToken();
+  if (token) header.Authorization = `Bearer ${token}`;
+  let data: unknown;
+  if (options.data) {
+    if (method === 'GET') data = cleanQuery(options.data);
+    else {
+      data = options.data;
+      header['Content-Type'] = 'application/json';
+    }
+  }
+
+  let res: Awaited<ReturnType<typeof Taro.request>>;
+  try {
+    res = await Taro.request({ url: `${apiBase()}/api/v1${path}`, method, data: data as never, header, dataType: 'json' });
+  } catch (err) {
+    throw new ApiError('NETWORK', (err as { errMsg?: string })?.errMsg ?? String(err), 0);
+  }
+
+  const status = res.statusCode;
+  const body = typeof res.data === 'string' && res.data !== '' ? safeParse(res.data) : res.data;
+  if (status >= 200 && status < 300) {
+    if (status === 204 || body === '' || body === undefined || body === null) return undefined as T;
+    if (typeof body === 'object' && 'data' in (body as object)) return (body as { data: T }).data;
+    throw new ApiError('BAD_RESPONSE', 'response without data', status);
+  }
+
+  const envelope = body as { error?: { code?: unknown; message?: string; details?: unknown } } | undefined;
+  const code = envelope?.error ? toErrorCode(envelope.error.code) : status === 401 ? 'UNAUTHENTICATED' : 'INTERNAL';
+  if (code === 'UNAUTHENTICATED' && token) {
+    clearToken();
+    onUnauthenticated?.();
+  }
+  throw new ApiError(code, envelope?.error?.message ?? `HTTP ${status}`, status, envelope?.error?.details);
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

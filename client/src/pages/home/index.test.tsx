@@ -1,0 +1,88 @@
+import type { AccountView } from '@openhall/shared';
+import { render, screen, waitFor } from '@testing-library/react';
+import Taro from '@tarojs/taro';
+import { request } from '../../api/request';
+import { saveToken } from '../../api/token';
+import HomePage from './index';
+
+jest.mock('../../api/request', () => ({ request: jest.fn() }));
+const requestMock = request as jest.MockedFunction<typeof request>;
+
+const accounts: AccountView[] = [
+  {
+    id: 1,
+    accountNo: '1000000001',
+    serviceType: 'water',
+    holderNameMasked: '张*',
+    phoneMasked: '138****0001',
+    address: '滨江路 1 号 3 单元 502',
+    area: 'binjiang',
+    isDefault: true,
+    balanceFen: 0,
+    amountDueFen: 12345,
+    unpaidBills: 2,
+    subscriptionExpiresOn: null,
+  },
+  {
+    id: 2,
+    accountNo: '2000000001',
+    serviceType: 'tv_broadband',
+    holderNameMasked: '李*',
+    phoneMasked: '138****0002',
+    address: '解放路 8 号',
+    area: 'downtown',
+    isDefault: false,
+    balanceFen: 500,
+    amountDueFen: 5800,
+    unpaidBills: 1,
+    subscriptionExpiresOn: '2026-12-20',
+  },
+];
+
+describe('home page accounts', () => {
+  beforeEach(() => requestMock.mockReset());
+  afterEach(() => jest.restoreAllMocks());
+
+  it('lists bound accounts with masked holder names and amounts due in yuan', async () => {
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    requestMock.mockImplementation(async (path: string) => (path === '/accounts' ? accounts : []));
+    render(<HomePage />);
+
+    expect(await screen.findByText('张*')).toBeTruthy();
+    expect(screen.getByText('李*')).toBeTruthy();
+    expect(screen.getByText('¥123.45')).toBeTruthy();
+    expect(screen.getByText('¥58.00')).toBeTruthy();
+    // the hero shows the total across accounts
+    expect(screen.getByText('¥181.45')).toBeTruthy();
+    // nothing unmasked leaks into the page
+    expect(document.body.textContent).not.toContain('张三');
+  });
+
+  it('offers binding when no account is bound', async () => {
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    requestMock.mockResolvedValue([]);
+    render(<HomePage />);
+    expect(await screen.findByText('还没有绑定户号')).toBeTruthy();
+    expect(screen.getByText('绑定户号')).toBeTruthy();
+  });
+
+  it('shows the error table message and a retry when loading fails', async () => {
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    const { ApiError } = jest.requireActual('../../api/errors');
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/accounts') throw new ApiError('SERVICE_UNAVAILABLE', 'down', 503);
+      return [];
+    });
+    render(<HomePage />);
+    expect(await screen.findByText('服务暂不可用，请稍后再试')).toBeTruthy();
+    expect(screen.getByText('重试')).toBeTruthy();
+  });
+
+  it('asks an H5 visitor without a session to sign in, without calling /accounts', async () => {
+    requestMock.mockResolvedValue([]);
+    render(<HomePage />);
+    await waitFor(() => expect(document.querySelector('#home-signin')).toBeTruthy());
+    expect(requestMock.mock.calls.map((c) => c[0])).not.toContain('/accounts');
+    expect(Taro.getStorageSync('openhall.token')).toBeFalsy();
+  });
+});

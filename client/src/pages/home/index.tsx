@@ -1,0 +1,109 @@
+import { Button, View } from '@tarojs/components';
+import Taro, { usePullDownRefresh } from '@tarojs/taro';
+import { formatYuan } from '@openhall/shared';
+import { listAccounts } from '../../api/accounts';
+import { listNotices } from '../../api/content';
+import AccountCard from '../../components/account-card';
+import PageShell from '../../components/page-shell';
+import Section from '../../components/section';
+import StateView from '../../components/state-view';
+import { formatDateTime } from '../../lib/labels';
+import { useSession } from '../../lib/session';
+import { useAsync } from '../../lib/use-async';
+import './index.scss';
+
+const BIND_URL = '/pages/account/bind/index';
+
+const quickActions: { key: string; text: string; run: () => void }[] = [
+  { key: 'pay', text: '缴费', run: () => void Taro.switchTab({ url: '/pages/bills/index' }) },
+  { key: 'renew', text: '续费', run: () => void Taro.showToast({ title: '在线续费即将上线', icon: 'none' }) },
+  { key: 'repair', text: '报修', run: () => void Taro.navigateTo({ url: '/pages/info/hotlines/index' }) },
+  { key: 'halls', text: '营业厅', run: () => void Taro.navigateTo({ url: '/pages/info/halls/index' }) },
+];
+
+export default function HomePage() {
+  const session = useSession();
+  const signedIn = session.state === 'signedIn';
+  const accounts = useAsync(() => (signedIn ? listAccounts() : Promise.resolve([])), [signedIn], { refreshOnShow: true });
+  const notices = useAsync(listNotices, [], { refreshOnShow: true });
+
+  usePullDownRefresh(async () => {
+    await Promise.all([accounts.reload(), notices.reload()]);
+    Taro.stopPullDownRefresh();
+  });
+
+  const totalDue = (accounts.data ?? []).reduce((sum, a) => sum + a.amountDueFen, 0);
+
+  return (
+    <PageShell id="page-home">
+      <View className="home-hero">
+        <View className="home-hero__label">待缴合计</View>
+        <View className="home-hero__amount" id="home-total-due">
+          {signedIn && accounts.data ? formatYuan(totalDue) : '--'}
+        </View>
+      </View>
+
+      <View className="home-actions" id="home-quick-actions">
+        {quickActions.map((a) => (
+          <View key={a.key} className={`home-actions__item home-actions__item--${a.key}`} onClick={a.run}>
+            <View className="home-actions__icon">{a.text.slice(0, 1)}</View>
+            <View className="home-actions__text">{a.text}</View>
+          </View>
+        ))}
+      </View>
+
+      <Section title="我的户号" className="home-accounts">
+        {session.state === 'signedOut' ? (
+          <View className="home-signin" id="home-signin">
+            <View className="muted">登录后查看户号和待缴金额</View>
+            <Button className="btn-primary home-signin__btn" onClick={() => void session.signIn()}>
+              登录
+            </Button>
+          </View>
+        ) : (
+          <StateView
+            loading={session.state === 'checking' || accounts.loading}
+            error={accounts.error}
+            empty={(accounts.data ?? []).length === 0}
+            emptyText="还没有绑定户号"
+            emptyAction={
+              <Button className="btn-primary" size="mini" onClick={() => void Taro.navigateTo({ url: BIND_URL })}>
+                绑定户号
+              </Button>
+            }
+            onRetry={() => void accounts.reload()}
+          >
+            {(accounts.data ?? []).map((a) => (
+              <AccountCard key={a.id} account={a} />
+            ))}
+          </StateView>
+        )}
+      </Section>
+
+      <Section title="停水停网通知" className="home-notices">
+        <StateView
+          loading={notices.loading}
+          error={notices.error}
+          empty={(notices.data ?? []).length === 0}
+          emptyText="近期没有停服通知"
+          onRetry={() => void notices.reload()}
+        >
+          {(notices.data ?? []).slice(0, 3).map((n) => (
+            <View key={n.id} className="notice-item">
+              <View className="notice-item__title">{n.title}</View>
+              <View className="muted">
+                {n.area ? `${n.area} · ` : ''}
+                {formatDateTime(n.startsAt)} 至 {formatDateTime(n.endsAt)}
+              </View>
+            </View>
+          ))}
+          {(notices.data ?? []).length > 3 && (
+            <View className="home-more" onClick={() => void Taro.navigateTo({ url: '/pages/info/notices/index' })}>
+              查看全部通知 ›
+            </View>
+          )}
+        </StateView>
+      </Section>
+    </PageShell>
+  );
+}

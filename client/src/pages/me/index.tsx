@@ -1,0 +1,118 @@
+import { Button, Switch, View } from '@tarojs/components';
+import Taro from '@tarojs/taro';
+import type { AccountView } from '@openhall/shared';
+import { listAccounts, setDefaultAccount, unbindAccount } from '../../api/accounts';
+import { getMe, logout } from '../../api/auth';
+import { errorMessageOf } from '../../api/errors';
+import AccountCard from '../../components/account-card';
+import PageShell from '../../components/page-shell';
+import Section from '../../components/section';
+import StateView from '../../components/state-view';
+import { useElderMode } from '../../lib/elder-mode';
+import { useSession } from '../../lib/session';
+import { useAsync } from '../../lib/use-async';
+import { platformLogin } from '../../platform';
+import './index.scss';
+
+export default function MePage() {
+  const session = useSession();
+  const signedIn = session.state === 'signedIn';
+  const me = useAsync(() => (signedIn ? getMe() : Promise.resolve(null)), [signedIn]);
+  const accounts = useAsync(() => (signedIn ? listAccounts() : Promise.resolve([])), [signedIn], { refreshOnShow: true });
+  const [elder, setElder] = useElderMode();
+  const list = accounts.data ?? [];
+
+  const act = async (work: () => Promise<unknown>, done: string) => {
+    try {
+      Taro.showLoading({ title: '请稍候' });
+      await work();
+      Taro.hideLoading();
+      Taro.showToast({ title: done, icon: 'success' });
+      await accounts.reload();
+    } catch (err) {
+      Taro.hideLoading();
+      Taro.showToast({ title: errorMessageOf(err), icon: 'none' });
+    }
+  };
+
+  const confirmUnbind = async (a: AccountView) => {
+    const { confirm } = await Taro.showModal({ title: '解除绑定', content: `确定解除户号 ${a.accountNo} 的绑定吗？` });
+    if (confirm) await act(() => unbindAccount(a.id), '已解绑');
+  };
+
+  return (
+    <PageShell id="page-me">
+      <Section title="账号" className="me-profile">
+        {session.state === 'checking' ? (
+          <StateView loading />
+        ) : signedIn ? (
+          <View className="me-profile__row">
+            <View id="me-phone">{me.data?.phoneMasked ?? (me.data?.hasWechat ? '微信用户' : '已登录')}</View>
+            {!platformLogin.silent && (
+              <Button className="btn-plain" size="mini" id="me-logout" onClick={() => void logout()}>
+                退出登录
+              </Button>
+            )}
+          </View>
+        ) : (
+          <View className="me-profile__row">
+            <View className="muted">未登录</View>
+            <Button className="btn-primary" size="mini" id="me-login" onClick={() => void session.signIn()}>
+              登录
+            </Button>
+          </View>
+        )}
+      </Section>
+
+      {signedIn && (
+        <Section
+          title="我的户号"
+          className="me-accounts"
+          extra={
+            <View className="me-bind-link" id="me-bind" onClick={() => void Taro.navigateTo({ url: '/pages/account/bind/index' })}>
+              + 绑定户号
+            </View>
+          }
+        >
+          <StateView
+            loading={accounts.loading}
+            error={accounts.error}
+            empty={list.length === 0}
+            emptyText="还没有绑定户号，绑定后可查询和缴纳费用"
+            onRetry={() => void accounts.reload()}
+          >
+            {list.map((a) => (
+              <AccountCard
+                key={a.id}
+                account={a}
+                showDue={false}
+                actions={
+                  <>
+                    {!a.isDefault && (
+                      <Button className="btn-plain account-set-default" size="mini" onClick={() => void act(() => setDefaultAccount(a.id), '已设为默认')}>
+                        设为默认
+                      </Button>
+                    )}
+                    <Button className="btn-danger account-unbind" size="mini" onClick={() => void confirmUnbind(a)}>
+                      解绑
+                    </Button>
+                  </>
+                }
+              />
+            ))}
+          </StateView>
+        </Section>
+      )}
+
+      <Section title="设置">
+        <View className="me-setting">
+          <View>
+            <View>长辈模式</View>
+            <View className="muted">字体更大，页面更简洁</View>
+          </View>
+          <Switch id="me-elder-mode" checked={elder} color="#1d6fd8" onChange={(e) => setElder(e.detail.value)} />
+        </View>
+      </Section>
+    </PageShell>
+  );
+}

@@ -1,0 +1,46 @@
+import { View } from '@tarojs/components';
+import Taro from '@tarojs/taro';
+import { listHotlines } from '../../api/content';
+import LinkRow from '../../components/link-row';
+import PageShell from '../../components/page-shell';
+import Section from '../../components/section';
+import StateView from '../../components/state-view';
+import { hotlineKindLabels } from '../../lib/labels';
+import { useAsync } from '../../lib/use-async';
+import './index.scss';
+
+const links = [
+  { key: 'fees', title: '资费标准', desc: '水价、电视与宽带资费，材料价格', url: '/pages/info/fees/index' },
+  { key: 'commitments', title: '服务承诺', desc: '维修、装机、投诉答复时限', url: '/pages/info/commitments/index' },
+  { key: 'halls', title: '营业厅', desc: '离您最近的营业网点，营业时间与电话', url: '/pages/info/halls/index' },
+  { key: 'guides', title: '办事指南', desc: '办理流程与所需材料', url: '/pages/info/guides/index' },
+  { key: 'notices', title: '停服通知', desc: '计划停水、停网检修公告', url: '/pages/info/notices/index' },
+  { key: 'hotlines', title: '服务热线', desc: '客服、报修、投诉、监督电话', url: '/pages/info/hotlines/index' },
+];
+
+export default function ServicesPage() {
+  const hotlines = useAsync(listHotlines);
+  const list = hotlines.data ?? [];
+  return (
+    <PageShell id="page-services">
+      <Section title="服务公示">
+        {links.map((l) => (
+          <LinkRow key={l.key} className={`services-link services-link--${l.key}`} title={l.title} desc={l.desc} url={l.url} />
+        ))}
+      </Section>
+      <Section title="热线电话">
+        <StateView loading={hotlines.loading} error={hotlines.error} empty={list.length === 0} emptyText="暂无热线信息" onRetry={() => void hotlines.reload()}>
+          {list.map((h) => (
+            <View key={h.id} className="services-hotline" onClick={() => void Taro.makePhoneCall({ phoneNumber: h.number })}>
+              <View>
+                <View>{h.name || hotlineKindLabels[h.kind]}</View>
+                <View className="muted">{h.hours}</View>
+              </View>
+              <View className="services-hotline__number">{h.number}</View>
+            </View>
+          ))}
+        </StateView>
+      </Section>
+    </PageShell>
+  );
+}
