@@ -131,4 +131,5 @@ export const DEMO_STAFF_PASSWORDS: Record<string, string> = {
   agent1: 'Agent#2026',
   supervisor1: 'Super#2026',
   admin1: 'Admin#2026',
+  agent2: 'Agent2#2026',
 };
