@@ -6,6 +6,7 @@ import { createDeps } from './deps';
 import { createApp } from './app';
 import { createLogger } from './http/logger';
 import { seedDemo } from './seeders/demo.seeder';
+import { publishOperatorProfile } from './seeders/operator-profile';
 
 /** Starts OpenHall: configuration, database and migrations, optional demo data, then HTTP. */
 async function main(): Promise<void> {
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   const orm = await initORM(config, logger);
   const applied = await migrateUp(orm);
   if (applied.length) logger.info({ applied }, 'migrations applied');
+  const published = await orm.em.fork().transactional((em) => publishOperatorProfile(em, config, new Date()));
+  if (published.commitments || published.hotlines) logger.info({ published }, 'operator profile published');
   if (process.env.SEED_DEMO === 'true') {
     if (config.env === 'production') throw new Error('SEED_DEMO: demo data cannot be loaded in production');
     const summary = await seedDemo(orm, config, { now: new Date() });

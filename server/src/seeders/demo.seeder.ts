@@ -6,11 +6,10 @@ import { Account } from '../modules/accounts/account.entity';
 import { Bill } from '../modules/billing/bill.entity';
 import { BillLine } from '../modules/billing/bill-line.entity';
 import { Subscription } from '../modules/billing/subscription.entity';
-import { Commitment } from '../modules/content/commitment.entity';
 import { FeeSchedule } from '../modules/content/fee-schedule.entity';
 import { Guide } from '../modules/content/guide.entity';
 import { Hall } from '../modules/content/hall.entity';
-import { Hotline } from '../modules/content/hotline.entity';
+import { publishOperatorProfile } from './operator-profile';
 import { MaterialPrice } from '../modules/content/material-price.entity';
 import { Notice } from '../modules/content/notice.entity';
 import { StaffUser } from '../modules/staff/staff-user.entity';
@@ -116,17 +115,9 @@ export async function seedDemo(orm: Orm, config: AppConfig, opts: { now: Date })
     );
 
     // ---- published content ----
-    const op = config.operator;
-    summary.commitments = await insertBatched(
-      tx,
-      Commitment,
-      op.commitments.map((c) => ({ ...c, updatedAt: now })),
-    );
-    summary.hotlines = await insertBatched(
-      tx,
-      Hotline,
-      op.hotlines.map((h, i) => ({ ...h, sortOrder: i + 1, updatedAt: now })),
-    );
+    const published = await publishOperatorProfile(tx, config, now);
+    summary.commitments = published.commitments;
+    summary.hotlines = published.hotlines;
     summary.halls = await insertBatched(tx, Hall, content.halls.map((h) => ({ ...h, updatedAt: now })));
     summary.feeSchedules = await insertBatched(tx, FeeSchedule, content.feeSchedules.map((s) => ({ ...s, updatedAt: now })));
     summary.materials = await insertBatched(tx, MaterialPrice, content.materials.map((m) => ({ ...m, updatedAt: now })));
