@@ -16,6 +16,12 @@ import { GuideSchema } from './modules/content/guide.entity';
 import { NoticeSchema } from './modules/content/notice.entity';
 import { CommitmentSchema } from './modules/content/commitment.entity';
 import { HotlineSchema } from './modules/content/hotline.entity';
+import { PaymentOrderSchema } from './modules/payments/payment-order.entity';
+import { PaymentOrderBillSchema } from './modules/payments/payment-order-bill.entity';
+import { PaymentNotifySchema } from './modules/payments/payment-notify.entity';
+import { RefundSchema } from './modules/payments/refund.entity';
+import { OutboxMessageSchema } from './modules/outbox/outbox-message.entity';
+import { RenewalDeclineSchema } from './modules/renewals/renewal-decline.entity';
 
 /** Every entity the ORM knows. The schema itself comes only from migrations. */
 export const entities = [
@@ -37,4 +43,10 @@ export const entities = [
   NoticeSchema,
   CommitmentSchema,
   HotlineSchema,
+  PaymentOrderSchema,
+  PaymentOrderBillSchema,
+  PaymentNotifySchema,
+  RefundSchema,
+  OutboxMessageSchema,
+  RenewalDeclineSchema,
 ];

@@ -10,3 +10,4 @@ export * from './geo';
 export * from './opening-hours';
 export * from './late-fee';
 export * from './sla';
+export * from './payments';

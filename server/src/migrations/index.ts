@@ -1,4 +1,5 @@
 import { Migration20261125000000_foundation } from './Migration20261125000000_foundation';
+import { Migration20261125120000_payments } from './Migration20261125120000_payments';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -6,4 +7,5 @@ import { Migration20261125000000_foundation } from './Migration20261125000000_fo
  */
 export const migrations = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
+  { name: 'Migration20261125120000_payments', class: Migration20261125120000_payments },
 ];

@@ -1,0 +1,44 @@
+import { EntitySchema } from '@mikro-orm/core';
+
+export type OutboxStatus = 'pending' | 'sent' | 'dead';
+
+/**
+ * A message to another system (billing write-off, notification, work order), written in the same
+ * transaction as the change that causes it and delivered later by a dispatcher that retries.
+ * `dedupeKey` makes enqueueing idempotent.
+ */
+export class OutboxMessage {
+  id!: number;
+  topic!: string;
+  dedupeKey!: string;
+  payload!: Record<string, unknown>;
+  status: OutboxStatus = 'pending';
+  attempts = 0;
+  nextAttemptAt: Date = new Date();
+  /** Instance holding the message while it is being delivered, and until when. */
+  claimedBy: string | null = null;
+  claimedUntil: Date | null = null;
+  lastError: string | null = null;
+  createdAt: Date = new Date();
+  sentAt: Date | null = null;
+}
+
+export const OutboxMessageSchema = new EntitySchema<OutboxMessage>({
+  class: OutboxMessage,
+  tableName: 'outbox_message',
+  indexes: [{ name: 'outbox_message_status_next_idx', properties: ['status', 'nextAttemptAt'] }],
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    topic: { type: 'string', length: 64 },
+    dedupeKey: { type: 'string', length: 128, unique: 'outbox_message_dedupe_unique' },
+    payload: { type: 'json' },
+    status: { type: 'string', length: 16 },
+    attempts: { type: 'integer' },
+    nextAttemptAt: { type: 'datetime' },
+    claimedBy: { type: 'string', length: 64, nullable: true },
+    claimedUntil: { type: 'datetime', nullable: true },
+    lastError: { type: 'string', length: 500, nullable: true },
+    createdAt: { type: 'datetime' },
+    sentAt: { type: 'datetime', nullable: true },
+  },
+});

@@ -1,0 +1,64 @@
+import { EntitySchema } from '@mikro-orm/core';
+import type { PaymentChannel, PaymentOrderKind, PaymentOrderStatus } from '@openhall/shared';
+
+/**
+ * A payment order: what the subscriber pays through one gateway. Forward-only states:
+ * created → paid → refunding → refunded, or created → closed.
+ */
+export class PaymentOrder {
+  id!: number;
+  /** Merchant order number sent to the gateway (6–32 chars of [0-9A-Za-z_-|*]). */
+  outTradeNo!: string;
+  userId!: number;
+  kind!: PaymentOrderKind;
+  channel!: PaymentChannel;
+  status: PaymentOrderStatus = 'created';
+  amountFen!: number;
+  description!: string;
+  /** WeChat JSAPI payer openid. */
+  payerOpenid: string | null = null;
+  /** For renewal orders: the package and the quote that was accepted. */
+  subscriptionId: number | null = null;
+  renewalMonths: number | null = null;
+  renewalQuote: Record<string, unknown> | null = null;
+  expiresAt!: Date;
+  /** Gateway's transaction number once paid. */
+  gatewayTradeNo: string | null = null;
+  paidAt: Date | null = null;
+  paidAmountFen: number | null = null;
+  closedAt: Date | null = null;
+  refundedFen = 0;
+  createdAt: Date = new Date();
+  updatedAt: Date = new Date();
+}
+
+export const PaymentOrderSchema = new EntitySchema<PaymentOrder>({
+  class: PaymentOrder,
+  tableName: 'payment_order',
+  indexes: [
+    { name: 'payment_order_user_created_idx', properties: ['userId', 'createdAt'] },
+    { name: 'payment_order_status_expires_idx', properties: ['status', 'expiresAt'] },
+  ],
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    outTradeNo: { type: 'string', length: 32, unique: 'payment_order_out_trade_no_unique' },
+    userId: { type: 'integer' },
+    kind: { type: 'string', length: 16 },
+    channel: { type: 'string', length: 16 },
+    status: { type: 'string', length: 16 },
+    amountFen: { type: 'integer' },
+    description: { type: 'string', length: 128 },
+    payerOpenid: { type: 'string', length: 64, nullable: true },
+    subscriptionId: { type: 'integer', nullable: true },
+    renewalMonths: { type: 'integer', nullable: true },
+    renewalQuote: { type: 'json', nullable: true },
+    expiresAt: { type: 'datetime' },
+    gatewayTradeNo: { type: 'string', length: 64, nullable: true },
+    paidAt: { type: 'datetime', nullable: true },
+    paidAmountFen: { type: 'integer', nullable: true },
+    closedAt: { type: 'datetime', nullable: true },
+    refundedFen: { type: 'integer' },
+    createdAt: { type: 'datetime' },
+    updatedAt: { type: 'datetime' },
+  },
+});
