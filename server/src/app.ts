@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Koa from 'koa';
 import Router from '@koa/router';
@@ -10,7 +10,7 @@ import type { AppDeps } from './deps';
 import type { AppState } from './http/context';
 import { errorMiddleware } from './http/error-middleware';
 import { requestContext } from './http/request-context';
-import { securityHeaders } from './http/security';
+import { inlineScriptHashes, securityHeaders } from './http/security';
 import { etag } from './http/etag';
 import { RouteRegistry, buildOpenApi } from './http/route';
 import { authenticate } from './modules/auth/authenticate';
@@ -18,6 +18,10 @@ import { createServices, type Services } from './services';
 import { registerAuthRoutes } from './modules/auth/auth.routes';
 import { registerAccountRoutes } from './modules/accounts/accounts.routes';
 import { registerContentRoutes } from './modules/content/content.routes';
+import { registerTicketRoutes } from './modules/tickets/tickets.routes';
+import { registerBillingRoutes } from './modules/billing/billing.routes';
+import { registerRenewalRoutes } from './modules/renewals/renewals.routes';
+import { registerPaymentRoutes } from './modules/payments/payments.routes';
 import { registerHealthRoutes } from './modules/health/health.routes';
 import { registerSandboxRoutes } from './integrations/sandbox.routes';
 
@@ -39,7 +43,11 @@ export function createApp(deps: AppDeps): OpenHallApp {
 
   app.use(requestContext(logger));
   app.use(errorMiddleware());
-  app.use(securityHeaders({ hsts: config.env === 'production' }));
+  const h5Index = config.h5Dir ? path.join(config.h5Dir, 'index.html') : null;
+  const h5Present = h5Index !== null && existsSync(h5Index);
+  // Read once: a rebuilt H5 site is picked up at the next start, like the files koa-static serves.
+  const scriptHashes = h5Present ? inlineScriptHashes(readFileSync(h5Index, 'utf8')) : [];
+  app.use(securityHeaders({ hsts: config.env === 'production', scriptHashes }));
   app.use(
     cors({
       origin: (ctx) => {
@@ -68,6 +76,10 @@ export function createApp(deps: AppDeps): OpenHallApp {
   registerAuthRoutes(api, registry, API_PREFIX, services);
   registerAccountRoutes(api, registry, API_PREFIX, services);
   registerContentRoutes(api, registry, API_PREFIX, services);
+  registerTicketRoutes(api, registry, API_PREFIX, services);
+  registerBillingRoutes(api, registry, API_PREFIX, services);
+  registerRenewalRoutes(api, registry, API_PREFIX, services);
+  registerPaymentRoutes(api, registry, API_PREFIX, services);
   const openapi = buildOpenApi(registry, { title: `OpenHall API (${config.operator.shortName})`, version: '1.0.0' });
   api.get('/openapi.json', (ctx) => {
     ctx.body = openapi;
@@ -79,8 +91,12 @@ export function createApp(deps: AppDeps): OpenHallApp {
   registerHealthRoutes(root, deps);
   if (config.sandbox) registerSandboxRoutes(root, deps);
   app.use(root.routes());
+  if (deps.workorderSandbox) app.use(deps.workorderSandbox.koaMiddleware('/sandbox/workorder'));
+  // The payment sandboxes play WeChat Pay and Alipay over real HTTP (only when configured in).
+  if (deps.payments.wechatpaySandbox) app.use(deps.payments.wechatpaySandbox.router.routes() as unknown as Koa.Middleware<AppState>);
+  if (deps.payments.alipaySandbox) app.use(deps.payments.alipaySandbox.router.routes() as unknown as Koa.Middleware<AppState>);
 
-  if (config.h5Dir && existsSync(path.join(config.h5Dir, 'index.html'))) {
+  if (config.h5Dir && h5Present) {
     const h5Dir = config.h5Dir;
     app.use(serve(h5Dir, { maxage: 0, gzip: true }));
     // Client-side routes fall back to the H5 shell; API and sandbox paths never do.

@@ -1,4 +1,35 @@
+import { generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, loadConfig } from './config';
+
+/** Real-looking payment settings: key files that exist, every id and URL set. */
+function livePaymentEnv(): Record<string, string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openhall-paycfg-'));
+  const pem = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const file = (name: string) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, pem);
+    return f;
+  };
+  return {
+    WECHATPAY_MCHID: '1900000109',
+    WECHATPAY_APIV3_KEY: '0123456789abcdef0123456789abcdef',
+    WECHATPAY_MERCHANT_CERT: file('apiclient_cert.pem'),
+    WECHATPAY_MERCHANT_KEY: file('apiclient_key.pem'),
+    WECHATPAY_MERCHANT_SERIAL: '3775B6A45ACD588826D15E583A95F5DD2C2E5B2D',
+    WECHATPAY_PLATFORM_PUB_KEY_ID: 'PUB_KEY_ID_0119000001092025',
+    WECHATPAY_PLATFORM_PUB_KEY: file('pub_key.pem'),
+    WECHATPAY_API_BASE: 'https://api.mch.weixin.qq.com',
+    ALIPAY_APP_ID: '2021004100000001',
+    ALIPAY_SELLER_ID: '2088102177846880',
+    ALIPAY_PRIVATE_KEY: file('app_private.pem'),
+    ALIPAY_PUBLIC_KEY: file('alipay_public.pem'),
+    ALIPAY_GATEWAY: 'https://openapi.alipay.com/gateway.do',
+    ALIPAY_ENDPOINT: 'https://openapi.alipay.com',
+  };
+}
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -46,6 +77,7 @@ test('production starts when every integration is real and every secret is set',
     SMS_PROVIDER: 'http',
     SMS_HTTP_URL: 'https://sms.example.internal/send',
     DATABASE_URL: 'mysql://openhall:pw@db:3306/openhall',
+    ...livePaymentEnv(),
   });
   expect(c.sandbox).toBe(false);
   expect(c.db).toMatchObject({ type: 'mysql' });
@@ -54,4 +86,58 @@ test('production starts when every integration is real and every secret is set',
 test('a broken operator file names the file and the field', () => {
   const problems = problemsOf({ CONFIG_DIR: '/nonexistent-dir' }).join('\n');
   expect(problems).toContain('operator.json: file is missing');
+});
+
+const productionBase = {
+  NODE_ENV: 'production',
+  APP_SECRET: 'a-long-production-secret-value',
+  WECHAT_SECRET: 'real-secret',
+  WECHAT_API_BASE: 'https://api.weixin.qq.com',
+  SMS_PROVIDER: 'http',
+  SMS_HTTP_URL: 'https://sms.example.internal/send',
+  DATABASE_URL: 'mysql://openhall:pw@db:3306/openhall',
+};
+
+test('production names every missing payment key', () => {
+  const problems = problemsOf(productionBase).join('\n');
+  for (const key of [
+    'WECHATPAY_MCHID',
+    'WECHATPAY_APIV3_KEY',
+    'WECHATPAY_MERCHANT_CERT',
+    'WECHATPAY_MERCHANT_KEY',
+    'WECHATPAY_MERCHANT_SERIAL',
+    'WECHATPAY_PLATFORM_CERT or WECHATPAY_PLATFORM_PUB_KEY_ID',
+    'WECHATPAY_API_BASE',
+    'ALIPAY_APP_ID',
+    'ALIPAY_SELLER_ID',
+    'ALIPAY_PRIVATE_KEY',
+    'ALIPAY_PUBLIC_KEY',
+    'ALIPAY_GATEWAY',
+    'ALIPAY_ENDPOINT',
+  ]) {
+    expect(problems).toContain(key);
+  }
+});
+
+test('production names a payment key file that does not exist and a malformed APIv3 key', () => {
+  const env = { ...productionBase, ...livePaymentEnv(), WECHATPAY_MERCHANT_KEY: '/nonexistent/apiclient_key.pem' };
+  expect(problemsOf(env).join('\n')).toContain('WECHATPAY_MERCHANT_KEY: file /nonexistent/apiclient_key.pem does not exist');
+  expect(problemsOf({ ...env, WECHATPAY_APIV3_KEY: 'short' }).join('\n')).toContain('WECHATPAY_APIV3_KEY: must be exactly 32 bytes');
+});
+
+test('a platform public key id needs its key file, and the reverse', () => {
+  const { WECHATPAY_PLATFORM_PUB_KEY: _file, ...withoutFile } = livePaymentEnv();
+  expect(problemsOf({ ...productionBase, ...withoutFile }).join('\n')).toContain('WECHATPAY_PLATFORM_PUB_KEY: required with WECHATPAY_PLATFORM_PUB_KEY_ID');
+});
+
+test('sandbox mode defaults both gateways to the in-process sandboxes; setting an API base switches one to live', () => {
+  const c = loadConfig({});
+  expect(c.payments).toMatchObject({ orderTtlMinutes: 15, wechatpay: { sandbox: true }, alipay: { sandbox: true }, billingWriteoff: null });
+  const problems = problemsOf({ WECHATPAY_API_BASE: 'https://api.mch.weixin.qq.com' }).join('\n');
+  expect(problems).toContain('WECHATPAY_MCHID: required when WECHATPAY_API_BASE is set');
+  expect(problems).not.toContain('ALIPAY_');
+});
+
+test('a billing write-off URL needs its signing secret', () => {
+  expect(problemsOf({ BILLING_WRITEOFF_URL: 'https://boss.example.internal/writeoff' }).join('\n')).toContain('BILLING_WRITEOFF_SECRET');
 });

@@ -7,6 +7,7 @@ export const repoRoot = path.resolve(__dirname, '..', '..');
 
 const DEFAULT_APP_SECRET = 'openhall-dev-secret-change-me';
 const DEFAULT_WECHAT_SECRET = 'sandbox-wechat-secret';
+const DEFAULT_WORKORDER_SECRET = 'sandbox-workorder-secret';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -48,6 +49,33 @@ const envSchema = z.object({
   SMS_HTTP_TOKEN: z.string().optional(),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).optional(),
   STAFF_SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  // Payments. With sandboxes on, a gateway whose API base is unset is the in-process sandbox.
+  WECHATPAY_MCHID: z.string().regex(/^\d{6,16}$/, 'must be the numeric merchant id').optional(),
+  /** The 32-character APIv3 key (decrypts notifications). */
+  WECHATPAY_APIV3_KEY: z.string().refine((v) => Buffer.byteLength(v, 'utf8') === 32, 'must be exactly 32 bytes').optional(),
+  WECHATPAY_MERCHANT_CERT: z.string().min(1).optional(),
+  WECHATPAY_MERCHANT_KEY: z.string().min(1).optional(),
+  WECHATPAY_MERCHANT_SERIAL: z.string().regex(/^[0-9A-Fa-f]{8,40}$/, 'must be the certificate serial (hex)').optional(),
+  WECHATPAY_PLATFORM_CERT: z.string().min(1).optional(),
+  WECHATPAY_PLATFORM_PUB_KEY_ID: z.string().regex(/^PUB_KEY_ID_\w+$/, 'must start with PUB_KEY_ID_').optional(),
+  WECHATPAY_PLATFORM_PUB_KEY: z.string().min(1).optional(),
+  WECHATPAY_API_BASE: z.url().optional(),
+  ALIPAY_APP_ID: z.string().regex(/^\d{8,32}$/, 'must be the numeric app id').optional(),
+  ALIPAY_SELLER_ID: z.string().regex(/^2088\d{12}$/, 'must be the 2088… partner id').optional(),
+  ALIPAY_PRIVATE_KEY: z.string().min(1).optional(),
+  ALIPAY_PUBLIC_KEY: z.string().min(1).optional(),
+  ALIPAY_GATEWAY: z.url().optional(),
+  ALIPAY_ENDPOINT: z.url().optional(),
+  PAYMENT_ORDER_TTL_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
+  /** Multiplies the payment sandboxes' notify retry schedule (1 = the gateways' real one). */
+  SANDBOX_NOTIFY_SCALE: z.coerce.number().positive().max(1).default(1),
+  /** Where billing write-offs (销账) are POSTed; unset: the portal database is the billing system of record. */
+  BILLING_WRITEOFF_URL: z.url().optional(),
+  BILLING_WRITEOFF_SECRET: z.string().min(16).optional(),
+  /** Where tickets are POSTed in the operator's work-order system. Sandbox default: the in-process sandbox at /sandbox/workorder. */
+  WORKORDER_URL: z.url().optional(),
+  /** HMAC-SHA256 key shared with the work-order system, both directions. */
+  WORKORDER_SECRET: z.string().min(16).default(DEFAULT_WORKORDER_SECRET),
 });
 
 const hotlineSchema = z.object({
@@ -120,8 +148,109 @@ export interface AppConfig {
   sms: { provider: 'sandbox' } | { provider: 'http'; url: string; token: string | undefined };
   sessionTtlHours: number;
   staffSessionTtlHours: number;
+  /** The work-order system. `url` null: the in-process sandbox in sandbox mode, otherwise no dispatcher runs (tickets wait in the outbox). */
+  workorder: { url: string | null; secret: string };
   operator: OperatorProfile;
   holidays: HolidayCalendar;
+  /** Payment gateways and order rules (see modules/payments/payment-gateways.ts). */
+  payments: PaymentsConfig;
+}
+
+/** A gateway is either the in-process sandbox (keys generated under DATA_DIR) or the real one. */
+export interface PaymentsConfig {
+  orderTtlMinutes: number;
+  sandboxNotifyScale: number;
+  wechatpay:
+    | { sandbox: true; appid: string; mchid: string }
+    | {
+        sandbox: false;
+        appid: string;
+        mchid: string;
+        apiV3Key: string;
+        merchantCertPath: string;
+        merchantKeyPath: string;
+        merchantSerial: string;
+        platformCertPath: string | null;
+        platformPubKeyId: string | null;
+        platformPubKeyPath: string | null;
+        apiBase: string;
+      };
+  alipay:
+    | { sandbox: true; appId: string; sellerId: string }
+    | { sandbox: false; appId: string; sellerId: string; privateKeyPath: string; publicKeyPath: string; gateway: string; endpoint: string };
+  billingWriteoff: { url: string; secret: string } | null;
+}
+
+const SANDBOX_WECHATPAY_MCHID = '1900000109';
+const SANDBOX_ALIPAY_APP_ID = '2021000000000001';
+const SANDBOX_ALIPAY_SELLER_ID = '2088102177846880';
+
+/** The payment part of the configuration; every missing or unreadable key is added to `problems`. */
+function paymentsConfig(e: z.infer<typeof envSchema>, sandbox: boolean, problems: string[]): PaymentsConfig {
+  const file = (key: keyof typeof e, required: boolean, why: string): string | null => {
+    const value = e[key] as string | undefined;
+    if (!value) {
+      if (required) problems.push(`${key}: required ${why}`);
+      return null;
+    }
+    if (!existsSync(value)) problems.push(`${key}: file ${value} does not exist`);
+    return value;
+  };
+  const need = (key: keyof typeof e, why: string): string => {
+    const value = e[key] as string | undefined;
+    if (!value) problems.push(`${key}: required ${why}`);
+    return value ?? '';
+  };
+
+  let wechatpay: PaymentsConfig['wechatpay'];
+  if (sandbox && !e.WECHATPAY_API_BASE) {
+    wechatpay = { sandbox: true, appid: e.WECHAT_APPID, mchid: e.WECHATPAY_MCHID ?? SANDBOX_WECHATPAY_MCHID };
+  } else {
+    const why = sandbox ? 'when WECHATPAY_API_BASE is set' : 'for WeChat Pay when sandboxes are off';
+    const platformCertPath = file('WECHATPAY_PLATFORM_CERT', false, why);
+    const platformPubKeyPath = file('WECHATPAY_PLATFORM_PUB_KEY', false, why);
+    if (!platformCertPath && !e.WECHATPAY_PLATFORM_PUB_KEY_ID) {
+      problems.push(`WECHATPAY_PLATFORM_CERT or WECHATPAY_PLATFORM_PUB_KEY_ID + WECHATPAY_PLATFORM_PUB_KEY: required ${why}`);
+    }
+    if (e.WECHATPAY_PLATFORM_PUB_KEY_ID && !platformPubKeyPath) problems.push('WECHATPAY_PLATFORM_PUB_KEY: required with WECHATPAY_PLATFORM_PUB_KEY_ID');
+    if (platformPubKeyPath && !e.WECHATPAY_PLATFORM_PUB_KEY_ID) problems.push('WECHATPAY_PLATFORM_PUB_KEY_ID: required with WECHATPAY_PLATFORM_PUB_KEY');
+    wechatpay = {
+      sandbox: false,
+      appid: e.WECHAT_APPID,
+      mchid: need('WECHATPAY_MCHID', why),
+      apiV3Key: need('WECHATPAY_APIV3_KEY', why),
+      merchantCertPath: file('WECHATPAY_MERCHANT_CERT', true, why) ?? '',
+      merchantKeyPath: file('WECHATPAY_MERCHANT_KEY', true, why) ?? '',
+      merchantSerial: need('WECHATPAY_MERCHANT_SERIAL', why),
+      platformCertPath,
+      platformPubKeyId: e.WECHATPAY_PLATFORM_PUB_KEY_ID ?? null,
+      platformPubKeyPath,
+      apiBase: need('WECHATPAY_API_BASE', `${why} (https://api.mch.weixin.qq.com)`),
+    };
+  }
+
+  let alipay: PaymentsConfig['alipay'];
+  if (sandbox && !e.ALIPAY_GATEWAY) {
+    alipay = { sandbox: true, appId: e.ALIPAY_APP_ID ?? SANDBOX_ALIPAY_APP_ID, sellerId: e.ALIPAY_SELLER_ID ?? SANDBOX_ALIPAY_SELLER_ID };
+  } else {
+    const why = sandbox ? 'when ALIPAY_GATEWAY is set' : 'for Alipay when sandboxes are off';
+    alipay = {
+      sandbox: false,
+      appId: need('ALIPAY_APP_ID', why),
+      sellerId: need('ALIPAY_SELLER_ID', why),
+      privateKeyPath: file('ALIPAY_PRIVATE_KEY', true, why) ?? '',
+      publicKeyPath: file('ALIPAY_PUBLIC_KEY', true, why) ?? '',
+      gateway: need('ALIPAY_GATEWAY', `${why} (https://openapi.alipay.com/gateway.do)`),
+      endpoint: need('ALIPAY_ENDPOINT', `${why} (https://openapi.alipay.com)`),
+    };
+  }
+
+  let billingWriteoff: PaymentsConfig['billingWriteoff'] = null;
+  if (e.BILLING_WRITEOFF_URL) {
+    if (!e.BILLING_WRITEOFF_SECRET) problems.push('BILLING_WRITEOFF_SECRET: required when BILLING_WRITEOFF_URL is set');
+    billingWriteoff = { url: e.BILLING_WRITEOFF_URL, secret: e.BILLING_WRITEOFF_SECRET ?? '' };
+  }
+  return { orderTtlMinutes: e.PAYMENT_ORDER_TTL_MINUTES, sandboxNotifyScale: e.SANDBOX_NOTIFY_SCALE, wechatpay, alipay, billingWriteoff };
 }
 
 /** Start-up refuses to go on; the message names every offending key. */
@@ -175,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (e.WECHAT_SECRET === DEFAULT_WECHAT_SECRET) problems.push('WECHAT_SECRET: the sandbox secret cannot be used in production');
     if (!e.WECHAT_API_BASE) problems.push('WECHAT_API_BASE: required in production (e.g. https://api.weixin.qq.com)');
     if (e.SMS_PROVIDER === 'sandbox') problems.push('SMS_PROVIDER: the sandbox SMS provider cannot be used in production');
+    if (e.WORKORDER_URL && e.WORKORDER_SECRET === DEFAULT_WORKORDER_SECRET) problems.push('WORKORDER_SECRET: the sandbox secret cannot be used in production');
     if (!e.DATABASE_URL || e.DATABASE_URL.startsWith('sqlite:')) {
       problems.push('DATABASE_URL: production needs a MySQL/MariaDB database (mysql://user:pass@host:3306/db)');
     }
@@ -183,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.RATE_LIMIT_STORE === 'redis' && !e.REDIS_URL) problems.push('REDIS_URL: required when RATE_LIMIT_STORE=redis');
   if (!sandbox && !e.WECHAT_API_BASE) problems.push('WECHAT_API_BASE: required when sandboxes are off');
 
+  const payments = paymentsConfig(e, sandbox, problems);
   const operator = readJsonFile(path.join(e.CONFIG_DIR, 'operator.json'), operatorSchema, problems);
   const holidays = readJsonFile(path.join(e.CONFIG_DIR, 'holidays.json'), holidaysSchema, problems);
   if (problems.length > 0 || !operator || !holidays) throw new ConfigError(problems);
@@ -216,7 +347,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         : { provider: 'sandbox' },
     sessionTtlHours: e.SESSION_TTL_HOURS ?? operator.sessionTtlHours,
     staffSessionTtlHours: e.STAFF_SESSION_TTL_HOURS,
+    workorder: { url: e.WORKORDER_URL ?? null, secret: e.WORKORDER_SECRET },
     operator,
     holidays,
+    payments,
   };
 }

@@ -5,6 +5,9 @@ import type { Orm } from './db';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './http/rate-limit';
 import { HttpSmsSender, SandboxSmsSender, type SmsSender } from './integrations/sms/sms.adapter';
 import { HttpWechatLoginClient, WechatLoginSandbox, type WechatLoginClient } from './integrations/wechat/wechat.adapter';
+import { createPaymentGateways, type PaymentGateways } from './modules/payments/payment-gateways';
+import { createBillingWriteoff, type BillingWriteoff } from './modules/payments/billing-writeoff';
+import { WorkOrderSandbox } from './integrations/workorder/workorder.sandbox';
 
 /** Business time comes from here so tests can move it. */
 export interface Clock {
@@ -27,6 +30,14 @@ export interface AppDeps {
   wechatSandbox: WechatLoginSandbox | null;
   /** Where this server can reach itself (sandbox callbacks); set once it listens. */
   self: { baseUrl: string };
+  /** WeChat Pay and Alipay (the in-process sandboxes when sandboxes are on). */
+  payments: PaymentGateways;
+  /** Where bill write-offs (销账) go: the operator's billing system, or nowhere (the portal is the record). */
+  billingWriteoff: BillingWriteoff;
+  /** The work-order system's sandbox, served at `/sandbox/workorder` when sandboxes are on and WORKORDER_URL is unset. */
+  workorderSandbox: WorkOrderSandbox | null;
+  /** Where the work-order dispatcher POSTs tickets; null: nowhere (they wait in the outbox). */
+  workorderUrl: () => string | null;
 }
 
 export function createDeps(config: AppConfig, orm: Orm, logger: Logger, overrides: Partial<AppDeps> = {}): AppDeps {
@@ -37,6 +48,10 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
     config.sms.provider === 'http' ? new HttpSmsSender(config.sms.url, config.sms.token) : (smsSandbox as SandboxSmsSender);
   const wechatSandbox = config.sandbox ? new WechatLoginSandbox(config.wechat.appid, config.wechat.secret) : null;
   const wechatBase = () => config.wechat.apiBase ?? `${self.baseUrl}/sandbox/wechat`;
+  const workorderSandbox =
+    config.sandbox && !config.workorder.url
+      ? new WorkOrderSandbox({ secret: config.workorder.secret, eventsUrl: () => `${self.baseUrl}/api/v1/integrations/work-orders/events`, now: () => clock.now(), autoAccept: true })
+      : null;
   const rateLimiter: RateLimiter =
     config.rateLimit.store === 'redis'
       ? new RedisRateLimiter(new Redis(config.rateLimit.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true }))
@@ -52,6 +67,10 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
     wechatLogin: new HttpWechatLoginClient(wechatBase, config.wechat.appid, config.wechat.secret),
     wechatSandbox,
     self,
+    payments: overrides.payments ?? createPaymentGateways(config, self, logger),
+    billingWriteoff: overrides.billingWriteoff ?? createBillingWriteoff(config),
+    workorderSandbox,
+    workorderUrl: () => config.workorder.url ?? (workorderSandbox ? `${self.baseUrl}/sandbox/workorder/orders` : null),
     ...overrides,
   };
 }

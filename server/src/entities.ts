@@ -22,6 +22,11 @@ import { PaymentNotifySchema } from './modules/payments/payment-notify.entity';
 import { RefundSchema } from './modules/payments/refund.entity';
 import { OutboxMessageSchema } from './modules/outbox/outbox-message.entity';
 import { RenewalDeclineSchema } from './modules/renewals/renewal-decline.entity';
+import { SubscriptionRenewalSchema } from './modules/renewals/subscription-renewal.entity';
+import { TicketSchema } from './modules/tickets/ticket.entity';
+import { TicketEventSchema } from './modules/tickets/ticket-event.entity';
+import { TicketPauseSchema } from './modules/tickets/ticket-pause.entity';
+import { TicketExtensionSchema } from './modules/tickets/ticket-extension.entity';
 
 /** Every entity the ORM knows. The schema itself comes only from migrations. */
 export const entities = [
@@ -49,4 +54,9 @@ export const entities = [
   RefundSchema,
   OutboxMessageSchema,
   RenewalDeclineSchema,
+  SubscriptionRenewalSchema,
+  TicketSchema,
+  TicketEventSchema,
+  TicketPauseSchema,
+  TicketExtensionSchema,
 ];

@@ -7,6 +7,9 @@ import { createApp } from './app';
 import { createLogger } from './http/logger';
 import { seedDemo } from './seeders/demo.seeder';
 import { publishOperatorProfile } from './seeders/operator-profile';
+import { WorkOrderDispatcher } from './integrations/workorder/workorder.dispatcher';
+import { startPaymentExpiryJob } from './modules/payments/payment-expiry.job';
+import { startRenewalReminderJob } from './modules/renewals/renewal-reminder.job';
 
 /** Starts OpenHall: configuration, database and migrations, optional demo data, then HTTP. */
 async function main(): Promise<void> {
@@ -39,6 +42,15 @@ async function main(): Promise<void> {
   const { port } = server.address() as AddressInfo;
   if (!config.publicUrl) deps.self.baseUrl = `http://127.0.0.1:${port}`;
   logger.info({ port, db: config.db.type, sandbox: config.sandbox, h5: config.h5Dir }, `OpenHall listening on http://localhost:${port}`);
+  const stopPaymentJob = startPaymentExpiryJob(app.services.payments, app.services.outbox, logger);
+  // Renewal reminders for next month's expiries, queued once per package and month through the outbox.
+  const stopRenewalReminders = startRenewalReminderJob(deps);
+  // Tickets to the work-order system (the in-process sandbox by default in sandbox mode); with nowhere to go they wait in the outbox.
+  const workorderUrl = deps.workorderUrl();
+  const workOrders = workorderUrl
+    ? new WorkOrderDispatcher({ orm, database: config.db.type, url: workorderUrl, secret: config.workorder.secret, clock: deps.clock, logger })
+    : null;
+  workOrders?.start();
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -46,6 +58,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     server.close();
+    await stopPaymentJob();
+    await stopRenewalReminders();
+    await workOrders?.stop();
+    await deps.payments.close();
     await deps.rateLimiter.close();
     await orm.close();
     process.exit(0);

@@ -5,9 +5,11 @@ import { dateSchema, fenSchema, pageQuerySchema } from './common';
 export const commitmentUnits = ['hours', 'working_days', 'days'] as const;
 export type CommitmentUnit = (typeof commitmentUnits)[number];
 
+/** Kinds of published phone line; the client labels each (客服热线, 投诉热线, 监督电话, 报修热线). */
 export const hotlineKinds = ['service', 'complaint', 'supervision', 'repair'] as const;
 export type HotlineKind = (typeof hotlineKinds)[number];
 
+/** Planned maintenance (停水/停网检修, with an affected window) or a general announcement. */
 export const noticeKinds = ['maintenance', 'announcement'] as const;
 export type NoticeKind = (typeof noticeKinds)[number];
 
@@ -183,6 +185,7 @@ export interface HallView extends HallInput {
   openNow: boolean;
   /** Whole metres from the requested point (haversine), when one was given. */
   distanceMeters: number | null;
+  /** Last edit by staff, ISO 8601 UTC. */
   updatedAt: string;
 }
 
@@ -198,12 +201,14 @@ export type FeeSchedulesQuery = z.infer<typeof feeSchedulesQuerySchema>;
 export interface FeeScheduleView extends FeeScheduleInput {
   id: number;
   status: 'current' | 'upcoming';
+  /** Last edit by staff, ISO 8601 UTC. */
   updatedAt: string;
 }
 
 /** A published supply-material price (integer fen). */
 export interface MaterialPriceView extends MaterialPriceInput {
   id: number;
+  /** Last edit by staff, ISO 8601 UTC. */
   updatedAt: string;
 }
 
@@ -223,6 +228,7 @@ export interface CommitmentView {
   /** The ticket type the commitment is measured on, when it is measured per ticket. */
   ticketType: string | null;
   sortOrder: number;
+  /** Last edit by staff, ISO 8601 UTC. */
   updatedAt: string;
 }
 
@@ -249,6 +255,7 @@ export interface NoticeView {
   publishedAt: string;
   /** In progress now, or not started yet. */
   status: 'active' | 'upcoming';
+  /** Last edit by staff, ISO 8601 UTC. */
   updatedAt: string;
 }
 
@@ -261,12 +268,14 @@ export const guideCodeParamSchema = z.object({ code: z.string().regex(/^[a-z0-9_
 /** A business guide (办事指南) as published. */
 export interface GuideView extends GuideInput {
   id: number;
+  /** Last edit by staff, ISO 8601 UTC. */
   updatedAt: string;
 }
 
 /** A published phone line. */
 export interface HotlineView extends HotlineInput {
   id: number;
+  /** Last edit by staff, ISO 8601 UTC. */
   updatedAt: string;
 }
 

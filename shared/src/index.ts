@@ -11,3 +11,6 @@ export * from './opening-hours';
 export * from './late-fee';
 export * from './sla';
 export * from './payments';
+export * from './billing';
+export * from './renewals';
+export * from './tickets';

@@ -1,52 +1,39 @@
 import type {
-  CommitmentInput,
-  FeeScheduleInput,
-  GuideInput,
+  CommitmentView,
+  FeeSchedulesView,
+  GuideView,
   HallView,
-  HotlineInput,
-  MaterialPriceInput,
-  NoticeKind,
+  HotlineView,
+  NoticeView,
 } from '@openhall/shared';
 import { request } from './request';
 
-/** Published views: the admin input shape plus the id (and timestamps where the server adds them). */
-export type FeeScheduleView = FeeScheduleInput & { id: number };
-export type MaterialPriceView = MaterialPriceInput & { id: number };
-export type CommitmentView = CommitmentInput & { id: number };
-export type GuideView = GuideInput & { id: number };
-export type HotlineView = HotlineInput & { id: number };
-export interface NoticeView {
-  id: number;
-  kind: NoticeKind;
-  title: string;
-  body: string;
-  area: string | null;
-  startsAt: string;
-  endsAt: string;
-  publishedAt?: string;
-}
+// The answers are typed by the server's own view types (shared/src/content.ts), so a field the
+// server renames breaks the client build instead of rendering blank.
 
-export function listFeeSchedules(): Promise<{ schedules: FeeScheduleView[]; materials: MaterialPriceView[] }> {
-  return request('/fee-schedules', { anonymous: true });
+/** Fee schedules in effect today and the material price list. */
+export function listFeeSchedules(): Promise<FeeSchedulesView> {
+  return request<FeeSchedulesView>('/fee-schedules', { anonymous: true });
 }
 
 export function listCommitments(): Promise<CommitmentView[]> {
-  return request('/commitments', { anonymous: true });
+  return request<CommitmentView[]>('/commitments', { anonymous: true });
 }
 
 /** Halls, sorted nearest first when a position is given. */
 export function listHalls(position?: { lat: number; lng: number }): Promise<HallView[]> {
-  return request('/halls', { anonymous: true, data: position ? { lat: position.lat, lng: position.lng } : undefined });
+  return request<HallView[]>('/halls', { anonymous: true, data: position ? { lat: position.lat, lng: position.lng } : undefined });
 }
 
+/** Notices not over yet (in progress and upcoming), soonest first. */
 export function listNotices(): Promise<NoticeView[]> {
-  return request('/notices', { anonymous: true });
+  return request<NoticeView[]>('/notices', { anonymous: true });
 }
 
 export function listGuides(): Promise<GuideView[]> {
-  return request('/guides', { anonymous: true });
+  return request<GuideView[]>('/guides', { anonymous: true });
 }
 
 export function listHotlines(): Promise<HotlineView[]> {
-  return request('/hotlines', { anonymous: true });
+  return request<HotlineView[]>('/hotlines', { anonymous: true });
 }

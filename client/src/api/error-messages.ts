@@ -27,6 +27,19 @@ export const errorMessages: Record<ErrorCode, string> = {
   ACCOUNT_BIND_LOCKED: '该户号今日验证失败次数过多，请明天再试或到营业厅办理',
   ACCOUNT_ALREADY_BOUND: '该户号已绑定',
   NOTICE_TOO_LATE: '计划停服通知须至少提前24小时发布',
+  BILL_ALREADY_PAID: '该账单已缴清，无需重复缴费',
+  BILL_IN_OPEN_ORDER: '该账单有一笔待支付的订单，请先完成或等待其关闭（约15分钟）后再试',
+  ORDER_NOT_PAYABLE: '该订单已关闭或已支付，请刷新后查看',
+  WECHAT_OPENID_REQUIRED: '请先使用微信登录后再用微信支付',
+  PAYMENT_GATEWAY_FAILED: '支付渠道暂时无法下单，请稍后再试或换一种支付方式',
+  ORDER_NOT_REFUNDABLE: '该订单当前状态不能退款',
+  REFUND_AMOUNT_EXCEEDED: '退款金额超过可退金额',
+  BILL_NOT_PAID: '该账单尚未缴费，缴费后才能打印缴费凭证',
+  RENEWAL_UNAVAILABLE: '该套餐暂不支持在线续费，请到营业厅办理',
+  TICKET_ALREADY_CLAIMED: '该工单已由其他工作人员受理',
+  TICKET_INVALID_STATE: '工单当前状态不能进行此操作，请刷新后查看',
+  TICKET_URGE_LIMITED: '催单过于频繁：每12小时可催办1次，每张工单最多3次',
+  WORKORDER_SIGNATURE_INVALID: '工单系统回调签名无效',
 };
 
 /** Failures that never reached the API's error envelope. */

@@ -26,7 +26,9 @@ export function openMap(point: MapPoint): void {
  */
 export async function locate(timeoutMs = 6000): Promise<{ lat: number; lng: number } | null> {
   const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs));
-  const position = Taro.getLocation({ type: 'gcj02' })
+  // Taro's H5 getLocation only speaks the browser's WGS-84 and fails every other type outright.
+  const type = process.env.TARO_ENV === 'h5' ? 'wgs84' : 'gcj02';
+  const position = Taro.getLocation({ type })
     .then((r) => ({ lat: r.latitude, lng: r.longitude }))
     .catch(() => null);
   return Promise.race([position, timeout]);

@@ -1,10 +1,27 @@
+import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
 
 /**
- * Security headers for every response. API answers get a locked-down CSP; the H5 site's pages
- * need scripts, styles and images from their own origin only.
+ * CSP sources (`'sha256-…'`) for the inline `<script>` blocks of an HTML page. The H5 shell that
+ * Taro builds sets the root font size (rem layout) in an inline script before its bundles load;
+ * allowing exactly that script by hash keeps `script-src` free of 'unsafe-inline'.
  */
-export function securityHeaders(opts: { hsts: boolean }): Middleware {
+export function inlineScriptHashes(html: string): string[] {
+  const hashes: string[] = [];
+  for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
+    if (/\bsrc\s*=/i.test(m[1]) || m[2].trim() === '') continue;
+    hashes.push(`'sha256-${createHash('sha256').update(m[2], 'utf8').digest('base64')}'`);
+  }
+  return hashes;
+}
+
+/**
+ * Security headers for every response. API answers get a locked-down CSP; the H5 site's pages
+ * need scripts, styles and images from their own origin only (plus the shell's own inline
+ * scripts, by hash, and the icon fonts Taro's components embed as data: URLs).
+ */
+export function securityHeaders(opts: { hsts: boolean; scriptHashes?: readonly string[] }): Middleware {
+  const scriptSrc = ["'self'", ...(opts.scriptHashes ?? [])].join(' ');
   return async (ctx, next) => {
     await next();
     ctx.set('X-Content-Type-Options', 'nosniff');
@@ -14,12 +31,14 @@ export function securityHeaders(opts: { hsts: boolean }): Middleware {
     ctx.set('Permissions-Policy', 'camera=(self), geolocation=(self), microphone=()');
     if (opts.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     if (ctx.path.startsWith('/api/')) {
-      ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+      // An API route that answers a page of its own (the printable bill receipt) sets a CSP for
+      // that page, allowing only its own nonce-tagged style and script; it is kept.
+      if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
       ctx.set('Cache-Control', ctx.response.get('Cache-Control') || 'no-store');
     } else {
       ctx.set(
         'Content-Security-Policy',
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; form-action 'self' http: https:; frame-ancestors 'self'",
+        `default-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src ${scriptSrc}; connect-src 'self'; form-action 'self' http: https:; frame-ancestors 'self'`,
       );
     }
     ctx.remove('X-Powered-By');

@@ -1,5 +1,7 @@
 import { Migration20261125000000_foundation } from './Migration20261125000000_foundation';
 import { Migration20261125120000_payments } from './Migration20261125120000_payments';
+import { Migration20261125130000_tickets } from './Migration20261125130000_tickets';
+import { Migration20261125200000_renewals } from './Migration20261125200000_renewals';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -8,4 +10,6 @@ import { Migration20261125120000_payments } from './Migration20261125120000_paym
 export const migrations = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
   { name: 'Migration20261125120000_payments', class: Migration20261125120000_payments },
+  { name: 'Migration20261125130000_tickets', class: Migration20261125130000_tickets },
+  { name: 'Migration20261125200000_renewals', class: Migration20261125200000_renewals },
 ];

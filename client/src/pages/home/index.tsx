@@ -56,7 +56,7 @@ export default function HomePage() {
         {session.state === 'signedOut' ? (
           <View className="home-signin" id="home-signin">
             <View className="muted">登录后查看户号和待缴金额</View>
-            <Button className="btn-primary home-signin__btn" onClick={() => void session.signIn()}>
+            <Button id="home-signin-btn" className="btn-primary home-signin__btn" onClick={() => void session.signIn()}>
               登录
             </Button>
           </View>
@@ -67,7 +67,7 @@ export default function HomePage() {
             empty={(accounts.data ?? []).length === 0}
             emptyText="还没有绑定户号"
             emptyAction={
-              <Button className="btn-primary" size="mini" onClick={() => void Taro.navigateTo({ url: BIND_URL })}>
+              <Button id="home-bind" className="btn-primary" size="mini" onClick={() => void Taro.navigateTo({ url: BIND_URL })}>
                 绑定户号
               </Button>
             }
@@ -92,7 +92,7 @@ export default function HomePage() {
             <View key={n.id} className="notice-item">
               <View className="notice-item__title">{n.title}</View>
               <View className="muted">
-                {n.area ? `${n.area} · ` : ''}
+                {n.areaName ? `${n.areaName} · ` : '全部区域 · '}
                 {formatDateTime(n.startsAt)} 至 {formatDateTime(n.endsAt)}
               </View>
             </View>

@@ -22,8 +22,8 @@ export default function CommitmentsPage() {
                   {i + 1}. {c.title}
                 </View>
                 <View className="info-target">
-                  {c.targetAmount}
-                  {commitmentUnitLabels[c.targetUnit]}
+                  {c.target.amount}
+                  {commitmentUnitLabels[c.target.unit]}
                 </View>
               </View>
               <View className="info-item__line">{c.description}</View>

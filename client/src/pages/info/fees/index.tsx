@@ -1,6 +1,6 @@
 import { View } from '@tarojs/components';
-import { formatYuan } from '@openhall/shared';
-import { listFeeSchedules, type FeeScheduleView } from '../../../api/content';
+import { formatYuan, type Concession } from '@openhall/shared';
+import { listFeeSchedules } from '../../../api/content';
 import PageShell from '../../../components/page-shell';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
@@ -8,7 +8,7 @@ import { serviceTypeLabels } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
 import '../info.scss';
 
-function concessionText(c: FeeScheduleView['concessions'][number], unit: string): string {
+function concessionText(c: Concession, unit: string): string {
   if (c.kind === 'percent_off') return `减免 ${c.value}%`;
   if (c.kind === 'fixed_off') return `每期减免 ${formatYuan(c.value)}`;
   return `每期免费 ${c.value} ${unit}`;
@@ -28,28 +28,31 @@ export default function FeesPage() {
         emptyText="暂无公布的资费标准"
         onRetry={() => void fees.reload()}
       >
-        {schedules.map((s) => (
-          <Section key={s.id} title={s.name} className="fee-schedule" extra={<View className="tag tag--ok">{serviceTypeLabels[s.serviceType]}</View>}>
-            <View className="muted">
-              {s.effectiveFrom} 起执行{s.effectiveTo ? `，至 ${s.effectiveTo}` : ''}
-            </View>
-            <View className="info-table__row info-table__row--head">
-              <View>档位</View>
-              <View>单价</View>
-            </View>
-            {s.tiers.map((t, i) => {
-              const from = i === 0 ? 0 : (s.tiers[i - 1].upTo ?? 0);
-              const range = t.upTo === null ? `${from} ${s.unit}以上` : `${from}–${t.upTo} ${s.unit}`;
-              return (
-                <View key={t.label} className="info-table__row fee-tier">
-                  <View>
-                    {t.label}
-                    {s.tiers.length > 1 && <View className="muted">{range}</View>}
+        {schedules.map((s) => {
+          // A 0 % row (pay 3 months ahead, no discount) is not a discount worth listing.
+          const prepay = s.prepayDiscounts.filter((d) => d.percentOff > 0);
+          return (
+            <Section key={s.id} title={s.name} className="fee-schedule" extra={<View className="tag tag--ok">{serviceTypeLabels[s.serviceType]}</View>}>
+              <View className="muted">
+                {s.effectiveFrom} 起执行{s.effectiveTo ? `，至 ${s.effectiveTo}` : ''}
+              </View>
+              <View className="info-table__row info-table__row--head">
+                <View>档位</View>
+                <View>单价</View>
+              </View>
+              {s.tiers.map((t, i) => {
+                const from = i === 0 ? 0 : (s.tiers[i - 1].upTo ?? 0);
+                const range = t.upTo === null ? `${from} ${s.unit}以上` : `${from}–${t.upTo} ${s.unit}`;
+                return (
+                  <View key={t.label} className="info-table__row fee-tier">
+                    <View>
+                      {t.label}
+                      {s.tiers.length > 1 && <View className="muted">{range}</View>}
+                    </View>
+                    <View>
+                      {formatYuan(t.priceFen)}/{s.unit}
+                    </View>
                   </View>
-                  <View>
-                    {formatYuan(t.priceFen)}/{s.unit}
-                  </View>
-                </View>
               );
             })}
             {s.concessions.length > 0 && (
@@ -63,10 +66,10 @@ export default function FeesPage() {
                 ))}
               </View>
             )}
-            {s.prepayDiscounts.length > 0 && (
+            {prepay.length > 0 && (
               <View className="info-item">
                 <View className="info-item__title">预缴优惠</View>
-                {s.prepayDiscounts.map((d) => (
+                {prepay.map((d) => (
                   <View key={d.months} className="info-item__line">
                     预缴 {d.months} 个月 优惠 {d.percentOff}%
                   </View>
@@ -75,7 +78,8 @@ export default function FeesPage() {
             )}
             {s.notes && <View className="muted">{s.notes}</View>}
           </Section>
-        ))}
+          );
+        })}
         {materials.length > 0 && (
           <Section title="材料价格" className="fee-materials">
             {materials.map((m) => (

@@ -21,8 +21,9 @@ export default function NoticesPage() {
                 <View>{n.title}</View>
                 <View className="tag tag--off">{n.kind === 'maintenance' ? '计划检修' : '公告'}</View>
               </View>
+              <View className={`notice-status notice-status--${n.status}`}>{n.status === 'active' ? '进行中' : '未开始'}</View>
               <View className="info-item__line">
-                影响范围：{n.area ?? '全部区域'}
+                影响范围：{n.areaName ?? '全部区域'}
               </View>
               <View className="info-item__line">
                 时间：{formatDateTime(n.startsAt)} 至 {formatDateTime(n.endsAt)}

@@ -1,0 +1,174 @@
+/**
+ * Notify handling throughput: signed WeChat Pay notifications against a running OpenHall.
+ *
+ *   npx tsx scripts/bench/notify.ts [--orders 2000] [--concurrency 32]
+ *   DATABASE_URL=mysql://root@127.0.0.1:3306/oh_bench npx tsx scripts/bench/notify.ts   (an empty database)
+ *
+ * Starts the server in-process on a free port (embedded SQLite in a temporary DATA_DIR unless
+ * DATABASE_URL says otherwise, sandboxes on), creates N open bill orders, then POSTs to
+ * /api/v1/payments/notify/wechat over keep-alive HTTP with bounded concurrency:
+ *   valid      one genuine notification per order (verify, decrypt, check, settle: bills paid,
+ *              write-off queued, audit) — N requests;
+ *   duplicate  the same N notifications again (same notify id; freshly signed, as WeChat's retries are);
+ *   burst      one order's notification 20× at once, over and over (the concurrent-duplicate path).
+ * Notifications are signed and encrypted beforehand with the sandbox's platform key and APIv3 key,
+ * so the timings are the server's. Prints requests/s and latency percentiles per phase.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../server/src/config';
+import { initORM, migrateUp } from '../../server/src/db';
+import { createDeps } from '../../server/src/deps';
+import { createApp } from '../../server/src/app';
+import { createLogger } from '../../server/src/http/logger';
+import { seedDemo } from '../../server/src/seeders/demo.seeder';
+import { Account } from '../../server/src/modules/accounts/account.entity';
+import { Bill } from '../../server/src/modules/billing/bill.entity';
+import { User } from '../../server/src/modules/users/user.entity';
+import { PaymentOrder } from '../../server/src/modules/payments/payment-order.entity';
+import { PaymentOrderBill } from '../../server/src/modules/payments/payment-order-bill.entity';
+import { newOutTradeNo } from '../../server/src/modules/payments/payments.service';
+import { wechatNotifyFor } from '../../server/src/modules/payments/payments.test-support';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const n = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} needs a positive integer`);
+  return n;
+}
+
+interface Sample {
+  ms: number;
+  status: number;
+}
+
+async function fire(agent: http.Agent, base: string, items: Array<{ headers: Record<string, string>; body: string }>, concurrency: number) {
+  const url = new URL('/api/v1/payments/notify/wechat', base);
+  const samples: Sample[] = [];
+  let next = 0;
+  const one = (n: { headers: Record<string, string>; body: string }) =>
+    new Promise<Sample>((resolve) => {
+      const start = process.hrtime.bigint();
+      const req = http.request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { ...n.headers, 'Content-Length': Buffer.byteLength(n.body) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, status: res.statusCode ?? 0 }));
+        },
+      );
+      req.on('error', () => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, status: 0 }));
+      req.end(n.body);
+    });
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) samples.push(await one(items[next++]));
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { samples, seconds };
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function main(): Promise<void> {
+  const orders = arg('orders', 2000);
+  const concurrency = arg('concurrency', 32);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'openhall-bench-'));
+  const config = loadConfig({ ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, LOG_LEVEL: 'error', H5_DIR: '', SANDBOX: 'true', SANDBOX_NOTIFY_SCALE: '0.001' });
+  const logger = createLogger(config.logLevel);
+  const orm = await initORM(config, logger);
+  await migrateUp(orm);
+  await seedDemo(orm, config, { now: new Date() });
+  const deps = createDeps(config, orm, logger);
+  const app = createApp(deps);
+  const server = http.createServer(app.callback());
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  deps.self.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  // N open orders, one fresh bill each, written straight to the database (the gateway is not needed
+  // to receive notifications, and creating orders is not what is measured).
+  const em = orm.em.fork();
+  const account = await em.findOneOrFail(Account, { accountNo: '1000000001' });
+  const payer = Object.assign(new User(), { phone: `1380${String(process.pid).padStart(7, '0').slice(-7)}`, createdAt: new Date() });
+  await em.persistAndFlush(payer);
+  const userId = payer.id;
+  const created: Array<{ outTradeNo: string; amountFen: number }> = [];
+  const now = new Date();
+  await em.transactional(async (tx) => {
+    const pending: Array<{ bill: Bill; order: PaymentOrder }> = [];
+    for (let i = 0; i < orders; i++) {
+      const bill = Object.assign(new Bill(), { accountId: account.id, period: `${3000 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`, amountFen: 1000 + i, dueDate: '2999-12-31', createdAt: now });
+      tx.persist(bill);
+      const order = Object.assign(new PaymentOrder(), {
+        outTradeNo: newOutTradeNo(now),
+        userId,
+        kind: 'bills' as const,
+        channel: 'wechat_h5' as const,
+        amountFen: 1000 + i,
+        description: 'bench',
+        expiresAt: new Date(now.getTime() + 3600_000),
+        createdAt: now,
+        updatedAt: now,
+      });
+      tx.persist(order);
+      pending.push({ bill, order });
+      created.push({ outTradeNo: order.outTradeNo, amountFen: order.amountFen });
+    }
+    await tx.flush();
+    for (const { bill, order } of pending) {
+      tx.persist(Object.assign(new PaymentOrderBill(), { orderId: order.id, billId: bill.id, amountFen: order.amountFen, lateFeeFen: 0, openLock: 1 }));
+    }
+  });
+
+  const ctx = { config, deps };
+  const ids = created.map((_, i) => `BENCH-${process.pid}-${i}`);
+  const valid = created.map((o, i) => wechatNotifyFor(ctx, o, { transaction_id: `42000000${String(i).padStart(20, '0')}` }, { id: ids[i] }));
+  const duplicate = created.map((o, i) => wechatNotifyFor(ctx, o, { transaction_id: `42000000${String(i).padStart(20, '0')}` }, { id: ids[i] }));
+  const burst: typeof valid = [];
+  for (let k = 0; burst.length < orders; k++) {
+    const o = created[k % created.length];
+    const n = wechatNotifyFor(ctx, o, { transaction_id: `42000000${String(k % created.length).padStart(20, '0')}` }, { id: `BURST-${k}` });
+    for (let c = 0; c < 20 && burst.length < orders; c++) burst.push(n);
+  }
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const rows: string[][] = [];
+  for (const [phase, items] of [
+    ['valid', valid],
+    ['duplicate', duplicate],
+    ['burst 20×', burst],
+  ] as const) {
+    const { samples, seconds } = await fire(agent, deps.self.baseUrl, items, concurrency);
+    const lat = samples.map((s) => s.ms).sort((a, b) => a - b);
+    const statuses = [...new Set(samples.map((s) => s.status))].join('/');
+    rows.push([phase, String(samples.length), String(concurrency), (samples.length / seconds).toFixed(0), pct(lat, 50).toFixed(1), pct(lat, 99).toFixed(1), pct(lat, 100).toFixed(1), statuses]);
+  }
+  const settled = await orm.em.fork().count(Bill, { period: { $gte: '3000-01' }, status: 'paid' });
+
+  const header = ['phase', 'requests', 'conc.', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'statuses'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
+  console.log(`\nOpenHall notify benchmark — ${config.db.type}, ${orders} orders, node ${process.version}`);
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+  console.log(`bills settled: ${settled}/${orders} (each exactly once)\n`);
+
+  agent.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await deps.payments.close();
+  await deps.rateLimiter.close();
+  await orm.close(true);
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,245 @@
+import type http from 'node:http';
+import { createTestApp, onMysql, type TestApp } from '../../../test/harness';
+import { OutboxMessage } from '../../modules/outbox/outbox-message.entity';
+import { Ticket } from '../../modules/tickets/ticket.entity';
+import { HOUR, bj, createStaff, createSubscriber, fileTicket, type StaffFixture, type SubscriberFixture } from '../../modules/tickets/tickets.fixtures';
+import { WorkOrderDispatcher, type WorkOrderDispatcherOptions } from './workorder.dispatcher';
+import { WorkOrderSandbox } from './workorder.sandbox';
+
+/** Tuesday 1 December 2026, 10:00 business time. */
+const BASE = bj('2026-12-01T10:00');
+
+let t: TestApp;
+let sandbox: WorkOrderSandbox;
+let sandboxServer: http.Server;
+let sandboxUrl: string;
+let agent: StaffFixture;
+let u: SubscriberFixture;
+
+beforeAll(async () => {
+  t = await createTestApp({ seed: false, now: BASE });
+  sandbox = new WorkOrderSandbox({
+    secret: t.config.workorder.secret,
+    eventsUrl: () => `${t.baseUrl}/api/v1/integrations/work-orders/events`,
+    now: () => t.clock.now(),
+  });
+  ({ server: sandboxServer, baseUrl: sandboxUrl } = await sandbox.listen(0));
+  agent = await createStaff(t, 'wo_agent', 'agent', '王芳', 'KF1001');
+  u = await createSubscriber(t);
+});
+afterAll(async () => {
+  sandboxServer.closeAllConnections();
+  await new Promise((r) => sandboxServer.close(r));
+  await t.close();
+});
+beforeEach(() => {
+  t.clock.set(BASE);
+  sandbox.fail = false;
+  sandbox.delayMs = 0;
+});
+
+function dispatcher(opts: Partial<WorkOrderDispatcherOptions> = {}): WorkOrderDispatcher {
+  return new WorkOrderDispatcher({
+    orm: t.orm,
+    database: t.config.db.type,
+    url: `${sandboxUrl}/orders`,
+    secret: t.config.workorder.secret,
+    clock: t.clock,
+    logger: t.deps.logger,
+    random: () => 0.5,
+    timeoutMs: 2_000,
+    ...opts,
+  });
+}
+
+/** Files and claims a ticket: the claim queues it for the work-order system. */
+async function acceptedTicket(): Promise<number> {
+  const id = await fileTicket(t, u);
+  await t.request.post(`/api/v1/staff/tickets/${id}/claim`).set(agent.auth).expect(200);
+  return id;
+}
+
+const outboxRow = (id: number) => t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: `workorder:${id}` });
+const subscriberTicket = async (id: number) => (await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200)).body.data;
+
+test('a ticket’s whole life through the sandbox: sent once, followed to resolution, confirmed', async () => {
+  const id = await acceptedTicket();
+  expect((await outboxRow(id)).status).toBe('pending');
+  await dispatcher().runOnce();
+  const order = sandbox.orderOf(id)!;
+  expect(order.payload).toMatchObject({ action: 'create', ticketId: id, type: 'fault', owner: { name: '王芳', jobNo: 'KF1001' }, messageId: `workorder:${id}` });
+  expect((await outboxRow(id)).status).toBe('sent');
+
+  const steps = [
+    ['accepted', {}],
+    ['dispatched', { technicianName: '李师傅', technicianJobNo: 'W1024' }],
+    ['en_route', {}],
+    ['on_site', {}],
+    ['resolved', { note: '更换光猫后恢复上网' }],
+  ] as const;
+  for (const [status, extra] of steps) {
+    t.clock.advance(HOUR);
+    expect((await sandbox.moveOrder(order.orderNo, status, extra)).status).toBe(200);
+  }
+  const view = await subscriberTicket(id);
+  expect(view).toMatchObject({
+    status: 'resolved',
+    workOrderNo: order.orderNo,
+    technician: { name: '李师傅', jobNo: 'W1024' },
+    clock: { onTime: true, risk: 'ok', remainingMs: 19 * HOUR },
+  });
+  expect(view.timeline.map((e: { kind: string }) => e.kind)).toEqual(['submitted', 'accepted', 'wo_accepted', 'wo_dispatched', 'wo_en_route', 'wo_on_site', 'wo_resolved']);
+  expect(view.timeline[3]).toMatchObject({ actorKind: 'workorder', actorName: '李师傅', actorJobNo: 'W1024' });
+
+  await t.request.post(`/api/v1/tickets/${id}/confirm`).set(u.auth).expect(200);
+  expect((await sandbox.moveOrder(order.orderNo, 'closed')).status).toBe(200);
+  expect((await subscriberTicket(id)).status).toBe('closed');
+  expect(sandbox.deliveries.get(`${id}:create`)).toBe(1);
+});
+
+test('the work-order system down for a while, then back: every ticket is delivered exactly once, across a restart', async () => {
+  const ids = [await acceptedTicket(), await acceptedTicket(), await acceptedTicket(), await acceptedTicket()];
+  const before = { ...sandbox.stats };
+  sandbox.fail = true;
+
+  const first = dispatcher();
+  expect(await first.runOnce()).toEqual({ claimed: 4, sent: 0, failed: 4 });
+  for (const id of ids) {
+    const row = await outboxRow(id);
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, claimedBy: null, lastError: expect.stringContaining('HTTP 500') });
+    expect(row.nextAttemptAt.getTime()).toBe(BASE.getTime() + first.retryDelayMs(1));
+  }
+  // Not due yet: backing off, nothing is sent.
+  expect((await first.runOnce()).claimed).toBe(0);
+  t.clock.advance(10_000);
+  expect(await first.runOnce()).toEqual({ claimed: 4, sent: 0, failed: 4 });
+  expect((await outboxRow(ids[0])).attempts).toBe(2);
+
+  // A restart: a new instance, nothing in memory; the rows say what is left to do.
+  sandbox.fail = false;
+  t.clock.advance(60_000);
+  const restarted = dispatcher();
+  expect(await restarted.runOnce()).toEqual({ claimed: 4, sent: 4, failed: 0 });
+  for (const id of ids) {
+    expect(await outboxRow(id)).toMatchObject({ status: 'sent', attempts: 3 });
+    expect(sandbox.deliveries.get(`${id}:create`)).toBe(1);
+  }
+  expect(sandbox.stats.failedOnPurpose - before.failedOnPurpose).toBe(8);
+  expect(sandbox.stats.accepted - before.accepted).toBe(4);
+  expect(sandbox.stats.duplicates - before.duplicates).toBe(0);
+  expect((await restarted.runOnce()).claimed).toBe(0);
+});
+
+test('a slow system: the timed-out delivery is retried with the same Idempotency-Key and taken once', async () => {
+  const id = await acceptedTicket();
+  const before = { ...sandbox.stats };
+  sandbox.delayMs = 600;
+  expect(await dispatcher({ timeoutMs: 150 }).runOnce()).toMatchObject({ sent: 0, failed: 1 });
+  expect((await outboxRow(id)).lastError).toMatch(/abort|timeout/i);
+  await new Promise((r) => setTimeout(r, 800)); // the sandbox finishes the slow request and takes the order
+  sandbox.delayMs = 0;
+  t.clock.advance(60_000);
+  expect(await dispatcher().runOnce()).toMatchObject({ sent: 1 });
+  expect(sandbox.deliveries.get(`${id}:create`)).toBe(1);
+  expect(sandbox.stats.accepted - before.accepted).toBe(1);
+  expect(sandbox.stats.duplicates - before.duplicates).toBe(1);
+});
+
+test(`two dispatchers at once never send a ticket twice (${onMysql ? 'FOR UPDATE SKIP LOCKED' : 'conditional UPDATE claims'})`, async () => {
+  const ids: number[] = [];
+  for (let i = 0; i < 6; i++) ids.push(await acceptedTicket());
+  const before = { ...sandbox.stats };
+  const [a, b] = await Promise.all([dispatcher({ batchSize: 4 }).runOnce(), dispatcher({ batchSize: 4 }).runOnce()]);
+  const [c, d] = await Promise.all([dispatcher({ batchSize: 4 }).runOnce(), dispatcher({ batchSize: 4 }).runOnce()]);
+  expect(a.claimed + b.claimed + c.claimed + d.claimed).toBe(6);
+  expect(sandbox.stats.requests - before.requests).toBe(6);
+  expect(sandbox.stats.duplicates - before.duplicates).toBe(0);
+  for (const id of ids) expect(sandbox.deliveries.get(`${id}:create`)).toBe(1);
+});
+
+describe('status updates from the work-order system', () => {
+  async function deliveredOrder(): Promise<{ id: number; orderNo: string }> {
+    const id = await acceptedTicket();
+    await dispatcher().runOnce();
+    return { id, orderNo: sandbox.orderOf(id)!.orderNo };
+  }
+  const event = (id: number, orderNo: string, status: string, extra: Record<string, unknown> = {}) => ({
+    eventId: `ev-${id}-${status}-${Math.random().toString(36).slice(2, 8)}`,
+    ticketId: id,
+    orderNo,
+    status,
+    occurredAt: t.clock.now().toISOString(),
+    ...extra,
+  });
+
+  test('a forged signature, a tampered body, missing headers and a stale replay are refused; a redelivery changes nothing', async () => {
+    const { id, orderNo } = await deliveredOrder();
+    const forged = await sandbox.sendEvent(event(id, orderNo, 'resolved'), { secret: 'someone-elses-secret-123' });
+    expect(forged.status).toBe(401);
+    expect((forged.body as { error: { code: string } }).error.code).toBe('WORKORDER_SIGNATURE_INVALID');
+
+    const genuine = await sandbox.sendEvent(event(id, orderNo, 'dispatched', { technicianName: '李师傅', technicianJobNo: 'W1024' }));
+    expect(genuine.status).toBe(200);
+    const again = await sandbox.post(genuine.raw, genuine.headers);
+    expect(again.status).toBe(200);
+    expect((again.body as { data: unknown }).data).toEqual({ duplicate: true, status: 'dispatched' });
+
+    const tampered = genuine.raw.replace('"dispatched"', '"resolved"');
+    expect((await sandbox.post(tampered, genuine.headers)).status).toBe(401);
+    expect((await sandbox.post(genuine.raw, { 'Content-Type': 'application/json' })).status).toBe(401);
+    t.clock.advance(6 * 60_000);
+    expect((await sandbox.post(genuine.raw, genuine.headers)).status).toBe(401);
+    t.clock.set(BASE);
+
+    expect((await sandbox.sendEvent(event(id, orderNo, 'resolved'))).status).toBe(200);
+    // A message signed more than 5 minutes ago (a captured request replayed later) is refused,
+    // even with an event id never seen before: only the timestamp stops it.
+    const staleCapture = await sandbox.sendEvent(event(id, orderNo, 'closed'), { at: new Date(t.clock.now().getTime() - 6 * 60_000) });
+    expect(staleCapture.status).toBe(401);
+
+    const view = await subscriberTicket(id);
+    expect(view.status).toBe('resolved');
+    expect(view.timeline.filter((e: { kind: string }) => e.kind === 'wo_dispatched')).toHaveLength(1);
+    expect(view.timeline.some((e: { kind: string }) => e.kind === 'wo_closed')).toBe(false);
+  });
+
+  test('out of order: a late "dispatched" lands in the timeline in its place and does not move the status back', async () => {
+    const { id, orderNo } = await deliveredOrder();
+    const at = (h: number) => new Date(BASE.getTime() + h * HOUR).toISOString();
+    t.clock.set(new Date(BASE.getTime() + 3 * HOUR));
+    expect((await sandbox.sendEvent(event(id, orderNo, 'on_site', { occurredAt: at(2) }))).status).toBe(200);
+    expect((await sandbox.sendEvent(event(id, orderNo, 'dispatched', { occurredAt: at(1), technicianName: '周师傅', technicianJobNo: 'W2048' }))).status).toBe(200);
+    const view = await subscriberTicket(id);
+    expect(view).toMatchObject({ status: 'on_site', technician: { name: '周师傅', jobNo: 'W2048' } });
+    expect(view.timeline.map((e: { kind: string }) => e.kind).slice(-2)).toEqual(['wo_dispatched', 'wo_on_site']);
+  });
+
+  test('an update for a cancelled ticket is recorded but does not revive it; an unknown ticket is 404', async () => {
+    const { id, orderNo } = await deliveredOrder();
+    await t.request.post(`/api/v1/tickets/${id}/cancel`).set(u.auth).send({ reason: '已自行恢复' }).expect(200);
+    expect((await sandbox.sendEvent(event(id, orderNo, 'dispatched'))).status).toBe(200);
+    expect((await t.orm.em.fork().findOneOrFail(Ticket, id)).status).toBe('cancelled');
+    expect((await sandbox.sendEvent(event(999_999, orderNo, 'dispatched'))).status).toBe(404);
+  });
+});
+
+test.each([1, 2, 3, 5, 8, 12, 30])('retry delay after %i failures doubles from 5 s, capped at 15 min, with jitter in [½, 1]', (attempts) => {
+  const exp = Math.min(15 * 60_000, 5_000 * 2 ** (attempts - 1));
+  expect(dispatcher({ random: () => 0 }).retryDelayMs(attempts)).toBe(exp / 2);
+  expect(dispatcher({ random: () => 1 }).retryDelayMs(attempts)).toBe(exp);
+});
+
+test('in sandbox mode without WORKORDER_URL the app serves the sandbox itself, which accepts orders on its own', async () => {
+  const inApp = t.deps.workorderSandbox!;
+  expect(t.deps.workorderUrl()).toBe(`${t.baseUrl}/sandbox/workorder/orders`);
+  const id = await acceptedTicket();
+  await dispatcher({ url: t.deps.workorderUrl()! }).runOnce();
+  expect(inApp.orderOf(id)).toBeDefined();
+  expect((await t.request.get('/sandbox/workorder/control').expect(200)).body.data.orders).toBeGreaterThanOrEqual(1);
+  let kinds: string[] = [];
+  for (let i = 0; i < 40 && !kinds.includes('wo_accepted'); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    kinds = (await subscriberTicket(id)).timeline.map((e: { kind: string }) => e.kind);
+  }
+  expect(kinds).toContain('wo_accepted');
+});

@@ -1,0 +1,108 @@
+import { fenToYuan, maskName, type BillPaymentView, type BillView } from '@openhall/shared';
+import type { Account } from '../accounts/account.entity';
+
+/** Everything a receipt shows. */
+export interface ReceiptInput {
+  operatorName: string;
+  hotline: string | null;
+  account: Pick<Account, 'accountNo' | 'holderName' | 'address'>;
+  bill: BillView;
+  /** The portal payment that settled the bill; null when it was paid elsewhere (hall, bank). */
+  payment: BillPaymentView | null;
+  printedAt: Date;
+  /** CSP nonce of this response: the page's one style block and one script carry it. */
+  nonce: string;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+
+/** `YYYY-MM-DD HH:mm:ss` in Beijing time (UTC+8, no daylight saving), whatever the server's TZ. */
+export function formatBeijingTime(at: Date): string {
+  return new Date(at.getTime() + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** 2026-10 → 2026年10月. */
+function periodLabel(period: string): string {
+  return `${period.slice(0, 4)}年${Number(period.slice(5, 7))}月`;
+}
+
+const STYLE = `
+@page { size: A5; margin: 12mm; }
+* { box-sizing: border-box; }
+body { font-family: "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif; color: #222; margin: 0; background: #f2f2f2; }
+.sheet { width: 148mm; min-height: 180mm; margin: 16px auto; padding: 14mm 12mm; background: #fff; box-shadow: 0 1px 4px rgba(0,0,0,.15); }
+h1 { font-size: 22px; text-align: center; letter-spacing: 8px; margin: 0 0 4px; }
+.operator { text-align: center; font-size: 14px; margin-bottom: 16px; }
+table { width: 100%; border-collapse: collapse; font-size: 13px; }
+th, td { border: 1px solid #999; padding: 6px 8px; text-align: left; vertical-align: top; }
+th { background: #f5f5f5; font-weight: normal; white-space: nowrap; width: 26%; }
+.lines th, .lines td { text-align: right; }
+.lines th:first-child, .lines td:first-child { text-align: left; }
+.lines th { width: auto; }
+.total td { font-weight: bold; }
+.amount { font-size: 16px; font-weight: bold; }
+h2 { font-size: 14px; margin: 16px 0 6px; }
+.foot { margin-top: 16px; font-size: 12px; color: #555; line-height: 1.6; }
+.actions { text-align: center; margin: 16px 0; }
+button { font-size: 15px; padding: 8px 32px; border: 0; border-radius: 4px; background: #1677ff; color: #fff; cursor: pointer; }
+@media print { body { background: #fff; } .sheet { margin: 0; box-shadow: none; width: auto; min-height: 0; padding: 0; } .actions { display: none; } }
+`;
+
+/**
+ * The print-ready receipt (缴费凭证) of a paid bill: one A5 page. Every interpolated value goes
+ * through `escapeHtml`, whatever its source (holder names and line names come from the billing system).
+ */
+export function renderReceiptHtml(r: ReceiptInput): string {
+  const e = escapeHtml;
+  const { bill, payment } = r;
+  const paidAt = payment?.paidAt ? new Date(payment.paidAt) : bill.paidAt ? new Date(bill.paidAt) : null;
+  const lines = bill.lines
+    .map((l) => `<tr><td>${e(l.name)}</td><td>${e(l.quantity)} ${e(l.unit)}</td><td>${e(fenToYuan(l.unitPriceFen))}</td><td>${e(fenToYuan(l.amountFen))}</td></tr>`)
+    .join('');
+  const lateFee = bill.lateFeeFen > 0 ? `<tr><td>滞纳金</td><td></td><td></td><td>${e(fenToYuan(bill.lateFeeFen))}</td></tr>` : '';
+  const channel = payment ? payment.channelName : '其他渠道（营业厅、银行代收等）';
+  return `<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>缴费凭证 ${e(bill.accountNo)} ${e(bill.period)}</title>
+<style nonce="${e(r.nonce)}">${STYLE}</style>
+</head>
+<body>
+<div class="sheet">
+<h1>缴费凭证</h1>
+<div class="operator">${e(r.operatorName)}</div>
+<table>
+<tr><th>户号</th><td>${e(r.account.accountNo)}</td></tr>
+<tr><th>户名</th><td>${e(maskName(r.account.holderName))}</td></tr>
+<tr><th>账期</th><td>${e(periodLabel(bill.period))}（${e(bill.period)}）</td></tr>
+<tr><th>缴费金额</th><td class="amount">¥${e(fenToYuan(bill.totalFen))} 元</td></tr>
+<tr><th>缴费渠道</th><td>${e(channel)}</td></tr>
+<tr><th>交易单号</th><td>${e(payment?.gatewayTradeNo ?? '—')}</td></tr>
+<tr><th>商户订单号</th><td>${e(payment?.outTradeNo ?? '—')}</td></tr>
+<tr><th>缴费时间</th><td>${e(paidAt ? `${formatBeijingTime(paidAt)}（北京时间）` : '—')}</td></tr>
+</table>
+<h2>费用明细</h2>
+<table class="lines">
+<tr><th>项目</th><th>数量</th><th>单价（元）</th><th>金额（元）</th></tr>
+${lines}${lateFee}
+<tr class="total"><td>合计</td><td></td><td></td><td>${e(fenToYuan(bill.totalFen))}</td></tr>
+</table>
+<div class="foot">
+本凭证仅作缴费证明，不作为报销凭据。如需发票请到营业厅办理${r.hotline ? `，客服热线 ${e(r.hotline)}` : ''}。<br>
+打印时间：${e(formatBeijingTime(r.printedAt))}（北京时间）
+</div>
+<div class="actions"><button type="button" id="print">打印</button></div>
+</div>
+<script nonce="${e(r.nonce)}">document.getElementById('print').addEventListener('click', function () { window.print(); });</script>
+</body>
+</html>
+`;
+}

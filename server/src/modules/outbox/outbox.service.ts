@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/knex';
+import type { Logger } from 'pino';
+import type { Orm } from '../../db';
+import { OutboxMessage } from './outbox-message.entity';
+
+export interface OutboxEntry {
+  topic: string;
+  /** Same key, same message: enqueueing again (a retried notification, a second instance) adds nothing. */
+  dedupeKey: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Queues a message in the caller's transaction, so it exists exactly when the change that caused
+ * it commits. Idempotent on `dedupeKey` (INSERT … ON CONFLICT DO NOTHING / INSERT IGNORE).
+ */
+export async function enqueueOutbox(em: EntityManager, entry: OutboxEntry, now: Date): Promise<void> {
+  await em
+    .createQueryBuilder(OutboxMessage)
+    .insert({
+      topic: entry.topic,
+      dedupeKey: entry.dedupeKey,
+      payload: entry.payload,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+    })
+    .onConflict(['dedupeKey'])
+    .ignore()
+    .execute('run');
+}
+
+/** Delivers one message; throwing means "not delivered, retry later". */
+export type OutboxHandler = (payload: Record<string, unknown>, message: { id: number; dedupeKey: string; attempts: number }) => Promise<void>;
+
+export interface OutboxDispatcherOptions {
+  batchSize?: number;
+  /** How long a claim holds before another instance may take the message over. */
+  claimMs?: number;
+  /** Attempts before a message is marked dead (left for staff). */
+  maxAttempts?: number;
+}
+
+/** Retry delay after the n-th failed attempt: 30 s, 1 min, 2 min … capped at 1 h. */
+export function outboxBackoffMs(attempts: number): number {
+  return Math.min(3600_000, 30_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * Delivers pending outbox messages. Several instances may run it at once: each message is claimed
+ * by a conditional UPDATE (only one instance's UPDATE matches), and a claim expires, so a message
+ * whose instance died is picked up again.
+ */
+export class OutboxDispatcher {
+  private readonly handlers = new Map<string, OutboxHandler>();
+  readonly instanceId = `outbox-${randomUUID().slice(0, 8)}`;
+
+  constructor(
+    private readonly orm: Orm,
+    private readonly logger: Logger,
+    private readonly opts: OutboxDispatcherOptions = {},
+  ) {}
+
+  register(topic: string, handler: OutboxHandler): void {
+    this.handlers.set(topic, handler);
+  }
+
+  /** One pass: claims up to a batch of due messages and delivers them. Returns how many were sent. */
+  async runOnce(now: Date = new Date()): Promise<{ sent: number; failed: number }> {
+    const em = this.orm.em.fork();
+    const topics = [...this.handlers.keys()];
+    if (topics.length === 0) return { sent: 0, failed: 0 };
+    const due = await em.find(
+      OutboxMessage,
+      {
+        status: 'pending',
+        topic: { $in: topics },
+        nextAttemptAt: { $lte: now },
+        $or: [{ claimedUntil: null }, { claimedUntil: { $lt: now } }],
+      },
+      { orderBy: { id: 'asc' }, limit: this.opts.batchSize ?? 50, fields: ['id'] },
+    );
+    let sent = 0;
+    let failed = 0;
+    for (const { id } of due) {
+      const claimedUntil = new Date(now.getTime() + (this.opts.claimMs ?? 60_000));
+      const claim = await em
+        .createQueryBuilder(OutboxMessage)
+        .update({ claimedBy: this.instanceId, claimedUntil })
+        .where({ id, status: 'pending', $or: [{ claimedUntil: null }, { claimedUntil: { $lt: now } }] })
+        .execute('run');
+      if (claim.affectedRows !== 1) continue; // another instance has it
+      const msg = await em.findOneOrFail(OutboxMessage, id, { refresh: true });
+      const handler = this.handlers.get(msg.topic)!;
+      const attempts = msg.attempts + 1;
+      try {
+        await handler(msg.payload, { id: msg.id, dedupeKey: msg.dedupeKey, attempts });
+        await em
+          .createQueryBuilder(OutboxMessage)
+          .update({ status: 'sent', attempts, sentAt: new Date(), claimedBy: null, claimedUntil: null, lastError: null })
+          .where({ id, claimedBy: this.instanceId })
+          .execute('run');
+        sent++;
+      } catch (err) {
+        failed++;
+        const dead = attempts >= (this.opts.maxAttempts ?? 20);
+        const lastError = String((err as Error)?.message ?? err).slice(0, 500);
+        this.logger.warn({ outboxId: id, topic: msg.topic, attempts, err: lastError }, dead ? 'outbox message dead' : 'outbox delivery failed');
+        await em
+          .createQueryBuilder(OutboxMessage)
+          .update({
+            status: dead ? 'dead' : 'pending',
+            attempts,
+            nextAttemptAt: new Date(now.getTime() + outboxBackoffMs(attempts)),
+            claimedBy: null,
+            claimedUntil: null,
+            lastError,
+          })
+          .where({ id, claimedBy: this.instanceId })
+          .execute('run');
+      }
+    }
+    return { sent, failed };
+  }
+}

@@ -1,0 +1,102 @@
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTestApp, type TestApp } from '../../../test/harness';
+import { HttpBillingWriteoff, type BillingWriteoffMessage } from '../payments/billing-writeoff';
+import { OutboxMessage } from './outbox-message.entity';
+import { OutboxDispatcher, enqueueOutbox } from './outbox.service';
+
+let t: TestApp;
+let receiver: http.Server;
+let receiverUrl = '';
+const received: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
+const answers: number[] = [];
+
+beforeAll(async () => {
+  t = await createTestApp({ seed: false });
+  receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.statusCode = answers.shift() ?? 200;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/writeoff`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => receiver.close(resolve));
+  await t.deps.payments.close();
+  await t.close();
+});
+
+beforeEach(() => {
+  received.length = 0;
+  answers.length = 0;
+});
+
+const message = (orderId: number): BillingWriteoffMessage => ({
+  orderId,
+  outTradeNo: `OH${orderId}`,
+  channel: 'alipay_wap',
+  gatewayTradeNo: 'T1',
+  paidAt: new Date().toISOString(),
+  amountFen: 100,
+  bills: [{ billId: 1, accountId: 1, period: '2026-01', amountFen: 100, lateFeeFen: 0 }],
+});
+
+async function enqueue(dedupeKey: string, payload: BillingWriteoffMessage): Promise<void> {
+  await t.orm.em.fork().transactional((em) => enqueueOutbox(em, { topic: 'billing.writeoff', dedupeKey, payload: payload as unknown as Record<string, unknown> }, new Date()));
+}
+
+test('enqueueing the same dedupe key twice keeps one message', async () => {
+  await enqueue('writeoff:dup', message(1));
+  await enqueue('writeoff:dup', message(1));
+  expect(await t.orm.em.fork().count(OutboxMessage, { dedupeKey: 'writeoff:dup' })).toBe(1);
+  await t.orm.em.fork().nativeDelete(OutboxMessage, {});
+});
+
+test('the HTTP write-off posts signed JSON; a failure is retried later, a success is sent once', async () => {
+  const writeoff = new HttpBillingWriteoff(receiverUrl, 'a-very-long-writeoff-secret');
+  const dispatcher = new OutboxDispatcher(t.orm, t.deps.logger);
+  dispatcher.register('billing.writeoff', (payload, m) => writeoff.writeOff(payload as unknown as BillingWriteoffMessage, m.dedupeKey));
+  await enqueue('writeoff:42', message(42));
+
+  answers.push(503);
+  const now = new Date();
+  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 1 });
+  const failed = await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: 'writeoff:42' });
+  expect(failed).toMatchObject({ status: 'pending', attempts: 1, claimedBy: null });
+  expect(failed.lastError).toContain('503');
+  // Not due again yet.
+  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 0 });
+  expect(await dispatcher.runOnce(new Date(now.getTime() + 31_000))).toEqual({ sent: 1, failed: 0 });
+  expect((await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: 'writeoff:42' })).status).toBe('sent');
+
+  const last = received[received.length - 1];
+  expect(last.headers['idempotency-key']).toBe('writeoff:42');
+  const expected = createHmac('sha256', 'a-very-long-writeoff-secret').update(`${last.headers['x-openhall-timestamp']}.${last.body}`).digest('hex');
+  expect(last.headers['x-openhall-signature']).toBe(`sha256=${expected}`);
+  expect(JSON.parse(last.body)).toMatchObject({ orderId: 42, amountFen: 100 });
+  await t.orm.em.fork().nativeDelete(OutboxMessage, {});
+});
+
+test('two dispatchers running at once deliver each message once', async () => {
+  for (let i = 0; i < 10; i++) await enqueue(`writeoff:c${i}`, message(100 + i));
+  const delivered: string[] = [];
+  const make = () => {
+    const d = new OutboxDispatcher(t.orm, t.deps.logger);
+    d.register('billing.writeoff', async (_p, m) => {
+      delivered.push(m.dedupeKey);
+      await new Promise((r) => setTimeout(r, 5));
+    });
+    return d;
+  };
+  const [a, b] = await Promise.all([make().runOnce(), make().runOnce()]);
+  expect(a.sent + b.sent).toBe(10);
+  expect(delivered.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `writeoff:c${i}`).sort());
+  expect(await t.orm.em.fork().count(OutboxMessage, { status: 'sent' })).toBe(10);
+});

@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+import type { OutboxDispatcher } from '../outbox/outbox.service';
+import type { PaymentsService } from './payments.service';
+
+/**
+ * One pass of the payment housekeeping: expired open orders are queried and closed (or settled),
+ * refunds whose answer was lost are retried, and queued write-offs are delivered.
+ */
+export async function runOnce(payments: PaymentsService, outbox?: OutboxDispatcher): Promise<{
+  expired: Awaited<ReturnType<PaymentsService['closeExpiredOrders']>>;
+  refundsRetried: number;
+  outbox: { sent: number; failed: number } | null;
+}> {
+  const expired = await payments.closeExpiredOrders();
+  const refundsRetried = await payments.retryPendingRefunds();
+  const sent = outbox ? await outbox.runOnce() : null;
+  return { expired, refundsRetried, outbox: sent };
+}
+
+/** Runs `runOnce` every `intervalMs` (never two passes at once in one process). Returns a stop function. */
+export function startPaymentExpiryJob(payments: PaymentsService, outbox: OutboxDispatcher, logger: Logger, intervalMs = 30_000): () => Promise<void> {
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = runOnce(payments, outbox)
+      .then((r) => {
+        if (r.expired.closed || r.expired.paid || r.expired.failed || r.outbox?.failed) logger.info({ ...r }, 'payment housekeeping');
+      })
+      .catch((err) => logger.error({ err }, 'payment housekeeping failed'))
+      .finally(() => {
+        running = null;
+      });
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,80 @@
+import type Router from '@koa/router';
+import type { ParameterizedContext } from 'koa';
+import { createBillPaymentSchema, idParamSchema, paymentStatusQuerySchema, staffRefundSchema } from '@openhall/shared';
+import type { AppState, Principal } from '../../http/context';
+import { routeDefiner, type RouteRegistry } from '../../http/route';
+import type { Services } from '../../services';
+import type { NotifyAnswer } from './payments.service';
+
+const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
+const staffIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'staff' }>).staffId;
+
+/** The body exactly as received: the body parser keeps it in `rawBody`; otherwise the stream is read here. */
+async function rawBodyOf(ctx: ParameterizedContext<AppState>): Promise<string> {
+  const pre = (ctx.request as unknown as { rawBody?: unknown }).rawBody;
+  if (typeof pre === 'string') return pre;
+  if (ctx.req.readableEnded) return '';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > 256 * 1024) break;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function answer(ctx: ParameterizedContext<AppState>, a: NotifyAnswer, type: 'json' | 'text'): void {
+  ctx.status = a.status;
+  if (a.body === undefined) return;
+  ctx.type = type;
+  ctx.body = a.body;
+}
+
+export function registerPaymentRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+  const route = routeDefiner(router, registry, prefix);
+
+  route(
+    { method: 'post', path: '/payments', summary: 'Pay bills: the server computes the amount and answers what the client needs to pay', tag: 'payments', auth: 'user', body: createBillPaymentSchema, status: 201 },
+    ({ body, principal, ctx }) => s.payments.createBillPayment(userIdOf(principal), body, ctx.ip),
+  );
+  route(
+    { method: 'get', path: '/payments/:id', summary: 'A payment order of the user (refresh=true asks the gateway while it is open)', tag: 'payments', auth: 'user', params: idParamSchema, query: paymentStatusQuerySchema },
+    ({ params, query, principal }) => s.payments.getOrder(userIdOf(principal), params.id, query.refresh),
+  );
+  route(
+    { method: 'post', path: '/payments/:id/close', summary: 'Give up an open order (asks the gateway first; a paid order stays paid)', tag: 'payments', auth: 'user', params: idParamSchema },
+    ({ params, principal }) => s.payments.closeOrder(userIdOf(principal), params.id),
+  );
+  route(
+    { method: 'get', path: '/staff/payments/:id', summary: 'A payment order with its refunds', tag: 'payments', auth: { staff: 'agent' }, params: idParamSchema },
+    ({ params }) => s.payments.getOrderForStaff(params.id),
+  );
+  route(
+    { method: 'post', path: '/staff/payments/:id/refunds', summary: 'Refund a paid order, fully or partly, with a reason', tag: 'payments', auth: { staff: 'supervisor' }, params: idParamSchema, body: staffRefundSchema, status: 201 },
+    ({ params, body, principal }) => s.payments.refundOrder(staffIdOf(principal), params.id, body),
+  );
+
+  // Gateway callbacks answer in the gateway's terms, not the API envelope; errors are answered here
+  // (a 5xx makes the gateway retry) rather than by the error middleware.
+  router.post('/payments/notify/wechat', async (ctx) => {
+    let a: NotifyAnswer;
+    try {
+      a = await s.payments.handleWechatNotify(ctx.headers, await rawBodyOf(ctx));
+    } catch (err) {
+      ctx.state.log.error({ err }, 'wechatpay notify failed');
+      a = { status: 500, body: { code: 'FAIL', message: '处理失败，请重试' } };
+    }
+    answer(ctx, a, 'json');
+  });
+  router.post('/payments/notify/alipay', async (ctx) => {
+    let a: NotifyAnswer;
+    try {
+      a = await s.payments.handleAlipayNotify(await rawBodyOf(ctx));
+    } catch (err) {
+      ctx.state.log.error({ err }, 'alipay notify failed');
+      a = { status: 500, body: 'fail' };
+    }
+    answer(ctx, a, 'text');
+  });
+}

@@ -1,0 +1,855 @@
+import { randomInt } from 'node:crypto';
+import { LockMode, UniqueConstraintViolationException, raw } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
+import {
+  businessDate,
+  computeLateFeeFen,
+  gatewayOf,
+  type CreateBillPaymentInput,
+  type CreatePaymentResult,
+  type PaymentAction,
+  type PaymentChannel,
+  type PaymentGatewayName,
+  type PaymentOrderKind,
+  type PaymentOrderView,
+  type RefundKind,
+  type RefundView,
+  type StaffRefundInput,
+} from '@openhall/shared';
+import type { AppDeps } from '../../deps';
+import { AppError, NotFoundError } from '../../http/errors';
+import { AlipayGatewayError } from '../../integrations/alipay/alipay.adapter';
+import {
+  alipayNotifyKind,
+  checkAlipayNotify,
+  readAlipayPaymentNotice,
+  verifyAlipayNotify,
+} from '../../integrations/alipay/alipay.notify';
+import { WechatPayError } from '../../integrations/wechatpay/wechatpay.adapter';
+import {
+  checkTransactionMatches,
+  verifyAndDecryptNotify,
+  type WechatPayRefundResource,
+  type WechatPayTransaction,
+} from '../../integrations/wechatpay/wechatpay.notify';
+import { AccountBinding } from '../accounts/account-binding.entity';
+import type { AuditActor, AuditService } from '../audit/audit.service';
+import { Bill } from '../billing/bill.entity';
+import { enqueueOutbox } from '../outbox/outbox.service';
+import { User } from '../users/user.entity';
+import type { BillingWriteoffMessage } from './billing-writeoff';
+import { PaymentNotify } from './payment-notify.entity';
+import { PaymentOrderBill } from './payment-order-bill.entity';
+import { PaymentOrder } from './payment-order.entity';
+import { Refund } from './refund.entity';
+
+/**
+ * Applies a paid order to what it pays for (bills, a renewal), inside the transaction that marks
+ * the order paid: both commit together or neither does. Throw `DuplicatePaymentError` when what the
+ * order pays for is already paid: the order is then kept as paid and refunded in full.
+ */
+export type Settler = (em: EntityManager, order: PaymentOrder) => Promise<unknown>;
+
+/** Thrown by a settler: the goods were already paid for another way; refund this payment. */
+export class DuplicatePaymentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DuplicatePaymentError';
+  }
+}
+
+export interface CreateOrderInput {
+  userId: number;
+  kind: PaymentOrderKind;
+  channel: PaymentChannel;
+  amountFen: number;
+  /** Shown to the payer (WeChat allows 127 characters). */
+  description: string;
+  /** The payer's IP (WeChat H5 needs it; WeChat compares it with the paying device's). */
+  payerIp?: string;
+  /** Same-origin path the H5 cashier returns to. */
+  returnPath?: string;
+  subscriptionId?: number | null;
+  renewalMonths?: number | null;
+  renewalQuote?: Record<string, unknown> | null;
+  /**
+   * Runs inside the transaction that creates the order, after it has its id: link rows, locks.
+   * A unique violation thrown here rolls the order back.
+   */
+  attach?: (em: EntityManager, order: PaymentOrder) => Promise<void>;
+}
+
+/** What a gateway says was paid. */
+interface GatewayPayment {
+  tradeNo: string;
+  amountFen: number;
+  paidAt: Date;
+}
+
+/** A received notification, for payment_notify. */
+interface NotifyRecord {
+  gateway: PaymentGatewayName;
+  notifyId: string | null;
+  outTradeNo: string | null;
+  rawBody: string;
+}
+
+/** How a payment report (notify, query) ended. */
+export type PaymentOutcome = 'settled' | 'duplicate' | 'refunded_duplicate' | 'refunded_late' | 'mismatch';
+
+/** The answer a notify endpoint gives. */
+export interface NotifyAnswer {
+  status: number;
+  /** WeChat: JSON body (none for 204). Alipay: the plain text. */
+  body?: { code: 'FAIL'; message: string } | string;
+}
+
+const SYSTEM: AuditActor = { kind: 'system', id: null };
+
+/**
+ * Payment orders through WeChat Pay and Alipay. The rules that keep every fen accounted for:
+ * - the amount comes from the server (bills + live late fees); a bill sits in at most one open
+ *   order (a unique index on payment_order_bill(bill_id, open_lock));
+ * - an order changes state only through conditional UPDATEs (`… WHERE status = 'created'`), so
+ *   concurrent notifications, queries and the expiry closer settle an order once;
+ * - money that arrives for an order that can no longer take it is refunded with a deterministic
+ *   refund number (`AR<outTradeNo>`), so retrying the refund never refunds twice.
+ */
+export class PaymentsService {
+  private readonly settlers = new Map<PaymentOrderKind, Settler>();
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly audit: AuditService,
+  ) {
+    this.registerSettler('bills', (em, order) => this.settleBills(em, order));
+  }
+
+  /** Registers what settles orders of a kind (the renewals module registers 'renewal'). */
+  registerSettler(kind: PaymentOrderKind, settler: Settler): void {
+    this.settlers.set(kind, settler);
+  }
+
+  private fork(): EntityManager {
+    return this.deps.orm.em.fork() as EntityManager;
+  }
+
+  private now(): Date {
+    return this.deps.clock.now();
+  }
+
+  // ─── creating orders ────────────────────────────────────────────────────────────────
+
+  /** `POST /payments`: pays some of the user's unpaid bills through one channel. */
+  async createBillPayment(userId: number, input: CreateBillPaymentInput, payerIp: string): Promise<CreatePaymentResult> {
+    const billIds = [...new Set(input.billIds)];
+    const em = this.fork();
+    const bills = await em.find(Bill, { id: { $in: billIds } }, { orderBy: { period: 'asc', id: 'asc' } });
+    const accountIds = [...new Set(bills.map((b) => b.accountId))];
+    const bound = new Set((await em.find(AccountBinding, { userId, accountId: { $in: accountIds } })).map((b) => b.accountId));
+    // Someone else's bill and a bill that does not exist answer alike.
+    if (bills.length !== billIds.length || bills.some((b) => !bound.has(b.accountId))) throw new NotFoundError('账单');
+    const paid = bills.filter((b) => b.status === 'paid');
+    if (paid.length > 0) {
+      throw new AppError('BILL_ALREADY_PAID', 409, `账单 ${paid.map((b) => b.period).join('、')} 已缴清，无需重复缴费`, { billIds: paid.map((b) => b.id) });
+    }
+    const today = businessDate(this.now());
+    const rule = this.deps.config.operator.lateFee;
+    const lines = bills.map((b) => {
+      const amountFen = Number(b.amountFen);
+      return { billId: b.id, amountFen, lateFeeFen: computeLateFeeFen(amountFen, b.dueDate, today, rule) };
+    });
+    const amountFen = lines.reduce((s, l) => s + l.amountFen + l.lateFeeFen, 0);
+    const periods = bills.map((b) => b.period).join(',');
+    const description = truncate(`${this.deps.config.operator.shortName}账单缴费 ${periods}`, 120);
+    try {
+      return await this.createOrder({
+        userId,
+        kind: 'bills',
+        channel: input.channel,
+        amountFen,
+        description,
+        payerIp,
+        returnPath: input.returnPath,
+        attach: async (tx, order) => {
+          for (const l of lines) tx.persist(Object.assign(new PaymentOrderBill(), { orderId: order.id, ...l, openLock: 1 }));
+          await tx.flush();
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof UniqueConstraintViolationException)) throw err;
+      const open = await this.fork().find(PaymentOrderBill, { billId: { $in: billIds }, openLock: 1 });
+      throw new AppError('BILL_IN_OPEN_ORDER', 409, '所选账单有一笔待支付的订单，请先完成支付或等待订单关闭后再试', {
+        billIds: [...new Set(open.map((o) => o.billId))],
+        orderIds: [...new Set(open.map((o) => o.orderId))],
+      });
+    }
+  }
+
+  /**
+   * Creates an order of any kind and asks its gateway for what the client needs to pay. The order
+   * (and whatever `attach` adds) commits first; the gateway is called outside the transaction. If
+   * the gateway refuses, the order is closed at once so its bills are free again.
+   */
+  async createOrder(input: CreateOrderInput): Promise<CreatePaymentResult> {
+    if (!Number.isSafeInteger(input.amountFen) || input.amountFen < 1) throw new AppError('VALIDATION_FAILED', 400, '支付金额必须大于0');
+    let openid: string | null = null;
+    if (input.channel === 'wechat_jsapi') {
+      openid = (await this.fork().findOne(User, input.userId))?.openid ?? null;
+      if (!openid) throw new AppError('WECHAT_OPENID_REQUIRED', 400, '小程序支付需要微信登录：请先用微信登录后再支付');
+    }
+    const now = this.now();
+    const expiresAt = new Date(now.getTime() + this.deps.config.payments.orderTtlMinutes * 60_000);
+    const order = await this.fork().transactional(async (tx) => {
+      const o = Object.assign(new PaymentOrder(), {
+        outTradeNo: newOutTradeNo(now),
+        userId: input.userId,
+        kind: input.kind,
+        channel: input.channel,
+        status: 'created' as const,
+        amountFen: input.amountFen,
+        description: input.description,
+        payerOpenid: openid,
+        subscriptionId: input.subscriptionId ?? null,
+        renewalMonths: input.renewalMonths ?? null,
+        renewalQuote: input.renewalQuote ?? null,
+        expiresAt,
+        createdAt: now,
+        updatedAt: now,
+      });
+      tx.persist(o);
+      await tx.flush();
+      await input.attach?.(tx, o);
+      this.audit.record(tx, { kind: 'user', id: input.userId }, { action: 'payment.create', entityType: 'payment_order', entityId: o.id, detail: { outTradeNo: o.outTradeNo, channel: o.channel, amountFen: o.amountFen, kind: o.kind } }, now);
+      return o;
+    });
+    let pay: PaymentAction;
+    try {
+      pay = await this.requestPayment(order, input, openid);
+    } catch (err) {
+      this.deps.logger.error({ err, orderId: order.id, channel: order.channel }, 'payment gateway refused the order');
+      // Nobody can pay an order whose payment parameters were never handed out; a payment that
+      // somehow arrives anyway is refunded as late.
+      await this.markClosed(order.id);
+      throw new AppError('PAYMENT_GATEWAY_FAILED', 502, '支付渠道暂时无法下单，请稍后再试或换一种支付方式');
+    }
+    return { order: await this.viewOf(this.fork(), order), pay };
+  }
+
+  private notifyUrl(gateway: PaymentGatewayName): string {
+    return `${this.deps.self.baseUrl}/api/v1/payments/notify/${gateway === 'alipay' ? 'alipay' : 'wechat'}`;
+  }
+
+  private returnUrl(order: PaymentOrder, returnPath: string | undefined): string {
+    const base = new URL(this.deps.self.baseUrl);
+    let url = new URL(returnPath ?? '/', base);
+    // Same origin only: the cashier must never send the payer to someone else's page.
+    if (url.origin !== base.origin) url = new URL('/', base);
+    url.searchParams.set('paymentId', String(order.id));
+    return url.toString();
+  }
+
+  private async requestPayment(order: PaymentOrder, input: CreateOrderInput, openid: string | null): Promise<PaymentAction> {
+    const common = {
+      outTradeNo: order.outTradeNo,
+      description: order.description,
+      amountFen: order.amountFen,
+      timeExpire: order.expiresAt,
+      notifyUrl: this.notifyUrl(gatewayOf(order.channel)),
+    };
+    const { wechatpay, alipay } = this.deps.payments;
+    switch (order.channel) {
+      case 'wechat_jsapi': {
+        const r = await wechatpay.gateway.createJsapiOrder({ ...common, openid: openid! });
+        return { kind: 'requestPayment', params: r.requestPayment };
+      }
+      case 'wechat_h5': {
+        const r = await wechatpay.gateway.createH5Order({ ...common, payerClientIp: (input.payerIp ?? '127.0.0.1').replace(/^::ffff:/, '') });
+        return { kind: 'redirect', url: `${r.h5Url}&redirect_url=${encodeURIComponent(this.returnUrl(order, input.returnPath))}` };
+      }
+      case 'alipay_wap': {
+        const back = this.returnUrl(order, input.returnPath);
+        const url = alipay.gateway.createWapPayUrl({ ...common, subject: order.description, returnUrl: back, quitUrl: back });
+        return { kind: 'redirect', url };
+      }
+    }
+  }
+
+  // ─── reading ────────────────────────────────────────────────────────────────────────
+
+  /** The user's own order (404 for anyone else's); with `refresh` an open order is checked with its gateway. */
+  async getOrder(userId: number, orderId: number, refresh: boolean): Promise<PaymentOrderView> {
+    const em = this.fork();
+    let order = await em.findOne(PaymentOrder, { id: orderId, userId });
+    if (!order) throw new NotFoundError('支付订单');
+    if (refresh && order.status === 'created') {
+      await this.syncOrder(order);
+      order = await em.findOneOrFail(PaymentOrder, orderId, { refresh: true });
+    }
+    return this.viewOf(em, order);
+  }
+
+  /**
+   * The user gives up an open order (left the cashier, wants another channel): the gateway is asked
+   * first (paid → settled, and the answer says so), otherwise the order is closed there and here and
+   * its bills are free for a new order at once instead of after the expiry.
+   */
+  async closeOrder(userId: number, orderId: number): Promise<PaymentOrderView> {
+    const em = this.fork();
+    const order = await em.findOne(PaymentOrder, { id: orderId, userId });
+    if (!order) throw new NotFoundError('支付订单');
+    if (order.status === 'created') {
+      try {
+        await this.closeExpiredOrder(order);
+      } catch (err) {
+        this.deps.logger.warn({ err, orderId }, 'closing an order at the gateway failed');
+        throw new AppError('PAYMENT_GATEWAY_FAILED', 502, '暂时无法关闭订单，请稍后再试');
+      }
+    }
+    return this.viewOf(em, await em.findOneOrFail(PaymentOrder, orderId, { refresh: true }));
+  }
+
+  /** Staff view of any order with its refunds. */
+  async getOrderForStaff(orderId: number): Promise<{ order: PaymentOrderView; refunds: RefundView[] }> {
+    const em = this.fork();
+    const order = await em.findOne(PaymentOrder, orderId);
+    if (!order) throw new NotFoundError('支付订单');
+    const refunds = await em.find(Refund, { orderId }, { orderBy: { id: 'asc' } });
+    return { order: await this.viewOf(em, order), refunds: refunds.map(refundView) };
+  }
+
+  private async viewOf(em: EntityManager, order: PaymentOrder): Promise<PaymentOrderView> {
+    const bills = await em.find(PaymentOrderBill, { orderId: order.id }, { orderBy: { id: 'asc' } });
+    return {
+      id: order.id,
+      outTradeNo: order.outTradeNo,
+      kind: order.kind,
+      channel: order.channel,
+      status: order.status,
+      amountFen: Number(order.amountFen),
+      description: order.description,
+      expiresAt: new Date(order.expiresAt).toISOString(),
+      paidAt: order.paidAt ? new Date(order.paidAt).toISOString() : null,
+      refundedFen: Number(order.refundedFen),
+      billIds: bills.map((b) => b.billId),
+      createdAt: new Date(order.createdAt).toISOString(),
+    };
+  }
+
+  // ─── settling ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * Applies a payment the gateway reported (verified notify or signed query answer) to the order.
+   * Idempotent: however many copies arrive, however concurrently, one of them moves the order
+   * (`UPDATE … WHERE status = 'created'`), the rest find it done.
+   */
+  async applyPayment(orderId: number, payment: GatewayPayment, notify?: NotifyRecord): Promise<PaymentOutcome> {
+    const now = this.now();
+    try {
+      const settled = await this.fork().transactional(async (tx) => {
+        const moved = await tx.nativeUpdate(
+          PaymentOrder,
+          { id: orderId, status: 'created' },
+          { status: 'paid', paidAt: payment.paidAt, paidAmountFen: payment.amountFen, gatewayTradeNo: payment.tradeNo, updatedAt: now },
+        );
+        if (moved !== 1) return false;
+        const order = await tx.findOneOrFail(PaymentOrder, orderId, { refresh: true });
+        const settler = this.settlers.get(order.kind);
+        if (!settler) throw new Error(`no settler registered for payment orders of kind ${order.kind}`);
+        await settler(tx, order);
+        this.audit.record(tx, SYSTEM, { action: 'payment.settled', entityType: 'payment_order', entityId: orderId, detail: { gatewayTradeNo: payment.tradeNo, amountFen: payment.amountFen } }, now);
+        // The notification that settled the order is logged in the same commit (one fsync, not two).
+        if (notify) await this.insertNotify(tx, notify, 'settled');
+        return true;
+      });
+      if (settled) return 'settled';
+    } catch (err) {
+      if (!(err instanceof DuplicatePaymentError)) throw err;
+      return this.refundDuplicate(orderId, payment, err.message);
+    }
+    const order = await this.fork().findOneOrFail(PaymentOrder, orderId);
+    if (order.gatewayTradeNo === payment.tradeNo) return 'duplicate';
+    if (order.status === 'closed' && order.gatewayTradeNo === null) return this.recordLatePayment(order, payment);
+    this.deps.logger.error({ orderId, status: order.status, known: order.gatewayTradeNo, reported: payment.tradeNo }, 'a second payment for one order');
+    return 'mismatch';
+  }
+
+  /** The order was open but its goods were already paid: keep the money recorded, refund it whole. */
+  private async refundDuplicate(orderId: number, payment: GatewayPayment, why: string): Promise<PaymentOutcome> {
+    const now = this.now();
+    const refundId = await this.fork().transactional(async (tx) => {
+      const moved = await tx.nativeUpdate(
+        PaymentOrder,
+        { id: orderId, status: 'created' },
+        { status: 'refunding', paidAt: payment.paidAt, paidAmountFen: payment.amountFen, gatewayTradeNo: payment.tradeNo, updatedAt: now },
+      );
+      if (moved !== 1) return null;
+      await tx.nativeUpdate(PaymentOrderBill, { orderId }, { openLock: null });
+      const order = await tx.findOneOrFail(PaymentOrder, orderId, { refresh: true });
+      return this.insertAutoRefund(tx, order, payment.amountFen, 'auto_duplicate', `重复缴费自动退款：${why}`, now);
+    });
+    if (refundId === null) return 'duplicate';
+    await this.issueRefund(refundId);
+    return 'refunded_duplicate';
+  }
+
+  /** Money for a closed order: record it on the order and refund it (AR<outTradeNo>). */
+  private async recordLatePayment(order: PaymentOrder, payment: GatewayPayment): Promise<PaymentOutcome> {
+    const now = this.now();
+    const refundId = await this.fork().transactional(async (tx) => {
+      const moved = await tx.nativeUpdate(
+        PaymentOrder,
+        { id: order.id, status: 'closed', gatewayTradeNo: null },
+        { paidAt: payment.paidAt, paidAmountFen: payment.amountFen, gatewayTradeNo: payment.tradeNo, updatedAt: now },
+      );
+      if (moved !== 1) return null;
+      // Paid through another order meanwhile (the other channel): a duplicate; otherwise just late.
+      const bills = await tx.find(PaymentOrderBill, { orderId: order.id });
+      const paidElsewhere = bills.length > 0 && (await tx.count(Bill, { id: { $in: bills.map((b) => b.billId) }, status: 'paid' })) > 0;
+      const kind: RefundKind = paidElsewhere ? 'auto_duplicate' : 'auto_late';
+      const reason = paidElsewhere ? '账单已通过其他订单缴清，重复支付自动退款' : '订单已关闭后到账，自动退款';
+      return this.insertAutoRefund(tx, order, payment.amountFen, kind, reason, now);
+    });
+    if (refundId === null) return 'duplicate';
+    await this.issueRefund(refundId);
+    return 'refunded_late';
+  }
+
+  private async insertAutoRefund(tx: EntityManager, order: PaymentOrder, amountFen: number, kind: RefundKind, reason: string, now: Date): Promise<number> {
+    const refund = Object.assign(new Refund(), {
+      orderId: order.id,
+      outRefundNo: `AR${order.outTradeNo}`,
+      amountFen,
+      reason,
+      kind,
+      status: 'processing' as const,
+      createdAt: now,
+      updatedAt: now,
+    });
+    tx.persist(refund);
+    await tx.flush();
+    this.audit.record(tx, SYSTEM, { action: 'payment.auto_refund', entityType: 'payment_order', entityId: order.id, detail: { outRefundNo: refund.outRefundNo, amountFen, kind } }, now);
+    return refund.id;
+  }
+
+  /** The 'bills' settler: bills paid with the late fee fixed at the order's, locks released, write-off queued. */
+  private async settleBills(tx: EntityManager, order: PaymentOrder): Promise<void> {
+    const lines = await tx.find(PaymentOrderBill, { orderId: order.id }, { orderBy: { id: 'asc' } });
+    for (const l of lines) {
+      const moved = await tx.nativeUpdate(
+        Bill,
+        { id: l.billId, status: 'unpaid' },
+        { status: 'paid', paidAt: order.paidAt, paymentId: order.id, lateFeeFen: Number(l.lateFeeFen) },
+      );
+      if (moved !== 1) throw new DuplicatePaymentError(`bill ${l.billId} is already paid`);
+    }
+    await tx.nativeUpdate(PaymentOrderBill, { orderId: order.id }, { openLock: null });
+    const bills = await tx.find(Bill, { id: { $in: lines.map((l) => l.billId) } });
+    const byId = new Map(bills.map((b) => [b.id, b]));
+    const message: BillingWriteoffMessage = {
+      orderId: order.id,
+      outTradeNo: order.outTradeNo,
+      channel: order.channel,
+      gatewayTradeNo: order.gatewayTradeNo,
+      paidAt: new Date(order.paidAt ?? this.now()).toISOString(),
+      amountFen: Number(order.paidAmountFen ?? order.amountFen),
+      bills: lines.map((l) => ({
+        billId: l.billId,
+        accountId: byId.get(l.billId)!.accountId,
+        period: byId.get(l.billId)!.period,
+        amountFen: Number(l.amountFen),
+        lateFeeFen: Number(l.lateFeeFen),
+      })),
+    };
+    await enqueueOutbox(tx, { topic: 'billing.writeoff', dedupeKey: `writeoff:${order.id}`, payload: message as unknown as Record<string, unknown> }, this.now());
+  }
+
+  // ─── gateway state ──────────────────────────────────────────────────────────────────
+
+  /** What the gateway says about an order: paid (with the payment), still open, paying now, or closed. */
+  private async queryGateway(order: PaymentOrder): Promise<{ state: 'paid'; payment: GatewayPayment } | { state: 'open' | 'paying' | 'closed' }> {
+    const amountFen = Number(order.amountFen);
+    if (gatewayOf(order.channel) === 'wechatpay') {
+      const w = this.deps.payments.wechatpay;
+      const q = await w.gateway.queryOrder(order.outTradeNo);
+      if (q.tradeState === 'SUCCESS' || q.tradeState === 'REFUND') {
+        const wrong = q.transaction ? checkTransactionMatches(q.transaction, { mchid: w.mchid, appid: w.appid, outTradeNo: order.outTradeNo, amountFen }) : ['transaction'];
+        if (wrong.length > 0 || !q.transactionId) throw new Error(`query of ${order.outTradeNo} disagrees with the order: ${wrong.join(', ')}`);
+        return { state: 'paid', payment: { tradeNo: q.transactionId, amountFen: q.amountFen!, paidAt: q.successTime ?? this.now() } };
+      }
+      if (q.tradeState === 'USERPAYING') return { state: 'paying' };
+      if (q.tradeState === 'CLOSED' || q.tradeState === 'REVOKED') return { state: 'closed' };
+      return { state: 'open' };
+    }
+    const q = await this.deps.payments.alipay.gateway.queryTrade(order.outTradeNo);
+    if (q.tradeStatus === 'TRADE_SUCCESS' || q.tradeStatus === 'TRADE_FINISHED') {
+      if (q.amountFen !== amountFen || !q.tradeNo) throw new Error(`query of ${order.outTradeNo} disagrees with the order: total_amount`);
+      return { state: 'paid', payment: { tradeNo: q.tradeNo, amountFen: q.amountFen, paidAt: this.now() } };
+    }
+    if (q.tradeStatus === 'TRADE_CLOSED') return { state: 'closed' };
+    // NOT_EXIST is unsigned and proves nothing: the buyer may still open the cashier. Treat as open.
+    return { state: 'open' };
+  }
+
+  /** Asks the gateway about an open order and settles it when paid (the client's "success" is only a hint). */
+  async syncOrder(order: PaymentOrder): Promise<void> {
+    try {
+      const s = await this.queryGateway(order);
+      if (s.state === 'paid') await this.applyPayment(order.id, s.payment);
+    } catch (err) {
+      this.deps.logger.warn({ err, orderId: order.id }, 'payment query failed');
+    }
+  }
+
+  /**
+   * Closes one expired order: query first (paid → settle), otherwise close at the gateway, then
+   * here, releasing the bills. A payment that slips in between is caught by the gateway's close
+   * answer (ORDERPAID / status error) or, for Alipay's not-yet-existing trades, arrives later and
+   * is refunded as late.
+   */
+  async closeExpiredOrder(order: PaymentOrder): Promise<'paid' | 'closed' | 'skipped'> {
+    const s = await this.queryGateway(order);
+    if (s.state === 'paid') {
+      await this.applyPayment(order.id, s.payment);
+      return 'paid';
+    }
+    if (s.state === 'paying') return 'skipped';
+    if (s.state === 'open') {
+      const outcome =
+        gatewayOf(order.channel) === 'wechatpay'
+          ? await this.deps.payments.wechatpay.gateway.closeOrder(order.outTradeNo)
+          : await this.deps.payments.alipay.gateway.closeTrade(order.outTradeNo);
+      if (outcome === 'already_paid' || outcome === 'paid') {
+        const again = await this.queryGateway(order);
+        if (again.state !== 'paid') return 'skipped';
+        await this.applyPayment(order.id, again.payment);
+        return 'paid';
+      }
+    }
+    await this.markClosed(order.id);
+    return 'closed';
+  }
+
+  /** Closes every open order past its expiry (a batch). Used by the expiry job. */
+  async closeExpiredOrders(limit = 100): Promise<{ paid: number; closed: number; skipped: number; failed: number }> {
+    const orders = await this.fork().find(PaymentOrder, { status: 'created', expiresAt: { $lt: this.now() } }, { orderBy: { expiresAt: 'asc' }, limit });
+    const result = { paid: 0, closed: 0, skipped: 0, failed: 0 };
+    for (const order of orders) {
+      try {
+        result[await this.closeExpiredOrder(order)]++;
+      } catch (err) {
+        result.failed++;
+        this.deps.logger.warn({ err, orderId: order.id }, 'closing an expired payment order failed; retried next run');
+      }
+    }
+    return result;
+  }
+
+  /** created → closed, and the bills are free again. A no-op when a payment got there first. */
+  private async markClosed(orderId: number): Promise<boolean> {
+    const now = this.now();
+    return this.fork().transactional(async (tx) => {
+      const moved = await tx.nativeUpdate(PaymentOrder, { id: orderId, status: 'created' }, { status: 'closed', closedAt: now, updatedAt: now });
+      if (moved !== 1) return false;
+      await tx.nativeUpdate(PaymentOrderBill, { orderId }, { openLock: null });
+      return true;
+    });
+  }
+
+  // ─── refunds ────────────────────────────────────────────────────────────────────────
+
+  /** Staff refund of a paid order, full or partial, never more than paid − refunded (refunds in flight included). */
+  async refundOrder(staffId: number, orderId: number, input: StaffRefundInput): Promise<{ order: PaymentOrderView; refund: RefundView }> {
+    const now = this.now();
+    const refundId = await this.fork().transactional(async (tx) => {
+      // MySQL: the order row is locked so two refunds cannot both see the same refundable amount.
+      const order = await tx.findOne(PaymentOrder, orderId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+      if (!order) throw new NotFoundError('支付订单');
+      if (!['paid', 'refunding', 'refunded'].includes(order.status)) {
+        throw new AppError('ORDER_NOT_REFUNDABLE', 409, '只有已支付的订单可以退款');
+      }
+      const refunds = await tx.find(Refund, { orderId }, { refresh: true });
+      const committed = refunds.filter((r) => r.status !== 'failed').reduce((s, r) => s + Number(r.amountFen), 0);
+      const availableFen = Number(order.paidAmountFen ?? order.amountFen) - committed;
+      if (input.amountFen > availableFen) {
+        throw new AppError('REFUND_AMOUNT_EXCEEDED', 409, `退款金额超过可退金额（可退 ${availableFen} 分）`, { availableFen });
+      }
+      const refund = Object.assign(new Refund(), {
+        orderId,
+        outRefundNo: `SR${order.outTradeNo}${refunds.length + 1}`,
+        amountFen: input.amountFen,
+        reason: input.reason,
+        kind: 'staff' as const,
+        status: 'processing' as const,
+        requestedByStaffId: staffId,
+        createdAt: now,
+        updatedAt: now,
+      });
+      tx.persist(refund);
+      if (order.status === 'paid') await tx.nativeUpdate(PaymentOrder, { id: orderId, status: 'paid' }, { status: 'refunding', updatedAt: now });
+      await tx.flush();
+      this.audit.record(tx, { kind: 'staff', id: staffId }, { action: 'payment.refund', entityType: 'payment_order', entityId: orderId, detail: { outRefundNo: refund.outRefundNo, amountFen: input.amountFen, reason: input.reason } }, now);
+      return refund.id;
+    });
+    await this.issueRefund(refundId);
+    const em = this.fork();
+    const order = await em.findOneOrFail(PaymentOrder, orderId);
+    const refund = await em.findOneOrFail(Refund, refundId);
+    return { order: await this.viewOf(em, order), refund: refundView(refund) };
+  }
+
+  /**
+   * Sends a recorded refund to its gateway. Safe to repeat: the refund number is the gateway's
+   * idempotency key. Network trouble leaves it 'processing' for the next retry.
+   */
+  async issueRefund(refundId: number): Promise<void> {
+    const em = this.fork();
+    const refund = await em.findOneOrFail(Refund, refundId);
+    if (refund.status !== 'processing') return;
+    const order = await em.findOneOrFail(PaymentOrder, refund.orderId);
+    const amountFen = Number(refund.amountFen);
+    try {
+      if (gatewayOf(order.channel) === 'wechatpay') {
+        const r = await this.deps.payments.wechatpay.gateway.refund({
+          outTradeNo: order.outTradeNo,
+          outRefundNo: refund.outRefundNo,
+          refundFen: amountFen,
+          totalFen: Number(order.paidAmountFen ?? order.amountFen),
+          reason: truncate(refund.reason, 80),
+          notifyUrl: this.notifyUrl('wechatpay'),
+        });
+        if (r.status === 'SUCCESS') await this.markRefund(refundId, 'success', r.refundId);
+        else if (r.status === 'CLOSED' || r.status === 'ABNORMAL') await this.markRefund(refundId, 'failed', r.refundId);
+        else await em.nativeUpdate(Refund, { id: refundId }, { gatewayRefundId: r.refundId, updatedAt: this.now() });
+      } else {
+        const r = await this.deps.payments.alipay.gateway.refund({ outTradeNo: order.outTradeNo, outRequestNo: refund.outRefundNo, refundFen: amountFen, reason: refund.reason });
+        await this.markRefund(refundId, 'success', r.tradeNo);
+      }
+    } catch (err) {
+      const permanent =
+        (err instanceof WechatPayError && !err.retryable && err.code !== 'NETWORK_ERROR') ||
+        (err instanceof AlipayGatewayError && err.code.startsWith('ACQ.') && err.code !== 'ACQ.SYSTEM_ERROR');
+      this.deps.logger.error({ err, refundId, outRefundNo: refund.outRefundNo }, permanent ? 'refund refused by the gateway' : 'refund not confirmed; retried later');
+      if (permanent) await this.markRefund(refundId, 'failed', null);
+    }
+  }
+
+  /** Asks the gateway about refunds still processing (lost answers, no notify) and re-sends them. */
+  async retryPendingRefunds(olderThanMs = 60_000, limit = 50): Promise<number> {
+    const em = this.fork();
+    const pending = await em.find(Refund, { status: 'processing', updatedAt: { $lt: new Date(this.now().getTime() - olderThanMs) } }, { limit, orderBy: { id: 'asc' } });
+    for (const r of pending) {
+      const order = await em.findOneOrFail(PaymentOrder, r.orderId);
+      try {
+        if (gatewayOf(order.channel) === 'wechatpay') {
+          const q = await this.deps.payments.wechatpay.gateway.queryRefund(r.outRefundNo);
+          if (q?.status === 'SUCCESS') await this.markRefund(r.id, 'success', q.refundId);
+          else if (q?.status === 'CLOSED' || q?.status === 'ABNORMAL') await this.markRefund(r.id, 'failed', q.refundId);
+          else if (!q) await this.issueRefund(r.id);
+        } else {
+          await this.issueRefund(r.id);
+        }
+      } catch (err) {
+        this.deps.logger.warn({ err, refundId: r.id }, 'refund retry failed');
+      }
+    }
+    return pending.length;
+  }
+
+  /**
+   * processing → success | failed, once. A success adds to the order's refundedFen and moves a
+   * refunding order to refunded when nothing is left in flight. A failed staff refund that was the
+   * order's only one puts the order back to paid: no money moved.
+   */
+  private async markRefund(refundId: number, status: 'success' | 'failed', gatewayRefundId: string | null): Promise<void> {
+    const now = this.now();
+    await this.fork().transactional(async (tx) => {
+      const moved = await tx.nativeUpdate(Refund, { id: refundId, status: 'processing' }, { status, gatewayRefundId, updatedAt: now });
+      if (moved !== 1) return;
+      const refund = await tx.findOneOrFail(Refund, refundId, { refresh: true });
+      if (status === 'success') {
+        await tx
+          .createQueryBuilder(PaymentOrder)
+          .update({ refundedFen: raw('refunded_fen + ?', [Number(refund.amountFen)]), updatedAt: now })
+          .where({ id: refund.orderId })
+          .execute('run');
+      }
+      const others = await tx.find(Refund, { orderId: refund.orderId }, { refresh: true });
+      if (others.some((r) => r.status === 'processing')) return;
+      if (others.some((r) => r.status === 'success')) {
+        await tx.nativeUpdate(PaymentOrder, { id: refund.orderId, status: 'refunding' }, { status: 'refunded', updatedAt: now });
+      } else if (others.every((r) => r.kind === 'staff')) {
+        await tx.nativeUpdate(PaymentOrder, { id: refund.orderId, status: 'refunding' }, { status: 'paid', updatedAt: now });
+      }
+      this.audit.record(tx, SYSTEM, { action: `payment.refund_${status}`, entityType: 'payment_order', entityId: refund.orderId, detail: { outRefundNo: refund.outRefundNo } }, now);
+    });
+  }
+
+  // ─── notifications ──────────────────────────────────────────────────────────────────
+
+  /** Records a notification; verified ones by their gateway id (once), unverified ones each. */
+  private async logNotify(gateway: PaymentGatewayName, notifyId: string | null, outTradeNo: string | null, outcome: string, rawBody: string): Promise<void> {
+    await this.insertNotify(this.fork(), { gateway, notifyId, outTradeNo, rawBody }, outcome);
+  }
+
+  private async insertNotify(em: EntityManager, n: NotifyRecord, outcome: string): Promise<void> {
+    const { gateway, notifyId, outTradeNo, rawBody } = n;
+    await em
+      .createQueryBuilder(PaymentNotify)
+      .insert({ gateway, notifyId, outTradeNo: outTradeNo?.slice(0, 32) ?? null, outcome: outcome.slice(0, 64), rawBody, receivedAt: this.now() })
+      .onConflict(['gateway', 'notifyId'])
+      .ignore()
+      .execute('run');
+  }
+
+  /** A notification we already handled to the end (only final outcomes are stored with their id). */
+  private async seenNotify(gateway: PaymentGatewayName, notifyId: string): Promise<boolean> {
+    return (await this.fork().count(PaymentNotify, { gateway, notifyId })) > 0;
+  }
+
+  /**
+   * `POST /payments/notify/wechat`. Signature over the raw body with the key Wechatpay-Serial names,
+   * a 5-minute window on the REAL clock, AES-GCM with the tag checked, then every field against the
+   * order. 204 for a payment applied (or already applied); 4xx/5xx `{code:'FAIL'}` otherwise.
+   */
+  async handleWechatNotify(headers: Record<string, string | string[] | undefined>, rawBody: string): Promise<NotifyAnswer> {
+    const w = this.deps.payments.wechatpay;
+    const v = verifyAndDecryptNotify<Record<string, unknown>>({ headers, rawBody, platformKeys: w.platformKeys, apiV3Key: w.apiV3Key, now: new Date() });
+    if (!v.ok) {
+      await this.logNotify('wechatpay', null, null, `rejected:${v.reason}`, rawBody);
+      this.deps.logger.warn({ reason: v.reason, detail: v.detail }, 'wechatpay notify refused');
+      return fail(v.reason === 'malformed_body' ? 400 : 401, `验签失败：${v.reason}`);
+    }
+    const notifyId = v.notification.id;
+    if (typeof notifyId !== 'string' || !notifyId) return fail(400, 'notification id missing');
+    if (await this.seenNotify('wechatpay', notifyId)) return { status: 204 };
+    const event = v.notification.event_type;
+    if (event.startsWith('TRANSACTION.')) {
+      const tx = v.resource as unknown as WechatPayTransaction;
+      const order = await this.fork().findOne(PaymentOrder, { outTradeNo: String(tx.out_trade_no ?? '') });
+      if (!order || gatewayOf(order.channel) !== 'wechatpay') {
+        await this.logNotify('wechatpay', null, tx.out_trade_no ?? null, 'rejected:unknown_order', rawBody);
+        return fail(404, '订单不存在');
+      }
+      const wrong = checkTransactionMatches(tx, { mchid: w.mchid, appid: w.appid, outTradeNo: order.outTradeNo, amountFen: Number(order.amountFen) });
+      if (wrong.length > 0) {
+        await this.logNotify('wechatpay', null, order.outTradeNo, `rejected:mismatch:${wrong.join(',')}`, rawBody);
+        this.deps.logger.error({ orderId: order.id, wrong }, 'wechatpay notify disagrees with the order');
+        return fail(400, `字段不一致：${wrong.join(',')}`);
+      }
+      if (tx.trade_state !== 'SUCCESS' || !tx.transaction_id) {
+        await this.logNotify('wechatpay', notifyId, order.outTradeNo, `ignored:${tx.trade_state}`, rawBody);
+        return { status: 204 };
+      }
+      const record: NotifyRecord = { gateway: 'wechatpay', notifyId, outTradeNo: order.outTradeNo, rawBody };
+      const outcome = await this.applyPayment(order.id, { tradeNo: tx.transaction_id, amountFen: tx.amount.total, paidAt: tx.success_time ? new Date(tx.success_time) : this.now() }, record);
+      if (outcome !== 'settled') await this.insertNotify(this.fork(), record, outcome);
+      return { status: 204 };
+    }
+    if (event.startsWith('REFUND.')) {
+      const r = v.resource as unknown as WechatPayRefundResource;
+      const refund = await this.fork().findOne(Refund, { outRefundNo: String(r.out_refund_no ?? '') });
+      if (!refund || r.mchid !== w.mchid || r.amount?.refund !== Number(refund.amountFen)) {
+        await this.logNotify('wechatpay', null, r.out_trade_no ?? null, 'rejected:unknown_refund', rawBody);
+        return fail(404, '退款单不存在或金额不符');
+      }
+      if (r.refund_status === 'SUCCESS') await this.markRefund(refund.id, 'success', r.refund_id);
+      else if (r.refund_status === 'CLOSED' || r.refund_status === 'ABNORMAL') await this.markRefund(refund.id, 'failed', r.refund_id);
+      await this.logNotify('wechatpay', notifyId, r.out_trade_no, `refund:${r.refund_status}`, rawBody);
+      return { status: 204 };
+    }
+    await this.logNotify('wechatpay', notifyId, null, `ignored:${event}`, rawBody);
+    return { status: 204 };
+  }
+
+  /**
+   * `POST /payments/notify/alipay` (form body). `success` for every genuine notification handled
+   * (payments, refunds, closes, duplicates); `fail` (HTTP 400) for anything unverified or not
+   * matching the order, so nothing changes and Alipay retries.
+   */
+  async handleAlipayNotify(rawBody: string): Promise<NotifyAnswer> {
+    const a = this.deps.payments.alipay;
+    const form = parseForm(rawBody);
+    if (!form || !verifyAlipayNotify(a.alipayPublicKey, form)) {
+      await this.logNotify('alipay', null, null, 'rejected:bad_signature', rawBody);
+      return { status: 400, body: 'fail' };
+    }
+    const notifyId = form.notify_id;
+    if (!notifyId) return { status: 400, body: 'fail' };
+    if (await this.seenNotify('alipay', notifyId)) return { status: 200, body: 'success' };
+    if (form.app_id !== a.appId) {
+      await this.logNotify('alipay', null, form.out_trade_no ?? null, 'rejected:mismatch:app_id', rawBody);
+      return { status: 400, body: 'fail' };
+    }
+    const kind = alipayNotifyKind(form);
+    const order = await this.fork().findOne(PaymentOrder, { outTradeNo: form.out_trade_no ?? '' });
+    if (!order || gatewayOf(order.channel) !== 'alipay') {
+      await this.logNotify('alipay', null, form.out_trade_no ?? null, 'rejected:unknown_order', rawBody);
+      return { status: 400, body: 'fail' };
+    }
+    if (kind === 'payment') {
+      const bad = checkAlipayNotify(form, { appId: a.appId, sellerId: a.sellerId, outTradeNo: order.outTradeNo, amountFen: Number(order.amountFen) });
+      if (bad.length > 0) {
+        await this.logNotify('alipay', null, order.outTradeNo, `rejected:mismatch:${bad.join(',')}`, rawBody);
+        this.deps.logger.error({ orderId: order.id, bad }, 'alipay notify disagrees with the order');
+        return { status: 400, body: 'fail' };
+      }
+      const notice = readAlipayPaymentNotice(form);
+      const record: NotifyRecord = { gateway: 'alipay', notifyId, outTradeNo: order.outTradeNo, rawBody };
+      const outcome = await this.applyPayment(order.id, { tradeNo: notice.tradeNo, amountFen: notice.amountFen, paidAt: notice.paidAt ?? this.now() }, record);
+      if (outcome !== 'settled') await this.insertNotify(this.fork(), record, outcome);
+      return { status: 200, body: 'success' };
+    }
+    if (kind === 'refund' && form.out_biz_no) {
+      const refund = await this.fork().findOne(Refund, { outRefundNo: form.out_biz_no, orderId: order.id });
+      if (refund) await this.markRefund(refund.id, 'success', form.trade_no ?? null);
+    }
+    await this.logNotify('alipay', notifyId, order.outTradeNo, `${kind}:${form.trade_status ?? ''}`, rawBody);
+    return { status: 200, body: 'success' };
+  }
+}
+
+function fail(status: number, message: string): NotifyAnswer {
+  return { status, body: { code: 'FAIL', message } };
+}
+
+/** A form body as single-valued fields; a repeated field makes it unreadable (never guessed). */
+function parseForm(raw: string): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    if (k in out) return null;
+    out[k] = v;
+  }
+  return out;
+}
+
+function refundView(r: Refund): RefundView {
+  return {
+    id: r.id,
+    orderId: r.orderId,
+    outRefundNo: r.outRefundNo,
+    amountFen: Number(r.amountFen),
+    reason: r.reason,
+    kind: r.kind,
+    status: r.status,
+    createdAt: new Date(r.createdAt).toISOString(),
+  };
+}
+
+const ALNUM = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/**
+ * `OH` + China-time yyyyMMddHHmmss + 8 random characters: 24 characters of [A-Z0-9], valid for
+ * both gateways, leaving room for the `AR`/`SR` refund-number prefixes within WeChat's 32.
+ */
+export function newOutTradeNo(now: Date): string {
+  const cst = new Date(now.getTime() + 8 * 3600_000).toISOString().replace(/\D/g, '').slice(0, 14);
+  let rand = '';
+  for (let i = 0; i < 8; i++) rand += ALNUM[randomInt(ALNUM.length)];
+  return `OH${cst}${rand}`;
+}
+
+function truncate(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : chars.slice(0, max - 1).join('') + '…';
+}

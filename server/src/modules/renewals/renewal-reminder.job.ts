@@ -1,0 +1,125 @@
+import { addDays, businessDate } from '@openhall/shared';
+import type { AppDeps } from '../../deps';
+import { AccountBinding } from '../accounts/account-binding.entity';
+import { Account } from '../accounts/account.entity';
+import { Subscription } from '../billing/subscription.entity';
+import { RenewalDecline } from './renewal-decline.entity';
+import { enqueueOnce, type OutboxDraft } from './renewal-outbox';
+
+/** Outbox topic of the expiry reminders; the notification dispatcher delivers them. */
+export const RENEWAL_REMINDER_TOPIC = 'notification.renewal_reminder';
+
+/**
+ * Which expiries a run reminds about:
+ * - `next_month` (default, the operator's published standard "by month end for next month's
+ *   expiries"): packages whose last day falls in the business-time calendar month after today's;
+ * - `{ days: n }`: packages whose last day falls from today to today + n days.
+ */
+export type RenewalReminderWindow = 'next_month' | { days: number };
+
+/** Packages read per query, so a large operator's month is handled in bounded memory. */
+const BATCH = 500;
+
+/** The window's first and last expiry dates (inclusive, YYYY-MM-DD) for a run at `now`. */
+export function reminderWindow(window: RenewalReminderWindow, now: Date): { from: string; to: string } {
+  const today = businessDate(now);
+  if (window === 'next_month') {
+    const [y, m] = today.split('-').map(Number);
+    const next = new Date(Date.UTC(y, m, 1)); // the 1st of next month (months are 0-based here)
+    const from = next.toISOString().slice(0, 10);
+    const to = new Date(Date.UTC(next.getUTCFullYear(), next.getUTCMonth() + 1, 0)).toISOString().slice(0, 10);
+    return { from, to };
+  }
+  return { from: today, to: addDays(today, window.days) };
+}
+
+/**
+ * Queues one renewal reminder per package and expiry month through the outbox. The dedupe key
+ * `renewal-reminder:<subscriptionId>:<expiry YYYY-MM>` is unique in the outbox, so running the job
+ * any number of times, on any number of instances at once, queues each reminder exactly once; a
+ * package renewed into a later month gets a new reminder when that month comes round. Packages
+ * whose subscriber has already said they will not renew for this expiry are left alone.
+ */
+export class RenewalReminderJob {
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly window: RenewalReminderWindow = 'next_month',
+  ) {}
+
+  /** One pass; returns how many packages were in the window and how many reminders were new. */
+  async runOnce(now: Date = this.deps.clock.now()): Promise<{ from: string; to: string; candidates: number; enqueued: number }> {
+    const { from, to } = reminderWindow(this.window, now);
+    const em = this.deps.orm.em.fork();
+    let candidates = 0;
+    let enqueued = 0;
+    let afterId = 0;
+    for (;;) {
+      const subs = await em.find(Subscription, { expiresOn: { $gte: from, $lte: to }, id: { $gt: afterId } }, { orderBy: { id: 'asc' }, limit: BATCH });
+      if (subs.length === 0) break;
+      afterId = subs[subs.length - 1].id;
+      candidates += subs.length;
+      const accountIds = [...new Set(subs.map((s) => s.accountId))];
+      const accounts = await em.find(Account, { id: { $in: accountIds } }, { fields: ['id', 'accountNo'] });
+      const bindings = await em.find(AccountBinding, { accountId: { $in: accountIds } }, { fields: ['accountId', 'userId'] });
+      const declines = await em.find(
+        RenewalDecline,
+        { subscriptionId: { $in: subs.map((s) => s.id) }, expiresOn: { $gte: from, $lte: to } },
+        { fields: ['subscriptionId', 'expiresOn'] },
+      );
+      const accountNo = new Map(accounts.map((a) => [a.id, a.accountNo]));
+      const users = new Map<number, number[]>();
+      for (const b of bindings) users.set(b.accountId, [...(users.get(b.accountId) ?? []), b.userId]);
+      const declined = new Set(declines.map((d) => `${d.subscriptionId}:${d.expiresOn}`));
+      const drafts: OutboxDraft[] = subs
+        .filter((s) => !declined.has(`${s.id}:${s.expiresOn}`))
+        .map((s) => ({
+          topic: RENEWAL_REMINDER_TOPIC,
+          dedupeKey: `renewal-reminder:${s.id}:${s.expiresOn.slice(0, 7)}`,
+          payload: {
+            subscriptionId: s.id,
+            accountId: s.accountId,
+            accountNo: accountNo.get(s.accountId) ?? null,
+            userIds: (users.get(s.accountId) ?? []).sort((a, b) => a - b),
+            product: s.product,
+            packageCode: s.packageCode,
+            packageName: s.packageName,
+            expiresOn: s.expiresOn,
+            monthlyFeeFen: Number(s.monthlyFeeFen),
+          },
+        }));
+      enqueued += await enqueueOnce(em, drafts, now);
+      em.clear();
+      if (subs.length < BATCH) break;
+    }
+    this.deps.logger.info({ from, to, candidates, enqueued }, 'renewal reminders queued');
+    return { from, to, candidates, enqueued };
+  }
+}
+
+/**
+ * Runs the reminder job shortly after start-up and then every `intervalMs` (default hourly) on
+ * this instance. Every instance may run it: the outbox dedupe key keeps reminders single.
+ * Returns a stop function that waits for a run in progress.
+ */
+export function startRenewalReminderJob(deps: AppDeps, window: RenewalReminderWindow = 'next_month', intervalMs = 3_600_000): () => Promise<void> {
+  const job = new RenewalReminderJob(deps, window);
+  let running: Promise<unknown> | null = null;
+  const tick = () => {
+    if (running) return;
+    running = job
+      .runOnce()
+      .catch((err) => deps.logger.error({ err }, 'renewal reminders failed'))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const first = setTimeout(tick, 10_000);
+  const timer = setInterval(tick, intervalMs);
+  first.unref();
+  timer.unref();
+  return async () => {
+    clearTimeout(first);
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,43 @@
+import { EntitySchema } from '@mikro-orm/core';
+import type { TicketActorKind } from '@openhall/shared';
+
+/**
+ * One entry of a ticket's timeline. Staff-only notes (transfers, escalations) are kept here too,
+ * with `visibleToSubscriber` false. `externalEventId` is the work-order system's event id: unique,
+ * so a redelivered update is recognised and changes nothing.
+ */
+export class TicketEvent {
+  id!: number;
+  ticketId!: number;
+  kind!: string;
+  visibleToSubscriber = true;
+  actorKind!: TicketActorKind;
+  actorId: number | null = null;
+  actorName: string | null = null;
+  actorJobNo: string | null = null;
+  message!: string;
+  externalEventId: string | null = null;
+  /** When it happened (for work-order updates: in the field, which may be before it reached us). */
+  occurredAt!: Date;
+  createdAt: Date = new Date();
+}
+
+export const TicketEventSchema = new EntitySchema<TicketEvent>({
+  class: TicketEvent,
+  tableName: 'ticket_event',
+  indexes: [{ name: 'ticket_event_ticket_idx', properties: ['ticketId', 'occurredAt'] }],
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    ticketId: { type: 'integer' },
+    kind: { type: 'string', length: 32 },
+    visibleToSubscriber: { type: 'boolean' },
+    actorKind: { type: 'string', length: 16 },
+    actorId: { type: 'integer', nullable: true },
+    actorName: { type: 'string', length: 64, nullable: true },
+    actorJobNo: { type: 'string', length: 32, nullable: true },
+    message: { type: 'text' },
+    externalEventId: { type: 'string', length: 64, nullable: true, unique: 'ticket_event_external_unique' },
+    occurredAt: { type: 'datetime' },
+    createdAt: { type: 'datetime' },
+  },
+});

@@ -1,0 +1,86 @@
+import { EntitySchema } from '@mikro-orm/core';
+import type { CommitmentUnit, FaultSeverity, TicketStatus, TicketType } from '@openhall/shared';
+
+/**
+ * A subscriber's ticket (工单). The commitment it is measured against is fixed when it is filed
+ * (code and target copied from the operator's published commitments), so a later change to the
+ * published promise does not move the deadline of tickets already running.
+ */
+export class Ticket {
+  id!: number;
+  type!: TicketType;
+  accountId!: number;
+  userId!: number;
+  /** The account's area at filing (queue filter; decides city/rural installation). */
+  area!: string;
+  description!: string;
+  contactPhone!: string;
+  severity: FaultSeverity | null = null;
+  status: TicketStatus = 'submitted';
+  commitmentCode!: string;
+  targetAmount!: number;
+  targetUnit!: CommitmentUnit;
+  /** When the request was complete: the commitment clock runs from here. */
+  clockStartedAt!: Date;
+  /** The first staff member to claim it (首问负责人); answers for it to the end. */
+  ownerStaffId: number | null = null;
+  /** Who is working on it now when the owner handed it on; the owner stays responsible. */
+  handlerStaffId: number | null = null;
+  acceptedAt: Date | null = null;
+  workOrderNo: string | null = null;
+  technicianName: string | null = null;
+  technicianJobNo: string | null = null;
+  urgeCount = 0;
+  lastUrgedAt: Date | null = null;
+  escalatedAt: Date | null = null;
+  /** Resolution stops the clock. */
+  resolvedAt: Date | null = null;
+  closedAt: Date | null = null;
+  cancelledAt: Date | null = null;
+  reopenCount = 0;
+  /** Work-order updates that happened before this are history: they land in the timeline only. */
+  reopenedAt: Date | null = null;
+  createdAt: Date = new Date();
+  updatedAt: Date = new Date();
+}
+
+export const TicketSchema = new EntitySchema<Ticket>({
+  class: Ticket,
+  tableName: 'ticket',
+  indexes: [
+    { name: 'ticket_user_created_idx', properties: ['userId', 'createdAt'] },
+    { name: 'ticket_status_type_idx', properties: ['status', 'type'] },
+    { name: 'ticket_owner_idx', properties: ['ownerStaffId'] },
+  ],
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    type: { type: 'string', length: 16 },
+    accountId: { type: 'integer' },
+    userId: { type: 'integer' },
+    area: { type: 'string', length: 32 },
+    description: { type: 'text' },
+    contactPhone: { type: 'string', length: 20 },
+    severity: { type: 'string', length: 16, nullable: true },
+    status: { type: 'string', length: 16 },
+    commitmentCode: { type: 'string', length: 32 },
+    targetAmount: { type: 'integer' },
+    targetUnit: { type: 'string', length: 16 },
+    clockStartedAt: { type: 'datetime' },
+    ownerStaffId: { type: 'integer', nullable: true },
+    handlerStaffId: { type: 'integer', nullable: true },
+    acceptedAt: { type: 'datetime', nullable: true },
+    workOrderNo: { type: 'string', length: 32, nullable: true },
+    technicianName: { type: 'string', length: 64, nullable: true },
+    technicianJobNo: { type: 'string', length: 32, nullable: true },
+    urgeCount: { type: 'integer' },
+    lastUrgedAt: { type: 'datetime', nullable: true },
+    escalatedAt: { type: 'datetime', nullable: true },
+    resolvedAt: { type: 'datetime', nullable: true },
+    closedAt: { type: 'datetime', nullable: true },
+    cancelledAt: { type: 'datetime', nullable: true },
+    reopenCount: { type: 'integer' },
+    reopenedAt: { type: 'datetime', nullable: true },
+    createdAt: { type: 'datetime' },
+    updatedAt: { type: 'datetime' },
+  },
+});

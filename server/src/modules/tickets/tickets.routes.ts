@@ -1,0 +1,102 @@
+import type Router from '@koa/router';
+import { z } from 'zod';
+import {
+  createTicketSchema,
+  decideExtensionSchema,
+  idParamSchema,
+  requestExtensionSchema,
+  staffTicketQuerySchema,
+  ticketListQuerySchema,
+  ticketMessageSchema,
+  ticketReasonSchema,
+  transferTicketSchema,
+} from '@openhall/shared';
+import type { AppState, Principal } from '../../http/context';
+import { routeDefiner, type RouteRegistry } from '../../http/route';
+import type { Services } from '../../services';
+
+type Staff = Extract<Principal, { kind: 'staff' }>;
+/** The subscriber behind an `auth: 'user'` route (the route has already refused anyone else). */
+const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
+/** The staff member behind a staff route. */
+const staffOf = (principal: Principal | undefined): Staff => principal as Staff;
+
+const extensionParamSchema = z.object({ id: z.coerce.number().int().positive(), extensionId: z.coerce.number().int().positive() });
+
+export function registerTicketRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+  const route = routeDefiner(router, registry, prefix);
+  const tag = 'tickets';
+
+  // ---- subscriber ----
+  route({ method: 'post', path: '/tickets', summary: 'File a ticket on one of the user’s accounts (no photos or appointment yet)', tag, auth: 'user', body: createTicketSchema, status: 201 }, ({ body, principal }) =>
+    s.tickets.createTicket(userIdOf(principal), body),
+  );
+  route({ method: 'get', path: '/tickets', summary: 'The user’s tickets with their commitment clocks, newest first', tag, auth: 'user', query: ticketListQuerySchema }, ({ query, principal }) =>
+    s.tickets.listTickets(userIdOf(principal), query),
+  );
+  route({ method: 'get', path: '/tickets/:id', summary: 'One of the user’s tickets with its timeline', tag, auth: 'user', params: idParamSchema }, ({ params, principal }) =>
+    s.tickets.getTicket(userIdOf(principal), params.id),
+  );
+  route(
+    { method: 'post', path: '/tickets/:id/information', summary: 'Add information (resumes the clock if it waited for it)', tag, auth: 'user', params: idParamSchema, body: ticketMessageSchema },
+    ({ params, body, principal }) => s.tickets.addInformation(userIdOf(principal), params.id, body.message),
+  );
+  route({ method: 'post', path: '/tickets/:id/urge', summary: 'Urge (催单): once per 12 hours, 3 times per ticket', tag, auth: 'user', params: idParamSchema }, ({ params, principal }) =>
+    s.tickets.urgeTicket(userIdOf(principal), params.id),
+  );
+  route({ method: 'post', path: '/tickets/:id/cancel', summary: 'Cancel before anyone is dispatched', tag, auth: 'user', params: idParamSchema, body: ticketReasonSchema }, ({ params, body, principal }) =>
+    s.tickets.cancelTicket(userIdOf(principal), params.id, body.reason),
+  );
+  route({ method: 'post', path: '/tickets/:id/confirm', summary: 'Confirm a resolved ticket is fixed', tag, auth: 'user', params: idParamSchema }, ({ params, principal }) =>
+    s.tickets.confirmResolution(userIdOf(principal), params.id),
+  );
+  route({ method: 'post', path: '/tickets/:id/reopen', summary: 'Not fixed: reopen a resolved ticket', tag, auth: 'user', params: idParamSchema, body: ticketReasonSchema }, ({ params, body, principal }) =>
+    s.tickets.reopenTicket(userIdOf(principal), params.id, body.reason),
+  );
+
+  // ---- staff console ----
+  const agent = { staff: 'agent' } as const;
+  route({ method: 'get', path: '/staff/tickets', summary: 'Ticket queue sorted by deadline, with type/status/area/risk filters', tag, auth: agent, query: staffTicketQuerySchema }, ({ query, principal }) =>
+    s.tickets.listQueue(staffOf(principal), query),
+  );
+  route({ method: 'get', path: '/staff/tickets/:id', summary: 'A ticket with its whole timeline', tag, auth: agent, params: idParamSchema }, ({ params }) =>
+    s.tickets.getStaffTicket(params.id),
+  );
+  route({ method: 'post', path: '/staff/tickets/:id/claim', summary: 'Claim a ticket (首问负责制: the first claim wins)', tag, auth: agent, params: idParamSchema }, ({ params, principal }) =>
+    s.tickets.claimTicket(staffOf(principal), params.id),
+  );
+  route({ method: 'post', path: '/staff/tickets/:id/reply', summary: 'Reply to the subscriber', tag, auth: agent, params: idParamSchema, body: ticketMessageSchema }, ({ params, body, principal }) =>
+    s.tickets.replyToTicket(staffOf(principal), params.id, body.message),
+  );
+  route(
+    { method: 'post', path: '/staff/tickets/:id/request-information', summary: 'Ask the subscriber for information (pauses the clock)', tag, auth: agent, params: idParamSchema, body: ticketMessageSchema },
+    ({ params, body, principal }) => s.tickets.requestInformation(staffOf(principal), params.id, body.message),
+  );
+  route({ method: 'post', path: '/staff/tickets/:id/transfer', summary: 'Hand the work to a colleague; the owner stays responsible', tag, auth: agent, params: idParamSchema, body: transferTicketSchema }, ({ params, body, principal }) =>
+    s.tickets.transferTicket(staffOf(principal), params.id, body),
+  );
+  route({ method: 'post', path: '/staff/tickets/:id/escalate', summary: 'Escalate to the supervisors', tag, auth: agent, params: idParamSchema, body: ticketReasonSchema }, ({ params, body, principal }) =>
+    s.tickets.escalateTicket(staffOf(principal), params.id, body.reason),
+  );
+  route(
+    { method: 'post', path: '/staff/tickets/:id/extensions', summary: 'Request an extension (a supervisor approves)', tag, auth: agent, params: idParamSchema, body: requestExtensionSchema, status: 201 },
+    ({ params, body, principal }) => s.tickets.requestExtension(staffOf(principal), params.id, body),
+  );
+  route(
+    { method: 'post', path: '/staff/tickets/:id/extensions/:extensionId/decision', summary: 'Approve or reject an extension (supervisor)', tag, auth: { staff: 'supervisor' }, params: extensionParamSchema, body: decideExtensionSchema },
+    ({ params, body, principal }) => s.tickets.decideExtension(staffOf(principal), params.id, params.extensionId, body),
+  );
+  route({ method: 'post', path: '/staff/tickets/:id/resolve', summary: 'Resolve with the outcome the subscriber reads', tag, auth: agent, params: idParamSchema, body: ticketMessageSchema }, ({ params, body, principal }) =>
+    s.tickets.resolveTicket(staffOf(principal), params.id, body.message),
+  );
+
+  // ---- the work-order system ----
+  route(
+    { method: 'post', path: '/integrations/work-orders/events', summary: 'Signed status update from the work-order system (HMAC-SHA256, ±5 min, idempotent by eventId)', tag, auth: 'public' },
+    ({ ctx }) =>
+      s.tickets.handleWorkOrderEvent((ctx.request as unknown as { rawBody?: string }).rawBody ?? '', {
+        timestamp: ctx.get('X-WorkOrder-Timestamp') || undefined,
+        signature: ctx.get('X-WorkOrder-Signature') || undefined,
+      }),
+  );
+}

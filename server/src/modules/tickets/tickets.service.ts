@@ -1,0 +1,721 @@
+import { UniqueConstraintViolationException, raw } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
+import {
+  CANCELLABLE_STATUSES,
+  FINISHED_STATUSES,
+  TICKET_STATUS_RANK,
+  TICKET_URGE_RULES,
+  commitmentCodeFor,
+  createWorkCalendar,
+  maskPhone,
+  maskSensitiveText,
+  slaStatus,
+  workOrderEventSchema,
+  type CreateTicketInput,
+  type DecideExtensionInput,
+  type Page,
+  type RequestExtensionInput,
+  type SlaStatus,
+  type StaffTicketQuery,
+  type StaffTicketView,
+  type TicketActorKind,
+  type TicketClockView,
+  type TicketEventView,
+  type TicketListQuery,
+  type TicketStatus,
+  type TicketView,
+  type TransferTicketInput,
+  type WorkCalendar,
+  type WorkOrderEvent,
+} from '@openhall/shared';
+import type { AppDeps } from '../../deps';
+import type { Principal } from '../../http/context';
+import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../http/errors';
+import { enqueueWorkOrder } from '../../integrations/workorder/workorder.outbox';
+import { verifyWorkOrderSignature } from '../../integrations/workorder/workorder.protocol';
+import { Account } from '../accounts/account.entity';
+import { AccountBinding } from '../accounts/account-binding.entity';
+import type { AuditService } from '../audit/audit.service';
+import { StaffUser } from '../staff/staff-user.entity';
+import { TicketEvent } from './ticket-event.entity';
+import { TicketExtension } from './ticket-extension.entity';
+import { TicketPause } from './ticket-pause.entity';
+import { Ticket } from './ticket.entity';
+
+type Staff = Extract<Principal, { kind: 'staff' }>;
+
+const HOUR_MS = 3_600_000;
+/** Open statuses: still being worked on, the clock may be running. */
+const OPEN_STATUSES: TicketStatus[] = ['submitted', 'accepted', 'dispatched', 'en_route', 'on_site'];
+
+/** Timeline wording for each work-order status. */
+const WORKORDER_MESSAGES: Record<WorkOrderEvent['status'], (e: WorkOrderEvent) => string> = {
+  accepted: (e) => `工单系统已接单（工单号 ${e.orderNo}）`,
+  dispatched: (e) => `已派工：维修人员 ${e.technicianName ?? ''}${e.technicianJobNo ? `（工号 ${e.technicianJobNo}）` : ''}将为您上门服务`,
+  en_route: () => '维修人员已出发，正在前往您的地址',
+  on_site: () => '维修人员已到达现场',
+  resolved: (e) => `处理完成${e.note ? `：${e.note}` : ''}。如问题仍未解决，可在工单中选择“未解决”重新打开`,
+  closed: () => '工单已办结',
+};
+
+/** What a ticket's clock is computed from, loaded for many tickets at once. */
+interface ClockFacts {
+  pauses: Map<number, TicketPause[]>;
+  extensions: Map<number, TicketExtension[]>;
+  staff: Map<number, StaffUser>;
+}
+
+/**
+ * Tickets (工单), from both sides: the subscriber who files and follows one, and the staff who
+ * claim (首问负责制), answer and resolve it. Subscriber methods check ownership first and answer
+ * 404 for anyone else's ticket. State changes are conditional UPDATEs (the row changes only if it
+ * is still in the state the action starts from), so two people acting at once cannot both win.
+ */
+export class TicketsService {
+  private readonly calendar: WorkCalendar;
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly audit: AuditService,
+  ) {
+    this.calendar = createWorkCalendar(deps.config.holidays.years);
+  }
+
+  private get em(): EntityManager {
+    return this.deps.orm.em;
+  }
+
+  /**
+   * The request's entity manager with nothing cached. State changes here are conditional UPDATEs
+   * that bypass the identity map, and a refresh does not reset a column that became NULL, so
+   * every read that follows a change starts from an empty map.
+   */
+  private get freshEm(): EntityManager {
+    this.deps.orm.em.clear();
+    return this.deps.orm.em;
+  }
+
+  /**
+   * A transaction on a fresh entity manager: only what it loads is managed in it, so entities read
+   * earlier in the request (and made stale by the conditional UPDATEs) are never flushed back.
+   */
+  private transaction<T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.deps.orm.em.fork().transactional(fn);
+  }
+
+  private now(): Date {
+    return this.deps.clock.now();
+  }
+
+  // ---- subscriber ----
+
+  /** Files a ticket on one of the user's bound accounts; its commitment clock starts now (the request is complete). */
+  async createTicket(userId: number, input: CreateTicketInput): Promise<TicketView> {
+    const binding = await this.em.findOne(AccountBinding, { userId, accountId: input.accountId });
+    if (!binding) throw new NotFoundError('户号');
+    const account = await this.em.findOneOrFail(Account, input.accountId);
+    const areaKind = this.deps.config.operator.areas.find((a) => a.code === account.area)?.kind ?? 'city';
+    const severity = input.type === 'fault' ? (input.severity ?? 'ordinary') : null;
+    const code = commitmentCodeFor(input.type, severity, areaKind);
+    const commitment = this.commitment(code);
+    const now = this.now();
+    const ticket = await this.transaction(async (tx) => {
+      const t = Object.assign(new Ticket(), {
+        type: input.type,
+        accountId: account.id,
+        userId,
+        area: account.area,
+        description: input.description,
+        contactPhone: input.contactPhone,
+        severity,
+        status: 'submitted',
+        commitmentCode: code,
+        targetAmount: commitment.targetAmount,
+        targetUnit: commitment.targetUnit,
+        clockStartedAt: now,
+        createdAt: now,
+        updatedAt: now,
+      });
+      tx.persist(t);
+      await tx.flush();
+      this.addEvent(tx, t.id, 'submitted', `工单已提交，承诺时限：${commitment.title}`, { kind: 'subscriber', id: userId }, now);
+      this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: code } }, now);
+      return t;
+    });
+    return this.subscriberView(ticket, true);
+  }
+
+  /** The user's tickets, newest first. */
+  async listTickets(userId: number, query: TicketListQuery): Promise<Page<TicketView>> {
+    const where = { userId, ...(query.status ? { status: query.status } : {}) };
+    const [rows, total] = await this.freshEm.findAndCount(Ticket, where, {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: query.pageSize,
+      offset: (query.page - 1) * query.pageSize,
+    });
+    const facts = await this.loadFacts(rows);
+    return { items: rows.map((t) => this.toSubscriberView(t, facts)), page: query.page, pageSize: query.pageSize, total };
+  }
+
+  /** One of the user's tickets with its subscriber-visible timeline. */
+  async getTicket(userId: number, ticketId: number): Promise<TicketView> {
+    const ticket = await this.requireOwnTicket(userId, ticketId);
+    return this.subscriberView(ticket, true);
+  }
+
+  /** The subscriber adds information; if the ticket was waiting for it, the clock runs again. */
+  async addInformation(userId: number, ticketId: number, message: string): Promise<TicketView> {
+    const ticket = await this.requireOwnTicket(userId, ticketId);
+    if (FINISHED_STATUSES.includes(ticket.status)) throw invalidState('工单已办结或已撤销，不能再补充信息');
+    const now = this.now();
+    await this.transaction(async (tx) => {
+      this.addEvent(tx, ticket.id, 'info_added', message, { kind: 'subscriber', id: userId }, now);
+      const resumed = await tx.nativeUpdate(TicketPause, { ticketId: ticket.id, to: null }, { to: now });
+      if (resumed > 0) this.addEvent(tx, ticket.id, 'clock_resumed', '资料已补充，承诺时限恢复计时', { kind: 'system' }, now);
+      this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.add_info', entityType: 'ticket', entityId: ticket.id, detail: { resumed: resumed > 0 } }, now);
+    });
+    return this.getTicket(userId, ticketId);
+  }
+
+  /** 催单: at most once per 12 hours and 3 times per ticket; the limit is claimed atomically. */
+  async urgeTicket(userId: number, ticketId: number): Promise<TicketView> {
+    const ticket = await this.requireOwnTicket(userId, ticketId);
+    if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已处理完毕，无需催办');
+    const now = this.now();
+    const since = new Date(now.getTime() - TICKET_URGE_RULES.minIntervalHours * HOUR_MS);
+    await this.transaction(async (tx) => {
+      const claimed = await tx.nativeUpdate(
+        Ticket,
+        { id: ticket.id, urgeCount: { $lt: TICKET_URGE_RULES.maxTotal }, $or: [{ lastUrgedAt: null }, { lastUrgedAt: { $lte: since } }] },
+        { urgeCount: raw('urge_count + 1'), lastUrgedAt: now, updatedAt: now },
+      );
+      if (claimed === 0) {
+        const fresh = await tx.findOneOrFail(Ticket, ticket.id, { disableIdentityMap: true });
+        throw urgeLimited(fresh, now);
+      }
+      this.addEvent(tx, ticket.id, 'urged', '您已催办，客服将优先处理', { kind: 'subscriber', id: userId }, now);
+      this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.urge', entityType: 'ticket', entityId: ticket.id }, now);
+    });
+    return this.getTicket(userId, ticketId);
+  }
+
+  /** Cancels before anyone is sent out; the work-order system is told if it already has the order. */
+  async cancelTicket(userId: number, ticketId: number, reason: string): Promise<TicketView> {
+    const ticket = await this.requireOwnTicket(userId, ticketId);
+    const now = this.now();
+    await this.transaction(async (tx) => {
+      const changed = await tx.nativeUpdate(
+        Ticket,
+        { id: ticket.id, status: { $in: [...CANCELLABLE_STATUSES] } },
+        { status: 'cancelled', cancelledAt: now, updatedAt: now },
+      );
+      if (changed === 0) throw invalidState('维修人员已派出或工单已办结，不能撤销；如需取消请联系客服');
+      await tx.nativeUpdate(TicketPause, { ticketId: ticket.id, to: null }, { to: now });
+      this.addEvent(tx, ticket.id, 'cancelled', `您已撤销工单：${reason}`, { kind: 'subscriber', id: userId }, now);
+      if (ticket.ownerStaffId !== null) enqueueWorkOrder(tx, `workorder:${ticket.id}:cancel`, { action: 'cancel', ticketId: ticket.id, reason }, now);
+      this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.cancel', entityType: 'ticket', entityId: ticket.id, detail: { reason, from: ticket.status } }, now);
+    });
+    return this.getTicket(userId, ticketId);
+  }
+
+  /** The subscriber confirms the resolution: the ticket is closed. */
+  async confirmResolution(userId: number, ticketId: number): Promise<TicketView> {
+    const ticket = await this.requireOwnTicket(userId, ticketId);
+    const now = this.now();
+    await this.transaction(async (tx) => {
+      const changed = await tx.nativeUpdate(Ticket, { id: ticket.id, status: 'resolved' }, { status: 'closed', closedAt: now, updatedAt: now });
+      if (changed === 0) throw invalidState('工单尚未处理完成，不能确认');
+      this.addEvent(tx, ticket.id, 'confirmed', '您已确认问题解决，工单办结', { kind: 'subscriber', id: userId }, now);
+      this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.confirm', entityType: 'ticket', entityId: ticket.id }, now);
+    });
+    return this.getTicket(userId, ticketId);
+  }
+
+  /**
+   * "Not fixed": the ticket goes back to its owner and the work-order system gets it again. The
+   * original clock keeps running (it is not restarted): the promise was to fix it, not to visit.
+   */
+  async reopenTicket(userId: number, ticketId: number, reason: string): Promise<TicketView> {
+    const ticket = await this.requireOwnTicket(userId, ticketId);
+    const now = this.now();
+    const back: TicketStatus = ticket.ownerStaffId !== null ? 'accepted' : 'submitted';
+    await this.transaction(async (tx) => {
+      const changed = await tx.nativeUpdate(
+        Ticket,
+        { id: ticket.id, status: 'resolved', reopenCount: ticket.reopenCount },
+        { status: back, resolvedAt: null, reopenCount: ticket.reopenCount + 1, reopenedAt: now, updatedAt: now },
+      );
+      if (changed === 0) throw invalidState('只有处理完成、尚未办结的工单可以重新打开');
+      this.addEvent(tx, ticket.id, 'reopened', `您反馈问题未解决：${reason}`, { kind: 'subscriber', id: userId }, now);
+      if (ticket.ownerStaffId !== null) {
+        enqueueWorkOrder(tx, `workorder:${ticket.id}:reopen:${ticket.reopenCount + 1}`, { action: 'reopen', ticketId: ticket.id, reason }, now);
+      }
+      this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.reopen', entityType: 'ticket', entityId: ticket.id, detail: { reason } }, now);
+    });
+    return this.getTicket(userId, ticketId);
+  }
+
+  // ---- staff ----
+
+  /**
+   * The staff queue, sorted by deadline (soonest first; paused tickets by the time they had left,
+   * after the running ones; no-clock tickets last). Deadlines depend on pauses, extensions and the
+   * holiday calendar, so they are computed here, not in SQL: the filters that SQL can apply
+   * (type, status, area, assignment) narrow the rows first.
+   */
+  async listQueue(staff: Staff, query: StaffTicketQuery): Promise<Page<StaffTicketView>> {
+    const where: Record<string, unknown> = { status: query.status ? query.status : { $in: OPEN_STATUSES.concat('resolved') } };
+    if (query.type) where.type = query.type;
+    if (query.area) where.area = query.area;
+    if (query.assigned === 'unclaimed') where.ownerStaffId = null;
+    if (query.assigned === 'mine') where.$or = [{ ownerStaffId: staff.staffId }, { handlerStaffId: staff.staffId }];
+    const rows = await this.freshEm.find(Ticket, where, { orderBy: { id: 'asc' } });
+    const facts = await this.loadFacts(rows);
+    const now = this.now();
+    const dueSoonMs = (query.dueWithinHours ?? 4) * HOUR_MS;
+    let judged = rows.map((t) => ({ t, sla: this.clockOf(t, facts, now, dueSoonMs) }));
+    if (query.risk === 'breached') judged = judged.filter((j) => j.sla?.breached);
+    else if (query.risk === 'due_soon') judged = judged.filter((j) => j.sla?.risk === 'due_soon');
+    else if (query.dueWithinHours !== undefined) judged = judged.filter((j) => j.sla && !j.sla.paused && j.t.resolvedAt === null && j.sla.remainingMs <= dueSoonMs);
+    const sortKey = (s: SlaStatus | null) => (s === null ? Infinity : s.paused ? 1e15 + s.remainingMs : s.deadline!.getTime());
+    judged.sort((a, b) => sortKey(a.sla) - sortKey(b.sla) || a.t.id - b.t.id);
+    const start = (query.page - 1) * query.pageSize;
+    const items = judged.slice(start, start + query.pageSize).map(({ t }) => this.toStaffView(t, facts, false));
+    return { items, page: query.page, pageSize: query.pageSize, total: judged.length };
+  }
+
+  /** One ticket with its whole timeline, staff notes included. */
+  async getStaffTicket(ticketId: number): Promise<StaffTicketView> {
+    const ticket = await this.freshEm.findOne(Ticket, ticketId);
+    if (!ticket) throw new NotFoundError('工单');
+    return this.staffView(ticket);
+  }
+
+  /**
+   * 首问负责制: the first to claim a ticket owns it. The claim is one conditional UPDATE (only while
+   * nobody owns it), so of two staff claiming at once exactly one changes the row. The same
+   * transaction queues the ticket for the work-order system.
+   */
+  async claimTicket(staff: Staff, ticketId: number): Promise<StaffTicketView> {
+    const now = this.now();
+    await this.transaction(async (tx) => {
+      const won = await tx.nativeUpdate(
+        Ticket,
+        { id: ticketId, ownerStaffId: null, status: 'submitted' },
+        { ownerStaffId: staff.staffId, status: 'accepted', acceptedAt: now, updatedAt: now },
+      );
+      if (won === 0) {
+        const t = await tx.findOne(Ticket, ticketId, { disableIdentityMap: true });
+        if (!t) throw new NotFoundError('工单');
+        if (t.ownerStaffId !== null) {
+          const owner = await tx.findOne(StaffUser, t.ownerStaffId);
+          throw new AppError('TICKET_ALREADY_CLAIMED', 409, `该工单已由${owner ? `${owner.name}（工号 ${owner.jobNo}）` : '其他工作人员'}受理`, {
+            ownerStaffId: t.ownerStaffId,
+          });
+        }
+        throw invalidState('工单已撤销，不能受理');
+      }
+      const t = await tx.findOneOrFail(Ticket, ticketId, { disableIdentityMap: true });
+      const account = await tx.findOneOrFail(Account, t.accountId);
+      this.addEvent(tx, t.id, 'accepted', `您的工单已由客服 ${staff.name}（工号 ${staff.jobNo}）受理，将跟踪到底`, staffActor(staff), now);
+      enqueueWorkOrder(
+        tx,
+        `workorder:${t.id}`,
+        {
+          action: 'create',
+          ticketId: t.id,
+          type: t.type,
+          severity: t.severity,
+          commitmentCode: t.commitmentCode,
+          description: t.description,
+          contactPhone: t.contactPhone,
+          accountNo: account.accountNo,
+          address: account.address,
+          area: t.area,
+          owner: { name: staff.name, jobNo: staff.jobNo },
+          acceptedAt: now.toISOString(),
+        },
+        now,
+      );
+      this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.claim', entityType: 'ticket', entityId: t.id }, now);
+    });
+    return this.getStaffTicket(ticketId);
+  }
+
+  /** A reply the subscriber sees, signed with the staff member's name and job number. */
+  async replyToTicket(staff: Staff, ticketId: number, message: string): Promise<StaffTicketView> {
+    const ticket = await this.requireHandledTicket(staff, ticketId);
+    if (ticket.status === 'cancelled' || ticket.status === 'closed') throw invalidState('工单已办结或已撤销');
+    const now = this.now();
+    await this.transaction(async (tx) => {
+      this.addEvent(tx, ticket.id, 'reply', message, staffActor(staff), now);
+      this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.reply', entityType: 'ticket', entityId: ticket.id }, now);
+    });
+    return this.getStaffTicket(ticketId);
+  }
+
+  /** Asks the subscriber for information: the clock pauses until they add it. */
+  async requestInformation(staff: Staff, ticketId: number, message: string): Promise<StaffTicketView> {
+    const ticket = await this.requireHandledTicket(staff, ticketId);
+    if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已处理完毕或已撤销');
+    const now = this.now();
+    await this.transaction(async (tx) => {
+      if ((await tx.count(TicketPause, { ticketId: ticket.id, to: null })) > 0) throw invalidState('已在等待用户补充资料');
+      tx.persist(Object.assign(new TicketPause(), { ticketId: ticket.id, from: now, to: null, reason: message, openedByStaffId: staff.staffId, createdAt: now }));
+      this.addEvent(tx, ticket.id, 'info_requested', `请补充资料：${message}（补充前承诺时限暂停计时）`, staffActor(staff), now);
+      this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.request_info', entityType: 'ticket', entityId: ticket.id, detail: { message } }, now);
+    });
+    return this.getStaffTicket(ticketId);
+  }
+
+  /** Hands the work to a colleague; the owner stays responsible and is still shown to the subscriber. */
+  async transferTicket(staff: Staff, ticketId: number, input: TransferTicketInput): Promise<StaffTicketView> {
+    const ticket = await this.requireHandledTicket(staff, ticketId);
+    if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已处理完毕或已撤销');
+    const to = await this.em.findOne(StaffUser, { id: input.toStaffId, active: true });
+    if (!to) throw new NotFoundError('工作人员');
+    const now = this.now();
+    await this.transaction(async (tx) => {
+      await tx.nativeUpdate(Ticket, { id: ticket.id }, { handlerStaffId: to.id, updatedAt: now });
+      this.addEvent(tx, ticket.id, 'transferred', `转交 ${to.name}（工号 ${to.jobNo}）处理：${input.note}`, staffActor(staff), now, false);
+      this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.transfer', entityType: 'ticket', entityId: ticket.id, detail: { from: ticket.handlerStaffId, to: to.id, note: input.note } }, now);
+    });
+    return this.getStaffTicket(ticketId);
+  }
+
+  /** Escalates to the supervisors (the queue shows escalated tickets). */
+  async escalateTicket(staff: Staff, ticketId: number, reason: string): Promise<StaffTicketView> {
+    const ticket = await this.requireHandledTicket(staff, ticketId);
+    if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已处理完毕或已撤销');
+    const now = this.now();
+    await this.transaction(async (tx) => {
+      await tx.nativeUpdate(Ticket, { id: ticket.id }, { escalatedAt: now, updatedAt: now });
+      this.addEvent(tx, ticket.id, 'escalated', `升级处理：${reason}`, staffActor(staff), now, false);
+      this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.escalate', entityType: 'ticket', entityId: ticket.id, detail: { reason } }, now);
+    });
+    return this.getStaffTicket(ticketId);
+  }
+
+  /** An agent asks for more time; nothing moves until a supervisor approves. */
+  async requestExtension(staff: Staff, ticketId: number, input: RequestExtensionInput): Promise<StaffTicketView> {
+    const ticket = await this.requireHandledTicket(staff, ticketId);
+    if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已处理完毕或已撤销');
+    const fits = ticket.targetUnit === 'working_days' ? input.unit === 'working_days' : input.unit !== 'working_days';
+    if (!fits) throw new AppError('VALIDATION_FAILED', 400, ticket.targetUnit === 'working_days' ? '该承诺按工作日计算，延期请以工作日为单位' : '该承诺按小时计算，延期请以小时或天为单位');
+    const now = this.now();
+    await this.transaction(async (tx) => {
+      const ext = Object.assign(new TicketExtension(), { ticketId: ticket.id, amount: input.amount, unit: input.unit, reason: input.reason, status: 'requested', requestedByStaffId: staff.staffId, createdAt: now });
+      tx.persist(ext);
+      await tx.flush();
+      this.addEvent(tx, ticket.id, 'extension_requested', `申请延期 ${input.amount} ${unitName(input.unit)}：${input.reason}`, staffActor(staff), now, false);
+      this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.extension_request', entityType: 'ticket', entityId: ticket.id, detail: { extensionId: ext.id, ...input } }, now);
+    });
+    return this.getStaffTicket(ticketId);
+  }
+
+  /** A supervisor approves (the deadline moves, and the subscriber is shown why and by whom) or rejects. */
+  async decideExtension(staff: Staff, ticketId: number, extensionId: number, input: DecideExtensionInput): Promise<StaffTicketView> {
+    const ext = await this.em.findOne(TicketExtension, { id: extensionId, ticketId });
+    if (!ext) throw new NotFoundError('延期申请');
+    const now = this.now();
+    const approvedBy = `${staff.name}（工号 ${staff.jobNo}）`;
+    await this.transaction(async (tx) => {
+      const changed = await tx.nativeUpdate(
+        TicketExtension,
+        { id: ext.id, status: 'requested' },
+        { status: input.approve ? 'approved' : 'rejected', approvedBy: input.approve ? approvedBy : null, decidedByStaffId: staff.staffId, decidedAt: now },
+      );
+      if (changed === 0) throw invalidState('该延期申请已处理');
+      if (input.approve) {
+        this.addEvent(tx, ticketId, 'extension_approved', `经 ${approvedBy} 批准，承诺时限延长 ${ext.amount} ${unitName(ext.unit)}：${ext.reason}`, staffActor(staff), now);
+      } else {
+        this.addEvent(tx, ticketId, 'extension_rejected', `延期申请未获批准${input.note ? `：${input.note}` : ''}`, staffActor(staff), now, false);
+      }
+      this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: input.approve ? 'ticket.extension_approve' : 'ticket.extension_reject', entityType: 'ticket', entityId: ticketId, detail: { extensionId, note: input.note ?? null } }, now);
+    });
+    return this.getStaffTicket(ticketId);
+  }
+
+  /** Resolves the ticket with the outcome the subscriber reads; the clock stops. */
+  async resolveTicket(staff: Staff, ticketId: number, message: string): Promise<StaffTicketView> {
+    const ticket = await this.requireHandledTicket(staff, ticketId);
+    const now = this.now();
+    await this.transaction(async (tx) => {
+      const changed = await tx.nativeUpdate(
+        Ticket,
+        { id: ticket.id, status: { $in: OPEN_STATUSES.filter((s) => s !== 'submitted') } },
+        { status: 'resolved', resolvedAt: now, updatedAt: now },
+      );
+      if (changed === 0) throw invalidState('工单当前状态不能办结');
+      await tx.nativeUpdate(TicketPause, { ticketId: ticket.id, to: null }, { to: now });
+      this.addEvent(tx, ticket.id, 'resolved', message, staffActor(staff), now);
+      this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.resolve', entityType: 'ticket', entityId: ticket.id, detail: { message } }, now);
+    });
+    return this.getStaffTicket(ticketId);
+  }
+
+  // ---- work-order system ----
+
+  /**
+   * A status update from the work-order system. The signature and timestamp are checked before the
+   * body is even parsed. Each event is recorded once (its id is unique in the timeline): a repeat
+   * answers `duplicate` and changes nothing. Status only moves forward, so an update that arrives
+   * late still lands in the timeline (ordered by when it happened) without undoing a newer one.
+   */
+  async handleWorkOrderEvent(rawBody: string, headers: { timestamp: string | undefined; signature: string | undefined }): Promise<{ duplicate: boolean; status: TicketStatus }> {
+    const verified = verifyWorkOrderSignature(this.deps.config.workorder.secret, headers, rawBody, this.now());
+    if (!verified.ok) {
+      this.deps.logger.warn({ reason: verified.reason }, 'work-order event rejected');
+      throw new AppError('WORKORDER_SIGNATURE_INVALID', 401, verified.reason === 'stale' ? '时间戳超出允许范围' : '签名无效', { reason: verified.reason });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawBody);
+    } catch {
+      throw new AppError('VALIDATION_FAILED', 400, '请求体不是有效的 JSON');
+    }
+    const event = workOrderEventSchema.parse(parsed);
+    const occurredAt = new Date(event.occurredAt);
+    const now = this.now();
+    try {
+      return await this.transaction(async (tx) => {
+        const ticket = await tx.findOne(Ticket, event.ticketId, { disableIdentityMap: true });
+        if (!ticket) throw new NotFoundError('工单');
+        const e = this.addEvent(tx, ticket.id, `wo_${event.status}`, WORKORDER_MESSAGES[event.status](event), { kind: 'workorder' }, occurredAt);
+        e.externalEventId = event.eventId;
+        if (event.status === 'dispatched' && event.technicianName) Object.assign(e, { actorName: event.technicianName, actorJobNo: event.technicianJobNo ?? null });
+        await tx.flush(); // a repeated event id fails here, before anything else changes
+
+        const changes: Partial<Ticket> = {};
+        if (ticket.workOrderNo === null) changes.workOrderNo = event.orderNo;
+        if (event.status === 'dispatched' && event.technicianName) Object.assign(changes, { technicianName: event.technicianName, technicianJobNo: event.technicianJobNo ?? null });
+        const current = ticket.status === 'cancelled' ? null : TICKET_STATUS_RANK[ticket.status];
+        const fresh = ticket.reopenedAt === null || occurredAt >= ticket.reopenedAt;
+        let status = ticket.status;
+        if (current !== null && fresh && TICKET_STATUS_RANK[event.status] > current) {
+          status = event.status;
+          changes.status = status;
+          if ((status === 'resolved' || status === 'closed') && ticket.resolvedAt === null) {
+            changes.resolvedAt = occurredAt;
+            await tx.nativeUpdate(TicketPause, { ticketId: ticket.id, to: null }, { to: occurredAt });
+          }
+          if (status === 'closed') changes.closedAt = occurredAt;
+        }
+        if (Object.keys(changes).length > 0) {
+          // Conditional on the status read above: a concurrent update to the same ticket makes this
+          // one fail and be retried by the sender rather than overwrite a newer status.
+          const n = await tx.nativeUpdate(Ticket, { id: ticket.id, status: ticket.status }, { ...changes, updatedAt: now });
+          if (n === 0) throw new ConflictError('工单状态已变化，请重试');
+        }
+        this.audit.record(tx, { kind: 'system', id: null }, { action: 'ticket.workorder_event', entityType: 'ticket', entityId: ticket.id, detail: { eventId: event.eventId, status: event.status, applied: status === event.status } }, now);
+        return { duplicate: false, status };
+      });
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) {
+        const ticket = await this.em.fork().findOneOrFail(Ticket, event.ticketId);
+        return { duplicate: true, status: ticket.status };
+      }
+      throw err;
+    }
+  }
+
+  // ---- views ----
+
+  private async requireOwnTicket(userId: number, ticketId: number): Promise<Ticket> {
+    const ticket = await this.freshEm.findOne(Ticket, { id: ticketId, userId });
+    if (!ticket) throw new NotFoundError('工单');
+    return ticket;
+  }
+
+  /** The owner, the colleague it was handed to, or a supervisor may act on a claimed ticket. */
+  private async requireHandledTicket(staff: Staff, ticketId: number): Promise<Ticket> {
+    const ticket = await this.freshEm.findOne(Ticket, ticketId);
+    if (!ticket) throw new NotFoundError('工单');
+    if (ticket.ownerStaffId === null) throw invalidState('请先受理该工单');
+    const mine = ticket.ownerStaffId === staff.staffId || ticket.handlerStaffId === staff.staffId;
+    if (!mine && staff.role === 'agent') throw new ForbiddenError('该工单由其他工作人员负责');
+    return ticket;
+  }
+
+  private commitment(code: string) {
+    const c = this.deps.config.operator.commitments.find((x) => x.code === code);
+    if (!c) throw new Error(`operator.json has no commitment ${code}`);
+    return c;
+  }
+
+  private addEvent(
+    tx: EntityManager,
+    ticketId: number,
+    kind: string,
+    message: string,
+    actor: { kind: TicketActorKind; id?: number | null; name?: string; jobNo?: string },
+    at: Date,
+    visibleToSubscriber = true,
+  ): TicketEvent {
+    const e = Object.assign(new TicketEvent(), {
+      ticketId,
+      kind,
+      visibleToSubscriber,
+      actorKind: actor.kind,
+      actorId: actor.id ?? null,
+      actorName: actor.name ?? null,
+      actorJobNo: actor.jobNo ?? null,
+      message,
+      occurredAt: at,
+      createdAt: this.now(),
+    });
+    tx.persist(e);
+    return e;
+  }
+
+  private async loadFacts(tickets: Ticket[]): Promise<ClockFacts> {
+    const ids = tickets.map((t) => t.id);
+    const group = <T extends { ticketId: number }>(rows: T[]) => {
+      const m = new Map<number, T[]>();
+      for (const r of rows) m.set(r.ticketId, [...(m.get(r.ticketId) ?? []), r]);
+      return m;
+    };
+    if (ids.length === 0) return { pauses: new Map(), extensions: new Map(), staff: new Map() };
+    const pauses = await this.em.find(TicketPause, { ticketId: { $in: ids } }, { refresh: true });
+    const extensions = await this.em.find(TicketExtension, { ticketId: { $in: ids } }, { orderBy: { id: 'asc' }, refresh: true });
+    const staffIds = [...new Set(tickets.flatMap((t) => [t.ownerStaffId, t.handlerStaffId]).filter((x): x is number => x !== null))];
+    const staff = staffIds.length ? await this.em.find(StaffUser, { id: { $in: staffIds } }) : [];
+    return { pauses: group(pauses), extensions: group(extensions), staff: new Map(staff.map((s) => [s.id, s])) };
+  }
+
+  private clockOf(t: Ticket, facts: ClockFacts, now: Date, dueSoonMs?: number): SlaStatus | null {
+    if (t.status === 'cancelled') return null;
+    return slaStatus({
+      start: t.clockStartedAt,
+      target: { amount: t.targetAmount, unit: t.targetUnit },
+      pauses: (facts.pauses.get(t.id) ?? []).map((p) => ({ from: p.from, to: p.to })),
+      extensions: (facts.extensions.get(t.id) ?? []).filter((e) => e.status === 'approved').map((e) => ({ amount: e.amount, unit: e.unit, reason: e.reason, approvedBy: e.approvedBy ?? '' })),
+      calendar: this.calendar,
+      now,
+      completedAt: t.resolvedAt,
+      dueSoonMs,
+    });
+  }
+
+  private clockView(t: Ticket, facts: ClockFacts): TicketClockView | null {
+    const sla = this.clockOf(t, facts, this.now());
+    if (!sla) return null;
+    return {
+      commitmentCode: t.commitmentCode,
+      title: this.deps.config.operator.commitments.find((c) => c.code === t.commitmentCode)?.title ?? t.commitmentCode,
+      targetAmount: t.targetAmount,
+      targetUnit: t.targetUnit,
+      startedAt: t.clockStartedAt.toISOString(),
+      deadline: sla.deadline?.toISOString() ?? null,
+      paused: sla.paused,
+      remainingMs: sla.remainingMs,
+      risk: sla.risk,
+      breached: sla.breached,
+      onTime: sla.onTime,
+      extensions: (facts.extensions.get(t.id) ?? [])
+        .filter((e) => e.status === 'approved')
+        .map((e) => ({ amount: e.amount, unit: e.unit, reason: e.reason, approvedBy: e.approvedBy ?? '' })),
+    };
+  }
+
+  private canUrge(t: Ticket): boolean {
+    if (!OPEN_STATUSES.includes(t.status) || t.urgeCount >= TICKET_URGE_RULES.maxTotal) return false;
+    return t.lastUrgedAt === null || this.now().getTime() - t.lastUrgedAt.getTime() >= TICKET_URGE_RULES.minIntervalHours * HOUR_MS;
+  }
+
+  private toSubscriberView(t: Ticket, facts: ClockFacts): TicketView {
+    const owner = t.ownerStaffId !== null ? facts.staff.get(t.ownerStaffId) : undefined;
+    return {
+      id: t.id,
+      type: t.type,
+      severity: t.severity,
+      status: t.status,
+      accountId: t.accountId,
+      description: t.description,
+      contactPhoneMasked: maskPhone(t.contactPhone),
+      clock: this.clockView(t, facts),
+      owner: owner ? { name: owner.name, jobNo: owner.jobNo } : null,
+      technician: t.technicianName ? { name: t.technicianName, jobNo: t.technicianJobNo } : null,
+      workOrderNo: t.workOrderNo,
+      urgeCount: t.urgeCount,
+      canUrge: this.canUrge(t),
+      createdAt: t.createdAt.toISOString(),
+      resolvedAt: t.resolvedAt?.toISOString() ?? null,
+    };
+  }
+
+  private toStaffView(t: Ticket, facts: ClockFacts, withTimeline: boolean, timeline?: TicketEventView[]): StaffTicketView {
+    const { contactPhoneMasked: _masked, ...base } = this.toSubscriberView(t, facts);
+    const handler = t.handlerStaffId !== null ? facts.staff.get(t.handlerStaffId) : undefined;
+    return {
+      ...base,
+      contactPhone: t.contactPhone,
+      area: t.area,
+      userId: t.userId,
+      ownerStaffId: t.ownerStaffId,
+      handlerStaffId: t.handlerStaffId,
+      handler: handler ? { name: handler.name, jobNo: handler.jobNo } : null,
+      escalatedAt: t.escalatedAt?.toISOString() ?? null,
+      extensionRequests: (facts.extensions.get(t.id) ?? []).map((e) => ({ id: e.id, amount: e.amount, unit: e.unit, reason: e.reason, status: e.status })),
+      ...(withTimeline ? { timeline } : {}),
+    };
+  }
+
+  private async timeline(ticketId: number, subscriber: boolean): Promise<TicketEventView[]> {
+    const events = await this.em.find(
+      TicketEvent,
+      { ticketId, ...(subscriber ? { visibleToSubscriber: true } : {}) },
+      { orderBy: { occurredAt: 'asc', id: 'asc' }, refresh: true },
+    );
+    return events.map((e) => ({
+      id: e.id,
+      kind: e.kind,
+      actorKind: e.actorKind,
+      actorName: e.actorName,
+      actorJobNo: e.actorJobNo,
+      // Subscribers see phone and ID numbers masked, whoever typed them.
+      message: subscriber ? maskSensitiveText(e.message) : e.message,
+      occurredAt: e.occurredAt.toISOString(),
+      ...(subscriber ? {} : { visibleToSubscriber: Boolean(e.visibleToSubscriber) }),
+    }));
+  }
+
+  private async subscriberView(ticket: Ticket, withTimeline: boolean): Promise<TicketView> {
+    const fresh = await this.freshEm.findOneOrFail(Ticket, ticket.id);
+    const view = this.toSubscriberView(fresh, await this.loadFacts([fresh]));
+    if (withTimeline) view.timeline = await this.timeline(fresh.id, true);
+    return view;
+  }
+
+  private async staffView(ticket: Ticket): Promise<StaffTicketView> {
+    return this.toStaffView(ticket, await this.loadFacts([ticket]), true, await this.timeline(ticket.id, false));
+  }
+}
+
+function staffActor(staff: Staff) {
+  return { kind: 'staff' as const, id: staff.staffId, name: staff.name, jobNo: staff.jobNo };
+}
+
+function unitName(unit: string): string {
+  return unit === 'hours' ? '小时' : unit === 'working_days' ? '个工作日' : '天';
+}
+
+function invalidState(message: string): AppError {
+  return new AppError('TICKET_INVALID_STATE', 409, message);
+}
+
+/** Which urge limit was hit, and when urging is allowed again (never, once all 3 are used). */
+function urgeLimited(t: Ticket, now: Date): AppError {
+  if (t.urgeCount >= TICKET_URGE_RULES.maxTotal) {
+    return new AppError('TICKET_URGE_LIMITED', 429, `每张工单最多催办${TICKET_URGE_RULES.maxTotal}次，您已全部用完；如有急事请拨打客服热线`, { reason: 'total', urgeCount: t.urgeCount });
+  }
+  const next = (t.lastUrgedAt?.getTime() ?? now.getTime()) + TICKET_URGE_RULES.minIntervalHours * HOUR_MS;
+  const retryAfterSeconds = Math.max(1, Math.ceil((next - now.getTime()) / 1000));
+  return new AppError(
+    'TICKET_URGE_LIMITED',
+    429,
+    `${TICKET_URGE_RULES.minIntervalHours}小时内只能催办一次，请稍后再试`,
+    { reason: 'interval', retryAfterSeconds, urgeCount: t.urgeCount },
+    { 'Retry-After': String(retryAfterSeconds) },
+  );
+}

@@ -1,0 +1,263 @@
+import { createTestApp, type TestApp } from '../../../test/harness';
+import { AuditLog } from '../audit/audit-log.entity';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { Ticket } from './ticket.entity';
+import { HOUR, bj, createStaff, createSubscriber, fileTicket, type StaffFixture } from './tickets.fixtures';
+
+/** Tuesday 1 December 2026, 10:00 business time. */
+const BASE = bj('2026-12-01T10:00');
+
+let t: TestApp;
+let agent1: StaffFixture;
+let agent2: StaffFixture;
+let agent3: StaffFixture;
+let supervisor: StaffFixture;
+
+beforeAll(async () => {
+  t = await createTestApp({ seed: false, now: BASE });
+  agent1 = await createStaff(t, 'tk_agent1', 'agent', '王芳', 'KF1001');
+  agent2 = await createStaff(t, 'tk_agent2', 'agent', '李强', 'KF1002');
+  agent3 = await createStaff(t, 'tk_agent3', 'agent', '赵敏', 'KF1003');
+  supervisor = await createStaff(t, 'tk_super', 'supervisor', '陈静', 'KF2001');
+});
+afterAll(() => t.close());
+beforeEach(() => t.clock.set(BASE));
+
+const claim = (id: number, s: StaffFixture) => t.request.post(`/api/v1/staff/tickets/${id}/claim`).set(s.auth);
+const staffPost = (id: number, action: string, s: StaffFixture, body: Record<string, unknown> = {}) =>
+  t.request.post(`/api/v1/staff/tickets/${id}/${action}`).set(s.auth).send(body);
+
+describe('filing', () => {
+  test('a fault on the user’s own account gets the 24-hour commitment, its live deadline and a masked phone', async () => {
+    const u = await createSubscriber(t);
+    const id = await fileTicket(t, u);
+    t.clock.advance(3 * HOUR);
+    const res = await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200);
+    expect(res.body.data).toMatchObject({
+      status: 'submitted',
+      severity: 'ordinary',
+      contactPhoneMasked: '138****5678',
+      clock: { commitmentCode: 'fault_ordinary', targetAmount: 24, targetUnit: 'hours', deadline: new Date(BASE.getTime() + 24 * HOUR).toISOString(), remainingMs: 21 * HOUR, risk: 'ok' },
+      owner: null,
+    });
+    expect(res.body.data.timeline).toEqual([expect.objectContaining({ kind: 'submitted', actorKind: 'subscriber' })]);
+    expect(JSON.stringify(res.body)).not.toContain('13812345678');
+  });
+
+  test.each([
+    [{ type: 'fault', severity: 'major' }, 'xihu', 'fault_major', '2026-12-04T10:00:00.000+08:00'],
+    [{ type: 'installation' }, 'xihu', 'installation_city', '2026-12-09T00:00:00.000+08:00'],
+    [{ type: 'installation' }, 'chunan', 'installation_rural', '2026-12-16T00:00:00.000+08:00'],
+    [{ type: 'restoration' }, 'xihu', 'restoration', '2026-12-09T00:00:00.000+08:00'],
+    [{ type: 'complaint' }, 'xihu', 'complaint_reply', '2026-12-05T00:00:00.000+08:00'],
+    [{ type: 'suggestion' }, 'xihu', 'complaint_reply', '2026-12-05T00:00:00.000+08:00'],
+  ])('%o in %s is measured against %s, due %s', async (body, area, code, due) => {
+    const u = await createSubscriber(t, area);
+    const id = await fileTicket(t, u, body);
+    const res = await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200);
+    expect(res.body.data.clock.commitmentCode).toBe(code);
+    expect(new Date(res.body.data.clock.deadline).getTime()).toBe(new Date(due).getTime());
+  });
+
+  test('an account the user has not bound answers 404; a bad phone and a severity on a complaint answer 400', async () => {
+    const u = await createSubscriber(t);
+    const other = await createSubscriber(t);
+    const base = { type: 'fault', description: '电视没有信号了', contactPhone: '13812345678' };
+    expect((await t.request.post('/api/v1/tickets').set(u.auth).send({ ...base, accountId: other.accountId }).expect(404)).body.error.code).toBe('NOT_FOUND');
+    await t.request.post('/api/v1/tickets').set(u.auth).send({ ...base, accountId: u.accountId, contactPhone: '12345' }).expect(400);
+    await t.request.post('/api/v1/tickets').set(u.auth).send({ ...base, type: 'complaint', severity: 'major', accountId: u.accountId }).expect(400);
+  });
+
+  test('another user’s ticket is 404 for reading and for every action, and is not listed', async () => {
+    const owner = await createSubscriber(t);
+    const stranger = await createSubscriber(t);
+    const id = await fileTicket(t, owner);
+    await t.request.get(`/api/v1/tickets/${id}`).set(stranger.auth).expect(404);
+    for (const [action, body] of [['information', { message: '补充' }], ['urge', {}], ['cancel', { reason: '不需要了' }], ['confirm', {}], ['reopen', { reason: '没修好' }]] as const) {
+      await t.request.post(`/api/v1/tickets/${id}/${action}`).set(stranger.auth).send(body).expect(404);
+    }
+    expect((await t.request.get('/api/v1/tickets').set(stranger.auth).expect(200)).body.data.total).toBe(0);
+    expect((await t.request.get('/api/v1/tickets').set(owner.auth).expect(200)).body.data.items.map((x: { id: number }) => x.id)).toEqual([id]);
+  });
+});
+
+describe('subscriber actions', () => {
+  test('urging: once per 12 hours and 3 times in all, each refusal with its own reason', async () => {
+    const u = await createSubscriber(t);
+    const id = await fileTicket(t, u);
+    const urge = () => t.request.post(`/api/v1/tickets/${id}/urge`).set(u.auth);
+    expect((await urge().expect(200)).body.data).toMatchObject({ urgeCount: 1, canUrge: false });
+    t.clock.advance(11 * HOUR);
+    const early = await urge().expect(429);
+    expect(early.body.error).toMatchObject({ code: 'TICKET_URGE_LIMITED', details: { reason: 'interval', retryAfterSeconds: 3600 } });
+    expect(early.headers['retry-after']).toBe('3600');
+    t.clock.advance(HOUR);
+    await urge().expect(200);
+    t.clock.advance(12 * HOUR);
+    expect((await urge().expect(200)).body.data.urgeCount).toBe(3);
+    t.clock.advance(24 * HOUR);
+    expect((await urge().expect(429)).body.error.details.reason).toBe('total');
+  });
+
+  test('concurrent urges within the interval count once', async () => {
+    const u = await createSubscriber(t);
+    const id = await fileTicket(t, u);
+    const results = await Promise.all([1, 2, 3].map(() => t.request.post(`/api/v1/tickets/${id}/urge`).set(u.auth)));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 429, 429]);
+    expect((await t.orm.em.fork().findOneOrFail(Ticket, id)).urgeCount).toBe(1);
+  });
+
+  test('cancel works before dispatch and is refused after', async () => {
+    const u = await createSubscriber(t);
+    const early = await fileTicket(t, u);
+    await claim(early, agent1).expect(200);
+    const res = await t.request.post(`/api/v1/tickets/${early}/cancel`).set(u.auth).send({ reason: '自己修好了' }).expect(200);
+    expect(res.body.data).toMatchObject({ status: 'cancelled', clock: null });
+    // the work-order system already had it: it is told
+    expect(await t.orm.em.fork().count(OutboxMessage, { dedupeKey: `workorder:${early}:cancel` })).toBe(1);
+
+    const late = await fileTicket(t, u);
+    await claim(late, agent1).expect(200);
+    await t.orm.em.fork().nativeUpdate(Ticket, { id: late }, { status: 'dispatched' });
+    expect((await t.request.post(`/api/v1/tickets/${late}/cancel`).set(u.auth).send({ reason: '不要了' }).expect(409)).body.error.code).toBe('TICKET_INVALID_STATE');
+  });
+
+  test('after resolution the subscriber confirms (closed) or reopens (back to the owner, clock not restarted)', async () => {
+    const u = await createSubscriber(t);
+    const a = await fileTicket(t, u);
+    const b = await fileTicket(t, u);
+    await t.request.post(`/api/v1/tickets/${a}/confirm`).set(u.auth).expect(409);
+    for (const id of [a, b]) {
+      await claim(id, agent1).expect(200);
+      await staffPost(id, 'resolve', agent1, { message: '已更换光猫，恢复上网' }).expect(200);
+    }
+    expect((await t.request.post(`/api/v1/tickets/${a}/confirm`).set(u.auth).expect(200)).body.data.status).toBe('closed');
+    t.clock.advance(30 * HOUR);
+    const reopened = await t.request.post(`/api/v1/tickets/${b}/reopen`).set(u.auth).send({ reason: '还是上不了网' }).expect(200);
+    expect(reopened.body.data).toMatchObject({ status: 'accepted', resolvedAt: null, owner: { name: '王芳', jobNo: 'KF1001' }, clock: { breached: true, risk: 'breached' } });
+    expect(await t.orm.em.fork().count(OutboxMessage, { dedupeKey: `workorder:${b}:reopen:1` })).toBe(1);
+  });
+});
+
+describe('staff console', () => {
+  test('two staff claiming at once: exactly one owns the ticket, the other is told who does', async () => {
+    const u = await createSubscriber(t);
+    for (let round = 0; round < 5; round++) {
+      const id = await fileTicket(t, u);
+      const [r1, r2] = await Promise.all([claim(id, agent1), claim(id, agent2)]);
+      expect([r1.status, r2.status].sort()).toEqual([200, 409]);
+      const loser = r1.status === 409 ? r1 : r2;
+      const winner = r1.status === 200 ? agent1 : agent2;
+      expect(loser.body.error.code).toBe('TICKET_ALREADY_CLAIMED');
+      expect(loser.body.error.message).toContain(winner.jobNo);
+      const em = t.orm.em.fork();
+      expect((await em.findOneOrFail(Ticket, id)).ownerStaffId).toBe(winner.id);
+      expect(await em.count(OutboxMessage, { dedupeKey: `workorder:${id}` })).toBe(1);
+      expect(await em.count(AuditLog, { action: 'ticket.claim', entityId: String(id) })).toBe(1);
+    }
+  });
+
+  test('the subscriber sees who accepted the ticket, by name and job number', async () => {
+    const u = await createSubscriber(t);
+    const id = await fileTicket(t, u);
+    await claim(id, agent1).expect(200);
+    const res = await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200);
+    expect(res.body.data.owner).toEqual({ name: '王芳', jobNo: 'KF1001' });
+    expect(res.body.data.timeline.map((e: { kind: string }) => e.kind)).toEqual(['submitted', 'accepted']);
+    expect(res.body.data.timeline[1]).toMatchObject({ actorName: '王芳', actorJobNo: 'KF1001' });
+  });
+
+  test('requesting information pauses the clock; the subscriber’s answer resumes it and the deadline moves by the wait', async () => {
+    const u = await createSubscriber(t);
+    const id = await fileTicket(t, u);
+    await claim(id, agent1).expect(200);
+    t.clock.set(new Date(BASE.getTime() + 2 * HOUR));
+    await staffPost(id, 'request-information', agent1, { message: '请提供光猫背面的设备编号，可拨打13912345678联系' }).expect(200);
+    await staffPost(id, 'request-information', agent1, { message: '再次请求' }).expect(409);
+    t.clock.set(new Date(BASE.getTime() + 5 * HOUR));
+    const waiting = await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200);
+    expect(waiting.body.data.clock).toMatchObject({ paused: true, deadline: null, risk: 'paused', remainingMs: 22 * HOUR });
+    const asked = waiting.body.data.timeline.find((e: { kind: string }) => e.kind === 'info_requested');
+    expect(asked.message).toContain('139****5678');
+    await t.request.post(`/api/v1/tickets/${id}/information`).set(u.auth).send({ message: '设备编号 ZX-88812' }).expect(200);
+    const resumed = await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200);
+    expect(resumed.body.data.clock).toMatchObject({ paused: false, deadline: new Date(BASE.getTime() + 27 * HOUR).toISOString(), remainingMs: 22 * HOUR });
+  });
+
+  test('an extension counts only once a supervisor approves it, and the subscriber sees by whom and why', async () => {
+    const u = await createSubscriber(t);
+    const id = await fileTicket(t, u);
+    await claim(id, agent1).expect(200);
+    await staffPost(id, 'extensions', agent1, { amount: 2, unit: 'working_days', reason: '需更换主干光缆' }).expect(400);
+    const req = await staffPost(id, 'extensions', agent1, { amount: 24, unit: 'hours', reason: '需更换主干光缆' }).expect(201);
+    const extId = req.body.data.extensionRequests[0].id as number;
+    const decide = (s: StaffFixture) => t.request.post(`/api/v1/staff/tickets/${id}/extensions/${extId}/decision`).set(s.auth).send({ approve: true });
+    expect((await decide(agent1).expect(403)).body.error.code).toBe('FORBIDDEN');
+    const before = await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200);
+    expect(before.body.data.clock.deadline).toBe(new Date(BASE.getTime() + 24 * HOUR).toISOString());
+    await decide(supervisor).expect(200);
+    await decide(supervisor).expect(409);
+    const after = await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200);
+    expect(after.body.data.clock.deadline).toBe(new Date(BASE.getTime() + 48 * HOUR).toISOString());
+    expect(after.body.data.clock.extensions).toEqual([{ amount: 24, unit: 'hours', reason: '需更换主干光缆', approvedBy: '陈静（工号 KF2001）' }]);
+    expect(after.body.data.timeline.some((e: { kind: string }) => e.kind === 'extension_requested')).toBe(false);
+  });
+
+  test('transfer: the colleague may act, the owner stays responsible, others may not act; every action is audited', async () => {
+    const u = await createSubscriber(t);
+    const id = await fileTicket(t, u);
+    await staffPost(id, 'reply', agent1, { message: '您好' }).expect(409); // not claimed yet
+    await claim(id, agent1).expect(200);
+    await staffPost(id, 'reply', agent2, { message: '您好' }).expect(403);
+    await staffPost(id, 'transfer', agent1, { toStaffId: agent2.id, note: '片区技术支持' }).expect(200);
+    const replied = await staffPost(id, 'reply', agent2, { message: '已安排技术人员今天下午联系您' }).expect(200);
+    expect(replied.body.data).toMatchObject({ ownerStaffId: agent1.id, handlerStaffId: agent2.id, owner: { jobNo: 'KF1001' }, handler: { jobNo: 'KF1002' } });
+    await staffPost(id, 'reply', agent3, { message: '插话' }).expect(403);
+    await staffPost(id, 'escalate', supervisor, { reason: '用户多次来电' }).expect(200);
+
+    const mine = await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200);
+    expect(mine.body.data.owner).toEqual({ name: '王芳', jobNo: 'KF1001' });
+    expect(mine.body.data.timeline.map((e: { kind: string }) => e.kind)).toEqual(['submitted', 'accepted', 'reply']);
+    expect(mine.body.data.timeline[2]).toMatchObject({ actorName: '李强', actorJobNo: 'KF1002' });
+
+    const audit = await t.orm.em.fork().find(AuditLog, { entityType: 'ticket', entityId: String(id), actorKind: 'staff' }, { orderBy: { id: 'asc' } });
+    expect(audit.map((a) => [a.action, a.actorId])).toEqual([
+      ['ticket.claim', agent1.id],
+      ['ticket.transfer', agent1.id],
+      ['ticket.reply', agent2.id],
+      ['ticket.escalate', supervisor.id],
+    ]);
+    expect(audit.every((a) => a.createdAt.getTime() === BASE.getTime())).toBe(true);
+  });
+
+  test('subscribers and anonymous callers cannot use the console', async () => {
+    const u = await createSubscriber(t);
+    await t.request.get('/api/v1/staff/tickets').set(u.auth).expect(401);
+    await t.request.get('/api/v1/staff/tickets').expect(401);
+  });
+
+  test('the queue is sorted by deadline and filtered by type, area and risk', async () => {
+    const city = await createSubscriber(t, 'binjiang');
+    const rural = await createSubscriber(t, 'chunan');
+    t.clock.set(bj('2026-11-20T09:00'));
+    const old = await fileTicket(t, city); // due 11-21 09:00: breached by BASE
+    t.clock.set(bj('2026-12-01T08:00'));
+    const soon = await fileTicket(t, rural, { severity: 'ordinary' }); // due 12-02 08:00
+    t.clock.set(bj('2026-12-01T09:00'));
+    const complaint = await fileTicket(t, city, { type: 'complaint' }); // due 12-05 00:00
+    const major = await fileTicket(t, city, { severity: 'major' }); // due 12-04 09:00
+    t.clock.set(bj('2026-12-01T21:00')); // within the staff session's 12 hours
+    const ids = (r: { body: { data: { items: { id: number }[] } } }) => r.body.data.items.map((x) => x.id).filter((x) => [old, soon, complaint, major].includes(x));
+    const q = (qs: string) => t.request.get(`/api/v1/staff/tickets?pageSize=100&${qs}`).set(agent1.auth).expect(200);
+    expect(ids(await q('area=binjiang'))).toEqual([old, major, complaint]);
+    expect(ids(await q('risk=breached'))).toEqual([old]);
+    expect(ids(await q('risk=due_soon'))).toEqual([]);
+    expect(ids(await q('risk=due_soon&dueWithinHours=12'))).toEqual([soon]);
+    expect(ids(await q('dueWithinHours=61'))).toEqual([old, soon, major]);
+    expect(ids(await q('type=complaint'))).toEqual([complaint]);
+    expect(ids(await q('area=chunan'))).toEqual([soon]);
+    const page = await t.request.get('/api/v1/staff/tickets?area=binjiang&pageSize=1&page=2').set(agent1.auth).expect(200);
+    expect(page.body.data).toMatchObject({ total: 3, page: 2, pageSize: 1 });
+    expect(page.body.data.items[0].id).toBe(major);
+  });
+});

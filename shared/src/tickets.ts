@@ -1,0 +1,226 @@
+import { z } from 'zod';
+import { pageQuerySchema, phoneSchema } from './common';
+import type { CommitmentUnit } from './content';
+import type { SlaRisk } from './sla';
+
+/** What a subscriber can file: a fault report (报修), installation, restoration (复通), complaint (投诉) or suggestion (建议). */
+export const ticketTypes = ['fault', 'installation', 'restoration', 'complaint', 'suggestion'] as const;
+/** One of {@link ticketTypes}. */
+export type TicketType = (typeof ticketTypes)[number];
+
+/** Severity of a fault: the operator promises 24 h for ordinary faults and 72 h for major ones. */
+export const faultSeverities = ['ordinary', 'major'] as const;
+/** One of {@link faultSeverities}. */
+export type FaultSeverity = (typeof faultSeverities)[number];
+
+/**
+ * Where a ticket stands. `submitted` → `accepted` (a staff member claimed it) → `dispatched` →
+ * `en_route` → `on_site` → `resolved` → `closed`; `cancelled` by the subscriber before dispatch.
+ */
+export const ticketStatuses = ['submitted', 'accepted', 'dispatched', 'en_route', 'on_site', 'resolved', 'closed', 'cancelled'] as const;
+/** One of {@link ticketStatuses}. */
+export type TicketStatus = (typeof ticketStatuses)[number];
+
+/**
+ * Order of the forward path. A status update only moves a ticket forward along it: a late
+ * `dispatched` arriving after `on_site` lands in the timeline but leaves the status alone.
+ */
+export const TICKET_STATUS_RANK: Record<Exclude<TicketStatus, 'cancelled'>, number> = {
+  submitted: 0,
+  accepted: 1,
+  dispatched: 2,
+  en_route: 3,
+  on_site: 4,
+  resolved: 5,
+  closed: 6,
+};
+
+/** Statuses the subscriber may still cancel in: nothing has been sent out to their address yet. */
+export const CANCELLABLE_STATUSES: readonly TicketStatus[] = ['submitted', 'accepted'];
+/** Statuses where the work is done or abandoned. */
+export const FINISHED_STATUSES: readonly TicketStatus[] = ['resolved', 'closed', 'cancelled'];
+
+/** Urging (催单) limits: once per 12 hours and 3 times per ticket. */
+export const TICKET_URGE_RULES = { minIntervalHours: 12, maxTotal: 3 } as const;
+
+/**
+ * The published commitment (config/operator.json `commitments[].code`) a ticket is measured against.
+ * Suggestions are answered like complaints (投诉建议 share the 3-working-day reply promise).
+ *
+ * @example commitmentCodeFor('fault', 'major', 'city') // 'fault_major'
+ * @example commitmentCodeFor('installation', null, 'rural') // 'installation_rural'
+ */
+export function commitmentCodeFor(type: TicketType, severity: FaultSeverity | null, areaKind: 'city' | 'rural'): string {
+  switch (type) {
+    case 'fault':
+      return severity === 'major' ? 'fault_major' : 'fault_ordinary';
+    case 'installation':
+      return areaKind === 'rural' ? 'installation_rural' : 'installation_city';
+    case 'restoration':
+      return 'restoration';
+    case 'complaint':
+    case 'suggestion':
+      return 'complaint_reply';
+  }
+}
+
+const text = (min: number, max: number, what: string) =>
+  z.string().trim().min(min, `请填写${what}`).max(max, `${what}不能超过${max}个字`);
+
+/** Filing a ticket on one of the user's bound accounts. Photos and appointment slots are not taken yet. */
+export const createTicketSchema = z
+  .object({
+    type: z.enum(ticketTypes),
+    accountId: z.number().int().positive(),
+    description: text(5, 1000, '问题描述（至少5个字）'),
+    contactPhone: phoneSchema,
+    /** Faults only; defaults to `ordinary`. */
+    severity: z.enum(faultSeverities).optional(),
+  })
+  .refine((v) => v.type === 'fault' || v.severity === undefined, { message: '只有故障报修需要选择故障等级', path: ['severity'] });
+/** Body of `POST /api/v1/tickets`. */
+export type CreateTicketInput = z.infer<typeof createTicketSchema>;
+
+/** A message from the subscriber or staff: added information, a reply, a request for information. */
+export const ticketMessageSchema = z.object({ message: text(1, 1000, '内容') });
+/** A message body. */
+export type TicketMessageInput = z.infer<typeof ticketMessageSchema>;
+
+/** Cancelling or reopening: why. */
+export const ticketReasonSchema = z.object({ reason: text(1, 500, '原因') });
+/** A reason body. */
+export type TicketReasonInput = z.infer<typeof ticketReasonSchema>;
+
+/** The subscriber's ticket list. */
+export const ticketListQuerySchema = pageQuerySchema.extend({ status: z.enum(ticketStatuses).optional() });
+/** Query of `GET /api/v1/tickets`. */
+export type TicketListQuery = z.infer<typeof ticketListQuerySchema>;
+
+/** The staff queue's filters. `risk` and `dueWithinHours` are judged on the live commitment clock. */
+export const staffTicketQuerySchema = pageQuerySchema.extend({
+  type: z.enum(ticketTypes).optional(),
+  status: z.enum(ticketStatuses).optional(),
+  area: z.string().min(1).max(32).optional(),
+  risk: z.enum(['breached', 'due_soon']).optional(),
+  /** With `risk=due_soon`: how near counts as soon (default 4). Alone: due within N hours, overdue ones included. */
+  dueWithinHours: z.coerce.number().int().min(1).max(24 * 30).optional(),
+  /** `mine`: tickets the caller owns or handles. */
+  assigned: z.enum(['mine', 'unclaimed']).optional(),
+});
+/** Query of `GET /api/v1/staff/tickets`. */
+export type StaffTicketQuery = z.infer<typeof staffTicketQuerySchema>;
+
+/** Handing a ticket to a colleague; the owner (首问负责人) stays responsible. */
+export const transferTicketSchema = z.object({ toStaffId: z.number().int().positive(), note: text(1, 500, '转交说明') });
+/** Body of the transfer action. */
+export type TransferTicketInput = z.infer<typeof transferTicketSchema>;
+
+/** An extension an agent asks a supervisor for. The unit must fit the commitment's clock. */
+export const requestExtensionSchema = z.object({
+  amount: z.number().int().positive().max(720),
+  unit: z.enum(['hours', 'working_days', 'days']),
+  reason: text(2, 500, '延期原因'),
+});
+/** Body of an extension request. */
+export type RequestExtensionInput = z.infer<typeof requestExtensionSchema>;
+
+/** A supervisor's decision on an extension. */
+export const decideExtensionSchema = z.object({ approve: z.boolean(), note: z.string().trim().max(500).optional() });
+/** Body of a supervisor's extension decision. */
+export type DecideExtensionInput = z.infer<typeof decideExtensionSchema>;
+
+/** Statuses the work-order system reports back. */
+export const workOrderStatuses = ['accepted', 'dispatched', 'en_route', 'on_site', 'resolved', 'closed'] as const;
+/** One of {@link workOrderStatuses}. */
+export type WorkOrderStatus = (typeof workOrderStatuses)[number];
+
+/** A signed status update from the work-order system (`POST /api/v1/integrations/work-orders/events`). */
+export const workOrderEventSchema = z.object({
+  /** Unique per event: a redelivered event is recognised by it and changes nothing. */
+  eventId: z.string().min(1).max(64),
+  /** OpenHall's ticket id, sent with the order. */
+  ticketId: z.number().int().positive(),
+  /** The work-order system's own number. */
+  orderNo: z.string().min(1).max(32),
+  status: z.enum(workOrderStatuses),
+  /** When it happened in the field; the timeline is ordered by it. */
+  occurredAt: z.iso.datetime({ offset: true }),
+  technicianName: z.string().min(1).max(64).optional(),
+  technicianJobNo: z.string().min(1).max(32).optional(),
+  note: z.string().max(500).optional(),
+});
+/** A parsed work-order status update. */
+export type WorkOrderEvent = z.infer<typeof workOrderEventSchema>;
+
+/** Who wrote a timeline entry. */
+export type TicketActorKind = 'subscriber' | 'staff' | 'workorder' | 'system';
+
+/** One entry of a ticket's timeline. */
+export interface TicketEventView {
+  id: number;
+  kind: string;
+  actorKind: TicketActorKind;
+  /** Staff or technician name shown to the subscriber, with the job number (工号). */
+  actorName: string | null;
+  actorJobNo: string | null;
+  /** Phone and ID numbers inside are masked. */
+  message: string;
+  occurredAt: string;
+  /** Staff views only: whether the subscriber sees this entry. */
+  visibleToSubscriber?: boolean;
+}
+
+/** The commitment a ticket is measured against, and how it stands now. */
+export interface TicketClockView {
+  commitmentCode: string;
+  title: string;
+  targetAmount: number;
+  targetUnit: CommitmentUnit;
+  startedAt: string;
+  /** Null while the ticket waits for the subscriber. */
+  deadline: string | null;
+  paused: boolean;
+  /** Negative when late; frozen while paused; the margin once resolved. */
+  remainingMs: number;
+  risk: SlaRisk;
+  breached: boolean;
+  onTime: boolean | null;
+  /** Approved extensions, shown to the subscriber with their reasons. */
+  extensions: { amount: number; unit: CommitmentUnit; reason: string; approvedBy: string }[];
+}
+
+/** A ticket as its subscriber sees it. */
+export interface TicketView {
+  id: number;
+  type: TicketType;
+  severity: FaultSeverity | null;
+  status: TicketStatus;
+  accountId: number;
+  description: string;
+  /** 138****0001. */
+  contactPhoneMasked: string;
+  /** Null for a cancelled ticket: no promise is being measured. */
+  clock: TicketClockView | null;
+  /** The staff member answering for the ticket (首问负责人): name and job number. */
+  owner: { name: string; jobNo: string } | null;
+  technician: { name: string; jobNo: string | null } | null;
+  workOrderNo: string | null;
+  urgeCount: number;
+  /** Whether urging (催单) is allowed right now: open ticket, under the limits. */
+  canUrge: boolean;
+  createdAt: string;
+  resolvedAt: string | null;
+  timeline?: TicketEventView[];
+}
+
+/** A ticket as staff see it in the queue and console. */
+export interface StaffTicketView extends Omit<TicketView, 'contactPhoneMasked'> {
+  contactPhone: string;
+  area: string;
+  userId: number;
+  ownerStaffId: number | null;
+  handlerStaffId: number | null;
+  handler: { name: string; jobNo: string } | null;
+  escalatedAt: string | null;
+  extensionRequests: { id: number; amount: number; unit: CommitmentUnit; reason: string; status: 'requested' | 'approved' | 'rejected' }[];
+}
