@@ -207,6 +207,20 @@ async function typeInto(page: Page, pageId: string, inputId: string, text: strin
 
 // ---- the run ----
 
+/**
+ * On a fresh Debian machine run as root (CI, a container), install the browser and a Chinese
+ * font with apt so that README's test command works as pasted. Elsewhere the run stops below
+ * with the command to run.
+ */
+function installBrowserWithApt(): void {
+  if (process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v apt-get']).status !== 0) return;
+  console.log('e2e: chromium is missing; installing chromium and fonts-noto-cjk with apt-get');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+  if (update.status !== 0) return;
+  spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium', 'fonts-noto-cjk'], { stdio: 'inherit', env });
+}
+
 interface StepResult {
   name: string;
   ms: number;
@@ -219,8 +233,9 @@ async function main(): Promise<number> {
     console.log('e2e: 0 passed, 1 failed');
     return 1;
   }
+  if (!existsSync(chromiumPath) && !process.env.CHROMIUM_PATH) installBrowserWithApt();
   if (!existsSync(chromiumPath)) {
-    console.error(`e2e: no chromium at ${chromiumPath}. Install it with:\n\n    apt-get update && apt-get install -y chromium\n\n(or set CHROMIUM_PATH)`);
+    console.error(`e2e: no chromium at ${chromiumPath}. Install it with:\n\n    apt-get update && apt-get install -y chromium fonts-noto-cjk\n\n(or set CHROMIUM_PATH)`);
     console.log('e2e: 0 passed, 1 failed');
     return 1;
   }
