@@ -25,20 +25,8 @@ import { createDeps } from '../../server/src/deps';
 import { createApp } from '../../server/src/app';
 import { createLogger } from '../../server/src/http/logger';
 import { seedDemo } from '../../server/src/seeders/demo.seeder';
-import { Account } from '../../server/src/modules/accounts/account.entity';
-import { Bill } from '../../server/src/modules/billing/bill.entity';
-import { User } from '../../server/src/modules/users/user.entity';
-import { PaymentOrder } from '../../server/src/modules/payments/payment-order.entity';
-import { PaymentOrderBill } from '../../server/src/modules/payments/payment-order-bill.entity';
-import { newOutTradeNo } from '../../server/src/modules/payments/payments.service';
 import { wechatNotifyFor } from '../../server/src/modules/payments/payments.test-support';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const n = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} needs a positive integer`);
-  return n;
-}
+import { createOpenOrders, numberArg, paidBillsOf, printTable } from './lib';
 
 interface Sample {
   ms: number;
@@ -77,8 +65,8 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const orders = arg('orders', 2000);
-  const concurrency = arg('concurrency', 32);
+  const orders = numberArg('orders', 2000);
+  const concurrency = numberArg('concurrency', 32);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'openhall-bench-'));
   const config = loadConfig({ ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, LOG_LEVEL: 'error', H5_DIR: '', SANDBOX: 'true', SANDBOX_NOTIFY_SCALE: '0.001' });
   const logger = createLogger(config.logLevel);
@@ -92,40 +80,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   deps.self.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  // N open orders, one fresh bill each, written straight to the database (the gateway is not needed
-  // to receive notifications, and creating orders is not what is measured).
-  const em = orm.em.fork();
-  const account = await em.findOneOrFail(Account, { accountNo: '1000000001' });
-  const payer = Object.assign(new User(), { phone: `1380${String(process.pid).padStart(7, '0').slice(-7)}`, createdAt: new Date() });
-  await em.persistAndFlush(payer);
-  const userId = payer.id;
-  const created: Array<{ outTradeNo: string; amountFen: number }> = [];
-  const now = new Date();
-  await em.transactional(async (tx) => {
-    const pending: Array<{ bill: Bill; order: PaymentOrder }> = [];
-    for (let i = 0; i < orders; i++) {
-      const bill = Object.assign(new Bill(), { accountId: account.id, period: `${3000 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`, amountFen: 1000 + i, dueDate: '2999-12-31', createdAt: now });
-      tx.persist(bill);
-      const order = Object.assign(new PaymentOrder(), {
-        outTradeNo: newOutTradeNo(now),
-        userId,
-        kind: 'bills' as const,
-        channel: 'wechat_h5' as const,
-        amountFen: 1000 + i,
-        description: 'bench',
-        expiresAt: new Date(now.getTime() + 3600_000),
-        createdAt: now,
-        updatedAt: now,
-      });
-      tx.persist(order);
-      pending.push({ bill, order });
-      created.push({ outTradeNo: order.outTradeNo, amountFen: order.amountFen });
-    }
-    await tx.flush();
-    for (const { bill, order } of pending) {
-      tx.persist(Object.assign(new PaymentOrderBill(), { orderId: order.id, billId: bill.id, amountFen: order.amountFen, lateFeeFen: 0, openLock: 1 }));
-    }
-  });
+  const created = await createOpenOrders(orm, orders, config.operator.areas[0].code);
 
   const ctx = { config, deps };
   const ids = created.map((_, i) => `BENCH-${process.pid}-${i}`);
@@ -150,14 +105,13 @@ async function main(): Promise<void> {
     const statuses = [...new Set(samples.map((s) => s.status))].join('/');
     rows.push([phase, String(samples.length), String(concurrency), (samples.length / seconds).toFixed(0), pct(lat, 50).toFixed(1), pct(lat, 99).toFixed(1), pct(lat, 100).toFixed(1), statuses]);
   }
-  const settled = await orm.em.fork().count(Bill, { period: { $gte: '3000-01' }, status: 'paid' });
+  const settled = await paidBillsOf(orm, created.map((o) => o.outTradeNo));
 
-  const header = ['phase', 'requests', 'conc.', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'statuses'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
-  console.log(`\nOpenHall notify benchmark — ${config.db.type}, ${orders} orders, node ${process.version}`);
-  console.log(line(header));
-  for (const r of rows) console.log(line(r));
+  printTable(
+    `OpenHall notify benchmark — ${config.db.type}, ${orders} orders, node ${process.version}`,
+    ['phase', 'requests', 'conc.', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'statuses'],
+    rows,
+  );
   console.log(`bills settled: ${settled}/${orders} (each exactly once)\n`);
 
   agent.destroy();

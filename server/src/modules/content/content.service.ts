@@ -44,6 +44,9 @@ import { Hotline } from './hotline.entity';
 import { MaterialPrice } from './material-price.entity';
 import { Notice } from './notice.entity';
 
+/** Public answers kept at once (see ContentService.memo). */
+const PUBLIC_CACHE_ENTRIES = 200;
+
 /** JSON with object keys sorted, so values read back from MySQL's JSON type (which reorders keys) compare equal. */
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
@@ -90,68 +93,105 @@ export class ContentService {
 
   // ---- public (no sign-in) ----
 
+  /**
+   * Public answers are computed once per minute of the clock and kept until an edit on this
+   * instance: they depend on the time only to the minute (`openNow` from opening hours in HH:MM,
+   * today's business date, notices' windows), and another instance sees an edit within that minute,
+   * the `max-age=60` they are served with anyway. Concurrent misses share one load.
+   */
+  private memo<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const minute = Math.floor(this.deps.clock.now().getTime() / 60_000);
+    const hit = this.publicCache.get(key);
+    if (hit && hit.minute === minute && hit.generation === this.generation) return hit.value as Promise<T>;
+    const value = load();
+    this.publicCache.delete(key);
+    this.publicCache.set(key, { minute, generation: this.generation, value });
+    value.catch(() => {
+      if (this.publicCache.get(key)?.value === value) this.publicCache.delete(key);
+    });
+    // Keys come from a few query enums; the bound only guards against unexpected growth.
+    if (this.publicCache.size > PUBLIC_CACHE_ENTRIES) this.publicCache.delete(this.publicCache.keys().next().value!);
+    return value;
+  }
+
+  private readonly publicCache = new Map<string, { minute: number; generation: number; value: Promise<unknown> }>();
+  private generation = 0;
+
   /** Halls, with `openNow`; nearest first when a point is given. */
   async listHalls(query: HallsQuery): Promise<HallView[]> {
-    const ctx = this.viewContext();
-    const halls = await this.em.find(Hall, query.area ? { area: query.area } : {}, { orderBy: { id: 'asc' } });
+    const halls = await this.memo(`halls|${query.area ?? ''}`, async () => {
+      const ctx = this.viewContext();
+      const rows = await this.em.find(Hall, query.area ? { area: query.area } : {}, { orderBy: { id: 'asc' } });
+      return rows.map((h) => toHallView(h, ctx, null));
+    });
     const origin = query.lat !== undefined && query.lng !== undefined ? { lat: query.lat, lng: query.lng } : null;
-    const views = halls.map((h) => toHallView(h, ctx, origin ? Math.round(haversineMeters(origin, h)) : null));
-    if (origin) views.sort((a, b) => a.distanceMeters! - b.distanceMeters! || a.id - b.id);
+    if (!origin) return halls;
+    const views = halls.map((h) => ({ ...h, distanceMeters: Math.round(haversineMeters(origin, h)) }));
+    views.sort((a, b) => a.distanceMeters - b.distanceMeters || a.id - b.id);
     return views;
   }
 
   async getHall(id: number, query: HallsQuery): Promise<HallView> {
-    const hall = await this.em.findOne(Hall, { id });
+    const hall = (await this.listHalls({ lat: query.lat, lng: query.lng })).find((h) => h.id === id);
     if (!hall) throw new NotFoundError('营业厅');
-    const origin = query.lat !== undefined && query.lng !== undefined ? { lat: query.lat, lng: query.lng } : null;
-    return toHallView(hall, this.viewContext(), origin ? Math.round(haversineMeters(origin, hall)) : null);
+    return hall;
   }
 
   /** Fee schedules in effect on today's business date (and, on request, those published ahead), with material prices. */
-  async listFeeSchedules(query: FeeSchedulesQuery): Promise<FeeSchedulesView> {
-    const ctx = this.viewContext();
-    const where: FilterQuery<FeeSchedule> = { $or: [{ effectiveTo: null }, { effectiveTo: { $gte: ctx.today } }] };
-    if (!query.includeFuture) where.effectiveFrom = { $lte: ctx.today };
-    if (query.serviceType === 'tv_broadband') where.serviceType = { $in: ['tv', 'broadband'] };
-    else if (query.serviceType) where.serviceType = query.serviceType;
-    const [schedules, materials] = await Promise.all([
-      this.em.find(FeeSchedule, where, { orderBy: { serviceType: 'asc', effectiveFrom: 'asc', id: 'asc' } }),
-      this.em.find(MaterialPrice, {}, { orderBy: { id: 'asc' } }),
-    ]);
-    return { schedules: schedules.map((s) => toFeeScheduleView(s, ctx)), materials: materials.map(toMaterialPriceView) };
+  listFeeSchedules(query: FeeSchedulesQuery): Promise<FeeSchedulesView> {
+    return this.memo(`fees|${query.serviceType ?? ''}|${query.includeFuture === true}`, async () => {
+      const ctx = this.viewContext();
+      const where: FilterQuery<FeeSchedule> = { $or: [{ effectiveTo: null }, { effectiveTo: { $gte: ctx.today } }] };
+      if (!query.includeFuture) where.effectiveFrom = { $lte: ctx.today };
+      if (query.serviceType === 'tv_broadband') where.serviceType = { $in: ['tv', 'broadband'] };
+      else if (query.serviceType) where.serviceType = query.serviceType;
+      const [schedules, materials] = await Promise.all([
+        this.em.find(FeeSchedule, where, { orderBy: { serviceType: 'asc', effectiveFrom: 'asc', id: 'asc' } }),
+        this.em.find(MaterialPrice, {}, { orderBy: { id: 'asc' } }),
+      ]);
+      return { schedules: schedules.map((s) => toFeeScheduleView(s, ctx)), materials: materials.map(toMaterialPriceView) };
+    });
   }
 
-  async listCommitments(): Promise<CommitmentView[]> {
-    const rows = await this.em.find(Commitment, {}, { orderBy: { sortOrder: 'asc', id: 'asc' } });
-    return rows.map(toCommitmentView);
+  listCommitments(): Promise<CommitmentView[]> {
+    return this.memo('commitments', async () => {
+      const rows = await this.em.find(Commitment, {}, { orderBy: { sortOrder: 'asc', id: 'asc' } });
+      return rows.map(toCommitmentView);
+    });
   }
 
   /** Notices not yet over, soonest first. An area also sees the notices for the whole territory. */
-  async listNotices(query: NoticesQuery): Promise<NoticeView[]> {
-    const ctx = this.viewContext();
-    const where: FilterQuery<Notice> = { endsAt: { $gt: ctx.now } };
-    if (query.area) where.$or = [{ area: query.area }, { area: null }];
-    if (query.kind) where.kind = query.kind;
-    if (query.active === true) where.startsAt = { $lte: ctx.now };
-    if (query.active === false) where.startsAt = { $gt: ctx.now };
-    const rows = await this.em.find(Notice, where, { orderBy: { startsAt: 'asc', id: 'asc' } });
-    return rows.map((n) => toNoticeView(n, ctx));
+  listNotices(query: NoticesQuery): Promise<NoticeView[]> {
+    return this.memo(`notices|${query.area ?? ''}|${query.kind ?? ''}|${String(query.active)}`, async () => {
+      const ctx = this.viewContext();
+      const where: FilterQuery<Notice> = { endsAt: { $gt: ctx.now } };
+      if (query.area) where.$or = [{ area: query.area }, { area: null }];
+      if (query.kind) where.kind = query.kind;
+      if (query.active === true) where.startsAt = { $lte: ctx.now };
+      if (query.active === false) where.startsAt = { $gt: ctx.now };
+      const rows = await this.em.find(Notice, where, { orderBy: { startsAt: 'asc', id: 'asc' } });
+      return rows.map((n) => toNoticeView(n, ctx));
+    });
   }
 
-  async listGuides(category?: string): Promise<GuideView[]> {
-    const rows = await this.em.find(Guide, category ? { category } : {}, { orderBy: { id: 'asc' } });
-    return rows.map(toGuideView);
+  listGuides(category?: string): Promise<GuideView[]> {
+    return this.memo(`guides|${category ?? ''}`, async () => {
+      const rows = await this.em.find(Guide, category ? { category } : {}, { orderBy: { id: 'asc' } });
+      return rows.map(toGuideView);
+    });
   }
 
   async getGuide(code: string): Promise<GuideView> {
-    const guide = await this.em.findOne(Guide, { code });
+    const guide = (await this.listGuides()).find((g) => g.code === code);
     if (!guide) throw new NotFoundError('办事指南');
-    return toGuideView(guide);
+    return guide;
   }
 
-  async listHotlines(): Promise<HotlineView[]> {
-    const rows = await this.em.find(Hotline, {}, { orderBy: { sortOrder: 'asc', id: 'asc' } });
-    return rows.map(toHotlineView);
+  listHotlines(): Promise<HotlineView[]> {
+    return this.memo('hotlines', async () => {
+      const rows = await this.em.find(Hotline, {}, { orderBy: { sortOrder: 'asc', id: 'asc' } });
+      return rows.map(toHotlineView);
+    });
   }
 
   // ---- staff (admin) editing ----
@@ -272,6 +312,9 @@ export class ContentService {
     } catch (err) {
       if (err instanceof UniqueConstraintViolationException && def.uniqueKey) throw this.duplicate(def, fields[def.uniqueKey]);
       throw err;
+    } finally {
+      // Whatever happened, public answers are loaded again (a failed write may still have committed).
+      this.generation++;
     }
   }
 

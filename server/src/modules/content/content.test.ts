@@ -256,6 +256,21 @@ describe('caching', () => {
     expect(after.headers.etag).not.toBe(tag);
     expect(after.body.data[0].number).toBe('0571-96528');
   });
+
+  test('a change made elsewhere (another instance) shows within the minute public answers are kept', async () => {
+    t.clock.set(bj('2026-12-01T11:00'));
+    const before = await t.request.get('/api/v1/hotlines').expect(200);
+    // Written straight to the database, as another server instance would: this instance's edit
+    // path is not involved, so only the minute boundary refreshes the answer.
+    await t.orm.em.fork().persistAndFlush(Object.assign(new Hotline(), { kind: 'repair', name: '夜间报修', number: '0571-85106999', hours: '夜间', sortOrder: 9, updatedAt: NOW }));
+    t.clock.set(new Date(bj('2026-12-01T11:00').getTime() + 59_000));
+    const sameMinute = await t.request.get('/api/v1/hotlines').expect(200);
+    expect(sameMinute.body.data).toEqual(before.body.data);
+    expect(sameMinute.headers.etag).toBe(before.headers.etag);
+    t.clock.set(bj('2026-12-01T11:01'));
+    const nextMinute = await t.request.get('/api/v1/hotlines').expect(200);
+    expect(nextMinute.body.data.map((h: { number: string }) => h.number)).toContain('0571-85106999');
+  });
 });
 
 describe('staff editing', () => {

@@ -1,0 +1,204 @@
+/**
+ * OpenHall's API beside a bare Koa ceiling, on the same machine, in one run (issue 6).
+ *
+ *   npx tsx scripts/bench/api.ts [--duration 10] [--connections 50] [--notifies 2000]
+ *   DATABASE_URL=mysql://root@127.0.0.1:3306/oh_bulk npx tsx scripts/bench/api.ts
+ *       (a database loaded with scripts/bulk-load.ts; the demo data is added if it is missing)
+ *
+ * Each server runs in its own process, started the way it runs in production (`server/src/main.ts`
+ * with its jobs; the embedded database in a temporary DATA_DIR unless DATABASE_URL is set; sandboxes
+ * on; logs at error level), and autocannon loads it over keep-alive HTTP from this process:
+ *   bare koa            a Koa app answering a fixed JSON body: the ceiling
+ *   halls ?lat&lng      GET /api/v1/halls sorted by distance
+ *   fee-schedules       GET /api/v1/fee-schedules
+ *   accounts            GET /api/v1/accounts, signed in (SMS sandbox), one bound account
+ *   bills unpaid        GET /api/v1/bills?accountId&status=unpaid, signed in
+ *   ticket              GET /api/v1/tickets/:id, signed in, a ticket filed for the run
+ *   notify valid        signed, encrypted WeChat Pay notifications, one per open order (each settles)
+ *   notify duplicate    the same notifications again (each answered without settling twice)
+ * Prints requests/s, p50/p99 latency, the ratio to bare Koa, and non-2xx answers (which would
+ * make a row meaningless). Timed runs are preceded by a 2 s warm-up (--warmup 0 to skip).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { loadConfig } from '../../server/src/config';
+import { initORM } from '../../server/src/db';
+import { createDeps } from '../../server/src/deps';
+import { createLogger } from '../../server/src/http/logger';
+import { Account } from '../../server/src/modules/accounts/account.entity';
+import { Bill } from '../../server/src/modules/billing/bill.entity';
+import { wechatNotifyFor } from '../../server/src/modules/payments/payments.test-support';
+import { createOpenOrders, freePort, numberArg, paidBillsOf, printTable, spawnTsx, stopChild, waitReady } from './lib';
+
+const root = path.resolve(__dirname, '..', '..');
+const duration = numberArg('duration', 10);
+const connections = numberArg('connections', 50);
+const notifies = numberArg('notifies', 2000);
+const warmup = process.argv.includes('--warmup') ? Number(process.argv[process.argv.indexOf('--warmup') + 1]) : 2;
+
+interface Item {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+interface Row {
+  name: string;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  bad: number;
+}
+
+/** Timed (`items` cycled for `seconds`) or counted (each item once) load on `base`. */
+async function load(name: string, base: string, items: Item[], opts: { seconds?: number; once?: boolean }): Promise<Row> {
+  let next = 0;
+  const result = await autocannon({
+    url: base,
+    connections,
+    ...(opts.once ? { amount: items.length } : { duration: opts.seconds }),
+    requests: [
+      {
+        setupRequest: (req) => {
+          const it = items[next++ % items.length];
+          return { ...req, method: it.method, path: it.path, headers: { ...(it.headers ?? {}) }, body: it.body };
+        },
+      },
+    ],
+  });
+  const requests = result.requests.total;
+  return {
+    name,
+    requests,
+    rps: requests / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    bad: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+async function timed(name: string, base: string, items: Item[]): Promise<Row> {
+  if (warmup > 0) await load(name, base, items, { seconds: warmup });
+  return load(name, base, items, { seconds: duration });
+}
+
+async function api<T>(base: string, method: string, p: string, body?: unknown, token?: string): Promise<T> {
+  const res = await fetch(new URL(p, base), {
+    method,
+    headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': '10.9.9.9', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json().catch(() => ({}))) as { data?: T; error?: { code: string; message: string } };
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${json.error?.code ?? ''} ${json.error?.message ?? ''}`);
+  return json.data as T;
+}
+
+/** A subscriber signed in through the SMS sandbox, with demo account 1000000001 bound and a ticket filed. */
+async function subscriber(base: string): Promise<{ token: string; accountId: number; ticketId: number }> {
+  const phone = `139${String(Date.now()).slice(-8)}`;
+  await api(base, 'POST', '/api/v1/auth/sms/send', { phone });
+  const sms = await api<Array<{ text: string }>>(base, 'GET', `/sandbox/sms?phone=${phone}`);
+  const code = /(\d{6})/.exec(sms[0]?.text ?? '')?.[1];
+  if (!code) throw new Error('no SMS code in the sandbox');
+  const { token } = await api<{ token: string }>(base, 'POST', '/api/v1/auth/sms/login', { phone, code });
+  const account = await api<{ id: number }>(base, 'POST', '/api/v1/accounts/bind', { accountNo: '1000000001', holderName: '张三' }, token);
+  const ticket = await api<{ id: number }>(
+    base,
+    'POST',
+    '/api/v1/tickets',
+    { type: 'suggestion', accountId: account.id, description: '压测：营业厅能否延长周末营业时间', contactPhone: phone },
+    token,
+  );
+  return { token, accountId: account.id, ticketId: ticket.id };
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+
+  // ---- the ceiling ----
+  const barePort = await freePort();
+  const bare = spawnTsx(path.join(root, 'scripts', 'bench', 'bare-koa.ts'), { ...process.env, PORT: String(barePort) });
+  const bareBase = `http://127.0.0.1:${barePort}`;
+  try {
+    await waitReady(bareBase, bare);
+    rows.push(await timed('bare koa', bareBase, [{ method: 'GET', path: '/' }]));
+  } finally {
+    await stopChild(bare.child);
+  }
+
+  // ---- OpenHall ----
+  const embedded = !process.env.DATABASE_URL;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'openhall-bench-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'development',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'error',
+    SANDBOX: 'true',
+    SEED_DEMO: 'true',
+    H5_DIR: '',
+    TRUST_PROXY: 'true',
+  };
+  const server = spawnTsx(path.join(root, 'server', 'src', 'main.ts'), env);
+  const base = `http://127.0.0.1:${port}`;
+  const config = loadConfig(env);
+  const logger = createLogger('error');
+  let orm: Awaited<ReturnType<typeof initORM>> | undefined;
+  let deps: ReturnType<typeof createDeps> | undefined;
+  try {
+    await waitReady(`${base}/readyz`, server, 600_000);
+    orm = await initORM(config, logger);
+    const em = orm.em.fork();
+    const [accounts, bills] = await Promise.all([em.count(Account), em.count(Bill)]);
+    const who = await subscriber(base);
+    const auth = { Authorization: `Bearer ${who.token}` };
+
+    rows.push(await timed('halls ?lat&lng', base, [{ method: 'GET', path: '/api/v1/halls?lat=30.2591&lng=120.1479' }]));
+    rows.push(await timed('fee-schedules', base, [{ method: 'GET', path: '/api/v1/fee-schedules' }]));
+    rows.push(await timed('accounts (signed in)', base, [{ method: 'GET', path: '/api/v1/accounts', headers: auth }]));
+    rows.push(await timed('bills unpaid (signed in)', base, [{ method: 'GET', path: `/api/v1/bills?accountId=${who.accountId}&status=unpaid`, headers: auth }]));
+    rows.push(await timed('ticket :id (signed in)', base, [{ method: 'GET', path: `/api/v1/tickets/${who.ticketId}`, headers: auth }]));
+
+    // Signed notifications: signed beforehand with the WeChat Pay sandbox's platform key (the server
+    // generated it in DATA_DIR), so the time measured is the server's.
+    const orders = await createOpenOrders(orm, notifies, config.operator.areas[0]?.code ?? 'bench');
+    deps = createDeps(config, orm, logger);
+    const ctx = { config, deps };
+    const signed = () =>
+      orders.map((o, i): Item => {
+        const n = wechatNotifyFor(ctx, o, { transaction_id: `4200${String(i).padStart(24, '0')}` }, { id: `BENCH-${process.pid}-${i}` });
+        return { method: 'POST', path: '/api/v1/payments/notify/wechat', headers: n.headers, body: n.body };
+      });
+    rows.push(await load('notify valid', base, signed(), { once: true }));
+    rows.push(await load('notify duplicate', base, signed(), { once: true }));
+    const settled = await paidBillsOf(orm, orders.map((o) => o.outTradeNo));
+
+    const ceiling = rows[0].rps;
+    printTable(
+      `OpenHall API benchmark — ${config.db.type}${embedded ? ' (embedded)' : ''}, ${accounts.toLocaleString('en')} accounts, ${bills.toLocaleString('en')} bills; ` +
+        `${connections} connections, ${duration} s per timed row; node ${process.version}, ${os.cpus().length} cores`,
+      ['endpoint', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'vs bare koa', 'non-2xx/err'],
+      rows.map((r) => [r.name, String(r.requests), r.rps.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), `${((100 * r.rps) / ceiling).toFixed(1)}%`, String(r.bad)]),
+    );
+    console.log(`notify: ${settled}/${orders.length} bills settled, each once\n`);
+    if (rows.some((r) => r.bad > 0)) process.exitCode = 1;
+  } finally {
+    await deps?.payments.close();
+    await deps?.rateLimiter.close();
+    await orm?.close(true);
+    await stopChild(server.child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,154 @@
+/**
+ * Every list and detail endpoint subscribers and staff use at volume reads through indexes, and
+ * its number of queries does not grow with the number of rows it returns (no N+1).
+ *
+ * Each request's SQL is captured from the connection, then explained on the same database:
+ * MySQL/MariaDB `EXPLAIN` (a table read with access type ALL or a full `index` scan fails), SQLite
+ * `EXPLAIN QUERY PLAN` (a `SCAN` of the table fails). Only the tables that grow with subscribers
+ * are checked; published content (halls, fee schedules…) is a few dozen rows and is cached.
+ * SHOW_PLANS=1 prints every statement with its plan (SQLite).
+ */
+import type { Knex } from 'knex';
+import { createTestApp, onMysql, signInBySms, signInStaff, type TestApp } from '../../test/harness';
+
+/** Tables whose size grows with accounts, bills, tickets or payments. */
+const LARGE_TABLES = new Set([
+  'account',
+  'account_binding',
+  'bill',
+  'bill_line',
+  'subscription',
+  'subscription_renewal',
+  'ticket',
+  'ticket_event',
+  'ticket_pause',
+  'ticket_extension',
+  'payment_order',
+  'payment_order_bill',
+  'payment_notify',
+  'refund',
+  'user',
+  'session',
+  'outbox_message',
+  'audit_log',
+]);
+
+interface Captured {
+  sql: string;
+  bindings: readonly unknown[];
+}
+
+let t: TestApp;
+let knex: Knex;
+let captured: Captured[] = [];
+let capturing = false;
+let token: string;
+let staffToken: string;
+let accountId: number;
+let billId: number;
+let ticketId: number;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  knex = t.orm.em.getConnection().getKnex() as Knex;
+  knex.on('query', (q: { sql: string; bindings?: readonly unknown[] }) => {
+    if (capturing) captured.push({ sql: q.sql, bindings: q.bindings ?? [] });
+  });
+  token = await signInBySms(t, '13800000001');
+  const bound = await t.request.post('/api/v1/accounts/bind').set('Authorization', `Bearer ${token}`).send({ accountNo: '1000000001', holderName: '张三' }).expect(201);
+  accountId = bound.body.data.id;
+  const bills = await t.request.get(`/api/v1/bills?accountId=${accountId}`).set('Authorization', `Bearer ${token}`).expect(200);
+  billId = bills.body.data.items[0].id;
+  const ticket = await t.request
+    .post('/api/v1/tickets')
+    .set('Authorization', `Bearer ${token}`)
+    .send({ type: 'fault', accountId, description: '自来水水压很低，洗澡都不够', contactPhone: '13800000001' })
+    .expect(201);
+  ticketId = ticket.body.data.id;
+  staffToken = await signInStaff(t, 'supervisor1');
+}, 120_000);
+afterAll(() => t.close());
+
+/** The SQL one request runs. */
+async function queriesOf(path: string, bearer: string): Promise<Captured[]> {
+  captured = [];
+  capturing = true;
+  try {
+    const res = await t.request.get(path).set('Authorization', `Bearer ${bearer}`);
+    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  } finally {
+    capturing = false;
+  }
+  return captured;
+}
+
+/** Large tables the statement reads without an index, as the database plans it. */
+async function scans(q: Captured): Promise<string[]> {
+  if (!/^\s*(select|\(select)/i.test(q.sql)) return [];
+  if (onMysql) {
+    const res = (await knex.raw(`EXPLAIN ${q.sql}`, q.bindings as Knex.RawBinding[])) as unknown as [Array<{ table: string | null; type: string | null }>];
+    return res[0].filter((r) => r.table && LARGE_TABLES.has(r.table) && (r.type === 'ALL' || r.type === 'index')).map((r) => `${r.table} (${r.type})`);
+  }
+  const rows = (await knex.raw(`EXPLAIN QUERY PLAN ${q.sql}`, q.bindings as Knex.RawBinding[])) as Array<{ detail: string }>;
+  if (process.env.SHOW_PLANS) console.log(q.sql.slice(0, 200), rows.map((r) => r.detail));
+  return rows
+    .map((r) => /^SCAN (\w+)/.exec(r.detail))
+    .filter((m): m is RegExpExecArray => m !== null && LARGE_TABLES.has(m[1]))
+    .map((m) => m.input);
+}
+
+const subscriberEndpoints: Array<[string, () => string]> = [
+  ['accounts', () => '/api/v1/accounts'],
+  ['bills of an account, unpaid', () => `/api/v1/bills?accountId=${accountId}&status=unpaid`],
+  ['bills, all accounts', () => '/api/v1/bills'],
+  ['bill detail', () => `/api/v1/bills/${billId}`],
+  ['arrears', () => `/api/v1/accounts/${accountId}/arrears`],
+  ['subscriptions', () => '/api/v1/subscriptions'],
+  ['tickets', () => '/api/v1/tickets'],
+  ['ticket detail', () => `/api/v1/tickets/${ticketId}`],
+];
+const staffEndpoints: Array<[string, () => string]> = [
+  ['staff ticket queue', () => '/api/v1/staff/tickets'],
+  ['staff ticket queue, breached', () => '/api/v1/staff/tickets?risk=breached'],
+  ['staff ticket detail', () => `/api/v1/staff/tickets/${ticketId}`],
+];
+
+describe.each([
+  ['subscriber', subscriberEndpoints, () => token],
+  ['staff', staffEndpoints, () => staffToken],
+] as const)('%s endpoints read through indexes', (_who, endpoints, bearer) => {
+  test.each(endpoints)('%s', async (_name, path) => {
+    const queries = await queriesOf(path(), bearer());
+    expect(queries.length).toBeGreaterThan(0);
+    const found: string[] = [];
+    for (const q of queries) for (const s of await scans(q)) found.push(`${s}\n    in: ${q.sql.slice(0, 300)}`);
+    expect(found).toEqual([]);
+  });
+});
+
+describe('no N+1: the number of queries does not grow with the rows returned', () => {
+  test('bills: 1 row or 12 rows, the same queries', async () => {
+    const one = await queriesOf(`/api/v1/bills?accountId=${accountId}&pageSize=1`, token);
+    const many = await queriesOf(`/api/v1/bills?accountId=${accountId}&pageSize=12`, token);
+    expect(many.length).toBe(one.length);
+  });
+
+  test('staff queue: with 1 ticket or 6, the same queries', async () => {
+    const before = await queriesOf('/api/v1/staff/tickets', staffToken);
+    for (let i = 0; i < 5; i++) {
+      await t.request
+        .post('/api/v1/tickets')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ type: 'complaint', accountId, description: `营业厅排队时间太长了，第${i + 1}次`, contactPhone: '13800000001' })
+        .expect(201);
+    }
+    const after = await queriesOf('/api/v1/staff/tickets', staffToken);
+    expect(after.length).toBe(before.length);
+  });
+
+  test('tickets: with 1 ticket or 6, the same queries', async () => {
+    const six = await queriesOf('/api/v1/tickets', token);
+    const single = await queriesOf('/api/v1/tickets?pageSize=1', token);
+    expect(six.length).toBe(single.length);
+  });
+});
