@@ -1,6 +1,10 @@
 /**
  * One command runs the whole product on the embedded database: builds the H5 site if it is not
- * built yet, then starts the server with the sandboxes and the demo operator data.
+ * built yet, then starts the server with the sandboxes and the demo operator data. The sandbox
+ * work-order system runs as its own process (scripts/workorder-sandbox.ts, on a free port, its
+ * URL handed to the server as WORKORDER_URL) and stops with the server; its address is printed,
+ * and `POST <address>/control {"fail":true}` or `{"delayMs":20000}` shows the dispatcher retrying.
+ * With WORKORDER_URL already set (a real system, or a sandbox started by hand) none is started.
  *
  *   npm start                    # http://localhost:3000
  *   PORT=3100 DATA_DIR=/tmp/oh2 npm start   # a second copy beside the first
@@ -10,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { startWorkOrderSandboxProcess } from './workorder-sandbox-process';
 
 const root = path.resolve(__dirname, '..');
 const h5Index = path.join(root, 'client', 'dist', 'h5', 'index.html');
@@ -26,4 +31,26 @@ if (process.argv.includes('--rebuild') || !existsSync(h5Index)) {
 // Business time is Asia/Shanghai; Alipay's request timestamps use local time.
 process.env.TZ ??= 'Asia/Shanghai';
 process.env.SEED_DEMO ??= 'true';
-require('../server/src/main');
+
+const sandboxes = process.env.SANDBOX ? ['true', '1', 'yes'].includes(process.env.SANDBOX) : process.env.NODE_ENV !== 'production';
+
+async function start(): Promise<void> {
+  if (sandboxes && !process.env.WORKORDER_URL) {
+    const openhallUrl = process.env.PUBLIC_URL ?? `http://127.0.0.1:${process.env.PORT || 3000}`;
+    const wo = await startWorkOrderSandboxProcess({ openhallUrl, secret: process.env.WORKORDER_SECRET, port: Number(process.env.WORKORDER_SANDBOX_PORT ?? 0) });
+    process.env.WORKORDER_URL = wo.ordersUrl;
+    console.log(`[start] work-order sandbox (pid ${wo.child.pid}) at ${wo.baseUrl}; the server sends tickets to ${wo.ordersUrl}`);
+    // The server stops with process.exit (SIGINT/SIGTERM): take the sandbox along. A harder death
+    // closes the sandbox's stdin, which ends it too.
+    process.on('exit', () => wo.child.kill('SIGTERM'));
+    wo.child.once('exit', (code, signal) => {
+      if (code !== 0 && signal !== 'SIGTERM') console.error(`[start] the work-order sandbox stopped (code ${code}, signal ${signal}); tickets wait in the outbox`);
+    });
+  }
+  require('../server/src/main');
+}
+
+start().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -12,8 +12,12 @@
  * Point OpenHall at it with WORKORDER_URL=http://127.0.0.1:3300/orders (without it, OpenHall in sandbox
  * mode serves the same sandbox itself at /sandbox/workorder).
  *
- * Environment: WORKORDER_SANDBOX_PORT (3300), OPENHALL_URL (http://127.0.0.1:3000), WORKORDER_SECRET
- * (the same default as the server's), WORKORDER_SANDBOX_AUTO_ACCEPT (true).
+ * Environment: WORKORDER_SANDBOX_PORT (3300; 0 = any free port), OPENHALL_URL (http://127.0.0.1:3000),
+ * WORKORDER_SECRET (the same default as the server's), WORKORDER_SANDBOX_AUTO_ACCEPT (true),
+ * WORKORDER_SANDBOX_FAIL / WORKORDER_SANDBOX_DELAY_MS (start failing or slow, as POST /control sets),
+ * WORKORDER_SANDBOX_EXIT_WITH_PARENT (exit when stdin closes: how `npm start` ties it to the server).
+ *
+ * `npm start` (scripts/start.ts) runs this as its own process and points the server at it.
  */
 import { WorkOrderSandbox } from '../server/src/integrations/workorder/workorder.sandbox';
 
@@ -27,9 +31,22 @@ const sandbox = new WorkOrderSandbox({
   autoAccept: process.env.WORKORDER_SANDBOX_AUTO_ACCEPT !== 'false',
 });
 
+sandbox.fail = process.env.WORKORDER_SANDBOX_FAIL === 'true';
+sandbox.delayMs = Math.max(0, Number(process.env.WORKORDER_SANDBOX_DELAY_MS ?? 0) || 0);
+
+if (process.env.WORKORDER_SANDBOX_EXIT_WITH_PARENT === 'true') {
+  // The parent holds our stdin open; when it goes (stopped, crashed or killed), so do we.
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('close', () => process.exit(0));
+}
+process.on('SIGTERM', () => process.exit(0));
+
 sandbox
   .listen(port, process.env.WORKORDER_SANDBOX_HOST ?? '127.0.0.1')
-  .then(({ baseUrl }) => console.log(`[workorder-sandbox] listening on ${baseUrl}, sending events to ${openhall}`))
+  .then(({ baseUrl }) =>
+    console.log(`[workorder-sandbox] listening on ${baseUrl}, sending events to ${openhall}${sandbox.fail ? ' (failing on purpose)' : ''}${sandbox.delayMs ? ` (answering after ${sandbox.delayMs} ms)` : ''}`),
+  )
   .catch((err) => {
     console.error(err);
     process.exit(1);

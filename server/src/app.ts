@@ -19,11 +19,17 @@ import { registerAuthRoutes } from './modules/auth/auth.routes';
 import { registerAccountRoutes } from './modules/accounts/accounts.routes';
 import { registerContentRoutes } from './modules/content/content.routes';
 import { registerTicketRoutes } from './modules/tickets/tickets.routes';
+import { registerCallbackRoutes } from './modules/tickets/callbacks.routes';
+import { registerMetricsRoutes } from './modules/metrics/metrics.routes';
 import { registerBillingRoutes } from './modules/billing/billing.routes';
 import { registerRenewalRoutes } from './modules/renewals/renewals.routes';
 import { registerPaymentRoutes } from './modules/payments/payments.routes';
 import { registerHealthRoutes } from './modules/health/health.routes';
 import { registerSandboxRoutes } from './integrations/sandbox.routes';
+import { registerUploadRoutes } from './modules/uploads/uploads.routes';
+import { registerOutageRoutes } from './modules/outages/outages.routes';
+import { registerSlotRoutes } from './modules/tickets/slots.routes';
+import { registerBillDisputeRoutes } from './modules/billing/bill-disputes.routes';
 
 export const API_PREFIX = '/api/v1';
 
@@ -77,9 +83,15 @@ export function createApp(deps: AppDeps): OpenHallApp {
   registerAccountRoutes(api, registry, API_PREFIX, services);
   registerContentRoutes(api, registry, API_PREFIX, services);
   registerTicketRoutes(api, registry, API_PREFIX, services);
+  registerCallbackRoutes(api, registry, API_PREFIX, services);
+  registerMetricsRoutes(api, registry, API_PREFIX, services);
   registerBillingRoutes(api, registry, API_PREFIX, services);
   registerRenewalRoutes(api, registry, API_PREFIX, services);
   registerPaymentRoutes(api, registry, API_PREFIX, services);
+  registerUploadRoutes(api, registry, API_PREFIX, services);
+  registerOutageRoutes(api, registry, API_PREFIX, services);
+  registerSlotRoutes(api, registry, API_PREFIX, services);
+  registerBillDisputeRoutes(api, registry, API_PREFIX, services);
   const openapi = buildOpenApi(registry, { title: `OpenHall API (${config.operator.shortName})`, version: '1.0.0' });
   api.get('/openapi.json', (ctx) => {
     ctx.body = openapi;

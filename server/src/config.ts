@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { notificationsConfigSchema, type NotificationsConfig } from './modules/notifications/notification-templates';
 
 /** The repository root: config/, data/ and client/dist/ are found from here unless overridden. */
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -72,10 +73,14 @@ const envSchema = z.object({
   /** Where billing write-offs (销账) are POSTed; unset: the portal database is the billing system of record. */
   BILLING_WRITEOFF_URL: z.url().optional(),
   BILLING_WRITEOFF_SECRET: z.string().min(16).optional(),
+  /** Business-time hour (0–23) from which the daily reconciliation fetches yesterday's trade bills (the gateways publish them in the morning). */
+  RECONCILIATION_HOUR: z.coerce.number().int().min(0).max(23).default(10),
   /** Where tickets are POSTed in the operator's work-order system. Sandbox default: the in-process sandbox at /sandbox/workorder. */
   WORKORDER_URL: z.url().optional(),
   /** HMAC-SHA256 key shared with the work-order system, both directions. */
   WORKORDER_SECRET: z.string().min(16).default(DEFAULT_WORKORDER_SECRET),
+  /** Largest photo `POST /api/v1/uploads` takes, in KB. Photos are stored under DATA_DIR/uploads. */
+  UPLOAD_MAX_KB: z.coerce.number().int().min(16).max(20480).default(5120),
 });
 
 const hotlineSchema = z.object({
@@ -111,6 +116,18 @@ const operatorSchema = z.object({
     description: z.string(),
   }),
   sessionTtlHours: z.number().int().positive().default(720),
+  /**
+   * Home-visit appointments: how many working days ahead can be booked, and how many visits each
+   * area's technicians take per half-day (`areaCapacity` overrides `capacityPerHalfDay` for an area).
+   */
+  appointments: z
+    .object({
+      daysAhead: z.number().int().min(1).max(30).default(7),
+      capacityPerHalfDay: z.number().int().min(0).default(4),
+      areaCapacity: z.record(z.string(), z.object({ am: z.number().int().min(0), pm: z.number().int().min(0) })).default({}),
+      labels: z.object({ am: z.string().min(1), pm: z.string().min(1) }).default({ am: '上午 09:00-12:00', pm: '下午 13:30-17:30' }),
+    })
+    .default({ daysAhead: 7, capacityPerHalfDay: 4, areaCapacity: {}, labels: { am: '上午 09:00-12:00', pm: '下午 13:30-17:30' } }),
 });
 
 const holidaysSchema = z.object({
@@ -150,16 +167,22 @@ export interface AppConfig {
   staffSessionTtlHours: number;
   /** The work-order system. `url` null: the in-process sandbox in sandbox mode, otherwise no dispatcher runs (tickets wait in the outbox). */
   workorder: { url: string | null; secret: string };
+  /** Photo uploads: the size limit. */
+  uploads: { maxBytes: number };
   operator: OperatorProfile;
   holidays: HolidayCalendar;
   /** Payment gateways and order rules (see modules/payments/payment-gateways.ts). */
   payments: PaymentsConfig;
+  /** Subscriber notifications: WeChat subscribe-message and SMS templates per event (config/notifications.json). */
+  notifications: NotificationsConfig;
 }
 
 /** A gateway is either the in-process sandbox (keys generated under DATA_DIR) or the real one. */
 export interface PaymentsConfig {
   orderTtlMinutes: number;
   sandboxNotifyScale: number;
+  /** Business-time hour from which yesterday's trade bills are reconciled. */
+  reconciliationHour: number;
   wechatpay:
     | { sandbox: true; appid: string; mchid: string }
     | {
@@ -250,7 +273,14 @@ function paymentsConfig(e: z.infer<typeof envSchema>, sandbox: boolean, problems
     if (!e.BILLING_WRITEOFF_SECRET) problems.push('BILLING_WRITEOFF_SECRET: required when BILLING_WRITEOFF_URL is set');
     billingWriteoff = { url: e.BILLING_WRITEOFF_URL, secret: e.BILLING_WRITEOFF_SECRET ?? '' };
   }
-  return { orderTtlMinutes: e.PAYMENT_ORDER_TTL_MINUTES, sandboxNotifyScale: e.SANDBOX_NOTIFY_SCALE, wechatpay, alipay, billingWriteoff };
+  return {
+    orderTtlMinutes: e.PAYMENT_ORDER_TTL_MINUTES,
+    sandboxNotifyScale: e.SANDBOX_NOTIFY_SCALE,
+    reconciliationHour: e.RECONCILIATION_HOUR,
+    wechatpay,
+    alipay,
+    billingWriteoff,
+  };
 }
 
 /** Start-up refuses to go on; the message names every offending key. */
@@ -316,7 +346,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const payments = paymentsConfig(e, sandbox, problems);
   const operator = readJsonFile(path.join(e.CONFIG_DIR, 'operator.json'), operatorSchema, problems);
   const holidays = readJsonFile(path.join(e.CONFIG_DIR, 'holidays.json'), holidaysSchema, problems);
-  if (problems.length > 0 || !operator || !holidays) throw new ConfigError(problems);
+  const notifications = readJsonFile(path.join(e.CONFIG_DIR, 'notifications.json'), notificationsConfigSchema, problems);
+  if (problems.length > 0 || !operator || !holidays || !notifications) throw new ConfigError(problems);
 
   let db: AppConfig['db'];
   if (!e.DATABASE_URL) db = { type: 'sqlite', path: path.join(e.DATA_DIR, 'openhall.db'), debug: e.DB_DEBUG };
@@ -348,8 +379,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionTtlHours: e.SESSION_TTL_HOURS ?? operator.sessionTtlHours,
     staffSessionTtlHours: e.STAFF_SESSION_TTL_HOURS,
     workorder: { url: e.WORKORDER_URL ?? null, secret: e.WORKORDER_SECRET },
+    uploads: { maxBytes: e.UPLOAD_MAX_KB * 1024 },
     operator,
     holidays,
     payments,
+    notifications,
   };
 }

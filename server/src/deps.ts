@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config';
@@ -5,9 +6,11 @@ import type { Orm } from './db';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './http/rate-limit';
 import { HttpSmsSender, SandboxSmsSender, type SmsSender } from './integrations/sms/sms.adapter';
 import { HttpWechatLoginClient, WechatLoginSandbox, type WechatLoginClient } from './integrations/wechat/wechat.adapter';
+import { HttpWechatSubscribeSender, WechatSubscribeSandbox, type WechatSubscribeSender } from './integrations/wechat/wechat-subscribe.adapter';
 import { createPaymentGateways, type PaymentGateways } from './modules/payments/payment-gateways';
 import { createBillingWriteoff, type BillingWriteoff } from './modules/payments/billing-writeoff';
 import { WorkOrderSandbox } from './integrations/workorder/workorder.sandbox';
+import { LocalDiskUploadStorage, type UploadStorage } from './modules/uploads/upload-storage';
 
 /** Business time comes from here so tests can move it. */
 export interface Clock {
@@ -28,6 +31,10 @@ export interface AppDeps {
   smsSandbox: SandboxSmsSender | null;
   wechatLogin: WechatLoginClient;
   wechatSandbox: WechatLoginSandbox | null;
+  /** WeChat subscribe messages (subscriber notifications), through the same WeChat API base as login. */
+  wechatSubscribe: WechatSubscribeSender;
+  /** Present when sandboxes are enabled: the subscribe messages behind `GET /sandbox/wechat/subscribe-messages`. */
+  wechatSubscribeSandbox: WechatSubscribeSandbox | null;
   /** Where this server can reach itself (sandbox callbacks); set once it listens. */
   self: { baseUrl: string };
   /** WeChat Pay and Alipay (the in-process sandboxes when sandboxes are on). */
@@ -38,6 +45,8 @@ export interface AppDeps {
   workorderSandbox: WorkOrderSandbox | null;
   /** Where the work-order dispatcher POSTs tickets; null: nowhere (they wait in the outbox). */
   workorderUrl: () => string | null;
+  /** Where uploaded photos' bytes are kept: local disk under DATA_DIR/uploads unless replaced. */
+  uploadStorage: UploadStorage;
 }
 
 export function createDeps(config: AppConfig, orm: Orm, logger: Logger, overrides: Partial<AppDeps> = {}): AppDeps {
@@ -66,11 +75,14 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
     smsSandbox,
     wechatLogin: new HttpWechatLoginClient(wechatBase, config.wechat.appid, config.wechat.secret),
     wechatSandbox,
+    wechatSubscribe: new HttpWechatSubscribeSender(wechatBase, config.wechat.appid, config.wechat.secret),
+    wechatSubscribeSandbox: config.sandbox ? new WechatSubscribeSandbox(config.wechat.appid, config.wechat.secret) : null,
     self,
     payments: overrides.payments ?? createPaymentGateways(config, self, logger),
     billingWriteoff: overrides.billingWriteoff ?? createBillingWriteoff(config),
     workorderSandbox,
     workorderUrl: () => config.workorder.url ?? (workorderSandbox ? `${self.baseUrl}/sandbox/workorder/orders` : null),
+    uploadStorage: new LocalDiskUploadStorage(path.join(config.dataDir, 'uploads')),
     ...overrides,
   };
 }

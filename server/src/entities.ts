@@ -23,10 +23,19 @@ import { RefundSchema } from './modules/payments/refund.entity';
 import { OutboxMessageSchema } from './modules/outbox/outbox-message.entity';
 import { RenewalDeclineSchema } from './modules/renewals/renewal-decline.entity';
 import { SubscriptionRenewalSchema } from './modules/renewals/subscription-renewal.entity';
+import { ReconciliationRunSchema } from './modules/payments/reconciliation-run.entity';
+import { ReconciliationDiffSchema } from './modules/payments/reconciliation-diff.entity';
 import { TicketSchema } from './modules/tickets/ticket.entity';
 import { TicketEventSchema } from './modules/tickets/ticket-event.entity';
 import { TicketPauseSchema } from './modules/tickets/ticket-pause.entity';
 import { TicketExtensionSchema } from './modules/tickets/ticket-extension.entity';
+import { TicketRatingSchema } from './modules/tickets/ticket-rating.entity';
+import { TicketCallbackSchema } from './modules/tickets/ticket-callback.entity';
+import { JobLeaseSchema } from './modules/jobs/job-lease.entity';
+import { OutageSchema, OutageTicketSchema } from './modules/outages/outage.entity';
+import { UploadSchema } from './modules/uploads/upload.entity';
+import { AppointmentSlotSchema, TicketAppointmentSchema } from './modules/tickets/appointment.entity';
+import { BillDisputeSchema } from './modules/billing/bill-dispute.entity';
 
 /** Every entity the ORM knows. The schema itself comes only from migrations. */
 export const entities = [
@@ -55,8 +64,19 @@ export const entities = [
   OutboxMessageSchema,
   RenewalDeclineSchema,
   SubscriptionRenewalSchema,
+  ReconciliationRunSchema,
+  ReconciliationDiffSchema,
   TicketSchema,
   TicketEventSchema,
   TicketPauseSchema,
   TicketExtensionSchema,
+  TicketRatingSchema,
+  TicketCallbackSchema,
+  JobLeaseSchema,
+  OutageSchema,
+  OutageTicketSchema,
+  UploadSchema,
+  AppointmentSlotSchema,
+  TicketAppointmentSchema,
+  BillDisputeSchema,
 ];

@@ -10,6 +10,8 @@ import { publishOperatorProfile } from './seeders/operator-profile';
 import { WorkOrderDispatcher } from './integrations/workorder/workorder.dispatcher';
 import { startPaymentExpiryJob } from './modules/payments/payment-expiry.job';
 import { startRenewalReminderJob } from './modules/renewals/renewal-reminder.job';
+import { startReconciliationJob } from './modules/payments/reconciliation.job';
+import { startCallbackJob } from './modules/tickets/callback.job';
 
 /** Starts OpenHall: configuration, database and migrations, optional demo data, then HTTP. */
 async function main(): Promise<void> {
@@ -45,6 +47,10 @@ async function main(): Promise<void> {
   const stopPaymentJob = startPaymentExpiryJob(app.services.payments, app.services.outbox, logger);
   // Renewal reminders for next month's expiries, queued once per package and month through the outbox.
   const stopRenewalReminders = startRenewalReminderJob(deps);
+  // Yesterday's trade bills against the portal, once per date and gateway across instances.
+  const stopReconciliation = startReconciliationJob(app.services.reconciliation, logger);
+  // Resolutions not rated within 72 hours become phone callback tasks (one instance at a time, by lease).
+  const stopCallbackJob = startCallbackJob(deps, app.services.callbacks);
   // Tickets to the work-order system (the in-process sandbox by default in sandbox mode); with nowhere to go they wait in the outbox.
   const workorderUrl = deps.workorderUrl();
   const workOrders = workorderUrl
@@ -60,6 +66,8 @@ async function main(): Promise<void> {
     server.close();
     await stopPaymentJob();
     await stopRenewalReminders();
+    await stopReconciliation();
+    await stopCallbackJob();
     await workOrders?.stop();
     await deps.payments.close();
     await deps.rateLimiter.close();

@@ -10,7 +10,14 @@ import { RenewalsService } from './modules/renewals/renewals.service';
 import { PaymentsService } from './modules/payments/payments.service';
 import { OutboxDispatcher } from './modules/outbox/outbox.service';
 import type { BillingWriteoffMessage } from './modules/payments/billing-writeoff';
-import { createRenewalSettler } from './modules/renewals/renewal-settler';
+import { createRenewalReverser, createRenewalSettler, registerRenewalOutboxHandlers } from './modules/renewals/renewal-settler';
+import { ReconciliationService } from './modules/payments/reconciliation.service';
+import { CallbacksService } from './modules/tickets/callbacks.service';
+import { NotificationsService } from './modules/notifications/notifications.service';
+import { MetricsService } from './modules/metrics/metrics.service';
+import { UploadsService } from './modules/uploads/uploads.service';
+import { OutagesService } from './modules/outages/outages.service';
+import { BillDisputesService } from './modules/billing/bill-disputes.service';
 
 /** The app's services, built once per app from its dependencies. */
 export interface Services {
@@ -23,8 +30,22 @@ export interface Services {
   billing: BillingService;
   renewals: RenewalsService;
   payments: PaymentsService;
+  /** Trade bills against orders and refunds (对账): the daily job and the staff endpoints. */
+  reconciliation: ReconciliationService;
   /** Delivers queued messages (billing write-offs, …); run by the payment housekeeping job. */
   outbox: OutboxDispatcher;
+  /** Ratings and phone callbacks (回访). */
+  callbacks: CallbacksService;
+  /** Subscriber notifications (WeChat subscribe messages / SMS), delivered through `outbox`. */
+  notifications: NotificationsService;
+  /** Staff metrics and the public on-time scorecard. */
+  metrics: MetricsService;
+  /** Photo uploads and a ticket's photos. */
+  uploads: UploadsService;
+  /** Area outages and the tickets linked to them. */
+  outages: OutagesService;
+  /** Bill disputes (账单异议) and the late-fee suspension they bring. */
+  billDisputes: BillDisputesService;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -32,18 +53,31 @@ export function createServices(deps: AppDeps): Services {
   const sessions = new SessionsService(deps);
   const payments = new PaymentsService(deps, audit);
   payments.registerSettler('renewal', createRenewalSettler(deps.clock));
+  payments.registerRefundReverser('renewal', createRenewalReverser(deps.clock));
   const outbox = new OutboxDispatcher(deps.orm, deps.logger);
   outbox.register('billing.writeoff', (payload, m) => deps.billingWriteoff.writeOff(payload as unknown as BillingWriteoffMessage, m.dedupeKey));
+  registerRenewalOutboxHandlers(outbox, deps.billingWriteoff);
+  const notifications = new NotificationsService(deps);
+  notifications.register(outbox);
+  const tickets = new TicketsService(deps, audit);
+  const renewals = new RenewalsService(deps, () => payments);
   return {
     audit,
     sessions,
     auth: new AuthService(deps, sessions, audit),
     accounts: new AccountsService(deps, audit),
     content: new ContentService(deps, audit),
-    tickets: new TicketsService(deps, audit),
+    tickets,
     billing: new BillingService(deps),
-    renewals: new RenewalsService(deps, () => payments),
+    renewals,
     payments,
+    reconciliation: new ReconciliationService(deps, payments),
     outbox,
+    callbacks: new CallbacksService(deps, audit, tickets),
+    notifications,
+    metrics: new MetricsService(deps, tickets, renewals),
+    uploads: new UploadsService(deps, audit),
+    outages: new OutagesService(deps, audit, tickets),
+    billDisputes: new BillDisputesService(deps, audit, tickets),
   };
 }

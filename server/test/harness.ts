@@ -45,12 +45,18 @@ export const onMysql = /^(mysql|mariadb):\/\//.test(process.env.DATABASE_URL ?? 
 /**
  * A real OpenHall on a fresh database: a temporary SQLite file, or on MySQL a new database created
  * for this test file and dropped afterwards. Migrations run; demo data is loaded unless `seed: false`.
+ * `sameDatabaseAs` starts a second instance (its own ORM, connection pool, sandboxes and HTTP
+ * server) on the first one's database and data folder, as a second server process would.
  */
-export async function createTestApp(opts: { env?: Record<string, string>; seed?: boolean; now?: Date } = {}): Promise<TestApp> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'openhall-test-'));
-  let databaseUrl: string | undefined;
+export async function createTestApp(
+  opts: { env?: Record<string, string>; seed?: boolean; now?: Date; sameDatabaseAs?: TestApp } = {},
+): Promise<TestApp> {
+  const shared = opts.sameDatabaseAs ? instanceEnv.get(opts.sameDatabaseAs) : undefined;
+  if (opts.sameDatabaseAs && !shared) throw new Error('sameDatabaseAs: not a TestApp from createTestApp');
+  const dataDir = shared?.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'openhall-test-'));
+  let databaseUrl: string | undefined = shared?.DATABASE_URL || undefined;
   let dropDatabase: (() => Promise<void>) | undefined;
-  if (onMysql) {
+  if (onMysql && !shared) {
     const base = new URL(process.env.DATABASE_URL!.replace(/^mariadb:/, 'mysql:'));
     const name = `oh_test_${process.pid}_${randomBytes(4).toString('hex')}`;
     const admin = await createConnection({ host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username), password: decodeURIComponent(base.password) });
@@ -77,16 +83,18 @@ export async function createTestApp(opts: { env?: Record<string, string>; seed?:
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   const orm = await initORM(config, logger);
-  await migrateUp(orm);
   const clock = new TestClock(opts.now ?? new Date());
-  if (opts.seed !== false) await seedDemo(orm, config, { now: clock.now() });
+  if (!shared) {
+    await migrateUp(orm);
+    if (opts.seed !== false) await seedDemo(orm, config, { now: clock.now() });
+  }
   const deps = createDeps(config, orm, logger, { clock });
   const app = createApp(deps);
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   deps.self.baseUrl = baseUrl;
-  return {
+  const testApp: TestApp = {
     app,
     deps,
     config,
@@ -98,11 +106,17 @@ export async function createTestApp(opts: { env?: Record<string, string>; seed?:
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.rateLimiter.close();
       await orm.close(true);
+      if (shared) return; // the first instance owns the database and the data folder
       await dropDatabase?.();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  instanceEnv.set(testApp, { DATA_DIR: dataDir, DATABASE_URL: databaseUrl ?? '' });
+  return testApp;
 }
+
+/** Where each TestApp keeps its data, so a second instance can share it (`sameDatabaseAs`). */
+const instanceEnv = new WeakMap<TestApp, { DATA_DIR: string; DATABASE_URL: string }>();
 
 /** Signs a subscriber in through the real SMS flow (sandbox outbox) and returns the bearer token. */
 export async function signInBySms(t: TestApp, phone: string, ip = '10.0.0.1'): Promise<string> {

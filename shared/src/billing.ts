@@ -40,6 +40,8 @@ export type BillsQuery = z.infer<typeof billsQuerySchema>;
 
 /** One charge line of a bill (water fee, sewage fee, monthly package fee…), amounts in fen. */
 export interface BillLineView {
+  /** The line's id: what a dispute (`POST /api/v1/bills/:id/dispute`) names. */
+  id: number;
   itemCode: string;
   name: string;
   quantity: number;

@@ -37,6 +37,10 @@ export const errorCodes = [
   'TICKET_INVALID_STATE',
   'TICKET_URGE_LIMITED',
   'WORKORDER_SIGNATURE_INVALID',
+  'APPOINTMENT_SLOT_FULL',
+  'TICKET_RATING_CLOSED',
+  'TICKET_ALREADY_RATED',
+  'CALLBACK_CLOSED',
 ] as const;
 
 /** A machine-readable error code, stable across releases. */

@@ -14,3 +14,8 @@ export * from './payments';
 export * from './billing';
 export * from './renewals';
 export * from './tickets';
+export * from './callbacks';
+export * from './uploads';
+export * from './appointments';
+export * from './outages';
+export * from './bill-disputes';

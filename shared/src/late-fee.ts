@@ -47,19 +47,60 @@ export function daysOverdue(dueDate: string, asOf: string, graceDays: number): n
 }
 
 /**
+ * Days on which a late fee does not accrue: a dispute of the bill (账单异议) is open, from the date
+ * it was raised through the date its complaint was answered, both included (`to` null: still open).
+ */
+export interface LateFeeSuspension {
+  /** YYYY-MM-DD business date the dispute was raised. */
+  from: string;
+  /** YYYY-MM-DD business date the complaint was answered, or null while it is not. */
+  to: string | null;
+}
+
+/**
+ * Days after `dueDate` up to and including `asOf` that fall inside none of the suspensions. A
+ * suspension stops the clock: its days are left out before the grace days are taken, so a dispute
+ * raised before the due date and answered after it still leaves the subscriber every grace day.
+ *
+ * @example daysAfterDueCounted('2026-03-15', '2026-03-25', [{ from: '2026-03-18', to: '2026-03-20' }]) // 7
+ */
+export function daysAfterDueCounted(dueDate: string, asOf: string, suspensions: readonly LateFeeSuspension[] = []): number {
+  const due = dayNumber(dueDate, 'dueDate');
+  const end = dayNumber(asOf, 'asOf');
+  if (end <= due) return 0;
+  // Merge the suspended ranges clipped to (due, end], so overlapping disputes count once.
+  const ranges = suspensions
+    .map((s, i) => [Math.max(dayNumber(s.from, `suspensions[${i}].from`), due + 1), Math.min(s.to === null ? end : dayNumber(s.to, `suspensions[${i}].to`), end)] as const)
+    .filter(([a, b]) => a <= b)
+    .sort((x, y) => x[0] - y[0]);
+  let suspended = 0;
+  let covered = due; // last day already counted as suspended
+  for (const [a, b] of ranges) {
+    const start = Math.max(a, covered + 1);
+    if (b >= start) {
+      suspended += b - start + 1;
+      covered = b;
+    }
+  }
+  return end - due - suspended;
+}
+
+/**
  * The late fee in fen on `amountFen` owed since `dueDate`, as of the business date `asOf`:
  * `floor(amountFen × ratePerDayBasisPoints × daysOverdue / 10000)`, capped at
  * `floor(amountFen × capPercent / 100)`. The floor is taken once over the total (a part of a fen
- * is not charged), not day by day.
+ * is not charged), not day by day. Days inside `suspensions` (open bill disputes) carry no fee.
  *
  * @example computeLateFeeFen(10000, '2026-03-15', '2026-03-25', { ratePerDayBasisPoints: 5, graceDays: 0, capPercent: 100 }) // 50
  * @throws RangeError when an amount or rule value is not a non-negative integer, or a date is not YYYY-MM-DD.
  */
-export function computeLateFeeFen(amountFen: number, dueDate: string, asOf: string, rule: LateFeeRule): number {
+export function computeLateFeeFen(amountFen: number, dueDate: string, asOf: string, rule: LateFeeRule, suspensions: readonly LateFeeSuspension[] = []): number {
   requireNonNegativeInteger(amountFen, 'amountFen');
   requireNonNegativeInteger(rule.ratePerDayBasisPoints, 'ratePerDayBasisPoints');
   requireNonNegativeInteger(rule.capPercent, 'capPercent');
-  const days = daysOverdue(dueDate, asOf, rule.graceDays);
+  requireNonNegativeInteger(rule.graceDays, 'graceDays');
+  // Days under an open dispute do not count (see daysAfterDueCounted); without any, this is daysOverdue.
+  const days = Math.max(0, daysAfterDueCounted(dueDate, asOf, suspensions) - rule.graceDays);
   if (days === 0 || amountFen === 0) return 0;
   const amount = BigInt(amountFen);
   const fee = (amount * BigInt(rule.ratePerDayBasisPoints) * BigInt(days)) / 10_000n;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dateSchema, pageQuerySchema } from './common';
 
 /** How the subscriber pays: WeChat JSAPI in the mini-program, WeChat H5 or Alipay WAP in a browser. */
 export const paymentChannels = ['wechat_jsapi', 'wechat_h5', 'alipay_wap'] as const;
@@ -91,5 +92,90 @@ export interface RefundView {
   reason: string;
   kind: RefundKind;
   status: RefundStatus;
+  createdAt: string;
+}
+
+// ---- reconciliation (对账) ----
+
+/** What a reconciliation difference is about: a payment or a refund. */
+export type ReconciliationSubject = 'payment' | 'refund';
+
+/**
+ * How the gateway's trade bill and the portal disagree:
+ * - `missing_in_portal`: the gateway has it, the portal does not (or not as paid/refunded);
+ * - `missing_at_gateway`: the portal has it, the gateway's bill for that day does not;
+ * - `amount_mismatch`: both have it, with different amounts;
+ * - `status_mismatch`: both have it, in states that contradict each other.
+ */
+export const reconciliationDiffKinds = ['missing_in_portal', 'missing_at_gateway', 'amount_mismatch', 'status_mismatch'] as const;
+export type ReconciliationDiffKind = (typeof reconciliationDiffKinds)[number];
+
+/** A run's state: another instance may hold it `running` (a lease), a `failed` one is retried. */
+export type ReconciliationRunStatus = 'running' | 'done' | 'failed';
+
+/** `POST /api/v1/staff/reconciliation/runs` (supervisor): reconcile one business date, both gateways unless one is named. */
+export const runReconciliationSchema = z.object({
+  date: dateSchema,
+  gateway: z.enum(['wechatpay', 'alipay']).optional(),
+});
+export type RunReconciliationInput = z.infer<typeof runReconciliationSchema>;
+
+/** `GET /api/v1/staff/reconciliation/differences` (supervisor): paged, newest first. */
+export const reconciliationDiffQuerySchema = pageQuerySchema.extend({
+  date: dateSchema.optional(),
+  gateway: z.enum(['wechatpay', 'alipay']).optional(),
+  kind: z.enum(reconciliationDiffKinds).optional(),
+  resolved: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+});
+export type ReconciliationDiffQuery = z.infer<typeof reconciliationDiffQuerySchema>;
+
+/** One reconciliation run of a date and gateway, with what it counted. */
+export interface ReconciliationRunView {
+  date: string;
+  gateway: PaymentGatewayName;
+  status: ReconciliationRunStatus;
+  /** Rows in the gateway's trade bill. */
+  gatewayPayments: number;
+  gatewayRefunds: number;
+  /** Portal payments and refunds of that day through that gateway. */
+  portalPayments: number;
+  portalRefunds: number;
+  /** Differences found by this run (including those it resolved itself). */
+  differences: number;
+  /** Orders this run settled from the gateway's bill (payments whose notification never arrived). */
+  settled: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Why the last attempt failed (the gateway's bill not ready yet, network). */
+  error: string | null;
+}
+
+/** A difference between a gateway's trade bill and the portal, as staff see it. */
+export interface ReconciliationDiffView {
+  id: number;
+  date: string;
+  gateway: PaymentGatewayName;
+  subject: ReconciliationSubject;
+  kind: ReconciliationDiffKind;
+  outTradeNo: string;
+  outRefundNo: string | null;
+  orderId: number | null;
+  refundId: number | null;
+  gatewayTradeNo: string | null;
+  /** Amounts in fen on each side; null where that side has nothing. */
+  portalAmountFen: number | null;
+  gatewayAmountFen: number | null;
+  portalStatus: string | null;
+  gatewayStatus: string | null;
+  resolved: boolean;
+  /**
+   * How it was resolved: what applying the bill's payment did (`settled`, `refunded_late`,
+   * `refunded_duplicate`, `duplicate`), or `cleared` (a rerun no longer found the difference).
+   */
+  resolution: string | null;
+  resolvedAt: string | null;
   createdAt: string;
 }

@@ -24,8 +24,12 @@ export type RenewalQuoteInput = z.infer<typeof renewalQuoteSchema>;
 /** `POST /api/v1/renewals`: the server prices the renewal again; the client never sends an amount. */
 export const createRenewalSchema = renewalQuoteSchema.extend({
   channel: z.enum(paymentChannels),
-  /** Where the H5 cashier returns to after paying (same-origin path). */
-  returnPath: z.string().regex(/^\/[^\s]*$/).max(200).optional(),
+  /** Where the H5 cashier returns to after paying (same-origin path, as for bill payments). */
+  returnPath: z
+    .string()
+    .regex(/^\/(?![/\\])[^\s\\]*$/, '须为本站路径')
+    .max(200)
+    .optional(),
 });
 export type CreateRenewalInput = z.infer<typeof createRenewalSchema>;
 

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { pageQuerySchema, phoneSchema } from './common';
 import type { CommitmentUnit } from './content';
 import type { SlaRisk } from './sla';
+import { appointmentSlotSchema } from './appointments';
+import { MAX_TICKET_PHOTOS } from './uploads';
 
 /** What a subscriber can file: a fault report (报修), installation, restoration (复通), complaint (投诉) or suggestion (建议). */
 export const ticketTypes = ['fault', 'installation', 'restoration', 'complaint', 'suggestion'] as const;
@@ -64,10 +66,13 @@ export function commitmentCodeFor(type: TicketType, severity: FaultSeverity | nu
   }
 }
 
+/** Ticket types that send someone to the subscriber's address, so may book an appointment slot. */
+export const HOME_VISIT_TYPES: readonly TicketType[] = ['fault', 'installation', 'restoration'];
+
 const text = (min: number, max: number, what: string) =>
   z.string().trim().min(min, `请填写${what}`).max(max, `${what}不能超过${max}个字`);
 
-/** Filing a ticket on one of the user's bound accounts. Photos and appointment slots are not taken yet. */
+/** Filing a ticket on one of the user's bound accounts, with its photos and, for a home visit, an appointment slot. */
 export const createTicketSchema = z
   .object({
     type: z.enum(ticketTypes),
@@ -76,8 +81,14 @@ export const createTicketSchema = z
     contactPhone: phoneSchema,
     /** Faults only; defaults to `ordinary`. */
     severity: z.enum(faultSeverities).optional(),
+    /** Ids from `POST /api/v1/uploads`, uploaded by the same user and not yet on a ticket. */
+    photoIds: z.array(z.number().int().positive()).max(MAX_TICKET_PHOTOS, `最多上传${MAX_TICKET_PHOTOS}张照片`).optional(),
+    /** Home visits only (fault, installation, restoration): a slot from `GET /api/v1/appointment-slots`. */
+    appointment: appointmentSlotSchema.optional(),
   })
-  .refine((v) => v.type === 'fault' || v.severity === undefined, { message: '只有故障报修需要选择故障等级', path: ['severity'] });
+  .refine((v) => v.type === 'fault' || v.severity === undefined, { message: '只有故障报修需要选择故障等级', path: ['severity'] })
+  .refine((v) => v.appointment === undefined || HOME_VISIT_TYPES.includes(v.type), { message: '只有故障报修、新装和复通需要预约上门时间', path: ['appointment'] })
+  .refine((v) => v.photoIds === undefined || new Set(v.photoIds).size === v.photoIds.length, { message: '照片重复', path: ['photoIds'] });
 /** Body of `POST /api/v1/tickets`. */
 export type CreateTicketInput = z.infer<typeof createTicketSchema>;
 

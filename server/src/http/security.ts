@@ -36,9 +36,11 @@ export function securityHeaders(opts: { hsts: boolean; scriptHashes?: readonly s
       if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
       ctx.set('Cache-Control', ctx.response.get('Cache-Control') || 'no-store');
     } else {
+      // connect-src blob:: Taro's H5 uploadFile reads the photo the user picked (a blob: URL the page
+      // itself made) with XHR before posting it; blob: URLs only ever hold this page's own data.
       ctx.set(
         'Content-Security-Policy',
-        `default-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src ${scriptSrc}; connect-src 'self'; form-action 'self' http: https:; frame-ancestors 'self'`,
+        `default-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src ${scriptSrc}; connect-src 'self' blob:; form-action 'self' http: https:; frame-ancestors 'self'`,
       );
     }
     ctx.remove('X-Powered-By');

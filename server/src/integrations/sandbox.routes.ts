@@ -20,4 +20,16 @@ export function registerSandboxRoutes(router: Router<AppState>, deps: AppDeps): 
     const q = ctx.query as Record<string, string | undefined>;
     ctx.body = deps.wechatSandbox!.handle(q);
   });
+  // WeChat subscribe messages: the token and send endpoints as WeChat serves them, and what was sent.
+  router.get('/sandbox/wechat/cgi-bin/token', (ctx) => {
+    ctx.body = deps.wechatSubscribeSandbox!.handleToken(ctx.query as Record<string, string | undefined>);
+  });
+  router.post('/sandbox/wechat/cgi-bin/message/subscribe/send', (ctx) => {
+    const token = typeof ctx.query.access_token === 'string' ? ctx.query.access_token : undefined;
+    ctx.body = deps.wechatSubscribeSandbox!.handleSend(token, (ctx.request as unknown as { body?: unknown }).body);
+  });
+  router.get('/sandbox/wechat/subscribe-messages', (ctx) => {
+    const touser = typeof ctx.query.touser === 'string' ? ctx.query.touser : undefined;
+    ctx.body = { data: deps.wechatSubscribeSandbox!.list(touser) };
+  });
 }

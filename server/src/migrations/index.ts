@@ -2,6 +2,9 @@ import { Migration20261125000000_foundation } from './Migration20261125000000_fo
 import { Migration20261125120000_payments } from './Migration20261125120000_payments';
 import { Migration20261125130000_tickets } from './Migration20261125130000_tickets';
 import { Migration20261125200000_renewals } from './Migration20261125200000_renewals';
+import { Migration20261126010000_reconciliation } from './Migration20261126010000_reconciliation';
+import { Migration20261126020000_callbacks } from './Migration20261126020000_callbacks';
+import { Migration20261126030000_outages } from './Migration20261126030000_outages';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -12,4 +15,7 @@ export const migrations = [
   { name: 'Migration20261125120000_payments', class: Migration20261125120000_payments },
   { name: 'Migration20261125130000_tickets', class: Migration20261125130000_tickets },
   { name: 'Migration20261125200000_renewals', class: Migration20261125200000_renewals },
+  { name: 'Migration20261126010000_reconciliation', class: Migration20261126010000_reconciliation },
+  { name: 'Migration20261126020000_callbacks', class: Migration20261126020000_callbacks },
+  { name: 'Migration20261126030000_outages', class: Migration20261126030000_outages },
 ];

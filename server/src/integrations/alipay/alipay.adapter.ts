@@ -1,6 +1,6 @@
 import { AlipaySdk, AlipayRequestError } from 'alipay-sdk';
 import { fenToYuan, isFen } from '@openhall/shared';
-import { parseAlipayTradeBill, type AlipayBillRow } from './alipay.bill';
+import { parseAlipayTradeBill, readAlipayBillDownload, type AlipayBillRow } from './alipay.bill';
 import { formatAlipayTime, isAlipayOutTradeNo, parseAlipayAmountFen } from './alipay.protocol';
 
 export type { AlipayBillRow } from './alipay.bill';
@@ -247,9 +247,13 @@ export class SdkAlipayGateway implements AlipayGateway {
       throw toGatewayError(err);
     }
     if (!res.ok) throw new AlipayGatewayError('BILL_DOWNLOAD_FAILED', `bill download answered HTTP ${res.status}`, res.status);
-    if (/zip/i.test(res.headers.get('content-type') ?? '')) {
-      throw new AlipayGatewayError('BILL_FORMAT_UNSUPPORTED', 'zipped (GBK) bills are not supported yet: only the plain CSV detail file');
+    let text: string;
+    try {
+      // Alipay serves a zip of GBK CSV files; the detail file is the one reconciled.
+      text = readAlipayBillDownload(Buffer.from(await res.arrayBuffer()));
+    } catch (err) {
+      throw new AlipayGatewayError('BILL_FORMAT_UNSUPPORTED', `unreadable bill download: ${(err as Error).message}`);
     }
-    return parseAlipayTradeBill(await res.text());
+    return parseAlipayTradeBill(text);
   }
 }

@@ -1,10 +1,11 @@
 import { fenToYuan } from '@openhall/shared';
+import { decodeGbk, encodeGbk, isZip, readZip, writeZip } from './alipay.bill-archive';
 import { formatAlipayTime, parseAlipayTime, parseSignedAlipayAmountFen } from './alipay.protocol';
 
 /**
  * Alipay's trade bill (业务明细): a CSV with `#` comment lines before and after the detail table,
- * cells padded with tabs, amounts in yuan, refunds as their own negative lines.
- * The real download is a zip of GBK files; the sandbox serves the detail CSV directly in UTF-8.
+ * cells padded with tabs, amounts in yuan, refunds as their own negative lines. It is downloaded
+ * as a zip archive of two GBK files: the detail (`…_业务明细.csv`) and the totals (`…_业务明细(汇总).csv`).
  */
 
 /** One line of the detail table. Amounts are fen; refund lines are negative, as in the bill. */
@@ -70,6 +71,54 @@ export function renderAlipayTradeBill(opts: {
     `#导出时间：[${formatAlipayTime(opts.exportedAt)}]`,
   );
   return lines.join('\r\n') + '\r\n';
+}
+
+type RenderInput = Parameters<typeof renderAlipayTradeBill>[0];
+
+/** The totals file (业务明细(汇总)) beside the detail: one line per store, here the one "store" and the total. */
+function renderAlipayBillSummary(opts: RenderInput): string {
+  const [y, m, d] = opts.date.split('-');
+  const trades = opts.rows.filter((r) => r.kind === 'trade');
+  const refunds = opts.rows.filter((r) => r.kind === 'refund');
+  const sum = (rows: RenderInput['rows'], f: (r: RenderInput['rows'][number]) => number) => fenToYuan(rows.reduce((s, r) => s + f(r), 0));
+  const totals = [String(trades.length), String(refunds.length), sum(trades, (r) => r.amountFen), sum(refunds, (r) => r.amountFen), sum(opts.rows, (r) => r.receivedFen)];
+  return (
+    [
+      '#支付宝业务汇总查询',
+      `#账号：[${opts.account}]`,
+      `#起始日期：[${y}年${m}月${d}日 00:00:00]   终止日期：[${y}年${m}月${d}日 23:59:59]`,
+      '#-----------------------------------------业务汇总列表----------------------------------------',
+      '门店编号,门店名称,交易订单总笔数,退款订单总笔数,订单金额（元）,退款金额（元）,商家实收（元）',
+      ['', '', ...totals].join(','),
+      ['合计', '', ...totals].join(','),
+      '#-----------------------------------------业务汇总列表结束------------------------------------',
+      `#导出时间：[${formatAlipayTime(opts.exportedAt)}]`,
+    ].join('\r\n') + '\r\n'
+  );
+}
+
+/** The archive Alipay's bill download URL serves: `<account>_<yyyyMMdd>.csv.zip` with the detail and the totals in GBK. */
+export function renderAlipayBillArchive(opts: RenderInput): { fileName: string; data: Buffer } {
+  const stem = `${opts.account}_${opts.date.replace(/-/g, '')}`;
+  const data = writeZip(
+    [
+      { name: `${stem}_业务明细.csv`, data: encodeGbk(renderAlipayTradeBill(opts)) },
+      { name: `${stem}_业务明细(汇总).csv`, data: encodeGbk(renderAlipayBillSummary(opts)) },
+    ],
+    opts.exportedAt,
+  );
+  return { fileName: `${stem}.csv.zip`, data };
+}
+
+/**
+ * The detail CSV of a downloaded bill as text: from the zip archive Alipay serves (GBK), or a
+ * plain CSV file as it is (UTF-8). An archive without a detail file is refused.
+ */
+export function readAlipayBillDownload(bytes: Buffer): string {
+  if (!isZip(bytes)) return bytes.toString('utf8');
+  const detail = readZip(bytes).find((e) => e.name.endsWith('业务明细.csv'));
+  if (!detail) throw new Error('Alipay bill: the archive holds no 业务明细.csv');
+  return decodeGbk(detail.data);
 }
 
 /** Splits one CSV line, honouring double quotes. */

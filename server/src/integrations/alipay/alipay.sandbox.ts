@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { businessDate, fenToYuan } from '@openhall/shared';
 import type { AlipayTradeStatus } from './alipay.adapter';
-import { renderAlipayTradeBill } from './alipay.bill';
+import { renderAlipayBillArchive, renderAlipayTradeBill } from './alipay.bill';
 import {
   alipaySignContent,
   formatAlipayTime,
@@ -248,7 +248,7 @@ export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
   const timers = new Map<string, NodeJS.Timeout>();
   const inFlight = new Set<Promise<unknown>>();
   const seenNonces = new Map<string, number>();
-  const billLinks = new Map<string, { csv: string; expiresAt: number }>();
+  const billLinks = new Map<string, { fileName: string; data: Buffer; expiresAt: number }>();
   const closing = new AbortController();
   let closed = false;
 
@@ -851,19 +851,20 @@ export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
         }
       }
       rows.sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime());
-      const csv = renderAlipayTradeBill({ account: `${opts.sellerId}0156`, date, exportedAt: now(), rows });
+      // As Alipay serves it: a zip of the detail and the totals, both GBK.
+      const archive = renderAlipayBillArchive({ account: `${opts.sellerId}0156`, date, exportedAt: now(), rows });
       const token = randomBytes(24).toString('hex');
       const nowMs = Date.now();
       for (const [k, v] of billLinks) if (v.expiresAt < nowMs) billLinks.delete(k);
       // Like Alipay's, the link is short-lived (30 s) and needs no signature of its own.
-      billLinks.set(token, { csv, expiresAt: nowMs + 30_000 });
+      billLinks.set(token, { ...archive, expiresAt: nowMs + 30_000 });
       // Koa 3's ctx.origin is the Origin request header, not this server's origin.
-      return { bill_download_url: `${ctx.protocol}://${ctx.host}${prefix}/bills/${token}.csv` };
+      return { bill_download_url: `${ctx.protocol}://${ctx.host}${prefix}/bills/${token}.csv.zip` };
     }),
   );
 
   router.get('/bills/:file', (ctx) => {
-    const token = (ctx.params.file ?? '').replace(/\.csv$/, '');
+    const token = (ctx.params.file ?? '').replace(/\.csv\.zip$/, '');
     const link = billLinks.get(token);
     if (!link || link.expiresAt < Date.now()) {
       ctx.status = 404;
@@ -871,9 +872,9 @@ export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
       ctx.body = 'bill link unknown or expired';
       return;
     }
-    ctx.type = 'text/csv; charset=utf-8';
-    ctx.set('Content-Disposition', `attachment; filename="${opts.sellerId}0156_${token.slice(0, 8)}_业务明细.csv"`.replace(/[^\x20-\x7e]/g, '_'));
-    ctx.body = link.csv;
+    ctx.type = 'application/octet-stream';
+    ctx.set('Content-Disposition', `attachment; filename="${link.fileName}"`);
+    ctx.body = link.data;
   });
 
   // Hooks for people and scripts driving the sandbox over HTTP (tests in-process use the methods).

@@ -20,6 +20,7 @@ import { User } from '../users/user.entity';
 import { AccountBinding } from './account-binding.entity';
 import { Account } from './account.entity';
 import { BindFailure } from './bind-failure.entity';
+import { lateFeeSuspensions } from '../billing/bill-disputes.service';
 
 /** Middle dots people type between the parts of a transliterated name (阿依古丽·买买提). */
 const NAME_DOTS = /[·・•‧∙⋅.]/g;
@@ -194,12 +195,13 @@ export class AccountsService {
 
     const today = businessDate(this.deps.clock.now());
     const rule = this.deps.config.operator.lateFee;
+    const suspended = await lateFeeSuspensions(em, unpaid.map((b) => b.id));
     const due = new Map<number, { amountFen: number; count: number }>();
     for (const bill of unpaid) {
       const amountFen = Number(bill.amountFen);
       const d = due.get(bill.accountId) ?? { amountFen: 0, count: 0 };
       // Unpaid bills carry no stored late fee: it grows daily, so it is computed as of today.
-      d.amountFen += amountFen + computeLateFeeFen(amountFen, bill.dueDate, today, rule);
+      d.amountFen += amountFen + computeLateFeeFen(amountFen, bill.dueDate, today, rule, suspended.get(bill.id));
       d.count += 1;
       due.set(bill.accountId, d);
     }

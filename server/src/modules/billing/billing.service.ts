@@ -22,6 +22,7 @@ import { PaymentOrder } from '../payments/payment-order.entity';
 import { BillLine } from './bill-line.entity';
 import { Bill } from './bill.entity';
 import { renderReceiptHtml } from './billing.receipt';
+import { lateFeeSuspensions } from './bill-disputes.service';
 
 /**
  * Bills as their owners see them: listing, detail with the settling payment, arrears, receipts.
@@ -74,13 +75,14 @@ export class BillingService {
     const today = this.today();
     const rule = this.deps.config.operator.lateFee;
     const unpaid = await this.em.find(Bill, { accountId, status: 'unpaid' }, { orderBy: { period: 'asc' } });
+    const suspended = await lateFeeSuspensions(this.em, unpaid.map((b) => b.id));
     let principalFen = 0;
     let lateFeeFen = 0;
     let overdueBills = 0;
     for (const b of unpaid) {
       const amount = Number(b.amountFen);
       principalFen += amount;
-      lateFeeFen += computeLateFeeFen(amount, b.dueDate, today, rule);
+      lateFeeFen += computeLateFeeFen(amount, b.dueDate, today, rule, suspended.get(b.id));
       if (b.dueDate < today) overdueBills++;
     }
     return {
@@ -158,14 +160,16 @@ export class BillingService {
     const linesByBill = new Map<number, BillLineView[]>();
     for (const l of lines) {
       const list = linesByBill.get(l.billId) ?? [];
-      list.push({ itemCode: l.itemCode, name: l.name, quantity: Number(l.quantity), unit: l.unit, unitPriceFen: Number(l.unitPriceFen), amountFen: Number(l.amountFen) });
+      list.push({ id: l.id, itemCode: l.itemCode, name: l.name, quantity: Number(l.quantity), unit: l.unit, unitPriceFen: Number(l.unitPriceFen), amountFen: Number(l.amountFen) });
       linesByBill.set(l.billId, list);
     }
     const rule = this.deps.config.operator.lateFee;
+    // Days under an open dispute of the bill carry no late fee.
+    const suspended = await lateFeeSuspensions(em, billIds);
     return bills.map((b) => {
       const amountFen = Number(b.amountFen);
       // Unpaid bills carry no stored late fee: it grows daily, so it is computed as of today.
-      const lateFeeFen = b.status === 'paid' ? Number(b.lateFeeFen) : computeLateFeeFen(amountFen, b.dueDate, today, rule);
+      const lateFeeFen = b.status === 'paid' ? Number(b.lateFeeFen) : computeLateFeeFen(amountFen, b.dueDate, today, rule, suspended.get(b.id));
       return {
         id: b.id,
         accountId: b.accountId,

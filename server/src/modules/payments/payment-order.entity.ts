@@ -38,6 +38,7 @@ export const PaymentOrderSchema = new EntitySchema<PaymentOrder>({
   indexes: [
     { name: 'payment_order_user_created_idx', properties: ['userId', 'createdAt'] },
     { name: 'payment_order_status_expires_idx', properties: ['status', 'expiresAt'] },
+    { name: 'payment_order_paid_at_idx', properties: ['paidAt'] },
   ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },

@@ -1,6 +1,15 @@
 import type Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
-import { createBillPaymentSchema, idParamSchema, paymentStatusQuerySchema, staffRefundSchema } from '@openhall/shared';
+import {
+  createBillPaymentSchema,
+  dateSchema,
+  idParamSchema,
+  paymentStatusQuerySchema,
+  reconciliationDiffQuerySchema,
+  runReconciliationSchema,
+  staffRefundSchema,
+} from '@openhall/shared';
+import { z } from 'zod';
 import type { AppState, Principal } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
@@ -53,6 +62,19 @@ export function registerPaymentRoutes(router: Router<AppState>, registry: RouteR
   route(
     { method: 'post', path: '/staff/payments/:id/refunds', summary: 'Refund a paid order, fully or partly, with a reason', tag: 'payments', auth: { staff: 'supervisor' }, params: idParamSchema, body: staffRefundSchema, status: 201 },
     ({ params, body, principal }) => s.payments.refundOrder(staffIdOf(principal), params.id, body),
+  );
+
+  route(
+    { method: 'post', path: '/staff/reconciliation/runs', summary: "Reconcile a past business date now: both gateways' trade bills against orders and refunds (rerunning is idempotent)", tag: 'payments', auth: { staff: 'supervisor' }, body: runReconciliationSchema },
+    ({ body }) => s.reconciliation.runForStaff(body.date, body.gateway),
+  );
+  route(
+    { method: 'get', path: '/staff/reconciliation/runs', summary: 'The reconciliation runs of a date, with what they counted', tag: 'payments', auth: { staff: 'supervisor' }, query: z.object({ date: dateSchema }) },
+    ({ query }) => s.reconciliation.listRuns(query.date),
+  );
+  route(
+    { method: 'get', path: '/staff/reconciliation/differences', summary: 'Differences between the trade bills and the portal (paged; by date, gateway, kind, resolved)', tag: 'payments', auth: { staff: 'supervisor' }, query: reconciliationDiffQuerySchema },
+    ({ query }) => s.reconciliation.listDifferences(query),
   );
 
   // Gateway callbacks answer in the gateway's terms, not the API envelope; errors are answered here

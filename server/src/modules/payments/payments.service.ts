@@ -1,4 +1,5 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import os from 'node:os';
 import { LockMode, UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import {
@@ -16,6 +17,7 @@ import {
   type RefundView,
   type StaffRefundInput,
 } from '@openhall/shared';
+import { runWithJobLease } from '../jobs/job-lease';
 import type { AppDeps } from '../../deps';
 import { AppError, NotFoundError } from '../../http/errors';
 import { AlipayGatewayError } from '../../integrations/alipay/alipay.adapter';
@@ -42,6 +44,7 @@ import { PaymentNotify } from './payment-notify.entity';
 import { PaymentOrderBill } from './payment-order-bill.entity';
 import { PaymentOrder } from './payment-order.entity';
 import { Refund } from './refund.entity';
+import { lateFeeSuspensions } from '../billing/bill-disputes.service';
 
 /**
  * Applies a paid order to what it pays for (bills, a renewal), inside the transaction that marks
@@ -49,6 +52,13 @@ import { Refund } from './refund.entity';
  * order pays for is already paid: the order is then kept as paid and refunded in full.
  */
 export type Settler = (em: EntityManager, order: PaymentOrder) => Promise<unknown>;
+
+/**
+ * Undoes what an order paid for (a renewal's extension) once its successful refunds add up to
+ * what was paid, inside the transaction that records the refund completing it. Must be
+ * idempotent: it may be called again for an order it has already undone.
+ */
+export type RefundReverser = (em: EntityManager, order: PaymentOrder) => Promise<unknown>;
 
 /** Thrown by a settler: the goods were already paid for another way; refund this payment. */
 export class DuplicatePaymentError extends Error {
@@ -117,6 +127,7 @@ const SYSTEM: AuditActor = { kind: 'system', id: null };
  */
 export class PaymentsService {
   private readonly settlers = new Map<PaymentOrderKind, Settler>();
+  private readonly reversers = new Map<PaymentOrderKind, RefundReverser>();
 
   constructor(
     private readonly deps: AppDeps,
@@ -128,6 +139,11 @@ export class PaymentsService {
   /** Registers what settles orders of a kind (the renewals module registers 'renewal'). */
   registerSettler(kind: PaymentOrderKind, settler: Settler): void {
     this.settlers.set(kind, settler);
+  }
+
+  /** Registers what undoes a fully refunded order of a kind (the renewals module registers 'renewal'). */
+  registerRefundReverser(kind: PaymentOrderKind, reverser: RefundReverser): void {
+    this.reversers.set(kind, reverser);
   }
 
   private fork(): EntityManager {
@@ -155,9 +171,11 @@ export class PaymentsService {
     }
     const today = businessDate(this.now());
     const rule = this.deps.config.operator.lateFee;
+    // The same late fee the bill shows: none for the days a dispute of the bill was open.
+    const suspended = await lateFeeSuspensions(em, bills.map((b) => b.id));
     const lines = bills.map((b) => {
       const amountFen = Number(b.amountFen);
-      return { billId: b.id, amountFen, lateFeeFen: computeLateFeeFen(amountFen, b.dueDate, today, rule) };
+      return { billId: b.id, amountFen, lateFeeFen: computeLateFeeFen(amountFen, b.dueDate, today, rule, suspended.get(b.id)) };
     });
     const amountFen = lines.reduce((s, l) => s + l.amountFen + l.lateFeeFen, 0);
     const periods = bills.map((b) => b.period).join(',');
@@ -530,10 +548,22 @@ export class PaymentsService {
     return 'closed';
   }
 
-  /** Closes every open order past its expiry (a batch). Used by the expiry job. */
+  /**
+   * Closes every open order past its expiry (a batch). Used by the expiry job. With several
+   * instances, one at a time runs the pass (a job lease), so each order is queried and closed once.
+   */
   async closeExpiredOrders(limit = 100): Promise<{ paid: number; closed: number; skipped: number; failed: number }> {
-    const orders = await this.fork().find(PaymentOrder, { status: 'created', expiresAt: { $lt: this.now() } }, { orderBy: { expiresAt: 'asc' }, limit });
     const result = { paid: 0, closed: 0, skipped: 0, failed: 0 };
+    const pass = await runWithJobLease(this.deps.orm, { name: 'payments.expiry', holder: this.leaseHolder, leaseMs: 5 * 60_000, now: this.now() }, async () => {
+      const orders = await this.fork().find(PaymentOrder, { status: 'created', expiresAt: { $lt: this.now() } }, { orderBy: { expiresAt: 'asc' }, limit });
+      return this.closeOrders(orders, result);
+    });
+    return pass.ran ? pass.result : result;
+  }
+
+  private readonly leaseHolder = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`.slice(0, 64);
+
+  private async closeOrders(orders: PaymentOrder[], result: { paid: number; closed: number; skipped: number; failed: number }) {
     for (const order of orders) {
       try {
         result[await this.closeExpiredOrder(order)]++;
@@ -659,7 +689,8 @@ export class PaymentsService {
   /**
    * processing → success | failed, once. A success adds to the order's refundedFen and moves a
    * refunding order to refunded when nothing is left in flight. A failed staff refund that was the
-   * order's only one puts the order back to paid: no money moved.
+   * order's only one puts the order back to paid: no money moved. The success that makes the
+   * refunds add up to what was paid also undoes what the order bought (registered reversers).
    */
   private async markRefund(refundId: number, status: 'success' | 'failed', gatewayRefundId: string | null): Promise<void> {
     const now = this.now();
@@ -673,6 +704,11 @@ export class PaymentsService {
           .update({ refundedFen: raw('refunded_fen + ?', [Number(refund.amountFen)]), updatedAt: now })
           .where({ id: refund.orderId })
           .execute('run');
+        const order = await tx.findOneOrFail(PaymentOrder, refund.orderId, { refresh: true });
+        const reverser = this.reversers.get(order.kind);
+        if (reverser && order.gatewayTradeNo !== null && Number(order.refundedFen) >= Number(order.paidAmountFen ?? order.amountFen)) {
+          await reverser(tx, order);
+        }
       }
       const others = await tx.find(Refund, { orderId: refund.orderId }, { refresh: true });
       if (others.some((r) => r.status === 'processing')) return;

@@ -342,9 +342,11 @@ test('an Alipay payment racing the expiry close ends paid once, or closed with t
   const em = t.orm.em.fork();
   for (const o of orders) {
     const final = await eventually(async () => {
+      // The refund first: its success and the order's refundedFen commit together, so an order
+      // read after a successful refund shows it (read the other way round, the order may be older).
+      const r = await t.orm.em.fork().findOne(Refund, { orderId: o.id });
       const x = await orderOf(t, o.id);
       if (x.status === 'paid') return x;
-      const r = await t.orm.em.fork().findOne(Refund, { orderId: o.id });
       return x.status === 'closed' && r?.status === 'success' && x;
     });
     const bill = await billOf(t, (await em.findOneOrFail(PaymentOrderBill, { orderId: o.id })).billId);

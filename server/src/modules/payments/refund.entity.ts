@@ -19,7 +19,10 @@ export class Refund {
 export const RefundSchema = new EntitySchema<Refund>({
   class: Refund,
   tableName: 'refund',
-  indexes: [{ name: 'refund_order_idx', properties: ['orderId'] }],
+  indexes: [
+    { name: 'refund_order_idx', properties: ['orderId'] },
+    { name: 'refund_created_at_idx', properties: ['createdAt'] },
+  ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
     orderId: { type: 'integer' },

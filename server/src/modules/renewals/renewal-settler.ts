@@ -1,14 +1,18 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { businessDate, renewedExpiry } from '@openhall/shared';
+import { addDays, businessDate, daysBetween, renewedExpiry } from '@openhall/shared';
 import type { Clock } from '../../deps';
 import { Subscription } from '../billing/subscription.entity';
+import type { OutboxDispatcher } from '../outbox/outbox.service';
+import type { BillingWriteoff, SubscriptionRenewalReversedMessage, SubscriptionRenewedMessage } from '../payments/billing-writeoff';
 import type { PaymentOrder } from '../payments/payment-order.entity';
 import { enqueueOnce } from './renewal-outbox';
 import { SubscriptionRenewal } from './subscription-renewal.entity';
 
 /** Outbox topic telling the operator's billing system (BOSS) that a package was extended. */
 export const SUBSCRIPTION_RENEWED_TOPIC = 'billing.subscription_renewed';
+/** Outbox topic telling the billing system that a refund undid a renewal. */
+export const SUBSCRIPTION_RENEWAL_REVERSED_TOPIC = 'billing.subscription_renewal_reversed';
 
 /** What applying a renewal order did. */
 export type RenewalSettlement =
@@ -70,7 +74,7 @@ export function createRenewalSettler(clock: Clock) {
             amountFen: Number(order.amountFen),
             previousExpiresOn,
             newExpiresOn,
-          },
+          } satisfies SubscriptionRenewedMessage,
         },
       ],
       now,
@@ -80,3 +84,66 @@ export function createRenewalSettler(clock: Clock) {
 }
 
 export type RenewalSettler = ReturnType<typeof createRenewalSettler>;
+
+/** What undoing a renewal order did. */
+export type RenewalReversal =
+  | { reversed: true; subscriptionId: number; expiresOnBefore: string; expiresOnAfter: string }
+  | { reversed: false; reason: 'never_applied' | 'already_reversed' };
+
+/**
+ * Undoes the extension a renewal order paid for, run by the payments module inside the
+ * transaction that records the refund which brings the order's refunds up to what was paid.
+ * Once per order: the renewal record is marked reversed with a conditional UPDATE
+ * (`… WHERE reversed_at IS NULL`), so a second call, in the same or another transaction, changes
+ * nothing. An order whose renewal was never applied (a late payment refunded) has nothing to undo.
+ *
+ * The expiry goes back to where it was when nothing was renewed since; when later renewals were
+ * stacked on top, it is shortened by the days this one added (from max(previous expiry, day paid)
+ * to its new expiry), so the later renewals keep what they bought.
+ */
+export function createRenewalReverser(clock: Clock) {
+  return async function reverseRenewalOrder(em: EntityManager, order: PaymentOrder): Promise<RenewalReversal> {
+    if (order.kind !== 'renewal' || order.subscriptionId === null) throw new Error(`order ${order.id} is not a renewal order`);
+    // Same lock order as the settler (package, then renewal record): no deadlock between the two.
+    const subscription = await em.findOne(Subscription, order.subscriptionId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    const renewal = await em.findOne(SubscriptionRenewal, { orderId: order.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    if (!subscription || !renewal) return { reversed: false, reason: 'never_applied' };
+    if (renewal.reversedAt) return { reversed: false, reason: 'already_reversed' };
+
+    const expiresOnBefore = subscription.expiresOn;
+    const start = renewal.previousExpiresOn > renewal.renewedOn ? renewal.previousExpiresOn : renewal.renewedOn;
+    const addedDays = daysBetween(start, renewal.newExpiresOn);
+    const expiresOnAfter = expiresOnBefore === renewal.newExpiresOn ? renewal.previousExpiresOn : addDays(expiresOnBefore, -addedDays);
+    const now = clock.now();
+    const moved = await em.nativeUpdate(SubscriptionRenewal, { id: renewal.id, reversedAt: null }, { reversedAt: now, reversedExpiresOn: expiresOnAfter });
+    if (moved !== 1) return { reversed: false, reason: 'already_reversed' };
+    await em.nativeUpdate(Subscription, { id: subscription.id }, { expiresOn: expiresOnAfter });
+    const message: SubscriptionRenewalReversedMessage = {
+      orderId: order.id,
+      outTradeNo: order.outTradeNo,
+      subscriptionId: subscription.id,
+      accountId: subscription.accountId,
+      months: renewal.months,
+      refundedFen: Number(order.refundedFen),
+      expiresOnBefore,
+      expiresOnAfter,
+    };
+    await enqueueOnce(
+      em,
+      [{ topic: SUBSCRIPTION_RENEWAL_REVERSED_TOPIC, dedupeKey: `subscription-renewal-reversed:${order.id}`, payload: message as unknown as Record<string, unknown> }],
+      now,
+    );
+    return { reversed: true, subscriptionId: subscription.id, expiresOnBefore, expiresOnAfter };
+  };
+}
+
+/**
+ * Delivers the renewal messages to the billing system through the same adapter as bill
+ * write-offs (embedded default: the portal database is the record, nothing to send).
+ */
+export function registerRenewalOutboxHandlers(outbox: OutboxDispatcher, billing: BillingWriteoff): void {
+  outbox.register(SUBSCRIPTION_RENEWED_TOPIC, (payload, m) => billing.recordRenewal(payload as unknown as SubscriptionRenewedMessage, m.dedupeKey));
+  outbox.register(SUBSCRIPTION_RENEWAL_REVERSED_TOPIC, (payload, m) =>
+    billing.reverseRenewal(payload as unknown as SubscriptionRenewalReversedMessage, m.dedupeKey),
+  );
+}

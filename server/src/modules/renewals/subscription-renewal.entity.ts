@@ -15,6 +15,10 @@ export class SubscriptionRenewal {
   /** Business date the payment was applied. */
   renewedOn!: string;
   createdAt: Date = new Date();
+  /** Set once when a full refund of the order undid the renewal. */
+  reversedAt: Date | null = null;
+  /** The package's expiry after the reversal. */
+  reversedExpiresOn: string | null = null;
 }
 
 export const SubscriptionRenewalSchema = new EntitySchema<SubscriptionRenewal>({
@@ -34,5 +38,7 @@ export const SubscriptionRenewalSchema = new EntitySchema<SubscriptionRenewal>({
     newExpiresOn: { type: 'string', length: 10 },
     renewedOn: { type: 'string', length: 10 },
     createdAt: { type: 'datetime' },
+    reversedAt: { type: 'datetime', nullable: true },
+    reversedExpiresOn: { type: 'string', length: 10, nullable: true },
   },
 });

@@ -34,12 +34,14 @@ import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../ht
 import { enqueueWorkOrder } from '../../integrations/workorder/workorder.outbox';
 import { verifyWorkOrderSignature } from '../../integrations/workorder/workorder.protocol';
 import { Account } from '../accounts/account.entity';
+import { enqueueTicketNotification } from '../notifications/notifications.service';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import type { AuditService } from '../audit/audit.service';
 import { StaffUser } from '../staff/staff-user.entity';
 import { TicketEvent } from './ticket-event.entity';
 import { TicketExtension } from './ticket-extension.entity';
 import { TicketPause } from './ticket-pause.entity';
+import { TicketFiling } from './ticket-filing';
 import { Ticket } from './ticket.entity';
 
 type Staff = Extract<Principal, { kind: 'staff' }>;
@@ -73,12 +75,15 @@ interface ClockFacts {
  */
 export class TicketsService {
   private readonly calendar: WorkCalendar;
+  /** Photos, appointment slot and outage link of a ticket being filed (ticket-filing.ts). */
+  readonly filing: TicketFiling;
 
   constructor(
     private readonly deps: AppDeps,
     private readonly audit: AuditService,
   ) {
     this.calendar = createWorkCalendar(deps.config.holidays.years);
+    this.filing = new TicketFiling(deps);
   }
 
   private get em(): EntityManager {
@@ -109,8 +114,12 @@ export class TicketsService {
 
   // ---- subscriber ----
 
-  /** Files a ticket on one of the user's bound accounts; its commitment clock starts now (the request is complete). */
-  async createTicket(userId: number, input: CreateTicketInput): Promise<TicketView> {
+  /**
+   * Files a ticket on one of the user's bound accounts; its commitment clock starts now (the request
+   * is complete). Its photos, appointment and outage link are taken in the same transaction, and so
+   * is whatever `within` adds (a bill dispute), so the ticket exists only with all of them.
+   */
+  async createTicket(userId: number, input: CreateTicketInput, within?: (tx: EntityManager, ticket: Ticket) => Promise<void>): Promise<TicketView> {
     const binding = await this.em.findOne(AccountBinding, { userId, accountId: input.accountId });
     if (!binding) throw new NotFoundError('户号');
     const account = await this.em.findOneOrFail(Account, input.accountId);
@@ -119,6 +128,7 @@ export class TicketsService {
     const code = commitmentCodeFor(input.type, severity, areaKind);
     const commitment = this.commitment(code);
     const now = this.now();
+    await this.filing.prepare(input, account);
     const ticket = await this.transaction(async (tx) => {
       const t = Object.assign(new Ticket(), {
         type: input.type,
@@ -139,6 +149,8 @@ export class TicketsService {
       tx.persist(t);
       await tx.flush();
       this.addEvent(tx, t.id, 'submitted', `工单已提交，承诺时限：${commitment.title}`, { kind: 'subscriber', id: userId }, now);
+      await this.filing.apply(tx, t, input, account, now, (kind, message) => this.addEvent(tx, t.id, kind, message, { kind: 'system' }, now));
+      await within?.(tx, t);
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: code } }, now);
       return t;
     });
@@ -211,6 +223,7 @@ export class TicketsService {
       );
       if (changed === 0) throw invalidState('维修人员已派出或工单已办结，不能撤销；如需取消请联系客服');
       await tx.nativeUpdate(TicketPause, { ticketId: ticket.id, to: null }, { to: now });
+      await this.filing.cancelled(tx, ticket.id, now, (kind, message) => this.addEvent(tx, ticket.id, kind, message, { kind: 'system' }, now));
       this.addEvent(tx, ticket.id, 'cancelled', `您已撤销工单：${reason}`, { kind: 'subscriber', id: userId }, now);
       if (ticket.ownerStaffId !== null) enqueueWorkOrder(tx, `workorder:${ticket.id}:cancel`, { action: 'cancel', ticketId: ticket.id, reason }, now);
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.cancel', entityType: 'ticket', entityId: ticket.id, detail: { reason, from: ticket.status } }, now);
@@ -238,21 +251,40 @@ export class TicketsService {
   async reopenTicket(userId: number, ticketId: number, reason: string): Promise<TicketView> {
     const ticket = await this.requireOwnTicket(userId, ticketId);
     const now = this.now();
-    const back: TicketStatus = ticket.ownerStaffId !== null ? 'accepted' : 'submitted';
     await this.transaction(async (tx) => {
-      const changed = await tx.nativeUpdate(
-        Ticket,
-        { id: ticket.id, status: 'resolved', reopenCount: ticket.reopenCount },
-        { status: back, resolvedAt: null, reopenCount: ticket.reopenCount + 1, reopenedAt: now, updatedAt: now },
-      );
-      if (changed === 0) throw invalidState('只有处理完成、尚未办结的工单可以重新打开');
-      this.addEvent(tx, ticket.id, 'reopened', `您反馈问题未解决：${reason}`, { kind: 'subscriber', id: userId }, now);
-      if (ticket.ownerStaffId !== null) {
-        enqueueWorkOrder(tx, `workorder:${ticket.id}:reopen:${ticket.reopenCount + 1}`, { action: 'reopen', ticketId: ticket.id, reason }, now);
-      }
+      const reopened = await this.reopenResolved(tx, ticket, ['resolved'], { message: `您反馈问题未解决：${reason}`, actor: { kind: 'subscriber', id: userId } }, reason, now);
+      if (!reopened) throw invalidState('只有处理完成、尚未办结的工单可以重新打开');
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.reopen', entityType: 'ticket', entityId: ticket.id, detail: { reason } }, now);
     });
     return this.getTicket(userId, ticketId);
+  }
+
+  /**
+   * "Not fixed", in the caller's transaction: the subscriber's own reopen, or what a staff callback
+   * (回访) found. Back to the owner, and the work-order system gets it again. Conditional on the
+   * status (one of `from`) and the reopen count read, so one resolution is reopened at most once;
+   * false when the ticket is no longer there.
+   */
+  async reopenResolved(
+    tx: EntityManager,
+    ticket: Ticket,
+    from: TicketStatus[],
+    event: { message: string; actor: { kind: TicketActorKind; id?: number | null; name?: string; jobNo?: string } },
+    reason: string,
+    now: Date,
+  ): Promise<boolean> {
+    const back: TicketStatus = ticket.ownerStaffId !== null ? 'accepted' : 'submitted';
+    const changed = await tx.nativeUpdate(
+      Ticket,
+      { id: ticket.id, status: { $in: from }, reopenCount: ticket.reopenCount },
+      { status: back, resolvedAt: null, closedAt: null, reopenCount: ticket.reopenCount + 1, reopenedAt: now, updatedAt: now },
+    );
+    if (changed === 0) return false;
+    this.addEvent(tx, ticket.id, 'reopened', event.message, event.actor, now);
+    if (ticket.ownerStaffId !== null) {
+      enqueueWorkOrder(tx, `workorder:${ticket.id}:reopen:${ticket.reopenCount + 1}`, { action: 'reopen', ticketId: ticket.id, reason }, now);
+    }
+    return true;
   }
 
   // ---- staff ----
@@ -441,17 +473,24 @@ export class TicketsService {
     const ticket = await this.requireHandledTicket(staff, ticketId);
     const now = this.now();
     await this.transaction(async (tx) => {
-      const changed = await tx.nativeUpdate(
-        Ticket,
-        { id: ticket.id, status: { $in: OPEN_STATUSES.filter((s) => s !== 'submitted') } },
-        { status: 'resolved', resolvedAt: now, updatedAt: now },
-      );
-      if (changed === 0) throw invalidState('工单当前状态不能办结');
-      await tx.nativeUpdate(TicketPause, { ticketId: ticket.id, to: null }, { to: now });
-      this.addEvent(tx, ticket.id, 'resolved', message, staffActor(staff), now);
-      this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.resolve', entityType: 'ticket', entityId: ticket.id, detail: { message } }, now);
+      if (!(await this.resolveWithin(tx, staff, ticket.id, message, now))) throw invalidState('工单当前状态不能办结');
     });
     return this.getStaffTicket(ticketId);
+  }
+
+  /**
+   * The one resolve path, in the caller's transaction: staff resolving a ticket, and a supervisor
+   * closing an area outage (which resolves its linked tickets, claimed or not: `includeUnclaimed`).
+   * Conditional on the ticket still being open; false when it was not, and then nothing is written.
+   */
+  async resolveWithin(tx: EntityManager, staff: Staff, ticketId: number, message: string, now: Date, opts: { includeUnclaimed?: boolean } = {}): Promise<boolean> {
+    const from = opts.includeUnclaimed ? OPEN_STATUSES : OPEN_STATUSES.filter((s) => s !== 'submitted');
+    const changed = await tx.nativeUpdate(Ticket, { id: ticketId, status: { $in: from } }, { status: 'resolved', resolvedAt: now, updatedAt: now });
+    if (changed === 0) return false;
+    await tx.nativeUpdate(TicketPause, { ticketId, to: null }, { to: now });
+    this.addEvent(tx, ticketId, 'resolved', message, staffActor(staff), now);
+    this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.resolve', entityType: 'ticket', entityId: ticketId, detail: { message } }, now);
+    return true;
   }
 
   // ---- work-order system ----
@@ -519,6 +558,22 @@ export class TicketsService {
     }
   }
 
+  /**
+   * How each ticket stands against its commitment, on the same clock the ticket pages and the queue
+   * show (pauses, approved extensions, the holiday calendar), for many tickets at once (three
+   * queries). `onTime`: for a resolved ticket whether it was resolved in time; for an open one false
+   * once it is late and null before; null for a cancelled one.
+   */
+  async judgeOnTime(tickets: Ticket[], now: Date): Promise<Map<number, { onTime: boolean | null; deadline: Date | null }>> {
+    const facts = await this.loadFacts(tickets);
+    const judged = new Map<number, { onTime: boolean | null; deadline: Date | null }>();
+    for (const t of tickets) {
+      const sla = this.clockOf(t, facts, now);
+      judged.set(t.id, { onTime: !sla ? null : t.resolvedAt !== null ? sla.onTime : sla.breached ? false : null, deadline: sla?.deadline ?? null });
+    }
+    return judged;
+  }
+
   // ---- views ----
 
   private async requireOwnTicket(userId: number, ticketId: number): Promise<Ticket> {
@@ -565,6 +620,8 @@ export class TicketsService {
       createdAt: this.now(),
     });
     tx.persist(e);
+    // The subscriber hears about it (WeChat / SMS) if it commits: the notice is queued in this transaction.
+    enqueueTicketNotification(tx, e, this.now());
     return e;
   }
 

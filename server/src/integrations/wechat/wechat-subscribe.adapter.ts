@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+
+/** A subscribe message exactly as `POST /cgi-bin/message/subscribe/send` takes it. */
+export interface SubscribeMessage {
+  touser: string;
+  template_id: string;
+  page?: string;
+  data: Record<string, { value: string }>;
+  miniprogram_state?: 'developer' | 'trial' | 'formal';
+  lang?: string;
+}
+
+/**
+ * `sent`; or `refused`: the user has not accepted this template (errcode 43101), which retrying
+ * will not change — the caller may fall back to SMS.
+ */
+export type SubscribeSendResult = 'sent' | 'refused';
+
+/** Sends WeChat mini-program subscribe messages (订阅消息). Throws when it should be retried. */
+export interface WechatSubscribeSender {
+  send(message: SubscribeMessage): Promise<SubscribeSendResult>;
+}
+
+/** errcodes meaning the access token is no longer good: fetch a new one and retry. */
+const TOKEN_ERRORS = new Set([40001, 40014, 42001]);
+
+/**
+ * Calls the WeChat API as documented: an access token from `GET /cgi-bin/token` (cached until five
+ * minutes before it expires), then `POST /cgi-bin/message/subscribe/send?access_token=…`.
+ */
+export class HttpWechatSubscribeSender implements WechatSubscribeSender {
+  private token: { value: string; expiresAt: number } | null = null;
+
+  constructor(
+    private readonly base: () => string,
+    private readonly appid: string,
+    private readonly secret: string,
+    private readonly timeoutMs = 5000,
+  ) {}
+
+  private url(path: string, query: Record<string, string>): URL {
+    const url = new URL(this.base().replace(/\/$/, '') + path);
+    url.search = new URLSearchParams(query).toString();
+    return url;
+  }
+
+  private async accessToken(): Promise<string> {
+    if (this.token && this.token.expiresAt > Date.now()) return this.token.value;
+    const res = await fetch(this.url('/cgi-bin/token', { grant_type: 'client_credential', appid: this.appid, secret: this.secret }), { signal: AbortSignal.timeout(this.timeoutMs) });
+    if (!res.ok) throw new Error(`cgi-bin/token answered HTTP ${res.status}`);
+    const body = (await res.json()) as { access_token?: string; expires_in?: number; errcode?: number; errmsg?: string };
+    if (!body.access_token) throw new Error(`cgi-bin/token errcode ${body.errcode ?? '?'}: ${body.errmsg ?? ''}`);
+    this.token = { value: body.access_token, expiresAt: Date.now() + Math.max(60, (body.expires_in ?? 7200) - 300) * 1000 };
+    return body.access_token;
+  }
+
+  async send(message: SubscribeMessage): Promise<SubscribeSendResult> {
+    const token = await this.accessToken();
+    const res = await fetch(this.url('/cgi-bin/message/subscribe/send', { access_token: token }), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(message),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    if (!res.ok) throw new Error(`subscribe/send answered HTTP ${res.status}`);
+    const body = (await res.json()) as { errcode?: number; errmsg?: string };
+    const errcode = body.errcode ?? 0;
+    if (errcode === 0) return 'sent';
+    if (errcode === 43101) return 'refused';
+    if (TOKEN_ERRORS.has(errcode)) this.token = null;
+    throw new Error(`subscribe/send errcode ${errcode}: ${body.errmsg ?? ''}`);
+  }
+}
+
+/** One message the sandbox accepted. */
+export interface SandboxSubscribeMessage extends SubscribeMessage {
+  sentAt: string;
+}
+
+/**
+ * The sandbox side of the subscribe-message API: issues access tokens, checks each send the way
+ * WeChat does (token, template id, field lengths), keeps what was accepted, newest first, for
+ * `GET /sandbox/wechat/subscribe-messages?touser=`. `refuse(openid)` plays a user who has not
+ * accepted the template (errcode 43101).
+ */
+export class WechatSubscribeSandbox {
+  private readonly tokens = new Set<string>();
+  private readonly messages: SandboxSubscribeMessage[] = [];
+  private readonly refusing = new Set<string>();
+
+  constructor(
+    private readonly appid: string,
+    private readonly secret: string,
+    private readonly capacity = 1000,
+  ) {}
+
+  handleToken(q: Record<string, string | undefined>): Record<string, unknown> {
+    if (q.grant_type !== 'client_credential') return { errcode: 40002, errmsg: 'invalid grant_type' };
+    if (q.appid !== this.appid) return { errcode: 40013, errmsg: 'invalid appid' };
+    if (q.secret !== this.secret) return { errcode: 40125, errmsg: 'invalid appsecret' };
+    const token = randomBytes(24).toString('base64url');
+    this.tokens.add(token);
+    return { access_token: token, expires_in: 7200 };
+  }
+
+  handleSend(accessToken: string | undefined, body: unknown): Record<string, unknown> {
+    if (!accessToken || !this.tokens.has(accessToken)) return { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' };
+    const m = body as Partial<SubscribeMessage> | null;
+    if (!m || typeof m.touser !== 'string' || !m.touser) return { errcode: 40003, errmsg: 'invalid openid' };
+    if (typeof m.template_id !== 'string' || !m.template_id) return { errcode: 40037, errmsg: 'invalid template_id' };
+    if (!m.data || typeof m.data !== 'object') return { errcode: 47003, errmsg: 'argument invalid! data invalid' };
+    for (const [key, field] of Object.entries(m.data)) {
+      const value = (field as { value?: unknown } | null)?.value;
+      const limit = /^thing\d+$/.test(key) ? 20 : /^phrase\d+$/.test(key) ? 5 : /^name\d+$/.test(key) ? 10 : 32;
+      if (typeof value !== 'string' || value.length === 0 || [...value].length > limit) return { errcode: 47003, errmsg: `argument invalid! data.${key}.value invalid` };
+    }
+    if (this.refusing.has(m.touser)) return { errcode: 43101, errmsg: 'user refuse to accept the msg' };
+    this.messages.unshift({ ...(m as SubscribeMessage), sentAt: new Date().toISOString() });
+    if (this.messages.length > this.capacity) this.messages.length = this.capacity;
+    return { errcode: 0, errmsg: 'ok' };
+  }
+
+  /** Plays a user who has not accepted (or has used up) the subscription. */
+  refuse(openid: string): void {
+    this.refusing.add(openid);
+  }
+
+  list(touser?: string): SandboxSubscribeMessage[] {
+    return touser ? this.messages.filter((m) => m.touser === touser) : [...this.messages];
+  }
+}

@@ -1,0 +1,285 @@
+import type { Knex } from '@mikro-orm/knex';
+import {
+  CALLBACK_REQUIRED_TYPES,
+  CALLBACK_RULES,
+  type CallbackCoverage,
+  type CommitmentOnTime,
+  type MetricsQuery,
+  type MetricsRow,
+  type MetricsView,
+  type PerformanceView,
+  type RateFigure,
+  type TicketStatus,
+} from '@openhall/shared';
+import type { AppDeps } from '../../deps';
+import { AppError } from '../../http/errors';
+import type { RenewalsService } from '../renewals/renewals.service';
+import { Ticket } from '../tickets/ticket.entity';
+import type { TicketsService } from '../tickets/tickets.service';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const MAX_MONTHS = 12;
+const OPEN_STATUSES: TicketStatus[] = ['submitted', 'accepted', 'dispatched', 'en_route', 'on_site'];
+const RESOLVED: TicketStatus[] = ['resolved', 'closed'];
+/** The public scorecard is recomputed at most this often (it is also sent cacheable). */
+const PERFORMANCE_TTL_MS = 60_000;
+
+/** A month's bounds as instants: 00:00 business time (UTC+8) on its first day and on the next month's. */
+function monthBounds(month: string): { start: Date; end: Date } {
+  const [y, m] = month.split('-').map(Number);
+  const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+  return { start: new Date(`${month}-01T00:00:00+08:00`), end: new Date(`${next}-01T00:00:00+08:00`) };
+}
+
+function monthsBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  let [y, m] = from.split('-').map(Number);
+  for (;;) {
+    const month = `${y}-${String(m).padStart(2, '0')}`;
+    if (month > to) return out;
+    out.push(month);
+    if (out.length > MAX_MONTHS) return out;
+    if (++m > 12) [y, m] = [y + 1, 1];
+  }
+}
+
+const ratio = (count: number, total: number): number | null => (total === 0 ? null : Math.round((count / total) * 10_000) / 10_000);
+const figure = (count: number, total: number): RateFigure => ({ total, count, rate: ratio(count, total) });
+
+/**
+ * The operator's measures of itself (shared/DOMAIN.md "What the operator measures"), by area and
+ * business-time month, and the public 30-day on-time scorecard. Counts are SQL aggregates grouped
+ * by area and month (the month is a CASE over the months' bounds, so one query serves the whole
+ * range on SQLite and MySQL alike); on-time needs the commitment clock (pauses, extensions, the
+ * holiday calendar), so it is judged by the tickets module on rows loaded in one query.
+ */
+export class MetricsService {
+  private performanceCache: { at: number; view: PerformanceView } | null = null;
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly tickets: TicketsService,
+    private readonly renewals: RenewalsService,
+  ) {}
+
+  private get knex(): Knex {
+    return this.deps.orm.em.getKnex();
+  }
+
+  /** A Date as the database stores it: epoch ms on SQLite, a UTC DATETIME(3) on MySQL. */
+  private dbTime(d: Date): number | string {
+    return this.deps.config.db.type === 'sqlite' ? d.getTime() : d.toISOString().replace('T', ' ').slice(0, 23);
+  }
+
+  /** `CASE WHEN col >= start AND col < end THEN 'YYYY-MM' … END AS bucket` over the months, and the area. */
+  private monthAndArea(column: string, months: string[]): Knex.Raw {
+    const parts: string[] = [];
+    const bindings: Array<string | number> = [];
+    for (const month of months) {
+      const { start, end } = monthBounds(month);
+      parts.push(`when ${column} >= ? and ${column} < ? then ?`);
+      bindings.push(this.dbTime(start), this.dbTime(end), month);
+    }
+    return this.knex.raw(`case ${parts.join(' ')} end as bucket, t.area as area`, bindings);
+  }
+
+  /** Whether `later` is at most `hours` after `earlier` (both columns). */
+  private withinHours(earlier: string, later: string, hours: number): string {
+    return this.deps.config.db.type === 'sqlite' ? `(${later} - ${earlier} <= ${hours * HOUR_MS})` : `(${later} <= ${earlier} + interval ${hours} hour)`;
+  }
+
+  /** Staff metrics for a range of months (default: the current one), by area. */
+  async getMetrics(query: MetricsQuery): Promise<MetricsView> {
+    const now = this.deps.clock.now();
+    const current = new Date(now.getTime() + 8 * HOUR_MS).toISOString().slice(0, 7);
+    const to = query.to ?? query.from ?? current;
+    const from = query.from ?? to;
+    const months = monthsBetween(from, to);
+    if (months.length > MAX_MONTHS) throw new AppError('VALIDATION_FAILED', 400, `一次最多统计${MAX_MONTHS}个月`, { from, to });
+    const area = query.area ?? null;
+    const rangeStart = monthBounds(months[0]).start;
+    const rangeEnd = monthBounds(months[months.length - 1]).end;
+    const inRange = (column: string) => (q: Knex.QueryBuilder) => {
+      q.where(column, '>=', this.dbTime(rangeStart)).andWhere(column, '<', this.dbTime(rangeEnd));
+      if (area !== null) q.andWhere('t.area', area);
+    };
+
+    const rows = new Map<string, MetricsRow>();
+    const names = new Map(this.deps.config.operator.areas.map((a) => [a.code, a.name]));
+    const row = (month: string, a: string): MetricsRow => {
+      const key = `${month}|${a}`;
+      let r = rows.get(key);
+      if (!r) {
+        r = {
+          month,
+          area: a,
+          areaName: names.get(a) ?? a,
+          firstResponse: figure(0, 0),
+          onTime: [],
+          callbackCoverage: { eligible: 0, covered: 0, byRating: 0, byCallback: 0, pending: 0, unreachable: 0, rate: null },
+          satisfaction: { ...figure(0, 0), averageStars: null },
+          complaints: { complaints: 0, accounts: 0, perTenThousand: null },
+          renewal: { expiring: 0, renewedBeforeExpiry: 0, rate: null },
+        };
+        rows.set(key, r);
+      }
+      return r;
+    };
+
+    // First response: tickets filed in the month, claimed within 24 hours. A ticket not claimed yet
+    // counts once its 24 hours are over; one withdrawn before anybody claimed it does not count.
+    const dayAgo = this.dbTime(new Date(now.getTime() - DAY_MS));
+    const firstResponse: Array<{ bucket: string; area: string; total: number | string; within: number | string }> = await this.knex('ticket as t')
+      .modify(inRange('t.created_at'))
+      .select(this.monthAndArea('t.created_at', months))
+      .select(this.knex.raw(`sum(case when t.accepted_at is not null and ${this.withinHours('t.created_at', 't.accepted_at', 24)} then 1 else 0 end) as within`))
+      .select(this.knex.raw(`sum(case when t.accepted_at is null and (t.status = 'cancelled' or t.created_at > ?) then 0 else 1 end) as total`, [dayAgo]))
+      .groupBy('bucket', 't.area');
+    for (const f of firstResponse) row(f.bucket, f.area).firstResponse = figure(Number(f.within), Number(f.total));
+
+    // Complaints filed, and the accounts they are counted against.
+    const complaints: Array<{ bucket: string; area: string; n: number | string }> = await this.knex('ticket as t')
+      .modify(inRange('t.created_at'))
+      .where('t.type', 'complaint')
+      .select(this.monthAndArea('t.created_at', months))
+      .count({ n: '*' })
+      .groupBy('bucket', 't.area');
+    const accounts: Array<{ area: string; n: number | string }> = await this.knex('account as t')
+      .modify((q) => (area !== null ? q.where('t.area', area) : q))
+      .select('t.area as area')
+      .count({ n: '*' })
+      .groupBy('t.area');
+    const accountsIn = new Map(accounts.map((a) => [a.area, Number(a.n)]));
+    for (const c of complaints) row(c.bucket, c.area).complaints.complaints = Number(c.n);
+
+    // Satisfaction: ratings given in the month.
+    const ratings: Array<{ bucket: string; area: string; n: number | string; happy: number | string; stars: number | string }> = await this.knex('ticket_rating as r')
+      .join('ticket as t', 't.id', 'r.ticket_id')
+      .modify(inRange('r.created_at'))
+      .select(this.monthAndArea('r.created_at', months))
+      .select(this.knex.raw('count(*) as n, sum(case when r.stars >= 4 then 1 else 0 end) as happy, sum(r.stars) as stars'))
+      .groupBy('bucket', 't.area');
+    for (const s of ratings) {
+      const n = Number(s.n);
+      row(s.bucket, s.area).satisfaction = { ...figure(Number(s.happy), n), averageStars: n === 0 ? null : Math.round((Number(s.stars) / n) * 100) / 100 };
+    }
+
+    // Callback coverage of the resolutions in the month.
+    for (const c of await this.coverage(months, inRange)) {
+      const { month, area: a, ...figures } = c;
+      row(month, a).callbackCoverage = figures;
+    }
+
+    // On time, per commitment, for the tickets resolved in the month.
+    const resolved = await this.deps.orm.em.fork().find(Ticket, {
+      status: { $in: RESOLVED },
+      resolvedAt: { $gte: rangeStart, $lt: rangeEnd },
+      ...(area !== null ? { area } : {}),
+    });
+    const judged = await this.tickets.judgeOnTime(resolved, now);
+    const onTime = new Map<string, Map<string, { judged: number; onTime: number }>>();
+    for (const t of resolved) {
+      const month = months.find((m) => t.resolvedAt! >= monthBounds(m).start && t.resolvedAt! < monthBounds(m).end)!;
+      const key = `${month}|${t.area}`;
+      const perCode = onTime.get(key) ?? new Map<string, { judged: number; onTime: number }>();
+      const c = perCode.get(t.commitmentCode) ?? { judged: 0, onTime: 0 };
+      c.judged += 1;
+      if (judged.get(t.id)?.onTime) c.onTime += 1;
+      perCode.set(t.commitmentCode, c);
+      onTime.set(key, perCode);
+    }
+    for (const [key, perCode] of onTime) {
+      const [month, a] = key.split('|');
+      row(month, a).onTime = this.commitmentFigures(perCode, false);
+    }
+
+    // Renewal rate: the renewals module's own statistics, one call per month.
+    for (const month of months) {
+      const stats = await this.renewals.renewalStats({ month, ...(area !== null ? { area } : {}) });
+      for (const r of stats.byArea) row(month, r.area).renewal = { expiring: r.expiring, renewedBeforeExpiry: r.renewedBeforeExpiry, rate: r.rate };
+    }
+
+    for (const r of rows.values()) {
+      const n = accountsIn.get(r.area) ?? 0;
+      r.complaints.accounts = n;
+      r.complaints.perTenThousand = n === 0 ? null : Math.round((r.complaints.complaints / n) * 10_000 * 100) / 100;
+    }
+    return { from, to, area, rows: [...rows.values()].sort((x, y) => x.month.localeCompare(y.month) || x.area.localeCompare(y.area)) };
+  }
+
+  /**
+   * Callback coverage by month and area: of the resolutions of repairs, complaints and
+   * installations in the month, those the subscriber rated 3 stars or more (an online callback),
+   * or staff reached by phone; those given up as unreachable; and the rest, still pending.
+   */
+  private async coverage(months: string[], inRange: (column: string) => (q: Knex.QueryBuilder) => void): Promise<Array<CallbackCoverage & { month: string; area: string }>> {
+    const good = `(r.stars > ${CALLBACK_RULES.lowRatingMaxStars})`;
+    const rows: Array<Record<string, number | string>> = await this.knex('ticket as t')
+      .leftJoin('ticket_rating as r', (j) => j.on('r.ticket_id', 't.id').andOn('r.round', 't.reopen_count'))
+      .leftJoin('ticket_callback as c', (j) => j.on('c.ticket_id', 't.id').andOn('c.round', 't.reopen_count'))
+      .modify(inRange('t.resolved_at'))
+      .whereIn('t.status', RESOLVED)
+      .whereIn('t.type', [...CALLBACK_REQUIRED_TYPES])
+      .select(this.monthAndArea('t.resolved_at', months))
+      .select(
+        this.knex.raw(
+          `count(*) as eligible,
+           sum(case when ${good} then 1 else 0 end) as by_rating,
+           sum(case when c.status = 'done' and not (r.stars is not null and ${good}) then 1 else 0 end) as by_callback,
+           sum(case when c.status = 'unreachable' then 1 else 0 end) as unreachable`,
+        ),
+      )
+      .groupBy('bucket', 't.area');
+    return rows.map((r) => {
+      const eligible = Number(r.eligible);
+      const byRating = Number(r.by_rating);
+      const byCallback = Number(r.by_callback);
+      const unreachable = Number(r.unreachable);
+      const covered = byRating + byCallback;
+      return { month: String(r.bucket), area: String(r.area), eligible, covered, byRating, byCallback, unreachable, pending: eligible - covered - unreachable, rate: ratio(covered, eligible) };
+    });
+  }
+
+  /** One entry per published commitment (in published order), with what was judged against it. */
+  private commitmentFigures(perCode: Map<string, { judged: number; onTime: number }>, all: boolean): CommitmentOnTime[] {
+    return [...this.deps.config.operator.commitments]
+      .sort((a, b) => a.sortOrder - b.sortOrder)
+      // Commitments no ticket is measured against (hotline, notices) are not on a ticket scorecard.
+      .filter((c) => (all && c.ticketType !== null) || perCode.has(c.code))
+      .map((c) => {
+        const f = perCode.get(c.code) ?? { judged: 0, onTime: 0 };
+        return { commitmentCode: c.code, title: c.title, targetAmount: c.targetAmount, targetUnit: c.targetUnit, judged: f.judged, onTime: f.onTime, rate: ratio(f.onTime, f.judged) };
+      });
+  }
+
+  /**
+   * The public scorecard: per published commitment, the tickets whose promise came due in the last
+   * 30 days — resolved in that time (on time or not), or still open and already past the deadline
+   * (late, whatever happens next). Counts only; nothing about any subscriber.
+   */
+  async getPerformance(): Promise<PerformanceView> {
+    const now = this.deps.clock.now();
+    if (this.performanceCache && now.getTime() - this.performanceCache.at >= 0 && now.getTime() - this.performanceCache.at < PERFORMANCE_TTL_MS) return this.performanceCache.view;
+    const from = new Date(now.getTime() - 30 * DAY_MS);
+    const em = this.deps.orm.em.fork();
+    const resolved = await em.find(Ticket, { status: { $in: RESOLVED }, resolvedAt: { $gte: from, $lte: now } });
+    const open = await em.find(Ticket, { status: { $in: OPEN_STATUSES }, clockStartedAt: { $lte: now } });
+    const judged = await this.tickets.judgeOnTime([...resolved, ...open], now);
+    const perCode = new Map<string, { judged: number; onTime: number }>();
+    const count = (code: string, onTime: boolean) => {
+      const c = perCode.get(code) ?? { judged: 0, onTime: 0 };
+      c.judged += 1;
+      if (onTime) c.onTime += 1;
+      perCode.set(code, c);
+    };
+    for (const t of resolved) count(t.commitmentCode, judged.get(t.id)?.onTime === true);
+    for (const t of open) {
+      const j = judged.get(t.id);
+      if (j && j.onTime === false && j.deadline !== null && j.deadline >= from) count(t.commitmentCode, false);
+    }
+    const view: PerformanceView = { from: from.toISOString(), to: now.toISOString(), commitments: this.commitmentFigures(perCode, true) };
+    this.performanceCache = { at: now.getTime(), view };
+    return view;
+  }
+}

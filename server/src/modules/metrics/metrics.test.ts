@@ -1,0 +1,144 @@
+import type { MetricsRow, TicketType } from '@openhall/shared';
+import { createTestApp, type TestApp } from '../../../test/harness';
+import { Subscription } from '../billing/subscription.entity';
+import { TicketCallback } from '../tickets/ticket-callback.entity';
+import { TicketRating } from '../tickets/ticket-rating.entity';
+import { Ticket } from '../tickets/ticket.entity';
+import { HOUR, bj, createStaff, createSubscriber, type StaffFixture, type SubscriberFixture } from '../tickets/tickets.fixtures';
+
+const NOW = bj('2027-01-20T10:00');
+
+let t: TestApp;
+let supervisor: StaffFixture;
+let agent: StaffFixture;
+let u: SubscriberFixture;
+
+beforeAll(async () => {
+  t = await createTestApp({ seed: false, now: NOW });
+  supervisor = await createStaff(t, 'mt_super', 'supervisor', '陈静', 'KF5001');
+  agent = await createStaff(t, 'mt_agent', 'agent', '王芳', 'KF5002');
+  u = await createSubscriber(t, 'chunan');
+});
+afterAll(() => t.close());
+beforeEach(() => t.clock.set(NOW));
+
+const COMMITMENTS: Record<string, { code: string; amount: number; unit: 'hours' | 'working_days' }> = {
+  fault: { code: 'fault_ordinary', amount: 24, unit: 'hours' },
+  complaint: { code: 'complaint_reply', amount: 3, unit: 'working_days' },
+  installation: { code: 'installation_rural', amount: 10, unit: 'working_days' },
+  suggestion: { code: 'complaint_reply', amount: 3, unit: 'working_days' },
+};
+
+/** Plants a ticket as it would stand after filing at `filed`, claimed after `acceptedAfterH`, resolved after `resolvedAfterH`. */
+async function plant(type: TicketType, area: string, filed: Date, opts: { acceptedAfterH?: number; resolvedAfterH?: number; status?: Ticket['status'] } = {}): Promise<Ticket> {
+  const c = COMMITMENTS[type];
+  const at = (h?: number) => (h === undefined ? null : new Date(filed.getTime() + h * HOUR));
+  const ticket = Object.assign(new Ticket(), {
+    type,
+    accountId: u.accountId,
+    userId: u.userId,
+    area,
+    description: '宽带无法上网，光猫红灯闪烁',
+    contactPhone: '13812345678',
+    severity: type === 'fault' ? 'ordinary' : null,
+    status: opts.status ?? (opts.resolvedAfterH !== undefined ? 'resolved' : opts.acceptedAfterH !== undefined ? 'accepted' : 'submitted'),
+    commitmentCode: c.code,
+    targetAmount: c.amount,
+    targetUnit: c.unit,
+    clockStartedAt: filed,
+    ownerStaffId: opts.acceptedAfterH !== undefined ? agent.id : null,
+    acceptedAt: at(opts.acceptedAfterH),
+    resolvedAt: at(opts.resolvedAfterH),
+    createdAt: filed,
+    updatedAt: filed,
+  });
+  await t.orm.em.fork().persistAndFlush(ticket);
+  return ticket;
+}
+
+async function rateIt(ticket: Ticket, stars: number, at: Date): Promise<void> {
+  await t.orm.em.fork().persistAndFlush(Object.assign(new TicketRating(), { ticketId: ticket.id, round: 0, userId: u.userId, stars, reasons: [], comment: '', createdAt: at }));
+}
+
+async function callback(ticket: Ticket, status: TicketCallback['status'], at: Date): Promise<void> {
+  await t.orm.em.fork().persistAndFlush(
+    Object.assign(new TicketCallback(), { ticketId: ticket.id, round: 0, reason: 'not_rated', status, attempts: 1, dueAt: at, outcome: status === 'done' ? 'satisfied' : status === 'open' ? null : 'unreachable', createdAt: at, updatedAt: at }),
+  );
+}
+
+test('staff metrics by area and month: first response, on time, callback coverage, satisfaction, complaint rate', async () => {
+  const dec = (d: string) => bj(`2026-12-${d}`);
+  // Repairs in Gongshu, December: four resolved (coverage), one claimed late.
+  const rated = await plant('fault', 'gongshu', dec('01T09:00'), { acceptedAfterH: 1, resolvedAfterH: 5 });
+  await rateIt(rated, 5, dec('01T20:00'));
+  const lowThenCalled = await plant('fault', 'gongshu', dec('02T09:00'), { acceptedAfterH: 2, resolvedAfterH: 30 });
+  await rateIt(lowThenCalled, 1, dec('03T20:00'));
+  await callback(lowThenCalled, 'done', dec('04T10:00'));
+  const unreachable = await plant('fault', 'gongshu', dec('05T09:00'), { acceptedAfterH: 30, resolvedAfterH: 40 });
+  await callback(unreachable, 'unreachable', dec('09T10:00'));
+  await plant('fault', 'gongshu', dec('06T09:00'), { acceptedAfterH: 3, resolvedAfterH: 10 }); // not rated, no call yet
+  // Suggestions need no callback; a complaint resolved in January counts in January.
+  await plant('suggestion', 'gongshu', dec('07T09:00'), { acceptedAfterH: 1, resolvedAfterH: 2 });
+  await plant('complaint', 'gongshu', dec('30T09:00'), { acceptedAfterH: 1, resolvedAfterH: 50 });
+
+  const res = await t.request.get('/api/v1/staff/metrics?from=2026-12&to=2027-01&area=gongshu').set(supervisor.auth).expect(200);
+  const rows = res.body.data.rows as MetricsRow[];
+  expect(rows.map((r) => `${r.month}|${r.area}`)).toEqual(['2026-12|gongshu', '2027-01|gongshu']);
+  const [december, january] = rows;
+  expect(december.areaName).toBe('拱墅区');
+  // 6 filed in December, all claimed; one after 30 hours.
+  expect(december.firstResponse).toEqual({ total: 6, count: 5, rate: 0.8333 });
+  expect(december.callbackCoverage).toEqual({ eligible: 4, covered: 2, byRating: 1, byCallback: 1, pending: 1, unreachable: 1, rate: 0.5 });
+  expect(december.satisfaction).toEqual({ total: 2, count: 1, rate: 0.5, averageStars: 3 });
+  expect(december.complaints).toMatchObject({ complaints: 1, perTenThousand: null });
+  expect(december.onTime).toEqual([
+    expect.objectContaining({ commitmentCode: 'fault_ordinary', judged: 4, onTime: 2, rate: 0.5 }),
+    expect.objectContaining({ commitmentCode: 'complaint_reply', judged: 1, onTime: 1, rate: 1 }),
+  ]);
+  expect(january.onTime).toEqual([expect.objectContaining({ commitmentCode: 'complaint_reply', judged: 1, onTime: 1 })]);
+  expect(january.callbackCoverage).toMatchObject({ eligible: 1, covered: 0, pending: 1 });
+
+  // Without an area filter every area appears; the renewal rate comes from the renewals statistics.
+  await t.orm.em.fork().persistAndFlush(
+    Object.assign(new Subscription(), { accountId: u.accountId, product: 'tv', packageCode: 'TV-BASIC', packageName: '基本收视包', monthlyFeeFen: 2500, startedOn: '2026-01-01', expiresOn: '2026-12-31', createdAt: NOW }),
+  );
+  const all = (await t.request.get('/api/v1/staff/metrics?from=2026-12').set(supervisor.auth).expect(200)).body.data as { from: string; to: string; rows: MetricsRow[] };
+  expect(all).toMatchObject({ from: '2026-12', to: '2026-12' });
+  const chunan = all.rows.find((r) => r.area === 'chunan')!;
+  expect(chunan).toMatchObject({ month: '2026-12', renewal: { expiring: 1, renewedBeforeExpiry: 0, rate: 0 }, complaints: { complaints: 0, accounts: 1, perTenThousand: 0 } });
+  expect(all.rows.find((r) => r.area === 'gongshu')!.callbackCoverage.eligible).toBe(4);
+
+  // Roles: agents and subscribers may not read the metrics; a range over 12 months is refused.
+  await t.request.get('/api/v1/staff/metrics').set(agent.auth).expect(403);
+  await t.request.get('/api/v1/staff/metrics').set(u.auth).expect(401);
+  expect((await t.request.get('/api/v1/staff/metrics?from=2025-01&to=2026-12').set(supervisor.auth).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
+});
+
+test('the public scorecard: last 30 days’ on-time rate per commitment, late open tickets included, no subscriber data, cacheable', async () => {
+  t.clock.set(bj('2027-03-15T10:00'));
+  const day = (d: string) => bj(`2027-03-${d}`);
+  await plant('fault', 'xihu', day('01T09:00'), { acceptedAfterH: 1, resolvedAfterH: 20 }); // on time
+  await plant('fault', 'xihu', day('02T09:00'), { acceptedAfterH: 1, resolvedAfterH: 30 }); // late
+  await plant('fault', 'xihu', day('13T09:00'), { acceptedAfterH: 1 }); // open, 49 h: late already
+  await plant('fault', 'xihu', day('15T08:00'), { acceptedAfterH: 1 }); // open, not due yet: not judged
+  await plant('fault', 'xihu', bj('2027-01-20T09:00'), { acceptedAfterH: 1, resolvedAfterH: 5 }); // before the 30 days
+  // Complaint filed Fri 5 March, answered Wed 10 March: due at the end of the 3rd working day (Wed).
+  await plant('complaint', 'xihu', day('05T19:30'), { acceptedAfterH: 1, resolvedAfterH: 4 * 24 });
+  await plant('installation', 'chunan', bj('2027-02-20T10:00'), { acceptedAfterH: 1, resolvedAfterH: 24 * 20, status: 'closed' }); // 20 days for 10 working days: late
+
+  const res = await t.request.get('/api/v1/performance').expect(200);
+  expect(res.headers['cache-control']).toContain('public');
+  expect(res.headers.etag).toBeDefined();
+  const byCode = Object.fromEntries((res.body.data.commitments as Array<{ commitmentCode: string }>).map((c) => [c.commitmentCode, c]));
+  expect(byCode.fault_ordinary).toMatchObject({ judged: 3, onTime: 1, rate: 0.3333, targetAmount: 24, targetUnit: 'hours', title: '一般故障修复' });
+  expect(byCode.complaint_reply).toMatchObject({ judged: 1, onTime: 1, rate: 1 });
+  expect(byCode.installation_rural).toMatchObject({ judged: 1, onTime: 0, rate: 0 });
+  expect(byCode.fault_major).toMatchObject({ judged: 0, onTime: 0, rate: null });
+  expect(byCode.hotline_response).toBeUndefined();
+  expect(res.body.data).toMatchObject({ from: new Date(bj('2027-03-15T10:00').getTime() - 30 * 24 * HOUR).toISOString() });
+  // Counts per commitment and nothing else: no ticket, account or subscriber appears.
+  expect(Object.keys(res.body.data).sort()).toEqual(['commitments', 'from', 'to']);
+  for (const c of res.body.data.commitments) expect(Object.keys(c).sort()).toEqual(['commitmentCode', 'judged', 'onTime', 'rate', 'targetAmount', 'targetUnit', 'title']);
+  expect(JSON.stringify(res.body)).not.toContain('13812345678');
+  await t.request.get('/api/v1/performance').set('If-None-Match', res.headers.etag).expect(304);
+});

@@ -1,0 +1,28 @@
+import type Router from '@koa/router';
+import { closeOutageSchema, declareOutageSchema, idParamSchema, outageQuerySchema, staffOutageQuerySchema } from '@openhall/shared';
+import type { AppState, Principal } from '../../http/context';
+import { routeDefiner, type RouteRegistry } from '../../http/route';
+import type { Services } from '../../services';
+
+type Staff = Extract<Principal, { kind: 'staff' }>;
+const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
+const staffOf = (principal: Principal | undefined): Staff => principal as Staff;
+
+export function registerOutageRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+  const route = routeDefiner(router, registry, prefix);
+  const tag = 'outages';
+
+  route({ method: 'get', path: '/outages', summary: 'Active area outages covering one of the user’s accounts (check before filing a fault)', tag, auth: 'user', query: outageQuerySchema }, ({ query, principal }) =>
+    s.outages.listForAccount(userIdOf(principal), query.accountId),
+  );
+  route({ method: 'get', path: '/staff/outages', summary: 'Area outages, active first', tag, auth: { staff: 'agent' }, query: staffOutageQuerySchema }, ({ query }) =>
+    s.outages.listForStaff(query),
+  );
+  route({ method: 'post', path: '/staff/outages', summary: 'Declare an area outage (supervisor)', tag, auth: { staff: 'supervisor' }, body: declareOutageSchema, status: 201 }, ({ body, principal }) =>
+    s.outages.declareOutage(staffOf(principal), body),
+  );
+  route(
+    { method: 'post', path: '/staff/outages/:id/close', summary: 'Close an outage: its linked open tickets are resolved with the message (supervisor)', tag, auth: { staff: 'supervisor' }, params: idParamSchema, body: closeOutageSchema },
+    ({ params, body, principal }) => s.outages.closeOutage(staffOf(principal), params.id, body),
+  );
+}

@@ -1,0 +1,437 @@
+import { randomUUID } from 'node:crypto';
+import { raw, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
+import {
+  addDays,
+  businessDate,
+  paymentChannels,
+  startOfBusinessDay,
+  gatewayOf,
+  type Page,
+  type PaymentChannel,
+  type PaymentGatewayName,
+  type ReconciliationDiffKind,
+  type ReconciliationDiffQuery,
+  type ReconciliationDiffView,
+  type ReconciliationRunView,
+  type ReconciliationSubject,
+  type RefundStatus,
+} from '@openhall/shared';
+import type { AppDeps } from '../../deps';
+import { AppError } from '../../http/errors';
+import { PaymentOrder } from './payment-order.entity';
+import type { PaymentOutcome, PaymentsService } from './payments.service';
+import { ReconciliationDiff } from './reconciliation-diff.entity';
+import { ReconciliationRun, type ReconciliationStats } from './reconciliation-run.entity';
+import { Refund } from './refund.entity';
+
+export const RECONCILIATION_GATEWAYS: readonly PaymentGatewayName[] = ['wechatpay', 'alipay'];
+
+/** A payment as a gateway's trade bill lists it. */
+export interface BillPayment {
+  outTradeNo: string;
+  tradeNo: string;
+  amountFen: number;
+  paidAt: Date;
+}
+
+/** A refund as a gateway's trade bill lists it. */
+export interface BillRefund {
+  outTradeNo: string;
+  outRefundNo: string;
+  amountFen: number;
+  status: RefundStatus;
+}
+
+/** One day's trade bill of one gateway, in the portal's terms. */
+export interface GatewayDayBill {
+  payments: BillPayment[];
+  refunds: BillRefund[];
+}
+
+/** A difference about to be stored. */
+interface DiffDraft {
+  subject: ReconciliationSubject;
+  kind: ReconciliationDiffKind;
+  outTradeNo: string;
+  outRefundNo?: string | null;
+  orderId?: number | null;
+  refundId?: number | null;
+  gatewayTradeNo?: string | null;
+  portalAmountFen?: number | null;
+  gatewayAmountFen?: number | null;
+  portalStatus?: string | null;
+  gatewayStatus?: string | null;
+  /** Set when the run resolved it itself (the order was settled from the bill). */
+  resolution?: string | null;
+}
+
+/** The daily job also looks this many days back, so days missed while no instance ran are caught up. */
+const CATCH_UP_DAYS = 3;
+/** How long a claimed run holds before another instance may take it over. */
+const LEASE_MS = 10 * 60_000;
+/** After a failed run (bill not published yet, network) the daily job waits this long before trying again. */
+const RETRY_AFTER_MS = 15 * 60_000;
+/** Outcomes of applying a bill payment after which nothing is left for staff to do. */
+const SELF_RESOLVED: readonly PaymentOutcome[] = ['settled', 'duplicate', 'refunded_duplicate', 'refunded_late'];
+
+const channelsOf = (gateway: PaymentGatewayName): PaymentChannel[] => paymentChannels.filter((c) => gatewayOf(c) === gateway);
+
+/**
+ * Reconciliation (对账): one business date's trade bill of each gateway, downloaded through the
+ * SDK adapters, against the portal's orders and refunds of that date.
+ * - A payment the gateway has and the portal never recorded settles its order through the same
+ *   path as a notification (`applyPayment`: idempotent; money for a closed order is refunded).
+ * - Everything else that disagrees (missing on either side, amounts, states) is stored as a
+ *   difference for staff, once per date (unique key), so running a date again adds nothing; a
+ *   difference a rerun no longer finds is marked resolved (`cleared`).
+ * - A date and gateway is claimed through its `reconciliation_run` row (conditional UPDATE with a
+ *   lease), so with several instances the daily job runs it once, and never twice at the same time.
+ */
+export class ReconciliationService {
+  readonly instanceId = `recon-${randomUUID().slice(0, 8)}`;
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly payments: PaymentsService,
+  ) {}
+
+  private fork(): EntityManager {
+    return this.deps.orm.em.fork() as EntityManager;
+  }
+
+  /**
+   * `POST /staff/reconciliation/runs`: (re)runs a date now, both gateways unless one is named.
+   * A date that is not over yet, or a run another instance holds right now, is refused.
+   */
+  async runForStaff(date: string, gateway?: PaymentGatewayName): Promise<ReconciliationRunView[]> {
+    if (date >= businessDate(this.deps.clock.now())) {
+      throw new AppError('VALIDATION_FAILED', 400, '只能对已结束的日期对账（账单次日生成）', { date });
+    }
+    const out: ReconciliationRunView[] = [];
+    for (const g of gateway ? [gateway] : RECONCILIATION_GATEWAYS) {
+      const ran = await this.runDate(date, g, { rerun: true, now: this.deps.clock.now() });
+      if (!ran) throw new AppError('CONFLICT', 409, '该日期的对账正在进行中，请稍后刷新查看', { date, gateway: g });
+      out.push(ran);
+    }
+    return out;
+  }
+
+  /**
+   * The daily job's pass: yesterday (business time) once the configured hour has come, and the
+   * days before it that were never done, each gateway that has not been reconciled yet (or failed
+   * long enough ago: the bill may not have been ready).
+   */
+  async runDue(now: Date = this.deps.clock.now()): Promise<ReconciliationRunView[]> {
+    const hour = new Date(now.getTime() + 8 * 3600_000).getUTCHours();
+    if (hour < this.deps.config.payments.reconciliationHour) return [];
+    const out: ReconciliationRunView[] = [];
+    for (let back = CATCH_UP_DAYS; back >= 1; back--) {
+      const date = addDays(businessDate(now), -back);
+      for (const g of RECONCILIATION_GATEWAYS) {
+        const ran = await this.runDate(date, g, { rerun: false, now });
+        if (ran) out.push(ran);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Claims and runs one date and gateway. Null when the claim was not this instance's to take
+   * (running elsewhere; without `rerun`: already done, or failed less than RETRY_AFTER_MS ago).
+   */
+  async runDate(date: string, gateway: PaymentGatewayName, opts: { rerun: boolean; now: Date }): Promise<ReconciliationRunView | null> {
+    if (!(await this.claim(date, gateway, opts.rerun, opts.now))) return null;
+    const em = this.fork();
+    try {
+      const bill = await this.downloadBill(gateway, date);
+      const stats = await this.compare(date, gateway, bill);
+      await em.nativeUpdate(
+        ReconciliationRun,
+        { billDate: date, gateway, claimedBy: this.instanceId },
+        { status: 'done', finishedAt: this.deps.clock.now(), stats, lastError: null, claimedBy: null, leaseUntil: null },
+      );
+      if (stats.differences > 0) this.deps.logger.warn({ date, gateway, ...stats }, 'reconciliation found differences');
+      else this.deps.logger.info({ date, gateway, ...stats }, 'reconciliation: no differences');
+    } catch (err) {
+      this.deps.logger.error({ err, date, gateway }, 'reconciliation failed; retried by the next run');
+      await em.nativeUpdate(
+        ReconciliationRun,
+        { billDate: date, gateway, claimedBy: this.instanceId },
+        {
+          status: 'failed',
+          finishedAt: this.deps.clock.now(),
+          lastError: String((err as Error)?.message ?? err).slice(0, 500),
+          claimedBy: null,
+          // Not before this does the daily job try again (on any instance); staff may rerun at once.
+          leaseUntil: new Date(opts.now.getTime() + RETRY_AFTER_MS),
+        },
+      );
+    }
+    return runView(await this.fork().findOneOrFail(ReconciliationRun, { billDate: date, gateway }));
+  }
+
+  /** The run row is created once (insert-or-ignore), then taken by one conditional UPDATE. */
+  private async claim(date: string, gateway: PaymentGatewayName, rerun: boolean, now: Date): Promise<boolean> {
+    const em = this.fork();
+    await em
+      .createQueryBuilder(ReconciliationRun)
+      .insert({ billDate: date, gateway, status: 'pending', attempts: 0, createdAt: now })
+      .onConflict(['billDate', 'gateway'])
+      .ignore()
+      .execute('run');
+    const takeable: FilterQuery<ReconciliationRun>[] = rerun
+      ? [{ status: { $in: ['pending', 'failed', 'done'] } }, { status: 'running', leaseUntil: { $lt: now } }]
+      : [{ status: 'pending' }, { status: { $in: ['running', 'failed'] }, leaseUntil: { $lt: now } }];
+    const res = await em
+      .createQueryBuilder(ReconciliationRun)
+      .update({ status: 'running', claimedBy: this.instanceId, leaseUntil: new Date(now.getTime() + LEASE_MS), startedAt: now, attempts: raw('attempts + 1') })
+      .where({ billDate: date, gateway, $or: takeable })
+      .execute('run');
+    return res.affectedRows === 1;
+  }
+
+  /** The day's trade bill through the gateway's SDK adapter, as payments and refunds. */
+  private async downloadBill(gateway: PaymentGatewayName, date: string): Promise<GatewayDayBill> {
+    if (gateway === 'wechatpay') {
+      const { rows } = await this.deps.payments.wechatpay.gateway.tradeBill(date);
+      const bill: GatewayDayBill = { payments: [], refunds: [] };
+      for (const r of rows) {
+        if (r.tradeState === 'SUCCESS') {
+          bill.payments.push({ outTradeNo: r.outTradeNo, tradeNo: r.transactionId, amountFen: r.amountFen, paidAt: new Date(`${r.tradeTime.replace(' ', 'T')}+08:00`) });
+        } else if (r.tradeState === 'REFUND' && r.outRefundNo) {
+          const status: RefundStatus = r.refundStatus === 'SUCCESS' ? 'success' : r.refundStatus === 'PROCESSING' ? 'processing' : 'failed';
+          bill.refunds.push({ outTradeNo: r.outTradeNo, outRefundNo: r.outRefundNo, amountFen: r.refundFen, status });
+        }
+      }
+      return bill;
+    }
+    const rows = await this.deps.payments.alipay.gateway.downloadBill(date);
+    return {
+      payments: rows.filter((r) => r.kind === 'trade').map((r) => ({ outTradeNo: r.outTradeNo, tradeNo: r.tradeNo, amountFen: r.amountFen, paidAt: r.finishedAt })),
+      // Alipay lists only refunds that were made: they are all successes, with negative amounts.
+      refunds: rows
+        .filter((r) => r.kind === 'refund')
+        .map((r) => ({ outTradeNo: r.outTradeNo, outRefundNo: r.outRequestNo ?? r.outTradeNo, amountFen: -r.amountFen, status: 'success' as const })),
+    };
+  }
+
+  /** Compares one gateway's bill of `date` with the portal, settles what it can, stores the differences. */
+  async compare(date: string, gateway: PaymentGatewayName, bill: GatewayDayBill): Promise<ReconciliationStats> {
+    const em = this.fork();
+    const from = startOfBusinessDay(date);
+    const to = startOfBusinessDay(addDays(date, 1));
+    const channels = channelsOf(gateway);
+    const diffs: DiffDraft[] = [];
+    let settled = 0;
+
+    // ── payments ──
+    const billed = new Map(bill.payments.map((p) => [p.outTradeNo, p]));
+    const ordersByNo = new Map(
+      (billed.size ? await em.find(PaymentOrder, { outTradeNo: { $in: [...billed.keys()] }, channel: { $in: channels } }) : []).map((o) => [o.outTradeNo, o]),
+    );
+    for (const p of billed.values()) {
+      const order = ordersByNo.get(p.outTradeNo);
+      const base = { subject: 'payment' as const, outTradeNo: p.outTradeNo, gatewayTradeNo: p.tradeNo, gatewayAmountFen: p.amountFen, gatewayStatus: 'paid' };
+      if (!order) {
+        diffs.push({ ...base, kind: 'missing_in_portal' });
+        continue;
+      }
+      const portal = { orderId: order.id, portalAmountFen: Number(order.paidAmountFen ?? order.amountFen), portalStatus: order.status };
+      if (p.amountFen !== Number(order.amountFen)) {
+        diffs.push({ ...base, ...portal, kind: 'amount_mismatch' });
+        continue;
+      }
+      if (order.gatewayTradeNo === null) {
+        // Paid at the gateway, never recorded here (the notification was lost, the order closed):
+        // the same settle path as a notification. Open → settled; closed → recorded and refunded.
+        const outcome = await this.payments.applyPayment(order.id, { tradeNo: p.tradeNo, amountFen: p.amountFen, paidAt: p.paidAt });
+        if (outcome === 'settled') settled++;
+        diffs.push({
+          ...base,
+          ...portal,
+          portalAmountFen: null,
+          kind: order.status === 'created' ? 'missing_in_portal' : 'status_mismatch',
+          resolution: SELF_RESOLVED.includes(outcome) ? outcome : null,
+        });
+        continue;
+      }
+      if (order.gatewayTradeNo !== p.tradeNo) diffs.push({ ...base, ...portal, kind: 'status_mismatch', portalStatus: `${order.status}:${order.gatewayTradeNo}` });
+      else if (Number(order.paidAmountFen) !== p.amountFen) diffs.push({ ...base, ...portal, kind: 'amount_mismatch' });
+    }
+    const portalPaid = await em.find(PaymentOrder, { channel: { $in: channels }, gatewayTradeNo: { $ne: null }, paidAt: { $gte: from, $lt: to } });
+    for (const o of portalPaid) {
+      if (billed.has(o.outTradeNo)) continue;
+      diffs.push({
+        subject: 'payment',
+        kind: 'missing_at_gateway',
+        outTradeNo: o.outTradeNo,
+        orderId: o.id,
+        gatewayTradeNo: o.gatewayTradeNo,
+        portalAmountFen: Number(o.paidAmountFen ?? o.amountFen),
+        portalStatus: o.status,
+      });
+    }
+
+    // ── refunds ──
+    const billedRefunds = new Map(bill.refunds.map((r) => [r.outRefundNo, r]));
+    const refundsByNo = new Map(
+      (billedRefunds.size ? await em.find(Refund, { outRefundNo: { $in: [...billedRefunds.keys()] } }) : []).map((r) => [r.outRefundNo, r]),
+    );
+    for (const g of billedRefunds.values()) {
+      const r = refundsByNo.get(g.outRefundNo);
+      const base = { subject: 'refund' as const, outTradeNo: g.outTradeNo, outRefundNo: g.outRefundNo, gatewayAmountFen: g.amountFen, gatewayStatus: g.status };
+      if (!r) {
+        diffs.push({ ...base, kind: 'missing_in_portal' });
+        continue;
+      }
+      const portal = { orderId: r.orderId, refundId: r.id, portalAmountFen: Number(r.amountFen), portalStatus: r.status };
+      if (Number(r.amountFen) !== g.amountFen) diffs.push({ ...base, ...portal, kind: 'amount_mismatch' });
+      else if (r.status !== g.status) diffs.push({ ...base, ...portal, kind: 'status_mismatch' });
+    }
+    // The day's refunds (a day holds few), then only those of this gateway's orders.
+    const dayRefunds = await em.find(Refund, { status: { $in: ['processing', 'success'] }, createdAt: { $gte: from, $lt: to } });
+    const refundOrders = dayRefunds.length
+      ? await em.find(PaymentOrder, { id: { $in: [...new Set(dayRefunds.map((r) => r.orderId))] }, channel: { $in: channels } }, { fields: ['id', 'outTradeNo'] })
+      : [];
+    const outTradeNoOf = new Map(refundOrders.map((o) => [o.id, o.outTradeNo]));
+    const portalRefunds = dayRefunds.filter((r) => outTradeNoOf.has(r.orderId));
+    for (const r of portalRefunds) {
+      if (billedRefunds.has(r.outRefundNo)) continue;
+      diffs.push({
+        subject: 'refund',
+        kind: 'missing_at_gateway',
+        outTradeNo: outTradeNoOf.get(r.orderId) ?? '',
+        outRefundNo: r.outRefundNo,
+        orderId: r.orderId,
+        refundId: r.id,
+        portalAmountFen: Number(r.amountFen),
+        portalStatus: r.status,
+      });
+    }
+
+    await this.store(date, gateway, diffs);
+    return {
+      gatewayPayments: bill.payments.length,
+      gatewayRefunds: bill.refunds.length,
+      portalPayments: portalPaid.length,
+      portalRefunds: portalRefunds.length,
+      differences: diffs.length,
+      settled,
+    };
+  }
+
+  /**
+   * Stores the differences once per date (insert-or-ignore on the unique key) and marks resolved
+   * the open ones of this date and gateway that this run no longer found.
+   */
+  private async store(date: string, gateway: PaymentGatewayName, diffs: DiffDraft[]): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.fork().transactional(async (tx) => {
+      const keys = diffs.map((d) => diffKey(gateway, d));
+      if (diffs.length > 0) {
+        await tx
+          .createQueryBuilder(ReconciliationDiff)
+          .insert(
+            diffs.map((d, i) => ({
+              billDate: date,
+              gateway,
+              subject: d.subject,
+              kind: d.kind,
+              diffKey: keys[i],
+              outTradeNo: d.outTradeNo,
+              outRefundNo: d.outRefundNo ?? null,
+              orderId: d.orderId ?? null,
+              refundId: d.refundId ?? null,
+              gatewayTradeNo: d.gatewayTradeNo ?? null,
+              portalAmountFen: d.portalAmountFen ?? null,
+              gatewayAmountFen: d.gatewayAmountFen ?? null,
+              portalStatus: d.portalStatus ?? null,
+              gatewayStatus: d.gatewayStatus ?? null,
+              resolved: Boolean(d.resolution),
+              resolution: d.resolution ?? null,
+              resolvedAt: d.resolution ? now : null,
+              createdAt: now,
+            })),
+          )
+          .onConflict(['billDate', 'diffKey'])
+          .ignore()
+          .execute('run');
+      }
+      await tx.nativeUpdate(
+        ReconciliationDiff,
+        { billDate: date, gateway, resolved: false, ...(keys.length ? { diffKey: { $nin: keys } } : {}) },
+        { resolved: true, resolution: 'cleared', resolvedAt: now },
+      );
+    });
+  }
+
+  /** `GET /staff/reconciliation/differences`: newest date first. */
+  async listDifferences(query: ReconciliationDiffQuery): Promise<Page<ReconciliationDiffView>> {
+    const where: FilterQuery<ReconciliationDiff> = {};
+    if (query.date) where.billDate = query.date;
+    if (query.gateway) where.gateway = query.gateway;
+    if (query.kind) where.kind = query.kind;
+    if (query.resolved !== undefined) where.resolved = query.resolved;
+    const [rows, total] = await this.fork().findAndCount(ReconciliationDiff, where, {
+      orderBy: { billDate: 'desc', id: 'desc' },
+      limit: query.pageSize,
+      offset: (query.page - 1) * query.pageSize,
+    });
+    return { items: rows.map(diffView), page: query.page, pageSize: query.pageSize, total };
+  }
+
+  /** `GET /staff/reconciliation/runs?date=`: the runs of a date. */
+  async listRuns(date: string): Promise<ReconciliationRunView[]> {
+    const runs = await this.fork().find(ReconciliationRun, { billDate: date }, { orderBy: { gateway: 'asc' } });
+    return runs.map(runView);
+  }
+}
+
+function diffKey(gateway: PaymentGatewayName, d: DiffDraft): string {
+  return `${gateway}:${d.subject}:${d.kind}:${d.subject === 'refund' ? d.outRefundNo : d.outTradeNo}`.slice(0, 128);
+}
+
+const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
+const fenOrNull = (v: number | null): number | null => (v === null ? null : Number(v));
+
+function diffView(d: ReconciliationDiff): ReconciliationDiffView {
+  return {
+    id: d.id,
+    date: d.billDate,
+    gateway: d.gateway,
+    subject: d.subject,
+    kind: d.kind,
+    outTradeNo: d.outTradeNo,
+    outRefundNo: d.outRefundNo,
+    orderId: d.orderId,
+    refundId: d.refundId,
+    gatewayTradeNo: d.gatewayTradeNo,
+    portalAmountFen: fenOrNull(d.portalAmountFen),
+    gatewayAmountFen: fenOrNull(d.gatewayAmountFen),
+    portalStatus: d.portalStatus,
+    gatewayStatus: d.gatewayStatus,
+    resolved: Boolean(d.resolved),
+    resolution: d.resolution,
+    resolvedAt: iso(d.resolvedAt),
+    createdAt: new Date(d.createdAt).toISOString(),
+  };
+}
+
+function runView(r: ReconciliationRun): ReconciliationRunView {
+  const s = r.stats;
+  return {
+    date: r.billDate,
+    gateway: r.gateway,
+    status: r.status === 'pending' ? 'failed' : r.status,
+    gatewayPayments: s?.gatewayPayments ?? 0,
+    gatewayRefunds: s?.gatewayRefunds ?? 0,
+    portalPayments: s?.portalPayments ?? 0,
+    portalRefunds: s?.portalRefunds ?? 0,
+    differences: s?.differences ?? 0,
+    settled: s?.settled ?? 0,
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+    error: r.lastError,
+  };
+}

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { AppDeps } from '../../deps';
+import { runWithJobLease } from '../jobs/job-lease';
+import type { CallbacksService } from './callbacks.service';
+
+/** The lease name: one instance at a time opens callback tasks. */
+export const CALLBACK_JOB = 'callbacks.unrated';
+
+/**
+ * Opens a callback task for each resolution not rated within 72 hours. Every instance may run it:
+ * a run first takes the job lease (one conditional UPDATE), and the tasks themselves are unique per
+ * resolution, so however runs overlap each task is opened once.
+ */
+export class CallbackJob {
+  readonly holder = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`.slice(0, 64);
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly callbacks: CallbacksService,
+    private readonly leaseMs = 5 * 60_000,
+  ) {}
+
+  /** One pass; `ran: false` when another instance holds the lease. */
+  async runOnce(now: Date = this.deps.clock.now()): Promise<{ ran: boolean; opened: number }> {
+    const res = await runWithJobLease(this.deps.orm, { name: CALLBACK_JOB, holder: this.holder, leaseMs: this.leaseMs, now }, (em) => this.callbacks.openOverdueCallbacks(em, now));
+    return res.ran ? { ran: true, opened: res.result.opened } : { ran: false, opened: 0 };
+  }
+}
+
+/** Runs the callback job every `intervalMs` (default 10 minutes); returns a stop function that waits for a run in progress. */
+export function startCallbackJob(deps: AppDeps, callbacks: CallbacksService, intervalMs = 10 * 60_000): () => Promise<void> {
+  const job = new CallbackJob(deps, callbacks);
+  let running: Promise<unknown> | null = null;
+  const tick = () => {
+    if (running) return;
+    running = job
+      .runOnce()
+      .catch((err) => deps.logger.error({ err }, 'callback job failed'))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const first = setTimeout(tick, 15_000);
+  const timer = setInterval(tick, intervalMs);
+  first.unref();
+  timer.unref();
+  return async () => {
+    clearTimeout(first);
+    clearInterval(timer);
+    await running;
+  };
+}

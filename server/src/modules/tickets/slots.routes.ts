@@ -1,0 +1,15 @@
+import type Router from '@koa/router';
+import { appointmentSlotQuerySchema } from '@openhall/shared';
+import type { AppState, Principal } from '../../http/context';
+import { routeDefiner, type RouteRegistry } from '../../http/route';
+import type { Services } from '../../services';
+
+const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
+
+export function registerSlotRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+  const route = routeDefiner(router, registry, prefix);
+  route(
+    { method: 'get', path: '/appointment-slots', summary: 'Home-visit half-day slots in the area of one of the user’s accounts, for the coming working days, with capacity left', tag: 'tickets', auth: 'user', query: appointmentSlotQuerySchema },
+    ({ query, principal }) => s.tickets.filing.slots.listSlots(userIdOf(principal), query.accountId),
+  );
+}

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/knex';
+import { MAX_TICKET_PHOTOS, sniffImageType, uploadContentTypes, type UploadView } from '@openhall/shared';
+import type { AppDeps } from '../../deps';
+import { AppError, NotFoundError, RateLimitedError } from '../../http/errors';
+import type { AuditService } from '../audit/audit.service';
+import { Ticket } from '../tickets/ticket.entity';
+import { Upload } from './upload.entity';
+import type { ReceivedFile } from './uploads.multipart';
+
+/** Uploads one user may make in a day: enough for several tickets, not enough to fill a disk. */
+export const DAILY_UPLOAD_LIMIT = 60;
+const DAY_MS = 86_400_000;
+
+/** Who is asking for a ticket's photo: its subscriber, or staff. */
+export type PhotoViewer = { kind: 'user'; userId: number } | { kind: 'staff' };
+
+const toView = (u: Upload): UploadView => ({ id: u.id, contentType: u.contentType, sizeBytes: Number(u.sizeBytes), createdAt: u.createdAt.toISOString() });
+
+/**
+ * Photo uploads: taken before a ticket is filed, then attached to it. The type is decided from the
+ * bytes alone; the bytes go to the upload storage (local disk under DATA_DIR by default).
+ */
+export class UploadsService {
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly audit: AuditService,
+  ) {}
+
+  private get em(): EntityManager {
+    return this.deps.orm.em;
+  }
+
+  /** The largest photo taken (UPLOAD_MAX_KB). */
+  get maxBytes(): number {
+    return this.deps.config.uploads.maxBytes;
+  }
+
+  /** Stores one photo for the user; answers its id for the ticket's `photoIds`. */
+  async createUpload(userId: number, file: ReceivedFile): Promise<UploadView> {
+    const contentType = sniffImageType(file.bytes);
+    if (!contentType) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, '只能上传 JPG、PNG、WebP 或 HEIC 格式的照片', { accepted: uploadContentTypes });
+    }
+    const now = this.deps.clock.now();
+    const recent = await this.em.count(Upload, { userId, createdAt: { $gt: new Date(now.getTime() - DAY_MS) } });
+    if (recent >= DAILY_UPLOAD_LIMIT) throw new RateLimitedError(`24小时内最多上传${DAILY_UPLOAD_LIMIT}张照片，请明天再试`, 3600);
+    const storage = this.deps.uploadStorage;
+    const key = storage.newKey(now);
+    await storage.put(key, file.bytes);
+    const upload = Object.assign(new Upload(), {
+      userId,
+      contentType,
+      sizeBytes: file.bytes.length,
+      sha256: createHash('sha256').update(file.bytes).digest('hex'),
+      storageKey: key,
+      createdAt: now,
+    });
+    try {
+      await this.em.fork().transactional(async (tx) => {
+        tx.persist(upload);
+        this.audit.record(tx, { kind: 'user', id: userId }, { action: 'upload.create', entityType: 'upload', entityId: null, detail: { contentType, sizeBytes: upload.sizeBytes, key } }, now);
+      });
+    } catch (err) {
+      // The row is the record of the bytes: without it they are unreachable, so they go too.
+      await storage.remove(key).catch(() => undefined);
+      throw err;
+    }
+    return toView(upload);
+  }
+
+  /** A ticket's photos, oldest first: to its subscriber or to staff; 404 for anyone else. */
+  async listTicketPhotos(viewer: PhotoViewer, ticketId: number): Promise<UploadView[]> {
+    await this.requireVisibleTicket(viewer, ticketId);
+    const photos = await this.em.find(Upload, { ticketId }, { orderBy: { id: 'asc' } });
+    return photos.map(toView);
+  }
+
+  /** One photo's bytes and sniffed type, with the same access rule as {@link listTicketPhotos}. */
+  async readTicketPhoto(viewer: PhotoViewer, ticketId: number, photoId: number): Promise<{ contentType: string; bytes: Buffer; sha256: string }> {
+    await this.requireVisibleTicket(viewer, ticketId);
+    const photo = await this.em.findOne(Upload, { id: photoId, ticketId });
+    if (!photo) throw new NotFoundError('照片');
+    const bytes = await this.deps.uploadStorage.get(photo.storageKey);
+    if (!bytes) {
+      this.deps.logger.error({ uploadId: photo.id, key: photo.storageKey }, 'upload bytes missing from storage');
+      throw new NotFoundError('照片');
+    }
+    return { contentType: photo.contentType, bytes, sha256: photo.sha256 };
+  }
+
+  private async requireVisibleTicket(viewer: PhotoViewer, ticketId: number): Promise<void> {
+    const where = viewer.kind === 'user' ? { id: ticketId, userId: viewer.userId } : { id: ticketId };
+    if ((await this.em.count(Ticket, where)) === 0) throw new NotFoundError('工单');
+  }
+}
+
+/**
+ * Gives the user's uploads to a new ticket, inside the ticket's transaction. One conditional
+ * UPDATE: only the user's own uploads not on any ticket yet move, so a photo can never end up on
+ * two tickets or on someone else's; if any id fails that test, filing fails as a whole.
+ */
+export async function attachTicketPhotos(tx: EntityManager, userId: number, ticketId: number, photoIds: readonly number[]): Promise<void> {
+  if (photoIds.length === 0) return;
+  if (photoIds.length > MAX_TICKET_PHOTOS) throw new AppError('VALIDATION_FAILED', 400, `最多上传${MAX_TICKET_PHOTOS}张照片`);
+  const moved = await tx.nativeUpdate(Upload, { id: { $in: [...photoIds] }, userId, ticketId: null }, { ticketId });
+  if (moved !== photoIds.length) {
+    // Someone else's upload and one that does not exist are refused alike.
+    throw new AppError('VALIDATION_FAILED', 400, '部分照片不存在或已用于其他工单，请重新上传', [{ path: 'body.photoIds', message: '照片不可用' }]);
+  }
+}

@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import { pageQuerySchema } from './common';
+import type { CommitmentUnit } from './content';
+import type { TicketType } from './tickets';
+
+/**
+ * Callbacks (回访) and ratings: after a ticket is resolved the subscriber rates it; a ticket not
+ * rated in time, or rated low, becomes a phone callback task for staff. Shared by the server (which
+ * enforces the rules) and the client (which shows the rating form and its deadline).
+ */
+
+/** The callback rules, from the operator's published standard ("callback within 72 hours of the repair"). */
+export const CALLBACK_RULES = {
+  /** The subscriber may rate for this long after the resolution; after that, staff call. */
+  ratingWindowHours: 72,
+  /** A rating of this many stars or fewer becomes a callback task. */
+  lowRatingMaxStars: 2,
+  /** Phone attempts before a task is given up as unreachable. */
+  maxAttempts: 3,
+  /** How long after an unreachable attempt the next one is due. */
+  retryAfterHours: 4,
+  /** How long staff have for a new task. */
+  dueWithinHours: 24,
+} as const;
+
+/** Ticket types that must all be called back: repairs, complaints, new installations (coverage target 100%). */
+export const CALLBACK_REQUIRED_TYPES: readonly TicketType[] = ['fault', 'complaint', 'installation'];
+
+/** Preset reasons a subscriber can tick when rating (several allowed). */
+export const ratingReasons = ['fixed_quickly', 'polite_staff', 'professional', 'kept_appointment', 'not_fixed', 'too_slow', 'poor_attitude', 'missed_appointment', 'other'] as const;
+/** One of {@link ratingReasons}. */
+export type RatingReason = (typeof ratingReasons)[number];
+
+/** How each rating reason is put to subscribers. */
+export const ratingReasonNames: Record<RatingReason, string> = {
+  fixed_quickly: '处理及时',
+  polite_staff: '服务态度好',
+  professional: '专业可靠',
+  kept_appointment: '准时上门',
+  not_fixed: '问题未解决',
+  too_slow: '处理太慢',
+  poor_attitude: '服务态度差',
+  missed_appointment: '未按约定时间上门',
+  other: '其他',
+};
+
+/** Body of `POST /api/v1/tickets/:id/rating`: 1–5 stars, preset reasons, an optional comment. */
+export const rateTicketSchema = z.object({
+  stars: z.number({ error: '请选择1到5星' }).int().min(1, '请选择1到5星').max(5, '请选择1到5星'),
+  reasons: z
+    .array(z.enum(ratingReasons))
+    .max(ratingReasons.length)
+    .default([])
+    .transform((r) => [...new Set(r)]),
+  comment: z.string().trim().max(500, '评价内容不能超过500个字').default(''),
+});
+/** A rating as submitted. */
+export type RateTicketInput = z.infer<typeof rateTicketSchema>;
+
+/** A ticket's rating as its subscriber sees it: whether they can still rate, until when, and what they said. */
+export interface TicketRatingView {
+  ticketId: number;
+  /** True while the ticket is resolved, within the window and not yet rated. */
+  canRate: boolean;
+  /** The end of the rating window; null while the ticket is not resolved. */
+  rateBy: string | null;
+  rating: { stars: number; reasons: RatingReason[]; comment: string; createdAt: string } | null;
+}
+
+/** Why a callback task exists. */
+export type CallbackReason = 'low_rating' | 'not_rated';
+/** `open`: to be called (again); `done`: the subscriber was reached; `unreachable`: attempts used up. */
+export const callbackStatuses = ['open', 'done', 'unreachable'] as const;
+/** One of {@link callbackStatuses}. */
+export type CallbackStatus = (typeof callbackStatuses)[number];
+
+/**
+ * What a phone callback found. `not_fixed` reopens the ticket; `unreachable` schedules another
+ * attempt, until {@link CALLBACK_RULES}.maxAttempts are used.
+ */
+export const callbackOutcomes = ['satisfied', 'not_satisfied', 'not_fixed', 'unreachable'] as const;
+/** One of {@link callbackOutcomes}. */
+export type CallbackOutcome = (typeof callbackOutcomes)[number];
+
+/** Body of `POST /api/v1/staff/callbacks/:id/outcome`. Stars are the subscriber's own score given on the phone. */
+export const recordCallbackSchema = z
+  .object({
+    outcome: z.enum(callbackOutcomes),
+    note: z.string().trim().max(500, '备注不能超过500个字').default(''),
+    stars: z.number().int().min(1).max(5).optional(),
+  })
+  .refine((v) => v.outcome !== 'not_fixed' || v.note.length > 0, { message: '请填写用户反馈的未解决情况', path: ['note'] })
+  .refine((v) => v.outcome !== 'unreachable' || v.stars === undefined, { message: '未联系上用户时不能填写评分', path: ['stars'] });
+/** A callback outcome as recorded. */
+export type RecordCallbackInput = z.infer<typeof recordCallbackSchema>;
+
+/** The staff callback queue's filters. */
+export const callbackQueueQuerySchema = pageQuerySchema.extend({
+  status: z.enum(callbackStatuses).default('open'),
+  area: z.string().min(1).max(32).optional(),
+  /** Only the tasks already past their due time. */
+  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+});
+/** Query of `GET /api/v1/staff/callbacks`. */
+export type CallbackQueueQuery = z.infer<typeof callbackQueueQuerySchema>;
+
+/** A callback task as staff see it (the phone is shown in full: staff call it). */
+export interface CallbackTaskView {
+  id: number;
+  ticketId: number;
+  ticketType: TicketType;
+  area: string;
+  contactPhone: string;
+  reason: CallbackReason;
+  status: CallbackStatus;
+  /** The low rating that caused the task, if any. */
+  rating: { stars: number; reasons: RatingReason[]; comment: string } | null;
+  attempts: number;
+  maxAttempts: number;
+  dueAt: string;
+  overdue: boolean;
+  outcome: CallbackOutcome | null;
+  note: string | null;
+  stars: number | null;
+  resolvedAt: string;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+// ---- metrics ----
+
+const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
+
+/** `GET /api/v1/staff/metrics`: a range of business-time months (at most 12; default the current one), optionally one area. */
+export const metricsQuerySchema = z
+  .object({
+    from: monthSchema.optional(),
+    to: monthSchema.optional(),
+    area: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).max(32).optional()),
+  })
+  .refine((v) => !v.from || !v.to || v.from <= v.to, { message: '起始月份不能晚于结束月份', path: ['from'] });
+/** Query of the staff metrics. */
+export type MetricsQuery = z.infer<typeof metricsQuerySchema>;
+
+/** A count and its share; `rate` is null when there is nothing to divide by. Rates are 0–1, 4 decimals. */
+export interface RateFigure {
+  total: number;
+  count: number;
+  rate: number | null;
+}
+
+/** One commitment's on-time figure: resolved (or already late) tickets, and how many were on time. */
+export interface CommitmentOnTime {
+  commitmentCode: string;
+  title: string;
+  targetAmount: number;
+  targetUnit: CommitmentUnit;
+  judged: number;
+  onTime: number;
+  rate: number | null;
+}
+
+/** Callback coverage of the tickets that must be called back (repairs, complaints, installations). */
+export interface CallbackCoverage {
+  /** Resolved in the period. */
+  eligible: number;
+  /** Reached: rated by the subscriber (3 stars or more) or called back by staff. */
+  covered: number;
+  byRating: number;
+  byCallback: number;
+  /** Still waiting for the rating or the callback. */
+  pending: number;
+  /** Attempts used up without reaching the subscriber. */
+  unreachable: number;
+  rate: number | null;
+}
+
+/** One area in one month. */
+export interface MetricsRow {
+  month: string;
+  area: string;
+  areaName: string;
+  /** Tickets filed in the month, claimed (受理) within 24 hours of filing. */
+  firstResponse: RateFigure;
+  /** Per commitment, for tickets resolved in the month. */
+  onTime: CommitmentOnTime[];
+  callbackCoverage: CallbackCoverage;
+  /** Ratings given in the month; `count` is 4–5 stars. */
+  satisfaction: RateFigure & { averageStars: number | null };
+  /** Complaints filed in the month per 10,000 accounts. */
+  complaints: { complaints: number; accounts: number; perTenThousand: number | null };
+  /** From the renewals statistics: packages expiring in the month renewed before expiry. */
+  renewal: { expiring: number; renewedBeforeExpiry: number; rate: number | null };
+}
+
+/** The staff metrics: one row per month and area that had anything to count. */
+export interface MetricsView {
+  from: string;
+  to: string;
+  area: string | null;
+  rows: MetricsRow[];
+}
+
+/** `GET /api/v1/performance`: the operator's public scorecard for the last 30 days. No subscriber data. */
+export interface PerformanceView {
+  from: string;
+  to: string;
+  commitments: CommitmentOnTime[];
+}
