@@ -7,6 +7,11 @@ export default defineAppConfig({
       root: 'pages/info',
       pages: ['fees/index', 'commitments/index', 'halls/index', 'guides/index', 'hotlines/index', 'notices/index'],
     },
+    // Money journeys off the bills tab: bill detail, receipt, the payment "confirming" page, renewal.
+    { root: 'pages/billing', pages: ['detail/index', 'receipt/index', 'confirm/index', 'renew/index'] },
+    { root: 'pages/tickets', pages: ['new/index', 'list/index', 'detail/index'] },
+    // The staff console is a desktop web app: only the H5 build carries it, the mini-program stays small.
+    ...(process.env.TARO_ENV === 'h5' ? [{ root: 'pages/staff', pages: ['login/index', 'queue/index', 'ticket/index', 'callbacks/index'] }] : []),
   ],
   window: {
     backgroundTextStyle: 'light',

@@ -17,6 +17,9 @@ if (!built) {
 (built ? describe : describe.skip)('weapp build smoke test (dist/weapp)', () => {
   let simulate;
   const requests = [];
+  /** Answers by path ending, for the tests that need a server with data; the rest as below. */
+  const answers = new Map();
+  const payments = [];
 
   beforeAll(() => {
     simulate = require('miniprogram-simulate');
@@ -29,12 +32,28 @@ if (!built) {
       removeStorageSync: (key) => void storage.delete(key),
       request(opts) {
         requests.push(opts);
-        const body = opts.url.endsWith('/notices') || opts.url.endsWith('/accounts') ? { data: [] } : { data: { token: 't', expiresAt: '2099-01-01T00:00:00Z' } };
+        const answer = [...answers].find(([suffix]) => opts.url.split('?')[0].endsWith(suffix));
+        const body = answer
+          ? { data: answer[1] }
+          : /\/(notices|accounts|subscriptions)$/.test(opts.url)
+            ? { data: [] }
+            : { data: { token: 't', expiresAt: '2099-01-01T00:00:00Z' } };
         setTimeout(() => {
           opts.success?.({ statusCode: 200, data: body, header: {}, errMsg: 'request:ok' });
           opts.complete?.({});
         }, 0);
         return { abort() {} };
+      },
+      requestPayment(opts) {
+        payments.push(opts);
+        setTimeout(() => {
+          opts.success?.({ errMsg: 'requestPayment:ok' });
+          opts.complete?.({});
+        }, 0);
+      },
+      navigateTo(opts) {
+        requests.push({ url: `navigateTo:${opts.url}` });
+        setTimeout(() => opts.success?.({ errMsg: 'navigateTo:ok' }), 0);
       },
       login(opts) {
         setTimeout(() => {
@@ -91,5 +110,37 @@ if (!built) {
 
     for (let i = 0; i < 50 && !page.dom.textContent.includes('还没有绑定户号'); i++) await simulate.sleep(20);
     expect(page.dom.textContent).toContain('还没有绑定户号');
+  });
+
+  it('bills tab: lists what is owed, and pays the selected bills with requestPayment and the server-signed parameters', async () => {
+    const bill = (id, period, status, totalFen) => ({ id, accountId: 1, accountNo: '1000000001', period, dueDate: '2026-12-20', status, amountFen: totalFen, lateFeeFen: 0, totalFen, paidAt: null, lines: [] });
+    const params = { appId: 'wx123', timeStamp: '1764100000', nonceStr: 'n0nce', package: 'prepay_id=wx26', signType: 'RSA', paySign: 'c2lnbg==' };
+    answers.set('/accounts', [{ id: 1, accountNo: '1000000001', serviceType: 'water', holderNameMasked: '张*', phoneMasked: '138****0001', address: '滨江路 1 号', area: 'binjiang', isDefault: true, balanceFen: 0, amountDueFen: 11663, unpaidBills: 2, subscriptionExpiresOn: null }]);
+    answers.set('/accounts/1/arrears', { accountId: 1, principalFen: 11550, lateFeeFen: 113, totalDueFen: 11663, unpaidBills: 2, overdueBills: 1, oldestUnpaidPeriod: '2026-09' });
+    answers.set('/bills', { items: [bill(11, '2026-11', 'unpaid', 5390), bill(10, '2026-09', 'overdue', 6273)], page: 1, pageSize: 50, total: 2 });
+    answers.set('/payments', { order: { id: 7, status: 'created' }, pay: { kind: 'requestPayment', params } });
+
+    const id = simulate.load(path.join(root, 'pages/bills/index'), 'page-bills', { compiler: 'official', rootPath: root });
+    const page = simulate.render(id);
+    page.attach(document.createElement('div'));
+    for (let i = 0; i < 100 && !page.dom.textContent.includes('2026年9月'); i++) await simulate.sleep(20);
+    expect(page.dom.textContent).toContain('¥116.63');
+    expect(page.dom.textContent).toContain('2026年11月');
+    // The mini-program offers WeChat Pay only.
+    expect(page.dom.textContent).toContain('微信支付');
+    expect(page.dom.textContent).not.toContain('支付宝');
+
+    page.querySelector('#bills-select-all').dispatchEvent('tap');
+    for (let i = 0; i < 50 && !page.dom.textContent.includes('已选 2 笔'); i++) await simulate.sleep(20);
+    page.querySelector('#bills-pay-submit').dispatchEvent('tap');
+    for (let i = 0; i < 100 && !requests.some((r) => r.url === 'navigateTo:/pages/billing/confirm/index?paymentId=7'); i++) await simulate.sleep(20);
+
+    const order = requests.find((r) => r.url.endsWith('/api/v1/payments'));
+    expect(order.method).toBe('POST');
+    expect(order.data).toEqual({ billIds: [11, 10], channel: 'wechat_jsapi' });
+    expect(payments).toHaveLength(1);
+    expect(payments[0]).toMatchObject(params);
+    // requestPayment's success is only a hint: the confirming page asks the server.
+    expect(requests.map((r) => r.url)).toContain('navigateTo:/pages/billing/confirm/index?paymentId=7');
   });
 });

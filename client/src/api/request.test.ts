@@ -47,6 +47,15 @@ describe('request()', () => {
     await expect(request('/halls')).rejects.toMatchObject({ code: 'NETWORK', status: 0 });
   });
 
+  it('answers an HTML page as text when asked, and still reads the error envelope of a refusal', async () => {
+    const spy = replyWith({ statusCode: 200, data: '<html>凭证</html>' });
+    await expect(request('/bills/1/receipt', { text: true })).resolves.toBe('<html>凭证</html>');
+    expect((spy.mock.calls[0][0] as { dataType: string }).dataType).toBe('text');
+    spy.mockRestore();
+    replyWith({ statusCode: 409, data: JSON.stringify({ error: { code: 'BILL_NOT_PAID', message: 'no' } }) });
+    await expect(request('/bills/1/receipt', { text: true })).rejects.toMatchObject({ code: 'BILL_NOT_PAID', status: 409 });
+  });
+
   it('accepts 204 with no body', async () => {
     replyWith({ statusCode: 204, data: '' });
     await expect(request('/auth/logout', { method: 'POST' })).resolves.toBeUndefined();

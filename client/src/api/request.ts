@@ -11,7 +11,19 @@ export interface RequestOptions {
   data?: Record<string, unknown>;
   /** Send without the bearer token even when one is stored. */
   anonymous?: boolean;
+  /** Where the bearer token comes from; default the subscriber's session. The staff console passes its own. */
+  tokens?: TokenStore;
+  /** Answer the body as text (an HTML page such as a receipt) instead of unwrapping `{ data }`. */
+  text?: boolean;
 }
+
+/** A session token kept somewhere: the subscriber's (api/token.ts) or the staff console's (api/staff.ts). */
+export interface TokenStore {
+  get(): string | null;
+  clear(): void;
+}
+
+const subscriberTokens: TokenStore = { get: getToken, clear: clearToken };
 
 /** Called when the server says the session is gone, so the app can prompt a new sign-in. */
 let onUnauthenticated: (() => void) | null = null;
@@ -35,7 +47,8 @@ function cleanQuery(data: Record<string, unknown>): Record<string, string | numb
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const method = options.method ?? 'GET';
   const header: Record<string, string> = { Accept: 'application/json' };
-  const token = options.anonymous ? null : getToken();
+  const tokens = options.tokens ?? subscriberTokens;
+  const token = options.anonymous ? null : tokens.get();
   if (token) header.Authorization = `Bearer ${token}`;
   let data: unknown;
   if (options.data) {
@@ -48,7 +61,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
 
   let res: Awaited<ReturnType<typeof Taro.request>>;
   try {
-    res = await Taro.request({ url: `${apiBase()}/api/v1${path}`, method, data: data as never, header, dataType: 'json' });
+    res = await Taro.request({ url: `${apiBase()}/api/v1${path}`, method, data: data as never, header, dataType: options.text ? 'text' : 'json' });
   } catch (err) {
     throw new ApiError('NETWORK', (err as { errMsg?: string })?.errMsg ?? String(err), 0);
   }
@@ -56,6 +69,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   const status = res.statusCode;
   const body = typeof res.data === 'string' && res.data !== '' ? safeParse(res.data) : res.data;
   if (status >= 200 && status < 300) {
+    if (options.text) return (typeof res.data === 'string' ? res.data : '') as T;
     if (status === 204 || body === '' || body === undefined || body === null) return undefined as T;
     if (typeof body === 'object' && 'data' in (body as object)) return (body as { data: T }).data;
     throw new ApiError('BAD_RESPONSE', 'response without data', status);
@@ -64,8 +78,8 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   const envelope = body as { error?: { code?: unknown; message?: string; details?: unknown } } | undefined;
   const code = envelope?.error ? toErrorCode(envelope.error.code) : status === 401 ? 'UNAUTHENTICATED' : 'INTERNAL';
   if (code === 'UNAUTHENTICATED' && token) {
-    clearToken();
-    onUnauthenticated?.();
+    tokens.clear();
+    if (tokens === subscriberTokens) onUnauthenticated?.();
   }
   throw new ApiError(code, envelope?.error?.message ?? `HTTP ${status}`, status, envelope?.error?.details);
 }

@@ -1,4 +1,14 @@
-import type { CommitmentUnit, HotlineKind, ServiceType } from '@openhall/shared';
+import type {
+  BillStatus,
+  CommitmentUnit,
+  FaultSeverity,
+  HotlineKind,
+  PaymentOrderStatus,
+  ServiceType,
+  SubscriptionView,
+  TicketStatus,
+  TicketType,
+} from '@openhall/shared';
 
 export const serviceTypeLabels: Record<ServiceType, string> = {
   water: '供水',
@@ -41,4 +51,60 @@ export function formatDateTime(iso: string): string {
   const shifted = new Date(Date.parse(iso) + 8 * 3600_000);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${shifted.getUTCMonth() + 1}月${shifted.getUTCDate()}日 ${pad(shifted.getUTCHours())}:${pad(shifted.getUTCMinutes())}`;
+}
+
+export const ticketTypeLabels: Record<TicketType, string> = {
+  fault: '故障报修',
+  installation: '新装',
+  restoration: '复通',
+  complaint: '投诉',
+  suggestion: '建议',
+};
+
+export const ticketStatusLabels: Record<TicketStatus, string> = {
+  submitted: '待受理',
+  accepted: '已受理',
+  dispatched: '已派单',
+  en_route: '师傅在路上',
+  on_site: '师傅已上门',
+  resolved: '已处理',
+  closed: '已办结',
+  cancelled: '已撤销',
+};
+
+export const faultSeverityLabels: Record<FaultSeverity, string> = {
+  ordinary: '一般故障（24小时内修复）',
+  major: '重大故障（72小时内修复）',
+};
+
+/** A staff member or technician as the subscriber is shown them: "王芳（工号 KF1001）". */
+export function formatPerson(person: { name: string; jobNo: string | null } | null): string {
+  if (!person) return '';
+  return person.jobNo ? `${person.name}（工号 ${person.jobNo}）` : person.name;
+}
+
+export const billStatusLabels: Record<BillStatus, string> = {
+  unpaid: '待缴费',
+  overdue: '已逾期',
+  paid: '已缴费',
+};
+
+export const paymentOrderStatusLabels: Record<PaymentOrderStatus, string> = {
+  created: '待支付',
+  paid: '已支付',
+  refunding: '退款中',
+  refunded: '已退款',
+  closed: '已关闭',
+};
+
+export const subscriptionStatusLabels: Record<SubscriptionView['status'], string> = {
+  active: '使用中',
+  expiring: '即将到期',
+  expired: '已过期',
+};
+
+/** "2026-03" → "2026年3月". */
+export function formatPeriod(period: string): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(period);
+  return m ? `${m[1]}年${Number(m[2])}月` : period;
 }

@@ -1,3 +1,4 @@
 export { platformLogin } from './login';
-export type { PlatformLogin } from './types';
+export { platformPay } from './pay';
+export type { PayChannelOption, PayLaunchOutcome, PlatformLogin, PlatformPay, ReceiptViewProps } from './types';
 export { locate, openMap, type MapPoint } from './map';

@@ -1,57 +1,229 @@
 import { Button, View } from '@tarojs/components';
-import Taro from '@tarojs/taro';
-import { formatYuan } from '@openhall/shared';
+import Taro, { usePullDownRefresh } from '@tarojs/taro';
+import { formatYuan, type BillStatus, type BillView } from '@openhall/shared';
+import { useEffect, useMemo, useState } from 'react';
 import { listAccounts } from '../../api/accounts';
-import AccountCard from '../../components/account-card';
+import { getArrears, listBills } from '../../api/bills';
+import { createBillPayment } from '../../api/payments';
+import { errorMessageOf } from '../../api/errors';
+import BillStatusTag from '../../components/bill-status-tag';
+import ChoiceChips from '../../components/choice-chips';
 import PageShell from '../../components/page-shell';
+import PayChannelPicker from '../../components/pay-channel-picker';
 import Section from '../../components/section';
 import StateView from '../../components/state-view';
+import { formatDateTime, formatPeriod, serviceTypeLabels } from '../../lib/labels';
+import { BILL_DETAIL_PAGE, usePayment } from '../../lib/payment';
 import { useSession } from '../../lib/session';
 import { useAsync } from '../../lib/use-async';
+import './index.scss';
+
+type BillTab = 'due' | 'overdue' | 'paid';
+
+/** What each tab lists: "待缴" is everything still owed, overdue included. */
+const tabs: { key: BillTab; text: string; statuses: BillStatus[] }[] = [
+  { key: 'due', text: '待缴', statuses: ['unpaid', 'overdue'] },
+  { key: 'overdue', text: '逾期', statuses: ['overdue'] },
+  { key: 'paid', text: '已缴', statuses: ['paid'] },
+];
+
+const PAGE_SIZE = 50;
 
 /**
- * Bills tab, first version: what each account owes. Bill lists, line items and payment come with
- * the billing API; until then the page says so plainly instead of showing a dead pay button.
+ * Bills tab: per bound account, what it owes today (arrears), its bills by status, and paying
+ * several at once through the platform's channel.
  */
 export default function BillsPage() {
   const session = useSession();
   const signedIn = session.state === 'signedIn';
   const accounts = useAsync(() => (signedIn ? listAccounts() : Promise.resolve([])), [signedIn], { refreshOnShow: true });
-  const list = accounts.data ?? [];
-  const total = list.reduce((s, a) => s + a.amountDueFen, 0);
+  const accountList = accounts.data ?? [];
+  const [chosenAccountId, setChosenAccountId] = useState<number | null>(null);
+  const account = accountList.find((a) => a.id === chosenAccountId) ?? accountList.find((a) => a.isDefault) ?? accountList[0];
+  const accountId = account?.id;
+  const [tab, setTab] = useState<BillTab>('due');
+  const statuses = tabs.find((t) => t.key === tab)!.statuses;
 
-  return (
-    <PageShell id="page-bills">
-      <View className="banner" id="bills-coming-soon">
-        在线缴费即将上线。目前可到营业厅或通过原有渠道缴费。
-      </View>
-      {session.state === 'signedOut' ? (
-        <Section title="待缴费用">
-          <View className="muted">登录后查看各户号的待缴金额</View>
-          <Button className="btn-primary" onClick={() => void session.signIn()}>
+  const arrears = useAsync(() => (accountId ? getArrears(accountId) : Promise.resolve(null)), [accountId], { refreshOnShow: true });
+  const bills = useAsync(
+    () => (accountId ? listBills({ accountId, status: statuses, pageSize: PAGE_SIZE }) : Promise.resolve(null)),
+    [accountId, tab],
+    { refreshOnShow: true },
+  );
+  const items = useMemo(() => bills.data?.items ?? [], [bills.data]);
+
+  // Selection holds only bills still owed and still listed (a bill paid meanwhile drops out).
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  useEffect(() => {
+    setSelected((prev) => new Set([...prev].filter((id) => items.some((b) => b.id === id && b.status !== 'paid'))));
+  }, [items]);
+  const payable = items.filter((b) => b.status !== 'paid');
+  const chosen = payable.filter((b) => selected.has(b.id));
+  const chosenTotal = chosen.reduce((s, b) => s + b.totalFen, 0);
+  const allChosen = payable.length > 0 && chosen.length === payable.length;
+
+  const payment = usePayment();
+
+  usePullDownRefresh(async () => {
+    await Promise.all([accounts.reload(), arrears.reload(), bills.reload()]);
+    Taro.stopPullDownRefresh();
+  });
+
+  const toggle = (bill: BillView) => {
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (next.has(bill.id)) next.delete(bill.id);
+      else next.add(bill.id);
+      return next;
+    });
+  };
+
+  const pay = () =>
+    payment.pay((channel, returnPath) => createBillPayment({ billIds: chosen.map((b) => b.id), channel, returnPath }));
+
+  if (session.state === 'signedOut') {
+    return (
+      <PageShell id="page-bills">
+        <Section title="我的账单">
+          <View className="muted">登录后查看各户号的账单并在线缴费</View>
+          <Button id="bills-signin" className="btn-primary" onClick={() => void session.signIn()}>
             登录
           </Button>
         </Section>
-      ) : (
-        <Section title="待缴费用" extra={list.length > 0 ? <View id="bills-total">合计 {formatYuan(total)}</View> : undefined}>
+      </PageShell>
+    );
+  }
+
+  return (
+    <PageShell id="page-bills">
+      <StateView
+        loading={session.state === 'checking' || accounts.loading}
+        error={accounts.error}
+        empty={accountList.length === 0}
+        emptyText="还没有绑定户号"
+        emptyAction={
+          <Button className="btn-primary" size="mini" onClick={() => void Taro.navigateTo({ url: '/pages/account/bind/index' })}>
+            绑定户号
+          </Button>
+        }
+        onRetry={() => void accounts.reload()}
+      >
+        {accountList.length > 1 && (
+          <View className="bills-accounts" id="bills-accounts">
+            <ChoiceChips
+              options={accountList.map((a) => ({ value: a.id, label: `${serviceTypeLabels[a.serviceType]} ${a.accountNo}` }))}
+              value={accountId}
+              onChange={setChosenAccountId}
+              idPrefix="bills-account"
+            />
+          </View>
+        )}
+
+        {account && (
+          <View className="bills-arrears" id="bills-arrears">
+            <View className="bills-arrears__head">
+              户号 {account.accountNo} · 户主 {account.holderNameMasked}
+            </View>
+            <StateView loading={arrears.loading} error={arrears.error} onRetry={() => void arrears.reload()}>
+              {arrears.data && (
+                <>
+                  <View className="bills-arrears__label">当前应缴</View>
+                  <View className="bills-arrears__amount" id="bills-arrears-total">
+                    {formatYuan(arrears.data.totalDueFen)}
+                  </View>
+                  <View className="bills-arrears__detail">
+                    {arrears.data.unpaidBills > 0
+                      ? `${arrears.data.unpaidBills} 笔未缴${arrears.data.overdueBills > 0 ? `（${arrears.data.overdueBills} 笔逾期）` : ''}` +
+                        `，最早 ${formatPeriod(arrears.data.oldestUnpaidPeriod ?? '')}` +
+                        (arrears.data.lateFeeFen > 0 ? `，含滞纳金 ${formatYuan(arrears.data.lateFeeFen)}` : '')
+                      : '当前无欠费'}
+                  </View>
+                </>
+              )}
+            </StateView>
+          </View>
+        )}
+
+        <View className="bills-tabs" id="bills-tabs">
+          {tabs.map((t) => (
+            <View
+              key={t.key}
+              id={`bills-tab-${t.key}`}
+              className={`bills-tabs__item${t.key === tab ? ' bills-tabs__item--on' : ''}`}
+              onClick={() => setTab(t.key)}
+            >
+              {t.text}
+            </View>
+          ))}
+        </View>
+
+        <Section
+          title={`${tabs.find((t) => t.key === tab)!.text}账单`}
+          extra={
+            tab !== 'paid' && payable.length > 1 ? (
+              <View id="bills-select-all" className="bills-select-all" onClick={() => setSelected(allChosen ? new Set() : new Set(payable.map((b) => b.id)))}>
+                {allChosen ? '取消全选' : '全选'}
+              </View>
+            ) : undefined
+          }
+        >
           <StateView
-            loading={session.state === 'checking' || accounts.loading}
-            error={accounts.error}
-            empty={list.length === 0}
-            emptyText="还没有绑定户号"
-            emptyAction={
-              <Button className="btn-primary" size="mini" onClick={() => void Taro.navigateTo({ url: '/pages/account/bind/index' })}>
-                绑定户号
-              </Button>
-            }
-            onRetry={() => void accounts.reload()}
+            loading={bills.loading}
+            error={bills.error}
+            empty={items.length === 0}
+            emptyText={tab === 'paid' ? '暂无已缴账单' : tab === 'overdue' ? '没有逾期账单' : '没有待缴账单'}
+            onRetry={() => void bills.reload()}
           >
-            {list.map((a) => (
-              <AccountCard key={a.id} account={a} />
+            {items.map((b) => (
+              <View key={b.id} className="bill-row" id={`bill-${b.id}`}>
+                {b.status !== 'paid' && (
+                  <View
+                    className={`bill-row__check${selected.has(b.id) ? ' bill-row__check--on' : ''}`}
+                    id={`bill-check-${b.id}`}
+                    onClick={() => toggle(b)}
+                  >
+                    {selected.has(b.id) ? '✓' : ''}
+                  </View>
+                )}
+                <View className="bill-row__main" onClick={() => void Taro.navigateTo({ url: `${BILL_DETAIL_PAGE}?id=${b.id}` })}>
+                  <View className="bill-row__period">{formatPeriod(b.period)}</View>
+                  <View className="muted">
+                    {b.status === 'paid' ? (b.paidAt ? `缴费时间 ${formatDateTime(b.paidAt)}` : '已缴清') : `缴费截止 ${b.dueDate}`}
+                    {b.lateFeeFen > 0 ? ` · 含滞纳金 ${formatYuan(b.lateFeeFen)}` : ''}
+                  </View>
+                </View>
+                <View className="bill-row__side">
+                  <View className="bill-row__amount">{formatYuan(b.totalFen)}</View>
+                  <BillStatusTag status={b.status} />
+                </View>
+              </View>
             ))}
+            {bills.data && bills.data.total > items.length && <View className="muted bills-more">仅显示最近 {items.length} 笔</View>}
           </StateView>
         </Section>
-      )}
+
+        {tab !== 'paid' && payable.length > 0 && (
+          <View className="bills-pay" id="bills-pay">
+            <PayChannelPicker value={payment.channel} onChange={payment.setChannel} />
+            {payment.error ? <View className="field__error" id="bills-pay-error">{errorMessageOf(payment.error)}</View> : null}
+            <View className="bills-pay__bar">
+              <View className="bills-pay__sum">
+                已选 {chosen.length} 笔，合计 <View className="bills-pay__total" id="bills-pay-total">{formatYuan(chosenTotal)}</View>
+              </View>
+              <Button
+                id="bills-pay-submit"
+                className="btn-primary bills-pay__btn"
+                size="mini"
+                disabled={chosen.length === 0 || payment.paying}
+                loading={payment.paying}
+                onClick={() => void pay()}
+              >
+                去缴费
+              </Button>
+            </View>
+          </View>
+        )}
+      </StateView>
     </PageShell>
   );
 }

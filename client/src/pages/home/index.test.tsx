@@ -1,5 +1,5 @@
 import type { AccountView } from '@openhall/shared';
-import { render, screen, waitFor } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import Taro from '@tarojs/taro';
 import { request } from '../../api/request';
 import { saveToken } from '../../api/token';
@@ -84,5 +84,23 @@ describe('home page accounts', () => {
     await waitFor(() => expect(document.querySelector('#home-signin')).toBeTruthy());
     expect(requestMock.mock.calls.map((c) => c[0])).not.toContain('/accounts');
     expect(Taro.getStorageSync('openhall.token')).toBeFalsy();
+  });
+
+  it('lists packages about to expire, each opening its renewal; the 续费 action opens renewal too', async () => {
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    const subscription = { id: 3, accountId: 2, accountNo: '2000000001', product: 'tv', packageCode: 'tv_basic', packageName: '有线电视基本包', monthlyFeeFen: 2500, startedOn: '2025-12-21', expiresOn: '2026-12-20', daysLeft: 24 };
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/accounts') return accounts;
+      if (path === '/subscriptions') return [{ ...subscription, status: 'expiring' }, { ...subscription, id: 4, packageName: '宽带300M', status: 'active' }];
+      return [];
+    });
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<HomePage />);
+
+    fireEvent.click(await screen.findByText('有线电视基本包'));
+    expect(navigate).toHaveBeenCalledWith({ url: '/pages/billing/renew/index?subscriptionId=3' });
+    expect(screen.queryByText('宽带300M')).toBeNull();
+    fireEvent.click(screen.getByText('续费'));
+    expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/billing/renew/index' });
   });
 });

@@ -3,11 +3,13 @@ import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { formatYuan } from '@openhall/shared';
 import { listAccounts } from '../../api/accounts';
 import { listNotices } from '../../api/content';
+import { listSubscriptions } from '../../api/renewals';
 import AccountCard from '../../components/account-card';
 import PageShell from '../../components/page-shell';
 import Section from '../../components/section';
 import StateView from '../../components/state-view';
 import { formatDateTime } from '../../lib/labels';
+import { RENEW_PAGE } from '../../lib/payment';
 import { useSession } from '../../lib/session';
 import { useAsync } from '../../lib/use-async';
 import './index.scss';
@@ -16,8 +18,8 @@ const BIND_URL = '/pages/account/bind/index';
 
 const quickActions: { key: string; text: string; run: () => void }[] = [
   { key: 'pay', text: '缴费', run: () => void Taro.switchTab({ url: '/pages/bills/index' }) },
-  { key: 'renew', text: '续费', run: () => void Taro.showToast({ title: '在线续费即将上线', icon: 'none' }) },
-  { key: 'repair', text: '报修', run: () => void Taro.navigateTo({ url: '/pages/info/hotlines/index' }) },
+  { key: 'renew', text: '续费', run: () => void Taro.navigateTo({ url: RENEW_PAGE }) },
+  { key: 'repair', text: '报修', run: () => void Taro.navigateTo({ url: '/pages/tickets/new/index?type=fault' }) },
   { key: 'halls', text: '营业厅', run: () => void Taro.navigateTo({ url: '/pages/info/halls/index' }) },
 ];
 
@@ -26,9 +28,12 @@ export default function HomePage() {
   const signedIn = session.state === 'signedIn';
   const accounts = useAsync(() => (signedIn ? listAccounts() : Promise.resolve([])), [signedIn], { refreshOnShow: true });
   const notices = useAsync(listNotices, [], { refreshOnShow: true });
+  // Packages running out within a month (or already lapsed): each links to its renewal.
+  const subscriptions = useAsync(() => (signedIn ? listSubscriptions() : Promise.resolve([])), [signedIn], { refreshOnShow: true });
+  const expiring = (subscriptions.data ?? []).filter((s) => s.status !== 'active');
 
   usePullDownRefresh(async () => {
-    await Promise.all([accounts.reload(), notices.reload()]);
+    await Promise.all([accounts.reload(), notices.reload(), subscriptions.reload()]);
     Taro.stopPullDownRefresh();
   });
 
@@ -79,6 +84,27 @@ export default function HomePage() {
           </StateView>
         )}
       </Section>
+
+      {expiring.length > 0 && (
+        <Section title="套餐即将到期" className="home-expiring">
+          {expiring.map((s) => (
+            <View
+              key={s.id}
+              id={`home-expiring-${s.id}`}
+              className="home-expiring__item"
+              onClick={() => void Taro.navigateTo({ url: `${RENEW_PAGE}?subscriptionId=${s.id}` })}
+            >
+              <View>
+                <View>{s.packageName}</View>
+                <View className="muted">
+                  户号 {s.accountNo} · {s.daysLeft < 0 ? `已于 ${s.expiresOn} 到期` : `${s.expiresOn} 到期`}
+                </View>
+              </View>
+              <View className="home-expiring__action">去续费 ›</View>
+            </View>
+          ))}
+        </Section>
+      )}
 
       <Section title="停水停网通知" className="home-notices">
         <StateView

@@ -23,6 +23,11 @@ export default function ServicesPage() {
   const list = hotlines.data ?? [];
   return (
     <PageShell id="page-services">
+      <Section title="报修与投诉">
+        <LinkRow className="services-link services-link--report" title="我要报修" desc="停水、无信号、断网等故障，在线报修" url="/pages/tickets/new/index?type=fault" />
+        <LinkRow className="services-link services-link--complaint" title="投诉建议" desc="对服务不满意或有建议，3个工作日内答复" url="/pages/tickets/new/index?type=complaint" />
+        <LinkRow className="services-link services-link--tickets" title="我的工单" desc="查看处理进度、承诺时限，催单与评价" url="/pages/tickets/list/index" />
+      </Section>
       <Section title="服务公示">
         {links.map((l) => (
           <LinkRow key={l.key} className={`services-link services-link--${l.key}`} title={l.title} desc={l.desc} url={l.url} />

@@ -1,0 +1,20 @@
+import type { CreateBillPaymentInput, CreatePaymentResult, PaymentOrderView } from '@openhall/shared';
+import { request } from './request';
+
+// Payment orders (shared/src/payments.ts). The client never sends an amount: the server prices the
+// bills, and only the server's order status says whether they were paid.
+
+/** Opens an order for the bills; answers the order and what the platform does next to pay. */
+export function createBillPayment(input: CreateBillPaymentInput): Promise<CreatePaymentResult> {
+  return request<CreatePaymentResult>('/payments', { method: 'POST', data: { ...input } });
+}
+
+/** The order as the server knows it; `refresh` asks the gateway too while the order is still open. */
+export function getPayment(id: number, refresh = false): Promise<PaymentOrderView> {
+  return request<PaymentOrderView>(`/payments/${id}`, { data: refresh ? { refresh: 'true' } : undefined });
+}
+
+/** Gives up an open order so its bills are free again; the server asks the gateway first, so a paid order answers paid. */
+export function closePayment(id: number): Promise<PaymentOrderView> {
+  return request<PaymentOrderView>(`/payments/${id}/close`, { method: 'POST' });
+}

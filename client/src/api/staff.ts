@@ -1,0 +1,149 @@
+import Taro from '@tarojs/taro';
+import type {
+  CallbackQueueQuery,
+  CallbackTaskView,
+  DecideExtensionInput,
+  RecordCallbackInput,
+  Page,
+  RequestExtensionInput,
+  SessionView,
+  StaffLoginInput,
+  StaffRole,
+  StaffTicketQuery,
+  StaffTicketView,
+  TransferTicketInput,
+  UploadView,
+} from '@openhall/shared';
+import { apiBase } from './config';
+import { ApiError } from './errors';
+import { request, type TokenStore } from './request';
+
+// The staff console's API. Staff sign in separately from subscribers and keep their own token, so a
+// colleague testing the H5 site as a subscriber in the same browser keeps both sessions.
+
+const TOKEN_KEY = 'openhall.staffToken';
+const EXPIRES_KEY = 'openhall.staffTokenExpiresAt';
+const PROFILE_KEY = 'openhall.staffProfile';
+
+/** The signed-in staff member, as sign-in and `GET /staff/me` answer. */
+export interface StaffProfile {
+  id: number;
+  username: string;
+  name: string;
+  jobNo: string;
+  role: StaffRole;
+}
+
+/** The staff console's session token, forgotten once expired. */
+export const staffTokens: TokenStore = {
+  get() {
+    const token = Taro.getStorageSync(TOKEN_KEY) as string | '';
+    if (!token) return null;
+    const expiresAt = Taro.getStorageSync(EXPIRES_KEY) as string | '';
+    if (expiresAt && Date.parse(expiresAt) <= Date.now()) {
+      staffTokens.clear();
+      return null;
+    }
+    return token;
+  },
+  clear() {
+    Taro.removeStorageSync(TOKEN_KEY);
+    Taro.removeStorageSync(EXPIRES_KEY);
+    Taro.removeStorageSync(PROFILE_KEY);
+  },
+};
+
+/** Who is signed in to the console, or null (no session, or it expired). */
+export function getStaffProfile(): StaffProfile | null {
+  if (!staffTokens.get()) return null;
+  const profile = Taro.getStorageSync(PROFILE_KEY) as StaffProfile | '';
+  return profile || null;
+}
+
+const staff = { tokens: staffTokens };
+
+/** Signs a staff member in and keeps the console's session. */
+export async function loginStaff(input: StaffLoginInput): Promise<StaffProfile> {
+  const session = await request<SessionView>('/staff/auth/login', { method: 'POST', data: { ...input }, anonymous: true });
+  Taro.setStorageSync(TOKEN_KEY, session.token);
+  Taro.setStorageSync(EXPIRES_KEY, session.expiresAt);
+  const profile = session.staff ?? (await request<StaffProfile>('/staff/me', staff));
+  Taro.setStorageSync(PROFILE_KEY, profile);
+  return profile;
+}
+
+/** Ends the console session (best effort on the server) and forgets it here either way. */
+export async function logoutStaff(): Promise<void> {
+  try {
+    await request<void>('/auth/logout', { method: 'POST', ...staff });
+  } finally {
+    staffTokens.clear();
+  }
+}
+
+/** The queue, sorted by deadline by the server (soonest first, paused after running, no clock last). */
+export function listQueue(query: Partial<StaffTicketQuery> = {}): Promise<Page<StaffTicketView>> {
+  return request<Page<StaffTicketView>>('/staff/tickets', { data: { ...query }, ...staff });
+}
+
+export function getStaffTicket(id: number): Promise<StaffTicketView> {
+  return request<StaffTicketView>(`/staff/tickets/${id}`, staff);
+}
+
+/** 首问负责制: the first claim wins; a later one answers TICKET_ALREADY_CLAIMED. */
+export function claimTicket(id: number): Promise<StaffTicketView> {
+  return request<StaffTicketView>(`/staff/tickets/${id}/claim`, { method: 'POST', ...staff });
+}
+
+/** The staff actions that take one text: a reply, a request for information (pauses the clock), the outcome. */
+export type StaffMessageAction = 'reply' | 'request-information' | 'resolve';
+
+export function sendTicketMessage(id: number, action: StaffMessageAction, message: string): Promise<StaffTicketView> {
+  return request<StaffTicketView>(`/staff/tickets/${id}/${action}`, { method: 'POST', data: { message }, ...staff });
+}
+
+export function escalateTicket(id: number, reason: string): Promise<StaffTicketView> {
+  return request<StaffTicketView>(`/staff/tickets/${id}/escalate`, { method: 'POST', data: { reason }, ...staff });
+}
+
+export function transferTicket(id: number, input: TransferTicketInput): Promise<StaffTicketView> {
+  return request<StaffTicketView>(`/staff/tickets/${id}/transfer`, { method: 'POST', data: { ...input }, ...staff });
+}
+
+export function requestExtension(id: number, input: RequestExtensionInput): Promise<StaffTicketView> {
+  return request<StaffTicketView>(`/staff/tickets/${id}/extensions`, { method: 'POST', data: { ...input }, ...staff });
+}
+
+/** A supervisor approves or rejects an extension request. */
+export function decideExtension(id: number, extensionId: number, input: DecideExtensionInput): Promise<StaffTicketView> {
+  return request<StaffTicketView>(`/staff/tickets/${id}/extensions/${extensionId}/decision`, { method: 'POST', data: { ...input }, ...staff });
+}
+
+/** Callback tasks (回访): low ratings and tickets not rated in time, soonest due first. */
+export function listCallbacks(query: Partial<Omit<CallbackQueueQuery, 'overdue'>> & { overdue?: boolean } = {}): Promise<Page<CallbackTaskView>> {
+  const { overdue, ...rest } = query;
+  return request<Page<CallbackTaskView>>('/staff/callbacks', { data: { ...rest, overdue: overdue === undefined ? undefined : String(overdue) }, ...staff });
+}
+
+/** Records a phone callback's outcome; `not_fixed` reopens the ticket, `unreachable` schedules another try. */
+export function recordCallbackOutcome(id: number, input: RecordCallbackInput): Promise<CallbackTaskView> {
+  return request<CallbackTaskView>(`/staff/callbacks/${id}/outcome`, { method: 'POST', data: { ...input }, ...staff });
+}
+
+/** The photos the subscriber attached to a ticket. */
+export function listStaffTicketPhotos(id: number): Promise<UploadView[]> {
+  return request<UploadView[]>(`/staff/tickets/${id}/photos`, staff);
+}
+
+/**
+ * One photo as an object URL for an <img>. The bytes need the bearer token, which an <img src>
+ * cannot send, so they are fetched here (the console is H5 only: `fetch` and `URL` exist).
+ */
+export async function loadStaffTicketPhoto(ticketId: number, photoId: number): Promise<string> {
+  const token = staffTokens.get();
+  const res = await fetch(`${apiBase()}/api/v1/staff/tickets/${ticketId}/photos/${photoId}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} }).catch((err: Error) => {
+    throw new ApiError('NETWORK', err.message, 0);
+  });
+  if (!res.ok) throw new ApiError(res.status === 404 ? 'NOT_FOUND' : res.status === 401 ? 'UNAUTHENTICATED' : 'INTERNAL', `HTTP ${res.status}`, res.status);
+  return URL.createObjectURL(await res.blob());
+}

@@ -1,0 +1,35 @@
+import Taro from '@tarojs/taro';
+import type { UploadView } from '@openhall/shared';
+import { apiBase } from './config';
+import { ApiError, toErrorCode } from './errors';
+import { getToken } from './token';
+
+/**
+ * Uploads one photo (`POST /api/v1/uploads`, multipart field `file`) from a path `Taro.chooseImage`
+ * gave (a temp file on the mini-program, a blob: URL on H5). The server decides the type from the
+ * bytes. Answers the id to put in a ticket's `photoIds`.
+ */
+export async function uploadPhoto(filePath: string): Promise<UploadView> {
+  const token = getToken();
+  let res: { statusCode: number; data: string };
+  try {
+    res = await Taro.uploadFile({
+      url: `${apiBase()}/api/v1/uploads`,
+      filePath,
+      name: 'file',
+      header: token ? { Authorization: `Bearer ${token}` } : {},
+    });
+  } catch (err) {
+    throw new ApiError('NETWORK', (err as { errMsg?: string })?.errMsg ?? String(err), 0);
+  }
+  // uploadFile answers the body as text on both platforms.
+  let body: { data?: UploadView; error?: { code?: unknown; message?: string; details?: unknown } } | undefined;
+  try {
+    body = JSON.parse(res.data);
+  } catch {
+    body = undefined;
+  }
+  if (res.statusCode >= 200 && res.statusCode < 300 && body?.data) return body.data;
+  if (!body?.error) throw new ApiError(res.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_RESPONSE', `HTTP ${res.statusCode}`, res.statusCode);
+  throw new ApiError(toErrorCode(body.error.code), body.error.message ?? `HTTP ${res.statusCode}`, res.statusCode, body.error.details);
+}

@@ -1,0 +1,44 @@
+import { View } from '@tarojs/components';
+import type { TicketClockView } from '@openhall/shared';
+import { commitmentUnitLabels, formatDateTime } from '../../lib/labels';
+import { useLiveClock } from '../../lib/ticket-clock';
+import './index.scss';
+
+export interface TicketClockProps {
+  /** The server's clock view; null for a cancelled ticket (nothing is measured). */
+  clock: TicketClockView | null;
+  /** One line (lists and the staff queue) instead of the full block with the commitment and extensions. */
+  compact?: boolean;
+}
+
+/**
+ * The commitment countdown (服务承诺时限): remaining or overdue time, live, coloured by risk
+ * (`ticket-clock--ok | due_soon | breached | paused`), the deadline, and approved extensions with their reasons.
+ */
+export default function TicketClock({ clock, compact }: TicketClockProps) {
+  const live = useLiveClock(clock);
+  if (!clock || !live) return null;
+  const deadline = clock.deadline ? formatDateTime(clock.deadline) : null;
+  if (compact) {
+    return (
+      <View className={`ticket-clock ticket-clock--compact ticket-clock--${live.risk}`}>
+        <View className="ticket-clock__remaining">{live.text}</View>
+      </View>
+    );
+  }
+  return (
+    <View className={`ticket-clock ticket-clock--${live.risk}`}>
+      <View className="ticket-clock__title">
+        承诺时限：{clock.title}（{clock.targetAmount} {commitmentUnitLabels[clock.targetUnit]}）
+      </View>
+      <View className="ticket-clock__remaining">{live.text}</View>
+      {deadline && <View className="ticket-clock__deadline">最迟 {deadline} 前{clock.onTime === null ? '处理完成' : ''}</View>}
+      {clock.paused && <View className="ticket-clock__deadline">等待补充资料期间不计时，补充后恢复计时</View>}
+      {clock.extensions.map((e, i) => (
+        <View key={i} className="ticket-clock__extension">
+          经 {e.approvedBy} 批准延长 {e.amount} {commitmentUnitLabels[e.unit]}：{e.reason}
+        </View>
+      ))}
+    </View>
+  );
+}

@@ -1,0 +1,137 @@
+import type { PaymentOrderView } from '@openhall/shared';
+import { act, fireEvent, render, screen } from '@testing-library/react';
+import { Current } from '@tarojs/runtime';
+import Taro from '@tarojs/taro';
+import { request } from '../../../api/request';
+import { saveToken } from '../../../api/token';
+import PaymentConfirmPage from './index';
+
+jest.mock('../../../api/request', () => ({ request: jest.fn() }));
+const requestMock = request as jest.MockedFunction<typeof request>;
+
+function orderWith(over: Partial<PaymentOrderView> = {}): PaymentOrderView {
+  return {
+    id: 77,
+    outTradeNo: 'OH20261126000001',
+    kind: 'bills',
+    channel: 'alipay_wap',
+    status: 'created',
+    amountFen: 11663,
+    description: '城市水务账单缴费 2026-09,2026-10',
+    expiresAt: '2026-11-26T01:00:00Z',
+    paidAt: null,
+    refundedFen: 0,
+    billIds: [10],
+    createdAt: '2026-11-26T00:45:00Z',
+    ...over,
+  };
+}
+
+/** Answers the orders in turn, the last one for good. */
+function answer(...orders: PaymentOrderView[]) {
+  let n = 0;
+  requestMock.mockImplementation(async () => orders[Math.min(n++, orders.length - 1)]);
+}
+
+/** Lets the poll's timers run for `ms`, with the answers they trigger. */
+async function pass(ms: number) {
+  await act(async () => {
+    await jest.advanceTimersByTimeAsync(ms);
+  });
+}
+
+const title = () => document.querySelector('#pay-result-title')!.textContent;
+
+describe('payment confirming page', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+    requestMock.mockReset();
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    Current.router = { params: { paymentId: '77' }, path: '/pages/billing/confirm/index', onReady: '', onHide: '', onShow: '' } as never;
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+    window.history.replaceState(null, '', '/');
+  });
+
+  it('keeps asking the server (and the gateway through it) until the order is paid', async () => {
+    answer(orderWith(), orderWith(), orderWith({ status: 'paid', paidAt: '2026-11-26T00:46:00Z' }));
+    render(<PaymentConfirmPage />);
+    await pass(0);
+    expect(title()).toBe('正在确认支付结果…');
+    await pass(2000);
+    expect(title()).toBe('正在确认支付结果…');
+    await pass(2000);
+    expect(title()).toBe('支付成功');
+    expect(screen.getByText('¥116.63')).toBeTruthy();
+    expect(document.querySelector('#pay-receipt')).toBeTruthy();
+
+    // The first question reads the order; the later ones ask the gateway too.
+    expect(requestMock.mock.calls[0]).toEqual(['/payments/77', { data: undefined }]);
+    expect(requestMock.mock.calls[1]).toEqual(['/payments/77', { data: { refresh: 'true' } }]);
+    // Paid is final: no more questions.
+    await pass(10_000);
+    expect(requestMock).toHaveBeenCalledTimes(3);
+  });
+
+  it('after a paid renewal, links back to the renewed package', async () => {
+    Current.router = { params: { paymentId: '77', subscriptionId: '3' }, path: '/pages/billing/confirm/index', onReady: '', onHide: '', onShow: '' } as never;
+    answer(orderWith({ kind: 'renewal', billIds: [], status: 'paid' }));
+    const redirect = jest.spyOn(Taro, 'redirectTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<PaymentConfirmPage />);
+    await pass(0);
+    expect(title()).toBe('支付成功');
+    expect(document.querySelector('#pay-receipt')).toBeNull();
+    fireEvent.click(document.querySelector('#pay-renewal')!);
+    expect(redirect).toHaveBeenCalledWith({ url: '/pages/billing/renew/index?subscriptionId=3' });
+  });
+
+  it('says nothing was charged when the order closed', async () => {
+    answer(orderWith(), orderWith({ status: 'closed' }));
+    render(<PaymentConfirmPage />);
+    await pass(2000);
+    expect(title()).toBe('订单已关闭，未扣款');
+    expect(document.querySelector('#pay-receipt')).toBeNull();
+  });
+
+  it('stops after a minute without an answer, says so, and asks again on demand', async () => {
+    answer(orderWith());
+    render(<PaymentConfirmPage />);
+    await pass(61_000);
+    expect(title()).toBe('暂未收到支付结果');
+    const asked = requestMock.mock.calls.length;
+    await pass(10_000);
+    expect(requestMock).toHaveBeenCalledTimes(asked);
+
+    answer(orderWith({ status: 'paid', paidAt: '2026-11-26T00:50:00Z' }));
+    fireEvent.click(document.querySelector('#pay-retry')!);
+    await pass(0);
+    expect(title()).toBe('支付成功');
+  });
+
+  it('keeps waiting through a lost answer (offline) instead of giving up', async () => {
+    const { ApiError } = jest.requireActual('../../../api/errors');
+    let n = 0;
+    requestMock.mockImplementation(async () => {
+      n += 1;
+      if (n === 1) throw new ApiError('NETWORK', 'request:fail', 0);
+      return orderWith({ status: 'paid' });
+    });
+    render(<PaymentConfirmPage />);
+    await pass(0);
+    expect(title()).toBe('正在确认支付结果…');
+    await pass(2000);
+    expect(title()).toBe('支付成功');
+  });
+
+  it('reads the order id the H5 gateway put in the address when it sent the browser back', async () => {
+    Current.router = { params: {}, path: '/pages/billing/confirm/index', onReady: '', onHide: '', onShow: '' } as never;
+    window.history.replaceState(null, '', '/?paymentId=91&out_trade_no=OH1#/pages/billing/confirm/index');
+    answer(orderWith({ id: 91, status: 'paid' }));
+    render(<PaymentConfirmPage />);
+    await pass(0);
+    expect(requestMock.mock.calls[0][0]).toBe('/payments/91');
+    expect(title()).toBe('支付成功');
+  });
+});

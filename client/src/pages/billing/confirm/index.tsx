@@ -1,0 +1,94 @@
+import { Button, View } from '@tarojs/components';
+import Taro, { useRouter } from '@tarojs/taro';
+import { formatYuan, paymentChannelNames } from '@openhall/shared';
+import { errorMessageOf } from '../../../api/errors';
+import KvRow from '../../../components/kv-row';
+import PageShell from '../../../components/page-shell';
+import Section from '../../../components/section';
+import { formatDateTime } from '../../../lib/labels';
+import { RECEIPT_PAGE, RENEW_PAGE, usePaymentStatus, type PaymentPhase } from '../../../lib/payment';
+import { platformPay } from '../../../platform';
+import '../billing.scss';
+import './index.scss';
+
+const headline: Record<PaymentPhase, string> = {
+  checking: '正在确认支付结果…',
+  paid: '支付成功',
+  refunded: '该笔支付已退款',
+  closed: '订单已关闭，未扣款',
+  timeout: '暂未收到支付结果',
+  error: '无法查询支付结果',
+};
+
+const hint: Record<PaymentPhase, string> = {
+  checking: '正在向支付渠道核实，请勿重复支付',
+  paid: '款项已入账，账单状态已更新',
+  refunded: '款项将按原路退回',
+  closed: '如需缴费，请返回重新选择',
+  timeout: '如已付款，结果可能稍有延迟；请稍后再查，切勿重复支付',
+  error: '',
+};
+
+/**
+ * "Confirming": asks the server until it says the order is paid, refunded or closed. The
+ * cashier's own success callback, and the H5 gateway's return, only bring the subscriber here.
+ * The order id comes as `?paymentId=`: in the page route, or, back from an H5 gateway, in the
+ * document's query.
+ */
+export default function PaymentConfirmPage() {
+  const params = useRouter()?.params ?? {};
+  const fromRoute = Number(params.paymentId);
+  const paymentId = Number.isSafeInteger(fromRoute) && fromRoute > 0 ? fromRoute : platformPay.returnedPaymentId();
+  const { phase, order, error, retry } = usePaymentStatus(paymentId);
+
+  const toBills = () => void Taro.switchTab({ url: '/pages/bills/index' });
+
+  return (
+    <PageShell id="page-pay-confirm">
+      <View className={`pay-result pay-result--${phase}`} id="pay-result" data-phase={phase}>
+        <View className="pay-result__icon">{phase === 'paid' ? '✓' : phase === 'checking' ? '…' : '!'}</View>
+        <View className="pay-result__title" id="pay-result-title">
+          {headline[phase]}
+        </View>
+        <View className="muted">{phase === 'error' ? (error ? errorMessageOf(error) : '没有找到支付订单') : hint[phase]}</View>
+      </View>
+
+      {order && (
+        <Section title="订单信息">
+          <KvRow label="金额" valueId="pay-amount">
+            {formatYuan(order.amountFen)}
+          </KvRow>
+          <KvRow label="内容">{order.description}</KvRow>
+          <KvRow label="支付方式">{paymentChannelNames[order.channel]}</KvRow>
+          <KvRow label="订单号">{order.outTradeNo}</KvRow>
+          {order.paidAt && <KvRow label="支付时间">{formatDateTime(order.paidAt)}</KvRow>}
+        </Section>
+      )}
+
+      <View className="billing-actions">
+        {phase === 'timeout' && (
+          <Button id="pay-retry" className="btn-primary" onClick={retry}>
+            再查一次
+          </Button>
+        )}
+        {phase === 'paid' && order?.kind === 'bills' && order.billIds.length === 1 && (
+          <Button id="pay-receipt" className="btn-primary" onClick={() => void Taro.navigateTo({ url: `${RECEIPT_PAGE}?id=${order.billIds[0]}` })}>
+            查看缴费凭证
+          </Button>
+        )}
+        {phase === 'paid' && order?.kind === 'renewal' && (
+          <Button
+            id="pay-renewal"
+            className="btn-primary"
+            onClick={() => void Taro.redirectTo({ url: params.subscriptionId ? `${RENEW_PAGE}?subscriptionId=${params.subscriptionId}` : RENEW_PAGE })}
+          >
+            查看套餐有效期
+          </Button>
+        )}
+        <Button id="pay-to-bills" className="btn-plain" onClick={toBills}>
+          返回账单
+        </Button>
+      </View>
+    </PageShell>
+  );
+}

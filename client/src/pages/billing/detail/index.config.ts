@@ -1,0 +1,1 @@
+export default definePageConfig({ navigationBarTitleText: '账单详情', enablePullDownRefresh: true });

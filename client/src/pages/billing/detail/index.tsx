@@ -1,0 +1,100 @@
+import { Button, View } from '@tarojs/components';
+import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
+import { formatYuan, paymentChannelNames } from '@openhall/shared';
+import { getBill } from '../../../api/bills';
+import { errorMessageOf } from '../../../api/errors';
+import { createBillPayment } from '../../../api/payments';
+import BillStatusTag from '../../../components/bill-status-tag';
+import KvRow from '../../../components/kv-row';
+import PageShell from '../../../components/page-shell';
+import PayChannelPicker from '../../../components/pay-channel-picker';
+import Section from '../../../components/section';
+import StateView from '../../../components/state-view';
+import { formatDateTime, formatPeriod } from '../../../lib/labels';
+import { RECEIPT_PAGE, usePayment } from '../../../lib/payment';
+import { useAsync } from '../../../lib/use-async';
+import '../billing.scss';
+
+/** One bill: period, due date, status, line items, today's late fee, and the payment that settled it. */
+export default function BillDetailPage() {
+  const id = Number(useRouter()?.params?.id);
+  const bill = useAsync(() => getBill(id), [id], { refreshOnShow: true });
+  const payment = usePayment();
+  const b = bill.data;
+
+  usePullDownRefresh(async () => {
+    await bill.reload();
+    Taro.stopPullDownRefresh();
+  });
+
+  return (
+    <PageShell id="page-bill-detail">
+      <StateView loading={bill.loading} error={bill.error} onRetry={() => void bill.reload()}>
+        {b && (
+          <>
+            <Section title={`${formatPeriod(b.period)}账单`} extra={<BillStatusTag status={b.status} />}>
+              <KvRow label="户号">{b.accountNo}</KvRow>
+              <KvRow label="账期">{b.period}</KvRow>
+              <KvRow label="缴费截止日">{b.dueDate}</KvRow>
+            </Section>
+
+            <Section title="费用明细" className="bill-lines">
+              {b.lines.map((l) => (
+                <View key={l.id} className="line-item">
+                  <View className="line-item__head">
+                    <View>{l.name}</View>
+                    <View>{formatYuan(l.amountFen)}</View>
+                  </View>
+                  <View className="muted">
+                    {l.quantity} {l.unit} × {formatYuan(l.unitPriceFen)}
+                  </View>
+                </View>
+              ))}
+              <KvRow label="费用小计">{formatYuan(b.amountFen)}</KvRow>
+              {b.lateFeeFen > 0 && <KvRow label={b.status === 'paid' ? '滞纳金（已缴）' : '滞纳金（截至今日）'}>{formatYuan(b.lateFeeFen)}</KvRow>}
+              <KvRow label={b.status === 'paid' ? '实缴金额' : '应缴金额'} valueId="bill-total" total>
+                {formatYuan(b.totalFen)}
+              </KvRow>
+            </Section>
+
+            {b.status === 'paid' ? (
+              <Section title="缴费信息" className="bill-payment">
+                {b.paidAt && <KvRow label="缴费时间">{formatDateTime(b.paidAt)}</KvRow>}
+                {b.payment ? (
+                  <>
+                    <KvRow label="支付方式">{b.payment.channelName || paymentChannelNames[b.payment.channel]}</KvRow>
+                    <KvRow label="订单号">{b.payment.outTradeNo}</KvRow>
+                    {b.payment.gatewayTradeNo && <KvRow label="交易单号">{b.payment.gatewayTradeNo}</KvRow>}
+                  </>
+                ) : (
+                  <View className="muted">该账单通过其他渠道缴清</View>
+                )}
+                <View className="billing-actions">
+                  <Button id="bill-receipt" className="btn-primary" onClick={() => void Taro.navigateTo({ url: `${RECEIPT_PAGE}?id=${b.id}` })}>
+                    查看缴费凭证
+                  </Button>
+                </View>
+              </Section>
+            ) : (
+              <Section title="缴纳此账单">
+                <PayChannelPicker value={payment.channel} onChange={payment.setChannel} />
+                {payment.error ? <View className="field__error">{errorMessageOf(payment.error)}</View> : null}
+                <View className="billing-actions">
+                  <Button
+                    id="bill-pay"
+                    className="btn-primary"
+                    disabled={payment.paying}
+                    loading={payment.paying}
+                    onClick={() => void payment.pay((channel, returnPath) => createBillPayment({ billIds: [b.id], channel, returnPath }))}
+                  >
+                    缴费 {formatYuan(b.totalFen)}
+                  </Button>
+                </View>
+              </Section>
+            )}
+          </>
+        )}
+      </StateView>
+    </PageShell>
+  );
+}

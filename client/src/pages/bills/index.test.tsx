@@ -1,0 +1,183 @@
+import type { AccountView, ArrearsView, BillView, CreatePaymentResult, Page } from '@openhall/shared';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { request } from '../../api/request';
+import { saveToken } from '../../api/token';
+import { platformPay } from '../../platform';
+import BillsPage from './index';
+
+jest.mock('../../api/request', () => ({ request: jest.fn() }));
+const requestMock = request as jest.MockedFunction<typeof request>;
+
+const account: AccountView = {
+  id: 1,
+  accountNo: '1000000001',
+  serviceType: 'water',
+  holderNameMasked: '张*',
+  phoneMasked: '138****0001',
+  address: '滨江路 1 号',
+  area: 'binjiang',
+  isDefault: true,
+  balanceFen: 0,
+  amountDueFen: 11663,
+  unpaidBills: 2,
+  subscriptionExpiresOn: null,
+};
+
+const arrears: ArrearsView = {
+  accountId: 1,
+  principalFen: 11500,
+  lateFeeFen: 163,
+  totalDueFen: 11663,
+  unpaidBills: 2,
+  overdueBills: 1,
+  oldestUnpaidPeriod: '2026-09',
+};
+
+function bill(over: Partial<BillView>): BillView {
+  return {
+    id: 1,
+    accountId: 1,
+    accountNo: '1000000001',
+    period: '2026-10',
+    dueDate: '2026-11-30',
+    status: 'unpaid',
+    amountFen: 5000,
+    lateFeeFen: 0,
+    totalFen: 5000,
+    paidAt: null,
+    lines: [],
+    ...over,
+  };
+}
+
+const due = [bill({ id: 11, period: '2026-10', totalFen: 5000 }), bill({ id: 10, period: '2026-09', dueDate: '2026-10-31', status: 'overdue', amountFen: 6500, lateFeeFen: 163, totalFen: 6663 })];
+const paid = [bill({ id: 9, period: '2026-08', status: 'paid', paidAt: '2026-09-10T02:00:00Z', totalFen: 4800 })];
+
+const page = (items: BillView[]): Page<BillView> => ({ items, page: 1, pageSize: 50, total: items.length });
+
+const created: CreatePaymentResult = {
+  order: {
+    id: 77,
+    outTradeNo: 'OH20261126000001',
+    kind: 'bills',
+    channel: 'alipay_wap',
+    status: 'created',
+    amountFen: 11663,
+    description: '账单缴费',
+    expiresAt: '2026-11-26T01:00:00Z',
+    paidAt: null,
+    refundedFen: 0,
+    billIds: [11, 10],
+    createdAt: '2026-11-26T00:45:00Z',
+  },
+  pay: { kind: 'redirect', url: 'http://gateway.test/cashier/1' },
+};
+
+function serve(overrides: Record<string, (data?: Record<string, unknown>) => unknown> = {}) {
+  requestMock.mockImplementation(async (path: string, opts?: { data?: Record<string, unknown> }) => {
+    if (overrides[path]) return overrides[path](opts?.data);
+    if (path === '/accounts') return [account];
+    if (path === '/accounts/1/arrears') return arrears;
+    if (path === '/bills') return page(opts?.data?.status === 'paid' ? paid : due);
+    throw new Error(`unexpected ${path}`);
+  });
+}
+
+describe('bills tab', () => {
+  beforeEach(() => {
+    requestMock.mockReset();
+    saveToken('tok', '2099-01-01T00:00:00Z');
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('shows the arrears summary and the bills still owed, in yuan, with their status', async () => {
+    serve();
+    render(<BillsPage />);
+    expect(await screen.findByText('¥116.63')).toBeTruthy();
+    expect(screen.getByText(/2 笔未缴（1 笔逾期），最早 2026年9月，含滞纳金 ¥1.63/)).toBeTruthy();
+    expect(await screen.findByText('2026年10月')).toBeTruthy();
+    expect(screen.getByText('¥50.00')).toBeTruthy();
+    expect(screen.getByText('¥66.63')).toBeTruthy();
+    expect(screen.getByText('已逾期')).toBeTruthy();
+    expect(screen.getByText('张*', { exact: false })).toBeTruthy();
+    expect(requestMock).toHaveBeenCalledWith('/bills', expect.objectContaining({ data: expect.objectContaining({ accountId: 1, status: 'unpaid,overdue' }) }));
+  });
+
+  it('lists paid bills on the 已缴 tab, without checkboxes', async () => {
+    serve();
+    render(<BillsPage />);
+    await screen.findByText('2026年10月');
+    fireEvent.click(screen.getByText('已缴'));
+    expect(await screen.findByText('2026年8月')).toBeTruthy();
+    expect(requestMock).toHaveBeenCalledWith('/bills', expect.objectContaining({ data: expect.objectContaining({ status: 'paid' }) }));
+    expect(document.querySelector('#bill-check-9')).toBeNull();
+    expect(document.querySelector('#bills-pay')).toBeNull();
+  });
+
+  it('pays the selected bills through the chosen channel and hands the gateway URL to the platform', async () => {
+    const create = jest.fn(() => created);
+    serve({ '/payments': create });
+    const launch = jest.spyOn(platformPay, 'launch').mockResolvedValue('left');
+    render(<BillsPage />);
+    await screen.findByText('2026年10月');
+
+    const submit = () => document.querySelector('#bills-pay-submit') as HTMLElement;
+    expect(submit().getAttribute('disabled')).not.toBeNull();
+    fireEvent.click(document.querySelector('#bill-check-11')!);
+    fireEvent.click(document.querySelector('#bill-check-10')!);
+    expect(screen.getByText('已选 2 笔，合计', { exact: false })).toBeTruthy();
+    expect(document.querySelector('#bills-pay-total')!.textContent).toBe('¥116.63');
+
+    fireEvent.click(screen.getByText('微信支付'));
+    await act(async () => {
+      fireEvent.click(submit());
+    });
+    await waitFor(() => expect(launch).toHaveBeenCalledWith(created.pay));
+    expect(create).toHaveBeenCalledWith({ billIds: [11, 10], channel: 'wechat_h5', returnPath: '/#/pages/billing/confirm/index' });
+  });
+
+  it('shows the error table message when the server refuses the order', async () => {
+    const { ApiError } = jest.requireActual('../../api/errors');
+    serve({
+      '/payments': () => {
+        throw new ApiError('BILL_IN_OPEN_ORDER', 'open', 409);
+      },
+    });
+    const launch = jest.spyOn(platformPay, 'launch');
+    render(<BillsPage />);
+    await screen.findByText('2026年10月');
+    fireEvent.click(document.querySelector('#bill-check-11')!);
+    await act(async () => {
+      fireEvent.click(document.querySelector('#bills-pay-submit')!);
+    });
+    expect(await screen.findByText('该账单有一笔待支付的订单，请先完成或等待其关闭（约15分钟）后再试')).toBeTruthy();
+    expect(launch).not.toHaveBeenCalled();
+  });
+
+  it('says so when nothing is owed, and offers no pay button', async () => {
+    serve({ '/bills': () => page([]) });
+    render(<BillsPage />);
+    expect(await screen.findByText('没有待缴账单')).toBeTruthy();
+    expect(document.querySelector('#bills-pay')).toBeNull();
+  });
+
+  it('shows the offline message with a retry when the bills cannot be loaded', async () => {
+    const { ApiError } = jest.requireActual('../../api/errors');
+    serve({
+      '/bills': () => {
+        throw new ApiError('NETWORK', 'request:fail', 0);
+      },
+    });
+    render(<BillsPage />);
+    expect(await screen.findByText('网络连接失败，请检查网络后重试')).toBeTruthy();
+    expect(screen.getByText('重试')).toBeTruthy();
+  });
+
+  it('asks a visitor without a session to sign in, without loading bills', async () => {
+    window.localStorage.clear();
+    serve();
+    render(<BillsPage />);
+    await waitFor(() => expect(document.querySelector('#bills-signin')).toBeTruthy());
+    expect(requestMock.mock.calls.map((c) => c[0])).not.toContain('/bills');
+  });
+});

@@ -1,0 +1,57 @@
+import { View } from '@tarojs/components';
+import Taro from '@tarojs/taro';
+import type { ReactNode } from 'react';
+import { logoutStaff, type StaffProfile } from '../../api/staff';
+import PageShell from '../../components/page-shell';
+import { STAFF_CALLBACKS_URL, STAFF_LOGIN_URL, STAFF_QUEUE_URL, staffRoleLabels } from './staff-session';
+// Ticket rows and text areas look the same as on the subscriber's pages (the console is H5 only, so it may share them).
+import '../tickets/tickets.scss';
+import './staff.scss';
+
+export interface StaffShellProps {
+  /** Page id for browser tests. */
+  id: string;
+  profile: StaffProfile | null;
+  title: string;
+  /** Which console section the page belongs to (highlighted in the navigation). */
+  section?: 'queue' | 'callbacks';
+  children?: ReactNode;
+}
+
+const nav = [
+  { key: 'queue', title: '工单队列', url: STAFF_QUEUE_URL },
+  { key: 'callbacks', title: '回访任务', url: STAFF_CALLBACKS_URL },
+] as const;
+
+/** The console frame: who is signed in, sign-out, and a content column that widens on a desktop screen. */
+export default function StaffShell({ id, profile, title, section = 'queue', children }: StaffShellProps) {
+  const signOut = async () => {
+    await logoutStaff().catch(() => undefined);
+    void Taro.redirectTo({ url: STAFF_LOGIN_URL });
+  };
+  return (
+    <PageShell id={id}>
+      <View className="staff">
+        <View className="staff-bar">
+          <View className="staff-bar__title">客服工作台 · {title}</View>
+          {profile && (
+            <View className="staff-bar__who" id="staff-who">
+              {profile.name}（工号 {profile.jobNo}，{staffRoleLabels[profile.role]}）
+              <View className="staff-bar__logout" id="staff-logout" onClick={() => void signOut()}>
+                退出
+              </View>
+            </View>
+          )}
+        </View>
+        <View className="staff-nav">
+          {nav.map((n) => (
+            <View key={n.url} id={`staff-nav-${n.key}`} className={`staff-nav__item${n.key === section ? ' staff-nav__item--on' : ''}`} onClick={() => void Taro.redirectTo({ url: n.url })}>
+              {n.title}
+            </View>
+          ))}
+        </View>
+        {children}
+      </View>
+    </PageShell>
+  );
+}

@@ -1,0 +1,119 @@
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { Current } from '@tarojs/runtime';
+import Taro from '@tarojs/taro';
+import { request } from '../../../api/request';
+import { HOUR, staffTicket } from '../staff-fixtures';
+import StaffTicketPage from './index';
+
+jest.mock('../../../api/request', () => ({ request: jest.fn() }));
+const requestMock = request as jest.MockedFunction<typeof request>;
+
+function signInAs(role: 'agent' | 'supervisor', id = 1) {
+  Taro.setStorageSync('openhall.staffToken', 'staff-tok');
+  Taro.setStorageSync('openhall.staffTokenExpiresAt', '2099-01-01T00:00:00Z');
+  Taro.setStorageSync('openhall.staffProfile', { id, username: role === 'agent' ? 'agent1' : 'supervisor1', name: role === 'agent' ? '王芳' : '陈静', jobNo: role === 'agent' ? 'KF1001' : 'KF2001', role });
+}
+
+async function typeIn(id: string, value: string) {
+  const el = await waitFor(() => {
+    const found = document.querySelector(`#${id} textarea, #${id} input`);
+    if (!found) throw new Error(`no field in #${id}`);
+    return found as HTMLTextAreaElement;
+  });
+  fireEvent.input(el, { target: { value } });
+}
+
+describe('staff ticket', () => {
+  beforeEach(() => {
+    requestMock.mockReset();
+    Current.router = { params: { id: '5' }, path: '/pages/staff/ticket/index', onReady: '', onHide: '', onShow: '' } as never;
+    jest.spyOn(Taro, 'redirectTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('shows the claim conflict from the message table and the ticket as it now stands', async () => {
+    signInAs('agent');
+    const { ApiError } = jest.requireActual('../../../api/errors');
+    let claimed = false;
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/staff/tickets/5/photos') return [];
+      if (path === '/staff/tickets/5/claim') {
+        claimed = true;
+        throw new ApiError('TICKET_ALREADY_CLAIMED', '该工单已由刘洋（工号 KF1002）受理', 409);
+      }
+      if (path === '/staff/tickets/5') {
+        return claimed
+          ? staffTicket(5, 'ok', 20 * HOUR, { status: 'accepted', ownerStaffId: 2, owner: { name: '刘洋', jobNo: 'KF1002' } })
+          : staffTicket(5, 'ok', 20 * HOUR);
+      }
+      throw new Error(`unexpected ${path}`);
+    });
+    render(<StaffTicketPage />);
+    const btn = await screen.findByText('受理（首问负责）');
+    await act(async () => {
+      fireEvent.click(btn);
+    });
+
+    expect(await screen.findByText('该工单已由其他工作人员受理')).toBeTruthy();
+    await waitFor(() => expect(document.querySelector('#staff-ticket-owner')?.textContent).toContain('刘洋（工号 KF1002）'));
+    expect(screen.queryByText('受理（首问负责）')).toBeNull();
+    expect(screen.getByText('该工单由 刘洋（工号 KF1002） 负责，您只能查看。')).toBeTruthy();
+    expect(screen.queryByText('回复用户')).toBeNull();
+  });
+
+  it('claims, then replies with a canned reply the agent can edit', async () => {
+    signInAs('agent');
+    const mine = staffTicket(5, 'ok', 20 * HOUR, { status: 'accepted', ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } });
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/staff/tickets/5/photos') return [];
+      if (path === '/staff/tickets/5') return staffTicket(5, 'ok', 20 * HOUR);
+      if (path === '/staff/tickets/5/claim') return mine;
+      if (path === '/staff/tickets/5/reply') return mine;
+      throw new Error(`unexpected ${path}`);
+    });
+    render(<StaffTicketPage />);
+    const btn = await screen.findByText('受理（首问负责）');
+    await act(async () => {
+      fireEvent.click(btn);
+    });
+    fireEvent.click(await screen.findByText('回复用户'));
+    expect(screen.getByText('办结')).toBeTruthy();
+    fireEvent.click(document.querySelector('#staff-canned-1')!);
+    await waitFor(() => expect((document.querySelector('#staff-panel-text textarea') as HTMLTextAreaElement).value).toBe('维修人员将在承诺时限内与您联系并上门，请留意来电。'));
+    await typeIn('staff-panel-text', '维修人员今天下午上门，请留意来电。');
+    await act(async () => {
+      fireEvent.click(screen.getByText('提交', { selector: '#staff-panel-submit, #staff-panel-submit *' }));
+    });
+    expect(requestMock).toHaveBeenCalledWith('/staff/tickets/5/reply', expect.objectContaining({ method: 'POST', data: { message: '维修人员今天下午上门，请留意来电。' } }));
+    await waitFor(() => expect(document.querySelector('#staff-panel')).toBeNull());
+  });
+
+  it('lets a supervisor approve a pending extension, and not an agent', async () => {
+    const withRequest = staffTicket(5, 'due_soon', 2 * HOUR, {
+      status: 'dispatched',
+      ownerStaffId: 1,
+      owner: { name: '王芳', jobNo: 'KF1001' },
+      extensionRequests: [{ id: 8, amount: 24, unit: 'hours', reason: '需要更换主管道', status: 'requested' }],
+    });
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/staff/tickets/5/photos') return [];
+      if (path === '/staff/tickets/5') return withRequest;
+      if (path === '/staff/tickets/5/extensions/8/decision') return { ...withRequest, extensionRequests: [{ ...withRequest.extensionRequests[0], status: 'approved' as const }] };
+      throw new Error(`unexpected ${path}`);
+    });
+    signInAs('agent');
+    const { unmount } = render(<StaffTicketPage />);
+    expect(await screen.findByText('24 小时：需要更换主管道')).toBeTruthy();
+    expect(screen.queryByText('批准')).toBeNull();
+    unmount();
+
+    signInAs('supervisor', 3);
+    render(<StaffTicketPage />);
+    const btn = await screen.findByText('批准');
+    await act(async () => {
+      fireEvent.click(btn);
+    });
+    expect(requestMock).toHaveBeenCalledWith('/staff/tickets/5/extensions/8/decision', expect.objectContaining({ data: { approve: true } }));
+    expect(await screen.findByText('已批准')).toBeTruthy();
+  });
+});

@@ -1,0 +1,328 @@
+import { Button, Image, Input, Textarea, View } from '@tarojs/components';
+import { useRouter } from '@tarojs/taro';
+import {
+  FINISHED_STATUSES,
+  requestExtensionSchema,
+  ticketMessageSchema,
+  ticketReasonSchema,
+  transferTicketSchema,
+  type CommitmentUnit,
+  type StaffTicketView,
+} from '@openhall/shared';
+import { useEffect, useState } from 'react';
+import { errorMessageOf } from '../../../api/errors';
+import {
+  claimTicket,
+  decideExtension,
+  escalateTicket,
+  getStaffTicket,
+  listStaffTicketPhotos,
+  loadStaffTicketPhoto,
+  requestExtension,
+  sendTicketMessage,
+  transferTicket,
+  type StaffMessageAction,
+} from '../../../api/staff';
+import ChoiceChips from '../../../components/choice-chips';
+import Section from '../../../components/section';
+import StateView from '../../../components/state-view';
+import TicketClock from '../../../components/ticket-clock';
+import TicketTimeline from '../../../components/ticket-timeline';
+import { commitmentUnitLabels, formatDateTime, formatPerson, ticketStatusLabels, ticketTypeLabels } from '../../../lib/labels';
+import { useAsync } from '../../../lib/use-async';
+import { cannedReplies } from '../canned-replies';
+import StaffShell from '../staff-shell';
+import { hasRole, useStaffProfile } from '../staff-session';
+
+type Panel = StaffMessageAction | 'transfer' | 'escalate' | 'extension';
+
+const panelLabels: Record<Panel, string> = {
+  reply: '回复用户',
+  'request-information': '请用户补充资料',
+  resolve: '办结',
+  transfer: '转交同事',
+  escalate: '升级',
+  extension: '申请延期',
+};
+
+const panelHints: Partial<Record<Panel, string>> = {
+  'request-information': '发出后承诺时限暂停计时，用户补充后恢复。',
+  transfer: '转交后您仍是首问负责人，对结果负责。',
+  extension: '延期须班长批准，批准后用户可看到延期原因。',
+  resolve: '办结说明会发给用户，用户可确认或反馈未解决。',
+};
+
+const OPEN_WORK = ['accepted', 'dispatched', 'en_route', 'on_site'];
+
+/**
+ * One ticket in the console: the clock, the subscriber's request, the whole timeline (internal entries
+ * marked), and the actions the signed-in staff member may take on it now.
+ */
+export default function StaffTicketPage() {
+  const id = Number(useRouter()?.params?.id);
+  const ticket = useAsync(() => getStaffTicket(id), [id], { refreshOnShow: true });
+  const profile = useStaffProfile(ticket.error);
+  const [current, setCurrent] = useState<StaffTicketView>();
+  const [panel, setPanel] = useState<Panel | null>(null);
+  const [text, setText] = useState('');
+  const [toStaffId, setToStaffId] = useState('');
+  const [amount, setAmount] = useState('');
+  const [unit, setUnit] = useState<CommitmentUnit>('hours');
+  const [actionError, setActionError] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const t = current && ticket.data && current.id === ticket.data.id ? current : ticket.data;
+  // A fresh load replaces what the last action answered.
+  useEffect(() => setCurrent(undefined), [ticket.data]);
+
+  const run = async (work: () => Promise<StaffTicketView>) => {
+    setActionError('');
+    setBusy(true);
+    try {
+      setCurrent(await work());
+      setPanel(null);
+      setText('');
+    } catch (err) {
+      setActionError(errorMessageOf(err));
+      // A conflict means someone else changed the ticket: show it as it is now.
+      void ticket.reload();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const openPanel = (p: Panel) => {
+    setActionError('');
+    setText('');
+    setPanel(p);
+    if (p === 'extension' && t?.clock) setUnit(t.clock.targetUnit === 'working_days' ? 'working_days' : 'hours');
+  };
+
+  const submitPanel = () => {
+    if (!t || !panel) return;
+    const fail = (issues: { message: string }[]) => setActionError(issues[0]?.message ?? '请检查填写的内容');
+    if (panel === 'reply' || panel === 'request-information' || panel === 'resolve') {
+      const parsed = ticketMessageSchema.safeParse({ message: text });
+      if (!parsed.success) return fail(parsed.error.issues);
+      return void run(() => sendTicketMessage(t.id, panel, parsed.data.message));
+    }
+    if (panel === 'escalate') {
+      const parsed = ticketReasonSchema.safeParse({ reason: text });
+      if (!parsed.success) return fail(parsed.error.issues);
+      return void run(() => escalateTicket(t.id, parsed.data.reason));
+    }
+    if (panel === 'transfer') {
+      const parsed = transferTicketSchema.safeParse({ toStaffId: Number(toStaffId), note: text });
+      if (!parsed.success) return fail(parsed.error.issues.map((i) => (i.path[0] === 'toStaffId' ? { message: '请填写同事的员工编号' } : i)));
+      return void run(() => transferTicket(t.id, parsed.data));
+    }
+    const parsed = requestExtensionSchema.safeParse({ amount: Number(amount), unit, reason: text });
+    if (!parsed.success) return fail(parsed.error.issues.map((i) => (i.path[0] === 'amount' ? { message: '请填写延期时长（正整数）' } : i)));
+    return void run(() => requestExtension(t.id, parsed.data));
+  };
+
+  const mine = !!t && !!profile && (t.ownerStaffId === profile.id || t.handlerStaffId === profile.id);
+  const mayHandle = !!t && t.ownerStaffId !== null && (mine || hasRole(profile, 'supervisor'));
+  const open = !!t && !FINISHED_STATUSES.includes(t.status);
+  const panels: Panel[] = !t || !mayHandle
+    ? []
+    : ([
+        t.status !== 'cancelled' && t.status !== 'closed' && 'reply',
+        open && 'request-information',
+        open && 'transfer',
+        open && 'escalate',
+        open && 'extension',
+        OPEN_WORK.includes(t.status) && 'resolve',
+      ].filter(Boolean) as Panel[]);
+  const pendingExtensions = (t?.extensionRequests ?? []).filter((e) => e.status === 'requested');
+  const canned = panel === 'reply' || panel === 'request-information' || panel === 'resolve' ? cannedReplies[panel] : [];
+
+  return (
+    <StaffShell id="page-staff-ticket" profile={profile} title={t ? `工单 #${t.id}` : '工单'}>
+      <StateView loading={ticket.loading} error={ticket.error} onRetry={() => void ticket.reload()}>
+        {t && (
+          <View className="staff-detail">
+            <View className="staff-detail__main">
+              <Section title={`#${t.id} ${ticketTypeLabels[t.type]} · ${ticketStatusLabels[t.status]}`}>
+                <TicketClock clock={t.clock} />
+                <View className="ticket-row tickets-gap">
+                  <View className="ticket-row__label">区域 / 户号ID</View>
+                  <View>
+                    {t.area} / {t.accountId}
+                  </View>
+                </View>
+                <View className="ticket-row">
+                  <View className="ticket-row__label">联系电话</View>
+                  <View id="staff-ticket-phone">{t.contactPhone}</View>
+                </View>
+                <View className="ticket-row">
+                  <View className="ticket-row__label">提交时间</View>
+                  <View>{formatDateTime(t.createdAt)}</View>
+                </View>
+                <View className="ticket-row" id="staff-ticket-owner">
+                  <View className="ticket-row__label">首问负责人</View>
+                  <View>{t.owner ? formatPerson(t.owner) : '待受理'}</View>
+                </View>
+                {t.handler && (
+                  <View className="ticket-row">
+                    <View className="ticket-row__label">当前处理人</View>
+                    <View>{formatPerson(t.handler)}</View>
+                  </View>
+                )}
+                {t.technician && (
+                  <View className="ticket-row">
+                    <View className="ticket-row__label">上门人员</View>
+                    <View>
+                      {formatPerson(t.technician)}
+                      {t.workOrderNo ? `（派工单 ${t.workOrderNo}）` : ''}
+                    </View>
+                  </View>
+                )}
+                {t.escalatedAt && (
+                  <View className="ticket-row">
+                    <View className="ticket-row__label">已升级</View>
+                    <View>{formatDateTime(t.escalatedAt)}</View>
+                  </View>
+                )}
+                <View className="ticket-description tickets-gap">{t.description}</View>
+                <TicketPhotos ticketId={t.id} />
+              </Section>
+
+              <Section title="操作" className="staff-actions">
+                <View className="ticket-actions">
+                  {t.ownerStaffId === null && t.status === 'submitted' && (
+                    <Button id="staff-claim" className="btn-primary" size="mini" loading={busy} disabled={busy} onClick={() => void run(() => claimTicket(t.id))}>
+                      受理（首问负责）
+                    </Button>
+                  )}
+                  {panels.map((p) => (
+                    <Button key={p} id={`staff-open-${p}`} className={p === 'resolve' ? 'btn-primary' : 'btn-plain'} size="mini" disabled={busy} onClick={() => openPanel(p)}>
+                      {panelLabels[p]}
+                    </Button>
+                  ))}
+                </View>
+                {t.ownerStaffId !== null && !mayHandle && <View className="muted tickets-gap">该工单由 {formatPerson(t.owner)} 负责，您只能查看。</View>}
+
+                {panel && (
+                  <View className="staff-panel tickets-gap" id="staff-panel">
+                    <View className="section__title">{panelLabels[panel]}</View>
+                    {panelHints[panel] && <View className="muted">{panelHints[panel]}</View>}
+                    {canned.length > 0 && (
+                      <View className="staff-canned tickets-gap">
+                        <ChoiceChips
+                          idPrefix="staff-canned"
+                          options={canned.map((c, i) => ({ value: i, label: c.length > 16 ? `${c.slice(0, 16)}…` : c }))}
+                          value={undefined}
+                          onChange={(i) => setText(canned[i])}
+                        />
+                      </View>
+                    )}
+                    {panel === 'transfer' && (
+                      <View className="staff-panel__fields">
+                        <Input id="staff-transfer-to" className="field__input" type="number" placeholder="同事的员工编号" value={toStaffId} onInput={(e) => setToStaffId(e.detail.value.trim())} />
+                      </View>
+                    )}
+                    {panel === 'extension' && (
+                      <View className="staff-panel__fields">
+                        <Input id="staff-extension-amount" className="field__input" type="number" placeholder="时长" value={amount} onInput={(e) => setAmount(e.detail.value.trim())} />
+                        <ChoiceChips
+                          idPrefix="staff-extension-unit"
+                          options={(t.clock?.targetUnit === 'working_days' ? (['working_days'] as const) : (['hours', 'days'] as const)).map((u) => ({ value: u, label: commitmentUnitLabels[u] }))}
+                          value={unit}
+                          onChange={setUnit}
+                        />
+                      </View>
+                    )}
+                    <Textarea
+                      id="staff-panel-text"
+                      className="tickets-textarea"
+                      maxlength={panel === 'reply' || panel === 'request-information' || panel === 'resolve' ? 1000 : 500}
+                      placeholder={panel === 'transfer' ? '转交说明' : panel === 'extension' ? '延期原因（用户可见）' : panel === 'escalate' ? '升级原因' : '内容'}
+                      value={text}
+                      onInput={(e) => setText(e.detail.value)}
+                    />
+                    <View className="ticket-actions tickets-gap">
+                      <Button id="staff-panel-submit" className="btn-primary" size="mini" loading={busy} disabled={busy} onClick={submitPanel}>
+                        提交
+                      </Button>
+                      <Button className="btn-plain" size="mini" onClick={() => setPanel(null)}>
+                        取消
+                      </Button>
+                    </View>
+                  </View>
+                )}
+                {actionError && (
+                  <View className="field__error" id="staff-action-error">
+                    {actionError}
+                  </View>
+                )}
+              </Section>
+
+              {t.extensionRequests.length > 0 && (
+                <Section title="延期申请">
+                  {t.extensionRequests.map((e) => (
+                    <View key={e.id} className="staff-ext" id={`staff-extension-${e.id}`}>
+                      <View>
+                        {e.amount} {commitmentUnitLabels[e.unit]}：{e.reason}
+                        <View className="muted">{e.status === 'requested' ? '待班长审批' : e.status === 'approved' ? '已批准' : '未批准'}</View>
+                      </View>
+                      {e.status === 'requested' && hasRole(profile, 'supervisor') && (
+                        <View className="ticket-actions">
+                          <Button className="btn-primary staff-ext-approve" size="mini" disabled={busy} onClick={() => void run(() => decideExtension(t.id, e.id, { approve: true }))}>
+                            批准
+                          </Button>
+                          <Button className="btn-danger staff-ext-reject" size="mini" disabled={busy} onClick={() => void run(() => decideExtension(t.id, e.id, { approve: false }))}>
+                            驳回
+                          </Button>
+                        </View>
+                      )}
+                    </View>
+                  ))}
+                  {pendingExtensions.length > 0 && !hasRole(profile, 'supervisor') && <View className="muted">等待班长审批</View>}
+                </Section>
+              )}
+            </View>
+
+            <Section title="处理记录" className="staff-detail__timeline">
+              <StateView loading={false} empty={(t.timeline ?? []).length === 0} emptyText="暂无记录">
+                <TicketTimeline events={t.timeline ?? []} />
+              </StateView>
+            </Section>
+          </View>
+        )}
+      </StateView>
+    </StaffShell>
+  );
+}
+
+/** The subscriber's photos, fetched with the console's token. */
+function TicketPhotos({ ticketId }: { ticketId: number }) {
+  const photos = useAsync(() => listStaffTicketPhotos(ticketId), [ticketId]);
+  const [urls, setUrls] = useState<Record<number, string>>({});
+  useEffect(() => {
+    let live = true;
+    const made: string[] = [];
+    for (const p of photos.data ?? []) {
+      loadStaffTicketPhoto(ticketId, p.id)
+        .then((url) => {
+          made.push(url);
+          if (live) setUrls((u) => ({ ...u, [p.id]: url }));
+        })
+        .catch(() => undefined);
+    }
+    return () => {
+      live = false;
+      made.forEach((u) => URL.revokeObjectURL(u));
+    };
+  }, [ticketId, photos.data]);
+  const list = photos.data ?? [];
+  if (photos.error) return <StateView loading={false} error={photos.error} onRetry={() => void photos.reload()} />;
+  if (list.length === 0) return null;
+  return (
+    <View className="ticket-photos tickets-gap">
+      {list.map((p) => (
+        <View key={p.id} className="ticket-photos__item">{urls[p.id] ? <Image className="ticket-photos__img" src={urls[p.id]} mode="aspectFill" /> : <View className="muted">加载中…</View>}</View>
+      ))}
+    </View>
+  );
+}

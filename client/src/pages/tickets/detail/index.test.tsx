@@ -1,0 +1,171 @@
+import type { TicketView } from '@openhall/shared';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { Current } from '@tarojs/runtime';
+import Taro from '@tarojs/taro';
+import { request } from '../../../api/request';
+import { saveToken } from '../../../api/token';
+import TicketDetailPage from './index';
+
+jest.mock('../../../api/request', () => ({ request: jest.fn() }));
+const requestMock = request as jest.MockedFunction<typeof request>;
+
+const HOUR = 3_600_000;
+
+function ticketWith(over: Partial<TicketView> = {}): TicketView {
+  return {
+    id: 12,
+    type: 'fault',
+    severity: 'ordinary',
+    status: 'en_route',
+    accountId: 7,
+    description: '家里从早上开始没有水',
+    contactPhoneMasked: '138****0001',
+    clock: {
+      commitmentCode: 'fault_ordinary',
+      title: '一般故障修复',
+      targetAmount: 24,
+      targetUnit: 'hours',
+      startedAt: '2026-11-25T02:00:00.000Z',
+      deadline: '2026-11-26T02:00:00.000Z',
+      paused: false,
+      remainingMs: 3 * HOUR + 20 * 60_000,
+      risk: 'due_soon',
+      breached: false,
+      onTime: null,
+      extensions: [],
+    },
+    owner: { name: '王芳', jobNo: 'KF1001' },
+    technician: { name: '李师傅', jobNo: 'W1024' },
+    workOrderNo: 'WO000001',
+    urgeCount: 0,
+    canUrge: true,
+    createdAt: '2026-11-25T02:00:00.000Z',
+    resolvedAt: null,
+    timeline: [
+      { id: 1, kind: 'submitted', actorKind: 'subscriber', actorName: null, actorJobNo: null, message: '工单已提交', occurredAt: '2026-11-25T02:00:00.000Z' },
+      { id: 2, kind: 'accepted', actorKind: 'staff', actorName: '王芳', actorJobNo: 'KF1001', message: '您的工单已由客服 王芳（工号 KF1001）受理', occurredAt: '2026-11-25T02:10:00.000Z' },
+      { id: 3, kind: 'en_route', actorKind: 'workorder', actorName: '李师傅', actorJobNo: 'W1024', message: '维修人员已出发', occurredAt: '2026-11-25T05:00:00.000Z' },
+    ],
+    ...over,
+  };
+}
+
+describe('ticket detail', () => {
+  beforeEach(() => {
+    requestMock.mockReset();
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    Current.router = { params: { id: '12' }, path: '/pages/tickets/detail/index', onReady: '', onHide: '', onShow: '' } as never;
+    jest.spyOn(Taro, 'showToast').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    jest.useRealTimers();
+  });
+
+  it('counts down from the server’s remaining time, in the due-soon colour, and turns red once late', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    requestMock.mockResolvedValue(ticketWith({ clock: { ...ticketWith().clock!, remainingMs: 60_000 + 30_000 } }));
+    render(<TicketDetailPage />);
+    const remaining = await screen.findByText('剩余 1 分');
+    expect(requestMock).toHaveBeenCalledWith('/tickets/12');
+    expect(remaining.closest('.ticket-clock')?.className).toContain('ticket-clock--due_soon');
+    expect(screen.getByText('承诺时限：一般故障修复（24 小时）')).toBeTruthy();
+    expect(screen.getByText('最迟 11月26日 10:00 前处理完成')).toBeTruthy();
+
+    act(() => {
+      jest.advanceTimersByTime(3 * 60_000);
+    });
+    const late = screen.getByText('已超时 1 分');
+    expect(late.closest('.ticket-clock')?.className).toContain('ticket-clock--breached');
+  });
+
+  it('shows who is coming with their job number, and the timeline newest first', async () => {
+    requestMock.mockResolvedValue(ticketWith());
+    render(<TicketDetailPage />);
+    expect(await screen.findByText('剩余 3 小时 20 分')).toBeTruthy();
+    expect(document.querySelector('#ticket-owner')?.textContent).toContain('王芳（工号 KF1001）');
+    expect(document.querySelector('#ticket-technician')?.textContent).toContain('李师傅（工号 W1024）');
+    const messages = Array.from(document.querySelectorAll('.timeline__message')).map((e) => e.textContent);
+    expect(messages).toEqual(['维修人员已出发', '您的工单已由客服 王芳（工号 KF1001）受理', '工单已提交']);
+    expect(document.querySelector('.timeline__item--accepted .timeline__actor')?.textContent).toBe('王芳（工号 KF1001）');
+    expect(screen.getByText('138****0001')).toBeTruthy();
+  });
+
+  it('offers only what the status allows: no cancel once someone is on the way; confirm and reopen after resolution', async () => {
+    requestMock.mockResolvedValue(ticketWith());
+    const { unmount } = render(<TicketDetailPage />);
+    await screen.findByText('补充信息');
+    expect(screen.getByText('催单')).toBeTruthy();
+    expect(screen.queryByText('撤销工单')).toBeNull();
+    expect(screen.queryByText('确认已解决')).toBeNull();
+    unmount();
+
+    requestMock.mockResolvedValue(
+      ticketWith({ status: 'resolved', canUrge: false, resolvedAt: '2026-11-25T08:00:00.000Z', clock: { ...ticketWith().clock!, onTime: true, risk: 'ok', remainingMs: 18 * HOUR } }),
+    );
+    render(<TicketDetailPage />);
+    expect(await screen.findByText('确认已解决')).toBeTruthy();
+    expect(screen.getByText('未解决，重新处理')).toBeTruthy();
+    expect(screen.getByText('按时办结')).toBeTruthy();
+    expect(screen.queryByText('催单')).toBeNull();
+    expect(screen.queryByText('补充信息')).toBeNull();
+  });
+
+  it('reopens with a reason and shows the answer; a refused urge shows the table message', async () => {
+    const { ApiError } = jest.requireActual('../../../api/errors');
+    const resolved = ticketWith({ status: 'resolved', canUrge: false, clock: { ...ticketWith().clock!, onTime: true } });
+    requestMock.mockImplementation(async (path: string, opts?: { data?: Record<string, unknown> }) => {
+      if (path === '/tickets/12') return resolved;
+      if (path === '/tickets/12/reopen') return ticketWith({ status: 'accepted', technician: null, canUrge: true, description: `reopened: ${String(opts?.data?.reason)}` });
+      if (path === '/tickets/12/urge') throw new ApiError('TICKET_URGE_LIMITED', 'limited', 429);
+      throw new Error(`unexpected ${path}`);
+    });
+    render(<TicketDetailPage />);
+    fireEvent.click(await screen.findByText('未解决，重新处理'));
+    const box = await waitFor(() => {
+      const el = document.querySelector('#ticket-compose-text textarea') as HTMLTextAreaElement | null;
+      if (!el) throw new Error('no textarea');
+      return el;
+    });
+    fireEvent.input(box, { target: { value: '还是没有水' } });
+    await act(async () => {
+      fireEvent.click(screen.getByText('重新处理', { selector: '#ticket-compose-submit, #ticket-compose-submit *' }));
+    });
+    expect(await screen.findByText('reopened: 还是没有水')).toBeTruthy();
+    expect(screen.getByText('故障报修 · 已受理')).toBeTruthy();
+
+    await act(async () => {
+      fireEvent.click(screen.getByText('催单'));
+    });
+    expect(await screen.findByText('催单过于频繁：每12小时可催办1次，每张工单最多3次')).toBeTruthy();
+  });
+  it('rates a resolved ticket 2 stars with a poor-service reason and says a callback follows', async () => {
+    const resolved = ticketWith({ status: 'resolved', canUrge: false, clock: { ...ticketWith().clock!, onTime: true } });
+    requestMock.mockImplementation(async (path: string, opts?: { data?: Record<string, unknown> }) => {
+      if (path === '/tickets/12') return resolved;
+      if (path === '/tickets/12/rating' && !opts) return { ticketId: 12, canRate: true, rateBy: '2026-11-28T08:00:00.000Z', rating: null };
+      if (path === '/tickets/12/rating') {
+        return { ticketId: 12, canRate: false, rateBy: '2026-11-28T08:00:00.000Z', rating: { ...opts!.data, createdAt: '2026-11-25T09:00:00.000Z' } };
+      }
+      throw new Error(`unexpected ${path}`);
+    });
+    render(<TicketDetailPage />);
+    // Two answers in a row (the ticket, then its rating): allow for a busy machine.
+    expect(await screen.findByText('请在 11月28日 16:00 前评价', {}, { timeout: 5000 })).toBeTruthy();
+    // Without stars nothing is sent.
+    await act(async () => {
+      fireEvent.click(screen.getByText('提交评价', { selector: '#rating-submit, #rating-submit *' }));
+    });
+    expect(screen.getByText('请选择1到5星')).toBeTruthy();
+
+    fireEvent.click(document.querySelector('#rating-star-2')!);
+    expect(document.querySelectorAll('.stars__item--on')).toHaveLength(2);
+    expect(screen.queryByText('服务态度好')).toBeNull();
+    fireEvent.click(screen.getByText('处理太慢'));
+    await act(async () => {
+      fireEvent.click(screen.getByText('提交评价', { selector: '#rating-submit, #rating-submit *' }));
+    });
+    expect(requestMock).toHaveBeenCalledWith('/tickets/12/rating', { method: 'POST', data: { stars: 2, reasons: ['too_slow'], comment: '' } });
+    expect(await screen.findByText('感谢您的评价，客服将尽快电话回访您')).toBeTruthy();
+  });
+});

@@ -1,0 +1,150 @@
+import type { AccountView, TicketView } from '@openhall/shared';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import Taro from '@tarojs/taro';
+import { request } from '../../../api/request';
+import { saveToken } from '../../../api/token';
+import NewTicketPage from './index';
+
+jest.mock('../../../api/request', () => ({ request: jest.fn() }));
+const requestMock = request as jest.MockedFunction<typeof request>;
+
+const account: AccountView = {
+  id: 7,
+  accountNo: '1000000001',
+  serviceType: 'water',
+  holderNameMasked: '张*',
+  phoneMasked: '138****0001',
+  address: '滨江路 1 号 3 单元 502',
+  area: 'binjiang',
+  isDefault: true,
+  balanceFen: 0,
+  amountDueFen: 0,
+  unpaidBills: 0,
+  subscriptionExpiresOn: null,
+};
+
+/** Types into a Taro <Input>/<Textarea> (the inner element appears asynchronously on H5). */
+async function typeInto(id: string, value: string) {
+  const el = await waitFor(() => {
+    const found = document.querySelector(`#${id} input, #${id} textarea`) ?? document.querySelector(`input#${id}, textarea#${id}`);
+    if (!found) throw new Error(`no input in #${id}`);
+    return found as HTMLInputElement;
+  });
+  el.value = value;
+  fireEvent.input(el, { target: { value } });
+}
+
+async function submit() {
+  await act(async () => {
+    fireEvent.click(screen.getByText('提交', { selector: '#ticket-submit, #ticket-submit *' }));
+  });
+}
+
+describe('report a fault / complaint', () => {
+  beforeEach(() => {
+    requestMock.mockReset();
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    jest.spyOn(Taro, 'showToast').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    jest.spyOn(Taro, 'redirectTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('refuses a too-short description and a malformed phone, and sends nothing', async () => {
+    requestMock.mockImplementation(async (path: string) => (path === '/accounts' ? [account] : null));
+    render(<NewTicketPage />);
+    await screen.findByText('1000000001 张*');
+    await typeInto('ticket-description', '没水');
+    await typeInto('ticket-phone', '12345');
+    await submit();
+
+    expect(await screen.findByText('请填写问题描述（至少5个字）')).toBeTruthy();
+    expect(screen.getByText('请输入11位手机号')).toBeTruthy();
+    expect(requestMock.mock.calls.map((c) => c[0])).not.toContain('/tickets');
+  });
+
+  it('asks for an account when none is bound instead of sending', async () => {
+    requestMock.mockImplementation(async () => []);
+    render(<NewTicketPage />);
+    expect(await screen.findByText('请先绑定户号，再为该户号报修或投诉')).toBeTruthy();
+    await typeInto('ticket-description', '家里从早上开始没有水');
+    await typeInto('ticket-phone', '13800000001');
+    await submit();
+    expect(await screen.findByText('请选择户号')).toBeTruthy();
+    expect(requestMock.mock.calls.map((c) => c[0])).not.toContain('/tickets');
+  });
+
+  it('files a major fault with a photo and a visit slot on the default account, and opens the new ticket', async () => {
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/accounts') return [account];
+      if (path === '/appointment-slots') {
+        return {
+          area: 'binjiang',
+          slots: [
+            { date: '2026-11-27', half: 'am', label: '上午 09:00-12:00', capacity: 4, booked: 4, available: 0 },
+            { date: '2026-11-27', half: 'pm', label: '下午 13:30-17:30', capacity: 4, booked: 1, available: 3 },
+          ],
+        };
+      }
+      if (path === '/outages') {
+        return [{ id: 3, area: 'binjiang', areaName: '滨江区', serviceType: 'water', scope: '江南小区', cause: '主管道爆裂抢修', status: 'active', estimatedRestorationAt: '2026-11-26T10:00:00.000Z', declaredAt: '', closedAt: null, linkedTickets: 5 }];
+      }
+      if (path === '/tickets') return { id: 42 } as TicketView;
+      throw new Error(`unexpected ${path}`);
+    });
+    jest.spyOn(Taro, 'chooseImage').mockResolvedValue({ tempFilePaths: ['blob:photo-1'], tempFiles: [], errMsg: 'ok' } as never);
+    const upload = jest
+      .spyOn(Taro, 'uploadFile')
+      .mockResolvedValue({ statusCode: 201, data: JSON.stringify({ data: { id: 31, contentType: 'image/jpeg', sizeBytes: 1000, createdAt: '' } }), errMsg: 'ok' } as never);
+    render(<NewTicketPage />);
+    await screen.findByText('1000000001 张*');
+    // The outage covering the account is shown before anything is filed.
+    await waitFor(() => expect(document.querySelector('#ticket-outage-3')?.textContent).toContain('滨江区（江南小区）正在处理区域故障：主管道爆裂抢修，预计 11月26日 18:00 前恢复'));
+    expect(requestMock).toHaveBeenCalledWith('/outages', { data: { accountId: 7 } });
+    fireEvent.click(screen.getByText('重大故障（72小时内修复）'));
+    // A full half-day is not offered.
+    fireEvent.click(await screen.findByText('11-27 下午 13:30-17:30（余3）'));
+    expect(screen.queryByText(/上午 09:00-12:00/)).toBeNull();
+    await act(async () => {
+      fireEvent.click(document.querySelector('#ticket-add-photo')!);
+    });
+    await waitFor(() => expect(document.querySelectorAll('.ticket-photos__item')).toHaveLength(1));
+    expect(upload).toHaveBeenCalledWith(expect.objectContaining({ url: 'http://api.test/api/v1/uploads', filePath: 'blob:photo-1', name: 'file', header: { Authorization: 'Bearer tok' } }));
+    await typeInto('ticket-description', '整栋楼从早上开始没有水');
+    await typeInto('ticket-phone', '13800000001');
+    await submit();
+
+    await waitFor(() => expect(Taro.redirectTo).toHaveBeenCalledWith({ url: '/pages/tickets/detail/index?id=42' }));
+    expect(requestMock).toHaveBeenCalledWith('/tickets', {
+      method: 'POST',
+      data: {
+        type: 'fault',
+        accountId: 7,
+        description: '整栋楼从早上开始没有水',
+        contactPhone: '13800000001',
+        severity: 'major',
+        photoIds: [31],
+        appointment: { date: '2026-11-27', half: 'pm' },
+      },
+    });
+  });
+
+  it('sends a complaint without a fault severity and shows the server refusal from the message table', async () => {
+    const { ApiError } = jest.requireActual('../../../api/errors');
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/accounts') return [account];
+      throw new ApiError('RATE_LIMITED', 'slow down', 429);
+    });
+    render(<NewTicketPage />);
+    await screen.findByText('1000000001 张*');
+    fireEvent.click(screen.getByText('投诉'));
+    expect(screen.queryByText('一般故障（24小时内修复）')).toBeNull();
+    await typeInto('ticket-description', '营业厅工作人员态度很差');
+    await typeInto('ticket-phone', '13800000001');
+    await submit();
+
+    expect(await screen.findByText('操作过于频繁，请稍后再试')).toBeTruthy();
+    const sent = requestMock.mock.calls.find((c) => c[0] === '/tickets')?.[1] as { data: Record<string, unknown> };
+    expect(sent.data).toEqual({ type: 'complaint', accountId: 7, description: '营业厅工作人员态度很差', contactPhone: '13800000001' });
+    expect(Taro.redirectTo).not.toHaveBeenCalled();
+  });
+});

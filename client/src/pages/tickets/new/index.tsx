@@ -1,0 +1,275 @@
+import { Button, Image, Input, Textarea, View } from '@tarojs/components';
+import Taro, { useRouter } from '@tarojs/taro';
+import {
+  createTicketSchema,
+  faultSeverities,
+  HOME_VISIT_TYPES,
+  MAX_TICKET_PHOTOS,
+  ticketTypes,
+  type FaultSeverity,
+  type TicketType,
+} from '@openhall/shared';
+import { useEffect, useMemo, useState } from 'react';
+import { listAccounts } from '../../../api/accounts';
+import { errorMessageOf } from '../../../api/errors';
+import { createTicket, listAppointmentSlots, listOutagesFor } from '../../../api/tickets';
+import { uploadPhoto } from '../../../api/uploads';
+import PageShell from '../../../components/page-shell';
+// Style order is the same on every ticket page (page shell, chips, section…), so the subpackage's shared CSS chunk has one order.
+import ChoiceChips from '../../../components/choice-chips';
+import Section from '../../../components/section';
+import StateView from '../../../components/state-view';
+import { faultSeverityLabels, formatDateTime, ticketTypeLabels } from '../../../lib/labels';
+import { useSession } from '../../../lib/session';
+import { useAsync } from '../../../lib/use-async';
+import '../tickets.scss';
+
+type Field = 'type' | 'accountId' | 'description' | 'contactPhone' | 'severity' | 'photoIds' | 'appointment';
+
+/** What each field says when it is missing or wrong, where zod's own message is not for people. */
+const fieldFallbacks: Record<Field, string> = {
+  type: '请选择类型',
+  accountId: '请选择户号',
+  description: '请填写问题描述（至少5个字）',
+  contactPhone: '请输入11位手机号',
+  severity: '请选择故障等级',
+  photoIds: '照片有误，请删除后重新上传',
+  appointment: '请选择上门时间',
+};
+
+const typeOptions = ticketTypes.map((t) => ({ value: t, label: ticketTypeLabels[t] }));
+const severityOptions = faultSeverities.map((s) => ({ value: s, label: faultSeverityLabels[s] }));
+
+function isTicketType(value: unknown): value is TicketType {
+  return typeof value === 'string' && (ticketTypes as readonly string[]).includes(value);
+}
+
+/**
+ * 报修 / 投诉: type, account, description and a contact phone, checked against the server's own
+ * schema before sending. Opens the new ticket's page on success.
+ */
+export default function NewTicketPage() {
+  const params = useRouter()?.params ?? {};
+  const session = useSession();
+  const signedIn = session.state === 'signedIn';
+  const accounts = useAsync(() => (signedIn ? listAccounts() : Promise.resolve([])), [signedIn], { refreshOnShow: true });
+  const [type, setType] = useState<TicketType>(isTicketType(params.type) ? params.type : 'fault');
+  const [severity, setSeverity] = useState<FaultSeverity>('ordinary');
+  const [accountId, setAccountId] = useState<number>();
+  const [description, setDescription] = useState('');
+  const [contactPhone, setContactPhone] = useState('');
+  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+  const [submitError, setSubmitError] = useState('');
+  const [submitting, setSubmitting] = useState(false);
+  const [photos, setPhotos] = useState<{ path: string; id: number }[]>([]);
+  const [uploading, setUploading] = useState(false);
+  const [photoError, setPhotoError] = useState('');
+  const [slotKey, setSlotKey] = useState<string>();
+  const homeVisit = HOME_VISIT_TYPES.includes(type);
+  // An outage already covering the account is shown first: the subscriber may not need to file at all.
+  const outages = useAsync(() => (accountId !== undefined ? listOutagesFor(accountId) : Promise.resolve([])), [accountId]);
+  const slots = useAsync(() => (homeVisit && accountId !== undefined ? listAppointmentSlots(accountId) : Promise.resolve(null)), [homeVisit, accountId]);
+  const openSlots = (slots.data?.slots ?? []).filter((sl) => sl.available > 0);
+  const slot = homeVisit ? openSlots.find((sl) => `${sl.date}-${sl.half}` === slotKey) : undefined;
+
+  const addPhotos = async () => {
+    setPhotoError('');
+    let picked: string[];
+    try {
+      const r = await Taro.chooseImage({ count: MAX_TICKET_PHOTOS - photos.length, sizeType: ['compressed'], sourceType: ['album', 'camera'] });
+      picked = r.tempFilePaths.slice(0, MAX_TICKET_PHOTOS - photos.length);
+    } catch {
+      return; // the user closed the picker
+    }
+    setUploading(true);
+    try {
+      for (const path of picked) {
+        const uploaded = await uploadPhoto(path);
+        setPhotos((list) => [...list, { path, id: uploaded.id }]);
+      }
+    } catch (err) {
+      setPhotoError(errorMessageOf(err));
+    } finally {
+      setUploading(false);
+    }
+  };
+
+  const list = useMemo(() => accounts.data ?? [], [accounts.data]);
+  // The default account is preselected; with one account there is nothing to choose.
+  useEffect(() => {
+    if (accountId === undefined && list.length > 0) setAccountId((list.find((a) => a.isDefault) ?? list[0]).id);
+  }, [list, accountId]);
+
+  const submit = async () => {
+    setSubmitError('');
+    const parsed = createTicketSchema.safeParse({
+      type,
+      accountId,
+      description,
+      contactPhone,
+      ...(type === 'fault' ? { severity } : {}),
+      ...(photos.length > 0 ? { photoIds: photos.map((p) => p.id) } : {}),
+      ...(slot ? { appointment: { date: slot.date, half: slot.half } } : {}),
+    });
+    if (!parsed.success) {
+      const next: Partial<Record<Field, string>> = {};
+      for (const issue of parsed.error.issues) {
+        const field = issue.path[0] as Field;
+        if (next[field]) continue;
+        // Our schemas carry Chinese messages; zod's built-in ones (a missing number) do not.
+        next[field] = /[\u4e00-\u9fff]/.test(issue.message) ? issue.message : fieldFallbacks[field];
+      }
+      setErrors(next);
+      return;
+    }
+    setErrors({});
+    setSubmitting(true);
+    try {
+      const ticket = await createTicket(parsed.data);
+      Taro.showToast({ title: '已提交', icon: 'success' });
+      void Taro.redirectTo({ url: `/pages/tickets/detail/index?id=${ticket.id}` });
+    } catch (err) {
+      setSubmitError(errorMessageOf(err));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  const fieldError = (field: Field) =>
+    errors[field] ? (
+      <View className="field__error" id={`ticket-error-${field}`}>
+        {errors[field]}
+      </View>
+    ) : null;
+
+  if (session.state === 'signedOut') {
+    return (
+      <PageShell id="page-ticket-new">
+        <Section title="报修与投诉">
+          <View className="muted">登录后即可在线报修、投诉，并随时查看处理进度</View>
+          <Button id="ticket-signin" className="btn-primary tickets-gap" onClick={() => void session.signIn()}>
+            登录
+          </Button>
+        </Section>
+      </PageShell>
+    );
+  }
+
+  return (
+    <PageShell id="page-ticket-new">
+      {(outages.data ?? []).map((o) => (
+        <View key={o.id} className="banner ticket-outage" id={`ticket-outage-${o.id}`}>
+          {o.areaName}{o.scope ? `（${o.scope}）` : ''}正在处理区域故障：{o.cause}，预计 {formatDateTime(o.estimatedRestorationAt)} 前恢复。
+          如仍需报修可继续提交，工单将关联到该故障，恢复后通知您。
+        </View>
+      ))}
+      <Section title="类型">
+        <ChoiceChips idPrefix="ticket-type" options={typeOptions} value={type} onChange={setType} />
+        {type === 'fault' && (
+          <View className="tickets-gap">
+            <ChoiceChips idPrefix="ticket-severity" options={severityOptions} value={severity} onChange={setSeverity} />
+          </View>
+        )}
+        {fieldError('type')}
+      </Section>
+
+      <Section title="户号">
+        <StateView
+          loading={session.state === 'checking' || accounts.loading}
+          error={accounts.error}
+          empty={list.length === 0}
+          emptyText="请先绑定户号，再为该户号报修或投诉"
+          emptyAction={
+            <Button id="ticket-bind" className="btn-primary" size="mini" onClick={() => void Taro.navigateTo({ url: '/pages/account/bind/index' })}>
+              绑定户号
+            </Button>
+          }
+          onRetry={() => void accounts.reload()}
+        >
+          <ChoiceChips
+            idPrefix="ticket-account"
+            options={list.map((a) => ({ value: a.id, label: `${a.accountNo} ${a.holderNameMasked}` }))}
+            value={accountId}
+            onChange={setAccountId}
+          />
+          {accountId !== undefined && <View className="muted tickets-gap">{list.find((a) => a.id === accountId)?.address}</View>}
+        </StateView>
+        {fieldError('accountId')}
+      </Section>
+
+      <Section title="问题描述">
+        <Textarea
+          id="ticket-description"
+          className="tickets-textarea"
+          maxlength={1000}
+          placeholder={type === 'complaint' || type === 'suggestion' ? '请描述您遇到的问题或建议' : '请描述故障现象、发生时间，如“家中无水”“电视无信号”'}
+          value={description}
+          onInput={(e) => setDescription(e.detail.value)}
+        />
+        {fieldError('description')}
+        <View className="field tickets-gap">
+          <View className="field__label">联系电话</View>
+          <Input
+            id="ticket-phone"
+            className="field__input"
+            type="number"
+            maxlength={11}
+            placeholder="维修人员联系您的手机号"
+            value={contactPhone}
+            onInput={(e) => setContactPhone(e.detail.value.trim())}
+          />
+          {fieldError('contactPhone')}
+        </View>
+      </Section>
+
+      <Section title={`照片（选填，最多${MAX_TICKET_PHOTOS}张）`}>
+        <View className="ticket-photos">
+          {photos.map((p) => (
+            <View key={p.id} className="ticket-photos__item">
+              <Image className="ticket-photos__img" src={p.path} mode="aspectFill" />
+              <View className="ticket-photos__remove" onClick={() => setPhotos((list) => list.filter((x) => x.id !== p.id))}>
+                ×
+              </View>
+            </View>
+          ))}
+          {photos.length < MAX_TICKET_PHOTOS && (
+            <View id="ticket-add-photo" className="ticket-photos__add" onClick={() => void (uploading ? undefined : addPhotos())}>
+              {uploading ? '上传中…' : '+ 拍照/相册'}
+            </View>
+          )}
+        </View>
+        {photoError && <View className="field__error">{photoError}</View>}
+        {fieldError('photoIds')}
+      </Section>
+
+      {homeVisit && accountId !== undefined && (
+        <Section title="预约上门时间（选填）">
+          <StateView
+            loading={slots.loading}
+            error={slots.error}
+            empty={openSlots.length === 0}
+            emptyText="近期预约已满，提交后工作人员会电话与您约定时间"
+            onRetry={() => void slots.reload()}
+          >
+            <ChoiceChips
+              idPrefix="ticket-slot"
+              options={openSlots.map((sl) => ({ value: `${sl.date}-${sl.half}`, label: `${sl.date.slice(5)} ${sl.label}（余${sl.available}）` }))}
+              value={slotKey}
+              onChange={(k) => setSlotKey(k === slotKey ? undefined : k)}
+            />
+          </StateView>
+          {fieldError('appointment')}
+        </Section>
+      )}
+
+      {submitError && (
+        <View className="field__error" id="ticket-submit-error">
+          {submitError}
+        </View>
+      )}
+      <Button id="ticket-submit" className="btn-primary" loading={submitting} disabled={submitting || uploading} onClick={() => void submit()}>
+        提交
+      </Button>
+    </PageShell>
+  );
+}
