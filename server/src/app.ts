@@ -24,6 +24,7 @@ import { registerMetricsRoutes } from './modules/metrics/metrics.routes';
 import { registerBillingRoutes } from './modules/billing/billing.routes';
 import { registerRenewalRoutes } from './modules/renewals/renewals.routes';
 import { registerPaymentRoutes } from './modules/payments/payments.routes';
+import { registerStaffDirectoryRoutes } from './modules/staff/staff.routes';
 import { registerHealthRoutes } from './modules/health/health.routes';
 import { registerSandboxRoutes } from './integrations/sandbox.routes';
 import { registerUploadRoutes } from './modules/uploads/uploads.routes';
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
   registerOutageRoutes(api, registry, API_PREFIX, services);
   registerSlotRoutes(api, registry, API_PREFIX, services);
   registerBillDisputeRoutes(api, registry, API_PREFIX, services);
+  registerStaffDirectoryRoutes(api, registry, API_PREFIX, services);
   const openapi = buildOpenApi(registry, { title: `OpenHall API (${config.operator.shortName})`, version: '1.0.0' });
   api.get('/openapi.json', (ctx) => {
     ctx.body = openapi;

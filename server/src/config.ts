@@ -90,6 +90,16 @@ const hotlineSchema = z.object({
   hours: z.string().min(1),
 });
 
+const DEFAULT_CANNED_REPLIES = {
+  reply: [
+    '您好，您反映的问题已收到，我们正在安排处理，请保持电话畅通。',
+    '维修人员将在承诺时限内与您联系并上门，请留意来电。',
+    '经核实，您所在区域正在进行计划检修，预计今日内恢复，给您带来不便敬请谅解。',
+  ],
+  'request-information': ['为尽快处理，请补充故障发生的具体时间和现象。', '请补充方便上门的时间段和详细地址（门牌号、单元）。'],
+  resolve: ['故障已排除，服务已恢复正常。如仍有问题，请在工单中点击“未解决，重新处理”。', '您反映的问题已处理完毕，感谢您的耐心等待。'],
+};
+
 const operatorSchema = z.object({
   name: z.string().min(1),
   shortName: z.string().min(1),
@@ -128,6 +138,14 @@ const operatorSchema = z.object({
       labels: z.object({ am: z.string().min(1), pm: z.string().min(1) }).default({ am: '上午 09:00-12:00', pm: '下午 13:30-17:30' }),
     })
     .default({ daysAhead: 7, capacityPerHalfDay: 4, areaCapacity: {}, labels: { am: '上午 09:00-12:00', pm: '下午 13:30-17:30' } }),
+  /** Canned texts (常用语) the staff console offers per action; staff edit one before sending. */
+  cannedReplies: z
+    .object({
+      reply: z.array(z.string().min(1).max(1000)),
+      'request-information': z.array(z.string().min(1).max(1000)),
+      resolve: z.array(z.string().min(1).max(1000)),
+    })
+    .default(DEFAULT_CANNED_REPLIES),
 });
 
 const holidaysSchema = z.object({

@@ -18,6 +18,7 @@ import { MetricsService } from './modules/metrics/metrics.service';
 import { UploadsService } from './modules/uploads/uploads.service';
 import { OutagesService } from './modules/outages/outages.service';
 import { BillDisputesService } from './modules/billing/bill-disputes.service';
+import { StaffDirectoryService } from './modules/staff/staff-directory.service';
 
 /** The app's services, built once per app from its dependencies. */
 export interface Services {
@@ -46,6 +47,8 @@ export interface Services {
   outages: OutagesService;
   /** Bill disputes (账单异议) and the late-fee suspension they bring. */
   billDisputes: BillDisputesService;
+  /** Canned replies and the staff list for the console. */
+  staffDirectory: StaffDirectoryService;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -79,5 +82,6 @@ export function createServices(deps: AppDeps): Services {
     uploads: new UploadsService(deps, audit),
     outages: new OutagesService(deps, audit, tickets),
     billDisputes: new BillDisputesService(deps, audit, tickets),
+    staffDirectory: new StaffDirectoryService(deps),
   };
 }

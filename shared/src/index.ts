@@ -14,6 +14,7 @@ export * from './payments';
 export * from './billing';
 export * from './renewals';
 export * from './tickets';
+export * from './staff-console';
 export * from './callbacks';
 export * from './uploads';
 export * from './appointments';

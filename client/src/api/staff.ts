@@ -1,6 +1,8 @@
 import Taro from '@tarojs/taro';
 import type {
   CallbackQueueQuery,
+  CannedRepliesView,
+  StaffDirectoryEntry,
   CallbackTaskView,
   DecideExtensionInput,
   RecordCallbackInput,
@@ -84,6 +86,16 @@ export async function logoutStaff(): Promise<void> {
 /** The queue, sorted by deadline by the server (soonest first, paused after running, no clock last). */
 export function listQueue(query: Partial<StaffTicketQuery> = {}): Promise<Page<StaffTicketView>> {
   return request<Page<StaffTicketView>>('/staff/tickets', { data: { ...query }, ...staff });
+}
+
+/** The operator's canned texts per console action. */
+export function listCannedReplies(): Promise<CannedRepliesView> {
+  return request<CannedRepliesView>('/staff/canned-replies', staff);
+}
+
+/** Active colleagues, to transfer a ticket to. */
+export function listStaffUsers(): Promise<StaffDirectoryEntry[]> {
+  return request<StaffDirectoryEntry[]>('/staff/users', staff);
 }
 
 export function getStaffTicket(id: number): Promise<StaffTicketView> {

@@ -14,6 +14,20 @@ function signInAs(role: 'agent' | 'supervisor', id = 1) {
   Taro.setStorageSync('openhall.staffProfile', { id, username: role === 'agent' ? 'agent1' : 'supervisor1', name: role === 'agent' ? '王芳' : '陈静', jobNo: role === 'agent' ? 'KF1001' : 'KF2001', role });
 }
 
+/** What the console loads beside the ticket: the operator's canned texts and the colleagues. */
+const directory: Record<string, unknown> = {
+  '/staff/canned-replies': {
+    reply: ['您好，工单已收到。', '维修人员将在承诺时限内与您联系并上门，请留意来电。'],
+    'request-information': ['请补充故障发生的时间。'],
+    resolve: ['已处理完毕。'],
+  },
+  '/staff/users': [
+    { id: 1, name: '王芳', jobNo: 'KF1001', role: 'agent' },
+    { id: 2, name: '刘洋', jobNo: 'KF1002', role: 'agent' },
+    { id: 3, name: '陈静', jobNo: 'KF2001', role: 'supervisor' },
+  ],
+};
+
 async function typeIn(id: string, value: string) {
   const el = await waitFor(() => {
     const found = document.querySelector(`#${id} textarea, #${id} input`);
@@ -36,6 +50,7 @@ describe('staff ticket', () => {
     const { ApiError } = jest.requireActual('../../../api/errors');
     let claimed = false;
     requestMock.mockImplementation(async (path: string) => {
+      if (path in directory) return directory[path];
       if (path === '/staff/tickets/5/photos') return [];
       if (path === '/staff/tickets/5/claim') {
         claimed = true;
@@ -65,6 +80,7 @@ describe('staff ticket', () => {
     signInAs('agent');
     const mine = staffTicket(5, 'ok', 20 * HOUR, { status: 'accepted', ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } });
     requestMock.mockImplementation(async (path: string) => {
+      if (path in directory) return directory[path];
       if (path === '/staff/tickets/5/photos') return [];
       if (path === '/staff/tickets/5') return staffTicket(5, 'ok', 20 * HOUR);
       if (path === '/staff/tickets/5/claim') return mine;
@@ -88,6 +104,28 @@ describe('staff ticket', () => {
     await waitFor(() => expect(document.querySelector('#staff-panel')).toBeNull());
   });
 
+  it('transfers to a colleague picked by name and job number, never to oneself', async () => {
+    signInAs('agent');
+    const mine = staffTicket(5, 'ok', 20 * HOUR, { status: 'accepted', ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } });
+    requestMock.mockImplementation(async (path: string) => {
+      if (path in directory) return directory[path];
+      if (path === '/staff/tickets/5/photos') return [];
+      if (path === '/staff/tickets/5') return mine;
+      if (path === '/staff/tickets/5/transfer') return mine;
+      throw new Error(`unexpected ${path}`);
+    });
+    render(<StaffTicketPage />);
+    fireEvent.click(await screen.findByText('转交同事'));
+    expect(await screen.findByText('刘洋（工号 KF1002）')).toBeTruthy();
+    expect(document.querySelector('#staff-transfer-to-1')).toBeNull();
+    fireEvent.click(document.querySelector('#staff-transfer-to-2')!);
+    await typeIn('staff-panel-text', '夜班交接，请刘洋跟进');
+    await act(async () => {
+      fireEvent.click(screen.getByText('提交', { selector: '#staff-panel-submit, #staff-panel-submit *' }));
+    });
+    expect(requestMock).toHaveBeenCalledWith('/staff/tickets/5/transfer', expect.objectContaining({ method: 'POST', data: { toStaffId: 2, note: '夜班交接，请刘洋跟进' } }));
+  });
+
   it('lets a supervisor approve a pending extension, and not an agent', async () => {
     const withRequest = staffTicket(5, 'due_soon', 2 * HOUR, {
       status: 'dispatched',
@@ -96,6 +134,7 @@ describe('staff ticket', () => {
       extensionRequests: [{ id: 8, amount: 24, unit: 'hours', reason: '需要更换主管道', status: 'requested' }],
     });
     requestMock.mockImplementation(async (path: string) => {
+      if (path in directory) return directory[path];
       if (path === '/staff/tickets/5/photos') return [];
       if (path === '/staff/tickets/5') return withRequest;
       if (path === '/staff/tickets/5/extensions/8/decision') return { ...withRequest, extensionRequests: [{ ...withRequest.extensionRequests[0], status: 'approved' as const }] };

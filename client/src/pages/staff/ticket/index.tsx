@@ -16,7 +16,9 @@ import {
   decideExtension,
   escalateTicket,
   getStaffTicket,
+  listCannedReplies,
   listStaffTicketPhotos,
+  listStaffUsers,
   loadStaffTicketPhoto,
   requestExtension,
   sendTicketMessage,
@@ -30,7 +32,6 @@ import TicketClock from '../../../components/ticket-clock';
 import TicketTimeline from '../../../components/ticket-timeline';
 import { commitmentUnitLabels, formatDateTime, formatPerson, ticketStatusLabels, ticketTypeLabels } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
-import { cannedReplies } from '../canned-replies';
 import StaffShell from '../staff-shell';
 import { hasRole, useStaffProfile } from '../staff-session';
 
@@ -62,6 +63,9 @@ export default function StaffTicketPage() {
   const id = Number(useRouter()?.params?.id);
   const ticket = useAsync(() => getStaffTicket(id), [id], { refreshOnShow: true });
   const profile = useStaffProfile(ticket.error);
+  // The operator's texts and colleagues; the console works without them if they fail to load.
+  const cannedReplies = useAsync(() => listCannedReplies(), []);
+  const colleagues = useAsync(() => listStaffUsers(), []);
   const [current, setCurrent] = useState<StaffTicketView>();
   const [panel, setPanel] = useState<Panel | null>(null);
   const [text, setText] = useState('');
@@ -113,7 +117,7 @@ export default function StaffTicketPage() {
     }
     if (panel === 'transfer') {
       const parsed = transferTicketSchema.safeParse({ toStaffId: Number(toStaffId), note: text });
-      if (!parsed.success) return fail(parsed.error.issues.map((i) => (i.path[0] === 'toStaffId' ? { message: '请填写同事的员工编号' } : i)));
+      if (!parsed.success) return fail(parsed.error.issues.map((i) => (i.path[0] === 'toStaffId' ? { message: '请选择要转交的同事' } : i)));
       return void run(() => transferTicket(t.id, parsed.data));
     }
     const parsed = requestExtensionSchema.safeParse({ amount: Number(amount), unit, reason: text });
@@ -135,7 +139,8 @@ export default function StaffTicketPage() {
         OPEN_WORK.includes(t.status) && 'resolve',
       ].filter(Boolean) as Panel[]);
   const pendingExtensions = (t?.extensionRequests ?? []).filter((e) => e.status === 'requested');
-  const canned = panel === 'reply' || panel === 'request-information' || panel === 'resolve' ? cannedReplies[panel] : [];
+  const canned = (panel === 'reply' || panel === 'request-information' || panel === 'resolve' ? cannedReplies.data?.[panel] : undefined) ?? [];
+  const transferTargets = (colleagues.data ?? []).filter((c) => c.id !== profile?.id);
 
   return (
     <StaffShell id="page-staff-ticket" profile={profile} title={t ? `工单 #${t.id}` : '工单'}>
@@ -219,7 +224,12 @@ export default function StaffTicketPage() {
                     )}
                     {panel === 'transfer' && (
                       <View className="staff-panel__fields">
-                        <Input id="staff-transfer-to" className="field__input" type="number" placeholder="同事的员工编号" value={toStaffId} onInput={(e) => setToStaffId(e.detail.value.trim())} />
+                        <ChoiceChips
+                          idPrefix="staff-transfer-to"
+                          options={transferTargets.map((c) => ({ value: String(c.id), label: `${c.name}（工号 ${c.jobNo}）` }))}
+                          value={toStaffId || undefined}
+                          onChange={setToStaffId}
+                        />
                       </View>
                     )}
                     {panel === 'extension' && (

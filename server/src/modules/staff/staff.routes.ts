@@ -1,0 +1,15 @@
+import type Router from '@koa/router';
+import type { AppState } from '../../http/context';
+import { routeDefiner, type RouteRegistry } from '../../http/route';
+import type { Services } from '../../services';
+
+export function registerStaffDirectoryRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+  const route = routeDefiner(router, registry, prefix);
+  const agent = { staff: 'agent' } as const;
+  route({ method: 'get', path: '/staff/canned-replies', summary: 'Canned texts (常用语) per console action, from the operator configuration', tag: 'staff', auth: agent }, async () =>
+    s.staffDirectory.cannedReplies(),
+  );
+  route({ method: 'get', path: '/staff/users', summary: 'Active staff (name, job number, role), e.g. to transfer a ticket to', tag: 'staff', auth: agent }, () =>
+    s.staffDirectory.listActiveStaff(),
+  );
+}
