@@ -1,4 +1,4 @@
-import type { ArrearsView, BillDetailView, BillStatus, BillView, Page } from '@openhall/shared';
+import type { ArrearsView, BillDetailView, BillDisputeView, BillStatus, BillView, DisputeBillLineInput, Page, TicketView } from '@openhall/shared';
 import { request } from './request';
 
 // The subscriber's bills (shared/src/billing.ts). Amounts stay integer fen; pages format them.
@@ -26,4 +26,17 @@ export function getArrears(accountId: number): Promise<ArrearsView> {
  */
 export function getReceiptHtml(billId: number): Promise<string> {
   return request<string>(`/bills/${billId}/receipt`, { text: true });
+}
+
+/**
+ * 账单异议: disputes one line of a bill. The server files a complaint ticket tied to the bill (one
+ * per line; CONFLICT if the line is already disputed), and the late fee stops growing until it is answered.
+ */
+export function disputeBillLine(billId: number, input: DisputeBillLineInput): Promise<{ dispute: BillDisputeView; ticket: TicketView }> {
+  return request<{ dispute: BillDisputeView; ticket: TicketView }>(`/bills/${billId}/dispute`, { method: 'POST', data: { ...input } });
+}
+
+/** The disputes of one bill, each with its complaint ticket and whether it still holds the late fee. */
+export function listBillDisputes(billId: number): Promise<BillDisputeView[]> {
+  return request<BillDisputeView[]>(`/bills/${billId}/disputes`);
 }

@@ -1,7 +1,8 @@
 import { Button, View } from '@tarojs/components';
 import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
-import { formatYuan, paymentChannelNames } from '@openhall/shared';
-import { getBill } from '../../../api/bills';
+import { formatYuan, paymentChannelNames, type BillDisputeView } from '@openhall/shared';
+import { useMemo, useState } from 'react';
+import { getBill, listBillDisputes } from '../../../api/bills';
 import { errorMessageOf } from '../../../api/errors';
 import { createBillPayment } from '../../../api/payments';
 import BillStatusTag from '../../../components/bill-status-tag';
@@ -14,16 +15,21 @@ import { formatDateTime, formatPeriod } from '../../../lib/labels';
 import { RECEIPT_PAGE, usePayment } from '../../../lib/payment';
 import { useAsync } from '../../../lib/use-async';
 import '../billing.scss';
+import LineDispute from './line-dispute';
 
-/** One bill: period, due date, status, line items, today's late fee, and the payment that settled it. */
+/** One bill: period, due date, status, line items (each disputable), today's late fee, and the payment that settled it. */
 export default function BillDetailPage() {
   const id = Number(useRouter()?.params?.id);
   const bill = useAsync(() => getBill(id), [id], { refreshOnShow: true });
+  const disputes = useAsync(() => listBillDisputes(id), [id], { refreshOnShow: true });
+  // Disputes filed on this page show at once; the server's list, once fetched again, wins (a complaint may be answered by then).
+  const [filed, setFiled] = useState<BillDisputeView[]>([]);
+  const disputeByLine = useMemo(() => new Map([...filed, ...(disputes.data ?? [])].map((d) => [d.lineId, d])), [disputes.data, filed]);
   const payment = usePayment();
   const b = bill.data;
 
   usePullDownRefresh(async () => {
-    await bill.reload();
+    await Promise.all([bill.reload(), disputes.reload()]);
     Taro.stopPullDownRefresh();
   });
 
@@ -48,6 +54,16 @@ export default function BillDetailPage() {
                   <View className="muted">
                     {l.quantity} {l.unit} × {formatYuan(l.unitPriceFen)}
                   </View>
+                  {/* Without the dispute list we cannot tell a disputed line from one that is not, so offer nothing. */}
+                  {disputes.data && (
+                    <LineDispute
+                      billId={b.id}
+                      lineId={l.id}
+                      dispute={disputeByLine.get(l.id)}
+                      unpaid={b.status !== 'paid'}
+                      onChanged={(d) => (d ? setFiled((list) => [...list, d]) : void disputes.reload())}
+                    />
+                  )}
                 </View>
               ))}
               <KvRow label="费用小计">{formatYuan(b.amountFen)}</KvRow>
