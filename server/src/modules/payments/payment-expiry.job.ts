@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { startPeriodicJob } from '../jobs/periodic';
 import type { OutboxDispatcher } from '../outbox/outbox.service';
 import type { PaymentsService } from './payments.service';
 
@@ -19,21 +20,9 @@ export async function runOnce(payments: PaymentsService, outbox?: OutboxDispatch
 
 /** Runs `runOnce` every `intervalMs` (never two passes at once in one process). Returns a stop function. */
 export function startPaymentExpiryJob(payments: PaymentsService, outbox: OutboxDispatcher, logger: Logger, intervalMs = 30_000): () => Promise<void> {
-  let running: Promise<unknown> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = runOnce(payments, outbox)
-      .then((r) => {
-        if (r.expired.closed || r.expired.paid || r.expired.failed || r.outbox?.failed) logger.info({ ...r }, 'payment housekeeping');
-      })
-      .catch((err) => logger.error({ err }, 'payment housekeeping failed'))
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
+  const run = async () => {
+    const r = await runOnce(payments, outbox);
+    if (r.expired.closed || r.expired.paid || r.expired.failed || r.outbox?.failed) logger.info({ ...r }, 'payment housekeeping');
   };
+  return startPeriodicJob('payment housekeeping', logger, run, intervalMs);
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { startPeriodicJob } from '../jobs/periodic';
 import type { ReconciliationService } from './reconciliation.service';
 
 /**
@@ -7,26 +8,9 @@ import type { ReconciliationService } from './reconciliation.service';
  * and a failed run (bill not published yet) is tried again on the next tick. Returns a stop function.
  */
 export function startReconciliationJob(reconciliation: ReconciliationService, logger: Logger, intervalMs = 3_600_000): () => Promise<void> {
-  let running: Promise<unknown> | null = null;
-  const tick = () => {
-    if (running) return;
-    running = reconciliation
-      .runDue()
-      .then((runs) => {
-        if (runs.length) logger.info({ runs: runs.map((r) => ({ date: r.date, gateway: r.gateway, status: r.status, differences: r.differences, settled: r.settled })) }, 'daily reconciliation');
-      })
-      .catch((err) => logger.error({ err }, 'daily reconciliation failed'))
-      .finally(() => {
-        running = null;
-      });
+  const run = async () => {
+    const runs = await reconciliation.runDue();
+    if (runs.length) logger.info({ runs: runs.map((r) => ({ date: r.date, gateway: r.gateway, status: r.status, differences: r.differences, settled: r.settled })) }, 'daily reconciliation');
   };
-  const first = setTimeout(tick, 30_000);
-  const timer = setInterval(tick, intervalMs);
-  first.unref();
-  timer.unref();
-  return async () => {
-    clearTimeout(first);
-    clearInterval(timer);
-    await running;
-  };
+  return startPeriodicJob('daily reconciliation', logger, run, intervalMs, 30_000);
 }

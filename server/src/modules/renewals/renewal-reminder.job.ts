@@ -2,6 +2,7 @@ import { addDays, businessDate } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
+import { startPeriodicJob } from '../jobs/periodic';
 import { Subscription } from '../billing/subscription.entity';
 import { RenewalDecline } from './renewal-decline.entity';
 import { enqueueOnce, type OutboxDraft } from './renewal-outbox';
@@ -103,23 +104,5 @@ export class RenewalReminderJob {
  */
 export function startRenewalReminderJob(deps: AppDeps, window: RenewalReminderWindow = 'next_month', intervalMs = 3_600_000): () => Promise<void> {
   const job = new RenewalReminderJob(deps, window);
-  let running: Promise<unknown> | null = null;
-  const tick = () => {
-    if (running) return;
-    running = job
-      .runOnce()
-      .catch((err) => deps.logger.error({ err }, 'renewal reminders failed'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const first = setTimeout(tick, 10_000);
-  const timer = setInterval(tick, intervalMs);
-  first.unref();
-  timer.unref();
-  return async () => {
-    clearTimeout(first);
-    clearInterval(timer);
-    await running;
-  };
+  return startPeriodicJob('renewal reminders', deps.logger, () => job.runOnce(), intervalMs, 10_000);
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { AppDeps } from '../../deps';
 import { runWithJobLease } from '../jobs/job-lease';
+import { startPeriodicJob } from '../jobs/periodic';
 import type { CallbacksService } from './callbacks.service';
 
 /** The lease name: one instance at a time opens callback tasks. */
@@ -31,23 +32,5 @@ export class CallbackJob {
 /** Runs the callback job every `intervalMs` (default 10 minutes); returns a stop function that waits for a run in progress. */
 export function startCallbackJob(deps: AppDeps, callbacks: CallbacksService, intervalMs = 10 * 60_000): () => Promise<void> {
   const job = new CallbackJob(deps, callbacks);
-  let running: Promise<unknown> | null = null;
-  const tick = () => {
-    if (running) return;
-    running = job
-      .runOnce()
-      .catch((err) => deps.logger.error({ err }, 'callback job failed'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const first = setTimeout(tick, 15_000);
-  const timer = setInterval(tick, intervalMs);
-  first.unref();
-  timer.unref();
-  return async () => {
-    clearTimeout(first);
-    clearInterval(timer);
-    await running;
-  };
+  return startPeriodicJob('callback job', deps.logger, () => job.runOnce(), intervalMs, 15_000);
 }
