@@ -1,6 +1,23 @@
 import Taro from '@tarojs/taro';
 import type {
   CallbackQueueQuery,
+  CloseOutageInput,
+  CloseOutageView,
+  ContentKind,
+  ContentWithdrawnView,
+  DeclareOutageInput,
+  MetricsQuery,
+  MetricsView,
+  OutageView,
+  PageQuery,
+  ReconciliationDiffQuery,
+  ReconciliationDiffView,
+  ReconciliationRunView,
+  RenewalStatsQuery,
+  RenewalStatsView,
+  StaffContentInputs,
+  StaffContentViews,
+  StaffOutageQuery,
   CannedRepliesView,
   StaffDirectoryEntry,
   CallbackTaskView,
@@ -158,4 +175,63 @@ export async function loadStaffTicketPhoto(ticketId: number, photoId: number): P
   });
   if (!res.ok) throw new ApiError(res.status === 404 ? 'NOT_FOUND' : res.status === 401 ? 'UNAUTHENTICATED' : 'INTERNAL', `HTTP ${res.status}`, res.status);
   return URL.createObjectURL(await res.blob());
+}
+
+/** Area outages (区域故障), active first, then the most recently declared. */
+export function listOutages(query: StaffOutageQuery = {}): Promise<OutageView[]> {
+  return request<OutageView[]>('/staff/outages', { data: { ...query }, ...staff });
+}
+
+/** A supervisor declares an area outage; an agent is answered FORBIDDEN. */
+export function declareOutage(input: DeclareOutageInput): Promise<OutageView> {
+  return request<OutageView>('/staff/outages', { method: 'POST', data: { ...input }, ...staff });
+}
+
+/** Closes an active outage; its linked open tickets are resolved with the message (their ids in `resolvedTickets`). */
+export function closeOutage(id: number, input: CloseOutageInput): Promise<CloseOutageView> {
+  return request<CloseOutageView>(`/staff/outages/${id}/close`, { method: 'POST', data: { ...input }, ...staff });
+}
+
+/** Every record of one content kind (admin), a page at a time, in the server's staff order. */
+export function listContent<K extends ContentKind>(kind: K, query: Partial<PageQuery> = {}): Promise<Page<StaffContentViews[K]>> {
+  return request<Page<StaffContentViews[K]>>(`/staff/content/${kind}`, { data: { ...query }, ...staff });
+}
+
+/** Publishes a new record of one kind (admin). */
+export function createContent<K extends ContentKind>(kind: K, input: StaffContentInputs[K]): Promise<StaffContentViews[K]> {
+  return request<StaffContentViews[K]>(`/staff/content/${kind}`, { method: 'POST', data: { ...input }, ...staff });
+}
+
+/** Replaces every field of one record (admin). */
+export function updateContent<K extends ContentKind>(kind: K, id: number, input: StaffContentInputs[K]): Promise<StaffContentViews[K]> {
+  return request<StaffContentViews[K]>(`/staff/content/${kind}/${id}`, { method: 'PUT', data: { ...input }, ...staff });
+}
+
+/** Withdraws one record (admin); the audit log keeps what it said. */
+export function withdrawContent(kind: ContentKind, id: number): Promise<ContentWithdrawnView> {
+  return request<ContentWithdrawnView>(`/staff/content/${kind}/${id}`, { method: 'DELETE', ...staff });
+}
+
+/** First response, on-time, callback coverage, satisfaction, complaints and renewals by area and month (supervisor). */
+export function getStaffMetrics(query: MetricsQuery = {}): Promise<MetricsView> {
+  return request<MetricsView>('/staff/metrics', { data: { ...query }, ...staff });
+}
+
+/** Renewal rate by area for the packages expiring in a month, and why subscribers did not renew (supervisor). */
+export function getRenewalStats(query: RenewalStatsQuery = {}): Promise<RenewalStatsView> {
+  return request<RenewalStatsView>('/staff/renewals/stats', { data: { ...query }, ...staff });
+}
+
+/** Differences between the gateways' trade bills and the portal, newest first (supervisor). */
+export function listReconciliationDifferences(query: Partial<Omit<ReconciliationDiffQuery, 'resolved'>> & { resolved?: boolean } = {}): Promise<Page<ReconciliationDiffView>> {
+  const { resolved, ...rest } = query;
+  return request<Page<ReconciliationDiffView>>('/staff/reconciliation/differences', {
+    data: { ...rest, resolved: resolved === undefined ? undefined : String(resolved) },
+    ...staff,
+  });
+}
+
+/** The reconciliation runs of one business date, one per gateway (supervisor). */
+export function listReconciliationRuns(date: string): Promise<ReconciliationRunView[]> {
+  return request<ReconciliationRunView[]>('/staff/reconciliation/runs', { data: { date }, ...staff });
 }

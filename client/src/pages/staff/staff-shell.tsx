@@ -1,9 +1,19 @@
 import { View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
+import type { StaffRole } from '@openhall/shared';
 import type { ReactNode } from 'react';
 import { logoutStaff, type StaffProfile } from '../../api/staff';
 import PageShell from '../../components/page-shell';
-import { STAFF_CALLBACKS_URL, STAFF_LOGIN_URL, STAFF_QUEUE_URL, staffRoleLabels } from './staff-session';
+import {
+  hasRole,
+  STAFF_CALLBACKS_URL,
+  STAFF_CONTENT_URL,
+  STAFF_DASHBOARD_URL,
+  STAFF_LOGIN_URL,
+  STAFF_OUTAGES_URL,
+  STAFF_QUEUE_URL,
+  staffRoleLabels,
+} from './staff-session';
 // Ticket rows and text areas look the same as on the subscriber's pages (the console is H5 only, so it may share them).
 import '../tickets/tickets.scss';
 import './staff.scss';
@@ -14,14 +24,21 @@ export interface StaffShellProps {
   profile: StaffProfile | null;
   title: string;
   /** Which console section the page belongs to (highlighted in the navigation). */
-  section?: 'queue' | 'callbacks';
+  section?: StaffSection;
   children?: ReactNode;
 }
 
-const nav = [
-  { key: 'queue', title: '工单队列', url: STAFF_QUEUE_URL },
-  { key: 'callbacks', title: '回访任务', url: STAFF_CALLBACKS_URL },
-] as const;
+/** The console's sections, one navigation link each. */
+export type StaffSection = 'queue' | 'callbacks' | 'outages' | 'dashboard' | 'content';
+
+// `role`: the least role the server lets use the section; a link the signed-in role cannot use is not shown.
+const nav: readonly { key: StaffSection; title: string; url: string; role: StaffRole }[] = [
+  { key: 'queue', title: '工单队列', url: STAFF_QUEUE_URL, role: 'agent' },
+  { key: 'callbacks', title: '回访任务', url: STAFF_CALLBACKS_URL, role: 'agent' },
+  { key: 'outages', title: '区域故障', url: STAFF_OUTAGES_URL, role: 'agent' },
+  { key: 'dashboard', title: '服务指标', url: STAFF_DASHBOARD_URL, role: 'supervisor' },
+  { key: 'content', title: '公示内容', url: STAFF_CONTENT_URL, role: 'admin' },
+];
 
 /** The console frame: who is signed in, sign-out, and a content column that widens on a desktop screen. */
 export default function StaffShell({ id, profile, title, section = 'queue', children }: StaffShellProps) {
@@ -44,7 +61,7 @@ export default function StaffShell({ id, profile, title, section = 'queue', chil
           )}
         </View>
         <View className="staff-nav">
-          {nav.map((n) => (
+          {nav.filter((n) => hasRole(profile, n.role)).map((n) => (
             <View key={n.url} id={`staff-nav-${n.key}`} className={`staff-nav__item${n.key === section ? ' staff-nav__item--on' : ''}`} onClick={() => void Taro.redirectTo({ url: n.url })}>
               {n.title}
             </View>

@@ -1,0 +1,195 @@
+import type { MetricsRow, MetricsView, ReconciliationDiffView, RenewalStatsView } from '@openhall/shared';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import Taro from '@tarojs/taro';
+import { request } from '../../../api/request';
+import StaffDashboardPage from './index';
+
+jest.mock('../../../api/request', () => ({ request: jest.fn() }));
+const requestMock = request as jest.MockedFunction<typeof request>;
+
+function signInAs(role: 'agent' | 'supervisor' | 'admin') {
+  Taro.setStorageSync('openhall.staffToken', 'staff-tok');
+  Taro.setStorageSync('openhall.staffTokenExpiresAt', '2099-01-01T00:00:00Z');
+  Taro.setStorageSync('openhall.staffProfile', { id: 3, username: role, name: '陈静', jobNo: 'KF2001', role });
+}
+
+function row(month: string, area: string, areaName: string, over: Partial<MetricsRow> = {}): MetricsRow {
+  return {
+    month,
+    area,
+    areaName,
+    firstResponse: { total: 20, count: 20, rate: 1 },
+    onTime: [
+      { commitmentCode: 'fault_ordinary', title: '一般故障修复', targetAmount: 24, targetUnit: 'hours', judged: 8, onTime: 7, rate: 0.875 },
+      { commitmentCode: 'complaint_answer', title: '投诉答复', targetAmount: 3, targetUnit: 'working_days', judged: 2, onTime: 2, rate: 1 },
+    ],
+    callbackCoverage: { eligible: 10, covered: 9, byRating: 6, byCallback: 3, pending: 1, unreachable: 0, rate: 0.9 },
+    satisfaction: { total: 8, count: 6, rate: 0.75, averageStars: 4.1 },
+    complaints: { complaints: 2, accounts: 4000, perTenThousand: 5 },
+    renewal: { expiring: 40, renewedBeforeExpiry: 30, rate: 0.75 },
+    ...over,
+  };
+}
+
+const metrics = (rows: MetricsRow[]): MetricsView => ({ from: '2026-11', to: '2026-11', area: null, rows });
+
+const renewals: RenewalStatsView = {
+  month: '2026-11',
+  area: null,
+  total: { expiring: 60, renewedBeforeExpiry: 42, rate: 0.7 },
+  byArea: [
+    { area: 'binjiang', areaName: '滨江区', expiring: 40, renewedBeforeExpiry: 30, rate: 0.75 },
+    { area: 'xihu', areaName: '西湖区', expiring: 20, renewedBeforeExpiry: 12, rate: 0.6 },
+  ],
+  declineReasons: [{ reasonCode: 'moving', name: '搬家', count: 5 }],
+};
+
+const diff: ReconciliationDiffView = {
+  id: 31,
+  date: '2026-11-25',
+  gateway: 'wechatpay',
+  subject: 'payment',
+  kind: 'amount_mismatch',
+  outTradeNo: 'OH20261125000031',
+  outRefundNo: null,
+  orderId: 90,
+  refundId: null,
+  gatewayTradeNo: '4200001',
+  portalAmountFen: 12345,
+  gatewayAmountFen: 12300,
+  portalStatus: 'paid',
+  gatewayStatus: 'SUCCESS',
+  resolved: false,
+  resolution: null,
+  resolvedAt: null,
+  createdAt: '2026-11-26T02:00:00.000Z',
+};
+
+function answer(rows: MetricsRow[]) {
+  requestMock.mockImplementation(async (path: string) => {
+    if (path === '/staff/metrics') return metrics(rows);
+    if (path === '/staff/renewals/stats') return renewals;
+    if (path === '/staff/reconciliation/runs') {
+      return [
+        { date: '2026-11-25', gateway: 'alipay', status: 'done', gatewayPayments: 12, gatewayRefunds: 1, portalPayments: 12, portalRefunds: 1, differences: 0, settled: 0, startedAt: null, finishedAt: null, error: null },
+        { date: '2026-11-25', gateway: 'wechatpay', status: 'failed', gatewayPayments: 0, gatewayRefunds: 0, portalPayments: 30, portalRefunds: 0, differences: 1, settled: 0, startedAt: null, finishedAt: null, error: '账单尚未生成' },
+      ];
+    }
+    if (path === '/staff/reconciliation/differences') return { items: [diff], page: 1, pageSize: 20, total: 1 };
+    throw new Error(`unexpected ${path}`);
+  });
+}
+
+describe('staff dashboard', () => {
+  beforeEach(() => {
+    requestMock.mockReset();
+    jest.spyOn(Taro, 'redirectTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('shows each area against the service standard, marking the figures below 100% in red', async () => {
+    signInAs('supervisor');
+    answer([row('2026-11', 'binjiang', '滨江区'), row('2026-11', 'xihu', '西湖区', { callbackCoverage: { eligible: 5, covered: 5, byRating: 5, byCallback: 0, pending: 0, unreachable: 0, rate: 1 } })]);
+    render(<StaffDashboardPage />);
+    const binjiang = await waitFor(() => {
+      const el = document.querySelector('#metrics-2026-11-binjiang');
+      if (!el) throw new Error('no row yet');
+      return el;
+    });
+
+    const callback = binjiang.querySelector('.metrics-callback')!;
+    expect(callback.textContent).toContain('90%');
+    expect(callback.textContent).toContain('9/10');
+    expect(callback.textContent).toContain('待回访 1');
+    expect(callback.querySelector('.staff-rate--below')).not.toBeNull();
+    expect(document.querySelector('#metrics-2026-11-xihu .metrics-callback .staff-rate--below')).toBeNull();
+    // On time over all commitments: 9 of 10.
+    expect(binjiang.querySelector('.metrics-on-time')!.textContent).toContain('90%');
+    expect(binjiang.querySelector('.metrics-first-response .staff-rate--below')).toBeNull();
+    // No published target for satisfaction: shown, never marked.
+    expect(binjiang.querySelector('.metrics-satisfaction')!.textContent).toContain('75%');
+    expect(binjiang.querySelector('.metrics-satisfaction .staff-rate--below')).toBeNull();
+    expect(binjiang.querySelector('.metrics-satisfaction .staff-rate__target')).toBeNull();
+    expect(document.querySelector('.staff-standards')!.textContent).toContain('报修、投诉、新装回访 100%');
+
+    // Per commitment, summed over the areas: 14 of 16 ordinary faults on time.
+    expect(document.querySelector('#commitment-fault_ordinary')!.textContent).toContain('24 小时');
+    expect(document.querySelector('#commitment-fault_ordinary')!.textContent).toContain('14/16');
+    expect(document.querySelector('#commitment-fault_ordinary')!.textContent).toContain('87.5%');
+
+    // Renewals by area with the total and the reasons given.
+    expect(document.querySelector('#renewal-xihu')!.textContent).toContain('60%');
+    expect(document.querySelector('#renewal-total')!.textContent).toContain('70%');
+    expect(document.querySelector('#dashboard-decline-reasons')!.textContent).toContain('搬家 5');
+  });
+
+  it('lists open reconciliation differences with both amounts in yuan, and the runs of yesterday', async () => {
+    signInAs('supervisor');
+    answer([row('2026-11', 'binjiang', '滨江区')]);
+    render(<StaffDashboardPage />);
+    const d = await waitFor(() => {
+      const el = document.querySelector('#diff-31');
+      if (!el) throw new Error('no diff yet');
+      return el;
+    });
+    expect(d.textContent).toContain('微信支付');
+    expect(d.textContent).toContain('金额不一致');
+    expect(d.textContent).toContain('¥123.45');
+    expect(d.textContent).toContain('¥123.00');
+    expect(d.textContent).toContain('未处理');
+    const diffCall = requestMock.mock.calls.find((c) => c[0] === '/staff/reconciliation/differences')!;
+    expect(diffCall[1]).toEqual(expect.objectContaining({ data: expect.objectContaining({ resolved: 'false', page: 1 }) }));
+    expect(document.querySelector('#run-wechatpay')!.textContent).toContain('账单尚未生成');
+    const runCall = requestMock.mock.calls.find((c) => c[0] === '/staff/reconciliation/runs')!;
+    expect((runCall[1] as { data: { date: string } }).data.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it('asks for the last three months of one area when those filters are picked', async () => {
+    signInAs('supervisor');
+    answer([row('2026-11', 'binjiang', '滨江区'), row('2026-11', 'xihu', '西湖区')]);
+    render(<StaffDashboardPage />);
+    await waitFor(() => expect(document.querySelector('#dashboard-area-xihu')).not.toBeNull());
+
+    await act(async () => {
+      fireEvent.click(document.querySelector('#dashboard-period-3')!);
+    });
+    await act(async () => {
+      fireEvent.click(document.querySelector('#dashboard-area-xihu')!);
+    });
+    await waitFor(() => {
+      const last = requestMock.mock.calls.filter((c) => c[0] === '/staff/metrics').pop()![1] as { data: Record<string, string> };
+      expect(last.data.area).toBe('xihu');
+      const [fy, fm] = last.data.from.split('-').map(Number);
+      const [ty, tm] = last.data.to.split('-').map(Number);
+      expect(ty * 12 + tm - (fy * 12 + fm)).toBe(2);
+    });
+    const renewalCall = requestMock.mock.calls.filter((c) => c[0] === '/staff/renewals/stats').pop()![1] as { data: Record<string, string> };
+    expect(renewalCall.data.area).toBe('xihu');
+  });
+
+  it('shows the empty state when the period has nothing to count', async () => {
+    signInAs('supervisor');
+    answer([]);
+    render(<StaffDashboardPage />);
+    expect(await screen.findByText('该期间没有可统计的工单')).toBeTruthy();
+  });
+
+  it('tells an agent the figures are for supervisors, without asking the server', async () => {
+    signInAs('agent');
+    answer([]);
+    render(<StaffDashboardPage />);
+    expect((await screen.findByText('服务指标仅班长和管理员可以查看。')).id).toBe('dashboard-forbidden');
+    expect(requestMock).not.toHaveBeenCalled();
+    expect(document.querySelector('#staff-nav-dashboard')).toBeNull();
+  });
+
+  it('shows the console navigation the role may use', async () => {
+    signInAs('supervisor');
+    answer([]);
+    render(<StaffDashboardPage />);
+    await screen.findByText('该期间没有可统计的工单');
+    expect(document.querySelector('#staff-nav-dashboard')).not.toBeNull();
+    expect(document.querySelector('#staff-nav-outages')).not.toBeNull();
+    expect(document.querySelector('#staff-nav-content')).toBeNull();
+  });
+});

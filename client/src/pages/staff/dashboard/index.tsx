@@ -1,0 +1,449 @@
+import { Button, Input, View } from '@tarojs/components';
+import {
+  addDays,
+  businessDate,
+  formatYuan,
+  reconciliationDiffKinds,
+  type CommitmentOnTime,
+  type MetricsRow,
+  type PaymentGatewayName,
+  type ReconciliationDiffKind,
+  type ReconciliationRunStatus,
+} from '@openhall/shared';
+import { useEffect, useState } from 'react';
+import { getRenewalStats, getStaffMetrics, listReconciliationDifferences, listReconciliationRuns } from '../../../api/staff';
+import ChoiceChips from '../../../components/choice-chips';
+import Section from '../../../components/section';
+import StateView from '../../../components/state-view';
+import { commitmentUnitLabels, formatDateTime } from '../../../lib/labels';
+import { useAsync } from '../../../lib/use-async';
+import StaffShell from '../staff-shell';
+import { formatRate } from '../staff-forms';
+import { hasRole, useStaffProfile } from '../staff-session';
+
+/**
+ * The service standards the figures are held against (shared/DOMAIN.md): every ticket answered
+ * within 24 hours and resolved within its published commitment, every repair, complaint and new
+ * installation called back. Satisfaction and renewal have no published target (null).
+ */
+const serviceStandards = {
+  firstResponse: { target: 1, text: '24小时内首次响应 100%' },
+  onTime: { target: 1, text: '按服务承诺时限办结 100%' },
+  callbackCoverage: { target: 1, text: '报修、投诉、新装回访 100%' },
+  satisfaction: { target: null, text: '无公布目标（4–5星占比）' },
+  renewal: { target: null, text: '无公布目标（到期前续费占比）' },
+} as const;
+
+const ALL = 'all' as const;
+const periodOptions = [
+  { value: 1, label: '本月' },
+  { value: 3, label: '近3个月' },
+  { value: 6, label: '近6个月' },
+  { value: 12, label: '近12个月' },
+];
+const gatewayLabels: Record<PaymentGatewayName, string> = { wechatpay: '微信支付', alipay: '支付宝' };
+const diffKindLabels: Record<ReconciliationDiffKind, string> = {
+  missing_in_portal: '渠道有、平台无',
+  missing_at_gateway: '平台有、渠道无',
+  amount_mismatch: '金额不一致',
+  status_mismatch: '状态不一致',
+};
+const runStatusLabels: Record<ReconciliationRunStatus, string> = { running: '对账中', done: '已完成', failed: '失败' };
+type Resolved = 'open' | 'resolved' | typeof ALL;
+const resolvedOptions: { value: Resolved; label: string }[] = [
+  { value: 'open', label: '未处理' },
+  { value: 'resolved', label: '已处理' },
+  { value: ALL, label: '全部' },
+];
+const DIFF_PAGE_SIZE = 20;
+
+/** `count` months ending with `month` (YYYY-MM), oldest first. */
+function monthsEndingAt(month: string, count: number): string[] {
+  const [y, m] = month.split('-').map(Number);
+  const out: string[] = [];
+  for (let i = count - 1; i >= 0; i--) {
+    const total = y * 12 + (m - 1) - i;
+    out.push(`${Math.floor(total / 12)}-${String((total % 12) + 1).padStart(2, '0')}`);
+  }
+  return out;
+}
+
+/** The tickets judged against any commitment in a row, and how many were on time. */
+function onTimeTotal(list: CommitmentOnTime[]): { judged: number; onTime: number; rate: number | null } {
+  const judged = list.reduce((n, c) => n + c.judged, 0);
+  const onTime = list.reduce((n, c) => n + c.onTime, 0);
+  return { judged, onTime, rate: judged === 0 ? null : onTime / judged };
+}
+
+/** Per commitment over all the rows shown (the months and areas of the period). */
+function onTimeByCommitment(rows: MetricsRow[]): CommitmentOnTime[] {
+  const by = new Map<string, CommitmentOnTime>();
+  for (const r of rows) {
+    for (const c of r.onTime) {
+      const sum = by.get(c.commitmentCode) ?? { ...c, judged: 0, onTime: 0, rate: null };
+      sum.judged += c.judged;
+      sum.onTime += c.onTime;
+      sum.rate = sum.judged === 0 ? null : sum.onTime / sum.judged;
+      by.set(c.commitmentCode, sum);
+    }
+  }
+  return [...by.values()];
+}
+
+/** Supervisors' dashboard: the operator's measures by area and month against its published standards, renewals and payment reconciliation. */
+export default function StaffDashboardPage() {
+  const profile = useStaffProfile();
+  // Every figure here is a supervisor's: an agent who opens the page by its address is told so once, without asking the server.
+  if (!profile || !hasRole(profile, 'supervisor')) {
+    return (
+      <StaffShell id="page-staff-dashboard" profile={profile} title="服务指标" section="dashboard">
+        {profile && (
+          <Section title="服务指标">
+            <View className="muted" id="dashboard-forbidden">
+              服务指标仅班长和管理员可以查看。
+            </View>
+          </Section>
+        )}
+      </StaffShell>
+    );
+  }
+  return <Dashboard />;
+}
+
+function Dashboard() {
+  const today = businessDate(new Date());
+  const currentMonth = today.slice(0, 7);
+  const [period, setPeriod] = useState(1);
+  const [area, setArea] = useState<string>(ALL);
+  const months = monthsEndingAt(currentMonth, period);
+  const metrics = useAsync(() => getStaffMetrics({ from: months[0], to: currentMonth, ...(area === ALL ? {} : { area }) }), [period, area, currentMonth], { refreshOnShow: true });
+  const profile = useStaffProfile(metrics.error);
+  const [renewalMonth, setRenewalMonth] = useState(currentMonth);
+  const renewals = useAsync(() => getRenewalStats({ month: renewalMonth, ...(area === ALL ? {} : { area }) }), [renewalMonth, area]);
+
+  const rows = metrics.data?.rows ?? [];
+  // The areas the figures have named so far, to narrow to one.
+  // Kept across reloads, so narrowing to one area still offers the others.
+  const [areaNames, setAreaNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    const named = metrics.data?.rows ?? [];
+    if (named.length > 0) setAreaNames((known) => ({ ...known, ...Object.fromEntries(named.map((r) => [r.area, r.areaName])) }));
+  }, [metrics.data]);
+  const areaOptions = [{ value: ALL as string, label: '全部片区' }, ...Object.entries(areaNames).map(([value, label]) => ({ value, label }))];
+  const commitments = onTimeByCommitment(rows);
+
+  return (
+    <StaffShell id="page-staff-dashboard" profile={profile} title="服务指标" section="dashboard">
+      <Section title="筛选" className="staff-filters">
+        <View className="staff-filters__row">
+          <View className="staff-filters__label">期间</View>
+          <ChoiceChips idPrefix="dashboard-period" options={periodOptions} value={period} onChange={setPeriod} />
+        </View>
+        <View className="staff-filters__row">
+          <View className="staff-filters__label">片区</View>
+          <ChoiceChips idPrefix="dashboard-area" options={areaOptions} value={area} onChange={setArea} />
+        </View>
+      </Section>
+
+      <Section
+        title={`服务指标 · ${months[0] === currentMonth ? currentMonth : `${months[0]} 至 ${currentMonth}`}`}
+        extra={
+          <Button id="dashboard-refresh" className="btn-plain" size="mini" onClick={() => void metrics.reload()}>
+            刷新
+          </Button>
+        }
+      >
+        <View className="muted staff-standards">
+          服务标准：{serviceStandards.firstResponse.text}；{serviceStandards.onTime.text}；{serviceStandards.callbackCoverage.text}。竖线为目标，低于目标标红。
+        </View>
+        <StateView loading={metrics.loading} error={metrics.error} empty={rows.length === 0} emptyText="该期间没有可统计的工单" onRetry={() => void metrics.reload()}>
+          <View className="staff-table" id="dashboard-metrics">
+            <View className="staff-table__row staff-table__row--head">
+              <View className="staff-table__cell">月份</View>
+              <View className="staff-table__cell">片区</View>
+              <View className="staff-table__cell">首次响应（目标100%）</View>
+              <View className="staff-table__cell">按时办结（目标100%）</View>
+              <View className="staff-table__cell">回访覆盖（目标100%）</View>
+              <View className="staff-table__cell">满意度</View>
+              <View className="staff-table__cell">投诉（每万户）</View>
+              <View className="staff-table__cell">续费率</View>
+            </View>
+            {rows.map((r) => {
+              const onTime = onTimeTotal(r.onTime);
+              const cb = r.callbackCoverage;
+              return (
+                <View key={`${r.month}-${r.area}`} id={`metrics-${r.month}-${r.area}`} className="staff-table__row metrics-row">
+                  <View className="staff-table__cell">{r.month}</View>
+                  <View className="staff-table__cell">{r.areaName}</View>
+                  <View className="staff-table__cell metrics-first-response">
+                    <RateCell rate={r.firstResponse.rate} target={serviceStandards.firstResponse.target} detail={`${r.firstResponse.count}/${r.firstResponse.total}`} />
+                  </View>
+                  <View className="staff-table__cell metrics-on-time">
+                    <RateCell rate={onTime.rate} target={serviceStandards.onTime.target} detail={`${onTime.onTime}/${onTime.judged}`} />
+                  </View>
+                  <View className="staff-table__cell metrics-callback">
+                    <RateCell rate={cb.rate} target={serviceStandards.callbackCoverage.target} detail={`${cb.covered}/${cb.eligible}`} />
+                    {(cb.pending > 0 || cb.unreachable > 0) && (
+                      <View className="muted">
+                        待回访 {cb.pending} · 无法联系 {cb.unreachable}
+                      </View>
+                    )}
+                  </View>
+                  <View className="staff-table__cell metrics-satisfaction">
+                    <RateCell rate={r.satisfaction.rate} target={serviceStandards.satisfaction.target} detail={`${r.satisfaction.count}/${r.satisfaction.total}`} />
+                    {r.satisfaction.averageStars !== null && <View className="muted">平均 {r.satisfaction.averageStars} 星</View>}
+                  </View>
+                  <View className="staff-table__cell">
+                    {r.complaints.perTenThousand === null ? '—' : r.complaints.perTenThousand}
+                    <View className="muted">
+                      {r.complaints.complaints} 件 / {r.complaints.accounts} 户
+                    </View>
+                  </View>
+                  <View className="staff-table__cell metrics-renewal">
+                    <RateCell rate={r.renewal.rate} target={serviceStandards.renewal.target} detail={`${r.renewal.renewedBeforeExpiry}/${r.renewal.expiring}`} />
+                  </View>
+                </View>
+              );
+            })}
+          </View>
+        </StateView>
+      </Section>
+
+      {commitments.length > 0 && (
+        <Section title="按服务承诺的按时办结率（期间合计）">
+          <View className="staff-table" id="dashboard-commitments">
+            <View className="staff-table__row staff-table__row--head">
+              <View className="staff-table__cell">服务承诺</View>
+              <View className="staff-table__cell">承诺时限</View>
+              <View className="staff-table__cell">办结</View>
+              <View className="staff-table__cell">按时率（目标100%）</View>
+            </View>
+            {commitments.map((c) => (
+              <View key={c.commitmentCode} className="staff-table__row commitment-row" id={`commitment-${c.commitmentCode}`}>
+                <View className="staff-table__cell">{c.title}</View>
+                <View className="staff-table__cell">
+                  {c.targetAmount} {commitmentUnitLabels[c.targetUnit]}
+                </View>
+                <View className="staff-table__cell">
+                  {c.onTime}/{c.judged}
+                </View>
+                <View className="staff-table__cell">
+                  <RateCell rate={c.rate} target={serviceStandards.onTime.target} />
+                </View>
+              </View>
+            ))}
+          </View>
+        </Section>
+      )}
+
+      <Section title="续费率（按到期月份）">
+        <View className="staff-filters__row">
+          <View className="staff-filters__label">月份</View>
+          <ChoiceChips idPrefix="dashboard-renewal-month" options={monthsEndingAt(currentMonth, 6).map((m) => ({ value: m, label: m }))} value={renewalMonth} onChange={setRenewalMonth} />
+        </View>
+        <View className="muted">{serviceStandards.renewal.text}</View>
+        <StateView
+          loading={renewals.loading}
+          error={renewals.error}
+          empty={(renewals.data?.byArea.length ?? 0) === 0}
+          emptyText="该月没有到期的套餐"
+          onRetry={() => void renewals.reload()}
+        >
+          {renewals.data && (
+            <View className="staff-table" id="dashboard-renewals">
+              <View className="staff-table__row staff-table__row--head">
+                <View className="staff-table__cell">片区</View>
+                <View className="staff-table__cell">到期套餐</View>
+                <View className="staff-table__cell">到期前续费</View>
+                <View className="staff-table__cell">续费率</View>
+              </View>
+              {renewals.data.byArea.map((r) => (
+                <View key={r.area} className="staff-table__row renewal-row" id={`renewal-${r.area}`}>
+                  <View className="staff-table__cell">{r.areaName}</View>
+                  <View className="staff-table__cell">{r.expiring}</View>
+                  <View className="staff-table__cell">{r.renewedBeforeExpiry}</View>
+                  <View className="staff-table__cell">
+                    <RateCell rate={r.rate} target={null} />
+                  </View>
+                </View>
+              ))}
+              <View className="staff-table__row staff-table__row--total" id="renewal-total">
+                <View className="staff-table__cell">合计</View>
+                <View className="staff-table__cell">{renewals.data.total.expiring}</View>
+                <View className="staff-table__cell">{renewals.data.total.renewedBeforeExpiry}</View>
+                <View className="staff-table__cell">
+                  <RateCell rate={renewals.data.total.rate} target={null} />
+                </View>
+              </View>
+            </View>
+          )}
+          {renewals.data && renewals.data.declineReasons.length > 0 && (
+            <View className="tickets-gap" id="dashboard-decline-reasons">
+              <View className="muted">不续费原因：</View>
+              {renewals.data.declineReasons.map((d) => `${d.name} ${d.count}`).join('；')}
+            </View>
+          )}
+        </StateView>
+      </Section>
+
+      <Reconciliation yesterday={addDays(today, -1)} />
+    </StaffShell>
+  );
+}
+
+/** Payment reconciliation (对账): the runs of a date and the differences still to look at. */
+function Reconciliation({ yesterday }: { yesterday: string }) {
+  const [date, setDate] = useState(yesterday);
+  const [dateText, setDateText] = useState(yesterday);
+  const [resolved, setResolved] = useState<Resolved>('open');
+  const [kind, setKind] = useState<ReconciliationDiffKind | typeof ALL>(ALL);
+  const [page, setPage] = useState(1);
+  const runs = useAsync(() => listReconciliationRuns(date), [date]);
+  const diffs = useAsync(
+    () =>
+      listReconciliationDifferences({
+        page,
+        pageSize: DIFF_PAGE_SIZE,
+        ...(resolved === ALL ? {} : { resolved: resolved === 'resolved' }),
+        ...(kind === ALL ? {} : { kind }),
+      }),
+    [page, resolved, kind],
+  );
+  const items = diffs.data?.items ?? [];
+  const pages = Math.max(1, Math.ceil((diffs.data?.total ?? 0) / DIFF_PAGE_SIZE));
+  const dateOk = /^\d{4}-\d{2}-\d{2}$/.test(dateText.trim());
+
+  return (
+    <>
+      <Section title={`对账批次 · ${date}`}>
+        <View className="staff-filters__row">
+          <View className="staff-filters__label">日期</View>
+          <Input id="dashboard-run-date" className="field__input staff-date-input" placeholder="YYYY-MM-DD" value={dateText} onInput={(e) => setDateText(e.detail.value)} />
+          <Button id="dashboard-run-date-go" className="btn-plain" size="mini" disabled={!dateOk} onClick={() => setDate(dateText.trim())}>
+            查看
+          </Button>
+        </View>
+        <StateView loading={runs.loading} error={runs.error} empty={(runs.data ?? []).length === 0} emptyText="该日期还没有对账（账单次日生成后自动对账）" onRetry={() => void runs.reload()}>
+          <View className="staff-table" id="dashboard-runs">
+            <View className="staff-table__row staff-table__row--head">
+              <View className="staff-table__cell">渠道</View>
+              <View className="staff-table__cell">状态</View>
+              <View className="staff-table__cell">渠道笔数（支付/退款）</View>
+              <View className="staff-table__cell">平台笔数（支付/退款）</View>
+              <View className="staff-table__cell">差异</View>
+              <View className="staff-table__cell">补记到账</View>
+            </View>
+            {(runs.data ?? []).map((r) => (
+              <View key={r.gateway} className="staff-table__row run-row" id={`run-${r.gateway}`}>
+                <View className="staff-table__cell">{gatewayLabels[r.gateway]}</View>
+                <View className="staff-table__cell">
+                  {runStatusLabels[r.status]}
+                  {r.error && <View className="field__error">{r.error}</View>}
+                </View>
+                <View className="staff-table__cell">
+                  {r.gatewayPayments}/{r.gatewayRefunds}
+                </View>
+                <View className="staff-table__cell">
+                  {r.portalPayments}/{r.portalRefunds}
+                </View>
+                <View className={`staff-table__cell${r.differences > 0 ? ' field__error' : ''}`}>{r.differences}</View>
+                <View className="staff-table__cell">{r.settled}</View>
+              </View>
+            ))}
+          </View>
+        </StateView>
+      </Section>
+
+      <Section title={`对账差异（${diffs.data?.total ?? 0}）`}>
+        <View className="staff-filters__row">
+          <View className="staff-filters__label">处理</View>
+          <ChoiceChips
+            idPrefix="dashboard-diff-resolved"
+            options={resolvedOptions}
+            value={resolved}
+            onChange={(v) => {
+              setResolved(v);
+              setPage(1);
+            }}
+          />
+        </View>
+        <View className="staff-filters__row">
+          <View className="staff-filters__label">类型</View>
+          <ChoiceChips
+            idPrefix="dashboard-diff-kind"
+            options={[{ value: ALL, label: '全部' }, ...reconciliationDiffKinds.map((k) => ({ value: k, label: diffKindLabels[k] }))]}
+            value={kind}
+            onChange={(v) => {
+              setKind(v);
+              setPage(1);
+            }}
+          />
+        </View>
+        <StateView loading={diffs.loading} error={diffs.error} empty={items.length === 0} emptyText="没有对账差异" onRetry={() => void diffs.reload()}>
+          <View className="staff-table" id="dashboard-diffs">
+            <View className="staff-table__row staff-table__row--head">
+              <View className="staff-table__cell">账单日</View>
+              <View className="staff-table__cell">渠道</View>
+              <View className="staff-table__cell">类型</View>
+              <View className="staff-table__cell">商户订单号</View>
+              <View className="staff-table__cell">平台金额</View>
+              <View className="staff-table__cell">渠道金额</View>
+              <View className="staff-table__cell">状态（平台/渠道）</View>
+              <View className="staff-table__cell">处理</View>
+            </View>
+            {items.map((d) => (
+              <View key={d.id} className={`staff-table__row diff-row${d.resolved ? '' : ' diff-row--open'}`} id={`diff-${d.id}`}>
+                <View className="staff-table__cell">{d.date}</View>
+                <View className="staff-table__cell">{gatewayLabels[d.gateway]}</View>
+                <View className="staff-table__cell">
+                  {diffKindLabels[d.kind]}
+                  {d.subject === 'refund' ? '（退款）' : ''}
+                </View>
+                <View className="staff-table__cell">
+                  {d.outTradeNo}
+                  {d.outRefundNo ? ` / ${d.outRefundNo}` : ''}
+                </View>
+                <View className="staff-table__cell">{d.portalAmountFen === null ? '—' : formatYuan(d.portalAmountFen)}</View>
+                <View className="staff-table__cell">{d.gatewayAmountFen === null ? '—' : formatYuan(d.gatewayAmountFen)}</View>
+                <View className="staff-table__cell">
+                  {d.portalStatus ?? '—'} / {d.gatewayStatus ?? '—'}
+                </View>
+                <View className="staff-table__cell">{d.resolved ? `已处理${d.resolution ? `（${d.resolution}）` : ''}${d.resolvedAt ? ` ${formatDateTime(d.resolvedAt)}` : ''}` : '未处理'}</View>
+              </View>
+            ))}
+          </View>
+          {pages > 1 && (
+            <View className="ticket-actions tickets-gap staff-pager">
+              <Button id="dashboard-diff-prev" className="btn-plain" size="mini" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+                上一页
+              </Button>
+              <View className="muted">
+                第 {page}/{pages} 页
+              </View>
+              <Button id="dashboard-diff-next" className="btn-plain" size="mini" disabled={page >= pages} onClick={() => setPage(page + 1)}>
+                下一页
+              </Button>
+            </View>
+          )}
+        </StateView>
+      </Section>
+    </>
+  );
+}
+
+/** A rate with a CSS bar and, where the standard sets one, a mark at the target; below target reads red. */
+function RateCell({ rate, target, detail }: { rate: number | null; target: number | null; detail?: string }) {
+  const below = rate !== null && target !== null && rate < target;
+  return (
+    <View className={`staff-rate${below ? ' staff-rate--below' : ''}${rate === null ? ' staff-rate--none' : ''}`}>
+      <View className="staff-rate__value">
+        {formatRate(rate)}
+        {detail && <View className="staff-rate__detail muted">{detail}</View>}
+      </View>
+      <View className="staff-rate__track">
+        <View className="staff-rate__fill" style={{ width: `${Math.round((rate ?? 0) * 100)}%` }} />
+        {target !== null && <View className="staff-rate__target" style={{ left: `${Math.round(target * 100)}%` }} />}
+      </View>
+    </View>
+  );
+}
