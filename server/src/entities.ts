@@ -36,6 +36,8 @@ import { OutageSchema, OutageTicketSchema } from './modules/outages/outage.entit
 import { UploadSchema } from './modules/uploads/upload.entity';
 import { AppointmentSlotSchema, TicketAppointmentSchema } from './modules/tickets/appointment.entity';
 import { BillDisputeSchema } from './modules/billing/bill-dispute.entity';
+import { NotificationPreferenceSchema } from './modules/notifications/notification-preference.entity';
+import { WechatSubscribeConsentSchema } from './modules/notifications/wechat-subscribe-consent.entity';
 
 /** Every entity the ORM knows. The schema itself comes only from migrations. */
 export const entities = [
@@ -79,4 +81,6 @@ export const entities = [
   AppointmentSlotSchema,
   TicketAppointmentSchema,
   BillDisputeSchema,
+  NotificationPreferenceSchema,
+  WechatSubscribeConsentSchema,
 ];

@@ -14,6 +14,7 @@ import { createRenewalReverser, createRenewalSettler, registerRenewalOutboxHandl
 import { ReconciliationService } from './modules/payments/reconciliation.service';
 import { CallbacksService } from './modules/tickets/callbacks.service';
 import { NotificationsService } from './modules/notifications/notifications.service';
+import { NotificationPreferencesService } from './modules/notifications/notification-preferences.service';
 import { MetricsService } from './modules/metrics/metrics.service';
 import { UploadsService } from './modules/uploads/uploads.service';
 import { OutagesService } from './modules/outages/outages.service';
@@ -39,6 +40,8 @@ export interface Services {
   callbacks: CallbacksService;
   /** Subscriber notifications (WeChat subscribe messages / SMS), delivered through `outbox`. */
   notifications: NotificationsService;
+  /** Which notification kinds each subscriber gets, and their WeChat subscribe consent. */
+  notificationPreferences: NotificationPreferencesService;
   /** Staff metrics and the public on-time scorecard. */
   metrics: MetricsService;
   /** Photo uploads and a ticket's photos. */
@@ -60,7 +63,8 @@ export function createServices(deps: AppDeps): Services {
   const outbox = new OutboxDispatcher(deps.orm, deps.logger);
   outbox.register('billing.writeoff', (payload, m) => deps.billingWriteoff.writeOff(payload as unknown as BillingWriteoffMessage, m.dedupeKey));
   registerRenewalOutboxHandlers(outbox, deps.billingWriteoff);
-  const notifications = new NotificationsService(deps);
+  const notificationPreferences = new NotificationPreferencesService(deps);
+  const notifications = new NotificationsService(deps, notificationPreferences);
   notifications.register(outbox);
   const tickets = new TicketsService(deps, audit);
   const renewals = new RenewalsService(deps, () => payments);
@@ -78,6 +82,7 @@ export function createServices(deps: AppDeps): Services {
     outbox,
     callbacks: new CallbacksService(deps, audit, tickets),
     notifications,
+    notificationPreferences,
     metrics: new MetricsService(deps, tickets, renewals),
     uploads: new UploadsService(deps, audit),
     outages: new OutagesService(deps, audit, tickets),

@@ -41,6 +41,7 @@ export const errorCodes = [
   'TICKET_RATING_CLOSED',
   'TICKET_ALREADY_RATED',
   'CALLBACK_CLOSED',
+  'NOTIFICATION_MANDATORY',
 ] as const;
 
 /** A machine-readable error code, stable across releases. */

@@ -20,3 +20,4 @@ export * from './uploads';
 export * from './appointments';
 export * from './outages';
 export * from './bill-disputes';
+export * from './notifications';

@@ -44,6 +44,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   TICKET_RATING_CLOSED: '该工单已超过评价时间（处理完成后72小时内可评价），客服将电话回访您',
   TICKET_ALREADY_RATED: '您已评价过该工单，感谢您的反馈',
   CALLBACK_CLOSED: '该回访任务已处理完毕，请刷新后查看',
+  NOTIFICATION_MANDATORY: '该通知关系到您的工单处理结果，不能关闭',
 };
 
 /** Failures that never reached the API's error envelope. */

@@ -1,4 +1,4 @@
-import type { AppointmentSlotsView, CreateTicketInput, OutageView, Page, RateTicketInput, TicketRatingView, TicketStatus, TicketView } from '@openhall/shared';
+import type { AppointmentSlotsView, CreateTicketInput, OutageView, Page, RateTicketInput, TicketRatingView, TicketStatus, TicketView, UploadView } from '@openhall/shared';
 import { request } from './request';
 
 // The subscriber's tickets (工单). Answers are typed by the server's own views (shared/src/tickets.ts).
@@ -61,4 +61,14 @@ export function rateTicket(id: number, input: RateTicketInput): Promise<TicketRa
 /** Active area outages covering one of the user's accounts: shown before a fault is reported. */
 export function listOutagesFor(accountId: number): Promise<OutageView[]> {
   return request<OutageView[]>('/outages', { data: { accountId } });
+}
+
+/** The photos the user attached to one of their tickets, oldest first. */
+export function listTicketPhotos(id: number): Promise<UploadView[]> {
+  return request<UploadView[]>(`/tickets/${id}/photos`);
+}
+
+/** Where one photo's bytes are (needs the bearer token: load it with platform `loadPrivateImage`). */
+export function ticketPhotoPath(ticketId: number, photoId: number): string {
+  return `/tickets/${ticketId}/photos/${photoId}`;
 }

@@ -1,4 +1,6 @@
 export { platformLogin } from './login';
 export { platformPay } from './pay';
-export type { PayChannelOption, PayLaunchOutcome, PlatformLogin, PlatformPay, ReceiptViewProps } from './types';
+export { platformSubscribe } from './subscribe';
+export { loadPrivateImage, releasePrivateImage } from './private-image';
+export type { PayChannelOption, PayLaunchOutcome, PlatformLogin, PlatformPay, PlatformSubscribe, ReceiptViewProps, SubscribeOutcome } from './types';
 export { locate, openMap, type MapPoint } from './map';

@@ -1,4 +1,4 @@
-import type { PaymentAction, PaymentChannel } from '@openhall/shared';
+import type { NotificationPreferencesView, PaymentAction, PaymentChannel } from '@openhall/shared';
 
 /** What pages need from the platform's sign-in, whatever the platform does underneath. */
 export interface PlatformLogin {
@@ -49,4 +49,29 @@ export interface ReceiptViewProps {
   html: string;
   /** Accessible name of the view. */
   title: string;
+}
+
+/**
+ * What asking for WeChat subscribe-message consent came to. `recorded`: the user answered and the
+ * server kept it (`accepted` of the templates asked). `none`: nothing to keep (no template asked,
+ * or WeChat filtered them all). `explained`: this platform cannot subscribe; the user was told
+ * notices come by SMS (H5). `blocked`: the user has switched subscribe messages off in WeChat.
+ */
+export type SubscribeOutcome =
+  | { kind: 'recorded'; preferences: NotificationPreferencesView; accepted: number }
+  | { kind: 'none' }
+  | { kind: 'explained' }
+  | { kind: 'blocked'; message: string };
+
+/** What pages need to ask for notification consent, whatever the platform does underneath. */
+export interface PlatformSubscribe {
+  /** True where the user can subscribe to WeChat messages (mini-program). */
+  readonly available: boolean;
+  /** One line under the button: how notices reach the user on this platform. */
+  readonly hint: string;
+  /**
+   * Mini-program: asks the user (`wx.requestSubscribeMessage`, at most 3 templates; must run from a
+   * tap) and posts the answers to the server. H5: explains that notices come by SMS.
+   */
+  subscribe(tmplIds: readonly string[]): Promise<SubscribeOutcome>;
 }

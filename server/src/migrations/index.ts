@@ -5,6 +5,7 @@ import { Migration20261125200000_renewals } from './Migration20261125200000_rene
 import { Migration20261126010000_reconciliation } from './Migration20261126010000_reconciliation';
 import { Migration20261126020000_callbacks } from './Migration20261126020000_callbacks';
 import { Migration20261126030000_outages } from './Migration20261126030000_outages';
+import { Migration20261126040000_notification_preferences } from './Migration20261126040000_notification_preferences';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -18,4 +19,5 @@ export const migrations = [
   { name: 'Migration20261126010000_reconciliation', class: Migration20261126010000_reconciliation },
   { name: 'Migration20261126020000_callbacks', class: Migration20261126020000_callbacks },
   { name: 'Migration20261126030000_outages', class: Migration20261126030000_outages },
+  { name: 'Migration20261126040000_notification_preferences', class: Migration20261126040000_notification_preferences },
 ];

@@ -12,6 +12,7 @@ import { useElderMode } from '../../lib/elder-mode';
 import { useSession } from '../../lib/session';
 import { useAsync } from '../../lib/use-async';
 import { platformLogin } from '../../platform';
+import NotificationSettings from './notification-settings';
 import './index.scss';
 
 export default function MePage() {
@@ -103,6 +104,8 @@ export default function MePage() {
           </StateView>
         </Section>
       )}
+
+      {signedIn && <NotificationSettings />}
 
       <Section title="设置">
         <View className="me-setting">

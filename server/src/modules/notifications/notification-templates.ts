@@ -1,8 +1,12 @@
 import { z } from 'zod';
+import { notificationKinds, type NotificationKind } from '@openhall/shared';
 
-/** The subscriber-facing events that are notified, each with its own WeChat template and SMS text. */
-export const notificationEvents = ['ticket_accepted', 'technician_en_route', 'ticket_resolved', 'reply_waiting', 'rating_requested', 'renewal_reminder'] as const;
-export type NotificationEvent = (typeof notificationEvents)[number];
+/**
+ * The subscriber-facing events that are notified, each with its own WeChat template and SMS text:
+ * the kinds subscribers choose from (shared/src/notifications.ts), so the two lists cannot drift.
+ */
+export const notificationEvents = notificationKinds;
+export type NotificationEvent = NotificationKind;
 
 const ticketVariables = ['operator', 'hotline', 'ticketId', 'typeName', 'time'] as const;
 

@@ -3,13 +3,14 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { CALLBACK_RULES, fenToYuan, maskPhone, type TicketStatus, type TicketType } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
-import type { OutboxDispatcher } from '../outbox/outbox.service';
+import type { OutboxDispatcher, OutboxSkip } from '../outbox/outbox.service';
 import { enqueueOnce } from '../renewals/renewal-outbox';
 import { RENEWAL_REMINDER_TOPIC } from '../renewals/renewal-reminder.job';
 import type { TicketEvent } from '../tickets/ticket-event.entity';
 import { Ticket } from '../tickets/ticket.entity';
 import { User } from '../users/user.entity';
 import { fillTemplate, wechatData, type NotificationEvent } from './notification-templates';
+import type { NotificationPreferencesService } from './notification-preferences.service';
 
 /** A ticket timeline entry the subscriber should hear about; expanded into a send by the dispatcher. */
 export const TICKET_NOTIFICATION_TOPIC = 'notification.ticket';
@@ -76,13 +77,17 @@ function businessTime(at: Date): string {
  *    reminder job queues) is expanded into one `notification.send` per recipient, deduplicated by
  *    key, so a source retried after a partial failure never notifies anyone twice;
  * 2. a send goes to the user's WeChat (mini-program users, openid) as a subscribe message, or by SMS
- *    (H5 users; also WeChat users who have not accepted the template). Templates per event come from
- *    config/notifications.json.
- * A ticket notice that is stale by the time it is delivered (the ticket was reopened or cancelled)
- * is dropped rather than sent.
+ *    (H5 users; also WeChat users who rejected the template when the mini-program asked, or whose
+ *    subscription WeChat refuses). Templates per event come from config/notifications.json.
+ * What is deliberately not delivered is recorded on its outbox row as `skipped` with the reason: a
+ * kind the user switched off (checked when it is sent, so a change of mind counts), a ticket notice
+ * that went stale (the ticket was reopened or cancelled), a user with neither WeChat nor a phone.
  */
 export class NotificationsService {
-  constructor(private readonly deps: AppDeps) {}
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly preferences: NotificationPreferencesService,
+  ) {}
 
   /** Registers the handlers on the outbox dispatcher. */
   register(outbox: OutboxDispatcher): void {
@@ -101,13 +106,10 @@ export class NotificationsService {
     await enqueueOnce(em, sends.map((s) => ({ topic: NOTIFICATION_SEND_TOPIC, dedupeKey: s.dedupeKey.slice(0, 128), payload: s.payload as unknown as Record<string, unknown> })), this.deps.clock.now());
   }
 
-  async expandTicketEvent(payload: Record<string, unknown>, sourceKey: string): Promise<void> {
+  async expandTicketEvent(payload: Record<string, unknown>, sourceKey: string): Promise<void | OutboxSkip> {
     const event = payload.event as NotificationEvent;
     const ticket = await this.deps.orm.em.fork().findOne(Ticket, Number(payload.ticketId));
-    if (!ticket || !this.stillRelevant(event, ticket)) {
-      this.deps.logger.info({ ticketId: payload.ticketId, event }, 'ticket notification dropped: no longer relevant');
-      return;
-    }
+    if (!ticket || !this.stillRelevant(event, ticket)) return { skipped: `${event}: no longer relevant (ticket ${ticket?.status ?? 'missing'})` };
     const at = new Date(String(payload.occurredAt));
     const vars: Record<string, string> = { ticketId: String(ticket.id), typeName: TYPE_NAMES[ticket.type], time: businessTime(at) };
     if (event === 'ticket_accepted' || event === 'reply_waiting') Object.assign(vars, { staffName: String(payload.actorName ?? '客服'), staffJobNo: String(payload.actorJobNo ?? '') });
@@ -129,15 +131,21 @@ export class NotificationsService {
     await this.queueSends(userIds.map((userId) => ({ dedupeKey: `notify-send:${sourceKey}:u${userId}`, payload: { event: 'renewal_reminder', userId, vars } })));
   }
 
-  /** Sends one notification; throws (so the outbox retries) when the channel failed. */
-  async deliver(p: SendPayload): Promise<void> {
+  /**
+   * Sends one notification; throws (so the outbox retries) when the channel failed, answers
+   * `{ skipped }` when it is not to be sent at all.
+   */
+  async deliver(p: SendPayload): Promise<void | OutboxSkip> {
     const { config, logger } = this.deps;
     const em = this.deps.orm.em.fork();
     const user = await em.findOne(User, p.userId);
-    if (!user) return;
+    if (!user) return { skipped: `${p.event}: user ${p.userId} no longer exists` };
+    if (await this.preferences.isOptedOut(user.id, p.event)) return { skipped: `${p.event}: switched off by the user` };
     const template = config.notifications.events[p.event];
     const vars = { ...this.common(), ...p.vars };
-    if (user.openid) {
+    // A template the user rejected at the mini-program's prompt would only be refused by WeChat: go straight to SMS.
+    const rejected = user.openid !== null && (await this.preferences.wechatConsent(user.id, template.wechat.templateId)) === 'rejected';
+    if (user.openid && !rejected) {
       const result = await this.deps.wechatSubscribe.send({
         touser: user.openid,
         template_id: template.wechat.templateId,
@@ -149,12 +157,9 @@ export class NotificationsService {
       if (result === 'sent') return;
     }
     const phone = user.phone ?? (p.ticketId ? ((await em.findOne(Ticket, p.ticketId))?.contactPhone ?? null) : null);
-    if (!phone) {
-      logger.info({ userId: p.userId, event: p.event }, 'notification not sent: no WeChat subscription and no phone');
-      return;
-    }
+    if (!phone) return { skipped: `${p.event}: no WeChat subscription and no phone` };
     await this.deps.sms.send(phone, fillTemplate(template.sms, vars));
-    logger.debug({ userId: p.userId, event: p.event, phone: maskPhone(phone) }, 'notification sent by SMS');
+    logger.debug({ userId: p.userId, event: p.event, phone: maskPhone(phone), wechatRejected: rejected }, 'notification sent by SMS');
   }
 
   private stillRelevant(event: NotificationEvent, t: Ticket): boolean {

@@ -25,13 +25,14 @@ afterAll(() => t.close());
 beforeEach(() => t.clock.set(BASE));
 
 /** Runs the outbox until nothing is due (a source message becomes a send on the next pass). */
-async function drain(): Promise<{ sent: number; failed: number }> {
-  const total = { sent: 0, failed: 0 };
+async function drain(): Promise<{ sent: number; failed: number; skipped: number }> {
+  const total = { sent: 0, failed: 0, skipped: 0 };
   for (let i = 0; i < 6; i++) {
     const r = await t.app.services.outbox.runOnce(t.clock.now());
     total.sent += r.sent;
     total.failed += r.failed;
-    if (r.sent === 0 && r.failed === 0) break;
+    total.skipped += r.skipped;
+    if (r.sent === 0 && r.failed === 0 && r.skipped === 0) break;
   }
   return total;
 }
@@ -190,5 +191,144 @@ describe('renewal reminders', () => {
     const wx = (await t.request.get(`/sandbox/wechat/subscribe-messages?touser=${w.openid}`).expect(200)).body.data;
     expect(wx).toHaveLength(1);
     expect(wx[0]).toMatchObject({ template_id: 'SANDBOX-RENEWAL-REMINDER', data: { thing1: { value: '300M宽带包月' }, date3: { value: '2027-01-31' } } });
+  });
+});
+
+describe('notification preferences', () => {
+  const PREFS = '/api/v1/me/notification-preferences';
+  const kindsOf = (body: { data: { kinds: Array<{ kind: string; enabled: boolean; mandatory: boolean }> } }) =>
+    Object.fromEntries(body.data.kinds.map((k) => [k.kind, { enabled: k.enabled, mandatory: k.mandatory }]));
+
+  test('everything is on by default; the resolution, rating and reply notices are mandatory; the weapp gets the templates to ask for, mandatory first', async () => {
+    const u = await createSubscriber(t);
+    const res = await t.request.get(PREFS).set(u.auth).expect(200);
+    expect(kindsOf(res.body)).toEqual({
+      renewal_reminder: { enabled: true, mandatory: false },
+      ticket_accepted: { enabled: true, mandatory: false },
+      technician_en_route: { enabled: true, mandatory: false },
+      reply_waiting: { enabled: true, mandatory: true },
+      ticket_resolved: { enabled: true, mandatory: true },
+      rating_requested: { enabled: true, mandatory: true },
+    });
+    const resolved = res.body.data.kinds.find((k: { kind: string }) => k.kind === 'ticket_resolved');
+    expect(resolved).toMatchObject({ group: 'ticket_outcome', wechatTemplateId: 'SANDBOX-TICKET-RESOLVED', wechatConsent: null });
+    expect(resolved.mandatoryReason).toContain('首问负责制');
+    expect(res.body.data.wechatTemplateIds).toEqual([
+      'SANDBOX-REPLY-WAITING',
+      'SANDBOX-TICKET-RESOLVED',
+      'SANDBOX-RATING-REQUESTED',
+      'SANDBOX-RENEWAL-REMINDER',
+      'SANDBOX-TICKET-ACCEPTED',
+      'SANDBOX-TECHNICIAN-EN-ROUTE',
+    ]);
+    await t.request.get(PREFS).expect(401);
+  });
+
+  test('PUT switches kinds off and on again; a kind switched off is no longer asked consent for', async () => {
+    const u = await createSubscriber(t);
+    const off = await t.request
+      .put(PREFS)
+      .set(u.auth)
+      .send({ preferences: [{ kind: 'renewal_reminder', enabled: false }, { kind: 'ticket_accepted', enabled: false }] })
+      .expect(200);
+    expect(kindsOf(off.body)).toMatchObject({ renewal_reminder: { enabled: false }, ticket_accepted: { enabled: false }, technician_en_route: { enabled: true } });
+    expect(off.body.data.wechatTemplateIds).not.toContain('SANDBOX-RENEWAL-REMINDER');
+    expect(off.body.data.wechatTemplateIds).not.toContain('SANDBOX-TICKET-ACCEPTED');
+
+    await t.request.put(PREFS).set(u.auth).send({ preferences: [{ kind: 'ticket_accepted', enabled: true }] }).expect(200);
+    const now = await t.request.get(PREFS).set(u.auth).expect(200);
+    expect(kindsOf(now.body)).toMatchObject({ renewal_reminder: { enabled: false }, ticket_accepted: { enabled: true } });
+    // Another subscriber's settings are their own.
+    const other = await createSubscriber(t);
+    expect(kindsOf((await t.request.get(PREFS).set(other.auth).expect(200)).body).renewal_reminder.enabled).toBe(true);
+  });
+
+  test('a mandatory kind cannot be switched off: 400 NOTIFICATION_MANDATORY with the reason, and nothing in that request is saved', async () => {
+    const u = await createSubscriber(t);
+    const res = await t.request
+      .put(PREFS)
+      .set(u.auth)
+      .send({ preferences: [{ kind: 'renewal_reminder', enabled: false }, { kind: 'ticket_resolved', enabled: false }] })
+      .expect(400);
+    expect(res.body.error.code).toBe('NOTIFICATION_MANDATORY');
+    expect(res.body.error.message).toBe('“处理结果通知”不能关闭：按首问负责制，处理结果须告知您');
+    expect(res.body.error.details).toEqual([{ path: 'body.preferences.1.enabled', message: '按首问负责制，处理结果须告知您' }]);
+    expect(kindsOf((await t.request.get(PREFS).set(u.auth).expect(200)).body)).toMatchObject({ renewal_reminder: { enabled: true }, ticket_resolved: { enabled: true } });
+    // Switching a mandatory kind "on" is no change and is accepted.
+    await t.request.put(PREFS).set(u.auth).send({ preferences: [{ kind: 'rating_requested', enabled: true }] }).expect(200);
+  });
+
+  test('bad input is refused with 400 VALIDATION_FAILED', async () => {
+    const u = await createSubscriber(t);
+    const bad: unknown[] = [
+      {},
+      { preferences: [] },
+      { preferences: [{ kind: 'bill_issued', enabled: false }] },
+      { preferences: [{ kind: 'ticket_accepted', enabled: 'no' }] },
+      { preferences: [{ kind: 'ticket_accepted', enabled: false }, { kind: 'ticket_accepted', enabled: true }] },
+    ];
+    for (const body of bad) {
+      const res = await t.request.put(PREFS).set(u.auth).send(body as object).expect(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    const consent = `${PREFS}/wechat-consent`;
+    for (const body of [{ accepted: [], rejected: [] }, { accepted: ['SANDBOX-TICKET-ACCEPTED'], rejected: ['SANDBOX-TICKET-ACCEPTED'] }, { accepted: 'SANDBOX-TICKET-ACCEPTED' }]) {
+      expect((await t.request.post(consent).set(u.auth).send(body).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
+    }
+    const unknown = await t.request.post(consent).set(u.auth).send({ accepted: ['SANDBOX-TICKET-ACCEPTED', 'SOMEONE-ELSES-TEMPLATE'] }).expect(400);
+    expect(unknown.body.error.details).toEqual([{ path: 'body.accepted.1', message: '不是本营业厅的消息模板' }]);
+    expect((await t.request.get(PREFS).set(u.auth).expect(200)).body.data.kinds.every((k: { wechatConsent: unknown }) => k.wechatConsent === null)).toBe(true);
+  });
+
+  test('a kind the subscriber switched off is not sent and is recorded as skipped; mandatory notices still arrive', async () => {
+    const u = await createSubscriber(t);
+    const phone = await phoneOf(u);
+    await t.request.put(PREFS).set(u.auth).send({ preferences: [{ kind: 'ticket_accepted', enabled: false }] }).expect(200);
+    const id = await fileTicket(t, u);
+    await t.request.post(`/api/v1/staff/tickets/${id}/claim`).set(agent.auth).expect(200);
+    expect(await drain()).toMatchObject({ failed: 0, skipped: 1 });
+    expect(smsTo(phone)).toHaveLength(0);
+    const skipped = await t.orm.em.fork().findOneOrFail(OutboxMessage, { topic: NOTIFICATION_SEND_TOPIC, dedupeKey: { $like: `notify-send:ticket:${id}:ticket_accepted:%` } });
+    expect(skipped).toMatchObject({ status: 'skipped', lastError: 'ticket_accepted: switched off by the user' });
+
+    await t.request.post(`/api/v1/staff/tickets/${id}/resolve`).set(agent.auth).send({ message: '已恢复' }).expect(200);
+    expect((await drain()).failed).toBe(0);
+    const texts = smsTo(phone).map((m) => m.text);
+    expect(texts).toHaveLength(2);
+    expect(texts.some((x) => x.includes('已处理完成'))).toBe(true);
+    expect(texts.some((x) => x.includes('评价'))).toBe(true);
+  });
+
+  test('WeChat consent is kept; a rejected template goes by SMS without trying WeChat, an accepted one by WeChat', async () => {
+    const owner = await createSubscriber(t, 'gongshu');
+    const w = await wechatUser('nt-wx-3', owner.accountId);
+    const consent = await t.request
+      .post(`${PREFS}/wechat-consent`)
+      .set(w.auth)
+      .send({ accepted: ['SANDBOX-TICKET-ACCEPTED'], rejected: ['SANDBOX-REPLY-WAITING'] })
+      .expect(200);
+    const consentOf = (body: { data: { kinds: Array<{ kind: string; wechatConsent: string | null }> } }) => Object.fromEntries(body.data.kinds.map((k) => [k.kind, k.wechatConsent]));
+    expect(consentOf(consent.body)).toMatchObject({ ticket_accepted: 'accepted', reply_waiting: 'rejected', ticket_resolved: null });
+
+    const id = await fileTicket(t, { ...owner, auth: w.auth });
+    const send = jest.spyOn(t.deps.wechatSubscribe, 'send');
+    try {
+      await t.request.post(`/api/v1/staff/tickets/${id}/claim`).set(agent.auth).expect(200);
+      await t.request.post(`/api/v1/staff/tickets/${id}/reply`).set(agent.auth).send({ message: '请补充光猫指示灯照片' }).expect(200);
+      expect((await drain()).failed).toBe(0);
+      expect(send.mock.calls.map(([m]) => m.template_id)).toEqual(['SANDBOX-TICKET-ACCEPTED']);
+    } finally {
+      send.mockRestore();
+    }
+    const wx = (await t.request.get(`/sandbox/wechat/subscribe-messages?touser=${w.openid}`).expect(200)).body.data;
+    expect(wx.map((m: { template_id: string }) => m.template_id)).toEqual(['SANDBOX-TICKET-ACCEPTED']);
+    expect(smsTo('13812345678').some((m) => m.text.includes(`编号${id}`) && m.text.includes('回复了您的'))).toBe(true);
+
+    // Asked again, the user accepts the reply template: it goes by WeChat from then on.
+    await t.request.post(`${PREFS}/wechat-consent`).set(w.auth).send({ accepted: ['SANDBOX-REPLY-WAITING'] }).expect(200);
+    await t.request.post(`/api/v1/staff/tickets/${id}/reply`).set(agent.auth).send({ message: '已收到，谢谢' }).expect(200);
+    await drain();
+    const after = (await t.request.get(`/sandbox/wechat/subscribe-messages?touser=${w.openid}`).expect(200)).body.data;
+    expect(after.map((m: { template_id: string }) => m.template_id)).toEqual(['SANDBOX-REPLY-WAITING', 'SANDBOX-TICKET-ACCEPTED']);
   });
 });

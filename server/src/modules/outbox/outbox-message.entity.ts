@@ -1,6 +1,7 @@
 import { EntitySchema } from '@mikro-orm/core';
 
-export type OutboxStatus = 'pending' | 'sent' | 'dead';
+/** `skipped`: its handler decided on purpose not to deliver it (the reason is in `lastError`). */
+export type OutboxStatus = 'pending' | 'sent' | 'skipped' | 'dead';
 
 /**
  * A message to another system (billing write-off, notification, work order), written in the same
@@ -18,6 +19,7 @@ export class OutboxMessage {
   /** Instance holding the message while it is being delivered, and until when. */
   claimedBy: string | null = null;
   claimedUntil: Date | null = null;
+  /** Why the last attempt failed; for a `skipped` message, why it was not delivered. */
   lastError: string | null = null;
   createdAt: Date = new Date();
   sentAt: Date | null = null;

@@ -32,8 +32,17 @@ export async function enqueueOutbox(em: EntityManager, entry: OutboxEntry, now: 
     .execute('run');
 }
 
-/** Delivers one message; throwing means "not delivered, retry later". */
-export type OutboxHandler = (payload: Record<string, unknown>, message: { id: number; dedupeKey: string; attempts: number }) => Promise<void>;
+/**
+ * What a handler may answer instead of delivering: the message is deliberately not delivered (the
+ * user opted out, the notice is stale) and must not be retried. Recorded as status `skipped` with
+ * the reason, so it can be told apart from a delivery and is never lost without a trace.
+ */
+export interface OutboxSkip {
+  skipped: string;
+}
+
+/** Delivers one message; throwing means "not delivered, retry later"; `{ skipped }` means "not delivered, on purpose". */
+export type OutboxHandler = (payload: Record<string, unknown>, message: { id: number; dedupeKey: string; attempts: number }) => Promise<void | OutboxSkip>;
 
 export interface OutboxDispatcherOptions {
   batchSize?: number;
@@ -67,11 +76,11 @@ export class OutboxDispatcher {
     this.handlers.set(topic, handler);
   }
 
-  /** One pass: claims up to a batch of due messages and delivers them. Returns how many were sent. */
-  async runOnce(now: Date = new Date()): Promise<{ sent: number; failed: number }> {
+  /** One pass: claims up to a batch of due messages and delivers them. Returns how many were sent, failed and skipped. */
+  async runOnce(now: Date = new Date()): Promise<{ sent: number; failed: number; skipped: number }> {
     const em = this.orm.em.fork();
     const topics = [...this.handlers.keys()];
-    if (topics.length === 0) return { sent: 0, failed: 0 };
+    if (topics.length === 0) return { sent: 0, failed: 0, skipped: 0 };
     const due = await em.find(
       OutboxMessage,
       {
@@ -84,6 +93,7 @@ export class OutboxDispatcher {
     );
     let sent = 0;
     let failed = 0;
+    let skipped = 0;
     for (const { id } of due) {
       const claimedUntil = new Date(now.getTime() + (this.opts.claimMs ?? 60_000));
       const claim = await em
@@ -96,13 +106,18 @@ export class OutboxDispatcher {
       const handler = this.handlers.get(msg.topic)!;
       const attempts = msg.attempts + 1;
       try {
-        await handler(msg.payload, { id: msg.id, dedupeKey: msg.dedupeKey, attempts });
+        const outcome = await handler(msg.payload, { id: msg.id, dedupeKey: msg.dedupeKey, attempts });
+        const skip = outcome ? outcome.skipped.slice(0, 500) : null;
         await em
           .createQueryBuilder(OutboxMessage)
-          .update({ status: 'sent', attempts, sentAt: new Date(), claimedBy: null, claimedUntil: null, lastError: null })
+          .update({ status: skip === null ? 'sent' : 'skipped', attempts, sentAt: skip === null ? new Date() : null, claimedBy: null, claimedUntil: null, lastError: skip })
           .where({ id, claimedBy: this.instanceId })
           .execute('run');
-        sent++;
+        if (skip === null) sent++;
+        else {
+          skipped++;
+          this.logger.info({ outboxId: id, topic: msg.topic, reason: skip }, 'outbox message skipped');
+        }
       } catch (err) {
         failed++;
         const dead = attempts >= (this.opts.maxAttempts ?? 20);
@@ -122,6 +137,6 @@ export class OutboxDispatcher {
           .execute('run');
       }
     }
-    return { sent, failed };
+    return { sent, failed, skipped };
   }
 }

@@ -67,13 +67,13 @@ test('the HTTP write-off posts signed JSON; a failure is retried later, a succes
 
   answers.push(503);
   const now = new Date();
-  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 1 });
+  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 1, skipped: 0 });
   const failed = await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: 'writeoff:42' });
   expect(failed).toMatchObject({ status: 'pending', attempts: 1, claimedBy: null });
   expect(failed.lastError).toContain('503');
   // Not due again yet.
-  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 0 });
-  expect(await dispatcher.runOnce(new Date(now.getTime() + 31_000))).toEqual({ sent: 1, failed: 0 });
+  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 0, skipped: 0 });
+  expect(await dispatcher.runOnce(new Date(now.getTime() + 31_000))).toEqual({ sent: 1, failed: 0, skipped: 0 });
   expect((await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: 'writeoff:42' })).status).toBe('sent');
 
   const last = received[received.length - 1];
@@ -99,4 +99,21 @@ test('two dispatchers running at once deliver each message once', async () => {
   expect(a.sent + b.sent).toBe(10);
   expect(delivered.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `writeoff:c${i}`).sort());
   expect(await t.orm.em.fork().count(OutboxMessage, { status: 'sent' })).toBe(10);
+});
+
+test('a message its handler skips on purpose is recorded as skipped with the reason, and not retried', async () => {
+  await enqueue('writeoff:skip', message(7));
+  const calls: string[] = [];
+  const dispatcher = new OutboxDispatcher(t.orm, t.deps.logger);
+  dispatcher.register('billing.writeoff', async (_p, m) => {
+    calls.push(m.dedupeKey);
+    return { skipped: 'order was refunded before write-off' };
+  });
+  const now = new Date();
+  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 0, skipped: 1 });
+  const row = await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: 'writeoff:skip' });
+  expect(row).toMatchObject({ status: 'skipped', attempts: 1, lastError: 'order was refunded before write-off', sentAt: null, claimedBy: null });
+  expect(await dispatcher.runOnce(new Date(now.getTime() + 3_600_000))).toEqual({ sent: 0, failed: 0, skipped: 0 });
+  expect(calls).toEqual(['writeoff:skip']);
+  await t.orm.em.fork().nativeDelete(OutboxMessage, {});
 });

@@ -1,4 +1,4 @@
-import type { TicketView } from '@openhall/shared';
+import type { TicketView, UploadView } from '@openhall/shared';
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { Current } from '@tarojs/runtime';
 import Taro from '@tarojs/taro';
@@ -50,6 +50,11 @@ function ticketWith(over: Partial<TicketView> = {}): TicketView {
   };
 }
 
+/** Answers the ticket and its photos (none unless given); any other path gets the ticket, as before photos were shown. */
+function answer(ticket: TicketView, photos: UploadView[] = []) {
+  requestMock.mockImplementation(async (path: string) => (path === `/tickets/${ticket.id}/photos` ? photos : ticket));
+}
+
 describe('ticket detail', () => {
   beforeEach(() => {
     requestMock.mockReset();
@@ -64,7 +69,7 @@ describe('ticket detail', () => {
 
   it('counts down from the server’s remaining time, in the due-soon colour, and turns red once late', async () => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
-    requestMock.mockResolvedValue(ticketWith({ clock: { ...ticketWith().clock!, remainingMs: 60_000 + 30_000 } }));
+    answer(ticketWith({ clock: { ...ticketWith().clock!, remainingMs: 60_000 + 30_000 } }));
     render(<TicketDetailPage />);
     const remaining = await screen.findByText('剩余 1 分');
     expect(requestMock).toHaveBeenCalledWith('/tickets/12');
@@ -80,7 +85,7 @@ describe('ticket detail', () => {
   });
 
   it('shows who is coming with their job number, and the timeline newest first', async () => {
-    requestMock.mockResolvedValue(ticketWith());
+    answer(ticketWith());
     render(<TicketDetailPage />);
     expect(await screen.findByText('剩余 3 小时 20 分')).toBeTruthy();
     expect(document.querySelector('#ticket-owner')?.textContent).toContain('王芳（工号 KF1001）');
@@ -92,7 +97,7 @@ describe('ticket detail', () => {
   });
 
   it('offers only what the status allows: no cancel once someone is on the way; confirm and reopen after resolution', async () => {
-    requestMock.mockResolvedValue(ticketWith());
+    answer(ticketWith());
     const { unmount } = render(<TicketDetailPage />);
     await screen.findByText('补充信息');
     expect(screen.getByText('催单')).toBeTruthy();
@@ -100,7 +105,7 @@ describe('ticket detail', () => {
     expect(screen.queryByText('确认已解决')).toBeNull();
     unmount();
 
-    requestMock.mockResolvedValue(
+    answer(
       ticketWith({ status: 'resolved', canUrge: false, resolvedAt: '2026-11-25T08:00:00.000Z', clock: { ...ticketWith().clock!, onTime: true, risk: 'ok', remainingMs: 18 * HOUR } }),
     );
     render(<TicketDetailPage />);
@@ -116,6 +121,7 @@ describe('ticket detail', () => {
     const resolved = ticketWith({ status: 'resolved', canUrge: false, clock: { ...ticketWith().clock!, onTime: true } });
     requestMock.mockImplementation(async (path: string, opts?: { data?: Record<string, unknown> }) => {
       if (path === '/tickets/12') return resolved;
+      if (path === '/tickets/12/photos') return [];
       if (path === '/tickets/12/reopen') return ticketWith({ status: 'accepted', technician: null, canUrge: true, description: `reopened: ${String(opts?.data?.reason)}` });
       if (path === '/tickets/12/urge') throw new ApiError('TICKET_URGE_LIMITED', 'limited', 429);
       throw new Error(`unexpected ${path}`);
@@ -143,6 +149,7 @@ describe('ticket detail', () => {
     const resolved = ticketWith({ status: 'resolved', canUrge: false, clock: { ...ticketWith().clock!, onTime: true } });
     requestMock.mockImplementation(async (path: string, opts?: { data?: Record<string, unknown> }) => {
       if (path === '/tickets/12') return resolved;
+      if (path === '/tickets/12/photos') return [];
       if (path === '/tickets/12/rating' && !opts) return { ticketId: 12, canRate: true, rateBy: '2026-11-28T08:00:00.000Z', rating: null };
       if (path === '/tickets/12/rating') {
         return { ticketId: 12, canRate: false, rateBy: '2026-11-28T08:00:00.000Z', rating: { ...opts!.data, createdAt: '2026-11-25T09:00:00.000Z' } };
@@ -167,5 +174,50 @@ describe('ticket detail', () => {
     });
     expect(requestMock).toHaveBeenCalledWith('/tickets/12/rating', { method: 'POST', data: { stars: 2, reasons: ['too_slow'], comment: '' } });
     expect(await screen.findByText('感谢您的评价，客服将尽快电话回访您')).toBeTruthy();
+  });
+  it('shows the photos as thumbnails fetched with the session token; a tap opens them full screen; a photo that fails says so', async () => {
+    const photo = (id: number): UploadView => ({ id, contentType: 'image/jpeg', sizeBytes: 1000, createdAt: '2026-11-25T02:00:00.000Z' });
+    answer(ticketWith(), [photo(31), photo(32), photo(33)]);
+    const fetchMock = jest.fn(async (url: string) => (url.endsWith('/33') ? { ok: false, status: 404 } : { ok: true, status: 200, blob: async () => new Blob([url]) }));
+    const made: string[] = [];
+    const revoked: string[] = [];
+    const saved = { fetch: globalThis.fetch, create: URL.createObjectURL, revoke: URL.revokeObjectURL };
+    Object.assign(globalThis, { fetch: fetchMock });
+    URL.createObjectURL = () => {
+      made.push(`blob:photo-${made.length + 1}`);
+      return made[made.length - 1];
+    };
+    URL.revokeObjectURL = (u: string) => void revoked.push(u);
+    const preview = jest.spyOn(Taro, 'previewImage').mockImplementation((() => Promise.resolve({ errMsg: 'ok' })) as never);
+    try {
+      const { unmount } = render(<TicketDetailPage />);
+      expect(await screen.findByText('照片（3）')).toBeTruthy();
+      await waitFor(() => expect(document.querySelectorAll('.ticket-photos__img')).toHaveLength(2));
+      expect(fetchMock).toHaveBeenCalledWith('http://api.test/api/v1/tickets/12/photos/31', { headers: { Authorization: 'Bearer tok' } });
+      expect(requestMock).toHaveBeenCalledWith('/tickets/12/photos');
+      expect(document.querySelector('#ticket-photo-3')?.textContent).toBe('加载失败');
+      const srcOf = (n: number) => document.querySelector(`#ticket-photo-${n} .ticket-photos__img`)!.getAttribute('src')!;
+      expect([srcOf(1), srcOf(2)].sort()).toEqual([...made].sort());
+      fireEvent.click(document.querySelector('#ticket-photo-2 .ticket-photos__img')!);
+      expect(preview).toHaveBeenCalledWith({ urls: [srcOf(1), srcOf(2)], current: srcOf(2) });
+      unmount();
+      expect(revoked.sort()).toEqual([...made].sort());
+    } finally {
+      Object.assign(globalThis, { fetch: saved.fetch });
+      URL.createObjectURL = saved.create;
+      URL.revokeObjectURL = saved.revoke;
+    }
+  });
+
+  it('shows no photo section for a ticket without photos', async () => {
+    answer(ticketWith());
+    render(<TicketDetailPage />);
+    await screen.findByText('家里从早上开始没有水');
+    await waitFor(() => expect(requestMock).toHaveBeenCalledWith('/tickets/12/photos'));
+    await act(async () => {
+      await requestMock.mock.results.find((_, i) => requestMock.mock.calls[i][0] === '/tickets/12/photos')!.value;
+    });
+    expect(screen.queryByText(/^照片/)).toBeNull();
+    expect(document.querySelector('.ticket-photos')).toBeNull();
   });
 });

@@ -7,6 +7,7 @@ import { addTicketInformation, cancelTicket, confirmTicket, getTicket, reopenTic
 import PageShell from '../../../components/page-shell';
 // Before the other components: the same style order as the other ticket pages (see new/index.tsx).
 import RatingSection from './rating-section';
+import TicketPhotos from './ticket-photos';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
 import TicketClock from '../../../components/ticket-clock';
@@ -113,6 +114,8 @@ export default function TicketDetailPage() {
               )}
               <View className="ticket-item__desc ticket-description">{t.description}</View>
             </Section>
+
+            <TicketPhotos ticketId={t.id} />
 
             <TicketActions ticket={t} busy={busy} onOpen={open} onRun={run} />
             {compose && (

@@ -1,0 +1,25 @@
+import type Router from '@koa/router';
+import { updateNotificationPreferencesSchema, wechatConsentSchema } from '@openhall/shared';
+import type { AppState, Principal } from '../../http/context';
+import { routeDefiner, type RouteRegistry } from '../../http/route';
+import type { Services } from '../../services';
+
+const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
+
+/** The subscriber's notification settings (Me page). */
+export function registerNotificationPreferenceRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+  const route = routeDefiner(router, registry, prefix);
+  const tag = 'notifications';
+  route(
+    { method: 'get', path: '/me/notification-preferences', summary: 'Which notification kinds the user gets (mandatory ones always), and the WeChat templates to ask consent for', tag, auth: 'user' },
+    ({ principal }) => s.notificationPreferences.getPreferences(userIdOf(principal)),
+  );
+  route(
+    { method: 'put', path: '/me/notification-preferences', summary: 'Switch notification kinds on or off; a mandatory kind cannot be switched off (NOTIFICATION_MANDATORY)', tag, auth: 'user', body: updateNotificationPreferencesSchema },
+    ({ body, principal }) => s.notificationPreferences.updatePreferences(userIdOf(principal), body),
+  );
+  route(
+    { method: 'post', path: '/me/notification-preferences/wechat-consent', summary: 'Record what wx.requestSubscribeMessage answered: templates accepted and rejected (rejected ones go by SMS)', tag, auth: 'user', body: wechatConsentSchema },
+    ({ body, principal }) => s.notificationPreferences.recordWechatConsent(userIdOf(principal), body),
+  );
+}
