@@ -78,7 +78,7 @@ export function createServices(deps: AppDeps): Services {
     billing: new BillingService(deps),
     renewals,
     payments,
-    reconciliation: new ReconciliationService(deps, payments),
+    reconciliation: new ReconciliationService(deps, payments, audit),
     outbox,
     callbacks: new CallbacksService(deps, audit, tickets),
     notifications,

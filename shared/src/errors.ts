@@ -42,6 +42,7 @@ export const errorCodes = [
   'TICKET_ALREADY_RATED',
   'CALLBACK_CLOSED',
   'NOTIFICATION_MANDATORY',
+  'RECONCILIATION_DIFF_ALREADY_RESOLVED',
 ] as const;
 
 /** A machine-readable error code, stable across releases. */

@@ -173,9 +173,31 @@ export interface ReconciliationDiffView {
   resolved: boolean;
   /**
    * How it was resolved: what applying the bill's payment did (`settled`, `refunded_late`,
-   * `refunded_duplicate`, `duplicate`), or `cleared` (a rerun no longer found the difference).
+   * `refunded_duplicate`, `duplicate`), `cleared` (a rerun no longer found the difference), or
+   * `manual` (a supervisor marked it handled: see `resolvedBy` and `resolutionNote`).
    */
   resolution: string | null;
   resolvedAt: string | null;
+  /** The supervisor who marked it handled by hand, as they were named then; null when the system resolved it or it is open. */
+  resolvedBy: ReconciliationResolver | null;
+  /** What the supervisor wrote when marking it handled. */
+  resolutionNote: string | null;
   createdAt: string;
 }
+
+/** Who resolved a reconciliation difference by hand: staff id, name and job number (工号). */
+export interface ReconciliationResolver {
+  staffId: number;
+  name: string;
+  jobNo: string;
+}
+
+/**
+ * `POST /api/v1/staff/reconciliation/differences/:id/resolve` (supervisor): mark a difference
+ * handled by hand (e.g. written off in BOSS, refunded at the counter), with what was done.
+ */
+export const resolveReconciliationDiffSchema = z.object({
+  note: z.string().trim().min(2, '请填写处理说明（至少2个字）').max(500, '处理说明不能超过500个字'),
+});
+/** Body of `POST /api/v1/staff/reconciliation/differences/:id/resolve`. */
+export type ResolveReconciliationDiffInput = z.infer<typeof resolveReconciliationDiffSchema>;

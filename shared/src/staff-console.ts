@@ -41,6 +41,14 @@ export interface StaffDirectoryEntry {
   role: StaffRole;
 }
 
+/** `GET /api/v1/staff/areas`: one of the operator's service areas (片区), from its configuration. */
+export interface OperatorAreaView {
+  /** The code the API takes, e.g. `binjiang` (an outage's `area`, a metrics filter). */
+  code: string;
+  /** What staff read, e.g. 滨江区. */
+  name: string;
+}
+
 /**
  * `POST /api/v1/staff/outages/:id/close` answer: the closed outage and the ids of the linked
  * tickets that were still open and are now resolved with the closing message (empty when none were).

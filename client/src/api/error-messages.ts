@@ -45,6 +45,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   TICKET_ALREADY_RATED: '您已评价过该工单，感谢您的反馈',
   CALLBACK_CLOSED: '该回访任务已处理完毕，请刷新后查看',
   NOTIFICATION_MANDATORY: '该通知关系到您的工单处理结果，不能关闭',
+  RECONCILIATION_DIFF_ALREADY_RESOLVED: '该对账差异已处理过，请刷新后查看',
 };
 
 /** Failures that never reached the API's error envelope. */

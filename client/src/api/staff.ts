@@ -8,12 +8,15 @@ import type {
   DeclareOutageInput,
   MetricsQuery,
   MetricsView,
+  OperatorAreaView,
   OutageView,
   PageQuery,
   ReconciliationDiffQuery,
   ReconciliationDiffView,
   ReconciliationRunView,
   RenewalStatsQuery,
+  ResolveReconciliationDiffInput,
+  RunReconciliationInput,
   RenewalStatsView,
   StaffContentInputs,
   StaffContentViews,
@@ -108,6 +111,11 @@ export function listQueue(query: Partial<StaffTicketQuery> = {}): Promise<Page<S
 /** The operator's canned texts per console action. */
 export function listCannedReplies(): Promise<CannedRepliesView> {
   return request<CannedRepliesView>('/staff/canned-replies', staff);
+}
+
+/** The operator's service areas (片区), code and name, in the configured order: for the consoles' area dropdowns. */
+export function listOperatorAreas(): Promise<OperatorAreaView[]> {
+  return request<OperatorAreaView[]>('/staff/areas', staff);
 }
 
 /** Active colleagues, to transfer a ticket to. */
@@ -234,4 +242,20 @@ export function listReconciliationDifferences(query: Partial<Omit<Reconciliation
 /** The reconciliation runs of one business date, one per gateway (supervisor). */
 export function listReconciliationRuns(date: string): Promise<ReconciliationRunView[]> {
   return request<ReconciliationRunView[]>('/staff/reconciliation/runs', { data: { date }, ...staff });
+}
+
+/**
+ * Reconciles a past business date again now, both gateways unless one is named (supervisor). A
+ * date not over yet answers VALIDATION_FAILED, a run another instance holds right now CONFLICT.
+ */
+export function runReconciliation(input: RunReconciliationInput): Promise<ReconciliationRunView[]> {
+  return request<ReconciliationRunView[]>('/staff/reconciliation/runs', { method: 'POST', data: { ...input }, ...staff });
+}
+
+/**
+ * Marks a difference handled by hand, with a note (supervisor). One already resolved answers
+ * RECONCILIATION_DIFF_ALREADY_RESOLVED, its message naming who resolved it and when.
+ */
+export function resolveReconciliationDifference(id: number, input: ResolveReconciliationDiffInput): Promise<ReconciliationDiffView> {
+  return request<ReconciliationDiffView>(`/staff/reconciliation/differences/${id}/resolve`, { method: 'POST', data: { ...input }, ...staff });
 }

@@ -6,6 +6,7 @@ import { Migration20261126010000_reconciliation } from './Migration2026112601000
 import { Migration20261126020000_callbacks } from './Migration20261126020000_callbacks';
 import { Migration20261126030000_outages } from './Migration20261126030000_outages';
 import { Migration20261126040000_notification_preferences } from './Migration20261126040000_notification_preferences';
+import { Migration20261126050000_reconciliation_resolutions } from './Migration20261126050000_reconciliation_resolutions';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -20,4 +21,5 @@ export const migrations = [
   { name: 'Migration20261126020000_callbacks', class: Migration20261126020000_callbacks },
   { name: 'Migration20261126030000_outages', class: Migration20261126030000_outages },
   { name: 'Migration20261126040000_notification_preferences', class: Migration20261126040000_notification_preferences },
+  { name: 'Migration20261126050000_reconciliation_resolutions', class: Migration20261126050000_reconciliation_resolutions },
 ];

@@ -6,6 +6,7 @@ import {
   idParamSchema,
   paymentStatusQuerySchema,
   reconciliationDiffQuerySchema,
+  resolveReconciliationDiffSchema,
   runReconciliationSchema,
   staffRefundSchema,
 } from '@openhall/shared';
@@ -16,7 +17,8 @@ import type { Services } from '../../services';
 import type { NotifyAnswer } from './payments.service';
 
 const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
-const staffIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'staff' }>).staffId;
+const staffOf = (principal: Principal | undefined): Extract<Principal, { kind: 'staff' }> => principal as Extract<Principal, { kind: 'staff' }>;
+const staffIdOf = (principal: Principal | undefined): number => staffOf(principal).staffId;
 
 /** The body exactly as received: the body parser keeps it in `rawBody`; otherwise the stream is read here. */
 async function rawBodyOf(ctx: ParameterizedContext<AppState>): Promise<string> {
@@ -66,7 +68,7 @@ export function registerPaymentRoutes(router: Router<AppState>, registry: RouteR
 
   route(
     { method: 'post', path: '/staff/reconciliation/runs', summary: "Reconcile a past business date now: both gateways' trade bills against orders and refunds (rerunning is idempotent)", tag: 'payments', auth: { staff: 'supervisor' }, body: runReconciliationSchema },
-    ({ body }) => s.reconciliation.runForStaff(body.date, body.gateway),
+    ({ body, principal }) => s.reconciliation.runForStaff(staffOf(principal), body.date, body.gateway),
   );
   route(
     { method: 'get', path: '/staff/reconciliation/runs', summary: 'The reconciliation runs of a date, with what they counted', tag: 'payments', auth: { staff: 'supervisor' }, query: z.object({ date: dateSchema }) },
@@ -75,6 +77,18 @@ export function registerPaymentRoutes(router: Router<AppState>, registry: RouteR
   route(
     { method: 'get', path: '/staff/reconciliation/differences', summary: 'Differences between the trade bills and the portal (paged; by date, gateway, kind, resolved)', tag: 'payments', auth: { staff: 'supervisor' }, query: reconciliationDiffQuerySchema },
     ({ query }) => s.reconciliation.listDifferences(query),
+  );
+  route(
+    {
+      method: 'post',
+      path: '/staff/reconciliation/differences/:id/resolve',
+      summary: 'Mark a difference handled by hand, with a note (once: a resolved one answers 409 naming who resolved it and when)',
+      tag: 'payments',
+      auth: { staff: 'supervisor' },
+      params: idParamSchema,
+      body: resolveReconciliationDiffSchema,
+    },
+    ({ params, body, principal }) => s.reconciliation.resolveDifference(staffOf(principal), params.id, body),
   );
 
   // Gateway callbacks answer in the gateway's terms, not the API envelope; errors are answered here

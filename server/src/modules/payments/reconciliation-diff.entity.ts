@@ -24,9 +24,15 @@ export class ReconciliationDiff {
   portalStatus: string | null = null;
   gatewayStatus: string | null = null;
   resolved = false;
-  /** settled | refunded_late | refunded_duplicate | duplicate | cleared */
+  /** settled | refunded_late | refunded_duplicate | duplicate | cleared | manual */
   resolution: string | null = null;
   resolvedAt: Date | null = null;
+  /** A `manual` resolution: the supervisor, with the name and job number they had then. */
+  resolvedByStaffId: number | null = null;
+  resolvedByName: string | null = null;
+  resolvedByJobNo: string | null = null;
+  /** A `manual` resolution: what the supervisor did about it. */
+  resolutionNote: string | null = null;
   createdAt: Date = new Date();
 }
 
@@ -57,6 +63,10 @@ export const ReconciliationDiffSchema = new EntitySchema<ReconciliationDiff>({
     resolved: { type: 'boolean' },
     resolution: { type: 'string', length: 64, nullable: true },
     resolvedAt: { type: 'datetime', nullable: true },
+    resolvedByStaffId: { type: 'integer', nullable: true },
+    resolvedByName: { type: 'string', length: 64, nullable: true },
+    resolvedByJobNo: { type: 'string', length: 32, nullable: true },
+    resolutionNote: { type: 'string', length: 500, nullable: true },
     createdAt: { type: 'datetime' },
   },
 });

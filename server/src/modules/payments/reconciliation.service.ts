@@ -16,9 +16,12 @@ import {
   type ReconciliationRunView,
   type ReconciliationSubject,
   type RefundStatus,
+  type ResolveReconciliationDiffInput,
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
-import { AppError } from '../../http/errors';
+import type { Principal } from '../../http/context';
+import { AppError, NotFoundError } from '../../http/errors';
+import type { AuditActor, AuditService } from '../audit/audit.service';
 import { PaymentOrder } from './payment-order.entity';
 import type { PaymentOutcome, PaymentsService } from './payments.service';
 import { ReconciliationDiff } from './reconciliation-diff.entity';
@@ -75,6 +78,18 @@ const RETRY_AFTER_MS = 15 * 60_000;
 /** Outcomes of applying a bill payment after which nothing is left for staff to do. */
 const SELF_RESOLVED: readonly PaymentOutcome[] = ['settled', 'duplicate', 'refunded_duplicate', 'refunded_late'];
 
+/** The signed-in staff member a staff endpoint acts for. */
+type Staff = Extract<Principal, { kind: 'staff' }>;
+
+/** What each automatic resolution means, for the answer to a second resolve. */
+const resolutionLabels: Record<string, string> = {
+  settled: '已按渠道账单补记入账',
+  refunded_late: '已自动退款（订单已关闭）',
+  refunded_duplicate: '已自动退还重复支付',
+  duplicate: '重复通知，无需处理',
+  cleared: '重新对账后差异已消除',
+};
+
 const channelsOf = (gateway: PaymentGatewayName): PaymentChannel[] => paymentChannels.filter((c) => gatewayOf(c) === gateway);
 
 /**
@@ -94,6 +109,7 @@ export class ReconciliationService {
   constructor(
     private readonly deps: AppDeps,
     private readonly payments: PaymentsService,
+    private readonly audit: AuditService,
   ) {}
 
   private fork(): EntityManager {
@@ -104,13 +120,15 @@ export class ReconciliationService {
    * `POST /staff/reconciliation/runs`: (re)runs a date now, both gateways unless one is named.
    * A date that is not over yet, or a run another instance holds right now, is refused.
    */
-  async runForStaff(date: string, gateway?: PaymentGatewayName): Promise<ReconciliationRunView[]> {
+  async runForStaff(staff: Staff, date: string, gateway?: PaymentGatewayName): Promise<ReconciliationRunView[]> {
     if (date >= businessDate(this.deps.clock.now())) {
       throw new AppError('VALIDATION_FAILED', 400, '只能对已结束的日期对账（账单次日生成）', { date });
     }
     const out: ReconciliationRunView[] = [];
     for (const g of gateway ? [gateway] : RECONCILIATION_GATEWAYS) {
-      const ran = await this.runDate(date, g, { rerun: true, now: this.deps.clock.now() });
+      // Each gateway's run is audited with its outcome, in the transaction that records it; a run
+      // refused below (another instance holds it) changed nothing and is not.
+      const ran = await this.runDate(date, g, { rerun: true, now: this.deps.clock.now(), actor: { kind: 'staff', id: staff.staffId } });
       if (!ran) throw new AppError('CONFLICT', 409, '该日期的对账正在进行中，请稍后刷新查看', { date, gateway: g });
       out.push(ran);
     }
@@ -139,34 +157,47 @@ export class ReconciliationService {
   /**
    * Claims and runs one date and gateway. Null when the claim was not this instance's to take
    * (running elsewhere; without `rerun`: already done, or failed less than RETRY_AFTER_MS ago).
+   * With an `actor` (a supervisor's rerun) the outcome is written to the audit log together with it.
    */
-  async runDate(date: string, gateway: PaymentGatewayName, opts: { rerun: boolean; now: Date }): Promise<ReconciliationRunView | null> {
+  async runDate(date: string, gateway: PaymentGatewayName, opts: { rerun: boolean; now: Date; actor?: AuditActor }): Promise<ReconciliationRunView | null> {
     if (!(await this.claim(date, gateway, opts.rerun, opts.now))) return null;
     const em = this.fork();
+    const auditRun = async (tx: EntityManager, detail: Record<string, unknown>): Promise<void> => {
+      if (!opts.actor) return;
+      const run = await tx.findOneOrFail(ReconciliationRun, { billDate: date, gateway }, { fields: ['id'] });
+      this.audit.record(tx, opts.actor, { action: 'reconciliation.rerun', entityType: 'reconciliation_run', entityId: run.id, detail: { date, gateway, ...detail } }, this.deps.clock.now());
+    };
     try {
       const bill = await this.downloadBill(gateway, date);
       const stats = await this.compare(date, gateway, bill);
-      await em.nativeUpdate(
-        ReconciliationRun,
-        { billDate: date, gateway, claimedBy: this.instanceId },
-        { status: 'done', finishedAt: this.deps.clock.now(), stats, lastError: null, claimedBy: null, leaseUntil: null },
-      );
+      await em.transactional(async (tx) => {
+        await tx.nativeUpdate(
+          ReconciliationRun,
+          { billDate: date, gateway, claimedBy: this.instanceId },
+          { status: 'done', finishedAt: this.deps.clock.now(), stats, lastError: null, claimedBy: null, leaseUntil: null },
+        );
+        await auditRun(tx, { status: 'done', ...stats });
+      });
       if (stats.differences > 0) this.deps.logger.warn({ date, gateway, ...stats }, 'reconciliation found differences');
       else this.deps.logger.info({ date, gateway, ...stats }, 'reconciliation: no differences');
     } catch (err) {
       this.deps.logger.error({ err, date, gateway }, 'reconciliation failed; retried by the next run');
-      await em.nativeUpdate(
-        ReconciliationRun,
-        { billDate: date, gateway, claimedBy: this.instanceId },
-        {
-          status: 'failed',
-          finishedAt: this.deps.clock.now(),
-          lastError: String((err as Error)?.message ?? err).slice(0, 500),
-          claimedBy: null,
-          // Not before this does the daily job try again (on any instance); staff may rerun at once.
-          leaseUntil: new Date(opts.now.getTime() + RETRY_AFTER_MS),
-        },
-      );
+      const lastError = String((err as Error)?.message ?? err).slice(0, 500);
+      await em.transactional(async (tx) => {
+        await tx.nativeUpdate(
+          ReconciliationRun,
+          { billDate: date, gateway, claimedBy: this.instanceId },
+          {
+            status: 'failed',
+            finishedAt: this.deps.clock.now(),
+            lastError,
+            claimedBy: null,
+            // Not before this does the daily job try again (on any instance); staff may rerun at once.
+            leaseUntil: new Date(opts.now.getTime() + RETRY_AFTER_MS),
+          },
+        );
+        await auditRun(tx, { status: 'failed', error: lastError });
+      });
     }
     return runView(await this.fork().findOneOrFail(ReconciliationRun, { billDate: date, gateway }));
   }
@@ -324,6 +355,15 @@ export class ReconciliationService {
   /**
    * Stores the differences once per date (insert-or-ignore on the unique key) and marks resolved
    * the open ones of this date and gateway that this run no longer found.
+   *
+   * A difference is keyed by (date, gateway:subject:kind:trade or refund number), not by its
+   * figures. A rerun that finds the same difference again therefore hits the existing row, and the
+   * insert is ignored: a supervisor's `manual` resolution (who, when, note) stays as it was, and so
+   * does any other resolution. That is the choice made here: a difference handled outside the portal
+   * (written off in BOSS, refunded at the counter) usually goes on showing in the trade bill, and
+   * reopening it on every rerun would throw the supervisor's record away and ask them again. The
+   * clearing below only ever touches open rows, so a manual resolution is not overwritten with
+   * `cleared` either when the difference disappears.
    */
   private async store(date: string, gateway: PaymentGatewayName, diffs: DiffDraft[]): Promise<void> {
     const now = this.deps.clock.now();
@@ -366,6 +406,45 @@ export class ReconciliationService {
     });
   }
 
+  /**
+   * `POST /staff/reconciliation/differences/:id/resolve`: a supervisor marks an open difference
+   * handled by hand, with a note, audited in the same transaction. Taking it is one conditional
+   * UPDATE (open → resolved), so of two supervisors, or a supervisor and a rerun clearing it at
+   * the same moment, one wins; the other is told who resolved it and when.
+   */
+  async resolveDifference(staff: Staff, id: number, input: ResolveReconciliationDiffInput): Promise<ReconciliationDiffView> {
+    const now = this.deps.clock.now();
+    const taken = await this.fork().transactional(async (tx) => {
+      const n = await tx.nativeUpdate(
+        ReconciliationDiff,
+        { id, resolved: false },
+        { resolved: true, resolution: 'manual', resolvedAt: now, resolvedByStaffId: staff.staffId, resolvedByName: staff.name, resolvedByJobNo: staff.jobNo, resolutionNote: input.note },
+      );
+      if (n === 0) return false;
+      const d = await tx.findOneOrFail(ReconciliationDiff, id, { refresh: true });
+      this.audit.record(
+        tx,
+        { kind: 'staff', id: staff.staffId },
+        { action: 'reconciliation.resolve', entityType: 'reconciliation_diff', entityId: id, detail: { note: input.note, date: d.billDate, gateway: d.gateway, kind: d.kind, outTradeNo: d.outTradeNo, outRefundNo: d.outRefundNo } },
+        now,
+      );
+      return true;
+    });
+    // Read after the transaction, so MySQL's snapshot shows the winner's committed row.
+    const d = await this.fork().findOne(ReconciliationDiff, id);
+    if (!d) throw new NotFoundError('对账差异');
+    if (!taken) {
+      const who = d.resolution === 'manual' ? `${d.resolvedByName}（工号 ${d.resolvedByJobNo}）` : `系统（${resolutionLabels[d.resolution ?? ''] ?? '自动处理'}）`;
+      const when = d.resolvedAt ? formatBusinessTime(new Date(d.resolvedAt)) : '此前';
+      throw new AppError('RECONCILIATION_DIFF_ALREADY_RESOLVED', 409, `该对账差异已由${who}于 ${when} 处理，无需重复处理`, {
+        resolution: d.resolution,
+        resolvedAt: iso(d.resolvedAt),
+        resolvedBy: resolverOf(d),
+      });
+    }
+    return diffView(d);
+  }
+
   /** `GET /staff/reconciliation/differences`: newest date first. */
   async listDifferences(query: ReconciliationDiffQuery): Promise<Page<ReconciliationDiffView>> {
     const where: FilterQuery<ReconciliationDiff> = {};
@@ -393,6 +472,16 @@ function diffKey(gateway: PaymentGatewayName, d: DiffDraft): string {
 }
 
 const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
+
+/** "2026-11-26 10:05" in business time (Asia/Shanghai), for messages. */
+function formatBusinessTime(at: Date): string {
+  const shifted = new Date(at.getTime() + 8 * 3600_000).toISOString();
+  return `${shifted.slice(0, 10)} ${shifted.slice(11, 16)}`;
+}
+
+function resolverOf(d: ReconciliationDiff): ReconciliationDiffView['resolvedBy'] {
+  return d.resolvedByStaffId === null || d.resolvedByStaffId === undefined ? null : { staffId: Number(d.resolvedByStaffId), name: d.resolvedByName ?? '', jobNo: d.resolvedByJobNo ?? '' };
+}
 const fenOrNull = (v: number | null): number | null => (v === null ? null : Number(v));
 
 function diffView(d: ReconciliationDiff): ReconciliationDiffView {
@@ -414,6 +503,8 @@ function diffView(d: ReconciliationDiff): ReconciliationDiffView {
     resolved: Boolean(d.resolved),
     resolution: d.resolution,
     resolvedAt: iso(d.resolvedAt),
+    resolvedBy: resolverOf(d),
+    resolutionNote: d.resolutionNote,
     createdAt: new Date(d.createdAt).toISOString(),
   };
 }

@@ -211,8 +211,8 @@ test('money the gateway took for an order the portal had closed is refunded thro
 
 test('the daily job runs yesterday once across instances; a failed gateway is retried, a done one is not', async () => {
   const today = businessDate(new Date());
-  const a = new ReconciliationService(t.deps, t.app.services.payments);
-  const b = new ReconciliationService(t.deps, t.app.services.payments);
+  const a = new ReconciliationService(t.deps, t.app.services.payments, t.app.services.audit);
+  const b = new ReconciliationService(t.deps, t.app.services.payments, t.app.services.audit);
   // Before the configured hour (10:00 business time) nothing runs.
   expect(await a.runDue(new Date(`${addDays(today, 1)}T09:59:00+08:00`))).toEqual([]);
 

@@ -1,4 +1,4 @@
-import type { CannedRepliesView, StaffDirectoryEntry } from '@openhall/shared';
+import type { CannedRepliesView, OperatorAreaView, StaffDirectoryEntry } from '@openhall/shared';
 import type { Em } from '../../db';
 import type { AppDeps } from '../../deps';
 import { StaffUser } from './staff-user.entity';
@@ -10,6 +10,15 @@ export class StaffDirectoryService {
   /** The operator's canned texts per console action (config/operator.json `cannedReplies`). */
   cannedReplies(): CannedRepliesView {
     return this.deps.config.operator.cannedReplies;
+  }
+
+  /**
+   * The operator's service areas (config/operator.json `areas`), in the configured order: what an
+   * outage is declared for and what the figures are broken down by. Only code and name: whether an
+   * area counts as rural is a rule of the server's (installation deadlines), not a console choice.
+   */
+  listAreas(): OperatorAreaView[] {
+    return this.deps.config.operator.areas.map((a) => ({ code: a.code, name: a.name }));
   }
 
   /** Active staff, by role then job number: whom a ticket can be transferred to. */

@@ -9,6 +9,9 @@ export function registerStaffDirectoryRoutes(router: Router<AppState>, registry:
   route({ method: 'get', path: '/staff/canned-replies', summary: 'Canned texts (常用语) per console action, from the operator configuration', tag: 'staff', auth: agent }, async () =>
     s.staffDirectory.cannedReplies(),
   );
+  route({ method: 'get', path: '/staff/areas', summary: "The operator's service areas (片区: code and name), from the operator configuration, e.g. for a dropdown", tag: 'staff', auth: agent }, async () =>
+    s.staffDirectory.listAreas(),
+  );
   route({ method: 'get', path: '/staff/users', summary: 'Active staff (name, job number, role), e.g. to transfer a ticket to', tag: 'staff', auth: agent }, () =>
     s.staffDirectory.listActiveStaff(),
   );

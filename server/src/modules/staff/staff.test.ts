@@ -28,9 +28,30 @@ test('the staff list shows active colleagues with job numbers, agents first, and
   expect(JSON.stringify(users)).not.toMatch(/passwordHash|username|scrypt/);
 });
 
+test("the operator's areas come from its configuration, code and name, in the configured order", async () => {
+  const res = await t.request.get('/api/v1/staff/areas').set('Authorization', `Bearer ${agent}`).expect(200);
+  const areas = res.body.data as Array<Record<string, unknown>>;
+  expect(areas).toEqual(t.config.operator.areas.map((a) => ({ code: a.code, name: a.name })));
+  expect(areas.length).toBeGreaterThan(1);
+  expect(areas.find((a) => a.code === 'binjiang')).toEqual({ code: 'binjiang', name: '滨江区' });
+});
+
+test('the areas follow the operator configuration, not a list in the code', async () => {
+  // Another operator's areas, put in place of the loaded configuration's: the answer follows them.
+  const areas = t.config.operator.areas;
+  const saved = [...areas];
+  areas.splice(0, areas.length, { code: 'qiandao', name: '千岛湖镇', kind: 'rural' });
+  try {
+    const res = await t.request.get('/api/v1/staff/areas').set('Authorization', `Bearer ${agent}`).expect(200);
+    expect(res.body.data).toEqual([{ code: 'qiandao', name: '千岛湖镇' }]);
+  } finally {
+    areas.splice(0, areas.length, ...saved);
+  }
+});
+
 test('subscribers and anonymous callers get 401', async () => {
   const user = await signInBySms(t, '13800000009');
-  for (const path of ['/api/v1/staff/canned-replies', '/api/v1/staff/users']) {
+  for (const path of ['/api/v1/staff/canned-replies', '/api/v1/staff/users', '/api/v1/staff/areas']) {
     await t.request.get(path).expect(401);
     const res = await t.request.get(path).set('Authorization', `Bearer ${user}`).expect(401);
     expect(res.body.error.code).toBe('UNAUTHENTICATED');

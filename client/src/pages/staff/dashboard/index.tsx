@@ -1,24 +1,35 @@
-import { Button, Input, View } from '@tarojs/components';
+import { Button, Input, Textarea, View } from '@tarojs/components';
 import {
   addDays,
   businessDate,
   formatYuan,
   reconciliationDiffKinds,
+  resolveReconciliationDiffSchema,
   type CommitmentOnTime,
   type MetricsRow,
   type PaymentGatewayName,
   type ReconciliationDiffKind,
+  type ReconciliationDiffView,
   type ReconciliationRunStatus,
+  type ReconciliationRunView,
 } from '@openhall/shared';
-import { useEffect, useState } from 'react';
-import { getRenewalStats, getStaffMetrics, listReconciliationDifferences, listReconciliationRuns } from '../../../api/staff';
+import { useState } from 'react';
+import {
+  getRenewalStats,
+  getStaffMetrics,
+  listReconciliationDifferences,
+  listReconciliationRuns,
+  resolveReconciliationDifference,
+  runReconciliation,
+} from '../../../api/staff';
 import ChoiceChips from '../../../components/choice-chips';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
 import { commitmentUnitLabels, formatDateTime } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
+import StaffAreaPicker from '../staff-area-picker';
 import StaffShell from '../staff-shell';
-import { formatRate } from '../staff-forms';
+import { formatRate, staffErrorText } from '../staff-forms';
 import { hasRole, useStaffProfile } from '../staff-session';
 
 /**
@@ -49,6 +60,14 @@ const diffKindLabels: Record<ReconciliationDiffKind, string> = {
   status_mismatch: '状态不一致',
 };
 const runStatusLabels: Record<ReconciliationRunStatus, string> = { running: '对账中', done: '已完成', failed: '失败' };
+/** How a difference was resolved, in words (`manual` names the supervisor instead). */
+const resolutionLabels: Record<string, string> = {
+  settled: '已按渠道账单补记入账',
+  refunded_late: '已自动退款（订单已关闭）',
+  refunded_duplicate: '已自动退还重复支付',
+  duplicate: '重复通知，无需处理',
+  cleared: '重新对账后差异已消除',
+};
 type Resolved = 'open' | 'resolved' | typeof ALL;
 const resolvedOptions: { value: Resolved; label: string }[] = [
   { value: 'open', label: '未处理' },
@@ -122,14 +141,6 @@ function Dashboard() {
   const renewals = useAsync(() => getRenewalStats({ month: renewalMonth, ...(area === ALL ? {} : { area }) }), [renewalMonth, area]);
 
   const rows = metrics.data?.rows ?? [];
-  // The areas the figures have named so far, to narrow to one.
-  // Kept across reloads, so narrowing to one area still offers the others.
-  const [areaNames, setAreaNames] = useState<Record<string, string>>({});
-  useEffect(() => {
-    const named = metrics.data?.rows ?? [];
-    if (named.length > 0) setAreaNames((known) => ({ ...known, ...Object.fromEntries(named.map((r) => [r.area, r.areaName])) }));
-  }, [metrics.data]);
-  const areaOptions = [{ value: ALL as string, label: '全部片区' }, ...Object.entries(areaNames).map(([value, label]) => ({ value, label }))];
   const commitments = onTimeByCommitment(rows);
 
   return (
@@ -141,7 +152,7 @@ function Dashboard() {
         </View>
         <View className="staff-filters__row">
           <View className="staff-filters__label">片区</View>
-          <ChoiceChips idPrefix="dashboard-area" options={areaOptions} value={area} onChange={setArea} />
+          <StaffAreaPicker id="dashboard-area" allLabel="全部片区" value={area === ALL ? '' : area} onChange={(code) => setArea(code || ALL)} />
         </View>
       </Section>
 
@@ -291,13 +302,16 @@ function Dashboard() {
   );
 }
 
-/** Payment reconciliation (对账): the runs of a date and the differences still to look at. */
+/** Payment reconciliation (对账): the runs of a date, a rerun, and the differences to look at and mark handled. */
 function Reconciliation({ yesterday }: { yesterday: string }) {
   const [date, setDate] = useState(yesterday);
   const [dateText, setDateText] = useState(yesterday);
   const [resolved, setResolved] = useState<Resolved>('open');
   const [kind, setKind] = useState<ReconciliationDiffKind | typeof ALL>(ALL);
   const [page, setPage] = useState(1);
+  const [rerunning, setRerunning] = useState(false);
+  const [rerunResult, setRerunResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const [resolvedNotice, setResolvedNotice] = useState('');
   const runs = useAsync(() => listReconciliationRuns(date), [date]);
   const diffs = useAsync(
     () =>
@@ -313,6 +327,26 @@ function Reconciliation({ yesterday }: { yesterday: string }) {
   const pages = Math.max(1, Math.ceil((diffs.data?.total ?? 0) / DIFF_PAGE_SIZE));
   const dateOk = /^\d{4}-\d{2}-\d{2}$/.test(dateText.trim());
 
+  // Reconciles the typed date again (both gateways) and shows what the runs found.
+  const rerun = async () => {
+    const target = dateText.trim();
+    setRerunResult(null);
+    setRerunning(true);
+    try {
+      const done: ReconciliationRunView[] = await runReconciliation({ date: target });
+      const failed = done.filter((r) => r.status === 'failed');
+      const summary = done.map((r) => `${gatewayLabels[r.gateway]}${runStatusLabels[r.status]}，差异 ${r.differences} 笔，补记到账 ${r.settled} 笔`).join('；');
+      setRerunResult({ ok: failed.length === 0, text: `已重新对账 ${target}：${summary}` });
+      if (target === date) void runs.reload();
+      else setDate(target);
+      void diffs.reload();
+    } catch (err) {
+      setRerunResult({ ok: false, text: `重新对账失败：${staffErrorText(err)}` });
+    } finally {
+      setRerunning(false);
+    }
+  };
+
   return (
     <>
       <Section title={`对账批次 · ${date}`}>
@@ -322,7 +356,15 @@ function Reconciliation({ yesterday }: { yesterday: string }) {
           <Button id="dashboard-run-date-go" className="btn-plain" size="mini" disabled={!dateOk} onClick={() => setDate(dateText.trim())}>
             查看
           </Button>
+          <Button id="dashboard-rerun" className="btn-plain" size="mini" disabled={!dateOk || rerunning} loading={rerunning} onClick={() => void rerun()}>
+            重新对账
+          </Button>
         </View>
+        {rerunResult && (
+          <View id="dashboard-rerun-result" className={rerunResult.ok ? 'banner' : 'field__error'}>
+            {rerunResult.text}
+          </View>
+        )}
         <StateView loading={runs.loading} error={runs.error} empty={(runs.data ?? []).length === 0} emptyText="该日期还没有对账（账单次日生成后自动对账）" onRetry={() => void runs.reload()}>
           <View className="staff-table" id="dashboard-runs">
             <View className="staff-table__row staff-table__row--head">
@@ -379,6 +421,11 @@ function Reconciliation({ yesterday }: { yesterday: string }) {
             }}
           />
         </View>
+        {resolvedNotice && (
+          <View className="banner" id="dashboard-diff-resolved-notice">
+            {resolvedNotice}
+          </View>
+        )}
         <StateView loading={diffs.loading} error={diffs.error} empty={items.length === 0} emptyText="没有对账差异" onRetry={() => void diffs.reload()}>
           <View className="staff-table" id="dashboard-diffs">
             <View className="staff-table__row staff-table__row--head">
@@ -392,24 +439,14 @@ function Reconciliation({ yesterday }: { yesterday: string }) {
               <View className="staff-table__cell">处理</View>
             </View>
             {items.map((d) => (
-              <View key={d.id} className={`staff-table__row diff-row${d.resolved ? '' : ' diff-row--open'}`} id={`diff-${d.id}`}>
-                <View className="staff-table__cell">{d.date}</View>
-                <View className="staff-table__cell">{gatewayLabels[d.gateway]}</View>
-                <View className="staff-table__cell">
-                  {diffKindLabels[d.kind]}
-                  {d.subject === 'refund' ? '（退款）' : ''}
-                </View>
-                <View className="staff-table__cell">
-                  {d.outTradeNo}
-                  {d.outRefundNo ? ` / ${d.outRefundNo}` : ''}
-                </View>
-                <View className="staff-table__cell">{d.portalAmountFen === null ? '—' : formatYuan(d.portalAmountFen)}</View>
-                <View className="staff-table__cell">{d.gatewayAmountFen === null ? '—' : formatYuan(d.gatewayAmountFen)}</View>
-                <View className="staff-table__cell">
-                  {d.portalStatus ?? '—'} / {d.gatewayStatus ?? '—'}
-                </View>
-                <View className="staff-table__cell">{d.resolved ? `已处理${d.resolution ? `（${d.resolution}）` : ''}${d.resolvedAt ? ` ${formatDateTime(d.resolvedAt)}` : ''}` : '未处理'}</View>
-              </View>
+              <DiffRow
+                key={d.id}
+                diff={d}
+                onResolved={(view) => {
+                  setResolvedNotice(`已将差异 ${view.outTradeNo} 标记为已处理。`);
+                  void diffs.reload();
+                }}
+              />
             ))}
           </View>
           {pages > 1 && (
@@ -428,6 +465,89 @@ function Reconciliation({ yesterday }: { yesterday: string }) {
         </StateView>
       </Section>
     </>
+  );
+}
+
+/** How a resolved difference was resolved: by whom and what they wrote, or what the system did. */
+function resolutionText(d: ReconciliationDiffView): string {
+  const when = d.resolvedAt ? ` ${formatDateTime(d.resolvedAt)}` : '';
+  if (d.resolution === 'manual' && d.resolvedBy) return `已处理：${d.resolvedBy.name}（${d.resolvedBy.jobNo}）${when}`;
+  return `已处理：${(d.resolution && resolutionLabels[d.resolution]) || '系统处理'}${when}`;
+}
+
+/** One difference; an open one offers 处理: a note, then the server marks it handled (once). */
+function DiffRow({ diff: d, onResolved }: { diff: ReconciliationDiffView; onResolved: (view: ReconciliationDiffView) => void }) {
+  const [open, setOpen] = useState(false);
+  const [note, setNote] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const submit = async () => {
+    setError('');
+    const parsed = resolveReconciliationDiffSchema.safeParse({ note });
+    if (!parsed.success) {
+      setError(parsed.error.issues[0]?.message ?? '请填写处理说明');
+      return;
+    }
+    setBusy(true);
+    try {
+      const view = await resolveReconciliationDifference(d.id, parsed.data);
+      setOpen(false);
+      onResolved(view);
+    } catch (err) {
+      // A colleague got there first: the server's message says who and when.
+      setError(staffErrorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <View className={`staff-table__row diff-row${d.resolved ? '' : ' diff-row--open'}`} id={`diff-${d.id}`}>
+      <View className="staff-table__cell">{d.date}</View>
+      <View className="staff-table__cell">{gatewayLabels[d.gateway]}</View>
+      <View className="staff-table__cell">
+        {diffKindLabels[d.kind]}
+        {d.subject === 'refund' ? '（退款）' : ''}
+      </View>
+      <View className="staff-table__cell">
+        {d.outTradeNo}
+        {d.outRefundNo ? ` / ${d.outRefundNo}` : ''}
+      </View>
+      <View className="staff-table__cell">{d.portalAmountFen === null ? '—' : formatYuan(d.portalAmountFen)}</View>
+      <View className="staff-table__cell">{d.gatewayAmountFen === null ? '—' : formatYuan(d.gatewayAmountFen)}</View>
+      <View className="staff-table__cell">
+        {d.portalStatus ?? '—'} / {d.gatewayStatus ?? '—'}
+      </View>
+      <View className="staff-table__cell diff-row__resolution">
+        {d.resolved ? (
+          <>
+            {resolutionText(d)}
+            {d.resolutionNote && <View className="muted diff-row__note">{d.resolutionNote}</View>}
+          </>
+        ) : open ? (
+          <View className="diff-resolve">
+            <Textarea className="tickets-textarea diff-resolve__note" maxlength={500} placeholder="处理说明（如：已在BOSS中冲正、已线下退款）" value={note} onInput={(e) => setNote(e.detail.value)} />
+            <View className="ticket-actions">
+              <Button className="btn-primary diff-resolve__submit" size="mini" loading={busy} disabled={busy} onClick={() => void submit()}>
+                标记为已处理
+              </Button>
+              <Button className="btn-plain diff-resolve__cancel" size="mini" onClick={() => setOpen(false)}>
+                取消
+              </Button>
+            </View>
+          </View>
+        ) : (
+          <>
+            未处理
+            <Button className="btn-plain diff-resolve-open" size="mini" onClick={() => setOpen(true)}>
+              处理
+            </Button>
+          </>
+        )}
+        {error && <View className="field__error diff-resolve__error">{error}</View>}
+      </View>
+    </View>
   );
 }
 

@@ -48,6 +48,21 @@ const click = async (el: Element) => {
   });
 };
 
+// The operator's areas as `GET /staff/areas` answers them (淳安县 has had no outage yet).
+const areas = [
+  { code: 'binjiang', name: '滨江区' },
+  { code: 'xihu', name: '西湖区' },
+  { code: 'chunan', name: '淳安县' },
+];
+
+/** Picks the `index`th area of the declare form's dropdown, as the picker's 确定 does: a change event with the index. */
+async function pickArea(index: number) {
+  await waitFor(() => expect(document.querySelector('#outage-area-value')!.textContent).toContain('请选择片区'));
+  await act(async () => {
+    document.querySelector('#outage-area')!.dispatchEvent(new CustomEvent('change', { detail: { value: index }, bubbles: true }));
+  });
+}
+
 describe('staff outages', () => {
   beforeEach(() => {
     requestMock.mockReset();
@@ -80,22 +95,26 @@ describe('staff outages', () => {
     requestMock.mockImplementation(async (path: string, options) => {
       if (path === '/staff/outages' && options?.method === 'POST') return outage(8);
       if (path === '/staff/outages') return list;
+      if (path === '/staff/areas') return areas;
       throw new Error(`unexpected ${path}`);
     });
     render(<StaffOutagesPage />);
     await screen.findByText('#7');
     await click(document.querySelector('#outage-declare-open')!);
-    // The H5 input draws its inner <input> a moment later; a chip sets its value only once it is there.
-    await waitFor(() => expect(document.querySelector('#outage-area-code input')).not.toBeNull());
+    await waitFor(() => expect(document.querySelector('#outage-area-value')!.textContent).toContain('请选择片区'));
 
     await click(document.querySelector('#outage-declare-submit')!);
     const errors = document.querySelector('#outage-declare-errors')!.textContent;
+    expect(errors).toContain('片区：');
     expect(errors).toContain('故障原因：请填写故障原因');
     expect(errors).toContain('预计恢复时间：时间格式应为 YYYY-MM-DD HH:mm');
     expect(requestMock.mock.calls.filter((c) => c[1]?.method === 'POST')).toHaveLength(0);
 
-    // The areas outages have named so far are offered as chips.
-    await click(document.querySelector('#outage-area-binjiang')!);
+    // Every area of the operator is offered, by name, including one no outage has named yet.
+    expect(requestMock).toHaveBeenCalledWith('/staff/areas', expect.objectContaining({ tokens: expect.anything() }));
+    await waitFor(() => expect(Array.from(document.querySelectorAll('.weui-picker__item')).map((i) => i.textContent)).toEqual(['滨江区', '西湖区', '淳安县']));
+    await pickArea(2);
+    expect(document.querySelector('#outage-area-value')!.textContent).toContain('淳安县');
     await click(document.querySelector('#outage-service-broadband')!);
     await typeIn('#outage-cause', '光缆被挖断');
     await typeIn('#outage-eta', '2026-11-27 18:30');
@@ -104,7 +123,7 @@ describe('staff outages', () => {
     await waitFor(() =>
       expect(requestMock).toHaveBeenCalledWith(
         '/staff/outages',
-        expect.objectContaining({ method: 'POST', data: { area: 'binjiang', serviceType: 'broadband', cause: '光缆被挖断', estimatedRestorationAt: '2026-11-27T18:30:00+08:00' } }),
+        expect.objectContaining({ method: 'POST', data: { area: 'chunan', serviceType: 'broadband', cause: '光缆被挖断', estimatedRestorationAt: '2026-11-27T18:30:00+08:00' } }),
       ),
     );
     await waitFor(() => expect(document.querySelector('#outage-declare-form')).toBeNull());
@@ -116,6 +135,7 @@ describe('staff outages', () => {
     requestMock.mockImplementation(async (path: string, options) => {
       if (path === '/staff/outages' && options?.method === 'POST') throw new ApiError('FORBIDDEN', '此操作需要班长权限', 403);
       if (path === '/staff/outages') return list;
+      if (path === '/staff/areas') return areas;
       throw new Error(`unexpected ${path}`);
     });
     render(<StaffOutagesPage />);
@@ -123,7 +143,7 @@ describe('staff outages', () => {
     expect(screen.getByText('发布和关闭区域故障需要班长权限。')).toBeTruthy();
 
     await click(document.querySelector('#outage-declare-open')!);
-    await typeIn('#outage-area-code', 'binjiang');
+    await pickArea(0);
     await typeIn('#outage-cause', '光缆被挖断');
     await typeIn('#outage-eta', '2026-11-27 18:30');
     await click(document.querySelector('#outage-declare-submit')!);
@@ -140,12 +160,13 @@ describe('staff outages', () => {
         throw new ApiError('VALIDATION_FAILED', '预计恢复时间应晚于现在', 400, [{ path: 'body.estimatedRestorationAt', message: '时间已过' }]);
       }
       if (path === '/staff/outages') return list;
+      if (path === '/staff/areas') return areas;
       throw new Error(`unexpected ${path}`);
     });
     render(<StaffOutagesPage />);
     await screen.findByText('#7');
     await click(document.querySelector('#outage-declare-open')!);
-    await typeIn('#outage-area-code', 'binjiang');
+    await pickArea(0);
     await typeIn('#outage-cause', '光缆被挖断');
     await typeIn('#outage-eta', '2020-01-01 08:00');
     await click(document.querySelector('#outage-declare-submit')!);
@@ -157,6 +178,32 @@ describe('staff outages', () => {
     });
     expect(errors).toContain('填写的信息有误，请检查后重试：预计恢复时间应晚于现在');
     expect(errors).toContain('预计恢复时间：时间已过');
+  });
+
+  it('says so when the areas cannot be loaded, and loads them again on retry', async () => {
+    signInAs('supervisor');
+    const { ApiError } = jest.requireActual('../../../api/errors');
+    let down = true;
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/staff/outages') return list;
+      if (path === '/staff/areas') {
+        if (down) throw new ApiError('NETWORK', 'request:fail', 0);
+        return areas;
+      }
+      throw new Error(`unexpected ${path}`);
+    });
+    render(<StaffOutagesPage />);
+    await screen.findByText('#7');
+    await click(document.querySelector('#outage-declare-open')!);
+    const error = await waitFor(() => {
+      const el = document.querySelector('#outage-area-error');
+      if (!el) throw new Error('no error yet');
+      return el;
+    });
+    expect(error.textContent).toContain('片区列表加载失败');
+    down = false;
+    await click(error.querySelector('taro-button-core, button')!);
+    await waitFor(() => expect(document.querySelector('#outage-area-value')!.textContent).toContain('请选择片区'));
   });
 
   it('closes an outage with the outcome and says how many linked tickets were resolved', async () => {

@@ -17,6 +17,7 @@ import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
 import { formatDateTime, serviceTypeLabels } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
+import StaffAreaPicker from '../staff-area-picker';
 import StaffShell from '../staff-shell';
 import StaffFormErrors from '../staff-form-errors';
 import { businessDateTimeToIso, fieldIssuesOf, issueText, staffErrorText } from '../staff-forms';
@@ -37,8 +38,6 @@ export default function StaffOutagesPage() {
   const [closed, setClosed] = useState<CloseOutageView | null>(null);
   const items = outages.data ?? [];
   const supervisor = hasRole(profile, 'supervisor');
-  // The operator's areas are not served to the console; offer the ones outages have named so far.
-  const knownAreas = [...new Map(items.map((o) => [o.area, o.areaName])).entries()].map(([value, label]) => ({ value, label }));
 
   return (
     <StaffShell id="page-staff-outages" profile={profile} title="区域故障" section="outages">
@@ -64,7 +63,6 @@ export default function StaffOutagesPage() {
         {!supervisor && <View className="muted">发布和关闭区域故障需要班长权限。</View>}
         {declaring && (
           <DeclareForm
-            knownAreas={knownAreas}
             onCancel={() => setDeclaring(false)}
             onDone={() => {
               setDeclaring(false);
@@ -103,7 +101,7 @@ export default function StaffOutagesPage() {
   );
 }
 
-function DeclareForm({ knownAreas, onCancel, onDone }: { knownAreas: { value: string; label: string }[]; onCancel: () => void; onDone: () => void }) {
+function DeclareForm({ onCancel, onDone }: { onCancel: () => void; onDone: () => void }) {
   const [area, setArea] = useState('');
   const [serviceType, setServiceType] = useState<ServiceType | typeof ALL>(ALL);
   const [scope, setScope] = useState('');
@@ -117,7 +115,7 @@ function DeclareForm({ knownAreas, onCancel, onDone }: { knownAreas: { value: st
     setError('');
     setIssues([]);
     const parsed = declareOutageSchema.safeParse({
-      area: area.trim(),
+      area,
       ...(serviceType === ALL ? {} : { serviceType }),
       ...(scope.trim() ? { scope: scope.trim() } : {}),
       cause,
@@ -142,13 +140,8 @@ function DeclareForm({ knownAreas, onCancel, onDone }: { knownAreas: { value: st
   return (
     <View className="staff-form" id="outage-declare-form">
       <View className="field">
-        <View className="field__label">片区（编码）</View>
-        {knownAreas.length > 0 && (
-          <View className="staff-canned">
-            <ChoiceChips idPrefix="outage-area" options={knownAreas} value={area || undefined} onChange={setArea} />
-          </View>
-        )}
-        <Input id="outage-area-code" className="field__input" placeholder="如 binjiang" value={area} onInput={(e) => setArea(e.detail.value)} />
+        <View className="field__label">片区</View>
+        <StaffAreaPicker id="outage-area" value={area} onChange={setArea} />
       </View>
       <View className="field">
         <View className="field__label">业务</View>
