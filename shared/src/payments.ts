@@ -153,6 +153,15 @@ export interface ReconciliationRunView {
   error: string | null;
 }
 
+/** What each automatic resolution of a reconciliation difference means, in words (`manual` names the supervisor instead). */
+export const reconciliationResolutionNames: Readonly<Record<string, string>> = {
+  settled: '已按渠道账单补记入账',
+  refunded_late: '已自动退款（订单已关闭）',
+  refunded_duplicate: '已自动退还重复支付',
+  duplicate: '重复通知，无需处理',
+  cleared: '重新对账后差异已消除',
+};
+
 /** A difference between a gateway's trade bill and the portal, as staff see it. */
 export interface ReconciliationDiffView {
   id: number;

@@ -5,6 +5,7 @@ import {
   addDays,
   businessDate,
   paymentChannels,
+  reconciliationResolutionNames,
   startOfBusinessDay,
   gatewayOf,
   type Page,
@@ -81,14 +82,6 @@ const SELF_RESOLVED: readonly PaymentOutcome[] = ['settled', 'duplicate', 'refun
 /** The signed-in staff member a staff endpoint acts for. */
 type Staff = Extract<Principal, { kind: 'staff' }>;
 
-/** What each automatic resolution means, for the answer to a second resolve. */
-const resolutionLabels: Record<string, string> = {
-  settled: '已按渠道账单补记入账',
-  refunded_late: '已自动退款（订单已关闭）',
-  refunded_duplicate: '已自动退还重复支付',
-  duplicate: '重复通知，无需处理',
-  cleared: '重新对账后差异已消除',
-};
 
 const channelsOf = (gateway: PaymentGatewayName): PaymentChannel[] => paymentChannels.filter((c) => gatewayOf(c) === gateway);
 
@@ -434,7 +427,7 @@ export class ReconciliationService {
     const d = await this.fork().findOne(ReconciliationDiff, id);
     if (!d) throw new NotFoundError('对账差异');
     if (!taken) {
-      const who = d.resolution === 'manual' ? `${d.resolvedByName}（工号 ${d.resolvedByJobNo}）` : `系统（${resolutionLabels[d.resolution ?? ''] ?? '自动处理'}）`;
+      const who = d.resolution === 'manual' ? `${d.resolvedByName}（工号 ${d.resolvedByJobNo}）` : `系统（${reconciliationResolutionNames[d.resolution ?? ''] ?? '自动处理'}）`;
       const when = d.resolvedAt ? formatBusinessTime(new Date(d.resolvedAt)) : '此前';
       throw new AppError('RECONCILIATION_DIFF_ALREADY_RESOLVED', 409, `该对账差异已由${who}于 ${when} 处理，无需重复处理`, {
         resolution: d.resolution,

@@ -4,6 +4,7 @@ import {
   businessDate,
   formatYuan,
   reconciliationDiffKinds,
+  reconciliationResolutionNames,
   resolveReconciliationDiffSchema,
   type CommitmentOnTime,
   type MetricsRow,
@@ -60,14 +61,6 @@ const diffKindLabels: Record<ReconciliationDiffKind, string> = {
   status_mismatch: '状态不一致',
 };
 const runStatusLabels: Record<ReconciliationRunStatus, string> = { running: '对账中', done: '已完成', failed: '失败' };
-/** How a difference was resolved, in words (`manual` names the supervisor instead). */
-const resolutionLabels: Record<string, string> = {
-  settled: '已按渠道账单补记入账',
-  refunded_late: '已自动退款（订单已关闭）',
-  refunded_duplicate: '已自动退还重复支付',
-  duplicate: '重复通知，无需处理',
-  cleared: '重新对账后差异已消除',
-};
 type Resolved = 'open' | 'resolved' | typeof ALL;
 const resolvedOptions: { value: Resolved; label: string }[] = [
   { value: 'open', label: '未处理' },
@@ -472,7 +465,7 @@ function Reconciliation({ yesterday }: { yesterday: string }) {
 function resolutionText(d: ReconciliationDiffView): string {
   const when = d.resolvedAt ? ` ${formatDateTime(d.resolvedAt)}` : '';
   if (d.resolution === 'manual' && d.resolvedBy) return `已处理：${d.resolvedBy.name}（${d.resolvedBy.jobNo}）${when}`;
-  return `已处理：${(d.resolution && resolutionLabels[d.resolution]) || '系统处理'}${when}`;
+  return `已处理：${(d.resolution && reconciliationResolutionNames[d.resolution]) || '系统处理'}${when}`;
 }
 
 /** One difference; an open one offers 处理: a note, then the server marks it handled (once). */
