@@ -12,6 +12,7 @@ import { errorMiddleware } from './http/error-middleware';
 import { requestContext } from './http/request-context';
 import { inlineScriptHashes, securityHeaders } from './http/security';
 import { etag } from './http/etag';
+import { PublicAnswers } from './http/public-answers';
 import { RouteRegistry, buildOpenApi } from './http/route';
 import { authenticate } from './modules/auth/authenticate';
 import { createServices, type Services } from './services';
@@ -67,6 +68,10 @@ export function createApp(deps: AppDeps): OpenHallApp {
       maxAge: 600,
     }),
   );
+  // Repeated public GETs end here; see PublicAnswers for what they skip and why that is safe.
+  const answers = new PublicAnswers(() => deps.clock.now());
+  services.content.onPublishedChange(() => answers.clear());
+  app.use(answers.middleware());
   app.use(
     bodyParser({
       enableTypes: ['json', 'form'],
@@ -79,7 +84,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
   app.use(etag());
   app.use(authenticate(services.sessions));
 
-  const registry = new RouteRegistry();
+  const registry = new RouteRegistry(answers);
   const api = new Router<AppState>({ prefix: API_PREFIX });
   registerAuthRoutes(api, registry, API_PREFIX, services);
   registerAccountRoutes(api, registry, API_PREFIX, services);

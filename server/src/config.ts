@@ -50,6 +50,10 @@ const envSchema = z.object({
   SMS_HTTP_TOKEN: z.string().optional(),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).optional(),
   STAFF_SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  /** Whether this instance runs the background jobs (false: an API-only instance; see main.ts). */
+  RUN_JOBS: bool.default(true),
+  /** How long an instance keeps a resolved bearer token in memory (0: read the session every request). */
+  SESSION_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   // Payments. With sandboxes on, a gateway whose API base is unset is the in-process sandbox.
   WECHATPAY_MCHID: z.string().regex(/^\d{6,16}$/, 'must be the numeric merchant id').optional(),
   /** The 32-character APIv3 key (decrypts notifications). */
@@ -182,6 +186,8 @@ export interface AppConfig {
   wechat: { appid: string; secret: string; apiBase: string | null };
   sms: { provider: 'sandbox' } | { provider: 'http'; url: string; token: string | undefined };
   sessionTtlHours: number;
+  sessionCacheSeconds: number;
+  runJobs: boolean;
   staffSessionTtlHours: number;
   /** The work-order system. `url` null: the in-process sandbox in sandbox mode, otherwise no dispatcher runs (tickets wait in the outbox). */
   workorder: { url: string | null; secret: string };
@@ -396,6 +402,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         : { provider: 'sandbox' },
     sessionTtlHours: e.SESSION_TTL_HOURS ?? operator.sessionTtlHours,
     staffSessionTtlHours: e.STAFF_SESSION_TTL_HOURS,
+    sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
+    runJobs: e.RUN_JOBS,
     workorder: { url: e.WORKORDER_URL ?? null, secret: e.WORKORDER_SECRET },
     uploads: { maxBytes: e.UPLOAD_MAX_KB * 1024 },
     operator,

@@ -10,6 +10,8 @@ import { HttpWechatSubscribeSender, WechatSubscribeSandbox, type WechatSubscribe
 import { createPaymentGateways, type PaymentGateways } from './modules/payments/payment-gateways';
 import { createBillingWriteoff, type BillingWriteoff } from './modules/payments/billing-writeoff';
 import { WorkOrderSandbox } from './integrations/workorder/workorder.sandbox';
+import { LocalSessionRevocations, RedisSessionRevocations, type SessionRevocations } from './modules/auth/session-cache';
+import { ReadDb } from './read-db';
 import { LocalDiskUploadStorage, type UploadStorage } from './modules/uploads/upload-storage';
 
 /** Business time comes from here so tests can move it. */
@@ -23,9 +25,13 @@ export const systemClock: Clock = { now: () => new Date() };
 export interface AppDeps {
   config: AppConfig;
   orm: Orm;
+  /** Fixed SELECTs for the hottest reads, beside the ORM (see read-db.ts). */
+  readDb: ReadDb;
   logger: Logger;
   clock: Clock;
   rateLimiter: RateLimiter;
+  /** Sign-outs told to the other instances (Redis pub/sub when the shared store is Redis). */
+  sessionRevocations: SessionRevocations;
   sms: SmsSender;
   /** Present when sandboxes are enabled: the SMS outbox behind `GET /sandbox/sms`. */
   smsSandbox: SandboxSmsSender | null;
@@ -68,9 +74,11 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
   return {
     config,
     orm,
+    readDb: new ReadDb(orm, config.db.type),
     logger,
     clock,
     rateLimiter,
+    sessionRevocations: config.rateLimit.store === 'redis' ? new RedisSessionRevocations(config.rateLimit.url) : new LocalSessionRevocations(),
     sms,
     smsSandbox,
     wechatLogin: new HttpWechatLoginClient(wechatBase, config.wechat.appid, config.wechat.secret),

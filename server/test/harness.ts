@@ -74,7 +74,7 @@ export async function createTestApp(
     ...process.env,
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     H5_DIR: '',
     TRUST_PROXY: 'true',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '' }),
@@ -105,6 +105,7 @@ export async function createTestApp(
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.rateLimiter.close();
+      await deps.sessionRevocations.close();
       await orm.close(true);
       if (shared) return; // the first instance owns the database and the data folder
       await dropDatabase?.();

@@ -5,7 +5,8 @@
  * through conditional-UPDATE claims.
  */
 import { randomUUID } from 'node:crypto';
-import { createTestApp, latestSmsCode, onMysql, type TestApp } from './harness';
+import { createTestApp, latestSmsCode, onMysql, signInBySms, type TestApp } from './harness';
+import type { RedisSessionRevocations } from '../src/modules/auth/session-cache';
 import { AuditLog } from '../src/modules/audit/audit-log.entity';
 import { Bill } from '../src/modules/billing/bill.entity';
 import { OutboxMessage } from '../src/modules/outbox/outbox-message.entity';
@@ -124,6 +125,16 @@ test('both instances run the daily reconciliation at once: each date and gateway
   for (const r of runs) expect(r.attempts).toBe(1);
 });
 
+test('without a shared store, a sign-out on one instance is honoured by the other within the session cache time', async () => {
+  const token = await signInBySms(a, `136${String(Date.now()).slice(-8)}`, '10.78.0.1');
+  await b.request.get('/api/v1/me').set('Authorization', `Bearer ${token}`).expect(200);
+  await a.request.post('/api/v1/auth/logout').set('Authorization', `Bearer ${token}`).expect(204);
+  await a.request.get('/api/v1/me').set('Authorization', `Bearer ${token}`).expect(401);
+  // b heard nothing: it trusts its cached entry until SESSION_CACHE_SECONDS (10 s by default) pass.
+  b.clock.advance(10_000);
+  await b.request.get('/api/v1/me').set('Authorization', `Bearer ${token}`).expect(401);
+});
+
 test('both instances start the callback job at once: one of them runs it', async () => {
   const [ra, rb] = await Promise.all([new CallbackJob(a.deps, a.app.services.callbacks).runOnce(), new CallbackJob(b.deps, b.app.services.callbacks).runOnce()]);
   expect([ra.ran, rb.ran].filter(Boolean)).toHaveLength(1);
@@ -140,6 +151,20 @@ describe('with Redis as the shared store', () => {
   afterAll(async () => {
     await d?.close();
     await c?.close();
+  });
+
+  test('a sign-out on one instance ends the session on the other at once (Redis pub/sub)', async () => {
+    await (d.deps.sessionRevocations as RedisSessionRevocations).ready();
+    const token = await signInBySms(c, `135${String(Date.now()).slice(-8)}`, '10.77.2.1');
+    await d.request.get('/api/v1/me').set('Authorization', `Bearer ${token}`).expect(200);
+    await c.request.post('/api/v1/auth/logout').set('Authorization', `Bearer ${token}`).expect(204);
+    // The message takes a round trip through Redis; d's clock does not move, so only it can end the session.
+    let status = 200;
+    for (let i = 0; i < 50 && status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      status = (await d.request.get('/api/v1/me').set('Authorization', `Bearer ${token}`)).status;
+    }
+    expect(status).toBe(401);
   });
 
   test('SMS sending is limited per phone across instances: a second code within the minute is refused by the other instance', async () => {

@@ -5,8 +5,10 @@ import { maskSensitiveText } from '@openhall/shared';
 function maskDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskSensitiveText(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) {
-    return { type: value.name, message: maskSensitiveText(value.message), stack: value.stack && maskSensitiveText(value.stack) };
+  // Not only `instanceof Error`: errors made in another realm (native addons under jest's VM) fail it.
+  if (value instanceof Error || Object.prototype.toString.call(value) === '[object Error]') {
+    const e = value as Error;
+    return { type: e.name, message: maskSensitiveText(e.message), stack: e.stack && maskSensitiveText(e.stack) };
   }
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
   const out: Record<string, unknown> = {};

@@ -54,6 +54,10 @@ beforeAll(async () => {
   knex.on('query', (q: { sql: string; bindings?: readonly unknown[] }) => {
     if (capturing) captured.push({ sql: q.sql, bindings: q.bindings ?? [] });
   });
+  // The fixed SELECTs of the hottest reads bypass knex's query events; they report themselves.
+  t.deps.readDb.onQuery((q) => {
+    if (capturing) captured.push(q);
+  });
   token = await signInBySms(t, '13800000001');
   const bound = await t.request.post('/api/v1/accounts/bind').set('Authorization', `Bearer ${token}`).send({ accountNo: '1000000001', holderName: '张三' }).expect(201);
   accountId = bound.body.data.id;
@@ -82,18 +86,30 @@ async function queriesOf(path: string, bearer: string): Promise<Captured[]> {
   return captured;
 }
 
+/**
+ * The table behind each name a plan may show: the ORM aliases its tables (`bill` as `b0`) and both
+ * databases' plans name the alias, so an alias is resolved before the table is checked.
+ */
+function tableNames(sql: string): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const m of sql.matchAll(/[`"](\w+)[`"]\s+as\s+[`"](\w+)[`"]/gi)) names.set(m[2], m[1]);
+  return names;
+}
+
 /** Large tables the statement reads without an index, as the database plans it. */
 async function scans(q: Captured): Promise<string[]> {
   if (!/^\s*(select|\(select)/i.test(q.sql)) return [];
+  const aliases = tableNames(q.sql);
+  const large = (name: string | null) => name !== null && LARGE_TABLES.has(aliases.get(name) ?? name);
   if (onMysql) {
     const res = (await knex.raw(`EXPLAIN ${q.sql}`, q.bindings as Knex.RawBinding[])) as unknown as [Array<{ table: string | null; type: string | null }>];
-    return res[0].filter((r) => r.table && LARGE_TABLES.has(r.table) && (r.type === 'ALL' || r.type === 'index')).map((r) => `${r.table} (${r.type})`);
+    return res[0].filter((r) => large(r.table) && (r.type === 'ALL' || r.type === 'index')).map((r) => `${aliases.get(r.table!) ?? r.table} (${r.type})`);
   }
   const rows = (await knex.raw(`EXPLAIN QUERY PLAN ${q.sql}`, q.bindings as Knex.RawBinding[])) as Array<{ detail: string }>;
   if (process.env.SHOW_PLANS) console.log(q.sql.slice(0, 200), rows.map((r) => r.detail));
   return rows
     .map((r) => /^SCAN (\w+)/.exec(r.detail))
-    .filter((m): m is RegExpExecArray => m !== null && LARGE_TABLES.has(m[1]))
+    .filter((m): m is RegExpExecArray => m !== null && large(m[1]))
     .map((m) => m.input);
 }
 
@@ -130,7 +146,10 @@ describe('no N+1: the number of queries does not grow with the rows returned', (
   test('bills: 1 row or 12 rows, the same queries', async () => {
     const one = await queriesOf(`/api/v1/bills?accountId=${accountId}&pageSize=1`, token);
     const many = await queriesOf(`/api/v1/bills?accountId=${accountId}&pageSize=12`, token);
-    expect(many.length).toBe(one.length);
+    // Disputes are read only when a bill on the page carries a late fee: once, for all of them.
+    const disputes = (qs: typeof one) => qs.filter((q) => /from [`"]?bill_dispute/i.test(q.sql));
+    expect(disputes(many).length).toBeLessThanOrEqual(1);
+    expect(many.length - disputes(many).length).toBe(one.length - disputes(one).length);
   });
 
   test('staff queue: with 1 ticket or 6, the same queries', async () => {

@@ -24,10 +24,10 @@ export function requestContext(logger: Logger): Middleware<AppState> {
       const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? null;
       const status = ctx.status;
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-      ctx.state.log[level](
-        { method: ctx.method, path: ctx.path, route, status, durationMs: Math.round(durationMs * 10) / 10, ip: ctx.ip },
-        'request',
-      );
+      // The record is built only when it will be written (LOG_LEVEL may leave request lines out).
+      if (logger.isLevelEnabled(level)) {
+        ctx.state.log[level]({ method: ctx.method, path: ctx.path, route, status, durationMs: Math.round(durationMs * 10) / 10, ip: ctx.ip }, 'request');
+      }
     }
   };
 }

@@ -3,7 +3,7 @@ import type { ParameterizedContext } from 'koa';
 import { z, type ZodType } from 'zod';
 import type { StaffRole } from '@openhall/shared';
 import { RequestValidationError } from './error-middleware';
-import { weakEtag } from './etag';
+import type { PublicAnswers } from './public-answers';
 import { ForbiddenError, UnauthenticatedError } from './errors';
 import type { AppState, Principal } from './context';
 
@@ -45,6 +45,9 @@ export interface RegisteredRoute {
 /** Collects routes as they are defined so the OpenAPI document is generated from the same schemas. */
 export class RouteRegistry {
   readonly routes: RegisteredRoute[] = [];
+
+  /** Where cacheable answers are rendered and kept. */
+  constructor(readonly answers: PublicAnswers) {}
 }
 
 function parse<T>(schema: ZodType<T> | undefined, value: unknown, source: 'body' | 'query' | 'params'): T {
@@ -87,28 +90,14 @@ export function defineRoute<B = undefined, Q = undefined, P = undefined>(
     const data = await handler({ body, query, params, principal: ctx.state.principal, ctx });
     ctx.status = spec.status ?? 200;
     if (ctx.status === 204) return;
-    if (spec.cacheable) {
-      ctx.set('Cache-Control', 'public, max-age=60');
-      if (data !== null && typeof data === 'object') {
-        // A service that keeps its public answers (ContentService) returns the same object until it
-        // changes: serialize and tag it once, not per request.
-        let rendered = renderedAnswers.get(data);
-        if (!rendered) {
-          const json = JSON.stringify({ data });
-          rendered = { json, etag: weakEtag(json) };
-          renderedAnswers.set(data, rendered);
-        }
-        ctx.type = 'application/json';
-        ctx.body = rendered.json;
-        ctx.set('ETag', rendered.etag);
-        return;
-      }
+    // Public content: serialized, tagged and compressed once, and kept for repeats of the URL.
+    if (spec.cacheable && data !== null && typeof data === 'object') {
+      registry.answers.send(ctx, data, 'public, max-age=60');
+      return;
     }
     ctx.body = { data };
   });
 }
-
-const renderedAnswers = new WeakMap<object, { json: string; etag: string }>();
 
 function toSchema(schema: ZodType | undefined, io: 'input' | 'output'): Record<string, unknown> | undefined {
   if (!schema) return undefined;

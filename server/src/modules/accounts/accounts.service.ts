@@ -21,6 +21,7 @@ import { AccountBinding } from './account-binding.entity';
 import { Account } from './account.entity';
 import { BindFailure } from './bind-failure.entity';
 import { lateFeeSuspensions } from '../billing/bill-disputes.service';
+import { placeholders } from '../../read-db';
 
 /** Middle dots people type between the parts of a transliterated name (阿依古丽·买买提). */
 const NAME_DOTS = /[·・•‧∙⋅.]/g;
@@ -35,7 +36,25 @@ export function normalizeHolderName(name: string): string {
 }
 
 /** The binding fields a view is built from. */
-type BindingRow = Pick<AccountBinding, 'id' | 'accountId' | 'isDefault' | 'createdAt'>;
+type BindingRow = Pick<AccountBinding, 'accountId' | 'isDefault'>;
+type AccountRow = Pick<Account, 'id' | 'accountNo' | 'serviceType' | 'holderName' | 'holderPhone' | 'address' | 'area' | 'balanceFen'>;
+type UnpaidBillRow = Pick<Bill, 'id' | 'accountId' | 'status' | 'amountFen' | 'dueDate'>;
+/** The account list's joined row, as the driver returns it: an account, and one of its unpaid bills (or none). */
+interface AccountListRow extends Record<string, unknown> {
+  id: number;
+  account_no: string;
+  service_type: Account['serviceType'];
+  holder_name: string;
+  holder_phone: string;
+  address: string;
+  area: string;
+  balance_fen: number | string;
+  is_default: number | boolean;
+  expires_on: string | null;
+  bill_id: number | null;
+  amount_fen: number | string | null;
+  due_date: string | null;
+}
 
 /**
  * Binding, listing, defaulting and unbinding a user's accounts (户号). Every method that takes an
@@ -102,8 +121,42 @@ export class AccountsService {
 
   /** The user's accounts, default first, then in the order they were bound. */
   async listAccounts(userId: number): Promise<AccountView[]> {
-    const bindings = await this.em.find(AccountBinding, { userId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
-    return this.toViews(bindings);
+    // The home and bills screens read this every time: one statement brings the bound accounts,
+    // each with its earliest package expiry and one row per unpaid bill.
+    const rows = await this.deps.readDb.rows<AccountListRow>(
+      'select `account`.`id`, `account`.`account_no`, `account`.`service_type`, `account`.`holder_name`, `account`.`holder_phone`, `account`.`address`, ' +
+        '`account`.`area`, `account`.`balance_fen`, `account_binding`.`is_default`, ' +
+        '(select min(`subscription`.`expires_on`) from `subscription` where `subscription`.`account_id` = `account`.`id`) as `expires_on`, ' +
+        '`bill`.`id` as `bill_id`, `bill`.`amount_fen`, `bill`.`due_date` ' +
+        'from `account_binding` join `account` on `account`.`id` = `account_binding`.`account_id` ' +
+        "left join `bill` on `bill`.`account_id` = `account`.`id` and `bill`.`status` = 'unpaid' " +
+        'where `account_binding`.`user_id` = ? ' +
+        'order by `account_binding`.`is_default` desc, `account_binding`.`created_at` asc, `account_binding`.`id` asc, `bill`.`id` asc',
+      [userId],
+    );
+    const bindings: BindingRow[] = [];
+    const accounts: AccountRow[] = [];
+    const unpaid: UnpaidBillRow[] = [];
+    const expires = new Map<number, string>();
+    for (const r of rows) {
+      const id = Number(r.id);
+      if (accounts.at(-1)?.id !== id) {
+        accounts.push({
+          id,
+          accountNo: r.account_no,
+          serviceType: r.service_type,
+          holderName: r.holder_name,
+          holderPhone: r.holder_phone,
+          address: r.address,
+          area: r.area,
+          balanceFen: Number(r.balance_fen),
+        });
+        bindings.push({ accountId: id, isDefault: Boolean(r.is_default) });
+        if (r.expires_on !== null) expires.set(id, r.expires_on);
+      }
+      if (r.bill_id !== null) unpaid.push({ id: Number(r.bill_id), accountId: id, status: 'unpaid', amountFen: Number(r.amount_fen), dueDate: r.due_date! });
+    }
+    return this.views(bindings, accounts, unpaid, expires);
   }
 
   /** One of the user's accounts. */
@@ -182,20 +235,43 @@ export class AccountsService {
   }
 
   /**
-   * Builds the views for some of one user's bindings. The accounts, their unpaid bills and their
-   * subscriptions are read in one query each for all the bindings together, never one per account.
+   * Builds the views for some of one user's bindings, in the order given. The accounts, their
+   * unpaid bills and their subscriptions are read in one query each for all the bindings together,
+   * never one per account.
    */
   private async toViews(bindings: BindingRow[]): Promise<AccountView[]> {
     if (bindings.length === 0) return [];
-    const em = this.em;
+    const { readDb } = this.deps;
     const ids = [...new Set(bindings.map((b) => b.accountId))];
-    const accounts = await em.find(Account, { id: { $in: ids } });
-    const unpaid = await em.find(Bill, { accountId: { $in: ids }, status: 'unpaid' });
-    const subscriptions = await em.find(Subscription, { accountId: { $in: ids } });
+    const inIds = placeholders(ids.length);
+    const accounts = (await readDb.entities(
+      Account,
+      `select \`id\`, \`account_no\`, \`service_type\`, \`holder_name\`, \`holder_phone\`, \`address\`, \`area\`, \`balance_fen\` from \`account\` where \`id\` in (${inIds})`,
+      ids,
+    )) as AccountRow[];
+    const unpaid = (await readDb.entities(
+      Bill,
+      `select \`id\`, \`account_id\`, \`status\`, \`amount_fen\`, \`due_date\` from \`bill\` where \`account_id\` in (${inIds}) and \`status\` = 'unpaid'`,
+      ids,
+    )) as UnpaidBillRow[];
+    const subscriptions = (await readDb.entities(
+      Subscription,
+      `select \`account_id\`, \`expires_on\` from \`subscription\` where \`account_id\` in (${inIds})`,
+      ids,
+    )) as Pick<Subscription, 'accountId' | 'expiresOn'>[];
+    const expires = new Map<number, string>();
+    for (const s of subscriptions) {
+      const earliest = expires.get(s.accountId);
+      if (earliest === undefined || s.expiresOn < earliest) expires.set(s.accountId, s.expiresOn);
+    }
+    return this.views(bindings, accounts, unpaid, expires);
+  }
 
+  /** Amounts due (with late fees as of today) and package expiry, per binding, in the order given. */
+  private async views(bindings: BindingRow[], accounts: AccountRow[], unpaid: UnpaidBillRow[], expires: Map<number, string>): Promise<AccountView[]> {
     const today = businessDate(this.deps.clock.now());
     const rule = this.deps.config.operator.lateFee;
-    const suspended = await lateFeeSuspensions(em, unpaid.map((b) => b.id));
+    const suspended = await lateFeeSuspensions(this.em, unpaid, today, rule);
     const due = new Map<number, { amountFen: number; count: number }>();
     for (const bill of unpaid) {
       const amountFen = Number(bill.amountFen);
@@ -205,17 +281,8 @@ export class AccountsService {
       d.count += 1;
       due.set(bill.accountId, d);
     }
-    const expires = new Map<number, string>();
-    for (const s of subscriptions) {
-      const earliest = expires.get(s.accountId);
-      if (earliest === undefined || s.expiresOn < earliest) expires.set(s.accountId, s.expiresOn);
-    }
     const byId = new Map(accounts.map((a) => [a.id, a]));
-
-    const ordered = [...bindings].sort(
-      (a, b) => Number(b.isDefault) - Number(a.isDefault) || a.createdAt.getTime() - b.createdAt.getTime() || a.id - b.id,
-    );
-    return ordered.flatMap((b) => {
+    return bindings.flatMap((b) => {
       const a = byId.get(b.accountId);
       if (!a) return [];
       return [
@@ -227,7 +294,7 @@ export class AccountsService {
           phoneMasked: maskPhone(a.holderPhone),
           address: a.address,
           area: a.area,
-          isDefault: Boolean(b.isDefault),
+          isDefault: b.isDefault,
           balanceFen: Number(a.balanceFen),
           amountDueFen: due.get(a.id)?.amountFen ?? 0,
           unpaidBills: due.get(a.id)?.count ?? 0,

@@ -4,6 +4,7 @@ import type { Principal } from '../../http/context';
 import { Session, type SessionKind } from '../users/session.entity';
 import { User } from '../users/user.entity';
 import { StaffUser } from '../staff/staff-user.entity';
+import { SessionCache } from './session-cache';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -11,7 +12,12 @@ export function hashToken(token: string): string {
 
 /** Opaque bearer sessions: a random token goes to the client, only its hash is stored. */
 export class SessionsService {
-  constructor(private readonly deps: AppDeps) {}
+  private readonly cache: SessionCache;
+
+  constructor(private readonly deps: AppDeps) {
+    this.cache = new SessionCache(deps.config.sessionCacheSeconds * 1000);
+    deps.sessionRevocations.subscribe((sessionId) => this.cache.forgetSession(sessionId));
+  }
 
   private get em() {
     return this.deps.orm.em;
@@ -36,16 +42,26 @@ export class SessionsService {
 
   /** Resolves a bearer token to its principal, or undefined when unknown, expired, revoked or disabled. */
   async resolve(token: string): Promise<Principal | undefined> {
+    const tokenHash = hashToken(token);
+    const now = this.deps.clock.now().getTime();
+    const cached = this.cache.get(tokenHash, now);
+    if (cached) return cached;
+    const session = await this.em.findOne(Session, { tokenHash, revokedAt: null }, { disableIdentityMap: true });
+    if (!session || session.expiresAt.getTime() <= now) return undefined;
+    const principal = await this.principalOf(session);
+    if (principal) this.cache.set(tokenHash, principal, now, session.expiresAt.getTime());
+    return principal;
+  }
+
+  private async principalOf(session: Session): Promise<Principal | undefined> {
     const em = this.em;
-    const session = await em.findOne(Session, { tokenHash: hashToken(token), revokedAt: null });
-    if (!session || session.expiresAt <= this.deps.clock.now()) return undefined;
     if (session.kind === 'user' && session.userId !== null) {
-      const user = await em.findOne(User, session.userId);
+      const user = await em.findOne(User, session.userId, { disableIdentityMap: true });
       if (!user) return undefined;
       return { kind: 'user', userId: user.id, sessionId: session.id, openid: user.openid, phone: user.phone };
     }
     if (session.kind === 'staff' && session.staffId !== null) {
-      const staff = await em.findOne(StaffUser, session.staffId);
+      const staff = await em.findOne(StaffUser, session.staffId, { disableIdentityMap: true });
       if (!staff || !staff.active) return undefined;
       return {
         kind: 'staff',
@@ -60,8 +76,10 @@ export class SessionsService {
     return undefined;
   }
 
-  /** Ends a session; the token stops working at once. */
+  /** Ends a session; the token stops working at once, on every instance. */
   async revoke(sessionId: number): Promise<void> {
     await this.em.nativeUpdate(Session, { id: sessionId, revokedAt: null }, { revokedAt: this.deps.clock.now() });
+    this.cache.forgetSession(sessionId);
+    await this.deps.sessionRevocations.publish(sessionId);
   }
 }

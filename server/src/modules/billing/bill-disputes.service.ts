@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { businessDate, fenToYuan, type BillDisputeView, type DisputeBillLineInput, type LateFeeSuspension, type TicketView } from '@openhall/shared';
+import { businessDate, computeLateFeeFen, fenToYuan, type BillDisputeView, type LateFeeRule, type DisputeBillLineInput, type LateFeeSuspension, type TicketView } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { AppError, ConflictError, NotFoundError } from '../../http/errors';
 import { AccountBinding } from '../accounts/account-binding.entity';
@@ -9,6 +9,7 @@ import { Ticket } from '../tickets/ticket.entity';
 import type { TicketsService } from '../tickets/tickets.service';
 import { User } from '../users/user.entity';
 import { BillDispute } from './bill-dispute.entity';
+import { dateOrNull, placeholders } from '../../read-db';
 import { BillLine } from './bill-line.entity';
 import { Bill } from './bill.entity';
 
@@ -25,21 +26,33 @@ function answeredAt(ticket: Pick<Ticket, 'resolvedAt' | 'cancelledAt'>): Date | 
  * The late-fee suspensions of some bills: one per dispute, from the business date it was raised
  * through the date its complaint was answered (null while it is not). Every place a late fee is
  * computed (bill views, arrears, account summaries, payment orders) takes them from here, so the
- * fee the subscriber sees is the fee they pay.
+ * fee the subscriber sees is the fee they pay. Only unpaid bills that would carry a fee as of
+ * `today` are looked up: a dispute can only lower a fee, so the others need no query.
  */
-export async function lateFeeSuspensions(em: EntityManager, billIds: readonly number[]): Promise<Map<number, LateFeeSuspension[]>> {
+export async function lateFeeSuspensions(
+  em: EntityManager,
+  bills: readonly Pick<Bill, 'id' | 'status' | 'amountFen' | 'dueDate'>[],
+  today: string,
+  rule: LateFeeRule,
+): Promise<Map<number, LateFeeSuspension[]>> {
   const result = new Map<number, LateFeeSuspension[]>();
+  const billIds = bills.filter((b) => b.status === 'unpaid' && computeLateFeeFen(Number(b.amountFen), b.dueDate, today, rule) > 0).map((b) => b.id);
   if (billIds.length === 0) return result;
-  const disputes = await em.find(BillDispute, { billId: { $in: [...billIds] } }, { disableIdentityMap: true });
-  if (disputes.length === 0) return result;
-  const tickets = await em.find(Ticket, { id: { $in: disputes.map((d) => d.ticketId) } }, { fields: ['id', 'resolvedAt', 'cancelledAt'], disableIdentityMap: true });
-  const byId = new Map(tickets.map((t) => [t.id, t]));
-  for (const d of disputes) {
-    const t = byId.get(d.ticketId);
-    const answered = t ? answeredAt(t) : null;
-    const list = result.get(d.billId) ?? [];
-    list.push({ from: businessDate(d.createdAt), to: answered ? businessDate(answered) : null });
-    result.set(d.billId, list);
+  // One fixed join through the caller's connection (inside its transaction, if any): this runs
+  // on every account summary and bill list that holds a bill past its grace days.
+  const rows = await em.getConnection().execute<{ bill_id: number; created_at: unknown; resolved_at: unknown; cancelled_at: unknown }[]>(
+    'select `bill_dispute`.`bill_id`, `bill_dispute`.`created_at`, `ticket`.`resolved_at`, `ticket`.`cancelled_at` ' +
+      `from \`bill_dispute\` join \`ticket\` on \`ticket\`.\`id\` = \`bill_dispute\`.\`ticket_id\` where \`bill_dispute\`.\`bill_id\` in (${placeholders(billIds.length)})`,
+    billIds,
+    'all',
+    em.getTransactionContext(),
+  );
+  for (const r of rows) {
+    const answered = answeredAt({ resolvedAt: dateOrNull(r.resolved_at), cancelledAt: dateOrNull(r.cancelled_at) });
+    const billId = Number(r.bill_id);
+    const list = result.get(billId) ?? [];
+    list.push({ from: businessDate(dateOrNull(r.created_at)!), to: answered ? businessDate(answered) : null });
+    result.set(billId, list);
   }
   return result;
 }

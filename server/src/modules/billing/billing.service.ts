@@ -1,4 +1,3 @@
-import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import {
   billStatuses,
@@ -22,6 +21,30 @@ import { PaymentOrder } from '../payments/payment-order.entity';
 import { BillLine } from './bill-line.entity';
 import { Bill } from './bill.entity';
 import { renderReceiptHtml } from './billing.receipt';
+import { dateOrNull, placeholders } from '../../read-db';
+
+/** A row of the bills page: a bill with its account number, and one of its lines (or none). */
+interface BillPageRow extends Record<string, unknown> {
+  id: number;
+  account_id: number;
+  account_no: string;
+  period: string;
+  due_date: string;
+  status: Bill['status'];
+  amount_fen: number | string;
+  late_fee_fen: number | string;
+  paid_at: unknown;
+  line_id: number | null;
+  item_code: string | null;
+  name: string | null;
+  quantity: number | string | null;
+  unit: string | null;
+  unit_price_fen: number | string | null;
+  line_amount_fen: number | string | null;
+}
+/** A bill as its view needs it: an entity, or a row read without one. */
+type BillRow = Pick<Bill, 'id' | 'accountId' | 'period' | 'dueDate' | 'status' | 'amountFen' | 'lateFeeFen' | 'paidAt'>;
+type BillLineRow = Pick<BillLine, 'id' | 'billId' | 'itemCode' | 'name' | 'quantity' | 'unit' | 'unitPriceFen' | 'amountFen'>;
 import { lateFeeSuspensions } from './bill-disputes.service';
 
 /**
@@ -41,31 +64,93 @@ export class BillingService {
     return businessDate(this.deps.clock.now());
   }
 
-  /** The user's bills, newest period first; one query each for the page, its lines and its accounts. */
+  /**
+   * The user's bills, newest period first. One statement answers the usual request: the page of
+   * bills (only of accounts the user has bound), each with its account number and lines. The total
+   * is counted only when the first page is full; an empty answer for a given account checks that
+   * the account is the user's (404 otherwise); disputes are read only for bills carrying a late fee.
+   */
   async listBills(userId: number, query: BillsQuery): Promise<Page<BillView>> {
-    const accountIds = await this.ownAccountIds(userId, query.accountId);
-    const empty = { items: [], page: query.page, pageSize: query.pageSize, total: 0 };
-    if (accountIds.length === 0) return empty;
     const today = this.today();
+    const conditions = ['`account_binding`.`user_id` = ?'];
+    const params: (string | number)[] = [userId];
+    if (query.accountId !== undefined) {
+      conditions.push('`bill`.`account_id` = ?');
+      params.push(query.accountId);
+    }
     // Each displayed status is a condition on the stored status and the due date.
     const statuses = new Set(query.status ?? billStatuses);
-    const or: FilterQuery<Bill>[] = [];
-    if (statuses.has('paid')) or.push({ status: 'paid' });
-    if (statuses.has('unpaid')) or.push({ status: 'unpaid', dueDate: { $gte: today } });
-    if (statuses.has('overdue')) or.push({ status: 'unpaid', dueDate: { $lt: today } });
-    const where: FilterQuery<Bill> = statuses.size === billStatuses.length ? { accountId: { $in: accountIds } } : { accountId: { $in: accountIds }, $or: or };
-    const [bills, total] = await this.em.findAndCount(Bill, where, {
-      orderBy: { period: 'desc', accountId: 'asc', id: 'desc' },
-      limit: query.pageSize,
-      offset: (query.page - 1) * query.pageSize,
-    });
-    return { items: await this.toViews(bills, today), page: query.page, pageSize: query.pageSize, total };
+    if (statuses.size < billStatuses.length) {
+      const or: string[] = [];
+      if (statuses.has('paid')) or.push("`bill`.`status` = 'paid'");
+      if (statuses.has('unpaid')) {
+        or.push("(`bill`.`status` = 'unpaid' and `bill`.`due_date` >= ?)");
+        params.push(today);
+      }
+      if (statuses.has('overdue')) {
+        or.push("(`bill`.`status` = 'unpaid' and `bill`.`due_date` < ?)");
+        params.push(today);
+      }
+      conditions.push(`(${or.join(' or ')})`);
+    }
+    const where = `from \`bill\` join \`account_binding\` on \`account_binding\`.\`account_id\` = \`bill\`.\`account_id\` where ${conditions.join(' and ')}`;
+    const offset = (query.page - 1) * query.pageSize;
+    const rows = await this.deps.readDb.rows<BillPageRow>(
+      'select `page`.*, `bill_line`.`id` as `line_id`, `bill_line`.`item_code`, `bill_line`.`name`, `bill_line`.`quantity`, `bill_line`.`unit`, ' +
+        '`bill_line`.`unit_price_fen`, `bill_line`.`amount_fen` as `line_amount_fen` from (' +
+        'select `bill`.`id`, `bill`.`account_id`, `account`.`account_no`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, ' +
+        '`bill`.`late_fee_fen`, `bill`.`paid_at` ' +
+        `${where.replace('where', 'join `account` on `account`.`id` = `bill`.`account_id` where')} ` +
+        'order by `bill`.`period` desc, `bill`.`account_id` asc, `bill`.`id` desc limit ? offset ?' +
+        ') as `page` left join `bill_line` on `bill_line`.`bill_id` = `page`.`id` ' +
+        'order by `page`.`period` desc, `page`.`account_id` asc, `page`.`id` desc, `bill_line`.`id` asc',
+      [...params, query.pageSize, offset],
+    );
+    const bills: BillRow[] = [];
+    const accountNo = new Map<number, string>();
+    const lines = new Map<number, BillLineView[]>();
+    for (const r of rows) {
+      const id = Number(r.id);
+      if (bills.at(-1)?.id !== id) {
+        const accountId = Number(r.account_id);
+        accountNo.set(accountId, String(r.account_no));
+        bills.push({
+          id,
+          accountId,
+          period: r.period,
+          dueDate: r.due_date,
+          status: r.status,
+          amountFen: Number(r.amount_fen),
+          lateFeeFen: Number(r.late_fee_fen),
+          paidAt: dateOrNull(r.paid_at),
+        });
+        lines.set(id, []);
+      }
+      if (r.line_id !== null) {
+        lines.get(id)!.push({
+          id: Number(r.line_id),
+          itemCode: r.item_code!,
+          name: r.name!,
+          quantity: Number(r.quantity),
+          unit: r.unit!,
+          unitPriceFen: Number(r.unit_price_fen),
+          amountFen: Number(r.line_amount_fen),
+        });
+      }
+    }
+    if (bills.length === 0 && query.accountId !== undefined) await this.requireOwnAccount(userId, query.accountId);
+    // A first page that is not full holds everything there is.
+    const total =
+      offset === 0 && bills.length < query.pageSize
+        ? bills.length
+        : Number((await this.deps.readDb.rows<{ n: number }>(`select count(*) as \`n\` ${where}`, params))[0].n);
+    return { items: await this.toViews(bills, today, accountNo, lines), page: query.page, pageSize: query.pageSize, total };
   }
 
   /** One of the user's bills with its lines, live late fee and the payment that settled it. */
   async getBill(userId: number, billId: number): Promise<BillDetailView> {
     const bill = await this.requireOwnBill(userId, billId);
-    const [view] = await this.toViews([bill], this.today());
+    const [view] = await this.toViews([bill], this.today(), await this.accountNumbers([bill.accountId]), await this.linesOf([bill.id]));
     return { ...view, payment: await this.paymentOf(bill) };
   }
 
@@ -75,7 +160,7 @@ export class BillingService {
     const today = this.today();
     const rule = this.deps.config.operator.lateFee;
     const unpaid = await this.em.find(Bill, { accountId, status: 'unpaid' }, { orderBy: { period: 'asc' } });
-    const suspended = await lateFeeSuspensions(this.em, unpaid.map((b) => b.id));
+    const suspended = await lateFeeSuspensions(this.em, unpaid, today, rule);
     let principalFen = 0;
     let lateFeeFen = 0;
     let overdueBills = 0;
@@ -101,7 +186,7 @@ export class BillingService {
     const bill = await this.requireOwnBill(userId, billId);
     if (bill.status !== 'paid') throw new AppError('BILL_NOT_PAID', 409, '该账单尚未缴费，缴费后才能打印缴费凭证');
     const account = await this.em.findOneOrFail(Account, bill.accountId);
-    const [view] = await this.toViews([bill], this.today(), [account]);
+    const [view] = await this.toViews([bill], this.today(), new Map([[account.id, account.accountNo]]), await this.linesOf([bill.id]));
     return renderReceiptHtml({
       operatorName: this.deps.config.operator.name,
       hotline: this.deps.config.operator.hotlines.find((h) => h.kind === 'service')?.number ?? null,
@@ -111,16 +196,6 @@ export class BillingService {
       printedAt: this.deps.clock.now(),
       nonce,
     });
-  }
-
-  /** The ids of the user's bound accounts, or just `accountId` after checking it is one of them. */
-  private async ownAccountIds(userId: number, accountId: number | undefined): Promise<number[]> {
-    if (accountId !== undefined) {
-      await this.requireOwnAccount(userId, accountId);
-      return [accountId];
-    }
-    const bindings = await this.em.find(AccountBinding, { userId }, { fields: ['accountId'] });
-    return bindings.map((b) => b.accountId);
   }
 
   private async requireOwnAccount(userId: number, accountId: number): Promise<void> {
@@ -149,23 +224,35 @@ export class BillingService {
     };
   }
 
-  /** Views for some bills: their lines and accounts are read in one query each, never one per bill. */
-  private async toViews(bills: Bill[], today: string, knownAccounts?: Account[]): Promise<BillView[]> {
+  /** The lines of some bills, in one query. */
+  private async linesOf(billIds: number[]): Promise<Map<number, BillLineView[]>> {
+    const lines = (await this.deps.readDb.entities(
+      BillLine,
+      'select `id`, `bill_id`, `item_code`, `name`, `quantity`, `unit`, `unit_price_fen`, `amount_fen` from `bill_line` ' +
+        `where \`bill_id\` in (${placeholders(billIds.length)}) order by \`bill_id\` asc, \`id\` asc`,
+      billIds,
+    )) as BillLineRow[];
+    const byBill = new Map<number, BillLineView[]>();
+    for (const l of lines) {
+      const list = byBill.get(l.billId) ?? [];
+      list.push({ id: l.id, itemCode: l.itemCode, name: l.name, quantity: Number(l.quantity), unit: l.unit, unitPriceFen: Number(l.unitPriceFen), amountFen: Number(l.amountFen) });
+      byBill.set(l.billId, list);
+    }
+    return byBill;
+  }
+
+  private async accountNumbers(accountIds: number[]): Promise<Map<number, string>> {
+    const accounts = await this.em.find(Account, { id: { $in: accountIds } }, { fields: ['id', 'accountNo'] });
+    return new Map(accounts.map((a) => [a.id, a.accountNo]));
+  }
+
+  /** Views for some bills, given their account numbers and lines: amounts and live late fees as of `today`. */
+  private async toViews(bills: BillRow[], today: string, accountNo: Map<number, string>, linesByBill: Map<number, BillLineView[]>): Promise<BillView[]> {
     if (bills.length === 0) return [];
     const em = this.em;
-    const billIds = bills.map((b) => b.id);
-    const lines = await em.find(BillLine, { billId: { $in: billIds } }, { orderBy: { billId: 'asc', id: 'asc' } });
-    const accounts = knownAccounts ?? (await em.find(Account, { id: { $in: [...new Set(bills.map((b) => b.accountId))] } }, { fields: ['id', 'accountNo'] }));
-    const accountNo = new Map(accounts.map((a) => [a.id, a.accountNo]));
-    const linesByBill = new Map<number, BillLineView[]>();
-    for (const l of lines) {
-      const list = linesByBill.get(l.billId) ?? [];
-      list.push({ id: l.id, itemCode: l.itemCode, name: l.name, quantity: Number(l.quantity), unit: l.unit, unitPriceFen: Number(l.unitPriceFen), amountFen: Number(l.amountFen) });
-      linesByBill.set(l.billId, list);
-    }
     const rule = this.deps.config.operator.lateFee;
     // Days under an open dispute of the bill carry no late fee.
-    const suspended = await lateFeeSuspensions(em, billIds);
+    const suspended = await lateFeeSuspensions(em, bills, today, rule);
     return bills.map((b) => {
       const amountFen = Number(b.amountFen);
       // Unpaid bills carry no stored late fee: it grows daily, so it is computed as of today.

@@ -45,7 +45,8 @@ import { MaterialPrice } from './material-price.entity';
 import { Notice } from './notice.entity';
 
 /** Public answers kept at once (see ContentService.memo). */
-const PUBLIC_CACHE_ENTRIES = 200;
+// Most keys come from a few query enums; halls near a point add one per ~10 m square asked about.
+const PUBLIC_CACHE_ENTRIES = 2_000;
 
 /** JSON with object keys sorted, so values read back from MySQL's JSON type (which reorders keys) compare equal. */
 function stableJson(value: unknown): string {
@@ -109,13 +110,18 @@ export class ContentService {
     value.catch(() => {
       if (this.publicCache.get(key)?.value === value) this.publicCache.delete(key);
     });
-    // Keys come from a few query enums; the bound only guards against unexpected growth.
     if (this.publicCache.size > PUBLIC_CACHE_ENTRIES) this.publicCache.delete(this.publicCache.keys().next().value!);
     return value;
   }
 
   private readonly publicCache = new Map<string, { minute: number; generation: number; value: Promise<unknown> }>();
   private generation = 0;
+  private readonly changeListeners: Array<() => void> = [];
+
+  /** Calls `listener` after every write to published content on this instance. */
+  onPublishedChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
 
   /** Halls, with `openNow`; nearest first when a point is given. */
   async listHalls(query: HallsQuery): Promise<HallView[]> {
@@ -124,11 +130,15 @@ export class ContentService {
       const rows = await this.em.find(Hall, query.area ? { area: query.area } : {}, { orderBy: { id: 'asc' } });
       return rows.map((h) => toHallView(h, ctx, null));
     });
-    const origin = query.lat !== undefined && query.lng !== undefined ? { lat: query.lat, lng: query.lng } : null;
-    if (!origin) return halls;
-    const views = halls.map((h) => ({ ...h, distanceMeters: Math.round(haversineMeters(origin, h)) }));
-    views.sort((a, b) => a.distanceMeters - b.distanceMeters || a.id - b.id);
-    return views;
+    if (query.lat === undefined || query.lng === undefined) return halls;
+    // The point is taken to 4 decimals (about 10 m, finer than any phone's fix indoors), so people
+    // asking from the same street share one answer, kept and served like the others.
+    const origin = { lat: Math.round(query.lat * 1e4) / 1e4, lng: Math.round(query.lng * 1e4) / 1e4 };
+    return this.memo(`halls|${query.area ?? ''}|${origin.lat}|${origin.lng}`, async () => {
+      const views = halls.map((h) => ({ ...h, distanceMeters: Math.round(haversineMeters(origin, h)) }));
+      views.sort((a, b) => a.distanceMeters - b.distanceMeters || a.id - b.id);
+      return views;
+    });
   }
 
   async getHall(id: number, query: HallsQuery): Promise<HallView> {
@@ -315,6 +325,7 @@ export class ContentService {
     } finally {
       // Whatever happened, public answers are loaded again (a failed write may still have committed).
       this.generation++;
+      for (const listener of this.changeListeners) listener();
     }
   }
 

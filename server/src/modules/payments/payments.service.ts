@@ -172,7 +172,7 @@ export class PaymentsService {
     const today = businessDate(this.now());
     const rule = this.deps.config.operator.lateFee;
     // The same late fee the bill shows: none for the days a dispute of the bill was open.
-    const suspended = await lateFeeSuspensions(em, bills.map((b) => b.id));
+    const suspended = await lateFeeSuspensions(em, bills, today, rule);
     const lines = bills.map((b) => {
       const amountFen = Number(b.amountFen);
       return { billId: b.id, amountFen, lateFeeFen: computeLateFeeFen(amountFen, b.dueDate, today, rule, suspended.get(b.id)) };

@@ -1,0 +1,74 @@
+import http from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { createTestApp, type TestApp } from '../../test/harness';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+/** The bytes on the wire (supertest would decompress them). */
+function raw(path: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(new URL(path, t.baseUrl), { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
+  });
+}
+
+test('a repeated public GET is answered without calling the service again, with the same headers and body', async () => {
+  const spy = jest.spyOn(t.app.services.content, 'listFeeSchedules');
+  try {
+    const first = await t.request.get('/api/v1/fee-schedules').set('Accept-Encoding', 'identity').expect(200);
+    const second = await t.request.get('/api/v1/fee-schedules').set('Accept-Encoding', 'identity').expect(200);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(second.text).toBe(first.text);
+    for (const h of ['etag', 'cache-control', 'content-type', 'content-security-policy', 'x-content-type-options', 'vary']) {
+      expect([h, second.headers[h]]).toEqual([h, first.headers[h]]);
+    }
+    expect(second.headers['x-request-id']).not.toBe(first.headers['x-request-id']);
+  } finally {
+    spy.mockRestore();
+  }
+});
+
+test('compressed once per answer: brotli or gzip as the client takes it, identity when it takes neither', async () => {
+  const plain = await raw('/api/v1/fee-schedules', { 'Accept-Encoding': 'identity' });
+  expect(plain.status).toBe(200);
+  expect(plain.headers['content-encoding']).toBeUndefined();
+  expect(plain.body.length).toBeGreaterThan(1024);
+  const br = await raw('/api/v1/fee-schedules', { 'Accept-Encoding': 'gzip, deflate, br' });
+  expect(br.headers['content-encoding']).toBe('br');
+  expect(brotliDecompressSync(br.body).toString('utf8')).toBe(plain.body.toString('utf8'));
+  expect(br.body.length).toBeLessThan(plain.body.length / 2);
+  const gz = await raw('/api/v1/fee-schedules', { 'Accept-Encoding': 'gzip' });
+  expect(gz.headers['content-encoding']).toBe('gzip');
+  expect(gunzipSync(gz.body).toString('utf8')).toBe(plain.body.toString('utf8'));
+  expect(gz.headers.vary).toMatch(/Accept-Encoding/);
+});
+
+test('304 from the kept answer when the client holds its version', async () => {
+  const first = await t.request.get('/api/v1/commitments').expect(200);
+  const again = await t.request.get('/api/v1/commitments').set('If-None-Match', first.headers.etag).expect(304);
+  expect(again.text).toBe('');
+});
+
+test('each URL is its own answer: halls nearest a point differ from halls nearest another', async () => {
+  const east = await t.request.get('/api/v1/halls?lat=30.2591&lng=120.2479').expect(200);
+  const west = await t.request.get('/api/v1/halls?lat=30.2591&lng=120.0479').expect(200);
+  expect(east.body.data[0].id).not.toBe(west.body.data[0].id);
+  const eastAgain = await t.request.get('/api/v1/halls?lat=30.2591&lng=120.2479').expect(200);
+  expect(eastAgain.body).toEqual(east.body);
+});
+
+test('a refused request is never kept: bad input answers 400 every time', async () => {
+  for (let i = 0; i < 2; i++) {
+    const res = await t.request.get('/api/v1/halls?lat=91&lng=120').expect(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+  }
+});
