@@ -95,9 +95,9 @@ export function freePort(): Promise<number> {
 }
 
 /** A child process running `tsx <script>`, its output kept for when it fails. */
-export function spawnTsx(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; log: string[] } {
+export function spawnTsx(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): { child: ChildProcess; log: string[] } {
   const log: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { env, stdio: ['ignore', 'pipe', process.env.BENCH_STDERR ? 'inherit' : 'pipe'] });
   const keep = (b: Buffer) => {
     log.push(b.toString('utf8'));
     if (log.length > 50) log.shift();

@@ -118,6 +118,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await deps.payments.close();
   await deps.rateLimiter.close();
+  await deps.sessionRevocations.close();
   await orm.close(true);
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config';
 import { initORM, migrateUp } from './db';
-import { createDeps } from './deps';
-import { createApp } from './app';
+import { createDeps, type AppDeps } from './deps';
+import { createApp, type OpenHallApp } from './app';
 import { createLogger } from './http/logger';
 import { seedDemo } from './seeders/demo.seeder';
 import { publishOperatorProfile } from './seeders/operator-profile';
@@ -44,6 +44,37 @@ async function main(): Promise<void> {
   const { port } = server.address() as AddressInfo;
   if (!config.publicUrl) deps.self.baseUrl = `http://127.0.0.1:${port}`;
   logger.info({ port, db: config.db.type, sandbox: config.sandbox, h5: config.h5Dir }, `OpenHall listening on http://localhost:${port}`);
+  const stopJobs = config.runJobs ? startJobs(deps, app) : async () => {};
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close();
+    await stopJobs();
+    await deps.payments.close();
+    await deps.rateLimiter.close();
+    await deps.sessionRevocations.close();
+    await orm.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
+
+/**
+ * The background work: payment housekeeping and the outbox, renewal reminders, reconciliation,
+ * callbacks, the work-order dispatcher. Every job claims its rows or holds a lease, so any number
+ * of instances may run them; RUN_JOBS=false makes an instance answer requests only.
+ */
+function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
+  const { config, orm, logger } = deps;
   const stopPaymentJob = startPaymentExpiryJob(app.services.payments, app.services.outbox, logger);
   // Renewal reminders for next month's expiries, queued once per package and month through the outbox.
   const stopRenewalReminders = startRenewalReminderJob(deps);
@@ -57,28 +88,11 @@ async function main(): Promise<void> {
     ? new WorkOrderDispatcher({ orm, database: config.db.type, url: workorderUrl, secret: config.workorder.secret, clock: deps.clock, logger })
     : null;
   workOrders?.start();
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close();
+  return async () => {
     await stopPaymentJob();
     await stopRenewalReminders();
     await stopReconciliation();
     await stopCallbackJob();
     await workOrders?.stop();
-    await deps.payments.close();
-    await deps.rateLimiter.close();
-    await orm.close();
-    process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
 }
-
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});

@@ -7,6 +7,7 @@ import { Migration20261126020000_callbacks } from './Migration20261126020000_cal
 import { Migration20261126030000_outages } from './Migration20261126030000_outages';
 import { Migration20261126040000_notification_preferences } from './Migration20261126040000_notification_preferences';
 import { Migration20261126050000_reconciliation_resolutions } from './Migration20261126050000_reconciliation_resolutions';
+import { Migration20261126060000_outbox_topic_index } from './Migration20261126060000_outbox_topic_index';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -22,4 +23,5 @@ export const migrations = [
   { name: 'Migration20261126030000_outages', class: Migration20261126030000_outages },
   { name: 'Migration20261126040000_notification_preferences', class: Migration20261126040000_notification_preferences },
   { name: 'Migration20261126050000_reconciliation_resolutions', class: Migration20261126050000_reconciliation_resolutions },
+  { name: 'Migration20261126060000_outbox_topic_index', class: Migration20261126060000_outbox_topic_index },
 ];

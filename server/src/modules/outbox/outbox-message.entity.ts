@@ -28,7 +28,7 @@ export class OutboxMessage {
 export const OutboxMessageSchema = new EntitySchema<OutboxMessage>({
   class: OutboxMessage,
   tableName: 'outbox_message',
-  indexes: [{ name: 'outbox_message_status_next_idx', properties: ['status', 'nextAttemptAt'] }],
+  indexes: [{ name: 'outbox_message_status_topic_next_idx', properties: ['status', 'topic', 'nextAttemptAt'] }],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
     topic: { type: 'string', length: 64 },

@@ -76,20 +76,56 @@ export class OutboxDispatcher {
     this.handlers.set(topic, handler);
   }
 
-  /** One pass: claims up to a batch of due messages and delivers them. Returns how many were sent, failed and skipped. */
-  async runOnce(now: Date = new Date()): Promise<{ sent: number; failed: number; skipped: number }> {
+  /**
+   * One pass: for each topic, claims up to a batch of its due messages (oldest due first) and
+   * delivers them. Topics are taken one by one so that a backlog of one (a month of renewal
+   * reminders) never holds up another (bill write-offs), and each topic's query walks the
+   * (status, topic, next_attempt_at) index and stops at the batch. `more` is true when some topic
+   * filled its batch: there may be more due now.
+   */
+  async runOnce(now: Date = new Date()): Promise<{ sent: number; failed: number; skipped: number; more: boolean }> {
+    const total = { sent: 0, failed: 0, skipped: 0, more: false };
+    const batchSize = this.opts.batchSize ?? 50;
+    for (const topic of this.handlers.keys()) {
+      const r = await this.runTopic(topic, now, batchSize);
+      total.sent += r.sent;
+      total.failed += r.failed;
+      total.skipped += r.skipped;
+      total.more ||= r.claimed === batchSize;
+    }
+    return total;
+  }
+
+  /**
+   * Passes until nothing more is due or `budgetMs` is spent, so a backlog drains at the speed the
+   * receivers take it rather than a batch per job interval.
+   */
+  async drain(budgetMs: number, now: () => Date = () => new Date()): Promise<{ sent: number; failed: number; skipped: number; passes: number }> {
+    const deadline = Date.now() + budgetMs;
+    const total = { sent: 0, failed: 0, skipped: 0, passes: 0 };
+    let more = true;
+    while (more && (total.passes === 0 || Date.now() < deadline)) {
+      const r = await this.runOnce(now());
+      total.sent += r.sent;
+      total.failed += r.failed;
+      total.skipped += r.skipped;
+      total.passes++;
+      more = r.more;
+    }
+    return total;
+  }
+
+  private async runTopic(topic: string, now: Date, batchSize: number): Promise<{ sent: number; failed: number; skipped: number; claimed: number }> {
     const em = this.orm.em.fork();
-    const topics = [...this.handlers.keys()];
-    if (topics.length === 0) return { sent: 0, failed: 0, skipped: 0 };
     const due = await em.find(
       OutboxMessage,
       {
         status: 'pending',
-        topic: { $in: topics },
+        topic,
         nextAttemptAt: { $lte: now },
         $or: [{ claimedUntil: null }, { claimedUntil: { $lt: now } }],
       },
-      { orderBy: { id: 'asc' }, limit: this.opts.batchSize ?? 50, fields: ['id'] },
+      { orderBy: { nextAttemptAt: 'asc', id: 'asc' }, limit: batchSize, fields: ['id'] },
     );
     let sent = 0;
     let failed = 0;
@@ -137,6 +173,6 @@ export class OutboxDispatcher {
           .execute('run');
       }
     }
-    return { sent, failed, skipped };
+    return { sent, failed, skipped, claimed: due.length };
   }
 }

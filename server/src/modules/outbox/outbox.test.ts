@@ -67,13 +67,13 @@ test('the HTTP write-off posts signed JSON; a failure is retried later, a succes
 
   answers.push(503);
   const now = new Date();
-  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 1, skipped: 0 });
+  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 1, skipped: 0, more: false });
   const failed = await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: 'writeoff:42' });
   expect(failed).toMatchObject({ status: 'pending', attempts: 1, claimedBy: null });
   expect(failed.lastError).toContain('503');
   // Not due again yet.
-  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 0, skipped: 0 });
-  expect(await dispatcher.runOnce(new Date(now.getTime() + 31_000))).toEqual({ sent: 1, failed: 0, skipped: 0 });
+  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 0, skipped: 0, more: false });
+  expect(await dispatcher.runOnce(new Date(now.getTime() + 31_000))).toEqual({ sent: 1, failed: 0, skipped: 0, more: false });
   expect((await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: 'writeoff:42' })).status).toBe('sent');
 
   const last = received[received.length - 1];
@@ -110,10 +110,44 @@ test('a message its handler skips on purpose is recorded as skipped with the rea
     return { skipped: 'order was refunded before write-off' };
   });
   const now = new Date();
-  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 0, skipped: 1 });
+  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 0, skipped: 1, more: false });
   const row = await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: 'writeoff:skip' });
   expect(row).toMatchObject({ status: 'skipped', attempts: 1, lastError: 'order was refunded before write-off', sentAt: null, claimedBy: null });
-  expect(await dispatcher.runOnce(new Date(now.getTime() + 3_600_000))).toEqual({ sent: 0, failed: 0, skipped: 0 });
+  expect(await dispatcher.runOnce(new Date(now.getTime() + 3_600_000))).toEqual({ sent: 0, failed: 0, skipped: 0, more: false });
   expect(calls).toEqual(['writeoff:skip']);
   await t.orm.em.fork().nativeDelete(OutboxMessage, {});
+});
+
+describe('a backlog of one topic', () => {
+  const queue = async (topic: string, n: number, prefix: string) => {
+    const now = new Date(Date.now() - 1000);
+    await t.orm.em.fork().transactional(async (em) => {
+      for (let i = 0; i < n; i++) await enqueueOutbox(em, { topic, dedupeKey: `${prefix}:${i}`, payload: { i } }, now);
+    });
+  };
+
+  test('does not hold up another topic: each pass takes a batch of every topic', async () => {
+    await queue('test.reminder', 12, 'reminder');
+    await queue('test.money', 1, 'money');
+    const delivered: string[] = [];
+    const d = new OutboxDispatcher(t.orm, t.deps.logger, { batchSize: 5 });
+    d.register('test.reminder', async () => void delivered.push('reminder'));
+    d.register('test.money', async () => void delivered.push('money'));
+    const first = await d.runOnce();
+    expect(delivered.filter((x) => x === 'money')).toHaveLength(1);
+    expect(first).toMatchObject({ sent: 6, more: true });
+    await t.orm.em.fork().nativeDelete(OutboxMessage, {});
+  });
+
+  test('drains within one job pass, not a batch per interval', async () => {
+    await queue('test.reminder', 23, 'drain');
+    const d = new OutboxDispatcher(t.orm, t.deps.logger, { batchSize: 5 });
+    let n = 0;
+    d.register('test.reminder', async () => void n++);
+    const r = await d.drain(10_000);
+    expect(n).toBe(23);
+    expect(r).toMatchObject({ sent: 23, passes: 5 });
+    expect(await t.orm.em.fork().count(OutboxMessage, { status: 'pending' })).toBe(0);
+    await t.orm.em.fork().nativeDelete(OutboxMessage, {});
+  });
 });

@@ -5,16 +5,17 @@ import type { PaymentsService } from './payments.service';
 
 /**
  * One pass of the payment housekeeping: expired open orders are queried and closed (or settled),
- * refunds whose answer was lost are retried, and queued write-offs are delivered.
+ * refunds whose answer was lost are retried, and the outbox (write-offs, notifications) is
+ * drained for up to `outboxBudgetMs`.
  */
-export async function runOnce(payments: PaymentsService, outbox?: OutboxDispatcher): Promise<{
+export async function runOnce(payments: PaymentsService, outbox?: OutboxDispatcher, outboxBudgetMs = 20_000): Promise<{
   expired: Awaited<ReturnType<PaymentsService['closeExpiredOrders']>>;
   refundsRetried: number;
   outbox: { sent: number; failed: number } | null;
 }> {
   const expired = await payments.closeExpiredOrders();
   const refundsRetried = await payments.retryPendingRefunds();
-  const sent = outbox ? await outbox.runOnce() : null;
+  const sent = outbox ? await outbox.drain(outboxBudgetMs) : null;
   return { expired, refundsRetried, outbox: sent };
 }
 
