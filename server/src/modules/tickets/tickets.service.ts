@@ -171,8 +171,10 @@ export class TicketsService {
 
   /** One of the user's tickets with its subscriber-visible timeline. */
   async getTicket(userId: number, ticketId: number): Promise<TicketView> {
+    // Just read: no need for subscriberView's second read of the row.
     const ticket = await this.requireOwnTicket(userId, ticketId);
-    return this.subscriberView(ticket, true);
+    const [facts, timeline] = [await this.loadFacts([ticket]), await this.timeline(ticket.id, true)];
+    return { ...this.toSubscriberView(ticket, facts), timeline };
   }
 
   /** The subscriber adds information; if the ticket was waiting for it, the clock runs again. */
