@@ -58,6 +58,39 @@ describe('home page accounts', () => {
     expect(document.body.textContent).not.toContain('张三');
   });
 
+  it('shows outages of the user’s accounts and only the notices of their areas (or of the whole territory)', async () => {
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    const notice = (id: number, area: string | null, title: string) => ({
+      id,
+      kind: 'maintenance',
+      title,
+      body: '',
+      area,
+      areaName: area,
+      startsAt: '2026-12-01T00:00:00Z',
+      endsAt: '2026-12-01T06:00:00Z',
+      publishedAt: '2026-11-20T00:00:00Z',
+      status: 'upcoming',
+      updatedAt: '2026-11-20T00:00:00Z',
+    });
+    const outage = { id: 9, area: 'binjiang', areaName: '滨江区', serviceType: 'water', scope: null, cause: '主管爆裂', status: 'active', estimatedRestorationAt: '2026-11-26T10:00:00Z', declaredAt: '2026-11-26T02:00:00Z', closedAt: null, linkedTickets: 3 };
+    requestMock.mockImplementation(async (path: string, opts?: { data?: Record<string, unknown> }) => {
+      if (path === '/accounts') return accounts;
+      if (path === '/notices') return [notice(1, 'binjiang', '滨江停水'), notice(2, 'xiaoshan', '萧山停水'), notice(3, null, '全市系统升级')];
+      // Both accounts are asked about; the same outage answered twice shows once.
+      if (path === '/outages') return opts?.data?.accountId === 1 || opts?.data?.accountId === 2 ? [outage] : [];
+      return [];
+    });
+    render(<HomePage />);
+    expect(await screen.findByText('区域故障：主管爆裂')).toBeTruthy();
+    expect(screen.getAllByText('区域故障：主管爆裂')).toHaveLength(1);
+    expect(screen.getByText('滨江停水')).toBeTruthy();
+    expect(screen.getByText('全市系统升级')).toBeTruthy();
+    expect(screen.queryByText('萧山停水')).toBeNull();
+    const outageCalls = requestMock.mock.calls.filter(([p]) => p === '/outages').map(([, o]) => (o as { data: { accountId: number } }).data.accountId);
+    expect(outageCalls.sort()).toEqual([1, 2]);
+  });
+
   it('offers binding when no account is bound', async () => {
     saveToken('tok', '2099-01-01T00:00:00Z');
     requestMock.mockResolvedValue([]);

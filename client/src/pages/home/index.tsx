@@ -4,6 +4,7 @@ import { formatYuan } from '@openhall/shared';
 import { listAccounts } from '../../api/accounts';
 import { listNotices } from '../../api/content';
 import { listSubscriptions } from '../../api/renewals';
+import { listOutagesFor } from '../../api/tickets';
 import AccountCard from '../../components/account-card';
 import PageShell from '../../components/page-shell';
 import Section from '../../components/section';
@@ -31,9 +32,18 @@ export default function HomePage() {
   // Packages running out within a month (or already lapsed): each links to its renewal.
   const subscriptions = useAsync(() => (signedIn ? listSubscriptions() : Promise.resolve([])), [signedIn], { refreshOnShow: true });
   const expiring = (subscriptions.data ?? []).filter((s) => s.status !== 'active');
+  // Outages and notices that concern this user: those of their accounts' areas (and, for notices,
+  // the whole territory). Signed out, every notice is shown.
+  const boundIds = (accounts.data ?? []).map((a) => a.id).join(',');
+  const outages = useAsync(async () => {
+    const lists = await Promise.all((boundIds ? boundIds.split(',') : []).map((id) => listOutagesFor(Number(id))));
+    return [...new Map(lists.flat().map((o) => [o.id, o])).values()];
+  }, [boundIds]);
+  const areas = new Set((accounts.data ?? []).map((a) => a.area));
+  const shownNotices = (notices.data ?? []).filter((n) => areas.size === 0 || n.area === null || areas.has(n.area));
 
   usePullDownRefresh(async () => {
-    await Promise.all([accounts.reload(), notices.reload(), subscriptions.reload()]);
+    await Promise.all([accounts.reload(), notices.reload(), subscriptions.reload(), outages.reload()]);
     Taro.stopPullDownRefresh();
   });
 
@@ -110,11 +120,19 @@ export default function HomePage() {
         <StateView
           loading={notices.loading}
           error={notices.error}
-          empty={(notices.data ?? []).length === 0}
+          empty={shownNotices.length === 0 && (outages.data ?? []).length === 0}
           emptyText="近期没有停服通知"
           onRetry={() => void notices.reload()}
         >
-          {(notices.data ?? []).slice(0, 3).map((n) => (
+          {(outages.data ?? []).map((o) => (
+            <View key={`outage-${o.id}`} className="notice-item notice-item--outage">
+              <View className="notice-item__title">区域故障：{o.cause}</View>
+              <View className="muted">
+                {o.areaName} · 预计 {formatDateTime(o.estimatedRestorationAt)} 恢复，正在抢修，无需重复报修
+              </View>
+            </View>
+          ))}
+          {shownNotices.slice(0, 3).map((n) => (
             <View key={n.id} className="notice-item">
               <View className="notice-item__title">{n.title}</View>
               <View className="muted">
@@ -123,7 +141,7 @@ export default function HomePage() {
               </View>
             </View>
           ))}
-          {(notices.data ?? []).length > 3 && (
+          {(notices.data ?? []).length > Math.min(3, shownNotices.length) && (
             <View className="home-more" onClick={() => void Taro.navigateTo({ url: '/pages/info/notices/index' })}>
               查看全部通知 ›
             </View>
