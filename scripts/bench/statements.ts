@@ -1,0 +1,53 @@
+/**
+ * What one database round trip costs here: `select 1` and the hottest statements as the API runs
+ * them (server/src/read-db.ts), one after another on one connection, for the figures in README's
+ * performance section.
+ *
+ *   npx tsx scripts/bench/statements.ts [--n 3000]                          (DATA_DIR's embedded database)
+ *   DATABASE_URL=mysql://root@127.0.0.1:3306/oh_bulk npx tsx scripts/bench/statements.ts
+ *
+ * Needs a database with at least one bound account (the demo data binds none: sign in and bind
+ * one first, or run scripts/bench/api.ts, which does).
+ */
+import { loadConfig } from '../../server/src/config';
+import { initORM } from '../../server/src/db';
+import { createLogger } from '../../server/src/http/logger';
+import { ReadDb } from '../../server/src/read-db';
+import { numberArg, printTable } from './lib';
+
+const n = numberArg('n', 3000);
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const orm = await initORM(config, createLogger('error'));
+  const db = new ReadDb(orm, config.db.type);
+  try {
+    const [binding] = await db.rows<{ user_id: number; account_id: number }>('select `user_id`, `account_id` from `account_binding` order by `id` desc limit 1', []);
+    if (!binding) throw new Error('no bound account in this database: bind one first (see the header of this file)');
+    const billsPage =
+      'select `bill`.`id`, `bill`.`account_id`, `account`.`account_no`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen` ' +
+      'from `bill` join `account_binding` on `account_binding`.`account_id` = `bill`.`account_id` join `account` on `account`.`id` = `bill`.`account_id` ' +
+      "where `account_binding`.`user_id` = ? and `bill`.`account_id` = ? and `bill`.`status` = 'unpaid' order by `bill`.`period` desc limit 20";
+    const statements: Array<[string, string, (string | number)[]]> = [
+      ['select 1', 'select 1 as `one`', []],
+      ['bills of one account by index', "select `id`, `amount_fen` from `bill` where `account_id` = ? and `status` = 'unpaid'", [binding.account_id]],
+      ['bills page (binding + account join)', billsPage, [binding.user_id, binding.account_id]],
+    ];
+    const rows: string[][] = [];
+    for (const [name, sql, params] of statements) {
+      for (let i = 0; i < 200; i++) await db.rows(sql, params);
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) await db.rows(sql, params);
+      const us = Number(process.hrtime.bigint() - start) / 1e3 / n;
+      rows.push([name, us.toFixed(0), (1e6 / us).toFixed(0)]);
+    }
+    printTable(`One statement at a time on one connection — ${config.db.type}, ${n} runs each`, ['statement', 'µs per round trip', 'per second'], rows);
+  } finally {
+    await orm.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
