@@ -56,6 +56,9 @@ test('security headers are on every answer', async () => {
   expect(res.headers['x-content-type-options']).toBe('nosniff');
   expect(res.headers['content-security-policy']).toContain("default-src 'none'");
   expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+  // Page-only policies are for documents (the H5 site, the printable receipt), not JSON.
+  expect(res.headers['permissions-policy']).toBeUndefined();
+  expect(res.headers['referrer-policy']).toBeUndefined();
 });
 
 test('CORS allows the configured H5 origin only', async () => {

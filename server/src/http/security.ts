@@ -16,7 +16,7 @@ export function inlineScriptHashes(html: string): string[] {
 }
 
 /**
- * Security headers for every response. API answers get a locked-down CSP; the H5 site's pages
+ * Security headers for every response. API answers get a locked-down CSP and no page policies; the H5 site's pages
  * need scripts, styles and images from their own origin only (plus the shell's own inline
  * scripts, by hash, and the icon fonts Taro's components embed as data: URLs).
  */
@@ -24,17 +24,22 @@ export function securityHeaders(opts: { hsts: boolean; scriptHashes?: readonly s
   const scriptSrc = ["'self'", ...(opts.scriptHashes ?? [])].join(' ');
   return async (ctx, next) => {
     await next();
+    ctx.remove('X-Powered-By');
     ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'strict-origin-when-cross-origin');
     ctx.set('X-Frame-Options', 'SAMEORIGIN');
-    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-    ctx.set('Permissions-Policy', 'camera=(self), geolocation=(self), microphone=()');
     if (opts.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    if (ctx.path.startsWith('/api/')) {
-      // An API route that answers a page of its own (the printable bill receipt) sets a CSP for
-      // that page, allowing only its own nonce-tagged style and script; it is kept.
-      if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    const api = ctx.path.startsWith('/api/');
+    // An API route that answers a page of its own (the printable bill receipt) sets a CSP for that
+    // page, allowing only its own nonce-tagged style and script; it is kept, and it is a document.
+    const ownPolicy = api && Boolean(ctx.response.get('Content-Security-Policy'));
+    if (api) {
       ctx.set('Cache-Control', ctx.response.get('Cache-Control') || 'no-store');
+      // A JSON answer is no document: sniffing, framing and a deny-all CSP are what apply to it
+      // (OWASP REST Security headers); referrer, opener and feature policies are for pages.
+      if (!ownPolicy) {
+        ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+        return;
+      }
     } else {
       // connect-src blob:: Taro's H5 uploadFile reads the photo the user picked (a blob: URL the page
       // itself made) with XHR before posting it; blob: URLs only ever hold this page's own data.
@@ -43,6 +48,8 @@ export function securityHeaders(opts: { hsts: boolean; scriptHashes?: readonly s
         `default-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src ${scriptSrc}; connect-src 'self' blob:; form-action 'self' http: https:; frame-ancestors 'self'`,
       );
     }
-    ctx.remove('X-Powered-By');
+    ctx.set('Referrer-Policy', 'strict-origin-when-cross-origin');
+    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+    ctx.set('Permissions-Policy', 'camera=(self), geolocation=(self), microphone=()');
   };
 }

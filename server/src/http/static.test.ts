@@ -21,6 +21,7 @@ test('the built H5 site is served at / by the same process', async () => {
   const res = await t.request.get('/').expect(200);
   expect(res.text).toContain('OpenHall H5');
   expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+  expect(res.headers['permissions-policy']).toBe('camera=(self), geolocation=(self), microphone=()');
   await t.request.get('/js/app.js').expect(200).expect('Content-Type', /javascript/);
 });
 

@@ -231,6 +231,8 @@ describe('receipt', () => {
     expect(nonce).toBeTruthy();
     expect(html).toContain(`<script nonce="${nonce}">`);
     expect(html).toContain(`<style nonce="${nonce}">`);
+    // A page, so it carries the page policies too.
+    expect(res.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
   });
 
   test('a demo bill paid elsewhere (hall, bank) prints with the channel "其他渠道"', async () => {
