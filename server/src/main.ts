@@ -12,6 +12,7 @@ import { startPaymentExpiryJob } from './modules/payments/payment-expiry.job';
 import { startRenewalReminderJob } from './modules/renewals/renewal-reminder.job';
 import { startReconciliationJob } from './modules/payments/reconciliation.job';
 import { startCallbackJob } from './modules/tickets/callback.job';
+import { startPeriodicJob } from './modules/jobs/periodic';
 
 /** Starts OpenHall: configuration, database and migrations, optional demo data, then HTTP. */
 async function main(): Promise<void> {
@@ -88,7 +89,10 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
     ? new WorkOrderDispatcher({ orm, database: config.db.type, url: workorderUrl, secret: config.workorder.secret, clock: deps.clock, logger })
     : null;
   workOrders?.start();
+  // Photos uploaded for a ticket that was never filed are forgotten after a day.
+  const stopUploadCleanup = startPeriodicJob('unattached photo cleanup', logger, () => app.services.uploads.purgeUnattached(), 3_600_000, 60_000);
   return async () => {
+    await stopUploadCleanup();
     await stopPaymentJob();
     await stopRenewalReminders();
     await stopReconciliation();

@@ -69,6 +69,25 @@ export class UploadsService {
     return toView(upload);
   }
 
+  /**
+   * Forgets photos uploaded more than `olderThanMs` ago that no ticket took (the subscriber gave up
+   * on the form): their rows, then their bytes. Each row goes by a conditional DELETE (only while
+   * still unattached), so a ticket filed at the same moment keeps its photo, and of several
+   * instances running this, one removes each. At most `batch` per call.
+   */
+  async purgeUnattached(olderThanMs = DAY_MS, batch = 500): Promise<number> {
+    const cutoff = new Date(this.deps.clock.now().getTime() - olderThanMs);
+    const em = this.deps.orm.em.fork();
+    const stale = await em.find(Upload, { ticketId: null, createdAt: { $lt: cutoff } }, { fields: ['id', 'storageKey'], limit: batch, orderBy: { id: 'asc' } });
+    let purged = 0;
+    for (const u of stale) {
+      if ((await em.nativeDelete(Upload, { id: u.id, ticketId: null })) !== 1) continue;
+      await this.deps.uploadStorage.remove(u.storageKey).catch((err) => this.deps.logger.warn({ err, key: u.storageKey }, 'unattached photo bytes not removed'));
+      purged++;
+    }
+    return purged;
+  }
+
   /** A ticket's photos, oldest first: to its subscriber or to staff; 404 for anyone else. */
   async listTicketPhotos(viewer: PhotoViewer, ticketId: number): Promise<UploadView[]> {
     await this.requireVisibleTicket(viewer, ticketId);

@@ -138,3 +138,24 @@ describe('photos on tickets', () => {
     await t.request.get(`/api/v1/tickets/${ticketId}/photos/${ids[1]}`).expect(401);
   });
 });
+
+describe('photos no ticket took', () => {
+  test('are forgotten after a day, rows and bytes; attached and recent ones stay', async () => {
+    const u = await createSubscriber(t);
+    const up = async () => (await upload(u, image('jpeg', 3000)).expect(201)).body.data.id as number;
+    const [abandoned, used] = [await up(), await up()];
+    await fileTicket(t, u, { photoIds: [used] });
+    t.clock.advance(25 * 3_600_000);
+    const recent = await up();
+    const keyOf = async (id: number) => (await t.orm.em.fork().findOneOrFail(Upload, id)).storageKey;
+    const abandonedKey = await keyOf(abandoned);
+    expect(await t.deps.uploadStorage.get(abandonedKey)).not.toBeNull();
+
+    expect(await t.app.services.uploads.purgeUnattached()).toBeGreaterThanOrEqual(1);
+    expect(await t.orm.em.fork().findOne(Upload, abandoned)).toBeNull();
+    expect(await t.deps.uploadStorage.get(abandonedKey)).toBeNull();
+    for (const id of [used, recent]) expect(await t.deps.uploadStorage.get(await keyOf(id))).not.toBeNull();
+    // Nothing left to do: a second run removes nothing.
+    expect(await t.app.services.uploads.purgeUnattached()).toBe(0);
+  });
+});
