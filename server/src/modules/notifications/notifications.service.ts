@@ -3,8 +3,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { CALLBACK_RULES, fenToYuan, maskPhone, type TicketStatus, type TicketType } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
-import type { OutboxDispatcher, OutboxSkip } from '../outbox/outbox.service';
-import { enqueueOnce } from '../renewals/renewal-outbox';
+import { enqueueOutbox, type OutboxDispatcher, type OutboxSkip } from '../outbox/outbox.service';
 import { RENEWAL_REMINDER_TOPIC } from '../renewals/renewal-reminder.job';
 import type { TicketEvent } from '../tickets/ticket-event.entity';
 import { Ticket } from '../tickets/ticket.entity';
@@ -103,7 +102,7 @@ export class NotificationsService {
 
   private async queueSends(sends: Array<{ dedupeKey: string; payload: SendPayload }>): Promise<void> {
     const em = this.deps.orm.em.fork();
-    await enqueueOnce(em, sends.map((s) => ({ topic: NOTIFICATION_SEND_TOPIC, dedupeKey: s.dedupeKey.slice(0, 128), payload: s.payload as unknown as Record<string, unknown> })), this.deps.clock.now());
+    await enqueueOutbox(em, sends.map((s) => ({ topic: NOTIFICATION_SEND_TOPIC, dedupeKey: s.dedupeKey.slice(0, 128), payload: s.payload as unknown as Record<string, unknown> })), this.deps.clock.now());
   }
 
   async expandTicketEvent(payload: Record<string, unknown>, sourceKey: string): Promise<void | OutboxSkip> {

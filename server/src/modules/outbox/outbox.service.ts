@@ -12,24 +12,25 @@ export interface OutboxEntry {
 }
 
 /**
- * Queues a message in the caller's transaction, so it exists exactly when the change that caused
- * it commits. Idempotent on `dedupeKey` (INSERT … ON CONFLICT DO NOTHING / INSERT IGNORE).
+ * Queues messages in the caller's transaction (when `em` has one), so they exist exactly when the
+ * change that caused them commits; each at most once ever: `INSERT … ON CONFLICT DO NOTHING` on
+ * SQLite and `INSERT IGNORE` on MySQL/MariaDB against the unique `dedupe_key`, so two instances (or
+ * two runs) racing on the same key both succeed and exactly one row exists. Returns how many were new.
  */
-export async function enqueueOutbox(em: EntityManager, entry: OutboxEntry, now: Date): Promise<void> {
-  await em
-    .createQueryBuilder(OutboxMessage)
-    .insert({
-      topic: entry.topic,
-      dedupeKey: entry.dedupeKey,
-      payload: entry.payload,
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-    })
-    .onConflict(['dedupeKey'])
-    .ignore()
-    .execute('run');
+export async function enqueueOutbox(em: EntityManager, entries: OutboxEntry | readonly OutboxEntry[], now: Date): Promise<number> {
+  const list = Array.isArray(entries) ? (entries as readonly OutboxEntry[]) : [entries as OutboxEntry];
+  if (list.length === 0) return 0;
+  const rows = list.map((e) => ({
+    topic: e.topic,
+    dedupeKey: e.dedupeKey,
+    payload: e.payload,
+    status: 'pending' as const,
+    attempts: 0,
+    nextAttemptAt: now,
+    createdAt: now,
+  }));
+  const res = await em.createQueryBuilder(OutboxMessage).insert(rows).onConflict(['dedupeKey']).ignore().execute('run');
+  return res.affectedRows;
 }
 
 /**

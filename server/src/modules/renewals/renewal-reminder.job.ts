@@ -5,7 +5,7 @@ import { Account } from '../accounts/account.entity';
 import { startPeriodicJob } from '../jobs/periodic';
 import { Subscription } from '../billing/subscription.entity';
 import { RenewalDecline } from './renewal-decline.entity';
-import { enqueueOnce, type OutboxDraft } from './renewal-outbox';
+import { enqueueOutbox, type OutboxEntry } from '../outbox/outbox.service';
 
 /** Outbox topic of the expiry reminders; the notification dispatcher delivers them. */
 export const RENEWAL_REMINDER_TOPIC = 'notification.renewal_reminder';
@@ -71,7 +71,7 @@ export class RenewalReminderJob {
       const users = new Map<number, number[]>();
       for (const b of bindings) users.set(b.accountId, [...(users.get(b.accountId) ?? []), b.userId]);
       const declined = new Set(declines.map((d) => `${d.subscriptionId}:${d.expiresOn}`));
-      const drafts: OutboxDraft[] = subs
+      const drafts: OutboxEntry[] = subs
         .filter((s) => !declined.has(`${s.id}:${s.expiresOn}`))
         .map((s) => ({
           topic: RENEWAL_REMINDER_TOPIC,
@@ -88,7 +88,7 @@ export class RenewalReminderJob {
             monthlyFeeFen: Number(s.monthlyFeeFen),
           },
         }));
-      enqueued += await enqueueOnce(em, drafts, now);
+      enqueued += await enqueueOutbox(em, drafts, now);
       em.clear();
       if (subs.length < BATCH) break;
     }

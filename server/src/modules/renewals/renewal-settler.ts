@@ -3,10 +3,9 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { addDays, businessDate, daysBetween, renewedExpiry } from '@openhall/shared';
 import type { Clock } from '../../deps';
 import { Subscription } from '../billing/subscription.entity';
-import type { OutboxDispatcher } from '../outbox/outbox.service';
 import type { BillingWriteoff, SubscriptionRenewalReversedMessage, SubscriptionRenewedMessage } from '../payments/billing-writeoff';
 import type { PaymentOrder } from '../payments/payment-order.entity';
-import { enqueueOnce } from './renewal-outbox';
+import { enqueueOutbox, type OutboxDispatcher } from '../outbox/outbox.service';
 import { SubscriptionRenewal } from './subscription-renewal.entity';
 
 /** Outbox topic telling the operator's billing system (BOSS) that a package was extended. */
@@ -58,7 +57,7 @@ export function createRenewalSettler(clock: Clock) {
       createdAt: now,
     });
     await em.nativeUpdate(Subscription, { id: subscription.id }, { expiresOn: newExpiresOn });
-    await enqueueOnce(
+    await enqueueOutbox(
       em,
       [
         {
@@ -128,7 +127,7 @@ export function createRenewalReverser(clock: Clock) {
       expiresOnBefore,
       expiresOnAfter,
     };
-    await enqueueOnce(
+    await enqueueOutbox(
       em,
       [{ topic: SUBSCRIPTION_RENEWAL_REVERSED_TOPIC, dedupeKey: `subscription-renewal-reversed:${order.id}`, payload: message as unknown as Record<string, unknown> }],
       now,
