@@ -29,6 +29,7 @@ import {
   type WorkOrderEvent,
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
+import { placeholders } from '../../read-db';
 import type { Principal } from '../../http/context';
 import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../http/errors';
 import { enqueueWorkOrder } from '../../integrations/workorder/workorder.outbox';
@@ -171,8 +172,10 @@ export class TicketsService {
 
   /** One of the user's tickets with its subscriber-visible timeline. */
   async getTicket(userId: number, ticketId: number): Promise<TicketView> {
-    // Just read: no need for subscriberView's second read of the row.
-    const ticket = await this.requireOwnTicket(userId, ticketId);
+    // Just read, by fixed statements: the ticket, its clock facts, its timeline.
+    const [row] = await this.deps.readDb.entities(Ticket, 'select * from `ticket` where `id` = ? and `user_id` = ?', [ticketId, userId]);
+    if (!row) throw new NotFoundError('工单');
+    const ticket = row as Ticket;
     const [facts, timeline] = [await this.loadFacts([ticket]), await this.timeline(ticket.id, true)];
     return { ...this.toSubscriberView(ticket, facts), timeline };
   }
@@ -637,10 +640,16 @@ export class TicketsService {
       return m;
     };
     if (ids.length === 0) return { pauses: new Map(), extensions: new Map(), staff: new Map() };
-    const pauses = await this.em.find(TicketPause, { ticketId: { $in: ids } }, { refresh: true });
-    const extensions = await this.em.find(TicketExtension, { ticketId: { $in: ids } }, { orderBy: { id: 'asc' }, refresh: true });
+    // Read-only rows by fixed statements (every ticket page and the queue read these); never called
+    // inside a transaction.
+    const { readDb } = this.deps;
+    const inIds = placeholders(ids.length);
+    const pauses = (await readDb.entities(TicketPause, `select * from \`ticket_pause\` where \`ticket_id\` in (${inIds})`, ids)) as TicketPause[];
+    const extensions = (await readDb.entities(TicketExtension, `select * from \`ticket_extension\` where \`ticket_id\` in (${inIds}) order by \`id\` asc`, ids)) as TicketExtension[];
     const staffIds = [...new Set(tickets.flatMap((t) => [t.ownerStaffId, t.handlerStaffId]).filter((x): x is number => x !== null))];
-    const staff = staffIds.length ? await this.em.find(StaffUser, { id: { $in: staffIds } }) : [];
+    const staff = staffIds.length
+      ? ((await readDb.entities(StaffUser, `select * from \`staff_user\` where \`id\` in (${placeholders(staffIds.length)})`, staffIds)) as StaffUser[])
+      : [];
     return { pauses: group(pauses), extensions: group(extensions), staff: new Map(staff.map((s) => [s.id, s])) };
   }
 
@@ -723,11 +732,11 @@ export class TicketsService {
   }
 
   private async timeline(ticketId: number, subscriber: boolean): Promise<TicketEventView[]> {
-    const events = await this.em.find(
+    const events = (await this.deps.readDb.entities(
       TicketEvent,
-      { ticketId, ...(subscriber ? { visibleToSubscriber: true } : {}) },
-      { orderBy: { occurredAt: 'asc', id: 'asc' }, refresh: true },
-    );
+      `select * from \`ticket_event\` where \`ticket_id\` = ?${subscriber ? ' and `visible_to_subscriber` = 1' : ''} order by \`occurred_at\` asc, \`id\` asc`,
+      [ticketId],
+    )) as TicketEvent[];
     return events.map((e) => ({
       id: e.id,
       kind: e.kind,
