@@ -11,7 +11,6 @@ import type { AppState } from './http/context';
 import { errorMiddleware } from './http/error-middleware';
 import { requestContext } from './http/request-context';
 import { inlineScriptHashes, securityHeaders } from './http/security';
-import { etag } from './http/etag';
 import { PublicAnswers } from './http/public-answers';
 import { RouteRegistry, buildOpenApi } from './http/route';
 import { authenticate } from './modules/auth/authenticate';
@@ -81,7 +80,6 @@ export function createApp(deps: AppDeps): OpenHallApp {
     }),
   );
   app.use((_ctx, next) => RequestContext.create(orm.em, next));
-  app.use(etag());
   app.use(authenticate(services.sessions));
 
   const registry = new RouteRegistry(answers);
