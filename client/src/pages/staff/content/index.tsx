@@ -8,6 +8,7 @@ import StateView from '../../../components/state-view';
 import { formatDateTime } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
 import StaffFormErrors from '../staff-form-errors';
+import StaffPager from '../staff-pager';
 import { fieldIssuesOf, issueText, staffErrorText } from '../staff-forms';
 import { hasRole, useStaffProfile } from '../staff-session';
 import StaffShell from '../staff-shell';
@@ -84,19 +85,7 @@ export default function StaffContentPage() {
                 }}
               />
             ))}
-            {pages > 1 && (
-              <View className="ticket-actions tickets-gap staff-pager">
-                <Button id="content-prev" className="btn-plain" size="mini" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                  上一页
-                </Button>
-                <View className="muted">
-                  第 {page}/{pages} 页
-                </View>
-                <Button id="content-next" className="btn-plain" size="mini" disabled={page >= pages} onClick={() => setPage(page + 1)}>
-                  下一页
-                </Button>
-              </View>
-            )}
+            <StaffPager id="content" page={page} pages={pages} onPage={setPage} />
           </StateView>
         </Section>
 

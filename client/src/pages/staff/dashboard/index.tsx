@@ -32,6 +32,7 @@ import StaffAreaPicker from '../staff-area-picker';
 import StaffShell from '../staff-shell';
 import { formatRate, staffErrorText } from '../staff-forms';
 import { hasRole, useStaffProfile } from '../staff-session';
+import StaffPager from '../staff-pager';
 
 /**
  * The service standards the figures are held against (shared/DOMAIN.md): every ticket answered
@@ -442,19 +443,7 @@ function Reconciliation({ yesterday }: { yesterday: string }) {
               />
             ))}
           </View>
-          {pages > 1 && (
-            <View className="ticket-actions tickets-gap staff-pager">
-              <Button id="dashboard-diff-prev" className="btn-plain" size="mini" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                上一页
-              </Button>
-              <View className="muted">
-                第 {page}/{pages} 页
-              </View>
-              <Button id="dashboard-diff-next" className="btn-plain" size="mini" disabled={page >= pages} onClick={() => setPage(page + 1)}>
-                下一页
-              </Button>
-            </View>
-          )}
+          <StaffPager id="dashboard-diff" page={page} pages={pages} onPage={setPage} />
         </StateView>
       </Section>
     </>
