@@ -22,25 +22,18 @@ import { BillLine } from './bill-line.entity';
 import { Bill } from './bill.entity';
 import { renderReceiptHtml } from './billing.receipt';
 import { dateOrNull, placeholders } from '../../read-db';
+import { LruMap } from '../../lru';
 
-/** A row of the bills page: a bill with its account number, and one of its lines (or none). */
+/** A row of the bills page: a bill as stored. */
 interface BillPageRow extends Record<string, unknown> {
   id: number;
   account_id: number;
-  account_no: string;
   period: string;
   due_date: string;
   status: Bill['status'];
   amount_fen: number | string;
   late_fee_fen: number | string;
   paid_at: unknown;
-  line_id: number | null;
-  item_code: string | null;
-  name: string | null;
-  quantity: number | string | null;
-  unit: string | null;
-  unit_price_fen: number | string | null;
-  line_amount_fen: number | string | null;
 }
 /** A bill as its view needs it: an entity, or a row read without one. */
 type BillRow = Pick<Bill, 'id' | 'accountId' | 'period' | 'dueDate' | 'status' | 'amountFen' | 'lateFeeFen' | 'paidAt'>;
@@ -53,6 +46,13 @@ import { lateFeeSuspensions } from './bill-disputes.service';
  * account); otherwise it answers 404, so ids reveal nothing about other people's bills.
  */
 export class BillingService {
+  /**
+   * What a bill is issued with and never changes: its lines, and its account's number. Kept so the
+   * bills tab is one statement on the bills themselves (whose status does change) and nothing else.
+   */
+  private readonly lineCache = new LruMap<number, BillLineView[]>(20_000);
+  private readonly accountNoCache = new LruMap<number, string>(100_000);
+
   constructor(private readonly deps: AppDeps) {}
 
   private get em(): EntityManager {
@@ -65,10 +65,11 @@ export class BillingService {
   }
 
   /**
-   * The user's bills, newest period first. One statement answers the usual request: the page of
-   * bills (only of accounts the user has bound), each with its account number and lines. The total
-   * is counted only when the first page is full; an empty answer for a given account checks that
-   * the account is the user's (404 otherwise); disputes are read only for bills carrying a late fee.
+   * The user's bills, newest period first. One statement on the bills answers the usual request
+   * (only of accounts the user has bound); their lines and account numbers, which never change,
+   * come from memory once read. The total is counted only when the first page is full; an empty
+   * answer for a given account checks that the account is the user's (404 otherwise); disputes are
+   * read only for bills carrying a late fee.
    */
   async listBills(userId: number, query: BillsQuery): Promise<Page<BillView>> {
     const today = this.today();
@@ -96,54 +97,27 @@ export class BillingService {
     const where = `from \`bill\` join \`account_binding\` on \`account_binding\`.\`account_id\` = \`bill\`.\`account_id\` where ${conditions.join(' and ')}`;
     const offset = (query.page - 1) * query.pageSize;
     const rows = await this.deps.readDb.rows<BillPageRow>(
-      'select `page`.*, `bill_line`.`id` as `line_id`, `bill_line`.`item_code`, `bill_line`.`name`, `bill_line`.`quantity`, `bill_line`.`unit`, ' +
-        '`bill_line`.`unit_price_fen`, `bill_line`.`amount_fen` as `line_amount_fen` from (' +
-        'select `bill`.`id`, `bill`.`account_id`, `account`.`account_no`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, ' +
-        '`bill`.`late_fee_fen`, `bill`.`paid_at` ' +
-        `${where.replace('where', 'join `account` on `account`.`id` = `bill`.`account_id` where')} ` +
-        'order by `bill`.`period` desc, `bill`.`account_id` asc, `bill`.`id` desc limit ? offset ?' +
-        ') as `page` left join `bill_line` on `bill_line`.`bill_id` = `page`.`id` ' +
-        'order by `page`.`period` desc, `page`.`account_id` asc, `page`.`id` desc, `bill_line`.`id` asc',
+      'select `bill`.`id`, `bill`.`account_id`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, `bill`.`late_fee_fen`, `bill`.`paid_at` ' +
+        `${where} order by \`bill\`.\`period\` desc, \`bill\`.\`account_id\` asc, \`bill\`.\`id\` desc limit ? offset ?`,
       [...params, query.pageSize, offset],
     );
-    const bills: BillRow[] = [];
-    const accountNo = new Map<number, string>();
-    const lines = new Map<number, BillLineView[]>();
-    for (const r of rows) {
-      const id = Number(r.id);
-      if (bills.at(-1)?.id !== id) {
-        const accountId = Number(r.account_id);
-        accountNo.set(accountId, String(r.account_no));
-        bills.push({
-          id,
-          accountId,
-          period: r.period,
-          dueDate: r.due_date,
-          status: r.status,
-          amountFen: Number(r.amount_fen),
-          lateFeeFen: Number(r.late_fee_fen),
-          paidAt: dateOrNull(r.paid_at),
-        });
-        lines.set(id, []);
-      }
-      if (r.line_id !== null) {
-        lines.get(id)!.push({
-          id: Number(r.line_id),
-          itemCode: r.item_code!,
-          name: r.name!,
-          quantity: Number(r.quantity),
-          unit: r.unit!,
-          unitPriceFen: Number(r.unit_price_fen),
-          amountFen: Number(r.line_amount_fen),
-        });
-      }
-    }
+    const bills: BillRow[] = rows.map((r) => ({
+      id: Number(r.id),
+      accountId: Number(r.account_id),
+      period: r.period,
+      dueDate: r.due_date,
+      status: r.status,
+      amountFen: Number(r.amount_fen),
+      lateFeeFen: Number(r.late_fee_fen),
+      paidAt: dateOrNull(r.paid_at),
+    }));
     if (bills.length === 0 && query.accountId !== undefined) await this.requireOwnAccount(userId, query.accountId);
     // A first page that is not full holds everything there is.
     const total =
       offset === 0 && bills.length < query.pageSize
         ? bills.length
         : Number((await this.deps.readDb.rows<{ n: number }>(`select count(*) as \`n\` ${where}`, params))[0].n);
+    const [accountNo, lines] = await Promise.all([this.accountNumbers([...new Set(bills.map((b) => b.accountId))]), this.linesOf(bills.map((b) => b.id))]);
     return { items: await this.toViews(bills, today, accountNo, lines), page: query.page, pageSize: query.pageSize, total };
   }
 
@@ -224,26 +198,40 @@ export class BillingService {
     };
   }
 
-  /** The lines of some bills, in one query. */
-  private async linesOf(billIds: number[]): Promise<Map<number, BillLineView[]>> {
-    const lines = (await this.deps.readDb.entities(
-      BillLine,
-      'select `id`, `bill_id`, `item_code`, `name`, `quantity`, `unit`, `unit_price_fen`, `amount_fen` from `bill_line` ' +
-        `where \`bill_id\` in (${placeholders(billIds.length)}) order by \`bill_id\` asc, \`id\` asc`,
+  /** The lines of some bills: kept ones from memory (a bill's lines never change once issued), the rest in one query. */
+  private linesOf(billIds: number[]): Promise<Map<number, BillLineView[]>> {
+    if (billIds.length === 0) return Promise.resolve(new Map());
+    return this.lineCache.getMany(
       billIds,
-    )) as BillLineRow[];
-    const byBill = new Map<number, BillLineView[]>();
-    for (const l of lines) {
-      const list = byBill.get(l.billId) ?? [];
-      list.push({ id: l.id, itemCode: l.itemCode, name: l.name, quantity: Number(l.quantity), unit: l.unit, unitPriceFen: Number(l.unitPriceFen), amountFen: Number(l.amountFen) });
-      byBill.set(l.billId, list);
-    }
-    return byBill;
+      async (missing) => {
+        const lines = (await this.deps.readDb.entities(
+          BillLine,
+          'select `id`, `bill_id`, `item_code`, `name`, `quantity`, `unit`, `unit_price_fen`, `amount_fen` from `bill_line` ' +
+            `where \`bill_id\` in (${placeholders(missing.length)}) order by \`bill_id\` asc, \`id\` asc`,
+          missing,
+        )) as BillLineRow[];
+        const byBill = new Map<number, BillLineView[]>();
+        for (const l of lines) {
+          const list = byBill.get(l.billId) ?? [];
+          list.push({ id: l.id, itemCode: l.itemCode, name: l.name, quantity: Number(l.quantity), unit: l.unit, unitPriceFen: Number(l.unitPriceFen), amountFen: Number(l.amountFen) });
+          byBill.set(l.billId, list);
+        }
+        return byBill;
+      },
+      [],
+    );
   }
 
-  private async accountNumbers(accountIds: number[]): Promise<Map<number, string>> {
-    const accounts = await this.em.find(Account, { id: { $in: accountIds } }, { fields: ['id', 'accountNo'] });
-    return new Map(accounts.map((a) => [a.id, a.accountNo]));
+  /** Account numbers by account id: kept ones from memory (an account's number never changes), the rest in one query. */
+  private accountNumbers(accountIds: number[]): Promise<Map<number, string>> {
+    if (accountIds.length === 0) return Promise.resolve(new Map());
+    return this.accountNoCache.getMany(accountIds, async (missing) => {
+      const rows = await this.deps.readDb.rows<{ id: number; account_no: string }>(
+        `select \`id\`, \`account_no\` from \`account\` where \`id\` in (${placeholders(missing.length)})`,
+        missing,
+      );
+      return new Map(rows.map((r) => [Number(r.id), String(r.account_no)]));
+    });
   }
 
   /** Views for some bills, given their account numbers and lines: amounts and live late fees as of `today`. */

@@ -246,18 +246,29 @@ describe('receipt', () => {
   });
 
   test('every interpolated value is escaped', async () => {
+    // Item names come from the operator's billing system: a bill issued with markup in one.
     const zhang = await subscriberWith(waterOwing.accountNo, '张三');
-    const paid = (await zhang.bills('?status=paid&pageSize=4')).items[3];
     const em = t.orm.em.fork();
-    const line = await em.findOneOrFail(BillLine, { billId: paid.id }, { orderBy: { id: 'asc' } });
-    const original = line.name;
-    await em.nativeUpdate(BillLine, { id: line.id }, { name: '<img src=x onerror="alert(1)">' });
+    const bill = Object.assign(new Bill(), {
+      accountId: zhang.accountId,
+      period: '2025-01',
+      amountFen: 1_000,
+      dueDate: '2025-02-20',
+      status: 'paid',
+      paidAt: new Date('2025-02-01T02:00:00Z'),
+      createdAt: new Date('2025-01-31T16:00:00Z'),
+    });
+    await em.persistAndFlush(bill);
+    await em.persistAndFlush(
+      Object.assign(new BillLine(), { billId: bill.id, itemCode: 'water', name: '<img src=x onerror="alert(1)">', quantity: 1, unit: '月', unitPriceFen: 1_000, amountFen: 1_000 }),
+    );
     try {
-      const html = (await zhang.get(`/api/v1/bills/${paid.id}/receipt`).expect(200)).text;
+      const html = (await zhang.get(`/api/v1/bills/${bill.id}/receipt`).expect(200)).text;
       expect(html).not.toContain('<img');
       expect(html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;');
     } finally {
-      await em.nativeUpdate(BillLine, { id: line.id }, { name: original });
+      await em.nativeDelete(BillLine, { billId: bill.id });
+      await em.nativeDelete(Bill, { id: bill.id });
     }
   });
 });
