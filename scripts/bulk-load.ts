@@ -216,11 +216,10 @@ async function loadDataInfile(conn: PoolConnection, table: string, cols: string,
   }
 }
 
-function mysqlSink(url: string, connections: number, loadData: boolean): Sink {
+function mysqlSink(url: string, socketPath: string | undefined, connections: number, loadData: boolean): Sink {
   const u = new URL(url);
   const pool: Pool = createPool({
-    host: u.hostname,
-    port: Number(u.port || 3306),
+    ...(socketPath ? { socketPath } : { host: u.hostname, port: Number(u.port || 3306) }),
     user: decodeURIComponent(u.username),
     password: decodeURIComponent(u.password),
     database: decodeURIComponent(u.pathname.slice(1)),
@@ -324,7 +323,7 @@ async function main(): Promise<void> {
   if (config.db.type === 'mysql') {
     await orm.close(true);
     if (args.loadData) method = 'LOAD DATA LOCAL INFILE';
-    sink = mysqlSink(config.db.url, args.concurrency, args.loadData);
+    sink = mysqlSink(config.db.url, config.db.socketPath, args.concurrency, args.loadData);
   } else sink = sqliteSink(orm);
   const concurrency = config.db.type === 'mysql' ? args.concurrency : 1;
 

@@ -10,7 +10,7 @@ import type { AppDeps } from './deps';
 import type { AppState } from './http/context';
 import { errorMiddleware } from './http/error-middleware';
 import { requestContext } from './http/request-context';
-import { inlineScriptHashes, securityHeaders } from './http/security';
+import { inlineScriptHashes, jsonSecurityHeaders, securityHeaders } from './http/security';
 import { PublicAnswers } from './http/public-answers';
 import { RouteRegistry, buildOpenApi } from './http/route';
 import { authenticate } from './modules/auth/authenticate';
@@ -50,12 +50,17 @@ export function createApp(deps: AppDeps): OpenHallApp {
   app.silent = true;
 
   app.use(requestContext(logger));
+  // Repeated public GETs end here; see PublicAnswers for what they skip and why that is safe.
+  const security = { hsts: config.env === 'production' };
+  const answers = new PublicAnswers(() => deps.clock.now(), jsonSecurityHeaders(security));
+  services.content.onPublishedChange(() => answers.clear());
+  app.use(answers.middleware());
   app.use(errorMiddleware());
   const h5Index = config.h5Dir ? path.join(config.h5Dir, 'index.html') : null;
   const h5Present = h5Index !== null && existsSync(h5Index);
   // Read once: a rebuilt H5 site is picked up at the next start, like the files koa-static serves.
   const scriptHashes = h5Present ? inlineScriptHashes(readFileSync(h5Index, 'utf8')) : [];
-  app.use(securityHeaders({ hsts: config.env === 'production', scriptHashes }));
+  app.use(securityHeaders({ ...security, scriptHashes }));
   app.use(
     cors({
       origin: (ctx) => {
@@ -67,10 +72,6 @@ export function createApp(deps: AppDeps): OpenHallApp {
       maxAge: 600,
     }),
   );
-  // Repeated public GETs end here; see PublicAnswers for what they skip and why that is safe.
-  const answers = new PublicAnswers(() => deps.clock.now());
-  services.content.onPublishedChange(() => answers.clear());
-  app.use(answers.middleware());
   app.use(
     bodyParser({
       enableTypes: ['json', 'form'],

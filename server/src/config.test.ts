@@ -141,3 +141,9 @@ test('sandbox mode defaults both gateways to the in-process sandboxes; setting a
 test('a billing write-off URL needs its signing secret', () => {
   expect(problemsOf({ BILLING_WRITEOFF_URL: 'https://boss.example.internal/writeoff' }).join('\n')).toContain('BILLING_WRITEOFF_SECRET');
 });
+
+test('DATABASE_URL may name a Unix socket for MySQL on the same host', () => {
+  const c = loadConfig({ DATABASE_URL: 'mysql://openhall:pw@localhost/openhall?socket=%2Frun%2Fmysqld%2Fmysqld.sock' });
+  expect(c.db).toEqual({ type: 'mysql', url: 'mysql://openhall:pw@localhost/openhall', socketPath: '/run/mysqld/mysqld.sock', debug: false });
+  expect(loadConfig({ DATABASE_URL: 'mariadb://u@db:3306/oh' }).db).toEqual({ type: 'mysql', url: 'mysql://u@db:3306/oh', debug: false });
+});

@@ -174,7 +174,10 @@ export interface AppConfig {
   publicUrl: string | undefined;
   dataDir: string;
   configDir: string;
-  db: { type: 'sqlite'; path: string; debug: boolean } | { type: 'mysql'; url: string; debug: boolean };
+  db:
+    | { type: 'sqlite'; path: string; debug: boolean }
+    /** `socketPath`: MySQL on this host, reached through its Unix socket (`?socket=` in DATABASE_URL) instead of TCP. */
+    | { type: 'mysql'; url: string; socketPath?: string; debug: boolean };
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   appSecret: string;
   sandbox: boolean;
@@ -377,7 +380,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!e.DATABASE_URL) db = { type: 'sqlite', path: path.join(e.DATA_DIR, 'openhall.db'), debug: e.DB_DEBUG };
   else if (e.DATABASE_URL.startsWith('sqlite://')) {
     db = { type: 'sqlite', path: e.DATABASE_URL.slice('sqlite://'.length), debug: e.DB_DEBUG };
-  } else db = { type: 'mysql', url: e.DATABASE_URL.replace(/^mariadb:/, 'mysql:'), debug: e.DB_DEBUG };
+  } else {
+    const url = new URL(e.DATABASE_URL.replace(/^mariadb:/, 'mysql:'));
+    const socketPath = url.searchParams.get('socket') ?? undefined;
+    url.searchParams.delete('socket');
+    db = { type: 'mysql', url: url.toString(), ...(socketPath ? { socketPath } : {}), debug: e.DB_DEBUG };
+  }
 
   return {
     env: e.NODE_ENV,

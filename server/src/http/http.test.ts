@@ -68,6 +68,14 @@ test('CORS allows the configured H5 origin only', async () => {
   expect(other.headers['access-control-allow-origin']).toBeUndefined();
 });
 
+test('a kept public answer asked for from the H5 origin still carries the CORS headers', async () => {
+  await t.request.get('/api/v1/fee-schedules').expect(200);
+  const cross = await t.request.get('/api/v1/fee-schedules').set('Origin', 'https://h5.example.com').expect(200);
+  expect(cross.headers['access-control-allow-origin']).toBe('https://h5.example.com');
+  expect(cross.headers['access-control-expose-headers']).toContain('ETag');
+  expect(cross.headers.vary).toBe('Origin, Accept-Encoding');
+});
+
 test('the OpenAPI document lists the routes with their input schemas', async () => {
   const res = await t.request.get('/api/v1/openapi.json').expect(200);
   expect(res.body.openapi).toMatch(/^3\./);

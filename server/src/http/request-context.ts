@@ -15,7 +15,9 @@ export function requestContext(logger: Logger): Middleware<AppState> {
     const incoming = ctx.get('x-request-id');
     const requestId = incomingIdPattern.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
-    ctx.state.log = logger.child({ requestId });
+    // Made when first used: most requests (a kept public answer, a quiet LOG_LEVEL) never log.
+    let log: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', { get: () => (log ??= logger.child({ requestId })), enumerable: true, configurable: true });
     ctx.set('x-request-id', requestId);
     try {
       await next();

@@ -15,31 +15,49 @@ export function inlineScriptHashes(html: string): string[] {
   return hashes;
 }
 
+export interface SecurityOptions {
+  hsts: boolean;
+  scriptHashes?: readonly string[];
+}
+
+const HSTS = 'max-age=31536000; includeSubDomains';
+
+/** The security headers of every JSON answer of the API (Cache-Control aside, which the route decides). */
+export function jsonSecurityHeaders(opts: SecurityOptions): Record<string, string> {
+  return {
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'SAMEORIGIN',
+    ...(opts.hsts ? { 'Strict-Transport-Security': HSTS } : {}),
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  };
+}
+
 /**
  * Security headers for every response. API answers get a locked-down CSP and no page policies; the H5 site's pages
  * need scripts, styles and images from their own origin only (plus the shell's own inline
  * scripts, by hash, and the icon fonts Taro's components embed as data: URLs).
  */
-export function securityHeaders(opts: { hsts: boolean; scriptHashes?: readonly string[] }): Middleware {
+export function securityHeaders(opts: SecurityOptions): Middleware {
   const scriptSrc = ["'self'", ...(opts.scriptHashes ?? [])].join(' ');
+  const json = jsonSecurityHeaders(opts);
   return async (ctx, next) => {
     await next();
     ctx.remove('X-Powered-By');
+    const api = ctx.path.startsWith('/api/');
+    // A JSON answer is no document: sniffing, framing and a deny-all CSP are what apply to it
+    // (OWASP REST Security headers); referrer, opener and feature policies are for pages.
+    if (api && !ctx.response.get('Content-Security-Policy')) {
+      ctx.set('Cache-Control', ctx.response.get('Cache-Control') || 'no-store');
+      ctx.set(json);
+      return;
+    }
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'SAMEORIGIN');
-    if (opts.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    const api = ctx.path.startsWith('/api/');
+    if (opts.hsts) ctx.set('Strict-Transport-Security', HSTS);
     // An API route that answers a page of its own (the printable bill receipt) sets a CSP for that
     // page, allowing only its own nonce-tagged style and script; it is kept, and it is a document.
-    const ownPolicy = api && Boolean(ctx.response.get('Content-Security-Policy'));
     if (api) {
       ctx.set('Cache-Control', ctx.response.get('Cache-Control') || 'no-store');
-      // A JSON answer is no document: sniffing, framing and a deny-all CSP are what apply to it
-      // (OWASP REST Security headers); referrer, opener and feature policies are for pages.
-      if (!ownPolicy) {
-        ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
-        return;
-      }
     } else {
       // connect-src blob:: Taro's H5 uploadFile reads the photo the user picked (a blob: URL the page
       // itself made) with XHR before posting it; blob: URLs only ever hold this page's own data.
