@@ -1,7 +1,7 @@
 /**
  * OpenHall's API beside a bare Koa ceiling, on the same machine, in one run (issue 6).
  *
- *   npx tsx scripts/bench/api.ts [--duration 10] [--connections 50] [--notifies 2000]
+ *   npx tsx scripts/bench/api.ts [--duration 10] [--rounds 3] [--connections 50] [--notifies 2000]
  *   DATABASE_URL=mysql://root@127.0.0.1:3306/oh_bulk npx tsx scripts/bench/api.ts
  *       (a database loaded with scripts/bulk-load.ts; the demo data is added if it is missing)
  *
@@ -19,7 +19,7 @@
  *   notify duplicate    the same notifications again (each answered without settling twice)
  * `--only halls,bills` runs the ceiling and the rows whose names contain one of the words;
  * `--cpu-prof DIR` writes a V8 CPU profile of the OpenHall server into DIR (open it in Chrome DevTools).
- * Bare Koa runs first and again just before each timed row, which is compared with that. Because autocannon
+ * Bare Koa runs first, and in slices alternating with each timed row, which is compared with those (`--rounds`). Because autocannon
  * shares the machine's cores, requests/s can be bound by the client; `server µs/req` (the server
  * process's CPU time per request, from /proc) and `db µs/req` (MariaDB's, when it runs here) show
  * what each request costs on the server side whoever the bottleneck is.
@@ -54,7 +54,7 @@ interface Item {
 
 interface Row {
   name: string;
-  /** Bare Koa's requests/s measured just before this row (timed rows), the ratio's denominator. */
+  /** Bare Koa's requests/s measured alongside this row (timed rows), the ratio's denominator. */
   ceiling?: number;
   /** CPU time per request of the server process (and of MariaDB, when it runs here), in µs. */
   serverUs: number | null;
@@ -125,6 +125,7 @@ async function load(name: string, base: string, items: Item[], opts: { seconds?:
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : null;
 const wanted = (name: string) => name === 'bare koa' || !only || only.some((w) => name.includes(w));
 
+/** A row on its own (the first ceiling). */
 async function timed(name: string, base: string, items: Item[], pid?: number): Promise<Row | null> {
   if (!wanted(name)) return null;
   if (warmup > 0) await load(name, base, items, { seconds: warmup });
@@ -132,17 +133,40 @@ async function timed(name: string, base: string, items: Item[], pid?: number): P
 }
 
 /**
- * A timed row with bare Koa measured just before it: this machine's speed drifts by up to 2× over
- * a run (seen: bare Koa at 15,300 req/s, then 31,000 three minutes later), so each row is compared
- * with the ceiling of its own moment.
+ * A timed row compared with bare Koa measured in the same moments: this machine's speed drifts by
+ * up to 2× over a run (seen: bare Koa at 15,300 req/s, then 31,000 three minutes later), so the
+ * row's time is cut into `--rounds` slices (3 unless told), each run right after a slice of bare
+ * Koa of the same length, and each side's requests are summed over its slices. p50 is the median
+ * of the slices' p50s; p99 the worst slice's p99.
  */
 let bareBase = '';
 let barePid: number | undefined;
+const rounds = numberArg('rounds', 3);
 async function paired(name: string, base: string, items: Item[], pid?: number): Promise<Row | null> {
   if (!wanted(name)) return null;
-  const ceiling = await load('bare koa', bareBase, [{ method: 'GET', path: '/' }], { seconds: duration, pid: barePid });
-  const row = await timed(name, base, items, pid);
-  return row && { ...row, ceiling: ceiling.rps };
+  if (warmup > 0) await load(name, base, items, { seconds: warmup });
+  const seconds = duration / rounds;
+  const bare: Row[] = [];
+  const row: Row[] = [];
+  for (let i = 0; i < rounds; i++) {
+    bare.push(await load('bare koa', bareBase, [{ method: 'GET', path: '/' }], { seconds, pid: barePid }));
+    row.push(await load(name, base, items, { seconds, pid }));
+  }
+  const sum = (rs: Row[], f: (r: Row) => number) => rs.reduce((a, r) => a + f(r), 0);
+  const perRequest = (f: (r: Row) => number | null) =>
+    row.some((r) => f(r) === null) ? null : sum(row, (r) => f(r)! * r.requests) / sum(row, (r) => r.requests);
+  const p50s = row.map((r) => r.p50).sort((a, b) => a - b);
+  return {
+    name,
+    ceiling: sum(bare, (r) => r.requests) / sum(bare, (r) => r.requests / r.rps),
+    serverUs: perRequest((r) => r.serverUs),
+    dbUs: perRequest((r) => r.dbUs),
+    requests: sum(row, (r) => r.requests),
+    rps: sum(row, (r) => r.requests) / sum(row, (r) => r.requests / r.rps),
+    p50: p50s[Math.floor(p50s.length / 2)],
+    p99: Math.max(...row.map((r) => r.p99)),
+    bad: sum(row, (r) => r.bad),
+  };
 }
 
 async function api<T>(base: string, method: string, p: string, body?: unknown, token?: string): Promise<T> {
@@ -253,7 +277,7 @@ async function main(): Promise<void> {
     printTable(
       `OpenHall API benchmark — ${config.db.type}${embedded ? ' (embedded)' : ''}, ${accounts.toLocaleString('en')} accounts, ${bills.toLocaleString('en')} bills; ` +
         `${connections} connections, ${duration} s per timed row; node ${process.version}, ${os.cpus().length} cores`,
-      ['endpoint', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'bare koa just before', 'vs bare koa', 'server µs/req', 'db µs/req', 'non-2xx/err'],
+      ['endpoint', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'bare koa alongside', 'vs bare koa', 'server µs/req', 'db µs/req', 'non-2xx/err'],
       rows.map((r) => [
         r.name,
         String(r.requests),

@@ -9,7 +9,7 @@ import { RequestContext } from '@mikro-orm/core';
 import type { AppDeps } from './deps';
 import type { AppState } from './http/context';
 import { errorMiddleware } from './http/error-middleware';
-import { requestContext } from './http/request-context';
+import { clientIp, requestContext, requestIdFrom, requestLogger } from './http/request-context';
 import { inlineScriptHashes, jsonSecurityHeaders, securityHeaders } from './http/security';
 import { PublicAnswers } from './http/public-answers';
 import { RouteRegistry, buildOpenApi } from './http/route';
@@ -49,11 +49,16 @@ export function createApp(deps: AppDeps): OpenHallApp {
   app.deps = deps;
   app.silent = true;
 
-  app.use(requestContext(logger));
-  // Repeated public GETs end here; see PublicAnswers for what they skip and why that is safe.
+  // Repeated public GETs: most are sent before Koa sees them (`front`), conditional ones right after
+  // the request id is given; see PublicAnswers for what they skip and why that is safe.
   const security = { hsts: config.env === 'production' };
   const answers = new PublicAnswers(() => deps.clock.now(), jsonSecurityHeaders(security));
   services.content.onPublishedChange(() => answers.clear());
+  const koaCallback = app.callback.bind(app);
+  const logRequest = requestLogger(logger);
+  app.callback = () => answers.front(koaCallback(), requestIdFrom, logRequest, (req) => clientIp(req, config.trustProxy));
+
+  app.use(requestContext(logger));
   app.use(answers.middleware());
   app.use(errorMiddleware());
   const h5Index = config.h5Dir ? path.join(config.h5Dir, 'index.html') : null;

@@ -76,3 +76,20 @@ test('a refused request is never kept: bad input answers 400 every time', async 
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
   }
 });
+
+test('a kept answer sent before Koa still leaves its request line, with its request id and the client address', async () => {
+  await t.request.get('/api/v1/commitments').set('Accept-Encoding', 'gzip').expect(200);
+  const logger = t.app.deps.logger;
+  const level = logger.level;
+  // pino rebinds its level methods when the level changes: the spy goes on after.
+  logger.level = 'info';
+  const info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+  try {
+    const res = await t.request.get('/api/v1/commitments').set('Accept-Encoding', 'gzip').set('X-Forwarded-For', '10.77.0.9').expect(200);
+    const lines = info.mock.calls.filter((c) => c[1] === 'request').map((c) => c[0]);
+    expect(lines).toEqual([expect.objectContaining({ requestId: res.headers['x-request-id'], method: 'GET', path: '/api/v1/commitments', status: 200, ip: '10.77.0.9' })]);
+  } finally {
+    info.mockRestore();
+    logger.level = level;
+  }
+});

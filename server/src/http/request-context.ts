@@ -1,19 +1,53 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { AppState } from './context';
 
 const incomingIdPattern = /^[A-Za-z0-9._-]{8,64}$/;
 
+/** The request's id: a trusted proxy's `x-request-id` when well-formed, else a new one. */
+export function requestIdFrom(incoming: string | undefined): string {
+  return incoming && incomingIdPattern.test(incoming) ? incoming : randomUUID();
+}
+
+/** The one log line a request leaves. */
+export interface RequestLogFields {
+  requestId: string;
+  method: string;
+  path: string;
+  route: string | null;
+  status: number;
+  durationMs: number;
+  ip: string;
+}
+
+/** Writes the request's line at the level its status calls for, building it only when that level is on. */
+export function requestLogger(logger: Logger): (fields: RequestLogFields) => void {
+  return (fields) => {
+    const level = fields.status >= 500 ? 'error' : fields.status >= 400 ? 'warn' : 'info';
+    if (!logger.isLevelEnabled(level)) return;
+    const { requestId, ...rest } = fields;
+    logger[level]({ requestId, ...rest, durationMs: Math.round(rest.durationMs * 10) / 10 }, 'request');
+  };
+}
+
+/** The client's address as Koa's `ctx.ip` gives it: the first X-Forwarded-For entry behind a trusted proxy. */
+export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  const first = typeof forwarded === 'string' ? forwarded.split(/\s*,\s*/)[0] : '';
+  return first || req.socket.remoteAddress || '';
+}
+
 /**
  * Gives each request an id (kept from a trusted proxy's `x-request-id` when well-formed), a child
  * logger that carries it, and one log line at the end with route, status and duration.
  */
 export function requestContext(logger: Logger): Middleware<AppState> {
+  const logRequest = requestLogger(logger);
   return async (ctx, next) => {
     const start = process.hrtime.bigint();
-    const incoming = ctx.get('x-request-id');
-    const requestId = incomingIdPattern.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdFrom(ctx.get('x-request-id'));
     ctx.state.requestId = requestId;
     // Made when first used: most requests (a kept public answer, a quiet LOG_LEVEL) never log.
     let log: Logger | undefined;
@@ -22,14 +56,8 @@ export function requestContext(logger: Logger): Middleware<AppState> {
     try {
       await next();
     } finally {
-      const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
       const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? null;
-      const status = ctx.status;
-      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-      // The record is built only when it will be written (LOG_LEVEL may leave request lines out).
-      if (logger.isLevelEnabled(level)) {
-        ctx.state.log[level]({ method: ctx.method, path: ctx.path, route, status, durationMs: Math.round(durationMs * 10) / 10, ip: ctx.ip }, 'request');
-      }
+      logRequest({ requestId, method: ctx.method, path: ctx.path, route, status: ctx.status, durationMs: Number(process.hrtime.bigint() - start) / 1e6, ip: ctx.ip });
     }
   };
 }

@@ -46,7 +46,9 @@ export function securityHeaders(opts: SecurityOptions): Middleware {
     const api = ctx.path.startsWith('/api/');
     // A JSON answer is no document: sniffing, framing and a deny-all CSP are what apply to it
     // (OWASP REST Security headers); referrer, opener and feature policies are for pages.
-    if (api && !ctx.response.get('Content-Security-Policy')) {
+    const policy = ctx.response.get('Content-Security-Policy');
+    // (A kept public answer has set the JSON headers already.)
+    if (api && (!policy || policy === json['Content-Security-Policy'])) {
       ctx.set('Cache-Control', ctx.response.get('Cache-Control') || 'no-store');
       ctx.set(json);
       return;
