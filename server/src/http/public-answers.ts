@@ -3,7 +3,7 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:z
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import type { Context, Middleware } from 'koa';
-import type { RequestLogFields } from './request-context';
+import type { requestLogger } from './request-context';
 
 /** A public answer rendered once: its JSON, its tag, and its compressed forms as asked for. */
 export interface RenderedAnswer {
@@ -75,7 +75,7 @@ export class PublicAnswers {
   front(
     handle: KoaHandler,
     requestId: (incoming: string | undefined) => string,
-    logRequest: (fields: RequestLogFields) => void,
+    logRequest: ReturnType<typeof requestLogger>,
     ipOf: (req: IncomingMessage) => string,
   ): KoaHandler {
     return (request, response) => {
@@ -91,9 +91,9 @@ export class PublicAnswers {
       const id = requestId(h['x-request-id'] as string | undefined);
       const body = this.body(kept.answer, encoding);
       res.setHeader('x-request-id', id);
-      res.writeHead(200, { ...this.headersOf(kept, encoding), 'Content-Length': String(Buffer.byteLength(body)) });
+      res.writeHead(200, this.headersOf(kept, encoding));
       res.end(body);
-      logRequest({ requestId: id, method: 'GET', path: req.url!.split('?')[0], route: null, status: 200, durationMs: Number(process.hrtime.bigint() - start) / 1e6, ip: ipOf(req) });
+      logRequest(200, () => ({ requestId: id, method: 'GET', path: req.url!.split('?')[0], route: null, durationMs: Number(process.hrtime.bigint() - start) / 1e6, ip: ipOf(req) }));
       return Promise.resolve();
     };
   }
@@ -122,7 +122,7 @@ export class PublicAnswers {
     ctx.body = this.body(kept.answer, encoding);
   }
 
-  /** Every header of the answer but its length and the request id. */
+  /** Every header of the answer but the request id (Koa drops the length itself from a 304). */
   private headersOf(kept: Kept, encoding: Encoding | null): Record<string, string> {
     return (kept.headers[encoding ?? 'identity'] ??= {
       ...this.jsonHeaders,
@@ -132,6 +132,7 @@ export class PublicAnswers {
       ETag: kept.answer.etag,
       'Content-Type': JSON_TYPE,
       ...(encoding ? { 'Content-Encoding': encoding } : {}),
+      'Content-Length': String(Buffer.byteLength(this.body(kept.answer, encoding))),
     });
   }
 

@@ -22,13 +22,16 @@ export interface RequestLogFields {
   ip: string;
 }
 
-/** Writes the request's line at the level its status calls for, building it only when that level is on. */
-export function requestLogger(logger: Logger): (fields: RequestLogFields) => void {
-  return (fields) => {
-    const level = fields.status >= 500 ? 'error' : fields.status >= 400 ? 'warn' : 'info';
+/**
+ * Writes the request's line at the level its status calls for; the fields are only gathered when
+ * that level is on (LOG_LEVEL may leave request lines out).
+ */
+export function requestLogger(logger: Logger): (status: number, fields: () => Omit<RequestLogFields, 'status'>) => void {
+  return (status, fields) => {
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
     if (!logger.isLevelEnabled(level)) return;
-    const { requestId, ...rest } = fields;
-    logger[level]({ requestId, ...rest, durationMs: Math.round(rest.durationMs * 10) / 10 }, 'request');
+    const f = fields();
+    logger[level]({ ...f, status, durationMs: Math.round(f.durationMs * 10) / 10 }, 'request');
   };
 }
 
@@ -57,7 +60,7 @@ export function requestContext(logger: Logger): Middleware<AppState> {
       await next();
     } finally {
       const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? null;
-      logRequest({ requestId, method: ctx.method, path: ctx.path, route, status: ctx.status, durationMs: Number(process.hrtime.bigint() - start) / 1e6, ip: ctx.ip });
+      logRequest(ctx.status, () => ({ requestId, method: ctx.method, path: ctx.path, route, durationMs: Number(process.hrtime.bigint() - start) / 1e6, ip: ctx.ip }));
     }
   };
 }
