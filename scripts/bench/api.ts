@@ -136,8 +136,9 @@ async function timed(name: string, base: string, items: Item[], pid?: number): P
  * A timed row compared with bare Koa measured in the same moments: this machine's speed drifts by
  * up to 2× over a run (seen: bare Koa at 15,300 req/s, then 31,000 three minutes later), so the
  * row's time is cut into `--rounds` slices (3 unless told), each run right after a slice of bare
- * Koa of the same length, and each side's requests are summed over its slices. p50 is the median
- * of the slices' p50s; p99 the worst slice's p99.
+ * Koa of the same length (and, after the first, a second of unmeasured load on the server), and
+ * each side's requests are summed over its slices. p50 is the median of the slices' p50s; p99 the
+ * worst slice's p99.
  */
 let bareBase = '';
 let barePid: number | undefined;
@@ -150,6 +151,9 @@ async function paired(name: string, base: string, items: Item[], pid?: number): 
   const row: Row[] = [];
   for (let i = 0; i < rounds; i++) {
     bare.push(await load('bare koa', bareBase, [{ method: 'GET', path: '/' }], { seconds, pid: barePid }));
+    // The server sat idle through bare Koa's slice and autocannon opens new connections: a second
+    // of load first, so each slice measures the steady state as one long run would.
+    if (warmup > 0 && i > 0) await load(name, base, items, { seconds: 1 });
     row.push(await load(name, base, items, { seconds, pid }));
   }
   const sum = (rs: Row[], f: (r: Row) => number) => rs.reduce((a, r) => a + f(r), 0);
