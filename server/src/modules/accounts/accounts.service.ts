@@ -15,13 +15,11 @@ import type { AppDeps } from '../../deps';
 import { AppError, NotFoundError, RateLimitedError, UnauthenticatedError } from '../../http/errors';
 import type { AuditService } from '../audit/audit.service';
 import { Bill } from '../billing/bill.entity';
-import { Subscription } from '../billing/subscription.entity';
 import { User } from '../users/user.entity';
 import { AccountBinding } from './account-binding.entity';
 import { Account } from './account.entity';
 import { BindFailure } from './bind-failure.entity';
 import { lateFeeSuspensions } from '../billing/bill-disputes.service';
-import { placeholders } from '../../read-db';
 
 /** Middle dots people type between the parts of a transliterated name (阿依古丽·买买提). */
 const NAME_DOTS = /[·・•‧∙⋅.]/g;
@@ -116,67 +114,32 @@ export class AccountsService {
       if (err instanceof UniqueConstraintViolationException) throw alreadyBound();
       throw err;
     }
-    return (await this.toViews([binding]))[0];
+    return this.getAccount(userId, binding.accountId);
   }
 
   /** The user's accounts, default first, then in the order they were bound. */
   async listAccounts(userId: number): Promise<AccountView[]> {
-    // The home and bills screens read this every time: one statement brings the bound accounts,
-    // each with its earliest package expiry and one row per unpaid bill.
-    const rows = await this.deps.readDb.rows<AccountListRow>(
-      'select `account`.`id`, `account`.`account_no`, `account`.`service_type`, `account`.`holder_name`, `account`.`holder_phone`, `account`.`address`, ' +
-        '`account`.`area`, `account`.`balance_fen`, `account_binding`.`is_default`, ' +
-        '(select min(`subscription`.`expires_on`) from `subscription` where `subscription`.`account_id` = `account`.`id`) as `expires_on`, ' +
-        '`bill`.`id` as `bill_id`, `bill`.`amount_fen`, `bill`.`due_date` ' +
-        'from `account_binding` join `account` on `account`.`id` = `account_binding`.`account_id` ' +
-        "left join `bill` on `bill`.`account_id` = `account`.`id` and `bill`.`status` = 'unpaid' " +
-        'where `account_binding`.`user_id` = ? ' +
-        'order by `account_binding`.`is_default` desc, `account_binding`.`created_at` asc, `account_binding`.`id` asc, `bill`.`id` asc',
-      [userId],
-    );
-    const bindings: BindingRow[] = [];
-    const accounts: AccountRow[] = [];
-    const unpaid: UnpaidBillRow[] = [];
-    const expires = new Map<number, string>();
-    for (const r of rows) {
-      const id = Number(r.id);
-      if (accounts.at(-1)?.id !== id) {
-        accounts.push({
-          id,
-          accountNo: r.account_no,
-          serviceType: r.service_type,
-          holderName: r.holder_name,
-          holderPhone: r.holder_phone,
-          address: r.address,
-          area: r.area,
-          balanceFen: Number(r.balance_fen),
-        });
-        bindings.push({ accountId: id, isDefault: Boolean(r.is_default) });
-        if (r.expires_on !== null) expires.set(id, r.expires_on);
-      }
-      if (r.bill_id !== null) unpaid.push({ id: Number(r.bill_id), accountId: id, status: 'unpaid', amountFen: Number(r.amount_fen), dueDate: r.due_date! });
-    }
-    return this.views(bindings, accounts, unpaid, expires);
+    return this.accountViews(userId);
   }
 
   /** One of the user's accounts. */
   async getAccount(userId: number, accountId: number): Promise<AccountView> {
-    const binding = await this.requireOwnBinding(userId, accountId);
-    return (await this.toViews([binding]))[0];
+    const [view] = await this.accountViews(userId, accountId);
+    if (!view) throw new NotFoundError('户号');
+    return view;
   }
 
   /** Makes one of the user's accounts their default (and no other). */
   async setDefaultAccount(userId: number, accountId: number): Promise<AccountView> {
     await this.requireOwnBinding(userId, accountId);
-    const binding = await this.em.transactional(async (tx) => {
+    await this.em.transactional(async (tx) => {
       await lockUser(tx, userId);
       const b = await tx.findOne(AccountBinding, { userId, accountId }, { refresh: true });
       if (!b) throw new NotFoundError('户号'); // unbound by a concurrent request
       await tx.nativeUpdate(AccountBinding, { userId, id: { $ne: b.id } }, { isDefault: false });
       await tx.nativeUpdate(AccountBinding, { id: b.id }, { isDefault: true });
-      return { id: b.id, accountId: b.accountId, createdAt: b.createdAt, isDefault: true };
     });
-    return (await this.toViews([binding]))[0];
+    return this.getAccount(userId, accountId);
   }
 
   /** Unbinds one of the user's accounts. If it was the default, the oldest remaining one becomes default. */
@@ -235,34 +198,43 @@ export class AccountsService {
   }
 
   /**
-   * Builds the views for some of one user's bindings, in the order given. The accounts, their
-   * unpaid bills and their subscriptions are read in one query each for all the bindings together,
-   * never one per account.
+   * The user's accounts (or the one given), default first, then in the order they were bound. The
+   * home and bills screens read this every time: one statement brings the bound accounts, each with
+   * its earliest package expiry and one row per unpaid bill. Never called inside a transaction.
    */
-  private async toViews(bindings: BindingRow[]): Promise<AccountView[]> {
-    if (bindings.length === 0) return [];
-    const { readDb } = this.deps;
-    const ids = [...new Set(bindings.map((b) => b.accountId))];
-    const inIds = placeholders(ids.length);
-    const accounts = (await readDb.entities(
-      Account,
-      `select \`id\`, \`account_no\`, \`service_type\`, \`holder_name\`, \`holder_phone\`, \`address\`, \`area\`, \`balance_fen\` from \`account\` where \`id\` in (${inIds})`,
-      ids,
-    )) as AccountRow[];
-    const unpaid = (await readDb.entities(
-      Bill,
-      `select \`id\`, \`account_id\`, \`status\`, \`amount_fen\`, \`due_date\` from \`bill\` where \`account_id\` in (${inIds}) and \`status\` = 'unpaid'`,
-      ids,
-    )) as UnpaidBillRow[];
-    const subscriptions = (await readDb.entities(
-      Subscription,
-      `select \`account_id\`, \`expires_on\` from \`subscription\` where \`account_id\` in (${inIds})`,
-      ids,
-    )) as Pick<Subscription, 'accountId' | 'expiresOn'>[];
+  private async accountViews(userId: number, accountId?: number): Promise<AccountView[]> {
+    const rows = await this.deps.readDb.rows<AccountListRow>(
+      'select `account`.`id`, `account`.`account_no`, `account`.`service_type`, `account`.`holder_name`, `account`.`holder_phone`, `account`.`address`, ' +
+        '`account`.`area`, `account`.`balance_fen`, `account_binding`.`is_default`, ' +
+        '(select min(`subscription`.`expires_on`) from `subscription` where `subscription`.`account_id` = `account`.`id`) as `expires_on`, ' +
+        '`bill`.`id` as `bill_id`, `bill`.`amount_fen`, `bill`.`due_date` ' +
+        'from `account_binding` join `account` on `account`.`id` = `account_binding`.`account_id` ' +
+        "left join `bill` on `bill`.`account_id` = `account`.`id` and `bill`.`status` = 'unpaid' " +
+        `where \`account_binding\`.\`user_id\` = ?${accountId !== undefined ? ' and `account_binding`.`account_id` = ?' : ''} ` +
+        'order by `account_binding`.`is_default` desc, `account_binding`.`created_at` asc, `account_binding`.`id` asc, `bill`.`id` asc',
+      accountId !== undefined ? [userId, accountId] : [userId],
+    );
+    const bindings: BindingRow[] = [];
+    const accounts: AccountRow[] = [];
+    const unpaid: UnpaidBillRow[] = [];
     const expires = new Map<number, string>();
-    for (const s of subscriptions) {
-      const earliest = expires.get(s.accountId);
-      if (earliest === undefined || s.expiresOn < earliest) expires.set(s.accountId, s.expiresOn);
+    for (const r of rows) {
+      const id = Number(r.id);
+      if (accounts.at(-1)?.id !== id) {
+        accounts.push({
+          id,
+          accountNo: r.account_no,
+          serviceType: r.service_type,
+          holderName: r.holder_name,
+          holderPhone: r.holder_phone,
+          address: r.address,
+          area: r.area,
+          balanceFen: Number(r.balance_fen),
+        });
+        bindings.push({ accountId: id, isDefault: Boolean(r.is_default) });
+        if (r.expires_on !== null) expires.set(id, r.expires_on);
+      }
+      if (r.bill_id !== null) unpaid.push({ id: Number(r.bill_id), accountId: id, status: 'unpaid', amountFen: Number(r.amount_fen), dueDate: r.due_date! });
     }
     return this.views(bindings, accounts, unpaid, expires);
   }
