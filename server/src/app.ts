@@ -9,7 +9,7 @@ import { RequestContext } from '@mikro-orm/core';
 import type { AppDeps } from './deps';
 import type { AppState } from './http/context';
 import { errorMiddleware } from './http/error-middleware';
-import { clientIp, requestContext, requestIdFrom, requestLogger } from './http/request-context';
+import { requestContext } from './http/request-context';
 import { inlineScriptHashes, jsonSecurityHeaders, securityHeaders } from './http/security';
 import { PublicAnswers } from './http/public-answers';
 import { RouteRegistry, buildOpenApi } from './http/route';
@@ -55,8 +55,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
   const answers = new PublicAnswers(() => deps.clock.now(), jsonSecurityHeaders(security));
   services.content.onPublishedChange(() => answers.clear());
   const koaCallback = app.callback.bind(app);
-  const logRequest = requestLogger(logger);
-  app.callback = () => answers.front(koaCallback(), requestIdFrom, logRequest, (req) => clientIp(req, config.trustProxy));
+  app.callback = () => answers.front(koaCallback(), logger, config.trustProxy);
 
   app.use(requestContext(logger));
   app.use(answers.middleware());

@@ -1,7 +1,8 @@
 /**
- * A Map that keeps at most `maxEntries`, dropping the least recently used first. For data that
- * never changes once written (a bill's lines, an account's number): nothing needs telling when to
- * forget, on this instance or any other, so the only bound is memory.
+ * A Map that keeps at most `maxEntries`, dropping the least recently used first. Holding data that
+ * never changes once written (a bill's lines, an account's number), nothing needs telling when to
+ * forget, on this instance or any other, so the only bound is memory; short-lived answers (public
+ * content, kept for a minute) are checked for age by their users.
  */
 export class LruMap<K, V> {
   private readonly map = new Map<K, V>();
@@ -20,6 +21,14 @@ export class LruMap<K, V> {
       this.map.set(key, value);
     }
     return value;
+  }
+
+  delete(key: K): void {
+    this.map.delete(key);
+  }
+
+  clear(): void {
+    this.map.clear();
   }
 
   set(key: K, value: V): void {

@@ -3,7 +3,9 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:z
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import type { Context, Middleware } from 'koa';
-import type { requestLogger } from './request-context';
+import type { Logger } from 'pino';
+import { LruMap } from '../lru';
+import { clientIp, requestIdFrom, requestLogger } from './request-context';
 
 /** A public answer rendered once: its JSON, its tag, and its compressed forms as asked for. */
 export interface RenderedAnswer {
@@ -35,7 +37,7 @@ const MAX_URLS = 2_000;
  */
 export class PublicAnswers {
   private readonly rendered = new WeakMap<object, RenderedAnswer>();
-  private readonly byUrl = new Map<string, Kept>();
+  private readonly byUrl = new LruMap<string, Kept>(MAX_URLS);
   /** Accept-Encoding values seen, with the encoding each chose: clients send a handful of them. */
   private readonly encodingFor = new Map<string, Encoding | null>();
 
@@ -54,11 +56,7 @@ export class PublicAnswers {
       this.rendered.set(data, answer);
     }
     const kept: Kept = { answer, cacheControl, minute: this.minute(), headers: {} };
-    if (ctx.method === 'GET') {
-      this.byUrl.delete(ctx.url);
-      this.byUrl.set(ctx.url, kept);
-      if (this.byUrl.size > MAX_URLS) this.byUrl.delete(this.byUrl.keys().next().value!);
-    }
+    if (ctx.method === 'GET') this.byUrl.set(ctx.url, kept);
     this.write(ctx, kept);
   }
 
@@ -69,15 +67,11 @@ export class PublicAnswers {
 
   /**
    * Node's request handler in front of `handle` (Koa's): sends a kept answer straight away when
-   * nothing about the request needs Koa (see the class comment), else hands the request on.
-   * `requestId` and `logRequest` are the ones the request-context middleware uses.
+   * nothing about the request needs Koa (see the class comment), else hands the request on. The
+   * request id and log line are made as the request-context middleware makes them.
    */
-  front(
-    handle: KoaHandler,
-    requestId: (incoming: string | undefined) => string,
-    logRequest: ReturnType<typeof requestLogger>,
-    ipOf: (req: IncomingMessage) => string,
-  ): KoaHandler {
+  front(handle: KoaHandler, logger: Logger, trustProxy: boolean): KoaHandler {
+    const logRequest = requestLogger(logger);
     return (request, response) => {
       // OpenHall serves HTTP/1.1 only (node:http); Koa's type also allows HTTP/2's.
       const req = request as IncomingMessage;
@@ -88,12 +82,12 @@ export class PublicAnswers {
       const encoding = !kept || kept.minute !== this.minute() ? undefined : kept.answer.json.length < COMPRESS_MIN_BYTES ? null : this.encodingFor.get(h['accept-encoding'] ?? '');
       if (!kept || encoding === undefined) return handle(request, response);
       const start = process.hrtime.bigint();
-      const id = requestId(h['x-request-id'] as string | undefined);
+      const id = requestIdFrom(h['x-request-id'] as string | undefined);
       const body = this.body(kept.answer, encoding);
       res.setHeader('x-request-id', id);
       res.writeHead(200, this.headersOf(kept, encoding));
       res.end(body);
-      logRequest(200, () => ({ requestId: id, method: 'GET', path: req.url!.split('?')[0], route: null, durationMs: Number(process.hrtime.bigint() - start) / 1e6, ip: ipOf(req) }));
+      logRequest(200, () => ({ requestId: id, method: 'GET', path: req.url!.split('?')[0], route: null, durationMs: Number(process.hrtime.bigint() - start) / 1e6, ip: clientIp(req, trustProxy) }));
       return Promise.resolve();
     };
   }

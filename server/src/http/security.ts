@@ -44,22 +44,21 @@ export function securityHeaders(opts: SecurityOptions): Middleware {
     await next();
     ctx.remove('X-Powered-By');
     const api = ctx.path.startsWith('/api/');
-    // A JSON answer is no document: sniffing, framing and a deny-all CSP are what apply to it
-    // (OWASP REST Security headers); referrer, opener and feature policies are for pages.
-    const policy = ctx.response.get('Content-Security-Policy');
-    // (A kept public answer has set the JSON headers already.)
-    if (api && (!policy || policy === json['Content-Security-Policy'])) {
-      ctx.set('Cache-Control', ctx.response.get('Cache-Control') || 'no-store');
+    if (api) ctx.set('Cache-Control', ctx.response.get('Cache-Control') || 'no-store');
+    // An API answer that is not a page (JSON, or nothing) is no document: sniffing, framing and a
+    // deny-all CSP are what apply to it (OWASP REST Security headers); referrer, opener and feature
+    // policies are for pages.
+    if (api && !ctx.response.is('html')) {
       ctx.set(json);
       return;
     }
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'SAMEORIGIN');
     if (opts.hsts) ctx.set('Strict-Transport-Security', HSTS);
-    // An API route that answers a page of its own (the printable bill receipt) sets a CSP for that
-    // page, allowing only its own nonce-tagged style and script; it is kept, and it is a document.
     if (api) {
-      ctx.set('Cache-Control', ctx.response.get('Cache-Control') || 'no-store');
+      // An API route that answers a page of its own (the printable bill receipt) sets a CSP for that
+      // page, allowing only its own nonce-tagged style and script; it is kept.
+      if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', json['Content-Security-Policy']);
     } else {
       // connect-src blob:: Taro's H5 uploadFile reads the photo the user picked (a blob: URL the page
       // itself made) with XHR before posting it; blob: URLs only ever hold this page's own data.

@@ -42,6 +42,7 @@ import { Guide } from './guide.entity';
 import { Hall } from './hall.entity';
 import { Hotline } from './hotline.entity';
 import { MaterialPrice } from './material-price.entity';
+import { LruMap } from '../../lru';
 import { Notice } from './notice.entity';
 
 /** Public answers kept at once (see ContentService.memo). */
@@ -105,16 +106,14 @@ export class ContentService {
     const hit = this.publicCache.get(key);
     if (hit && hit.minute === minute && hit.generation === this.generation) return hit.value as Promise<T>;
     const value = load();
-    this.publicCache.delete(key);
     this.publicCache.set(key, { minute, generation: this.generation, value });
     value.catch(() => {
       if (this.publicCache.get(key)?.value === value) this.publicCache.delete(key);
     });
-    if (this.publicCache.size > PUBLIC_CACHE_ENTRIES) this.publicCache.delete(this.publicCache.keys().next().value!);
     return value;
   }
 
-  private readonly publicCache = new Map<string, { minute: number; generation: number; value: Promise<unknown> }>();
+  private readonly publicCache = new LruMap<string, { minute: number; generation: number; value: Promise<unknown> }>(PUBLIC_CACHE_ENTRIES);
   private generation = 0;
   private readonly changeListeners: Array<() => void> = [];
 
