@@ -9,6 +9,7 @@
  * Needs a database with at least one bound account (the demo data binds none: sign in and bind
  * one first, or run scripts/bench/api.ts, which does).
  */
+import { businessDate } from '@openhall/shared';
 import { loadConfig } from '../../server/src/config';
 import { initORM } from '../../server/src/db';
 import { createLogger } from '../../server/src/http/logger';
@@ -24,14 +25,16 @@ async function main(): Promise<void> {
   try {
     const [binding] = await db.rows<{ user_id: number; account_id: number }>('select `user_id`, `account_id` from `account_binding` order by `id` desc limit 1', []);
     if (!binding) throw new Error('no bound account in this database: bind one first (see the header of this file)');
+    // As BillingService.listBills runs it for one account's unpaid bills (lines and account numbers come from memory).
     const billsPage =
-      'select `bill`.`id`, `bill`.`account_id`, `account`.`account_no`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen` ' +
-      'from `bill` join `account_binding` on `account_binding`.`account_id` = `bill`.`account_id` join `account` on `account`.`id` = `bill`.`account_id` ' +
-      "where `account_binding`.`user_id` = ? and `bill`.`account_id` = ? and `bill`.`status` = 'unpaid' order by `bill`.`period` desc limit 20";
+      'select `bill`.`id`, `bill`.`account_id`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, `bill`.`late_fee_fen`, `bill`.`paid_at` ' +
+      'from `bill` join `account_binding` on `account_binding`.`account_id` = `bill`.`account_id` ' +
+      "where `account_binding`.`user_id` = ? and `bill`.`account_id` = ? and ((`bill`.`status` = 'unpaid' and `bill`.`due_date` >= ?)) " +
+      'order by `bill`.`period` desc, `bill`.`account_id` asc, `bill`.`id` desc limit ? offset ?';
     const statements: Array<[string, string, (string | number)[]]> = [
       ['select 1', 'select 1 as `one`', []],
       ['bills of one account by index', "select `id`, `amount_fen` from `bill` where `account_id` = ? and `status` = 'unpaid'", [binding.account_id]],
-      ['bills page (binding + account join)', billsPage, [binding.user_id, binding.account_id]],
+      ['bills page, unpaid (binding join)', billsPage, [binding.user_id, binding.account_id, businessDate(new Date()), 20, 0]],
     ];
     const rows: string[][] = [];
     for (const [name, sql, params] of statements) {

@@ -23,9 +23,9 @@ interface KnexClient {
 }
 
 /**
- * Fixed SELECTs for the hottest subscriber reads (the account list, the bills tab), run straight on
- * the connection the ORM's pool hands out: no query building, no entities, and on SQLite each
- * statement is prepared once per connection. The SQL is written once, with `?` placeholders and
+ * Fixed SELECTs for the hottest reads (the account list, the bills tab, ticket pages and the staff
+ * queue), run straight on the connection the ORM's pool hands out: no query building, no entities,
+ * and on SQLite each statement is prepared once per connection. The SQL is written once, with `?` placeholders and
  * back-quoted names, which SQLite and MySQL both read. Writes never come here: they stay in the
  * ORM, in transactions. Never call this inside a transaction: on SQLite the pool has one
  * connection, which the transaction holds.

@@ -23,6 +23,7 @@ import { Bill } from './bill.entity';
 import { renderReceiptHtml } from './billing.receipt';
 import { dateOrNull, placeholders } from '../../read-db';
 import { LruMap } from '../../lru';
+import { lateFeeSuspensions } from './bill-disputes.service';
 
 /** A row of the bills page: a bill as stored. */
 interface BillPageRow extends Record<string, unknown> {
@@ -38,7 +39,6 @@ interface BillPageRow extends Record<string, unknown> {
 /** A bill as its view needs it: an entity, or a row read without one. */
 type BillRow = Pick<Bill, 'id' | 'accountId' | 'period' | 'dueDate' | 'status' | 'amountFen' | 'lateFeeFen' | 'paidAt'>;
 type BillLineRow = Pick<BillLine, 'id' | 'billId' | 'itemCode' | 'name' | 'quantity' | 'unit' | 'unitPriceFen' | 'amountFen'>;
-import { lateFeeSuspensions } from './bill-disputes.service';
 
 /**
  * Bills as their owners see them: listing, detail with the settling payment, arrears, receipts.

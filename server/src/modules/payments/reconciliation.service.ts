@@ -82,7 +82,6 @@ const SELF_RESOLVED: readonly PaymentOutcome[] = ['settled', 'duplicate', 'refun
 /** The signed-in staff member a staff endpoint acts for. */
 type Staff = Extract<Principal, { kind: 'staff' }>;
 
-
 const channelsOf = (gateway: PaymentGatewayName): PaymentChannel[] => paymentChannels.filter((c) => gatewayOf(c) === gateway);
 
 /**
