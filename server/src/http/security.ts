@@ -32,6 +32,9 @@ export function jsonSecurityHeaders(opts: SecurityOptions): Record<string, strin
   };
 }
 
+/** Whether a Content-Type is a page's (what `ctx.response.is('html')` says, without parsing the type). */
+const isHtml = (contentType: string): boolean => /^\s*text\/html\s*(;|$)/i.test(contentType);
+
 /**
  * Security headers for every response. API answers get a locked-down CSP and no page policies; the H5 site's pages
  * need scripts, styles and images from their own origin only (plus the shell's own inline
@@ -48,7 +51,7 @@ export function securityHeaders(opts: SecurityOptions): Middleware {
     // An API answer that is not a page (JSON, or nothing) is no document: sniffing, framing and a
     // deny-all CSP are what apply to it (OWASP REST Security headers); referrer, opener and feature
     // policies are for pages.
-    if (api && !ctx.response.is('html')) {
+    if (api && !isHtml(ctx.response.get('Content-Type'))) {
       ctx.set(json);
       return;
     }
