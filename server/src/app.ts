@@ -5,8 +5,8 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import cors from '@koa/cors';
 import serve from 'koa-static';
-import { RequestContext } from '@mikro-orm/core';
 import type { AppDeps } from './deps';
+import { withRequestEm } from './db';
 import type { AppState } from './http/context';
 import { errorMiddleware } from './http/error-middleware';
 import { requestContext } from './http/request-context';
@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
       encoding: 'utf-8',
     }),
   );
-  app.use((_ctx, next) => RequestContext.create(orm.em, next));
+  app.use((_ctx, next) => withRequestEm(orm.em, next));
   app.use(authenticate(services.sessions));
 
   const registry = new RouteRegistry(answers);

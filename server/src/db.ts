@@ -1,6 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { MikroORM, type Options } from '@mikro-orm/core';
+import { MikroORM, RequestContext, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import type { AbstractSqlDriver, EntityManager } from '@mikro-orm/knex';
 import type { Logger } from 'pino';
@@ -11,12 +12,52 @@ import { migrations } from './migrations';
 export type Orm = MikroORM<AbstractSqlDriver>;
 export type Em = EntityManager;
 
+/** One request's entity manager: forked from the global one the first time the request uses the ORM. */
+class RequestScope {
+  private fork?: Em;
+  private forking = false;
+
+  constructor(private readonly root: Em) {}
+
+  em(name: string): Em | undefined {
+    // While the fork is being built it asks for its context too: it is not the request's yet.
+    if (name !== this.root.name || this.forking) return undefined;
+    if (!this.fork) {
+      this.forking = true;
+      try {
+        this.fork = this.root.fork({ useContext: true, disableContextResolution: true });
+      } finally {
+        this.forking = false;
+      }
+    }
+    return this.fork;
+  }
+}
+
+const requestScope = new AsyncLocalStorage<RequestScope>();
+
+/**
+ * Runs `next` as one request: every use of `orm.em` inside it goes to the request's own fork, as
+ * with MikroORM's `RequestContext.create`, but the fork is made only when the request first uses
+ * the ORM. Reads served from caches and through `ReadDb` (a signed-in bills page, say) never do,
+ * and a fork costs about 13 µs of CPU.
+ */
+export function withRequestEm<T>(em: Em, next: () => T): T {
+  return requestScope.run(new RequestScope(em), next);
+}
+
+/** The ORM's `context` option: the request's fork, else one made by `RequestContext.create` (tests). */
+function contextEm(name: string): Em | undefined {
+  return requestScope.getStore()?.em(name) ?? (RequestContext.getEntityManager(name) as Em | undefined);
+}
+
 function baseOptions(config: AppConfig, logger?: Logger): Partial<Options> {
   return {
     entities,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     forceUtcTimezone: true,
     allowGlobalContext: false,
+    context: contextEm,
     debug: config.db.debug,
     logger: (message) => logger?.debug({ orm: message }),
     extensions: [Migrator],
