@@ -243,7 +243,7 @@ export class AccountsService {
   private async views(bindings: BindingRow[], accounts: AccountRow[], unpaid: UnpaidBillRow[], expires: Map<number, string>): Promise<AccountView[]> {
     const today = businessDate(this.deps.clock.now());
     const rule = this.deps.config.operator.lateFee;
-    const suspended = await lateFeeSuspensions(this.em, unpaid, today, rule);
+    const suspended = await lateFeeSuspensions(this.deps.readDb, unpaid, today, rule);
     const due = new Map<number, { amountFen: number; count: number }>();
     for (const bill of unpaid) {
       const amountFen = Number(bill.amountFen);

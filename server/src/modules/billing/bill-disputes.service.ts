@@ -9,7 +9,7 @@ import { Ticket } from '../tickets/ticket.entity';
 import type { TicketsService } from '../tickets/tickets.service';
 import { User } from '../users/user.entity';
 import { BillDispute } from './bill-dispute.entity';
-import { dateOrNull, placeholders } from '../../read-db';
+import { ReadDb, dateOrNull, placeholders } from '../../read-db';
 import { BillLine } from './bill-line.entity';
 import { Bill } from './bill.entity';
 
@@ -30,7 +30,7 @@ function answeredAt(ticket: Pick<Ticket, 'resolvedAt' | 'cancelledAt'>): Date | 
  * `today` are looked up: a dispute can only lower a fee, so the others need no query.
  */
 export async function lateFeeSuspensions(
-  em: EntityManager,
+  db: ReadDb | EntityManager,
   bills: readonly Pick<Bill, 'id' | 'status' | 'amountFen' | 'dueDate'>[],
   today: string,
   rule: LateFeeRule,
@@ -38,15 +38,14 @@ export async function lateFeeSuspensions(
   const result = new Map<number, LateFeeSuspension[]>();
   const billIds = bills.filter((b) => b.status === 'unpaid' && computeLateFeeFen(Number(b.amountFen), b.dueDate, today, rule) > 0).map((b) => b.id);
   if (billIds.length === 0) return result;
-  // One fixed join through the caller's connection (inside its transaction, if any): this runs
-  // on every account summary and bill list that holds a bill past its grace days.
-  const rows = await em.getConnection().execute<{ bill_id: number; created_at: unknown; resolved_at: unknown; cancelled_at: unknown }[]>(
+  // One fixed join; it runs on every account summary and bill list that holds a bill past its
+  // grace days. Pages read it through ReadDb; a payment order, inside its transaction, on the
+  // transaction's connection.
+  const sql =
     'select `bill_dispute`.`bill_id`, `bill_dispute`.`created_at`, `ticket`.`resolved_at`, `ticket`.`cancelled_at` ' +
-      `from \`bill_dispute\` join \`ticket\` on \`ticket\`.\`id\` = \`bill_dispute\`.\`ticket_id\` where \`bill_dispute\`.\`bill_id\` in (${placeholders(billIds.length)})`,
-    billIds,
-    'all',
-    em.getTransactionContext(),
-  );
+    `from \`bill_dispute\` join \`ticket\` on \`ticket\`.\`id\` = \`bill_dispute\`.\`ticket_id\` where \`bill_dispute\`.\`bill_id\` in (${placeholders(billIds.length)})`;
+  type Row = { bill_id: number; created_at: unknown; resolved_at: unknown; cancelled_at: unknown };
+  const rows = db instanceof ReadDb ? await db.rows<Row>(sql, billIds) : await db.getConnection().execute<Row[]>(sql, billIds, 'all', db.getTransactionContext());
   for (const r of rows) {
     const answered = answeredAt({ resolvedAt: dateOrNull(r.resolved_at), cancelledAt: dateOrNull(r.cancelled_at) });
     const billId = Number(r.bill_id);

@@ -134,7 +134,7 @@ export class BillingService {
     const today = this.today();
     const rule = this.deps.config.operator.lateFee;
     const unpaid = await this.em.find(Bill, { accountId, status: 'unpaid' }, { orderBy: { period: 'asc' } });
-    const suspended = await lateFeeSuspensions(this.em, unpaid, today, rule);
+    const suspended = await lateFeeSuspensions(this.deps.readDb, unpaid, today, rule);
     let principalFen = 0;
     let lateFeeFen = 0;
     let overdueBills = 0;
@@ -237,10 +237,9 @@ export class BillingService {
   /** Views for some bills, given their account numbers and lines: amounts and live late fees as of `today`. */
   private async toViews(bills: BillRow[], today: string, accountNo: Map<number, string>, linesByBill: Map<number, BillLineView[]>): Promise<BillView[]> {
     if (bills.length === 0) return [];
-    const em = this.em;
     const rule = this.deps.config.operator.lateFee;
     // Days under an open dispute of the bill carry no late fee.
-    const suspended = await lateFeeSuspensions(em, bills, today, rule);
+    const suspended = await lateFeeSuspensions(this.deps.readDb, bills, today, rule);
     return bills.map((b) => {
       const amountFen = Number(b.amountFen);
       // Unpaid bills carry no stored late fee: it grows daily, so it is computed as of today.
