@@ -13,6 +13,7 @@ import { requestContext } from './http/request-context';
 import { inlineScriptHashes, jsonSecurityHeaders, securityHeaders } from './http/security';
 import { PublicAnswers } from './http/public-answers';
 import { RouteRegistry, buildOpenApi } from './http/route';
+import { ApiRouter } from './http/api-router';
 import { authenticate } from './modules/auth/authenticate';
 import { createServices, type Services } from './services';
 import { registerAuthRoutes } from './modules/auth/auth.routes';
@@ -88,7 +89,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
   app.use(authenticate(services.sessions));
 
   const registry = new RouteRegistry(answers);
-  const api = new Router<AppState>({ prefix: API_PREFIX });
+  const api = new ApiRouter(API_PREFIX);
   registerAuthRoutes(api, registry, API_PREFIX, services);
   registerAccountRoutes(api, registry, API_PREFIX, services);
   registerContentRoutes(api, registry, API_PREFIX, services);
@@ -109,7 +110,6 @@ export function createApp(deps: AppDeps): OpenHallApp {
     ctx.body = openapi;
   });
   app.use(api.routes());
-  app.use(api.allowedMethods());
 
   const root = new Router<AppState>();
   registerHealthRoutes(root, deps);

@@ -83,3 +83,15 @@ test('the OpenAPI document lists the routes with their input schemas', async () 
   expect(login.requestBody.content['application/json'].schema.required).toEqual(['phone', 'code']);
   expect(res.body.paths['/api/v1/staff/me'].get.security).toEqual([{ bearer: [] }]);
 });
+
+test('routes match as koa-router matches them: any case, optional trailing slash; a wrong method answers 405 with Allow', async () => {
+  // GET /bills needs a sign-in: reaching its route (401) shows the path matched.
+  for (const path of ['/api/v1/bills', '/API/V1/Bills', '/api/v1/bills/']) {
+    expect((await t.request.get(path)).status).toBe(401);
+  }
+  const wrong = await t.request.delete('/api/v1/bills').expect(405);
+  expect(wrong.headers.allow).toBe('HEAD, GET');
+  const unknown = await t.request.get('/api/v1/billz').expect(404);
+  expect(unknown.body.error.code).toBe('NOT_FOUND');
+  await t.request.get('/api/v1/').expect(404);
+});

@@ -1,4 +1,4 @@
-import type Router from '@koa/router';
+import type { ApiRouter } from './api-router';
 import type { ParameterizedContext } from 'koa';
 import { z, type ZodType } from 'zod';
 import type { StaffRole } from '@openhall/shared';
@@ -75,7 +75,7 @@ const roleNames: Record<StaffRole, string> = { agent: '客服', supervisor: '班
  * Routes stay thin; the handler is one service call.
  */
 export function defineRoute<B = undefined, Q = undefined, P = undefined>(
-  router: Router<AppState>,
+  router: ApiRouter,
   registry: RouteRegistry,
   prefix: string,
   spec: RouteSpec<B, Q, P>,
@@ -161,7 +161,7 @@ export function buildOpenApi(registry: RouteRegistry, info: { title: string; ver
 }
 
 /** A `defineRoute` bound to one router, for a module's route file: `const route = routeDefiner(...)`. */
-export function routeDefiner(router: Router<AppState>, registry: RouteRegistry, prefix: string) {
+export function routeDefiner(router: ApiRouter, registry: RouteRegistry, prefix: string) {
   return <B = undefined, Q = undefined, P = undefined>(
     spec: RouteSpec<B, Q, P>,
     handler: (input: RouteInput<B, Q, P>) => Promise<unknown>,

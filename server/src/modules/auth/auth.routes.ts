@@ -1,13 +1,13 @@
-import type Router from '@koa/router';
+import type { ApiRouter } from '../../http/api-router';
 import { maskPhone, smsLoginSchema, smsSendSchema, staffLoginSchema, wechatLoginSchema } from '@openhall/shared';
-import type { AppState, Principal } from '../../http/context';
+import type { Principal } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
 type UserPrincipal = Extract<Principal, { kind: 'user' }>;
 type StaffPrincipal = Extract<Principal, { kind: 'staff' }>;
 
-export function registerAuthRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+export function registerAuthRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
 
   route({ method: 'post', path: '/auth/sms/send', summary: 'Send an SMS sign-in code', tag: 'auth', auth: 'public', body: smsSendSchema }, ({ body, ctx }) =>

@@ -1,12 +1,12 @@
-import type Router from '@koa/router';
+import type { ApiRouter } from '../../http/api-router';
 import { disputeBillLineSchema, idParamSchema } from '@openhall/shared';
-import type { AppState, Principal } from '../../http/context';
+import type { Principal } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
 const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
 
-export function registerBillDisputeRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+export function registerBillDisputeRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
   route(
     { method: 'post', path: '/bills/:id/dispute', summary: 'Dispute a line of one of the user’s bills: opens a complaint tied to the bill; its late fee stops until the complaint is answered', tag: 'bills', auth: 'user', params: idParamSchema, body: disputeBillLineSchema, status: 201 },

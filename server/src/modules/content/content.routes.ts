@@ -1,4 +1,4 @@
-import type Router from '@koa/router';
+import type { ApiRouter } from '../../http/api-router';
 import {
   auditLogQuerySchema,
   feeSchedulesQuerySchema,
@@ -9,12 +9,11 @@ import {
   noticesQuerySchema,
   pageQuerySchema,
 } from '@openhall/shared';
-import type { AppState } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 import { contentKindDefs } from './content.kinds';
 
-export function registerContentRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+export function registerContentRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
   const pub = { tag: 'content', auth: 'public', cacheable: true } as const;
 

@@ -1,11 +1,10 @@
-import type Router from '@koa/router';
+import type { ApiRouter } from '../../http/api-router';
 import { metricsQuerySchema } from '@openhall/shared';
-import type { AppState } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
 /** The staff metrics (supervisors) and the public scorecard. */
-export function registerMetricsRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+export function registerMetricsRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
   route(
     {

@@ -1,13 +1,13 @@
-import type Router from '@koa/router';
+import type { ApiRouter } from '../../http/api-router';
 import { updateNotificationPreferencesSchema, wechatConsentSchema } from '@openhall/shared';
-import type { AppState, Principal } from '../../http/context';
+import type { Principal } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
 const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
 
 /** The subscriber's notification settings (Me page). */
-export function registerNotificationPreferenceRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+export function registerNotificationPreferenceRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
   const tag = 'notifications';
   route(

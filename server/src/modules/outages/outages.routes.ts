@@ -1,6 +1,6 @@
-import type Router from '@koa/router';
+import type { ApiRouter } from '../../http/api-router';
 import { closeOutageSchema, declareOutageSchema, idParamSchema, outageQuerySchema, staffOutageQuerySchema } from '@openhall/shared';
-import type { AppState, Principal } from '../../http/context';
+import type { Principal } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
@@ -8,7 +8,7 @@ type Staff = Extract<Principal, { kind: 'staff' }>;
 const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
 const staffOf = (principal: Principal | undefined): Staff => principal as Staff;
 
-export function registerOutageRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+export function registerOutageRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
   const tag = 'outages';
 

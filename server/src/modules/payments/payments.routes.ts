@@ -1,4 +1,4 @@
-import type Router from '@koa/router';
+import type { ApiRouter } from '../../http/api-router';
 import type { ParameterizedContext } from 'koa';
 import {
   createBillPaymentSchema,
@@ -42,7 +42,7 @@ function answer(ctx: ParameterizedContext<AppState>, a: NotifyAnswer, type: 'jso
   ctx.body = a.body;
 }
 
-export function registerPaymentRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
 
   route(

@@ -1,13 +1,13 @@
-import type Router from '@koa/router';
+import type { ApiRouter } from '../../http/api-router';
 import { createRenewalSchema, renewalDeclineSchema, renewalQuoteSchema, renewalStatsQuerySchema } from '@openhall/shared';
-import type { AppState, Principal } from '../../http/context';
+import type { Principal } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
 /** The subscriber behind a `auth: 'user'` route (the route has already refused anyone else). */
 const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
 
-export function registerRenewalRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+export function registerRenewalRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
 
   route({ method: 'get', path: '/subscriptions', summary: "The user's TV and broadband packages with expiry and days left", tag: 'renewals', auth: 'user' }, ({ principal }) =>

@@ -1,9 +1,8 @@
-import type Router from '@koa/router';
-import type { AppState } from '../../http/context';
+import type { ApiRouter } from '../../http/api-router';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
-export function registerStaffDirectoryRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+export function registerStaffDirectoryRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
   const agent = { staff: 'agent' } as const;
   route({ method: 'get', path: '/staff/canned-replies', summary: 'Canned texts (常用语) per console action, from the operator configuration', tag: 'staff', auth: agent }, async () =>

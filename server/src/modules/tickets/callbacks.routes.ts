@@ -1,6 +1,6 @@
-import type Router from '@koa/router';
+import type { ApiRouter } from '../../http/api-router';
 import { callbackQueueQuerySchema, idParamSchema, rateTicketSchema, recordCallbackSchema } from '@openhall/shared';
-import type { AppState, Principal } from '../../http/context';
+import type { Principal } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
@@ -8,7 +8,7 @@ const userIdOf = (principal: Principal | undefined): number => (principal as Ext
 const staffOf = (principal: Principal | undefined) => principal as Extract<Principal, { kind: 'staff' }>;
 
 /** Ratings (subscriber) and the callback queue (staff). */
-export function registerCallbackRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+export function registerCallbackRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
   const tag = 'tickets';
   route({ method: 'get', path: '/tickets/:id/rating', summary: 'Whether the ticket can be rated, until when, and the rating given', tag, auth: 'user', params: idParamSchema }, ({ params, principal }) =>

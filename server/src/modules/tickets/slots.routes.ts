@@ -1,12 +1,12 @@
-import type Router from '@koa/router';
+import type { ApiRouter } from '../../http/api-router';
 import { appointmentSlotQuerySchema } from '@openhall/shared';
-import type { AppState, Principal } from '../../http/context';
+import type { Principal } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
 const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
 
-export function registerSlotRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+export function registerSlotRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
   route(
     { method: 'get', path: '/appointment-slots', summary: 'Home-visit half-day slots in the area of one of the user’s accounts, for the coming working days, with capacity left', tag: 'tickets', auth: 'user', query: appointmentSlotQuerySchema },

@@ -1,4 +1,4 @@
-import type Router from '@koa/router';
+import type { ApiRouter } from '../../http/api-router';
 import { z } from 'zod';
 import {
   createTicketSchema,
@@ -11,7 +11,7 @@ import {
   ticketReasonSchema,
   transferTicketSchema,
 } from '@openhall/shared';
-import type { AppState, Principal } from '../../http/context';
+import type { Principal } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
@@ -23,7 +23,7 @@ const staffOf = (principal: Principal | undefined): Staff => principal as Staff;
 
 const extensionParamSchema = z.object({ id: z.coerce.number().int().positive(), extensionId: z.coerce.number().int().positive() });
 
-export function registerTicketRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
   const tag = 'tickets';
 

@@ -1,4 +1,4 @@
-import type Router from '@koa/router';
+import type { ApiRouter } from '../../http/api-router';
 import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import { idParamSchema } from '@openhall/shared';
@@ -12,7 +12,7 @@ import type { PhotoViewer } from './uploads.service';
 const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
 const photoParamSchema = z.object({ id: z.coerce.number().int().positive(), photoId: z.coerce.number().int().positive() });
 
-export function registerUploadRoutes(router: Router<AppState>, registry: RouteRegistry, prefix: string, s: Services): void {
+export function registerUploadRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
   const tag = 'uploads';
   const maxBytes = () => s.uploads.maxBytes;
