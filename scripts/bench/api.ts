@@ -18,6 +18,8 @@
  *   notify valid        signed, encrypted WeChat Pay notifications, one per open order (each settles)
  *   notify duplicate    the same notifications again (each answered without settling twice)
  * `--only halls,bills` runs the ceiling and the rows whose names contain one of the words;
+ * `--instances 2` starts that many OpenHall servers on the one database and shares the connections
+ * (and the notifications) out between them, as a reverse proxy in front of them would;
  * `--cpu-prof DIR` writes a V8 CPU profile of the OpenHall server into DIR (open it in Chrome DevTools).
  * Bare Koa runs first, and in slices alternating with each timed row, which is compared with those (`--rounds`). Because autocannon
  * shares the machine's cores, requests/s can be bound by the client; `server µs/req` (the server
@@ -29,6 +31,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { loadConfig } from '../../server/src/config';
 import { initORM } from '../../server/src/db';
@@ -43,6 +46,7 @@ const root = path.resolve(__dirname, '..', '..');
 const duration = numberArg('duration', 10);
 const connections = numberArg('connections', 50);
 const notifies = numberArg('notifies', 2000);
+const instances = numberArg('instances', 1);
 const warmup = process.argv.includes('--warmup') ? Number(process.argv[process.argv.indexOf('--warmup') + 1]) : 2;
 
 interface Item {
@@ -66,7 +70,6 @@ interface Row {
   bad: number;
 }
 
-/** Timed (`items` cycled for `seconds`) or counted (each item once) load on `base`. */
 /** User + system CPU time of a process so far, in µs (Linux /proc), or null where unreadable. */
 function cpuUs(pid: number | undefined): number | null {
   if (!pid) return null;
@@ -90,35 +93,58 @@ const dbPid = (() => {
   }
 })();
 
-async function load(name: string, base: string, items: Item[], opts: { seconds?: number; once?: boolean; pid?: number }): Promise<Row> {
-  let next = 0;
-  const cpu0 = [cpuUs(opts.pid), cpuUs(dbPid)];
-  const result = await autocannon({
-    url: base,
-    connections,
-    ...(opts.once ? { amount: items.length } : { duration: opts.seconds }),
-    requests: [
-      {
-        setupRequest: (req) => {
-          const it = items[next++ % items.length];
-          // As browsers and wx.request send it.
-          return { ...req, method: it.method, path: it.path, headers: { 'accept-encoding': 'gzip, deflate, br', ...(it.headers ?? {}) }, body: it.body };
-        },
-      },
-    ],
-  });
-  const requests = result.requests.total;
-  const cpu1 = [cpuUs(opts.pid), cpuUs(dbPid)];
+/** Where a row's load goes: one server, or several instances of it, each with its process id. */
+interface Target {
+  bases: string[];
+  pids: Array<number | undefined>;
+}
+
+/** The CPU time of all of a target's processes so far, in µs, or null where one is unreadable. */
+function targetCpuUs(pids: Array<number | undefined>): number | null {
+  const each = pids.map(cpuUs);
+  return each.includes(null) || each.length === 0 ? null : each.reduce((a, b) => a! + b!, 0);
+}
+
+/**
+ * Timed (`items` cycled for `seconds`) or counted (each item once) load on a target. Over several
+ * instances the connections are shared out evenly, as a reverse proxy would, and so are counted
+ * items (item i goes to instance i mod n); p50 and p99 are the worst instance's.
+ */
+async function load(name: string, target: Target, items: Item[], opts: { seconds?: number; once?: boolean; measure?: boolean }): Promise<Row> {
+  const n = target.bases.length;
+  const cpu0 = [opts.measure ? targetCpuUs(target.pids) : null, cpuUs(dbPid)];
+  const results = await Promise.all(
+    target.bases.map((base, b) => {
+      const mine = opts.once ? items.filter((_, i) => i % n === b) : items;
+      let next = 0;
+      return autocannon({
+        url: base,
+        connections: Math.max(1, Math.round(connections / n)),
+        ...(opts.once ? { amount: mine.length } : { duration: opts.seconds }),
+        requests: [
+          {
+            setupRequest: (req) => {
+              const it = mine[next++ % mine.length];
+              // As browsers and wx.request send it.
+              return { ...req, method: it.method, path: it.path, headers: { 'accept-encoding': 'gzip, deflate, br', ...(it.headers ?? {}) }, body: it.body };
+            },
+          },
+        ],
+      });
+    }),
+  );
+  const requests = results.reduce((a, r) => a + r.requests.total, 0);
+  const cpu1 = [opts.measure ? targetCpuUs(target.pids) : null, cpuUs(dbPid)];
   const per = (i: number) => (cpu0[i] !== null && cpu1[i] !== null && requests > 0 ? (cpu1[i]! - cpu0[i]!) / requests : null);
   return {
     name,
     serverUs: per(0),
     dbUs: per(1),
     requests,
-    rps: requests / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    bad: result.non2xx + result.errors + result.timeouts,
+    rps: requests / Math.max(...results.map((r) => r.duration)),
+    p50: Math.max(...results.map((r) => r.latency.p50)),
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    bad: results.reduce((a, r) => a + r.non2xx + r.errors + r.timeouts, 0),
   };
 }
 
@@ -126,10 +152,10 @@ const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf
 const wanted = (name: string) => name === 'bare koa' || !only || only.some((w) => name.includes(w));
 
 /** A row on its own (the first ceiling). */
-async function timed(name: string, base: string, items: Item[], pid?: number): Promise<Row | null> {
+async function timed(name: string, target: Target, items: Item[]): Promise<Row | null> {
   if (!wanted(name)) return null;
-  if (warmup > 0) await load(name, base, items, { seconds: warmup });
-  return load(name, base, items, { seconds: duration, pid });
+  if (warmup > 0) await load(name, target, items, { seconds: warmup });
+  return load(name, target, items, { seconds: duration, measure: true });
 }
 
 /**
@@ -140,21 +166,20 @@ async function timed(name: string, base: string, items: Item[], pid?: number): P
  * each side's requests are summed over its slices. p50 is the median of the slices' p50s; p99 the
  * worst slice's p99.
  */
-let bareBase = '';
-let barePid: number | undefined;
+let bareKoa: Target = { bases: [], pids: [] };
 const rounds = numberArg('rounds', 3);
-async function paired(name: string, base: string, items: Item[], pid?: number): Promise<Row | null> {
+async function paired(name: string, target: Target, items: Item[]): Promise<Row | null> {
   if (!wanted(name)) return null;
-  if (warmup > 0) await load(name, base, items, { seconds: warmup });
+  if (warmup > 0) await load(name, target, items, { seconds: warmup });
   const seconds = duration / rounds;
   const bare: Row[] = [];
   const row: Row[] = [];
   for (let i = 0; i < rounds; i++) {
-    bare.push(await load('bare koa', bareBase, [{ method: 'GET', path: '/' }], { seconds, pid: barePid }));
+    bare.push(await load('bare koa', bareKoa, [{ method: 'GET', path: '/' }], { seconds, measure: true }));
     // The server sat idle through bare Koa's slice and autocannon opens new connections: a second
     // of load first, so each slice measures the steady state as one long run would.
-    if (warmup > 0 && i > 0) await load(name, base, items, { seconds: 1 });
-    row.push(await load(name, base, items, { seconds, pid }));
+    if (warmup > 0 && i > 0) await load(name, target, items, { seconds: 1 });
+    row.push(await load(name, target, items, { seconds, measure: true }));
   }
   const sum = (rs: Row[], f: (r: Row) => number) => rs.reduce((a, r) => a + f(r), 0);
   const perRequest = (f: (r: Row) => number | null) =>
@@ -210,11 +235,10 @@ async function main(): Promise<void> {
   // ---- the ceiling: measured first, and again before each OpenHall row (see `paired`) ----
   const barePort = await freePort();
   const bare = spawnTsx(path.join(root, 'scripts', 'bench', 'bare-koa.ts'), { ...process.env, PORT: String(barePort) });
-  bareBase = `http://127.0.0.1:${barePort}`;
-  barePid = bare.child.pid;
+  bareKoa = { bases: [`http://127.0.0.1:${barePort}`], pids: [bare.child.pid] };
   try {
-    await waitReady(bareBase, bare);
-    add(await timed('bare koa', bareBase, [{ method: 'GET', path: '/' }], bare.child.pid));
+    await waitReady(bareKoa.bases[0], bare);
+    add(await timed('bare koa', bareKoa, [{ method: 'GET', path: '/' }]));
   } catch (err) {
     await stopChild(bare.child);
     throw err;
@@ -223,11 +247,9 @@ async function main(): Promise<void> {
   // ---- OpenHall ----
   const embedded = !process.env.DATABASE_URL;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'openhall-bench-'));
-  const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'development',
-    PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'error',
@@ -238,25 +260,36 @@ async function main(): Promise<void> {
     RUN_JOBS: process.argv.includes('--with-jobs') ? 'true' : 'false',
   };
   const profDir = process.argv.includes('--cpu-prof') ? process.argv[process.argv.indexOf('--cpu-prof') + 1] : null;
-  const server = spawnTsx(path.join(root, 'server', 'src', 'main.ts'), env, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
-  const base = `http://127.0.0.1:${port}`;
+  // The first instance migrates and seeds; the others start on the database it left.
+  const servers: Array<{ child: ChildProcess; log: string[] }> = [];
+  const target: Target = { bases: [], pids: [] };
+  const start = async (seed: boolean) => {
+    const port = await freePort();
+    const server = spawnTsx(path.join(root, 'server', 'src', 'main.ts'), { ...env, PORT: String(port), SEED_DEMO: String(seed) }, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
+    servers.push(server);
+    target.bases.push(`http://127.0.0.1:${port}`);
+    target.pids.push(server.child.pid);
+    await waitReady(`${target.bases.at(-1)}/readyz`, server, 600_000);
+  };
   const config = loadConfig(env);
   const logger = createLogger('error');
   let orm: Awaited<ReturnType<typeof initORM>> | undefined;
   let deps: ReturnType<typeof createDeps> | undefined;
   try {
-    await waitReady(`${base}/readyz`, server, 600_000);
+    await start(true);
+    for (let i = 1; i < instances; i++) await start(false);
     orm = await initORM(config, logger);
     const em = orm.em.fork();
     const [accounts, bills] = await Promise.all([em.count(Account), em.count(Bill)]);
-    const who = await subscriber(base);
+    // Signed in through the first instance's SMS sandbox; sessions live in the database, so the token works on every instance.
+    const who = await subscriber(target.bases[0]);
     const auth = { Authorization: `Bearer ${who.token}` };
 
-    add(await paired('halls ?lat&lng', base, [{ method: 'GET', path: '/api/v1/halls?lat=30.2591&lng=120.1479' }], server.child.pid));
-    add(await paired('fee-schedules', base, [{ method: 'GET', path: '/api/v1/fee-schedules' }], server.child.pid));
-    add(await paired('accounts (signed in)', base, [{ method: 'GET', path: '/api/v1/accounts', headers: auth }], server.child.pid));
-    add(await paired('bills unpaid (signed in)', base, [{ method: 'GET', path: `/api/v1/bills?accountId=${who.accountId}&status=unpaid`, headers: auth }], server.child.pid));
-    add(await paired('ticket :id (signed in)', base, [{ method: 'GET', path: `/api/v1/tickets/${who.ticketId}`, headers: auth }], server.child.pid));
+    add(await paired('halls ?lat&lng', target, [{ method: 'GET', path: '/api/v1/halls?lat=30.2591&lng=120.1479' }]));
+    add(await paired('fee-schedules', target, [{ method: 'GET', path: '/api/v1/fee-schedules' }]));
+    add(await paired('accounts (signed in)', target, [{ method: 'GET', path: '/api/v1/accounts', headers: auth }]));
+    add(await paired('bills unpaid (signed in)', target, [{ method: 'GET', path: `/api/v1/bills?accountId=${who.accountId}&status=unpaid`, headers: auth }]));
+    add(await paired('ticket :id (signed in)', target, [{ method: 'GET', path: `/api/v1/tickets/${who.ticketId}`, headers: auth }]));
 
     // Signed notifications: signed beforehand with the WeChat Pay sandbox's platform key (the server
     // generated it in DATA_DIR), so the time measured is the server's.
@@ -270,8 +303,8 @@ async function main(): Promise<void> {
           const n = wechatNotifyFor(ctx, o, { transaction_id: `4200${String(i).padStart(24, '0')}` }, { id: `BENCH-${process.pid}-${i}` });
           return { method: 'POST', path: '/api/v1/payments/notify/wechat', headers: n.headers, body: n.body };
         });
-      rows.push(await load('notify valid', base, signed(), { once: true, pid: server.child.pid }));
-      rows.push(await load('notify duplicate', base, signed(), { once: true, pid: server.child.pid }));
+      rows.push(await load('notify valid', target, signed(), { once: true, measure: true }));
+      rows.push(await load('notify duplicate', target, signed(), { once: true, measure: true }));
       const settled = await paidBillsOf(orm, orders.map((o) => o.outTradeNo));
       notifyLine = `notify: ${settled}/${orders.length} bills settled, each once\n`;
     }
@@ -280,7 +313,7 @@ async function main(): Promise<void> {
     const firstCeiling = rows[0].rps;
     printTable(
       `OpenHall API benchmark — ${config.db.type}${embedded ? ' (embedded)' : ''}, ${accounts.toLocaleString('en')} accounts, ${bills.toLocaleString('en')} bills; ` +
-        `${connections} connections, ${duration} s per timed row; node ${process.version}, ${os.cpus().length} cores`,
+        `${instances > 1 ? `${instances} server instances, ` : ''}${connections} connections, ${duration} s per timed row; node ${process.version}, ${os.cpus().length} cores`,
       ['endpoint', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'bare koa alongside', 'vs bare koa', 'server µs/req', 'db µs/req', 'non-2xx/err'],
       rows.map((r) => [
         r.name,
@@ -302,7 +335,7 @@ async function main(): Promise<void> {
     await deps?.rateLimiter.close();
     await deps?.sessionRevocations.close();
     await orm?.close(true);
-    await stopChild(server.child);
+    for (const server of servers) await stopChild(server.child);
     await stopChild(bare.child);
     rmSync(dataDir, { recursive: true, force: true });
   }

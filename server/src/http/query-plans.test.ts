@@ -17,6 +17,7 @@ const LARGE_TABLES = new Set([
   'account_binding',
   'bill',
   'bill_line',
+  'bill_dispute',
   'subscription',
   'subscription_renewal',
   'ticket',
