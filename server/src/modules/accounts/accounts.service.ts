@@ -19,7 +19,7 @@ import { User } from '../users/user.entity';
 import { AccountBinding } from './account-binding.entity';
 import { Account } from './account.entity';
 import { BindFailure } from './bind-failure.entity';
-import { lateFeeSuspensions } from '../billing/bill-disputes.service';
+import { DISPUTED_SQL, lateFeeSuspensions } from '../billing/bill-disputes.service';
 
 /** Middle dots people type between the parts of a transliterated name (阿依古丽·买买提). */
 const NAME_DOTS = /[·・•‧∙⋅.]/g;
@@ -36,7 +36,7 @@ export function normalizeHolderName(name: string): string {
 /** The binding fields a view is built from. */
 type BindingRow = Pick<AccountBinding, 'accountId' | 'isDefault'>;
 type AccountRow = Pick<Account, 'id' | 'accountNo' | 'serviceType' | 'holderName' | 'holderPhone' | 'address' | 'area' | 'balanceFen'>;
-type UnpaidBillRow = Pick<Bill, 'id' | 'accountId' | 'status' | 'amountFen' | 'dueDate'>;
+type UnpaidBillRow = Pick<Bill, 'id' | 'accountId' | 'status' | 'amountFen' | 'dueDate'> & { disputed: boolean };
 /** The account list's joined row, as the driver returns it: an account, and one of its unpaid bills (or none). */
 interface AccountListRow extends Record<string, unknown> {
   id: number;
@@ -52,6 +52,7 @@ interface AccountListRow extends Record<string, unknown> {
   bill_id: number | null;
   amount_fen: number | string | null;
   due_date: string | null;
+  bill_disputed: number | string;
 }
 
 /**
@@ -207,7 +208,7 @@ export class AccountsService {
       'select `account`.`id`, `account`.`account_no`, `account`.`service_type`, `account`.`holder_name`, `account`.`holder_phone`, `account`.`address`, ' +
         '`account`.`area`, `account`.`balance_fen`, `account_binding`.`is_default`, ' +
         '(select min(`subscription`.`expires_on`) from `subscription` where `subscription`.`account_id` = `account`.`id`) as `expires_on`, ' +
-        '`bill`.`id` as `bill_id`, `bill`.`amount_fen`, `bill`.`due_date` ' +
+        `\`bill\`.\`id\` as \`bill_id\`, \`bill\`.\`amount_fen\`, \`bill\`.\`due_date\`, ${DISPUTED_SQL} as \`bill_disputed\` ` +
         'from `account_binding` join `account` on `account`.`id` = `account_binding`.`account_id` ' +
         "left join `bill` on `bill`.`account_id` = `account`.`id` and `bill`.`status` = 'unpaid' " +
         `where \`account_binding\`.\`user_id\` = ?${accountId !== undefined ? ' and `account_binding`.`account_id` = ?' : ''} ` +
@@ -234,7 +235,9 @@ export class AccountsService {
         bindings.push({ accountId: id, isDefault: Boolean(r.is_default) });
         if (r.expires_on !== null) expires.set(id, r.expires_on);
       }
-      if (r.bill_id !== null) unpaid.push({ id: Number(r.bill_id), accountId: id, status: 'unpaid', amountFen: Number(r.amount_fen), dueDate: r.due_date! });
+      if (r.bill_id !== null) {
+        unpaid.push({ id: Number(r.bill_id), accountId: id, status: 'unpaid', amountFen: Number(r.amount_fen), dueDate: r.due_date!, disputed: Number(r.bill_disputed) > 0 });
+      }
     }
     return this.views(bindings, accounts, unpaid, expires);
   }

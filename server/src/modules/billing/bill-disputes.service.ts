@@ -27,16 +27,20 @@ function answeredAt(ticket: Pick<Ticket, 'resolvedAt' | 'cancelledAt'>): Date | 
  * through the date its complaint was answered (null while it is not). Every place a late fee is
  * computed (bill views, arrears, account summaries, payment orders) takes them from here, so the
  * fee the subscriber sees is the fee they pay. Only unpaid bills that would carry a fee as of
- * `today` are looked up: a dispute can only lower a fee, so the others need no query.
+ * `today` are looked up: a dispute can only lower a fee, so the others need no query. Nor do bills
+ * whose caller read, in the same statement, that they have no dispute (`disputed: false`, from
+ * `DISPUTED_SQL`): the account list and the bills tab, where most overdue bills are undisputed.
  */
 export async function lateFeeSuspensions(
   db: ReadDb | EntityManager,
-  bills: readonly Pick<Bill, 'id' | 'status' | 'amountFen' | 'dueDate'>[],
+  bills: readonly (Pick<Bill, 'id' | 'status' | 'amountFen' | 'dueDate'> & { disputed?: boolean })[],
   today: string,
   rule: LateFeeRule,
 ): Promise<Map<number, LateFeeSuspension[]>> {
   const result = new Map<number, LateFeeSuspension[]>();
-  const billIds = bills.filter((b) => b.status === 'unpaid' && computeLateFeeFen(Number(b.amountFen), b.dueDate, today, rule) > 0).map((b) => b.id);
+  const billIds = bills
+    .filter((b) => b.status === 'unpaid' && b.disputed !== false && computeLateFeeFen(Number(b.amountFen), b.dueDate, today, rule) > 0)
+    .map((b) => b.id);
   if (billIds.length === 0) return result;
   // One fixed join; it runs on every account summary and bill list that holds a bill past its
   // grace days. Pages read it through ReadDb; a payment order, inside its transaction, on the
@@ -55,6 +59,9 @@ export async function lateFeeSuspensions(
   }
   return result;
 }
+
+/** Whether the bill in a statement's `bill` table has a dispute: a column for pages that list bills. */
+export const DISPUTED_SQL = 'exists (select 1 from `bill_dispute` where `bill_dispute`.`bill_id` = `bill`.`id`)';
 
 /**
  * Bill disputes (账单异议): disputing a line of one of the user's bills files a complaint ticket

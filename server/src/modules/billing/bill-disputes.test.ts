@@ -82,6 +82,30 @@ test('disputing a line opens a complaint tied to the bill; the late fee stops un
   expect(await lateFeeOf(u, u.billId)).toBe(fee(10));
 });
 
+test('the account list and the bills tab read disputes only for a disputed bill, and show its suspended fee', async () => {
+  const u = await owing();
+  const statements: string[] = [];
+  const stop = t.deps.readDb.onQuery((q) => statements.push(q.sql));
+  const disputeReads = () => statements.filter((sql) => /^select `bill_dispute`/.test(sql)).length;
+  const pages = async () => {
+    const accounts = await t.request.get('/api/v1/accounts').set(u.auth).expect(200);
+    const bills = await t.request.get('/api/v1/bills').set(u.auth).expect(200);
+    return {
+      due: accounts.body.data.find((a: { id: number }) => a.id === u.accountId).amountDueFen as number,
+      lateFee: bills.body.data.items.find((b: { id: number }) => b.id === u.billId).lateFeeFen as number,
+    };
+  };
+  try {
+    expect(await pages()).toEqual({ due: 10_000 + fee(11), lateFee: fee(11) });
+    expect(disputeReads()).toBe(0);
+    await dispute(u, u.billId, u.water).expect(201);
+    expect(await pages()).toEqual({ due: 10_000 + fee(10), lateFee: fee(10) });
+    expect(disputeReads()).toBe(2);
+  } finally {
+    stop();
+  }
+});
+
 test('a withdrawn dispute (complaint cancelled) lets the fee run again from the next day', async () => {
   const u = await owing();
   const ticketId = (await dispute(u, u.billId, u.water).expect(201)).body.data.ticket.id as number;

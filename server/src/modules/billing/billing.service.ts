@@ -23,7 +23,7 @@ import { Bill } from './bill.entity';
 import { renderReceiptHtml } from './billing.receipt';
 import { dateOrNull, placeholders } from '../../read-db';
 import { LruMap } from '../../lru';
-import { lateFeeSuspensions } from './bill-disputes.service';
+import { DISPUTED_SQL, lateFeeSuspensions } from './bill-disputes.service';
 
 /** A row of the bills page: a bill as stored. */
 interface BillPageRow extends Record<string, unknown> {
@@ -35,9 +35,10 @@ interface BillPageRow extends Record<string, unknown> {
   amount_fen: number | string;
   late_fee_fen: number | string;
   paid_at: unknown;
+  disputed: number | string;
 }
-/** A bill as its view needs it: an entity, or a row read without one. */
-type BillRow = Pick<Bill, 'id' | 'accountId' | 'period' | 'dueDate' | 'status' | 'amountFen' | 'lateFeeFen' | 'paidAt'>;
+/** A bill as its view needs it: an entity, or a row read without one (which knows whether it is disputed). */
+type BillRow = Pick<Bill, 'id' | 'accountId' | 'period' | 'dueDate' | 'status' | 'amountFen' | 'lateFeeFen' | 'paidAt'> & { disputed?: boolean };
 type BillLineRow = Pick<BillLine, 'id' | 'billId' | 'itemCode' | 'name' | 'quantity' | 'unit' | 'unitPriceFen' | 'amountFen'>;
 
 /**
@@ -69,7 +70,7 @@ export class BillingService {
    * (only of accounts the user has bound); their lines and account numbers, which never change,
    * come from memory once read. The total is counted only when the first page is full; an empty
    * answer for a given account checks that the account is the user's (404 otherwise); disputes are
-   * read only for bills carrying a late fee.
+   * read only for disputed bills carrying a late fee.
    */
   async listBills(userId: number, query: BillsQuery): Promise<Page<BillView>> {
     const today = this.today();
@@ -97,7 +98,7 @@ export class BillingService {
     const where = `from \`bill\` join \`account_binding\` on \`account_binding\`.\`account_id\` = \`bill\`.\`account_id\` where ${conditions.join(' and ')}`;
     const offset = (query.page - 1) * query.pageSize;
     const rows = await this.deps.readDb.rows<BillPageRow>(
-      'select `bill`.`id`, `bill`.`account_id`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, `bill`.`late_fee_fen`, `bill`.`paid_at` ' +
+      `select \`bill\`.\`id\`, \`bill\`.\`account_id\`, \`bill\`.\`period\`, \`bill\`.\`due_date\`, \`bill\`.\`status\`, \`bill\`.\`amount_fen\`, \`bill\`.\`late_fee_fen\`, \`bill\`.\`paid_at\`, ${DISPUTED_SQL} as \`disputed\` ` +
         `${where} order by \`bill\`.\`period\` desc, \`bill\`.\`account_id\` asc, \`bill\`.\`id\` desc limit ? offset ?`,
       [...params, query.pageSize, offset],
     );
@@ -110,6 +111,7 @@ export class BillingService {
       amountFen: Number(r.amount_fen),
       lateFeeFen: Number(r.late_fee_fen),
       paidAt: dateOrNull(r.paid_at),
+      disputed: Number(r.disputed) > 0,
     }));
     if (bills.length === 0 && query.accountId !== undefined) await this.requireOwnAccount(userId, query.accountId);
     // A first page that is not full holds everything there is.
