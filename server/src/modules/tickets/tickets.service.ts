@@ -68,6 +68,18 @@ interface ClockFacts {
   staff: Map<number, StaffUser>;
 }
 
+/**
+ * Columns a ticket statement adds (`select *, ${FACT_HINTS} from ticket …`) so that `loadFacts`
+ * skips the pauses and extensions of tickets that have none, which is most of them.
+ */
+const FACT_HINTS =
+  'exists (select 1 from `ticket_pause` where `ticket_pause`.`ticket_id` = `ticket`.`id`) as `hasPauses`, ' +
+  'exists (select 1 from `ticket_extension` where `ticket_extension`.`ticket_id` = `ticket`.`id`) as `hasExtensions`';
+/** A ticket, read with FACT_HINTS or not (an entity). */
+type HintedTicket = Ticket & { hasPauses?: unknown; hasExtensions?: unknown };
+/** Whether a ticket may have such facts: only a hint read with it says it has none. */
+const mayHave = (hint: unknown): boolean => hint === undefined || Number(hint) > 0;
+
 /** Ids per IN list when reading facts of many tickets. */
 const IN_CHUNK = 1_000;
 
@@ -176,10 +188,10 @@ export class TicketsService {
   /** One of the user's tickets with its subscriber-visible timeline. */
   async getTicket(userId: number, ticketId: number): Promise<TicketView> {
     // Just read, by fixed statements: the ticket, its clock facts, its timeline.
-    const [row] = await this.deps.readDb.entities(Ticket, 'select * from `ticket` where `id` = ? and `user_id` = ?', [ticketId, userId]);
+    const [row] = await this.deps.readDb.entities(Ticket, `select *, ${FACT_HINTS} from \`ticket\` where \`id\` = ? and \`user_id\` = ?`, [ticketId, userId]);
     if (!row) throw new NotFoundError('工单');
     const ticket = row as Ticket;
-    const [facts, timeline] = [await this.loadFacts([ticket]), await this.timeline(ticket.id, true)];
+    const [facts, timeline] = await Promise.all([this.loadFacts([ticket]), this.timeline(ticket.id, true)]);
     return { ...this.toSubscriberView(ticket, facts), timeline };
   }
 
@@ -323,7 +335,7 @@ export class TicketsService {
     // Every open ticket is judged (the deadline is computed here), then sorted by it below: an
     // ORDER BY in the query would only make the database walk the primary key instead of the status
     // index. Read as plain rows: entities in the identity map cost several times the judging itself.
-    const rows = (await this.deps.readDb.entities(Ticket, `select * from \`ticket\` where ${conditions.join(' and ')}`, params)) as Ticket[];
+    const rows = (await this.deps.readDb.entities(Ticket, `select *, ${FACT_HINTS} from \`ticket\` where ${conditions.join(' and ')}`, params)) as Ticket[];
     const facts = await this.loadFacts(rows);
     const now = this.now();
     const dueSoonMs = (query.dueWithinHours ?? 4) * HOUR_MS;
@@ -647,26 +659,32 @@ export class TicketsService {
     return e;
   }
 
-  private async loadFacts(tickets: Ticket[]): Promise<ClockFacts> {
-    const ids = tickets.map((t) => t.id);
+  private async loadFacts(tickets: HintedTicket[]): Promise<ClockFacts> {
     const group = <T extends { ticketId: number }>(rows: T[]) => {
       const m = new Map<number, T[]>();
       for (const r of rows) m.set(r.ticketId, [...(m.get(r.ticketId) ?? []), r]);
       return m;
     };
-    if (ids.length === 0) return { pauses: new Map(), extensions: new Map(), staff: new Map() };
     // Read-only rows by fixed statements (every ticket page and the queue read these); never called
     // inside a transaction.
     const { readDb } = this.deps;
     // The queue judges every open ticket: IN lists go by a thousand ids, within any database's limit.
-    const pauses: TicketPause[] = [];
-    const extensions: TicketExtension[] = [];
-    for (let i = 0; i < ids.length; i += IN_CHUNK) {
-      const chunk = ids.slice(i, i + IN_CHUNK);
-      const inIds = placeholders(chunk.length);
-      pauses.push(...((await readDb.entities(TicketPause, `select * from \`ticket_pause\` where \`ticket_id\` in (${inIds})`, chunk)) as TicketPause[]));
-      extensions.push(...((await readDb.entities(TicketExtension, `select * from \`ticket_extension\` where \`ticket_id\` in (${inIds}) order by \`id\` asc`, chunk)) as TicketExtension[]));
-    }
+    const byChunks = async <T>(ids: number[], read: (inIds: string, chunk: number[]) => Promise<T[]>): Promise<T[]> => {
+      const rows: T[] = [];
+      for (let i = 0; i < ids.length; i += IN_CHUNK) {
+        const chunk = ids.slice(i, i + IN_CHUNK);
+        rows.push(...(await read(placeholders(chunk.length), chunk)));
+      }
+      return rows;
+    };
+    const pauses = await byChunks(
+      tickets.filter((t) => mayHave(t.hasPauses)).map((t) => t.id),
+      async (inIds, chunk) => (await readDb.entities(TicketPause, `select * from \`ticket_pause\` where \`ticket_id\` in (${inIds})`, chunk)) as TicketPause[],
+    );
+    const extensions = await byChunks(
+      tickets.filter((t) => mayHave(t.hasExtensions)).map((t) => t.id),
+      async (inIds, chunk) => (await readDb.entities(TicketExtension, `select * from \`ticket_extension\` where \`ticket_id\` in (${inIds}) order by \`id\` asc`, chunk)) as TicketExtension[],
+    );
     const staffIds = [...new Set(tickets.flatMap((t) => [t.ownerStaffId, t.handlerStaffId]).filter((x): x is number => x !== null))];
     const staff = staffIds.length
       ? ((await readDb.entities(StaffUser, `select * from \`staff_user\` where \`id\` in (${placeholders(staffIds.length)})`, staffIds)) as StaffUser[])

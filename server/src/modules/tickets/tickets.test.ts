@@ -184,6 +184,25 @@ describe('staff console', () => {
     expect(resumed.body.data.clock).toMatchObject({ paused: false, deadline: new Date(BASE.getTime() + 27 * HOUR).toISOString(), remainingMs: 22 * HOUR });
   });
 
+  test('a ticket page reads pauses and extensions only of a ticket that has some', async () => {
+    const u = await createSubscriber(t);
+    const id = await fileTicket(t, u);
+    await claim(id, agent1).expect(200);
+    const read = async () => {
+      const statements: string[] = [];
+      const stop = t.deps.readDb.onQuery((q) => statements.push(q.sql));
+      try {
+        await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200);
+      } finally {
+        stop();
+      }
+      return { pauses: statements.some((sql) => /^select \* from `ticket_pause`/.test(sql)), extensions: statements.some((sql) => /^select \* from `ticket_extension`/.test(sql)) };
+    };
+    expect(await read()).toEqual({ pauses: false, extensions: false });
+    await staffPost(id, 'request-information', agent1, { message: '请提供光猫背面的设备编号' }).expect(200);
+    expect(await read()).toEqual({ pauses: true, extensions: false });
+  });
+
   test('an extension counts only once a supervisor approves it, and the subscriber sees by whom and why', async () => {
     const u = await createSubscriber(t);
     const id = await fileTicket(t, u);
