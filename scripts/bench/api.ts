@@ -24,7 +24,8 @@
  * Bare Koa runs first, and in slices alternating with each timed row, which is compared with those (`--rounds`). Because autocannon
  * shares the machine's cores, requests/s can be bound by the client; `server µs/req` (the server
  * process's CPU time per request, from /proc) and `db µs/req` (MariaDB's, when it runs here) show
- * what each request costs on the server side whoever the bottleneck is.
+ * what each request costs on the server side whoever the bottleneck is, and `machine busy` how much
+ * of all the cores was in use during the row (near 100 %, the machine itself is the limit).
  * Prints requests/s, p50/p99 latency, the ratio to bare Koa, and non-2xx answers (which would
  * make a row meaningless). Timed runs are preceded by a 2 s warm-up (--warmup 0 to skip).
  */
@@ -63,11 +64,25 @@ interface Row {
   /** CPU time per request of the server process (and of MariaDB, when it runs here), in µs. */
   serverUs: number | null;
   dbUs: number | null;
+  /** The whole machine's CPU time, busy and in all, over the row (jiffies of /proc/stat): everything shares these cores. */
+  machine: { busy: number; total: number } | null;
   requests: number;
   rps: number;
   p50: number;
   p99: number;
   bad: number;
+}
+
+/** The machine's CPU time so far, busy and in all, in jiffies (Linux /proc/stat), or null where unreadable. */
+function machineCpu(): { busy: number; total: number } | null {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const n = fields.map(Number);
+    const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { busy: total - n[3] - n[4], total }; // idle and iowait are not busy
+  } catch {
+    return null;
+  }
 }
 
 /** User + system CPU time of a process so far, in µs (Linux /proc), or null where unreadable. */
@@ -113,6 +128,7 @@ function targetCpuUs(pids: Array<number | undefined>): number | null {
 async function load(name: string, target: Target, items: Item[], opts: { seconds?: number; once?: boolean; measure?: boolean }): Promise<Row> {
   const n = target.bases.length;
   const cpu0 = [opts.measure ? targetCpuUs(target.pids) : null, cpuUs(dbPid)];
+  const machine0 = machineCpu();
   const results = await Promise.all(
     target.bases.map((base, b) => {
       const mine = opts.once ? items.filter((_, i) => i % n === b) : items;
@@ -135,11 +151,13 @@ async function load(name: string, target: Target, items: Item[], opts: { seconds
   );
   const requests = results.reduce((a, r) => a + r.requests.total, 0);
   const cpu1 = [opts.measure ? targetCpuUs(target.pids) : null, cpuUs(dbPid)];
+  const machine1 = machineCpu();
   const per = (i: number) => (cpu0[i] !== null && cpu1[i] !== null && requests > 0 ? (cpu1[i]! - cpu0[i]!) / requests : null);
   return {
     name,
     serverUs: per(0),
     dbUs: per(1),
+    machine: machine0 && machine1 ? { busy: machine1.busy - machine0.busy, total: machine1.total - machine0.total } : null,
     requests,
     rps: requests / Math.max(...results.map((r) => r.duration)),
     p50: Math.max(...results.map((r) => r.latency.p50)),
@@ -189,6 +207,7 @@ async function paired(name: string, target: Target, items: Item[]): Promise<Row 
     name,
     ceiling: sum(bare, (r) => r.requests) / sum(bare, (r) => r.requests / r.rps),
     serverUs: perRequest((r) => r.serverUs),
+    machine: row.every((r) => r.machine) ? { busy: sum(row, (r) => r.machine!.busy), total: sum(row, (r) => r.machine!.total) } : null,
     dbUs: perRequest((r) => r.dbUs),
     requests: sum(row, (r) => r.requests),
     rps: sum(row, (r) => r.requests) / sum(row, (r) => r.requests / r.rps),
@@ -314,7 +333,7 @@ async function main(): Promise<void> {
     printTable(
       `OpenHall API benchmark — ${config.db.type}${embedded ? ' (embedded)' : ''}, ${accounts.toLocaleString('en')} accounts, ${bills.toLocaleString('en')} bills; ` +
         `${instances > 1 ? `${instances} server instances, ` : ''}${connections} connections, ${duration} s per timed row; node ${process.version}, ${os.cpus().length} cores`,
-      ['endpoint', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'bare koa alongside', 'vs bare koa', 'server µs/req', 'db µs/req', 'non-2xx/err'],
+      ['endpoint', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'bare koa alongside', 'vs bare koa', 'server µs/req', 'db µs/req', 'machine busy', 'non-2xx/err'],
       rows.map((r) => [
         r.name,
         String(r.requests),
@@ -325,6 +344,7 @@ async function main(): Promise<void> {
         `${((100 * r.rps) / (r.ceiling ?? firstCeiling)).toFixed(1)}%`,
         r.serverUs === null ? '—' : r.serverUs.toFixed(0),
         r.dbUs === null ? '—' : r.dbUs.toFixed(0),
+        r.machine && r.machine.total > 0 ? `${((100 * r.machine.busy) / r.machine.total).toFixed(0)}%` : '—',
         String(r.bad),
       ]),
     );
