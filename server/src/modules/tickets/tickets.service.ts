@@ -192,7 +192,7 @@ export class TicketsService {
     // Just read, by fixed statements: the ticket, its clock facts, its timeline.
     const [row] = await this.deps.readDb.entities(Ticket, `select *, ${FACT_HINTS} from \`ticket\` where \`id\` = ? and \`user_id\` = ?`, [ticketId, userId]);
     if (!row) throw new NotFoundError('工单');
-    const ticket = row as Ticket;
+    const ticket = row as HintedTicket; // loadFacts reads its hints
     const [facts, timeline] = await Promise.all([this.loadFacts([ticket]), this.timeline(ticket.id, true)]);
     return { ...this.toSubscriberView(ticket, facts), timeline };
   }
