@@ -279,4 +279,27 @@ describe('staff console', () => {
     expect(page.body.data).toMatchObject({ total: 3, page: 2, pageSize: 1 });
     expect(page.body.data.items[0].id).toBe(major);
   });
+
+  test('the queue judges every open ticket by its clock columns, and reads whole tickets only for the page shown', async () => {
+    const u = await createSubscriber(t, 'xiaoshan');
+    const ids = [await fileTicket(t, u), await fileTicket(t, u), await fileTicket(t, u)];
+    await claim(ids[0], agent2).expect(200);
+    const statements: Array<{ sql: string; bindings: readonly unknown[] }> = [];
+    const stop = t.deps.readDb.onQuery((q) => statements.push(q));
+    let res;
+    try {
+      res = await t.request.get('/api/v1/staff/tickets?area=xiaoshan&pageSize=2').set(agent1.auth).expect(200);
+    } finally {
+      stop();
+    }
+    expect(res.body.data.total).toBe(3);
+    expect(res.body.data.items.map((x: { id: number }) => x.id)).toEqual(ids.slice(0, 2));
+    // Whole tickets on the page: the subscriber's contact and the staff who holds it.
+    expect(res.body.data.items[0]).toMatchObject({ contactPhone: '13812345678', area: 'xiaoshan', ownerStaffId: agent2.id, owner: { jobNo: 'KF1002' } });
+    const ticketReads = statements.filter((s) => /from `ticket` where/.test(s.sql));
+    expect(ticketReads).toHaveLength(2);
+    expect(ticketReads[0].sql).not.toMatch(/^select \*/);
+    expect(ticketReads[1].sql).toMatch(/^select \* from `ticket` where `id` in \(\?, \?\)$/);
+    expect([...ticketReads[1].bindings].sort()).toEqual(ids.slice(0, 2).sort());
+  });
 });
