@@ -61,6 +61,11 @@ export class ReadDb {
     return (await this.rows(sql, params)).map((r) => driver.mapResult(r as EntityData<T>, meta) as EntityData<T>);
   }
 
+  /** A Date as a DATETIME parameter, as the ORM stores it: epoch ms on SQLite, a UTC DATETIME(3) on MySQL (see `dateOrNull`). */
+  datetime(d: Date): Param {
+    return this.dialect === 'sqlite' ? d.getTime() : d.toISOString().replace('T', ' ').slice(0, 23);
+  }
+
   /** Calls `listener` with every statement run here. */
   onQuery(listener: (q: ReadQuery) => void): () => void {
     this.listeners.push(listener);

@@ -128,7 +128,14 @@ const staffEndpoints: Array<[string, () => string]> = [
   ['staff ticket queue', () => '/api/v1/staff/tickets'],
   ['staff ticket queue, breached', () => '/api/v1/staff/tickets?risk=breached'],
   ['staff ticket detail', () => `/api/v1/staff/tickets/${ticketId}`],
+  ['staff metrics, a quarter', () => '/api/v1/staff/metrics?from=2026-10&to=2026-12'],
+  ['public scorecard', () => '/api/v1/performance'],
 ];
+/**
+ * Whole-index reads that are meant, and why: the complaint rate's denominator, accounts per area,
+ * reads the account table's area index whole, at most once an hour per instance (MetricsService).
+ */
+const MEANT_SCANS = [/^select `area`, count\(\*\) as `n` from `account` group by `area`$/];
 
 describe.each([
   ['subscriber', subscriberEndpoints, () => token],
@@ -138,7 +145,10 @@ describe.each([
     const queries = await queriesOf(path(), bearer());
     expect(queries.length).toBeGreaterThan(0);
     const found: string[] = [];
-    for (const q of queries) for (const s of await scans(q)) found.push(`${s}\n    in: ${q.sql.slice(0, 300)}`);
+    for (const q of queries) {
+      if (MEANT_SCANS.some((m) => m.test(q.sql))) continue;
+      for (const s of await scans(q)) found.push(`${s}\n    in: ${q.sql.slice(0, 300)}`);
+    }
     expect(found).toEqual([]);
   });
 });

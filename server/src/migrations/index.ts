@@ -8,6 +8,7 @@ import { Migration20261126030000_outages } from './Migration20261126030000_outag
 import { Migration20261126040000_notification_preferences } from './Migration20261126040000_notification_preferences';
 import { Migration20261126050000_reconciliation_resolutions } from './Migration20261126050000_reconciliation_resolutions';
 import { Migration20261126060000_outbox_topic_index } from './Migration20261126060000_outbox_topic_index';
+import { Migration20261126070000_subscription_expiry_index } from './Migration20261126070000_subscription_expiry_index';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -24,4 +25,5 @@ export const migrations = [
   { name: 'Migration20261126040000_notification_preferences', class: Migration20261126040000_notification_preferences },
   { name: 'Migration20261126050000_reconciliation_resolutions', class: Migration20261126050000_reconciliation_resolutions },
   { name: 'Migration20261126060000_outbox_topic_index', class: Migration20261126060000_outbox_topic_index },
+  { name: 'Migration20261126070000_subscription_expiry_index', class: Migration20261126070000_subscription_expiry_index },
 ];

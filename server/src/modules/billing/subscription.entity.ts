@@ -22,7 +22,7 @@ export const SubscriptionSchema = new EntitySchema<Subscription>({
   tableName: 'subscription',
   indexes: [
     { name: 'subscription_account_idx', properties: ['accountId'] },
-    { name: 'subscription_expires_idx', properties: ['expiresOn'] },
+    { name: 'subscription_expires_account_idx', properties: ['expiresOn', 'accountId'] },
   ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },

@@ -51,6 +51,8 @@ export const TicketSchema = new EntitySchema<Ticket>({
     { name: 'ticket_user_created_idx', properties: ['userId', 'createdAt'] },
     { name: 'ticket_status_type_idx', properties: ['status', 'type'] },
     { name: 'ticket_owner_idx', properties: ['ownerStaffId'] },
+    { name: 'ticket_created_at_idx', properties: ['createdAt'] },
+    { name: 'ticket_resolved_at_idx', properties: ['resolvedAt'] },
   ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },

@@ -78,9 +78,9 @@ const FACT_HINTS =
   'exists (select 1 from `ticket_pause` where `ticket_pause`.`ticket_id` = `ticket`.`id`) as `hasPauses`, ' +
   'exists (select 1 from `ticket_extension` where `ticket_extension`.`ticket_id` = `ticket`.`id`) as `hasExtensions`';
 /** What a ticket's clock is judged on (`clockOf`), read with FACT_HINTS or not. */
-type ClockTicket = Pick<Ticket, 'id' | 'status' | 'clockStartedAt' | 'targetAmount' | 'targetUnit' | 'resolvedAt'> & { hasPauses?: unknown; hasExtensions?: unknown };
+export type ClockTicket = Pick<Ticket, 'id' | 'status' | 'clockStartedAt' | 'targetAmount' | 'targetUnit' | 'resolvedAt'> & { hasPauses?: unknown; hasExtensions?: unknown };
 /** The columns of a ClockTicket: the staff queue reads only these of every ticket it judges. */
-const CLOCK_COLUMNS = '`id`, `status`, `clock_started_at`, `target_amount`, `target_unit`, `resolved_at`';
+export const CLOCK_COLUMNS = '`id`, `status`, `clock_started_at`, `target_amount`, `target_unit`, `resolved_at`';
 /** A whole ticket, read with FACT_HINTS or not (an entity). */
 type HintedTicket = Ticket & ClockTicket;
 /** Whether a ticket may have such facts: only a hint read with it says it has none. */
