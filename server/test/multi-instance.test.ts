@@ -104,13 +104,19 @@ test(`both instances' work-order dispatchers at once send each ticket once (${on
   expect(rows.map((r) => r.status)).toEqual(ticketIds.map(() => 'sent'));
 });
 
-test('both instances queue renewal reminders at once: one reminder per package', async () => {
-  const [ra, rb] = await Promise.all([new RenewalReminderJob(a.deps).runOnce(), new RenewalReminderJob(b.deps).runOnce()]);
-  expect(ra.candidates).toBeGreaterThan(0);
-  expect(ra.candidates).toBe(rb.candidates);
+test('both instances start the renewal reminders at once: one of them reads the packages, once in the hour; one reminder per package', async () => {
+  const now = new Date();
+  const [ra, rb] = await Promise.all([new RenewalReminderJob(a.deps).runOnce(now), new RenewalReminderJob(b.deps).runOnce(now)]);
+  expect([ra.ran, rb.ran].sort()).toEqual([false, true]);
+  const ran = ra.ran ? ra : rb;
+  expect(ran.candidates).toBeGreaterThan(0);
   const rows = await a.orm.em.fork().count(OutboxMessage, { topic: RENEWAL_REMINDER_TOPIC });
-  expect(ra.enqueued + rb.enqueued).toBe(rows);
-  expect(rows).toBeLessThanOrEqual(ra.candidates);
+  expect(ran.enqueued).toBe(rows);
+  expect(rows).toBeLessThanOrEqual(ran.candidates);
+  // Later in the same clock hour the other instance's timer goes off: nothing to do until the next hour.
+  const hour = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
+  expect((await new RenewalReminderJob(b.deps).runOnce(new Date(hour + 3_599_000))).ran).toBe(false);
+  expect(await new RenewalReminderJob(b.deps).runOnce(new Date(hour + 3_600_000))).toMatchObject({ ran: true, candidates: ran.candidates, enqueued: 0 });
 });
 
 test('both instances run the daily reconciliation at once: each date and gateway once', async () => {

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { Logger } from 'pino';
 import type { Orm } from '../../db';
 import type { Clock } from '../../deps';
+import { instanceName } from '../../modules/jobs/job-lease';
 import { OutboxMessage } from '../../modules/outbox/outbox-message.entity';
 import { Ticket } from '../../modules/tickets/ticket.entity';
 import { WORKORDER_TOPIC, signedHeaders } from './workorder.protocol';
@@ -64,7 +63,7 @@ export class WorkOrderDispatcher {
   private stopped = false;
 
   constructor(private readonly opts: WorkOrderDispatcherOptions) {
-    this.instanceId = opts.instanceId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`.slice(0, 64);
+    this.instanceId = opts.instanceId ?? instanceName();
     this.batchSize = opts.batchSize ?? 20;
     this.leaseMs = opts.leaseMs ?? 60_000;
     this.baseDelayMs = opts.baseDelayMs ?? 5_000;

@@ -1,5 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
-import os from 'node:os';
+import { randomInt } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import {
@@ -17,7 +16,7 @@ import {
   type RefundView,
   type StaffRefundInput,
 } from '@openhall/shared';
-import { runWithJobLease } from '../jobs/job-lease';
+import { instanceName, runWithJobLease } from '../jobs/job-lease';
 import type { AppDeps } from '../../deps';
 import { AppError, NotFoundError } from '../../http/errors';
 import { AlipayGatewayError } from '../../integrations/alipay/alipay.adapter';
@@ -561,7 +560,7 @@ export class PaymentsService {
     return pass.ran ? pass.result : result;
   }
 
-  private readonly leaseHolder = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`.slice(0, 64);
+  private readonly leaseHolder = instanceName();
 
   private async closeOrders(orders: PaymentOrder[], result: { paid: number; closed: number; skipped: number; failed: number }) {
     for (const order of orders) {

@@ -2,6 +2,7 @@ import { addDays, businessDate } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
+import { instanceName, runWithJobLease } from '../jobs/job-lease';
 import { startPeriodicJob } from '../jobs/periodic';
 import { Subscription } from '../billing/subscription.entity';
 import { RenewalDecline } from './renewal-decline.entity';
@@ -34,22 +35,40 @@ export function reminderWindow(window: RenewalReminderWindow, now: Date): { from
   return { from: today, to: addDays(today, window.days) };
 }
 
+/** The job's lease: one pass at a time, and one per `oncePerMs`, over all instances. */
+export const RENEWAL_REMINDER_JOB = 'renewals.reminders';
+
 /**
- * Queues one renewal reminder per package and expiry month through the outbox. The dedupe key
- * `renewal-reminder:<subscriptionId>:<expiry YYYY-MM>` is unique in the outbox, so running the job
- * any number of times, on any number of instances at once, queues each reminder exactly once; a
+ * Queues one renewal reminder per package and expiry month through the outbox. A pass reads every
+ * package expiring in the window (at 1,000,000 accounts, 240,000 of them in a month: about 17 s of
+ * CPU), so it takes the job lease and runs at most once per `oncePerMs` (an hour) over all
+ * instances. The dedupe key `renewal-reminder:<subscriptionId>:<expiry YYYY-MM>` is unique in the
+ * outbox, so passes that overlap anyway (a lease that expired mid-pass) queue each reminder once; a
  * package renewed into a later month gets a new reminder when that month comes round. Packages
  * whose subscriber has already said they will not renew for this expiry are left alone.
  */
 export class RenewalReminderJob {
+  readonly holder = instanceName();
+
   constructor(
     private readonly deps: AppDeps,
     private readonly window: RenewalReminderWindow = 'next_month',
+    private readonly oncePerMs = 3_600_000,
   ) {}
 
-  /** One pass; returns how many packages were in the window and how many reminders were new. */
-  async runOnce(now: Date = this.deps.clock.now()): Promise<{ from: string; to: string; candidates: number; enqueued: number }> {
+  /**
+   * One pass, unless another instance is running one or one already ran in this period (`ran:
+   * false`); returns how many packages were in the window and how many reminders were new.
+   */
+  async runOnce(now: Date = this.deps.clock.now()): Promise<{ ran: boolean; from: string; to: string; candidates: number; enqueued: number }> {
     const { from, to } = reminderWindow(this.window, now);
+    const res = await runWithJobLease(this.deps.orm, { name: RENEWAL_REMINDER_JOB, holder: this.holder, leaseMs: 30 * 60_000, now, oncePerMs: this.oncePerMs }, () =>
+      this.pass(from, to, now),
+    );
+    return res.ran ? { ran: true, from, to, ...res.result } : { ran: false, from, to, candidates: 0, enqueued: 0 };
+  }
+
+  private async pass(from: string, to: string, now: Date): Promise<{ candidates: number; enqueued: number }> {
     const em = this.deps.orm.em.fork();
     let candidates = 0;
     let enqueued = 0;
@@ -93,16 +112,16 @@ export class RenewalReminderJob {
       if (subs.length < BATCH) break;
     }
     this.deps.logger.info({ from, to, candidates, enqueued }, 'renewal reminders queued');
-    return { from, to, candidates, enqueued };
+    return { candidates, enqueued };
   }
 }
 
 /**
  * Runs the reminder job shortly after start-up and then every `intervalMs` (default hourly) on
- * this instance. Every instance may run it: the outbox dedupe key keeps reminders single.
+ * this instance. Every instance may run it: of their passes, one per interval goes ahead.
  * Returns a stop function that waits for a run in progress.
  */
 export function startRenewalReminderJob(deps: AppDeps, window: RenewalReminderWindow = 'next_month', intervalMs = 3_600_000): () => Promise<void> {
-  const job = new RenewalReminderJob(deps, window);
+  const job = new RenewalReminderJob(deps, window, intervalMs);
   return startPeriodicJob('renewal reminders', deps.logger, () => job.runOnce(), intervalMs, 10_000);
 }

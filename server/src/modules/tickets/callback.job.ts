@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import type { AppDeps } from '../../deps';
-import { runWithJobLease } from '../jobs/job-lease';
+import { instanceName, runWithJobLease } from '../jobs/job-lease';
 import { startPeriodicJob } from '../jobs/periodic';
 import type { CallbacksService } from './callbacks.service';
 
@@ -14,7 +12,7 @@ export const CALLBACK_JOB = 'callbacks.unrated';
  * resolution, so however runs overlap each task is opened once.
  */
 export class CallbackJob {
-  readonly holder = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`.slice(0, 64);
+  readonly holder = instanceName();
 
   constructor(
     private readonly deps: AppDeps,
