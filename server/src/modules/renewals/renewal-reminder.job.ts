@@ -1,4 +1,5 @@
 import { addDays, businessDate } from '@openhall/shared';
+import type { EntityManager } from '@mikro-orm/knex';
 import type { AppDeps } from '../../deps';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
@@ -7,6 +8,7 @@ import { startPeriodicJob } from '../jobs/periodic';
 import { Subscription } from '../billing/subscription.entity';
 import { RenewalDecline } from './renewal-decline.entity';
 import { enqueueOutbox, type OutboxEntry } from '../outbox/outbox.service';
+import { placeholders } from '../../read-db';
 
 /** Outbox topic of the expiry reminders; the notification dispatcher delivers them. */
 export const RENEWAL_REMINDER_TOPIC = 'notification.renewal_reminder';
@@ -74,47 +76,61 @@ export class RenewalReminderJob {
     let enqueued = 0;
     let afterId = 0;
     for (;;) {
-      const subs = await em.find(Subscription, { expiresOn: { $gte: from, $lte: to }, id: { $gt: afterId } }, { orderBy: { id: 'asc' }, limit: BATCH });
-      if (subs.length === 0) break;
-      afterId = subs[subs.length - 1].id;
-      candidates += subs.length;
-      const accountIds = [...new Set(subs.map((s) => s.accountId))];
-      const accounts = await em.find(Account, { id: { $in: accountIds } }, { fields: ['id', 'accountNo'] });
-      const bindings = await em.find(AccountBinding, { accountId: { $in: accountIds } }, { fields: ['accountId', 'userId'] });
-      const declines = await em.find(
-        RenewalDecline,
-        { subscriptionId: { $in: subs.map((s) => s.id) }, expiresOn: { $gte: from, $lte: to } },
-        { fields: ['subscriptionId', 'expiresOn'] },
+      const batch = await em.find(Subscription, { expiresOn: { $gte: from, $lte: to }, id: { $gt: afterId } }, { orderBy: { id: 'asc' }, limit: BATCH });
+      if (batch.length === 0) break;
+      afterId = batch[batch.length - 1].id;
+      candidates += batch.length;
+      // Packages already reminded of this expiry (by the pass an hour ago) need nothing more read.
+      const keys = batch.map(reminderKey);
+      const queued = new Set(
+        (await this.deps.readDb.rows<{ dedupe_key: string }>(`select \`dedupe_key\` from \`outbox_message\` where \`dedupe_key\` in (${placeholders(keys.length)})`, keys)).map((r) => r.dedupe_key),
       );
-      const accountNo = new Map(accounts.map((a) => [a.id, a.accountNo]));
-      const users = new Map<number, number[]>();
-      for (const b of bindings) users.set(b.accountId, [...(users.get(b.accountId) ?? []), b.userId]);
-      const declined = new Set(declines.map((d) => `${d.subscriptionId}:${d.expiresOn}`));
-      const drafts: OutboxEntry[] = subs
-        .filter((s) => !declined.has(`${s.id}:${s.expiresOn}`))
-        .map((s) => ({
-          topic: RENEWAL_REMINDER_TOPIC,
-          dedupeKey: `renewal-reminder:${s.id}:${s.expiresOn.slice(0, 7)}`,
-          payload: {
-            subscriptionId: s.id,
-            accountId: s.accountId,
-            accountNo: accountNo.get(s.accountId) ?? null,
-            userIds: (users.get(s.accountId) ?? []).sort((a, b) => a - b),
-            product: s.product,
-            packageCode: s.packageCode,
-            packageName: s.packageName,
-            expiresOn: s.expiresOn,
-            monthlyFeeFen: Number(s.monthlyFeeFen),
-          },
-        }));
-      enqueued += await enqueueOutbox(em, drafts, now);
+      const subs = batch.filter((s) => !queued.has(reminderKey(s)));
+      if (subs.length > 0) enqueued += await this.queue(em, subs, from, to, now);
       em.clear();
-      if (subs.length < BATCH) break;
+      if (batch.length < BATCH) break;
     }
     this.deps.logger.info({ from, to, candidates, enqueued }, 'renewal reminders queued');
     return { candidates, enqueued };
   }
+
+  /** Queues the reminders of some packages, but those whose subscriber declined this expiry; returns how many were new. */
+  private async queue(em: EntityManager, subs: Subscription[], from: string, to: string, now: Date): Promise<number> {
+    const accountIds = [...new Set(subs.map((s) => s.accountId))];
+    const accounts = await em.find(Account, { id: { $in: accountIds } }, { fields: ['id', 'accountNo'] });
+    const bindings = await em.find(AccountBinding, { accountId: { $in: accountIds } }, { fields: ['accountId', 'userId'] });
+    const declines = await em.find(
+      RenewalDecline,
+      { subscriptionId: { $in: subs.map((s) => s.id) }, expiresOn: { $gte: from, $lte: to } },
+      { fields: ['subscriptionId', 'expiresOn'] },
+    );
+    const accountNo = new Map(accounts.map((a) => [a.id, a.accountNo]));
+    const users = new Map<number, number[]>();
+    for (const b of bindings) users.set(b.accountId, [...(users.get(b.accountId) ?? []), b.userId]);
+    const declined = new Set(declines.map((d) => `${d.subscriptionId}:${d.expiresOn}`));
+    const drafts: OutboxEntry[] = subs
+      .filter((s) => !declined.has(`${s.id}:${s.expiresOn}`))
+      .map((s) => ({
+        topic: RENEWAL_REMINDER_TOPIC,
+        dedupeKey: reminderKey(s),
+        payload: {
+          subscriptionId: s.id,
+          accountId: s.accountId,
+          accountNo: accountNo.get(s.accountId) ?? null,
+          userIds: (users.get(s.accountId) ?? []).sort((a, b) => a - b),
+          product: s.product,
+          packageCode: s.packageCode,
+          packageName: s.packageName,
+          expiresOn: s.expiresOn,
+          monthlyFeeFen: Number(s.monthlyFeeFen),
+        },
+      }));
+    return enqueueOutbox(em, drafts, now);
+  }
 }
+
+/** One reminder per package and expiry month. */
+const reminderKey = (s: Subscription): string => `renewal-reminder:${s.id}:${s.expiresOn.slice(0, 7)}`;
 
 /**
  * Runs the reminder job shortly after start-up and then every `intervalMs` (default hourly) on
