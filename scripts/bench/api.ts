@@ -41,7 +41,7 @@ import { createLogger } from '../../server/src/http/logger';
 import { Account } from '../../server/src/modules/accounts/account.entity';
 import { Bill } from '../../server/src/modules/billing/bill.entity';
 import { wechatNotifyFor } from '../../server/src/modules/payments/payments.test-support';
-import { createOpenOrders, freePort, numberArg, paidBillsOf, printTable, spawnTsx, stopChild, waitReady } from './lib';
+import { cpuUs, createOpenOrders, dbPid, freePort, numberArg, paidBillsOf, printTable, spawnTsx, stopChild, waitReady } from './lib';
 
 const root = path.resolve(__dirname, '..', '..');
 const duration = numberArg('duration', 10);
@@ -84,29 +84,6 @@ function machineCpu(): { busy: number; total: number } | null {
     return null;
   }
 }
-
-/** User + system CPU time of a process so far, in µs (Linux /proc), or null where unreadable. */
-function cpuUs(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-const CLOCK_TICKS = 100;
-/** MariaDB's process when it runs on this machine (its CPU is part of a signed-in request's cost). */
-const dbPid = (() => {
-  if (!process.env.DATABASE_URL) return undefined;
-  try {
-    return Number(readFileSync('/run/mysqld/mysqld.pid', 'utf8').trim()) || undefined;
-  } catch {
-    return undefined;
-  }
-})();
 
 /** Where a row's load goes: one server, or several instances of it, each with its process id. */
 interface Target {

@@ -2,6 +2,7 @@
  * Pieces the benchmarks share: open payment orders to notify, free ports, child servers, tables.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { Orm } from '../../server/src/db';
 import { Account } from '../../server/src/modules/accounts/account.entity';
@@ -10,6 +11,29 @@ import { User } from '../../server/src/modules/users/user.entity';
 import { PaymentOrder } from '../../server/src/modules/payments/payment-order.entity';
 import { PaymentOrderBill } from '../../server/src/modules/payments/payment-order-bill.entity';
 import { newOutTradeNo } from '../../server/src/modules/payments/payments.service';
+
+/** User + system CPU time of a process so far, in µs (Linux /proc), or null where unreadable. */
+export function cpuUs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = 100;
+/** MariaDB's process when it runs on this machine (its CPU is part of a signed-in request's cost). */
+export const dbPid = (() => {
+  if (!process.env.DATABASE_URL) return undefined;
+  try {
+    return Number(readFileSync('/run/mysqld/mysqld.pid', 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+})();
 
 export function numberArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
