@@ -16,7 +16,7 @@ export function instanceName(): string {
  * `leaseMs`, so a job whose instance died is run again by another; it is released when `fn` ends.
  * With `oncePerMs`, the job also runs at most once per period of that length (counted from the
  * epoch: once per clock hour for an hour) over all instances: the UPDATE matches only when the last
- * run started before the current period.
+ * run that completed started before the current period (a failed run does not count).
  */
 export async function runWithJobLease<T>(
   orm: Orm,
@@ -34,9 +34,14 @@ export async function runWithJobLease<T>(
     { holder, leasedUntil: new Date(now.getTime() + job.leaseMs) },
   );
   if (taken !== 1) return { ran: false };
+  let result: T;
   try {
-    return { ran: true, result: await fn(em) };
-  } finally {
-    await em.nativeUpdate(JobLease, { name, holder }, { holder: null, leasedUntil: null, lastRunAt: now });
+    result = await fn(em);
+  } catch (err) {
+    // Released without counting as a run: the next tick, on any instance, tries again.
+    await em.nativeUpdate(JobLease, { name, holder }, { holder: null, leasedUntil: null });
+    throw err;
   }
+  await em.nativeUpdate(JobLease, { name, holder }, { holder: null, leasedUntil: null, lastRunAt: now });
+  return { ran: true, result };
 }
