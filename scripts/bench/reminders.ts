@@ -8,7 +8,8 @@
  *   DATABASE_URL=mysql://root@127.0.0.1:3306/oh_bulk npx tsx scripts/bench/reminders.ts
  *
  * The passes take the job's lease as an instance does, but with a period of a millisecond instead
- * of an hour, so that the two run one after the other now.
+ * of an hour, so that the two run one after the other now. The second is recorded as the job's
+ * last run: an instance running the jobs on this database skips the rest of the clock hour.
  */
 import { loadConfig } from '../../server/src/config';
 import { initORM } from '../../server/src/db';

@@ -74,11 +74,6 @@ export class MetricsService {
     return this.deps.orm.em.getKnex();
   }
 
-  /** A Date as the database stores it: epoch ms on SQLite, a UTC DATETIME(3) on MySQL. */
-  private dbTime(d: Date): number | string {
-    return this.deps.readDb.datetime(d);
-  }
-
   /** `CASE WHEN col >= start AND col < end THEN 'YYYY-MM' … END AS bucket` over the months, and the area. */
   private monthAndArea(column: string, months: string[]): Knex.Raw {
     const parts: string[] = [];
@@ -86,7 +81,7 @@ export class MetricsService {
     for (const month of months) {
       const { start, end } = monthBounds(month);
       parts.push(`when ${column} >= ? and ${column} < ? then ?`);
-      bindings.push(this.dbTime(start), this.dbTime(end), month);
+      bindings.push(this.deps.readDb.datetime(start), this.deps.readDb.datetime(end), month);
     }
     return this.knex.raw(`case ${parts.join(' ')} end as bucket, t.area as area`, bindings);
   }
@@ -108,7 +103,7 @@ export class MetricsService {
     const rangeStart = monthBounds(months[0]).start;
     const rangeEnd = monthBounds(months[months.length - 1]).end;
     const inRange = (column: string) => (q: Knex.QueryBuilder) => {
-      q.where(column, '>=', this.dbTime(rangeStart)).andWhere(column, '<', this.dbTime(rangeEnd));
+      q.where(column, '>=', this.deps.readDb.datetime(rangeStart)).andWhere(column, '<', this.deps.readDb.datetime(rangeEnd));
       if (area !== null) q.andWhere('t.area', area);
     };
 
@@ -136,7 +131,7 @@ export class MetricsService {
 
     // First response: tickets filed in the month, claimed within 24 hours. A ticket not claimed yet
     // counts once its 24 hours are over; one withdrawn before anybody claimed it does not count.
-    const dayAgo = this.dbTime(new Date(now.getTime() - DAY_MS));
+    const dayAgo = this.deps.readDb.datetime(new Date(now.getTime() - DAY_MS));
     const firstResponse: Array<{ bucket: string; area: string; total: number | string; within: number | string }> = await this.knex('ticket as t')
       .modify(inRange('t.created_at'))
       .select(this.monthAndArea('t.created_at', months))
@@ -176,7 +171,7 @@ export class MetricsService {
     // On time, per commitment, for the tickets resolved in the month.
     const resolved = await this.judgedTickets(
       `\`resolved_at\` >= ? and \`resolved_at\` < ? and \`status\` in (${placeholders(RESOLVED.length)})${area !== null ? ' and `area` = ?' : ''}`,
-      [this.dbTime(rangeStart), this.dbTime(rangeEnd), ...RESOLVED, ...(area !== null ? [area] : [])],
+      [this.deps.readDb.datetime(rangeStart), this.deps.readDb.datetime(rangeEnd), ...RESOLVED, ...(area !== null ? [area] : [])],
     );
     const judged = await this.tickets.judgeOnTime(resolved, now);
     const bounds = months.map(monthBounds);
@@ -288,11 +283,11 @@ export class MetricsService {
     if (this.performanceCache && now.getTime() - this.performanceCache.at >= 0 && now.getTime() - this.performanceCache.at < PERFORMANCE_TTL_MS) return this.performanceCache.view;
     const from = new Date(now.getTime() - 30 * DAY_MS);
     const resolved = await this.judgedTickets(`\`resolved_at\` >= ? and \`resolved_at\` <= ? and \`status\` in (${placeholders(RESOLVED.length)})`, [
-      this.dbTime(from),
-      this.dbTime(now),
+      this.deps.readDb.datetime(from),
+      this.deps.readDb.datetime(now),
       ...RESOLVED,
     ]);
-    const open = await this.judgedTickets(`\`status\` in (${placeholders(OPEN_STATUSES.length)}) and \`clock_started_at\` <= ?`, [...OPEN_STATUSES, this.dbTime(now)]);
+    const open = await this.judgedTickets(`\`status\` in (${placeholders(OPEN_STATUSES.length)}) and \`clock_started_at\` <= ?`, [...OPEN_STATUSES, this.deps.readDb.datetime(now)]);
     const judged = await this.tickets.judgeOnTime([...resolved, ...open], now);
     const perCode = new Map<string, { judged: number; onTime: number }>();
     const count = (code: string, onTime: boolean) => {
