@@ -112,7 +112,8 @@ export const staffTicketQuerySchema = pageQuerySchema.extend({
   type: z.enum(ticketTypes).optional(),
   status: z.enum(ticketStatuses).optional(),
   area: z.string().min(1).max(32).optional(),
-  risk: z.enum(['breached', 'due_soon']).optional(),
+  /** `unknown`: tickets whose clock could not be computed, needing attention. */
+  risk: z.enum(['breached', 'due_soon', 'unknown']).optional(),
   /** With `risk=due_soon`: how near counts as soon (default 4). Alone: due within N hours, overdue ones included. */
   dueWithinHours: z.coerce.number().int().min(1).max(24 * 30).optional(),
   /** `mine`: tickets the caller owns or handles. */
@@ -181,6 +182,12 @@ export interface TicketEventView {
   visibleToSubscriber?: boolean;
 }
 
+/**
+ * How a ticket stands against its commitment: the clock's {@link SlaRisk}, or `unknown` when the
+ * server could not compute it from the ticket's stored facts (shown to staff as needing attention).
+ */
+export type TicketClockRisk = SlaRisk | 'unknown';
+
 /** The commitment a ticket is measured against, and how it stands now. */
 export interface TicketClockView {
   commitmentCode: string;
@@ -193,7 +200,7 @@ export interface TicketClockView {
   paused: boolean;
   /** Negative when late; frozen while paused; the margin once resolved. */
   remainingMs: number;
-  risk: SlaRisk;
+  risk: TicketClockRisk;
   breached: boolean;
   onTime: boolean | null;
   /** Approved extensions, shown to the subscriber with their reasons. */

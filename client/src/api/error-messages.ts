@@ -40,6 +40,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   TICKET_INVALID_STATE: '工单当前状态不能进行此操作，请刷新后查看',
   TICKET_URGE_LIMITED: '催单过于频繁：每12小时可催办1次，每张工单最多3次',
   WORKORDER_SIGNATURE_INVALID: '工单系统回调签名无效',
+  WORKORDER_EVENT_TIME_INVALID: '工单系统事件时间不在工单有效期内',
   APPOINTMENT_SLOT_FULL: '该时段预约已满，请选择其他上门时间',
   TICKET_RATING_CLOSED: '该工单已超过评价时间（处理完成后72小时内可评价），客服将电话回访您',
   TICKET_ALREADY_RATED: '您已评价过该工单，感谢您的反馈',

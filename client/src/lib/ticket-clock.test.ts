@@ -25,6 +25,7 @@ describe('clockAt: the server clock counted down on the device', () => {
     ['two hours past', base, 7 * HOUR, 'breached', '已超时 2 小时'],
     ['paused: frozen whatever the time', { ...base, paused: true, deadline: null, risk: 'paused' as const }, 10 * HOUR, 'paused', '暂停计时（剩余 5 小时）'],
     ['resolved on time: frozen', { ...base, onTime: true }, 10 * HOUR, 'ok', '按时办结'],
+    ['not computable on the server: marked, never counted down', { ...base, deadline: null, remainingMs: 0, risk: 'unknown' as const }, 10 * HOUR, 'unknown', '时限核实中'],
     ['resolved late: frozen', { ...base, onTime: false, risk: 'breached' as const, remainingMs: -HOUR }, 10 * HOUR, 'breached', '超时办结'],
   ])('%s', (_name, clock, elapsed, risk, text) => {
     const live = clockAt(clock, elapsed);

@@ -1,4 +1,4 @@
-import { formatRemaining, type SlaRisk, type TicketClockView } from '@openhall/shared';
+import { formatRemaining, type SlaRisk, type TicketClockRisk, type TicketClockView } from '@openhall/shared';
 import { useEffect, useMemo, useState } from 'react';
 
 /** How close to the deadline the client starts saying "due soon": the server's default (4 h). */
@@ -7,7 +7,7 @@ export const DUE_SOON_MS = 4 * 3_600_000;
 /** A ticket clock as it stands at a given moment. */
 export interface LiveClock {
   remainingMs: number;
-  risk: SlaRisk;
+  risk: TicketClockRisk;
   /** '剩余 3 小时 20 分', '已超时 2 小时', '暂停计时（剩余 5 小时）', '按时办结'. */
   text: string;
 }
@@ -19,6 +19,8 @@ export interface LiveClock {
  * Paused and completed clocks do not move.
  */
 export function clockAt(clock: TicketClockView, elapsedMs: number): LiveClock {
+  // The server could not compute this ticket's deadline from what it stored: staff are looking at it.
+  if (clock.risk === 'unknown') return { remainingMs: 0, risk: 'unknown', text: '时限核实中' };
   if (clock.paused) return { remainingMs: clock.remainingMs, risk: 'paused', text: `暂停计时（${formatRemaining(clock.remainingMs)}）` };
   if (clock.onTime !== null) return { remainingMs: clock.remainingMs, risk: clock.risk, text: clock.onTime ? '按时办结' : '超时办结' };
   const remainingMs = clock.remainingMs - Math.max(0, elapsedMs);
@@ -31,7 +33,7 @@ export function useLiveClock(clock: TicketClockView | null | undefined, tickMs =
   // A new answer from the server restarts the count from its figure.
   const fetchedAt = useMemo(() => (clock ? Date.now() : 0), [clock]);
   const [now, setNow] = useState(fetchedAt);
-  const moving = !!clock && !clock.paused && clock.onTime === null;
+  const moving = !!clock && !clock.paused && clock.onTime === null && clock.risk !== 'unknown';
   useEffect(() => {
     setNow(Date.now());
     if (!moving) return undefined;

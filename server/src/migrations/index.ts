@@ -9,6 +9,7 @@ import { Migration20261126040000_notification_preferences } from './Migration202
 import { Migration20261126050000_reconciliation_resolutions } from './Migration20261126050000_reconciliation_resolutions';
 import { Migration20261126060000_outbox_topic_index } from './Migration20261126060000_outbox_topic_index';
 import { Migration20261126070000_subscription_expiry_index } from './Migration20261126070000_subscription_expiry_index';
+import { Migration20261204000000_ticket_clock_repair } from './Migration20261204000000_ticket_clock_repair';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -26,4 +27,5 @@ export const migrations = [
   { name: 'Migration20261126050000_reconciliation_resolutions', class: Migration20261126050000_reconciliation_resolutions },
   { name: 'Migration20261126060000_outbox_topic_index', class: Migration20261126060000_outbox_topic_index },
   { name: 'Migration20261126070000_subscription_expiry_index', class: Migration20261126070000_subscription_expiry_index },
+  { name: 'Migration20261204000000_ticket_clock_repair', class: Migration20261204000000_ticket_clock_repair },
 ];

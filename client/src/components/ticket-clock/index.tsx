@@ -13,7 +13,7 @@ export interface TicketClockProps {
 
 /**
  * The commitment countdown (服务承诺时限): remaining or overdue time, live, coloured by risk
- * (`ticket-clock--ok | due_soon | breached | paused`), the deadline, and approved extensions with their reasons.
+ * (`ticket-clock--ok | due_soon | breached | paused | unknown`), the deadline, and approved extensions with their reasons.
  */
 export default function TicketClock({ clock, compact }: TicketClockProps) {
   const live = useLiveClock(clock);
@@ -34,6 +34,7 @@ export default function TicketClock({ clock, compact }: TicketClockProps) {
       <View className="ticket-clock__remaining">{live.text}</View>
       {deadline && <View className="ticket-clock__deadline">最迟 {deadline} 前{clock.onTime === null ? '处理完成' : ''}</View>}
       {clock.paused && <View className="ticket-clock__deadline">等待补充资料期间不计时，补充后恢复计时</View>}
+      {clock.risk === 'unknown' && <View className="ticket-clock__deadline">工单处理时间记录有误，客服正在核实，不影响工单处理</View>}
       {clock.extensions.map((e, i) => (
         <View key={i} className="ticket-clock__extension">
           经 {e.approvedBy} 批准延长 {e.amount} {commitmentUnitLabels[e.unit]}：{e.reason}

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { createTestApp, onMysql, type TestApp } from '../../../test/harness';
 import { OutboxMessage } from '../../modules/outbox/outbox-message.entity';
+import { TicketPause } from '../../modules/tickets/ticket-pause.entity';
 import { Ticket } from '../../modules/tickets/ticket.entity';
 import { HOUR, bj, createStaff, createSubscriber, fileTicket, type StaffFixture, type SubscriberFixture } from '../../modules/tickets/tickets.fixtures';
 import { WorkOrderDispatcher, type WorkOrderDispatcherOptions } from './workorder.dispatcher';
@@ -212,6 +213,53 @@ describe('status updates from the work-order system', () => {
     const view = await subscriberTicket(id);
     expect(view).toMatchObject({ status: 'on_site', technician: { name: '周师傅', jobNo: 'W2048' } });
     expect(view.timeline.map((e: { kind: string }) => e.kind).slice(-2)).toEqual(['wo_dispatched', 'wo_on_site']);
+  });
+
+  test('resolved on site while an agent pauses the ticket: the backdated resolution ends the pause at its start, and every list still answers', async () => {
+    const { id, orderNo } = await deliveredOrder();
+    t.clock.set(new Date(BASE.getTime() + 2 * HOUR));
+    await t.request.post(`/api/v1/staff/tickets/${id}/request-information`).set(agent.auth).send({ message: '请提供光猫背面的照片' }).expect(200);
+    t.clock.set(new Date(BASE.getTime() + 3 * HOUR));
+    const resolvedAt = new Date(BASE.getTime() + HOUR).toISOString();
+    expect((await sandbox.sendEvent(event(id, orderNo, 'resolved', { occurredAt: resolvedAt }))).status).toBe(200);
+
+    const pauses = await t.orm.em.fork().find(TicketPause, { ticketId: id });
+    expect(pauses).toHaveLength(1);
+    expect(pauses[0].to!.getTime()).toBeGreaterThanOrEqual(pauses[0].from.getTime());
+    const view = await subscriberTicket(id);
+    expect(view).toMatchObject({ status: 'resolved', resolvedAt, clock: { onTime: true, risk: 'ok', remainingMs: 23 * HOUR } });
+    await t.request.get('/api/v1/tickets').set(u.auth).expect(200);
+    const queue = await t.request.get('/api/v1/staff/tickets?pageSize=100').set(agent.auth).expect(200);
+    expect(queue.body.data.items.find((x: { id: number }) => x.id === id).clock).toMatchObject({ onTime: true });
+    await t.request.get('/api/v1/performance').expect(200);
+    // Resolving again changes nothing and breaks nothing.
+    expect((await sandbox.sendEvent(event(id, orderNo, 'resolved'))).status).toBe(200);
+    expect((await subscriberTicket(id)).resolvedAt).toBe(resolvedAt);
+  });
+
+  test('event times outside the ticket’s life are refused with a reason the sender can log; near misses from clock skew are clamped', async () => {
+    const { id, orderNo } = await deliveredOrder(); // claimed at BASE
+    const at = (ms: number) => new Date(BASE.getTime() + ms).toISOString();
+    t.clock.set(new Date(BASE.getTime() + 2 * HOUR));
+
+    const elevenMonthsBefore = await sandbox.sendEvent(event(id, orderNo, 'resolved', { occurredAt: at(-330 * 24 * HOUR) }));
+    expect(elevenMonthsBefore.status).toBe(422);
+    expect((elevenMonthsBefore.body as { error: { code: string; details: unknown } }).error).toMatchObject({
+      code: 'WORKORDER_EVENT_TIME_INVALID',
+      details: { reason: 'before_order', earliest: BASE.toISOString() },
+    });
+    const future = await sandbox.sendEvent(event(id, orderNo, 'resolved', { occurredAt: at(3 * HOUR) }));
+    expect(future.status).toBe(422);
+    expect((future.body as { error: { details: unknown } }).error.details).toMatchObject({ reason: 'in_future', latest: at(2 * HOUR) });
+    expect((await subscriberTicket(id)).status).toBe('accepted');
+
+    // A minute either side of the window is the sender's clock, not a lie: taken at the window's edge.
+    expect((await sandbox.sendEvent(event(id, orderNo, 'dispatched', { occurredAt: at(-60_000), technicianName: '李师傅', technicianJobNo: 'W1024' }))).status).toBe(200);
+    expect((await sandbox.sendEvent(event(id, orderNo, 'resolved', { occurredAt: at(2 * HOUR + 60_000) }))).status).toBe(200);
+    const view = await subscriberTicket(id);
+    expect(view.resolvedAt).toBe(at(2 * HOUR));
+    const times = Object.fromEntries(view.timeline.map((e: { kind: string; occurredAt: string }) => [e.kind, e.occurredAt]));
+    expect(times).toMatchObject({ wo_dispatched: BASE.toISOString(), wo_resolved: at(2 * HOUR) });
   });
 
   test('an update for a cancelled ticket is recorded but does not revive it; an unknown ticket is 404', async () => {

@@ -19,6 +19,7 @@ import {
   type StaffTicketQuery,
   type StaffTicketView,
   type TicketActorKind,
+  type TicketClockRisk,
   type TicketClockView,
   type TicketEventView,
   type TicketListQuery,
@@ -33,7 +34,7 @@ import { placeholders } from '../../read-db';
 import type { Principal } from '../../http/context';
 import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../http/errors';
 import { enqueueWorkOrder } from '../../integrations/workorder/workorder.outbox';
-import { verifyWorkOrderSignature } from '../../integrations/workorder/workorder.protocol';
+import { MAX_SKEW_MS, verifyWorkOrderSignature } from '../../integrations/workorder/workorder.protocol';
 import { Account } from '../accounts/account.entity';
 import { enqueueTicketNotification } from '../notifications/notifications.service';
 import { AccountBinding } from '../accounts/account-binding.entity';
@@ -48,6 +49,11 @@ import { Ticket } from './ticket.entity';
 type Staff = Extract<Principal, { kind: 'staff' }>;
 
 const HOUR_MS = 3_600_000;
+
+/** A ticket's clock as the views take it: computed, or unknown because its stored facts are refused. */
+type TicketClock = Omit<SlaStatus, 'risk'> & { risk: TicketClockRisk };
+/** What a clock that cannot be computed shows: no deadline, nothing judged, marked for attention. */
+const UNKNOWN_CLOCK: TicketClock = Object.freeze({ deadline: null, paused: false, remainingMs: 0, breached: false, onTime: null, risk: 'unknown', pausedMs: 0 });
 /** Open statuses: still being worked on, the clock may be running. */
 const OPEN_STATUSES: TicketStatus[] = ['submitted', 'accepted', 'dispatched', 'en_route', 'on_site'];
 
@@ -208,7 +214,7 @@ export class TicketsService {
     const now = this.now();
     await this.transaction(async (tx) => {
       this.addEvent(tx, ticket.id, 'info_added', message, { kind: 'subscriber', id: userId }, now);
-      const resumed = await tx.nativeUpdate(TicketPause, { ticketId: ticket.id, to: null }, { to: now });
+      const resumed = await closeOpenPauses(tx, ticket.id, now);
       if (resumed > 0) this.addEvent(tx, ticket.id, 'clock_resumed', '资料已补充，承诺时限恢复计时', { kind: 'system' }, now);
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.add_info', entityType: 'ticket', entityId: ticket.id, detail: { resumed: resumed > 0 } }, now);
     });
@@ -248,7 +254,7 @@ export class TicketsService {
         { status: 'cancelled', cancelledAt: now, updatedAt: now },
       );
       if (changed === 0) throw invalidState('维修人员已派出或工单已办结，不能撤销；如需取消请联系客服');
-      await tx.nativeUpdate(TicketPause, { ticketId: ticket.id, to: null }, { to: now });
+      await closeOpenPauses(tx, ticket.id, now);
       await this.filing.cancelled(tx, ticket.id, now, (kind, message) => this.addEvent(tx, ticket.id, kind, message, { kind: 'system' }, now));
       this.addEvent(tx, ticket.id, 'cancelled', `您已撤销工单：${reason}`, { kind: 'subscriber', id: userId }, now);
       if (ticket.ownerStaffId !== null) enqueueWorkOrder(tx, `workorder:${ticket.id}:cancel`, { action: 'cancel', ticketId: ticket.id, reason }, now);
@@ -348,9 +354,10 @@ export class TicketsService {
     const dueSoonMs = (query.dueWithinHours ?? 4) * HOUR_MS;
     let judged = rows.map((t) => ({ t, sla: this.clockOf(t, clockFacts, now, dueSoonMs) }));
     if (query.risk === 'breached') judged = judged.filter((j) => j.sla?.breached);
-    else if (query.risk === 'due_soon') judged = judged.filter((j) => j.sla?.risk === 'due_soon');
-    else if (query.dueWithinHours !== undefined) judged = judged.filter((j) => j.sla && !j.sla.paused && j.t.resolvedAt === null && j.sla.remainingMs <= dueSoonMs);
-    const sortKey = (s: SlaStatus | null) => (s === null ? Infinity : s.paused ? 1e15 + s.remainingMs : s.deadline!.getTime());
+    else if (query.risk === 'due_soon' || query.risk === 'unknown') judged = judged.filter((j) => j.sla?.risk === query.risk);
+    else if (query.dueWithinHours !== undefined) judged = judged.filter((j) => j.sla && j.sla.deadline !== null && j.t.resolvedAt === null && j.sla.remainingMs <= dueSoonMs);
+    // Tickets needing attention first, then by deadline; paused ones by the time they had left.
+    const sortKey = (s: TicketClock | null) => (s === null ? Infinity : s.risk === 'unknown' ? -Infinity : s.paused ? 1e15 + s.remainingMs : s.deadline!.getTime());
     judged.sort((a, b) => sortKey(a.sla) - sortKey(b.sla) || a.t.id - b.t.id);
     const start = (query.page - 1) * query.pageSize;
     const pageIds = judged.slice(start, start + query.pageSize).map(({ t }) => t.id);
@@ -538,7 +545,7 @@ export class TicketsService {
     const from = opts.includeUnclaimed ? OPEN_STATUSES : OPEN_STATUSES.filter((s) => s !== 'submitted');
     const changed = await tx.nativeUpdate(Ticket, { id: ticketId, status: { $in: from } }, { status: 'resolved', resolvedAt: now, updatedAt: now });
     if (changed === 0) return false;
-    await tx.nativeUpdate(TicketPause, { ticketId, to: null }, { to: now });
+    await closeOpenPauses(tx, ticketId, now);
     this.addEvent(tx, ticketId, 'resolved', message, staffActor(staff), now);
     this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.resolve', entityType: 'ticket', entityId: ticketId, detail: { message } }, now);
     return true;
@@ -565,12 +572,12 @@ export class TicketsService {
       throw new AppError('VALIDATION_FAILED', 400, '请求体不是有效的 JSON');
     }
     const event = workOrderEventSchema.parse(parsed);
-    const occurredAt = new Date(event.occurredAt);
     const now = this.now();
     try {
       return await this.transaction(async (tx) => {
         const ticket = await tx.findOne(Ticket, event.ticketId, { disableIdentityMap: true });
         if (!ticket) throw new NotFoundError('工单');
+        const occurredAt = workOrderEventTime(ticket, new Date(event.occurredAt), now);
         const e = this.addEvent(tx, ticket.id, `wo_${event.status}`, WORKORDER_MESSAGES[event.status](event), { kind: 'workorder' }, occurredAt);
         e.externalEventId = event.eventId;
         if (event.status === 'dispatched' && event.technicianName) Object.assign(e, { actorName: event.technicianName, actorJobNo: event.technicianJobNo ?? null });
@@ -587,7 +594,7 @@ export class TicketsService {
           changes.status = status;
           if ((status === 'resolved' || status === 'closed') && ticket.resolvedAt === null) {
             changes.resolvedAt = occurredAt;
-            await tx.nativeUpdate(TicketPause, { ticketId: ticket.id, to: null }, { to: occurredAt });
+            await closeOpenPauses(tx, ticket.id, occurredAt);
           }
           if (status === 'closed') changes.closedAt = occurredAt;
         }
@@ -720,18 +727,29 @@ export class TicketsService {
     return new Map(staff.map((s) => [s.id, s]));
   }
 
-  private clockOf(t: ClockTicket, facts: Omit<ClockFacts, 'staff'>, now: Date, dueSoonMs?: number): SlaStatus | null {
+  /**
+   * A ticket's clock; null for a cancelled ticket (nothing is measured). Facts the clock refuses (a
+   * pause stored ending before it begins) make it UNKNOWN_CLOCK, logged: the ticket is shown as
+   * needing attention, and the page or list it is on still answers.
+   */
+  private clockOf(t: ClockTicket, facts: Omit<ClockFacts, 'staff'>, now: Date, dueSoonMs?: number): TicketClock | null {
     if (t.status === 'cancelled') return null;
-    return slaStatus({
-      start: t.clockStartedAt,
-      target: { amount: t.targetAmount, unit: t.targetUnit },
-      pauses: (facts.pauses.get(t.id) ?? []).map((p) => ({ from: p.from, to: p.to })),
-      extensions: (facts.extensions.get(t.id) ?? []).filter((e) => e.status === 'approved').map((e) => ({ amount: e.amount, unit: e.unit, reason: e.reason, approvedBy: e.approvedBy ?? '' })),
-      calendar: this.calendar,
-      now,
-      completedAt: t.resolvedAt,
-      dueSoonMs,
-    });
+    try {
+      return slaStatus({
+        start: t.clockStartedAt,
+        target: { amount: t.targetAmount, unit: t.targetUnit },
+        pauses: (facts.pauses.get(t.id) ?? []).map((p) => ({ from: p.from, to: p.to })),
+        extensions: (facts.extensions.get(t.id) ?? []).filter((e) => e.status === 'approved').map((e) => ({ amount: e.amount, unit: e.unit, reason: e.reason, approvedBy: e.approvedBy ?? '' })),
+        calendar: this.calendar,
+        now,
+        completedAt: t.resolvedAt,
+        dueSoonMs,
+      });
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      this.deps.logger.warn({ ticketId: t.id, err: err.message }, 'ticket clock cannot be computed from its stored facts; shown as needing attention');
+      return UNKNOWN_CLOCK;
+    }
   }
 
   private clockView(t: Ticket, facts: ClockFacts): TicketClockView | null {
@@ -827,6 +845,32 @@ export class TicketsService {
   private async staffView(ticket: Ticket): Promise<StaffTicketView> {
     return this.toStaffView(ticket, await this.loadFacts([ticket]), true, await this.timeline(ticket.id, false));
   }
+}
+
+/**
+ * Ends a ticket's open pause at `at`, in the caller's transaction; how many it ended. A pause never
+ * ends before it began: one opened after `at` (an agent asked for information while the technician,
+ * unknown to them, had already fixed it on site) ends where it began and gives back no time.
+ */
+async function closeOpenPauses(tx: EntityManager, ticketId: number, at: Date): Promise<number> {
+  const late = await tx.nativeUpdate(TicketPause, { ticketId, to: null, from: { $gt: at } }, { to: raw('`paused_from`') });
+  return late + (await tx.nativeUpdate(TicketPause, { ticketId, to: null }, { to: at }));
+}
+
+/**
+ * When a work-order event happened, as the ticket's clock may take it. The work-order system gets an
+ * order when the ticket is claimed, so nothing it reports can have happened before the claim, nor
+ * after now. Within the signature's clock-skew allowance either side, a time is the sender's clock
+ * running a little off and is taken at the edge; beyond it, the event is refused with a reason the
+ * sender can log, because a resolution dated before the ticket existed would count as on time.
+ */
+function workOrderEventTime(ticket: Ticket, occurredAt: Date, now: Date): Date {
+  const earliest = ticket.acceptedAt ?? ticket.createdAt;
+  const refuse = (reason: 'before_order' | 'in_future', message: string) =>
+    new AppError('WORKORDER_EVENT_TIME_INVALID', 422, message, { reason, occurredAt: occurredAt.toISOString(), earliest: earliest.toISOString(), latest: now.toISOString() });
+  if (occurredAt.getTime() < earliest.getTime() - MAX_SKEW_MS) throw refuse('before_order', '事件时间早于工单派发时间');
+  if (occurredAt.getTime() > now.getTime() + MAX_SKEW_MS) throw refuse('in_future', '事件时间晚于当前时间');
+  return new Date(Math.min(Math.max(occurredAt.getTime(), earliest.getTime()), now.getTime()));
 }
 
 function staffActor(staff: Staff) {

@@ -1,6 +1,9 @@
 import { createTestApp, type TestApp } from '../../../test/harness';
 import { AuditLog } from '../audit/audit-log.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { TicketPause } from './ticket-pause.entity';
+import { Migration20261204000000_ticket_clock_repair } from '../../migrations/Migration20261204000000_ticket_clock_repair';
+import { TicketEvent } from './ticket-event.entity';
 import { Ticket } from './ticket.entity';
 import { HOUR, bj, createStaff, createSubscriber, fileTicket, type StaffFixture } from './tickets.fixtures';
 
@@ -301,5 +304,65 @@ describe('staff console', () => {
     expect(ticketReads[0].sql).not.toMatch(/^select \*/);
     expect(ticketReads[1].sql).toMatch(/^select \* from `ticket` where `id` in \(\?, \?\)$/);
     expect([...ticketReads[1].bindings].sort()).toEqual(ids.slice(0, 2).sort());
+  });
+});
+
+describe('a ticket whose clock cannot be computed', () => {
+  test('is shown as needing attention and logged, and never takes a list down', async () => {
+    const u = await createSubscriber(t, 'gongshu');
+    const good = await fileTicket(t, u);
+    const bad = await fileTicket(t, u);
+    await claim(bad, agent1).expect(200);
+    // Stored before event times were checked: a pause ending an hour before it began.
+    await t.orm.em.fork().persistAndFlush(Object.assign(new TicketPause(), { ticketId: bad, from: new Date(BASE.getTime() + 2 * HOUR), to: new Date(BASE.getTime() + HOUR), reason: '请补充资料', createdAt: BASE }));
+    const warnings: unknown[] = [];
+    const warn = jest.spyOn(t.deps.logger, 'warn').mockImplementation(((obj: unknown) => void warnings.push(obj)) as never);
+    try {
+      t.clock.advance(3 * HOUR);
+      const list = (await t.request.get('/api/v1/tickets').set(u.auth).expect(200)).body.data.items;
+      expect(list.find((x: { id: number }) => x.id === bad).clock).toMatchObject({ risk: 'unknown', deadline: null, onTime: null });
+      expect(list.find((x: { id: number }) => x.id === good).clock).toMatchObject({ risk: 'ok' });
+      expect((await t.request.get(`/api/v1/tickets/${bad}`).set(u.auth).expect(200)).body.data.clock.risk).toBe('unknown');
+      const queue = (await t.request.get('/api/v1/staff/tickets?area=gongshu').set(agent1.auth).expect(200)).body.data.items;
+      expect(queue.map((x: { id: number }) => x.id)).toEqual([bad, good]); // needing attention first
+      const attention = (await t.request.get('/api/v1/staff/tickets?risk=unknown').set(agent1.auth).expect(200)).body.data.items;
+      expect(attention.map((x: { id: number }) => x.id)).toEqual([bad]);
+      await t.request.get(`/api/v1/staff/tickets/${bad}`).set(agent1.auth).expect(200);
+      await t.request.get('/api/v1/staff/metrics?from=2026-12&to=2026-12').set(supervisor.auth).expect(200);
+      await t.request.get('/api/v1/performance').expect(200);
+      expect(warnings).toContainEqual(expect.objectContaining({ ticketId: bad, err: expect.stringContaining('ends before it begins') }));
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test('the repair migration ends such pauses where they began, and moves resolutions dated before the claim to when they were recorded', async () => {
+    const u = await createSubscriber(t, 'binjiang');
+    const paused = await fileTicket(t, u);
+    const backdated = await fileTicket(t, u);
+    const sound = await fileTicket(t, u);
+    for (const id of [paused, backdated, sound]) await claim(id, agent1).expect(200);
+    const em = t.orm.em.fork();
+    await em.persistAndFlush(Object.assign(new TicketPause(), { ticketId: paused, from: new Date(BASE.getTime() + 2 * HOUR), to: new Date(BASE.getTime() + HOUR), reason: '请补充资料', createdAt: BASE }));
+    const recorded = new Date(BASE.getTime() + 5 * HOUR);
+    const elevenMonthsBefore = new Date(BASE.getTime() - 330 * 24 * HOUR);
+    await em.nativeUpdate(Ticket, { id: backdated }, { status: 'resolved', resolvedAt: elevenMonthsBefore, updatedAt: recorded });
+    await em.persistAndFlush(
+      Object.assign(new TicketEvent(), { ticketId: backdated, kind: 'wo_resolved', visibleToSubscriber: true, actorKind: 'workorder', message: '处理完成', occurredAt: elevenMonthsBefore, createdAt: recorded }),
+    );
+    await em.nativeUpdate(Ticket, { id: sound }, { status: 'resolved', resolvedAt: new Date(BASE.getTime() + HOUR) });
+
+    const migration = new Migration20261204000000_ticket_clock_repair(t.orm.em.getDriver(), t.orm.config);
+    await migration.up();
+    for (const q of migration.getQueries()) await t.orm.em.getConnection().execute(q as string);
+
+    const read = t.orm.em.fork();
+    const [pause] = await read.find(TicketPause, { ticketId: paused });
+    expect(pause.to).toEqual(pause.from);
+    expect((await read.findOneOrFail(Ticket, backdated)).resolvedAt).toEqual(recorded);
+    expect((await read.findOneOrFail(Ticket, sound)).resolvedAt).toEqual(new Date(BASE.getTime() + HOUR));
+    t.clock.advance(6 * HOUR);
+    const clock = (await t.request.get(`/api/v1/tickets/${paused}`).set(u.auth).expect(200)).body.data.clock;
+    expect(clock.risk).not.toBe('unknown');
   });
 });

@@ -12,7 +12,7 @@ import { useAsync } from '../../../lib/use-async';
 import StaffShell from '../staff-shell';
 import { useStaffProfile } from '../staff-session';
 
-type Risk = 'all' | 'breached' | 'due_soon';
+type Risk = 'all' | 'breached' | 'due_soon' | 'unknown';
 type Assigned = 'all' | 'mine' | 'unclaimed';
 
 const ALL = 'all' as const;
@@ -22,6 +22,7 @@ const riskOptions: { value: Risk; label: string }[] = [
   { value: 'all', label: '全部' },
   { value: 'breached', label: '已超时' },
   { value: 'due_soon', label: '4小时内到期' },
+  { value: 'unknown', label: '时限待核实' },
 ];
 const assignedOptions: { value: Assigned; label: string }[] = [
   { value: 'all', label: '全部' },
