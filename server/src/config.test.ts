@@ -77,9 +77,13 @@ test('production starts when every integration is real and every secret is set',
     SMS_PROVIDER: 'http',
     SMS_HTTP_URL: 'https://sms.example.internal/send',
     DATABASE_URL: 'mysql://openhall:pw@db:3306/openhall',
+    BILLING_SECRET: 'the-operators-billing-secret',
+    BILLING_MODE: 'external',
+    BILLING_URL: 'https://boss.example.internal/openhall',
     ...livePaymentEnv(),
   });
   expect(c.sandbox).toBe(false);
+  expect(c.billing).toMatchObject({ mode: 'external', url: 'https://boss.example.internal/openhall' });
   expect(c.db).toMatchObject({ type: 'mysql' });
 });
 
@@ -96,6 +100,7 @@ const productionBase = {
   SMS_PROVIDER: 'http',
   SMS_HTTP_URL: 'https://sms.example.internal/send',
   DATABASE_URL: 'mysql://openhall:pw@db:3306/openhall',
+  BILLING_SECRET: 'the-operators-billing-secret',
 };
 
 test('production names every missing payment key', () => {
@@ -132,14 +137,18 @@ test('a platform public key id needs its key file, and the reverse', () => {
 
 test('sandbox mode defaults both gateways to the in-process sandboxes; setting an API base switches one to live', () => {
   const c = loadConfig({});
-  expect(c.payments).toMatchObject({ orderTtlMinutes: 15, wechatpay: { sandbox: true }, alipay: { sandbox: true }, billingWriteoff: null });
+  expect(c.payments).toMatchObject({ orderTtlMinutes: 15, wechatpay: { sandbox: true }, alipay: { sandbox: true } });
+  expect(c.billing).toMatchObject({ mode: 'embedded', url: null });
   const problems = problemsOf({ WECHATPAY_API_BASE: 'https://api.mch.weixin.qq.com' }).join('\n');
   expect(problems).toContain('WECHATPAY_MCHID: required when WECHATPAY_API_BASE is set');
   expect(problems).not.toContain('ALIPAY_');
 });
 
-test('a billing write-off URL needs its signing secret', () => {
-  expect(problemsOf({ BILLING_WRITEOFF_URL: 'https://boss.example.internal/writeoff' }).join('\n')).toContain('BILLING_WRITEOFF_SECRET');
+test('the billing system: external mode needs its URL; production refuses the sandbox secret', () => {
+  expect(problemsOf({ BILLING_MODE: 'external' }).join('\n')).toContain('BILLING_URL: required when BILLING_MODE=external');
+  expect(loadConfig({ BILLING_MODE: 'external', BILLING_URL: 'https://boss.example.internal/api/' }).billing.url).toBe('https://boss.example.internal/api');
+  const { BILLING_SECRET: _secret, ...withoutSecret } = productionBase;
+  expect(problemsOf(withoutSecret).join('\n')).toContain('BILLING_SECRET: the sandbox secret cannot be used in production');
 });
 
 test('DATABASE_URL may name a Unix socket for MySQL on the same host', () => {

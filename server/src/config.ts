@@ -9,6 +9,7 @@ export const repoRoot = path.resolve(__dirname, '..', '..');
 const DEFAULT_APP_SECRET = 'openhall-dev-secret-change-me';
 const DEFAULT_WECHAT_SECRET = 'sandbox-wechat-secret';
 const DEFAULT_WORKORDER_SECRET = 'sandbox-workorder-secret';
+const DEFAULT_BILLING_SECRET = 'sandbox-billing-secret';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -74,9 +75,20 @@ const envSchema = z.object({
   PAYMENT_ORDER_TTL_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
   /** Multiplies the payment sandboxes' notify retry schedule (1 = the gateways' real one). */
   SANDBOX_NOTIFY_SCALE: z.coerce.number().positive().max(1).default(1),
-  /** Where billing write-offs (销账) are POSTed; unset: the portal database is the billing system of record. */
-  BILLING_WRITEOFF_URL: z.url().optional(),
-  BILLING_WRITEOFF_SECRET: z.string().min(16).optional(),
+  /**
+   * `embedded`: the portal is the billing system of record and data arrives by import. `external`:
+   * the operator's billing system is the record, mirrored through the same import, asked live where
+   * money is at stake, and told of every write-off.
+   */
+  BILLING_MODE: z.enum(['embedded', 'external']).default('embedded'),
+  /** The billing system's API base (external mode): live queries, write-offs, its daily write-off listing. */
+  BILLING_URL: z.url().optional(),
+  /** HMAC-SHA256 key shared with the billing system, both directions (the import inlet in both modes). */
+  BILLING_SECRET: z.string().min(16).default(DEFAULT_BILLING_SECRET),
+  /** How long a live query to the billing system may take before the subscriber is asked to try later. */
+  BILLING_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3_000),
+  /** Largest import batch (NDJSON or CSV) taken, in MB. */
+  BILLING_IMPORT_MAX_MB: z.coerce.number().int().min(1).max(8_192).default(1_024),
   /** Business-time hour (0–23) from which the daily reconciliation fetches yesterday's trade bills (the gateways publish them in the morning). */
   RECONCILIATION_HOUR: z.coerce.number().int().min(0).max(23).default(10),
   /** Where tickets are POSTed in the operator's work-order system. Sandbox default: the in-process sandbox at /sandbox/workorder. */
@@ -196,6 +208,8 @@ export interface AppConfig {
   workorder: { url: string | null; secret: string };
   /** Photo uploads: the size limit. */
   uploads: { maxBytes: number };
+  /** The billing system of record: embedded (the portal) or external, its inlet and live API. */
+  billing: BillingSystemConfig;
   operator: OperatorProfile;
   holidays: HolidayCalendar;
   /** Payment gateways and order rules (see modules/payments/payment-gateways.ts). */
@@ -228,7 +242,16 @@ export interface PaymentsConfig {
   alipay:
     | { sandbox: true; appId: string; sellerId: string }
     | { sandbox: false; appId: string; sellerId: string; privateKeyPath: string; publicKeyPath: string; gateway: string; endpoint: string };
-  billingWriteoff: { url: string; secret: string } | null;
+}
+
+/** The billing system of record (see BILLING_MODE). */
+export interface BillingSystemConfig {
+  mode: 'embedded' | 'external';
+  /** API base of the billing system; set in external mode. */
+  url: string | null;
+  secret: string;
+  timeoutMs: number;
+  importMaxBytes: number;
 }
 
 const SANDBOX_WECHATPAY_MCHID = '1900000109';
@@ -295,18 +318,12 @@ function paymentsConfig(e: z.infer<typeof envSchema>, sandbox: boolean, problems
     };
   }
 
-  let billingWriteoff: PaymentsConfig['billingWriteoff'] = null;
-  if (e.BILLING_WRITEOFF_URL) {
-    if (!e.BILLING_WRITEOFF_SECRET) problems.push('BILLING_WRITEOFF_SECRET: required when BILLING_WRITEOFF_URL is set');
-    billingWriteoff = { url: e.BILLING_WRITEOFF_URL, secret: e.BILLING_WRITEOFF_SECRET ?? '' };
-  }
   return {
     orderTtlMinutes: e.PAYMENT_ORDER_TTL_MINUTES,
     sandboxNotifyScale: e.SANDBOX_NOTIFY_SCALE,
     reconciliationHour: e.RECONCILIATION_HOUR,
     wechatpay,
     alipay,
-    billingWriteoff,
   };
 }
 
@@ -362,6 +379,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (!e.WECHAT_API_BASE) problems.push('WECHAT_API_BASE: required in production (e.g. https://api.weixin.qq.com)');
     if (e.SMS_PROVIDER === 'sandbox') problems.push('SMS_PROVIDER: the sandbox SMS provider cannot be used in production');
     if (e.WORKORDER_URL && e.WORKORDER_SECRET === DEFAULT_WORKORDER_SECRET) problems.push('WORKORDER_SECRET: the sandbox secret cannot be used in production');
+    if (e.BILLING_SECRET === DEFAULT_BILLING_SECRET) problems.push('BILLING_SECRET: the sandbox secret cannot be used in production (it signs the import inlet)');
     if (!e.DATABASE_URL || e.DATABASE_URL.startsWith('sqlite:')) {
       problems.push('DATABASE_URL: production needs a MySQL/MariaDB database (mysql://user:pass@host:3306/db)');
     }
@@ -369,6 +387,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.SMS_PROVIDER === 'http' && !e.SMS_HTTP_URL) problems.push('SMS_HTTP_URL: required when SMS_PROVIDER=http');
   if (e.RATE_LIMIT_STORE === 'redis' && !e.REDIS_URL) problems.push('REDIS_URL: required when RATE_LIMIT_STORE=redis');
   if (!sandbox && !e.WECHAT_API_BASE) problems.push('WECHAT_API_BASE: required when sandboxes are off');
+  if (e.BILLING_MODE === 'external' && !e.BILLING_URL) problems.push('BILLING_URL: required when BILLING_MODE=external (the billing system answers live queries and takes write-offs there)');
 
   const payments = paymentsConfig(e, sandbox, problems);
   const operator = readJsonFile(path.join(e.CONFIG_DIR, 'operator.json'), operatorSchema, problems);
@@ -414,6 +433,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     runJobs: e.RUN_JOBS,
     workorder: { url: e.WORKORDER_URL ?? null, secret: e.WORKORDER_SECRET },
     uploads: { maxBytes: e.UPLOAD_MAX_KB * 1024 },
+    billing: {
+      mode: e.BILLING_MODE,
+      url: e.BILLING_URL ? e.BILLING_URL.replace(/\/+$/, '') : null,
+      secret: e.BILLING_SECRET,
+      timeoutMs: e.BILLING_TIMEOUT_MS,
+      importMaxBytes: e.BILLING_IMPORT_MAX_MB * 1024 * 1024,
+    },
     operator,
     holidays,
     payments,

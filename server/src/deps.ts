@@ -8,7 +8,7 @@ import { HttpSmsSender, SandboxSmsSender, type SmsSender } from './integrations/
 import { HttpWechatLoginClient, WechatLoginSandbox, type WechatLoginClient } from './integrations/wechat/wechat.adapter';
 import { HttpWechatSubscribeSender, WechatSubscribeSandbox, type WechatSubscribeSender } from './integrations/wechat/wechat-subscribe.adapter';
 import { createPaymentGateways, type PaymentGateways } from './modules/payments/payment-gateways';
-import { createBillingWriteoff, type BillingWriteoff } from './modules/payments/billing-writeoff';
+import { createBillingSystem, type BillingSystem } from './integrations/billing/billing.adapter';
 import { WorkOrderSandbox } from './integrations/workorder/workorder.sandbox';
 import { LocalSessionRevocations, RedisSessionRevocations, type SessionRevocations } from './modules/auth/session-cache';
 import { ReadDb } from './read-db';
@@ -45,8 +45,8 @@ export interface AppDeps {
   self: { baseUrl: string };
   /** WeChat Pay and Alipay (the in-process sandboxes when sandboxes are on). */
   payments: PaymentGateways;
-  /** Where bill write-offs (销账) go: the operator's billing system, or nowhere (the portal is the record). */
-  billingWriteoff: BillingWriteoff;
+  /** The operator's billing system of record (external mode), or none (embedded: the portal is the record). */
+  billingSystem: BillingSystem;
   /** The work-order system's sandbox, served at `/sandbox/workorder` when sandboxes are on and WORKORDER_URL is unset. */
   workorderSandbox: WorkOrderSandbox | null;
   /** Where the work-order dispatcher POSTs tickets; null: nowhere (they wait in the outbox). */
@@ -87,7 +87,7 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
     wechatSubscribeSandbox: config.sandbox ? new WechatSubscribeSandbox(config.wechat.appid, config.wechat.secret) : null,
     self,
     payments: overrides.payments ?? createPaymentGateways(config, self, logger),
-    billingWriteoff: overrides.billingWriteoff ?? createBillingWriteoff(config),
+    billingSystem: overrides.billingSystem ?? createBillingSystem(config.billing),
     workorderSandbox,
     workorderUrl: () => config.workorder.url ?? (workorderSandbox ? `${self.baseUrl}/sandbox/workorder/orders` : null),
     uploadStorage: new LocalDiskUploadStorage(path.join(config.dataDir, 'uploads')),

@@ -38,6 +38,8 @@ import { AppointmentSlotSchema, TicketAppointmentSchema } from './modules/ticket
 import { BillDisputeSchema } from './modules/billing/bill-dispute.entity';
 import { NotificationPreferenceSchema } from './modules/notifications/notification-preference.entity';
 import { WechatSubscribeConsentSchema } from './modules/notifications/wechat-subscribe-consent.entity';
+import { ExternalPaymentSchema } from './modules/billing-records/external-payment.entity';
+import { BillingImportSchema } from './modules/billing-records/billing-import.entity';
 
 /** Every entity the ORM knows. The schema itself comes only from migrations. */
 export const entities = [
@@ -83,4 +85,6 @@ export const entities = [
   BillDisputeSchema,
   NotificationPreferenceSchema,
   WechatSubscribeConsentSchema,
+  ExternalPaymentSchema,
+  BillingImportSchema,
 ];

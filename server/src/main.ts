@@ -71,7 +71,7 @@ main().catch((err) => {
 
 /**
  * The background work: payment housekeeping and the outbox, renewal reminders, reconciliation,
- * callbacks, the work-order dispatcher. Every job claims its rows or holds a lease, so any number
+ * callbacks, the work-order dispatcher, resuming billing-system imports. Every job claims its rows or holds a lease, so any number
  * of instances may run them; RUN_JOBS=false makes an instance answer requests only.
  */
 function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
@@ -89,9 +89,12 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
     ? new WorkOrderDispatcher({ orm, database: config.db.type, url: workorderUrl, secret: config.workorder.secret, clock: deps.clock, logger })
     : null;
   workOrders?.start();
+  // Billing-system imports whose instance stopped mid-batch (or that wait to be applied) are resumed from their checkpoint.
+  const stopImports = startPeriodicJob('billing import resumption', logger, () => app.services.billingImports.resumeStale(), 30_000, 5_000);
   // Photos uploaded for a ticket that was never filed are forgotten after a day.
   const stopUploadCleanup = startPeriodicJob('unattached photo cleanup', logger, () => app.services.uploads.purgeUnattached(), 3_600_000, 60_000);
   return async () => {
+    await stopImports();
     await stopUploadCleanup();
     await stopPaymentJob();
     await stopRenewalReminders();

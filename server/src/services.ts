@@ -9,7 +9,7 @@ import { BillingService } from './modules/billing/billing.service';
 import { RenewalsService } from './modules/renewals/renewals.service';
 import { PaymentsService } from './modules/payments/payments.service';
 import { OutboxDispatcher } from './modules/outbox/outbox.service';
-import type { BillingWriteoffMessage } from './modules/payments/billing-writeoff';
+import type { BillingWriteoffMessage } from './integrations/billing/billing.adapter';
 import { createRenewalReverser, createRenewalSettler, registerRenewalOutboxHandlers } from './modules/renewals/renewal-settler';
 import { ReconciliationService } from './modules/payments/reconciliation.service';
 import { CallbacksService } from './modules/tickets/callbacks.service';
@@ -20,6 +20,8 @@ import { UploadsService } from './modules/uploads/uploads.service';
 import { OutagesService } from './modules/outages/outages.service';
 import { BillDisputesService } from './modules/billing/bill-disputes.service';
 import { StaffDirectoryService } from './modules/staff/staff-directory.service';
+import { BillingImportsService } from './modules/billing-records/billing-imports.service';
+import { CLOSE_PAID_ELSEWHERE_TOPIC } from './modules/billing-records/record-applier';
 
 /** The app's services, built once per app from its dependencies. */
 export interface Services {
@@ -52,6 +54,8 @@ export interface Services {
   billDisputes: BillDisputesService;
   /** Canned replies and the staff list for the console. */
   staffDirectory: StaffDirectoryService;
+  /** The billing system's inlet: record batches (API and CSV) applied by id and version. */
+  billingImports: BillingImportsService;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -61,8 +65,9 @@ export function createServices(deps: AppDeps): Services {
   payments.registerSettler('renewal', createRenewalSettler(deps.clock));
   payments.registerRefundReverser('renewal', createRenewalReverser(deps.clock));
   const outbox = new OutboxDispatcher(deps.orm, deps.logger);
-  outbox.register('billing.writeoff', (payload, m) => deps.billingWriteoff.writeOff(payload as unknown as BillingWriteoffMessage, m.dedupeKey));
-  registerRenewalOutboxHandlers(outbox, deps.billingWriteoff);
+  outbox.register('billing.writeoff', (payload, m) => deps.billingSystem.writeOff(payload as unknown as BillingWriteoffMessage, m.dedupeKey));
+  registerRenewalOutboxHandlers(outbox, deps.billingSystem);
+  outbox.register(CLOSE_PAID_ELSEWHERE_TOPIC, (payload) => payments.closeOrderPaidElsewhere(Number(payload.orderId)));
   const notificationPreferences = new NotificationPreferencesService(deps);
   const notifications = new NotificationsService(deps, notificationPreferences);
   notifications.register(outbox);
@@ -88,5 +93,6 @@ export function createServices(deps: AppDeps): Services {
     outages: new OutagesService(deps, audit, tickets),
     billDisputes: new BillDisputesService(deps, audit, tickets),
     staffDirectory: new StaffDirectoryService(deps),
+    billingImports: new BillingImportsService(deps, audit),
   };
 }

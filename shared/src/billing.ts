@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageQuerySchema } from './common';
+import type { OfflinePaymentChannel } from './billing-records';
 import type { PaymentChannel } from './payments';
 
 /**
@@ -88,6 +89,8 @@ export interface BillView {
 /** `GET /api/v1/bills/:id`: the bill with the payment that settled it (null when unpaid or paid elsewhere). */
 export interface BillDetailView extends BillView {
   payment: BillPaymentView | null;
+  /** Paid outside the portal (hall counter, bank withholding, an agent, another platform): where, and when. */
+  paidElsewhere: { channel: OfflinePaymentChannel; channelName: string; paidAt: string | null } | null;
 }
 
 /** `GET /api/v1/accounts/:id/arrears`: what an account owes today. */

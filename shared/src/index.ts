@@ -21,3 +21,4 @@ export * from './appointments';
 export * from './outages';
 export * from './bill-disputes';
 export * from './notifications';
+export * from './billing-records';

@@ -1,4 +1,5 @@
 import type { ApiRouter } from './api-router';
+import type { Readable } from 'node:stream';
 import type { ParameterizedContext } from 'koa';
 import { z, type ZodType } from 'zod';
 import type { StaffRole } from '@openhall/shared';
@@ -6,6 +7,18 @@ import { RequestValidationError } from './error-middleware';
 import type { PublicAnswers } from './public-answers';
 import { ForbiddenError, UnauthenticatedError } from './errors';
 import type { AppState, Principal } from './context';
+
+/**
+ * What a handler returns to answer with something other than `{ data }` JSON: a CSV file, a stream
+ * of NDJSON, a page. The status is the route's; the type and headers are the answer's.
+ */
+export class RawAnswer {
+  constructor(
+    readonly type: string,
+    readonly body: string | Buffer | Readable,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
 
 /** Who may call a route: anyone, a signed-in subscriber, or staff of at least the given role. */
 export type RouteAuth = 'public' | 'user' | { staff: StaffRole };
@@ -22,8 +35,8 @@ export interface RouteSpec<B, Q, P> {
   body?: ZodType<B>;
   query?: ZodType<Q>;
   params?: ZodType<P>;
-  /** HTTP status on success (default 200). */
-  status?: number;
+  /** HTTP status on success (default 200), or a function of the handler's result. */
+  status?: number | ((data: unknown) => number);
   /** Public, cacheable content: answered with an ETag and honours If-None-Match. */
   cacheable?: boolean;
 }
@@ -88,8 +101,14 @@ export function defineRoute<B = undefined, Q = undefined, P = undefined>(
     const query = parse(spec.query, ctx.query, 'query');
     const body = parse(spec.body, (ctx.request as unknown as { body?: unknown }).body ?? {}, 'body');
     const data = await handler({ body, query, params, principal: ctx.state.principal, ctx });
-    ctx.status = spec.status ?? 200;
+    ctx.status = typeof spec.status === 'function' ? spec.status(data) : (spec.status ?? 200);
     if (ctx.status === 204) return;
+    if (data instanceof RawAnswer) {
+      ctx.type = data.type;
+      ctx.set(data.headers);
+      ctx.body = data.body;
+      return;
+    }
     // Public content: serialized, tagged and compressed once, and kept for repeats of the URL.
     if (spec.cacheable && data !== null && typeof data === 'object') {
       registry.answers.send(ctx, data, 'public, max-age=60');
@@ -126,7 +145,7 @@ export function buildOpenApi(registry: RouteRegistry, info: { title: string; ver
       tags: [spec.tag],
       parameters,
       responses: {
-        [String(spec.status ?? 200)]: { description: 'OK: `{ data }`' },
+        [String(typeof spec.status === 'number' ? spec.status : 200)]: { description: 'OK: `{ data }`' },
         '400': { description: 'VALIDATION_FAILED with the field issues', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } } },
         ...(spec.auth !== 'public' ? { '401': { description: 'UNAUTHENTICATED' } } : {}),
         ...(typeof spec.auth === 'object' ? { '403': { description: 'FORBIDDEN' } } : {}),

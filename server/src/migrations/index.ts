@@ -10,6 +10,7 @@ import { Migration20261126050000_reconciliation_resolutions } from './Migration2
 import { Migration20261126060000_outbox_topic_index } from './Migration20261126060000_outbox_topic_index';
 import { Migration20261126070000_subscription_expiry_index } from './Migration20261126070000_subscription_expiry_index';
 import { Migration20261204000000_ticket_clock_repair } from './Migration20261204000000_ticket_clock_repair';
+import { Migration20261204010000_billing_system } from './Migration20261204010000_billing_system';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -28,4 +29,5 @@ export const migrations = [
   { name: 'Migration20261126060000_outbox_topic_index', class: Migration20261126060000_outbox_topic_index },
   { name: 'Migration20261126070000_subscription_expiry_index', class: Migration20261126070000_subscription_expiry_index },
   { name: 'Migration20261204000000_ticket_clock_repair', class: Migration20261204000000_ticket_clock_repair },
+  { name: 'Migration20261204010000_billing_system', class: Migration20261204010000_billing_system },
 ];

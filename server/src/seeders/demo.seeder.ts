@@ -17,6 +17,8 @@ import { buildDemoAccounts } from './demo-accounts';
 import { buildPriceBook } from './demo-billing';
 import { loadDemoContent, noticeTimes } from './demo-content';
 import { DEMO_STAFF } from './demo-fixtures';
+import { demoBillId, demoPackageId, demoPaymentChannel, demoPaymentId } from './demo-records';
+import { ExternalPayment } from '../modules/billing-records/external-payment.entity';
 
 export { DEMO_FIXTURES, DEMO_STAFF, DEMO_ACCOUNT_MIX } from './demo-fixtures';
 
@@ -132,26 +134,38 @@ export async function seedDemo(orm: Orm, config: AppConfig, opts: { now: Date })
     );
 
     // ---- accounts, bills, packages ----
+    // As the billing system holds them (demo-records.ts): its ids, version 1, and a payment taken
+    // elsewhere (bank withholding, the counter) for every bill shown as paid.
     let accountId = await nextId(tx, 'account');
     let billId = await nextId(tx, 'bill');
     let lineId = await nextId(tx, 'bill_line');
     let subscriptionId = await nextId(tx, 'subscription');
+    let paymentId = await nextId(tx, 'external_payment');
     const accountRows: RequiredEntityData<Account>[] = [];
     const billRows: RequiredEntityData<Bill>[] = [];
     const lineRows: RequiredEntityData<BillLine>[] = [];
     const subscriptionRows: RequiredEntityData<Subscription>[] = [];
+    const paymentRows: RequiredEntityData<ExternalPayment>[] = [];
     for (const a of accounts) {
       const { bills, subscriptions, ...account } = a;
       const id = accountId++;
-      accountRows.push({ id, ...account });
+      accountRows.push({ id, ...account, status: 'active', sourceVersion: 1 });
       for (const { lines, ...bill } of bills) {
         const bid = billId++;
-        billRows.push({ id: bid, accountId: id, paymentId: null, ...bill });
+        const externalId = demoBillId(a.accountNo, bill.period);
+        let paid: Pick<Bill, 'paidChannel' | 'externalPaymentId'> = { paidChannel: null, externalPaymentId: null };
+        if (bill.status === 'paid' && bill.paidAt) {
+          const channel = demoPaymentChannel(a);
+          paid = { paidChannel: channel, externalPaymentId: paymentId };
+          paymentRows.push({ id: paymentId++, externalId: demoPaymentId(externalId), accountId: id, channel, amountFen: bill.amountFen + bill.lateFeeFen, paidAt: bill.paidAt, sourceVersion: 1, createdAt: bill.paidAt });
+        }
+        billRows.push({ id: bid, accountId: id, paymentId: null, externalId, sourceVersion: 1, kind: 'regular', ...paid, ...bill });
         for (const l of lines) lineRows.push({ id: lineId++, billId: bid, ...l });
       }
-      for (const s of subscriptions) subscriptionRows.push({ id: subscriptionId++, accountId: id, ...s });
+      for (const s of subscriptions) subscriptionRows.push({ id: subscriptionId++, accountId: id, externalId: demoPackageId(a.accountNo, s.product), sourceVersion: 1, ...s });
     }
     summary.accounts = await insertBatched(tx, Account, accountRows);
+    await insertBatched(tx, ExternalPayment, paymentRows);
     summary.bills = await insertBatched(tx, Bill, billRows);
     summary.billLines = await insertBatched(tx, BillLine, lineRows);
     summary.subscriptions = await insertBatched(tx, Subscription, subscriptionRows);

@@ -1,10 +1,17 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { ServiceType } from '@openhall/shared';
+import type { AccountStatus, ServiceType } from '@openhall/shared';
 
-/** A service account (户号): one service address of the operator. Comes from the billing system. */
+/**
+ * A service account (户号): one service address of the operator. Comes from the billing system's
+ * inlet (its account number is the billing system's id of it), versioned by `sourceVersion`.
+ */
 export class Account {
   id!: number;
   accountNo!: string;
+  /** Service status at the billing system: a closed account takes no new bills. */
+  status: AccountStatus = 'active';
+  /** The billing system's version of this record (0: loaded before the inlet existed). */
+  sourceVersion = 0;
   serviceType!: ServiceType;
   holderName!: string;
   holderPhone!: string;
@@ -16,6 +23,7 @@ export class Account {
   /** `low_income` when the holder has the 困难用户 concession. */
   concession: string | null = null;
   createdAt: Date = new Date();
+  updatedAt: Date | null = null;
 }
 
 export const AccountSchema = new EntitySchema<Account>({
@@ -25,6 +33,8 @@ export const AccountSchema = new EntitySchema<Account>({
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
     accountNo: { type: 'string', length: 20, unique: 'account_account_no_unique' },
+    status: { type: 'string', length: 16 },
+    sourceVersion: { type: 'integer' },
     serviceType: { type: 'string', length: 16 },
     holderName: { type: 'string', length: 64 },
     holderPhone: { type: 'string', length: 20 },
@@ -34,5 +44,6 @@ export const AccountSchema = new EntitySchema<Account>({
     balanceFen: { type: 'integer' },
     concession: { type: 'string', length: 32, nullable: true },
     createdAt: { type: 'datetime' },
+    updatedAt: { type: 'datetime', nullable: true },
   },
 });

@@ -4,6 +4,7 @@ import {
   billStatusOf,
   businessDate,
   computeLateFeeFen,
+  offlinePaymentChannelNames,
   paymentChannelNames,
   type ArrearsView,
   type BillDetailView,
@@ -31,14 +32,18 @@ interface BillPageRow extends Record<string, unknown> {
   account_id: number;
   period: string;
   due_date: string;
-  status: Bill['status'];
+  status: ShownStatus;
   amount_fen: number | string;
   late_fee_fen: number | string;
   paid_at: unknown;
+  source_version: number | string;
   disputed?: number | string;
 }
+/** The stored statuses a subscriber is shown: a cancelled bill (冲正) was never owed and is not shown. */
+type ShownStatus = Exclude<Bill['status'], 'cancelled'>;
+const SHOWN_SQL = "('unpaid', 'paid')";
 /** A bill as its view needs it: an entity, or a row read without one (which knows whether it is disputed). */
-type BillRow = Pick<Bill, 'id' | 'accountId' | 'period' | 'dueDate' | 'status' | 'amountFen' | 'lateFeeFen' | 'paidAt'> & { disputed?: boolean };
+type BillRow = Pick<Bill, 'id' | 'accountId' | 'period' | 'dueDate' | 'amountFen' | 'lateFeeFen' | 'paidAt' | 'sourceVersion'> & { status: ShownStatus; disputed?: boolean };
 type BillLineRow = Pick<BillLine, 'id' | 'billId' | 'itemCode' | 'name' | 'quantity' | 'unit' | 'unitPriceFen' | 'amountFen'>;
 
 /**
@@ -48,10 +53,11 @@ type BillLineRow = Pick<BillLine, 'id' | 'billId' | 'itemCode' | 'name' | 'quant
  */
 export class BillingService {
   /**
-   * What a bill is issued with and never changes: its lines, and its account's number. Kept so the
+   * What a bill version is issued with and never changes: its lines (kept per bill and version: a
+   * correction from the billing system is a new version), and its account's number. Kept so the
    * bills tab is one statement on the bills themselves (whose status does change) and nothing else.
    */
-  private readonly lineCache = new LruMap<number, BillLineView[]>(20_000);
+  private readonly lineCache = new LruMap<string, BillLineView[]>(20_000);
   private readonly accountNoCache = new LruMap<number, string>(100_000);
 
   constructor(private readonly deps: AppDeps) {}
@@ -82,7 +88,8 @@ export class BillingService {
     }
     // Each displayed status is a condition on the stored status and the due date.
     const statuses = new Set(query.status ?? billStatuses);
-    if (statuses.size < billStatuses.length) {
+    if (statuses.size === billStatuses.length) conditions.push(`\`bill\`.\`status\` in ${SHOWN_SQL}`);
+    else {
       const or: string[] = [];
       if (statuses.has('paid')) or.push("`bill`.`status` = 'paid'");
       if (statuses.has('unpaid')) {
@@ -98,7 +105,7 @@ export class BillingService {
     const where = `from \`bill\` join \`account_binding\` on \`account_binding\`.\`account_id\` = \`bill\`.\`account_id\` where ${conditions.join(' and ')}`;
     const offset = (query.page - 1) * query.pageSize;
     const rows = await this.deps.readDb.rows<BillPageRow>(
-      'select `bill`.`id`, `bill`.`account_id`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, `bill`.`late_fee_fen`, `bill`.`paid_at`' +
+      'select `bill`.`id`, `bill`.`account_id`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, `bill`.`late_fee_fen`, `bill`.`paid_at`, `bill`.`source_version`' +
         // Only an overdue bill can carry a late fee, which a dispute may lower. The column costs
         // MariaDB about 40 µs a statement, so it is read only when overdue bills are asked for.
         (statuses.has('overdue') ? `, ${DISPUTED_SQL} as \`disputed\` ` : ' ') +
@@ -114,6 +121,7 @@ export class BillingService {
       amountFen: Number(r.amount_fen),
       lateFeeFen: Number(r.late_fee_fen),
       paidAt: dateOrNull(r.paid_at),
+      sourceVersion: Number(r.source_version),
       disputed: r.disputed === undefined ? undefined : Number(r.disputed) > 0,
     }));
     if (bills.length === 0 && query.accountId !== undefined) await this.requireOwnAccount(userId, query.accountId);
@@ -122,15 +130,15 @@ export class BillingService {
       offset === 0 && bills.length < query.pageSize
         ? bills.length
         : Number((await this.deps.readDb.rows<{ n: number }>(`select count(*) as \`n\` ${where}`, params))[0].n);
-    const [accountNo, lines] = await Promise.all([this.accountNumbers([...new Set(bills.map((b) => b.accountId))]), this.linesOf(bills.map((b) => b.id))]);
+    const [accountNo, lines] = await Promise.all([this.accountNumbers([...new Set(bills.map((b) => b.accountId))]), this.linesOf(bills)]);
     return { items: await this.toViews(bills, today, accountNo, lines), page: query.page, pageSize: query.pageSize, total };
   }
 
   /** One of the user's bills with its lines, live late fee and the payment that settled it. */
   async getBill(userId: number, billId: number): Promise<BillDetailView> {
     const bill = await this.requireOwnBill(userId, billId);
-    const [view] = await this.toViews([bill], this.today(), await this.accountNumbers([bill.accountId]), await this.linesOf([bill.id]));
-    return { ...view, payment: await this.paymentOf(bill) };
+    const [view] = await this.toViews([bill], this.today(), await this.accountNumbers([bill.accountId]), await this.linesOf([bill]));
+    return { ...view, payment: await this.paymentOf(bill), paidElsewhere: await this.paidElsewhereOf(bill) };
   }
 
   /** What an account owes today: unpaid amounts, late fees as of today, the oldest unpaid period. */
@@ -165,7 +173,7 @@ export class BillingService {
     const bill = await this.requireOwnBill(userId, billId);
     if (bill.status !== 'paid') throw new AppError('BILL_NOT_PAID', 409, '该账单尚未缴费，缴费后才能打印缴费凭证');
     const account = await this.em.findOneOrFail(Account, bill.accountId);
-    const [view] = await this.toViews([bill], this.today(), new Map([[account.id, account.accountNo]]), await this.linesOf([bill.id]));
+    const [view] = await this.toViews([bill], this.today(), new Map([[account.id, account.accountNo]]), await this.linesOf([bill]));
     return renderReceiptHtml({
       operatorName: this.deps.config.operator.name,
       hotline: this.deps.config.operator.hotlines.find((h) => h.kind === 'service')?.number ?? null,
@@ -181,11 +189,20 @@ export class BillingService {
     if ((await this.em.count(AccountBinding, { userId, accountId })) === 0) throw new NotFoundError('户号');
   }
 
-  /** The bill if its account is bound to the user; 404 otherwise, exactly like a bill that does not exist. */
-  private async requireOwnBill(userId: number, billId: number): Promise<Bill> {
+  /**
+   * The bill if its account is bound to the user; 404 otherwise, exactly like a bill that does not
+   * exist. A cancelled bill (冲正) is gone for its owner too.
+   */
+  private async requireOwnBill(userId: number, billId: number): Promise<Bill & { status: ShownStatus }> {
     const bill = await this.em.findOne(Bill, billId);
-    if (!bill || (await this.em.count(AccountBinding, { userId, accountId: bill.accountId })) === 0) throw new NotFoundError('账单');
-    return bill;
+    if (!bill || bill.status === 'cancelled' || (await this.em.count(AccountBinding, { userId, accountId: bill.accountId })) === 0) throw new NotFoundError('账单');
+    return bill as Bill & { status: ShownStatus };
+  }
+
+  /** Where a bill paid outside the portal was paid (counter, bank withholding…), or null. */
+  private async paidElsewhereOf(bill: Bill): Promise<BillDetailView['paidElsewhere']> {
+    if (bill.status !== 'paid' || bill.paidChannel === null) return null;
+    return { channel: bill.paidChannel, channelName: offlinePaymentChannelNames[bill.paidChannel], paidAt: bill.paidAt?.toISOString() ?? null };
   }
 
   /** The portal payment that settled a bill, or null (unpaid, or paid at a hall, bank or elsewhere). */
@@ -203,17 +220,23 @@ export class BillingService {
     };
   }
 
-  /** The lines of some bills: kept ones from memory (a bill's lines never change once issued), the rest in one query. */
-  private linesOf(billIds: number[]): Promise<Map<number, BillLineView[]>> {
-    if (billIds.length === 0) return Promise.resolve(new Map());
-    return this.lineCache.getMany(
-      billIds,
+  /**
+   * The lines of some bills, by bill id: kept ones from memory (a bill version's lines never change),
+   * the rest in one query. Kept per bill and version, so a correction is never shown with old lines.
+   */
+  private async linesOf(bills: ReadonlyArray<Pick<Bill, 'id' | 'sourceVersion'>>): Promise<Map<number, BillLineView[]>> {
+    if (bills.length === 0) return new Map();
+    const keyOf = (b: Pick<Bill, 'id' | 'sourceVersion'>) => `${b.id}:${Number(b.sourceVersion)}`;
+    const idOfKey = new Map(bills.map((b) => [keyOf(b), b.id]));
+    const kept = await this.lineCache.getMany(
+      [...idOfKey.keys()],
       async (missing) => {
+        const ids = missing.map((k) => idOfKey.get(k)!);
         const lines = (await this.deps.readDb.entities(
           BillLine,
           'select `id`, `bill_id`, `item_code`, `name`, `quantity`, `unit`, `unit_price_fen`, `amount_fen` from `bill_line` ' +
-            `where \`bill_id\` in (${placeholders(missing.length)}) order by \`bill_id\` asc, \`id\` asc`,
-          missing,
+            `where \`bill_id\` in (${placeholders(ids.length)}) order by \`bill_id\` asc, \`id\` asc`,
+          ids,
         )) as BillLineRow[];
         const byBill = new Map<number, BillLineView[]>();
         for (const l of lines) {
@@ -221,10 +244,11 @@ export class BillingService {
           list.push({ id: l.id, itemCode: l.itemCode, name: l.name, quantity: Number(l.quantity), unit: l.unit, unitPriceFen: Number(l.unitPriceFen), amountFen: Number(l.amountFen) });
           byBill.set(l.billId, list);
         }
-        return byBill;
+        return new Map(missing.map((k) => [k, byBill.get(idOfKey.get(k)!) ?? []]));
       },
       [],
     );
+    return new Map(bills.map((b) => [b.id, kept.get(keyOf(b)) ?? []]));
   }
 
   /** Account numbers by account id: kept ones from memory (an account's number never changes), the rest in one query. */

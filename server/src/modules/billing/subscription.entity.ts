@@ -6,6 +6,9 @@ export type SubscriptionProduct = 'tv' | 'broadband';
 export class Subscription {
   id!: number;
   accountId!: number;
+  /** The billing system's id of the package and its version (null / 0: never came through the inlet). */
+  externalId: string | null = null;
+  sourceVersion = 0;
   product!: SubscriptionProduct;
   /** Fee schedule code the package is priced from. */
   packageCode!: string;
@@ -20,6 +23,7 @@ export class Subscription {
 export const SubscriptionSchema = new EntitySchema<Subscription>({
   class: Subscription,
   tableName: 'subscription',
+  uniques: [{ name: 'subscription_external_id_unique', properties: ['externalId'] }],
   indexes: [
     { name: 'subscription_account_idx', properties: ['accountId'] },
     { name: 'subscription_expires_account_idx', properties: ['expiresOn', 'accountId'] },
@@ -27,6 +31,8 @@ export const SubscriptionSchema = new EntitySchema<Subscription>({
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
     accountId: { type: 'integer' },
+    externalId: { type: 'string', length: 64, nullable: true },
+    sourceVersion: { type: 'integer' },
     product: { type: 'string', length: 16 },
     packageCode: { type: 'string', length: 32 },
     packageName: { type: 'string', length: 64 },

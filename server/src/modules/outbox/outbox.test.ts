@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestApp, type TestApp } from '../../../test/harness';
-import { HttpBillingWriteoff, type BillingWriteoffMessage } from '../payments/billing-writeoff';
+import { HttpBillingSystem, type BillingWriteoffMessage } from '../../integrations/billing/billing.adapter';
 import { OutboxMessage } from './outbox-message.entity';
 import { OutboxDispatcher, enqueueOutbox } from './outbox.service';
 
@@ -10,7 +10,8 @@ let t: TestApp;
 let receiver: http.Server;
 let receiverUrl = '';
 const received: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
-const answers: number[] = [];
+/** What the receiver answers next: a status (with `{"accepted":true}` when 200), or a status and a body. */
+const answers: Array<number | { status: number; body: string }> = [];
 
 beforeAll(async () => {
   t = await createTestApp({ seed: false });
@@ -19,8 +20,11 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.statusCode = answers.shift() ?? 200;
-      res.end();
+      const next = answers.shift() ?? 200;
+      const answer = typeof next === 'number' ? { status: next, body: next === 200 ? '{"accepted":true,"writeoffId":"WO1"}' : '' } : next;
+      res.statusCode = answer.status;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(answer.body);
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -45,7 +49,7 @@ const message = (orderId: number): BillingWriteoffMessage => ({
   gatewayTradeNo: 'T1',
   paidAt: new Date().toISOString(),
   amountFen: 100,
-  bills: [{ billId: 1, accountId: 1, period: '2026-01', amountFen: 100, lateFeeFen: 0 }],
+  bills: [{ billId: 1, externalId: 'B1', accountId: 1, accountNo: '1000000001', period: '2026-01', amountFen: 100, lateFeeFen: 0 }],
 });
 
 async function enqueue(dedupeKey: string, payload: BillingWriteoffMessage): Promise<void> {
@@ -60,7 +64,7 @@ test('enqueueing the same dedupe key twice keeps one message', async () => {
 });
 
 test('the HTTP write-off posts signed JSON; a failure is retried later, a success is sent once', async () => {
-  const writeoff = new HttpBillingWriteoff(receiverUrl, 'a-very-long-writeoff-secret');
+  const writeoff = new HttpBillingSystem(receiverUrl, 'a-very-long-writeoff-secret');
   const dispatcher = new OutboxDispatcher(t.orm, t.deps.logger);
   dispatcher.register('billing.writeoff', (payload, m) => writeoff.writeOff(payload as unknown as BillingWriteoffMessage, m.dedupeKey));
   await enqueue('writeoff:42', message(42));
@@ -73,7 +77,11 @@ test('the HTTP write-off posts signed JSON; a failure is retried later, a succes
   expect(failed.lastError).toContain('503');
   // Not due again yet.
   expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 0, skipped: 0, more: false });
-  expect(await dispatcher.runOnce(new Date(now.getTime() + 31_000))).toEqual({ sent: 1, failed: 0, skipped: 0, more: false });
+  // A 200 that does not say the write-off was taken is not a write-off: tried again.
+  answers.push({ status: 200, body: '{"accepted":false,"error":"account locked"}' });
+  expect(await dispatcher.runOnce(new Date(now.getTime() + 31_000))).toEqual({ sent: 0, failed: 1, skipped: 0, more: false });
+  expect((await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: 'writeoff:42' })).lastError).toContain('did not accept');
+  expect(await dispatcher.runOnce(new Date(now.getTime() + 92_000))).toEqual({ sent: 1, failed: 0, skipped: 0, more: false });
   expect((await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: 'writeoff:42' })).status).toBe('sent');
 
   const last = received[received.length - 1];

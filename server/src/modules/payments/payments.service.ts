@@ -4,7 +4,9 @@ import type { EntityManager } from '@mikro-orm/knex';
 import {
   businessDate,
   computeLateFeeFen,
+  fenToYuan,
   gatewayOf,
+  offlinePaymentChannelNames,
   type CreateBillPaymentInput,
   type CreatePaymentResult,
   type PaymentAction,
@@ -38,7 +40,7 @@ import type { AuditActor, AuditService } from '../audit/audit.service';
 import { Bill } from '../billing/bill.entity';
 import { enqueueOutbox } from '../outbox/outbox.service';
 import { User } from '../users/user.entity';
-import type { BillingWriteoffMessage } from './billing-writeoff';
+import type { BillingWriteoffMessage } from '../../integrations/billing/billing.adapter';
 import { PaymentNotify } from './payment-notify.entity';
 import { PaymentOrderBill } from './payment-order-bill.entity';
 import { PaymentOrder } from './payment-order.entity';
@@ -164,9 +166,14 @@ export class PaymentsService {
     const bound = new Set((await em.find(AccountBinding, { userId, accountId: { $in: accountIds } })).map((b) => b.accountId));
     // Someone else's bill and a bill that does not exist answer alike.
     if (bills.length !== billIds.length || bills.some((b) => !bound.has(b.accountId))) throw new NotFoundError('账单');
+    const cancelled = bills.filter((b) => b.status === 'cancelled');
+    if (cancelled.length > 0) {
+      throw new AppError('BILL_CANCELLED', 409, `账单 ${cancelled.map((b) => b.period).join('、')} 已撤销（冲正），无需缴费，请刷新账单后再试`, { billIds: cancelled.map((b) => b.id) });
+    }
     const paid = bills.filter((b) => b.status === 'paid');
     if (paid.length > 0) {
-      throw new AppError('BILL_ALREADY_PAID', 409, `账单 ${paid.map((b) => b.period).join('、')} 已缴清，无需重复缴费`, { billIds: paid.map((b) => b.id) });
+      const where = paid[0].paidChannel ? `已在${offlinePaymentChannelNames[paid[0].paidChannel]}缴清` : '已缴清';
+      throw new AppError('BILL_ALREADY_PAID', 409, `账单 ${paid.map((b) => b.period).join('、')} ${where}，无需重复缴费`, { billIds: paid.map((b) => b.id) });
     }
     const today = businessDate(this.now());
     const rule = this.deps.config.operator.lateFee;
@@ -404,7 +411,7 @@ export class PaymentsService {
       if (moved !== 1) return null;
       await tx.nativeUpdate(PaymentOrderBill, { orderId }, { openLock: null });
       const order = await tx.findOneOrFail(PaymentOrder, orderId, { refresh: true });
-      return this.insertAutoRefund(tx, order, payment.amountFen, 'auto_duplicate', `重复缴费自动退款：${why}`, now);
+      return this.insertAutoRefund(tx, order, payment.amountFen, 'auto_duplicate', `${why}，本次支付的 ${fenToYuan(payment.amountFen)} 元将原路退回`, now);
     });
     if (refundId === null) return 'duplicate';
     await this.issueRefund(refundId);
@@ -421,12 +428,13 @@ export class PaymentsService {
         { paidAt: payment.paidAt, paidAmountFen: payment.amountFen, gatewayTradeNo: payment.tradeNo, updatedAt: now },
       );
       if (moved !== 1) return null;
-      // Paid through another order meanwhile (the other channel): a duplicate; otherwise just late.
+      // Paid meanwhile another way (the other channel, the hall counter…) or withdrawn: a duplicate;
+      // otherwise just late. The reason is what the subscriber reads.
       const bills = await tx.find(PaymentOrderBill, { orderId: order.id });
-      const paidElsewhere = bills.length > 0 && (await tx.count(Bill, { id: { $in: bills.map((b) => b.billId) }, status: 'paid' })) > 0;
-      const kind: RefundKind = paidElsewhere ? 'auto_duplicate' : 'auto_late';
-      const reason = paidElsewhere ? '账单已通过其他订单缴清，重复支付自动退款' : '订单已关闭后到账，自动退款';
-      return this.insertAutoRefund(tx, order, payment.amountFen, kind, reason, now);
+      const settled = bills.length > 0 ? await tx.findOne(Bill, { id: { $in: bills.map((b) => b.billId) }, status: { $ne: 'unpaid' } }) : null;
+      const kind: RefundKind = settled ? 'auto_duplicate' : 'auto_late';
+      const why = settled ? await whyNotPayable(tx, settled.id) : '订单已关闭后才到账';
+      return this.insertAutoRefund(tx, order, payment.amountFen, kind, `${why}，本次支付的 ${fenToYuan(payment.amountFen)} 元将原路退回`, now);
     });
     if (refundId === null) return 'duplicate';
     await this.issueRefund(refundId);
@@ -454,19 +462,29 @@ export class PaymentsService {
   private async settleBills(tx: EntityManager, order: PaymentOrder): Promise<void> {
     // The order's bills with what the write-off message names of each, in one read (plain rows:
     // nothing here is changed through the ORM).
-    const rows = await tx.execute<Array<{ bill_id: number; amount_fen: number | string; late_fee_fen: number | string; account_id: number; period: string }>>(
-      'select `l`.`bill_id`, `l`.`amount_fen`, `l`.`late_fee_fen`, `b`.`account_id`, `b`.`period` from `payment_order_bill` as `l` ' +
-        'join `bill` as `b` on `b`.`id` = `l`.`bill_id` where `l`.`order_id` = ? order by `l`.`id` asc',
+    const rows = await tx.execute<
+      Array<{ bill_id: number; amount_fen: number | string; late_fee_fen: number | string; account_id: number; period: string; external_id: string | null; account_no: string }>
+    >(
+      'select `l`.`bill_id`, `l`.`amount_fen`, `l`.`late_fee_fen`, `b`.`account_id`, `b`.`period`, `b`.`external_id`, `a`.`account_no` from `payment_order_bill` as `l` ' +
+        'join `bill` as `b` on `b`.`id` = `l`.`bill_id` join `account` as `a` on `a`.`id` = `b`.`account_id` where `l`.`order_id` = ? order by `l`.`id` asc',
       [order.id],
     );
-    const lines = rows.map((r) => ({ billId: Number(r.bill_id), amountFen: Number(r.amount_fen), lateFeeFen: Number(r.late_fee_fen), accountId: Number(r.account_id), period: r.period }));
+    const lines = rows.map((r) => ({
+      billId: Number(r.bill_id),
+      externalId: r.external_id,
+      accountId: Number(r.account_id),
+      accountNo: r.account_no,
+      period: r.period,
+      amountFen: Number(r.amount_fen),
+      lateFeeFen: Number(r.late_fee_fen),
+    }));
     for (const l of lines) {
       const moved = await tx.nativeUpdate(
         Bill,
         { id: l.billId, status: 'unpaid' },
         { status: 'paid', paidAt: order.paidAt, paymentId: order.id, lateFeeFen: l.lateFeeFen },
       );
-      if (moved !== 1) throw new DuplicatePaymentError(`bill ${l.billId} is already paid`);
+      if (moved !== 1) throw new DuplicatePaymentError(await whyNotPayable(tx, l.billId));
     }
     await tx.nativeUpdate(PaymentOrderBill, { orderId: order.id }, { openLock: null });
     const message: BillingWriteoffMessage = {
@@ -476,7 +494,7 @@ export class PaymentsService {
       gatewayTradeNo: order.gatewayTradeNo,
       paidAt: new Date(order.paidAt ?? this.now()).toISOString(),
       amountFen: Number(order.paidAmountFen ?? order.amountFen),
-      bills: lines.map((l) => ({ billId: l.billId, accountId: l.accountId, period: l.period, amountFen: l.amountFen, lateFeeFen: l.lateFeeFen })),
+      bills: lines,
     };
     await enqueueOutbox(tx, { topic: 'billing.writeoff', dedupeKey: `writeoff:${order.id}`, payload: message as unknown as Record<string, unknown> }, this.now());
   }
@@ -545,6 +563,18 @@ export class PaymentsService {
     }
     await this.markClosed(order.id);
     return 'closed';
+  }
+
+  /**
+   * An open order whose bills were paid outside the portal (the billing system's inlet queued it):
+   * closed at its gateway and here, or, when the payer got there first, settled, which refunds it
+   * as a duplicate with the reason in words. Throws while the payer is paying right now, so the
+   * outbox tries again shortly.
+   */
+  async closeOrderPaidElsewhere(orderId: number): Promise<void> {
+    const order = await this.fork().findOne(PaymentOrder, orderId);
+    if (!order || order.status !== 'created') return;
+    if ((await this.closeExpiredOrder(order)) === 'skipped') throw new Error(`order ${orderId}: the payer is paying right now; closing it again shortly`);
   }
 
   /**
@@ -842,6 +872,19 @@ export class PaymentsService {
     await this.logNotify('alipay', notifyId, order.outTradeNo, `${kind}:${form.trade_status ?? ''}`, rawBody);
     return { status: 200, body: 'success' };
   }
+}
+
+/**
+ * Why a bill can no longer be paid through an order, in the words its subscriber reads on the
+ * refund: paid at the hall counter (or by bank withholding…), paid through another portal order,
+ * or withdrawn by the operator.
+ */
+async function whyNotPayable(tx: EntityManager, billId: number): Promise<string> {
+  const bill = await tx.findOne(Bill, billId, { disableIdentityMap: true });
+  if (!bill) return `账单 ${billId} 已不存在`;
+  if (bill.status === 'cancelled') return `账单 ${bill.period} 已由营业厅撤销（冲正），无需缴费`;
+  if (bill.paidChannel) return `账单 ${bill.period} 已在${offlinePaymentChannelNames[bill.paidChannel]}缴清`;
+  return `账单 ${bill.period} 已通过其他订单缴清`;
 }
 
 function fail(status: number, message: string): NotifyAnswer {

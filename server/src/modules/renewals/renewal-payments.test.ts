@@ -7,7 +7,7 @@ import { Account } from '../accounts/account.entity';
 import { Subscription } from '../billing/subscription.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { OutboxDispatcher } from '../outbox/outbox.service';
-import { HttpBillingWriteoff } from '../payments/billing-writeoff';
+import { HttpBillingSystem } from '../../integrations/billing/billing.adapter';
 import { PaymentOrder } from '../payments/payment-order.entity';
 import { eventually, orderOf } from '../payments/payments.test-support';
 import {
@@ -195,15 +195,15 @@ test('billing.subscription_renewed goes to the billing system through the write-
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       const fail = failOnce !== null && req.headers['idempotency-key'] === failOnce;
       if (fail) failOnce = null;
-      res.statusCode = fail ? 503 : 204;
-      res.end();
+      res.statusCode = fail ? 503 : 200;
+      res.end(fail ? '' : '{"accepted":true,"reference":"PM1"}');
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   try {
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/boss`;
     const dispatcher = new OutboxDispatcher(t.orm, t.deps.logger);
-    registerRenewalOutboxHandlers(dispatcher, new HttpBillingWriteoff(url, 'a-very-long-billing-secret'));
+    registerRenewalOutboxHandlers(dispatcher, new HttpBillingSystem(url, 'a-very-long-billing-secret'));
 
     const { subscription, headers } = await subscriberWithPackage('2027-02-10');
     const res = await t.request.post('/api/v1/renewals').set(headers).send({ subscriptionId: subscription.id, months: 1, channel: 'alipay_wap' }).expect(201);

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { addDays, businessDate, daysBetween, renewedExpiry } from '@openhall/shared';
 import type { Clock } from '../../deps';
 import { Subscription } from '../billing/subscription.entity';
-import type { BillingWriteoff, SubscriptionRenewalReversedMessage, SubscriptionRenewedMessage } from '../payments/billing-writeoff';
+import type { BillingSystem, SubscriptionRenewalReversedMessage, SubscriptionRenewedMessage } from '../../integrations/billing/billing.adapter';
 import type { PaymentOrder } from '../payments/payment-order.entity';
 import { enqueueOutbox, type OutboxDispatcher } from '../outbox/outbox.service';
 import { SubscriptionRenewal } from './subscription-renewal.entity';
@@ -140,7 +140,7 @@ export function createRenewalReverser(clock: Clock) {
  * Delivers the renewal messages to the billing system through the same adapter as bill
  * write-offs (embedded default: the portal database is the record, nothing to send).
  */
-export function registerRenewalOutboxHandlers(outbox: OutboxDispatcher, billing: BillingWriteoff): void {
+export function registerRenewalOutboxHandlers(outbox: OutboxDispatcher, billing: BillingSystem): void {
   outbox.register(SUBSCRIPTION_RENEWED_TOPIC, (payload, m) => billing.recordRenewal(payload as unknown as SubscriptionRenewedMessage, m.dedupeKey));
   outbox.register(SUBSCRIPTION_RENEWAL_REVERSED_TOPIC, (payload, m) =>
     billing.reverseRenewal(payload as unknown as SubscriptionRenewalReversedMessage, m.dedupeKey),

@@ -28,6 +28,7 @@ function billWith(over: Partial<BillDetailView> = {}): BillDetailView {
       { id: 102, itemCode: 'sewage', name: '污水处理费', quantity: 15, unit: '立方米', unitPriceFen: 143, amountFen: 2150 },
     ],
     payment: null,
+    paidElsewhere: null,
     ...over,
   };
 }

@@ -82,6 +82,8 @@ export default function BillDetailPage() {
                     <KvRow label="订单号">{b.payment.outTradeNo}</KvRow>
                     {b.payment.gatewayTradeNo && <KvRow label="交易单号">{b.payment.gatewayTradeNo}</KvRow>}
                   </>
+                ) : b.paidElsewhere ? (
+                  <KvRow label="缴费渠道">{b.paidElsewhere.channelName}</KvRow>
                 ) : (
                   <View className="muted">该账单通过其他渠道缴清</View>
                 )}
