@@ -5,6 +5,9 @@
  * URL handed to the server as WORKORDER_URL) and stops with the server; its address is printed,
  * and `POST <address>/control {"fail":true}` or `{"delayMs":20000}` shows the dispatcher retrying.
  * With WORKORDER_URL already set (a real system, or a sandbox started by hand) none is started.
+ * The sandbox billing system runs the same way (scripts/billing-sandbox.ts, seeded from the demo
+ * data, its state in DATA_DIR/sandbox/billing): the server runs in external billing mode against it
+ * (BILLING_MODE=external, BILLING_URL). With BILLING_URL set, or BILLING_MODE=embedded, none is started.
  *
  *   npm start                    # http://localhost:3000
  *   PORT=3100 DATA_DIR=/tmp/oh2 npm start   # a second copy beside the first
@@ -14,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { startWorkOrderSandboxProcess } from './workorder-sandbox-process';
+import { startBillingSandboxProcess, startWorkOrderSandboxProcess } from './sandbox-process';
 
 const root = path.resolve(__dirname, '..');
 const h5Index = path.join(root, 'client', 'dist', 'h5', 'index.html');
@@ -45,6 +48,17 @@ async function start(): Promise<void> {
     process.on('exit', () => wo.child.kill('SIGTERM'));
     wo.child.once('exit', (code, signal) => {
       if (code !== 0 && signal !== 'SIGTERM') console.error(`[start] the work-order sandbox stopped (code ${code}, signal ${signal}); tickets wait in the outbox`);
+    });
+  }
+  if (sandboxes && !process.env.BILLING_URL && (process.env.BILLING_MODE ?? 'external') === 'external') {
+    const openhallUrl = process.env.PUBLIC_URL ?? `http://127.0.0.1:${process.env.PORT || 3000}`;
+    const billing = await startBillingSandboxProcess({ openhallUrl, secret: process.env.BILLING_SECRET, port: Number(process.env.BILLING_SANDBOX_PORT ?? 0), dataDir: process.env.DATA_DIR });
+    process.env.BILLING_MODE = 'external';
+    process.env.BILLING_URL = billing.baseUrl;
+    console.log(`[start] billing-system sandbox (pid ${billing.child.pid}) at ${billing.baseUrl} (external mode: asked live, told of write-offs; POST ${billing.baseUrl}/control/counter-payment and the other controls push records to the portal)`);
+    process.on('exit', () => billing.child.kill('SIGTERM'));
+    billing.child.once('exit', (code, signal) => {
+      if (code !== 0 && signal !== 'SIGTERM') console.error(`[start] the billing-system sandbox stopped (code ${code}, signal ${signal}); paying and binding answer "try later" until it is back`);
     });
   }
   require('../server/src/main');

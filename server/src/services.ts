@@ -22,6 +22,7 @@ import { BillDisputesService } from './modules/billing/bill-disputes.service';
 import { StaffDirectoryService } from './modules/staff/staff-directory.service';
 import { BillingImportsService } from './modules/billing-records/billing-imports.service';
 import { CLOSE_PAID_ELSEWHERE_TOPIC } from './modules/billing-records/record-applier';
+import { BillingLiveChecks } from './modules/billing-records/billing-live.service';
 
 /** The app's services, built once per app from its dependencies. */
 export interface Services {
@@ -61,7 +62,8 @@ export interface Services {
 export function createServices(deps: AppDeps): Services {
   const audit = new AuditService();
   const sessions = new SessionsService(deps);
-  const payments = new PaymentsService(deps, audit);
+  const live = new BillingLiveChecks(deps);
+  const payments = new PaymentsService(deps, audit, live);
   payments.registerSettler('renewal', createRenewalSettler(deps.clock));
   payments.registerRefundReverser('renewal', createRenewalReverser(deps.clock));
   const outbox = new OutboxDispatcher(deps.orm, deps.logger);
@@ -77,7 +79,7 @@ export function createServices(deps: AppDeps): Services {
     audit,
     sessions,
     auth: new AuthService(deps, sessions, audit),
-    accounts: new AccountsService(deps, audit),
+    accounts: new AccountsService(deps, audit, live),
     content: new ContentService(deps, audit),
     tickets,
     billing: new BillingService(deps),

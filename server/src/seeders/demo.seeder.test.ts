@@ -13,6 +13,8 @@ import { buildDemoAccounts } from './demo-accounts';
 import { buildPriceBook } from './demo-billing';
 import { loadDemoContent } from './demo-content';
 import { DEMO_FIXTURES, DEMO_STAFF, seedDemo } from './demo.seeder';
+import { demoBillingRecords } from './demo-records';
+import { signedBatchHeaders } from '../integrations/billing/billing.protocol';
 
 /** 25 Nov 2026, 10:00 in Shanghai: after the 20th, so last month's bill is already overdue. */
 const NOW = new Date('2026-11-25T10:00:00+08:00');
@@ -182,6 +184,22 @@ describe('demo seed', () => {
       expect(await rowCounts(other)).toEqual(await rowCounts(t));
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('the demo operator as its billing system holds it', () => {
+  it('the billing records the sandbox is seeded with are already in the seeded portal: a full push changes nothing', async () => {
+    const t = await createTestApp({ now: NOW });
+    try {
+      const prices = buildPriceBook(loadDemoContent(t.config.configDir).feeSchedules);
+      const records = demoBillingRecords(buildDemoAccounts(t.config.operator, prices, NOW));
+      const body = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+      const res = await t.request.post('/api/v1/integrations/billing/batches?wait=true').set(signedBatchHeaders(t.config.billing.secret, 'demo-full', body, t.clock.now())).send(body).expect(200);
+      expect(res.body.data).toMatchObject({ status: 'done', records: records.length, unchanged: records.length, accepted: 0, rejected: 0 });
+      expect(records.length).toBeGreaterThan(2_400 + 200);
+    } finally {
+      await t.close();
     }
   });
 });

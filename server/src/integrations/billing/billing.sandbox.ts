@@ -314,7 +314,8 @@ export class BillingSandbox {
 
   /**
    * The month's bills for every active account (issued on the 1st, due on the 20th of the next
-   * month, as the demo's): the account's last bill repeated at its amount, pushed to OpenHall.
+   * month, as the demo's): the account's last regular bill that stands repeated at its amount,
+   * pushed to OpenHall.
    */
   async issueBills(period?: string) {
     const target = period ?? nextPeriod(businessDate(this.now()).slice(0, 7));
@@ -322,7 +323,7 @@ export class BillingSandbox {
     const lastOf = new Map<string, BillRecord>();
     for (const b of Object.values(this.state.bills)) {
       const prev = lastOf.get(b.record.accountNo);
-      if (b.record.kind === 'regular' && (!prev || prev.period < b.record.period)) lastOf.set(b.record.accountNo, b.record);
+      if (b.record.kind === 'regular' && b.status !== 'cancelled' && (!prev || prev.period < b.record.period)) lastOf.set(b.record.accountNo, b.record);
     }
     for (const a of Object.values(this.state.accounts)) {
       if (a.status === 'closed') continue;

@@ -1,4 +1,4 @@
-import { startWorkOrderSandboxProcess, type SandboxProcess } from '../../../../scripts/workorder-sandbox-process';
+import { startWorkOrderSandboxProcess } from '../../../../scripts/sandbox-process';
 import { createTestApp, type TestApp } from '../../../test/harness';
 import { OutboxMessage } from '../../modules/outbox/outbox-message.entity';
 import { Ticket } from '../../modules/tickets/ticket.entity';
@@ -10,7 +10,7 @@ import { WorkOrderDispatcher } from './workorder.dispatcher';
  * prints, told to fail through its control endpoint, and gone when its parent lets go of it.
  */
 let t: TestApp;
-let wo: SandboxProcess;
+let wo: Awaited<ReturnType<typeof startWorkOrderSandboxProcess>>;
 const lines: string[] = [];
 
 beforeAll(async () => {

@@ -20,6 +20,7 @@ import { AccountBinding } from './account-binding.entity';
 import { Account } from './account.entity';
 import { BindFailure } from './bind-failure.entity';
 import { DISPUTED_SQL, lateFeeSuspensions } from '../billing/bill-disputes.service';
+import type { BillingLiveChecks } from '../billing-records/billing-live.service';
 
 /** Middle dots people type between the parts of a transliterated name (阿依古丽·买买提). */
 const NAME_DOTS = /[·・•‧∙⋅.]/g;
@@ -64,6 +65,7 @@ export class AccountsService {
   constructor(
     private readonly deps: AppDeps,
     private readonly audit: AuditService,
+    private readonly live: BillingLiveChecks,
   ) {}
 
   private get em(): EntityManager {
@@ -80,7 +82,7 @@ export class AccountsService {
     const now = this.deps.clock.now();
     const day = businessDate(now);
     const em = this.em;
-    const account = await em.findOne(Account, { accountNo: input.accountNo });
+    let account = await em.findOne(Account, { accountNo: input.accountNo });
     // Safe to say before any proof: it only tells the user about an account they already hold.
     if (account && (await em.count(AccountBinding, { userId, accountId: account.id })) > 0) throw alreadyBound();
 
@@ -90,9 +92,21 @@ export class AccountsService {
       this.deps.logger.warn({ accountNo: input.accountNo, userId, ip }, 'account binding locked for today');
       throw bindLocked(day, now);
     }
-    // One generic answer for an unknown number and for a wrong name or phone: a different answer
-    // would let anyone enumerate account numbers. The claimed try stays counted as a failure.
-    if (!account || !proofMatches(account, input)) throw bindFailed();
+    // External mode: the billing system says whether the account exists and who holds it (the
+    // mirror is brought up to date first). When it cannot answer, nothing was checked: the try is
+    // given back and the subscriber asked to try later.
+    let live;
+    try {
+      live = await this.live.refreshAccount(input.accountNo);
+    } catch (err) {
+      await this.releaseBindTry(input.accountNo, day);
+      throw err;
+    }
+    if (live === null) account = null;
+    else if (live !== undefined) account = await em.fork().findOne(Account, { accountNo: input.accountNo });
+    // One generic answer for an unknown number (or a closed account) and for a wrong name or phone:
+    // a different answer would let anyone enumerate account numbers. The claimed try stays counted.
+    if (!account || account.status === 'closed' || !proofMatches(account, input)) throw bindFailed();
     await this.releaseBindTry(input.accountNo, day);
 
     let binding: AccountBinding;

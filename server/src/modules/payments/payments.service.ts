@@ -46,6 +46,7 @@ import { PaymentOrderBill } from './payment-order-bill.entity';
 import { PaymentOrder } from './payment-order.entity';
 import { Refund } from './refund.entity';
 import { lateFeeSuspensions } from '../billing/bill-disputes.service';
+import type { BillingLiveChecks } from '../billing-records/billing-live.service';
 
 /**
  * Applies a paid order to what it pays for (bills, a renewal), inside the transaction that marks
@@ -133,6 +134,7 @@ export class PaymentsService {
   constructor(
     private readonly deps: AppDeps,
     private readonly audit: AuditService,
+    private readonly live?: BillingLiveChecks,
   ) {
     this.registerSettler('bills', (em, order) => this.settleBills(em, order));
   }
@@ -175,6 +177,8 @@ export class PaymentsService {
       const where = paid[0].paidChannel ? `已在${offlinePaymentChannelNames[paid[0].paidChannel]}缴清` : '已缴清';
       throw new AppError('BILL_ALREADY_PAID', 409, `账单 ${paid.map((b) => b.period).join('、')} ${where}，无需重复缴费`, { billIds: paid.map((b) => b.id) });
     }
+    // External mode: the billing system confirms each bill is still owed, at this amount.
+    await this.live?.confirmPayable(bills);
     const today = businessDate(this.now());
     const rule = this.deps.config.operator.lateFee;
     // The same late fee the bill shows: none for the days a dispute of the bill was open.
