@@ -97,33 +97,43 @@ export interface RefundView {
 
 // ---- reconciliation (对账) ----
 
-/** What a reconciliation difference is about: a payment or a refund. */
-export type ReconciliationSubject = 'payment' | 'refund';
+/** What a reconciliation difference is about: a payment or a refund (against a gateway), a write-off (against the billing system). */
+export type ReconciliationSubject = 'payment' | 'refund' | 'writeoff';
 
 /**
- * How the gateway's trade bill and the portal disagree:
+ * The ledgers the portal's orders are checked against each day: each gateway's trade bill, and
+ * (external billing mode) the billing system's write-offs, the third ledger.
+ */
+export const reconciliationLedgers = ['wechatpay', 'alipay', 'billing'] as const;
+/** One of {@link reconciliationLedgers}. */
+export type ReconciliationLedger = (typeof reconciliationLedgers)[number];
+
+/**
+ * How a ledger and the portal disagree:
  * - `missing_in_portal`: the gateway has it, the portal does not (or not as paid/refunded);
  * - `missing_at_gateway`: the portal has it, the gateway's bill for that day does not;
  * - `amount_mismatch`: both have it, with different amounts;
- * - `status_mismatch`: both have it, in states that contradict each other.
+ * - `status_mismatch`: both have it, in states that contradict each other;
+ * - `writeoff_without_payment`: the billing system wrote off bills for a portal payment the portal does not have;
+ * - `paid_not_written_off`: the portal settled bills that day and the billing system has no write-off of them.
  */
-export const reconciliationDiffKinds = ['missing_in_portal', 'missing_at_gateway', 'amount_mismatch', 'status_mismatch'] as const;
+export const reconciliationDiffKinds = ['missing_in_portal', 'missing_at_gateway', 'amount_mismatch', 'status_mismatch', 'writeoff_without_payment', 'paid_not_written_off'] as const;
 export type ReconciliationDiffKind = (typeof reconciliationDiffKinds)[number];
 
 /** A run's state: another instance may hold it `running` (a lease), a `failed` one is retried. */
 export type ReconciliationRunStatus = 'running' | 'done' | 'failed';
 
-/** `POST /api/v1/staff/reconciliation/runs` (supervisor): reconcile one business date, both gateways unless one is named. */
+/** `POST /api/v1/staff/reconciliation/runs` (supervisor): reconcile one business date, every ledger unless one is named. */
 export const runReconciliationSchema = z.object({
   date: dateSchema,
-  gateway: z.enum(['wechatpay', 'alipay']).optional(),
+  gateway: z.enum(reconciliationLedgers).optional(),
 });
 export type RunReconciliationInput = z.infer<typeof runReconciliationSchema>;
 
 /** `GET /api/v1/staff/reconciliation/differences` (supervisor): paged, newest first. */
 export const reconciliationDiffQuerySchema = pageQuerySchema.extend({
   date: dateSchema.optional(),
-  gateway: z.enum(['wechatpay', 'alipay']).optional(),
+  gateway: z.enum(reconciliationLedgers).optional(),
   kind: z.enum(reconciliationDiffKinds).optional(),
   resolved: z
     .enum(['true', 'false', '1', '0'])
@@ -132,15 +142,15 @@ export const reconciliationDiffQuerySchema = pageQuerySchema.extend({
 });
 export type ReconciliationDiffQuery = z.infer<typeof reconciliationDiffQuerySchema>;
 
-/** One reconciliation run of a date and gateway, with what it counted. */
+/** One reconciliation run of a date and ledger, with what it counted. */
 export interface ReconciliationRunView {
   date: string;
-  gateway: PaymentGatewayName;
+  gateway: ReconciliationLedger;
   status: ReconciliationRunStatus;
-  /** Rows in the gateway's trade bill. */
+  /** Rows in the gateway's trade bill (for the billing system: its write-offs of the day). */
   gatewayPayments: number;
   gatewayRefunds: number;
-  /** Portal payments and refunds of that day through that gateway. */
+  /** Portal payments and refunds of that day through that gateway (for the billing system: the day's settled bill orders). */
   portalPayments: number;
   portalRefunds: number;
   /** Differences found by this run (including those it resolved itself). */
@@ -166,7 +176,7 @@ export const reconciliationResolutionNames: Readonly<Record<string, string>> = {
 export interface ReconciliationDiffView {
   id: number;
   date: string;
-  gateway: PaymentGatewayName;
+  gateway: ReconciliationLedger;
   subject: ReconciliationSubject;
   kind: ReconciliationDiffKind;
   outTradeNo: string;

@@ -182,3 +182,45 @@ test('the sandbox’s controls push a counter payment, next month’s bills, a c
   expect(issued.issued).toBeGreaterThanOrEqual(1);
   expect((await owedIds()).map((b) => b.amountFen)).toEqual([2650]);
 });
+
+test('three-way reconciliation: each settled bill is written off exactly once, for what was paid; the differences show beside the gateways’', async () => {
+  const { no, bills } = await operatorAccount();
+  const auth = await subscriber();
+  await bind(auth, no).expect(201);
+  const pay = async (externalId: string) => {
+    const created = await t.request.post('/api/v1/payments').set(auth).send({ billIds: [await billIdOf(externalId)], channel: 'alipay_wap' }).expect(201);
+    t.deps.payments.alipaySandbox!.payUrl(created.body.data.pay.url);
+    await eventually(async () => (await t.orm.em.fork().findOneOrFail(PaymentOrder, created.body.data.order.id)).status === 'paid');
+    return created.body.data.order as { id: number; outTradeNo: string };
+  };
+  const writtenOff = await pay(bills[0].id);
+  await t.app.services.outbox.runOnce(new Date(Date.now() + 1_000));
+  const notWrittenOff = await pay(bills[1].id); // its write-off is still in the outbox
+  const { HttpBillingSystem } = await import('./billing.adapter');
+  const boss = new HttpBillingSystem(t.config.billing.url!, SECRET);
+  const stray = { orderId: 987_654, outTradeNo: 'OH20261204000000STRAY000', channel: 'alipay_wap', gatewayTradeNo: 'T', paidAt: new Date().toISOString(), amountFen: 100, bills: [] };
+  await boss.writeOff(stray, 'writeoff:987654');
+  await boss.writeOff({ ...stray, orderId: writtenOff.id, outTradeNo: writtenOff.outTradeNo, amountFen: 2650 }, `writeoff:${writtenOff.id}:again`);
+
+  const today = businessDate(new Date());
+  const run = await t.app.services.reconciliation.runDate(today, 'billing', { rerun: true, now: new Date() });
+  expect(run).toMatchObject({ gateway: 'billing', status: 'done' });
+  const supervisor = await (await import('../../modules/tickets/tickets.fixtures')).createStaff(t, `recon${process.pid}`, 'supervisor', '陈静', 'KF2999');
+  const list = await t.request.get(`/api/v1/staff/reconciliation/differences?date=${today}&gateway=billing&pageSize=100`).set(supervisor.auth).expect(200);
+  const found = (list.body.data.items as Array<{ kind: string; orderId: number | null; outTradeNo: string }>).map((d) => [d.kind, d.outTradeNo]);
+  expect(found).toEqual(
+    expect.arrayContaining([
+      ['paid_not_written_off', notWrittenOff.outTradeNo],
+      ['writeoff_without_payment', stray.outTradeNo],
+      ['status_mismatch', writtenOff.outTradeNo],
+    ]),
+  );
+  expect(found).toHaveLength(3);
+
+  // The late write-off arrives: a rerun clears that difference and adds nothing.
+  await t.app.services.outbox.runOnce(new Date(Date.now() + 1_000));
+  await t.app.services.reconciliation.runDate(today, 'billing', { rerun: true, now: new Date() });
+  const after = await t.request.get(`/api/v1/staff/reconciliation/differences?date=${today}&gateway=billing&resolved=false&pageSize=100`).set(supervisor.auth).expect(200);
+  expect((after.body.data.items as Array<{ kind: string }>).map((d) => d.kind).sort()).toEqual(['status_mismatch', 'writeoff_without_payment']);
+  expect(t.app.services.reconciliation.ledgers).toEqual(['wechatpay', 'alipay', 'billing']);
+});

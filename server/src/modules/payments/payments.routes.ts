@@ -67,7 +67,7 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
   );
 
   route(
-    { method: 'post', path: '/staff/reconciliation/runs', summary: "Reconcile a past business date now: both gateways' trade bills against orders and refunds (rerunning is idempotent)", tag: 'payments', auth: { staff: 'supervisor' }, body: runReconciliationSchema },
+    { method: 'post', path: '/staff/reconciliation/runs', summary: "Reconcile a past business date now: both gateways' trade bills against orders and refunds, and (external billing mode) the billing system's write-offs against settled bills (rerunning is idempotent)", tag: 'payments', auth: { staff: 'supervisor' }, body: runReconciliationSchema },
     ({ body, principal }) => s.reconciliation.runForStaff(staffOf(principal), body.date, body.gateway),
   );
   route(

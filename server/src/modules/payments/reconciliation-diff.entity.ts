@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { PaymentGatewayName, ReconciliationDiffKind, ReconciliationSubject } from '@openhall/shared';
+import type { ReconciliationLedger, ReconciliationDiffKind, ReconciliationSubject } from '@openhall/shared';
 
 /**
  * One difference a reconciliation run found between a gateway's trade bill and the portal. Unique
@@ -9,7 +9,7 @@ export class ReconciliationDiff {
   id!: number;
   /** The business date (YYYY-MM-DD) whose trade bill was compared. */
   billDate!: string;
-  gateway!: PaymentGatewayName;
+  gateway!: ReconciliationLedger;
   subject!: ReconciliationSubject;
   kind!: ReconciliationDiffKind;
   /** `<gateway>:<subject>:<kind>:<outTradeNo or outRefundNo>`: what makes a rerun idempotent. */

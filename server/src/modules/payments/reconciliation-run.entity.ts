@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { PaymentGatewayName, ReconciliationRunStatus } from '@openhall/shared';
+import type { ReconciliationLedger, ReconciliationRunStatus } from '@openhall/shared';
 
 /** What a run counted (see ReconciliationRunView). */
 export interface ReconciliationStats {
@@ -19,7 +19,7 @@ export interface ReconciliationStats {
 export class ReconciliationRun {
   id!: number;
   billDate!: string;
-  gateway!: PaymentGatewayName;
+  gateway!: ReconciliationLedger;
   status: ReconciliationRunStatus | 'pending' = 'pending';
   claimedBy: string | null = null;
   leaseUntil: Date | null = null;

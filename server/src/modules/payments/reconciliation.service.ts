@@ -12,6 +12,7 @@ import {
   type PaymentChannel,
   type PaymentGatewayName,
   type ReconciliationDiffKind,
+  type ReconciliationLedger,
   type ReconciliationDiffQuery,
   type ReconciliationDiffView,
   type ReconciliationRunView,
@@ -30,6 +31,14 @@ import { ReconciliationRun, type ReconciliationStats } from './reconciliation-ru
 import { Refund } from './refund.entity';
 
 export const RECONCILIATION_GATEWAYS: readonly PaymentGatewayName[] = ['wechatpay', 'alipay'];
+
+/** A settled bill order as the billing system's write-off ledger is checked against it. */
+interface SettledBillOrder {
+  id: number;
+  outTradeNo: string;
+  amountFen: number;
+  status: string;
+}
 
 /** A payment as a gateway's trade bill lists it. */
 export interface BillPayment {
@@ -109,15 +118,27 @@ export class ReconciliationService {
   }
 
   /**
-   * `POST /staff/reconciliation/runs`: (re)runs a date now, both gateways unless one is named.
+   * The ledgers checked each day: both gateways' trade bills and, when the billing system is the
+   * record (external mode), its write-offs. Embedded, the portal's own database is the billing
+   * ledger: settling a bill was writing it off, and there is no third ledger to compare.
+   */
+  get ledgers(): readonly ReconciliationLedger[] {
+    return this.deps.billingSystem.mode === 'external' ? [...RECONCILIATION_GATEWAYS, 'billing'] : RECONCILIATION_GATEWAYS;
+  }
+
+  /**
+   * `POST /staff/reconciliation/runs`: (re)runs a date now, every ledger unless one is named.
    * A date that is not over yet, or a run another instance holds right now, is refused.
    */
-  async runForStaff(staff: Staff, date: string, gateway?: PaymentGatewayName): Promise<ReconciliationRunView[]> {
+  async runForStaff(staff: Staff, date: string, gateway?: ReconciliationLedger): Promise<ReconciliationRunView[]> {
     if (date >= businessDate(this.deps.clock.now())) {
       throw new AppError('VALIDATION_FAILED', 400, '只能对已结束的日期对账（账单次日生成）', { date });
     }
+    if (gateway && !this.ledgers.includes(gateway)) {
+      throw new AppError('VALIDATION_FAILED', 400, '营收系统对账只在外部营收系统模式（BILLING_MODE=external）下进行', { gateway });
+    }
     const out: ReconciliationRunView[] = [];
-    for (const g of gateway ? [gateway] : RECONCILIATION_GATEWAYS) {
+    for (const g of gateway ? [gateway] : this.ledgers) {
       // Each gateway's run is audited with its outcome, in the transaction that records it; a run
       // refused below (another instance holds it) changed nothing and is not.
       const ran = await this.runDate(date, g, { rerun: true, now: this.deps.clock.now(), actor: { kind: 'staff', id: staff.staffId } });
@@ -138,7 +159,7 @@ export class ReconciliationService {
     const out: ReconciliationRunView[] = [];
     for (let back = CATCH_UP_DAYS; back >= 1; back--) {
       const date = addDays(businessDate(now), -back);
-      for (const g of RECONCILIATION_GATEWAYS) {
+      for (const g of this.ledgers) {
         const ran = await this.runDate(date, g, { rerun: false, now });
         if (ran) out.push(ran);
       }
@@ -151,7 +172,7 @@ export class ReconciliationService {
    * (running elsewhere; without `rerun`: already done, or failed less than RETRY_AFTER_MS ago).
    * With an `actor` (a supervisor's rerun) the outcome is written to the audit log together with it.
    */
-  async runDate(date: string, gateway: PaymentGatewayName, opts: { rerun: boolean; now: Date; actor?: AuditActor }): Promise<ReconciliationRunView | null> {
+  async runDate(date: string, gateway: ReconciliationLedger, opts: { rerun: boolean; now: Date; actor?: AuditActor }): Promise<ReconciliationRunView | null> {
     if (!(await this.claim(date, gateway, opts.rerun, opts.now))) return null;
     const em = this.fork();
     const auditRun = async (tx: EntityManager, detail: Record<string, unknown>): Promise<void> => {
@@ -160,8 +181,7 @@ export class ReconciliationService {
       this.audit.record(tx, opts.actor, { action: 'reconciliation.rerun', entityType: 'reconciliation_run', entityId: run.id, detail: { date, gateway, ...detail } }, this.deps.clock.now());
     };
     try {
-      const bill = await this.downloadBill(gateway, date);
-      const stats = await this.compare(date, gateway, bill);
+      const stats = gateway === 'billing' ? await this.compareWriteoffs(date) : await this.compare(date, gateway, await this.downloadBill(gateway, date));
       await em.transactional(async (tx) => {
         await tx.nativeUpdate(
           ReconciliationRun,
@@ -195,7 +215,7 @@ export class ReconciliationService {
   }
 
   /** The run row is created once (insert-or-ignore), then taken by one conditional UPDATE. */
-  private async claim(date: string, gateway: PaymentGatewayName, rerun: boolean, now: Date): Promise<boolean> {
+  private async claim(date: string, gateway: ReconciliationLedger, rerun: boolean, now: Date): Promise<boolean> {
     const em = this.fork();
     await em
       .createQueryBuilder(ReconciliationRun)
@@ -345,6 +365,58 @@ export class ReconciliationService {
   }
 
   /**
+   * The third ledger: every bill order the portal settled on `date` must be written off exactly
+   * once at the billing system (twice is a `status_mismatch`), for what was paid, and every
+   * write-off there must come from a portal payment. Write-offs go out through the outbox, so one for a payment late in the day may
+   * be listed the next day: the next day's listing is read too (a rerun then clears what was only
+   * late). Orders whose bills never came from the billing system (no external id) are not its to
+   * write off and are left out.
+   */
+  async compareWriteoffs(date: string): Promise<ReconciliationStats> {
+    const billing = this.deps.billingSystem;
+    const listed = await billing.listWriteoffs(date);
+    const following = addDays(date, 1) <= businessDate(this.deps.clock.now()) ? await billing.listWriteoffs(addDays(date, 1)) : [];
+    const writtenOff = new Map<number, Array<(typeof listed)[number]>>();
+    for (const w of [...listed, ...following]) writtenOff.set(w.orderId, [...(writtenOff.get(w.orderId) ?? []), w]);
+
+    const from = startOfBusinessDay(date);
+    const to = startOfBusinessDay(addDays(date, 1));
+    const settled = await this.deps.orm.em.fork().execute<Array<{ id: number; out_trade_no: string; paid_amount_fen: number | string | null; amount_fen: number | string; status: string }>>(
+      'select `o`.`id`, `o`.`out_trade_no`, `o`.`paid_amount_fen`, `o`.`amount_fen`, `o`.`status` from `payment_order` as `o` ' +
+        "where `o`.`kind` = 'bills' and `o`.`gateway_trade_no` is not null and `o`.`paid_at` >= ? and `o`.`paid_at` < ? and `o`.`status` in ('paid', 'refunding', 'refunded') " +
+        'and exists (select 1 from `bill` as `b` where `b`.`payment_id` = `o`.`id` and `b`.`external_id` is not null)',
+      [this.deps.readDb.datetime(from), this.deps.readDb.datetime(to)],
+    );
+    const orders: SettledBillOrder[] = settled.map((r) => ({ id: Number(r.id), outTradeNo: r.out_trade_no, amountFen: Number(r.paid_amount_fen ?? r.amount_fen), status: r.status }));
+    const diffs: DiffDraft[] = [];
+    for (const o of orders) {
+      const ws = writtenOff.get(o.id) ?? [];
+      const base = { subject: 'writeoff' as const, outTradeNo: o.outTradeNo, orderId: o.id, portalAmountFen: o.amountFen, portalStatus: o.status };
+      const w = ws[0];
+      if (!w) diffs.push({ ...base, kind: 'paid_not_written_off' });
+      else if (ws.length > 1) diffs.push({ ...base, kind: 'status_mismatch', gatewayTradeNo: ws.map((x) => x.writeoffId).join(',').slice(0, 64), gatewayAmountFen: ws.reduce((n, x) => n + x.amountFen, 0), gatewayStatus: `written_off_${ws.length}x` });
+      else if (w.amountFen !== o.amountFen) diffs.push({ ...base, kind: 'amount_mismatch', gatewayTradeNo: w.writeoffId, gatewayAmountFen: w.amountFen, gatewayStatus: 'written_off' });
+    }
+    const known = new Set(orders.map((o) => o.id));
+    const others = listed.filter((w) => !known.has(w.orderId));
+    const elsewhere = new Map(
+      (others.length ? await this.fork().find(PaymentOrder, { id: { $in: others.map((w) => w.orderId) } }) : []).map((o) => [o.id, o]),
+    );
+    for (const w of others) {
+      const o = elsewhere.get(w.orderId);
+      const base = { subject: 'writeoff' as const, outTradeNo: w.outTradeNo, gatewayTradeNo: w.writeoffId, gatewayAmountFen: w.amountFen, gatewayStatus: 'written_off' };
+      if (!o || o.gatewayTradeNo === null || o.kind !== 'bills' || o.outTradeNo !== w.outTradeNo) {
+        diffs.push({ ...base, kind: 'writeoff_without_payment', orderId: o?.id ?? null, portalStatus: o?.status ?? null });
+      } else if (Number(o.paidAmountFen ?? o.amountFen) !== w.amountFen) {
+        // Written off on this date for a payment of another day: its amount is still checked.
+        diffs.push({ ...base, kind: 'amount_mismatch', orderId: o.id, portalAmountFen: Number(o.paidAmountFen ?? o.amountFen), portalStatus: o.status });
+      }
+    }
+    await this.store(date, 'billing', diffs);
+    return { gatewayPayments: listed.length, gatewayRefunds: 0, portalPayments: orders.length, portalRefunds: 0, differences: diffs.length, settled: 0 };
+  }
+
+  /**
    * Stores the differences once per date (insert-or-ignore on the unique key) and marks resolved
    * the open ones of this date and gateway that this run no longer found.
    *
@@ -357,7 +429,7 @@ export class ReconciliationService {
    * clearing below only ever touches open rows, so a manual resolution is not overwritten with
    * `cleared` either when the difference disappears.
    */
-  private async store(date: string, gateway: PaymentGatewayName, diffs: DiffDraft[]): Promise<void> {
+  private async store(date: string, gateway: ReconciliationLedger, diffs: DiffDraft[]): Promise<void> {
     const now = this.deps.clock.now();
     await this.fork().transactional(async (tx) => {
       const keys = diffs.map((d) => diffKey(gateway, d));
@@ -459,7 +531,7 @@ export class ReconciliationService {
   }
 }
 
-function diffKey(gateway: PaymentGatewayName, d: DiffDraft): string {
+function diffKey(gateway: ReconciliationLedger, d: DiffDraft): string {
   return `${gateway}:${d.subject}:${d.kind}:${d.subject === 'refund' ? d.outRefundNo : d.outTradeNo}`.slice(0, 128);
 }
 

@@ -8,7 +8,7 @@ import {
   resolveReconciliationDiffSchema,
   type CommitmentOnTime,
   type MetricsRow,
-  type PaymentGatewayName,
+  type ReconciliationLedger,
   type ReconciliationDiffKind,
   type ReconciliationDiffView,
   type ReconciliationRunStatus,
@@ -54,12 +54,14 @@ const periodOptions = [
   { value: 6, label: '近6个月' },
   { value: 12, label: '近12个月' },
 ];
-const gatewayLabels: Record<PaymentGatewayName, string> = { wechatpay: '微信支付', alipay: '支付宝' };
+const gatewayLabels: Record<ReconciliationLedger, string> = { wechatpay: '微信支付', alipay: '支付宝', billing: '营收系统销账' };
 const diffKindLabels: Record<ReconciliationDiffKind, string> = {
   missing_in_portal: '渠道有、平台无',
   missing_at_gateway: '平台有、渠道无',
   amount_mismatch: '金额不一致',
   status_mismatch: '状态不一致',
+  writeoff_without_payment: '营收系统销账、平台无此缴费',
+  paid_not_written_off: '平台已缴费、营收系统未销账',
 };
 const runStatusLabels: Record<ReconciliationRunStatus, string> = { running: '对账中', done: '已完成', failed: '失败' };
 type Resolved = 'open' | 'resolved' | typeof ALL;
