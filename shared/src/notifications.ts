@@ -7,12 +7,12 @@ import { z } from 'zod';
  */
 
 /** Every kind of notification a subscriber can get, each with its own WeChat template and SMS text. */
-export const notificationKinds = ['ticket_accepted', 'technician_en_route', 'ticket_resolved', 'reply_waiting', 'rating_requested', 'renewal_reminder'] as const;
+export const notificationKinds = ['ticket_accepted', 'technician_en_route', 'ticket_resolved', 'reply_waiting', 'rating_requested', 'renewal_reminder', 'payment_refunded'] as const;
 /** One of {@link notificationKinds}. */
 export type NotificationKind = (typeof notificationKinds)[number];
 
-/** How the kinds are grouped for the subscriber: package renewals, a ticket under way, a ticket's answer and outcome. */
-export const notificationGroups = ['renewal', 'ticket_progress', 'ticket_outcome'] as const;
+/** How the kinds are grouped for the subscriber: package renewals, a ticket under way, a ticket's answer and outcome, payments and refunds. */
+export const notificationGroups = ['renewal', 'ticket_progress', 'ticket_outcome', 'payment'] as const;
 /** One of {@link notificationGroups}. */
 export type NotificationGroup = (typeof notificationGroups)[number];
 
@@ -21,6 +21,7 @@ export const notificationGroupNames: Record<NotificationGroup, string> = {
   renewal: '套餐续费',
   ticket_progress: '工单进度',
   ticket_outcome: '工单答复与结果',
+  payment: '缴费与退款',
 };
 
 /** One kind as the subscriber sees it, and whether it may be switched off (null) or why not. */
@@ -43,6 +44,8 @@ export interface NotificationKindRule {
  * - `reply_waiting`: a complaint's answer is owed within 3 working days and reaches the subscriber
  *   as a reply; a request for missing information pauses the ticket's clock until the subscriber
  *   answers, so not hearing of it would stall their own ticket.
+ * - `payment_refunded`: money taken and given back without the subscriber asking (the bill was paid
+ *   at the hall counter meanwhile, the order had closed) must be explained, or it looks like a fault.
  * Progress notes (accepted, technician on the way) and renewal reminders are conveniences: the
  * ticket page and the bills page show the same, so the subscriber may turn them off.
  */
@@ -53,6 +56,7 @@ export const NOTIFICATION_KIND_RULES: Record<NotificationKind, NotificationKindR
   reply_waiting: { group: 'ticket_outcome', name: '客服回复通知', description: '客服答复您的工单或请您补充信息', mandatoryReason: '客服的答复和补充材料请求须送达您' },
   ticket_resolved: { group: 'ticket_outcome', name: '处理结果通知', description: '工单处理完成时通知', mandatoryReason: '按首问负责制，处理结果须告知您' },
   rating_requested: { group: 'ticket_outcome', name: '服务评价邀请', description: '处理完成后邀请您评价（回访）', mandatoryReason: '处理完成后须全部回访' },
+  payment_refunded: { group: 'payment', name: '自动退款通知', description: '账单已在其他渠道缴清等原因自动退款时通知，并说明原因', mandatoryReason: '自动退回的款项须向您说明原因' },
 };
 
 /** True when the subscriber cannot switch `kind` off. */

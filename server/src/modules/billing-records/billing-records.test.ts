@@ -86,12 +86,16 @@ const payment = (id: string, no: string, billIds: string[], amountFen: number, o
   ...over,
 });
 
+const phones = new WeakMap<Record<string, string>, string>();
+const subscriberPhone = (auth: Record<string, string>) => phones.get(auth)!;
+
 /** A subscriber signed in with `no` bound (by the holder name the records gave it). */
 async function subscriberOf(no: string, holderName = '王小明'): Promise<Record<string, string>> {
   const phone = `1380013${String(accountSeq).padStart(4, '0')}`;
   const ip = `10.77.${accountSeq % 250}.1`;
   const token = await signInBySms(t, phone, ip);
   const auth = { Authorization: `Bearer ${token}`, 'X-Forwarded-For': ip };
+  phones.set(auth, phone);
   await t.request.post('/api/v1/accounts/bind').set(auth).send({ accountNo: no, holderName }).expect(201);
   return auth;
 }
@@ -331,6 +335,12 @@ describe('money taken elsewhere', () => {
     expect(refunds[0]).toMatchObject({ kind: 'auto_duplicate', amountFen: 6500, reason: expect.stringContaining('已在营业厅窗口缴清') });
     expect(refunds[0].reason).toContain('65.00 元将原路退回');
     expect((await billRow(externalId)).paymentId).toBeNull();
+    // The payer is told why, once, in words (the H5 payer by SMS).
+    await t.app.services.outbox.runOnce(new Date(Date.now() + 1_000));
+    const told = t.deps.smsSandbox!.list(subscriberPhone(auth)).filter((m) => m.text.includes('原路退回'));
+    expect(told).toHaveLength(1);
+    expect(told[0].text).toContain('已在营业厅窗口缴清');
+    expect(told[0].text).toContain('65.00元');
   });
 
   test('money for an order whose bill was paid at the counter before it could be closed is refunded as a duplicate', async () => {

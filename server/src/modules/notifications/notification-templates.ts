@@ -18,6 +18,7 @@ export const notificationVariables: Record<NotificationEvent, readonly string[]>
   reply_waiting: [...ticketVariables, 'staffName'],
   rating_requested: [...ticketVariables, 'rateBy'],
   renewal_reminder: ['operator', 'hotline', 'packageName', 'expiresOn', 'accountNo', 'monthlyFee'],
+  payment_refunded: ['operator', 'hotline', 'amount', 'reason', 'outTradeNo', 'time'],
 };
 
 const templateSchema = z.object({

@@ -199,10 +199,11 @@ describe('notification preferences', () => {
   const kindsOf = (body: { data: { kinds: Array<{ kind: string; enabled: boolean; mandatory: boolean }> } }) =>
     Object.fromEntries(body.data.kinds.map((k) => [k.kind, { enabled: k.enabled, mandatory: k.mandatory }]));
 
-  test('everything is on by default; the resolution, rating and reply notices are mandatory; the weapp gets the templates to ask for, mandatory first', async () => {
+  test('everything is on by default; the refund, resolution, rating and reply notices are mandatory; the weapp gets the templates to ask for, mandatory first', async () => {
     const u = await createSubscriber(t);
     const res = await t.request.get(PREFS).set(u.auth).expect(200);
     expect(kindsOf(res.body)).toEqual({
+      payment_refunded: { enabled: true, mandatory: true },
       renewal_reminder: { enabled: true, mandatory: false },
       ticket_accepted: { enabled: true, mandatory: false },
       technician_en_route: { enabled: true, mandatory: false },
@@ -217,6 +218,7 @@ describe('notification preferences', () => {
       'SANDBOX-REPLY-WAITING',
       'SANDBOX-TICKET-RESOLVED',
       'SANDBOX-RATING-REQUESTED',
+      'SANDBOX-PAYMENT-REFUNDED',
       'SANDBOX-RENEWAL-REMINDER',
       'SANDBOX-TICKET-ACCEPTED',
       'SANDBOX-TECHNICIAN-EN-ROUTE',

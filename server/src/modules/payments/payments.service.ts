@@ -39,6 +39,7 @@ import { AccountBinding } from '../accounts/account-binding.entity';
 import type { AuditActor, AuditService } from '../audit/audit.service';
 import { Bill } from '../billing/bill.entity';
 import { enqueueOutbox } from '../outbox/outbox.service';
+import { NOTIFICATION_SEND_TOPIC } from '../notifications/notifications.service';
 import { User } from '../users/user.entity';
 import type { BillingWriteoffMessage } from '../../integrations/billing/billing.adapter';
 import { PaymentNotify } from './payment-notify.entity';
@@ -415,7 +416,7 @@ export class PaymentsService {
       if (moved !== 1) return null;
       await tx.nativeUpdate(PaymentOrderBill, { orderId }, { openLock: null });
       const order = await tx.findOneOrFail(PaymentOrder, orderId, { refresh: true });
-      return this.insertAutoRefund(tx, order, payment.amountFen, 'auto_duplicate', `${why}，本次支付的 ${fenToYuan(payment.amountFen)} 元将原路退回`, now);
+      return this.insertAutoRefund(tx, order, payment.amountFen, 'auto_duplicate', why, now);
     });
     if (refundId === null) return 'duplicate';
     await this.issueRefund(refundId);
@@ -438,19 +439,24 @@ export class PaymentsService {
       const settled = bills.length > 0 ? await tx.findOne(Bill, { id: { $in: bills.map((b) => b.billId) }, status: { $ne: 'unpaid' } }) : null;
       const kind: RefundKind = settled ? 'auto_duplicate' : 'auto_late';
       const why = settled ? await whyNotPayable(tx, settled.id) : '订单已关闭后才到账';
-      return this.insertAutoRefund(tx, order, payment.amountFen, kind, `${why}，本次支付的 ${fenToYuan(payment.amountFen)} 元将原路退回`, now);
+      return this.insertAutoRefund(tx, order, payment.amountFen, kind, why, now);
     });
     if (refundId === null) return 'duplicate';
     await this.issueRefund(refundId);
     return 'refunded_late';
   }
 
-  private async insertAutoRefund(tx: EntityManager, order: PaymentOrder, amountFen: number, kind: RefundKind, reason: string, now: Date): Promise<number> {
+  /**
+   * A refund nobody asked for, recorded in the caller's transaction with the reason in the
+   * subscriber's words (`why`: "账单 2026-11 已在营业厅窗口缴清"), and the subscriber told of it
+   * (WeChat or SMS, through the outbox, once per refund).
+   */
+  private async insertAutoRefund(tx: EntityManager, order: PaymentOrder, amountFen: number, kind: RefundKind, why: string, now: Date): Promise<number> {
     const refund = Object.assign(new Refund(), {
       orderId: order.id,
       outRefundNo: `AR${order.outTradeNo}`,
       amountFen,
-      reason,
+      reason: `${why}，本次支付的 ${fenToYuan(amountFen)} 元将原路退回`,
       kind,
       status: 'processing' as const,
       createdAt: now,
@@ -458,6 +464,15 @@ export class PaymentsService {
     });
     tx.persist(refund);
     await tx.flush();
+    await enqueueOutbox(
+      tx,
+      {
+        topic: NOTIFICATION_SEND_TOPIC,
+        dedupeKey: `notify-send:refund:${refund.id}`,
+        payload: { event: 'payment_refunded', userId: order.userId, vars: { amount: fenToYuan(amountFen), reason: why, outTradeNo: order.outTradeNo, time: businessDateTime(now) } },
+      },
+      now,
+    );
     this.audit.record(tx, SYSTEM, { action: 'payment.auto_refund', entityType: 'payment_order', entityId: order.id, detail: { outRefundNo: refund.outRefundNo, amountFen, kind } }, now);
     return refund.id;
   }
@@ -889,6 +904,11 @@ async function whyNotPayable(tx: EntityManager, billId: number): Promise<string>
   if (bill.status === 'cancelled') return `账单 ${bill.period} 已由营业厅撤销（冲正），无需缴费`;
   if (bill.paidChannel) return `账单 ${bill.period} 已在${offlinePaymentChannelNames[bill.paidChannel]}缴清`;
   return `账单 ${bill.period} 已通过其他订单缴清`;
+}
+
+/** 2026-12-04T02:00Z → "2026-12-04 10:00" (business time). */
+function businessDateTime(at: Date): string {
+  return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
 }
 
 function fail(status: number, message: string): NotifyAnswer {
