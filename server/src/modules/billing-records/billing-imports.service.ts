@@ -14,10 +14,13 @@ import { BATCH_ID, inletHmac, NDJSON, signatureMatches, timestampProblem } from 
 import type { AuditActor, AuditService } from '../audit/audit.service';
 import { instanceName } from '../jobs/job-lease';
 import { BillingImport } from './billing-import.entity';
-import { ChunkConflict, RecordApplier, type NumberedRecord } from './record-applier';
+import { ChunkConflict, RecordApplier, type AccountCache, type NumberedRecord } from './record-applier';
+import { LruMap } from '../../lru';
 
 /** Records applied per transaction. */
-const CHUNK_RECORDS = 1_000;
+export const CHUNK_RECORDS = 2_000;
+/** Accounts a run keeps as it last read or wrote them (about 100 bytes each). */
+const ACCOUNTS_KEPT = 200_000;
 /** A line longer than this is refused without being held whole. */
 const MAX_LINE_BYTES = 256 * 1024;
 /** How long a claim on an import holds without a checkpoint before another instance may resume it. */
@@ -219,10 +222,18 @@ export class BillingImportsService {
       let pendingRecords = 0;
       let end = counts.processedBytes;
       let lineNo = counts.lines;
+      // Chunks are applied one at a time, in order; the next one is read and parsed (CPU) while
+      // the database works on the one before (I/O).
+      let applying: Promise<void> | null = null;
+      const accounts: AccountCache = new LruMap(ACCOUNTS_KEPT);
       const flush = async () => {
-        await this.applyChunk(id, pending, end, lineNo, counts, results);
+        const items = pending;
+        const [chunkEnd, chunkLine] = [end, lineNo];
         pending = [];
         pendingRecords = 0;
+        if (applying) await applying;
+        applying = this.applyChunk(id, items, chunkEnd, chunkLine, counts, results, accounts);
+        applying.catch(() => undefined); // awaited below, where its error is thrown
       };
       for await (const line of readLines(this.batchFile(id), counts.processedBytes)) {
         lineNo++;
@@ -234,6 +245,7 @@ export class BillingImportsService {
         else if (pending.length >= CHUNK_RECORDS * 2) await flush();
       }
       if (pending.length > 0 || lineNo > counts.lines) await flush();
+      if (applying) await applying;
       await results.truncate(counts.resultsBytes);
       await this.finish(id, 'done', null);
     } catch (err) {
@@ -250,12 +262,12 @@ export class BillingImportsService {
   }
 
   /** Applies one chunk (with retries when rows changed under it) and commits its checkpoint. */
-  private async applyChunk(id: number, items: Array<NumberedRecord | RecordResult>, end: number, lineNo: number, counts: Counts, results: FileHandle): Promise<void> {
+  private async applyChunk(id: number, items: Array<NumberedRecord | RecordResult>, end: number, lineNo: number, counts: Counts, results: FileHandle, accounts: AccountCache): Promise<void> {
     const records = items.filter((i): i is NumberedRecord => 'record' in i);
     for (let attempt = 1; ; attempt++) {
       try {
         await this.deps.orm.em.fork().transactional(async (tx) => {
-          const applied = records.length > 0 ? await this.applier.applyChunk(tx, records) : [];
+          const applied = records.length > 0 ? await this.applier.applyChunk(tx, records, accounts) : [];
           const byLine = new Map(applied.map((r) => [r.line, r]));
           const ordered = items.map((i) => ('record' in i ? byLine.get(i.line)! : i));
           const tally = { accepted: 0, unchanged: 0, rejected: 0 } satisfies Record<RecordOutcome, number>;
@@ -276,6 +288,8 @@ export class BillingImportsService {
         });
         return;
       } catch (err) {
+        // What the failed chunk kept of its accounts may never have been committed.
+        accounts.clear();
         const retry = err instanceof ChunkConflict || err instanceof UniqueConstraintViolationException || err instanceof DeadlockException || err instanceof LockWaitTimeoutException;
         if (!retry || attempt >= CHUNK_ATTEMPTS) throw err;
         this.deps.logger.info({ importId: id, attempt, err: (err as Error).message }, 'billing import chunk read again: rows changed under it');

@@ -17,6 +17,11 @@ import { Subscription } from '../billing/subscription.entity';
 import { enqueueOutbox } from '../outbox/outbox.service';
 import { PaymentOrderBill } from '../payments/payment-order-bill.entity';
 import { ExternalPayment } from './external-payment.entity';
+import { insertRows, selectIn } from './sql-rows';
+import type { LruMap } from '../../lru';
+
+/** Accounts as a run last read or wrote them, by account number (see `RecordApplier.applyChunk`). */
+export type AccountCache = LruMap<string, { id: number; status: Account['status']; version: number }>;
 
 /** A record of a batch with the line it came from. */
 export interface NumberedRecord {
@@ -34,9 +39,6 @@ export class ChunkConflict extends Error {
     this.name = 'ChunkConflict';
   }
 }
-
-/** Rows per INSERT: well under SQLite's 32,766 bound parameters and MySQL's packet limit. */
-const INSERT_ROWS = 500;
 
 interface AccountState {
   id: number | null;
@@ -125,18 +127,24 @@ export class RecordApplier {
     private readonly now: () => Date,
   ) {}
 
-  async applyChunk(tx: EntityManager, records: readonly NumberedRecord[]): Promise<RecordResult[]> {
+  /**
+   * Applies the records in the caller's transaction and answers each one's result. `accounts`, the
+   * accounts a run has already read or written (kept by the caller across its chunks, and dropped
+   * when a chunk fails), spares reading the same account again for each of its bills.
+   */
+  async applyChunk(tx: EntityManager, records: readonly NumberedRecord[], accounts?: AccountCache): Promise<RecordResult[]> {
     const now = this.now();
-    const state = await this.prefetch(tx, records);
+    const state = await this.prefetch(tx, records, accounts);
     const payments: PaymentDraft[] = [];
     const results = records.map(({ line, record }): RecordResult => ({ line, type: record.type, id: record.id, version: record.version, ...this.decide(record, state, payments) }));
     await this.write(tx, state, payments, now);
+    for (const a of state.accounts.values()) accounts?.set(a.accountNo, { id: a.id!, status: a.status, version: a.version });
     return results;
   }
 
   // ---- reading ----
 
-  private async prefetch(tx: EntityManager, records: readonly NumberedRecord[]): Promise<Prefetched> {
+  private async prefetch(tx: EntityManager, records: readonly NumberedRecord[], cache?: AccountCache): Promise<Prefetched> {
     const accountNos = new Set<string>();
     const billIds = new Set<string>();
     const packageIds = new Set<string>();
@@ -158,25 +166,37 @@ export class RecordApplier {
     }
     const accounts = new Map<string, AccountState>();
     const accountNoById = new Map<number, string>();
-    if (accountNos.size > 0) {
-      const rows = await tx.find(Account, { accountNo: { $in: [...accountNos] } }, { fields: ['id', 'accountNo', 'status', 'sourceVersion'], disableIdentityMap: true });
-      for (const a of rows) {
-        const version = Number(a.sourceVersion);
-        accounts.set(a.accountNo, { id: a.id, accountNo: a.accountNo, status: a.status, version, storedVersion: version, op: null, fields: null });
-        accountNoById.set(a.id, a.accountNo);
+    const unknown: string[] = [];
+    for (const no of accountNos) {
+      const kept = cache?.get(no);
+      if (!kept) unknown.push(no);
+      else {
+        accounts.set(no, { id: kept.id, accountNo: no, status: kept.status, version: kept.version, storedVersion: kept.version, op: null, fields: null });
+        accountNoById.set(kept.id, no);
       }
+    }
+    for (const a of await selectIn(tx, Account, ['id', 'accountNo', 'status', 'sourceVersion'], 'accountNo', unknown)) {
+      const version = Number(a.sourceVersion);
+      accounts.set(a.accountNo, { id: a.id, accountNo: a.accountNo, status: a.status, version, storedVersion: version, op: null, fields: null });
+      accountNoById.set(a.id, a.accountNo);
     }
     const bills = new Map<string, BillState>();
     if (billIds.size > 0) {
-      const rows = await tx.find(Bill, { externalId: { $in: [...billIds] } }, { disableIdentityMap: true });
+      const rows = await selectIn(
+        tx,
+        Bill,
+        ['id', 'externalId', 'accountId', 'status', 'sourceVersion', 'amountFen', 'period', 'dueDate', 'kind', 'paymentId', 'paidChannel', 'paidAt', 'lateFeeFen', 'cancelReason'],
+        'externalId',
+        [...billIds],
+      );
       const missingAccounts = rows.map((b) => b.accountId).filter((id) => !accountNoById.has(id));
       if (missingAccounts.length > 0) {
-        for (const a of await tx.find(Account, { id: { $in: missingAccounts } }, { fields: ['id', 'accountNo', 'status', 'sourceVersion'], disableIdentityMap: true })) {
+        for (const a of await selectIn(tx, Account, ['id', 'accountNo'], 'id', missingAccounts)) {
           accountNoById.set(a.id, a.accountNo);
         }
       }
       const open = new Set(
-        rows.length === 0 ? [] : (await tx.find(PaymentOrderBill, { billId: { $in: rows.map((b) => b.id) }, openLock: 1 }, { fields: ['billId'], disableIdentityMap: true })).map((l) => l.billId),
+        (await selectIn(tx, PaymentOrderBill, ['billId'], 'billId', rows.map((b) => b.id), { openLock: 1 })).map((l) => l.billId),
       );
       for (const b of rows) {
         const version = Number(b.sourceVersion);
@@ -207,14 +227,14 @@ export class RecordApplier {
     }
     const packages = new Map<string, PackageState>();
     if (packageIds.size > 0) {
-      for (const p of await tx.find(Subscription, { externalId: { $in: [...packageIds] } }, { fields: ['id', 'externalId', 'sourceVersion'], disableIdentityMap: true })) {
+      for (const p of await selectIn(tx, Subscription, ['id', 'externalId', 'sourceVersion'], 'externalId', [...packageIds])) {
         const version = Number(p.sourceVersion);
         packages.set(p.externalId!, { id: p.id, version, storedVersion: version, record: null, op: null });
       }
     }
     const knownPayments = new Map<string, number>();
     if (paymentIds.size > 0) {
-      for (const p of await tx.find(ExternalPayment, { externalId: { $in: [...paymentIds] } }, { fields: ['externalId', 'sourceVersion'], disableIdentityMap: true })) {
+      for (const p of await selectIn(tx, ExternalPayment, ['externalId', 'sourceVersion'], 'externalId', [...paymentIds])) {
         knownPayments.set(p.externalId, Number(p.sourceVersion));
       }
     }
@@ -373,12 +393,14 @@ export class RecordApplier {
   private async write(tx: EntityManager, s: Prefetched, payments: PaymentDraft[], now: Date): Promise<void> {
     // Accounts first: everything else names them.
     const newAccounts = [...s.accounts.values()].filter((a) => a.op === 'insert');
-    await insertRows(tx, Account, newAccounts.map((a) => ({ accountNo: a.accountNo, ...accountColumns(a), balanceFen: 0, idNumber: null, createdAt: now, updatedAt: now })));
-    if (newAccounts.length > 0) {
-      const ids = await tx.find(Account, { accountNo: { $in: newAccounts.map((a) => a.accountNo) } }, { fields: ['id', 'accountNo'], disableIdentityMap: true });
-      const byNo = new Map(ids.map((a) => [a.accountNo, a.id]));
-      for (const a of newAccounts) a.id = byNo.get(a.accountNo)!;
-    }
+    const accountIds = await insertRows(
+      tx,
+      Account,
+      newAccounts.map((a) => ({ accountNo: a.accountNo, ...accountColumns(a), balanceFen: 0, idNumber: null, createdAt: now, updatedAt: now })),
+      { props: ['id', 'accountNo'], key: 'accountNo' },
+    );
+    const idOfNo = new Map(accountIds.map((a) => [a.accountNo, a.id]));
+    for (const a of newAccounts) a.id = idOfNo.get(a.accountNo)!;
     for (const a of s.accounts.values()) {
       if (a.op !== 'update') continue;
       const n = await tx.nativeUpdate(Account, { id: a.id!, sourceVersion: a.storedVersion }, { ...accountColumns(a), updatedAt: now });
@@ -388,31 +410,26 @@ export class RecordApplier {
 
     // Payments taken elsewhere, before the bills that point to them.
     const paymentIdOf = new Map<string, number>();
-    if (payments.length > 0) {
-      await insertRows(
-        tx,
-        ExternalPayment,
-        payments.map((p) => ({ externalId: p.record.id, accountId: accountId(p.accountNo)!, channel: p.record.channel, amountFen: p.record.amountFen, paidAt: new Date(p.record.paidAt), sourceVersion: p.record.version, createdAt: now })),
-      );
-      for (const p of await tx.find(ExternalPayment, { externalId: { $in: payments.map((p) => p.record.id) } }, { fields: ['id', 'externalId'], disableIdentityMap: true })) {
-        paymentIdOf.set(p.externalId, p.id);
-      }
-    }
+    const paymentIds = await insertRows(
+      tx,
+      ExternalPayment,
+      payments.map((p) => ({ externalId: p.record.id, accountId: accountId(p.accountNo)!, channel: p.record.channel, amountFen: p.record.amountFen, paidAt: new Date(p.record.paidAt), sourceVersion: p.record.version, createdAt: now })),
+      { props: ['id', 'externalId'], key: 'externalId' },
+    );
+    for (const p of paymentIds) paymentIdOf.set(p.externalId, p.id);
 
     const newBills = [...s.bills.values()].filter((b) => b.op === 'insert');
-    await insertRows(
+    const billIds = await insertRows(
       tx,
       Bill,
       newBills.map((b) => ({ accountId: accountId(b.accountNo)!, externalId: b.externalId, ...billColumns(b, paymentIdOf), paymentId: null, createdAt: now, updatedAt: now })),
+      { props: ['id', 'externalId'], key: 'externalId' },
     );
+    const idOfBill = new Map(billIds.map((b) => [b.externalId!, b.id]));
     const linesOf: Array<{ billId: number; lines: BillRecord['lines'] }> = [];
-    if (newBills.length > 0) {
-      const ids = await tx.find(Bill, { externalId: { $in: newBills.map((b) => b.externalId) } }, { fields: ['id', 'externalId'], disableIdentityMap: true });
-      const byExt = new Map(ids.map((b) => [b.externalId!, b.id]));
-      for (const b of newBills) {
-        b.id = byExt.get(b.externalId)!;
-        linesOf.push({ billId: b.id, lines: b.lines! });
-      }
+    for (const b of newBills) {
+      b.id = idOfBill.get(b.externalId)!;
+      linesOf.push({ billId: b.id, lines: b.lines! });
     }
     const closeOrders: number[] = [];
     for (const b of s.bills.values()) {
@@ -442,7 +459,7 @@ export class RecordApplier {
 
     // Portal orders holding bills that were just paid elsewhere: closed at their gateway from the outbox.
     if (closeOrders.length > 0) {
-      const orders = await tx.find(PaymentOrderBill, { billId: { $in: closeOrders }, openLock: 1 }, { fields: ['orderId'], disableIdentityMap: true });
+      const orders = await selectIn(tx, PaymentOrderBill, ['orderId'], 'billId', closeOrders, { openLock: 1 });
       const orderIds = [...new Set(orders.map((o) => o.orderId))];
       await enqueueOutbox(
         tx,
@@ -476,12 +493,6 @@ function billColumns(b: BillState, paymentIdOf: Map<string, number>) {
 
 function packageColumns(r: PackageRecord) {
   return { sourceVersion: r.version, product: r.product, packageCode: r.packageCode, packageName: r.packageName, monthlyFeeFen: r.monthlyFeeFen, startedOn: r.startedOn, expiresOn: r.expiresOn };
-}
-
-async function insertRows<T extends object>(tx: EntityManager, entity: new () => T, rows: Array<Partial<T>>): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-    await tx.createQueryBuilder(entity).insert(rows.slice(i, i + INSERT_ROWS) as never).execute('run');
-  }
 }
 
 function accepted(): Decision {
