@@ -21,6 +21,7 @@ import { OutagesService } from './modules/outages/outages.service';
 import { BillDisputesService } from './modules/billing/bill-disputes.service';
 import { StaffDirectoryService } from './modules/staff/staff-directory.service';
 import { BillingImportsService } from './modules/billing-records/billing-imports.service';
+import { BillingCsvImportsService } from './modules/billing-records/billing-csv-imports.service';
 import { CLOSE_PAID_ELSEWHERE_TOPIC } from './modules/billing-records/record-applier';
 import { BillingLiveChecks } from './modules/billing-records/billing-live.service';
 
@@ -57,6 +58,8 @@ export interface Services {
   staffDirectory: StaffDirectoryService;
   /** The billing system's inlet: record batches (API and CSV) applied by id and version. */
   billingImports: BillingImportsService;
+  /** The console's CSV uploads of billing records, read into the inlet; rejected rows and the template. */
+  billingCsvImports: BillingCsvImportsService;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -75,6 +78,7 @@ export function createServices(deps: AppDeps): Services {
   notifications.register(outbox);
   const tickets = new TicketsService(deps, audit);
   const renewals = new RenewalsService(deps, () => payments);
+  const billingImports = new BillingImportsService(deps, audit);
   return {
     audit,
     sessions,
@@ -95,6 +99,7 @@ export function createServices(deps: AppDeps): Services {
     outages: new OutagesService(deps, audit, tickets),
     billDisputes: new BillDisputesService(deps, audit, tickets),
     staffDirectory: new StaffDirectoryService(deps),
-    billingImports: new BillingImportsService(deps, audit),
+    billingImports,
+    billingCsvImports: new BillingCsvImportsService(deps, billingImports, audit),
   };
 }

@@ -56,6 +56,16 @@ describe('request()', () => {
     await expect(request('/bills/1/receipt', { text: true })).rejects.toMatchObject({ code: 'BILL_NOT_PAID', status: 409 });
   });
 
+  it('sends a file as the raw body with its own content type, and waits as long as asked', async () => {
+    const spy = replyWith({ statusCode: 202, data: { data: { id: 6 } } });
+    const file = new Blob(['记录类型,编号\r\n'], { type: 'application/vnd.ms-excel' });
+    await expect(request('/staff/billing/imports?fileName=a.csv', { method: 'POST', body: { data: file, type: 'text/csv' }, timeout: 600_000 })).resolves.toEqual({ id: 6 });
+    const opts = spy.mock.calls[0][0] as { data: unknown; header: Record<string, string>; timeout: number };
+    expect(opts.data).toBe(file);
+    expect(opts.header['Content-Type']).toBe('text/csv');
+    expect(opts.timeout).toBe(600_000);
+  });
+
   it('accepts 204 with no body', async () => {
     replyWith({ statusCode: 204, data: '' });
     await expect(request('/auth/logout', { method: 'POST' })).resolves.toBeUndefined();

@@ -15,6 +15,13 @@ export interface RequestOptions {
   tokens?: TokenStore;
   /** Answer the body as text (an HTML page such as a receipt) instead of unwrapping `{ data }`. */
   text?: boolean;
+  /**
+   * A body sent as it is, with its content type, instead of JSON `data`: a file (H5: the browser's
+   * File, streamed by fetch from disk; mini-program: its bytes).
+   */
+  body?: { data: Blob | ArrayBuffer; type: string };
+  /** How long to wait for the answer, in ms (Taro's default otherwise): uploads of large files take longer. */
+  timeout?: number;
 }
 
 /** A session token kept somewhere: the subscriber's (api/token.ts) or the staff console's (api/staff.ts). */
@@ -51,7 +58,10 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   const token = options.anonymous ? null : tokens.get();
   if (token) header.Authorization = `Bearer ${token}`;
   let data: unknown;
-  if (options.data) {
+  if (options.body) {
+    data = options.body.data;
+    header['Content-Type'] = options.body.type;
+  } else if (options.data) {
     if (method === 'GET') data = cleanQuery(options.data);
     else {
       data = options.data;
@@ -61,7 +71,14 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
 
   let res: Awaited<ReturnType<typeof Taro.request>>;
   try {
-    res = await Taro.request({ url: `${apiBase()}/api/v1${path}`, method, data: data as never, header, dataType: options.text ? 'text' : 'json' });
+    res = await Taro.request({
+      url: `${apiBase()}/api/v1${path}`,
+      method,
+      data: data as never,
+      header,
+      dataType: options.text ? 'text' : 'json',
+      ...(options.timeout ? { timeout: options.timeout } : {}),
+    });
   } catch (err) {
     throw new ApiError('NETWORK', (err as { errMsg?: string })?.errMsg ?? String(err), 0);
   }

@@ -1,5 +1,6 @@
 import Taro from '@tarojs/taro';
 import type {
+  BillingImportView,
   CallbackQueueQuery,
   CloseOutageInput,
   CloseOutageView,
@@ -36,6 +37,8 @@ import type {
   TransferTicketInput,
   UploadView,
 } from '@openhall/shared';
+import { saveApiFile } from '../platform/save-file';
+import type { PickedFile } from '../platform/types';
 import { apiBase } from './config';
 import { ApiError } from './errors';
 import { request, type TokenStore } from './request';
@@ -258,4 +261,41 @@ export function runReconciliation(input: RunReconciliationInput): Promise<Reconc
  */
 export function resolveReconciliationDifference(id: number, input: ResolveReconciliationDiffInput): Promise<ReconciliationDiffView> {
   return request<ReconciliationDiffView>(`/staff/reconciliation/differences/${id}/resolve`, { method: 'POST', data: { ...input }, ...staff });
+}
+
+/** The 20 newest billing imports, newest first: supervisors' CSV uploads and the billing system's batches (supervisor). */
+export function listBillingImports(): Promise<BillingImportView[]> {
+  return request<BillingImportView[]>('/staff/billing/imports', staff);
+}
+
+/** One import's progress and counts, to follow it while it is applied (supervisor). */
+export function getBillingImport(id: number): Promise<BillingImportView> {
+  return request<BillingImportView>(`/staff/billing/imports/${id}`, staff);
+}
+
+/** An upload may take this long: the server reads the whole file (up to a million rows) before it answers. */
+const UPLOAD_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * Uploads a CSV of billing records as the raw request body (supervisor); answers the import, queued
+ * or already being applied. A file the server cannot read as meant (an unknown column, a quote left
+ * open) answers VALIDATION_FAILED naming the column or row, and nothing of it is imported.
+ */
+export function uploadBillingCsv(file: PickedFile): Promise<BillingImportView> {
+  return request<BillingImportView>(`/staff/billing/imports?fileName=${encodeURIComponent(file.name)}`, {
+    method: 'POST',
+    body: { data: file.data, type: 'text/csv' },
+    timeout: UPLOAD_TIMEOUT_MS,
+    ...staff,
+  });
+}
+
+/** Saves the import template (every column, an example of each record type) to the user's downloads. */
+export function downloadBillingTemplate(): Promise<void> {
+  return saveApiFile('/staff/billing/imports/template.csv', '账单数据导入模板.csv', staffTokens.get());
+}
+
+/** Saves the rows a finished CSV import refused, with the row number and the reason, to the user's downloads. */
+export function downloadRejectedRows(view: Pick<BillingImportView, 'id' | 'batchId'>): Promise<void> {
+  return saveApiFile(`/staff/billing/imports/${view.id}/rejected.csv`, `${view.batchId.replace(/\.csv$/i, '')}-未导入.csv`, staffTokens.get());
 }

@@ -75,3 +75,25 @@ export interface PlatformSubscribe {
    */
   subscribe(tmplIds: readonly string[]): Promise<SubscribeOutcome>;
 }
+
+/** A file the user picked (platform/file-picker): its name, size, and the bytes to send as a request body. */
+export interface PickedFile {
+  name: string;
+  /** Bytes. */
+  size: number;
+  /** H5: the browser's File (sent without being read into memory); mini-program: the file's bytes. */
+  data: Blob | ArrayBuffer;
+}
+
+/** Props of the platform's file picker (platform/file-picker). */
+export interface FilePickerProps {
+  /** Element id for tests; the H5 picker's own `<input type="file">` is `${id}-input`. */
+  id: string;
+  /** File types offered, as extensions without the dot (`['csv']`). */
+  extensions: readonly string[];
+  /** What the control says before a file is picked. */
+  label: string;
+  disabled?: boolean;
+  /** Called with each file picked. */
+  onPick(file: PickedFile): void;
+}

@@ -10,6 +10,7 @@ export const STAFF_CALLBACKS_URL = '/pages/staff/callbacks/index';
 export const STAFF_OUTAGES_URL = '/pages/staff/outages/index';
 export const STAFF_DASHBOARD_URL = '/pages/staff/dashboard/index';
 export const STAFF_CONTENT_URL = '/pages/staff/content/index';
+export const STAFF_IMPORTS_URL = '/pages/staff/imports/index';
 
 const roleRank: Record<StaffRole, number> = { agent: 1, supervisor: 2, admin: 3 };
 

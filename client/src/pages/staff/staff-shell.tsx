@@ -9,6 +9,7 @@ import {
   STAFF_CALLBACKS_URL,
   STAFF_CONTENT_URL,
   STAFF_DASHBOARD_URL,
+  STAFF_IMPORTS_URL,
   STAFF_LOGIN_URL,
   STAFF_OUTAGES_URL,
   STAFF_QUEUE_URL,
@@ -29,7 +30,7 @@ export interface StaffShellProps {
 }
 
 /** The console's sections, one navigation link each. */
-export type StaffSection = 'queue' | 'callbacks' | 'outages' | 'dashboard' | 'content';
+export type StaffSection = 'queue' | 'callbacks' | 'outages' | 'dashboard' | 'imports' | 'content';
 
 // `role`: the least role the server lets use the section; a link the signed-in role cannot use is not shown.
 const nav: readonly { key: StaffSection; title: string; url: string; role: StaffRole }[] = [
@@ -37,6 +38,7 @@ const nav: readonly { key: StaffSection; title: string; url: string; role: Staff
   { key: 'callbacks', title: '回访任务', url: STAFF_CALLBACKS_URL, role: 'agent' },
   { key: 'outages', title: '区域故障', url: STAFF_OUTAGES_URL, role: 'agent' },
   { key: 'dashboard', title: '服务指标', url: STAFF_DASHBOARD_URL, role: 'supervisor' },
+  { key: 'imports', title: '账单导入', url: STAFF_IMPORTS_URL, role: 'supervisor' },
   { key: 'content', title: '公示内容', url: STAFF_CONTENT_URL, role: 'admin' },
 ];
 
