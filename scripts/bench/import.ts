@@ -128,7 +128,7 @@ async function send(base: string, pid: number | undefined, batchId: string, coun
   return { seconds: (Date.now() - started) / 1000, uploadSeconds, view, rss };
 }
 
-/** The ceiling: the same rows by plain multi-row INSERTs of 1,000 bills (and their lines) over one connection. */
+/** The ceiling: the same rows (the same accounts, in the same order) by plain multi-row INSERTs of 1,000 bills and their lines over one connection. */
 async function plainInserts(): Promise<number> {
   const { loadConfig } = await import('../../server/src/config');
   const { initORM } = await import('../../server/src/db');
@@ -136,14 +136,15 @@ async function plainInserts(): Promise<number> {
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'error', DATA_DIR: process.env.BENCH_DATA_DIR! });
   const orm = await initORM(config, createLogger('error'));
   const knex = orm.em.getKnex();
-  const [{ id: accountId }] = (await knex('account').where({ account_no: accountNo(0) }).select('id')) as Array<{ id: number }>;
+  // The same accounts as the inlet's bills, in the same order.
+  const accountIds = ((await knex('account').where('account_no', 'like', `8${RUN.slice(-2)}%`).orderBy('account_no').select('id')) as Array<{ id: number }>).map((a) => a.id);
   const started = Date.now();
   const now = new Date();
   for (let from = 0; from < RECORDS; from += 1_000) {
     await knex.transaction(async (trx) => {
       const bills = [];
       for (let i = from; i < Math.min(RECORDS, from + 1_000); i++) {
-        bills.push({ account_id: accountId, external_id: `PLAIN${RUN}-${i}`, source_version: 1, kind: 'regular', period: '2026-11', amount_fen: 2000, late_fee_fen: 0, due_date: '2026-12-20', status: 'unpaid', created_at: now });
+        bills.push({ account_id: accountIds[i % accountIds.length], external_id: `P${RUN}${String(i).padStart(9, '0')}`, source_version: 1, kind: 'regular', period: '2026-11', amount_fen: 2000, late_fee_fen: 0, due_date: '2026-12-20', status: 'unpaid', created_at: now });
       }
       for (let j = 0; j < bills.length; j += 500) await trx('bill').insert(bills.slice(j, j + 500));
       const ids = (await trx('bill').whereIn('external_id', bills.map((b) => b.external_id)).select('id')) as Array<{ id: number }>;

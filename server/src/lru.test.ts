@@ -36,3 +36,27 @@ describe('LruMap', () => {
     expect(m.size).toBe(0);
   });
 });
+
+describe('LruMap at size', () => {
+  it('keeps order through deletes and re-sets', () => {
+    const m = new LruMap<number, number>(3);
+    for (const k of [1, 2, 3]) m.set(k, k);
+    m.delete(2);
+    m.set(4, 4);
+    m.set(1, 10); // 1 is the newest now
+    m.set(5, 5); // drops 3, the oldest
+    expect([1, 2, 3, 4, 5].map((k) => m.get(k))).toEqual([10, undefined, undefined, 4, 5]);
+    expect(m.size).toBe(3);
+  });
+
+  it('a million keys through 200,000 places: the newest are kept, in order (scripts/bench/import.ts times it at bill-day scale)', () => {
+    const m = new LruMap<string, number>(200_000);
+    for (let i = 0; i < 1_000_000; i++) m.set(`k${i}`, i);
+    expect(m.size).toBe(200_000);
+    expect(m.get('k799999')).toBeUndefined();
+    expect(m.get('k800000')).toBe(800_000);
+    m.set('new', 0); // drops k800001, the oldest now that k800000 was read
+    expect(m.get('k800001')).toBeUndefined();
+    expect(m.get('k800002')).toBe(800_002);
+  });
+});
