@@ -179,7 +179,9 @@ async function main(): Promise<void> {
     BILLING_SECRET: SECRET,
   };
   const profDir = process.argv.includes('--cpu-prof') ? process.argv[process.argv.indexOf('--cpu-prof') + 1] : null;
-  const server = spawnTsx(path.join(root, 'server', 'src', 'main.ts'), env, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
+  // `--node-flags "--max-old-space-size=256"`: V8 flags for the server (how its heap is sized decides its RSS).
+  const nodeFlags = (process.argv.includes('--node-flags') ? process.argv[process.argv.indexOf('--node-flags') + 1] : '').split(' ').filter(Boolean);
+  const server = spawnTsx(path.join(root, 'server', 'src', 'main.ts'), env, [...nodeFlags, ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])]);
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitReady(`${base}/readyz`, server, 600_000);

@@ -19,8 +19,11 @@ import { LruMap } from '../../lru';
 
 /** Records applied per transaction. */
 export const CHUNK_RECORDS = 2_000;
-/** Accounts a run keeps as it last read or wrote them (about 100 bytes each). */
-const ACCOUNTS_KEPT = 200_000;
+/**
+ * Accounts a run keeps as it last read or wrote them (about 200 bytes each): billing systems send a
+ * batch in account order, so an account's bills come together and a few chunks' worth is enough.
+ */
+const ACCOUNTS_KEPT = 20_000;
 /** A line longer than this is refused without being held whole. */
 const MAX_LINE_BYTES = 256 * 1024;
 /** How long a claim on an import holds without a checkpoint before another instance may resume it. */
@@ -222,18 +225,28 @@ export class BillingImportsService {
       let pendingRecords = 0;
       let end = counts.processedBytes;
       let lineNo = counts.lines;
-      // Chunks are applied one at a time, in order; the next one is read and parsed (CPU) while
-      // the database works on the one before (I/O).
-      let applying: Promise<void> | null = null;
+      // The next chunk is read and parsed (CPU) while the database works on the one before (I/O).
+      // On MySQL, where each chunk has a connection of its own, a chunk that names none of the
+      // records of the one before also does its reading and writing meanwhile, and waits for it
+      // only to commit: chunks always commit in order, each with its checkpoint, so the checkpoint
+      // never passes a chunk that did not commit. At most two are in flight.
+      let previous: { done: Promise<void>; keys: Set<string> } | null = null;
       const accounts: AccountCache = new LruMap(ACCOUNTS_KEPT);
+      const overlap = this.deps.config.db.type === 'mysql';
       const flush = async () => {
         const items = pending;
         const [chunkEnd, chunkLine] = [end, lineNo];
         pending = [];
         pendingRecords = 0;
-        if (applying) await applying;
-        applying = this.applyChunk(id, items, chunkEnd, chunkLine, counts, results, accounts);
-        applying.catch(() => undefined); // awaited below, where its error is thrown
+        const keys = keysOf(items);
+        const before = previous;
+        const alongside = before !== null && overlap && !sharesAny(keys, before.keys);
+        if (before && !alongside) await before.done;
+        const done = this.applyChunk(id, items, chunkEnd, chunkLine, counts, results, accounts, alongside ? before!.done : null);
+        done.catch(() => undefined); // awaited later, where its error is thrown
+        previous = { done, keys };
+        // Two in flight at most: the next chunk is parsed while these work, then waits for the first.
+        if (alongside) await before!.done;
       };
       for await (const line of readLines(this.batchFile(id), counts.processedBytes)) {
         lineNo++;
@@ -245,7 +258,7 @@ export class BillingImportsService {
         else if (pending.length >= CHUNK_RECORDS * 2) await flush();
       }
       if (pending.length > 0 || lineNo > counts.lines) await flush();
-      if (applying) await applying;
+      if (previous) await (previous as { done: Promise<void> }).done;
       await results.truncate(counts.resultsBytes);
       await this.finish(id, 'done', null);
     } catch (err) {
@@ -261,20 +274,35 @@ export class BillingImportsService {
     }
   }
 
-  /** Applies one chunk (with retries when rows changed under it) and commits its checkpoint. */
-  private async applyChunk(id: number, items: Array<NumberedRecord | RecordResult>, end: number, lineNo: number, counts: Counts, results: FileHandle, accounts: AccountCache): Promise<void> {
+  /**
+   * Applies one chunk (with retries when rows changed under it) and commits its checkpoint. With
+   * `after` (the chunk before, running alongside), it commits only once that one has: its results
+   * and checkpoint follow the other's, and if the other fails, it rolls back.
+   */
+  private async applyChunk(
+    id: number,
+    items: Array<NumberedRecord | RecordResult>,
+    end: number,
+    lineNo: number,
+    counts: Counts,
+    results: FileHandle,
+    accounts: AccountCache,
+    after: Promise<void> | null,
+  ): Promise<void> {
     const records = items.filter((i): i is NumberedRecord => 'record' in i);
     for (let attempt = 1; ; attempt++) {
       try {
+        let next: Counts | null = null;
         await this.deps.orm.em.fork().transactional(async (tx) => {
           const applied = records.length > 0 ? await this.applier.applyChunk(tx, records, accounts) : [];
+          if (after) await after.catch((err: Error) => Promise.reject(new PredecessorFailed(err)));
           const byLine = new Map(applied.map((r) => [r.line, r]));
           const ordered = items.map((i) => ('record' in i ? byLine.get(i.line)! : i));
           const tally = { accepted: 0, unchanged: 0, rejected: 0 } satisfies Record<RecordOutcome, number>;
           for (const r of ordered) tally[r.outcome]++;
           const text = Buffer.from(ordered.map((r) => `${JSON.stringify(r)}\n`).join(''));
           await results.write(text, 0, text.length, counts.resultsBytes);
-          const next: Counts = {
+          next = {
             processedBytes: end,
             lines: lineNo,
             records: counts.records + ordered.length,
@@ -284,14 +312,16 @@ export class BillingImportsService {
             resultsBytes: counts.resultsBytes + text.length,
           };
           await this.checkpoint(tx, id, next);
-          Object.assign(counts, next);
         });
+        // Only once committed does the next chunk count from here.
+        Object.assign(counts, next);
         return;
       } catch (err) {
         // What the failed chunk kept of its accounts may never have been committed.
         accounts.clear();
-        const retry = err instanceof ChunkConflict || err instanceof UniqueConstraintViolationException || err instanceof DeadlockException || err instanceof LockWaitTimeoutException;
-        if (!retry || attempt >= CHUNK_ATTEMPTS) throw err;
+        after = null; // settled by now: a retry runs alone
+        const retry = !(err instanceof PredecessorFailed) && (err instanceof ChunkConflict || err instanceof UniqueConstraintViolationException || err instanceof DeadlockException || err instanceof LockWaitTimeoutException);
+        if (!retry || attempt >= CHUNK_ATTEMPTS) throw err instanceof PredecessorFailed ? err.cause : err;
         this.deps.logger.info({ importId: id, attempt, err: (err as Error).message }, 'billing import chunk read again: rows changed under it');
       }
     }
@@ -367,6 +397,40 @@ interface Counts {
   unchanged: number;
   rejected: number;
   resultsBytes: number;
+}
+
+/** The chunk before failed: this one, running alongside, rolls back with it. */
+class PredecessorFailed extends Error {
+  constructor(override readonly cause: Error) {
+    super(`the chunk before failed: ${cause.message}`);
+  }
+}
+
+/** The records a chunk names (accounts, bills, packages, payments), to tell whether two chunks may run alongside. */
+function keysOf(items: ReadonlyArray<NumberedRecord | RecordResult>): Set<string> {
+  const keys = new Set<string>();
+  for (const i of items) {
+    if (!('record' in i)) continue;
+    const r = i.record;
+    if (r.type === 'account') keys.add(`a:${r.id}`);
+    else if (r.type === 'bill_cancel') keys.add(`b:${r.id}`);
+    else {
+      keys.add(`a:${r.accountNo}`);
+      if (r.type === 'bill') keys.add(`b:${r.id}`);
+      else if (r.type === 'package') keys.add(`p:${r.id}`);
+      else {
+        keys.add(`$:${r.id}`);
+        for (const b of r.bills) keys.add(`b:${b.id}`);
+      }
+    }
+  }
+  return keys;
+}
+
+function sharesAny(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const k of small) if (large.has(k)) return true;
+  return false;
 }
 
 function signatureError(reason: string, message: string): AppError {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordResult } from '@openhall/shared';
-import { createTestApp, signInBySms, type TestApp } from '../../../test/harness';
+import { createTestApp, onMysql, signInBySms, type TestApp } from '../../../test/harness';
 import { signedBatchHeaders, signedReadHeaders } from '../../integrations/billing/billing.protocol';
 import { Account } from '../accounts/account.entity';
 import { BillLine } from '../billing/bill-line.entity';
@@ -268,6 +268,49 @@ describe('the signed inlet', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+  test(`chunks naming different accounts ${onMysql ? 'run alongside but commit in order' : 'run one after the other'}: when the first fails, the second rolls back with it, and a resume applies each record once`, async () => {
+    const [a, b] = [accountNo(), accountNo()];
+    await push([account(a), account(b)]);
+    const records = [
+      ...Array.from({ length: CHUNK_RECORDS }, (_, i) => bill(`K${a}-${i}`, a)),
+      ...Array.from({ length: CHUNK_RECORDS }, (_, i) => bill(`K${b}-${i}`, b)),
+      ...Array.from({ length: 10 }, (_, i) => bill(`K${a}-x${i}`, a)),
+    ];
+    const svc = t.app.services.billingImports;
+    const applier = (svc as unknown as { applier: { applyChunk: (...a: unknown[]) => Promise<unknown> } }).applier;
+    const real = applier.applyChunk.bind(applier);
+    let calls = 0;
+    let secondStarted = false;
+    const spy = jest.spyOn(applier, 'applyChunk').mockImplementation(async (...args: unknown[]) => {
+      const call = ++calls;
+      if (call === 2) secondStarted = true;
+      const result = await real(...args);
+      if (call === 1) {
+        // The first chunk's statements ran; it fails just before it would commit, after the second has begun (on MySQL).
+        for (let i = 0; i < 200 && onMysql && !secondStarted; i++) await new Promise((r) => setTimeout(r, 5));
+        throw new Error('Connection lost: The server closed the connection.');
+      }
+      return result;
+    });
+    let id: number;
+    try {
+      id = (await push(records, { wait: false })).body.data.id as number;
+      await svc.waitFor(id);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(secondStarted).toBe(onMysql);
+    const stopped = await t.orm.em.fork().findOneOrFail(BillingImport, id);
+    expect(stopped).toMatchObject({ status: 'running', records: 0, processedBytes: 0 });
+    expect(await t.orm.em.fork().count(Bill, { externalId: { $like: `K%` } })).toBe(0);
+    t.clock.advance(31_000);
+    expect(await svc.resumeStale()).toBe(1);
+    expect(await t.orm.em.fork().findOneOrFail(BillingImport, id)).toMatchObject({ status: 'done', records: records.length, accepted: records.length });
+    expect(await t.orm.em.fork().count(Bill, { externalId: { $like: `K%` } })).toBe(records.length);
+    const lines: number[] = [];
+    for await (const r of svc.results(id)) lines.push(r.line);
+    expect(lines).toEqual(Array.from({ length: records.length }, (_, i) => i + 1));
   });
 });
 
