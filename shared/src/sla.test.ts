@@ -154,6 +154,32 @@ describe('computeDeadline with pauses (waiting for the subscriber)', () => {
   });
 });
 
+describe('extensions and when they were approved', () => {
+  const approved = (amount: number, unit: ClockExtension['unit'], at: string): ClockExtension => ({ ...extension(amount, unit), approvedAt: bj(at) });
+  it.each<[string, typeof fault24, string, ClockExtension[], ReturnType<typeof pause>[], string]>([
+    ['approved before the deadline: counts', fault24, '2026-03-09T10:00', [approved(24, 'hours', '2026-03-10T09:00')], [], '2026-03-11T10:00+08:00'],
+    ['approved exactly at the deadline (the last on-time instant): counts', fault24, '2026-03-09T10:00', [approved(24, 'hours', '2026-03-10T10:00')], [], '2026-03-11T10:00+08:00'],
+    ['approved an hour after the deadline: does not cure the breach', fault24, '2026-03-09T10:00', [approved(24, 'hours', '2026-03-10T11:00')], [], '2026-03-10T10:00+08:00'],
+    ['a pause before the approval is counted when judging it: still on time', fault24, '2026-03-09T10:00', [approved(24, 'hours', '2026-03-10T11:00')], [pause('2026-03-09T12:00', '2026-03-09T14:00')], '2026-03-11T12:00+08:00'],
+    ['a pause after the approval does not make a late approval count', fault24, '2026-03-09T10:00', [approved(24, 'hours', '2026-03-10T11:00')], [pause('2026-03-10T12:00', '2026-03-10T14:00')], '2026-03-10T10:00+08:00'],
+    ['the second, approved within the first extension, counts', fault24, '2026-03-09T10:00', [approved(24, 'hours', '2026-03-10T09:00'), approved(12, 'hours', '2026-03-11T09:00')], [], '2026-03-11T22:00+08:00'],
+    ['the second, approved after the extended deadline, does not (order of approval, not of listing)', fault24, '2026-03-09T10:00', [approved(12, 'hours', '2026-03-11T11:00'), approved(24, 'hours', '2026-03-10T09:00')], [], '2026-03-11T10:00+08:00'],
+    ['working days: +2 approved Thursday after a complaint due Wednesday 24:00 does not count', complaint3, '2026-03-06T19:30', [approved(2, 'working_days', '2026-03-12T09:00')], [], '2026-03-12T00:00+08:00'],
+    ['working days: +2 approved Wednesday afternoon counts', complaint3, '2026-03-06T19:30', [approved(2, 'working_days', '2026-03-11T15:00')], [], '2026-03-14T00:00+08:00'],
+  ])('%s', (_name, target, start, extensions, pauses, expected) => {
+    const result = computeDeadline({ start: bj(start), target, extensions, pauses, calendar });
+    expect(result.paused ? null : result.deadline.toISOString()).toBe(new Date(expected).toISOString());
+  });
+
+  it('a resolution on time stays on time, a late one stays late, whatever is approved afterwards', () => {
+    const base = { start: bj('2026-03-09T10:00'), target: fault24, calendar };
+    const late = slaStatus({ ...base, extensions: [approved(24, 'hours', '2026-03-10T12:00')], now: bj('2026-03-12T00:00'), completedAt: bj('2026-03-10T11:00') });
+    expect(late).toMatchObject({ onTime: false, breached: true });
+    const early = slaStatus({ ...base, extensions: [approved(24, 'hours', '2026-03-10T09:00')], now: bj('2026-03-12T00:00'), completedAt: bj('2026-03-10T11:00') });
+    expect(early).toMatchObject({ onTime: true, breached: false });
+  });
+});
+
 describe('computeDeadline with approved extensions', () => {
   test.each<[string, CommitmentTarget, string, ClockExtension[], ClockPause[], string]>([
     ['+24 h on a 24 h fault', fault24, '2026-03-09T10:00', [extension(24, 'hours')], [], '2026-03-11T10:00+08:00'],

@@ -155,6 +155,11 @@ export interface ClockExtension {
   reason: string;
   /** Who approved it (the supervisor's name or job number 工号). */
   approvedBy: string;
+  /**
+   * When it was approved. An extension approved after the deadline it would move had already
+   * passed does not count: a later approval never cures an earlier breach. Without it, it counts.
+   */
+  approvedAt?: Date;
 }
 
 /** What the clock needs to place a deadline. */
@@ -291,7 +296,9 @@ function mergePauses(pauses: readonly ClockPause[], start: number): Array<[numbe
  *   10:00 (due Thu 24:00) with a pause Tue 09:00–15:00 gives back 6 h → due Fri 03-13 06:00; a pause
  *   over a weekend only gives back nothing, as the weekend was not counted anyway.
  * - Extensions add to the target on the same clock: +24 h on a 24 h fault from Mon 10:00 → Wed 10:00;
- *   +2 working days on the complaint due Wed 03-11 24:00 → Fri 03-13 24:00.
+ *   +2 working days on the complaint due Wed 03-11 24:00 → Fri 03-13 24:00. One approved after the
+ *   deadline it would move had passed (`approvedAt`) does not count: a 24 h fault from Mon 10:00
+ *   stays due Tue 10:00 when +24 h is approved Tue 11:00.
  *
  * An open pause (`to: null`) that begins before the deadline leaves the deadline unknown: the result
  * is `paused`, with the remaining time frozen as it was when the pause began.
@@ -324,18 +331,47 @@ export function computeDeadline(input: DeadlineInput): DeadlineResult {
     throw new RangeError(`unknown target unit: ${JSON.stringify(unit)}`);
   }
 
-  (input.extensions ?? []).forEach((ext, i) => {
+  const extensions = (input.extensions ?? []).map((ext, i) => {
     requirePositiveInteger(ext.amount, `extensions[${i}].amount`);
     const fits = unit === 'working_days' ? ext.unit === 'working_days' : ext.unit === 'hours' || ext.unit === 'days';
     if (!fits) throw new RangeError(`extensions[${i}] is in ${ext.unit}, which does not fit a ${unit} commitment`);
-    budget += ext.amount * (ext.unit === 'hours' ? HOUR_MS : DAY_MS);
+    const approvedAt = ext.approvedAt === undefined ? -Infinity : requireInstant(ext.approvedAt, `extensions[${i}].approvedAt`);
+    return { ms: ext.amount * (ext.unit === 'hours' ? HOUR_MS : DAY_MS), approvedAt };
   });
 
-  // Walk forward from the start, spending the budget on running time and skipping paused time.
+  const pauses = mergePauses(input.pauses ?? [], start);
+  // In the order they were approved, each extension counts only if the ticket was still on time
+  // when it was approved: on the clock as it then stood (pauses up to that moment), the deadline
+  // with the extensions counted so far had not passed.
+  for (const ext of extensions.sort((a, b) => a.approvedAt - b.approvedAt)) {
+    if (ext.approvedAt !== -Infinity) {
+      const asThen = walk(clock, start, budget, clipPauses(pauses, ext.approvedAt));
+      if (!asThen.paused && asThen.deadline < ext.approvedAt) continue;
+    }
+    budget += ext.ms;
+  }
+  const result = walk(clock, start, budget, pauses);
+  return result.paused
+    ? { paused: true, deadline: null, pausedSince: new Date(result.pausedSince), remainingAtPauseMs: result.remainingAtPauseMs, pausedMs: result.pausedMs }
+    : { paused: false, deadline: new Date(result.deadline), pausedMs: result.pausedMs };
+}
+
+/** Pauses as they were known at `at`: those begun by then, ending no later than then. */
+function clipPauses(pauses: ReadonlyArray<[number, number]>, at: number): Array<[number, number]> {
+  return pauses.filter(([from]) => from < at).map(([from, to]): [number, number] => [from, Math.min(to, at)]);
+}
+
+/** Walks forward from the start, spending the budget on running time and skipping paused time. */
+function walk(
+  clock: Clock,
+  start: number,
+  budget: number,
+  pauses: ReadonlyArray<[number, number]>,
+): { paused: false; deadline: number; pausedMs: number } | { paused: true; pausedSince: number; remainingAtPauseMs: number; pausedMs: number } {
   let cursor = start;
   let left = budget;
   let pausedMs = 0;
-  for (const [from, to] of mergePauses(input.pauses ?? [], start)) {
+  for (const [from, to] of pauses) {
     if (from > cursor) {
       const running = clock.measure(cursor, from);
       if (running >= left) break; // time runs out before this pause begins: it changes nothing
@@ -344,12 +380,12 @@ export function computeDeadline(input: DeadlineInput): DeadlineResult {
     }
     if (to === Infinity) {
       const ifResumedNow = clock.advance(cursor, left);
-      return { paused: true, deadline: null, pausedSince: new Date(cursor), remainingAtPauseMs: ifResumedNow - cursor, pausedMs };
+      return { paused: true, pausedSince: cursor, remainingAtPauseMs: ifResumedNow - cursor, pausedMs };
     }
     pausedMs += clock.measure(cursor, to);
     cursor = to;
   }
-  return { paused: false, deadline: new Date(clock.advance(cursor, left)), pausedMs };
+  return { paused: false, deadline: clock.advance(cursor, left), pausedMs };
 }
 
 // ---- status ----

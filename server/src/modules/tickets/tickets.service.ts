@@ -486,10 +486,14 @@ export class TicketsService {
     return this.getStaffTicket(ticketId);
   }
 
-  /** An agent asks for more time; nothing moves until a supervisor approves. */
+  /**
+   * An agent asks for more time; nothing moves until a supervisor approves. Only before the
+   * deadline has passed: an extension asked for afterwards would only hide a breach.
+   */
   async requestExtension(staff: Staff, ticketId: number, input: RequestExtensionInput): Promise<StaffTicketView> {
     const ticket = await this.requireHandledTicket(staff, ticketId);
     if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已处理完毕或已撤销');
+    if ((await this.clockNow(ticket))?.breached) throw invalidState('已超过承诺时限，不能再申请延期；请尽快处理，超时将如实计入考核');
     const fits = ticket.targetUnit === 'working_days' ? input.unit === 'working_days' : input.unit !== 'working_days';
     if (!fits) throw new AppError('VALIDATION_FAILED', 400, ticket.targetUnit === 'working_days' ? '该承诺按工作日计算，延期请以工作日为单位' : '该承诺按小时计算，延期请以小时或天为单位');
     const now = this.now();
@@ -503,10 +507,17 @@ export class TicketsService {
     return this.getStaffTicket(ticketId);
   }
 
-  /** A supervisor approves (the deadline moves, and the subscriber is shown why and by whom) or rejects. */
+  /**
+   * A supervisor approves (the deadline moves, and the subscriber is shown why and by whom) or
+   * rejects, while the ticket is open; approving is refused once the deadline has passed, since the
+   * clock would not count it (a later approval never cures an earlier breach).
+   */
   async decideExtension(staff: Staff, ticketId: number, extensionId: number, input: DecideExtensionInput): Promise<StaffTicketView> {
     const ext = await this.em.findOne(TicketExtension, { id: extensionId, ticketId });
     if (!ext) throw new NotFoundError('延期申请');
+    const ticket = await this.freshEm.findOneOrFail(Ticket, ticketId);
+    if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已办结或已撤销，延期申请不能再审批');
+    if (input.approve && (await this.clockNow(ticket))?.breached) throw invalidState('已超过承诺时限，批准延期也不能改变超时的事实；请驳回此申请并督促处理');
     const now = this.now();
     const approvedBy = `${staff.name}（工号 ${staff.jobNo}）`;
     await this.transaction(async (tx) => {
@@ -739,7 +750,9 @@ export class TicketsService {
         start: t.clockStartedAt,
         target: { amount: t.targetAmount, unit: t.targetUnit },
         pauses: (facts.pauses.get(t.id) ?? []).map((p) => ({ from: p.from, to: p.to })),
-        extensions: (facts.extensions.get(t.id) ?? []).filter((e) => e.status === 'approved').map((e) => ({ amount: e.amount, unit: e.unit, reason: e.reason, approvedBy: e.approvedBy ?? '' })),
+        extensions: (facts.extensions.get(t.id) ?? [])
+          .filter((e) => e.status === 'approved')
+          .map((e) => ({ amount: e.amount, unit: e.unit, reason: e.reason, approvedBy: e.approvedBy ?? '', ...(e.decidedAt ? { approvedAt: e.decidedAt } : {}) })),
         calendar: this.calendar,
         now,
         completedAt: t.resolvedAt,
@@ -750,6 +763,11 @@ export class TicketsService {
       this.deps.logger.warn({ ticketId: t.id, err: err.message }, 'ticket clock cannot be computed from its stored facts; shown as needing attention');
       return UNKNOWN_CLOCK;
     }
+  }
+
+  /** A ticket's clock as it stands now, read afresh. */
+  private async clockNow(t: Ticket): Promise<TicketClock | null> {
+    return this.clockOf(t, await this.loadClockFacts([t]), this.now());
   }
 
   private clockView(t: Ticket, facts: ClockFacts): TicketClockView | null {

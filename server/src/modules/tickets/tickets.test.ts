@@ -4,6 +4,7 @@ import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { TicketPause } from './ticket-pause.entity';
 import { Migration20261204000000_ticket_clock_repair } from '../../migrations/Migration20261204000000_ticket_clock_repair';
 import { TicketEvent } from './ticket-event.entity';
+import { TicketExtension } from './ticket-extension.entity';
 import { Ticket } from './ticket.entity';
 import { HOUR, bj, createStaff, createSubscriber, fileTicket, type StaffFixture } from './tickets.fixtures';
 
@@ -223,6 +224,52 @@ describe('staff console', () => {
     expect(after.body.data.clock.deadline).toBe(new Date(BASE.getTime() + 48 * HOUR).toISOString());
     expect(after.body.data.clock.extensions).toEqual([{ amount: 24, unit: 'hours', reason: '需更换主干光缆', approvedBy: '陈静（工号 KF2001）' }]);
     expect(after.body.data.timeline.some((e: { kind: string }) => e.kind === 'extension_requested')).toBe(false);
+  });
+
+  test('an extension is asked for before the deadline and decided while the ticket is open; one approved late never makes a late ticket on time', async () => {
+    const u = await createSubscriber(t, 'chunan');
+    // Filed 30 hours before BASE, so every step below falls within the staff sessions signed in at BASE.
+    const E = BASE.getTime() - 30 * HOUR;
+    const ask = (id: number) => staffPost(id, 'extensions', agent1, { amount: 24, unit: 'hours', reason: '需更换主干光缆' });
+    const decide = (id: number, extId: number, approve = true) => t.request.post(`/api/v1/staff/tickets/${id}/extensions/${extId}/decision`).set(supervisor.auth).send({ approve });
+
+    // Asked for after the 24 hours have run out: refused.
+    t.clock.set(new Date(E));
+    const late = await fileTicket(t, u);
+    await claim(late, agent1).expect(200);
+    t.clock.set(new Date(E + 25 * HOUR));
+    expect((await ask(late).expect(409)).body.error.message).toContain('已超过承诺时限');
+
+    // Asked for in time, approval attempted after the deadline: refused; rejecting is still possible.
+    t.clock.set(new Date(E));
+    const pending = await fileTicket(t, u);
+    await claim(pending, agent1).expect(200);
+    t.clock.set(new Date(E + 20 * HOUR));
+    const extId = (await ask(pending).expect(201)).body.data.extensionRequests[0].id as number;
+    t.clock.set(new Date(E + 25 * HOUR));
+    expect((await decide(pending, extId).expect(409)).body.error.message).toContain('已超过承诺时限');
+    await decide(pending, extId, false).expect(200);
+
+    // Decided after the ticket was resolved: refused.
+    t.clock.set(new Date(E));
+    const resolved = await fileTicket(t, u);
+    await claim(resolved, agent1).expect(200);
+    const ext2 = (await ask(resolved).expect(201)).body.data.extensionRequests[0].id as number;
+    await staffPost(resolved, 'resolve', agent1, { message: '已修复' }).expect(200);
+    expect((await decide(resolved, ext2).expect(409)).body.error.message).toContain('已办结');
+
+    // Stored before these rules (an approval dated after a late resolution): the ticket stays late.
+    t.clock.set(new Date(E));
+    const legacy = await fileTicket(t, u);
+    await claim(legacy, agent1).expect(200);
+    const ext3 = (await ask(legacy).expect(201)).body.data.extensionRequests[0].id as number;
+    await t.orm.em.fork().nativeUpdate(Ticket, { id: legacy }, { status: 'resolved', resolvedAt: new Date(E + 30 * HOUR) });
+    await t.orm.em.fork().nativeUpdate(TicketExtension, { id: ext3 }, { status: 'approved', approvedBy: '陈静（工号 KF2001）', decidedByStaffId: supervisor.id, decidedAt: new Date(E + 31 * HOUR) });
+    t.clock.set(new Date(E + 32 * HOUR));
+    const view = (await t.request.get(`/api/v1/tickets/${legacy}`).set(u.auth).expect(200)).body.data;
+    expect(view.clock).toMatchObject({ onTime: false, breached: true, deadline: new Date(E + 24 * HOUR).toISOString() });
+    const judged = await t.app.services.tickets.judgeOnTime([(await t.orm.em.fork().findOneOrFail(Ticket, legacy)) as never], t.clock.now());
+    expect(judged.get(legacy)?.onTime).toBe(false);
   });
 
   test('transfer: the colleague may act, the owner stays responsible, others may not act; every action is audited', async () => {
