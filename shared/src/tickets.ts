@@ -146,7 +146,10 @@ export const workOrderStatuses = ['accepted', 'dispatched', 'en_route', 'on_site
 /** One of {@link workOrderStatuses}. */
 export type WorkOrderStatus = (typeof workOrderStatuses)[number];
 
-/** A signed status update from the work-order system (`POST /api/v1/integrations/work-orders/events`). */
+/**
+ * A signed status update from the work-order system (`POST /api/v1/integrations/work-orders/events`).
+ * `dispatched` and `on_site` must name the visiting staff member and their job number.
+ */
 export const workOrderEventSchema = z.object({
   /** Unique per event: a redelivered event is recognised by it and changes nothing. */
   eventId: z.string().min(1).max(64),
@@ -160,6 +163,11 @@ export const workOrderEventSchema = z.object({
   technicianName: z.string().min(1).max(64).optional(),
   technicianJobNo: z.string().min(1).max(32).optional(),
   note: z.string().max(500).optional(),
+}).superRefine((e, ctx) => {
+  // The subscriber is promised the name and job number (工号) of whoever comes to the door.
+  if (e.status !== 'dispatched' && e.status !== 'on_site') return;
+  if (!e.technicianName) ctx.addIssue({ code: 'custom', path: ['technicianName'], message: '派工和到场事件须带上门人员姓名（向用户公示）' });
+  if (!e.technicianJobNo) ctx.addIssue({ code: 'custom', path: ['technicianJobNo'], message: '派工和到场事件须带上门人员工号（向用户公示）' });
 });
 /** A parsed work-order status update. */
 export type WorkOrderEvent = z.infer<typeof workOrderEventSchema>;

@@ -2,9 +2,13 @@ import type { EntityManager } from '@mikro-orm/core';
 import { OutboxMessage } from '../../modules/outbox/outbox-message.entity';
 import { WORKORDER_TOPIC } from './workorder.protocol';
 
-/** What OpenHall sends the work-order system: a new order, a cancellation, or a reopened order. */
+/**
+ * What OpenHall sends the work-order system: a new order, a cancellation, a reopened order, or a
+ * change of its commitment deadline (`deadline`: the new one, null while the ticket waits for the
+ * subscriber; `asOf`: when it changed, so a late delivery does not undo a newer one).
+ */
 export interface WorkOrderMessage {
-  action: 'create' | 'cancel' | 'reopen';
+  action: 'create' | 'cancel' | 'reopen' | 'deadline';
   ticketId: number;
   [key: string]: unknown;
 }

@@ -15,6 +15,11 @@ export interface SandboxOrder {
   receivedAt: string;
   /** Every status event sent back to OpenHall, with OpenHall's answer. */
   events: { eventId: string; status: WorkOrderStatus; occurredAt: string; answer: number }[];
+  /** The commitment deadline OpenHall last told (null while the ticket waits for the subscriber), and as of when. */
+  deadline?: string | null;
+  deadlineAsOf?: string | null;
+  /** Who was sent: named again in the `on_site` event. */
+  technician?: { technicianName: string; technicianJobNo: string };
 }
 
 export interface WorkOrderSandboxOptions {
@@ -45,6 +50,9 @@ interface Reply {
   status: number;
   body: unknown;
 }
+
+/** Who the sandbox sends when nobody was named. */
+const SANDBOX_TECHNICIAN = { technicianName: '沙箱维修员', technicianJobNo: 'SB0001' };
 
 /**
  * A stand-in for the operator's work-order system, for development and tests. It receives orders
@@ -114,6 +122,13 @@ export class WorkOrderSandbox {
     const order = this.orders.get(orderNo);
     if (!order) throw new Error(`no order ${orderNo}`);
     const { occurredAt, eventId, ...rest } = extra;
+    // Dispatch and arrival name the visiting staff member and their job number: as given, else the
+    // one dispatched before, else the sandbox's own.
+    if (status === 'dispatched' || status === 'on_site') {
+      const who = rest.technicianName && rest.technicianJobNo ? { technicianName: rest.technicianName, technicianJobNo: rest.technicianJobNo } : (order.technician ?? SANDBOX_TECHNICIAN);
+      order.technician = who;
+      Object.assign(rest, who);
+    }
     const event = { eventId: eventId ?? randomUUID(), ticketId: order.ticketId, orderNo, status, occurredAt: occurredAt ?? this.now().toISOString(), ...rest };
     const answer = await this.sendEvent(event);
     if (answer.status < 300) order.status = status;
@@ -229,6 +244,12 @@ export class WorkOrderSandbox {
     } else if (msg.action === 'cancel' || msg.action === 'reopen') {
       if (!existing) return { status: 404, body: { error: 'no order for this ticket' } };
       existing.status = msg.action === 'cancel' ? 'cancelled' : 'accepted';
+      reply = { status: 200, body: { orderNo: existing.orderNo } };
+    } else if (msg.action === 'deadline') {
+      if (!existing) return { status: 404, body: { error: 'no order for this ticket' } };
+      const m = msg as { deadline?: string | null; asOf?: string };
+      // A change older than the one held (a late delivery) is taken but does not undo it.
+      if (!existing.deadlineAsOf || (m.asOf ?? '') >= existing.deadlineAsOf) Object.assign(existing, { deadline: m.deadline ?? null, deadlineAsOf: m.asOf ?? null });
       reply = { status: 200, body: { orderNo: existing.orderNo } };
     } else {
       return { status: 400, body: { error: 'unknown action' } };

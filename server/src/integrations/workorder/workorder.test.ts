@@ -208,7 +208,7 @@ describe('status updates from the work-order system', () => {
     const { id, orderNo } = await deliveredOrder();
     const at = (h: number) => new Date(BASE.getTime() + h * HOUR).toISOString();
     t.clock.set(new Date(BASE.getTime() + 3 * HOUR));
-    expect((await sandbox.sendEvent(event(id, orderNo, 'on_site', { occurredAt: at(2) }))).status).toBe(200);
+    expect((await sandbox.sendEvent(event(id, orderNo, 'on_site', { occurredAt: at(2), technicianName: '周师傅', technicianJobNo: 'W2048' }))).status).toBe(200);
     expect((await sandbox.sendEvent(event(id, orderNo, 'dispatched', { occurredAt: at(1), technicianName: '周师傅', technicianJobNo: 'W2048' }))).status).toBe(200);
     const view = await subscriberTicket(id);
     expect(view).toMatchObject({ status: 'on_site', technician: { name: '周师傅', jobNo: 'W2048' } });
@@ -262,12 +262,47 @@ describe('status updates from the work-order system', () => {
     expect(times).toMatchObject({ wo_dispatched: BASE.toISOString(), wo_resolved: at(2 * HOUR) });
   });
 
+  test('dispatch and arrival must name the visiting staff member and their job number', async () => {
+    const { id, orderNo } = await deliveredOrder();
+    for (const status of ['dispatched', 'on_site'] as const) {
+      const refused = await sandbox.sendEvent(event(id, orderNo, status, { technicianName: '李师傅' }));
+      expect(refused.status).toBe(400);
+      expect(JSON.stringify(refused.body)).toContain('technicianJobNo');
+    }
+    expect((await subscriberTicket(id)).status).toBe('accepted');
+    expect((await sandbox.sendEvent(event(id, orderNo, 'on_site', { technicianName: '赵师傅', technicianJobNo: 'W4096' }))).status).toBe(200);
+    expect(await subscriberTicket(id)).toMatchObject({ status: 'on_site', technician: { name: '赵师傅', jobNo: 'W4096' } });
+  });
+
+  test('the work-order system is told the deadline with the order, and again when a pause or an extension moves it', async () => {
+    const supervisor = await createStaff(t, `wo_super${Date.now() % 100000}`, 'supervisor', '陈静', 'KF2009');
+    const { id } = await deliveredOrder(); // claimed at BASE: a 24 h fault, due BASE + 24 h
+    const order = () => sandbox.orderOf(id)!;
+    expect(order().payload).toMatchObject({ deadline: new Date(BASE.getTime() + 24 * HOUR).toISOString(), paused: false, commitment: { targetAmount: 24, targetUnit: 'hours' } });
+
+    t.clock.set(new Date(BASE.getTime() + 2 * HOUR));
+    await t.request.post(`/api/v1/staff/tickets/${id}/request-information`).set(agent.auth).send({ message: '请提供光猫照片' }).expect(200);
+    await dispatcher().runOnce();
+    expect(order()).toMatchObject({ deadline: null, deadlineAsOf: new Date(BASE.getTime() + 2 * HOUR).toISOString() });
+
+    t.clock.set(new Date(BASE.getTime() + 5 * HOUR));
+    await t.request.post(`/api/v1/tickets/${id}/information`).set(u.auth).send({ message: '照片已上传' }).expect(200);
+    await dispatcher().runOnce();
+    expect(order().deadline).toBe(new Date(BASE.getTime() + 27 * HOUR).toISOString()); // the 3 hours waited are given back
+
+    const ext = await t.request.post(`/api/v1/staff/tickets/${id}/extensions`).set(agent.auth).send({ amount: 24, unit: 'hours', reason: '需更换主干光缆' }).expect(201);
+    await t.request.post(`/api/v1/staff/tickets/${id}/extensions/${ext.body.data.extensionRequests[0].id}/decision`).set(supervisor.auth).send({ approve: true }).expect(200);
+    await dispatcher().runOnce();
+    expect(order().deadline).toBe(new Date(BASE.getTime() + 51 * HOUR).toISOString());
+  });
+
   test('an update for a cancelled ticket is recorded but does not revive it; an unknown ticket is 404', async () => {
     const { id, orderNo } = await deliveredOrder();
     await t.request.post(`/api/v1/tickets/${id}/cancel`).set(u.auth).send({ reason: '已自行恢复' }).expect(200);
-    expect((await sandbox.sendEvent(event(id, orderNo, 'dispatched'))).status).toBe(200);
+    const who = { technicianName: '李师傅', technicianJobNo: 'W1024' };
+    expect((await sandbox.sendEvent(event(id, orderNo, 'dispatched', who))).status).toBe(200);
     expect((await t.orm.em.fork().findOneOrFail(Ticket, id)).status).toBe('cancelled');
-    expect((await sandbox.sendEvent(event(999_999, orderNo, 'dispatched'))).status).toBe(404);
+    expect((await sandbox.sendEvent(event(999_999, orderNo, 'dispatched', who))).status).toBe(404);
   });
 });
 

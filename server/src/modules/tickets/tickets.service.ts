@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import {
@@ -215,7 +216,10 @@ export class TicketsService {
     await this.transaction(async (tx) => {
       this.addEvent(tx, ticket.id, 'info_added', message, { kind: 'subscriber', id: userId }, now);
       const resumed = await closeOpenPauses(tx, ticket.id, now);
-      if (resumed > 0) this.addEvent(tx, ticket.id, 'clock_resumed', '资料已补充，承诺时限恢复计时', { kind: 'system' }, now);
+      if (resumed > 0) {
+        this.addEvent(tx, ticket.id, 'clock_resumed', '资料已补充，承诺时限恢复计时', { kind: 'system' }, now);
+        await this.tellDeadline(tx, ticket, now);
+      }
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.add_info', entityType: 'ticket', entityId: ticket.id, detail: { resumed: resumed > 0 } }, now);
     });
     return this.getTicket(userId, ticketId);
@@ -407,6 +411,7 @@ export class TicketsService {
       }
       const t = await tx.findOneOrFail(Ticket, ticketId, { disableIdentityMap: true });
       const account = await tx.findOneOrFail(Account, t.accountId);
+      const clock = await this.deadlineWithin(tx, t);
       this.addEvent(tx, t.id, 'accepted', `您的工单已由客服 ${staff.name}（工号 ${staff.jobNo}）受理，将跟踪到底`, staffActor(staff), now);
       enqueueWorkOrder(
         tx,
@@ -424,6 +429,10 @@ export class TicketsService {
           area: t.area,
           owner: { name: staff.name, jobNo: staff.jobNo },
           acceptedAt: now.toISOString(),
+          // The commitment: the work-order system schedules against it (changes follow as `deadline` messages).
+          commitment: { title: this.commitment(t.commitmentCode).title, targetAmount: t.targetAmount, targetUnit: t.targetUnit, clockStartedAt: t.clockStartedAt.toISOString() },
+          deadline: clock.deadline,
+          paused: clock.paused,
         },
         now,
       );
@@ -453,6 +462,7 @@ export class TicketsService {
       if ((await tx.count(TicketPause, { ticketId: ticket.id, to: null })) > 0) throw invalidState('已在等待用户补充资料');
       tx.persist(Object.assign(new TicketPause(), { ticketId: ticket.id, from: now, to: null, reason: message, openedByStaffId: staff.staffId, createdAt: now }));
       this.addEvent(tx, ticket.id, 'info_requested', `请补充资料：${message}（补充前承诺时限暂停计时）`, staffActor(staff), now);
+      await this.tellDeadline(tx, ticket, now);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.request_info', entityType: 'ticket', entityId: ticket.id, detail: { message } }, now);
     });
     return this.getStaffTicket(ticketId);
@@ -529,6 +539,7 @@ export class TicketsService {
       if (changed === 0) throw invalidState('该延期申请已处理');
       if (input.approve) {
         this.addEvent(tx, ticketId, 'extension_approved', `经 ${approvedBy} 批准，承诺时限延长 ${ext.amount} ${unitName(ext.unit)}：${ext.reason}`, staffActor(staff), now);
+        await this.tellDeadline(tx, ticket, now);
       } else {
         this.addEvent(tx, ticketId, 'extension_rejected', `延期申请未获批准${input.note ? `：${input.note}` : ''}`, staffActor(staff), now, false);
       }
@@ -591,12 +602,12 @@ export class TicketsService {
         const occurredAt = workOrderEventTime(ticket, new Date(event.occurredAt), now);
         const e = this.addEvent(tx, ticket.id, `wo_${event.status}`, WORKORDER_MESSAGES[event.status](event), { kind: 'workorder' }, occurredAt);
         e.externalEventId = event.eventId;
-        if (event.status === 'dispatched' && event.technicianName) Object.assign(e, { actorName: event.technicianName, actorJobNo: event.technicianJobNo ?? null });
+        if ((event.status === 'dispatched' || event.status === 'on_site') && event.technicianName) Object.assign(e, { actorName: event.technicianName, actorJobNo: event.technicianJobNo ?? null });
         await tx.flush(); // a repeated event id fails here, before anything else changes
 
         const changes: Partial<Ticket> = {};
         if (ticket.workOrderNo === null) changes.workOrderNo = event.orderNo;
-        if (event.status === 'dispatched' && event.technicianName) Object.assign(changes, { technicianName: event.technicianName, technicianJobNo: event.technicianJobNo ?? null });
+        if ((event.status === 'dispatched' || event.status === 'on_site') && event.technicianName) Object.assign(changes, { technicianName: event.technicianName, technicianJobNo: event.technicianJobNo ?? null });
         const current = ticket.status === 'cancelled' ? null : TICKET_STATUS_RANK[ticket.status];
         const fresh = ticket.reopenedAt === null || occurredAt >= ticket.reopenedAt;
         let status = ticket.status;
@@ -763,6 +774,24 @@ export class TicketsService {
       this.deps.logger.warn({ ticketId: t.id, err: err.message }, 'ticket clock cannot be computed from its stored facts; shown as needing attention');
       return UNKNOWN_CLOCK;
     }
+  }
+
+  /**
+   * The ticket's deadline as its changes in the caller's transaction leave it (the transaction's own
+   * view of its pauses and extensions): the ISO instant, or null while it waits for the subscriber.
+   */
+  private async deadlineWithin(tx: EntityManager, t: Ticket): Promise<{ deadline: string | null; paused: boolean }> {
+    await tx.flush();
+    const [pauses, extensions] = await Promise.all([tx.find(TicketPause, { ticketId: t.id }), tx.find(TicketExtension, { ticketId: t.id }, { orderBy: { id: 'asc' } })]);
+    const clock = this.clockOf(t, { pauses: new Map([[t.id, pauses]]), extensions: new Map([[t.id, extensions]]) }, this.now());
+    return { deadline: clock?.deadline?.toISOString() ?? null, paused: clock?.paused ?? false };
+  }
+
+  /** Tells the work-order system (if it has the order) that the ticket's deadline moved, in the caller's transaction. */
+  private async tellDeadline(tx: EntityManager, t: Ticket, at: Date): Promise<void> {
+    if (t.ownerStaffId === null) return;
+    const clock = await this.deadlineWithin(tx, t);
+    enqueueWorkOrder(tx, `workorder:${t.id}:deadline:${randomUUID()}`, { action: 'deadline', ticketId: t.id, ...clock, asOf: at.toISOString() }, at);
   }
 
   /** A ticket's clock as it stands now, read afresh. */
