@@ -89,11 +89,14 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
     ? new WorkOrderDispatcher({ orm, database: config.db.type, url: workorderUrl, secret: config.workorder.secret, clock: deps.clock, logger })
     : null;
   workOrders?.start();
+  // Restorations waiting for arrears start their clock at the payment, whichever channel took it.
+  const stopArrears = startPeriodicJob('restoration clocks after arrears', logger, () => app.services.tickets.resumeAfterArrears(), 60_000, 10_000);
   // Billing-system imports whose instance stopped mid-batch (or that wait to be applied) are resumed from their checkpoint.
   const stopImports = startPeriodicJob('billing import resumption', logger, () => app.services.billingImports.resumeStale(), 30_000, 5_000);
   // Photos uploaded for a ticket that was never filed are forgotten after a day.
   const stopUploadCleanup = startPeriodicJob('unattached photo cleanup', logger, () => app.services.uploads.purgeUnattached(), 3_600_000, 60_000);
   return async () => {
+    await stopArrears();
     await stopImports();
     await stopUploadCleanup();
     await stopPaymentJob();

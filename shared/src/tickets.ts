@@ -211,6 +211,8 @@ export interface TicketClockView {
   risk: TicketClockRisk;
   breached: boolean;
   onTime: boolean | null;
+  /** While paused, what the ticket waits for: the subscriber's information, or (a restoration) the arrears to be paid. */
+  pausedFor: 'information' | 'arrears' | null;
   /** Approved extensions, shown to the subscriber with their reasons. */
   extensions: { amount: number; unit: CommitmentUnit; reason: string; approvedBy: string }[];
 }

@@ -14,6 +14,7 @@ const base: TicketClockView = {
   risk: 'ok',
   breached: false,
   onTime: null,
+  pausedFor: null,
   extensions: [],
 };
 

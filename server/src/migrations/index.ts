@@ -11,6 +11,7 @@ import { Migration20261126060000_outbox_topic_index } from './Migration202611260
 import { Migration20261126070000_subscription_expiry_index } from './Migration20261126070000_subscription_expiry_index';
 import { Migration20261204000000_ticket_clock_repair } from './Migration20261204000000_ticket_clock_repair';
 import { Migration20261204010000_billing_system } from './Migration20261204010000_billing_system';
+import { Migration20261204020000_pause_kind } from './Migration20261204020000_pause_kind';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -30,4 +31,5 @@ export const migrations = [
   { name: 'Migration20261126070000_subscription_expiry_index', class: Migration20261126070000_subscription_expiry_index },
   { name: 'Migration20261204000000_ticket_clock_repair', class: Migration20261204000000_ticket_clock_repair },
   { name: 'Migration20261204010000_billing_system', class: Migration20261204010000_billing_system },
+  { name: 'Migration20261204020000_pause_kind', class: Migration20261204020000_pause_kind },
 ];

@@ -27,6 +27,7 @@ export function staffTicket(id: number, risk: SlaRisk | null, remainingMs: numbe
             risk,
             breached: risk === 'breached',
             onTime: null,
+            pausedFor: risk === 'paused' ? 'information' : null,
             extensions: [],
           },
     owner: null,

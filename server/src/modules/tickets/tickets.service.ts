@@ -8,6 +8,7 @@ import {
   TICKET_URGE_RULES,
   commitmentCodeFor,
   createWorkCalendar,
+  fenToYuan,
   maskPhone,
   maskSensitiveText,
   slaStatus,
@@ -37,13 +38,14 @@ import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../ht
 import { enqueueWorkOrder } from '../../integrations/workorder/workorder.outbox';
 import { MAX_SKEW_MS, verifyWorkOrderSignature } from '../../integrations/workorder/workorder.protocol';
 import { Account } from '../accounts/account.entity';
+import { Bill } from '../billing/bill.entity';
 import { enqueueTicketNotification } from '../notifications/notifications.service';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import type { AuditService } from '../audit/audit.service';
 import { StaffUser } from '../staff/staff-user.entity';
 import { TicketEvent } from './ticket-event.entity';
 import { TicketExtension } from './ticket-extension.entity';
-import { TicketPause } from './ticket-pause.entity';
+import { TicketPause, type TicketPauseKind } from './ticket-pause.entity';
 import { TicketFiling } from './ticket-filing';
 import { Ticket } from './ticket.entity';
 
@@ -178,6 +180,7 @@ export class TicketsService {
       tx.persist(t);
       await tx.flush();
       this.addEvent(tx, t.id, 'submitted', `工单已提交，承诺时限：${commitment.title}`, { kind: 'subscriber', id: userId }, now);
+      if (t.type === 'restoration') await this.awaitArrears(tx, t, now);
       await this.filing.apply(tx, t, input, account, now, (kind, message) => this.addEvent(tx, t.id, kind, message, { kind: 'system' }, now));
       await within?.(tx, t);
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: code } }, now);
@@ -215,7 +218,7 @@ export class TicketsService {
     const now = this.now();
     await this.transaction(async (tx) => {
       this.addEvent(tx, ticket.id, 'info_added', message, { kind: 'subscriber', id: userId }, now);
-      const resumed = await closeOpenPauses(tx, ticket.id, now);
+      const resumed = await closeOpenPauses(tx, ticket.id, now, 'information');
       if (resumed > 0) {
         this.addEvent(tx, ticket.id, 'clock_resumed', '资料已补充，承诺时限恢复计时', { kind: 'system' }, now);
         await this.tellDeadline(tx, ticket, now);
@@ -459,7 +462,7 @@ export class TicketsService {
     if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已处理完毕或已撤销');
     const now = this.now();
     await this.transaction(async (tx) => {
-      if ((await tx.count(TicketPause, { ticketId: ticket.id, to: null })) > 0) throw invalidState('已在等待用户补充资料');
+      if ((await tx.count(TicketPause, { ticketId: ticket.id, to: null, kind: 'information' })) > 0) throw invalidState('已在等待用户补充资料');
       tx.persist(Object.assign(new TicketPause(), { ticketId: ticket.id, from: now, to: null, reason: message, openedByStaffId: staff.staffId, createdAt: now }));
       this.addEvent(tx, ticket.id, 'info_requested', `请补充资料：${message}（补充前承诺时限暂停计时）`, staffActor(staff), now);
       await this.tellDeadline(tx, ticket, now);
@@ -571,6 +574,54 @@ export class TicketsService {
     this.addEvent(tx, ticketId, 'resolved', message, staffActor(staff), now);
     this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.resolve', entityType: 'ticket', entityId: ticketId, detail: { message } }, now);
     return true;
+  }
+
+  // ---- restoration (复通) and arrears ----
+
+  /**
+   * A restoration filed while the account owes: its commitment (5 working days) counts from the
+   * payment of the arrears, not from the application, so the clock waits (an open `arrears` pause,
+   * shown as such) from filing until everything owed is paid, and then starts from the payment
+   * (`resumeAfterArrears`).
+   */
+  private async awaitArrears(tx: EntityManager, t: Ticket, now: Date): Promise<void> {
+    const unpaid = await tx.find(Bill, { accountId: t.accountId, status: 'unpaid' }, { fields: ['amountFen'] });
+    if (unpaid.length === 0) return;
+    const owed = unpaid.reduce((sum, b) => sum + Number(b.amountFen), 0);
+    tx.persist(Object.assign(new TicketPause(), { ticketId: t.id, kind: 'arrears', from: now, to: null, reason: '等待缴清欠费', createdAt: now }));
+    this.addEvent(tx, t.id, 'awaiting_arrears', `该户号尚有欠费 ${fenToYuan(owed)} 元（不含滞纳金）。复通承诺时限自欠费缴清之日起计算，缴清后即开始计时`, { kind: 'system' }, now);
+  }
+
+  /**
+   * Restorations waiting for arrears whose account owes nothing any more: the clock starts at the
+   * moment the last of it was paid (or withdrawn), whenever this runs. Run by a job every minute,
+   * whichever channel the money came through (the portal, the hall counter, the bank).
+   */
+  async resumeAfterArrears(): Promise<number> {
+    const now = this.now();
+    // A job, outside any request: entity managers of its own.
+    const waiting = await this.deps.orm.em.fork().find(TicketPause, { kind: 'arrears', to: null }, { limit: 500, orderBy: { id: 'asc' } });
+    let resumed = 0;
+    for (const pause of waiting) {
+      const em = this.deps.orm.em.fork();
+      const ticket = await em.findOne(Ticket, pause.ticketId);
+      if (!ticket || !OPEN_STATUSES.includes(ticket.status)) continue;
+      const bills = await em.find(Bill, { accountId: ticket.accountId, $or: [{ status: 'unpaid' }, { paidAt: { $gte: pause.from } }, { status: 'cancelled', updatedAt: { $gte: pause.from } }] });
+      if (bills.some((b) => b.status === 'unpaid')) continue;
+      const settled = bills.map((b) => (b.status === 'paid' ? b.paidAt : b.updatedAt)?.getTime() ?? pause.from.getTime());
+      const at = new Date(Math.min(now.getTime(), Math.max(pause.from.getTime(), ...settled)));
+      await this.transaction(async (tx) => {
+        const n = await tx.nativeUpdate(TicketPause, { id: pause.id, to: null }, { to: at });
+        if (n !== 1) return;
+        // The request is complete now: the clock starts here (the day of payment does not count, as
+        // the day of an application does not), rather than giving the wait back as a pause would.
+        await tx.nativeUpdate(Ticket, { id: ticket.id }, { clockStartedAt: at, updatedAt: now });
+        this.addEvent(tx, ticket.id, 'clock_started', `欠费已缴清，复通承诺时限自 ${businessMinute(at)} 起计算`, { kind: 'system' }, at);
+        await this.tellDeadline(tx, Object.assign(ticket, { clockStartedAt: at }), at);
+        resumed++;
+      });
+    }
+    return resumed;
   }
 
   // ---- work-order system ----
@@ -814,6 +865,7 @@ export class TicketsService {
       risk: sla.risk,
       breached: sla.breached,
       onTime: sla.onTime,
+      pausedFor: sla.paused ? ((facts.pauses.get(t.id) ?? []).find((p) => p.to === null)?.kind ?? 'information') : null,
       extensions: (facts.extensions.get(t.id) ?? [])
         .filter((e) => e.status === 'approved')
         .map((e) => ({ amount: e.amount, unit: e.unit, reason: e.reason, approvedBy: e.approvedBy ?? '' })),
@@ -899,9 +951,10 @@ export class TicketsService {
  * ends before it began: one opened after `at` (an agent asked for information while the technician,
  * unknown to them, had already fixed it on site) ends where it began and gives back no time.
  */
-async function closeOpenPauses(tx: EntityManager, ticketId: number, at: Date): Promise<number> {
-  const late = await tx.nativeUpdate(TicketPause, { ticketId, to: null, from: { $gt: at } }, { to: raw('`paused_from`') });
-  return late + (await tx.nativeUpdate(TicketPause, { ticketId, to: null }, { to: at }));
+async function closeOpenPauses(tx: EntityManager, ticketId: number, at: Date, kind?: TicketPauseKind): Promise<number> {
+  const which = kind ? { kind } : {};
+  const late = await tx.nativeUpdate(TicketPause, { ticketId, to: null, from: { $gt: at }, ...which }, { to: raw('`paused_from`') });
+  return late + (await tx.nativeUpdate(TicketPause, { ticketId, to: null, ...which }, { to: at }));
 }
 
 /**
@@ -918,6 +971,11 @@ function workOrderEventTime(ticket: Ticket, occurredAt: Date, now: Date): Date {
   if (occurredAt.getTime() < earliest.getTime() - MAX_SKEW_MS) throw refuse('before_order', '事件时间早于工单派发时间');
   if (occurredAt.getTime() > now.getTime() + MAX_SKEW_MS) throw refuse('in_future', '事件时间晚于当前时间');
   return new Date(Math.min(Math.max(occurredAt.getTime(), earliest.getTime()), now.getTime()));
+}
+
+/** "2026-12-04 10:00" in business time. */
+function businessMinute(at: Date): string {
+  return new Date(at.getTime() + 8 * HOUR_MS).toISOString().slice(0, 16).replace('T', ' ');
 }
 
 function staffActor(staff: Staff) {

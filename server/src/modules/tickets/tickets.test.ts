@@ -5,6 +5,7 @@ import { TicketPause } from './ticket-pause.entity';
 import { Migration20261204000000_ticket_clock_repair } from '../../migrations/Migration20261204000000_ticket_clock_repair';
 import { TicketEvent } from './ticket-event.entity';
 import { TicketExtension } from './ticket-extension.entity';
+import { Bill } from '../billing/bill.entity';
 import { Ticket } from './ticket.entity';
 import { HOUR, bj, createStaff, createSubscriber, fileTicket, type StaffFixture } from './tickets.fixtures';
 
@@ -411,5 +412,41 @@ describe('a ticket whose clock cannot be computed', () => {
     t.clock.advance(6 * HOUR);
     const clock = (await t.request.get(`/api/v1/tickets/${paused}`).set(u.auth).expect(200)).body.data.clock;
     expect(clock.risk).not.toBe('unknown');
+  });
+});
+
+describe('restoration (复通) counts from the payment of the arrears', () => {
+  test('filed while the account owes, the clock waits for the payment, whoever took it; adding information does not start it', async () => {
+    const u = await createSubscriber(t, 'shangcheng');
+    const em = t.orm.em.fork();
+    const bill = Object.assign(new Bill(), { accountId: u.accountId, period: '2026-10', amountFen: 12_000, lateFeeFen: 0, dueDate: '2026-11-20', status: 'unpaid' as const, createdAt: BASE });
+    await em.persistAndFlush(bill);
+    const id = await fileTicket(t, u, { type: 'restoration', description: '欠费停机，申请复通有线电视' });
+    const page = async () => (await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200)).body.data;
+    expect((await page()).clock).toMatchObject({ paused: true, pausedFor: 'arrears', deadline: null });
+    expect((await page()).timeline.map((e: { kind: string }) => e.kind)).toContain('awaiting_arrears');
+
+    t.clock.advance(3 * HOUR);
+    await t.request.post(`/api/v1/tickets/${id}/information`).set(u.auth).send({ message: '家中有人，随时可以上门' }).expect(200);
+    expect((await page()).clock).toMatchObject({ paused: true, pausedFor: 'arrears' });
+    expect(await t.app.services.tickets.resumeAfterArrears()).toBe(0); // still owed
+
+    // Paid at the hall counter on Thursday 3 December at 16:00; the job runs an hour later.
+    const paidAt = bj('2026-12-03T16:00');
+    await em.nativeUpdate(Bill, { id: bill.id }, { status: 'paid', paidAt, paidChannel: 'counter' });
+    t.clock.set(bj('2026-12-03T17:00'));
+    expect(await t.app.services.tickets.resumeAfterArrears()).toBe(1);
+    const after = await page();
+    // 5 working days after Thursday 3 December: Fri 4, Mon 7, Tue 8, Wed 9, Thu 10 → Thu 10 December 24:00.
+    expect(after.clock).toMatchObject({ paused: false, pausedFor: null, deadline: new Date('2026-12-11T00:00:00+08:00').toISOString() });
+    expect(after.timeline.find((e: { kind: string }) => e.kind === 'clock_started')).toMatchObject({ occurredAt: paidAt.toISOString() });
+    expect(await t.app.services.tickets.resumeAfterArrears()).toBe(0);
+  });
+
+  test('filed when nothing is owed, the clock starts at once', async () => {
+    const u = await createSubscriber(t, 'shangcheng');
+    const id = await fileTicket(t, u, { type: 'restoration', description: '报停后申请恢复宽带服务' });
+    const clock = (await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200)).body.data.clock;
+    expect(clock).toMatchObject({ paused: false, pausedFor: null, deadline: new Date('2026-12-09T00:00:00+08:00').toISOString() });
   });
 });

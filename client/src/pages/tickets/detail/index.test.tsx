@@ -32,6 +32,7 @@ function ticketWith(over: Partial<TicketView> = {}): TicketView {
       risk: 'due_soon',
       breached: false,
       onTime: null,
+      pausedFor: null,
       extensions: [],
     },
     owner: { name: '王芳', jobNo: 'KF1001' },
