@@ -9,17 +9,33 @@ import type { TicketType } from './tickets';
  * enforces the rules) and the client (which shows the rating form and its deadline).
  */
 
-/** The callback rules, from the operator's published standard ("callback within 72 hours of the repair"). */
+/**
+ * The callback rules, from the operator's published standard ("callback within 72 hours of the repair").
+ *
+ * Every resolution must be followed up within {@link CALLBACK_RULES}.callbackWithinHours: by the
+ * subscriber's own rating (3 stars or more) or by a phone call. The subscriber keeps the whole 72
+ * hours to rate, so waiting for the rating window to close before asking staff to call would put
+ * every unrated callback past the standard. Instead a resolution not rated after
+ * `callbackOpensAfterHours` (48) gets a phone task then, due at 72 hours; a rating of 3 stars or
+ * more that still arrives while the task is open closes it (the subscriber was reached), a low one
+ * keeps it open (a low rating is a reason to call anyway). No task of a resolution is ever due
+ * later than 72 hours after it (a low rating near the end of the window, or a retry after an
+ * unanswered call, is due at the 72-hour mark at the latest); a call made after that counts as late.
+ */
 export const CALLBACK_RULES = {
-  /** The subscriber may rate for this long after the resolution; after that, staff call. */
+  /** The subscriber may rate for this long after the resolution. */
   ratingWindowHours: 72,
+  /** The standard: each resolution is followed up (rated 3+ stars or called back) within this long of it. */
+  callbackWithinHours: 72,
+  /** A resolution not rated this long after it gets a phone callback task, due at `callbackWithinHours`. */
+  callbackOpensAfterHours: 48,
   /** A rating of this many stars or fewer becomes a callback task. */
   lowRatingMaxStars: 2,
   /** Phone attempts before a task is given up as unreachable. */
   maxAttempts: 3,
-  /** How long after an unreachable attempt the next one is due. */
+  /** How long after an unreachable attempt the next one is due (no later than `callbackWithinHours` after the resolution while that is still ahead). */
   retryAfterHours: 4,
-  /** How long staff have for a new task. */
+  /** How long staff have for a task opened by a low rating (no later than `callbackWithinHours` after the resolution). */
   dueWithinHours: 24,
 } as const;
 
@@ -69,8 +85,12 @@ export interface TicketRatingView {
 
 /** Why a callback task exists. */
 export type CallbackReason = 'low_rating' | 'not_rated';
-/** `open`: to be called (again); `done`: the subscriber was reached; `unreachable`: attempts used up. */
-export const callbackStatuses = ['open', 'done', 'unreachable'] as const;
+/**
+ * `open`: to be called (again); `done`: the subscriber was reached; `unreachable`: attempts used up;
+ * `rated`: closed without a call, because the subscriber rated the resolution 3 stars or more while
+ * the task was open (see {@link CALLBACK_RULES}).
+ */
+export const callbackStatuses = ['open', 'done', 'unreachable', 'rated'] as const;
 /** One of {@link callbackStatuses}. */
 export type CallbackStatus = (typeof callbackStatuses)[number];
 
@@ -118,7 +138,12 @@ export interface CallbackTaskView {
   attempts: number;
   maxAttempts: number;
   dueAt: string;
+  /** Open and past `dueAt` (the next attempt is overdue). */
   overdue: boolean;
+  /** When the standard needs the subscriber reached by: the resolution plus {@link CALLBACK_RULES}.callbackWithinHours. */
+  callBy: string;
+  /** Not reached by `callBy`: still open after it, or completed (reached or given up) after it. */
+  late: boolean;
   outcome: CallbackOutcome | null;
   note: string | null;
   stars: number | null;
@@ -170,9 +195,17 @@ export interface CallbackCoverage {
   byCallback: number;
   /** Still waiting for the rating or the callback. */
   pending: number;
-  /** Attempts used up without reaching the subscriber. */
+  /** Attempts used up without reaching the subscriber (and no rating of 3 stars or more). */
   unreachable: number;
+  /** covered / eligible. */
   rate: number | null;
+  /**
+   * Of `covered`, those reached within {@link CALLBACK_RULES}.callbackWithinHours (72 h) of the
+   * resolution, as the standard asks: the rating given, or the call completed, by then.
+   */
+  withinStandard: number;
+  /** withinStandard / eligible (the standard's target is 100%). */
+  withinStandardRate: number | null;
 }
 
 /** One area in one month. */
@@ -182,7 +215,11 @@ export interface MetricsRow {
   areaName: string;
   /** Tickets filed in the month, claimed (受理) within 24 hours of filing. */
   firstResponse: RateFigure;
-  /** Per commitment, for tickets resolved in the month. */
+  /**
+   * Per commitment: the tickets resolved in the month (on time or not), and, as late, those open
+   * past their deadline at the month's end (or now, for the current month). A ticket late and open
+   * for months counts late in each of them; none counts twice in one month.
+   */
   onTime: CommitmentOnTime[];
   callbackCoverage: CallbackCoverage;
   /** Ratings given in the month; `count` is 4–5 stars. */

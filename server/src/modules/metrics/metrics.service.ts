@@ -119,7 +119,7 @@ export class MetricsService {
           areaName: names.get(a) ?? a,
           firstResponse: figure(0, 0),
           onTime: [],
-          callbackCoverage: { eligible: 0, covered: 0, byRating: 0, byCallback: 0, pending: 0, unreachable: 0, rate: null },
+          callbackCoverage: { eligible: 0, covered: 0, byRating: 0, byCallback: 0, pending: 0, unreachable: 0, rate: null, withinStandard: 0, withinStandardRate: null },
           satisfaction: { ...figure(0, 0), averageStars: null },
           complaints: { complaints: 0, accounts: 0, perTenThousand: null },
           renewal: { expiring: 0, renewedBeforeExpiry: 0, rate: null },
@@ -168,23 +168,45 @@ export class MetricsService {
       row(month, a).callbackCoverage = figures;
     }
 
-    // On time, per commitment, for the tickets resolved in the month.
+    // On time, per commitment: each ticket in the month it was resolved (on time or late), and as
+    // late in every month at whose end (or now, in the current month) it was still open past its
+    // deadline. So the tickets are those resolved since the range began that were resolved in it or
+    // started before its end (late open in it, resolved since), and those open now.
+    const areaFilter = area !== null ? ' and `area` = ?' : '';
+    const areaParam = area !== null ? [area] : [];
+    const [startParam, endParam] = [this.deps.readDb.datetime(rangeStart), this.deps.readDb.datetime(rangeEnd)];
     const resolved = await this.judgedTickets(
-      `\`resolved_at\` >= ? and \`resolved_at\` < ? and \`status\` in (${placeholders(RESOLVED.length)})${area !== null ? ' and `area` = ?' : ''}`,
-      [this.deps.readDb.datetime(rangeStart), this.deps.readDb.datetime(rangeEnd), ...RESOLVED, ...(area !== null ? [area] : [])],
+      `\`resolved_at\` >= ? and \`status\` in (${placeholders(RESOLVED.length)}) and (\`resolved_at\` < ? or \`clock_started_at\` < ?)${areaFilter}`,
+      [startParam, ...RESOLVED, endParam, endParam, ...areaParam],
     );
-    const judged = await this.tickets.judgeOnTime(resolved, now);
+    const open = await this.judgedTickets(`\`status\` in (${placeholders(OPEN_STATUSES.length)}) and \`clock_started_at\` < ?${areaFilter}`, [...OPEN_STATUSES, endParam, ...areaParam]);
+    const judged = await this.tickets.judgeOnTime([...resolved, ...open], now);
     const bounds = months.map(monthBounds);
     const onTime = new Map<string, Map<string, { judged: number; onTime: number }>>();
-    for (const t of resolved) {
-      const month = months[bounds.findIndex((b) => t.resolvedAt! >= b.start && t.resolvedAt! < b.end)];
+    const tally = (month: string, t: JudgedTicket, wasOnTime: boolean) => {
       const key = `${month}|${t.area}`;
       const perCode = onTime.get(key) ?? new Map<string, { judged: number; onTime: number }>();
       const c = perCode.get(t.commitmentCode) ?? { judged: 0, onTime: 0 };
       c.judged += 1;
-      if (judged.get(t.id)?.onTime) c.onTime += 1;
+      if (wasOnTime) c.onTime += 1;
       perCode.set(t.commitmentCode, c);
       onTime.set(key, perCode);
+    };
+    for (const t of [...resolved, ...open]) {
+      const j = judged.get(t.id);
+      if (!j) continue;
+      months.forEach((month, i) => {
+        const { start, end } = bounds[i];
+        if (start > now) return; // not begun
+        if (t.resolvedAt !== null && t.resolvedAt < end) {
+          if (t.resolvedAt >= start) tally(month, t, j.onTime === true);
+          return; // resolved before the month ended: judged in its own month only
+        }
+        // Open at the month's end (or now): late in it if the deadline had passed by then. The deadline
+        // known now is the one it had then: a pause that begins at or after a deadline does not move it.
+        const asOf = end < now ? end : now;
+        if (j.deadline !== null && j.deadline < asOf) tally(month, t, false);
+      });
     }
     for (const [key, perCode] of onTime) {
       const [month, a] = key.split('|');
@@ -208,7 +230,8 @@ export class MetricsService {
   /**
    * Callback coverage by month and area: of the resolutions of repairs, complaints and
    * installations in the month, those the subscriber rated 3 stars or more (an online callback),
-   * or staff reached by phone; those given up as unreachable; and the rest, still pending.
+   * or staff reached by phone; those given up as unreachable (and not rated well since); the rest,
+   * still pending; and, as the standard asks, those reached within 72 hours of the resolution.
    */
   private async coverage(months: string[], inRange: (column: string) => (q: Knex.QueryBuilder) => void): Promise<Array<CallbackCoverage & { month: string; area: string }>> {
     const good = `(r.stars > ${CALLBACK_RULES.lowRatingMaxStars})`;
@@ -224,7 +247,10 @@ export class MetricsService {
           `count(*) as eligible,
            sum(case when ${good} then 1 else 0 end) as by_rating,
            sum(case when c.status = 'done' and not (r.stars is not null and ${good}) then 1 else 0 end) as by_callback,
-           sum(case when c.status = 'unreachable' then 1 else 0 end) as unreachable`,
+           sum(case when c.status = 'unreachable' and not (r.stars is not null and ${good}) then 1 else 0 end) as unreachable,
+           sum(case when ${good} and ${this.withinHours('t.resolved_at', 'r.created_at', CALLBACK_RULES.callbackWithinHours)} then 1
+                    when c.status = 'done' and ${this.withinHours('t.resolved_at', 'c.completed_at', CALLBACK_RULES.callbackWithinHours)} then 1
+                    else 0 end) as within_standard`,
         ),
       )
       .groupBy('bucket', 't.area');
@@ -233,8 +259,21 @@ export class MetricsService {
       const byRating = Number(r.by_rating);
       const byCallback = Number(r.by_callback);
       const unreachable = Number(r.unreachable);
+      const withinStandard = Number(r.within_standard);
       const covered = byRating + byCallback;
-      return { month: String(r.bucket), area: String(r.area), eligible, covered, byRating, byCallback, unreachable, pending: eligible - covered - unreachable, rate: ratio(covered, eligible) };
+      return {
+        month: String(r.bucket),
+        area: String(r.area),
+        eligible,
+        covered,
+        byRating,
+        byCallback,
+        unreachable,
+        pending: eligible - covered - unreachable,
+        rate: ratio(covered, eligible),
+        withinStandard,
+        withinStandardRate: ratio(withinStandard, eligible),
+      };
     });
   }
 
@@ -274,9 +313,10 @@ export class MetricsService {
   }
 
   /**
-   * The public scorecard: per published commitment, the tickets whose promise came due in the last
-   * 30 days — resolved in that time (on time or not), or still open and already past the deadline
-   * (late, whatever happens next). Counts only; nothing about any subscriber.
+   * The public scorecard: per published commitment, the tickets resolved in the last 30 days (on
+   * time or not), and those still open past their deadline, however long ago it was (late, whatever
+   * happens next: a ticket open past its deadline counts as late in every period it stays open).
+   * Counts only; nothing about any subscriber.
    */
   async getPerformance(): Promise<PerformanceView> {
     const now = this.deps.clock.now();
@@ -299,7 +339,7 @@ export class MetricsService {
     for (const t of resolved) count(t.commitmentCode, judged.get(t.id)?.onTime === true);
     for (const t of open) {
       const j = judged.get(t.id);
-      if (j && j.onTime === false && j.deadline !== null && j.deadline >= from) count(t.commitmentCode, false);
+      if (j?.onTime === false) count(t.commitmentCode, false);
     }
     const view: PerformanceView = { from: from.toISOString(), to: now.toISOString(), commitments: this.commitmentFigures(perCode, true) };
     this.performanceCache = { at: now.getTime(), view };

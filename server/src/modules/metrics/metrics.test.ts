@@ -60,9 +60,22 @@ async function rateIt(ticket: Ticket, stars: number, at: Date): Promise<void> {
   await t.orm.em.fork().persistAndFlush(Object.assign(new TicketRating(), { ticketId: ticket.id, round: 0, userId: u.userId, stars, reasons: [], comment: '', createdAt: at }));
 }
 
+/** A callback task of the ticket's resolution, last worked on (and, unless open, completed) at `at`. */
 async function callback(ticket: Ticket, status: TicketCallback['status'], at: Date): Promise<void> {
   await t.orm.em.fork().persistAndFlush(
-    Object.assign(new TicketCallback(), { ticketId: ticket.id, round: 0, reason: 'not_rated', status, attempts: 1, dueAt: at, outcome: status === 'done' ? 'satisfied' : status === 'open' ? null : 'unreachable', createdAt: at, updatedAt: at }),
+    Object.assign(new TicketCallback(), {
+      ticketId: ticket.id,
+      round: 0,
+      reason: 'not_rated',
+      status,
+      attempts: 1,
+      dueAt: at,
+      outcome: status === 'done' ? 'satisfied' : status === 'open' ? null : 'unreachable',
+      lastAttemptAt: at,
+      completedAt: status === 'open' ? null : at,
+      createdAt: at,
+      updatedAt: at,
+    }),
   );
 }
 
@@ -88,7 +101,8 @@ test('staff metrics by area and month: first response, on time, callback coverag
   expect(december.areaName).toBe('拱墅区');
   // 6 filed in December, all claimed; one after 30 hours.
   expect(december.firstResponse).toEqual({ total: 6, count: 5, rate: 0.8333 });
-  expect(december.callbackCoverage).toEqual({ eligible: 4, covered: 2, byRating: 1, byCallback: 1, pending: 1, unreachable: 1, rate: 0.5 });
+  // Both reached within 72 hours of the resolution: the rating after 6 hours, the call after 19.
+  expect(december.callbackCoverage).toEqual({ eligible: 4, covered: 2, byRating: 1, byCallback: 1, pending: 1, unreachable: 1, rate: 0.5, withinStandard: 2, withinStandardRate: 0.5 });
   expect(december.satisfaction).toEqual({ total: 2, count: 1, rate: 0.5, averageStars: 3 });
   expect(december.complaints).toMatchObject({ complaints: 1, perTenThousand: null });
   expect(december.onTime).toEqual([
@@ -141,4 +155,70 @@ test('the public scorecard: last 30 days’ on-time rate per commitment, late op
   for (const c of res.body.data.commitments) expect(Object.keys(c).sort()).toEqual(['commitmentCode', 'judged', 'onTime', 'rate', 'targetAmount', 'targetUnit', 'title']);
   expect(JSON.stringify(res.body)).not.toContain('13812345678');
   await t.request.get('/api/v1/performance').set('If-None-Match', res.headers.etag).expect(304);
+});
+
+test('an open ticket past its deadline is late in every month it stays open past it, and in the 30-day scorecard however long ago it was due', async () => {
+  t.clock.set(bj('2027-02-24T10:00')); // Wednesday; the scorecard's 30 days begin Mon 25 January 10:00
+  const boss = await createStaff(t, 'mt_super2', 'supervisor', '陈静', 'KF5003');
+  const jan = (d: string) => bj(`2027-01-${d}`);
+  const feb = (d: string) => bj(`2027-02-${d}`);
+  const H = (from: Date, to: Date) => (to.getTime() - from.getTime()) / HOUR;
+  // Complaints (3 working days), all in Binjiang:
+  // A: filed Mon 4 Jan, due Thu 7 Jan 24:00, still open: late in January, in February, and on the scorecard.
+  await plant('complaint', 'binjiang', jan('04T09:00'), { acceptedAfterH: 1 });
+  // B: filed Mon 18 Jan, due Thu 21 Jan 24:00, answered Wed 17 Feb: late open at the end of January, late answered in February.
+  await plant('complaint', 'binjiang', jan('18T09:00'), { acceptedAfterH: 1, resolvedAfterH: H(jan('18T09:00'), feb('17T15:00')) });
+  // C: filed Mon 25 Jan, due Thu 28 Jan 24:00, answered Fri 29 Jan: late in January only.
+  await plant('complaint', 'binjiang', jan('25T09:00'), { acceptedAfterH: 1, resolvedAfterH: H(jan('25T09:00'), jan('29T15:00')) });
+  // D: filed Tue 23 Feb, due Fri 26 Feb: open and not due yet, judged nowhere.
+  await plant('complaint', 'binjiang', feb('23T09:00'), { acceptedAfterH: 1 });
+  // I: filed Mon 22 Feb, answered the next morning: on time in February.
+  await plant('complaint', 'binjiang', feb('22T09:00'), { acceptedAfterH: 1, resolvedAfterH: 25 });
+  // Repairs (24 hours): E repaired in 5 hours on Fri 29 Jan; F reported Sat 30 Jan 20:00, due Sun 31 Jan 20:00, still open.
+  await plant('fault', 'binjiang', jan('29T09:00'), { acceptedAfterH: 1, resolvedAfterH: 5 });
+  await plant('fault', 'binjiang', jan('30T20:00'), { acceptedAfterH: 1 });
+
+  const metrics = async (query: string) =>
+    ((await t.request.get(`/api/v1/staff/metrics?${query}&area=binjiang`).set(boss.auth).expect(200)).body.data.rows as MetricsRow[]).map((r) => ({
+      month: r.month,
+      onTime: Object.fromEntries(r.onTime.map((c) => [c.commitmentCode, `${c.onTime}/${c.judged}`])),
+    }));
+  // By hand. January: complaints A (open, late), B (open, late), C (answered late); repairs E (on time), F (open, late).
+  // February: complaints A (open, late), B (answered late), I (on time); repair F (open, late). Nobody twice in a month.
+  expect(await metrics('from=2027-01&to=2027-02')).toEqual([
+    { month: '2027-01', onTime: { fault_ordinary: '1/2', complaint_reply: '0/3' } },
+    { month: '2027-02', onTime: { fault_ordinary: '0/1', complaint_reply: '1/3' } },
+  ]);
+  // January alone, asked for after B was answered in February: B was still late and open when January ended.
+  expect(await metrics('from=2027-01&to=2027-01')).toEqual([{ month: '2027-01', onTime: { fault_ordinary: '1/2', complaint_reply: '0/3' } }]);
+
+  // The scorecard, by hand: complaints A (open, due before the 30 days), B and C (answered late), I (on time);
+  // repairs E (on time) and F (open, late). The tickets of the tests above fall outside these 30 days.
+  const card = (await t.request.get('/api/v1/performance').expect(200)).body.data.commitments as Array<{ commitmentCode: string; judged: number; onTime: number }>;
+  const byCode = Object.fromEntries(card.map((c) => [c.commitmentCode, `${c.onTime}/${c.judged}`]));
+  expect(byCode).toMatchObject({ complaint_reply: '1/4', fault_ordinary: '1/2', installation_rural: '0/0' });
+});
+
+test('callbacks within 72 hours of the resolution, beside the coverage: a call at 70 hours counts, one at 80 hours does not', async () => {
+  t.clock.set(bj('2026-12-05T10:00'));
+  const boss = await createStaff(t, 'mt_super3', 'supervisor', '陈静', 'KF5004');
+  const repairedAt = (d: string) => bj(`2026-11-${d}T10:00`);
+  const repair = (d: string) => plant('fault', 'binjiang', new Date(repairedAt(d).getTime() - 5 * HOUR), { acceptedAfterH: 1, resolvedAfterH: 5 });
+  const after = (d: string, h: number) => new Date(repairedAt(d).getTime() + h * HOUR);
+  await callback(await repair('02'), 'done', after('02', 70)); // reached at 70 h: within
+  await callback(await repair('03'), 'done', after('03', 80)); // reached at 80 h: covered, but late
+  await rateIt(await repair('04'), 5, after('04', 10)); // rated 5 stars after 10 h: within
+  const low = await repair('05');
+  await rateIt(low, 2, after('05', 5));
+  await callback(low, 'done', after('05', 30)); // rated low, then called at 30 h: within
+  await callback(await repair('06'), 'unreachable', after('06', 60)); // never reached
+  await callback(await repair('07'), 'open', after('07', 72)); // still to call: pending
+  // Given up as unreachable at 60 h, then rated 4 stars at 65 h: the rating reached them; not unreachable.
+  const ratedAfterAll = await repair('08');
+  await callback(ratedAfterAll, 'unreachable', after('08', 60));
+  await rateIt(ratedAfterAll, 4, after('08', 65));
+
+  const res = await t.request.get('/api/v1/staff/metrics?from=2026-11&area=binjiang').set(boss.auth).expect(200);
+  const [november] = res.body.data.rows as MetricsRow[];
+  expect(november.callbackCoverage).toEqual({ eligible: 7, covered: 5, byRating: 2, byCallback: 3, pending: 1, unreachable: 1, rate: 0.7143, withinStandard: 4, withinStandardRate: 0.5714 });
 });

@@ -7,7 +7,8 @@ import type { CallbacksService } from './callbacks.service';
 export const CALLBACK_JOB = 'callbacks.unrated';
 
 /**
- * Opens a callback task for each resolution not rated within 72 hours. Every instance may run it:
+ * Opens a callback task for each resolution not rated within 48 hours, due at 72 (CALLBACK_RULES):
+ * run every 10 minutes, it leaves staff about a day for each call. Every instance may run it:
  * a run first takes the job lease (one conditional UPDATE), and the tasks themselves are unique per
  * resolution, so however runs overlap each task is opened once.
  */

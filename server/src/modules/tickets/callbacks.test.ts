@@ -1,4 +1,4 @@
-import { createTestApp, type TestApp } from '../../../test/harness';
+import { createTestApp, signInStaff, type TestApp } from '../../../test/harness';
 import { AuditLog } from '../audit/audit-log.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { CallbackJob } from './callback.job';
@@ -73,7 +73,7 @@ describe('rating', () => {
 });
 
 describe('the callback job', () => {
-  test('a repair not rated within 72 hours becomes one callback task, even when two instances run the job at once', async () => {
+  test('a repair not rated within 48 hours becomes one callback task due 72 hours after the repair, even when two instances run the job at once', async () => {
     const u = await createSubscriber(t, 'gongshu');
     const unrated = await resolvedTicket(u);
     const rated = await resolvedTicket(u);
@@ -83,7 +83,7 @@ describe('the callback job', () => {
     const a = new CallbackJob(t.deps, t.app.services.callbacks);
     const b = new CallbackJob(t.deps, t.app.services.callbacks);
     const resolvedAt = (await t.orm.em.fork().findOneOrFail(Ticket, unrated)).resolvedAt!.getTime();
-    t.clock.set(new Date(resolvedAt + 71 * HOUR));
+    t.clock.set(new Date(resolvedAt + 47 * HOUR));
     expect((await a.runOnce()).ran).toBe(true);
     expect(await taskOf(unrated)).toBeNull();
 
@@ -91,6 +91,8 @@ describe('the callback job', () => {
     const runs = await Promise.all([a.runOnce(), b.runOnce()]);
     expect(runs.reduce((n, r) => n + r.opened, 0)).toBeGreaterThanOrEqual(1);
     expect(await t.orm.em.fork().count(TicketCallback, { ticketId: unrated })).toBe(1);
+    // Due when the standard says the callback must have happened: 72 hours after the repair, not 24 hours after the task opened.
+    expect((await taskOf(unrated))!.dueAt.getTime()).toBe(resolvedAt + 72 * HOUR);
     expect(await taskOf(rated)).toBeNull();
     // Suggestions are not among the tickets that must be called back.
     expect(await taskOf(suggestion)).toBeNull();
@@ -113,6 +115,66 @@ describe('the callback job', () => {
     expect(await other.runOnce()).toEqual({ ran: false, opened: 0 });
     t.clock.advance(61_000);
     expect((await other.runOnce()).ran).toBe(true);
+  });
+});
+
+describe('callbacks within 72 hours of the repair', () => {
+  /** A repair resolved now; its resolution time. */
+  async function repaired(u: SubscriberFixture): Promise<{ id: number; resolvedAt: number }> {
+    const id = await resolvedTicket(u);
+    return { id, resolvedAt: (await t.orm.em.fork().findOneOrFail(Ticket, id)).resolvedAt!.getTime() };
+  }
+  const job = () => new CallbackJob(t.deps, t.app.services.callbacks).runOnce();
+  /** The agent signed in again at the test clock's time (staff sessions last 12 hours; these tests span days). */
+  const now = async (): Promise<StaffFixture> => ({ ...agent, auth: { Authorization: `Bearer ${await signInStaff(t, 'cb_agent1', 'cb_agent1-Pw#2026')}` } });
+  const listed = async (ticketId: number, status = 'open') =>
+    ((await t.request.get(`/api/v1/staff/callbacks?status=${status}&area=shangcheng&pageSize=100`).set((await now()).auth).expect(200)).body.data.items as Array<Record<string, unknown>>).find(
+      (x) => x.ticketId === ticketId,
+    );
+
+  test('even when the job runs late, the task of an unrated repair is due no later than 72 hours after it, and shows as late once past', async () => {
+    const u = await createSubscriber(t, 'shangcheng');
+    const r = await repaired(u);
+    // The job did not run for a day: the task opens at 70 hours, still due at 72.
+    t.clock.set(new Date(r.resolvedAt + 70 * HOUR));
+    await job();
+    expect(await listed(r.id)).toMatchObject({ reason: 'not_rated', dueAt: new Date(r.resolvedAt + 72 * HOUR).toISOString(), overdue: false, late: false });
+    // Not reached at 70 hours: the next attempt is due at 72 hours, not 4 hours on.
+    const task = (await taskOf(r.id))!;
+    expect((await record(task.id, { outcome: 'unreachable' }, await now()).expect(200)).body.data).toMatchObject({ dueAt: new Date(r.resolvedAt + 72 * HOUR).toISOString(), late: false });
+    t.clock.set(new Date(r.resolvedAt + 73 * HOUR));
+    expect(await listed(r.id)).toMatchObject({ overdue: true, late: true, callBy: new Date(r.resolvedAt + 72 * HOUR).toISOString() });
+    // Reached at 75 hours: done, and still shown as late.
+    t.clock.set(new Date(r.resolvedAt + 75 * HOUR));
+    expect((await record(task.id, { outcome: 'satisfied', stars: 4 }, await now()).expect(200)).body.data).toMatchObject({ status: 'done', late: true });
+  });
+
+  test('a rating of 3 stars or more while the task is open closes it as covered by the rating; a low one keeps it open', async () => {
+    const u = await createSubscriber(t, 'shangcheng');
+    const good = await repaired(u);
+    const low = await repaired(u);
+    t.clock.set(new Date(low.resolvedAt + 50 * HOUR));
+    await job();
+    expect(await listed(good.id)).toBeDefined();
+    expect(await listed(low.id)).toBeDefined();
+
+    t.clock.advance(10 * HOUR); // 60 hours: the rating window is still open
+    await rate(u, good.id, { stars: 4 }).expect(201);
+    await rate(u, low.id, { stars: 1, reasons: ['not_fixed'] }).expect(201);
+    expect(await listed(good.id)).toBeUndefined();
+    expect(await listed(good.id, 'rated')).toMatchObject({ status: 'rated', late: false, rating: { stars: 4 } });
+    const goodTask = (await taskOf(good.id))!;
+    expect((await record(goodTask.id, { outcome: 'satisfied' }, await now()).expect(409)).body.error.code).toBe('CALLBACK_CLOSED');
+    // The low rating is now the reason to call; still due at 72 hours.
+    expect(await listed(low.id)).toMatchObject({ reason: 'low_rating', status: 'open', dueAt: new Date(low.resolvedAt + 72 * HOUR).toISOString(), rating: { stars: 1 } });
+  });
+
+  test('a low rating at 60 hours, before the job opened a task: due at 72 hours, not 24 hours on', async () => {
+    const u = await createSubscriber(t, 'shangcheng');
+    const r = await repaired(u);
+    t.clock.set(new Date(r.resolvedAt + 60 * HOUR));
+    await rate(u, r.id, { stars: 2 }).expect(201);
+    expect(await listed(r.id)).toMatchObject({ reason: 'low_rating', dueAt: new Date(r.resolvedAt + 72 * HOUR).toISOString() });
   });
 });
 

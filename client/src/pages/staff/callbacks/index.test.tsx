@@ -20,6 +20,8 @@ const task: CallbackTaskView = {
   maxAttempts: 3,
   dueAt: '2026-11-26T08:00:00.000Z',
   overdue: false,
+  callBy: '2026-11-28T08:00:00.000Z',
+  late: false,
   outcome: null,
   note: null,
   stars: null,
@@ -48,6 +50,7 @@ describe('staff callbacks', () => {
     expect(await screen.findByText('低分评价')).toBeTruthy();
     expect(document.querySelector('#callback-4')?.textContent).toContain('★★☆☆☆ 处理太慢：等了很久');
     expect(document.querySelector('#callback-4')?.textContent).toContain('电话 13800000001');
+    expect(document.querySelector('#callback-4 .callback-task__late')).toBeNull();
 
     fireEvent.click(document.querySelector('#callback-4-outcome-not_fixed')!);
     await act(async () => {
@@ -66,5 +69,20 @@ describe('staff callbacks', () => {
       fireEvent.click(screen.getByText('记录回访结果', { selector: '.callback-task__submit, .callback-task__submit *' }));
     });
     expect(requestMock).toHaveBeenCalledWith('/staff/callbacks/4/outcome', expect.objectContaining({ method: 'POST', data: { outcome: 'not_fixed', note: '水压仍然很低' } }));
+  });
+
+  it('marks a callback that missed the 72 hours after the repair as late, open or done', async () => {
+    const late = { ...task, id: 5, reason: 'not_rated' as const, rating: null, overdue: true, late: true };
+    const doneLate = { ...task, id: 6, status: 'done' as const, outcome: 'satisfied' as const, overdue: false, late: true, completedAt: '2026-11-28T12:00:00.000Z' };
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/staff/callbacks') return { items: [task, late, doneLate], page: 1, pageSize: 100, total: 3 };
+      throw new Error(`unexpected ${path}`);
+    });
+    render(<StaffCallbacksPage />);
+    expect(await screen.findByText('48小时未评价')).toBeTruthy();
+    expect(document.querySelector('#callback-5 .callback-task__late')?.textContent).toBe('超过72小时');
+    expect(document.querySelector('#callback-5')?.textContent).toContain('已逾期');
+    expect(document.querySelector('#callback-6 .callback-task__late')?.textContent).toBe('超过72小时');
+    expect(document.querySelector('#callback-4 .callback-task__late')).toBeNull();
   });
 });

@@ -20,9 +20,9 @@ import { useAsync } from '../../../lib/use-async';
 import StaffShell from '../staff-shell';
 import { useStaffProfile } from '../staff-session';
 
-const statusLabels: Record<CallbackStatus, string> = { open: '待回访', done: '已回访', unreachable: '无法联系' };
+const statusLabels: Record<CallbackStatus, string> = { open: '待回访', done: '已回访', unreachable: '无法联系', rated: '用户已评价' };
 const outcomeLabels: Record<CallbackOutcome, string> = { satisfied: '满意', not_satisfied: '不满意', not_fixed: '问题未解决（重新处理）', unreachable: '未接通' };
-const reasonLabels: Record<CallbackTaskView['reason'], string> = { low_rating: '低分评价', not_rated: '超时未评价' };
+const reasonLabels: Record<CallbackTaskView['reason'], string> = { low_rating: '低分评价', not_rated: `${CALLBACK_RULES.callbackOpensAfterHours}小时未评价` };
 
 /** Callback tasks (回访) and recording what the phone call found. */
 export default function StaffCallbacksPage() {
@@ -82,6 +82,7 @@ function CallbackTask({ task, onDone }: { task: CallbackTaskView; onDone: () => 
           <View className={task.overdue ? 'field__error' : 'muted'}>
             {task.overdue ? '已逾期' : '截止'} {formatDateTime(task.dueAt)}
           </View>
+          {task.late && <View className="tag callback-task__late">超过{CALLBACK_RULES.callbackWithinHours}小时</View>}
         </View>
         {task.rating && (
           <View className="callback-task__rating">

@@ -23,7 +23,7 @@ function row(month: string, area: string, areaName: string, over: Partial<Metric
       { commitmentCode: 'fault_ordinary', title: '一般故障修复', targetAmount: 24, targetUnit: 'hours', judged: 8, onTime: 7, rate: 0.875 },
       { commitmentCode: 'complaint_answer', title: '投诉答复', targetAmount: 3, targetUnit: 'working_days', judged: 2, onTime: 2, rate: 1 },
     ],
-    callbackCoverage: { eligible: 10, covered: 9, byRating: 6, byCallback: 3, pending: 1, unreachable: 0, rate: 0.9 },
+    callbackCoverage: { eligible: 10, covered: 9, byRating: 6, byCallback: 3, pending: 1, unreachable: 0, rate: 0.9, withinStandard: 7, withinStandardRate: 0.7 },
     satisfaction: { total: 8, count: 6, rate: 0.75, averageStars: 4.1 },
     complaints: { complaints: 2, accounts: 4000, perTenThousand: 5 },
     renewal: { expiring: 40, renewedBeforeExpiry: 30, rate: 0.75 },
@@ -137,7 +137,7 @@ describe('staff dashboard', () => {
 
   it('shows each area against the service standard, marking the figures below 100% in red', async () => {
     signInAs('supervisor');
-    answer([row('2026-11', 'binjiang', '滨江区'), row('2026-11', 'xihu', '西湖区', { callbackCoverage: { eligible: 5, covered: 5, byRating: 5, byCallback: 0, pending: 0, unreachable: 0, rate: 1 } })]);
+    answer([row('2026-11', 'binjiang', '滨江区'), row('2026-11', 'xihu', '西湖区', { callbackCoverage: { eligible: 5, covered: 5, byRating: 5, byCallback: 0, pending: 0, unreachable: 0, rate: 1, withinStandard: 5, withinStandardRate: 1 } })]);
     render(<StaffDashboardPage />);
     const binjiang = await waitFor(() => {
       const el = document.querySelector('#metrics-2026-11-binjiang');
@@ -151,6 +151,13 @@ describe('staff dashboard', () => {
     expect(callback.textContent).toContain('待回访 1');
     expect(callback.querySelector('.staff-rate--below')).not.toBeNull();
     expect(document.querySelector('#metrics-2026-11-xihu .metrics-callback .staff-rate--below')).toBeNull();
+    // Beside the coverage, the callbacks that reached the subscriber within 72 hours of the repair: 7 of 10, below the standard.
+    const within = binjiang.querySelector('.metrics-callback-within')!;
+    expect(within.textContent).toContain('70%');
+    expect(within.textContent).toContain('7/10');
+    expect(within.querySelector('.staff-rate--below')).not.toBeNull();
+    expect(document.querySelector('#metrics-2026-11-xihu .metrics-callback-within .staff-rate--below')).toBeNull();
+    expect(document.querySelector('#dashboard-metrics')!.textContent).toContain('72小时内回访（目标100%）');
     // On time over all commitments: 9 of 10.
     expect(binjiang.querySelector('.metrics-on-time')!.textContent).toContain('90%');
     expect(binjiang.querySelector('.metrics-first-response .staff-rate--below')).toBeNull();
@@ -158,7 +165,7 @@ describe('staff dashboard', () => {
     expect(binjiang.querySelector('.metrics-satisfaction')!.textContent).toContain('75%');
     expect(binjiang.querySelector('.metrics-satisfaction .staff-rate--below')).toBeNull();
     expect(binjiang.querySelector('.metrics-satisfaction .staff-rate__target')).toBeNull();
-    expect(document.querySelector('.staff-standards')!.textContent).toContain('报修、投诉、新装回访 100%');
+    expect(document.querySelector('.staff-standards')!.textContent).toContain('报修、投诉、新装回访 100%，处理完成后72小时内回访');
 
     // Per commitment, summed over the areas: 14 of 16 ordinary faults on time.
     expect(document.querySelector('#commitment-fault_ordinary')!.textContent).toContain('24 小时');

@@ -2,6 +2,7 @@ import { Button, Input, Textarea, View } from '@tarojs/components';
 import {
   addDays,
   businessDate,
+  CALLBACK_RULES,
   formatYuan,
   reconciliationDiffKinds,
   reconciliationResolutionNames,
@@ -43,6 +44,7 @@ const serviceStandards = {
   firstResponse: { target: 1, text: '24小时内首次响应 100%' },
   onTime: { target: 1, text: '按服务承诺时限办结 100%' },
   callbackCoverage: { target: 1, text: '报修、投诉、新装回访 100%' },
+  callbackWithin: { target: 1, text: `处理完成后${CALLBACK_RULES.callbackWithinHours}小时内回访` },
   satisfaction: { target: null, text: '无公布目标（4–5星占比）' },
   renewal: { target: null, text: '无公布目标（到期前续费占比）' },
 } as const;
@@ -161,7 +163,7 @@ function Dashboard() {
         }
       >
         <View className="muted staff-standards">
-          服务标准：{serviceStandards.firstResponse.text}；{serviceStandards.onTime.text}；{serviceStandards.callbackCoverage.text}。竖线为目标，低于目标标红。
+          服务标准：{serviceStandards.firstResponse.text}；{serviceStandards.onTime.text}；{serviceStandards.callbackCoverage.text}，{serviceStandards.callbackWithin.text}。竖线为目标，低于目标标红。
         </View>
         <StateView loading={metrics.loading} error={metrics.error} empty={rows.length === 0} emptyText="该期间没有可统计的工单" onRetry={() => void metrics.reload()}>
           <View className="staff-table" id="dashboard-metrics">
@@ -171,6 +173,7 @@ function Dashboard() {
               <View className="staff-table__cell">首次响应（目标100%）</View>
               <View className="staff-table__cell">按时办结（目标100%）</View>
               <View className="staff-table__cell">回访覆盖（目标100%）</View>
+              <View className="staff-table__cell">{CALLBACK_RULES.callbackWithinHours}小时内回访（目标100%）</View>
               <View className="staff-table__cell">满意度</View>
               <View className="staff-table__cell">投诉（每万户）</View>
               <View className="staff-table__cell">续费率</View>
@@ -195,6 +198,9 @@ function Dashboard() {
                         待回访 {cb.pending} · 无法联系 {cb.unreachable}
                       </View>
                     )}
+                  </View>
+                  <View className="staff-table__cell metrics-callback-within">
+                    <RateCell rate={cb.withinStandardRate} target={serviceStandards.callbackWithin.target} detail={`${cb.withinStandard}/${cb.eligible}`} />
                   </View>
                   <View className="staff-table__cell metrics-satisfaction">
                     <RateCell rate={r.satisfaction.rate} target={serviceStandards.satisfaction.target} detail={`${r.satisfaction.count}/${r.satisfaction.total}`} />
