@@ -389,8 +389,10 @@ async function runSuite(suite: Suite): Promise<number> {
     await stopServer(server);
     writeFileSync(path.join(artifacts, 'server.log'), serverLog.join('\n') + '\n');
     if (process.env.E2E_KEEP !== '1') {
-      rmSync(dataDir, { recursive: true, force: true });
-      rmSync(profileDir, { recursive: true, force: true });
+      // The server's last writes (the payment sandboxes' ledgers) may still be landing as it exits:
+      // a directory emptied while it is being removed is retried, not a failed run.
+      rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      rmSync(profileDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     }
   }
 

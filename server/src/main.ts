@@ -39,6 +39,9 @@ async function main(): Promise<void> {
   }
   const deps = createDeps(config, orm, logger);
   const app = createApp(deps);
+  // Past the holiday calendar's last year the working-day clock counts Monday to Friday only.
+  const calendar = app.services.tickets.calendarStatus();
+  if (calendar.warning) logger.warn({ calendar }, `holiday calendar: ${calendar.warning}`);
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));

@@ -5,6 +5,8 @@ import {
   createWorkCalendar,
   formatRemaining,
   slaStatus,
+  calendarStatus,
+  calendarNoteFor,
   type ClockExtension,
   type ClockPause,
   type CommitmentTarget,
@@ -293,5 +295,26 @@ describe('formatRemaining', () => {
 
   test('refuses a number that is not finite', () => {
     expect(() => formatRemaining(NaN)).toThrow(RangeError);
+  });
+});
+
+describe('the calendar’s edges', () => {
+  const years = { '2026': { holidays: ['2026-10-01'], workdays: [] }, '2027': { holidays: ['2027-10-01'], workdays: [], provisional: true } };
+  it.each([
+    ['a year and more ahead, 2027 provisional', years, '2026-12-04', { lastDay: '2027-12-31', daysLeft: 392, provisionalYears: [2027] }, ['2027 年节假日安排为暂定']],
+    ['within 90 days of the end', years, '2027-10-10', { lastDay: '2027-12-31', daysLeft: 82, provisionalYears: [2027] }, ['将于 2027-12-31 到期（还剩 82 天）', '请在 config/holidays.json']],
+    ['past the end', { '2026': years['2026'] }, '2027-01-02', { lastDay: '2026-12-31', daysLeft: -2, provisionalYears: [] }, ['已于 2026-12-31 到期']],
+    ['final and far from the end: nothing to say', { '2026': years['2026'], '2027': { ...years['2027'], provisional: false } }, '2026-12-04', { provisionalYears: [], warning: null }, []],
+  ] as const)('%s', (_name, cal, today, expected, says) => {
+    const status = calendarStatus(cal, today);
+    expect(status).toMatchObject(expected);
+    for (const words of says) expect(status.warning).toContain(words);
+  });
+
+  it('marks a working-day clock that runs into a provisional or unlisted year', () => {
+    const cal = createWorkCalendar(years);
+    expect(calendarNoteFor(cal, bj('2026-12-01T10:00'), bj('2026-12-04T00:00'))).toBeNull();
+    expect(calendarNoteFor(cal, bj('2026-12-29T10:00'), bj('2027-01-04T00:00'))).toBe('provisional');
+    expect(calendarNoteFor(cal, bj('2027-12-29T10:00'), bj('2028-01-04T00:00'))).toBe('uncovered');
   });
 });

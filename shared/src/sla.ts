@@ -126,6 +126,60 @@ export function createWorkCalendar(years: Record<string, HolidayYear>): WorkCale
   };
 }
 
+// ---- the calendar's edges ----
+
+/** How far ahead the operator is warned that the holiday calendar runs out. */
+export const CALENDAR_WARNING_DAYS = 90;
+
+/** Where the holiday calendar stands: the last day it covers, and which years are provisional. */
+export interface CalendarStatusView {
+  /** The last date of the last year listed, or null when none is. */
+  lastDay: string | null;
+  /** Days from today to `lastDay` (0 on the day itself; negative once it has passed). */
+  daysLeft: number | null;
+  /** Years listed as provisional (published ahead of the State Council notice), this year and later. */
+  provisionalYears: number[];
+  /** What staff should do, or null when nothing is wrong. */
+  warning: string | null;
+}
+
+/**
+ * The calendar's edges as of `today` (YYYY-MM-DD): past its last year the clock counts Monday to
+ * Friday only, and a provisional year may still change, so both are said out loud.
+ *
+ * @example calendarStatus({ '2026': {…}, '2027': { …, provisional: true } }, '2026-12-04')
+ *   // { lastDay: '2027-12-31', daysLeft: 392, provisionalYears: [2027], warning: '2027 年节假日安排为暂定…' }
+ */
+export function calendarStatus(years: Record<string, HolidayYear>, today: string): CalendarStatusView {
+  const listed = Object.keys(years).map(Number).sort((a, b) => a - b);
+  const thisYear = Number(today.slice(0, 4));
+  const provisionalYears = listed.filter((y) => y >= thisYear && years[String(y)].provisional);
+  if (listed.length === 0) return { lastDay: null, daysLeft: null, provisionalYears, warning: '节假日日历为空：工作日时限只按周一至周五计算，请在 config/holidays.json 中维护节假日安排' };
+  const lastDay = `${listed[listed.length - 1]}-12-31`;
+  const daysLeft = dayNumberOf(lastDay, 'lastDay') - dayNumberOf(today, 'today');
+  const warnings: string[] = [];
+  if (daysLeft < 0) warnings.push(`节假日日历已于 ${lastDay} 到期，工作日时限只按周一至周五计算`);
+  else if (daysLeft < CALENDAR_WARNING_DAYS) warnings.push(`节假日日历将于 ${lastDay} 到期（还剩 ${daysLeft} 天）`);
+  if (provisionalYears.length > 0) warnings.push(`${provisionalYears.join('、')} 年节假日安排为暂定，国务院通知发布后请更正`);
+  if (daysLeft < CALENDAR_WARNING_DAYS) warnings.push('请在 config/holidays.json 中维护下一年的节假日安排');
+  return { lastDay, daysLeft, provisionalYears, warning: warnings.length > 0 ? warnings.join('；') : null };
+}
+
+/**
+ * Whether a working-day clock from `start` to `end` relies on a year the calendar does not list
+ * (`uncovered`: weekends only) or lists as provisional; null when every year it spans is final.
+ */
+export function calendarNoteFor(calendar: WorkCalendar, start: Date, end: Date): 'uncovered' | 'provisional' | null {
+  const first = Number(dateOfDay(businessDayOf(start.getTime())).slice(0, 4));
+  const last = Number(dateOfDay(businessDayOf(end.getTime())).slice(0, 4));
+  let note: 'uncovered' | 'provisional' | null = null;
+  for (let y = first; y <= last; y++) {
+    if (!calendar.covers(y)) return 'uncovered';
+    if (calendar.isProvisional(y)) note = 'provisional';
+  }
+  return note;
+}
+
 // ---- inputs ----
 
 /** A commitment's target: `{ amount: 24, unit: 'hours' }`, `{ amount: 3, unit: 'working_days' }`. */

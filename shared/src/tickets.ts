@@ -213,6 +213,11 @@ export interface TicketClockView {
   onTime: boolean | null;
   /** While paused, what the ticket waits for: the subscriber's information, or (a restoration) the arrears to be paid. */
   pausedFor: 'information' | 'arrears' | null;
+  /**
+   * A working-day deadline that relies on a year the holiday calendar lists as provisional, or does
+   * not list at all (counted Monday to Friday only): shown to staff beside the deadline.
+   */
+  calendarNote: 'provisional' | 'uncovered' | null;
   /** Approved extensions, shown to the subscriber with their reasons. */
   extensions: { amount: number; unit: CommitmentUnit; reason: string; approvedBy: string }[];
 }

@@ -1,5 +1,6 @@
 import Taro from '@tarojs/taro';
 import type {
+  CalendarStatusView,
   BillingImportView,
   CallbackQueueQuery,
   CloseOutageInput,
@@ -107,6 +108,11 @@ export async function logoutStaff(): Promise<void> {
 }
 
 /** The queue, sorted by deadline by the server (soonest first, paused after running, no clock last). */
+/** Where the holiday calendar stands: the console warns before it runs out, and of provisional years. */
+export function getCalendarStatus(): Promise<CalendarStatusView> {
+  return request<CalendarStatusView>('/staff/calendar', { ...staff });
+}
+
 export function listQueue(query: Partial<StaffTicketQuery> = {}): Promise<Page<StaffTicketView>> {
   return request<Page<StaffTicketView>>('/staff/tickets', { data: { ...query }, ...staff });
 }

@@ -59,6 +59,9 @@ export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry,
   route({ method: 'get', path: '/staff/tickets', summary: 'Ticket queue sorted by deadline, with type/status/area/risk filters', tag, auth: agent, query: staffTicketQuerySchema }, ({ query, principal }) =>
     s.tickets.listQueue(staffOf(principal), query),
   );
+  route({ method: 'get', path: '/staff/calendar', summary: 'Where the holiday calendar stands: its last day, provisional years, and what to do', tag, auth: agent }, async () =>
+    s.tickets.calendarStatus(),
+  );
   route({ method: 'get', path: '/staff/tickets/:id', summary: 'A ticket with its whole timeline', tag, auth: agent, params: idParamSchema }, ({ params }) =>
     s.tickets.getStaffTicket(params.id),
   );

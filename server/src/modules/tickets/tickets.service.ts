@@ -7,8 +7,12 @@ import {
   TICKET_STATUS_RANK,
   TICKET_URGE_RULES,
   commitmentCodeFor,
+  businessDate,
+  calendarNoteFor,
+  calendarStatus,
   createWorkCalendar,
   fenToYuan,
+  type CalendarStatusView,
   maskPhone,
   maskSensitiveText,
   slaStatus,
@@ -576,6 +580,11 @@ export class TicketsService {
     return true;
   }
 
+  /** Where the holiday calendar stands (the console warns when it runs out or is provisional). */
+  calendarStatus(): CalendarStatusView {
+    return calendarStatus(this.deps.config.holidays.years, businessDate(this.now()));
+  }
+
   // ---- restoration (复通) and arrears ----
 
   /**
@@ -866,6 +875,7 @@ export class TicketsService {
       breached: sla.breached,
       onTime: sla.onTime,
       pausedFor: sla.paused ? ((facts.pauses.get(t.id) ?? []).find((p) => p.to === null)?.kind ?? 'information') : null,
+      calendarNote: t.targetUnit === 'working_days' ? calendarNoteFor(this.calendar, t.clockStartedAt, sla.deadline ?? this.now()) : null,
       extensions: (facts.extensions.get(t.id) ?? [])
         .filter((e) => e.status === 'approved')
         .map((e) => ({ amount: e.amount, unit: e.unit, reason: e.reason, approvedBy: e.approvedBy ?? '' })),

@@ -450,3 +450,21 @@ describe('restoration (复通) counts from the payment of the arrears', () => {
     expect(clock).toMatchObject({ paused: false, pausedFor: null, deadline: new Date('2026-12-09T00:00:00+08:00').toISOString() });
   });
 });
+
+describe('the holiday calendar’s edges', () => {
+  test('the console is told where the calendar ends and which years are provisional; a deadline that relies on one is marked', async () => {
+    const status = (await t.request.get('/api/v1/staff/calendar').set(agent1.auth).expect(200)).body.data;
+    expect(status).toMatchObject({ lastDay: '2027-12-31', daysLeft: 395, provisionalYears: [2027], warning: expect.stringContaining('2027 年节假日安排为暂定') });
+    await t.request.get('/api/v1/staff/calendar').expect(401);
+
+    const u = await createSubscriber(t, 'yuhang');
+    const now = await fileTicket(t, u, { type: 'complaint', description: '营业厅排队时间太长，服务态度差' });
+    t.clock.set(bj('2026-12-29T10:00'));
+    const across = await fileTicket(t, u, { type: 'complaint', description: '营业厅排队时间太长，服务态度差' });
+    const fault = await fileTicket(t, u, { type: 'fault', description: '宽带无法上网，光猫红灯闪烁' });
+    const clockOf = async (id: number) => (await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200)).body.data.clock;
+    expect((await clockOf(now)).calendarNote).toBeNull();
+    expect(await clockOf(across)).toMatchObject({ calendarNote: 'provisional', deadline: new Date('2027-01-05T00:00:00+08:00').toISOString() });
+    expect((await clockOf(fault)).calendarNote).toBeNull(); // 24 hours: no calendar in it
+  });
+});

@@ -29,6 +29,22 @@ describe('staff queue', () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
+  it('warns when the holiday calendar runs out or is provisional, and marks the deadlines that rely on it', async () => {
+    signInAsAgent();
+    const provisional = staffTicket(7, 'ok', 30 * HOUR);
+    provisional.clock = { ...provisional.clock!, calendarNote: 'provisional' };
+    requestMock.mockImplementation(async (path: string) =>
+      (path === '/staff/calendar'
+        ? { lastDay: '2027-12-31', daysLeft: 392, provisionalYears: [2027], warning: '2027 年节假日安排为暂定，国务院通知发布后请更正' }
+        : { items: [provisional, staffTicket(8, 'ok', 40 * HOUR)], page: 1, pageSize: 100, total: 2 }) as never,
+    );
+    render(<StaffQueuePage />);
+    expect((await screen.findByText(/2027 年节假日安排为暂定/)).closest('#queue-calendar-warning')).toBeTruthy();
+    await screen.findByText('#7');
+    expect(document.querySelector('#queue-ticket-7 .ticket-clock__calendar')?.textContent).toContain('※');
+    expect(document.querySelector('#queue-ticket-8 .ticket-clock__calendar')).toBeNull();
+  });
+
   it('shows tickets in deadline order with a colour per SLA risk, and masks the phone', async () => {
     signInAsAgent();
     requestMock.mockResolvedValue({ items: queue, page: 1, pageSize: 100, total: 4 });

@@ -2,7 +2,7 @@ import { Button, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { maskPhone, ticketStatuses, ticketTypes, type StaffTicketQuery, type StaffTicketView, type TicketStatus, type TicketType } from '@openhall/shared';
 import { useEffect, useState } from 'react';
-import { listQueue } from '../../../api/staff';
+import { getCalendarStatus, listQueue } from '../../../api/staff';
 import ChoiceChips from '../../../components/choice-chips';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
@@ -52,6 +52,8 @@ export default function StaffQueuePage() {
     assigned: assigned === 'all' ? undefined : assigned,
   };
   const queue = useAsync(() => listQueue(query), [type, status, risk, assigned], { refreshOnShow: true });
+  // A calendar that runs out soon (or is provisional) makes working-day deadlines uncertain: said at the top.
+  const calendar = useAsync(getCalendarStatus, []);
   const profile = useStaffProfile(queue.error);
   const items = queue.data?.items ?? [];
 
@@ -63,6 +65,11 @@ export default function StaffQueuePage() {
 
   return (
     <StaffShell id="page-staff-queue" profile={profile} title="工单队列">
+      {typeof calendar.data?.warning === 'string' && (
+        <View id="queue-calendar-warning" className="staff-warning">
+          节假日日历：{calendar.data.warning}。标有“※”的工作日时限按暂定或缺失的节假日安排计算。
+        </View>
+      )}
       <Section title="筛选" className="staff-filters">
         <View className="staff-filters__row">
           <View className="staff-filters__label">类型</View>
@@ -102,7 +109,7 @@ export default function StaffQueuePage() {
                 <View className="queue-row__id">#{t.id}</View>
                 <View>{ticketTypeLabels[t.type]}</View>
                 <View className="ticket-status">{ticketStatusLabels[t.status]}</View>
-                <TicketClock clock={t.clock} compact />
+                <TicketClock clock={t.clock} compact staff />
                 {t.escalatedAt && <View className="tag tag--off">已升级</View>}
               </View>
               <View className="queue-row__desc">{t.description}</View>

@@ -149,7 +149,7 @@ export default function StaffTicketPage() {
           <View className="staff-detail">
             <View className="staff-detail__main">
               <Section title={`#${t.id} ${ticketTypeLabels[t.type]} · ${ticketStatusLabels[t.status]}`}>
-                <TicketClock clock={t.clock} />
+                <TicketClock clock={t.clock} staff />
                 <View className="ticket-row tickets-gap">
                   <View className="ticket-row__label">区域 / 户号ID</View>
                   <View>

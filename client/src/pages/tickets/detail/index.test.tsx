@@ -33,6 +33,7 @@ function ticketWith(over: Partial<TicketView> = {}): TicketView {
       breached: false,
       onTime: null,
       pausedFor: null,
+      calendarNote: null,
       extensions: [],
     },
     owner: { name: '王芳', jobNo: 'KF1001' },
