@@ -21,6 +21,7 @@
  * stdin closes: how `npm start` ties it to the server).
  */
 import path from 'node:path';
+import { tieToParent } from './sandbox-process';
 import { loadConfig } from '../server/src/config';
 import { BillingSandbox } from '../server/src/integrations/billing/billing.sandbox';
 import { buildDemoAccounts } from '../server/src/seeders/demo-accounts';
@@ -41,13 +42,7 @@ if (sandbox.empty) {
 sandbox.fail = process.env.BILLING_SANDBOX_FAIL === 'true';
 sandbox.delayMs = Math.max(0, Number(process.env.BILLING_SANDBOX_DELAY_MS ?? 0) || 0);
 
-if (process.env.BILLING_SANDBOX_EXIT_WITH_PARENT === 'true') {
-  // The parent holds our stdin open; when it goes (stopped, crashed or killed), so do we.
-  process.stdin.resume();
-  process.stdin.on('end', () => process.exit(0));
-  process.stdin.on('close', () => process.exit(0));
-}
-process.on('SIGTERM', () => process.exit(0));
+tieToParent(process.env.BILLING_SANDBOX_EXIT_WITH_PARENT === 'true');
 
 sandbox
   .listen(port, process.env.BILLING_SANDBOX_HOST ?? '127.0.0.1')

@@ -110,3 +110,16 @@ export function startBillingSandboxProcess(opts: SandboxProcessOptions & { dataD
     opts,
   );
 }
+
+/**
+ * In a sandbox's own process: exit when the parent that started it goes (it holds our stdin open;
+ * stopped, crashed or killed, the pipe closes), if `EXIT_WITH_PARENT` says so, and on SIGTERM.
+ */
+export function tieToParent(exitWithParent: boolean): void {
+  if (exitWithParent) {
+    process.stdin.resume();
+    process.stdin.on('end', () => process.exit(0));
+    process.stdin.on('close', () => process.exit(0));
+  }
+  process.on('SIGTERM', () => process.exit(0));
+}

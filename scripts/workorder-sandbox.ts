@@ -19,6 +19,7 @@
  *
  * `npm start` (scripts/start.ts) runs this as its own process and points the server at it.
  */
+import { tieToParent } from './sandbox-process';
 import { WorkOrderSandbox } from '../server/src/integrations/workorder/workorder.sandbox';
 
 const port = Number(process.env.WORKORDER_SANDBOX_PORT ?? 3300);
@@ -34,13 +35,7 @@ const sandbox = new WorkOrderSandbox({
 sandbox.fail = process.env.WORKORDER_SANDBOX_FAIL === 'true';
 sandbox.delayMs = Math.max(0, Number(process.env.WORKORDER_SANDBOX_DELAY_MS ?? 0) || 0);
 
-if (process.env.WORKORDER_SANDBOX_EXIT_WITH_PARENT === 'true') {
-  // The parent holds our stdin open; when it goes (stopped, crashed or killed), so do we.
-  process.stdin.resume();
-  process.stdin.on('end', () => process.exit(0));
-  process.stdin.on('close', () => process.exit(0));
-}
-process.on('SIGTERM', () => process.exit(0));
+tieToParent(process.env.WORKORDER_SANDBOX_EXIT_WITH_PARENT === 'true');
 
 sandbox
   .listen(port, process.env.WORKORDER_SANDBOX_HOST ?? '127.0.0.1')

@@ -15,8 +15,7 @@
  * the bill is no longer owed; the API says it was paid at the counter.
  * Screenshots of every step go to artifacts/e2e/billing-import/.
  */
-import type { Page } from 'playwright-core';
-import { api, check, onPage, runE2E, signInBySms, submitBindForm, type BrowserGlobals, type E2E } from './harness';
+import { api, check, onPage, openRoute, runE2E, signInBySms, staffToken, submitBindForm, type E2E } from './harness';
 
 const PHONE = '13800000001';
 const ACCOUNT_NO = '1000000001';
@@ -48,24 +47,6 @@ interface ImportJson {
   rejected: number;
 }
 
-/** Opens a route of the H5 site as a fresh page load (a hash change alone would keep the old page stack). */
-async function openRoute(e2e: E2E, route: string, screen: { width: number; height: number }): Promise<Page> {
-  const page = e2e.page;
-  await page.setViewportSize(screen);
-  await page.goto('about:blank');
-  await page.goto(`${e2e.base}/#${route}`);
-  return page;
-}
-
-/** The console's own session token (kept apart from the subscriber's). */
-async function staffToken(page: Page): Promise<string> {
-  const raw = await page.evaluate(() => (globalThis as unknown as BrowserGlobals).localStorage.getItem('openhall.staffToken'));
-  check(raw, 'no staff token in localStorage after the console sign-in');
-  const parsed = JSON.parse(raw) as { data?: unknown } | string;
-  const token = typeof parsed === 'string' ? parsed : parsed.data;
-  check(typeof token === 'string', `unreadable staff token ${raw}`);
-  return token;
-}
 
 /** Now in business time as the CSV's 缴费时间 takes it: "YYYY-MM-DD HH:mm" (Asia/Shanghai). */
 function businessNow(): string {

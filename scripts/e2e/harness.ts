@@ -465,3 +465,22 @@ export async function submitBindForm(e2e: E2E, accountNo: string, holder: string
   await onPage(e2e.page, 'page-bind', '#bind-submit').click();
   await onPage(e2e.page, 'page-bind').waitFor({ state: 'hidden' });
 }
+
+/** Opens a route of the H5 site as a fresh page load (a hash change alone would keep the old page stack). */
+export async function openRoute(e2e: E2E, route: string, screen: { width: number; height: number }): Promise<Page> {
+  const page = e2e.page;
+  await page.setViewportSize(screen);
+  await page.goto('about:blank');
+  await page.goto(`${e2e.base}/#${route}`);
+  return page;
+}
+
+/** The console's own session token (kept apart from the subscriber's). */
+export async function staffToken(page: Page): Promise<string> {
+  const raw = await page.evaluate(() => (globalThis as unknown as BrowserGlobals).localStorage.getItem('openhall.staffToken'));
+  check(raw, 'no staff token in localStorage after the console sign-in');
+  const parsed = JSON.parse(raw) as { data?: unknown } | string;
+  const token = typeof parsed === 'string' ? parsed : parsed.data;
+  check(typeof token === 'string', `unreadable staff token ${raw}`);
+  return token;
+}

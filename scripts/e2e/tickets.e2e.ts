@@ -13,8 +13,7 @@
  * the job number, and rates it 2 stars; the console then shows the callback task (回访).
  * Screenshots of every step go to artifacts/e2e/tickets/.
  */
-import type { Page } from 'playwright-core';
-import { api, check, onPage, runE2E, signInBySms, sleep, submitBindForm, typeInto, type BrowserGlobals, type E2E } from './harness';
+import { api, check, onPage, openRoute, runE2E, signInBySms, sleep, staffToken, submitBindForm, typeInto, type E2E } from './harness';
 
 const PHONE = '13800000001';
 const PHONE_MASKED = '138****0001';
@@ -45,24 +44,6 @@ interface OrderJson {
   status: string;
 }
 
-/** Opens a route of the H5 site as a fresh page load (a hash change alone would keep the old page stack). */
-async function openRoute(e2e: E2E, route: string, screen: { width: number; height: number }): Promise<Page> {
-  const page = e2e.page;
-  await page.setViewportSize(screen);
-  await page.goto('about:blank');
-  await page.goto(`${e2e.base}/#${route}`);
-  return page;
-}
-
-/** The console's own session token (kept apart from the subscriber's). */
-async function staffToken(page: Page): Promise<string> {
-  const raw = await page.evaluate(() => (globalThis as unknown as BrowserGlobals).localStorage.getItem('openhall.staffToken'));
-  check(raw, 'no staff token in localStorage after the console sign-in');
-  const parsed = JSON.parse(raw) as { data?: unknown } | string;
-  const token = typeof parsed === 'string' ? parsed : parsed.data;
-  check(typeof token === 'string', `unreadable staff token ${raw}`);
-  return token;
-}
 
 async function journey(e2e: E2E): Promise<void> {
   await e2e.step('open-home', async () => {

@@ -16,6 +16,7 @@ import {
 } from '@openhall/shared';
 import type { BillingWriteoffMessage, BillQuote, WriteoffEntry } from './billing.adapter';
 import { signedBatchHeaders, verifyOutbound } from './billing.protocol';
+import { headerOf, parseJsonOrNull, sendReply, type SandboxReply } from '../sandbox-http';
 
 /** A bill as the sandbox billing system holds it. */
 interface SandboxBill {
@@ -53,10 +54,7 @@ export interface BillingSandboxOptions {
   stateFile?: string;
 }
 
-interface Reply {
-  status: number;
-  body: unknown;
-}
+type Reply = SandboxReply;
 
 /** Counters a test (or a person) checks. */
 export interface BillingSandboxStats {
@@ -138,8 +136,8 @@ export class BillingSandbox {
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         this.handle(req.method ?? 'GET', req.url ?? '/', req.headers, body)
-          .then((reply) => send(res, reply))
-          .catch((err: Error) => send(res, { status: 500, body: { error: err.message } }));
+          .then((reply) => sendReply(res, reply))
+          .catch((err: Error) => sendReply(res, { status: 500, body: { error: err.message } }));
       });
     };
   }
@@ -156,7 +154,7 @@ export class BillingSandbox {
     const p = url.pathname;
     if (p === '/control' || p.startsWith('/control/')) return this.control(method, p, body);
     // What OpenHall calls: signed, and subject to failing on purpose.
-    const problem = verifyOutbound(this.opts.secret, { timestamp: header(headers, 'x-openhall-timestamp'), signature: header(headers, 'x-openhall-signature') }, method === 'GET' ? `GET ${pathAndQuery}` : body, this.now());
+    const problem = verifyOutbound(this.opts.secret, { timestamp: headerOf(headers, 'x-openhall-timestamp'), signature: headerOf(headers, 'x-openhall-signature') }, method === 'GET' ? `GET ${pathAndQuery}` : body, this.now());
     if (problem) {
       this.stats.rejected++;
       return { status: 401, body: { error: `signature ${problem}` } };
@@ -174,11 +172,11 @@ export class BillingSandbox {
     }
     if (method === 'POST' && p === '/bills/quote') {
       this.stats.liveQueries++;
-      const ids = (parseJson(body) as { billIds?: unknown } | null)?.billIds;
+      const ids = (parseJsonOrNull(body) as { billIds?: unknown } | null)?.billIds;
       if (!Array.isArray(ids)) return { status: 400, body: { error: 'billIds must be an array' } };
       return { status: 200, body: { bills: ids.map((id) => ({ id: String(id), ...this.quote(String(id)) })) } };
     }
-    if (method === 'POST' && p === '/portal/messages') return this.portalMessage(header(headers, 'x-openhall-topic'), header(headers, 'idempotency-key'), body);
+    if (method === 'POST' && p === '/portal/messages') return this.portalMessage(headerOf(headers, 'x-openhall-topic'), headerOf(headers, 'idempotency-key'), body);
     if (method === 'GET' && p === '/writeoffs') {
       const date = url.searchParams.get('date') ?? '';
       if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return { status: 400, body: { error: 'date must be YYYY-MM-DD' } };
@@ -201,7 +199,7 @@ export class BillingSandbox {
       this.stats.duplicateWriteoffs++;
       return seen;
     }
-    const message = parseJson(body) as Record<string, unknown> | null;
+    const message = parseJsonOrNull(body) as Record<string, unknown> | null;
     if (!message) return { status: 400, body: { error: 'body is not JSON' } };
     let reply: Reply;
     if (topic === 'billing.writeoff') {
@@ -364,7 +362,7 @@ export class BillingSandbox {
   }
 
   private async control(method: string, p: string, body: string): Promise<Reply> {
-    const input = (parseJson(body) ?? {}) as Record<string, unknown>;
+    const input = (parseJsonOrNull(body) ?? {}) as Record<string, unknown>;
     try {
       if (method === 'GET' && p === '/control') return { status: 200, body: { data: this.summary() } };
       if (method !== 'POST') return { status: 405, body: { error: 'POST' } };
@@ -419,21 +417,3 @@ function nextPeriod(period: string): string {
   return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
 }
 
-function header(headers: http.IncomingHttpHeaders, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
-function send(res: http.ServerResponse, reply: Reply): void {
-  res.statusCode = reply.status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(reply.body));
-}

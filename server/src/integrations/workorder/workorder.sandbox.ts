@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Middleware } from 'koa';
 import { workOrderStatuses, type WorkOrderStatus } from '@openhall/shared';
 import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signedHeaders, verifyWorkOrderSignature } from './workorder.protocol';
+import { headerOf, parseJsonOrNull, sendReply, type SandboxReply } from '../sandbox-http';
 
 /** An order as the sandbox work-order system holds it. */
 export interface SandboxOrder {
@@ -46,10 +47,7 @@ export interface SandboxStats {
   failedOnPurpose: number;
 }
 
-interface Reply {
-  status: number;
-  body: unknown;
-}
+type Reply = SandboxReply;
 
 /** Who the sandbox sends when nobody was named. */
 const SANDBOX_TECHNICIAN = { technicianName: '沙箱维修员', technicianJobNo: 'SB0001' };
@@ -91,8 +89,8 @@ export class WorkOrderSandbox {
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         this.handle(req.method ?? 'GET', new URL(req.url ?? '/', 'http://sandbox').pathname, req.headers, body)
-          .then((reply) => send(res, reply))
-          .catch((err: Error) => send(res, { status: 500, body: { error: err.message } }));
+          .then((reply) => sendReply(res, reply))
+          .catch((err: Error) => sendReply(res, { status: 500, body: { error: err.message } }));
       });
     };
   }
@@ -176,7 +174,7 @@ export class WorkOrderSandbox {
     if (method === 'GET' && path === '/orders') return { status: 200, body: { data: [...this.orders.values()] } };
     if (method === 'GET' && path === '/control') return { status: 200, body: { data: this.control() } };
     if (method === 'POST' && path === '/control') {
-      const input = parseJson(body) as { fail?: unknown; delayMs?: unknown } | null;
+      const input = parseJsonOrNull(body) as { fail?: unknown; delayMs?: unknown } | null;
       if (typeof input?.fail === 'boolean') this.fail = input.fail;
       if (typeof input?.delayMs === 'number' && input.delayMs >= 0) this.delayMs = input.delayMs;
       return { status: 200, body: { data: this.control() } };
@@ -187,7 +185,7 @@ export class WorkOrderSandbox {
       return order ? { status: 200, body: { data: order } } : { status: 404, body: { error: 'no such order' } };
     }
     if (m && method === 'POST' && m[2]) {
-      const input = parseJson(body) as { status?: unknown; technicianName?: string; technicianJobNo?: string; note?: string; occurredAt?: string } | null;
+      const input = parseJsonOrNull(body) as { status?: unknown; technicianName?: string; technicianJobNo?: string; note?: string; occurredAt?: string } | null;
       const status = input?.status;
       if (typeof status !== 'string' || !(workOrderStatuses as readonly string[]).includes(status)) {
         return { status: 400, body: { error: `status must be one of ${workOrderStatuses.join(', ')}` } };
@@ -215,7 +213,7 @@ export class WorkOrderSandbox {
     }
     const verified = verifyWorkOrderSignature(
       this.opts.secret,
-      { timestamp: header(headers, TIMESTAMP_HEADER), signature: header(headers, SIGNATURE_HEADER) },
+      { timestamp: headerOf(headers, TIMESTAMP_HEADER), signature: headerOf(headers, SIGNATURE_HEADER) },
       body,
       this.now(),
     );
@@ -223,14 +221,14 @@ export class WorkOrderSandbox {
       this.stats.rejected++;
       return { status: 401, body: { error: `signature ${verified.reason}` } };
     }
-    const key = header(headers, IDEMPOTENCY_HEADER);
+    const key = headerOf(headers, IDEMPOTENCY_HEADER);
     if (!key) return { status: 400, body: { error: 'Idempotency-Key is required' } };
     const earlier = this.answered.get(key);
     if (earlier) {
       this.stats.duplicates++;
       return earlier;
     }
-    const msg = parseJson(body) as { action?: string; ticketId?: number } | null;
+    const msg = parseJsonOrNull(body) as { action?: string; ticketId?: number } | null;
     if (!msg || typeof msg.ticketId !== 'number') return { status: 400, body: { error: 'ticketId is required' } };
     let reply: Reply;
     const existing = this.orderOf(msg.ticketId);
@@ -267,21 +265,3 @@ export class WorkOrderSandbox {
   }
 }
 
-function header(headers: http.IncomingHttpHeaders, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
-function send(res: http.ServerResponse, reply: Reply): void {
-  res.statusCode = reply.status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(reply.body));
-}
