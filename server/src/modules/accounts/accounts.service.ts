@@ -83,8 +83,10 @@ export class AccountsService {
     const day = businessDate(now);
     const em = this.em;
     let account = await em.findOne(Account, { accountNo: input.accountNo });
-    // Safe to say before any proof: it only tells the user about an account they already hold.
-    if (account && (await em.count(AccountBinding, { userId, accountId: account.id })) > 0) throw alreadyBound();
+    // Safe to say before any proof: it only tells the user about an account they already hold. The
+    // binding is looked up for an unknown number too (an id no account has): both paths do the same
+    // work, so the time an answer takes does not tell whether the number exists.
+    if ((await em.count(AccountBinding, { userId, accountId: account?.id ?? 0 })) > 0) throw alreadyBound();
 
     // Unknown account numbers use up tries and get locked exactly like real ones, so neither the
     // answer nor the lockout reveals whether a number exists.

@@ -195,6 +195,35 @@ describe('lockout after 5 failed tries per account per business day', () => {
     expect(answers[1].text).toBe(answers[0].text);
   });
 
+  test('a wrong guess runs the same statements for a real number and an unknown one, before and after the lock', async () => {
+    const u = await subscriber();
+    const real = await createAccount();
+    const unknown = unknownAccountNo();
+    const connection = t.orm.em.getConnection();
+    const shapesOf = async (accountNo: string, expected: number) => {
+      const seen: string[] = [];
+      const original = connection.execute.bind(connection);
+      const spy = jest.spyOn(connection, 'execute').mockImplementation((...args: Parameters<typeof connection.execute>) => {
+        const [q] = args;
+        // The statement's shape: its text with the values taken out.
+        seen.push(String(typeof q === 'string' ? q : (q as { toSQL(): { sql: string } }).toSQL().sql).replace(/'[^']*'|\b\d+\b/g, '?'));
+        return original(...args);
+      });
+      try {
+        await u.bind({ accountNo, holderName: '某某' }).expect(expected);
+      } finally {
+        spy.mockRestore();
+      }
+      return seen;
+    };
+    expect(await shapesOf(unknown, 400)).toEqual(await shapesOf(real.accountNo, 400));
+    for (let i = 0; i < 5; i++) {
+      await u.bind({ accountNo: real.accountNo, holderName: '某某' });
+      await u.bind({ accountNo: unknown, holderName: '某某' });
+    }
+    expect(await shapesOf(unknown, 429)).toEqual(await shapesOf(real.accountNo, 429));
+  });
+
   test('concurrent wrong guesses cannot get more than 5 tries between them', async () => {
     const u = await subscriber();
     const account = await createAccount();

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { MAX_TICKET_PHOTOS, sniffImageType, uploadContentTypes, type UploadView } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
@@ -6,6 +7,7 @@ import { AppError, NotFoundError, RateLimitedError } from '../../http/errors';
 import type { AuditService } from '../audit/audit.service';
 import { Ticket } from '../tickets/ticket.entity';
 import { Upload } from './upload.entity';
+import { User } from '../users/user.entity';
 import type { ReceivedFile } from './uploads.multipart';
 
 /** Uploads one user may make in a day: enough for several tickets, not enough to fill a disk. */
@@ -43,8 +45,10 @@ export class UploadsService {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, '只能上传 JPG、PNG、WebP 或 HEIC 格式的照片', { accepted: uploadContentTypes });
     }
     const now = this.deps.clock.now();
-    const recent = await this.em.count(Upload, { userId, createdAt: { $gt: new Date(now.getTime() - DAY_MS) } });
-    if (recent >= DAILY_UPLOAD_LIMIT) throw new RateLimitedError(`24小时内最多上传${DAILY_UPLOAD_LIMIT}张照片，请明天再试`, 3600);
+    const since = new Date(now.getTime() - DAY_MS);
+    const limited = () => new RateLimitedError(`24小时内最多上传${DAILY_UPLOAD_LIMIT}张照片，请明天再试`, 3600);
+    // A first look spares storing bytes that would be refused; the count that decides is taken again below.
+    if ((await this.em.count(Upload, { userId, createdAt: { $gt: since } })) >= DAILY_UPLOAD_LIMIT) throw limited();
     const storage = this.deps.uploadStorage;
     const key = storage.newKey(now);
     await storage.put(key, file.bytes);
@@ -58,6 +62,11 @@ export class UploadsService {
     });
     try {
       await this.em.fork().transactional(async (tx) => {
+        // The count and the insert are one step: the user's row is locked for the transaction
+        // (MySQL; SQLite runs one transaction at a time), so parallel uploads queue here and the
+        // last of them is refused instead of passing the limit together.
+        await tx.findOne(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if ((await tx.count(Upload, { userId, createdAt: { $gt: since } })) >= DAILY_UPLOAD_LIMIT) throw limited();
         tx.persist(upload);
         this.audit.record(tx, { kind: 'user', id: userId }, { action: 'upload.create', entityType: 'upload', entityId: null, detail: { contentType, sizeBytes: upload.sizeBytes, key } }, now);
       });

@@ -86,6 +86,16 @@ describe('POST /api/v1/uploads', () => {
     expect(await t.orm.em.fork().count(Upload, { userId: u.userId })).toBe(1);
   });
 
+  test('the daily limit holds when uploads arrive in parallel: 65 at once, 60 stored, 5 refused with when to retry', async () => {
+    const u = await createSubscriber(t);
+    const answers = await Promise.all(Array.from({ length: 65 }, (_, i) => upload(u, image('jpeg', 1024 + i))));
+    const statuses = answers.map((r) => r.status);
+    expect({ stored: statuses.filter((s) => s === 201).length, refused: statuses.filter((s) => s === 429).length }).toEqual({ stored: 60, refused: 5 });
+    const refused = answers.filter((r) => r.status === 429);
+    expect(refused[0].headers['retry-after']).toBe('3600');
+    expect(await t.orm.em.fork().count(Upload, { userId: u.userId })).toBe(60);
+  });
+
   test('only multipart with a `file` field, only for signed-in subscribers', async () => {
     const u = await createSubscriber(t);
     expect((await t.request.post('/api/v1/uploads').set(u.auth).send({ file: 'aGVsbG8=' }).expect(415)).body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
