@@ -143,6 +143,17 @@ const operatorSchema = z.object({
   }),
   sessionTtlHours: z.number().int().positive().default(720),
   /**
+   * How many tickets may be filed: per signed-in user per hour, per account per day, and complaints
+   * (and suggestions) per account per day; counted across instances like the other limits.
+   */
+  ticketLimits: z
+    .object({
+      perUserPerHour: z.number().int().min(1).default(20),
+      perAccountPerDay: z.number().int().min(1).default(30),
+      complaintsPerAccountPerDay: z.number().int().min(1).default(5),
+    })
+    .default({ perUserPerHour: 20, perAccountPerDay: 30, complaintsPerAccountPerDay: 5 }),
+  /**
    * Home-visit appointments: how many working days ahead can be booked, and how many visits each
    * area's technicians take per half-day (`areaCapacity` overrides `capacityPerHalfDay` for an area).
    */

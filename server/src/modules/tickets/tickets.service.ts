@@ -38,7 +38,7 @@ import {
 import type { AppDeps } from '../../deps';
 import { placeholders } from '../../read-db';
 import type { Principal } from '../../http/context';
-import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../http/errors';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, RateLimitedError } from '../../http/errors';
 import { enqueueWorkOrder } from '../../integrations/workorder/workorder.outbox';
 import { MAX_SKEW_MS, verifyWorkOrderSignature } from '../../integrations/workorder/workorder.protocol';
 import { Account } from '../accounts/account.entity';
@@ -157,6 +157,7 @@ export class TicketsService {
   async createTicket(userId: number, input: CreateTicketInput, within?: (tx: EntityManager, ticket: Ticket) => Promise<void>): Promise<TicketView> {
     const binding = await this.em.findOne(AccountBinding, { userId, accountId: input.accountId });
     if (!binding) throw new NotFoundError('户号');
+    await this.limitFiling(userId, input);
     const account = await this.em.findOneOrFail(Account, input.accountId);
     const areaKind = this.deps.config.operator.areas.find((a) => a.code === account.area)?.kind ?? 'city';
     const severity = input.type === 'fault' ? (input.severity ?? 'ordinary') : null;
@@ -191,6 +192,28 @@ export class TicketsService {
       return t;
     });
     return this.subscriberView(ticket, true);
+  }
+
+  /**
+   * Filing is limited (config/operator.json `ticketLimits`): per user per hour, per account per day,
+   * and complaints per account per day, counted across instances like the other limits. Over a
+   * limit: 429 with when to try again, and the hotline for what cannot wait.
+   */
+  private async limitFiling(userId: number, input: CreateTicketInput): Promise<void> {
+    const limits = this.deps.config.operator.ticketLimits;
+    const hotline = this.deps.config.operator.hotlines.find((h) => h.kind === 'service')?.number;
+    // The narrowest first: a filing refused by one limit does not use up the wider ones.
+    const checks: Array<[string, number, number, string]> = [
+      [`ticket:account:${input.accountId}`, limits.perAccountPerDay, 86_400, `同一户号每天最多提交${limits.perAccountPerDay}张工单`],
+      [`ticket:user:${userId}`, limits.perUserPerHour, 3600, `每小时最多提交${limits.perUserPerHour}张工单`],
+    ];
+    if (input.type === 'complaint' || input.type === 'suggestion') {
+      checks.unshift([`ticket:complaint:${input.accountId}`, limits.complaintsPerAccountPerDay, 86_400, `同一户号每天最多提交${limits.complaintsPerAccountPerDay}条投诉建议`]);
+    }
+    for (const [key, limit, windowSeconds, what] of checks) {
+      const r = await this.deps.rateLimiter.consume(key, limit, windowSeconds);
+      if (!r.allowed) throw new RateLimitedError(`${what}，请稍后再试${hotline ? `；紧急情况请拨打 ${hotline}` : ''}`, r.retryAfterSeconds);
+    }
   }
 
   /** The user's tickets, newest first. */

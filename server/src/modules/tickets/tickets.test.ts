@@ -468,3 +468,28 @@ describe('the holiday calendar’s edges', () => {
     expect((await clockOf(fault)).calendarNote).toBeNull(); // 24 hours: no calendar in it
   });
 });
+
+describe('filing is limited (operator.json ticketLimits)', () => {
+  test('per user per hour, per account per day, and complaints per account per day: 429 with when to retry, nothing filed', async () => {
+    const limits = t.config.operator.ticketLimits;
+    const u = await createSubscriber(t, 'xihu');
+    const count = () => t.orm.em.fork().count(Ticket, { userId: u.userId });
+    const file = (type = 'fault') =>
+      t.request.post('/api/v1/tickets').set(u.auth).send({ type, accountId: u.accountId, description: '宽带无法上网，光猫红灯闪烁', contactPhone: '13812345678' });
+
+    for (let i = 0; i < limits.complaintsPerAccountPerDay; i++) await file('complaint').expect(201);
+    const complaint = await file('complaint').expect(429);
+    expect(complaint.body.error).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('投诉建议') });
+    expect(Number(complaint.headers['retry-after'])).toBeGreaterThan(0);
+    await file('fault').expect(201); // a fault is not a complaint
+
+    for (let i = (await count()); i < limits.perUserPerHour; i++) await file().expect(201);
+    const hourly = await file().expect(429);
+    expect(hourly.body.error.message).toContain(`每小时最多提交${limits.perUserPerHour}张工单`);
+    expect(Number(hourly.headers['retry-after'])).toBeLessThanOrEqual(3600);
+    expect(await count()).toBe(limits.perUserPerHour);
+
+    t.clock.advance(HOUR + 1000); // the hour has passed
+    await file().expect(201);
+  });
+});
