@@ -39,6 +39,12 @@ const envSchema = z.object({
   /** Directory of the built H5 site to serve at `/`; empty disables it. */
   H5_DIR: z.string().default(path.join(repoRoot, 'client', 'dist', 'h5')),
   BODY_LIMIT_KB: z.coerce.number().int().min(1).max(10240).default(256),
+  /** How long a client may take to send a request's headers; a silent connection is closed after it too. */
+  HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3_600).default(20),
+  /** How long a client may take to send a request's body once its headers are in (a photo over a weak mobile signal). */
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
+  /** The same for the bulk imports (billing-system batches, the console's CSV upload), up to BILLING_IMPORT_MAX_MB each. */
+  HTTP_IMPORT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3_600),
   TRUST_PROXY: bool.default(false),
   RATE_LIMIT_STORE: z.enum(['memory', 'redis']).default('memory'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis://').optional(),
@@ -207,6 +213,8 @@ export interface AppConfig {
   corsOrigins: string[];
   h5Dir: string | null;
   bodyLimitKb: number;
+  /** What slow clients are allowed (see http/server.ts). */
+  http: HttpTimeouts;
   trustProxy: boolean;
   rateLimit: { store: 'memory' } | { store: 'redis'; url: string };
   wechat: { appid: string; secret: string; apiBase: string | null };
@@ -227,6 +235,16 @@ export interface AppConfig {
   payments: PaymentsConfig;
   /** Subscriber notifications: WeChat subscribe-message and SMS templates per event (config/notifications.json). */
   notifications: NotificationsConfig;
+}
+
+/**
+ * How long a client may take over a request, in ms: its headers; its body, counted from the headers;
+ * and the body of a bulk import, which may be a gigabyte sent from an office uplink.
+ */
+export interface HttpTimeouts {
+  headersMs: number;
+  requestMs: number;
+  importMs: number;
 }
 
 /** A gateway is either the in-process sandbox (keys generated under DATA_DIR) or the real one. */
@@ -398,6 +416,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.SMS_PROVIDER === 'http' && !e.SMS_HTTP_URL) problems.push('SMS_HTTP_URL: required when SMS_PROVIDER=http');
   if (e.RATE_LIMIT_STORE === 'redis' && !e.REDIS_URL) problems.push('REDIS_URL: required when RATE_LIMIT_STORE=redis');
   if (!sandbox && !e.WECHAT_API_BASE) problems.push('WECHAT_API_BASE: required when sandboxes are off');
+  if (e.HTTP_IMPORT_TIMEOUT_SECONDS < Math.max(e.HTTP_HEADERS_TIMEOUT_SECONDS, e.HTTP_REQUEST_TIMEOUT_SECONDS)) {
+    problems.push('HTTP_IMPORT_TIMEOUT_SECONDS: must be at least HTTP_HEADERS_TIMEOUT_SECONDS and HTTP_REQUEST_TIMEOUT_SECONDS');
+  }
   if (e.BILLING_MODE === 'external' && !e.BILLING_URL) problems.push('BILLING_URL: required when BILLING_MODE=external (the billing system answers live queries and takes write-offs there)');
 
   const payments = paymentsConfig(e, sandbox, problems);
@@ -431,6 +452,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     h5Dir: e.H5_DIR ? e.H5_DIR : null,
     bodyLimitKb: e.BODY_LIMIT_KB,
+    http: { headersMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000, requestMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000, importMs: e.HTTP_IMPORT_TIMEOUT_SECONDS * 1000 },
     trustProxy: e.TRUST_PROXY,
     rateLimit: e.RATE_LIMIT_STORE === 'redis' ? { store: 'redis', url: e.REDIS_URL! } : { store: 'memory' },
     wechat: { appid: e.WECHAT_APPID, secret: e.WECHAT_SECRET, apiBase: e.WECHAT_API_BASE ?? null },

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from './config';
 import { entities } from './entities';
 import { migrations } from './migrations';
+import { MYSQL_CHARSET, MYSQL_COLLATION } from './migrations/schema-helpers';
 
 export type Orm = MikroORM<AbstractSqlDriver>;
 export type Em = EntityManager;
@@ -103,16 +104,60 @@ export async function initORM(config: AppConfig, logger?: Logger): Promise<Orm> 
     clientUrl: config.db.url,
     timezone: '+00:00',
     pool: { min: 0, max: 20 },
-    // On the same host a Unix socket spares each round trip the loopback TCP stack.
-    ...(config.db.socketPath ? { driverOptions: { connection: { socketPath: config.db.socketPath } } } : {}),
+    // Said outright rather than left to the server's defaults, which may be latin1. The connection
+    // itself is utf8mb4 already (mysql2's default, utf8mb4_unicode_ci); knex would take a charset
+    // given there for every table it creates, and a collation name is not a character set.
+    charset: MYSQL_CHARSET,
+    collate: MYSQL_COLLATION,
+    driverOptions: {
+      // A database that cannot be reached answers the request with 503 in seconds (the error
+      // middleware), not after knex's default minute of retrying to connect.
+      acquireConnectionTimeout: 5_000,
+      // On the same host a Unix socket spares each round trip the loopback TCP stack.
+      ...(config.db.socketPath ? { connection: { socketPath: config.db.socketPath } } : {}),
+    },
   } as Options);
   return orm as unknown as Orm;
 }
 
-/** Applies pending migrations; returns the names applied. */
+/**
+ * Applies pending migrations; returns the names applied. On MySQL the text columns are checked
+ * before (tables an older version created) and after (what the migrations created).
+ */
 export async function migrateUp(orm: Orm): Promise<string[]> {
+  await checkCharset(orm);
   const applied = await orm.getMigrator().up();
+  await checkCharset(orm);
   return applied.map((m) => m.name);
+}
+
+/** Text columns named in the start-up refusal before the rest are only counted. */
+const CHARSET_REPORT_MAX = 10;
+
+/**
+ * On MySQL/MariaDB, refuses to go on when a text column is not utf8mb4: a Chinese name or address
+ * written to it would fail (or lose characters), far from the cause. Tables created by the
+ * migrations are utf8mb4 (see `addSchema`); one left from a database created latin1 is not.
+ */
+export async function checkCharset(orm: Orm): Promise<void> {
+  const conn = orm.em.getConnection();
+  if (conn.getKnex().client.dialect !== 'mysql') return;
+  const wrong = await conn.execute<{ tableName: string; columnName: string; charset: string }[]>(
+    'select table_name as tableName, column_name as columnName, character_set_name as charset from information_schema.columns ' +
+      'where table_schema = database() and character_set_name is not null and character_set_name <> ? and table_name <> ? ' +
+      'order by table_name, ordinal_position',
+    // The migrator creates its own table with the database's default; it holds only ASCII migration names.
+    [MYSQL_CHARSET, orm.config.get('migrations').tableName ?? 'schema_migrations'],
+  );
+  if (wrong.length === 0) return;
+  const named = wrong.slice(0, CHARSET_REPORT_MAX).map((c) => `${c.tableName}.${c.columnName} (${c.charset})`);
+  if (wrong.length > CHARSET_REPORT_MAX) named.push(`and ${wrong.length - CHARSET_REPORT_MAX} more`);
+  const tables = [...new Set(wrong.map((c) => c.tableName))];
+  throw new Error(
+    `The database's text columns must be ${MYSQL_CHARSET} to hold Chinese text; these are not: ${named.join(', ')}. ` +
+      `Back up, then convert each of these tables (${tables.join(', ')}) with ALTER TABLE \`<table>\` CONVERT TO CHARACTER SET ${MYSQL_CHARSET} COLLATE ${MYSQL_COLLATION}; ` +
+      `create new databases with CHARACTER SET ${MYSQL_CHARSET} COLLATE ${MYSQL_COLLATION}.`,
+  );
 }
 
 /** Names of migrations known to the code but not applied to the database. */

@@ -1,10 +1,10 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config';
 import { initORM, migrateUp } from './db';
 import { createDeps, type AppDeps } from './deps';
 import { createApp, type OpenHallApp } from './app';
 import { createLogger } from './http/logger';
+import { createHttpServer } from './http/server';
 import { seedDemo } from './seeders/demo.seeder';
 import { publishOperatorProfile } from './seeders/operator-profile';
 import { WorkOrderDispatcher } from './integrations/workorder/workorder.dispatcher';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   // Past the holiday calendar's last year the working-day clock counts Monday to Friday only.
   const calendar = app.services.tickets.calendarStatus();
   if (calendar.warning) logger.warn({ calendar }, `holiday calendar: ${calendar.warning}`);
-  const server = http.createServer(app.callback());
+  const server = createHttpServer(app.callback(), config.http);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const { port } = server.address() as AddressInfo;

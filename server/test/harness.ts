@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -11,6 +10,7 @@ import { initORM, migrateUp, type Orm } from '../src/db';
 import { createDeps, type AppDeps, type Clock } from '../src/deps';
 import { createApp, type OpenHallApp } from '../src/app';
 import { createLogger } from '../src/http/logger';
+import { createHttpServer } from '../src/http/server';
 import { seedDemo } from '../src/seeders/demo.seeder';
 
 /** A clock tests can move. */
@@ -90,7 +90,7 @@ export async function createTestApp(
   }
   const deps = createDeps(config, orm, logger, { clock });
   const app = createApp(deps);
-  const server = http.createServer(app.callback());
+  const server = createHttpServer(app.callback(), config.http);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   deps.self.baseUrl = baseUrl;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ServiceType } from './common';
+import { textSchema, type ServiceType } from './common';
 
 /**
  * Digits as people type or paste them: full-width digits from a Chinese IME (１２３) become
@@ -14,7 +14,7 @@ const typedDigits = (v: string) => v.normalize('NFKC').replace(/\s+/g, '');
 export const bindAccountSchema = z
   .object({
     accountNo: z.string().overwrite(typedDigits).regex(/^\d{10}$/, '户号为10位数字'),
-    holderName: z.string().trim().min(1, '请输入户主姓名').max(64, '户主姓名过长').optional(),
+    holderName: textSchema({ trim: true }).min(1, '请输入户主姓名').max(64, '户主姓名过长').optional(),
     phoneLast4: z.string().overwrite(typedDigits).regex(/^\d{4}$/, '请输入登记手机号后4位').optional(),
   })
   .refine((v) => (v.holderName === undefined) !== (v.phoneLast4 === undefined), {

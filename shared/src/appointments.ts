@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateSchema } from './common';
+import { dateSchema, urlIdSchema } from './common';
 
 /** Half-days a technician can be booked for: morning (上午) and afternoon (下午). */
 export const halfDays = ['am', 'pm'] as const;
@@ -15,7 +15,7 @@ export const appointmentSlotSchema = z.object({ date: dateSchema, half: z.enum(h
 export type AppointmentSlotInput = z.infer<typeof appointmentSlotSchema>;
 
 /** `GET /api/v1/appointment-slots`: by one of the user's accounts (its area). */
-export const appointmentSlotQuerySchema = z.object({ accountId: z.coerce.number().int().positive() });
+export const appointmentSlotQuerySchema = z.object({ accountId: urlIdSchema });
 /** Query of `GET /api/v1/appointment-slots`. */
 export type AppointmentSlotQuery = z.infer<typeof appointmentSlotQuerySchema>;
 

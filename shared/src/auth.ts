@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { phoneSchema } from './common';
+import { phoneSchema, textSchema } from './common';
 
 export const smsSendSchema = z.object({ phone: phoneSchema });
 export type SmsSendInput = z.infer<typeof smsSendSchema>;
@@ -10,12 +10,12 @@ export const smsLoginSchema = z.object({
 });
 export type SmsLoginInput = z.infer<typeof smsLoginSchema>;
 
-export const wechatLoginSchema = z.object({ code: z.string().min(1).max(128) });
+export const wechatLoginSchema = z.object({ code: textSchema().min(1).max(128) });
 export type WechatLoginInput = z.infer<typeof wechatLoginSchema>;
 
 export const staffLoginSchema = z.object({
-  username: z.string().min(1).max(64),
-  password: z.string().min(1).max(256),
+  username: textSchema().min(1).max(64),
+  password: textSchema().min(1).max(256),
 });
 export type StaffLoginInput = z.infer<typeof staffLoginSchema>;
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { textSchema } from './common';
 
 /** `POST /api/v1/bills/:id/dispute`: the line the subscriber disputes and why. */
 export const disputeBillLineSchema = z.object({
   lineId: z.number().int().positive(),
-  reason: z.string().trim().min(5, '请说明异议原因（至少5个字）').max(500, '异议原因不能超过500个字'),
+  reason: textSchema({ multiline: true, trim: true }).min(5, '请说明异议原因（至少5个字）').max(500, '异议原因不能超过500个字'),
 });
 /** Body of `POST /api/v1/bills/:id/dispute`. */
 export type DisputeBillLineInput = z.infer<typeof disputeBillLineSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateSchema, fenSchema, serviceTypeSchema } from './common';
+import { dateSchema, fenSchema, serviceTypeSchema, textSchema } from './common';
 
 /**
  * What the operator's billing system of record (营收系统 / BOSS) sends OpenHall through its inlet:
@@ -18,7 +18,11 @@ export const externalIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '编
 /** A record's version: increases with every change the billing system makes to it. */
 export const recordVersionSchema = z.number().int('版本号须为整数').positive('版本号须大于0').max(Number.MAX_SAFE_INTEGER);
 
-const text = (min: number, max: number, what: string) => z.string().trim().min(min, `请填写${what}`).max(max, `${what}不能超过${max}个字`);
+/**
+ * Names, addresses and reasons as the billing system of record holds them. A stray line break in an
+ * address is let through: refusing it would keep the account (and its bills) out of the portal.
+ */
+const text = (min: number, max: number, what: string) => textSchema({ multiline: true, trim: true }).min(min, `请填写${what}`).max(max, `${what}不能超过${max}个字`);
 
 /** An account's service status at the billing system. A closed account takes no new bills. */
 export const accountStatuses = ['active', 'suspended', 'closed'] as const;
@@ -53,7 +57,7 @@ export const accountRecordSchema = z.object({
   holderPhone: z.string().regex(/^\d{7,20}$/, '登记电话须为7-20位数字'),
   address: text(1, 255, '地址'),
   /** An area code of the operator's profile (config/operator.json `areas`). */
-  area: z.string().min(1).max(32),
+  area: textSchema().min(1).max(32),
   serviceType: serviceTypeSchema,
   status: z.enum(accountStatuses),
   /** `low_income` for the 困难用户 concession. */
@@ -67,7 +71,7 @@ export const packageRecordSchema = z.object({
   version: recordVersionSchema,
   accountNo: accountNoSchema,
   product: z.enum(['tv', 'broadband']),
-  packageCode: z.string().min(1).max(32),
+  packageCode: textSchema().min(1).max(32),
   packageName: text(1, 64, '套餐名称'),
   monthlyFeeFen: fenSchema,
   startedOn: dateSchema,
@@ -76,10 +80,10 @@ export const packageRecordSchema = z.object({
 
 /** One charge line of a bill, amounts in integer fen. */
 export const billLineRecordSchema = z.object({
-  itemCode: z.string().min(1).max(32),
+  itemCode: textSchema().min(1).max(32),
   name: text(1, 64, '费用名称'),
   quantity: z.number().int('数量须为整数').nonnegative('数量不能为负'),
-  unit: z.string().min(1).max(16),
+  unit: textSchema().min(1).max(16),
   unitPriceFen: fenSchema,
   amountFen: fenSchema,
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQuerySchema } from './common';
+import { pageQuerySchema, urlIdSchema } from './common';
 import type { OfflinePaymentChannel } from './billing-records';
 import type { PaymentChannel } from './payments';
 
@@ -23,7 +23,7 @@ export function billStatusOf(stored: 'unpaid' | 'paid', dueDate: string, today: 
 }
 
 /** Optional numeric id in a query string; an empty value (`?accountId=`) counts as absent. */
-const optionalQueryId = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional());
+const optionalQueryId = z.preprocess((v) => (v === '' ? undefined : v), urlIdSchema.optional());
 
 /**
  * `GET /api/v1/bills` query. `status` filters on the displayed status and takes one value or a

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQuerySchema } from './common';
+import { pageQuerySchema, textSchema } from './common';
 import type { CommitmentUnit } from './content';
 import type { TicketType } from './tickets';
 
@@ -68,7 +68,7 @@ export const rateTicketSchema = z.object({
     .max(ratingReasons.length)
     .default([])
     .transform((r) => [...new Set(r)]),
-  comment: z.string().trim().max(500, '评价内容不能超过500个字').default(''),
+  comment: textSchema({ multiline: true, trim: true }).max(500, '评价内容不能超过500个字').default(''),
 });
 /** A rating as submitted. */
 export type RateTicketInput = z.infer<typeof rateTicketSchema>;
@@ -106,7 +106,7 @@ export type CallbackOutcome = (typeof callbackOutcomes)[number];
 export const recordCallbackSchema = z
   .object({
     outcome: z.enum(callbackOutcomes),
-    note: z.string().trim().max(500, '备注不能超过500个字').default(''),
+    note: textSchema({ multiline: true, trim: true }).max(500, '备注不能超过500个字').default(''),
     stars: z.number().int().min(1).max(5).optional(),
   })
   .refine((v) => v.outcome !== 'not_fixed' || v.note.length > 0, { message: '请填写用户反馈的未解决情况', path: ['note'] })
@@ -117,7 +117,7 @@ export type RecordCallbackInput = z.infer<typeof recordCallbackSchema>;
 /** The staff callback queue's filters. */
 export const callbackQueueQuerySchema = pageQuerySchema.extend({
   status: z.enum(callbackStatuses).default('open'),
-  area: z.string().min(1).max(32).optional(),
+  area: textSchema().min(1).max(32).optional(),
   /** Only the tasks already past their due time. */
   overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });
@@ -161,7 +161,7 @@ export const metricsQuerySchema = z
   .object({
     from: monthSchema.optional(),
     to: monthSchema.optional(),
-    area: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).max(32).optional()),
+    area: z.preprocess((v) => (v === '' ? undefined : v), textSchema().min(1).max(32).optional()),
   })
   .refine((v) => !v.from || !v.to || v.from <= v.to, { message: '起始月份不能晚于结束月份', path: ['from'] });
 /** Query of the staff metrics. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateSchema, fenSchema, pageQuerySchema } from './common';
+import { dateSchema, fenSchema, pageQuerySchema, textSchema } from './common';
 
 /** Units a commitment target is measured in. */
 export const commitmentUnits = ['hours', 'working_days', 'days'] as const;
@@ -25,15 +25,15 @@ export type OpeningHours = z.infer<typeof openingHoursSchema>;
 export const feeTierSchema = z.object({
   upTo: z.number().int().positive().nullable(),
   priceFen: fenSchema,
-  label: z.string().min(1).max(32),
+  label: textSchema().min(1).max(32),
 });
 export type FeeTier = z.infer<typeof feeTierSchema>;
 
 /** A concession (困难用户优惠): percent off, a fixed amount off per period, or a free quantity. */
 export const concessionSchema = z.object({
-  code: z.string().min(1).max(32),
-  name: z.string().min(1).max(64),
-  description: z.string().max(500),
+  code: textSchema().min(1).max(32),
+  name: textSchema().min(1).max(64),
+  description: textSchema({ multiline: true }).max(500),
   kind: z.enum(['percent_off', 'fixed_off', 'free_quantity']),
   value: z.number().int().nonnegative(),
 });
@@ -48,10 +48,10 @@ export type PrepayDiscount = z.infer<typeof prepayDiscountSchema>;
 
 /** Material needed for a business procedure, listed once and completely. */
 export const guideMaterialSchema = z.object({
-  name: z.string().min(1).max(128),
+  name: textSchema().min(1).max(128),
   copies: z.number().int().min(1).max(20),
   original: z.boolean(),
-  note: z.string().max(500).default(''),
+  note: textSchema({ multiline: true }).max(500).default(''),
 });
 export type GuideMaterial = z.infer<typeof guideMaterialSchema>;
 
@@ -59,15 +59,15 @@ export type GuideMaterial = z.infer<typeof guideMaterialSchema>;
 
 export const hallInputSchema = z.object({
   code: z.string().regex(/^[a-z0-9_-]{2,32}$/),
-  name: z.string().min(1).max(64),
-  area: z.string().min(1).max(32),
-  address: z.string().min(1).max(255),
+  name: textSchema().min(1).max(64),
+  area: textSchema().min(1).max(32),
+  address: textSchema().min(1).max(255),
   lat: z.number().min(-90).max(90),
   lng: z.number().min(-180).max(180),
-  phone: z.string().min(3).max(32),
+  phone: textSchema().min(3).max(32),
   openingHours: z.array(openingHoursSchema).max(14),
   openOnHolidays: z.boolean().default(false),
-  services: z.array(z.string().min(1).max(32)).max(30).default([]),
+  services: z.array(textSchema().min(1).max(32)).max(30).default([]),
 });
 export type HallInput = z.infer<typeof hallInputSchema>;
 
@@ -75,14 +75,14 @@ export const feeScheduleInputSchema = z
   .object({
     code: z.string().regex(/^[a-z0-9_-]{2,32}$/),
     serviceType: z.enum(['water', 'tv', 'broadband']),
-    name: z.string().min(1).max(64),
-    unit: z.string().min(1).max(16),
+    name: textSchema().min(1).max(64),
+    unit: textSchema().min(1).max(16),
     effectiveFrom: dateSchema,
     effectiveTo: dateSchema.nullable().default(null),
     tiers: z.array(feeTierSchema).min(1).max(10),
     concessions: z.array(concessionSchema).max(10).default([]),
     prepayDiscounts: z.array(prepayDiscountSchema).max(10).default([]),
-    notes: z.string().max(2000).default(''),
+    notes: textSchema({ multiline: true }).max(2000).default(''),
   })
   .refine((v) => v.effectiveTo === null || v.effectiveTo >= v.effectiveFrom, {
     message: 'effectiveTo must not be before effectiveFrom',
@@ -96,36 +96,36 @@ export type FeeScheduleInput = z.infer<typeof feeScheduleInputSchema>;
 
 export const materialPriceInputSchema = z.object({
   code: z.string().regex(/^[a-z0-9_-]{2,32}$/),
-  name: z.string().min(1).max(64),
-  spec: z.string().max(64).default(''),
-  unit: z.string().min(1).max(16),
+  name: textSchema().min(1).max(64),
+  spec: textSchema().max(64).default(''),
+  unit: textSchema().min(1).max(16),
   priceFen: fenSchema,
-  category: z.string().min(1).max(32),
+  category: textSchema().min(1).max(32),
 });
 export type MaterialPriceInput = z.infer<typeof materialPriceInputSchema>;
 
 export const guideInputSchema = z.object({
   code: z.string().regex(/^[a-z0-9_-]{2,32}$/),
-  title: z.string().min(1).max(128),
-  category: z.string().min(1).max(32),
-  summary: z.string().max(2000).default(''),
-  steps: z.array(z.string().min(1).max(500)).min(1).max(30),
+  title: textSchema().min(1).max(128),
+  category: textSchema().min(1).max(32),
+  summary: textSchema({ multiline: true }).max(2000).default(''),
+  steps: z.array(textSchema({ multiline: true }).min(1).max(500)).min(1).max(30),
   materials: z
     .array(guideMaterialSchema)
     .max(40)
     .refine((m) => new Set(m.map((x) => x.name)).size === m.length, { message: 'each material is listed once' }),
-  timeLimit: z.string().min(1).max(64),
-  fee: z.string().min(1).max(128),
-  channels: z.array(z.string().min(1).max(32)).max(10).default([]),
+  timeLimit: textSchema().min(1).max(64),
+  fee: textSchema().min(1).max(128),
+  channels: z.array(textSchema().min(1).max(32)).max(10).default([]),
 });
 export type GuideInput = z.infer<typeof guideInputSchema>;
 
 export const noticeInputSchema = z
   .object({
     kind: z.enum(noticeKinds),
-    title: z.string().min(1).max(128),
-    body: z.string().min(1).max(5000),
-    area: z.string().min(1).max(32).nullable().default(null),
+    title: textSchema().min(1).max(128),
+    body: textSchema({ multiline: true }).min(1).max(5000),
+    area: textSchema().min(1).max(32).nullable().default(null),
     startsAt: z.iso.datetime({ offset: true }),
     endsAt: z.iso.datetime({ offset: true }),
   })
@@ -134,20 +134,20 @@ export type NoticeInput = z.infer<typeof noticeInputSchema>;
 
 export const commitmentInputSchema = z.object({
   code: z.string().regex(/^[a-z0-9_-]{2,32}$/),
-  title: z.string().min(1).max(64),
-  description: z.string().min(1).max(2000),
+  title: textSchema().min(1).max(64),
+  description: textSchema({ multiline: true }).min(1).max(2000),
   targetAmount: z.number().int().positive().max(10000),
   targetUnit: z.enum(commitmentUnits),
-  ticketType: z.string().min(1).max(16).nullable().default(null),
+  ticketType: textSchema().min(1).max(16).nullable().default(null),
   sortOrder: z.number().int().default(0),
 });
 export type CommitmentInput = z.infer<typeof commitmentInputSchema>;
 
 export const hotlineInputSchema = z.object({
   kind: z.enum(hotlineKinds),
-  name: z.string().min(1).max(64),
+  name: textSchema().min(1).max(64),
   number: z.string().regex(/^[0-9-]{3,20}$/, '电话号码只能包含数字和 -'),
-  hours: z.string().min(1).max(64),
+  hours: textSchema().min(1).max(64),
   sortOrder: z.number().int().default(0),
 });
 export type HotlineInput = z.infer<typeof hotlineInputSchema>;
@@ -167,7 +167,7 @@ export const hallsQuerySchema = z
   .object({
     lat: optionalQueryNumber(-90, 90),
     lng: optionalQueryNumber(-180, 180),
-    area: z.string().min(1).max(32).optional(),
+    area: textSchema().min(1).max(32).optional(),
   })
   .superRefine((v, ctx) => {
     // Name the missing half, so the client knows which one to send.
@@ -234,7 +234,7 @@ export interface CommitmentView {
 
 /** `GET /api/v1/notices` query: `area` also matches notices for the whole territory; `active=true` only those in progress. */
 export const noticesQuerySchema = z.object({
-  area: z.string().min(1).max(32).optional(),
+  area: textSchema().min(1).max(32).optional(),
   kind: z.enum(noticeKinds).optional(),
   /** true: only notices in progress now; false: only those not started yet; absent: both. */
   active: optionalQueryFlag,
@@ -260,7 +260,7 @@ export interface NoticeView {
 }
 
 /** `GET /api/v1/guides` query. */
-export const guidesQuerySchema = z.object({ category: z.string().min(1).max(32).optional() });
+export const guidesQuerySchema = z.object({ category: textSchema().min(1).max(32).optional() });
 
 /** Path parameter of `GET /api/v1/guides/:code`. */
 export const guideCodeParamSchema = z.object({ code: z.string().regex(/^[a-z0-9_-]{2,32}$/) });
@@ -288,8 +288,8 @@ export const MAINTENANCE_NOTICE_LEAD_HOURS = 24;
 
 /** `GET /api/v1/staff/audit-log` query. */
 export const auditLogQuerySchema = pageQuerySchema.extend({
-  entityType: z.string().min(1).max(32).optional(),
-  entityId: z.string().min(1).max(64).optional(),
+  entityType: textSchema().min(1).max(32).optional(),
+  entityId: textSchema().min(1).max(64).optional(),
 });
 export type AuditLogQuery = z.infer<typeof auditLogQuerySchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textSchema } from './common';
 
 /**
  * Subscriber notifications and what the subscriber chose about them: which kinds they want, and
@@ -109,7 +110,7 @@ export const updateNotificationPreferencesSchema = z.object({
 /** A change of notification preferences. */
 export type UpdateNotificationPreferencesInput = z.infer<typeof updateNotificationPreferencesSchema>;
 
-const templateIdsSchema = z.array(z.string().trim().min(1).max(64)).max(20).default([]);
+const templateIdsSchema = z.array(textSchema({ trim: true }).min(1).max(64)).max(20).default([]);
 
 /**
  * Body of `POST /api/v1/me/notification-preferences/wechat-consent`: what `wx.requestSubscribeMessage`

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { serviceTypes, type ServiceType } from './common';
+import { serviceTypes, textSchema, urlIdSchema, type ServiceType } from './common';
 
 /** An area outage (区域故障) is `active` from when staff declare it until they close it. */
 export const outageStatuses = ['active', 'closed'] as const;
@@ -7,18 +7,18 @@ export const outageStatuses = ['active', 'closed'] as const;
 export type OutageStatus = (typeof outageStatuses)[number];
 
 const text = (min: number, max: number, what: string) =>
-  z.string().trim().min(min, `请填写${what}`).max(max, `${what}不能超过${max}个字`);
+  textSchema({ multiline: true, trim: true }).min(min, `请填写${what}`).max(max, `${what}不能超过${max}个字`);
 
 /**
  * A supervisor declares an outage: which area (an `areas[].code` of config/operator.json), which
  * service (none: every service in the area), why, and when service should be back.
  */
 export const declareOutageSchema = z.object({
-  area: z.string().min(1).max(32),
+  area: textSchema().min(1).max(32),
   /** Omitted: the outage covers every service in the area (e.g. a power cut at the local station). */
   serviceType: z.enum(serviceTypes).optional(),
   /** The affected streets or compounds, as the subscriber reads them. */
-  scope: z.string().trim().max(255).optional(),
+  scope: textSchema({ multiline: true, trim: true }).max(255).optional(),
   cause: text(2, 500, '故障原因'),
   estimatedRestorationAt: z.iso.datetime({ offset: true }),
 });
@@ -31,7 +31,7 @@ export const closeOutageSchema = z.object({ message: text(2, 500, '处理结果'
 export type CloseOutageInput = z.infer<typeof closeOutageSchema>;
 
 /** `GET /api/v1/outages?accountId=`: the active outages covering one of the user's accounts. */
-export const outageQuerySchema = z.object({ accountId: z.coerce.number().int().positive() });
+export const outageQuerySchema = z.object({ accountId: urlIdSchema });
 /** Query of `GET /api/v1/outages`. */
 export type OutageQuery = z.infer<typeof outageQuerySchema>;
 

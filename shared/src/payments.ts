@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateSchema, pageQuerySchema } from './common';
+import { dateSchema, pageQuerySchema, textSchema } from './common';
 
 /** How the subscriber pays: WeChat JSAPI in the mini-program, WeChat H5 or Alipay WAP in a browser. */
 export const paymentChannels = ['wechat_jsapi', 'wechat_h5', 'alipay_wap'] as const;
@@ -28,8 +28,7 @@ export const createBillPaymentSchema = z.object({
   billIds: z.array(z.number().int().positive()).min(1, '请选择要缴纳的账单').max(24),
   channel: z.enum(paymentChannels),
   /** Where the H5 cashier returns to after paying (same-origin path). */
-  returnPath: z
-    .string()
+  returnPath: textSchema()
     .regex(/^\/(?![/\\])[^\s\\]*$/, '须为本站路径')
     .max(200)
     .optional(),
@@ -79,7 +78,7 @@ export const paymentStatusQuerySchema = z.object({
 /** `POST /api/v1/staff/payments/:id/refunds` (supervisor): full or partial, with a reason. */
 export const staffRefundSchema = z.object({
   amountFen: z.number().int().positive(),
-  reason: z.string().trim().min(2, '请填写退款原因').max(80),
+  reason: textSchema({ trim: true }).min(2, '请填写退款原因').max(80),
 });
 export type StaffRefundInput = z.infer<typeof staffRefundSchema>;
 
@@ -216,7 +215,7 @@ export interface ReconciliationResolver {
  * handled by hand (e.g. written off in BOSS, refunded at the counter), with what was done.
  */
 export const resolveReconciliationDiffSchema = z.object({
-  note: z.string().trim().min(2, '请填写处理说明（至少2个字）').max(500, '处理说明不能超过500个字'),
+  note: textSchema({ multiline: true, trim: true }).min(2, '请填写处理说明（至少2个字）').max(500, '处理说明不能超过500个字'),
 });
 /** Body of `POST /api/v1/staff/reconciliation/differences/:id/resolve`. */
 export type ResolveReconciliationDiffInput = z.infer<typeof resolveReconciliationDiffSchema>;

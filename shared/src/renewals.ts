@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textSchema } from './common';
 import { paymentChannels } from './payments';
 import type { Concession, PrepayDiscount } from './content';
 
@@ -52,7 +53,7 @@ export const renewalDeclineSchema = z
   .object({
     subscriptionId: z.number().int().positive(),
     reasonCode: z.enum(renewalDeclineReasons),
-    comment: z.string().trim().max(500, '说明不能超过500字').default(''),
+    comment: textSchema({ multiline: true, trim: true }).max(500, '说明不能超过500字').default(''),
   })
   .refine((v) => v.reasonCode !== 'other' || v.comment.length > 0, { message: '选择“其他原因”时请填写说明', path: ['comment'] });
 export type RenewalDeclineInput = z.infer<typeof renewalDeclineSchema>;
@@ -63,7 +64,7 @@ export const renewalStatsQuerySchema = z.object({
     .string()
     .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM')
     .optional(),
-  area: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).max(32).optional()),
+  area: z.preprocess((v) => (v === '' ? undefined : v), textSchema().min(1).max(32).optional()),
 });
 export type RenewalStatsQuery = z.infer<typeof renewalStatsQuerySchema>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQuerySchema, phoneSchema } from './common';
+import { pageQuerySchema, phoneSchema, textSchema } from './common';
 import type { CommitmentUnit } from './content';
 import type { SlaRisk } from './sla';
 import { appointmentSlotSchema } from './appointments';
@@ -70,7 +70,7 @@ export function commitmentCodeFor(type: TicketType, severity: FaultSeverity | nu
 export const HOME_VISIT_TYPES: readonly TicketType[] = ['fault', 'installation', 'restoration'];
 
 const text = (min: number, max: number, what: string) =>
-  z.string().trim().min(min, `请填写${what}`).max(max, `${what}不能超过${max}个字`);
+  textSchema({ multiline: true, trim: true }).min(min, `请填写${what}`).max(max, `${what}不能超过${max}个字`);
 
 /** Filing a ticket on one of the user's bound accounts, with its photos and, for a home visit, an appointment slot. */
 export const createTicketSchema = z
@@ -111,7 +111,7 @@ export type TicketListQuery = z.infer<typeof ticketListQuerySchema>;
 export const staffTicketQuerySchema = pageQuerySchema.extend({
   type: z.enum(ticketTypes).optional(),
   status: z.enum(ticketStatuses).optional(),
-  area: z.string().min(1).max(32).optional(),
+  area: textSchema().min(1).max(32).optional(),
   /** `unknown`: tickets whose clock could not be computed, needing attention. */
   risk: z.enum(['breached', 'due_soon', 'unknown']).optional(),
   /** With `risk=due_soon`: how near counts as soon (default 4). Alone: due within N hours, overdue ones included. */
@@ -137,7 +137,7 @@ export const requestExtensionSchema = z.object({
 export type RequestExtensionInput = z.infer<typeof requestExtensionSchema>;
 
 /** A supervisor's decision on an extension. */
-export const decideExtensionSchema = z.object({ approve: z.boolean(), note: z.string().trim().max(500).optional() });
+export const decideExtensionSchema = z.object({ approve: z.boolean(), note: textSchema({ multiline: true, trim: true }).max(500).optional() });
 /** Body of a supervisor's extension decision. */
 export type DecideExtensionInput = z.infer<typeof decideExtensionSchema>;
 
@@ -152,17 +152,17 @@ export type WorkOrderStatus = (typeof workOrderStatuses)[number];
  */
 export const workOrderEventSchema = z.object({
   /** Unique per event: a redelivered event is recognised by it and changes nothing. */
-  eventId: z.string().min(1).max(64),
+  eventId: textSchema().min(1).max(64),
   /** OpenHall's ticket id, sent with the order. */
   ticketId: z.number().int().positive(),
   /** The work-order system's own number. */
-  orderNo: z.string().min(1).max(32),
+  orderNo: textSchema().min(1).max(32),
   status: z.enum(workOrderStatuses),
   /** When it happened in the field; the timeline is ordered by it. */
   occurredAt: z.iso.datetime({ offset: true }),
-  technicianName: z.string().min(1).max(64).optional(),
-  technicianJobNo: z.string().min(1).max(32).optional(),
-  note: z.string().max(500).optional(),
+  technicianName: textSchema().min(1).max(64).optional(),
+  technicianJobNo: textSchema().min(1).max(32).optional(),
+  note: textSchema({ multiline: true }).max(500).optional(),
 }).superRefine((e, ctx) => {
   // The subscriber is promised the name and job number (工号) of whoever comes to the door.
   if (e.status !== 'dispatched' && e.status !== 'on_site') return;

@@ -1,3 +1,4 @@
+import { ConnectionException } from '@mikro-orm/core';
 import type { Middleware } from 'koa';
 import { ZodError } from 'zod';
 import type { ErrorEnvelope, FieldIssue } from '@openhall/shared';
@@ -56,6 +57,13 @@ export function errorMiddleware(): Middleware<AppState> {
         const message =
           err.status === 413 ? '请求内容过大' : err.status === 415 ? '不支持的内容类型' : '请求格式有误，无法解析';
         envelope = { error: { code, message } };
+      } else if (isDatabaseUnavailable(err)) {
+        // The database cannot be reached (down, restarting, out of connections, locked): not a bug
+        // of this request, and over soon; /readyz says the same to the load balancer.
+        ctx.status = 503;
+        ctx.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+        ctx.state.log?.warn({ err: { name: (err as Error).name, code: (err as { code?: unknown }).code } }, 'database unavailable');
+        envelope = { error: { code: 'SERVICE_UNAVAILABLE', message: '服务暂时不可用，请稍后再试', details: { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS } } };
       } else {
         ctx.status = 500;
         ctx.state.log?.error({ err }, 'unhandled error');
@@ -76,4 +84,39 @@ function isHttpError(err: unknown): err is { status: number; expose: boolean } {
     // koa's own errors set `expose`; the body parser's JSON SyntaxError carries only a status.
     ((err as { expose?: unknown }).expose === true || err instanceof SyntaxError)
   );
+}
+
+/** How long a client is asked to wait when the database cannot be reached. */
+const DATABASE_RETRY_AFTER_SECONDS = 10;
+
+/** Error codes that mean the database cannot be reached or cannot take the request now (network, server, SQLite file). */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_CANTOPEN',
+  'SQLITE_FULL',
+]);
+
+/**
+ * Whether an error means the database is unavailable, told by its kind (the ORM's
+ * ConnectionException, knex's pool timeout, the driver's error code, through `cause`), never by
+ * its message text.
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (err === null || typeof err !== 'object' || depth > 4) return false;
+  if (err instanceof ConnectionException || (err as Error).name === 'KnexTimeoutError') return true;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('SQLITE_IOERR'))) return true;
+  return isDatabaseUnavailable((err as { cause?: unknown }).cause, depth + 1);
 }

@@ -7,6 +7,7 @@ import {
   hallInputSchema,
   materialPriceInputSchema,
   noticeKinds,
+  textSchema,
   type FeeScheduleInput,
   type GuideInput,
   type HallInput,
@@ -20,9 +21,9 @@ import {
 
 const noticeSeedSchema = z.object({
   kind: z.enum(noticeKinds),
-  title: z.string().min(1).max(128),
-  body: z.string().min(1).max(5000),
-  area: z.string().min(1).max(32).nullable().default(null),
+  title: textSchema().min(1).max(128),
+  body: textSchema({ multiline: true }).min(1).max(5000),
+  area: textSchema().min(1).max(32).nullable().default(null),
   /** Hours from the seed's `now` to the start of the window (negative: already started). */
   startsInHours: z.number(),
   durationHours: z.number().positive(),

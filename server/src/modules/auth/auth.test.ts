@@ -45,6 +45,17 @@ describe('SMS sign-in (H5)', () => {
     expect(after.body.error.code).toBe('UNAUTHENTICATED');
   });
 
+  test('the Authorization scheme is case-insensitive (RFC 7235): bearer and BEARER sign in like Bearer', async () => {
+    const token = await signInBySms(t, '13900000011', nextIp());
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      const me = await t.request.get('/api/v1/me').set('Authorization', `${scheme} ${token}`).expect(200);
+      expect(me.body.data.phoneMasked).toBe('139****0011');
+    }
+    // Only the scheme: another scheme, or the token alone, is still no sign-in.
+    await t.request.get('/api/v1/me').set('Authorization', `Basic ${token}`).expect(401);
+    await t.request.get('/api/v1/me').set('Authorization', token).expect(401);
+  });
+
   test('signing in again with the same phone is the same user', async () => {
     const a = await signInBySms(t, '13900000002', nextIp());
     t.clock.advance(MINUTE + 1000);

@@ -2,6 +2,9 @@ import type { Middleware } from 'koa';
 import type { AppState } from '../../http/context';
 import type { SessionsService } from './sessions.service';
 
+/** `Bearer <token>`; the scheme is case-insensitive (RFC 7235 §2.1), so `bearer` and `BEARER` count too. */
+const BEARER = /^bearer\s+([A-Za-z0-9_-]{20,128})$/i;
+
 /**
  * Resolves `Authorization: Bearer <token>` into `ctx.state.principal`. An expired or unknown token
  * leaves the request anonymous: public pages keep working, and routes that need a sign-in answer
@@ -9,7 +12,7 @@ import type { SessionsService } from './sessions.service';
  */
 export function authenticate(sessions: SessionsService): Middleware<AppState> {
   return async (ctx, next) => {
-    const m = /^Bearer\s+([A-Za-z0-9_-]{20,128})$/.exec(ctx.get('Authorization'));
+    const m = BEARER.exec(ctx.get('Authorization'));
     if (m) ctx.state.principal = await sessions.resolve(m[1]);
     await next();
   };

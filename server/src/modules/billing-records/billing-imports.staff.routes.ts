@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idParamSchema } from '@openhall/shared';
+import { idParamSchema, textSchema } from '@openhall/shared';
 import type { ApiRouter } from '../../http/api-router';
 import type { Principal } from '../../http/context';
 import { RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
@@ -7,7 +7,7 @@ import type { Services } from '../../services';
 
 const uploadQuerySchema = z.object({
   /** The uploaded file's name, shown in the console's list of imports. */
-  fileName: z.string().trim().min(1).max(255).default('import.csv'),
+  fileName: textSchema({ trim: true }).min(1).max(255).default('import.csv'),
 });
 
 /** The signed-in staff member's id (the route's `auth` let only staff through). */

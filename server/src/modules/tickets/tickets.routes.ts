@@ -10,6 +10,7 @@ import {
   ticketMessageSchema,
   ticketReasonSchema,
   transferTicketSchema,
+  urlIdSchema,
 } from '@openhall/shared';
 import type { Principal } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
@@ -21,7 +22,7 @@ const userIdOf = (principal: Principal | undefined): number => (principal as Ext
 /** The staff member behind a staff route. */
 const staffOf = (principal: Principal | undefined): Staff => principal as Staff;
 
-const extensionParamSchema = z.object({ id: z.coerce.number().int().positive(), extensionId: z.coerce.number().int().positive() });
+const extensionParamSchema = z.object({ id: urlIdSchema, extensionId: urlIdSchema });
 
 export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);

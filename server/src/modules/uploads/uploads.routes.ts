@@ -1,7 +1,7 @@
 import type { ApiRouter } from '../../http/api-router';
 import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
-import { idParamSchema } from '@openhall/shared';
+import { idParamSchema, urlIdSchema } from '@openhall/shared';
 import { RequestValidationError } from '../../http/error-middleware';
 import type { AppState, Principal } from '../../http/context';
 import { authorize, routeDefiner, type RouteAuth, type RouteRegistry } from '../../http/route';
@@ -10,7 +10,7 @@ import { readMultipartFile } from './uploads.multipart';
 import type { PhotoViewer } from './uploads.service';
 
 const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
-const photoParamSchema = z.object({ id: z.coerce.number().int().positive(), photoId: z.coerce.number().int().positive() });
+const photoParamSchema = z.object({ id: urlIdSchema, photoId: urlIdSchema });
 
 export function registerUploadRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
