@@ -16,7 +16,22 @@ export const paymentOrderStatuses = ['created', 'paid', 'refunding', 'refunded',
 export type PaymentOrderStatus = (typeof paymentOrderStatuses)[number];
 
 export type RefundKind = 'staff' | 'auto_duplicate' | 'auto_late';
-export type RefundStatus = 'processing' | 'success' | 'failed';
+export const refundStatuses = ['processing', 'success', 'failed'] as const;
+export type RefundStatus = (typeof refundStatuses)[number];
+
+/** How each refund kind is named in the staff console. */
+export const refundKindNames: Record<RefundKind, string> = {
+  staff: '人工退款',
+  auto_duplicate: '重复支付自动退款',
+  auto_late: '订单关闭后到账自动退款',
+};
+
+/**
+ * What a full refund of a bill order did to one of its bills: `reopened` (owed again, the
+ * write-off reversed at the billing system), or `kept` (no longer this order's to reopen: paid
+ * another way, or withdrawn, meanwhile).
+ */
+export type BillReversal = 'reopened' | 'kept';
 
 /** The gateway a channel belongs to. */
 export function gatewayOf(channel: PaymentChannel): PaymentGatewayName {
@@ -50,6 +65,11 @@ export interface PaymentOrderView {
   refundedFen: number;
   /** The bills this order pays (empty for renewal orders). */
   billIds: number[];
+  /**
+   * Closed here while its gateway could not be reached: the gateway is asked again until it
+   * confirms; money that still arrives for the order is refunded automatically.
+   */
+  closeUnconfirmed: boolean;
   createdAt: string;
 }
 
@@ -93,6 +113,49 @@ export interface RefundView {
   status: RefundStatus;
   createdAt: string;
 }
+
+/**
+ * `GET /api/v1/staff/refunds` (supervisor): refunds by status, newest first; `resolved=false`
+ * (with `status=failed`) is what still needs someone: refused by the gateway, not yet handled.
+ */
+export const staffRefundQuerySchema = pageQuerySchema.extend({
+  status: z.enum(refundStatuses).optional(),
+  resolved: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+});
+/** Query of `GET /api/v1/staff/refunds`. */
+export type StaffRefundQuery = z.infer<typeof staffRefundQuerySchema>;
+
+/** A refund as the console lists it: its order, how often the gateway refused it, and who resolved it. */
+export interface StaffRefundView extends RefundView {
+  outTradeNo: string;
+  channel: PaymentChannel;
+  orderKind: PaymentOrderKind;
+  /** Times the gateway refused it. */
+  attempts: number;
+  /** The next automatic try; null when none is planned (staff refunds, resolved ones, or not refused). */
+  nextAttemptAt: string | null;
+  /** The gateway's last refusal. */
+  lastError: string | null;
+  resolvedAt: string | null;
+  /** The supervisor who resolved it, as named then. */
+  resolvedBy: { staffId: number; name: string; jobNo: string } | null;
+  resolutionNote: string | null;
+  updatedAt: string;
+}
+
+/**
+ * `POST /api/v1/staff/refunds/:id/resolve` (supervisor): a refused refund handled by hand (paid
+ * back at the counter, through the merchant platform's abnormal-refund page…), with what was done.
+ * Stops the automatic retries; once only.
+ */
+export const resolveRefundSchema = z.object({
+  note: textSchema({ multiline: true, trim: true }).min(2, '请填写处理说明（至少2个字）').max(500, '处理说明不能超过500个字'),
+});
+/** Body of `POST /api/v1/staff/refunds/:id/resolve`. */
+export type ResolveRefundInput = z.infer<typeof resolveRefundSchema>;
 
 // ---- reconciliation (对账) ----
 

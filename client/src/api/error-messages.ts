@@ -33,6 +33,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   BILLING_UNAVAILABLE: '营收系统暂时无法核对账单，请稍后再试；查看账单不受影响',
   BILLING_SIGNATURE_INVALID: '营收系统数据签名无效',
   BILL_IN_OPEN_ORDER: '该账单有一笔待支付的订单，请先完成或等待其关闭（约15分钟）后再试',
+  RENEWAL_IN_OPEN_ORDER: '该套餐有一笔待支付的续费订单，请先完成或等待其关闭（约15分钟）后再试',
   ORDER_NOT_PAYABLE: '该订单已关闭或已支付，请刷新后查看',
   WECHAT_OPENID_REQUIRED: '请先使用微信登录后再用微信支付',
   PAYMENT_GATEWAY_FAILED: '支付渠道暂时无法下单，请稍后再试或换一种支付方式',

@@ -18,6 +18,8 @@ import type {
   ReconciliationRunView,
   RenewalStatsQuery,
   ResolveReconciliationDiffInput,
+  ResolveRefundInput,
+  StaffRefundView,
   RunReconciliationInput,
   RenewalStatsView,
   StaffContentInputs,
@@ -267,6 +269,22 @@ export function runReconciliation(input: RunReconciliationInput): Promise<Reconc
  */
 export function resolveReconciliationDifference(id: number, input: ResolveReconciliationDiffInput): Promise<ReconciliationDiffView> {
   return request<ReconciliationDiffView>(`/staff/reconciliation/differences/${id}/resolve`, { method: 'POST', data: { ...input }, ...staff });
+}
+
+/**
+ * Refunds the gateway refused that nobody has handled yet, newest first (supervisor); automatic
+ * ones are retried meanwhile (`nextAttemptAt`).
+ */
+export function listFailedRefunds(query: PageQuery = { page: 1, pageSize: 20 }): Promise<Page<StaffRefundView>> {
+  return request<Page<StaffRefundView>>('/staff/refunds', { data: { ...query, status: 'failed', resolved: 'false' }, ...staff });
+}
+
+/**
+ * Marks a refused refund handled by hand, with a note (supervisor); its retries stop. One already
+ * resolved, or no longer refused, answers CONFLICT saying why.
+ */
+export function resolveRefund(id: number, input: ResolveRefundInput): Promise<StaffRefundView> {
+  return request<StaffRefundView>(`/staff/refunds/${id}/resolve`, { method: 'POST', data: { ...input }, ...staff });
 }
 
 /** The 20 newest billing imports, newest first: supervisors' CSV uploads and the billing system's batches (supervisor). */

@@ -12,6 +12,10 @@ import { Migration20261126070000_subscription_expiry_index } from './Migration20
 import { Migration20261204000000_ticket_clock_repair } from './Migration20261204000000_ticket_clock_repair';
 import { Migration20261204010000_billing_system } from './Migration20261204010000_billing_system';
 import { Migration20261204020000_pause_kind } from './Migration20261204020000_pause_kind';
+import { Migration20261204100000_bill_payment_reversal } from './Migration20261204100000_bill_payment_reversal';
+import { Migration20261204110000_renewal_open_lock } from './Migration20261204110000_renewal_open_lock';
+import { Migration20261204120000_refund_retries } from './Migration20261204120000_refund_retries';
+import { Migration20261204130000_local_close } from './Migration20261204130000_local_close';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -32,4 +36,8 @@ export const migrations = [
   { name: 'Migration20261204000000_ticket_clock_repair', class: Migration20261204000000_ticket_clock_repair },
   { name: 'Migration20261204010000_billing_system', class: Migration20261204010000_billing_system },
   { name: 'Migration20261204020000_pause_kind', class: Migration20261204020000_pause_kind },
+  { name: 'Migration20261204100000_bill_payment_reversal', class: Migration20261204100000_bill_payment_reversal },
+  { name: 'Migration20261204110000_renewal_open_lock', class: Migration20261204110000_renewal_open_lock },
+  { name: 'Migration20261204120000_refund_retries', class: Migration20261204120000_refund_retries },
+  { name: 'Migration20261204130000_local_close', class: Migration20261204130000_local_close },
 ];

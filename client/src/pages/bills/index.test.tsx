@@ -68,6 +68,7 @@ const created: CreatePaymentResult = {
     paidAt: null,
     refundedFen: 0,
     billIds: [11, 10],
+    closeUnconfirmed: false,
     createdAt: '2026-11-26T00:45:00Z',
   },
   pay: { kind: 'redirect', url: 'http://gateway.test/cashier/1' },

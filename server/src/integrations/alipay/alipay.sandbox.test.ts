@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Koa from 'koa';
+import { AlipaySdk } from 'alipay-sdk';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { addDays, businessDate } from '@openhall/shared';
@@ -576,6 +577,109 @@ describe('v3 request and response signatures', () => {
     const second = await fetch(`${base}${captured!.url}`, captured!.init);
     expect(second.status).toBe(401);
     expect(await second.json()).toMatchObject({ code: 'invalid-nonce' });
+  });
+});
+
+describe('the classic gateway (gateway.do) through the SDK\'s exec', () => {
+  // What Alipay's own documentation shows for these methods, and what alipay-sdk's `exec` expects:
+  // a POST to gateway.do, an answer `{"<method>_response": {...}, "sign": "..."}` whose signature
+  // (the sandbox's key) covers the response object's exact text. The SDK stamps requests with the
+  // process's local time, so the tests pass Beijing time as the adapter does.
+  const exec = (method: string, bizContent: Record<string, unknown>, sdk = gateway.sdk) =>
+    sdk.exec(method, { timestamp: formatAlipayTime(new Date()), bizContent }, { validateSign: true });
+
+  test('alipay.trade.query answers signed JSON with the trade, whatever its state', async () => {
+    const input = order({ amountFen: 4321 });
+    const url = gateway.createWapPayUrl(input);
+    await expect(exec('alipay.trade.query', { outTradeNo: input.outTradeNo })).resolves.toMatchObject({
+      code: '40004',
+      msg: 'Business Failed',
+      subCode: 'ACQ.TRADE_NOT_EXIST',
+      outTradeNo: input.outTradeNo,
+    });
+    const opened = sandbox.openPayUrl(url);
+    await expect(exec('alipay.trade.query', { outTradeNo: input.outTradeNo })).resolves.toMatchObject({
+      code: '10000',
+      msg: 'Success',
+      tradeNo: opened.tradeNo,
+      outTradeNo: input.outTradeNo,
+      tradeStatus: 'WAIT_BUYER_PAY',
+      totalAmount: '43.21',
+    });
+    sandbox.pay(input.outTradeNo);
+    const paid = await exec('alipay.trade.query', { tradeNo: opened.tradeNo });
+    expect(paid).toMatchObject({ code: '10000', tradeStatus: 'TRADE_SUCCESS', totalAmount: '43.21', receiptAmount: '43.21', buyerUserId: expect.stringMatching(/^2088/) });
+    expect(paid.sendPayDate).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+
+    // The raw answer is exactly the documented shape.
+    const res = await fetch(`${base}/sandbox/alipay/gateway.do?${new URL(url).search.slice(1).replace(/method=alipay.trade.wap.pay/, 'method=alipay.trade.query')}`, { method: 'POST' });
+    const raw = await res.text();
+    expect(res.headers.get('content-type')).toMatch(/json/);
+    expect(Object.keys(JSON.parse(raw))).toEqual(['alipay_trade_query_response', 'sign']);
+  });
+
+  test('alipay.trade.close and alipay.trade.refund / fastpay.refund.query move the same ledger as the v3 calls', async () => {
+    const open = order();
+    sandbox.openPayUrl(gateway.createWapPayUrl(open));
+    await expect(exec('alipay.trade.close', { outTradeNo: open.outTradeNo })).resolves.toMatchObject({ code: '10000', outTradeNo: open.outTradeNo });
+    await expect(gateway.queryTrade(open.outTradeNo)).resolves.toMatchObject({ tradeStatus: 'TRADE_CLOSED' });
+
+    const { input } = await paidOrder({ amountFen: 10000 });
+    await expect(exec('alipay.trade.close', { outTradeNo: input.outTradeNo })).resolves.toMatchObject({ code: '40004', subCode: 'ACQ.TRADE_STATUS_ERROR' });
+    const refund = { outTradeNo: input.outTradeNo, outRequestNo: `${input.outTradeNo}_C1`, refundAmount: '25.00', refundReason: '多缴退费' };
+    await expect(exec('alipay.trade.refund', refund)).resolves.toMatchObject({ code: '10000', fundChange: 'Y', refundFee: '25.00', sendBackFee: '25.00' });
+    await expect(exec('alipay.trade.refund', refund)).resolves.toMatchObject({ code: '10000', fundChange: 'N', refundFee: '25.00' });
+    await expect(exec('alipay.trade.refund', { ...refund, outRequestNo: `${input.outTradeNo}_C2`, refundAmount: '75.01' })).resolves.toMatchObject({
+      code: '40004',
+      subCode: 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL',
+    });
+    await expect(exec('alipay.trade.fastpay.refund.query', { outTradeNo: input.outTradeNo, outRequestNo: refund.outRequestNo })).resolves.toMatchObject({
+      code: '10000',
+      refundAmount: '25.00',
+      refundStatus: 'REFUND_SUCCESS',
+      totalAmount: '100.00',
+    });
+    // An unknown refund is a success without a refund in it, as Alipay answers.
+    const none = await exec('alipay.trade.fastpay.refund.query', { outTradeNo: input.outTradeNo, outRequestNo: 'NEVER' });
+    expect(none).toMatchObject({ code: '10000', outRequestNo: 'NEVER' });
+    expect(none.refundAmount).toBeUndefined();
+    // The v3 adapter sees the refund made through the classic gateway.
+    await expect(gateway.queryRefund(input.outTradeNo, refund.outRequestNo)).resolves.toEqual({ status: 'success', refundFen: 2500 });
+  });
+
+  test('the request is checked as Alipay checks it: signature, app, timestamp, method', async () => {
+    const strangerKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const sdkWith = (appId: string, privateKey: string) =>
+      new SdkAlipayGateway({ appId, privateKey, alipayPublicKey: sandbox.alipayPublicKeyPem, gateway: `${base}/sandbox/alipay/gateway.do`, endpoint: `${base}/sandbox/alipay` }).sdk;
+    await expect(exec('alipay.trade.query', { outTradeNo: 'PAY_ANY' }, sdkWith(APP_ID, strangerKey))).resolves.toMatchObject({
+      code: '40002',
+      msg: 'Invalid Arguments',
+      subCode: 'isv.invalid-signature',
+    });
+    await expect(exec('alipay.trade.query', { outTradeNo: 'PAY_ANY' }, sdkWith('2021000000000999', ensureAlipaySandboxAppKeys(dataDir).privateKeyPem))).resolves.toMatchObject({
+      code: '40002',
+      subCode: 'isv.invalid-app-id',
+    });
+    // The SDK's own timestamp is the process's local time: off by hours on a UTC host.
+    const skewed = await gateway.sdk.exec('alipay.trade.query', { timestamp: formatAlipayTime(new Date(Date.now() + 8 * 3600_000)), bizContent: { outTradeNo: 'PAY_ANY' } }, { validateSign: true });
+    expect(skewed).toMatchObject({ code: '40002', subCode: 'isv.invalid-timestamp' });
+    // A method the gateway does not know is answered under error_response, unsigned.
+    const unknown = await gateway.sdk.exec('alipay.trade.nonexistent', { timestamp: formatAlipayTime(new Date()), bizContent: { outTradeNo: 'PAY_ANY' } });
+    expect(unknown).toMatchObject({ code: '40002', subCode: 'isv.invalid-method' });
+    const raw = await fetch(`${base}/sandbox/alipay/gateway.do?method=alipay.trade.nonexistent`, { method: 'POST' });
+    expect(JSON.parse(await raw.text())).toEqual({ error_response: { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-method', sub_msg: expect.any(String) } });
+  });
+
+  test('an answer signed by another key is refused by the SDK', async () => {
+    const paranoid = new AlipaySdk({
+      appId: APP_ID,
+      privateKey: ensureAlipaySandboxAppKeys(dataDir).privateKeyPem,
+      alipayPublicKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      gateway: `${base}/sandbox/alipay/gateway.do`,
+      keyType: 'PKCS8',
+      signType: 'RSA2',
+    });
+    await expect(exec('alipay.trade.query', { outTradeNo: 'PAY_ANY' }, paranoid)).rejects.toThrow(/验签失败/);
   });
 });
 

@@ -19,9 +19,14 @@ import { renderCashierPage, renderDonePage, renderErrorPage } from './alipay.san
 
 /**
  * A local Alipay. It plays the open platform for alipay-sdk v4 exactly where the SDK talks to it:
- * - `GET|POST {prefix}/gateway.do`: the `pageExecute` wap pay URL. The RSA2 signature over the
- *   request parameters is checked as Alipay does, then a cashier page takes (or declines) the
- *   "payment"; confirming redirects to return_url with signed parameters;
+ * - `GET|POST {prefix}/gateway.do`: the classic gateway. The RSA2 signature over the request
+ *   parameters is checked as Alipay does, then by `method`: the `pageExecute` wap pay URL
+ *   (`alipay.trade.wap.pay`) opens a cashier page that takes (or declines) the "payment" and, on
+ *   confirming, redirects to return_url with signed parameters; the `exec` methods
+ *   (`alipay.trade.query`, `.close`, `.refund`, `.fastpay.refund.query`) answer signed JSON,
+ *   `{"alipay_trade_query_response": {"code": "10000", "msg": "Success", …}, "sign": "…"}`, the
+ *   signature over the response object's exact text; refusals carry Alipay's code / sub_code
+ *   (40002 isv.* for the request, 40004 ACQ.* for the business), an unknown method `error_response`;
  * - `{prefix}/v3/...`: the `curl` calls (query, close, refund, refund query, bill URL), with the
  *   `Authorization: ALIPAY-SHA256withRSA …` request signature checked and every answer signed
  *   with `alipay-timestamp` / `alipay-nonce` / `alipay-signature`;
@@ -442,15 +447,19 @@ export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
     }
   }
 
-  /** What the gateway does with a wap pay request: check it, then find or create the trade. */
-  function openTrade(params: Record<string, string>): SandboxAlipayTrade {
+  /**
+   * The checks every classic gateway request goes through, whatever its method: the app, the
+   * protocol parameters, the RSA2 signature over the request (with the app's public key), the
+   * Beijing-time timestamp. Answers the request's biz_content object.
+   */
+  function checkGatewayRequest(params: Record<string, string>): Record<string, unknown> {
     if (!params.sign) throw new SandboxAlipayError('isv.missing-signature', '缺少签名参数');
     if (!params.app_id) throw new SandboxAlipayError('isv.missing-app-id', '缺少appId参数');
     if (params.app_id !== opts.appId) throw new SandboxAlipayError('isv.invalid-app-id', '无效的AppID参数');
     if (params.sign_type !== 'RSA2') throw new SandboxAlipayError('isv.invalid-signature-type', '无效的签名类型');
-    if (params.method !== 'alipay.trade.wap.pay') throw new SandboxAlipayError('isv.invalid-method', `不存在的方法名: ${params.method}`);
     if ((params.charset ?? '').toLowerCase() !== 'utf-8') throw new SandboxAlipayError('isv.invalid-charset', '字符集错误');
     if (params.version !== '1.0') throw new SandboxAlipayError('isv.invalid-version', '版本号错误');
+    if (params.format !== undefined && params.format.toUpperCase() !== 'JSON') throw new SandboxAlipayError('isv.invalid-format', '无效的数据格式');
     // Request signatures cover every non-empty parameter except sign itself (sign_type included).
     if (!verifyRsa2(alipaySignContent(params, ['sign']), params.sign, opts.appPublicKeyPem)) {
       throw new SandboxAlipayError('isv.invalid-signature', '验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配');
@@ -463,7 +472,14 @@ export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
     } catch {
       throw new SandboxAlipayError('isv.invalid-parameter', 'biz_content is not JSON');
     }
-    if (!biz || typeof biz !== 'object') throw new SandboxAlipayError('isv.invalid-parameter', 'biz_content is not an object');
+    if (!biz || typeof biz !== 'object' || Array.isArray(biz)) throw new SandboxAlipayError('isv.invalid-parameter', 'biz_content is not an object');
+    return biz;
+  }
+
+  /** What the gateway does with a wap pay request: check it, then find or create the trade. */
+  function openTrade(params: Record<string, string>): SandboxAlipayTrade {
+    if (params.method !== 'alipay.trade.wap.pay') throw new SandboxAlipayError('isv.invalid-method', `不存在的方法名: ${params.method}`);
+    const biz = checkGatewayRequest(params);
     const outTradeNo = biz.out_trade_no;
     if (!isAlipayOutTradeNo(outTradeNo)) throw new SandboxAlipayError('ACQ.INVALID_PARAMETER', 'out_trade_no 无效');
     const totalFen = parseAlipayAmountFen(biz.total_amount);
@@ -670,6 +686,11 @@ export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
           params[k] = v;
         }
       }
+      // Page methods (the wap pay URL) open the cashier; the others answer signed JSON.
+      if (params.method !== undefined && params.method !== 'alipay.trade.wap.pay') {
+        classic(ctx, params);
+        return;
+      }
       const t = openTrade(params);
       ctx.type = 'html';
       ctx.body = renderCashierPage({
@@ -728,106 +749,152 @@ export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
     ctx.body = renderDonePage('已取消', '您已取消付款。');
   });
 
-  router.post(
-    '/v3/alipay/trade/query',
-    v3((body) => {
-      const t = requireTrade(body);
-      const paid = t.paidAt !== undefined;
-      const yuan = fenToYuan(paid ? t.totalFen : 0);
-      return {
-        trade_no: t.tradeNo,
-        out_trade_no: t.outTradeNo,
-        buyer_logon_id: t.buyerLogonId,
-        buyer_user_id: t.buyerId,
-        trade_status: t.status,
-        total_amount: fenToYuan(t.totalFen),
-        receipt_amount: yuan,
-        buyer_pay_amount: yuan,
-        invoice_amount: yuan,
-        point_amount: '0.00',
-        ...(t.paidAt ? { send_pay_date: formatAlipayTime(new Date(t.paidAt)) } : {}),
-        subject: t.subject,
-      };
-    }),
-  );
+  // ---- what the trade methods do, for the v3 endpoints and the classic gateway alike ----------
 
-  router.post(
-    '/v3/alipay/trade/close',
-    v3((body) => {
-      const t = requireTrade(body);
-      if (t.status === 'WAIT_BUYER_PAY') {
-        closeTrade(t, now());
-        save();
-      } else if (t.status !== 'TRADE_CLOSED' || t.paidAt) {
-        throw new SandboxAlipayError('ACQ.TRADE_STATUS_ERROR', `交易状态不合法: ${t.status}`);
-      }
-      return { trade_no: t.tradeNo, out_trade_no: t.outTradeNo };
-    }),
-  );
+  function queryTradeAnswer(body: Record<string, unknown>): Record<string, unknown> {
+    const t = requireTrade(body);
+    const paid = t.paidAt !== undefined;
+    const yuan = fenToYuan(paid ? t.totalFen : 0);
+    return {
+      trade_no: t.tradeNo,
+      out_trade_no: t.outTradeNo,
+      buyer_logon_id: t.buyerLogonId,
+      buyer_user_id: t.buyerId,
+      trade_status: t.status,
+      total_amount: fenToYuan(t.totalFen),
+      receipt_amount: yuan,
+      buyer_pay_amount: yuan,
+      invoice_amount: yuan,
+      point_amount: '0.00',
+      ...(t.paidAt ? { send_pay_date: formatAlipayTime(new Date(t.paidAt)) } : {}),
+      subject: t.subject,
+    };
+  }
 
-  router.post(
-    '/v3/alipay/trade/refund',
-    v3((body) => {
-      const t = requireTrade(body);
-      const refundFen = parseAlipayAmountFen(body.refund_amount);
-      if (refundFen === null || refundFen < 1) throw new SandboxAlipayError('INVALID_PARAMETER', 'refund_amount 无效');
-      const outRequestNo = str(body, 'out_request_no') ?? t.outTradeNo;
-      const answer = (fundChange: boolean, r: SandboxAlipayRefund) => ({
-        trade_no: t.tradeNo,
-        out_trade_no: t.outTradeNo,
-        buyer_logon_id: t.buyerLogonId,
-        refund_fee: fenToYuan(refundedFen(t)),
-        send_back_fee: fenToYuan(r.refundFen),
-        gmt_refund_pay: formatAlipayTime(new Date(r.refundedAt)),
-        fund_change: fundChange ? 'Y' : 'N',
-      });
-      const done = t.refunds.find((r) => r.outRequestNo === outRequestNo);
-      if (done) {
-        // The same request number is the same refund: answered again, no money moves twice.
-        if (done.refundFen !== refundFen) throw new SandboxAlipayError('ACQ.DISCORDANT_REPEAT_REQUEST', '请求信息不一致：同一退款请求号的金额不同');
-        return answer(false, done);
-      }
-      if (t.status !== 'TRADE_SUCCESS') throw new SandboxAlipayError('ACQ.TRADE_STATUS_ERROR', `交易状态不合法: ${t.status}`);
-      if (refundedFen(t) + refundFen > t.totalFen) throw new SandboxAlipayError('ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额超限');
-      const at = now();
-      const r: SandboxAlipayRefund = { outRequestNo, refundFen, reason: str(body, 'refund_reason') ?? '', refundedAt: at.toISOString() };
-      t.refunds.push(r);
-      if (refundedFen(t) === t.totalFen) {
-        t.status = 'TRADE_CLOSED';
-        t.closedAt = at.toISOString();
-      }
-      if (notifyRefunds) {
-        queueNotify(t, {
-          refund_fee: fenToYuan(refundedFen(t)),
-          gmt_refund: `${formatAlipayTime(at)}.${String(at.getUTCMilliseconds()).padStart(3, '0')}`,
-          out_biz_no: outRequestNo,
-        });
-      }
+  function closeTradeAnswer(body: Record<string, unknown>): Record<string, unknown> {
+    const t = requireTrade(body);
+    if (t.status === 'WAIT_BUYER_PAY') {
+      closeTrade(t, now());
       save();
-      return answer(true, r);
-    }),
-  );
+    } else if (t.status !== 'TRADE_CLOSED' || t.paidAt) {
+      throw new SandboxAlipayError('ACQ.TRADE_STATUS_ERROR', `交易状态不合法: ${t.status}`);
+    }
+    return { trade_no: t.tradeNo, out_trade_no: t.outTradeNo };
+  }
 
-  router.post(
-    '/v3/alipay/trade/fastpay/refund/query',
-    v3((body) => {
-      const t = requireTrade(body);
-      const outRequestNo = str(body, 'out_request_no');
-      if (!outRequestNo) throw new SandboxAlipayError('INVALID_PARAMETER', 'out_request_no 不能为空');
-      const r = t.refunds.find((x) => x.outRequestNo === outRequestNo);
-      const base = { trade_no: t.tradeNo, out_trade_no: t.outTradeNo, out_request_no: outRequestNo };
-      // An unknown refund is not an error at Alipay: the answer simply carries no refund.
-      if (!r) return base;
-      return {
-        ...base,
-        total_amount: fenToYuan(t.totalFen),
-        refund_amount: fenToYuan(r.refundFen),
-        refund_reason: r.reason,
-        refund_status: 'REFUND_SUCCESS',
-        gmt_refund_pay: formatAlipayTime(new Date(r.refundedAt)),
-      };
-    }),
-  );
+  function refundAnswer(body: Record<string, unknown>): Record<string, unknown> {
+    const t = requireTrade(body);
+    const refundFen = parseAlipayAmountFen(body.refund_amount);
+    if (refundFen === null || refundFen < 1) throw new SandboxAlipayError('INVALID_PARAMETER', 'refund_amount 无效');
+    const outRequestNo = str(body, 'out_request_no') ?? t.outTradeNo;
+    const answer = (fundChange: boolean, r: SandboxAlipayRefund) => ({
+      trade_no: t.tradeNo,
+      out_trade_no: t.outTradeNo,
+      buyer_logon_id: t.buyerLogonId,
+      refund_fee: fenToYuan(refundedFen(t)),
+      send_back_fee: fenToYuan(r.refundFen),
+      gmt_refund_pay: formatAlipayTime(new Date(r.refundedAt)),
+      fund_change: fundChange ? 'Y' : 'N',
+    });
+    const done = t.refunds.find((r) => r.outRequestNo === outRequestNo);
+    if (done) {
+      // The same request number is the same refund: answered again, no money moves twice.
+      if (done.refundFen !== refundFen) throw new SandboxAlipayError('ACQ.DISCORDANT_REPEAT_REQUEST', '请求信息不一致：同一退款请求号的金额不同');
+      return answer(false, done);
+    }
+    if (t.status !== 'TRADE_SUCCESS') throw new SandboxAlipayError('ACQ.TRADE_STATUS_ERROR', `交易状态不合法: ${t.status}`);
+    if (refundedFen(t) + refundFen > t.totalFen) throw new SandboxAlipayError('ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额超限');
+    const at = now();
+    const r: SandboxAlipayRefund = { outRequestNo, refundFen, reason: str(body, 'refund_reason') ?? '', refundedAt: at.toISOString() };
+    t.refunds.push(r);
+    if (refundedFen(t) === t.totalFen) {
+      t.status = 'TRADE_CLOSED';
+      t.closedAt = at.toISOString();
+    }
+    if (notifyRefunds) {
+      queueNotify(t, {
+        refund_fee: fenToYuan(refundedFen(t)),
+        gmt_refund: `${formatAlipayTime(at)}.${String(at.getUTCMilliseconds()).padStart(3, '0')}`,
+        out_biz_no: outRequestNo,
+      });
+    }
+    save();
+    return answer(true, r);
+  }
+
+  function refundQueryAnswer(body: Record<string, unknown>): Record<string, unknown> {
+    const t = requireTrade(body);
+    const outRequestNo = str(body, 'out_request_no');
+    if (!outRequestNo) throw new SandboxAlipayError('INVALID_PARAMETER', 'out_request_no 不能为空');
+    const r = t.refunds.find((x) => x.outRequestNo === outRequestNo);
+    const base = { trade_no: t.tradeNo, out_trade_no: t.outTradeNo, out_request_no: outRequestNo };
+    // An unknown refund is not an error at Alipay: the answer simply carries no refund.
+    if (!r) return base;
+    return {
+      ...base,
+      total_amount: fenToYuan(t.totalFen),
+      refund_amount: fenToYuan(r.refundFen),
+      refund_reason: r.reason,
+      refund_status: 'REFUND_SUCCESS',
+      gmt_refund_pay: formatAlipayTime(new Date(r.refundedAt)),
+    };
+  }
+
+  router.post('/v3/alipay/trade/query', v3(queryTradeAnswer));
+  router.post('/v3/alipay/trade/close', v3(closeTradeAnswer));
+  router.post('/v3/alipay/trade/refund', v3(refundAnswer));
+  router.post('/v3/alipay/trade/fastpay/refund/query', v3(refundQueryAnswer));
+
+  // ---- the classic gateway (gateway.do, what the SDK's `exec` calls) -------------------------
+
+  /** The classic methods the sandbox answers as signed JSON, as Alipay's gateway does. */
+  const classicMethods: Record<string, (biz: Record<string, unknown>) => Record<string, unknown>> = {
+    'alipay.trade.query': queryTradeAnswer,
+    'alipay.trade.close': closeTradeAnswer,
+    'alipay.trade.refund': refundAnswer,
+    'alipay.trade.fastpay.refund.query': refundQueryAnswer,
+  };
+
+  /**
+   * A classic answer: `{"<method with _>_response": {...}, "sign": "..."}`, the signature (RSA2,
+   * the sandbox's key) over the exact text of the response object, which is how the SDK checks it.
+   */
+  function answerClassic(ctx: Context, responseKey: string, body: Record<string, unknown>): void {
+    const inner = JSON.stringify(body);
+    ctx.status = 200;
+    ctx.type = 'application/json; charset=utf-8';
+    // error_response belongs to no method, so nothing signed under a method's name can cover it: unsigned.
+    ctx.body = responseKey === 'error_response' ? `{"${responseKey}":${inner}}` : `{"${responseKey}":${inner},"sign":"${signRsa2(inner, keys.privateKeyPem)}"}`;
+  }
+
+  /** A refusal in the classic protocol's terms: 40002 for the request itself, 40004 for the business, 20000 for the platform. */
+  function classicFailure(err: SandboxAlipayError, biz: Record<string, unknown> | null): Record<string, unknown> {
+    const subCode = err.code.includes('.') ? err.code : `ACQ.${err.code}`;
+    if (subCode.startsWith('isv.')) return { code: '40002', msg: 'Invalid Arguments', sub_code: subCode, sub_msg: err.message };
+    if (subCode.startsWith('isp.')) return { code: '20000', msg: 'Service Currently Unavailable', sub_code: subCode, sub_msg: err.message };
+    return {
+      code: '40004',
+      msg: 'Business Failed',
+      sub_code: subCode,
+      sub_msg: err.message,
+      ...(typeof biz?.out_trade_no === 'string' ? { out_trade_no: biz.out_trade_no } : {}),
+    };
+  }
+
+  function classic(ctx: Context, params: Record<string, string>): void {
+    const handler = Object.hasOwn(classicMethods, params.method ?? '') ? classicMethods[params.method!] : undefined;
+    // A method the gateway does not know is answered under error_response (unsigned), as Alipay does.
+    const responseKey = handler ? `${params.method!.replaceAll('.', '_')}_response` : 'error_response';
+    let biz: Record<string, unknown> | null = null;
+    try {
+      if (!handler) throw new SandboxAlipayError('isv.invalid-method', `不存在的方法名: ${params.method ?? ''}`);
+      biz = checkGatewayRequest(params);
+      answerClassic(ctx, responseKey, { code: '10000', msg: 'Success', ...handler(biz) });
+    } catch (err) {
+      if (!(err instanceof SandboxAlipayError)) throw err;
+      answerClassic(ctx, responseKey, classicFailure(err, biz));
+    }
+  }
 
   router.get(
     '/v3/alipay/data/dataservice/bill/downloadurl/query',

@@ -224,3 +224,37 @@ test('three-way reconciliation: each settled bill is written off exactly once, f
   expect((after.body.data.items as Array<{ kind: string }>).map((d) => d.kind).sort()).toEqual(['status_mismatch', 'writeoff_without_payment']);
   expect(t.app.services.reconciliation.ledgers).toEqual(['wechatpay', 'alipay', 'billing']);
 });
+
+test('a bill order refunded in full: the billing system reverses its write-off (after it); a bill it holds as paid at the counter comes back paid there', async () => {
+  const { no, bills } = await operatorAccount();
+  const auth = await subscriber();
+  await bind(auth, no).expect(201);
+  const [first, second] = [await billIdOf(bills[0].id), await billIdOf(bills[1].id)];
+  const created = await t.request.post('/api/v1/payments').set(auth).send({ billIds: [first, second], channel: 'alipay_wap' }).expect(201);
+  const orderId = created.body.data.order.id as number;
+  // Meanwhile the hall counter took the second bill; the billing system has not pushed it yet.
+  sandbox.load([{ type: 'payment', id: `CP-R-${no}`, version: 1, accountNo: no, channel: 'counter', paidAt: new Date().toISOString(), amountFen: 2650, bills: [{ id: bills[1].id, lateFeeFen: 0 }] }]);
+  t.deps.payments.alipaySandbox!.payUrl(created.body.data.pay.url);
+  await eventually(async () => (await t.orm.em.fork().findOneOrFail(PaymentOrder, orderId)).status === 'paid');
+  await t.app.services.outbox.runOnce(new Date(Date.now() + 1_000));
+  const writeoff = sandbox.writeoffs().find((w) => w.idempotencyKey === `writeoff:${orderId}`)!;
+  expect(writeoff.conflicts).toEqual([bills[1].id]);
+
+  // Staff refund the whole payment (the subscriber paid the second bill twice and wants it all back).
+  const supervisor = await (await import('../../modules/tickets/tickets.fixtures')).createStaff(t, `reverse${process.pid}`, 'supervisor', '陈静', 'KF2998');
+  await t.request.post(`/api/v1/staff/payments/${orderId}/refunds`).set(supervisor.auth).send({ amountFen: 5300, reason: '重复缴费，全额退回' }).expect(201);
+  await eventually(async () => Number((await t.orm.em.fork().findOneOrFail(PaymentOrder, orderId)).refundedFen) === 5300);
+  expect(await t.orm.em.fork().findOneOrFail(Bill, first)).toMatchObject({ status: 'unpaid', paymentId: null });
+
+  await t.app.services.outbox.runOnce(new Date(Date.now() + 1_000));
+  expect(await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: `writeoff-reversed:${orderId}` })).toMatchObject({ status: 'sent' });
+  expect(sandbox.stats.writeoffReversals).toBe(1);
+  expect(sandbox.writeoffs().find((w) => w.idempotencyKey === `writeoff:${orderId}`)).toMatchObject({ reversedAt: expect.any(String) });
+  // What the write-off settled is owed again there; what the counter settled stays paid, and the
+  // counter payment (refused by the portal while the order held the bill) now shows the bill paid there.
+  expect(sandbox.bill(bills[0].id)).toMatchObject({ status: 'owed', settledBy: null });
+  expect(sandbox.bill(bills[1].id)).toMatchObject({ status: 'paid', settledBy: `CP-R-${no}` });
+  expect(await t.orm.em.fork().findOneOrFail(Bill, second)).toMatchObject({ status: 'paid', paidChannel: 'counter', paymentId: null });
+  // The subscriber can pay the first bill again: the billing system says it is owed.
+  await t.request.post('/api/v1/payments').set(auth).send({ billIds: [first], channel: 'alipay_wap' }).expect(201);
+});

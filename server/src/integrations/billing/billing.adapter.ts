@@ -14,6 +14,31 @@ export interface BillingWriteoffMessage {
   bills: Array<{ billId: number; externalId: string | null; accountId: number; accountNo: string; period: string; amountFen: number; lateFeeFen: number }>;
 }
 
+/**
+ * A write-off undone by a refund, as queued on topic `billing.writeoff_reversed`: a bill order's
+ * staff refunds reached what it paid, so the money it paid for its bills is gone. The billing
+ * system reverses the write-off it took with `Idempotency-Key` = `writeoffKey`: the bills that
+ * write-off settled are owed again; a bill it holds as paid by another payment stays paid (and the
+ * billing system sends that payment to the inlet, so the portal shows where it was paid).
+ */
+export interface BillingWriteoffReversedMessage {
+  orderId: number;
+  outTradeNo: string;
+  /** The `Idempotency-Key` the write-off was sent with (`writeoff:<orderId>`). */
+  writeoffKey: string;
+  channel: string;
+  gatewayTradeNo: string | null;
+  /** What the order's refunds add up to (its whole payment). */
+  refundedFen: number;
+  /** When the portal undid the payment (ISO 8601). */
+  reversedAt: string;
+  /**
+   * The order's bills as its write-off named them; `reopened`: owed again in the portal (false:
+   * the portal holds it as paid another way, or withdrawn).
+   */
+  bills: Array<{ billId: number; externalId: string | null; accountId: number; accountNo: string; period: string; amountFen: number; lateFeeFen: number; reopened: boolean }>;
+}
+
 /** A paid renewal, as queued on topic `billing.subscription_renewed` (see renewal-settler.ts). */
 export interface SubscriptionRenewedMessage {
   orderId: number;
@@ -41,7 +66,7 @@ export interface SubscriptionRenewalReversedMessage {
 }
 
 /** The outbox topics the billing system (BOSS) receives; sent as `X-OpenHall-Topic`. */
-export type BillingTopic = 'billing.writeoff' | 'billing.subscription_renewed' | 'billing.subscription_renewal_reversed';
+export type BillingTopic = 'billing.writeoff' | 'billing.writeoff_reversed' | 'billing.subscription_renewed' | 'billing.subscription_renewal_reversed';
 
 /** What the billing system says of a bill right now (external mode, before a payment order is made). */
 export interface BillQuote {
@@ -79,6 +104,8 @@ export class BillingUnavailableError extends Error {
 export interface BillingSystem {
   readonly mode: 'embedded' | 'external';
   writeOff(message: BillingWriteoffMessage, dedupeKey: string): Promise<void>;
+  /** Undoes a write-off whose payment was refunded in full (sent only after the write-off). */
+  reverseWriteOff(message: BillingWriteoffReversedMessage, dedupeKey: string): Promise<void>;
   recordRenewal(message: SubscriptionRenewedMessage, dedupeKey: string): Promise<void>;
   reverseRenewal(message: SubscriptionRenewalReversedMessage, dedupeKey: string): Promise<void>;
   /** The account as the billing system holds it now, or null when it has none by that number. */
@@ -93,6 +120,7 @@ export interface BillingSystem {
 export class EmbeddedBillingSystem implements BillingSystem {
   readonly mode = 'embedded' as const;
   async writeOff(): Promise<void> {}
+  async reverseWriteOff(): Promise<void> {}
   async recordRenewal(): Promise<void> {}
   async reverseRenewal(): Promise<void> {}
   async lookupAccount(): Promise<AccountRecord | null> {
@@ -124,6 +152,10 @@ export class HttpBillingSystem implements BillingSystem {
 
   writeOff(message: BillingWriteoffMessage, dedupeKey: string): Promise<void> {
     return this.post('billing.writeoff', message, dedupeKey);
+  }
+
+  reverseWriteOff(message: BillingWriteoffReversedMessage, dedupeKey: string): Promise<void> {
+    return this.post('billing.writeoff_reversed', message, dedupeKey);
   }
 
   recordRenewal(message: SubscriptionRenewedMessage, dedupeKey: string): Promise<void> {

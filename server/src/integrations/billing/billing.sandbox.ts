@@ -14,7 +14,7 @@ import {
   type PaymentRecord,
   type RecordResult,
 } from '@openhall/shared';
-import type { BillingWriteoffMessage, BillQuote, WriteoffEntry } from './billing.adapter';
+import type { BillingWriteoffMessage, BillingWriteoffReversedMessage, BillQuote, WriteoffEntry } from './billing.adapter';
 import { signedBatchHeaders, verifyOutbound } from './billing.protocol';
 import { headerOf, parseJsonOrNull, sendReply, type SandboxReply } from '../sandbox-http';
 
@@ -33,6 +33,10 @@ interface SandboxWriteoff extends WriteoffEntry {
   idempotencyKey: string;
   /** Bills that were no longer owed when the write-off came (paid elsewhere meanwhile): the operator must refund. */
   conflicts: string[];
+  /** Set when the portal refunded the payment and reversed this write-off (`billing.writeoff_reversed`). */
+  reversedAt?: string;
+  /** The reversal's Idempotency-Key. */
+  reversalKey?: string;
 }
 
 interface SandboxState {
@@ -60,6 +64,8 @@ type Reply = SandboxReply;
 export interface BillingSandboxStats {
   liveQueries: number;
   writeoffs: number;
+  /** Write-offs reversed because the portal refunded their payment. */
+  writeoffReversals: number;
   duplicateWriteoffs: number;
   rejected: number;
   failedOnPurpose: number;
@@ -77,7 +83,7 @@ const businessDate = (at: Date) => new Date(at.getTime() + 8 * 3_600_000).toISOS
  *
  *   GET  /accounts/:no                  live: the account as held now (404 when unknown)
  *   POST /bills/quote  {billIds}        live: each bill owed (and for how much), paid, cancelled or unknown
- *   POST /portal/messages               a write-off (or renewal message) from OpenHall, once per Idempotency-Key
+ *   POST /portal/messages               a write-off, its reversal (or a renewal message) from OpenHall, once per Idempotency-Key
  *   GET  /writeoffs?date=YYYY-MM-DD     the day's write-offs: the third ledger of reconciliation
  *   GET  /control, POST /control        {fail?, delayMs?} and the counters
  *   POST /control/push                  every record, as one batch to OpenHall
@@ -89,7 +95,7 @@ const businessDate = (at: Date) => new Date(at.getTime() + 8 * 3_600_000).toISOS
  * scripts/billing-sandbox.ts runs it as its own process, seeded from the demo operator data.
  */
 export class BillingSandbox {
-  readonly stats: BillingSandboxStats = { liveQueries: 0, writeoffs: 0, duplicateWriteoffs: 0, rejected: 0, failedOnPurpose: 0, pushes: 0 };
+  readonly stats: BillingSandboxStats = { liveQueries: 0, writeoffs: 0, writeoffReversals: 0, duplicateWriteoffs: 0, rejected: 0, failedOnPurpose: 0, pushes: 0 };
   fail = false;
   delayMs = 0;
   private state: SandboxState = { accounts: {}, packages: {}, bills: {}, payments: {}, writeoffs: [], portalMessages: [] };
@@ -102,7 +108,10 @@ export class BillingSandbox {
     if (opts.stateFile) {
       try {
         this.state = JSON.parse(readFileSync(opts.stateFile, 'utf8')) as SandboxState;
-        for (const w of this.state.writeoffs) this.answered.set(w.idempotencyKey, { status: 200, body: { accepted: true, writeoffId: w.writeoffId, conflicts: w.conflicts } });
+        for (const w of this.state.writeoffs) {
+          this.answered.set(w.idempotencyKey, { status: 200, body: { accepted: true, writeoffId: w.writeoffId, conflicts: w.conflicts } });
+          if (w.reversalKey) this.answered.set(w.reversalKey, { status: 200, body: { accepted: true, writeoffId: w.writeoffId, reversed: true } });
+        }
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
@@ -176,7 +185,11 @@ export class BillingSandbox {
       if (!Array.isArray(ids)) return { status: 400, body: { error: 'billIds must be an array' } };
       return { status: 200, body: { bills: ids.map((id) => ({ id: String(id), ...this.quote(String(id)) })) } };
     }
-    if (method === 'POST' && p === '/portal/messages') return this.portalMessage(headerOf(headers, 'x-openhall-topic'), headerOf(headers, 'idempotency-key'), body);
+    if (method === 'POST' && p === '/portal/messages') {
+      const reply = this.portalMessage(headerOf(headers, 'x-openhall-topic'), headerOf(headers, 'idempotency-key'), body);
+      await this.pushStillPaid(reply);
+      return reply;
+    }
     if (method === 'GET' && p === '/writeoffs') {
       const date = url.searchParams.get('date') ?? '';
       if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return { status: 400, body: { error: 'date must be YYYY-MM-DD' } };
@@ -224,6 +237,24 @@ export class BillingSandbox {
       });
       this.stats.writeoffs++;
       reply = { status: 200, body: { accepted: true, writeoffId, conflicts } };
+    } else if (topic === 'billing.writeoff_reversed') {
+      const m = message as unknown as BillingWriteoffReversedMessage;
+      const w = this.state.writeoffs.find((x) => x.idempotencyKey === m.writeoffKey);
+      // A reversal before its write-off is refused (and not remembered), so the sender tries again.
+      if (!w) return { status: 409, body: { accepted: false, error: `no write-off ${m.writeoffKey} to reverse` } };
+      const reopened: string[] = [];
+      const stillPaid: string[] = [];
+      for (const b of w.bills) {
+        const held = this.state.bills[b.externalId];
+        if (!held) continue;
+        // Only what this write-off settled is owed again; a bill paid by another payment stays paid.
+        if (held.status === 'paid' && held.settledBy === w.writeoffId) Object.assign(held, { status: 'owed', settledBy: null });
+        if (held.status === 'owed') reopened.push(b.externalId);
+        else stillPaid.push(b.externalId);
+      }
+      Object.assign(w, { reversedAt: this.now().toISOString(), reversalKey: key });
+      this.stats.writeoffReversals++;
+      reply = { status: 200, body: { accepted: true, writeoffId: w.writeoffId, reopened, stillPaid } };
     } else {
       this.state.portalMessages.push({ topic, idempotencyKey: key, body: message, at: this.now().toISOString() });
       reply = { status: 200, body: { accepted: true, reference: `PM${++this.seq}` } };
@@ -231,6 +262,23 @@ export class BillingSandbox {
     this.answered.set(key, reply);
     this.save();
     return reply;
+  }
+
+  /**
+   * After a reversal: a bill still paid here by a payment taken elsewhere (the portal's write-off
+   * came after it and conflicted) is paid by that payment, which the portal refused while it held
+   * the bill as its own. Sent again now, so the portal shows where it was paid instead of owed.
+   */
+  private async pushStillPaid(reply: Reply): Promise<void> {
+    const stillPaid = (reply.body as { stillPaid?: unknown }).stillPaid;
+    if (!Array.isArray(stillPaid) || stillPaid.length === 0) return;
+    const payments = [...new Set(stillPaid.map((id) => this.state.bills[String(id)]?.settledBy).filter((p): p is string => !!p && !!this.state.payments[p]))];
+    if (payments.length === 0) return;
+    try {
+      await this.push(payments.map((p) => this.state.payments[p]));
+    } catch {
+      // The portal was not reachable: `POST /control/push` sends everything again.
+    }
   }
 
   // ---- the billing system's own side: what it pushes ----

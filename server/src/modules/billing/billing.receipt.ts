@@ -9,9 +9,26 @@ export interface ReceiptInput {
   bill: BillView;
   /** The portal payment that settled the bill; null when it was paid elsewhere (hall, bank). */
   payment: BillPaymentView | null;
+  /**
+   * What was refunded of that payment: part of it (the bill stays paid), or all of it — then the
+   * bill is owed again and this receipt is void (`voided`), shown only to say what happened.
+   */
+  refund?: ReceiptRefund | null;
   printedAt: Date;
   /** CSP nonce of this response: the page's one style block and one script carry it. */
   nonce: string;
+}
+
+/** A refund of the payment a receipt shows. */
+export interface ReceiptRefund {
+  /** Refunded so far on the payment order (which may have paid other bills too). */
+  refundedFen: number;
+  /** What the payment order took. */
+  orderAmountFen: number;
+  /** When the last refund of it went through; null when not known. */
+  refundedAt: Date | null;
+  /** The whole payment was refunded and the bill reopened: the receipt no longer proves anything. */
+  voided: boolean;
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -50,11 +67,15 @@ h2 { font-size: 14px; margin: 16px 0 6px; }
 .foot { margin-top: 16px; font-size: 12px; color: #555; line-height: 1.6; }
 .actions { text-align: center; margin: 16px 0; }
 button { font-size: 15px; padding: 8px 32px; border: 0; border-radius: 4px; background: #1677ff; color: #fff; cursor: pointer; }
+.void { border: 2px solid #d4380d; color: #d4380d; padding: 8px 10px; margin: 0 0 12px; font-size: 14px; line-height: 1.6; }
+.void strong { font-size: 16px; letter-spacing: 2px; }
+.voided .amount { text-decoration: line-through; }
 @media print { body { background: #fff; } .sheet { margin: 0; box-shadow: none; width: auto; min-height: 0; padding: 0; } .actions { display: none; } }
 `;
 
 /**
- * The print-ready receipt (缴费凭证) of a paid bill: one A5 page. Every interpolated value goes
+ * The print-ready receipt (缴费凭证) of a paid bill: one A5 page; with a refund, what was refunded,
+ * and for a payment refunded in full a void notice above everything else. Every interpolated value goes
  * through `escapeHtml`, whatever its source (holder names and line names come from the billing system).
  */
 export function renderReceiptHtml(r: ReceiptInput): string {
@@ -66,20 +87,29 @@ export function renderReceiptHtml(r: ReceiptInput): string {
     .join('');
   const lateFee = bill.lateFeeFen > 0 ? `<tr><td>滞纳金</td><td></td><td></td><td>${e(fenToYuan(bill.lateFeeFen))}</td></tr>` : '';
   const channel = payment ? payment.channelName : '其他渠道（营业厅、银行代收等）';
+  const refund = r.refund ?? null;
+  const refundedAt = refund?.refundedAt ? `${formatBeijingTime(refund.refundedAt)}（北京时间）` : '';
+  // A voided receipt says so before anything else, on screen and on paper.
+  const voidNotice = refund?.voided
+    ? `<div class="void" id="receipt-void"><strong>已退款 · 本凭证作废</strong><br>本笔缴费已${refundedAt ? `于 ${e(refundedAt)} ` : ''}全额退回原支付账户，该账单已恢复为待缴费，请以账单当前状态为准。</div>`
+    : '';
+  const refundRow = refund
+    ? `<tr><th>退款</th><td id="receipt-refund">${refund.voided ? '已全额退款' : '已部分退款'} ¥${e(fenToYuan(refund.refundedFen))} 元${refund.orderAmountFen !== bill.totalFen ? `（本订单共支付 ¥${e(fenToYuan(refund.orderAmountFen))} 元）` : ''}${refundedAt ? `，${e(refundedAt)}` : ''}</td></tr>`
+    : '';
   return `<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>缴费凭证 ${e(bill.accountNo)} ${e(bill.period)}</title>
+<title>${refund?.voided ? '缴费凭证（已作废）' : '缴费凭证'} ${e(bill.accountNo)} ${e(bill.period)}</title>
 <style nonce="${e(r.nonce)}">${STYLE}</style>
 </head>
 <body>
-<div class="sheet">
+<div class="sheet${refund?.voided ? ' voided' : ''}">
 <h1>缴费凭证</h1>
 <div class="operator">${e(r.operatorName)}</div>
-<table>
+${voidNotice}<table>
 <tr><th>户号</th><td>${e(r.account.accountNo)}</td></tr>
 <tr><th>户名</th><td>${e(maskName(r.account.holderName))}</td></tr>
 <tr><th>账期</th><td>${e(periodLabel(bill.period))}（${e(bill.period)}）</td></tr>
@@ -88,7 +118,7 @@ export function renderReceiptHtml(r: ReceiptInput): string {
 <tr><th>交易单号</th><td>${e(payment?.gatewayTradeNo ?? '—')}</td></tr>
 <tr><th>商户订单号</th><td>${e(payment?.outTradeNo ?? '—')}</td></tr>
 <tr><th>缴费时间</th><td>${e(paidAt ? `${formatBeijingTime(paidAt)}（北京时间）` : '—')}</td></tr>
-</table>
+${refundRow}</table>
 <h2>费用明细</h2>
 <table class="lines">
 <tr><th>项目</th><th>数量</th><th>单价（元）</th><th>金额（元）</th></tr>

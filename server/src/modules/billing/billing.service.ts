@@ -19,9 +19,11 @@ import { AppError, NotFoundError } from '../../http/errors';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
 import { PaymentOrder } from '../payments/payment-order.entity';
+import { PaymentOrderBill } from '../payments/payment-order-bill.entity';
+import { Refund } from '../payments/refund.entity';
 import { BillLine } from './bill-line.entity';
 import { Bill } from './bill.entity';
-import { renderReceiptHtml } from './billing.receipt';
+import { renderReceiptHtml, type ReceiptRefund } from './billing.receipt';
 import { dateOrNull, placeholders } from '../../read-db';
 import { LruMap } from '../../lru';
 import { DISPUTED_SQL, lateFeeSuspensions } from './bill-disputes.service';
@@ -168,18 +170,48 @@ export class BillingService {
     };
   }
 
-  /** The print-ready receipt (缴费凭证) of one of the user's paid bills; 409 while it is unpaid. */
+  /**
+   * The print-ready receipt (缴费凭证) of one of the user's paid bills, saying what was refunded of
+   * its portal payment. A bill owed again because its portal payment was refunded in full answers
+   * that payment's receipt marked void (已退款 · 本凭证作废), so the subscriber reads what happened;
+   * 409 for a bill that was never paid.
+   */
   async renderReceipt(userId: number, billId: number, nonce: string): Promise<string> {
     const bill = await this.requireOwnBill(userId, billId);
-    if (bill.status !== 'paid') throw new AppError('BILL_NOT_PAID', 409, '该账单尚未缴费，缴费后才能打印缴费凭证');
+    // The payment whose refund reopened this bill last (payments.service reverseBills), if any.
+    const reversed =
+      bill.status === 'paid'
+        ? null
+        : await this.em.findOne(PaymentOrderBill, { billId: bill.id, reversal: 'reopened' }, { orderBy: { reversedAt: 'desc', id: 'desc' } });
+    if (bill.status !== 'paid' && !reversed) throw new AppError('BILL_NOT_PAID', 409, '该账单尚未缴费，缴费后才能打印缴费凭证');
     const account = await this.em.findOneOrFail(Account, bill.accountId);
-    const [view] = await this.toViews([bill], this.today(), new Map([[account.id, account.accountNo]]), await this.linesOf([bill]));
+    const [current] = await this.toViews([bill], this.today(), new Map([[account.id, account.accountNo]]), await this.linesOf([bill]));
+    const order = reversed ? await this.em.findOneOrFail(PaymentOrder, reversed.orderId) : bill.paymentId !== null ? await this.em.findOne(PaymentOrder, bill.paymentId) : null;
+    // A void receipt shows what the refunded payment paid for the bill, not what it owes today.
+    const view = reversed
+      ? { ...current, lateFeeFen: Number(reversed.lateFeeFen), totalFen: Number(reversed.amountFen) + Number(reversed.lateFeeFen), paidAt: order?.paidAt ? new Date(order.paidAt).toISOString() : null }
+      : current;
+    let refund: ReceiptRefund | null = null;
+    if (order && Number(order.refundedFen) > 0) {
+      const last = await this.em.findOne(Refund, { orderId: order.id, status: 'success' }, { orderBy: { updatedAt: 'desc', id: 'desc' } });
+      refund = { refundedFen: Number(order.refundedFen), orderAmountFen: Number(order.paidAmountFen ?? order.amountFen), refundedAt: last ? new Date(last.updatedAt) : null, voided: reversed !== null };
+    }
     return renderReceiptHtml({
       operatorName: this.deps.config.operator.name,
       hotline: this.deps.config.operator.hotlines.find((h) => h.kind === 'service')?.number ?? null,
       account,
       bill: view,
-      payment: await this.paymentOf(bill),
+      payment: order
+        ? {
+            orderId: order.id,
+            channel: order.channel,
+            channelName: paymentChannelNames[order.channel] ?? order.channel,
+            outTradeNo: order.outTradeNo,
+            gatewayTradeNo: order.gatewayTradeNo,
+            paidAt: (order.paidAt ?? bill.paidAt)?.toISOString() ?? null,
+          }
+        : null,
+      refund,
       printedAt: this.deps.clock.now(),
       nonce,
     });

@@ -21,12 +21,23 @@ export class PaymentOrder {
   subscriptionId: number | null = null;
   renewalMonths: number | null = null;
   renewalQuote: Record<string, unknown> | null = null;
+  /**
+   * A renewal order's package while the order is `created`, NULL otherwise: unique, so the
+   * database refuses a second open renewal order for one package. Cleared by the same UPDATE
+   * that moves the order out of `created`.
+   */
+  openSubscriptionId: number | null = null;
   expiresAt!: Date;
   /** Gateway's transaction number once paid. */
   gatewayTradeNo: string | null = null;
   paidAt: Date | null = null;
   paidAmountFen: number | null = null;
   closedAt: Date | null = null;
+  /**
+   * Closed here without the gateway's confirmation (it could not be reached): the housekeeping job
+   * keeps asking the gateway until it confirms, or until this time (expiry plus a margin).
+   */
+  gatewayCheckUntil: Date | null = null;
   refundedFen = 0;
   createdAt: Date = new Date();
   updatedAt: Date = new Date();
@@ -39,7 +50,9 @@ export const PaymentOrderSchema = new EntitySchema<PaymentOrder>({
     { name: 'payment_order_user_created_idx', properties: ['userId', 'createdAt'] },
     { name: 'payment_order_status_expires_idx', properties: ['status', 'expiresAt'] },
     { name: 'payment_order_paid_at_idx', properties: ['paidAt'] },
+    { name: 'payment_order_gateway_check_idx', properties: ['gatewayCheckUntil'] },
   ],
+  uniques: [{ name: 'payment_order_open_subscription_unique', properties: ['openSubscriptionId'] }],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
     outTradeNo: { type: 'string', length: 32, unique: 'payment_order_out_trade_no_unique' },
@@ -53,11 +66,13 @@ export const PaymentOrderSchema = new EntitySchema<PaymentOrder>({
     subscriptionId: { type: 'integer', nullable: true },
     renewalMonths: { type: 'integer', nullable: true },
     renewalQuote: { type: 'json', nullable: true },
+    openSubscriptionId: { type: 'integer', nullable: true },
     expiresAt: { type: 'datetime' },
     gatewayTradeNo: { type: 'string', length: 64, nullable: true },
     paidAt: { type: 'datetime', nullable: true },
     paidAmountFen: { type: 'integer', nullable: true },
     closedAt: { type: 'datetime', nullable: true },
+    gatewayCheckUntil: { type: 'datetime', nullable: true },
     refundedFen: { type: 'integer' },
     createdAt: { type: 'datetime' },
     updatedAt: { type: 'datetime' },

@@ -7,7 +7,9 @@ import {
   paymentStatusQuerySchema,
   reconciliationDiffQuerySchema,
   resolveReconciliationDiffSchema,
+  resolveRefundSchema,
   runReconciliationSchema,
+  staffRefundQuerySchema,
   staffRefundSchema,
 } from '@openhall/shared';
 import { z } from 'zod';
@@ -64,6 +66,30 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
   route(
     { method: 'post', path: '/staff/payments/:id/refunds', summary: 'Refund a paid order, fully or partly, with a reason', tag: 'payments', auth: { staff: 'supervisor' }, params: idParamSchema, body: staffRefundSchema, status: 201 },
     ({ params, body, principal }) => s.payments.refundOrder(staffIdOf(principal), params.id, body),
+  );
+
+  route(
+    {
+      method: 'get',
+      path: '/staff/refunds',
+      summary: 'Refunds by status, newest first: status=failed&resolved=false lists the refunds the gateway refused that nobody has handled (automatic ones are retried with backoff meanwhile)',
+      tag: 'payments',
+      auth: { staff: 'supervisor' },
+      query: staffRefundQuerySchema,
+    },
+    ({ query }) => s.payments.listRefunds(query),
+  );
+  route(
+    {
+      method: 'post',
+      path: '/staff/refunds/:id/resolve',
+      summary: 'Mark a refused refund handled by hand, with a note (stops its retries; once: 409 CONFLICT naming who resolved it, or when it is not refused)',
+      tag: 'payments',
+      auth: { staff: 'supervisor' },
+      params: idParamSchema,
+      body: resolveRefundSchema,
+    },
+    ({ params, body, principal }) => s.payments.resolveRefund(staffOf(principal), params.id, body),
   );
 
   route(

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { LockMode, UniqueConstraintViolationException, raw } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import {
   businessDate,
@@ -13,10 +13,14 @@ import {
   type PaymentChannel,
   type PaymentGatewayName,
   type PaymentOrderKind,
+  type Page,
   type PaymentOrderView,
   type RefundKind,
   type RefundView,
+  type ResolveRefundInput,
   type StaffRefundInput,
+  type StaffRefundQuery,
+  type StaffRefundView,
 } from '@openhall/shared';
 import { instanceName, runWithJobLease } from '../jobs/job-lease';
 import type { AppDeps } from '../../deps';
@@ -41,7 +45,8 @@ import { Bill } from '../billing/bill.entity';
 import { enqueueOutbox } from '../outbox/outbox.service';
 import { NOTIFICATION_SEND_TOPIC } from '../notifications/notifications.service';
 import { User } from '../users/user.entity';
-import type { BillingWriteoffMessage } from '../../integrations/billing/billing.adapter';
+import type { BillingWriteoffMessage, BillingWriteoffReversedMessage } from '../../integrations/billing/billing.adapter';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { PaymentNotify } from './payment-notify.entity';
 import { PaymentOrderBill } from './payment-order-bill.entity';
 import { PaymentOrder } from './payment-order.entity';
@@ -119,6 +124,36 @@ export interface NotifyAnswer {
 
 const SYSTEM: AuditActor = { kind: 'system', id: null };
 
+/** Outbox topic telling the billing system that a refund undid a bill order's write-off. */
+export const BILLING_WRITEOFF_REVERSED_TOPIC = 'billing.writeoff_reversed';
+
+/** How long past its expiry an order closed here without its gateway's word is still asked about. */
+export const LOCAL_CLOSE_CHECK_MARGIN_MS = 2 * 3_600_000;
+/** An expired order whose gateway cannot be reached is closed here once it is this far past its expiry. */
+export const EXPIRED_LOCAL_CLOSE_AFTER_MS = 10 * 60_000;
+
+/** What one pass of the expiry closer did. */
+export interface ExpiryResult {
+  paid: number;
+  closed: number;
+  skipped: number;
+  failed: number;
+  /** Closed here because the gateway could not be reached well past the expiry. */
+  closedLocally: number;
+}
+
+/** What one pass over the locally closed orders did. */
+export interface LocalCloseCheckResult {
+  /** The gateway confirmed the order closed (or it can no longer be paid). */
+  confirmed: number;
+  /** The gateway had the money after all: recorded and refunded. */
+  refunded: number;
+  /** No answer yet, or the payer is paying right now: asked again next run. */
+  pending: number;
+  /** Past the expiry plus the margin without an answer: no longer asked. */
+  gaveUp: number;
+}
+
 /**
  * Payment orders through WeChat Pay and Alipay. The rules that keep every fen accounted for:
  * - the amount comes from the server (bills + live late fees); a bill sits in at most one open
@@ -138,6 +173,7 @@ export class PaymentsService {
     private readonly live?: BillingLiveChecks,
   ) {
     this.registerSettler('bills', (em, order) => this.settleBills(em, order));
+    this.registerRefundReverser('bills', (em, order) => this.reverseBills(em, order));
   }
 
   /** Registers what settles orders of a kind (the renewals module registers 'renewal'). */
@@ -229,7 +265,42 @@ export class PaymentsService {
     }
     const now = this.now();
     const expiresAt = new Date(now.getTime() + this.deps.config.payments.orderTtlMinutes * 60_000);
-    const order = await this.fork().transactional(async (tx) => {
+    const renewalOf = input.kind === 'renewal' ? (input.subscriptionId ?? null) : null;
+    let order: PaymentOrder | null = null;
+    for (let attempt = 1; order === null; attempt++) {
+      try {
+        order = await this.insertOrder(input, openid, now, expiresAt, renewalOf);
+      } catch (err) {
+        if (!(err instanceof UniqueConstraintViolationException) || renewalOf === null) throw err;
+        // The package is held by an open renewal order (a double submit, a second tab): the
+        // database refused this one. Name the open order so the client can send the payer to it.
+        const open = await this.fork().findOne(PaymentOrder, { openSubscriptionId: renewalOf });
+        if (open) {
+          throw new AppError('RENEWAL_IN_OPEN_ORDER', 409, '该套餐有一笔待支付的续费订单，请先完成支付或等待订单关闭后再试', {
+            subscriptionId: renewalOf,
+            orderIds: [open.id],
+          });
+        }
+        // That order left `created` in between: the package is free now, try once more.
+        if (attempt >= 2) throw err;
+      }
+    }
+    let pay: PaymentAction;
+    try {
+      pay = await this.requestPayment(order, input, openid);
+    } catch (err) {
+      this.deps.logger.error({ err, orderId: order.id, channel: order.channel }, 'payment gateway refused the order');
+      // Nobody can pay an order whose payment parameters were never handed out; a payment that
+      // somehow arrives anyway is refunded as late.
+      await this.markClosed(order.id);
+      throw new AppError('PAYMENT_GATEWAY_FAILED', 502, '支付渠道暂时无法下单，请稍后再试或换一种支付方式');
+    }
+    return { order: await this.viewOf(this.fork(), order), pay };
+  }
+
+  /** The order row (and whatever `attach` adds), committed before any gateway is asked. */
+  private insertOrder(input: CreateOrderInput, openid: string | null, now: Date, expiresAt: Date, renewalOf: number | null): Promise<PaymentOrder> {
+    return this.fork().transactional(async (tx) => {
       const o = Object.assign(new PaymentOrder(), {
         outTradeNo: newOutTradeNo(now),
         userId: input.userId,
@@ -242,6 +313,7 @@ export class PaymentsService {
         subscriptionId: input.subscriptionId ?? null,
         renewalMonths: input.renewalMonths ?? null,
         renewalQuote: input.renewalQuote ?? null,
+        openSubscriptionId: renewalOf,
         expiresAt,
         createdAt: now,
         updatedAt: now,
@@ -252,17 +324,6 @@ export class PaymentsService {
       this.audit.record(tx, { kind: 'user', id: input.userId }, { action: 'payment.create', entityType: 'payment_order', entityId: o.id, detail: { outTradeNo: o.outTradeNo, channel: o.channel, amountFen: o.amountFen, kind: o.kind } }, now);
       return o;
     });
-    let pay: PaymentAction;
-    try {
-      pay = await this.requestPayment(order, input, openid);
-    } catch (err) {
-      this.deps.logger.error({ err, orderId: order.id, channel: order.channel }, 'payment gateway refused the order');
-      // Nobody can pay an order whose payment parameters were never handed out; a payment that
-      // somehow arrives anyway is refunded as late.
-      await this.markClosed(order.id);
-      throw new AppError('PAYMENT_GATEWAY_FAILED', 502, '支付渠道暂时无法下单，请稍后再试或换一种支付方式');
-    }
-    return { order: await this.viewOf(this.fork(), order), pay };
   }
 
   private notifyUrl(gateway: PaymentGatewayName): string {
@@ -322,6 +383,11 @@ export class PaymentsService {
    * The user gives up an open order (left the cashier, wants another channel): the gateway is asked
    * first (paid → settled, and the answer says so), otherwise the order is closed there and here and
    * its bills are free for a new order at once instead of after the expiry.
+   *
+   * When the gateway cannot be reached, the order is closed here anyway (bills or package free
+   * again, so the subscriber can pay another way) and marked for checking: the housekeeping job
+   * keeps asking the gateway until it confirms the close, or until the order's expiry plus
+   * {@link LOCAL_CLOSE_CHECK_MARGIN_MS}; money that arrives after all is refunded as late.
    */
   async closeOrder(userId: number, orderId: number): Promise<PaymentOrderView> {
     const em = this.fork();
@@ -331,11 +397,20 @@ export class PaymentsService {
       try {
         await this.closeExpiredOrder(order);
       } catch (err) {
-        this.deps.logger.warn({ err, orderId }, 'closing an order at the gateway failed');
-        throw new AppError('PAYMENT_GATEWAY_FAILED', 502, '暂时无法关闭订单，请稍后再试');
+        this.deps.logger.warn({ err, orderId }, 'the gateway could not confirm closing the order; closed here and checked again later');
+        await this.closeLocally(order, { kind: 'user', id: userId });
       }
     }
     return this.viewOf(em, await em.findOneOrFail(PaymentOrder, orderId, { refresh: true }));
+  }
+
+  /** created → closed without the gateway's word; checked by `checkLocallyClosedOrders` until its expiry plus a margin. */
+  private async closeLocally(order: PaymentOrder, actor: AuditActor): Promise<boolean> {
+    const checkUntil = new Date(new Date(order.expiresAt).getTime() + LOCAL_CLOSE_CHECK_MARGIN_MS);
+    const now = this.now();
+    return this.markClosed(order.id, checkUntil, (tx) => {
+      this.audit.record(tx, actor, { action: 'payment.closed_locally', entityType: 'payment_order', entityId: order.id, detail: { outTradeNo: order.outTradeNo, checkUntil: checkUntil.toISOString() } }, now);
+    });
   }
 
   /** Staff view of any order with its refunds. */
@@ -361,6 +436,7 @@ export class PaymentsService {
       paidAt: order.paidAt ? new Date(order.paidAt).toISOString() : null,
       refundedFen: Number(order.refundedFen),
       billIds: bills.map((b) => b.billId),
+      closeUnconfirmed: order.status === 'closed' && order.gatewayCheckUntil !== null && order.gatewayTradeNo === null,
       createdAt: new Date(order.createdAt).toISOString(),
     };
   }
@@ -379,7 +455,7 @@ export class PaymentsService {
         const moved = await tx.nativeUpdate(
           PaymentOrder,
           { id: orderId, status: 'created' },
-          { status: 'paid', paidAt: payment.paidAt, paidAmountFen: payment.amountFen, gatewayTradeNo: payment.tradeNo, updatedAt: now },
+          { status: 'paid', paidAt: payment.paidAt, paidAmountFen: payment.amountFen, gatewayTradeNo: payment.tradeNo, openSubscriptionId: null, updatedAt: now },
         );
         if (moved !== 1) return false;
         // Read as it now stands, and left unmanaged: the settler only reads it, so the commit has nothing of it to compare.
@@ -411,7 +487,7 @@ export class PaymentsService {
       const moved = await tx.nativeUpdate(
         PaymentOrder,
         { id: orderId, status: 'created' },
-        { status: 'refunding', paidAt: payment.paidAt, paidAmountFen: payment.amountFen, gatewayTradeNo: payment.tradeNo, updatedAt: now },
+        { status: 'refunding', paidAt: payment.paidAt, paidAmountFen: payment.amountFen, gatewayTradeNo: payment.tradeNo, openSubscriptionId: null, updatedAt: now },
       );
       if (moved !== 1) return null;
       await tx.nativeUpdate(PaymentOrderBill, { orderId }, { openLock: null });
@@ -430,7 +506,8 @@ export class PaymentsService {
       const moved = await tx.nativeUpdate(
         PaymentOrder,
         { id: order.id, status: 'closed', gatewayTradeNo: null },
-        { paidAt: payment.paidAt, paidAmountFen: payment.amountFen, gatewayTradeNo: payment.tradeNo, updatedAt: now },
+        // The gateway has spoken: a locally closed order needs no more checking.
+        { paidAt: payment.paidAt, paidAmountFen: payment.amountFen, gatewayTradeNo: payment.tradeNo, gatewayCheckUntil: null, updatedAt: now },
       );
       if (moved !== 1) return null;
       // Paid meanwhile another way (the other channel, the hall counter…) or withdrawn: a duplicate;
@@ -518,6 +595,88 @@ export class PaymentsService {
     await enqueueOutbox(tx, { topic: 'billing.writeoff', dedupeKey: `writeoff:${order.id}`, payload: message as unknown as Record<string, unknown> }, this.now());
   }
 
+  /**
+   * The 'bills' refund reverser, run in the transaction of the refund success that brings a bill
+   * order's refunds up to what it paid: the money this order paid for its bills is gone, so the
+   * bills it settled are owed again, and the billing system is told to reverse the order's
+   * write-off (topic `billing.writeoff_reversed`, through the outbox, after the write-off itself).
+   *
+   * Only what this order paid is undone:
+   * - each of its bills is claimed once (`payment_order_bill.reversed_at`, a conditional UPDATE), so
+   *   calling this again, in this or another transaction, changes nothing;
+   * - a bill is reopened only while it is still paid by this order (`payment_id` = the order): one
+   *   paid since by another order, paid at a counter or by the bank, or withdrawn (冲正) stays as it
+   *   is (recorded as `kept`);
+   * - an order whose money was refunded automatically (a duplicate or late payment: its bills were
+   *   paid another way) never paid for them: nothing is reopened and nothing is sent.
+   * A reopened bill is unpaid again with no stored late fee: it shows, and is paid, like any other
+   * unpaid bill (its late fee computed live from the due date).
+   */
+  private async reverseBills(tx: EntityManager, order: PaymentOrder): Promise<{ reopened: number[]; kept: number[] }> {
+    const refunds = await tx.find(Refund, { orderId: order.id }, { refresh: true });
+    if (refunds.some((r) => r.kind !== 'staff')) return { reopened: [], kept: [] };
+    const rows = await tx.execute<
+      Array<{ line_id: number; bill_id: number; amount_fen: number | string; late_fee_fen: number | string; account_id: number; period: string; external_id: string | null; account_no: string }>
+    >(
+      'select `l`.`id` as `line_id`, `l`.`bill_id`, `l`.`amount_fen`, `l`.`late_fee_fen`, `b`.`account_id`, `b`.`period`, `b`.`external_id`, `a`.`account_no` from `payment_order_bill` as `l` ' +
+        'join `bill` as `b` on `b`.`id` = `l`.`bill_id` join `account` as `a` on `a`.`id` = `b`.`account_id` where `l`.`order_id` = ? order by `l`.`id` asc',
+      [order.id],
+    );
+    const now = this.now();
+    const bills: BillingWriteoffReversedMessage['bills'] = [];
+    for (const r of rows) {
+      const claimed = await tx.nativeUpdate(PaymentOrderBill, { id: Number(r.line_id), reversedAt: null }, { reversedAt: now });
+      if (claimed !== 1) continue;
+      const reopened =
+        (await tx.nativeUpdate(
+          Bill,
+          { id: Number(r.bill_id), status: 'paid', paymentId: order.id },
+          { status: 'unpaid', paidAt: null, paymentId: null, lateFeeFen: 0, updatedAt: now },
+        )) === 1;
+      await tx.nativeUpdate(PaymentOrderBill, { id: Number(r.line_id) }, { reversal: reopened ? 'reopened' : 'kept' });
+      bills.push({
+        billId: Number(r.bill_id),
+        externalId: r.external_id,
+        accountId: Number(r.account_id),
+        accountNo: r.account_no,
+        period: r.period,
+        amountFen: Number(r.amount_fen),
+        lateFeeFen: Number(r.late_fee_fen),
+        reopened,
+      });
+    }
+    if (bills.length === 0) return { reopened: [], kept: [] };
+    const message: BillingWriteoffReversedMessage = {
+      orderId: order.id,
+      outTradeNo: order.outTradeNo,
+      writeoffKey: `writeoff:${order.id}`,
+      channel: order.channel,
+      gatewayTradeNo: order.gatewayTradeNo,
+      refundedFen: Number(order.refundedFen),
+      reversedAt: now.toISOString(),
+      bills,
+    };
+    await enqueueOutbox(tx, { topic: BILLING_WRITEOFF_REVERSED_TOPIC, dedupeKey: `writeoff-reversed:${order.id}`, payload: message as unknown as Record<string, unknown> }, now);
+    const reopened = bills.filter((b) => b.reopened).map((b) => b.billId);
+    const kept = bills.filter((b) => !b.reopened).map((b) => b.billId);
+    this.audit.record(tx, SYSTEM, { action: 'payment.bills_reopened', entityType: 'payment_order', entityId: order.id, detail: { outTradeNo: order.outTradeNo, reopened, kept } }, now);
+    return { reopened, kept };
+  }
+
+  /**
+   * Delivers a write-off reversal (outbox topic `billing.writeoff_reversed`) to the billing system,
+   * but never before the write-off it reverses: while that is still waiting in the outbox (its
+   * receiver down, retried with backoff), this throws and is retried too, so the billing system
+   * never sees a reversal before its write-off.
+   */
+  async deliverWriteoffReversal(message: BillingWriteoffReversedMessage, dedupeKey: string): Promise<void> {
+    const writeoff = await this.fork().findOne(OutboxMessage, { dedupeKey: message.writeoffKey });
+    if (writeoff && writeoff.status !== 'sent' && writeoff.status !== 'skipped') {
+      throw new Error(`write-off ${message.writeoffKey} is ${writeoff.status}: its reversal waits for it`);
+    }
+    await this.deps.billingSystem.reverseWriteOff(message, dedupeKey);
+  }
+
   // ─── gateway state ──────────────────────────────────────────────────────────────────
 
   /** What the gateway says about an order: paid (with the payment), still open, paying now, or closed. */
@@ -600,8 +759,8 @@ export class PaymentsService {
    * Closes every open order past its expiry (a batch). Used by the expiry job. With several
    * instances, one at a time runs the pass (a job lease), so each order is queried and closed once.
    */
-  async closeExpiredOrders(limit = 100): Promise<{ paid: number; closed: number; skipped: number; failed: number }> {
-    const result = { paid: 0, closed: 0, skipped: 0, failed: 0 };
+  async closeExpiredOrders(limit = 100): Promise<ExpiryResult> {
+    const result: ExpiryResult = { paid: 0, closed: 0, skipped: 0, failed: 0, closedLocally: 0 };
     const pass = await runWithJobLease(this.deps.orm, { name: 'payments.expiry', holder: this.leaseHolder, leaseMs: 5 * 60_000, now: this.now() }, async () => {
       const orders = await this.fork().find(PaymentOrder, { status: 'created', expiresAt: { $lt: this.now() } }, { orderBy: { expiresAt: 'asc' }, limit });
       return this.closeOrders(orders, result);
@@ -611,27 +770,100 @@ export class PaymentsService {
 
   private readonly leaseHolder = instanceName();
 
-  private async closeOrders(orders: PaymentOrder[], result: { paid: number; closed: number; skipped: number; failed: number }) {
+  private async closeOrders(orders: PaymentOrder[], result: ExpiryResult) {
     for (const order of orders) {
       try {
         result[await this.closeExpiredOrder(order)]++;
       } catch (err) {
-        result.failed++;
-        this.deps.logger.warn({ err, orderId: order.id }, 'closing an expired payment order failed; retried next run');
+        // A gateway that stays unreachable well past the expiry must not hold the bills for ever:
+        // the order is closed here and the gateway asked again later, as when its user closes it.
+        const long = this.now().getTime() - new Date(order.expiresAt).getTime() >= EXPIRED_LOCAL_CLOSE_AFTER_MS;
+        const closedHere = long && (await this.closeLocally(order, SYSTEM));
+        if (closedHere) result.closedLocally++;
+        else result.failed++;
+        this.deps.logger.warn({ err, orderId: order.id }, closedHere ? 'closing an expired payment order at its gateway failed; closed here, checked again later' : 'closing an expired payment order failed; retried next run');
       }
     }
     return result;
   }
 
-  /** created → closed, and the bills are free again. A no-op when a payment got there first. */
-  private async markClosed(orderId: number): Promise<boolean> {
+  /**
+   * created → closed, and the bills (or the package) are free again. A no-op when a payment got
+   * there first. `checkUntil`: closed without the gateway's confirmation, asked again until then.
+   */
+  private async markClosed(orderId: number, checkUntil: Date | null = null, also?: (tx: EntityManager) => void): Promise<boolean> {
     const now = this.now();
     return this.fork().transactional(async (tx) => {
-      const moved = await tx.nativeUpdate(PaymentOrder, { id: orderId, status: 'created' }, { status: 'closed', closedAt: now, updatedAt: now });
+      const moved = await tx.nativeUpdate(
+        PaymentOrder,
+        { id: orderId, status: 'created' },
+        { status: 'closed', closedAt: now, openSubscriptionId: null, gatewayCheckUntil: checkUntil, updatedAt: now },
+      );
       if (moved !== 1) return false;
       await tx.nativeUpdate(PaymentOrderBill, { orderId }, { openLock: null });
+      also?.(tx);
       return true;
     });
+  }
+
+  /**
+   * Orders closed here without their gateway's confirmation, asked again (a batch, one instance at
+   * a time by a lease): closed there → done; still open → closed there now; paid after all → the
+   * money is recorded and refunded as late (the bills may be paid another way by now); no answer →
+   * asked again next run, until the order's expiry plus {@link LOCAL_CLOSE_CHECK_MARGIN_MS}, after
+   * which a payment can only come from a notification or the daily reconciliation (both take the
+   * same late-payment path).
+   */
+  async checkLocallyClosedOrders(limit = 100): Promise<LocalCloseCheckResult> {
+    const result: LocalCloseCheckResult = { confirmed: 0, refunded: 0, pending: 0, gaveUp: 0 };
+    const pass = await runWithJobLease(this.deps.orm, { name: 'payments.local-close', holder: this.leaseHolder, leaseMs: 5 * 60_000, now: this.now() }, async () => {
+      const orders = await this.fork().find(PaymentOrder, { status: 'closed', gatewayCheckUntil: { $ne: null } }, { orderBy: { gatewayCheckUntil: 'asc' }, limit });
+      for (const order of orders) {
+        let outcome: 'confirmed' | 'refunded' | 'pending';
+        try {
+          outcome = await this.checkLocallyClosed(order);
+        } catch (err) {
+          this.deps.logger.warn({ err, orderId: order.id }, 'a locally closed order could not be checked with its gateway');
+          outcome = 'pending';
+        }
+        if (outcome === 'pending' && this.now() > new Date(order.gatewayCheckUntil!)) {
+          await this.fork().nativeUpdate(PaymentOrder, { id: order.id, status: 'closed' }, { gatewayCheckUntil: null, updatedAt: this.now() });
+          this.deps.logger.warn({ orderId: order.id, outTradeNo: order.outTradeNo }, 'stopped checking a locally closed order: its gateway never confirmed; a late payment is still refunded from its notification or the reconciliation');
+          result.gaveUp++;
+        } else {
+          result[outcome]++;
+        }
+      }
+      return result;
+    });
+    return pass.ran ? pass.result : result;
+  }
+
+  private async checkLocallyClosed(order: PaymentOrder): Promise<'confirmed' | 'refunded' | 'pending'> {
+    const done = async (outcome: 'confirmed' | 'refunded') => {
+      await this.fork().nativeUpdate(PaymentOrder, { id: order.id }, { gatewayCheckUntil: null, updatedAt: this.now() });
+      return outcome;
+    };
+    const settleLate = async (payment: GatewayPayment) => {
+      // The order is closed here: the payment is recorded on it and refunded (AR<outTradeNo>).
+      await this.applyPayment(order.id, payment);
+      return done('refunded');
+    };
+    const s = await this.queryGateway(order);
+    if (s.state === 'paid') return settleLate(s.payment);
+    if (s.state === 'closed') return done('confirmed');
+    if (s.state === 'paying') return 'pending';
+    const outcome =
+      gatewayOf(order.channel) === 'wechatpay'
+        ? await this.deps.payments.wechatpay.gateway.closeOrder(order.outTradeNo)
+        : await this.deps.payments.alipay.gateway.closeTrade(order.outTradeNo);
+    if (outcome === 'already_paid' || outcome === 'paid') {
+      const again = await this.queryGateway(order);
+      return again.state === 'paid' ? settleLate(again.payment) : 'pending';
+    }
+    if (outcome === 'closed') return done('confirmed');
+    // Alipay has no trade: the signed pay URL can still open one until its time_expire, not after.
+    return this.now() > new Date(order.expiresAt) ? done('confirmed') : 'pending';
   }
 
   // ─── refunds ────────────────────────────────────────────────────────────────────────
@@ -697,7 +929,7 @@ export class PaymentsService {
           notifyUrl: this.notifyUrl('wechatpay'),
         });
         if (r.status === 'SUCCESS') await this.markRefund(refundId, 'success', r.refundId);
-        else if (r.status === 'CLOSED' || r.status === 'ABNORMAL') await this.markRefund(refundId, 'failed', r.refundId);
+        else if (r.status === 'CLOSED' || r.status === 'ABNORMAL') await this.markRefund(refundId, 'failed', r.refundId, `WeChat Pay refund ${r.status}`);
         else await em.nativeUpdate(Refund, { id: refundId }, { gatewayRefundId: r.refundId, updatedAt: this.now() });
       } else {
         const r = await this.deps.payments.alipay.gateway.refund({ outTradeNo: order.outTradeNo, outRequestNo: refund.outRefundNo, refundFen: amountFen, reason: refund.reason });
@@ -707,8 +939,10 @@ export class PaymentsService {
       const permanent =
         (err instanceof WechatPayError && !err.retryable && err.code !== 'NETWORK_ERROR') ||
         (err instanceof AlipayGatewayError && err.code.startsWith('ACQ.') && err.code !== 'ACQ.SYSTEM_ERROR');
-      this.deps.logger.error({ err, refundId, outRefundNo: refund.outRefundNo }, permanent ? 'refund refused by the gateway' : 'refund not confirmed; retried later');
-      if (permanent) await this.markRefund(refundId, 'failed', null);
+      if (!permanent || refund.kind === 'staff') {
+        this.deps.logger.error({ err, refundId, outRefundNo: refund.outRefundNo }, permanent ? 'refund refused by the gateway' : 'refund not confirmed; retried later');
+      }
+      if (permanent) await this.markRefund(refundId, 'failed', null, refusalOf(err));
     }
   }
 
@@ -722,7 +956,7 @@ export class PaymentsService {
         if (gatewayOf(order.channel) === 'wechatpay') {
           const q = await this.deps.payments.wechatpay.gateway.queryRefund(r.outRefundNo);
           if (q?.status === 'SUCCESS') await this.markRefund(r.id, 'success', q.refundId);
-          else if (q?.status === 'CLOSED' || q?.status === 'ABNORMAL') await this.markRefund(r.id, 'failed', q.refundId);
+          else if (q?.status === 'CLOSED' || q?.status === 'ABNORMAL') await this.markRefund(r.id, 'failed', q.refundId, `WeChat Pay refund ${q.status}`);
           else if (!q) await this.issueRefund(r.id);
         } else {
           await this.issueRefund(r.id);
@@ -735,17 +969,108 @@ export class PaymentsService {
   }
 
   /**
+   * Sends again the automatic refunds the gateway refused whose next try is due (a batch): each is
+   * claimed failed → processing by a conditional UPDATE (never while a supervisor resolves it, never
+   * by two instances), then issued under its own refund number, so a refusal that lifts (the
+   * merchant account topped up, the gateway's trouble over) pays the subscriber back.
+   */
+  async retryFailedRefunds(limit = 20): Promise<number> {
+    const now = this.now();
+    const em = this.fork();
+    const due = await em.find(Refund, { status: 'failed', resolvedAt: null, nextAttemptAt: { $lte: now } }, { orderBy: { nextAttemptAt: 'asc', id: 'asc' }, limit, fields: ['id'] });
+    let retried = 0;
+    for (const { id } of due) {
+      const claimed = await em.nativeUpdate(Refund, { id, status: 'failed', resolvedAt: null, nextAttemptAt: { $lte: now } }, { status: 'processing', nextAttemptAt: null, updatedAt: now });
+      if (claimed !== 1) continue;
+      retried++;
+      await this.issueRefund(id);
+    }
+    return retried;
+  }
+
+  /** Refused refunds nobody has resolved yet: what the console and the housekeeping log count. */
+  async countUnresolvedFailedRefunds(): Promise<number> {
+    return this.fork().count(Refund, { status: 'failed', resolvedAt: null });
+  }
+
+  /** `GET /staff/refunds` (supervisor): refunds by status and resolution, newest first, with their orders. */
+  async listRefunds(query: StaffRefundQuery): Promise<Page<StaffRefundView>> {
+    const where: FilterQuery<Refund> = {};
+    if (query.status) where.status = query.status;
+    if (query.resolved !== undefined) where.resolvedAt = query.resolved ? { $ne: null } : null;
+    const em = this.fork();
+    const [rows, total] = await em.findAndCount(Refund, where, { orderBy: { id: 'desc' }, limit: query.pageSize, offset: (query.page - 1) * query.pageSize });
+    const orders = new Map((await em.find(PaymentOrder, { id: { $in: [...new Set(rows.map((r) => r.orderId))] } })).map((o) => [o.id, o]));
+    return { items: rows.map((r) => staffRefundView(r, orders.get(r.orderId)!)), page: query.page, pageSize: query.pageSize, total };
+  }
+
+  /**
+   * `POST /staff/refunds/:id/resolve` (supervisor): a refused refund handled by hand, with what was
+   * done; no more automatic tries. Once: a refund already resolved, or not refused (in flight,
+   * succeeded), answers 409 saying so.
+   */
+  async resolveRefund(staff: { staffId: number; name: string; jobNo: string }, refundId: number, input: ResolveRefundInput): Promise<StaffRefundView> {
+    const now = this.now();
+    const taken = await this.fork().transactional(async (tx) => {
+      const n = await tx.nativeUpdate(
+        Refund,
+        { id: refundId, status: 'failed', resolvedAt: null },
+        { resolvedAt: now, resolvedByStaffId: staff.staffId, resolvedByName: staff.name, resolvedByJobNo: staff.jobNo, resolutionNote: input.note, nextAttemptAt: null, updatedAt: now },
+      );
+      if (n !== 1) return false;
+      const r = await tx.findOneOrFail(Refund, refundId, { refresh: true });
+      this.audit.record(
+        tx,
+        { kind: 'staff', id: staff.staffId },
+        { action: 'payment.refund_resolved', entityType: 'payment_order', entityId: r.orderId, detail: { refundId, outRefundNo: r.outRefundNo, amountFen: Number(r.amountFen), note: input.note } },
+        now,
+      );
+      return true;
+    });
+    // Read after the transaction, so MySQL's snapshot shows the winner's committed row.
+    const em = this.fork();
+    const r = await em.findOne(Refund, refundId);
+    if (!r) throw new NotFoundError('退款');
+    if (!taken) {
+      if (r.resolvedAt) {
+        throw new AppError('CONFLICT', 409, `该退款已由${r.resolvedByName}（工号 ${r.resolvedByJobNo}）于 ${businessDateTime(new Date(r.resolvedAt))} 处理，无需重复处理`, {
+          resolvedAt: new Date(r.resolvedAt).toISOString(),
+          resolvedBy: { staffId: Number(r.resolvedByStaffId), name: r.resolvedByName, jobNo: r.resolvedByJobNo },
+        });
+      }
+      throw new AppError('CONFLICT', 409, r.status === 'success' ? '该退款已成功，无需处理' : '该退款正在向支付渠道重新提交，请稍后刷新再处理', { status: r.status });
+    }
+    return staffRefundView(r, await em.findOneOrFail(PaymentOrder, r.orderId));
+  }
+
+  /**
    * processing → success | failed, once. A success adds to the order's refundedFen and moves a
    * refunding order to refunded when nothing is left in flight. A failed staff refund that was the
    * order's only one puts the order back to paid: no money moved. The success that makes the
    * refunds add up to what was paid also undoes what the order bought (registered reversers).
    */
-  private async markRefund(refundId: number, status: 'success' | 'failed', gatewayRefundId: string | null): Promise<void> {
+  private async markRefund(refundId: number, status: 'success' | 'failed', gatewayRefundId: string | null, refusal: string | null = null): Promise<void> {
     const now = this.now();
     await this.fork().transactional(async (tx) => {
-      const moved = await tx.nativeUpdate(Refund, { id: refundId, status: 'processing' }, { status, gatewayRefundId, updatedAt: now });
-      if (moved !== 1) return;
+      const moved = await tx
+        .createQueryBuilder(Refund)
+        .update({
+          status,
+          updatedAt: now,
+          ...(gatewayRefundId !== null ? { gatewayRefundId } : {}),
+          ...(status === 'failed' ? { attempts: raw('attempts + 1'), lastError: (refusal ?? 'refused by the gateway').slice(0, 255) } : { nextAttemptAt: null }),
+        })
+        .where({ id: refundId, status: 'processing' })
+        .execute('run');
+      if (moved.affectedRows !== 1) return;
       const refund = await tx.findOneOrFail(Refund, refundId, { refresh: true });
+      if (status === 'failed' && refund.kind !== 'staff' && refund.resolvedAt === null) {
+        // Nobody asked for an automatic refund, so nobody would ask again: it is retried with
+        // backoff and listed for supervisors until it succeeds or one of them resolves it.
+        const nextAttemptAt = new Date(now.getTime() + refundRetryDelayMs(Number(refund.attempts)));
+        await tx.nativeUpdate(Refund, { id: refundId }, { nextAttemptAt });
+        this.deps.logger.error({ refundId, outRefundNo: refund.outRefundNo, attempts: refund.attempts, nextAttemptAt, refusal }, 'automatic refund refused by the gateway; retried later and listed for staff');
+      }
       if (status === 'success') {
         await tx
           .createQueryBuilder(PaymentOrder)
@@ -838,7 +1163,7 @@ export class PaymentsService {
         return fail(404, '退款单不存在或金额不符');
       }
       if (r.refund_status === 'SUCCESS') await this.markRefund(refund.id, 'success', r.refund_id);
-      else if (r.refund_status === 'CLOSED' || r.refund_status === 'ABNORMAL') await this.markRefund(refund.id, 'failed', r.refund_id);
+      else if (r.refund_status === 'CLOSED' || r.refund_status === 'ABNORMAL') await this.markRefund(refund.id, 'failed', r.refund_id, `WeChat Pay refund ${r.refund_status}`);
       await this.logNotify('wechatpay', notifyId, r.out_trade_no, `refund:${r.refund_status}`, rawBody);
       return { status: 204 };
     }
@@ -911,6 +1236,21 @@ function businessDateTime(at: Date): string {
   return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
 }
 
+/**
+ * When an automatic refund the gateway refused is sent again, after its n-th refusal: 1 min,
+ * 5 min, 30 min, 2 h, then every 6 h until it succeeds or a supervisor resolves it.
+ */
+export function refundRetryDelayMs(refusals: number): number {
+  const steps = [60_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000];
+  return steps[Math.max(1, refusals) - 1] ?? 6 * 3_600_000;
+}
+
+/** A gateway refusal in a line staff can read: the gateway's code and message. */
+function refusalOf(err: unknown): string {
+  if (err instanceof WechatPayError || err instanceof AlipayGatewayError) return `${err.code}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
 function fail(status: number, message: string): NotifyAnswer {
   return { status, body: { code: 'FAIL', message } };
 }
@@ -923,6 +1263,22 @@ function parseForm(raw: string): Record<string, string> | null {
     out[k] = v;
   }
   return out;
+}
+
+function staffRefundView(r: Refund, order: PaymentOrder): StaffRefundView {
+  return {
+    ...refundView(r),
+    outTradeNo: order.outTradeNo,
+    channel: order.channel,
+    orderKind: order.kind,
+    attempts: Number(r.attempts),
+    nextAttemptAt: r.nextAttemptAt ? new Date(r.nextAttemptAt).toISOString() : null,
+    lastError: r.lastError,
+    resolvedAt: r.resolvedAt ? new Date(r.resolvedAt).toISOString() : null,
+    resolvedBy: r.resolvedByStaffId === null ? null : { staffId: Number(r.resolvedByStaffId), name: r.resolvedByName ?? '', jobNo: r.resolvedByJobNo ?? '' },
+    resolutionNote: r.resolutionNote,
+    updatedAt: new Date(r.updatedAt).toISOString(),
+  };
 }
 
 function refundView(r: Refund): RefundView {

@@ -233,3 +233,27 @@ test('billing.subscription_renewed goes to the billing system through the write-
     await new Promise((resolve) => receiver.close(resolve));
   }
 });
+
+test('a double submit opens one renewal order: the other answers 409 naming it; the package is free again once it closes or is paid', async () => {
+  const { subscription, headers } = await subscriberWithPackage('2027-04-30');
+  const body = { subscriptionId: subscription.id, months: 1, channel: 'alipay_wap' };
+  const submit = () => t.request.post('/api/v1/renewals').set(headers).send(body);
+  const answers = await Promise.all([submit(), submit(), submit()]);
+  expect(answers.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+  const opened = answers.find((r) => r.status === 201)!.body.data.order as PaymentOrderView;
+  for (const refused of answers.filter((r) => r.status === 409)) {
+    expect(refused.body.error).toMatchObject({ code: 'RENEWAL_IN_OPEN_ORDER', details: { subscriptionId: subscription.id, orderIds: [opened.id] } });
+  }
+  expect(await t.orm.em.fork().count(PaymentOrder, { subscriptionId: subscription.id, status: 'created' })).toBe(1);
+
+  // The subscriber gives it up (or it expires): the package can be renewed again.
+  await t.request.post(`/api/v1/payments/${opened.id}/close`).set(headers).expect(200);
+  const second = await submit().expect(201);
+  await submit().expect(409);
+  // Paid: one extension, and the next renewal is possible.
+  t.deps.payments.alipaySandbox!.payUrl(second.body.data.pay.url);
+  const extended = renewedExpiry('2027-04-30', businessDate(t.clock.now()), 1);
+  await eventually(async () => (await expiryOf(subscription.id)) === extended);
+  await submit().expect(201);
+  expect(await t.orm.em.fork().count(SubscriptionRenewal, { subscriptionId: subscription.id })).toBe(1);
+});

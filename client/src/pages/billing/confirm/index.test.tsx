@@ -22,6 +22,7 @@ function orderWith(over: Partial<PaymentOrderView> = {}): PaymentOrderView {
     paidAt: null,
     refundedFen: 0,
     billIds: [10],
+    closeUnconfirmed: false,
     createdAt: '2026-11-26T00:45:00Z',
     ...over,
   };
@@ -93,6 +94,14 @@ describe('payment confirming page', () => {
     await pass(2000);
     expect(title()).toBe('订单已关闭，未扣款');
     expect(document.querySelector('#pay-receipt')).toBeNull();
+  });
+
+  it('closed while the gateway could not be reached: promises nothing about the money, says it comes back if taken', async () => {
+    answer(orderWith({ status: 'closed', closeUnconfirmed: true }));
+    render(<PaymentConfirmPage />);
+    await pass(0);
+    expect(title()).toBe('订单已关闭');
+    expect(document.querySelector('#pay-result-hint')!.textContent).toContain('自动原路退回');
   });
 
   it('stops after a minute without an answer, says so, and asks again on demand', async () => {

@@ -29,6 +29,9 @@ const hint: Record<PaymentPhase, string> = {
   error: '',
 };
 
+/** A locally closed order: the bill is free again, and money that still arrives goes back by itself. */
+const closedUnconfirmedHint = '支付渠道暂时无法确认，如已扣款，款项将自动原路退回；可返回重新选择缴费方式';
+
 /**
  * "Confirming": asks the server until it says the order is paid, refunded or closed. The
  * cashier's own success callback, and the H5 gateway's return, only bring the subscriber here.
@@ -42,15 +45,19 @@ export default function PaymentConfirmPage() {
   const { phase, order, error, retry } = usePaymentStatus(paymentId);
 
   const toBills = () => void Taro.switchTab({ url: '/pages/bills/index' });
+  // Closed while its gateway could not be reached: nothing may be promised about the money yet.
+  const unconfirmed = phase === 'closed' && order?.closeUnconfirmed === true;
 
   return (
     <PageShell id="page-pay-confirm">
       <View className={`pay-result pay-result--${phase}`} id="pay-result" data-phase={phase}>
         <View className="pay-result__icon">{phase === 'paid' ? '✓' : phase === 'checking' ? '…' : '!'}</View>
         <View className="pay-result__title" id="pay-result-title">
-          {headline[phase]}
+          {unconfirmed ? '订单已关闭' : headline[phase]}
         </View>
-        <View className="muted">{phase === 'error' ? (error ? errorMessageOf(error) : '没有找到支付订单') : hint[phase]}</View>
+        <View className="muted" id="pay-result-hint">
+          {phase === 'error' ? (error ? errorMessageOf(error) : '没有找到支付订单') : unconfirmed ? closedUnconfirmedHint : hint[phase]}
+        </View>
       </View>
 
       {order && (

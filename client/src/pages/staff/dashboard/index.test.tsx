@@ -91,6 +91,7 @@ function answer(rows: MetricsRow[], opts: { diffs?: (query: Record<string, unkno
     if (path === '/staff/renewals/stats') return renewals;
     if (path === '/staff/areas') return areas;
     if (path === '/staff/reconciliation/runs') return runs;
+    if (path === '/staff/refunds') return { items: [], page: 1, pageSize: 50, total: 0 };
     if (path === '/staff/reconciliation/differences') {
       const items = opts.diffs ? opts.diffs(options?.data ?? {}) : [diff];
       return { items, page: 1, pageSize: 20, total: items.length };

@@ -30,6 +30,7 @@ import StateView from '../../../components/state-view';
 import { commitmentUnitLabels, formatDateTime } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
 import StaffAreaPicker from '../staff-area-picker';
+import FailedRefunds from './failed-refunds';
 import StaffShell from '../staff-shell';
 import { formatRate, staffErrorText } from '../staff-forms';
 import { hasRole, useStaffProfile } from '../staff-session';
@@ -299,6 +300,7 @@ function Dashboard() {
         </StateView>
       </Section>
 
+      <FailedRefunds />
       <Reconciliation yesterday={addDays(today, -1)} />
     </StaffShell>
   );
