@@ -236,6 +236,11 @@ export interface MetricsView {
   to: string;
   area: string | null;
   rows: MetricsRow[];
+  /**
+   * Now, operator-wide: automatic refunds the gateway refused that no supervisor has resolved yet
+   * (retried with backoff meanwhile; listed at `GET /api/v1/staff/refunds?status=failed&resolved=false`).
+   */
+  refusedRefundsUnresolved: number;
 }
 
 /** `GET /api/v1/performance`: the operator's public scorecard for the last 30 days. No subscriber data. */

@@ -14,6 +14,7 @@ import {
 import type { AppDeps } from '../../deps';
 import { AppError } from '../../http/errors';
 import type { RenewalsService } from '../renewals/renewals.service';
+import type { PaymentsService } from '../payments/payments.service';
 import { Ticket } from '../tickets/ticket.entity';
 import { CLOCK_COLUMNS, type ClockTicket, type TicketsService } from '../tickets/tickets.service';
 import { placeholders } from '../../read-db';
@@ -68,6 +69,7 @@ export class MetricsService {
     private readonly deps: AppDeps,
     private readonly tickets: TicketsService,
     private readonly renewals: RenewalsService,
+    private readonly payments: PaymentsService,
   ) {}
 
   private get knex(): Knex {
@@ -224,7 +226,13 @@ export class MetricsService {
       r.complaints.accounts = n;
       r.complaints.perTenThousand = n === 0 ? null : Math.round((r.complaints.complaints / n) * 10_000 * 100) / 100;
     }
-    return { from, to, area, rows: [...rows.values()].sort((x, y) => x.month.localeCompare(y.month) || x.area.localeCompare(y.area)) };
+    return {
+      from,
+      to,
+      area,
+      rows: [...rows.values()].sort((x, y) => x.month.localeCompare(y.month) || x.area.localeCompare(y.area)),
+      refusedRefundsUnresolved: await this.payments.countUnresolvedFailedRefunds(),
+    };
   }
 
   /**

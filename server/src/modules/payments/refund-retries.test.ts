@@ -98,6 +98,8 @@ test('a refused automatic refund is retried after 1 min, 5 min…, listed for su
     );
     const agent = await signInStaff(t, 'agent1');
     await t.request.get('/api/v1/staff/refunds?status=failed').set(auth(agent)).expect(403);
+    const waiting = (await t.request.get('/api/v1/staff/metrics').set(auth(supervisor)).expect(200)).body.data.refusedRefundsUnresolved as number;
+    expect(waiting).toBeGreaterThanOrEqual(1);
 
     // The balance is topped up: the next try pays the subscriber back.
     gateway.fixed();
@@ -107,6 +109,7 @@ test('a refused automatic refund is retried after 1 min, 5 min…, listed for su
     expect(await orderOf(t, orderId)).toMatchObject({ status: 'refunded', refundedFen: 3300 });
     expect(t.deps.payments.alipaySandbox!.ledger.trade((await orderOf(t, orderId)).outTradeNo)!.refunds).toHaveLength(1);
     expect(((await failedList()).body.data.items as Array<{ id: number }>).map((r) => r.id)).not.toContain(refund.id);
+    expect((await t.request.get('/api/v1/staff/metrics').set(auth(supervisor)).expect(200)).body.data.refusedRefundsUnresolved).toBe(waiting - 1);
   } finally {
     gateway.restore();
   }

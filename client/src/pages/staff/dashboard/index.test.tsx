@@ -31,7 +31,7 @@ function row(month: string, area: string, areaName: string, over: Partial<Metric
   };
 }
 
-const metrics = (rows: MetricsRow[]): MetricsView => ({ from: '2026-11', to: '2026-11', area: null, rows });
+const metrics = (rows: MetricsRow[]): MetricsView => ({ from: '2026-11', to: '2026-11', area: null, rows, refusedRefundsUnresolved: 0 });
 
 const renewals: RenewalStatsView = {
   month: '2026-11',
