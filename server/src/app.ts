@@ -34,6 +34,7 @@ import { registerSlotRoutes } from './modules/tickets/slots.routes';
 import { registerBillDisputeRoutes } from './modules/billing/bill-disputes.routes';
 import { registerNotificationPreferenceRoutes } from './modules/notifications/notification-preferences.routes';
 import { registerBillingRecordRoutes } from './modules/billing-records/billing-records.routes';
+import { registerPrepaidRoutes } from './modules/prepaid/prepaid.routes';
 import { registerBillingImportStaffRoutes } from './modules/billing-records/billing-imports.staff.routes';
 
 export const API_PREFIX = '/api/v1';
@@ -109,6 +110,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
   registerNotificationPreferenceRoutes(api, registry, API_PREFIX, services);
   registerBillingRecordRoutes(api, registry, API_PREFIX, services);
   registerBillingImportStaffRoutes(api, registry, API_PREFIX, services);
+  registerPrepaidRoutes(api, registry, API_PREFIX, services);
   const openapi = buildOpenApi(registry, { title: `OpenHall API (${config.operator.shortName})`, version: '1.0.0' });
   api.get('/openapi.json', (ctx) => {
     ctx.body = openapi;

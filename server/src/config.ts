@@ -160,6 +160,20 @@ const operatorSchema = z.object({
     })
     .default({ perUserPerHour: 20, perAccountPerDay: 30, complaintsPerAccountPerDay: 5 }),
   /**
+   * Prepaid accounts: the top-up amounts offered (fen), the range a custom amount must fall in, and
+   * the low-balance threshold that applies to a subscriber who has not set their own.
+   */
+  prepaid: z
+    .object({
+      topUpPresetsFen: z.array(z.number().int().positive()).min(1).max(8).default([2000, 5000, 10000, 20000]),
+      topUpMinFen: z.number().int().positive().default(1000),
+      topUpMaxFen: z.number().int().positive().max(10_000_000).default(500_000),
+      lowBalanceDefaultFen: z.number().int().min(0).default(2000),
+    })
+    .refine((p) => p.topUpMinFen <= p.topUpMaxFen, { message: 'topUpMinFen must not exceed topUpMaxFen', path: ['topUpMinFen'] })
+    .refine((p) => p.topUpPresetsFen.every((f) => f >= p.topUpMinFen && f <= p.topUpMaxFen), { message: 'every preset must lie within topUpMinFen..topUpMaxFen', path: ['topUpPresetsFen'] })
+    .default({ topUpPresetsFen: [2000, 5000, 10000, 20000], topUpMinFen: 1000, topUpMaxFen: 500_000, lowBalanceDefaultFen: 2000 }),
+  /**
    * Home-visit appointments: how many working days ahead can be booked, and how many visits each
    * area's technicians take per half-day (`areaCapacity` overrides `capacityPerHalfDay` for an area).
    */

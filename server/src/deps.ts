@@ -87,7 +87,7 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
     wechatSubscribeSandbox: config.sandbox ? new WechatSubscribeSandbox(config.wechat.appid, config.wechat.secret) : null,
     self,
     payments: overrides.payments ?? createPaymentGateways(config, self, logger),
-    billingSystem: overrides.billingSystem ?? createBillingSystem(config.billing),
+    billingSystem: overrides.billingSystem ?? createBillingSystem(config.billing, () => clock.now()),
     workorderSandbox,
     workorderUrl: () => config.workorder.url ?? (workorderSandbox ? `${self.baseUrl}/sandbox/workorder/orders` : null),
     uploadStorage: new LocalDiskUploadStorage(path.join(config.dataDir, 'uploads')),

@@ -40,6 +40,8 @@ import { NotificationPreferenceSchema } from './modules/notifications/notificati
 import { WechatSubscribeConsentSchema } from './modules/notifications/wechat-subscribe-consent.entity';
 import { ExternalPaymentSchema } from './modules/billing-records/external-payment.entity';
 import { BillingImportSchema } from './modules/billing-records/billing-import.entity';
+import { BalanceEntrySchema } from './modules/prepaid/balance-entry.entity';
+import { ServiceRequestSchema } from './modules/prepaid/service-request.entity';
 
 /** Every entity the ORM knows. The schema itself comes only from migrations. */
 export const entities = [
@@ -87,4 +89,6 @@ export const entities = [
   WechatSubscribeConsentSchema,
   ExternalPaymentSchema,
   BillingImportSchema,
+  BalanceEntrySchema,
+  ServiceRequestSchema,
 ];

@@ -9,7 +9,7 @@ import { BillingService } from './modules/billing/billing.service';
 import { RenewalsService } from './modules/renewals/renewals.service';
 import { BILLING_WRITEOFF_REVERSED_TOPIC, PaymentsService } from './modules/payments/payments.service';
 import { OutboxDispatcher } from './modules/outbox/outbox.service';
-import type { BillingWriteoffMessage, BillingWriteoffReversedMessage } from './integrations/billing/billing.adapter';
+import type { BalanceChangedMessage, BillingWriteoffMessage, BillingWriteoffReversedMessage } from './integrations/billing/billing.adapter';
 import { createRenewalReverser, createRenewalSettler, registerRenewalOutboxHandlers } from './modules/renewals/renewal-settler';
 import { ReconciliationService } from './modules/payments/reconciliation.service';
 import { CallbacksService } from './modules/tickets/callbacks.service';
@@ -24,6 +24,8 @@ import { BillingImportsService } from './modules/billing-records/billing-imports
 import { BillingCsvImportsService } from './modules/billing-records/billing-csv-imports.service';
 import { CLOSE_PAID_ELSEWHERE_TOPIC } from './modules/billing-records/record-applier';
 import { BillingLiveChecks } from './modules/billing-records/billing-live.service';
+import { BALANCE_CHANGED_TOPIC, BalanceLedger } from './modules/prepaid/balance-ledger';
+import { PrepaidService } from './modules/prepaid/prepaid.service';
 
 /** The app's services, built once per app from its dependencies. */
 export interface Services {
@@ -60,12 +62,17 @@ export interface Services {
   billingImports: BillingImportsService;
   /** The console's CSV uploads of billing records, read into the inlet; rejected rows and the template. */
   billingCsvImports: BillingCsvImportsService;
+  /** Prepaid balances: every change an entry, alerts on crossing a threshold (see balance-ledger.ts). */
+  balances: BalanceLedger;
+  /** The subscriber's prepaid account: balance, history, threshold, top-ups. */
+  prepaid: PrepaidService;
 }
 
 export function createServices(deps: AppDeps): Services {
   const audit = new AuditService();
   const sessions = new SessionsService(deps);
-  const live = new BillingLiveChecks(deps);
+  const balances = new BalanceLedger(deps.config);
+  const live = new BillingLiveChecks(deps, balances);
   const payments = new PaymentsService(deps, audit, live);
   payments.registerSettler('renewal', createRenewalSettler(deps.clock));
   payments.registerRefundReverser('renewal', createRenewalReverser(deps.clock));
@@ -73,13 +80,14 @@ export function createServices(deps: AppDeps): Services {
   outbox.register('billing.writeoff', (payload, m) => deps.billingSystem.writeOff(payload as unknown as BillingWriteoffMessage, m.dedupeKey));
   outbox.register(BILLING_WRITEOFF_REVERSED_TOPIC, (payload, m) => payments.deliverWriteoffReversal(payload as unknown as BillingWriteoffReversedMessage, m.dedupeKey));
   registerRenewalOutboxHandlers(outbox, deps.billingSystem);
+  outbox.register(BALANCE_CHANGED_TOPIC, (payload, m) => deps.billingSystem.recordBalanceChange(payload as unknown as BalanceChangedMessage, m.dedupeKey));
   outbox.register(CLOSE_PAID_ELSEWHERE_TOPIC, (payload) => payments.closeOrderPaidElsewhere(Number(payload.orderId)));
   const notificationPreferences = new NotificationPreferencesService(deps);
   const notifications = new NotificationsService(deps, notificationPreferences);
   notifications.register(outbox);
   const tickets = new TicketsService(deps, audit);
   const renewals = new RenewalsService(deps, () => payments);
-  const billingImports = new BillingImportsService(deps, audit);
+  const billingImports = new BillingImportsService(deps, audit, balances);
   return {
     audit,
     sessions,
@@ -101,6 +109,8 @@ export function createServices(deps: AppDeps): Services {
     billDisputes: new BillDisputesService(deps, audit, tickets),
     staffDirectory: new StaffDirectoryService(deps),
     billingImports,
+    balances,
+    prepaid: new PrepaidService(deps, balances, payments),
     billingCsvImports: new BillingCsvImportsService(deps, billingImports, audit),
   };
 }

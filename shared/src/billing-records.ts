@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dateSchema, fenSchema, serviceTypeSchema, textSchema } from './common';
+import { ledgerEntryKinds, suspensionReasons } from './prepaid';
 
 /**
  * What the operator's billing system of record (营收系统 / BOSS) sends OpenHall through its inlet:
@@ -62,6 +63,12 @@ export const accountRecordSchema = z.object({
   status: z.enum(accountStatuses),
   /** `low_income` for the 困难用户 concession. */
   concession: z.enum(['low_income']).nullable().default(null),
+  /** A prepaid account keeps a balance the billing system draws down (its history: `ledger` records). Left out: false. */
+  prepaid: z.boolean().optional(),
+  /** Why a suspended account is suspended (left out: `other`); ignored unless `status` is suspended. */
+  suspendedFor: z.enum(suspensionReasons).nullable().optional(),
+  /** Since when (ISO 8601 with offset). */
+  suspendedAt: z.iso.datetime({ offset: true }).nullable().optional(),
 });
 
 /** A TV or broadband package (套餐) with its expiry. */
@@ -132,8 +139,38 @@ export const paymentRecordSchema = z.object({
   bills: z.array(paidBillRecordSchema).min(1, '须列出所缴账单').max(100),
 });
 
+/**
+ * One entry of a prepaid account's balance history at the billing system: a monthly deduction, a
+ * top-up at the counter, an adjustment; `amountFen` is signed (− a debit).
+ * - External billing mode: `balanceAfterFen` (required) is the billing system's balance after it;
+ *   the newest entry's, plus the portal's top-ups it has not booked yet, is the balance shown, so
+ *   the two agree however entries arrive. An entry that books a portal top-up or its refund names
+ *   it (`portalEntry`, as the portal's message named it: `topup:<order id>`, `refund:<refund id>`):
+ *   it is the portal's own entry already and adds nothing.
+ * - Embedded mode: the portal keeps the ledger; each entry moves the balance by its amount.
+ */
+export const ledgerRecordSchema = z.object({
+  type: z.literal('ledger'),
+  id: externalIdSchema,
+  version: recordVersionSchema,
+  accountNo: accountNoSchema,
+  kind: z.enum(ledgerEntryKinds),
+  amountFen: z.number().int('金额须为整数（分）').refine((v) => v !== 0, '金额不能为0').refine((v) => Math.abs(v) <= 100_000_000, '金额过大'),
+  balanceAfterFen: z.number().int('余额须为整数（分）').refine((v) => Math.abs(v) <= 1_000_000_000, '余额过大').nullable().optional(),
+  occurredAt: z.iso.datetime({ offset: true }),
+  description: text(1, 64, '摘要'),
+  portalEntry: z.string().regex(/^(topup|refund):\d{1,15}$/, '须为 topup:<订单号> 或 refund:<退款号>').nullable().optional(),
+});
+
 /** Any record of the inlet, told apart by `type`. */
-export const billingRecordSchema = z.discriminatedUnion('type', [accountRecordSchema, packageRecordSchema, billRecordSchema, billCancelRecordSchema, paymentRecordSchema]);
+export const billingRecordSchema = z.discriminatedUnion('type', [
+  accountRecordSchema,
+  packageRecordSchema,
+  billRecordSchema,
+  billCancelRecordSchema,
+  paymentRecordSchema,
+  ledgerRecordSchema,
+]);
 /** A parsed record of the inlet. */
 export type BillingRecord = z.infer<typeof billingRecordSchema>;
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
@@ -141,10 +178,11 @@ export type PackageRecord = z.infer<typeof packageRecordSchema>;
 export type BillRecord = z.infer<typeof billRecordSchema>;
 export type BillCancelRecord = z.infer<typeof billCancelRecordSchema>;
 export type PaymentRecord = z.infer<typeof paymentRecordSchema>;
+export type LedgerRecord = z.infer<typeof ledgerRecordSchema>;
 /** One of the record types. */
 export type BillingRecordType = BillingRecord['type'];
 /** The record types, in the order a batch is best sent in (accounts before their bills, bills before their payments). */
-export const billingRecordTypes = ['account', 'package', 'bill', 'bill_cancel', 'payment'] as const satisfies readonly BillingRecordType[];
+export const billingRecordTypes = ['account', 'package', 'bill', 'bill_cancel', 'payment', 'ledger'] as const satisfies readonly BillingRecordType[];
 
 /** What became of a record: applied, already as sent (or older than what is held), or refused. */
 export type RecordOutcome = 'accepted' | 'unchanged' | 'rejected';
@@ -168,6 +206,10 @@ export const recordReasons = [
   'amount_mismatch',
   'payment_immutable',
   'duplicate_in_payment',
+  'not_prepaid',
+  'entry_immutable',
+  'unknown_entry',
+  'already_booked',
   'older_version',
   'same_version',
 ] as const;

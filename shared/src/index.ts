@@ -22,3 +22,4 @@ export * from './outages';
 export * from './bill-disputes';
 export * from './notifications';
 export * from './billing-records';
+export * from './prepaid';

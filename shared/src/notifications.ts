@@ -8,12 +8,12 @@ import { textSchema } from './common';
  */
 
 /** Every kind of notification a subscriber can get, each with its own WeChat template and SMS text. */
-export const notificationKinds = ['ticket_accepted', 'technician_en_route', 'ticket_resolved', 'reply_waiting', 'rating_requested', 'renewal_reminder', 'payment_refunded'] as const;
+export const notificationKinds = ['ticket_accepted', 'technician_en_route', 'ticket_resolved', 'reply_waiting', 'rating_requested', 'renewal_reminder', 'payment_refunded', 'low_balance', 'service_status'] as const;
 /** One of {@link notificationKinds}. */
 export type NotificationKind = (typeof notificationKinds)[number];
 
 /** How the kinds are grouped for the subscriber: package renewals, a ticket under way, a ticket's answer and outcome, payments and refunds. */
-export const notificationGroups = ['renewal', 'ticket_progress', 'ticket_outcome', 'payment'] as const;
+export const notificationGroups = ['renewal', 'ticket_progress', 'ticket_outcome', 'payment', 'balance'] as const;
 /** One of {@link notificationGroups}. */
 export type NotificationGroup = (typeof notificationGroups)[number];
 
@@ -23,6 +23,7 @@ export const notificationGroupNames: Record<NotificationGroup, string> = {
   ticket_progress: '工单进度',
   ticket_outcome: '工单答复与结果',
   payment: '缴费与退款',
+  balance: '余额与停复机',
 };
 
 /** One kind as the subscriber sees it, and whether it may be switched off (null) or why not. */
@@ -47,7 +48,9 @@ export interface NotificationKindRule {
  *   answers, so not hearing of it would stall their own ticket.
  * - `payment_refunded`: money taken and given back without the subscriber asking (the bill was paid
  *   at the hall counter meanwhile, the order had closed) must be explained, or it looks like a fault.
- * Progress notes (accepted, technician on the way) and renewal reminders are conveniences: the
+ * - `service_status`: the subscriber asked to stop or reopen the service (or paid off arrears and is
+ *   waiting for it to come back) and must learn when that took effect.
+ * Progress notes (accepted, technician on the way), renewal reminders and low-balance alerts are conveniences: the
  * ticket page and the bills page show the same, so the subscriber may turn them off.
  */
 export const NOTIFICATION_KIND_RULES: Record<NotificationKind, NotificationKindRule> = {
@@ -58,6 +61,8 @@ export const NOTIFICATION_KIND_RULES: Record<NotificationKind, NotificationKindR
   ticket_resolved: { group: 'ticket_outcome', name: '处理结果通知', description: '工单处理完成时通知', mandatoryReason: '按首问负责制，处理结果须告知您' },
   rating_requested: { group: 'ticket_outcome', name: '服务评价邀请', description: '处理完成后邀请您评价（回访）', mandatoryReason: '处理完成后须全部回访' },
   payment_refunded: { group: 'payment', name: '自动退款通知', description: '账单已在其他渠道缴清等原因自动退款时通知，并说明原因', mandatoryReason: '自动退回的款项须向您说明原因' },
+  low_balance: { group: 'balance', name: '余额不足提醒', description: '预付费账户余额低于您设置的提醒金额时通知（每次跌破提醒一次）', mandatoryReason: null },
+  service_status: { group: 'balance', name: '停复机结果通知', description: '紧急停机、复机和欠费复机生效时通知', mandatoryReason: '您申请的停机、复机生效时间须告知您' },
 };
 
 /** True when the subscriber cannot switch `kind` off. */

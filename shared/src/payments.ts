@@ -9,7 +9,7 @@ export type PaymentChannel = (typeof paymentChannels)[number];
 export type PaymentGatewayName = 'wechatpay' | 'alipay';
 
 /** What an order pays for. */
-export type PaymentOrderKind = 'bills' | 'renewal';
+export type PaymentOrderKind = 'bills' | 'renewal' | 'topup';
 
 /** Forward-only order states: created → paid → refunding → refunded, or created → closed. */
 export const paymentOrderStatuses = ['created', 'paid', 'refunding', 'refunded', 'closed'] as const;

@@ -9,6 +9,11 @@ export function businessDate(at: Date): string {
   return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
 }
 
+/** The business date and time of an instant to the minute: 2026-12-04T02:00Z → "2026-12-04 10:00". */
+export function businessDateTime(at: Date): string {
+  return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+}
+
 /** Business-time wall clock parts of an instant: weekday 1 = Monday … 7 = Sunday, minutes since midnight. */
 export function businessClock(at: Date): { date: string; weekday: number; minutes: number } {
   const shifted = new Date(at.getTime() + SHANGHAI_OFFSET_MS);

@@ -16,6 +16,7 @@ import { Migration20261204100000_bill_payment_reversal } from './Migration202612
 import { Migration20261204110000_renewal_open_lock } from './Migration20261204110000_renewal_open_lock';
 import { Migration20261204120000_refund_retries } from './Migration20261204120000_refund_retries';
 import { Migration20261204130000_local_close } from './Migration20261204130000_local_close';
+import { Migration20261204140000_prepaid } from './Migration20261204140000_prepaid';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -40,4 +41,5 @@ export const migrations = [
   { name: 'Migration20261204110000_renewal_open_lock', class: Migration20261204110000_renewal_open_lock },
   { name: 'Migration20261204120000_refund_retries', class: Migration20261204120000_refund_retries },
   { name: 'Migration20261204130000_local_close', class: Migration20261204130000_local_close },
+  { name: 'Migration20261204140000_prepaid', class: Migration20261204140000_prepaid },
 ];

@@ -1,4 +1,4 @@
-import type { ServiceType } from '@openhall/shared';
+import { businessDate, type LedgerEntryKind, type ServiceType, type SuspensionReason } from '@openhall/shared';
 import type { OperatorProfile } from '../config';
 import {
   generateBills,
@@ -28,6 +28,23 @@ export interface AccountDraft {
   createdAt: Date;
   bills: BillDraft[];
   subscriptions: SubscriptionDraft[];
+  /** A prepaid account: its balance history (oldest first; the last entry's balance is `balanceFen`) and suspension. */
+  prepaid: PrepaidDraft | null;
+}
+
+/** One entry of a demo prepaid account's history at the billing system. */
+export interface LedgerDraft {
+  kind: LedgerEntryKind;
+  amountFen: number;
+  balanceAfterFen: number;
+  occurredAt: Date;
+  description: string;
+}
+
+export interface PrepaidDraft {
+  ledger: LedgerDraft[];
+  suspendedFor: SuspensionReason | null;
+  suspendedAt: Date | null;
 }
 
 interface Holder {
@@ -89,6 +106,7 @@ export function buildDemoAccounts(operator: OperatorProfile, prices: PriceBook, 
       createdAt: made.createdAt,
       bills,
       subscriptions,
+      prepaid: null,
     };
   };
 
@@ -164,5 +182,60 @@ export function buildDemoAccounts(operator: OperatorProfile, prices: PriceBook, 
     }
     accounts.push(build(String(ACCOUNT_NO_BASE.tv + fixedTv + 1 + i), type, holder, { createdAt: createdAt(), balanceFen: balance() }));
   });
+
+  // Prepaid broadband (numbers 3000000001…), after the others so their numbers and people stay put.
+  const active = fx.prepaidActive;
+  const suspended = fx.prepaidSuspended;
+  accounts.push(
+    prepaidAccount(active, now, [
+      [-100, 'topup', 10_000],
+      [-63, 'deduction', -active.monthlyFeeFen],
+      [-33, 'deduction', -active.monthlyFeeFen],
+      [-31, 'topup', 8_500],
+      [-3, 'deduction', -active.monthlyFeeFen],
+    ]),
+    prepaidAccount(
+      suspended,
+      now,
+      [
+        [-70, 'topup', 7_200],
+        [-35, 'deduction', -suspended.monthlyFeeFen],
+        [-suspended.suspendedDaysAgo, 'deduction', -suspended.monthlyFeeFen],
+      ],
+      new Date(now.getTime() - suspended.suspendedDaysAgo * DAY + 2 * 3_600_000),
+    ),
+  );
   return accounts;
+}
+
+/** A prepaid demo account from its fixture: its history as [days from now, kind, signed amount], and when it was suspended for arrears. */
+function prepaidAccount(
+  f: (typeof DEMO_FIXTURES)['prepaidActive' | 'prepaidSuspended'],
+  now: Date,
+  history: ReadonlyArray<readonly [number, 'topup' | 'deduction', number]>,
+  suspendedAt: Date | null = null,
+): AccountDraft {
+  let balanceFen = 0;
+  const ledger = history.map(([days, kind, amountFen]): LedgerDraft => {
+    balanceFen += amountFen;
+    const occurredAt = new Date(now.getTime() + days * DAY);
+    const description = kind === 'topup' ? '营业厅现金充值' : `${businessDate(occurredAt).slice(0, 7)}宽带月租`;
+    return { kind, amountFen, balanceAfterFen: balanceFen, occurredAt, description };
+  });
+  if (balanceFen !== f.balanceFen) throw new Error(`demo account ${f.accountNo}: its history adds up to ${balanceFen}, not ${f.balanceFen}`);
+  return {
+    accountNo: f.accountNo,
+    serviceType: f.serviceType,
+    holderName: f.holderName,
+    holderPhone: f.phone,
+    idNumber: f.idNumber,
+    address: f.address,
+    area: f.area,
+    balanceFen,
+    concession: null,
+    createdAt: new Date(now.getTime() - 400 * DAY),
+    bills: [],
+    subscriptions: [],
+    prepaid: { ledger, suspendedFor: suspendedAt ? 'arrears' : null, suspendedAt },
+  };
 }

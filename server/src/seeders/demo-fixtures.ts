@@ -50,6 +50,34 @@ export const DEMO_FIXTURES = {
     unpaidBills: 0,
     overdueBills: 0,
   },
+  /**
+   * Prepaid broadband (预付费): a balance drawn down by 50.00 on the 1st of each month, 35.00 left
+   * (above the default 20.00 alert threshold; the next deduction takes it below zero).
+   */
+  prepaidActive: {
+    accountNo: '3000000001',
+    serviceType: 'broadband',
+    holderName: '赵六',
+    phone: '13800000004',
+    area: 'binjiang',
+    address: '杭州市滨江区江南名府7幢1单元1102室',
+    idNumber: idNumber('330108', '1992-08-21', 57),
+    monthlyFeeFen: 5000,
+    balanceFen: 3500,
+  },
+  /** Prepaid broadband suspended for arrears (欠费停机) five days ago, owing 28.00: in the staff's callback queue. */
+  prepaidSuspended: {
+    accountNo: '3000000002',
+    serviceType: 'broadband',
+    holderName: '孙七',
+    phone: '13800000005',
+    area: 'gongshu',
+    address: '杭州市拱墅区和睦新村3幢2单元402室',
+    idNumber: idNumber('330105', '1988-01-30', 63),
+    monthlyFeeFen: 5000,
+    balanceFen: -2800,
+    suspendedDaysAgo: 5,
+  },
 } as const;
 
 export interface DemoStaff {
@@ -72,5 +100,5 @@ export const DEMO_STAFF: readonly DemoStaff[] = [
 /** How many demo accounts of each service type there are, the fixtures included (200 in all). */
 export const DEMO_ACCOUNT_MIX: Readonly<Record<ServiceType, number>> = { water: 90, tv: 35, broadband: 35, tv_broadband: 40 };
 
-/** First account number of each numbering range: 1… water, 2… cable TV / broadband. */
-export const ACCOUNT_NO_BASE = { water: 1_000_000_000, tv: 2_000_000_000 } as const;
+/** First account number of each numbering range: 1… water, 2… cable TV / broadband, 3… prepaid broadband. */
+export const ACCOUNT_NO_BASE = { water: 1_000_000_000, tv: 2_000_000_000, prepaid: 3_000_000_000 } as const;

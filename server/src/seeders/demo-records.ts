@@ -11,6 +11,8 @@ import type { BillDraft } from './demo-billing';
 export const demoBillId = (accountNo: string, period: string) => `B${accountNo}${period.replace('-', '')}`;
 export const demoPackageId = (accountNo: string, product: string) => `S${accountNo}${product.toUpperCase()}`;
 export const demoPaymentId = (billId: string) => `P${billId}`;
+/** The billing system's id of the n-th (from 0) balance entry of a demo prepaid account. */
+export const demoLedgerId = (accountNo: string, n: number) => `L${accountNo}${String(n + 1).padStart(3, '0')}`;
 
 /** Where a demo bill was paid: water by bank withholding (代扣), the rest at the hall counter. */
 export function demoPaymentChannel(account: Pick<AccountDraft, 'serviceType'>): OfflinePaymentChannel {
@@ -45,9 +47,25 @@ export function demoBillingRecords(accounts: readonly AccountDraft[]): BillingRe
       address: a.address,
       area: a.area,
       serviceType: a.serviceType,
-      status: 'active',
+      status: a.prepaid?.suspendedAt ? 'suspended' : 'active',
       concession: a.concession === 'low_income' ? 'low_income' : null,
+      ...(a.prepaid
+        ? { prepaid: true, suspendedFor: a.prepaid.suspendedFor, suspendedAt: a.prepaid.suspendedAt ? a.prepaid.suspendedAt.toISOString() : null }
+        : {}),
     });
+    a.prepaid?.ledger.forEach((e, i) =>
+      records.push({
+        type: 'ledger',
+        id: demoLedgerId(a.accountNo, i),
+        version: 1,
+        accountNo: a.accountNo,
+        kind: e.kind,
+        amountFen: e.amountFen,
+        balanceAfterFen: e.balanceAfterFen,
+        occurredAt: e.occurredAt.toISOString(),
+        description: e.description,
+      }),
+    );
     for (const s of a.subscriptions) {
       records.push({ type: 'package', id: demoPackageId(a.accountNo, s.product), version: 1, accountNo: a.accountNo, ...pick(s) });
     }

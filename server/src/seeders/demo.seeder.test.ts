@@ -5,6 +5,7 @@ import { Account } from '../modules/accounts/account.entity';
 import { Bill } from '../modules/billing/bill.entity';
 import { BillLine } from '../modules/billing/bill-line.entity';
 import { Subscription } from '../modules/billing/subscription.entity';
+import { BalanceEntry } from '../modules/prepaid/balance-entry.entity';
 import { Guide } from '../modules/content/guide.entity';
 import { Hall } from '../modules/content/hall.entity';
 import { Notice } from '../modules/content/notice.entity';
@@ -60,9 +61,9 @@ describe('demo seed', () => {
     await t.close();
   });
 
-  it('loads 200 accounts of every service type, each with 12 monthly bills ending this month', async () => {
+  it('loads 200 postpaid accounts of every service type, each with 12 monthly bills ending this month, and 2 prepaid ones whose history adds up', async () => {
     const em = t.orm.em.fork();
-    const accounts = await em.find(Account, {});
+    const accounts = await em.find(Account, { prepaid: false });
     expect(accounts.length).toBeGreaterThanOrEqual(200);
     expect(new Set(accounts.map((a) => a.serviceType))).toEqual(new Set(['water', 'tv', 'broadband', 'tv_broadband']));
     expect(accounts.some((a) => a.concession === 'low_income')).toBe(true);
@@ -72,6 +73,17 @@ describe('demo seed', () => {
       expect(bills).toHaveLength(12);
       expect(bills[11].startsWith('2026-11 ')).toBe(true);
       expect(bills[0].startsWith('2025-12 ')).toBe(true);
+    }
+    const prepaid = await em.find(Account, { prepaid: true }, { orderBy: { accountNo: 'asc' } });
+    expect(prepaid.map((a) => [a.accountNo, a.status, a.suspendedFor, Number(a.balanceFen), Number(a.billingBalanceFen)])).toEqual([
+      [DEMO_FIXTURES.prepaidActive.accountNo, 'active', null, 3500, 3500],
+      [DEMO_FIXTURES.prepaidSuspended.accountNo, 'suspended', 'arrears', -2800, -2800],
+    ]);
+    for (const a of prepaid) {
+      const entries = await em.find(BalanceEntry, { accountId: a.id }, { orderBy: { occurredAt: 'asc' } });
+      expect(entries.reduce((s, e) => s + Number(e.amountFen), 0)).toBe(Number(a.balanceFen));
+      expect(Number(entries.at(-1)!.balanceAfterFen)).toBe(Number(a.balanceFen));
+      expect(snapshot[a.accountNo]).toBeUndefined();
     }
   });
 
@@ -214,9 +226,14 @@ describe('demo data generation', () => {
     (iso) => {
       const now = new Date(iso);
       const today = businessDate(now);
-      const accounts = buildDemoAccounts(config.operator, prices, now);
+      const all = buildDemoAccounts(config.operator, prices, now);
+      expect(new Set(all.map((a) => a.accountNo)).size).toBe(202);
+      const accounts = all.filter((a) => a.prepaid === null);
       expect(accounts).toHaveLength(200);
-      expect(new Set(accounts.map((a) => a.accountNo)).size).toBe(200);
+      for (const a of all.filter((x) => x.prepaid !== null)) {
+        expect(a.prepaid!.ledger.every((e) => e.occurredAt.getTime() <= now.getTime())).toBe(true);
+        expect(a.prepaid!.ledger.at(-1)!.balanceAfterFen).toBe(a.balanceFen);
+      }
       const byNo = new Map(accounts.map((a) => [a.accountNo, a]));
       const owing = byNo.get(DEMO_FIXTURES.waterOwing.accountNo)!.bills.filter((b) => b.status === 'unpaid');
       expect(owing).toHaveLength(2);

@@ -17,8 +17,9 @@ import { buildDemoAccounts } from './demo-accounts';
 import { buildPriceBook } from './demo-billing';
 import { loadDemoContent, noticeTimes } from './demo-content';
 import { DEMO_STAFF } from './demo-fixtures';
-import { demoBillId, demoPackageId, demoPaymentChannel, demoPaymentId } from './demo-records';
+import { demoBillId, demoLedgerId, demoPackageId, demoPaymentChannel, demoPaymentId } from './demo-records';
 import { ExternalPayment } from '../modules/billing-records/external-payment.entity';
+import { BalanceEntry } from '../modules/prepaid/balance-entry.entity';
 
 export { DEMO_FIXTURES, DEMO_STAFF, DEMO_ACCOUNT_MIX } from './demo-fixtures';
 
@@ -146,10 +147,35 @@ export async function seedDemo(orm: Orm, config: AppConfig, opts: { now: Date })
     const lineRows: RequiredEntityData<BillLine>[] = [];
     const subscriptionRows: RequiredEntityData<Subscription>[] = [];
     const paymentRows: RequiredEntityData<ExternalPayment>[] = [];
+    const entryRows: RequiredEntityData<BalanceEntry>[] = [];
     for (const a of accounts) {
-      const { bills, subscriptions, ...account } = a;
+      const { bills, subscriptions, prepaid, ...account } = a;
       const id = accountId++;
-      accountRows.push({ id, ...account, status: 'active', sourceVersion: 1 });
+      const newest = prepaid?.ledger.at(-1);
+      accountRows.push({
+        id,
+        ...account,
+        status: prepaid?.suspendedAt ? 'suspended' : 'active',
+        sourceVersion: 1,
+        prepaid: prepaid !== null,
+        suspendedFor: prepaid?.suspendedFor ?? null,
+        suspendedAt: prepaid?.suspendedAt ?? null,
+        billingBalanceFen: newest ? newest.balanceAfterFen : null,
+        billingBalanceAt: newest ? newest.occurredAt : null,
+      });
+      prepaid?.ledger.forEach((e, i) =>
+        entryRows.push({
+          accountId: id,
+          source: 'billing',
+          ...e,
+          orderId: null,
+          portalKey: null,
+          billingId: demoLedgerId(a.accountNo, i),
+          billingVersion: 1,
+          billingBookedAt: e.occurredAt,
+          createdAt: e.occurredAt,
+        }),
+      );
       for (const { lines, ...bill } of bills) {
         const bid = billId++;
         const externalId = demoBillId(a.accountNo, bill.period);
@@ -169,6 +195,7 @@ export async function seedDemo(orm: Orm, config: AppConfig, opts: { now: Date })
     summary.bills = await insertBatched(tx, Bill, billRows);
     summary.billLines = await insertBatched(tx, BillLine, lineRows);
     summary.subscriptions = await insertBatched(tx, Subscription, subscriptionRows);
+    await insertBatched(tx, BalanceEntry, entryRows);
     return summary;
   });
 }

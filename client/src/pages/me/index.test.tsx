@@ -105,7 +105,7 @@ describe('notification settings', () => {
     render(<MePage />);
     expect(await screen.findByText('处理结果通知')).toBeTruthy();
     const groups = Array.from(document.querySelectorAll('.me-notify__group-title')).map((e) => e.textContent);
-    expect(groups).toEqual(['套餐续费', '工单进度', '工单答复与结果', '缴费与退款']);
+    expect(groups).toEqual(['套餐续费', '工单进度', '工单答复与结果', '缴费与退款', '余额与停复机']);
     expect(document.querySelector('#notify-group-ticket_outcome')?.textContent).toContain('按首问负责制，处理结果须告知您');
     for (const kind of ['ticket_resolved', 'rating_requested', 'reply_waiting'] as const) {
       expect(switchOf(kind).getAttribute('checked')).toBe('true');

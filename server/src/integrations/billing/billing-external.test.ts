@@ -155,7 +155,7 @@ test('an account the billing system no longer has cannot be bound, whatever the 
   const gone = String(6_199_999_000 + seq);
   const { RecordApplier } = await import('../../modules/billing-records/record-applier');
   await t.orm.em.fork().transactional((tx) =>
-    new RecordApplier(new Set(['shangcheng']), () => new Date()).applyChunk(tx, [
+    new RecordApplier(new Set(['shangcheng']), () => new Date(), t.app.services.balances).applyChunk(tx, [
       { line: 1, record: { type: 'account', id: gone, version: 1, holderName: '孙八', holderPhone: '13900000000', address: '上城区', area: 'shangcheng', serviceType: 'water', status: 'active', concession: null } },
     ]),
   );

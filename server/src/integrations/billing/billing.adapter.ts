@@ -1,4 +1,4 @@
-import type { AccountRecord } from '@openhall/shared';
+import type { AccountRecord, LedgerEntryKind } from '@openhall/shared';
 import type { BillingSystemConfig } from '../../config';
 import { outboundHeaders } from './billing.protocol';
 
@@ -66,7 +66,49 @@ export interface SubscriptionRenewalReversedMessage {
 }
 
 /** The outbox topics the billing system (BOSS) receives; sent as `X-OpenHall-Topic`. */
-export type BillingTopic = 'billing.writeoff' | 'billing.writeoff_reversed' | 'billing.subscription_renewed' | 'billing.subscription_renewal_reversed';
+export type BillingTopic =
+  | 'billing.writeoff'
+  | 'billing.writeoff_reversed'
+  | 'billing.subscription_renewed'
+  | 'billing.subscription_renewal_reversed'
+  | 'billing.balance_changed'
+  | 'billing.service_requested';
+
+/** The message of `billing.balance_changed`: the billing system books it once per `entryKey` and echoes it as a `ledger` record naming it. */
+export interface BalanceChangedMessage {
+  /** `topup:<order id>`, `refund:<refund id>`, `refund-back:<refund id>`: what the echo names as `portalEntry`. */
+  entryKey: string;
+  accountNo: string;
+  kind: LedgerEntryKind;
+  /** Signed, in fen. */
+  amountFen: number;
+  occurredAt: string;
+  description: string;
+  orderId: number | null;
+  outTradeNo: string | null;
+}
+
+/**
+ * A request about an account's service (`billing.service_requested`): the subscriber's emergency
+ * stop (`suspend`) or reopening (`reopen`), or the restoration (`restore`) the portal asks for once
+ * the arrears are cleared. `requestId` is the portal's id of the request (and the Idempotency-Key
+ * is `service-request:<requestId>`).
+ */
+export interface ServiceRequestMessage {
+  requestId: number;
+  accountNo: string;
+  action: 'suspend' | 'reopen' | 'restore';
+  /** For a stop: lost_device, moving, other. */
+  reason: string | null;
+  requestedAt: string;
+}
+
+/**
+ * The billing system's answer to a service request: done at `effectiveAt` (it then also sends the
+ * account with its new status through the inlet), or refused with a reason a person can read
+ * (a restoration while the balance is still below zero). Anything else is retried.
+ */
+export type ServiceRequestAnswer = { done: true; effectiveAt: string } | { done: false; refusal: string };
 
 /** What the billing system says of a bill right now (external mode, before a payment order is made). */
 export interface BillQuote {
@@ -108,6 +150,10 @@ export interface BillingSystem {
   reverseWriteOff(message: BillingWriteoffReversedMessage, dedupeKey: string): Promise<void>;
   recordRenewal(message: SubscriptionRenewedMessage, dedupeKey: string): Promise<void>;
   reverseRenewal(message: SubscriptionRenewalReversedMessage, dedupeKey: string): Promise<void>;
+  /** An entry the portal made on a prepaid balance (a top-up, a refund taken from it, its return); booked once per key. */
+  recordBalanceChange(message: BalanceChangedMessage, dedupeKey: string): Promise<void>;
+  /** Asks for a change of service (stop, reopen, restoration); answers when and whether it was done. */
+  requestService(message: ServiceRequestMessage, dedupeKey: string): Promise<ServiceRequestAnswer>;
   /** The account as the billing system holds it now, or null when it has none by that number. */
   lookupAccount(accountNo: string): Promise<AccountRecord | null>;
   /** Each bill (by the billing system's id) as it stands now. */
@@ -119,10 +165,16 @@ export interface BillingSystem {
 /** The portal's own database is the record: settling a bill in the portal's transaction was the write-off. */
 export class EmbeddedBillingSystem implements BillingSystem {
   readonly mode = 'embedded' as const;
+  constructor(private readonly now: () => Date = () => new Date()) {}
   async writeOff(): Promise<void> {}
   async reverseWriteOff(): Promise<void> {}
   async recordRenewal(): Promise<void> {}
   async reverseRenewal(): Promise<void> {}
+  async recordBalanceChange(): Promise<void> {}
+  /** The portal is the record: the change is made by the portal itself, now. */
+  async requestService(_message: ServiceRequestMessage): Promise<ServiceRequestAnswer> {
+    return { done: true, effectiveAt: this.now().toISOString() };
+  }
   async lookupAccount(): Promise<AccountRecord | null> {
     throw new Error('embedded billing: the portal is the record; there is no billing system to ask');
   }
@@ -150,20 +202,33 @@ export class HttpBillingSystem implements BillingSystem {
     private readonly writeTimeoutMs = 10_000,
   ) {}
 
-  writeOff(message: BillingWriteoffMessage, dedupeKey: string): Promise<void> {
-    return this.post('billing.writeoff', message, dedupeKey);
+  async writeOff(message: BillingWriteoffMessage, dedupeKey: string): Promise<void> {
+    await this.post('billing.writeoff', message, dedupeKey);
   }
 
-  reverseWriteOff(message: BillingWriteoffReversedMessage, dedupeKey: string): Promise<void> {
-    return this.post('billing.writeoff_reversed', message, dedupeKey);
+  async reverseWriteOff(message: BillingWriteoffReversedMessage, dedupeKey: string): Promise<void> {
+    await this.post('billing.writeoff_reversed', message, dedupeKey);
   }
 
-  recordRenewal(message: SubscriptionRenewedMessage, dedupeKey: string): Promise<void> {
-    return this.post('billing.subscription_renewed', message, dedupeKey);
+  async recordRenewal(message: SubscriptionRenewedMessage, dedupeKey: string): Promise<void> {
+    await this.post('billing.subscription_renewed', message, dedupeKey);
   }
 
-  reverseRenewal(message: SubscriptionRenewalReversedMessage, dedupeKey: string): Promise<void> {
-    return this.post('billing.subscription_renewal_reversed', message, dedupeKey);
+  async reverseRenewal(message: SubscriptionRenewalReversedMessage, dedupeKey: string): Promise<void> {
+    await this.post('billing.subscription_renewal_reversed', message, dedupeKey);
+  }
+
+  async recordBalanceChange(message: BalanceChangedMessage, dedupeKey: string): Promise<void> {
+    await this.post('billing.balance_changed', message, dedupeKey);
+  }
+
+  async requestService(message: ServiceRequestMessage, dedupeKey: string): Promise<ServiceRequestAnswer> {
+    const answer = await this.post('billing.service_requested', message, dedupeKey, true);
+    if (answer.accepted === true && typeof answer.effectiveAt === 'string' && !Number.isNaN(Date.parse(answer.effectiveAt))) {
+      return { done: true, effectiveAt: new Date(answer.effectiveAt).toISOString() };
+    }
+    if (answer.accepted === false && typeof answer.refusal === 'string' && answer.refusal.length > 0) return { done: false, refusal: answer.refusal.slice(0, 255) };
+    throw new Error(`billing system gave no usable answer to service request ${dedupeKey}: ${JSON.stringify(answer).slice(0, 200)}`);
   }
 
   async lookupAccount(accountNo: string): Promise<AccountRecord | null> {
@@ -198,7 +263,11 @@ export class HttpBillingSystem implements BillingSystem {
     return res;
   }
 
-  private async post(topic: BillingTopic, message: object, dedupeKey: string): Promise<void> {
+  /**
+   * POSTs a message; done only when the answer says `{"accepted": true}` (or, with `refusalAllowed`,
+   * a reasoned `{"accepted": false, "refusal": …}`), which is answered.
+   */
+  private async post(topic: BillingTopic, message: object, dedupeKey: string, refusalAllowed = false): Promise<Record<string, unknown>> {
     const body = JSON.stringify(message);
     const res = await fetch(`${this.baseUrl}/portal/messages`, {
       method: 'POST',
@@ -207,11 +276,12 @@ export class HttpBillingSystem implements BillingSystem {
       signal: AbortSignal.timeout(this.writeTimeoutMs),
     });
     if (!res.ok) throw new Error(`billing system answered HTTP ${res.status} to ${topic}`);
-    const answer = (await res.json().catch(() => null)) as { accepted?: unknown } | null;
-    if (answer?.accepted !== true) throw new Error(`billing system did not accept ${topic} ${dedupeKey}: ${JSON.stringify(answer)?.slice(0, 200)}`);
+    const answer = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+    if (answer?.accepted === true || (refusalAllowed && answer?.accepted === false && typeof answer.refusal === 'string')) return answer;
+    throw new Error(`billing system did not accept ${topic} ${dedupeKey}: ${JSON.stringify(answer)?.slice(0, 200)}`);
   }
 }
 
-export function createBillingSystem(config: BillingSystemConfig): BillingSystem {
-  return config.mode === 'external' && config.url ? new HttpBillingSystem(config.url, config.secret, config.timeoutMs) : new EmbeddedBillingSystem();
+export function createBillingSystem(config: BillingSystemConfig, now: () => Date = () => new Date()): BillingSystem {
+  return config.mode === 'external' && config.url ? new HttpBillingSystem(config.url, config.secret, config.timeoutMs) : new EmbeddedBillingSystem(now);
 }

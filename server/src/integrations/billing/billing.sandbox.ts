@@ -392,7 +392,7 @@ export class BillingSandbox {
     else if (r.type === 'bill_cancel') {
       const b = s.bills[r.id];
       if (b) b.status = 'cancelled';
-    } else {
+    } else if (r.type === 'payment') {
       s.payments[r.id] = r;
       for (const b of r.bills) {
         const held = s.bills[b.id];

@@ -6,6 +6,12 @@ export class AccountBinding {
   userId!: number;
   accountId!: number;
   isDefault = false;
+  /** The user's own low-balance threshold in fen (null: the operator's default). */
+  lowBalanceThresholdFen: number | null = null;
+  /** The alert fired for the balance's current fall below the threshold; cleared when it rises to it again. */
+  lowBalanceAlerted = false;
+  /** How many alerts were sent (names each crossing's notification once). */
+  lowBalanceAlerts = 0;
   createdAt: Date = new Date();
 }
 
@@ -19,6 +25,9 @@ export const AccountBindingSchema = new EntitySchema<AccountBinding>({
     userId: { type: 'integer' },
     accountId: { type: 'integer' },
     isDefault: { type: 'boolean' },
+    lowBalanceThresholdFen: { type: 'integer', nullable: true },
+    lowBalanceAlerted: { type: 'boolean' },
+    lowBalanceAlerts: { type: 'integer' },
     createdAt: { type: 'datetime' },
   },
 });

@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { AccountStatus, ServiceType } from '@openhall/shared';
+import type { AccountStatus, ServiceType, SuspensionReason } from '@openhall/shared';
 
 /**
  * A service account (户号): one service address of the operator. Comes from the billing system's
@@ -18,8 +18,16 @@ export class Account {
   idNumber: string | null = null;
   address!: string;
   area!: string;
-  /** Prepaid balance held by the operator, in fen. */
+  /** Prepaid balance held by the operator, in fen; changed only through `balance_entry` (see BalanceLedger). */
   balanceFen = 0;
+  /** A prepaid account: the billing system draws its balance down. */
+  prepaid = false;
+  /** Why it is suspended (status `suspended`), and since when. */
+  suspendedFor: SuspensionReason | null = null;
+  suspendedAt: Date | null = null;
+  /** External billing mode: the balance the billing system stated with its newest entry, and that entry's time. */
+  billingBalanceFen: number | null = null;
+  billingBalanceAt: Date | null = null;
   /** `low_income` when the holder has the 困难用户 concession. */
   concession: string | null = null;
   createdAt: Date = new Date();
@@ -42,6 +50,11 @@ export const AccountSchema = new EntitySchema<Account>({
     address: { type: 'string', length: 255 },
     area: { type: 'string', length: 32 },
     balanceFen: { type: 'integer' },
+    prepaid: { type: 'boolean' },
+    suspendedFor: { type: 'string', length: 16, nullable: true },
+    suspendedAt: { type: 'datetime', nullable: true },
+    billingBalanceFen: { type: 'integer', nullable: true },
+    billingBalanceAt: { type: 'datetime', nullable: true },
     concession: { type: 'string', length: 32, nullable: true },
     createdAt: { type: 'datetime' },
     updatedAt: { type: 'datetime', nullable: true },

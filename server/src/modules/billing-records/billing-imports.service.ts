@@ -14,6 +14,7 @@ import { BATCH_ID, inletHmac, NDJSON, signatureMatches, timestampProblem } from 
 import type { AuditActor, AuditService } from '../audit/audit.service';
 import { instanceName } from '../jobs/job-lease';
 import { BillingImport } from './billing-import.entity';
+import type { BalanceLedger } from '../prepaid/balance-ledger';
 import { ChunkConflict, RecordApplier, type AccountCache, type NumberedRecord } from './record-applier';
 import { LruMap } from '../../lru';
 
@@ -65,8 +66,9 @@ export class BillingImportsService {
   constructor(
     private readonly deps: AppDeps,
     private readonly audit: AuditService,
+    ledger: BalanceLedger,
   ) {
-    this.applier = new RecordApplier(new Set(deps.config.operator.areas.map((a) => a.code)), () => deps.clock.now());
+    this.applier = new RecordApplier(new Set(deps.config.operator.areas.map((a) => a.code)), () => deps.clock.now(), ledger);
   }
 
   private get dir(): string {
@@ -418,7 +420,10 @@ function keysOf(items: ReadonlyArray<NumberedRecord | RecordResult>): Set<string
       keys.add(`a:${r.accountNo}`);
       if (r.type === 'bill') keys.add(`b:${r.id}`);
       else if (r.type === 'package') keys.add(`p:${r.id}`);
-      else {
+      else if (r.type === 'ledger') {
+        keys.add(`l:${r.id}`);
+        if (r.portalEntry) keys.add(`e:${r.portalEntry}`);
+      } else {
         keys.add(`$:${r.id}`);
         for (const b of r.bills) keys.add(`b:${b.id}`);
       }

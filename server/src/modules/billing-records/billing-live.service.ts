@@ -4,6 +4,7 @@ import { AppError } from '../../http/errors';
 import { BillingUnavailableError } from '../../integrations/billing/billing.adapter';
 import { Account } from '../accounts/account.entity';
 import type { Bill } from '../billing/bill.entity';
+import type { BalanceLedger } from '../prepaid/balance-ledger';
 import { RecordApplier } from './record-applier';
 
 /** How long a subscriber is asked to wait before trying again when the billing system does not answer. */
@@ -20,8 +21,11 @@ const RETRY_AFTER_SECONDS = 30;
 export class BillingLiveChecks {
   private readonly applier: RecordApplier;
 
-  constructor(private readonly deps: AppDeps) {
-    this.applier = new RecordApplier(new Set(deps.config.operator.areas.map((a) => a.code)), () => deps.clock.now());
+  constructor(
+    private readonly deps: AppDeps,
+    ledger: BalanceLedger,
+  ) {
+    this.applier = new RecordApplier(new Set(deps.config.operator.areas.map((a) => a.code)), () => deps.clock.now(), ledger);
   }
 
   get external(): boolean {

@@ -5,6 +5,7 @@ import {
   type BillCancelRecord,
   type BillingRecord,
   type BillRecord,
+  type LedgerRecord,
   type PackageRecord,
   type PaymentRecord,
   type RecordReason,
@@ -17,11 +18,13 @@ import { Subscription } from '../billing/subscription.entity';
 import { enqueueOutbox } from '../outbox/outbox.service';
 import { PaymentOrderBill } from '../payments/payment-order-bill.entity';
 import { ExternalPayment } from './external-payment.entity';
+import { BalanceEntry } from '../prepaid/balance-entry.entity';
+import type { BalanceLedger } from '../prepaid/balance-ledger';
 import { insertRows, selectIn } from './sql-rows';
 import type { LruMap } from '../../lru';
 
 /** Accounts as a run last read or wrote them, by account number (see `RecordApplier.applyChunk`). */
-export type AccountCache = LruMap<string, { id: number; status: Account['status']; version: number }>;
+export type AccountCache = LruMap<string, { id: number; status: Account['status']; prepaid: boolean; version: number }>;
 
 /** A record of a batch with the line it came from. */
 export interface NumberedRecord {
@@ -44,10 +47,12 @@ interface AccountState {
   id: number | null;
   accountNo: string;
   status: Account['status'];
+  prepaid: boolean;
   version: number;
   op: 'insert' | 'update' | null;
-  /** The version read from the database (what a conditional UPDATE expects). */
+  /** The version read from the database (what a conditional UPDATE expects), and the status then. */
   storedVersion: number;
+  storedStatus: Account['status'] | null;
   fields: Omit<AccountRecord, 'type' | 'id' | 'version'> | null;
 }
 
@@ -97,6 +102,15 @@ interface Prefetched {
   packages: Map<string, PackageState>;
   /** Payments already taken in, by id: their version. */
   knownPayments: Map<string, number>;
+  /** Balance entries already taken in, by the billing system's id: their version. */
+  knownEntries: Map<string, number>;
+  /** The portal's own balance entries that ledger records book, by key: their account, and the billing id that booked them. */
+  portalEntries: Map<string, { accountId: number; billingId: string | null }>;
+}
+
+/** A ledger record accepted, applied by the balance ledger once the chunk's rows are written. */
+interface LedgerDraft {
+  record: LedgerRecord;
 }
 
 /** A record's outcome, before its line and ids are added. */
@@ -125,6 +139,8 @@ export class RecordApplier {
   constructor(
     private readonly areas: ReadonlySet<string>,
     private readonly now: () => Date,
+    /** Where `ledger` records go (and which billing mode the balances follow). */
+    private readonly ledger: BalanceLedger,
   ) {}
 
   /**
@@ -136,9 +152,10 @@ export class RecordApplier {
     const now = this.now();
     const state = await this.prefetch(tx, records, accounts);
     const payments: PaymentDraft[] = [];
-    const results = records.map(({ line, record }): RecordResult => ({ line, type: record.type, id: record.id, version: record.version, ...this.decide(record, state, payments) }));
-    await this.write(tx, state, payments, now);
-    for (const a of state.accounts.values()) accounts?.set(a.accountNo, { id: a.id!, status: a.status, version: a.version });
+    const ledger: LedgerDraft[] = [];
+    const results = records.map(({ line, record }): RecordResult => ({ line, type: record.type, id: record.id, version: record.version, ...this.decide(record, state, payments, ledger) }));
+    await this.write(tx, state, payments, ledger, now);
+    for (const a of state.accounts.values()) accounts?.set(a.accountNo, { id: a.id!, status: a.status, prepaid: a.prepaid, version: a.version });
     return results;
   }
 
@@ -149,6 +166,8 @@ export class RecordApplier {
     const billIds = new Set<string>();
     const packageIds = new Set<string>();
     const paymentIds = new Set<string>();
+    const entryIds = new Set<string>();
+    const portalKeys = new Set<string>();
     for (const { record: r } of records) {
       if (r.type === 'account') accountNos.add(r.id);
       else if (r.type === 'package') {
@@ -158,7 +177,11 @@ export class RecordApplier {
         accountNos.add(r.accountNo);
         billIds.add(r.id);
       } else if (r.type === 'bill_cancel') billIds.add(r.id);
-      else {
+      else if (r.type === 'ledger') {
+        accountNos.add(r.accountNo);
+        entryIds.add(r.id);
+        if (r.portalEntry) portalKeys.add(r.portalEntry);
+      } else {
         accountNos.add(r.accountNo);
         paymentIds.add(r.id);
         for (const b of r.bills) billIds.add(b.id);
@@ -171,13 +194,13 @@ export class RecordApplier {
       const kept = cache?.get(no);
       if (!kept) unknown.push(no);
       else {
-        accounts.set(no, { id: kept.id, accountNo: no, status: kept.status, version: kept.version, storedVersion: kept.version, op: null, fields: null });
+        accounts.set(no, { id: kept.id, accountNo: no, status: kept.status, prepaid: kept.prepaid, version: kept.version, storedVersion: kept.version, storedStatus: kept.status, op: null, fields: null });
         accountNoById.set(kept.id, no);
       }
     }
-    for (const a of await selectIn(tx, Account, ['id', 'accountNo', 'status', 'sourceVersion'], 'accountNo', unknown)) {
+    for (const a of await selectIn(tx, Account, ['id', 'accountNo', 'status', 'prepaid', 'sourceVersion'], 'accountNo', unknown)) {
       const version = Number(a.sourceVersion);
-      accounts.set(a.accountNo, { id: a.id, accountNo: a.accountNo, status: a.status, version, storedVersion: version, op: null, fields: null });
+      accounts.set(a.accountNo, { id: a.id, accountNo: a.accountNo, status: a.status, prepaid: Boolean(a.prepaid), version, storedVersion: version, storedStatus: a.status, op: null, fields: null });
       accountNoById.set(a.id, a.accountNo);
     }
     const bills = new Map<string, BillState>();
@@ -238,12 +261,20 @@ export class RecordApplier {
         knownPayments.set(p.externalId, Number(p.sourceVersion));
       }
     }
-    return { accounts, bills, packages, knownPayments };
+    const knownEntries = new Map<string, number>();
+    if (entryIds.size > 0) {
+      for (const e of await selectIn(tx, BalanceEntry, ['billingId', 'billingVersion'], 'billingId', [...entryIds])) knownEntries.set(e.billingId!, Number(e.billingVersion));
+    }
+    const portalEntries = new Map<string, { accountId: number; billingId: string | null }>();
+    if (portalKeys.size > 0) {
+      for (const e of await selectIn(tx, BalanceEntry, ['portalKey', 'accountId', 'billingId'], 'portalKey', [...portalKeys])) portalEntries.set(e.portalKey!, { accountId: e.accountId, billingId: e.billingId });
+    }
+    return { accounts, bills, packages, knownPayments, knownEntries, portalEntries };
   }
 
   // ---- deciding ----
 
-  private decide(record: BillingRecord, s: Prefetched, payments: PaymentDraft[]): Decision {
+  private decide(record: BillingRecord, s: Prefetched, payments: PaymentDraft[], ledger: LedgerDraft[]): Decision {
     switch (record.type) {
       case 'account':
         return this.decideAccount(record, s.accounts);
@@ -255,6 +286,8 @@ export class RecordApplier {
         return this.decideCancel(record, s.bills);
       case 'payment':
         return this.decidePayment(record, s.accounts, s.bills, s.knownPayments, payments);
+      case 'ledger':
+        return this.decideLedger(record, s, ledger);
     }
   }
 
@@ -263,12 +296,40 @@ export class RecordApplier {
     const held = accounts.get(r.id);
     const { type: _t, id: _i, version: _v, ...fields } = r;
     if (!held) {
-      accounts.set(r.id, { id: null, accountNo: r.id, status: r.status, version: r.version, storedVersion: 0, op: 'insert', fields });
+      accounts.set(r.id, { id: null, accountNo: r.id, status: r.status, prepaid: r.prepaid ?? false, version: r.version, storedVersion: 0, storedStatus: null, op: 'insert', fields });
       return accepted();
     }
     const stale = versionCheck(held.version, r.version);
     if (stale) return stale;
-    Object.assign(held, { status: r.status, version: r.version, fields, op: held.op ?? 'update' });
+    Object.assign(held, { status: r.status, prepaid: r.prepaid ?? false, version: r.version, fields, op: held.op ?? 'update' });
+    return accepted();
+  }
+
+  /**
+   * A balance entry of a prepaid account: facts like payments (a repeat changes nothing, a change is
+   * refused). In external mode it must state the balance after it. One that books a portal entry
+   * must name one of this account's that nothing else booked.
+   */
+  private decideLedger(r: LedgerRecord, s: Prefetched, ledger: LedgerDraft[]): Decision {
+    const heldVersion = s.knownEntries.get(r.id);
+    if (heldVersion !== undefined) {
+      if (r.version <= heldVersion) return versionCheck(heldVersion, r.version)!;
+      return rejected('entry_immutable', 'version', `余额流水 ${r.id} 已入账，不能修改；如需更正请发送一笔调账（adjustment）`);
+    }
+    const account = s.accounts.get(r.accountNo);
+    if (!account) return rejected('unknown_account', 'accountNo', `户号 ${r.accountNo} 不存在`);
+    if (!account.prepaid) return rejected('not_prepaid', 'accountNo', `户号 ${r.accountNo} 不是预付费账户，请先在户号档案中标明 prepaid`);
+    if (this.ledger.external && (r.balanceAfterFen === undefined || r.balanceAfterFen === null)) {
+      return rejected('invalid', 'balanceAfterFen', '请提供本笔流水后的账户余额（balanceAfterFen，分）');
+    }
+    if (r.portalEntry) {
+      const own = s.portalEntries.get(r.portalEntry);
+      if (!own || own.accountId !== account.id) return rejected('unknown_entry', 'portalEntry', `网上营业厅没有户号 ${r.accountNo} 的流水 ${r.portalEntry}`);
+      if (own.billingId !== null) return rejected('already_booked', 'portalEntry', `流水 ${r.portalEntry} 已由 ${own.billingId} 入账`);
+      own.billingId = r.id;
+    }
+    s.knownEntries.set(r.id, r.version);
+    ledger.push({ record: r });
     return accepted();
   }
 
@@ -390,7 +451,7 @@ export class RecordApplier {
 
   // ---- writing ----
 
-  private async write(tx: EntityManager, s: Prefetched, payments: PaymentDraft[], now: Date): Promise<void> {
+  private async write(tx: EntityManager, s: Prefetched, payments: PaymentDraft[], ledger: LedgerDraft[], now: Date): Promise<void> {
     // Accounts first: everything else names them.
     const newAccounts = [...s.accounts.values()].filter((a) => a.op === 'insert');
     const accountIds = await insertRows(
@@ -467,12 +528,32 @@ export class RecordApplier {
         now,
       );
     }
+
+    // Balances, entry by entry in line order, each with its account locked.
+    for (const { record } of ledger) await this.ledger.addBillingEntry(tx, accountId(record.accountNo)!, record, now);
+    // Service status the billing system changed: requests it answers, restorations it made.
+    for (const a of s.accounts.values()) {
+      if (a.op === 'update' && a.storedStatus !== a.status) await this.ledger.statusChanged(tx, a.id!, a.storedStatus!, a.status, now);
+    }
   }
 }
 
 function accountColumns(a: AccountState) {
   const f = a.fields!;
-  return { status: a.status, sourceVersion: a.version, holderName: f.holderName, holderPhone: f.holderPhone, address: f.address, area: f.area, serviceType: f.serviceType, concession: f.concession };
+  const suspended = a.status === 'suspended';
+  return {
+    status: a.status,
+    sourceVersion: a.version,
+    holderName: f.holderName,
+    holderPhone: f.holderPhone,
+    address: f.address,
+    area: f.area,
+    serviceType: f.serviceType,
+    concession: f.concession,
+    prepaid: f.prepaid ?? false,
+    suspendedFor: suspended ? (f.suspendedFor ?? 'other') : null,
+    suspendedAt: suspended && f.suspendedAt ? new Date(f.suspendedAt) : null,
+  };
 }
 
 function billColumns(b: BillState, paymentIdOf: Map<string, number>) {

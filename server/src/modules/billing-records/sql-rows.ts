@@ -129,7 +129,7 @@ export async function insertRows<T extends object, R extends keyof T & string = 
     for (const row of slice) {
       for (const p of props) {
         const v = row[p] as unknown;
-        params.push(v instanceof Date ? platform.processDateProperty(v) : v === undefined ? null : v);
+        params.push(v instanceof Date ? platform.processDateProperty(v) : typeof v === 'boolean' ? Number(v) : v === undefined ? null : v);
       }
     }
     const sql = insertText(head, tuple, slice.length, tail);

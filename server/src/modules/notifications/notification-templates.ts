@@ -19,6 +19,8 @@ export const notificationVariables: Record<NotificationEvent, readonly string[]>
   rating_requested: [...ticketVariables, 'rateBy'],
   renewal_reminder: ['operator', 'hotline', 'packageName', 'expiresOn', 'accountNo', 'monthlyFee'],
   payment_refunded: ['operator', 'hotline', 'amount', 'reason', 'outTradeNo', 'time'],
+  low_balance: ['operator', 'hotline', 'accountNo', 'balance', 'threshold', 'time'],
+  service_status: ['operator', 'hotline', 'accountNo', 'action', 'time'],
 };
 
 const templateSchema = z.object({

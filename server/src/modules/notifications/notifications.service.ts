@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/knex';
-import { CALLBACK_RULES, fenToYuan, maskPhone, type TicketStatus, type TicketType } from '@openhall/shared';
+import { businessDateTime, CALLBACK_RULES, fenToYuan, maskPhone, type TicketStatus, type TicketType } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { enqueueOutbox, type OutboxDispatcher, type OutboxSkip } from '../outbox/outbox.service';
@@ -64,10 +64,6 @@ export function enqueueTicketNotification(tx: EntityManager, e: TicketEvent, now
   }
 }
 
-/** 2026-12-01T02:00Z → "2026-12-01 10:00" (business time). */
-function businessTime(at: Date): string {
-  return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
-}
 
 /**
  * The notification dispatcher's handlers, on the outbox (services.outbox, run by the housekeeping
@@ -110,10 +106,10 @@ export class NotificationsService {
     const ticket = await this.deps.orm.em.fork().findOne(Ticket, Number(payload.ticketId));
     if (!ticket || !this.stillRelevant(event, ticket)) return { skipped: `${event}: no longer relevant (ticket ${ticket?.status ?? 'missing'})` };
     const at = new Date(String(payload.occurredAt));
-    const vars: Record<string, string> = { ticketId: String(ticket.id), typeName: TYPE_NAMES[ticket.type], time: businessTime(at) };
+    const vars: Record<string, string> = { ticketId: String(ticket.id), typeName: TYPE_NAMES[ticket.type], time: businessDateTime(at) };
     if (event === 'ticket_accepted' || event === 'reply_waiting') Object.assign(vars, { staffName: String(payload.actorName ?? '客服'), staffJobNo: String(payload.actorJobNo ?? '') });
     if (event === 'technician_en_route') Object.assign(vars, { technicianName: ticket.technicianName ?? '维修人员', technicianJobNo: ticket.technicianJobNo ?? '' });
-    if (event === 'rating_requested') vars.rateBy = businessTime(new Date(ticket.resolvedAt!.getTime() + CALLBACK_RULES.ratingWindowHours * 3_600_000));
+    if (event === 'rating_requested') vars.rateBy = businessDateTime(new Date(ticket.resolvedAt!.getTime() + CALLBACK_RULES.ratingWindowHours * 3_600_000));
     const dedupeKey = PER_RESOLUTION.includes(event) ? `notify-send:ticket:${ticket.id}:${event}:r${ticket.reopenCount}` : `notify-send:${sourceKey.slice('notify:'.length)}`;
     await this.queueSends([{ dedupeKey, payload: { event, userId: ticket.userId, ticketId: ticket.id, vars } }]);
   }

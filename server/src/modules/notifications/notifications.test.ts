@@ -204,6 +204,8 @@ describe('notification preferences', () => {
     const res = await t.request.get(PREFS).set(u.auth).expect(200);
     expect(kindsOf(res.body)).toEqual({
       payment_refunded: { enabled: true, mandatory: true },
+      low_balance: { enabled: true, mandatory: false },
+      service_status: { enabled: true, mandatory: true },
       renewal_reminder: { enabled: true, mandatory: false },
       ticket_accepted: { enabled: true, mandatory: false },
       technician_en_route: { enabled: true, mandatory: false },
@@ -219,9 +221,11 @@ describe('notification preferences', () => {
       'SANDBOX-TICKET-RESOLVED',
       'SANDBOX-RATING-REQUESTED',
       'SANDBOX-PAYMENT-REFUNDED',
+      'SANDBOX-SERVICE-STATUS',
       'SANDBOX-RENEWAL-REMINDER',
       'SANDBOX-TICKET-ACCEPTED',
       'SANDBOX-TECHNICIAN-EN-ROUTE',
+      'SANDBOX-LOW-BALANCE',
     ]);
     await t.request.get(PREFS).expect(401);
   });

@@ -17,6 +17,8 @@ export class PaymentOrder {
   description!: string;
   /** WeChat JSAPI payer openid. */
   payerOpenid: string | null = null;
+  /** For top-up orders: the prepaid account credited. */
+  accountId: number | null = null;
   /** For renewal orders: the package and the quote that was accepted. */
   subscriptionId: number | null = null;
   renewalMonths: number | null = null;
@@ -63,6 +65,7 @@ export const PaymentOrderSchema = new EntitySchema<PaymentOrder>({
     amountFen: { type: 'integer' },
     description: { type: 'string', length: 128 },
     payerOpenid: { type: 'string', length: 64, nullable: true },
+    accountId: { type: 'integer', nullable: true },
     subscriptionId: { type: 'integer', nullable: true },
     renewalMonths: { type: 'integer', nullable: true },
     renewalQuote: { type: 'json', nullable: true },

@@ -3,6 +3,7 @@ import { LockMode, UniqueConstraintViolationException, raw, type FilterQuery } f
 import type { EntityManager } from '@mikro-orm/knex';
 import {
   businessDate,
+  businessDateTime,
   computeLateFeeFen,
   fenToYuan,
   gatewayOf,
@@ -68,6 +69,17 @@ export type Settler = (em: EntityManager, order: PaymentOrder) => Promise<unknow
  */
 export type RefundReverser = (em: EntityManager, order: PaymentOrder) => Promise<unknown>;
 
+/**
+ * What a kind of order does as a staff refund of it is asked for and, should the gateway refuse
+ * it, when it fails; each in that change's transaction. `requested` may refuse the refund by
+ * throwing (nothing is recorded then). Top-ups take the money off the balance when it is asked
+ * for, and give it back if the refund fails.
+ */
+export interface RefundHooks {
+  requested?: (em: EntityManager, order: PaymentOrder, refund: Refund) => Promise<void>;
+  failed?: (em: EntityManager, order: PaymentOrder, refund: Refund) => Promise<void>;
+}
+
 /** Thrown by a settler: the goods were already paid for another way; refund this payment. */
 export class DuplicatePaymentError extends Error {
   constructor(message: string) {
@@ -87,6 +99,8 @@ export interface CreateOrderInput {
   payerIp?: string;
   /** Same-origin path the H5 cashier returns to. */
   returnPath?: string;
+  /** A top-up order's prepaid account. */
+  accountId?: number | null;
   subscriptionId?: number | null;
   renewalMonths?: number | null;
   renewalQuote?: Record<string, unknown> | null;
@@ -165,6 +179,7 @@ export interface LocalCloseCheckResult {
  */
 export class PaymentsService {
   private readonly settlers = new Map<PaymentOrderKind, Settler>();
+  private readonly refundHooks = new Map<PaymentOrderKind, RefundHooks>();
   private readonly reversers = new Map<PaymentOrderKind, RefundReverser>();
 
   constructor(
@@ -184,6 +199,11 @@ export class PaymentsService {
   /** Registers what undoes a fully refunded order of a kind (the renewals module registers 'renewal'). */
   registerRefundReverser(kind: PaymentOrderKind, reverser: RefundReverser): void {
     this.reversers.set(kind, reverser);
+  }
+
+  /** Registers what a staff refund of a kind of order does when asked for and when it fails (the prepaid module registers 'topup'). */
+  registerRefundHooks(kind: PaymentOrderKind, hooks: RefundHooks): void {
+    this.refundHooks.set(kind, hooks);
   }
 
   private fork(): EntityManager {
@@ -310,6 +330,7 @@ export class PaymentsService {
         amountFen: input.amountFen,
         description: input.description,
         payerOpenid: openid,
+        accountId: input.accountId ?? null,
         subscriptionId: input.subscriptionId ?? null,
         renewalMonths: input.renewalMonths ?? null,
         renewalQuote: input.renewalQuote ?? null,
@@ -898,6 +919,7 @@ export class PaymentsService {
       tx.persist(refund);
       if (order.status === 'paid') await tx.nativeUpdate(PaymentOrder, { id: orderId, status: 'paid' }, { status: 'refunding', updatedAt: now });
       await tx.flush();
+      await this.refundHooks.get(order.kind)?.requested?.(tx, order, refund);
       this.audit.record(tx, { kind: 'staff', id: staffId }, { action: 'payment.refund', entityType: 'payment_order', entityId: orderId, detail: { outRefundNo: refund.outRefundNo, amountFen: input.amountFen, reason: input.reason } }, now);
       return refund.id;
     });
@@ -1071,6 +1093,10 @@ export class PaymentsService {
         await tx.nativeUpdate(Refund, { id: refundId }, { nextAttemptAt });
         this.deps.logger.error({ refundId, outRefundNo: refund.outRefundNo, attempts: refund.attempts, nextAttemptAt, refusal }, 'automatic refund refused by the gateway; retried later and listed for staff');
       }
+      if (status === 'failed' && refund.kind === 'staff') {
+        const order = await tx.findOneOrFail(PaymentOrder, refund.orderId, { refresh: true });
+        await this.refundHooks.get(order.kind)?.failed?.(tx, order, refund);
+      }
       if (status === 'success') {
         await tx
           .createQueryBuilder(PaymentOrder)
@@ -1229,11 +1255,6 @@ async function whyNotPayable(tx: EntityManager, billId: number): Promise<string>
   if (bill.status === 'cancelled') return `账单 ${bill.period} 已由营业厅撤销（冲正），无需缴费`;
   if (bill.paidChannel) return `账单 ${bill.period} 已在${offlinePaymentChannelNames[bill.paidChannel]}缴清`;
   return `账单 ${bill.period} 已通过其他订单缴清`;
-}
-
-/** 2026-12-04T02:00Z → "2026-12-04 10:00" (business time). */
-function businessDateTime(at: Date): string {
-  return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
 }
 
 /**

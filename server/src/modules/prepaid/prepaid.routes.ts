@@ -1,0 +1,40 @@
+import type { ApiRouter } from '../../http/api-router';
+import { createTopUpSchema, idParamSchema, lowBalanceThresholdSchema, pageQuerySchema } from '@openhall/shared';
+import { userIdOf } from '../../http/context';
+import { routeDefiner, type RouteRegistry } from '../../http/route';
+import type { Services } from '../../services';
+
+export function registerPrepaidRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
+  const route = routeDefiner(router, registry, prefix);
+  const tag = 'prepaid';
+
+  route(
+    { method: 'get', path: '/accounts/:id/prepaid', summary: 'A bound account’s balance, arrears, suspension, low-balance threshold, top-up rules and latest service request', tag, auth: 'user', params: idParamSchema },
+    ({ params, principal }) => s.prepaid.view(userIdOf(principal), params.id),
+  );
+  route(
+    { method: 'get', path: '/accounts/:id/ledger', summary: 'The balance history (top-ups, deductions, refunds, adjustments), newest first', tag, auth: 'user', params: idParamSchema, query: pageQuerySchema },
+    ({ params, query, principal }) => s.prepaid.entries(userIdOf(principal), params.id, query),
+  );
+  route(
+    { method: 'put', path: '/accounts/:id/low-balance-threshold', summary: 'Set the low-balance alert threshold in fen (null: the operator’s default); one alert per fall below it', tag, auth: 'user', params: idParamSchema, body: lowBalanceThresholdSchema },
+    ({ params, body, principal }) => s.prepaid.setThreshold(userIdOf(principal), params.id, body),
+  );
+  route(
+    {
+      method: 'post',
+      path: '/accounts/:id/top-ups',
+      summary: 'Top up a prepaid account: a preset or a custom amount within the operator’s range; answers the order and what the client needs to pay',
+      tag,
+      auth: 'user',
+      params: idParamSchema,
+      body: createTopUpSchema,
+      status: 201,
+    },
+    ({ params, body, principal, ctx }) => s.prepaid.createTopUp(userIdOf(principal), params.id, body, ctx.ip),
+  );
+  route(
+    { method: 'get', path: '/staff/accounts/:id/ledger', summary: 'An account’s balance history for staff, newest first', tag, auth: { staff: 'agent' }, params: idParamSchema, query: pageQuerySchema },
+    ({ params, query }) => s.prepaid.entriesForStaff(params.id, query),
+  );
+}
