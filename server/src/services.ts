@@ -9,7 +9,7 @@ import { BillingService } from './modules/billing/billing.service';
 import { RenewalsService } from './modules/renewals/renewals.service';
 import { BILLING_WRITEOFF_REVERSED_TOPIC, PaymentsService } from './modules/payments/payments.service';
 import { OutboxDispatcher } from './modules/outbox/outbox.service';
-import type { BalanceChangedMessage, BillingWriteoffMessage, BillingWriteoffReversedMessage } from './integrations/billing/billing.adapter';
+import type { BalanceChangedMessage, BillingWriteoffMessage, BillingWriteoffReversedMessage, ServiceRequestMessage } from './integrations/billing/billing.adapter';
 import { createRenewalReverser, createRenewalSettler, registerRenewalOutboxHandlers } from './modules/renewals/renewal-settler';
 import { ReconciliationService } from './modules/payments/reconciliation.service';
 import { CallbacksService } from './modules/tickets/callbacks.service';
@@ -26,6 +26,7 @@ import { CLOSE_PAID_ELSEWHERE_TOPIC } from './modules/billing-records/record-app
 import { BillingLiveChecks } from './modules/billing-records/billing-live.service';
 import { BALANCE_CHANGED_TOPIC, BalanceLedger } from './modules/prepaid/balance-ledger';
 import { PrepaidService } from './modules/prepaid/prepaid.service';
+import { SERVICE_REQUESTED_TOPIC, ServiceRequestsService } from './modules/prepaid/service-requests.service';
 
 /** The app's services, built once per app from its dependencies. */
 export interface Services {
@@ -66,6 +67,8 @@ export interface Services {
   balances: BalanceLedger;
   /** The subscriber's prepaid account: balance, history, threshold, top-ups. */
   prepaid: PrepaidService;
+  /** Emergency stop, reopening and restoration after arrears, sent to the billing system. */
+  serviceRequests: ServiceRequestsService;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -86,12 +89,15 @@ export function createServices(deps: AppDeps): Services {
   const notifications = new NotificationsService(deps, notificationPreferences);
   notifications.register(outbox);
   const tickets = new TicketsService(deps, audit);
+  const auth = new AuthService(deps, sessions, audit);
+  const serviceRequests = new ServiceRequestsService(deps, audit, auth, tickets, balances);
+  outbox.register(SERVICE_REQUESTED_TOPIC, (payload, m) => serviceRequests.deliver(payload as unknown as ServiceRequestMessage, m.dedupeKey));
   const renewals = new RenewalsService(deps, () => payments);
   const billingImports = new BillingImportsService(deps, audit, balances);
   return {
     audit,
     sessions,
-    auth: new AuthService(deps, sessions, audit),
+    auth,
     accounts: new AccountsService(deps, audit, live),
     content: new ContentService(deps, audit),
     tickets,
@@ -111,6 +117,7 @@ export function createServices(deps: AppDeps): Services {
     billingImports,
     balances,
     prepaid: new PrepaidService(deps, balances, payments),
+    serviceRequests,
     billingCsvImports: new BillingCsvImportsService(deps, billingImports, audit),
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { textSchema } from './common';
+import { pageQuerySchema, textSchema } from './common';
 import { paymentChannels } from './payments';
 
 /**
@@ -143,3 +143,20 @@ export const reopenServiceSchema = z.object({
   code: z.string().regex(/^\d{6}$/, '请输入6位短信验证码'),
 });
 export type ReopenServiceInput = z.infer<typeof reopenServiceSchema>;
+
+/** `GET /api/v1/staff/service-requests`: by status and kind, newest first. */
+export const staffServiceRequestQuerySchema = pageQuerySchema.extend({
+  status: z.enum(['pending', 'done', 'refused']).optional(),
+  kind: z.enum(serviceRequestKinds).optional(),
+});
+export type StaffServiceRequestQuery = z.infer<typeof staffServiceRequestQuerySchema>;
+
+/** A service request as staff see it, with its account. */
+export interface StaffServiceRequestView extends ServiceRequestView {
+  accountId: number;
+  accountNo: string;
+  holderNameMasked: string;
+  area: string;
+  /** The subscriber's reason for a stop (lost_device, moving, other). */
+  reason: string | null;
+}

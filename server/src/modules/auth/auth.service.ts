@@ -24,6 +24,9 @@ export const LOGIN_ATTEMPTS_PER_IP = 30;
 /** Staff password attempts per username per 15 minutes. */
 export const STAFF_ATTEMPTS_PER_USERNAME = 5;
 
+/** What an SMS code is for. */
+export type SmsCodePurpose = 'login' | 'reopen';
+
 export class AuthService {
   constructor(
     private readonly deps: AppDeps,
@@ -35,8 +38,10 @@ export class AuthService {
     return this.deps.orm.em;
   }
 
-  private hashCode(phone: string, code: string): string {
-    return createHmac('sha256', this.deps.config.appSecret).update(`sms:${phone}:${code}`).digest('hex');
+  /** A code is good only for what it was sent for: a sign-in code cannot reopen a service, nor the reverse. */
+  private hashCode(phone: string, code: string, purpose: SmsCodePurpose): string {
+    const what = purpose === 'login' ? `sms:${phone}:${code}` : `sms:${purpose}:${phone}:${code}`;
+    return createHmac('sha256', this.deps.config.appSecret).update(what).digest('hex');
   }
 
   private async limit(key: string, limit: number, windowSeconds: number, message: string): Promise<void> {
@@ -45,7 +50,15 @@ export class AuthService {
   }
 
   /** Sends a sign-in code by SMS, within the per-phone and per-IP limits. */
-  async sendSmsCode(phone: string, ip: string): Promise<{ expiresInSeconds: number; resendAfterSeconds: number }> {
+  sendSmsCode(phone: string, ip: string): Promise<{ expiresInSeconds: number; resendAfterSeconds: number }> {
+    return this.sendCode(phone, ip, 'login', (code) => `【${this.deps.config.operator.shortName}】您的登录验证码为${code}，5分钟内有效。如非本人操作请忽略。`);
+  }
+
+  /**
+   * Sends a one-time code by SMS for `purpose` (signing in, reopening a service), within the
+   * per-phone and per-IP limits; `text` words the message around the code.
+   */
+  async sendCode(phone: string, ip: string, purpose: SmsCodePurpose, text: (code: string) => string): Promise<{ expiresInSeconds: number; resendAfterSeconds: number }> {
     const now = this.deps.clock.now();
     await this.limit(`sms:ip:${ip}`, SMS_RULES.perIpPerHour, 3600, '发送验证码过于频繁，请稍后再试');
     const perMinute = await this.deps.rateLimiter.consume(`sms:phone:min:${phone}`, SMS_RULES.perPhonePerMinute, 60);
@@ -59,14 +72,14 @@ export class AuthService {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const record = Object.assign(new SmsCode(), {
       phone,
-      codeHash: this.hashCode(phone, code),
+      codeHash: this.hashCode(phone, code, purpose),
       createdAt: now,
       expiresAt: new Date(now.getTime() + SMS_RULES.codeTtlSeconds * 1000),
     });
     // A new code replaces any earlier one still open for this phone.
     await this.em.nativeUpdate(SmsCode, { phone, consumedAt: null }, { consumedAt: now });
     await this.em.persistAndFlush(record);
-    await this.deps.sms.send(phone, `【${this.deps.config.operator.shortName}】您的登录验证码为${code}，5分钟内有效。如非本人操作请忽略。`);
+    await this.deps.sms.send(phone, text(code));
     this.deps.logger.info({ phone: maskPhone(phone) }, 'sms code sent');
     return { expiresInSeconds: SMS_RULES.codeTtlSeconds, resendAfterSeconds: 60 };
   }
@@ -74,8 +87,21 @@ export class AuthService {
   /** Checks an SMS code and signs the phone's user in (creating the user on first sign-in). */
   async loginWithSms(input: SmsLoginInput, ip: string): Promise<SessionView> {
     await this.limit(`login:ip:${ip}`, LOGIN_ATTEMPTS_PER_IP, 900, '登录尝试过于频繁，请稍后再试');
+    await this.consumeCode(input.phone, input.code, 'login');
+    const now = this.deps.clock.now();
+    const user = await this.findOrCreateUser({ phone: input.phone }, now);
+    const session = await this.sessions.createSession('user', user.id);
+    return this.userSessionView(user, session);
+  }
+
+  /**
+   * Checks the newest open code sent to `phone` for `purpose` and uses it up; throws SMS_CODE_INVALID
+   * (with the tries left), SMS_CODE_EXPIRED or SMS_CODE_TOO_MANY_ATTEMPTS otherwise.
+   */
+  async consumeCode(phone: string, code: string, purpose: SmsCodePurpose): Promise<void> {
     const now = this.deps.clock.now();
     const em = this.em;
+    const input = { phone, code };
     const record = await em.findOne(SmsCode, { phone: input.phone, consumedAt: null }, { orderBy: { id: 'desc' } });
     if (!record) throw new AppError('SMS_CODE_INVALID', 400, '验证码错误，请重新获取', { field: 'code' });
     if (record.expiresAt <= now) throw new AppError('SMS_CODE_EXPIRED', 400, '验证码已过期，请重新获取');
@@ -83,7 +109,7 @@ export class AuthService {
       throw new AppError('SMS_CODE_TOO_MANY_ATTEMPTS', 400, '验证码错误次数过多，请重新获取');
     }
     const expected = Buffer.from(record.codeHash, 'hex');
-    const given = Buffer.from(this.hashCode(input.phone, input.code), 'hex');
+    const given = Buffer.from(this.hashCode(input.phone, input.code, purpose), 'hex');
     if (!timingSafeEqual(expected, given)) {
       // Counted in the database with a conditional update, so concurrent guesses (and several
       // server instances) cannot exceed the limit between them.
@@ -99,10 +125,6 @@ export class AuthService {
     }
     const consumed = await em.nativeUpdate(SmsCode, { id: record.id, consumedAt: null }, { consumedAt: now });
     if (consumed === 0) throw new AppError('SMS_CODE_INVALID', 400, '验证码已使用，请重新获取');
-
-    const user = await this.findOrCreateUser({ phone: input.phone }, now);
-    const session = await this.sessions.createSession('user', user.id);
-    return this.userSessionView(user, session);
   }
 
   /** Exchanges a mini-program `wx.login` code for a session (creating the user on first sign-in). */

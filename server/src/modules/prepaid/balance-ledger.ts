@@ -23,10 +23,12 @@ export interface PortalEntryInput {
   orderId: number | null;
   outTradeNo: string | null;
   occurredAt: Date;
+  /** Who made it (a top-up's payer), when a user did. */
+  userId?: number | null;
 }
 
 /** Called when an account suspended for arrears has cleared them (balance back to zero or more). */
-export type ArrearsClearedHook = (tx: EntityManager, account: Account, now: Date) => Promise<void>;
+export type ArrearsClearedHook = (tx: EntityManager, account: Account, now: Date, userId: number | null) => Promise<void>;
 
 /** Called when the billing system changed an account's service status (through the inlet). */
 export type StatusChangedHook = (tx: EntityManager, accountId: number, from: Account['status'], to: Account['status'], now: Date) => Promise<void>;
@@ -115,7 +117,7 @@ export class BalanceLedger {
       outTradeNo: input.outTradeNo,
     };
     await enqueueOutbox(tx, { topic: BALANCE_CHANGED_TOPIC, dedupeKey: `balance-changed:${input.portalKey}`, payload: message as unknown as Record<string, unknown> }, input.occurredAt);
-    await this.afterChange(tx, account.id, input.occurredAt);
+    await this.afterChange(tx, account.id, input.occurredAt, input.userId ?? null);
     return entry;
   }
 
@@ -185,7 +187,7 @@ export class BalanceLedger {
    * concurrent changes send one); bindings the balance is at or above again are re-armed. Then,
    * an account suspended for arrears whose balance is back to zero or more has cleared them.
    */
-  async afterChange(tx: EntityManager, accountId: number, now: Date): Promise<void> {
+  async afterChange(tx: EntityManager, accountId: number, now: Date, userId: number | null = null): Promise<void> {
     const account = await tx.findOne(Account, accountId, { refresh: true, disableIdentityMap: true });
     if (!account || !account.prepaid) return;
     const balanceFen = Number(account.balanceFen);
@@ -210,7 +212,7 @@ export class BalanceLedger {
       }
     }
     if (account.status === 'suspended' && account.suspendedFor === 'arrears' && balanceFen >= 0) {
-      for (const hook of this.arrearsCleared) await hook(tx, account, now);
+      for (const hook of this.arrearsCleared) await hook(tx, account, now, userId);
     }
   }
 

@@ -1,5 +1,13 @@
 import type { ApiRouter } from '../../http/api-router';
-import { createTopUpSchema, idParamSchema, lowBalanceThresholdSchema, pageQuerySchema } from '@openhall/shared';
+import {
+  createTopUpSchema,
+  emergencySuspensionSchema,
+  idParamSchema,
+  lowBalanceThresholdSchema,
+  pageQuerySchema,
+  reopenServiceSchema,
+  staffServiceRequestQuerySchema,
+} from '@openhall/shared';
 import { userIdOf } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
@@ -34,7 +42,36 @@ export function registerPrepaidRoutes(router: ApiRouter, registry: RouteRegistry
     ({ params, body, principal, ctx }) => s.prepaid.createTopUp(userIdOf(principal), params.id, body, ctx.ip),
   );
   route(
+    { method: 'get', path: '/accounts/:id/service-requests', summary: 'Emergency stops, reopenings and restorations of a bound prepaid account, newest first', tag, auth: 'user', params: idParamSchema },
+    ({ params, principal }) => s.serviceRequests.list(userIdOf(principal), params.id),
+  );
+  route(
+    {
+      method: 'post',
+      path: '/accounts/:id/emergency-suspension',
+      summary: 'Emergency stop (紧急停机: lost phone, moving away): sent to the billing system, done when it confirms (effectiveAt)',
+      tag,
+      auth: 'user',
+      params: idParamSchema,
+      body: emergencySuspensionSchema,
+      status: 202,
+    },
+    ({ params, body, principal }) => s.serviceRequests.suspend(userIdOf(principal), params.id, body),
+  );
+  route(
+    { method: 'post', path: '/accounts/:id/reopen/code', summary: 'Send a reopening code by SMS to the account’s registered phone', tag, auth: 'user', params: idParamSchema },
+    ({ params, principal, ctx }) => s.serviceRequests.sendReopenCode(userIdOf(principal), params.id, ctx.ip),
+  );
+  route(
+    { method: 'post', path: '/accounts/:id/reopen', summary: 'Reopen a service the subscriber stopped, with the SMS code just sent', tag, auth: 'user', params: idParamSchema, body: reopenServiceSchema, status: 202 },
+    ({ params, body, principal }) => s.serviceRequests.reopen(userIdOf(principal), params.id, body),
+  );
+  route(
     { method: 'get', path: '/staff/accounts/:id/ledger', summary: 'An account’s balance history for staff, newest first', tag, auth: { staff: 'agent' }, params: idParamSchema, query: pageQuerySchema },
     ({ params, query }) => s.prepaid.entriesForStaff(params.id, query),
+  );
+  route(
+    { method: 'get', path: '/staff/service-requests', summary: 'Emergency stops, reopenings and restorations of every account, newest first, by status and kind', tag, auth: { staff: 'agent' }, query: staffServiceRequestQuerySchema },
+    ({ query }) => s.serviceRequests.listForStaff(query),
   );
 }

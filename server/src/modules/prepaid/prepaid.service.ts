@@ -151,6 +151,7 @@ export class PrepaidService {
       portalKey: `topup:${order.id}`,
       orderId: order.id,
       outTradeNo: order.outTradeNo,
+      userId: order.userId,
       // When the balance moved here (the gateway's payment time may be minutes earlier, on its clock).
       occurredAt: this.deps.clock.now(),
     });

@@ -6,6 +6,7 @@ import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { eventually, orderOf } from '../payments/payments.test-support';
 import { Refund } from '../payments/refund.entity';
 import { BalanceEntry } from './balance-entry.entity';
+import { AuditLog } from '../audit/audit-log.entity';
 
 /**
  * Prepaid accounts in embedded billing mode (the portal keeps the ledger): the balance page, top-ups
@@ -176,4 +177,101 @@ test('imported entries are facts: the same again changes nothing, a changed one 
   const postpaid = await prepaidSubscriber(0, { prepaid: false });
   const [refused] = await applyRecords([{ ...entry, id: `E${postpaid.account.accountNo}`, accountNo: postpaid.account.accountNo }]);
   expect(refused).toMatchObject({ outcome: 'rejected', reason: 'not_prepaid', field: 'accountNo' });
+});
+
+describe('emergency stop, reopening and restoration (embedded: the portal is the record)', () => {
+  const runOutbox = () => t.app.services.outbox.runOnce(new Date(Date.now() + 3_600_000));
+  const accountOf = (id: number) => t.orm.em.fork().findOneOrFail(Account, id);
+
+  test('a stop is sent, confirmed with the time it took effect, notified and audited; a second stop or a double submit is refused', async () => {
+    const { account, headers } = await prepaidSubscriber(5000);
+    const stop = await t.request.post(`/api/v1/accounts/${account.id}/emergency-suspension`).set(headers).send({ reason: 'lost_device' }).expect(202);
+    expect(stop.body.data).toMatchObject({ kind: 'suspend', status: 'pending', effectiveAt: null });
+    const again = await t.request.post(`/api/v1/accounts/${account.id}/emergency-suspension`).set(headers).send({}).expect(409);
+    expect(again.body.error.code).toBe('SERVICE_REQUEST_PENDING');
+    await runOutbox();
+    const [done] = (await t.request.get(`/api/v1/accounts/${account.id}/service-requests`).set(headers).expect(200)).body.data;
+    expect(done).toMatchObject({ id: stop.body.data.id, status: 'done', effectiveAt: expect.any(String) });
+    expect(await accountOf(account.id)).toMatchObject({ status: 'suspended', suspendedFor: 'request' });
+    expect((await viewOf(headers, account.id)).suspension).toMatchObject({ reason: 'request' });
+    const notice = await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: `notify-send:service-request:${done.id}` });
+    expect(notice.payload).toMatchObject({ event: 'service_status', vars: { accountNo: account.accountNo, action: '紧急停机' } });
+    const refused = await t.request.post(`/api/v1/accounts/${account.id}/emergency-suspension`).set(headers).send({}).expect(409);
+    expect(refused.body.error.code).toBe('SERVICE_STATE_CONFLICT');
+    // Staff see it, with the account (holder masked), and the audit log has both sides.
+    const staff = (await t.request.get('/api/v1/staff/service-requests?kind=suspend&status=done&pageSize=100').set(auth(supervisor)).expect(200)).body.data.items;
+    expect(staff).toEqual(expect.arrayContaining([expect.objectContaining({ id: done.id, accountNo: account.accountNo, holderNameMasked: '周*', reason: 'lost_device' })]));
+    await t.request.get('/api/v1/staff/service-requests').set(headers).expect(401); // a subscriber's session is no staff session
+    const audit = await t.orm.em.fork().find(AuditLog, { entityType: 'account', entityId: String(account.id) }, { orderBy: { id: 'asc' } });
+    expect(audit.map((a) => a.action)).toEqual(['account.bind', 'service.suspend', 'service.suspend_done']);
+  });
+
+  test('reopening needs a fresh code sent to the registered phone: a wrong code or a sign-in code does not do', async () => {
+    const { account, headers, phone } = await prepaidSubscriber(5000);
+    await t.request.post(`/api/v1/accounts/${account.id}/reopen/code`).set(headers).expect(409); // not stopped
+    await t.request.post(`/api/v1/accounts/${account.id}/emergency-suspension`).set(headers).send({ reason: 'moving' }).expect(202);
+    await runOutbox();
+
+    const sent = await t.request.post(`/api/v1/accounts/${account.id}/reopen/code`).set(headers).expect(200);
+    expect(sent.body.data).toEqual({ phoneMasked: '139****0008', expiresInSeconds: 300 });
+    const text = t.deps.smsSandbox!.list('13900000008')[0].text;
+    expect(text).toContain(`户号${account.accountNo}复机`);
+    const code = /验证码(\d{6})/.exec(text)![1];
+    const wrong = code === '000000' ? '111111' : '000000';
+    expect((await t.request.post(`/api/v1/accounts/${account.id}/reopen`).set(headers).send({ code: wrong }).expect(400)).body.error.code).toBe('SMS_CODE_INVALID');
+    // A sign-in code to the same phone is not a reopening code (a minute later: one code a minute per phone).
+    t.clock.advance(61_000);
+    await t.request.post('/api/v1/auth/sms/send').set('X-Forwarded-For', '10.62.0.1').send({ phone: '13900000008' }).expect(200);
+    const loginCode = /(\d{6})/.exec(t.deps.smsSandbox!.list('13900000008')[0].text)![1];
+    expect((await t.request.post(`/api/v1/accounts/${account.id}/reopen`).set(headers).send({ code: loginCode }).expect(400)).body.error.code).toBe('SMS_CODE_INVALID');
+
+    t.clock.advance(61_000);
+    await t.request.post(`/api/v1/accounts/${account.id}/reopen/code`).set(headers).expect(200);
+    const fresh = /验证码(\d{6})/.exec(t.deps.smsSandbox!.list('13900000008')[0].text)![1];
+    const reopen = await t.request.post(`/api/v1/accounts/${account.id}/reopen`).set(headers).send({ code: fresh }).expect(202);
+    expect(reopen.body.data).toMatchObject({ kind: 'reopen', status: 'pending' });
+    await runOutbox();
+    expect(await accountOf(account.id)).toMatchObject({ status: 'active', suspendedFor: null, suspendedAt: null });
+    expect(phone).not.toBe('13900000008'); // the code went to the account's phone, not the signed-in one
+  });
+
+  test('a top-up that clears the arrears of an account suspended for them asks for restoration once, on a restoration ticket resolved when it is done', async () => {
+    const { account, headers } = await prepaidSubscriber(-2800);
+    await t.orm.em.fork().nativeUpdate(Account, { id: account.id }, { status: 'suspended', suspendedFor: 'arrears', suspendedAt: new Date(Date.now() - 86_400_000) });
+    expect(await viewOf(headers, account.id)).toMatchObject({ arrearsFen: 2800, status: 'suspended', suspension: { reason: 'arrears' } });
+    const reopen = await t.request.post(`/api/v1/accounts/${account.id}/reopen/code`).set(headers).expect(409);
+    expect(reopen.body.error.message).toContain('充值缴清欠费后将自动复机');
+
+    // 20.00 is not enough: still owing, nothing asked.
+    const topUp = async (amountFen: number) => {
+      const res = await t.request.post(`/api/v1/accounts/${account.id}/top-ups`).set(headers).send({ amountFen, channel: 'alipay_wap' }).expect(201);
+      t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+      await eventually(async () => (await orderOf(t, res.body.data.order.id)).status === 'paid');
+    };
+    await topUp(2000);
+    expect((await viewOf(headers, account.id)).latestRequest).toBeNull();
+    await topUp(5000);
+    const view = await viewOf(headers, account.id);
+    expect(view).toMatchObject({ balanceFen: 4200, arrearsFen: 0, status: 'suspended', latestRequest: { kind: 'restore', status: 'pending', ticketId: expect.any(Number) } });
+    const ticketId = view.latestRequest!.ticketId!;
+    const ticket = (await t.request.get(`/api/v1/tickets/${ticketId}`).set(headers).expect(200)).body.data;
+    expect(ticket).toMatchObject({ type: 'restoration', status: 'submitted' });
+    // A third top-up while the restoration is pending asks nothing more.
+    await topUp(2000);
+    await runOutbox();
+    expect(await accountOf(account.id)).toMatchObject({ status: 'active', suspendedFor: null });
+    expect((await t.request.get(`/api/v1/tickets/${ticketId}`).set(headers).expect(200)).body.data.status).toBe('resolved');
+    const requests = (await t.request.get(`/api/v1/accounts/${account.id}/service-requests`).set(headers).expect(200)).body.data;
+    expect(requests.map((r: { kind: string; status: string }) => [r.kind, r.status])).toEqual([['restore', 'done']]);
+  });
+
+  test('money taken at the counter (an imported entry) clears the arrears too, and the restoration is filed for the account’s user', async () => {
+    const { account, headers } = await prepaidSubscriber(-1000);
+    await t.orm.em.fork().nativeUpdate(Account, { id: account.id }, { status: 'suspended', suspendedFor: 'arrears', suspendedAt: new Date() });
+    await applyRecords([{ type: 'ledger', id: `C${account.accountNo}`, version: 1, accountNo: account.accountNo, kind: 'topup', amountFen: 3000, occurredAt: new Date().toISOString(), description: '营业厅现金充值' }]);
+    const view = await viewOf(headers, account.id);
+    expect(view).toMatchObject({ balanceFen: 2000, latestRequest: { kind: 'restore', status: 'pending', ticketId: expect.any(Number) } });
+    await runOutbox();
+    expect(await accountOf(account.id)).toMatchObject({ status: 'active' });
+  });
 });

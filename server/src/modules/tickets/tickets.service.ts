@@ -195,6 +195,39 @@ export class TicketsService {
   }
 
   /**
+   * A restoration (复机) the portal files for a subscriber, in the caller's transaction: a prepaid
+   * account suspended for arrears has just cleared them, so the request is complete now and the
+   * restoration commitment's clock starts now. It is followed like any ticket (the subscriber sees
+   * it, staff see it in the queue) and resolved when the billing system reports the service back.
+   */
+  async fileRestorationWithin(tx: EntityManager, account: Account, userId: number, contactPhone: string, description: string, now: Date): Promise<Ticket> {
+    const areaKind = this.deps.config.operator.areas.find((a) => a.code === account.area)?.kind ?? 'city';
+    const code = commitmentCodeFor('restoration', null, areaKind);
+    const commitment = this.commitment(code);
+    const t = Object.assign(new Ticket(), {
+      type: 'restoration' as const,
+      accountId: account.id,
+      userId,
+      area: account.area,
+      description,
+      contactPhone,
+      severity: null,
+      status: 'submitted' as const,
+      commitmentCode: code,
+      targetAmount: commitment.targetAmount,
+      targetUnit: commitment.targetUnit,
+      clockStartedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    });
+    tx.persist(t);
+    await tx.flush();
+    this.addEvent(tx, t.id, 'submitted', `欠费已缴清，系统已自动申请复机，承诺时限：${commitment.title}`, { kind: 'system' }, now);
+    this.audit.record(tx, { kind: 'system', id: null }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: code, filedFor: userId } }, now);
+    return t;
+  }
+
+  /**
    * Filing is limited (config/operator.json `ticketLimits`): per user per hour, per account per day,
    * and complaints per account per day, counted across instances like the other limits. Over a
    * limit: 429 with when to try again, and the hotline for what cannot wait.
@@ -589,17 +622,18 @@ export class TicketsService {
   }
 
   /**
-   * The one resolve path, in the caller's transaction: staff resolving a ticket, and a supervisor
-   * closing an area outage (which resolves its linked tickets, claimed or not: `includeUnclaimed`).
+   * The one resolve path, in the caller's transaction: staff resolving a ticket, a supervisor
+   * closing an area outage (which resolves its linked tickets, claimed or not: `includeUnclaimed`),
+   * and the system (`staff` null) when the billing system reports a restoration done.
    * Conditional on the ticket still being open; false when it was not, and then nothing is written.
    */
-  async resolveWithin(tx: EntityManager, staff: Staff, ticketId: number, message: string, now: Date, opts: { includeUnclaimed?: boolean } = {}): Promise<boolean> {
+  async resolveWithin(tx: EntityManager, staff: Staff | null, ticketId: number, message: string, now: Date, opts: { includeUnclaimed?: boolean } = {}): Promise<boolean> {
     const from = opts.includeUnclaimed ? OPEN_STATUSES : OPEN_STATUSES.filter((s) => s !== 'submitted');
     const changed = await tx.nativeUpdate(Ticket, { id: ticketId, status: { $in: from } }, { status: 'resolved', resolvedAt: now, updatedAt: now });
     if (changed === 0) return false;
     await closeOpenPauses(tx, ticketId, now);
-    this.addEvent(tx, ticketId, 'resolved', message, staffActor(staff), now);
-    this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.resolve', entityType: 'ticket', entityId: ticketId, detail: { message } }, now);
+    this.addEvent(tx, ticketId, 'resolved', message, staff ? staffActor(staff) : { kind: 'system' }, now);
+    this.audit.record(tx, staff ? { kind: 'staff', id: staff.staffId } : { kind: 'system', id: null }, { action: 'ticket.resolve', entityType: 'ticket', entityId: ticketId, detail: { message } }, now);
     return true;
   }
 
