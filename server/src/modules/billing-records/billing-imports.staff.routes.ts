@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idParamSchema, textSchema } from '@openhall/shared';
 import type { ApiRouter } from '../../http/api-router';
-import type { Principal } from '../../http/context';
+import { staffOf } from '../../http/context';
 import { RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
@@ -11,7 +11,6 @@ const uploadQuerySchema = z.object({
 });
 
 /** The signed-in staff member's id (the route's `auth` let only staff through). */
-const staffIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'staff' }>).staffId;
 
 /** `attachment` with the name as given (UTF-8, RFC 5987) and a plain fallback for old clients. */
 function attachment(fileName: string, fallback: string): Record<string, string> {
@@ -36,7 +35,7 @@ export function registerBillingImportStaffRoutes(router: ApiRouter, registry: Ro
       status: 202,
     },
     async ({ ctx, query, principal }) => {
-      const view = await csvImports.upload(ctx.req, ctx.get('Content-Type') || undefined, query.fileName, staffIdOf(principal));
+      const view = await csvImports.upload(ctx.req, ctx.get('Content-Type') || undefined, query.fileName, staffOf(principal).staffId);
       ctx.set('Location', `${prefix}/staff/billing/imports/${view.id}`);
       return view;
     },

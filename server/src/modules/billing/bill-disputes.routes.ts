@@ -1,10 +1,9 @@
 import type { ApiRouter } from '../../http/api-router';
 import { disputeBillLineSchema, idParamSchema } from '@openhall/shared';
-import type { Principal } from '../../http/context';
+import { userIdOf } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
-const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
 
 export function registerBillDisputeRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);

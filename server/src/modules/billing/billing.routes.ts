@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { ApiRouter } from '../../http/api-router';
 import { billsQuerySchema, idParamSchema } from '@openhall/shared';
 import { RequestValidationError } from '../../http/error-middleware';
-import type { Principal } from '../../http/context';
+import { userIdOf } from '../../http/context';
 import { authorize, routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
 /** The subscriber behind a `auth: 'user'` route (the route has already refused anyone else). */
-const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
 
 export function registerBillingRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);

@@ -1,12 +1,9 @@
 import type { ApiRouter } from '../../http/api-router';
 import { closeOutageSchema, declareOutageSchema, idParamSchema, outageQuerySchema, staffOutageQuerySchema } from '@openhall/shared';
-import type { Principal } from '../../http/context';
+import { staffOf, userIdOf } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
-type Staff = Extract<Principal, { kind: 'staff' }>;
-const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
-const staffOf = (principal: Principal | undefined): Staff => principal as Staff;
 
 export function registerOutageRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);

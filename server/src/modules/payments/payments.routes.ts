@@ -13,14 +13,11 @@ import {
   staffRefundSchema,
 } from '@openhall/shared';
 import { z } from 'zod';
-import type { AppState, Principal } from '../../http/context';
+import { type AppState, staffOf, userIdOf } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 import type { NotifyAnswer } from './payments.service';
 
-const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
-const staffOf = (principal: Principal | undefined): Extract<Principal, { kind: 'staff' }> => principal as Extract<Principal, { kind: 'staff' }>;
-const staffIdOf = (principal: Principal | undefined): number => staffOf(principal).staffId;
 
 /** The body exactly as received: the body parser keeps it in `rawBody`; otherwise the stream is read here. */
 async function rawBodyOf(ctx: ParameterizedContext<AppState>): Promise<string> {
@@ -65,7 +62,7 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
   );
   route(
     { method: 'post', path: '/staff/payments/:id/refunds', summary: 'Refund a paid order, fully or partly, with a reason', tag: 'payments', auth: { staff: 'supervisor' }, params: idParamSchema, body: staffRefundSchema, status: 201 },
-    ({ params, body, principal }) => s.payments.refundOrder(staffIdOf(principal), params.id, body),
+    ({ params, body, principal }) => s.payments.refundOrder(staffOf(principal).staffId, params.id, body),
   );
 
   route(

@@ -1,11 +1,10 @@
 import type { ApiRouter } from '../../http/api-router';
 import { createRenewalSchema, renewalDeclineSchema, renewalQuoteSchema, renewalStatsQuerySchema } from '@openhall/shared';
-import type { Principal } from '../../http/context';
+import { userIdOf } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
 /** The subscriber behind a `auth: 'user'` route (the route has already refused anyone else). */
-const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
 
 export function registerRenewalRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);

@@ -12,15 +12,12 @@ import {
   transferTicketSchema,
   urlIdSchema,
 } from '@openhall/shared';
-import type { Principal } from '../../http/context';
+import { staffOf, userIdOf } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
-type Staff = Extract<Principal, { kind: 'staff' }>;
 /** The subscriber behind an `auth: 'user'` route (the route has already refused anyone else). */
-const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
 /** The staff member behind a staff route. */
-const staffOf = (principal: Principal | undefined): Staff => principal as Staff;
 
 const extensionParamSchema = z.object({ id: urlIdSchema, extensionId: urlIdSchema });
 

@@ -3,13 +3,12 @@ import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import { idParamSchema, urlIdSchema } from '@openhall/shared';
 import { RequestValidationError } from '../../http/error-middleware';
-import type { AppState, Principal } from '../../http/context';
+import { type AppState, type Principal, userIdOf } from '../../http/context';
 import { authorize, routeDefiner, type RouteAuth, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 import { readMultipartFile } from './uploads.multipart';
 import type { PhotoViewer } from './uploads.service';
 
-const userIdOf = (principal: Principal | undefined): number => (principal as Extract<Principal, { kind: 'user' }>).userId;
 const photoParamSchema = z.object({ id: urlIdSchema, photoId: urlIdSchema });
 
 export function registerUploadRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
