@@ -1,4 +1,4 @@
-import { Button, Textarea, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import { formatYuan, paymentChannelNames, refundKindNames, resolveRefundSchema, type StaffRefundView } from '@openhall/shared';
 import { useState } from 'react';
 import { listFailedRefunds, resolveRefund } from '../../../api/staff';
@@ -6,7 +6,7 @@ import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
 import { formatDateTime } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
-import { staffErrorText } from '../staff-forms';
+import ResolveWithNote from '../resolve-with-note';
 
 /**
  * Refunds the gateway refused that nobody has handled yet (supervisors): money owed back to a
@@ -54,31 +54,6 @@ export default function FailedRefunds() {
 
 /** One refused refund; 处理 opens a note, then the server marks it handled (once). */
 function FailedRefundRow({ refund: r, onResolved }: { refund: StaffRefundView; onResolved: (view: StaffRefundView) => void }) {
-  const [open, setOpen] = useState(false);
-  const [note, setNote] = useState('');
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-
-  const submit = async () => {
-    setError('');
-    const parsed = resolveRefundSchema.safeParse({ note });
-    if (!parsed.success) {
-      setError(parsed.error.issues[0]?.message ?? '请填写处理说明');
-      return;
-    }
-    setBusy(true);
-    try {
-      const view = await resolveRefund(r.id, parsed.data);
-      setOpen(false);
-      onResolved(view);
-    } catch (err) {
-      // A colleague got there first, or a retry is in flight: the server's message says which.
-      setError(staffErrorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
     <View className="staff-table__row failed-refund-row" id={`failed-refund-${r.id}`}>
       <View className="staff-table__cell">
@@ -94,24 +69,13 @@ function FailedRefundRow({ refund: r, onResolved }: { refund: StaffRefundView; o
       </View>
       <View className="staff-table__cell">{r.nextAttemptAt ? formatDateTime(r.nextAttemptAt) : '不自动重试'}</View>
       <View className="staff-table__cell">
-        {open ? (
-          <View className="diff-resolve">
-            <Textarea className="tickets-textarea failed-refund-resolve__note" maxlength={500} placeholder="处理说明（如：已在营业厅现金退还、已在商户平台发起异常退款）" value={note} onInput={(e) => setNote(e.detail.value)} />
-            <View className="ticket-actions">
-              <Button className="btn-primary failed-refund-resolve__submit" size="mini" loading={busy} disabled={busy} onClick={() => void submit()}>
-                标记为已处理
-              </Button>
-              <Button className="btn-plain" size="mini" onClick={() => setOpen(false)}>
-                取消
-              </Button>
-            </View>
-          </View>
-        ) : (
-          <Button className="btn-plain failed-refund-resolve-open" size="mini" onClick={() => setOpen(true)}>
-            处理
-          </Button>
-        )}
-        {error && <View className="field__error failed-refund-resolve__error">{error}</View>}
+        <ResolveWithNote
+          prefix="failed-refund-resolve"
+          placeholder="处理说明（如：已在营业厅现金退还、已在商户平台发起异常退款）"
+          schema={resolveRefundSchema}
+          send={(input) => resolveRefund(r.id, input)}
+          onResolved={onResolved}
+        />
       </View>
     </View>
   );

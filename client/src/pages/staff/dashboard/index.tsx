@@ -1,4 +1,4 @@
-import { Button, Input, Textarea, View } from '@tarojs/components';
+import { Button, Input, View } from '@tarojs/components';
 import {
   addDays,
   businessDate,
@@ -31,6 +31,7 @@ import { commitmentUnitLabels, formatDateTime } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
 import StaffAreaPicker from '../staff-area-picker';
 import FailedRefunds from './failed-refunds';
+import ResolveWithNote from '../resolve-with-note';
 import StaffShell from '../staff-shell';
 import { formatRate, staffErrorText } from '../staff-forms';
 import { hasRole, useStaffProfile } from '../staff-session';
@@ -469,31 +470,6 @@ function resolutionText(d: ReconciliationDiffView): string {
 
 /** One difference; an open one offers 处理: a note, then the server marks it handled (once). */
 function DiffRow({ diff: d, onResolved }: { diff: ReconciliationDiffView; onResolved: (view: ReconciliationDiffView) => void }) {
-  const [open, setOpen] = useState(false);
-  const [note, setNote] = useState('');
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-
-  const submit = async () => {
-    setError('');
-    const parsed = resolveReconciliationDiffSchema.safeParse({ note });
-    if (!parsed.success) {
-      setError(parsed.error.issues[0]?.message ?? '请填写处理说明');
-      return;
-    }
-    setBusy(true);
-    try {
-      const view = await resolveReconciliationDifference(d.id, parsed.data);
-      setOpen(false);
-      onResolved(view);
-    } catch (err) {
-      // A colleague got there first: the server's message says who and when.
-      setError(staffErrorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
     <View className={`staff-table__row diff-row${d.resolved ? '' : ' diff-row--open'}`} id={`diff-${d.id}`}>
       <View className="staff-table__cell">{d.date}</View>
@@ -517,27 +493,16 @@ function DiffRow({ diff: d, onResolved }: { diff: ReconciliationDiffView; onReso
             {resolutionText(d)}
             {d.resolutionNote && <View className="muted diff-row__note">{d.resolutionNote}</View>}
           </>
-        ) : open ? (
-          <View className="diff-resolve">
-            <Textarea className="tickets-textarea diff-resolve__note" maxlength={500} placeholder="处理说明（如：已在BOSS中冲正、已线下退款）" value={note} onInput={(e) => setNote(e.detail.value)} />
-            <View className="ticket-actions">
-              <Button className="btn-primary diff-resolve__submit" size="mini" loading={busy} disabled={busy} onClick={() => void submit()}>
-                标记为已处理
-              </Button>
-              <Button className="btn-plain diff-resolve__cancel" size="mini" onClick={() => setOpen(false)}>
-                取消
-              </Button>
-            </View>
-          </View>
         ) : (
-          <>
-            未处理
-            <Button className="btn-plain diff-resolve-open" size="mini" onClick={() => setOpen(true)}>
-              处理
-            </Button>
-          </>
+          <ResolveWithNote
+            prefix="diff-resolve"
+            placeholder="处理说明（如：已在BOSS中冲正、已线下退款）"
+            schema={resolveReconciliationDiffSchema}
+            send={(input) => resolveReconciliationDifference(d.id, input)}
+            onResolved={onResolved}
+            closedLabel="未处理"
+          />
         )}
-        {error && <View className="field__error diff-resolve__error">{error}</View>}
       </View>
     </View>
   );
