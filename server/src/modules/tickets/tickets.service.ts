@@ -159,36 +159,15 @@ export class TicketsService {
     if (!binding) throw new NotFoundError('户号');
     await this.limitFiling(userId, input);
     const account = await this.em.findOneOrFail(Account, input.accountId);
-    const areaKind = this.deps.config.operator.areas.find((a) => a.code === account.area)?.kind ?? 'city';
-    const severity = input.type === 'fault' ? (input.severity ?? 'ordinary') : null;
-    const code = commitmentCodeFor(input.type, severity, areaKind);
-    const commitment = this.commitment(code);
     const now = this.now();
     await this.filing.prepare(input, account);
     const ticket = await this.transaction(async (tx) => {
-      const t = Object.assign(new Ticket(), {
-        type: input.type,
-        accountId: account.id,
-        userId,
-        area: account.area,
-        description: input.description,
-        contactPhone: input.contactPhone,
-        severity,
-        status: 'submitted',
-        commitmentCode: code,
-        targetAmount: commitment.targetAmount,
-        targetUnit: commitment.targetUnit,
-        clockStartedAt: now,
-        createdAt: now,
-        updatedAt: now,
-      });
-      tx.persist(t);
-      await tx.flush();
+      const { ticket: t, commitment } = await this.insertTicket(tx, account, userId, { type: input.type, severity: input.severity, description: input.description, contactPhone: input.contactPhone }, now);
       this.addEvent(tx, t.id, 'submitted', `工单已提交，承诺时限：${commitment.title}`, { kind: 'subscriber', id: userId }, now);
       if (t.type === 'restoration') await this.awaitArrears(tx, t, now);
       await this.filing.apply(tx, t, input, account, now, (kind, message) => this.addEvent(tx, t.id, kind, message, { kind: 'system' }, now));
       await within?.(tx, t);
-      this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: code } }, now);
+      this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: t.commitmentCode } }, now);
       return t;
     });
     return this.subscriberView(ticket, true);
@@ -201,17 +180,35 @@ export class TicketsService {
    * it, staff see it in the queue) and resolved when the billing system reports the service back.
    */
   async fileRestorationWithin(tx: EntityManager, account: Account, userId: number, contactPhone: string, description: string, now: Date): Promise<Ticket> {
+    const { ticket: t, commitment } = await this.insertTicket(tx, account, userId, { type: 'restoration', description, contactPhone }, now);
+    this.addEvent(tx, t.id, 'submitted', `欠费已缴清，系统已自动申请复机，承诺时限：${commitment.title}`, { kind: 'system' }, now);
+    this.audit.record(tx, { kind: 'system', id: null }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: t.commitmentCode, filedFor: userId } }, now);
+    return t;
+  }
+
+  /**
+   * A new ticket row on its commitment (by type, a fault's severity, the area's city or rural
+   * kind), its clock started now; inserted in the caller's transaction.
+   */
+  private async insertTicket(
+    tx: EntityManager,
+    account: Account,
+    userId: number,
+    input: Pick<CreateTicketInput, 'type' | 'description' | 'contactPhone'> & { severity?: CreateTicketInput['severity'] },
+    now: Date,
+  ): Promise<{ ticket: Ticket; commitment: ReturnType<TicketsService['commitment']> }> {
     const areaKind = this.deps.config.operator.areas.find((a) => a.code === account.area)?.kind ?? 'city';
-    const code = commitmentCodeFor('restoration', null, areaKind);
+    const severity = input.type === 'fault' ? (input.severity ?? 'ordinary') : null;
+    const code = commitmentCodeFor(input.type, severity, areaKind);
     const commitment = this.commitment(code);
-    const t = Object.assign(new Ticket(), {
-      type: 'restoration' as const,
+    const ticket = Object.assign(new Ticket(), {
+      type: input.type,
       accountId: account.id,
       userId,
       area: account.area,
-      description,
-      contactPhone,
-      severity: null,
+      description: input.description,
+      contactPhone: input.contactPhone,
+      severity,
       status: 'submitted' as const,
       commitmentCode: code,
       targetAmount: commitment.targetAmount,
@@ -220,11 +217,9 @@ export class TicketsService {
       createdAt: now,
       updatedAt: now,
     });
-    tx.persist(t);
+    tx.persist(ticket);
     await tx.flush();
-    this.addEvent(tx, t.id, 'submitted', `欠费已缴清，系统已自动申请复机，承诺时限：${commitment.title}`, { kind: 'system' }, now);
-    this.audit.record(tx, { kind: 'system', id: null }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: code, filedFor: userId } }, now);
-    return t;
+    return { ticket, commitment };
   }
 
   /**
