@@ -531,6 +531,10 @@ export class RecordApplier {
 
     // Balances, entry by entry in line order, each with its account locked.
     for (const { record } of ledger) await this.ledger.addBillingEntry(tx, accountId(record.accountNo)!, record, now);
+    // Bills paid elsewhere may clear the arrears a suspended postpaid account owed.
+    for (const no of new Set(payments.map((p) => p.accountNo))) {
+      if (s.accounts.get(no)?.status === 'suspended') await this.ledger.afterChange(tx, accountId(no)!, now);
+    }
     // Service status the billing system changed: requests it answers, restorations it made.
     for (const a of s.accounts.values()) {
       if (a.op === 'update' && a.storedStatus !== a.status) await this.ledger.statusChanged(tx, a.id!, a.storedStatus!, a.status, now);

@@ -69,6 +69,9 @@ export type Settler = (em: EntityManager, order: PaymentOrder) => Promise<unknow
  */
 export type RefundReverser = (em: EntityManager, order: PaymentOrder) => Promise<unknown>;
 
+/** Run in the transaction that settled an order's bills, once per account they belong to. */
+export type BillsSettledHook = (em: EntityManager, accountId: number, now: Date, userId: number) => Promise<void>;
+
 /**
  * What a kind of order does as a staff refund of it is asked for and, should the gateway refuse
  * it, when it fails; each in that change's transaction. `requested` may refuse the refund by
@@ -180,6 +183,7 @@ export interface LocalCloseCheckResult {
 export class PaymentsService {
   private readonly settlers = new Map<PaymentOrderKind, Settler>();
   private readonly refundHooks = new Map<PaymentOrderKind, RefundHooks>();
+  private readonly billsSettledHooks: BillsSettledHook[] = [];
   private readonly reversers = new Map<PaymentOrderKind, RefundReverser>();
 
   constructor(
@@ -614,6 +618,14 @@ export class PaymentsService {
       bills: lines,
     };
     await enqueueOutbox(tx, { topic: 'billing.writeoff', dedupeKey: `writeoff:${order.id}`, payload: message as unknown as Record<string, unknown> }, this.now());
+    for (const accountId of new Set(lines.map((l) => l.accountId))) {
+      for (const hook of this.billsSettledHooks) await hook(tx, accountId, this.now(), order.userId);
+    }
+  }
+
+  /** Registers what follows bills of an account settled here (the prepaid module: arrears cleared, restoration asked for). */
+  onBillsSettled(hook: BillsSettledHook): void {
+    this.billsSettledHooks.push(hook);
   }
 
   /**

@@ -1,9 +1,10 @@
 import { LockMode, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { businessDateTime, fenToYuan, type LedgerEntryKind, type LedgerRecord } from '@openhall/shared';
+import { businessDate, businessDateTime, fenToYuan, type LedgerEntryKind, type LedgerRecord } from '@openhall/shared';
 import type { AppConfig } from '../../config';
 import { Account } from '../accounts/account.entity';
 import { AccountBinding } from '../accounts/account-binding.entity';
+import { Bill } from '../billing/bill.entity';
 import { NOTIFICATION_SEND_TOPIC } from '../notifications/notifications.service';
 import { enqueueOutbox } from '../outbox/outbox.service';
 import { BalanceEntry } from './balance-entry.entity';
@@ -189,7 +190,11 @@ export class BalanceLedger {
    */
   async afterChange(tx: EntityManager, accountId: number, now: Date, userId: number | null = null): Promise<void> {
     const account = await tx.findOne(Account, accountId, { refresh: true, disableIdentityMap: true });
-    if (!account || !account.prepaid) return;
+    if (!account) return;
+    if (!account.prepaid) {
+      await this.afterBillsSettled(tx, account, now, userId);
+      return;
+    }
     const balanceFen = Number(account.balanceFen);
     const bindings = await tx.find(AccountBinding, { accountId }, { refresh: true, disableIdentityMap: true });
     for (const b of bindings) {
@@ -214,6 +219,16 @@ export class BalanceLedger {
     if (account.status === 'suspended' && account.suspendedFor === 'arrears' && balanceFen >= 0) {
       for (const hook of this.arrearsCleared) await hook(tx, account, now, userId);
     }
+  }
+
+  /**
+   * A postpaid account (water) suspended for arrears has cleared them once no bill past its due
+   * date is left unpaid: the same restoration follows as for a prepaid balance back to zero.
+   */
+  private async afterBillsSettled(tx: EntityManager, account: Account, now: Date, userId: number | null): Promise<void> {
+    if (account.status !== 'suspended' || account.suspendedFor !== 'arrears') return;
+    if ((await tx.count(Bill, { accountId: account.id, status: 'unpaid', dueDate: { $lt: businessDate(now) } })) > 0) return;
+    for (const hook of this.arrearsCleared) await hook(tx, account, now, userId);
   }
 
   /**

@@ -41,6 +41,8 @@ export class PrepaidService {
       requested: (tx, order, refund) => this.takeRefund(tx, order, refund),
       failed: (tx, order, refund) => this.giveRefundBack(tx, order, refund),
     });
+    // Bills paid here may clear the arrears a postpaid account was suspended for.
+    payments.onBillsSettled((tx, accountId, now, userId) => ledger.afterChange(tx, accountId, now, userId));
   }
 
   private fork(): EntityManager {

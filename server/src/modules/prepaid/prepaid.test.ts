@@ -7,6 +7,8 @@ import { eventually, orderOf } from '../payments/payments.test-support';
 import { Refund } from '../payments/refund.entity';
 import { BalanceEntry } from './balance-entry.entity';
 import { AuditLog } from '../audit/audit-log.entity';
+import { Bill } from '../billing/bill.entity';
+import { ServiceRequest } from './service-request.entity';
 
 /**
  * Prepaid accounts in embedded billing mode (the portal keeps the ledger): the balance page, top-ups
@@ -274,4 +276,28 @@ describe('emergency stop, reopening and restoration (embedded: the portal is the
     await runOutbox();
     expect(await accountOf(account.id)).toMatchObject({ status: 'active' });
   });
+});
+
+test('a postpaid account suspended for arrears is restored once no overdue bill is left: paid here or at the counter', async () => {
+  const { account, headers } = await prepaidSubscriber(0, { prepaid: false });
+  const em = t.orm.em.fork();
+  const billOf = (period: string, dueDate: string) =>
+    Object.assign(new Bill(), { accountId: account.id, externalId: `B${account.accountNo}${period}`, sourceVersion: 1, kind: 'regular', period, dueDate, amountFen: 3000, status: 'unpaid', lateFeeFen: 0, createdAt: new Date() });
+  const overdue = [billOf('2026-08', '2026-09-20'), billOf('2026-09', '2026-10-20')];
+  await em.persistAndFlush(overdue);
+  await em.nativeUpdate(Account, { id: account.id }, { status: 'suspended', suspendedFor: 'arrears', suspendedAt: new Date() });
+
+  // One of the two paid here: still owing, nothing asked.
+  const res = await t.request.post('/api/v1/payments').set(headers).send({ billIds: [overdue[0].id], channel: 'alipay_wap' }).expect(201);
+  t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+  await eventually(async () => (await orderOf(t, res.body.data.order.id)).status === 'paid');
+  expect(await t.orm.em.fork().count(ServiceRequest, { accountId: account.id })).toBe(0);
+  // The other at the hall counter: the arrears are cleared, the restoration is asked for.
+  await applyRecords([
+    { type: 'payment', id: `P${account.accountNo}`, version: 1, accountNo: account.accountNo, channel: 'counter', paidAt: new Date().toISOString(), amountFen: 3000, bills: [{ id: overdue[1].externalId!, lateFeeFen: 0 }] },
+  ]);
+  const [restore] = await t.orm.em.fork().find(ServiceRequest, { accountId: account.id });
+  expect(restore).toMatchObject({ kind: 'restore', status: 'pending', ticketId: expect.any(Number) });
+  await t.app.services.outbox.runOnce(new Date(Date.now() + 3_600_000));
+  expect(await t.orm.em.fork().findOneOrFail(Account, account.id)).toMatchObject({ status: 'active', suspendedFor: null });
 });
