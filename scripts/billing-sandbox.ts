@@ -1,8 +1,10 @@
 /**
  * The sandbox billing system (营收系统 / BOSS) as its own process: holds the demo operator's
- * accounts, packages, bills and counter payments (seeded from the same generator as the portal's
- * demo data, then kept in DATA_DIR/sandbox/billing/state.json), answers OpenHall's live queries,
- * takes its write-offs, lists them by day, and pushes records to OpenHall's signed inlet on command.
+ * accounts, packages, bills, counter payments and prepaid balances (seeded from the same generator
+ * as the portal's demo data, then kept in DATA_DIR/sandbox/billing/state.json), answers OpenHall's
+ * live queries, takes its write-offs, books the portal's top-ups, does or refuses its requests to
+ * stop, reopen and restore a service, lists write-offs by day, and pushes records to OpenHall's
+ * signed inlet on command.
  *
  *   npx tsx scripts/billing-sandbox.ts                 # http://127.0.0.1:3400, OpenHall at :3000
  *   curl localhost:3400/control                        # counts, and a few owed bills to try things on
@@ -11,6 +13,10 @@
  *   curl -XPOST localhost:3400/control/cancel-bill     -H 'content-type: application/json' -d '{"billId":"…"}'
  *   curl -XPOST localhost:3400/control/issue-bills     -H 'content-type: application/json' -d '{"period":"2027-01"}'
  *   curl -XPOST localhost:3400/control/push            # every record, as one batch
+ *   curl -XPOST localhost:3400/control/deduct          -H 'content-type: application/json' -d '{"accountNo":"3000000001","amountFen":5000,"description":"宽带月租"}'
+ *   curl -XPOST localhost:3400/control/counter-topup   -H 'content-type: application/json' -d '{"accountNo":"3000000002","amountFen":5000}'
+ *   curl -XPOST localhost:3400/control -H 'content-type: application/json' -d '{"holdPushes":true}' # keep pushes back…
+ *   curl -XPOST localhost:3400/control/release         -H 'content-type: application/json' -d '{"reverse":true}'   # …and send them newest first
  *   curl -XPOST localhost:3400/control -H 'content-type: application/json' -d '{"fail":true}'       # answer 500
  *   curl -XPOST localhost:3400/control -H 'content-type: application/json' -d '{"delayMs":5000}'   # slow down
  *
@@ -34,10 +40,14 @@ const port = Number(process.env.BILLING_SANDBOX_PORT ?? 3400);
 const openhall = (process.env.OPENHALL_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
 
 const sandbox = new BillingSandbox({ secret: config.billing.secret, openhallUrl: () => openhall, stateFile: path.join(config.dataDir, 'sandbox', 'billing', 'state.json') });
-if (sandbox.empty) {
-  // The demo operator, as the portal's demo seed writes it (same generator, same month): the two agree.
-  const prices = buildPriceBook(loadDemoContent(config.configDir).feeSchedules);
-  sandbox.load(demoBillingRecords(buildDemoAccounts(config.operator, prices, new Date())));
+// The demo operator, as the portal's demo seed writes it (same generator, same month): the two agree.
+const demoRecords = () => demoBillingRecords(buildDemoAccounts(config.operator, buildPriceBook(loadDemoContent(config.configDir).feeSchedules), new Date()));
+if (sandbox.empty) sandbox.load(demoRecords());
+else {
+  // A state kept from before prepaid accounts: the demo's prepaid accounts and their balance histories join it.
+  const records = demoRecords();
+  const prepaid = new Set(records.flatMap((r) => (r.type === 'account' && r.prepaid && !sandbox.account(r.id) ? [r.id] : [])));
+  if (prepaid.size > 0) sandbox.load(records.filter((r) => (r.type === 'account' && prepaid.has(r.id)) || (r.type === 'ledger' && prepaid.has(r.accountNo))));
 }
 sandbox.fail = process.env.BILLING_SANDBOX_FAIL === 'true';
 sandbox.delayMs = Math.max(0, Number(process.env.BILLING_SANDBOX_DELAY_MS ?? 0) || 0);

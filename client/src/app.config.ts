@@ -11,7 +11,7 @@ export default defineAppConfig({
     { root: 'pages/billing', pages: ['detail/index', 'receipt/index', 'confirm/index', 'renew/index'] },
     { root: 'pages/tickets', pages: ['new/index', 'list/index', 'detail/index'] },
     // The staff console is a desktop web app: only the H5 build carries it, the mini-program stays small.
-    ...(process.env.TARO_ENV === 'h5' ? [{ root: 'pages/staff', pages: ['login/index', 'queue/index', 'ticket/index', 'callbacks/index', 'outages/index', 'dashboard/index', 'imports/index', 'content/index'] }] : []),
+    ...(process.env.TARO_ENV === 'h5' ? [{ root: 'pages/staff', pages: ['login/index', 'queue/index', 'ticket/index', 'callbacks/index', 'suspensions/index', 'outages/index', 'dashboard/index', 'imports/index', 'content/index'] }] : []),
   ],
   window: {
     backgroundTextStyle: 'light',

@@ -35,6 +35,8 @@ import { registerBillDisputeRoutes } from './modules/billing/bill-disputes.route
 import { registerNotificationPreferenceRoutes } from './modules/notifications/notification-preferences.routes';
 import { registerBillingRecordRoutes } from './modules/billing-records/billing-records.routes';
 import { registerPrepaidRoutes } from './modules/prepaid/prepaid.routes';
+import { registerPayForRoutes } from './modules/pay-for/pay-for.routes';
+import { registerSuspensionCallbackRoutes } from './modules/prepaid/suspension-callbacks.routes';
 import { registerBillingImportStaffRoutes } from './modules/billing-records/billing-imports.staff.routes';
 
 export const API_PREFIX = '/api/v1';
@@ -111,6 +113,8 @@ export function createApp(deps: AppDeps): OpenHallApp {
   registerBillingRecordRoutes(api, registry, API_PREFIX, services);
   registerBillingImportStaffRoutes(api, registry, API_PREFIX, services);
   registerPrepaidRoutes(api, registry, API_PREFIX, services);
+  registerPayForRoutes(api, registry, API_PREFIX, services);
+  registerSuspensionCallbackRoutes(api, registry, API_PREFIX, services);
   const openapi = buildOpenApi(registry, { title: `OpenHall API (${config.operator.shortName})`, version: '1.0.0' });
   api.get('/openapi.json', (ctx) => {
     ctx.body = openapi;

@@ -42,6 +42,9 @@ import { ExternalPaymentSchema } from './modules/billing-records/external-paymen
 import { BillingImportSchema } from './modules/billing-records/billing-import.entity';
 import { BalanceEntrySchema } from './modules/prepaid/balance-entry.entity';
 import { ServiceRequestSchema } from './modules/prepaid/service-request.entity';
+import { PayForAccountSchema } from './modules/pay-for/pay-for-account.entity';
+import { BillShareSchema } from './modules/pay-for/bill-share.entity';
+import { SuspensionCallbackSchema } from './modules/prepaid/suspension-callback.entity';
 
 /** Every entity the ORM knows. The schema itself comes only from migrations. */
 export const entities = [
@@ -91,4 +94,7 @@ export const entities = [
   BillingImportSchema,
   BalanceEntrySchema,
   ServiceRequestSchema,
+  PayForAccountSchema,
+  BillShareSchema,
+  SuspensionCallbackSchema,
 ];

@@ -12,6 +12,7 @@ import { startPaymentExpiryJob } from './modules/payments/payment-expiry.job';
 import { startRenewalReminderJob } from './modules/renewals/renewal-reminder.job';
 import { startReconciliationJob } from './modules/payments/reconciliation.job';
 import { startCallbackJob } from './modules/tickets/callback.job';
+import { startSuspensionCallbackJob } from './modules/prepaid/suspension-callback.job';
 import { startPeriodicJob } from './modules/jobs/periodic';
 
 /** Starts OpenHall: configuration, database and migrations, optional demo data, then HTTP. */
@@ -86,6 +87,8 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
   const stopReconciliation = startReconciliationJob(app.services.reconciliation, logger);
   // Resolutions not rated within 72 hours become phone callback tasks (one instance at a time, by lease).
   const stopCallbackJob = startCallbackJob(deps, app.services.callbacks);
+  // Accounts suspended for arrears become callback tasks; restored ones close theirs (one instance at a time, by lease).
+  const stopSuspensionCallbacks = startSuspensionCallbackJob(deps, app.services.suspensionCallbacks);
   // Tickets to the work-order system (the in-process sandbox by default in sandbox mode); with nowhere to go they wait in the outbox.
   const workorderUrl = deps.workorderUrl();
   const workOrders = workorderUrl
@@ -106,6 +109,7 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
     await stopRenewalReminders();
     await stopReconciliation();
     await stopCallbackJob();
+    await stopSuspensionCallbacks();
     await workOrders?.stop();
   };
 }

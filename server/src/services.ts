@@ -26,7 +26,9 @@ import { CLOSE_PAID_ELSEWHERE_TOPIC } from './modules/billing-records/record-app
 import { BillingLiveChecks } from './modules/billing-records/billing-live.service';
 import { BALANCE_CHANGED_TOPIC, BalanceLedger } from './modules/prepaid/balance-ledger';
 import { PrepaidService } from './modules/prepaid/prepaid.service';
+import { SuspensionCallbacksService } from './modules/prepaid/suspension-callbacks.service';
 import { SERVICE_REQUESTED_TOPIC, ServiceRequestsService } from './modules/prepaid/service-requests.service';
+import { PayForService } from './modules/pay-for/pay-for.service';
 
 /** The app's services, built once per app from its dependencies. */
 export interface Services {
@@ -67,8 +69,12 @@ export interface Services {
   balances: BalanceLedger;
   /** The subscriber's prepaid account: balance, history, threshold, top-ups. */
   prepaid: PrepaidService;
+  /** Callbacks of accounts suspended for arrears (停机用户回访): the queue, outcomes, the job's sweep. */
+  suspensionCallbacks: SuspensionCallbacksService;
   /** Emergency stop, reopening and restoration after arrears, sent to the billing system. */
   serviceRequests: ServiceRequestsService;
+  /** Paying for someone else: by account number (代缴) and shared bills (分享代付). */
+  payFor: PayForService;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -117,7 +123,9 @@ export function createServices(deps: AppDeps): Services {
     billingImports,
     balances,
     prepaid: new PrepaidService(deps, balances, payments),
+    suspensionCallbacks: new SuspensionCallbacksService(deps, audit, balances),
     serviceRequests,
+    payFor: new PayForService(deps, audit, payments),
     billingCsvImports: new BillingCsvImportsService(deps, billingImports, audit),
   };
 }

@@ -5,7 +5,7 @@ import { textSchema, type ServiceType } from './common';
  * Digits as people type or paste them: full-width digits from a Chinese IME (１２３) become
  * ASCII, and the spaces bills print between digit groups (1000 0000 01) are dropped.
  */
-const typedDigits = (v: string) => v.normalize('NFKC').replace(/\s+/g, '');
+export const typedDigits = (v: string) => v.normalize('NFKC').replace(/\s+/g, '');
 
 /**
  * Binding proves the user knows the account: the holder's name, or the last 4 digits of the

@@ -159,7 +159,7 @@ export const ledgerRecordSchema = z.object({
   balanceAfterFen: z.number().int('余额须为整数（分）').refine((v) => Math.abs(v) <= 1_000_000_000, '余额过大').nullable().optional(),
   occurredAt: z.iso.datetime({ offset: true }),
   description: text(1, 64, '摘要'),
-  portalEntry: z.string().regex(/^(topup|refund):\d{1,15}$/, '须为 topup:<订单号> 或 refund:<退款号>').nullable().optional(),
+  portalEntry: z.string().regex(/^(topup|refund|refund-back):\d{1,15}$/, '须为 topup:<订单号>、refund:<退款号> 或 refund-back:<退款号>').nullable().optional(),
 });
 
 /** Any record of the inlet, told apart by `type`. */

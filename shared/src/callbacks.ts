@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { pageQuerySchema, textSchema } from './common';
 import type { CommitmentUnit } from './content';
 import type { TicketType } from './tickets';
+import type { SuspensionCallbackCoverage } from './suspension-callbacks';
 
 /**
  * Callbacks (回访) and ratings: after a ticket is resolved the subscriber rates it; a ticket not
@@ -38,6 +39,30 @@ export const CALLBACK_RULES = {
   /** How long staff have for a task opened by a low rating (no later than `callbackWithinHours` after the resolution). */
   dueWithinHours: 24,
 } as const;
+
+/** Where a phone callback task stands after a call: reached (done), still to be called (open), or given up (unreachable). */
+export interface CallAttemptResult {
+  /** Calls made so far, this one included. */
+  attempts: number;
+  status: 'open' | 'done' | 'unreachable';
+  /** While still open: when the next call is due. */
+  retryAt: Date | null;
+}
+
+/**
+ * One more phone call of a callback task (ticket callbacks and the callbacks of suspended accounts
+ * follow the same rule): a call that reached the subscriber completes the task; an unanswered one
+ * is tried again {@link CALLBACK_RULES}.retryAfterHours later, but no later than `callBy` while that
+ * is still ahead (past it, the call is late anyway and the usual interval applies), until
+ * {@link CALLBACK_RULES}.maxAttempts calls have gone unanswered, which gives the task up.
+ */
+export function nextCallAttempt(attemptsBefore: number, reached: boolean, now: Date, callBy: Date): CallAttemptResult {
+  const attempts = attemptsBefore + 1;
+  if (reached) return { attempts, status: 'done', retryAt: null };
+  if (attempts >= CALLBACK_RULES.maxAttempts) return { attempts, status: 'unreachable', retryAt: null };
+  const usual = new Date(now.getTime() + CALLBACK_RULES.retryAfterHours * 3_600_000);
+  return { attempts, status: 'open', retryAt: now < callBy && callBy < usual ? callBy : usual };
+}
 
 /** Ticket types that must all be called back: repairs, complaints, new installations (coverage target 100%). */
 export const CALLBACK_REQUIRED_TYPES: readonly TicketType[] = ['fault', 'complaint', 'installation'];
@@ -228,6 +253,8 @@ export interface MetricsRow {
   complaints: { complaints: number; accounts: number; perTenThousand: number | null };
   /** From the renewals statistics: packages expiring in the month renewed before expiry. */
   renewal: { expiring: number; renewedBeforeExpiry: number; rate: number | null };
+  /** The callbacks of the accounts suspended for arrears in the month (停机用户回访). */
+  suspensionCallbackCoverage: SuspensionCallbackCoverage;
 }
 
 /** The staff metrics: one row per month and area that had anything to count. */

@@ -23,3 +23,5 @@ export * from './bill-disputes';
 export * from './notifications';
 export * from './billing-records';
 export * from './prepaid';
+export * from './suspension-callbacks';
+export * from './pay-for';

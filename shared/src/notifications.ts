@@ -8,7 +8,7 @@ import { textSchema } from './common';
  */
 
 /** Every kind of notification a subscriber can get, each with its own WeChat template and SMS text. */
-export const notificationKinds = ['ticket_accepted', 'technician_en_route', 'ticket_resolved', 'reply_waiting', 'rating_requested', 'renewal_reminder', 'payment_refunded', 'low_balance', 'service_status'] as const;
+export const notificationKinds = ['ticket_accepted', 'technician_en_route', 'ticket_resolved', 'reply_waiting', 'rating_requested', 'renewal_reminder', 'payment_refunded', 'low_balance', 'service_status', 'share_paid'] as const;
 /** One of {@link notificationKinds}. */
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -61,6 +61,7 @@ export const NOTIFICATION_KIND_RULES: Record<NotificationKind, NotificationKindR
   ticket_resolved: { group: 'ticket_outcome', name: '处理结果通知', description: '工单处理完成时通知', mandatoryReason: '按首问负责制，处理结果须告知您' },
   rating_requested: { group: 'ticket_outcome', name: '服务评价邀请', description: '处理完成后邀请您评价（回访）', mandatoryReason: '处理完成后须全部回访' },
   payment_refunded: { group: 'payment', name: '自动退款通知', description: '账单已在其他渠道缴清等原因自动退款时通知，并说明原因', mandatoryReason: '自动退回的款项须向您说明原因' },
+  share_paid: { group: 'payment', name: '代付成功通知', description: '您分享的账单由他人付款后通知您（付款人信息已隐去部分）', mandatoryReason: null },
   low_balance: { group: 'balance', name: '余额不足提醒', description: '预付费账户余额低于您设置的提醒金额时通知（每次跌破提醒一次）', mandatoryReason: null },
   service_status: { group: 'balance', name: '停复机结果通知', description: '紧急停机、复机和欠费复机生效时通知', mandatoryReason: '您申请的停机、复机生效时间须告知您' },
 };

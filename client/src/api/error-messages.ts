@@ -40,6 +40,8 @@ export const errorMessages: Record<ErrorCode, string> = {
   TOPUP_BALANCE_SPENT: '充值已被使用的部分不能退款',
   SERVICE_REQUEST_PENDING: '您已有一笔正在办理的停复机申请，请等待办理结果',
   SERVICE_STATE_CONFLICT: '当前服务状态不能办理此业务，请刷新后再试',
+  PAY_FOR_NOTHING_OWED: '没有找到该户号的待缴账单，请核对户号',
+  SHARE_NOT_PAYABLE: '该代付链接已失效或已付款',
   ORDER_NOT_PAYABLE: '该订单已关闭或已支付，请刷新后查看',
   WECHAT_OPENID_REQUIRED: '请先使用微信登录后再用微信支付',
   PAYMENT_GATEWAY_FAILED: '支付渠道暂时无法下单，请稍后再试或换一种支付方式',

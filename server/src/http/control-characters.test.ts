@@ -49,6 +49,9 @@ function bodyLeaves(schema: JsonSchema, path: string[] = []): { path: string[]; 
   return [{ path, wrap: (v) => v }];
 }
 
+/** A well-formed value of the path parameters that are not numeric ids. */
+const PATH_SAMPLES: Record<string, string> = { token: 'a'.repeat(32), accountNo: '1000000001' };
+
 /** Every probe of the documented API: each path parameter, query parameter and body leaf in turn. */
 function probesOf(openapi: { paths: Record<string, Record<string, Operation>> }): Probe[] {
   const probes: Probe[] = [];
@@ -56,7 +59,7 @@ function probesOf(openapi: { paths: Record<string, Record<string, Operation>> })
     for (const [method, op] of Object.entries(methods)) {
       const auth = !op.security ? 'public' : op.responses['403'] ? 'staff' : 'user';
       const pathParams = op.parameters.filter((p) => p.in === 'path').map((p) => p.name);
-      const fill = (nulIn?: string) => template.replace(/\{(\w+)\}/g, (_, name: string) => (name === nulIn ? '%00' : '1'));
+      const fill = (nulIn?: string) => template.replace(/\{(\w+)\}/g, (_, name: string) => (name === nulIn ? '%00' : (PATH_SAMPLES[name] ?? '1')));
       for (const name of pathParams) probes.push({ method, url: fill(name), auth, field: `params.${name}` });
       for (const p of op.parameters.filter((q) => q.in === 'query')) {
         probes.push({ method, url: `${fill()}?${p.name}=%00`, auth, field: `query.${p.name}` });

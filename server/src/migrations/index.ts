@@ -17,6 +17,8 @@ import { Migration20261204110000_renewal_open_lock } from './Migration2026120411
 import { Migration20261204120000_refund_retries } from './Migration20261204120000_refund_retries';
 import { Migration20261204130000_local_close } from './Migration20261204130000_local_close';
 import { Migration20261204140000_prepaid } from './Migration20261204140000_prepaid';
+import { Migration20261204170000_pay_for } from './Migration20261204170000_pay_for';
+import { Migration20261204150000_suspension_callbacks } from './Migration20261204150000_suspension_callbacks';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -42,4 +44,6 @@ export const migrations = [
   { name: 'Migration20261204120000_refund_retries', class: Migration20261204120000_refund_retries },
   { name: 'Migration20261204130000_local_close', class: Migration20261204130000_local_close },
   { name: 'Migration20261204140000_prepaid', class: Migration20261204140000_prepaid },
+  { name: 'Migration20261204150000_suspension_callbacks', class: Migration20261204150000_suspension_callbacks },
+  { name: 'Migration20261204170000_pay_for', class: Migration20261204170000_pay_for },
 ];

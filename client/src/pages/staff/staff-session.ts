@@ -7,6 +7,7 @@ import { getStaffProfile, type StaffProfile } from '../../api/staff';
 export const STAFF_LOGIN_URL = '/pages/staff/login/index';
 export const STAFF_QUEUE_URL = '/pages/staff/queue/index';
 export const STAFF_CALLBACKS_URL = '/pages/staff/callbacks/index';
+export const STAFF_SUSPENSIONS_URL = '/pages/staff/suspensions/index';
 export const STAFF_OUTAGES_URL = '/pages/staff/outages/index';
 export const STAFF_DASHBOARD_URL = '/pages/staff/dashboard/index';
 export const STAFF_CONTENT_URL = '/pages/staff/content/index';

@@ -13,6 +13,7 @@ import {
   STAFF_LOGIN_URL,
   STAFF_OUTAGES_URL,
   STAFF_QUEUE_URL,
+  STAFF_SUSPENSIONS_URL,
   staffRoleLabels,
 } from './staff-session';
 // Ticket rows and text areas look the same as on the subscriber's pages (the console is H5 only, so it may share them).
@@ -30,12 +31,13 @@ export interface StaffShellProps {
 }
 
 /** The console's sections, one navigation link each. */
-export type StaffSection = 'queue' | 'callbacks' | 'outages' | 'dashboard' | 'imports' | 'content';
+export type StaffSection = 'queue' | 'callbacks' | 'suspensions' | 'outages' | 'dashboard' | 'imports' | 'content';
 
 // `role`: the least role the server lets use the section; a link the signed-in role cannot use is not shown.
 const nav: readonly { key: StaffSection; title: string; url: string; role: StaffRole }[] = [
   { key: 'queue', title: '工单队列', url: STAFF_QUEUE_URL, role: 'agent' },
   { key: 'callbacks', title: '回访任务', url: STAFF_CALLBACKS_URL, role: 'agent' },
+  { key: 'suspensions', title: '停机回访', url: STAFF_SUSPENSIONS_URL, role: 'agent' },
   { key: 'outages', title: '区域故障', url: STAFF_OUTAGES_URL, role: 'agent' },
   { key: 'dashboard', title: '服务指标', url: STAFF_DASHBOARD_URL, role: 'supervisor' },
   { key: 'imports', title: '账单导入', url: STAFF_IMPORTS_URL, role: 'supervisor' },

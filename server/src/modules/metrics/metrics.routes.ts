@@ -10,7 +10,7 @@ export function registerMetricsRoutes(router: ApiRouter, registry: RouteRegistry
     {
       method: 'get',
       path: '/staff/metrics',
-      summary: 'First response within 24 h, on-time rate per commitment, callback coverage, satisfaction, complaint rate and renewal rate, by area and month',
+      summary: 'First response within 24 h, on-time rate per commitment, callback coverage (tickets, and accounts suspended for arrears), satisfaction, complaint rate and renewal rate, by area and month',
       tag: 'staff',
       auth: { staff: 'supervisor' },
       query: metricsQuerySchema,

@@ -9,6 +9,7 @@ import {
   type MetricsView,
   type PerformanceView,
   type RateFigure,
+  type SuspensionCallbackCoverage,
   type TicketStatus,
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
@@ -125,6 +126,7 @@ export class MetricsService {
           satisfaction: { ...figure(0, 0), averageStars: null },
           complaints: { complaints: 0, accounts: 0, perTenThousand: null },
           renewal: { expiring: 0, renewedBeforeExpiry: 0, rate: null },
+          suspensionCallbackCoverage: { suspensions: 0, restored: 0, calledBack: 0, unreachable: 0, pending: 0, rate: null },
         };
         rows.set(key, r);
       }
@@ -168,6 +170,12 @@ export class MetricsService {
     for (const c of await this.coverage(months, inRange)) {
       const { month, area: a, ...figures } = c;
       row(month, a).callbackCoverage = figures;
+    }
+
+    // Callbacks of the accounts suspended for arrears in the month (by the account's area).
+    for (const c of await this.suspensionCoverage(months, inRange)) {
+      const { month, area: a, ...figures } = c;
+      row(month, a).suspensionCallbackCoverage = figures;
     }
 
     // On time, per commitment: each ticket in the month it was resolved (on time or late), and as
@@ -281,6 +289,41 @@ export class MetricsService {
         rate: ratio(covered, eligible),
         withinStandard,
         withinStandardRate: ratio(withinStandard, eligible),
+      };
+    });
+  }
+
+  /**
+   * Coverage of the callbacks of suspended accounts by month and area: the suspensions for arrears
+   * in the month (one task each), those restored before anyone reached the subscriber (no call
+   * needed), reached by phone (any outcome but unreachable), given up as unreachable, and pending.
+   */
+  private async suspensionCoverage(months: string[], inRange: (column: string) => (q: Knex.QueryBuilder) => void): Promise<Array<SuspensionCallbackCoverage & { month: string; area: string }>> {
+    const rows: Array<Record<string, number | string>> = await this.knex('suspension_callback as c')
+      .join('account as t', 't.id', 'c.account_id')
+      .modify(inRange('c.suspended_at'))
+      .select(this.monthAndArea('c.suspended_at', months))
+      .select(
+        this.knex.raw(
+          `count(*) as suspensions,
+           sum(case when c.status = 'restored' then 1 else 0 end) as restored,
+           sum(case when c.status = 'done' then 1 else 0 end) as called_back,
+           sum(case when c.status = 'unreachable' then 1 else 0 end) as unreachable,
+           sum(case when c.status = 'open' then 1 else 0 end) as pending`,
+        ),
+      )
+      .groupBy('bucket', 't.area');
+    return rows.map((r) => {
+      const [suspensions, restored, calledBack] = [Number(r.suspensions), Number(r.restored), Number(r.called_back)];
+      return {
+        month: String(r.bucket),
+        area: String(r.area),
+        suspensions,
+        restored,
+        calledBack,
+        unreachable: Number(r.unreachable),
+        pending: Number(r.pending),
+        rate: ratio(calledBack, suspensions - restored),
       };
     });
   }

@@ -21,6 +21,7 @@ export const notificationVariables: Record<NotificationEvent, readonly string[]>
   payment_refunded: ['operator', 'hotline', 'amount', 'reason', 'outTradeNo', 'time'],
   low_balance: ['operator', 'hotline', 'accountNo', 'balance', 'threshold', 'time'],
   service_status: ['operator', 'hotline', 'accountNo', 'action', 'time'],
+  share_paid: ['operator', 'hotline', 'accountNo', 'amount', 'payer', 'time'],
 };
 
 const templateSchema = z.object({

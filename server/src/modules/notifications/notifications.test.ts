@@ -206,6 +206,7 @@ describe('notification preferences', () => {
       payment_refunded: { enabled: true, mandatory: true },
       low_balance: { enabled: true, mandatory: false },
       service_status: { enabled: true, mandatory: true },
+      share_paid: { enabled: true, mandatory: false },
       renewal_reminder: { enabled: true, mandatory: false },
       ticket_accepted: { enabled: true, mandatory: false },
       technician_en_route: { enabled: true, mandatory: false },
@@ -225,6 +226,7 @@ describe('notification preferences', () => {
       'SANDBOX-RENEWAL-REMINDER',
       'SANDBOX-TICKET-ACCEPTED',
       'SANDBOX-TECHNICIAN-EN-ROUTE',
+      'SANDBOX-SHARE-PAID',
       'SANDBOX-LOW-BALANCE',
     ]);
     await t.request.get(PREFS).expect(401);

@@ -220,15 +220,20 @@ export class PaymentsService {
 
   // ─── creating orders ────────────────────────────────────────────────────────────────
 
-  /** `POST /payments`: pays some of the user's unpaid bills through one channel. */
-  async createBillPayment(userId: number, input: CreateBillPaymentInput, payerIp: string): Promise<CreatePaymentResult> {
+  /**
+   * `POST /payments`: pays some of the user's unpaid bills through one channel. `forAccount`: the
+   * bills are another account's, paid for its holder (代缴, by account number or a shared bill):
+   * they must all be that account's instead of one the user has bound.
+   */
+  async createBillPayment(userId: number, input: CreateBillPaymentInput, payerIp: string, forAccount?: number): Promise<CreatePaymentResult> {
     const billIds = [...new Set(input.billIds)];
     const em = this.fork();
     const bills = await em.find(Bill, { id: { $in: billIds } }, { orderBy: { period: 'asc', id: 'asc' } });
     const accountIds = [...new Set(bills.map((b) => b.accountId))];
-    const bound = new Set((await em.find(AccountBinding, { userId, accountId: { $in: accountIds } })).map((b) => b.accountId));
+    const allowed =
+      forAccount !== undefined ? new Set([forAccount]) : new Set((await em.find(AccountBinding, { userId, accountId: { $in: accountIds } })).map((b) => b.accountId));
     // Someone else's bill and a bill that does not exist answer alike.
-    if (bills.length !== billIds.length || bills.some((b) => !bound.has(b.accountId))) throw new NotFoundError('账单');
+    if (bills.length !== billIds.length || bills.some((b) => !allowed.has(b.accountId))) throw new NotFoundError('账单');
     const cancelled = bills.filter((b) => b.status === 'cancelled');
     if (cancelled.length > 0) {
       throw new AppError('BILL_CANCELLED', 409, `账单 ${cancelled.map((b) => b.period).join('、')} 已撤销（冲正），无需缴费，请刷新账单后再试`, { billIds: cancelled.map((b) => b.id) });

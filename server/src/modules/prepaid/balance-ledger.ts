@@ -77,9 +77,13 @@ export class BalanceLedger {
     for (const hook of this.statusHooks) await hook(tx, accountId, from, to, now);
   }
 
-  /** The account, locked for the rest of the transaction (SQLite: one writer at a time anyway). */
+  /**
+   * The account, locked for the rest of the transaction (SQLite: one writer at a time anyway), and
+   * left unmanaged: it is only read, and changed with UPDATEs, so the commit must not write the
+   * values read here back over them (SQLite's dates would compare as changed).
+   */
   private lock(tx: EntityManager, accountId: number): Promise<Account | null> {
-    return tx.findOne(Account, accountId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    return tx.findOne(Account, accountId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, disableIdentityMap: true });
   }
 
   /**
@@ -216,7 +220,10 @@ export class BalanceLedger {
         await tx.nativeUpdate(AccountBinding, { id: b.id }, { lowBalanceAlerted: false });
       }
     }
-    if (account.status === 'suspended' && account.suspendedFor === 'arrears' && balanceFen >= 0) {
+    // External mode: only once the billing system itself states a balance of zero or more (it has
+    // booked the top-up), or it would refuse the restoration asked for on the portal's word.
+    const cleared = balanceFen >= 0 && (!this.external || (account.billingBalanceFen !== null && Number(account.billingBalanceFen) >= 0));
+    if (account.status === 'suspended' && account.suspendedFor === 'arrears' && cleared) {
       for (const hook of this.arrearsCleared) await hook(tx, account, now, userId);
     }
   }

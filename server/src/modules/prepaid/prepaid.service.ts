@@ -164,7 +164,7 @@ export class PrepaidService {
     if (order.accountId === null) return;
     // Only a top-up that was credited has anything to take back (an automatic refund never was).
     if (!(await tx.findOne(BalanceEntry, { portalKey: `topup:${order.id}` }))) return;
-    const account = await tx.findOneOrFail(Account, order.accountId, { refresh: true });
+    const account = await tx.findOneOrFail(Account, order.accountId, { refresh: true, disableIdentityMap: true });
     const amountFen = Number(refund.amountFen);
     if (Number(account.balanceFen) < amountFen) {
       throw new AppError('TOPUP_BALANCE_SPENT', 409, `账户余额 ${fenToYuan(Number(account.balanceFen))} 元不足以退回 ${fenToYuan(amountFen)} 元：充值已被使用的部分不能退款`, {

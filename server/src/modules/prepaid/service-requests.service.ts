@@ -48,7 +48,7 @@ export class ServiceRequestsService {
     private readonly audit: AuditService,
     private readonly auth: AuthService,
     private readonly tickets: TicketsService,
-    ledger: BalanceLedger,
+    private readonly ledger: BalanceLedger,
   ) {
     ledger.onArrearsCleared((tx, account, now, userId) => this.requestRestoration(tx, account, now, userId));
     ledger.onStatusChanged((tx, accountId, _from, to, now) => this.statusReported(tx, accountId, to, now));
@@ -65,7 +65,7 @@ export class ServiceRequestsService {
   /** The user's prepaid account, locked for the transaction; someone else's answers like none. */
   private async boundPrepaid(tx: EntityManager, userId: number, accountId: number): Promise<Account> {
     if ((await tx.count(AccountBinding, { userId, accountId })) === 0) throw new NotFoundError('户号');
-    const account = await tx.findOne(Account, accountId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    const account = await tx.findOne(Account, accountId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, disableIdentityMap: true });
     if (!account) throw new NotFoundError('户号');
     if (!account.prepaid) throw new AppError('ACCOUNT_NOT_PREPAID', 409, '该户号不是预付费账户，不能在网上办理停复机，请拨打客服热线');
     return account;
@@ -200,7 +200,7 @@ export class ServiceRequestsService {
     const kinds: ServiceRequestKind[] = to === 'suspended' ? ['suspend'] : to === 'active' ? ['reopen', 'restore'] : [];
     if (kinds.length === 0) return;
     const pending = await tx.find(ServiceRequest, { openAccountId: accountId, kind: { $in: kinds } });
-    const account = await tx.findOneOrFail(Account, accountId, { refresh: true });
+    const account = await tx.findOneOrFail(Account, accountId, { refresh: true, disableIdentityMap: true });
     for (const r of pending) {
       const at = r.kind === 'suspend' && account.suspendedAt ? new Date(account.suspendedAt) : now;
       await this.complete(tx, r.id, at, now, false);
@@ -217,13 +217,16 @@ export class ServiceRequestsService {
     if (n !== 1) return;
     const r = await tx.findOneOrFail(ServiceRequest, requestId, { refresh: true });
     if (applyStatus) {
+      const before = await tx.findOneOrFail(Account, r.accountId, { refresh: true, disableIdentityMap: true });
       const status = r.kind === 'suspend' ? { status: 'suspended' as const, suspendedFor: 'request' as const, suspendedAt: effectiveAt } : { status: 'active' as const, suspendedFor: null, suspendedAt: null };
       await tx.nativeUpdate(Account, { id: r.accountId }, { ...status, updatedAt: now });
+      // What else follows a status change (a suspension's callback task closes) follows now too.
+      if (before.status !== status.status) await this.ledger.statusChanged(tx, r.accountId, before.status, status.status, now);
     }
     if (r.kind === 'restore' && r.ticketId !== null) {
       await this.tickets.resolveWithin(tx, null, r.ticketId, `营收系统已于 ${businessDateTime(effectiveAt)} 复机，服务已恢复。如仍无法使用，请选择“未解决”或拨打客服热线`, now, { includeUnclaimed: true });
     }
-    const account = await tx.findOneOrFail(Account, r.accountId);
+    const account = await tx.findOneOrFail(Account, r.accountId, { disableIdentityMap: true });
     if (r.userId !== null) {
       await enqueueOutbox(
         tx,

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 import {
   CALLBACK_REQUIRED_TYPES,
   CALLBACK_RULES,
+  nextCallAttempt,
   type CallbackQueueQuery,
   type CallbackReason,
   type CallbackTaskView,
@@ -124,10 +125,11 @@ export class CallbacksService {
 
   /**
    * Records a phone callback. `unreachable` schedules the next attempt 4 hours on (by the 72-hour
-   * mark at the latest while that is ahead), and gives the task
-   * up after the third; any other outcome completes it, and `not_fixed` reopens the ticket (back to
-   * its owner and the work-order system, as when the subscriber reopens it). Conditional on the
-   * attempt count read, so two staff recording at once cannot both count.
+   * mark at the latest while that is ahead), and gives the task up after the third (nextCallAttempt,
+   * the rule shared with the suspended accounts' callbacks); any other outcome completes it, and
+   * `not_fixed` reopens the ticket (back to its owner and the work-order system, as when the
+   * subscriber reopens it). Conditional on the attempt count read, so two staff recording at once
+   * cannot both count.
    */
   async recordCallback(staff: Staff, callbackId: number, input: RecordCallbackInput): Promise<CallbackTaskView> {
     const task = await this.em.findOne(TicketCallback, callbackId);
@@ -135,17 +137,13 @@ export class CallbacksService {
     if (task.status !== 'open') throw callbackClosed();
     const ticket = await this.em.findOneOrFail(Ticket, task.ticketId);
     const now = this.now();
-    const attempts = task.attempts + 1;
+    const next = nextCallAttempt(task.attempts, input.outcome !== 'unreachable', now, callByOf(ticket.resolvedAt ?? task.createdAt));
+    const attempts = next.attempts;
     const common = { attempts, note: input.note || null, lastCalledByStaffId: staff.staffId, lastAttemptAt: now, updatedAt: now };
     let changes: Partial<TicketCallback>;
-    if (input.outcome === 'unreachable') {
-      const givenUp = attempts >= CALLBACK_RULES.maxAttempts;
-      changes = givenUp
-        ? { ...common, status: 'unreachable', outcome: 'unreachable', completedAt: now }
-        : { ...common, dueAt: retryDueAt(now, callByOf(ticket.resolvedAt ?? task.createdAt)) };
-    } else {
-      changes = { ...common, status: 'done', outcome: input.outcome, stars: input.stars ?? null, completedAt: now };
-    }
+    if (next.status === 'open') changes = { ...common, dueAt: next.retryAt! };
+    else if (next.status === 'unreachable') changes = { ...common, status: 'unreachable', outcome: 'unreachable', completedAt: now };
+    else changes = { ...common, status: 'done', outcome: input.outcome, stars: input.stars ?? null, completedAt: now };
     await this.em.transactional(async (tx) => {
       const n = await tx.nativeUpdate(TicketCallback, { id: task.id, status: 'open', attempts: task.attempts }, changes);
       if (n === 0) throw callbackClosed();
@@ -278,15 +276,6 @@ function callByOf(resolvedAt: Date): Date {
 
 function earliest(a: Date, b: Date): Date {
   return a <= b ? a : b;
-}
-
-/**
- * The next attempt after an unanswered call: 4 hours on, but no later than the 72-hour mark while
- * that is still ahead (past it, the call is late anyway and the usual interval applies).
- */
-function retryDueAt(now: Date, callBy: Date): Date {
-  const usual = new Date(now.getTime() + CALLBACK_RULES.retryAfterHours * HOUR_MS);
-  return now < callBy ? earliest(usual, callBy) : usual;
 }
 
 /** Opens the task of one resolution unless it has one (insert-or-ignore on the unique key); returns 1 if new. */

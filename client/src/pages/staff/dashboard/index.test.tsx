@@ -27,6 +27,7 @@ function row(month: string, area: string, areaName: string, over: Partial<Metric
     satisfaction: { total: 8, count: 6, rate: 0.75, averageStars: 4.1 },
     complaints: { complaints: 2, accounts: 4000, perTenThousand: 5 },
     renewal: { expiring: 40, renewedBeforeExpiry: 30, rate: 0.75 },
+    suspensionCallbackCoverage: { suspensions: 6, restored: 2, calledBack: 3, unreachable: 0, pending: 1, rate: 0.75 },
     ...over,
   };
 }
@@ -138,7 +139,10 @@ describe('staff dashboard', () => {
 
   it('shows each area against the service standard, marking the figures below 100% in red', async () => {
     signInAs('supervisor');
-    answer([row('2026-11', 'binjiang', '滨江区'), row('2026-11', 'xihu', '西湖区', { callbackCoverage: { eligible: 5, covered: 5, byRating: 5, byCallback: 0, pending: 0, unreachable: 0, rate: 1, withinStandard: 5, withinStandardRate: 1 } })]);
+    answer([row('2026-11', 'binjiang', '滨江区'), row('2026-11', 'xihu', '西湖区', {
+        callbackCoverage: { eligible: 5, covered: 5, byRating: 5, byCallback: 0, pending: 0, unreachable: 0, rate: 1, withinStandard: 5, withinStandardRate: 1 },
+        suspensionCallbackCoverage: { suspensions: 2, restored: 0, calledBack: 2, unreachable: 0, pending: 0, rate: 1 },
+      })]);
     render(<StaffDashboardPage />);
     const binjiang = await waitFor(() => {
       const el = document.querySelector('#metrics-2026-11-binjiang');
@@ -159,6 +163,15 @@ describe('staff dashboard', () => {
     expect(within.querySelector('.staff-rate--below')).not.toBeNull();
     expect(document.querySelector('#metrics-2026-11-xihu .metrics-callback-within .staff-rate--below')).toBeNull();
     expect(document.querySelector('#dashboard-metrics')!.textContent).toContain('72小时内回访（目标100%）');
+    // Beside them, the callbacks of accounts suspended for arrears: 3 of the 4 that needed a call (2 were restored first).
+    const suspensions = binjiang.querySelector('.metrics-suspension-callback')!;
+    expect(suspensions.textContent).toContain('75%');
+    expect(suspensions.textContent).toContain('3/4');
+    expect(suspensions.textContent).toContain('已复机 2');
+    expect(suspensions.textContent).toContain('待回访 1');
+    expect(suspensions.querySelector('.staff-rate--below')).not.toBeNull();
+    expect(document.querySelector('#metrics-2026-11-xihu .metrics-suspension-callback .staff-rate--below')).toBeNull();
+    expect(document.querySelector('#dashboard-metrics')!.textContent).toContain('停机回访（目标100%）');
     // On time over all commitments: 9 of 10.
     expect(binjiang.querySelector('.metrics-on-time')!.textContent).toContain('90%');
     expect(binjiang.querySelector('.metrics-first-response .staff-rate--below')).toBeNull();

@@ -47,6 +47,7 @@ const serviceStandards = {
   onTime: { target: 1, text: '按服务承诺时限办结 100%' },
   callbackCoverage: { target: 1, text: '报修、投诉、新装回访 100%' },
   callbackWithin: { target: 1, text: `处理完成后${CALLBACK_RULES.callbackWithinHours}小时内回访` },
+  suspensionCallback: { target: 1, text: '欠费停机用户回访 100%（停机期间已复机的无需回访）' },
   satisfaction: { target: null, text: '无公布目标（4–5星占比）' },
   renewal: { target: null, text: '无公布目标（到期前续费占比）' },
 } as const;
@@ -165,7 +166,7 @@ function Dashboard() {
         }
       >
         <View className="muted staff-standards">
-          服务标准：{serviceStandards.firstResponse.text}；{serviceStandards.onTime.text}；{serviceStandards.callbackCoverage.text}，{serviceStandards.callbackWithin.text}。竖线为目标，低于目标标红。
+          服务标准：{serviceStandards.firstResponse.text}；{serviceStandards.onTime.text}；{serviceStandards.callbackCoverage.text}，{serviceStandards.callbackWithin.text}；{serviceStandards.suspensionCallback.text}。竖线为目标，低于目标标红。
         </View>
         <StateView loading={metrics.loading} error={metrics.error} empty={rows.length === 0} emptyText="该期间没有可统计的工单" onRetry={() => void metrics.reload()}>
           <View className="staff-table" id="dashboard-metrics">
@@ -176,6 +177,7 @@ function Dashboard() {
               <View className="staff-table__cell">按时办结（目标100%）</View>
               <View className="staff-table__cell">回访覆盖（目标100%）</View>
               <View className="staff-table__cell">{CALLBACK_RULES.callbackWithinHours}小时内回访（目标100%）</View>
+              <View className="staff-table__cell">停机回访（目标100%）</View>
               <View className="staff-table__cell">满意度</View>
               <View className="staff-table__cell">投诉（每万户）</View>
               <View className="staff-table__cell">续费率</View>
@@ -183,6 +185,7 @@ function Dashboard() {
             {rows.map((r) => {
               const onTime = onTimeTotal(r.onTime);
               const cb = r.callbackCoverage;
+              const sc = r.suspensionCallbackCoverage;
               return (
                 <View key={`${r.month}-${r.area}`} id={`metrics-${r.month}-${r.area}`} className="staff-table__row metrics-row">
                   <View className="staff-table__cell">{r.month}</View>
@@ -203,6 +206,14 @@ function Dashboard() {
                   </View>
                   <View className="staff-table__cell metrics-callback-within">
                     <RateCell rate={cb.withinStandardRate} target={serviceStandards.callbackWithin.target} detail={`${cb.withinStandard}/${cb.eligible}`} />
+                  </View>
+                  <View className="staff-table__cell metrics-suspension-callback">
+                    <RateCell rate={sc.rate} target={serviceStandards.suspensionCallback.target} detail={`${sc.calledBack}/${sc.suspensions - sc.restored}`} />
+                    {(sc.restored > 0 || sc.pending > 0 || sc.unreachable > 0) && (
+                      <View className="muted">
+                        停机 {sc.suspensions} · 已复机 {sc.restored} · 待回访 {sc.pending} · 无法联系 {sc.unreachable}
+                      </View>
+                    )}
                   </View>
                   <View className="staff-table__cell metrics-satisfaction">
                     <RateCell rate={r.satisfaction.rate} target={serviceStandards.satisfaction.target} detail={`${r.satisfaction.count}/${r.satisfaction.total}`} />
