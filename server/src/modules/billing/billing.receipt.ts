@@ -136,3 +136,79 @@ ${lines}${lateFee}
 </html>
 `;
 }
+
+/** Everything the receipt of one payment order shows. */
+export interface OrderReceiptInput {
+  operatorName: string;
+  hotline: string | null;
+  /** The bills the order paid, at the amounts it paid; the holder's name is masked when shown. */
+  bills: { accountNo: string; holderName: string; period: string; amountFen: number; lateFeeFen: number }[];
+  payment: BillPaymentView;
+  refund: ReceiptRefund | null;
+  printedAt: Date;
+  nonce: string;
+}
+
+/**
+ * The print-ready receipt (缴费凭证) of one payment order: one A5 page listing every bill it paid
+ * (account, masked holder, period, amount, late fee), the payment, and what was refunded of it;
+ * a payment refunded in full is marked void above everything else. Every value is escaped.
+ */
+export function renderOrderReceiptHtml(r: OrderReceiptInput): string {
+  const e = escapeHtml;
+  const { payment, refund } = r;
+  const totalFen = r.bills.reduce((s, b) => s + b.amountFen + b.lateFeeFen, 0);
+  const accounts = [...new Map(r.bills.map((b) => [b.accountNo, b.holderName])).entries()];
+  const paidAt = payment.paidAt ? `${formatBeijingTime(new Date(payment.paidAt))}（北京时间）` : '—';
+  const refundedAt = refund?.refundedAt ? `${formatBeijingTime(refund.refundedAt)}（北京时间）` : '';
+  const voidNotice = refund?.voided
+    ? `<div class="void" id="receipt-void"><strong>已退款 · 本凭证作废</strong><br>本笔缴费已${refundedAt ? `于 ${e(refundedAt)} ` : ''}全额退回原支付账户，所缴账单已恢复为待缴费，请以账单当前状态为准。</div>`
+    : '';
+  const refundRow = refund
+    ? `<tr><th>退款</th><td id="receipt-refund">${refund.voided ? '已全额退款' : '已部分退款'} ¥${e(fenToYuan(refund.refundedFen))} 元${refundedAt ? `，${e(refundedAt)}` : ''}</td></tr>`
+    : '';
+  const rows = r.bills
+    .map(
+      (b) =>
+        `<tr><td>${accounts.length > 1 ? `${e(b.accountNo)} ` : ''}${e(periodLabel(b.period))}</td><td>${e(fenToYuan(b.amountFen))}</td><td>${e(fenToYuan(b.lateFeeFen))}</td><td>${e(fenToYuan(b.amountFen + b.lateFeeFen))}</td></tr>`,
+    )
+    .join('');
+  return `<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${refund?.voided ? '缴费凭证（已作废）' : '缴费凭证'} ${e(payment.outTradeNo)}</title>
+<style nonce="${e(r.nonce)}">${STYLE}</style>
+</head>
+<body>
+<div class="sheet${refund?.voided ? ' voided' : ''}">
+<h1>缴费凭证</h1>
+<div class="operator">${e(r.operatorName)}</div>
+${voidNotice}<table>
+${accounts.map(([no, name]) => `<tr><th>户号</th><td>${e(no)}（户名 ${e(maskName(name))}）</td></tr>`).join('\n')}
+<tr><th>账期</th><td>${r.bills.map((b) => e(periodLabel(b.period))).join('、')}</td></tr>
+<tr><th>缴费金额</th><td class="amount">¥${e(fenToYuan(totalFen))} 元</td></tr>
+<tr><th>缴费渠道</th><td>${e(payment.channelName)}</td></tr>
+<tr><th>交易单号</th><td>${e(payment.gatewayTradeNo ?? '—')}</td></tr>
+<tr><th>商户订单号</th><td>${e(payment.outTradeNo)}</td></tr>
+<tr><th>缴费时间</th><td>${e(paidAt)}</td></tr>
+${refundRow}</table>
+<h2>缴费明细</h2>
+<table class="lines">
+<tr><th>账期</th><th>账单金额（元）</th><th>滞纳金（元）</th><th>小计（元）</th></tr>
+${rows}
+<tr class="total"><td>合计</td><td></td><td></td><td>${e(fenToYuan(totalFen))}</td></tr>
+</table>
+<div class="foot">
+本凭证仅作缴费证明，不作为报销凭据。如需发票请到营业厅办理${r.hotline ? `，客服热线 ${e(r.hotline)}` : ''}。<br>
+打印时间：${e(formatBeijingTime(r.printedAt))}（北京时间）
+</div>
+<div class="actions"><button type="button" id="print">打印</button></div>
+</div>
+<script nonce="${e(r.nonce)}">document.getElementById('print').addEventListener('click', function () { window.print(); });</script>
+</body>
+</html>
+`;
+}

@@ -24,22 +24,30 @@ export function registerBillingRoutes(router: ApiRouter, registry: RouteRegistry
     ({ params, principal }) => s.billing.getArrears(userIdOf(principal), params.id),
   );
 
-  // The receipt is a page, not JSON: it is registered for the API document like the others, but
-  // answers text/html with its own CSP (a fresh nonce for its one style block and one script).
-  const receiptPath = '/bills/:id/receipt';
-  registry.routes.push({
-    spec: { method: 'get', path: receiptPath, summary: 'Print-ready receipt (缴费凭证, text/html) of one of the user’s paid bills; 409 BILL_NOT_PAID otherwise', tag: 'bills', auth: 'user', params: idParamSchema },
-    fullPath: prefix + receiptPath,
-  });
-  router.get(receiptPath, async (ctx) => {
-    authorize('user', ctx.state.principal);
-    const parsed = idParamSchema.safeParse(ctx.params);
-    if (!parsed.success) throw new RequestValidationError(parsed.error, 'params');
-    const nonce = randomBytes(16).toString('base64');
-    const html = await s.billing.renderReceipt(userIdOf(ctx.state.principal), parsed.data.id, nonce);
-    ctx.type = 'text/html; charset=utf-8';
-    ctx.set('Content-Security-Policy', `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'`);
-    ctx.set('Cache-Control', 'private, no-store');
-    ctx.body = html;
-  });
+  // Receipts are pages, not JSON: they are registered for the API document like the others, but
+  // answer text/html with their own CSP (a fresh nonce for their one style block and one script).
+  const receipt = (path: string, summary: string, render: (userId: number, id: number, nonce: string) => Promise<string>) => {
+    registry.routes.push({ spec: { method: 'get', path, summary, tag: 'bills', auth: 'user', params: idParamSchema }, fullPath: prefix + path });
+    router.get(path, async (ctx) => {
+      authorize('user', ctx.state.principal);
+      const parsed = idParamSchema.safeParse(ctx.params);
+      if (!parsed.success) throw new RequestValidationError(parsed.error, 'params');
+      const nonce = randomBytes(16).toString('base64');
+      const html = await render(userIdOf(ctx.state.principal), parsed.data.id, nonce);
+      ctx.type = 'text/html; charset=utf-8';
+      ctx.set('Content-Security-Policy', `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'`);
+      ctx.set('Cache-Control', 'private, no-store');
+      ctx.body = html;
+    });
+  };
+  receipt(
+    '/bills/:id/receipt',
+    'Print-ready receipt (缴费凭证, text/html) of one of the user’s paid bills, or of a bill the user’s own order paid for its holder (代缴); 409 BILL_NOT_PAID otherwise',
+    (userId, id, nonce) => s.billing.renderReceipt(userId, id, nonce),
+  );
+  receipt(
+    '/payments/:id/receipt',
+    'Print-ready receipt (缴费凭证, text/html) of one of the user’s paid bill orders: every bill it paid, whoever’s (holders masked); 409 BILL_NOT_PAID while unpaid',
+    (userId, id, nonce) => s.billing.renderOrderReceipt(userId, id, nonce),
+  );
 }

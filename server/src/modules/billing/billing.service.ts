@@ -23,7 +23,7 @@ import { PaymentOrderBill } from '../payments/payment-order-bill.entity';
 import { Refund } from '../payments/refund.entity';
 import { BillLine } from './bill-line.entity';
 import { Bill } from './bill.entity';
-import { renderReceiptHtml, type ReceiptRefund } from './billing.receipt';
+import { renderOrderReceiptHtml, renderReceiptHtml, type ReceiptRefund } from './billing.receipt';
 import { dateOrNull, placeholders } from '../../read-db';
 import { LruMap } from '../../lru';
 import { DISPUTED_SQL, lateFeeSuspensions } from './bill-disputes.service';
@@ -174,47 +174,94 @@ export class BillingService {
    * The print-ready receipt (缴费凭证) of one of the user's paid bills, saying what was refunded of
    * its portal payment. A bill owed again because its portal payment was refunded in full answers
    * that payment's receipt marked void (已退款 · 本凭证作废), so the subscriber reads what happened;
-   * 409 for a bill that was never paid.
+   * 409 for a bill that was never paid. Someone who paid the bill for its holder (代缴, a shared
+   * bill) gets the receipt of their own order's payment of it, and nothing about any other payment
+   * (404 like any bill not theirs); the holder is shown masked there as on every receipt.
    */
   async renderReceipt(userId: number, billId: number, nonce: string): Promise<string> {
-    const bill = await this.requireOwnBill(userId, billId);
+    const bill = await this.em.findOne(Bill, billId);
+    if (!bill || bill.status === 'cancelled') throw new NotFoundError('账单');
+    const bound = (await this.em.count(AccountBinding, { userId, accountId: bill.accountId })) > 0;
     // The payment whose refund reopened this bill last (payments.service reverseBills), if any.
-    const reversed =
-      bill.status === 'paid'
-        ? null
-        : await this.em.findOne(PaymentOrderBill, { billId: bill.id, reversal: 'reopened' }, { orderBy: { reversedAt: 'desc', id: 'desc' } });
-    if (bill.status !== 'paid' && !reversed) throw new AppError('BILL_NOT_PAID', 409, '该账单尚未缴费，缴费后才能打印缴费凭证');
+    let reversed: PaymentOrderBill | null = null;
+    let orderId: number | null = null;
+    if (bound) {
+      reversed = bill.status === 'paid' ? null : await this.em.findOne(PaymentOrderBill, { billId: bill.id, reversal: 'reopened' }, { orderBy: { reversedAt: 'desc', id: 'desc' } });
+      if (bill.status !== 'paid' && !reversed) throw new AppError('BILL_NOT_PAID', 409, '该账单尚未缴费，缴费后才能打印缴费凭证');
+      orderId = reversed ? reversed.orderId : bill.paymentId;
+    } else {
+      const paidByMe = bill.status === 'paid' && bill.paymentId !== null && (await this.em.count(PaymentOrder, { id: bill.paymentId, userId })) > 0;
+      if (paidByMe) orderId = bill.paymentId;
+      else {
+        // The payer's own payment of it, refunded in full since: its receipt, marked void.
+        const mine = (await this.em.find(PaymentOrder, { userId, kind: 'bills', refundedFen: { $gt: 0 } }, { fields: ['id'] })).map((o) => o.id);
+        reversed = mine.length > 0 ? await this.em.findOne(PaymentOrderBill, { billId: bill.id, orderId: { $in: mine }, reversal: 'reopened' }, { orderBy: { reversedAt: 'desc', id: 'desc' } }) : null;
+        if (!reversed) throw new NotFoundError('账单');
+        orderId = reversed.orderId;
+      }
+    }
     const account = await this.em.findOneOrFail(Account, bill.accountId);
-    const [current] = await this.toViews([bill], this.today(), new Map([[account.id, account.accountNo]]), await this.linesOf([bill]));
-    const order = reversed ? await this.em.findOneOrFail(PaymentOrder, reversed.orderId) : bill.paymentId !== null ? await this.em.findOne(PaymentOrder, bill.paymentId) : null;
+    const [current] = await this.toViews([bill as BillRow], this.today(), new Map([[account.id, account.accountNo]]), await this.linesOf([bill]));
+    const order = orderId !== null ? await this.em.findOne(PaymentOrder, orderId) : null;
     // A void receipt shows what the refunded payment paid for the bill, not what it owes today.
     const view = reversed
       ? { ...current, lateFeeFen: Number(reversed.lateFeeFen), totalFen: Number(reversed.amountFen) + Number(reversed.lateFeeFen), paidAt: order?.paidAt ? new Date(order.paidAt).toISOString() : null }
       : current;
-    let refund: ReceiptRefund | null = null;
-    if (order && Number(order.refundedFen) > 0) {
-      const last = await this.em.findOne(Refund, { orderId: order.id, status: 'success' }, { orderBy: { updatedAt: 'desc', id: 'desc' } });
-      refund = { refundedFen: Number(order.refundedFen), orderAmountFen: Number(order.paidAmountFen ?? order.amountFen), refundedAt: last ? new Date(last.updatedAt) : null, voided: reversed !== null };
-    }
     return renderReceiptHtml({
-      operatorName: this.deps.config.operator.name,
-      hotline: this.deps.config.operator.hotlines.find((h) => h.kind === 'service')?.number ?? null,
+      ...this.receiptOperator(),
       account,
       bill: view,
-      payment: order
-        ? {
-            orderId: order.id,
-            channel: order.channel,
-            channelName: paymentChannelNames[order.channel] ?? order.channel,
-            outTradeNo: order.outTradeNo,
-            gatewayTradeNo: order.gatewayTradeNo,
-            paidAt: (order.paidAt ?? bill.paidAt)?.toISOString() ?? null,
-          }
-        : null,
+      payment: order ? paymentViewOf(order, bill.paidAt) : null,
+      refund: order ? await this.refundOf(order, reversed !== null) : null,
+      printedAt: this.deps.clock.now(),
+      nonce,
+    });
+  }
+
+  /**
+   * The print-ready receipt (缴费凭证) of one of the user's bill payment orders: every bill it paid,
+   * at the amounts it paid (fixed when the order was made), whoever's account they are on — the
+   * receipt of a payer who paid for someone else (代缴, a shared bill) as much as the holder's. The
+   * holders are shown masked. Refunds are said as on a bill's receipt; a payment refunded in full
+   * is marked void. 404 for an order not the user's or not of bills; 409 for one not paid, or whose
+   * money paid no bill (someone else paid them first: it is refunded).
+   */
+  async renderOrderReceipt(userId: number, orderId: number, nonce: string): Promise<string> {
+    const order = await this.em.findOne(PaymentOrder, { id: orderId, userId, kind: 'bills' });
+    if (!order) throw new NotFoundError('订单');
+    if (order.status !== 'paid' && order.status !== 'refunding' && order.status !== 'refunded') throw new AppError('BILL_NOT_PAID', 409, '该订单尚未支付成功，没有缴费凭证');
+    const items = await this.em.find(PaymentOrderBill, { orderId }, { orderBy: { id: 'asc' } });
+    const bills = new Map((await this.em.find(Bill, { id: { $in: items.map((i) => i.billId) } })).map((b) => [b.id, b]));
+    // Bills this order settled (and still holds, or held until its refund reopened them).
+    const settled = items.filter((i) => bills.get(i.billId)?.paymentId === order.id || i.reversal === 'reopened');
+    if (settled.length === 0) throw new AppError('BILL_NOT_PAID', 409, '该笔支付未用于缴费（账单已由他人先行缴清），款项原路退回，没有缴费凭证');
+    const accounts = new Map((await this.em.find(Account, { id: { $in: [...new Set(settled.map((i) => bills.get(i.billId)!.accountId))] } })).map((a) => [a.id, a]));
+    const refund = await this.refundOf(order, Number(order.refundedFen) >= Number(order.paidAmountFen ?? order.amountFen));
+    return renderOrderReceiptHtml({
+      ...this.receiptOperator(),
+      bills: settled
+        .map((i) => {
+          const bill = bills.get(i.billId)!;
+          const account = accounts.get(bill.accountId)!;
+          return { accountNo: account.accountNo, holderName: account.holderName, period: bill.period, amountFen: Number(i.amountFen), lateFeeFen: Number(i.lateFeeFen) };
+        })
+        .sort((a, b) => a.accountNo.localeCompare(b.accountNo) || a.period.localeCompare(b.period)),
+      payment: paymentViewOf(order, null),
       refund,
       printedAt: this.deps.clock.now(),
       nonce,
     });
+  }
+
+  private receiptOperator(): { operatorName: string; hotline: string | null } {
+    return { operatorName: this.deps.config.operator.name, hotline: this.deps.config.operator.hotlines.find((h) => h.kind === 'service')?.number ?? null };
+  }
+
+  /** What was refunded of a payment order, for its receipt; null when nothing was. */
+  private async refundOf(order: PaymentOrder, voided: boolean): Promise<ReceiptRefund | null> {
+    if (Number(order.refundedFen) <= 0) return null;
+    const last = await this.em.findOne(Refund, { orderId: order.id, status: 'success' }, { orderBy: { updatedAt: 'desc', id: 'desc' } });
+    return { refundedFen: Number(order.refundedFen), orderAmountFen: Number(order.paidAmountFen ?? order.amountFen), refundedAt: last ? new Date(last.updatedAt) : null, voided };
   }
 
   private async requireOwnAccount(userId: number, accountId: number): Promise<void> {
@@ -241,15 +288,7 @@ export class BillingService {
   private async paymentOf(bill: Bill): Promise<BillPaymentView | null> {
     if (bill.status !== 'paid' || bill.paymentId === null) return null;
     const order = await this.em.findOne(PaymentOrder, bill.paymentId);
-    if (!order) return null;
-    return {
-      orderId: order.id,
-      channel: order.channel,
-      channelName: paymentChannelNames[order.channel] ?? order.channel,
-      outTradeNo: order.outTradeNo,
-      gatewayTradeNo: order.gatewayTradeNo,
-      paidAt: (order.paidAt ?? bill.paidAt)?.toISOString() ?? null,
-    };
+    return order ? paymentViewOf(order, bill.paidAt) : null;
   }
 
   /**
@@ -320,4 +359,16 @@ export class BillingService {
       };
     });
   }
+}
+
+/** A portal payment as a bill's detail and receipts show it. */
+function paymentViewOf(order: PaymentOrder, billPaidAt: Date | null): BillPaymentView {
+  return {
+    orderId: order.id,
+    channel: order.channel,
+    channelName: paymentChannelNames[order.channel] ?? order.channel,
+    outTradeNo: order.outTradeNo,
+    gatewayTradeNo: order.gatewayTradeNo,
+    paidAt: (order.paidAt ?? billPaidAt)?.toISOString() ?? null,
+  };
 }
