@@ -174,6 +174,24 @@ describe('WeChat mini-program sign-in', () => {
     const reused = await t.request.post('/api/v1/auth/wechat/login').set('X-Forwarded-For', nextIp()).send({ code: 'sandbox:carol#1' }).expect(400);
     expect(reused.body.error.code).toBe('WECHAT_CODE_INVALID');
   });
+
+  test('WeChat DevTools signs in as one DevTools user: its mock code every time, and real-looking codes once each', async () => {
+    const login = (code: string) => t.request.post('/api/v1/auth/wechat/login').set('X-Forwarded-For', nextIp()).send({ code });
+    // DevTools without an AppID of one's own (touristappid) answers wx.login with this text, every time.
+    const mock1 = await login('the code is a mock one').expect(200);
+    const mock2 = await login('the code is a mock one').expect(200);
+    expect(mock2.body.data.user.id).toBe(mock1.body.data.user.id);
+    // With a real AppID, DevTools gets codes shaped like WeChat's: the same DevTools user, each code once.
+    const real = await login('0c3Xk1Ga1bNwWK0aNqIa1bX1Ga1Xk1GJ').expect(200);
+    expect(real.body.data.user.id).toBe(mock1.body.data.user.id);
+    expect((await login('0c3Xk1Ga1bNwWK0aNqIa1bX1Ga1Xk1GJ').expect(400)).body.error.code).toBe('WECHAT_CODE_INVALID');
+    // Nor is the DevTools user reachable as a `sandbox:` user.
+    const named = await login('sandbox:#devtools').expect(400);
+    expect(named.body.error.code).toBe('WECHAT_CODE_INVALID');
+    const devtools = await login('sandbox:devtools').expect(200);
+    expect(devtools.body.data.user.id).not.toBe(mock1.body.data.user.id);
+    expect((await login('not a code at all').expect(400)).body.error.code).toBe('WECHAT_CODE_INVALID');
+  });
 });
 
 describe('staff sign-in and roles', () => {
