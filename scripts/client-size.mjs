@@ -4,7 +4,7 @@
  * mini-program build, and the H5 first-load JavaScript (gzipped). Exits 1 when the main package
  * passes 1.5 MB (WeChat refuses 2 MB; we keep headroom) or the whole build passes 8 MB.
  *
- * Usage: node scripts/client-size.mjs   (after `npm run build:weapp -w client` and `build:h5`)
+ * Usage: node scripts/client-size.mjs   (after `npm run build:weapp:local -w client` (or `build:weapp` with TARO_APP_API_BASE) and `build:h5`)
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -54,7 +54,7 @@ if (existsSync(join(weappDir, 'app.json'))) {
   for (const [root, size] of perSub) console.log(`  subpackage ${root.padEnd(16)} ${fmt(size).padStart(10)}`);
   console.log(`weapp whole build    ${fmt(total).padStart(10)}   limit ${fmt(LIMITS.weappTotal)}    ${totalOk ? 'ok' : 'TOO BIG'}`);
 } else {
-  missing.push('client/dist/weapp (npm run build:weapp -w client)');
+  missing.push('client/dist/weapp (npm run build:weapp:local -w client)');
 }
 
 if (existsSync(join(h5Dir, 'index.html'))) {

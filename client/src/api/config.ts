@@ -1,9 +1,8 @@
 /**
- * Where the API lives. H5 is served by the server itself, so '' (same origin) is right there;
- * the mini-program has no origin and defaults to a local server for WeChat DevTools.
+ * Where the API lives: the origin the build was given (TARO_APP_API_BASE, checked by
+ * client/config/index.ts, which refuses a mini-program build without one), or '' for the H5 site
+ * served by the OpenHall server itself (same origin).
  */
 export function apiBase(): string {
-  const configured = process.env.TARO_APP_API_BASE;
-  if (configured) return configured.replace(/\/+$/, '');
-  return process.env.TARO_ENV === 'weapp' ? 'http://127.0.0.1:3000' : '';
+  return (process.env.TARO_APP_API_BASE ?? '').replace(/\/+$/, '');
 }
