@@ -2,7 +2,7 @@
  * Smoke test of the real mini-program output (dist/weapp) under miniprogram-simulate: the app
  * boots, the home page renders through Taro's base.wxml, and the quick actions answer a tap.
  * Not a faithful WeChat runtime; it catches a broken build, not WeChat-only behaviour.
- * Build first: `npm run build:weapp -w client` (CI does).
+ * Build first: `npm run build:weapp:local -w client` (CI does): the smoke test expects the local API origin.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -11,7 +11,7 @@ const root = path.resolve(__dirname, '../dist/weapp');
 const built = fs.existsSync(path.join(root, 'app.js')) && fs.existsSync(path.join(root, 'pages/home/index.js'));
 
 if (!built) {
-  console.warn(`weapp smoke test skipped: ${root} is not built. Run \`npm run build:weapp -w client\` first.`);
+  console.warn(`weapp smoke test skipped: ${root} is not built. Run \`npm run build:weapp:local -w client\` first.`);
 }
 
 (built ? describe : describe.skip)('weapp build smoke test (dist/weapp)', () => {
