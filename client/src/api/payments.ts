@@ -18,3 +18,11 @@ export function getPayment(id: number, refresh = false): Promise<PaymentOrderVie
 export function closePayment(id: number): Promise<PaymentOrderView> {
   return request<PaymentOrderView>(`/payments/${id}/close`, { method: 'POST' });
 }
+
+/**
+ * The print-ready receipt (缴费凭证, HTML) of one of the user's paid bill orders: every bill it paid,
+ * someone else's too (代缴); BILL_NOT_PAID while the order is not paid.
+ */
+export function getOrderReceiptHtml(orderId: number): Promise<string> {
+  return request<string>(`/payments/${orderId}/receipt`, { text: true });
+}

@@ -97,3 +97,20 @@ export interface FilePickerProps {
   /** Called with each file picked. */
   onPick(file: PickedFile): void;
 }
+
+/** What a shared bill is sent on as: the pay page's path (with its token) and a line saying what it is. */
+export interface ShareCard {
+  /** `/pages/pay-for/share/index?token=…`. */
+  path: string;
+  /** 帮我代付水费 ¥84.00 and the like: the card's title (mini-program), the share text (H5). */
+  title: string;
+}
+
+/** Props of the platform's share action (platform/share). */
+export interface ShareBillActionProps {
+  /** Element id; the parts are `${id}-link`, `${id}-copy`, `${id}-native` (H5) and `${id}-card` (mini-program). */
+  id: string;
+  /** Names the share to the page's share-card hook (`useShareCards`), which answers its card. */
+  shareKey: string;
+  card: ShareCard;
+}

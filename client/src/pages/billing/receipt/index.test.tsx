@@ -34,6 +34,15 @@ describe('receipt page', () => {
     expect(screen.getByText('打印凭证')).toBeTruthy();
   });
 
+  it('with ?paymentId=, fetches the receipt of that order (every bill it paid, someone else’s too)', async () => {
+    Current.router = { params: { paymentId: '77' }, path: '/pages/billing/receipt/index', onReady: '', onHide: '', onShow: '' } as never;
+    requestMock.mockResolvedValue(receipt);
+    render(<ReceiptPage />);
+    await waitFor(() => expect(document.querySelector('#receipt-frame')).toBeTruthy());
+    expect(requestMock).toHaveBeenCalledWith('/payments/77/receipt', { text: true });
+    expect(requestMock).toHaveBeenCalledTimes(1);
+  });
+
   it('explains that an unpaid bill has no receipt yet', async () => {
     const { ApiError } = jest.requireActual('../../../api/errors');
     requestMock.mockRejectedValue(new ApiError('BILL_NOT_PAID', 'not paid', 409));

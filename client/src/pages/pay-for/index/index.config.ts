@@ -1,0 +1,1 @@
+export default definePageConfig({ navigationBarTitleText: '帮他人缴费', enablePullDownRefresh: true });
