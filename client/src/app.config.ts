@@ -32,8 +32,10 @@ export default defineAppConfig({
       { pagePath: 'pages/me/index', text: '我的' },
     ],
   },
+  // Only a fuzzy position, asked when the user taps 按离我最近排序: enough to sort halls by distance,
+  // and the precise API (getLocation) is refused to most categories at review.
   permission: {
-    'scope.userLocation': { desc: '用于查找离您最近的营业厅' },
+    'scope.userFuzzyLocation': { desc: '用于按距离为您列出附近的营业厅' },
   },
-  requiredPrivateInfos: ['getLocation'],
+  requiredPrivateInfos: ['getFuzzyLocation'],
 });

@@ -97,6 +97,11 @@ async function journey(e2e: E2E): Promise<void> {
     await onPage(e2e.page, 'page-home', '.home-actions__item--halls').click();
     await onPage(e2e.page, 'page-halls').waitFor();
     const halls = onPage(e2e.page, 'page-halls', '.hall');
+    // Listed at once in the operator's order; the position is asked for only on the tap.
+    await halls.first().waitFor();
+    check((await onPage(e2e.page, 'page-halls', '.hall-distance').count()) === 0, 'distances shown before the user asked for the position');
+    await onPage(e2e.page, 'page-halls', '#halls-locate').click();
+    await onPage(e2e.page, 'page-halls', '.hall-distance').first().waitFor();
     await halls.first().waitFor();
     // They arrive in one answer; give rendering a moment, then count.
     let count = await halls.count();

@@ -62,6 +62,7 @@ export const hallInputSchema = z.object({
   name: textSchema().min(1).max(64),
   area: textSchema().min(1).max(32),
   address: textSchema().min(1).max(255),
+  /** GCJ-02 (as AMap and Tencent Maps show it: pick the point there), like every hall position. */
   lat: z.number().min(-90).max(90),
   lng: z.number().min(-180).max(180),
   phone: textSchema().min(3).max(32),
@@ -162,11 +163,16 @@ const optionalQueryFlag = z.preprocess(
   z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 );
 
-/** `GET /api/v1/halls` query: when lat/lng are given, halls come sorted by distance. */
+/**
+ * `GET /api/v1/halls` query: when lat/lng are given, halls come sorted by distance. `coord` says the
+ * datum of lat/lng: `gcj02` (the mini-program's location APIs, China's maps; the default) or `wgs84`
+ * (a browser's geolocation), which the server converts before measuring against the halls (GCJ-02).
+ */
 export const hallsQuerySchema = z
   .object({
     lat: optionalQueryNumber(-90, 90),
     lng: optionalQueryNumber(-180, 180),
+    coord: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['gcj02', 'wgs84']).default('gcj02')),
     area: textSchema().min(1).max(32).optional(),
   })
   .superRefine((v, ctx) => {

@@ -1,5 +1,6 @@
 import type {
   CommitmentView,
+  CoordSystem,
   FeeSchedulesView,
   GuideView,
   HallView,
@@ -20,9 +21,9 @@ export function listCommitments(): Promise<CommitmentView[]> {
   return request<CommitmentView[]>('/commitments', { anonymous: true });
 }
 
-/** Halls, sorted nearest first when a position is given. */
-export function listHalls(position?: { lat: number; lng: number }): Promise<HallView[]> {
-  return request<HallView[]>('/halls', { anonymous: true, data: position ? { lat: position.lat, lng: position.lng } : undefined });
+/** Halls, sorted nearest first when a position is given (in the datum it came in: the server converts). */
+export function listHalls(position?: { lat: number; lng: number; coord: CoordSystem }): Promise<HallView[]> {
+  return request<HallView[]>('/halls', { anonymous: true, data: position ? { lat: position.lat, lng: position.lng, coord: position.coord } : undefined });
 }
 
 /** Notices not over yet (in progress and upcoming), soonest first. */

@@ -2,6 +2,7 @@ import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm
 import {
   businessDate,
   haversineMeters,
+  toGcj02,
   type AuditLogQuery,
   type AuditLogView,
   type CommitmentView,
@@ -130,9 +131,11 @@ export class ContentService {
       return rows.map((h) => toHallView(h, ctx, null));
     });
     if (query.lat === undefined || query.lng === undefined) return halls;
+    // Halls are kept in GCJ-02; a browser's WGS-84 position is moved into it first (300–600 m here).
+    const here = toGcj02({ lat: query.lat, lng: query.lng }, query.coord ?? 'gcj02');
     // The point is taken to 4 decimals (about 10 m, finer than any phone's fix indoors), so people
     // asking from the same street share one answer, kept and served like the others.
-    const origin = { lat: Math.round(query.lat * 1e4) / 1e4, lng: Math.round(query.lng * 1e4) / 1e4 };
+    const origin = { lat: Math.round(here.lat * 1e4) / 1e4, lng: Math.round(here.lng * 1e4) / 1e4 };
     return this.memo(`halls|${query.area ?? ''}|${origin.lat}|${origin.lng}`, async () => {
       const views = halls.map((h) => ({ ...h, distanceMeters: Math.round(haversineMeters(origin, h)) }));
       views.sort((a, b) => a.distanceMeters - b.distanceMeters || a.id - b.id);
@@ -141,7 +144,7 @@ export class ContentService {
   }
 
   async getHall(id: number, query: HallsQuery): Promise<HallView> {
-    const hall = (await this.listHalls({ lat: query.lat, lng: query.lng })).find((h) => h.id === id);
+    const hall = (await this.listHalls({ lat: query.lat, lng: query.lng, coord: query.coord })).find((h) => h.id === id);
     if (!hall) throw new NotFoundError('营业厅');
     return hall;
   }

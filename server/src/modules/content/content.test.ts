@@ -1,3 +1,4 @@
+import { gcj02ToWgs84 } from '@openhall/shared';
 import { createTestApp, type TestApp } from '../../../test/harness';
 import { AuditLog } from '../audit/audit-log.entity';
 import { hashPassword } from '../auth/password';
@@ -126,6 +127,22 @@ describe('halls', () => {
     const fromJiefang = await t.request.get('/api/v1/halls?lat=30.2573&lng=120.1712').expect(200);
     expect(fromJiefang.body.data.map((h: { code: string }) => h.code)).toEqual(['hall_jiefang', 'hall_wensan', 'hall_qiandaohu']);
     expect(fromJiefang.body.data[0].distanceMeters).toBe(0);
+  });
+
+  test('a browser position (WGS-84) is moved into the halls’ GCJ-02 before measuring', async () => {
+    // Standing at 解放路营业厅's door: a phone's GPS says this in WGS-84, 500-odd metres from the
+    // hall's GCJ-02 position as China's maps (and the halls) have it.
+    const atDoor = gcj02ToWgs84({ lat: 30.2573, lng: 120.1712 });
+    const asWgs = await t.request.get(`/api/v1/halls?lat=${atDoor.lat.toFixed(6)}&lng=${atDoor.lng.toFixed(6)}&coord=wgs84`).expect(200);
+    expect(asWgs.body.data[0]).toMatchObject({ code: 'hall_jiefang' });
+    expect(asWgs.body.data[0].distanceMeters).toBeLessThanOrEqual(15);
+    // The same numbers taken as GCJ-02 (the mini-program's, and the default) are the 500 m error.
+    const asGcj = await t.request.get(`/api/v1/halls?lat=${atDoor.lat.toFixed(6)}&lng=${atDoor.lng.toFixed(6)}`).expect(200);
+    expect(asGcj.body.data[0].distanceMeters).toBeGreaterThan(300);
+    const one = await t.request.get(`/api/v1/halls/${ids.hall_jiefang}?lat=${atDoor.lat.toFixed(6)}&lng=${atDoor.lng.toFixed(6)}&coord=wgs84`).expect(200);
+    expect(one.body.data.distanceMeters).toBeLessThanOrEqual(15);
+    const bad = await t.request.get('/api/v1/halls?lat=30.2&lng=120.1&coord=bd09').expect(400);
+    expect(bad.body.error.details.issues[0].path).toBe('query.coord');
   });
 
   test('without a point there is no distance, and an area narrows the list', async () => {

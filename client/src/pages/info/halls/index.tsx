@@ -7,26 +7,40 @@ import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
 import { formatDistance, formatWeekdays } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
-import { locate, openMap } from '../../../platform';
+import { locate, openMap, type Position } from '../../../platform';
 import '../info.scss';
 
-/** Halls nearest first when the position is known; the full list otherwise. */
+/**
+ * Halls in the operator's order; nearest first once the user asks (the position is asked for on
+ * that tap, not on opening the page).
+ */
 export default function HallsPage() {
+  const [position, setPosition] = useState<Position | null>(null);
+  const [locating, setLocating] = useState(false);
   const [located, setLocated] = useState<boolean | null>(null);
-  const halls = useAsync(async () => {
-    const position = await locate();
-    setLocated(position !== null);
-    return listHalls(position ?? undefined);
-  });
+  const halls = useAsync(() => listHalls(position ?? undefined), [position]);
   const list = halls.data ?? [];
+  const findNearest = async () => {
+    if (locating) return;
+    setLocating(true);
+    const here = await locate();
+    setLocating(false);
+    setLocated(here !== null);
+    if (here) setPosition(here);
+  };
   return (
     <PageShell id="page-halls">
       {located === false && (
         <View className="banner" id="halls-no-location">
-          未能获取您的位置，营业厅按默认顺序列出。
+          未能获取您的位置（可能未授权或定位超时），营业厅按默认顺序列出。
         </View>
       )}
-      <Section title={located ? '离您最近的营业厅' : '营业厅'}>
+      {!position && (
+        <Button className="btn-plain" id="halls-locate" loading={locating} disabled={locating} onClick={() => void findNearest()}>
+          {locating ? '正在获取位置…' : '按离我最近排序'}
+        </Button>
+      )}
+      <Section title={position ? '离您最近的营业厅' : '营业厅'}>
         <StateView loading={halls.loading} error={halls.error} empty={list.length === 0} emptyText="暂无营业厅信息" onRetry={() => void halls.reload()}>
           {list.map((h) => (
             <View key={h.id} className="info-item hall">
