@@ -38,6 +38,8 @@ import { registerPrepaidRoutes } from './modules/prepaid/prepaid.routes';
 import { registerPayForRoutes } from './modules/pay-for/pay-for.routes';
 import { registerSuspensionCallbackRoutes } from './modules/prepaid/suspension-callbacks.routes';
 import { registerBillingImportStaffRoutes } from './modules/billing-records/billing-imports.staff.routes';
+import { registerInvoiceRoutes } from './modules/invoices/invoices.routes';
+import { EINVOICE_SANDBOX_PREFIX } from './integrations/einvoice/einvoice.wiring';
 
 export const API_PREFIX = '/api/v1';
 
@@ -115,6 +117,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
   registerPrepaidRoutes(api, registry, API_PREFIX, services);
   registerPayForRoutes(api, registry, API_PREFIX, services);
   registerSuspensionCallbackRoutes(api, registry, API_PREFIX, services);
+  registerInvoiceRoutes(api, registry, API_PREFIX, services);
   const openapi = buildOpenApi(registry, { title: `OpenHall API (${config.operator.shortName})`, version: '1.0.0' });
   api.get('/openapi.json', (ctx) => {
     ctx.body = openapi;
@@ -126,6 +129,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
   if (config.sandbox) registerSandboxRoutes(root, deps);
   app.use(root.routes());
   if (deps.workorderSandbox) app.use(deps.workorderSandbox.koaMiddleware('/sandbox/workorder'));
+  if (deps.einvoice.sandbox) app.use(deps.einvoice.sandbox.koaMiddleware(EINVOICE_SANDBOX_PREFIX));
   // The payment sandboxes play WeChat Pay and Alipay over real HTTP (only when configured in).
   if (deps.payments.wechatpaySandbox) app.use(deps.payments.wechatpaySandbox.router.routes() as unknown as Koa.Middleware<AppState>);
   if (deps.payments.alipaySandbox) app.use(deps.payments.alipaySandbox.router.routes() as unknown as Koa.Middleware<AppState>);

@@ -31,6 +31,25 @@ function livePaymentEnv(): Record<string, string> {
   };
 }
 
+/** A real e-invoice platform and SMTP relay: key files that exist, every URL set. */
+function liveInvoicingEnv(): Record<string, string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openhall-einvcfg-'));
+  const pair = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const priv = path.join(dir, 'app_private.pem');
+  const pub = path.join(dir, 'platform_public.pem');
+  fs.writeFileSync(priv, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  fs.writeFileSync(pub, pair.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  return {
+    EINVOICE_API_BASE: 'https://einvoice.example.com/open',
+    EINVOICE_APP_KEY: 'oh-prod-app',
+    EINVOICE_PRIVATE_KEY: priv,
+    EINVOICE_PLATFORM_PUBLIC_KEY: pub,
+    MAIL_PROVIDER: 'smtp',
+    SMTP_URL: 'smtps://invoice:pw@smtp.example.com:465',
+    MAIL_FROM: '杭城服务 <invoice@example.com>',
+  };
+}
+
 function problemsOf(env: Record<string, string>): string[] {
   try {
     loadConfig(env);
@@ -81,6 +100,7 @@ test('production starts when every integration is real and every secret is set',
     BILLING_MODE: 'external',
     BILLING_URL: 'https://boss.example.internal/openhall',
     ...livePaymentEnv(),
+    ...liveInvoicingEnv(),
   });
   expect(c.sandbox).toBe(false);
   expect(c.billing).toMatchObject({ mode: 'external', url: 'https://boss.example.internal/openhall' });
@@ -155,4 +175,17 @@ test('DATABASE_URL may name a Unix socket for MySQL on the same host', () => {
   const c = loadConfig({ DATABASE_URL: 'mysql://openhall:pw@localhost/openhall?socket=%2Frun%2Fmysqld%2Fmysqld.sock' });
   expect(c.db).toEqual({ type: 'mysql', url: 'mysql://openhall:pw@localhost/openhall', socketPath: '/run/mysqld/mysqld.sock', debug: false });
   expect(loadConfig({ DATABASE_URL: 'mariadb://u@db:3306/oh' }).db).toEqual({ type: 'mysql', url: 'mysql://u@db:3306/oh', debug: false });
+});
+
+test('invoicing: production refuses the e-invoice sandbox and the sandbox mailbox, naming each key', () => {
+  const problems = problemsOf(productionBase).join('\n');
+  for (const key of ['EINVOICE_API_BASE: required in production', 'EINVOICE_APP_KEY: the sandbox app key', 'MAIL_PROVIDER: the sandbox mailbox', 'EINVOICE_PRIVATE_KEY: required', 'EINVOICE_PLATFORM_PUBLIC_KEY: required']) {
+    expect(problems).toContain(key);
+  }
+  expect(problemsOf({ MAIL_PROVIDER: 'smtp' }).join('\n')).toMatch(/SMTP_URL: required[\s\S]*MAIL_FROM: required/);
+  expect(problemsOf({ EINVOICE_API_BASE: 'https://einvoice.example.com' }).join('\n')).toContain('EINVOICE_PRIVATE_KEY: required when EINVOICE_API_BASE is set');
+  const c = loadConfig({});
+  expect(c.einvoice).toMatchObject({ sandbox: true, appKey: 'sandbox-einvoice-app' });
+  expect(c.mail.provider).toBe('sandbox');
+  expect(c.operator.invoicing.items.default).toBeDefined();
 });

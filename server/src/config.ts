@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { isUnifiedSocialCreditCode } from '@openhall/shared';
 import { notificationsConfigSchema, type NotificationsConfig } from './modules/notifications/notification-templates';
 
 /** The repository root: config/, data/ and client/dist/ are found from here unless overridden. */
@@ -10,6 +11,7 @@ const DEFAULT_APP_SECRET = 'openhall-dev-secret-change-me';
 const DEFAULT_WECHAT_SECRET = 'sandbox-wechat-secret';
 const DEFAULT_WORKORDER_SECRET = 'sandbox-workorder-secret';
 const DEFAULT_BILLING_SECRET = 'sandbox-billing-secret';
+const DEFAULT_EINVOICE_APP_KEY = 'sandbox-einvoice-app';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -103,6 +105,22 @@ const envSchema = z.object({
   WORKORDER_SECRET: z.string().min(16).default(DEFAULT_WORKORDER_SECRET),
   /** Largest photo `POST /api/v1/uploads` takes, in KB. Photos are stored under DATA_DIR/uploads. */
   UPLOAD_MAX_KB: z.coerce.number().int().min(16).max(20480).default(5120),
+  /** The e-invoice platform's API base. Sandbox default: the in-process sandbox at /sandbox/einvoice. */
+  EINVOICE_API_BASE: z.url().optional(),
+  /** OpenHall's app key at the e-invoice platform (sent with every signed request). */
+  EINVOICE_APP_KEY: z.string().min(1).max(64).default(DEFAULT_EINVOICE_APP_KEY),
+  /** Path of OpenHall's private key (PKCS#8 PEM) that signs requests to the e-invoice platform. */
+  EINVOICE_PRIVATE_KEY: z.string().min(1).optional(),
+  /** Path of the e-invoice platform's public key (PEM) that verifies its answers and callbacks. */
+  EINVOICE_PLATFORM_PUBLIC_KEY: z.string().min(1).optional(),
+  /** How long a request to the e-invoice platform may take before it counts as failed (and is retried from the outbox). */
+  EINVOICE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** `sandbox`: mails are kept in memory (GET /sandbox/mail); `smtp`: sent through SMTP_URL. */
+  MAIL_PROVIDER: z.enum(['sandbox', 'smtp']).default('sandbox'),
+  /** smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
+  /** The From of invoice mails, e.g. `杭城服务 <invoice@example.com>`. */
+  MAIL_FROM: z.string().min(3).max(200).optional(),
 });
 
 const hotlineSchema = z.object({
@@ -121,6 +139,33 @@ const DEFAULT_CANNED_REPLIES = {
   'request-information': ['为尽快处理，请补充故障发生的具体时间和现象。', '请补充方便上门的时间段和详细地址（门牌号、单元）。'],
   resolve: ['故障已排除，服务已恢复正常。如仍有问题，请在工单中点击“未解决，重新处理”。', '您反映的问题已处理完毕，感谢您的耐心等待。'],
 };
+
+/** A charge item's VAT: the rate in percent (two decimals at most), its tax category (税收分类简称), and the word printed for a zero rate. */
+const taxItemSchema = z.object({
+  category: z.string().min(1).max(20),
+  ratePercent: z
+    .number()
+    .min(0)
+    .max(17)
+    .refine((r) => Math.abs(Math.round(r * 100) - r * 100) < 1e-6, 'at most two decimals'),
+  zeroRateLabel: z.enum(['不征税', '免税', '0%']).optional(),
+});
+
+const invoicingSchema = z.object({
+  seller: z.object({
+    name: z.string().min(1).max(100),
+    taxNo: z.string().refine(isUnifiedSocialCreditCode, 'must be an 18-character unified social credit code with a valid check character'),
+    address: z.string().min(1).max(100),
+    phone: z.string().min(3).max(32),
+    bank: z.string().min(1).max(60),
+    bankAccount: z.string().min(1).max(40),
+  }),
+  /** 开票人, printed on the invoice. */
+  issuer: z.string().min(1).max(16),
+  items: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/), taxItemSchema).refine((items) => 'default' in items, 'must have a `default` entry for item codes not listed'),
+});
+
+export type InvoicingConfig = z.infer<typeof invoicingSchema>;
 
 const operatorSchema = z.object({
   name: z.string().min(1),
@@ -185,6 +230,12 @@ const operatorSchema = z.object({
       labels: z.object({ am: z.string().min(1), pm: z.string().min(1) }).default({ am: '上午 09:00-12:00', pm: '下午 13:30-17:30' }),
     })
     .default({ daysAhead: 7, capacityPerHalfDay: 4, areaCapacity: {}, labels: { am: '上午 09:00-12:00', pm: '下午 13:30-17:30' } }),
+  /**
+   * Electronic invoices: the seller as printed on every invoice, who issues them, and the VAT rate
+   * of each charge item (bill line item codes; `renewal_*` and `topup` for renewals and top-ups,
+   * `late_fee` for late fees), with `default` for an item code not listed.
+   */
+  invoicing: invoicingSchema,
   /** Canned texts (常用语) the staff console offers per action; staff edit one before sending. */
   cannedReplies: z
     .object({
@@ -249,7 +300,16 @@ export interface AppConfig {
   payments: PaymentsConfig;
   /** Subscriber notifications: WeChat subscribe-message and SMS templates per event (config/notifications.json). */
   notifications: NotificationsConfig;
+  /** The e-invoice platform (the in-process sandbox when sandboxes are on and EINVOICE_API_BASE is unset). */
+  einvoice: EinvoiceConfig;
+  /** Outgoing e-mail (invoice PDFs). */
+  mail: { provider: 'sandbox'; from: string } | { provider: 'smtp'; url: string; from: string };
 }
+
+/** The e-invoice platform: the sandbox (keys generated under DATA_DIR) or a real one. */
+export type EinvoiceConfig =
+  | { sandbox: true; appKey: string; timeoutMs: number }
+  | { sandbox: false; appKey: string; timeoutMs: number; apiBase: string; privateKeyPath: string; platformPublicKeyPath: string };
 
 /**
  * How long a client may take over a request, in ms: its headers; its body, counted from the headers;
@@ -423,6 +483,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (e.SMS_PROVIDER === 'sandbox') problems.push('SMS_PROVIDER: the sandbox SMS provider cannot be used in production');
     if (e.WORKORDER_URL && e.WORKORDER_SECRET === DEFAULT_WORKORDER_SECRET) problems.push('WORKORDER_SECRET: the sandbox secret cannot be used in production');
     if (e.BILLING_SECRET === DEFAULT_BILLING_SECRET) problems.push('BILLING_SECRET: the sandbox secret cannot be used in production (it signs the import inlet)');
+    if (!e.EINVOICE_API_BASE) problems.push('EINVOICE_API_BASE: required in production (the e-invoice platform that issues invoices)');
+    if (e.EINVOICE_APP_KEY === DEFAULT_EINVOICE_APP_KEY) problems.push('EINVOICE_APP_KEY: the sandbox app key cannot be used in production');
+    if (e.MAIL_PROVIDER === 'sandbox') problems.push('MAIL_PROVIDER: the sandbox mailbox cannot be used in production (MAIL_PROVIDER=smtp with SMTP_URL)');
     if (!e.DATABASE_URL || e.DATABASE_URL.startsWith('sqlite:')) {
       problems.push('DATABASE_URL: production needs a MySQL/MariaDB database (mysql://user:pass@host:3306/db)');
     }
@@ -433,6 +496,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.HTTP_IMPORT_TIMEOUT_SECONDS < Math.max(e.HTTP_HEADERS_TIMEOUT_SECONDS, e.HTTP_REQUEST_TIMEOUT_SECONDS)) {
     problems.push('HTTP_IMPORT_TIMEOUT_SECONDS: must be at least HTTP_HEADERS_TIMEOUT_SECONDS and HTTP_REQUEST_TIMEOUT_SECONDS');
   }
+  if (e.MAIL_PROVIDER === 'smtp' && !e.SMTP_URL) problems.push('SMTP_URL: required when MAIL_PROVIDER=smtp');
+  if (e.MAIL_PROVIDER === 'smtp' && !e.MAIL_FROM) problems.push('MAIL_FROM: required when MAIL_PROVIDER=smtp (the address invoice mails come from)');
+  const einvoice = einvoiceConfig(e, sandbox, problems);
   if (e.BILLING_MODE === 'external' && !e.BILLING_URL) problems.push('BILLING_URL: required when BILLING_MODE=external (the billing system answers live queries and takes write-offs there)');
 
   const payments = paymentsConfig(e, sandbox, problems);
@@ -491,5 +557,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     holidays,
     payments,
     notifications,
+    einvoice,
+    mail:
+      e.MAIL_PROVIDER === 'smtp'
+        ? { provider: 'smtp', url: e.SMTP_URL!, from: e.MAIL_FROM! }
+        : { provider: 'sandbox', from: e.MAIL_FROM ?? `${operator.shortName} <invoice@openhall.invalid>` },
+  };
+}
+
+/** The e-invoice part of the configuration: the sandbox unless EINVOICE_API_BASE is set, then every key of the real platform. */
+function einvoiceConfig(e: z.infer<typeof envSchema>, sandbox: boolean, problems: string[]): EinvoiceConfig {
+  if (sandbox && !e.EINVOICE_API_BASE) return { sandbox: true, appKey: e.EINVOICE_APP_KEY, timeoutMs: e.EINVOICE_TIMEOUT_MS };
+  const why = sandbox ? 'when EINVOICE_API_BASE is set' : 'for the e-invoice platform when sandboxes are off';
+  const file = (key: 'EINVOICE_PRIVATE_KEY' | 'EINVOICE_PLATFORM_PUBLIC_KEY'): string => {
+    const value = e[key];
+    if (!value) problems.push(`${key}: required ${why}`);
+    else if (!existsSync(value)) problems.push(`${key}: file ${value} does not exist`);
+    return value ?? '';
+  };
+  return {
+    sandbox: false,
+    appKey: e.EINVOICE_APP_KEY,
+    timeoutMs: e.EINVOICE_TIMEOUT_MS,
+    apiBase: (e.EINVOICE_API_BASE ?? '').replace(/\/+$/, ''),
+    privateKeyPath: file('EINVOICE_PRIVATE_KEY'),
+    platformPublicKeyPath: file('EINVOICE_PLATFORM_PUBLIC_KEY'),
   };
 }

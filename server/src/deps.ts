@@ -13,6 +13,8 @@ import { WorkOrderSandbox } from './integrations/workorder/workorder.sandbox';
 import { LocalSessionRevocations, RedisSessionRevocations, type SessionRevocations } from './modules/auth/session-cache';
 import { ReadDb } from './read-db';
 import { LocalDiskUploadStorage, type UploadStorage } from './modules/uploads/upload-storage';
+import { createEinvoicePlatform, createMailer, type EinvoicePlatform } from './integrations/einvoice/einvoice.wiring';
+import type { Mailer, SandboxMailer } from './integrations/mail/mail.adapter';
 
 /** Business time comes from here so tests can move it. */
 export interface Clock {
@@ -53,6 +55,12 @@ export interface AppDeps {
   workorderUrl: () => string | null;
   /** Where uploaded photos' bytes are kept: local disk under DATA_DIR/uploads unless replaced. */
   uploadStorage: UploadStorage;
+  /** The e-invoice platform (the in-process sandbox at /sandbox/einvoice when sandboxes are on and EINVOICE_API_BASE is unset). */
+  einvoice: EinvoicePlatform;
+  /** Outgoing mail (invoice PDFs): SMTP, or the sandbox mailbox. */
+  mailer: Mailer;
+  /** Present with the sandbox mailbox: the mails behind `GET /sandbox/mail`. */
+  mailSandbox: SandboxMailer | null;
 }
 
 export function createDeps(config: AppConfig, orm: Orm, logger: Logger, overrides: Partial<AppDeps> = {}): AppDeps {
@@ -67,6 +75,7 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
     config.sandbox && !config.workorder.url
       ? new WorkOrderSandbox({ secret: config.workorder.secret, eventsUrl: () => `${self.baseUrl}/api/v1/integrations/work-orders/events`, now: () => clock.now(), autoAccept: true })
       : null;
+  const mail = overrides.mailer ? { mailer: overrides.mailer, sandbox: overrides.mailSandbox ?? null } : createMailer(config);
   const rateLimiter: RateLimiter =
     config.rateLimit.store === 'redis'
       ? new RedisRateLimiter(new Redis(config.rateLimit.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true }))
@@ -91,6 +100,9 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
     workorderSandbox,
     workorderUrl: () => config.workorder.url ?? (workorderSandbox ? `${self.baseUrl}/sandbox/workorder/orders` : null),
     uploadStorage: new LocalDiskUploadStorage(path.join(config.dataDir, 'uploads')),
+    einvoice: overrides.einvoice ?? createEinvoicePlatform(config, self, () => clock.now(), logger),
+    mailer: mail.mailer,
+    mailSandbox: mail.sandbox,
     ...overrides,
   };
 }

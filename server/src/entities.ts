@@ -45,6 +45,10 @@ import { ServiceRequestSchema } from './modules/prepaid/service-request.entity';
 import { PayForAccountSchema } from './modules/pay-for/pay-for-account.entity';
 import { BillShareSchema } from './modules/pay-for/bill-share.entity';
 import { SuspensionCallbackSchema } from './modules/prepaid/suspension-callback.entity';
+import { InvoiceSchema } from './modules/invoices/invoice.entity';
+import { InvoiceLineSchema } from './modules/invoices/invoice-line.entity';
+import { InvoiceTitleSchema } from './modules/invoices/invoice-title.entity';
+import { InvoiceDocumentSchema } from './modules/invoices/invoice-document.entity';
 
 /** Every entity the ORM knows. The schema itself comes only from migrations. */
 export const entities = [
@@ -97,4 +101,8 @@ export const entities = [
   PayForAccountSchema,
   BillShareSchema,
   SuspensionCallbackSchema,
+  InvoiceSchema,
+  InvoiceLineSchema,
+  InvoiceTitleSchema,
+  InvoiceDocumentSchema,
 ];

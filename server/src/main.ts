@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     server.close();
     await stopJobs();
     await deps.payments.close();
+    deps.einvoice.sandbox?.close();
     await deps.rateLimiter.close();
     await deps.sessionRevocations.close();
     await orm.close();
@@ -101,10 +102,13 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
   const stopImports = startPeriodicJob('billing import resumption', logger, () => app.services.billingImports.resumeStale(), 30_000, 5_000);
   // Photos uploaded for a ticket that was never filed are forgotten after a day.
   const stopUploadCleanup = startPeriodicJob('unattached photo cleanup', logger, () => app.services.uploads.purgeUnattached(), 3_600_000, 60_000);
+  // Invoice results the e-invoice platform did not call back with are asked for (and lost requests sent again).
+  const stopInvoiceChecks = startPeriodicJob('invoice result checks', logger, () => app.services.invoices.checkPending(), 30_000, 15_000);
   return async () => {
     await stopArrears();
     await stopImports();
     await stopUploadCleanup();
+    await stopInvoiceChecks();
     await stopPaymentJob();
     await stopRenewalReminders();
     await stopReconciliation();

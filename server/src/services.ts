@@ -29,6 +29,7 @@ import { PrepaidService } from './modules/prepaid/prepaid.service';
 import { SuspensionCallbacksService } from './modules/prepaid/suspension-callbacks.service';
 import { SERVICE_REQUESTED_TOPIC, ServiceRequestsService } from './modules/prepaid/service-requests.service';
 import { PayForService } from './modules/pay-for/pay-for.service';
+import { EINVOICE_ISSUE_TOPIC, EINVOICE_PDF_TOPIC, EINVOICE_REVERSE_TOPIC, INVOICE_MAIL_TOPIC, InvoicesService } from './modules/invoices/invoices.service';
 
 /** The app's services, built once per app from its dependencies. */
 export interface Services {
@@ -75,6 +76,8 @@ export interface Services {
   serviceRequests: ServiceRequestsService;
   /** Paying for someone else: by account number (代缴) and shared bills (分享代付). */
   payFor: PayForService;
+  /** Electronic invoices: requests, the e-invoice platform's results, PDFs and mail, reversal on refund. */
+  invoices: InvoicesService;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -100,6 +103,12 @@ export function createServices(deps: AppDeps): Services {
   outbox.register(SERVICE_REQUESTED_TOPIC, (payload, m) => serviceRequests.deliver(payload as unknown as ServiceRequestMessage, m.dedupeKey));
   const renewals = new RenewalsService(deps, () => payments);
   const billingImports = new BillingImportsService(deps, audit, balances);
+  const invoices = new InvoicesService(deps, audit);
+  payments.onRefundSucceeded((tx, order) => invoices.onRefundSucceeded(tx, order));
+  outbox.register(EINVOICE_ISSUE_TOPIC, (payload) => invoices.deliverIssue(payload as { invoiceId: number; serialNo: string }));
+  outbox.register(EINVOICE_REVERSE_TOPIC, (payload) => invoices.deliverReversal(payload as { invoiceId: number; redSerialNo?: string }));
+  outbox.register(EINVOICE_PDF_TOPIC, (payload) => invoices.fetchPdf(payload as { invoiceId: number; kind: 'blue' | 'red' }));
+  outbox.register(INVOICE_MAIL_TOPIC, (payload) => invoices.sendMail(payload as { invoiceId: number; kind: 'blue' | 'red' }));
   return {
     audit,
     sessions,
@@ -127,5 +136,6 @@ export function createServices(deps: AppDeps): Services {
     serviceRequests,
     payFor: new PayForService(deps, audit, payments),
     billingCsvImports: new BillingCsvImportsService(deps, billingImports, audit),
+    invoices,
   };
 }

@@ -57,6 +57,9 @@ export const errorCodes = [
   'CALLBACK_CLOSED',
   'NOTIFICATION_MANDATORY',
   'RECONCILIATION_DIFF_ALREADY_RESOLVED',
+  'ORDER_NOT_INVOICEABLE',
+  'INVOICE_EXISTS',
+  'INVOICE_NOT_REISSUABLE',
 ] as const;
 
 /** A machine-readable error code, stable across releases. */

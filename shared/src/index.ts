@@ -25,3 +25,5 @@ export * from './billing-records';
 export * from './prepaid';
 export * from './suspension-callbacks';
 export * from './pay-for';
+export * from './tax';
+export * from './invoices';

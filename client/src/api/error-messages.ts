@@ -60,6 +60,9 @@ export const errorMessages: Record<ErrorCode, string> = {
   CALLBACK_CLOSED: '该回访任务已处理完毕，请刷新后查看',
   NOTIFICATION_MANDATORY: '该通知关系到您的工单处理结果，不能关闭',
   RECONCILIATION_DIFF_ALREADY_RESOLVED: '该对账差异已处理过，请刷新后查看',
+  ORDER_NOT_INVOICEABLE: '该订单当前不能开具发票（未支付、已关闭、正在退款或已全额退款）',
+  INVOICE_EXISTS: '该订单已申请过发票，如需更换抬头请联系客服',
+  INVOICE_NOT_REISSUABLE: '只有开具失败（或红冲失败）的发票可以重新开具，请刷新后查看',
 };
 
 /** Failures that never reached the API's error envelope. */

@@ -28,6 +28,26 @@ export function registerSandboxRoutes(router: Router<AppState>, deps: AppDeps): 
     const token = typeof ctx.query.access_token === 'string' ? ctx.query.access_token : undefined;
     ctx.body = deps.wechatSubscribeSandbox!.handleSend(token, (ctx.request as unknown as { body?: unknown }).body);
   });
+  // Mails the sandbox mailbox kept (invoice PDFs): the list, and one message as sent (RFC 5322, .eml).
+  router.get('/sandbox/mail', (ctx) => {
+    if (!deps.mailSandbox) {
+      ctx.status = 404;
+      ctx.body = { error: { code: 'NOT_FOUND', message: 'mail sandbox is not in use (MAIL_PROVIDER=smtp)' } };
+      return;
+    }
+    const to = typeof ctx.query.to === 'string' ? ctx.query.to : undefined;
+    ctx.body = { data: deps.mailSandbox.list(to) };
+  });
+  router.get('/sandbox/mail/:id.eml', (ctx) => {
+    const mail = deps.mailSandbox?.get(Number(ctx.params.id));
+    if (!mail) {
+      ctx.status = 404;
+      ctx.body = { error: { code: 'NOT_FOUND', message: 'no such mail' } };
+      return;
+    }
+    ctx.type = 'message/rfc822';
+    ctx.body = mail.raw;
+  });
   router.get('/sandbox/wechat/subscribe-messages', (ctx) => {
     const touser = typeof ctx.query.touser === 'string' ? ctx.query.touser : undefined;
     ctx.body = { data: deps.wechatSubscribeSandbox!.list(touser) };

@@ -20,6 +20,7 @@ import { Migration20261204140000_prepaid } from './Migration20261204140000_prepa
 import { Migration20261204170000_pay_for } from './Migration20261204170000_pay_for';
 import { Migration20261204180000_halls_gcj02 } from './Migration20261204180000_halls_gcj02';
 import { Migration20261204150000_suspension_callbacks } from './Migration20261204150000_suspension_callbacks';
+import { Migration20261204160000_invoices } from './Migration20261204160000_invoices';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -46,6 +47,7 @@ export const migrations = [
   { name: 'Migration20261204130000_local_close', class: Migration20261204130000_local_close },
   { name: 'Migration20261204140000_prepaid', class: Migration20261204140000_prepaid },
   { name: 'Migration20261204150000_suspension_callbacks', class: Migration20261204150000_suspension_callbacks },
+  { name: 'Migration20261204160000_invoices', class: Migration20261204160000_invoices },
   { name: 'Migration20261204170000_pay_for', class: Migration20261204170000_pay_for },
   { name: 'Migration20261204180000_halls_gcj02', class: Migration20261204180000_halls_gcj02 },
 ];

@@ -73,6 +73,12 @@ export type RefundReverser = (em: EntityManager, order: PaymentOrder) => Promise
 export type BillsSettledHook = (em: EntityManager, accountId: number, now: Date, userId: number) => Promise<void>;
 
 /**
+ * Run in the transaction of every refund that succeeds, after the order's refunded amount (and any
+ * reverser) took it into account (the invoices module: reverse the order's invoice, reissue for what is left).
+ */
+export type RefundSucceededHook = (em: EntityManager, order: PaymentOrder, refund: Refund) => Promise<void>;
+
+/**
  * What a kind of order does as a staff refund of it is asked for and, should the gateway refuse
  * it, when it fails; each in that change's transaction. `requested` may refuse the refund by
  * throwing (nothing is recorded then). Top-ups take the money off the balance when it is asked
@@ -184,6 +190,7 @@ export class PaymentsService {
   private readonly settlers = new Map<PaymentOrderKind, Settler>();
   private readonly refundHooks = new Map<PaymentOrderKind, RefundHooks>();
   private readonly billsSettledHooks: BillsSettledHook[] = [];
+  private readonly refundSucceededHooks: RefundSucceededHook[] = [];
   private readonly reversers = new Map<PaymentOrderKind, RefundReverser>();
 
   constructor(
@@ -631,6 +638,11 @@ export class PaymentsService {
   /** Registers what follows bills of an account settled here (the prepaid module: arrears cleared, restoration asked for). */
   onBillsSettled(hook: BillsSettledHook): void {
     this.billsSettledHooks.push(hook);
+  }
+
+  /** Registers what follows every successful refund, in its transaction (the invoices module). */
+  onRefundSucceeded(hook: RefundSucceededHook): void {
+    this.refundSucceededHooks.push(hook);
   }
 
   /**
@@ -1125,6 +1137,7 @@ export class PaymentsService {
         if (reverser && order.gatewayTradeNo !== null && Number(order.refundedFen) >= Number(order.paidAmountFen ?? order.amountFen)) {
           await reverser(tx, order);
         }
+        for (const hook of this.refundSucceededHooks) await hook(tx, order, refund);
       }
       const others = await tx.find(Refund, { orderId: refund.orderId }, { refresh: true });
       if (others.some((r) => r.status === 'processing')) return;

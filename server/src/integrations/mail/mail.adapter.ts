@@ -1,0 +1,123 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+
+/** An attachment of a mail. */
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
+
+/** One mail to send. */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  attachments: MailAttachment[];
+  /** Sent as the Message-ID's local part: the same message sent again carries the same id, so mail systems can drop the repeat. */
+  idempotencyKey: string;
+}
+
+/** Sends e-mail (invoice PDFs). */
+export interface Mailer {
+  send(message: MailMessage): Promise<{ messageId: string }>;
+}
+
+/** A mail the sandbox kept, as `GET /sandbox/mail` shows it. */
+export interface SandboxMail {
+  id: number;
+  messageId: string;
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  attachments: { filename: string; contentType: string; size: number }[];
+  /** The whole RFC 5322 message nodemailer built (base64 attachments included). */
+  raw: string;
+  sentAt: string;
+}
+
+function messageIdOf(message: MailMessage, fromAddress: string): string {
+  const domain = /@([^>\s]+)>?\s*$/.exec(fromAddress)?.[1] ?? 'openhall.invalid';
+  return `<${message.idempotencyKey.replace(/[^A-Za-z0-9._-]/g, '.')}@${domain}>`;
+}
+
+/** Mail through an SMTP server (SMTP_URL: smtp:// with STARTTLS, or smtps://). */
+export class SmtpMailer implements Mailer {
+  private readonly transport: Transporter;
+
+  constructor(
+    url: string,
+    private readonly from: string,
+    timeoutMs = 20_000,
+  ) {
+    this.transport = nodemailer.createTransport({ url, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs } as Parameters<typeof nodemailer.createTransport>[0]);
+  }
+
+  async send(message: MailMessage): Promise<{ messageId: string }> {
+    const info = await this.transport.sendMail({
+      from: this.from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      messageId: messageIdOf(message, this.from),
+      attachments: message.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
+    });
+    return { messageId: String(info.messageId) };
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+/**
+ * The sandbox mailbox: builds each message with nodemailer exactly as SMTP would carry it, and keeps
+ * it (newest first) instead of sending it, for `GET /sandbox/mail?to=` and tests. A message already
+ * kept under the same id is not kept twice, as a mail system drops a repeated Message-ID.
+ */
+export class SandboxMailer implements Mailer {
+  private readonly mails: SandboxMail[] = [];
+  private readonly transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  private seq = 0;
+
+  constructor(
+    private readonly from: string,
+    private readonly capacity = 200,
+  ) {}
+
+  async send(message: MailMessage): Promise<{ messageId: string }> {
+    const messageId = messageIdOf(message, this.from);
+    if (this.mails.some((m) => m.messageId === messageId)) return { messageId };
+    const info = (await this.transport.sendMail({
+      from: this.from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      messageId,
+      attachments: message.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
+    })) as unknown as { message: Buffer };
+    this.mails.unshift({
+      id: ++this.seq,
+      messageId,
+      from: this.from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      attachments: message.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.content.length })),
+      raw: info.message.toString('utf8'),
+      sentAt: new Date().toISOString(),
+    });
+    if (this.mails.length > this.capacity) this.mails.length = this.capacity;
+    return { messageId };
+  }
+
+  /** What was "sent", newest first; to one address when given. Without the raw message unless asked. */
+  list(to?: string): Omit<SandboxMail, 'raw'>[] {
+    return this.mails.filter((m) => !to || m.to === to).map(({ raw: _raw, ...rest }) => rest);
+  }
+
+  /** One kept mail, raw message included. */
+  get(id: number): SandboxMail | undefined {
+    return this.mails.find((m) => m.id === id);
+  }
+}
