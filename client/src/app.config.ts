@@ -10,6 +10,8 @@ export default defineAppConfig({
     // Money journeys off the bills tab: bill detail, receipt, the payment "confirming" page, renewal.
     { root: 'pages/billing', pages: ['detail/index', 'receipt/index', 'confirm/index', 'renew/index'] },
     { root: 'pages/tickets', pages: ['new/index', 'list/index', 'detail/index'] },
+    // Prepaid accounts: the balance page (also where balance notices open) and topping up.
+    { root: 'pages/prepaid', pages: ['index/index', 'topup/index'] },
     // The staff console is a desktop web app: only the H5 build carries it, the mini-program stays small.
     ...(process.env.TARO_ENV === 'h5' ? [{ root: 'pages/staff', pages: ['login/index', 'queue/index', 'ticket/index', 'callbacks/index', 'suspensions/index', 'outages/index', 'dashboard/index', 'imports/index', 'content/index'] }] : []),
   ],

@@ -143,4 +143,46 @@ if (!built) {
     // requestPayment's success is only a hint: the confirming page asks the server.
     expect(requests.map((r) => r.url)).toContain('navigateTo:/pages/billing/confirm/index?paymentId=7');
   });
+
+  it('prepaid subpackage: the top-up page offers the server’s presets and pays one with requestPayment', async () => {
+    const params = { appId: 'wx123', timeStamp: '1764100001', nonceStr: 'n0nce2', package: 'prepay_id=wx27', signType: 'RSA', paySign: 'c2lnbjI=' };
+    answers.set('/accounts', [{ id: 3, accountNo: '3000000001', serviceType: 'broadband', holderNameMasked: '赵*', phoneMasked: '138****0004', address: '滨江区江南名府', area: 'binjiang', isDefault: true, balanceFen: 3500, amountDueFen: 0, unpaidBills: 0, subscriptionExpiresOn: null }]);
+    answers.set('/accounts/3/prepaid', {
+      accountId: 3,
+      prepaid: true,
+      balanceFen: 3500,
+      arrearsFen: 0,
+      balanceAsOf: null,
+      status: 'active',
+      suspension: null,
+      lowBalance: { thresholdFen: 2000, isDefault: true, defaultFen: 2000, below: false },
+      topUp: { presetsFen: [3000, 6000], minFen: 1000, maxFen: 500000 },
+      latestRequest: null,
+    });
+    answers.set('/accounts/3/top-ups', { order: { id: 8, status: 'created' }, pay: { kind: 'requestPayment', params } });
+    const paid = payments.length;
+
+    const id = simulate.load(path.join(root, 'pages/prepaid/topup/index'), 'page-topup', { compiler: 'official', rootPath: root });
+    const page = simulate.render(id);
+    page.attach(document.createElement('div'));
+    for (let i = 0; i < 100 && !page.querySelector('#topup-preset-6000'); i++) await simulate.sleep(20);
+    expect(page.dom.textContent).toContain('¥35.00');
+    // The amounts are the operator's, from the server's answer.
+    expect(page.querySelector('#topup-preset-3000')).toBeTruthy();
+    expect(page.querySelector('#topup-preset-2000')).toBeFalsy();
+    expect(page.dom.textContent).toContain('微信支付');
+
+    page.querySelector('#topup-preset-6000').dispatchEvent('tap');
+    for (let i = 0; i < 50 && !page.dom.textContent.includes('立即充值 ¥60.00'); i++) await simulate.sleep(20);
+    page.querySelector('#topup-pay').dispatchEvent('tap');
+    const confirm = 'navigateTo:/pages/billing/confirm/index?accountId=3&paymentId=8';
+    for (let i = 0; i < 100 && !requests.some((r) => r.url === confirm); i++) await simulate.sleep(20);
+
+    const order = requests.find((r) => r.url.endsWith('/api/v1/accounts/3/top-ups'));
+    expect(order.method).toBe('POST');
+    expect(order.data).toEqual({ amountFen: 6000, channel: 'wechat_jsapi' });
+    expect(payments).toHaveLength(paid + 1);
+    expect(payments[paid]).toMatchObject(params);
+    expect(requests.map((r) => r.url)).toContain(confirm);
+  });
 });

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { closePayment, getPayment } from '../api/payments';
 import { platformPay } from '../platform';
 
-/** The "confirming" page every payment ends on, bills and renewals alike. */
+/** The "confirming" page every payment ends on: bills, renewals and top-ups alike. */
 export const CONFIRM_PAGE = '/pages/billing/confirm/index';
 /** A bill's detail (`?id=`), its receipt (`?id=`), and early renewal (`?subscriptionId=` optional). */
 export const BILL_DETAIL_PAGE = '/pages/billing/detail/index';
@@ -15,9 +15,9 @@ export const RENEW_PAGE = '/pages/billing/renew/index';
 export type CreateOrder = (channel: PaymentChannel, returnPath: string | undefined) => Promise<CreatePaymentResult>;
 
 /**
- * One payment journey, whatever is being paid: create the order on the server, hand it to the
- * platform's cashier, then go to the confirming page, which asks the server (never the cashier's
- * callback) whether it was paid. A cashier closed without paying gives the order up at once so its
+ * One payment journey, whatever is being paid (bills, a renewal, a top-up of a prepaid balance):
+ * create the order on the server, hand it to the platform's cashier, then go to the confirming
+ * page, which asks the server (never the cashier's callback) whether it was paid. A cashier closed without paying gives the order up at once so its
  * bills are free again; the server asks the gateway first, so an order that was paid after all
  * still ends on the confirming page.
  */
@@ -26,7 +26,7 @@ export function usePayment(): {
   setChannel: (channel: PaymentChannel) => void;
   paying: boolean;
   error: unknown;
-  /** `confirmQuery` rides along to the confirming page (e.g. which package a renewal was for). */
+  /** `confirmQuery` rides along to the confirming page (which package a renewal was for, which account a top-up). */
   pay: (create: CreateOrder, confirmQuery?: Record<string, string | number>) => Promise<void>;
 } {
   const [channel, setChannel] = useState<PaymentChannel>(platformPay.channels[0].channel);

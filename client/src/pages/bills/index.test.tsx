@@ -1,5 +1,6 @@
 import type { AccountView, ArrearsView, BillView, CreatePaymentResult, Page } from '@openhall/shared';
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import Taro from '@tarojs/taro';
 import { request } from '../../api/request';
 import { saveToken } from '../../api/token';
 import { platformPay } from '../../platform';
@@ -172,6 +173,41 @@ describe('bills tab', () => {
     render(<BillsPage />);
     expect(await screen.findByText('网络连接失败，请检查网络后重试')).toBeTruthy();
     expect(screen.getByText('重试')).toBeTruthy();
+  });
+
+  it('a prepaid account shows its balance and 充值 instead of bills; owing, 去充值 opens with what clears the arrears', async () => {
+    const prepaidAccount: AccountView = { ...account, id: 3, accountNo: '3000000001', serviceType: 'broadband', holderNameMasked: '赵*', amountDueFen: 0, unpaidBills: 0, balanceFen: 3500 };
+    const view = {
+      accountId: 3,
+      prepaid: true,
+      balanceFen: 3500,
+      arrearsFen: 0,
+      status: 'active',
+      suspension: null,
+      lowBalance: { thresholdFen: 2000, isDefault: true, defaultFen: 2000, below: false },
+      topUp: { presetsFen: [2000, 5000], minFen: 1000, maxFen: 500000 },
+      latestRequest: null,
+    };
+    let current: Record<string, unknown> = view;
+    serve({ '/accounts': () => [prepaidAccount], '/accounts/3/prepaid': () => current, '/accounts/3/arrears': () => ({ ...arrears, accountId: 3 }), '/bills': () => page([]) });
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    const { unmount } = render(<BillsPage />);
+    await waitFor(() => expect(document.querySelector('#bills-prepaid-balance')?.textContent).toBe('¥35.00'));
+    expect(document.querySelector('#bills-tabs')).toBeNull();
+    expect(document.querySelector('#bills-arrears')).toBeNull();
+    fireEvent.click(document.querySelector('#bills-prepaid-topup')!);
+    expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/prepaid/topup/index?id=3' });
+    fireEvent.click(document.querySelector('#bills-prepaid-ledger')!);
+    expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/prepaid/index/index?id=3' });
+    unmount();
+
+    current = { ...view, balanceFen: -500, arrearsFen: 500, status: 'suspended', suspension: { reason: 'arrears', since: null } };
+    render(<BillsPage />);
+    await waitFor(() => expect(document.querySelector('#bills-prepaid-balance')?.textContent).toBe('-¥5.00'));
+    // Less than the smallest top-up is owed: the smallest top-up clears it.
+    expect(document.querySelector('#bills-prepaid')!.textContent).toContain('充值 ¥10.00 或以上结清欠费后自动申请复机');
+    fireEvent.click(document.querySelector('#bills-prepaid-topup')!);
+    expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/prepaid/topup/index?id=3&amount=1000' });
   });
 
   it('asks a visitor without a session to sign in, without loading bills', async () => {

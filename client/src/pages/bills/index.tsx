@@ -1,9 +1,10 @@
-import { Button, View } from '@tarojs/components';
+import { Button, Text, View } from '@tarojs/components';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
-import { formatYuan, type BillStatus, type BillView } from '@openhall/shared';
+import { formatYuan, type AccountView, type BillStatus, type BillView, type PrepaidView } from '@openhall/shared';
 import { useEffect, useMemo, useState } from 'react';
 import { listAccounts } from '../../api/accounts';
 import { getArrears, listBills } from '../../api/bills';
+import { getPrepaid } from '../../api/prepaid';
 import { createBillPayment } from '../../api/payments';
 import { errorMessageOf } from '../../api/errors';
 import BillStatusTag from '../../components/bill-status-tag';
@@ -14,6 +15,7 @@ import Section from '../../components/section';
 import StateView from '../../components/state-view';
 import { formatDateTime, formatPeriod, serviceTypeLabels } from '../../lib/labels';
 import { BILL_DETAIL_PAGE, usePayment } from '../../lib/payment';
+import { amountToClearFen, formatBalance, PREPAID_PAGE, topUpUrl } from '../../lib/prepaid';
 import { useSession } from '../../lib/session';
 import { useAsync } from '../../lib/use-async';
 import './index.scss';
@@ -29,9 +31,48 @@ const tabs: { key: BillTab; text: string; statuses: BillStatus[] }[] = [
 
 const PAGE_SIZE = 50;
 
+/** A prepaid account in the bills' place: its balance (or arrears and suspension), 充值 and the balance page. */
+function PrepaidSummary({ account, view }: { account: AccountView; view: PrepaidView }) {
+  // What clears the arrears, within the operator's range.
+  const toClearFen = amountToClearFen(view);
+  return (
+    <View className="bills-arrears bills-prepaid" id="bills-prepaid">
+      <View className="bills-arrears__head">
+        户号 {account.accountNo} · 户主 {account.holderNameMasked} · 预付费
+      </View>
+      <View className="bills-arrears__label">{view.arrearsFen > 0 ? '已欠费' : '账户余额'}</View>
+      <View className="bills-arrears__amount" id="bills-prepaid-balance">
+        {formatBalance(view.balanceFen)}
+      </View>
+      <View className="bills-arrears__detail">
+        {view.status === 'suspended'
+          ? `服务已暂停${view.arrearsFen > 0 ? `，充值 ${formatYuan(toClearFen)} 或以上结清欠费后自动申请复机` : ''}`
+          : view.lowBalance.below
+            ? `余额低于提醒金额 ${formatYuan(view.lowBalance.thresholdFen)}，请及时充值`
+            : '预付费账户按月从余额扣费，无需缴纳账单'}
+      </View>
+      <View className="bills-prepaid__actions">
+        {view.status !== 'closed' && (
+          <Button
+            id="bills-prepaid-topup"
+            className="bills-prepaid__btn"
+            size="mini"
+            onClick={() => void Taro.navigateTo({ url: topUpUrl(account.id, view) })}
+          >
+            <Text>{view.arrearsFen > 0 ? '去充值' : '充值'}</Text>
+          </Button>
+        )}
+        <View id="bills-prepaid-ledger" className="bills-prepaid__link" onClick={() => void Taro.navigateTo({ url: `${PREPAID_PAGE}?id=${account.id}` })}>
+          余额明细 ›
+        </View>
+      </View>
+    </View>
+  );
+}
+
 /**
  * Bills tab: per bound account, what it owes today (arrears), its bills by status, and paying
- * several at once through the platform's channel.
+ * several at once through the platform's channel. A prepaid account shows its balance and 充值 instead.
  */
 export default function BillsPage() {
   const session = useSession();
@@ -44,6 +85,16 @@ export default function BillsPage() {
   const [tab, setTab] = useState<BillTab>('due');
   const statuses = tabs.find((t) => t.key === tab)!.statuses;
 
+  // A prepaid account has a balance rather than bills: its summary and 充值 take the bills' place.
+  // Asked alongside the bills, so a postpaid account's bills do not wait for it; a failure reads as postpaid.
+  const prepaid = useAsync(
+    async () => ({ accountId, view: accountId ? await getPrepaid(accountId).then((v) => (v?.prepaid === true ? v : null), () => null) : null }),
+    [accountId],
+    { refreshOnShow: true },
+  );
+  // Until the answer is about this account (just chosen), it is not known whether it is prepaid.
+  const prepaidKnown = prepaid.data?.accountId === accountId;
+  const prepaidView = prepaidKnown ? (prepaid.data?.view ?? null) : null;
   const arrears = useAsync(() => (accountId ? getArrears(accountId) : Promise.resolve(null)), [accountId], { refreshOnShow: true });
   const bills = useAsync(
     () => (accountId ? listBills({ accountId, status: statuses, pageSize: PAGE_SIZE }) : Promise.resolve(null)),
@@ -65,7 +116,7 @@ export default function BillsPage() {
   const payment = usePayment();
 
   usePullDownRefresh(async () => {
-    await Promise.all([accounts.reload(), arrears.reload(), bills.reload()]);
+    await Promise.all([accounts.reload(), prepaid.reload(), arrears.reload(), bills.reload()]);
     Taro.stopPullDownRefresh();
   });
 
@@ -94,6 +145,26 @@ export default function BillsPage() {
     );
   }
 
+  const accountChooser = accountList.length > 1 && (
+    <View className="bills-accounts" id="bills-accounts">
+      <ChoiceChips
+        options={accountList.map((a) => ({ value: a.id, label: `${serviceTypeLabels[a.serviceType]} ${a.accountNo}` }))}
+        value={accountId}
+        onChange={setChosenAccountId}
+        idPrefix="bills-account"
+      />
+    </View>
+  );
+
+  if (session.state === 'signedIn' && account && (!prepaidKnown || prepaidView)) {
+    return (
+      <PageShell id="page-bills">
+        {accountChooser}
+        {prepaidView ? <PrepaidSummary account={account} view={prepaidView} /> : <StateView loading />}
+      </PageShell>
+    );
+  }
+
   return (
     <PageShell id="page-bills">
       <StateView
@@ -108,16 +179,7 @@ export default function BillsPage() {
         }
         onRetry={() => void accounts.reload()}
       >
-        {accountList.length > 1 && (
-          <View className="bills-accounts" id="bills-accounts">
-            <ChoiceChips
-              options={accountList.map((a) => ({ value: a.id, label: `${serviceTypeLabels[a.serviceType]} ${a.accountNo}` }))}
-              value={accountId}
-              onChange={setChosenAccountId}
-              idPrefix="bills-account"
-            />
-          </View>
-        )}
+        {accountChooser}
 
         {account && (
           <View className="bills-arrears" id="bills-arrears">

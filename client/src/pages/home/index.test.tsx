@@ -91,6 +91,76 @@ describe('home page accounts', () => {
     expect(outageCalls.sort()).toEqual([1, 2]);
   });
 
+  it('a prepaid account’s card shows its balance with 充值 and the balance page instead of bills owed', async () => {
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    const prepaidAccount: AccountView = { ...accounts[0], id: 3, accountNo: '3000000001', serviceType: 'broadband', holderNameMasked: '赵*', amountDueFen: 0, unpaidBills: 0, balanceFen: 3500 };
+    const view = {
+      accountId: 3,
+      prepaid: true,
+      balanceFen: 1500,
+      arrearsFen: 0,
+      status: 'active',
+      suspension: null,
+      lowBalance: { thresholdFen: 2000, isDefault: true, defaultFen: 2000, below: true },
+      topUp: { presetsFen: [2000], minFen: 1000, maxFen: 500000 },
+      latestRequest: null,
+    };
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/accounts') return [accounts[0], prepaidAccount];
+      if (path === '/accounts/1/prepaid') return { ...view, accountId: 1, prepaid: false };
+      if (path === '/accounts/3/prepaid') return view;
+      return [];
+    });
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<HomePage />);
+
+    await waitFor(() => expect(document.querySelector('#account-3000000001-topup')).toBeTruthy());
+    const card = document.querySelector('#account-3000000001')!;
+    expect(card.querySelector('.account-card__amount')!.textContent).toBe('¥15.00');
+    expect(card.textContent).toContain('预付费');
+    expect(card.textContent).toContain('余额低于提醒金额 ¥20.00');
+    expect(card.textContent).not.toContain('待缴');
+    // The postpaid card is as it was.
+    expect(document.querySelector('#account-1000000001 .account-card__amount')!.textContent).toBe('¥123.45');
+    expect(document.querySelector('#account-1000000001-topup')).toBeNull();
+
+    fireEvent.click(document.querySelector('#account-3000000001-topup')!);
+    expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/prepaid/topup/index?id=3' });
+    fireEvent.click(document.querySelector('#account-3000000001-balance')!);
+    expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/prepaid/index/index?id=3' });
+  });
+
+  it('a prepaid card in arrears says so plainly, and its 充值 opens with the amount that clears them', async () => {
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    const prepaidAccount: AccountView = { ...accounts[0], id: 4, accountNo: '3000000002', serviceType: 'broadband', holderNameMasked: '孙*', amountDueFen: 0, unpaidBills: 0, balanceFen: -2800 };
+    const view = {
+      accountId: 4,
+      prepaid: true,
+      balanceFen: -2800,
+      arrearsFen: 2800,
+      status: 'suspended',
+      suspension: { reason: 'arrears', since: '2026-11-29T02:00:00.000Z' },
+      lowBalance: { thresholdFen: 2000, isDefault: true, defaultFen: 2000, below: true },
+      topUp: { presetsFen: [2000, 5000], minFen: 1000, maxFen: 500000 },
+      latestRequest: null,
+    };
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/accounts') return [prepaidAccount];
+      if (path === '/accounts/4/prepaid') return view;
+      return [];
+    });
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<HomePage />);
+    await waitFor(() => expect(document.querySelector('#account-3000000002-topup')).toBeTruthy());
+    const card = document.querySelector('#account-3000000002')!;
+    expect(card.querySelector('.account-card__due-label')!.textContent).toBe('已欠费 · 已停机');
+    expect(card.querySelector('.account-card__amount--owed')!.textContent).toBe('-¥28.00');
+    // Owing is not "below the threshold": the arrears say it already.
+    expect(card.textContent).not.toContain('余额低于提醒金额');
+    fireEvent.click(document.querySelector('#account-3000000002-topup')!);
+    expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/prepaid/topup/index?id=4&amount=2800' });
+  });
+
   it('offers binding when no account is bound', async () => {
     saveToken('tok', '2099-01-01T00:00:00Z');
     requestMock.mockResolvedValue([]);

@@ -11,6 +11,7 @@ import Section from '../../components/section';
 import StateView from '../../components/state-view';
 import { formatDateTime } from '../../lib/labels';
 import { RENEW_PAGE } from '../../lib/payment';
+import { usePrepaidViews } from '../../lib/prepaid';
 import { useSession } from '../../lib/session';
 import { useAsync } from '../../lib/use-async';
 import './index.scss';
@@ -28,6 +29,8 @@ export default function HomePage() {
   const session = useSession();
   const signedIn = session.state === 'signedIn';
   const accounts = useAsync(() => (signedIn ? listAccounts() : Promise.resolve([])), [signedIn], { refreshOnShow: true });
+  // Prepaid accounts show their balance and 充值 instead of bills owed.
+  const prepaid = usePrepaidViews(accounts.data);
   const notices = useAsync(listNotices, [], { refreshOnShow: true });
   // Packages running out within a month (or already lapsed): each links to its renewal.
   const subscriptions = useAsync(() => (signedIn ? listSubscriptions() : Promise.resolve([])), [signedIn], { refreshOnShow: true });
@@ -43,7 +46,7 @@ export default function HomePage() {
   const shownNotices = (notices.data ?? []).filter((n) => areas.size === 0 || n.area === null || areas.has(n.area));
 
   usePullDownRefresh(async () => {
-    await Promise.all([accounts.reload(), notices.reload(), subscriptions.reload(), outages.reload()]);
+    await Promise.all([accounts.reload(), notices.reload(), subscriptions.reload(), outages.reload(), prepaid.reload()]);
     Taro.stopPullDownRefresh();
   });
 
@@ -89,7 +92,7 @@ export default function HomePage() {
             onRetry={() => void accounts.reload()}
           >
             {(accounts.data ?? []).map((a) => (
-              <AccountCard key={a.id} account={a} />
+              <AccountCard key={a.id} account={a} prepaid={prepaid.views.get(a.id)} />
             ))}
           </StateView>
         )}

@@ -66,6 +66,25 @@ describe('me page', () => {
     await waitFor(() => expect(requestMock).toHaveBeenCalledWith('/accounts/2/default', { method: 'POST' }));
   });
 
+  it('a prepaid account in the list is marked and opens its balance page', async () => {
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    const prepaid = { ...base, id: 3, accountNo: '3000000001', serviceType: 'broadband' as const, holderNameMasked: '赵*', isDefault: false };
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/me') return { id: 1, phoneMasked: '138****0004', hasWechat: false };
+      if (path === '/accounts') return [accounts[0], prepaid];
+      if (path === '/accounts/3/prepaid') return { accountId: 3, prepaid: true, balanceFen: 3500, arrearsFen: 0, status: 'active', lowBalance: { below: false } };
+      if (path === '/accounts/1/prepaid') return { accountId: 1, prepaid: false };
+      return undefined;
+    });
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<MePage />);
+    await waitFor(() => expect(document.querySelector('#me-prepaid-3000000001')).toBeTruthy());
+    expect(document.querySelector('#me-prepaid-1000000001')).toBeNull();
+    expect(document.querySelector('#account-3000000001')!.textContent).toContain('预付费');
+    fireEvent.click(document.querySelector('#me-prepaid-3000000001')!);
+    expect(navigate).toHaveBeenCalledWith({ url: '/pages/prepaid/index/index?id=3' });
+  });
+
   it('asks for unbinding confirmation and unbinds on confirm', async () => {
     saveToken('tok', '2099-01-01T00:00:00Z');
     jest.spyOn(Taro, 'showModal').mockImplementation((() => Promise.resolve({ confirm: true, cancel: false, errMsg: 'ok' })) as never);

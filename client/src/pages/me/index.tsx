@@ -9,6 +9,7 @@ import PageShell from '../../components/page-shell';
 import Section from '../../components/section';
 import StateView from '../../components/state-view';
 import { useElderMode } from '../../lib/elder-mode';
+import { PREPAID_PAGE, usePrepaidViews } from '../../lib/prepaid';
 import { useSession } from '../../lib/session';
 import { useAsync } from '../../lib/use-async';
 import { platformLogin } from '../../platform';
@@ -22,6 +23,7 @@ export default function MePage() {
   const accounts = useAsync(() => (signedIn ? listAccounts() : Promise.resolve([])), [signedIn], { refreshOnShow: true });
   const [elder, setElder] = useElderMode();
   const list = accounts.data ?? [];
+  const prepaid = usePrepaidViews(accounts.data);
 
   const act = async (work: () => Promise<unknown>, done: string) => {
     try {
@@ -87,8 +89,19 @@ export default function MePage() {
                 key={a.id}
                 account={a}
                 showDue={false}
+                prepaid={prepaid.views.get(a.id)}
                 actions={
                   <>
+                    {prepaid.views.has(a.id) && (
+                      <Button
+                        className="btn-primary account-prepaid"
+                        id={`me-prepaid-${a.accountNo}`}
+                        size="mini"
+                        onClick={() => void Taro.navigateTo({ url: `${PREPAID_PAGE}?id=${a.id}` })}
+                      >
+                        余额与充值
+                      </Button>
+                    )}
                     {!a.isDefault && (
                       <Button className="btn-plain account-set-default" size="mini" onClick={() => void act(() => setDefaultAccount(a.id), '已设为默认')}>
                         设为默认

@@ -88,6 +88,76 @@ describe('payment confirming page', () => {
     expect(redirect).toHaveBeenCalledWith({ url: '/pages/billing/renew/index?subscriptionId=3' });
   });
 
+  it('after a paid top-up, shows the account’s new balance and links to its balance page', async () => {
+    Current.router = { params: { paymentId: '77', accountId: '3' }, path: '/pages/billing/confirm/index', onReady: '', onHide: '', onShow: '' } as never;
+    const paid = orderWith({ kind: 'topup', billIds: [], amountFen: 5000, status: 'paid', paidAt: '2026-12-04T02:46:00Z' });
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/payments/77') return paid;
+      if (path === '/accounts/3/prepaid') return { accountId: 3, prepaid: true, balanceFen: 8500, arrearsFen: 0, latestRequest: null };
+      throw new Error(`unexpected ${path}`);
+    });
+    const redirect = jest.spyOn(Taro, 'redirectTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<PaymentConfirmPage />);
+    await pass(0);
+    expect(title()).toBe('支付成功');
+    expect(document.querySelector('#pay-result-hint')!.textContent).toBe('款项已入账，账户余额已更新');
+    expect(document.querySelector('#pay-new-balance')!.textContent).toBe('¥85.00');
+    expect(document.querySelector('#pay-receipt')).toBeNull();
+    fireEvent.click(document.querySelector('#pay-prepaid')!);
+    expect(redirect).toHaveBeenCalledWith({ url: '/pages/prepaid/index/index?id=3' });
+  });
+
+  it('a top-up that cleared the arrears says the restoration was asked for', async () => {
+    Current.router = { params: { paymentId: '77', accountId: '3' }, path: '/pages/billing/confirm/index', onReady: '', onHide: '', onShow: '' } as never;
+    const restore = { id: 4, kind: 'restore', status: 'pending', requestedAt: '2026-12-04T02:46:00Z', effectiveAt: null, ticketId: 12, refusal: null };
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/payments/77') return orderWith({ kind: 'topup', billIds: [], status: 'paid' });
+      if (path === '/accounts/3/prepaid') return { accountId: 3, prepaid: true, balanceFen: 2200, arrearsFen: 0, latestRequest: restore };
+      throw new Error(`unexpected ${path}`);
+    });
+    render(<PaymentConfirmPage />);
+    await pass(0);
+    expect(document.querySelector('#pay-new-balance')!.textContent).toBe('¥22.00');
+    expect(document.querySelector('#pay-restore')!.textContent).toContain('已为您申请复机');
+  });
+
+  it('a top-up whose restoration already took effect says when; one that did not clear the arrears says what is still owed', async () => {
+    Current.router = { params: { paymentId: '77', accountId: '3' }, path: '/pages/billing/confirm/index', onReady: '', onHide: '', onShow: '' } as never;
+    const done = { id: 4, kind: 'restore', status: 'done', requestedAt: '2026-11-26T00:46:00Z', effectiveAt: '2026-11-26T00:46:30Z', ticketId: 12, refusal: null };
+    let prepaid: Record<string, unknown> = { accountId: 3, prepaid: true, balanceFen: 2200, arrearsFen: 0, latestRequest: done };
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/payments/77') return orderWith({ kind: 'topup', billIds: [], status: 'paid' });
+      if (path === '/accounts/3/prepaid') return prepaid;
+      throw new Error(`unexpected ${path}`);
+    });
+    const { unmount } = render(<PaymentConfirmPage />);
+    await pass(0);
+    expect(document.querySelector('#pay-restore')!.textContent).toBe('欠费已结清，已于 11月26日 08:46 复机');
+    expect(document.querySelector('#pay-still-owing')).toBeNull();
+    unmount();
+
+    // Still owing; the newest restoration is an old one, from before this order: nothing said about it.
+    prepaid = { accountId: 3, prepaid: true, balanceFen: -800, arrearsFen: 800, latestRequest: { ...done, requestedAt: '2026-10-01T00:00:00Z', effectiveAt: '2026-10-01T00:01:00Z' } };
+    render(<PaymentConfirmPage />);
+    await pass(0);
+    expect(document.querySelector('#pay-new-balance')!.textContent).toBe('-¥8.00');
+    expect(document.querySelector('#pay-still-owing')!.textContent).toBe('仍欠费 ¥8.00，结清后才能复机');
+    expect(document.querySelector('#pay-restore')).toBeNull();
+  });
+
+  it('a paid top-up whose balance cannot be fetched says where to look, and still counts as paid', async () => {
+    Current.router = { params: { paymentId: '77', accountId: '3' }, path: '/pages/billing/confirm/index', onReady: '', onHide: '', onShow: '' } as never;
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/payments/77') return orderWith({ kind: 'topup', billIds: [], status: 'paid' });
+      throw Object.assign(new Error('offline'), { code: 'NETWORK' });
+    });
+    render(<PaymentConfirmPage />);
+    await pass(0);
+    expect(title()).toBe('支付成功');
+    expect(document.querySelector('#pay-balance-unknown')!.textContent).toBe('余额暂时无法查询，可稍后在余额页查看');
+    expect(document.querySelector('#pay-new-balance')).toBeNull();
+  });
+
   it('says nothing was charged when the order closed', async () => {
     answer(orderWith(), orderWith({ status: 'closed' }));
     render(<PaymentConfirmPage />);

@@ -2,11 +2,14 @@ import { Button, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { formatYuan, paymentChannelNames } from '@openhall/shared';
 import { errorMessageOf } from '../../../api/errors';
+import { getPrepaid } from '../../../api/prepaid';
 import KvRow from '../../../components/kv-row';
 import PageShell from '../../../components/page-shell';
 import Section from '../../../components/section';
 import { formatDateTime } from '../../../lib/labels';
 import { RECEIPT_PAGE, RENEW_PAGE, usePaymentStatus, type PaymentPhase } from '../../../lib/payment';
+import { formatBalance, PREPAID_PAGE } from '../../../lib/prepaid';
+import { useAsync } from '../../../lib/use-async';
 import { platformPay } from '../../../platform';
 import '../billing.scss';
 import './index.scss';
@@ -29,6 +32,9 @@ const hint: Record<PaymentPhase, string> = {
   error: '',
 };
 
+/** What a paid top-up did: the money is on the balance, not on a bill. */
+const topUpPaidHint = '款项已入账，账户余额已更新';
+
 /** A locally closed order: the bill is free again, and money that still arrives goes back by itself. */
 const closedUnconfirmedHint = '支付渠道暂时无法确认，如已扣款，款项将自动原路退回；可返回重新选择缴费方式';
 
@@ -36,13 +42,25 @@ const closedUnconfirmedHint = '支付渠道暂时无法确认，如已扣款，�
  * "Confirming": asks the server until it says the order is paid, refunded or closed. The
  * cashier's own success callback, and the H5 gateway's return, only bring the subscriber here.
  * The order id comes as `?paymentId=`: in the page route, or, back from an H5 gateway, in the
- * document's query.
+ * document's query. A top-up comes with `?accountId=` (the top-up page's confirm query): once paid,
+ * the page shows that account's new balance.
  */
 export default function PaymentConfirmPage() {
   const params = useRouter()?.params ?? {};
   const fromRoute = Number(params.paymentId);
   const paymentId = Number.isSafeInteger(fromRoute) && fromRoute > 0 ? fromRoute : platformPay.returnedPaymentId();
   const { phase, order, error, retry } = usePaymentStatus(paymentId);
+  const topUpAccountId = Number(params.accountId);
+  const toppedUp = phase === 'paid' && order?.kind === 'topup';
+  // The balance with this top-up on it: settling the order and crediting the balance are one transaction.
+  const balance = useAsync(
+    () => (toppedUp && Number.isSafeInteger(topUpAccountId) && topUpAccountId > 0 ? getPrepaid(topUpAccountId) : Promise.resolve(null)),
+    [toppedUp, topUpAccountId],
+  );
+
+  // The restoration this top-up asked for (it cleared the arrears): one requested since the order was made.
+  const latest = balance.data?.latestRequest;
+  const restoration = latest?.kind === 'restore' && order && Date.parse(latest.requestedAt) >= Date.parse(order.createdAt) ? latest : null;
 
   const toBills = () => void Taro.switchTab({ url: '/pages/bills/index' });
   // Closed while its gateway could not be reached: nothing may be promised about the money yet.
@@ -56,9 +74,37 @@ export default function PaymentConfirmPage() {
           {unconfirmed ? '订单已关闭' : headline[phase]}
         </View>
         <View className="muted" id="pay-result-hint">
-          {phase === 'error' ? (error ? errorMessageOf(error) : '没有找到支付订单') : unconfirmed ? closedUnconfirmedHint : hint[phase]}
+          {phase === 'error' ? (error ? errorMessageOf(error) : '没有找到支付订单') : unconfirmed ? closedUnconfirmedHint : toppedUp ? topUpPaidHint : hint[phase]}
         </View>
       </View>
+
+      {toppedUp && balance.data && (
+        <Section title="充值结果" className="pay-topup">
+          <KvRow label="当前余额" valueId="pay-new-balance" total>
+            {formatBalance(balance.data.balanceFen)}
+          </KvRow>
+          {balance.data.arrearsFen > 0 && (
+            <View className="field__error" id="pay-still-owing">
+              仍欠费 {formatYuan(balance.data.arrearsFen)}，结清后才能复机
+            </View>
+          )}
+          {restoration?.status === 'pending' && (
+            <View className="muted" id="pay-restore">
+              欠费已结清，已为您申请复机，可在余额页查看进度
+            </View>
+          )}
+          {restoration?.status === 'done' && restoration.effectiveAt && (
+            <View className="muted" id="pay-restore">
+              欠费已结清，已于 {formatDateTime(restoration.effectiveAt)} 复机
+            </View>
+          )}
+        </Section>
+      )}
+      {toppedUp && balance.error ? (
+        <View className="muted" id="pay-balance-unknown">
+          余额暂时无法查询，可稍后在余额页查看
+        </View>
+      ) : null}
 
       {order && (
         <Section title="订单信息">
@@ -90,6 +136,15 @@ export default function PaymentConfirmPage() {
             onClick={() => void Taro.redirectTo({ url: params.subscriptionId ? `${RENEW_PAGE}?subscriptionId=${params.subscriptionId}` : RENEW_PAGE })}
           >
             查看套餐有效期
+          </Button>
+        )}
+        {toppedUp && (
+          <Button
+            id="pay-prepaid"
+            className="btn-primary"
+            onClick={() => void Taro.redirectTo({ url: topUpAccountId > 0 ? `${PREPAID_PAGE}?id=${topUpAccountId}` : PREPAID_PAGE })}
+          >
+            查看余额明细
           </Button>
         )}
         <Button id="pay-to-bills" className="btn-plain" onClick={toBills}>

@@ -1,0 +1,1 @@
+export default definePageConfig({ navigationBarTitleText: '账户余额', enablePullDownRefresh: true });
