@@ -12,6 +12,8 @@ export default defineAppConfig({
     { root: 'pages/tickets', pages: ['new/index', 'list/index', 'detail/index'] },
     // Prepaid accounts: the balance page (also where balance notices open) and topping up.
     { root: 'pages/prepaid', pages: ['index/index', 'topup/index'] },
+    // Paying for someone else: by account number (代缴), a shared bill's pay page (分享代付; where the share card opens), my shares.
+    { root: 'pages/pay-for', pages: ['index/index', 'share/index', 'shares/index'] },
     // The staff console is a desktop web app: only the H5 build carries it, the mini-program stays small.
     ...(process.env.TARO_ENV === 'h5' ? [{ root: 'pages/staff', pages: ['login/index', 'queue/index', 'ticket/index', 'callbacks/index', 'suspensions/index', 'outages/index', 'dashboard/index', 'imports/index', 'content/index'] }] : []),
   ],

@@ -156,6 +156,41 @@ describe('bills tab', () => {
     expect(launch).not.toHaveBeenCalled();
   });
 
+  it('shares the chosen bills for someone else to pay (分享代付) and opens the share with its link', async () => {
+    const create = jest.fn(() => ({ id: 5, token: 'T'.repeat(32), status: 'active' }));
+    serve({ '/bill-shares': create });
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<BillsPage />);
+    await screen.findByText('2026年10月');
+    const shareButton = () => document.querySelector('#bills-share') as HTMLElement;
+    expect(shareButton().getAttribute('disabled')).not.toBeNull();
+    fireEvent.click(document.querySelector('#bill-check-11')!);
+    fireEvent.click(document.querySelector('#bill-check-10')!);
+    await act(async () => {
+      fireEvent.click(shareButton());
+    });
+    expect(create).toHaveBeenCalledWith({ billIds: [11, 10] });
+    expect(navigate).toHaveBeenCalledWith({ url: '/pages/pay-for/shares/index?id=5' });
+  });
+
+  it('says why a share was refused', async () => {
+    const { ApiError } = jest.requireActual('../../api/errors');
+    serve({
+      '/bill-shares': () => {
+        throw new ApiError('BILL_ALREADY_PAID', 'paid', 409);
+      },
+    });
+    const navigate = jest.spyOn(Taro, 'navigateTo');
+    render(<BillsPage />);
+    await screen.findByText('2026年10月');
+    fireEvent.click(document.querySelector('#bill-check-11')!);
+    await act(async () => {
+      fireEvent.click(document.querySelector('#bills-share')!);
+    });
+    expect((await screen.findByText('该账单已缴清，无需重复缴费')).id).toBe('bills-pay-error');
+    expect(navigate).not.toHaveBeenCalled();
+  });
+
   it('says so when nothing is owed, and offers no pay button', async () => {
     serve({ '/bills': () => page([]) });
     render(<BillsPage />);

@@ -5,6 +5,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { listAccounts } from '../../api/accounts';
 import { getArrears, listBills } from '../../api/bills';
 import { getPrepaid } from '../../api/prepaid';
+import { createBillShare } from '../../api/pay-for';
 import { createBillPayment } from '../../api/payments';
 import { errorMessageOf } from '../../api/errors';
 import BillStatusTag from '../../components/bill-status-tag';
@@ -14,6 +15,7 @@ import PayChannelPicker from '../../components/pay-channel-picker';
 import Section from '../../components/section';
 import StateView from '../../components/state-view';
 import { formatDateTime, formatPeriod, serviceTypeLabels } from '../../lib/labels';
+import { SHARES_PAGE } from '../../lib/pay-for';
 import { BILL_DETAIL_PAGE, usePayment } from '../../lib/payment';
 import { amountToClearFen, formatBalance, PREPAID_PAGE, topUpUrl } from '../../lib/prepaid';
 import { useSession } from '../../lib/session';
@@ -131,6 +133,23 @@ export default function BillsPage() {
 
   const pay = () =>
     payment.pay((channel, returnPath) => createBillPayment({ billIds: chosen.map((b) => b.id), channel, returnPath }));
+
+  // 分享代付: the chosen bills go to someone else to pay; the shares page shows the link (H5) or the share card (mini-program).
+  const [sharing, setSharing] = useState(false);
+  const [shareError, setShareError] = useState<unknown>(null);
+  const share = async () => {
+    setSharing(true);
+    setShareError(null);
+    try {
+      const made = await createBillShare({ billIds: chosen.map((b) => b.id) });
+      await Taro.navigateTo({ url: `${SHARES_PAGE}?id=${made.id}` });
+    } catch (err) {
+      setShareError(err);
+    } finally {
+      setSharing(false);
+    }
+  };
+  const actionError = payment.error ?? shareError;
 
   if (session.state === 'signedOut') {
     return (
@@ -267,7 +286,7 @@ export default function BillsPage() {
         {tab !== 'paid' && payable.length > 0 && (
           <View className="bills-pay" id="bills-pay">
             <PayChannelPicker value={payment.channel} onChange={payment.setChannel} />
-            {payment.error ? <View className="field__error" id="bills-pay-error">{errorMessageOf(payment.error)}</View> : null}
+            {actionError ? <View className="field__error" id="bills-pay-error">{errorMessageOf(actionError)}</View> : null}
             <View className="bills-pay__bar">
               <View className="bills-pay__sum">
                 已选 {chosen.length} 笔，合计 <View className="bills-pay__total" id="bills-pay-total">{formatYuan(chosenTotal)}</View>
@@ -281,6 +300,19 @@ export default function BillsPage() {
                 onClick={() => void pay()}
               >
                 去缴费
+              </Button>
+            </View>
+            <View className="bills-pay__share">
+              <View className="muted">不方便自己付？选中账单发给家人代付</View>
+              <Button
+                id="bills-share"
+                className="btn-plain bills-pay__btn"
+                size="mini"
+                disabled={chosen.length === 0 || sharing}
+                loading={sharing}
+                onClick={() => void share()}
+              >
+                分享代付
               </Button>
             </View>
           </View>

@@ -206,4 +206,12 @@ describe('home page accounts', () => {
     fireEvent.click(screen.getByText('续费'));
     expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/billing/renew/index' });
   });
+
+  it('the 代缴 action opens paying for someone else', async () => {
+    requestMock.mockResolvedValue([]);
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<HomePage />);
+    fireEvent.click(await screen.findByText('代缴'));
+    expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/pay-for/index/index' });
+  });
 });

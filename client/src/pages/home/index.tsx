@@ -10,6 +10,7 @@ import PageShell from '../../components/page-shell';
 import Section from '../../components/section';
 import StateView from '../../components/state-view';
 import { formatDateTime } from '../../lib/labels';
+import { PAY_FOR_PAGE } from '../../lib/pay-for';
 import { RENEW_PAGE } from '../../lib/payment';
 import { usePrepaidViews } from '../../lib/prepaid';
 import { useSession } from '../../lib/session';
@@ -21,6 +22,7 @@ const BIND_URL = '/pages/account/bind/index';
 const quickActions: { key: string; text: string; run: () => void }[] = [
   { key: 'pay', text: '缴费', run: () => void Taro.switchTab({ url: '/pages/bills/index' }) },
   { key: 'renew', text: '续费', run: () => void Taro.navigateTo({ url: RENEW_PAGE }) },
+  { key: 'payfor', text: '代缴', run: () => void Taro.navigateTo({ url: PAY_FOR_PAGE }) },
   { key: 'repair', text: '报修', run: () => void Taro.navigateTo({ url: '/pages/tickets/new/index?type=fault' }) },
   { key: 'halls', text: '营业厅', run: () => void Taro.navigateTo({ url: '/pages/info/halls/index' }) },
 ];

@@ -66,6 +66,21 @@ describe('me page', () => {
     await waitFor(() => expect(requestMock).toHaveBeenCalledWith('/accounts/2/default', { method: 'POST' }));
   });
 
+  it('signed in, offers paying for someone else and the bills shared for others to pay', async () => {
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/me') return { id: 1, phoneMasked: '138****0001', hasWechat: false };
+      if (path === '/accounts') return [];
+      return undefined;
+    });
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<MePage />);
+    fireEvent.click(await screen.findByText('我分享的账单'));
+    expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/pay-for/shares/index' });
+    fireEvent.click(document.querySelector('.me-link--pay-for')!);
+    expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/pay-for/index/index' });
+  });
+
   it('a prepaid account in the list is marked and opens its balance page', async () => {
     saveToken('tok', '2099-01-01T00:00:00Z');
     const prepaid = { ...base, id: 3, accountNo: '3000000001', serviceType: 'broadband' as const, holderNameMasked: '赵*', isDefault: false };

@@ -5,10 +5,12 @@ import { listAccounts, setDefaultAccount, unbindAccount } from '../../api/accoun
 import { getMe, logout } from '../../api/auth';
 import { errorMessageOf } from '../../api/errors';
 import AccountCard from '../../components/account-card';
+import LinkRow from '../../components/link-row';
 import PageShell from '../../components/page-shell';
 import Section from '../../components/section';
 import StateView from '../../components/state-view';
 import { useElderMode } from '../../lib/elder-mode';
+import { PAY_FOR_PAGE, SHARES_PAGE } from '../../lib/pay-for';
 import { PREPAID_PAGE, usePrepaidViews } from '../../lib/prepaid';
 import { useSession } from '../../lib/session';
 import { useAsync } from '../../lib/use-async';
@@ -115,6 +117,13 @@ export default function MePage() {
               />
             ))}
           </StateView>
+        </Section>
+      )}
+
+      {signedIn && (
+        <Section title="帮他人缴费" className="me-pay-for">
+          <LinkRow className="me-link me-link--pay-for" title="帮他人缴费" desc="输入户号代缴，常用代缴户号" url={PAY_FOR_PAGE} />
+          <LinkRow className="me-link me-link--shares" title="我分享的账单" desc="发给家人代付的账单与付款情况" url={SHARES_PAGE} />
         </Section>
       )}
 

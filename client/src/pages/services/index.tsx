@@ -6,6 +6,7 @@ import PageShell from '../../components/page-shell';
 import Section from '../../components/section';
 import StateView from '../../components/state-view';
 import { hotlineKindLabels } from '../../lib/labels';
+import { PAY_FOR_PAGE, SHARES_PAGE } from '../../lib/pay-for';
 import { useAsync } from '../../lib/use-async';
 import './index.scss';
 
@@ -23,6 +24,10 @@ export default function ServicesPage() {
   const list = hotlines.data ?? [];
   return (
     <PageShell id="page-services">
+      <Section title="缴费">
+        <LinkRow className="services-link services-link--pay-for" title="帮他人缴费" desc="输入户号为家人、租户代缴，无需绑定" url={PAY_FOR_PAGE} />
+        <LinkRow className="services-link services-link--shares" title="我分享的账单" desc="把待缴账单发给家人代付，查看付款情况" url={SHARES_PAGE} />
+      </Section>
       <Section title="报修与投诉">
         <LinkRow className="services-link services-link--report" title="我要报修" desc="停水、无信号、断网等故障，在线报修" url="/pages/tickets/new/index?type=fault" />
         <LinkRow className="services-link services-link--complaint" title="投诉建议" desc="对服务不满意或有建议，3个工作日内答复" url="/pages/tickets/new/index?type=complaint" />

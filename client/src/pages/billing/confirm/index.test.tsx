@@ -76,6 +76,22 @@ describe('payment confirming page', () => {
     expect(requestMock).toHaveBeenCalledTimes(3);
   });
 
+  it('a paid bill order links to its receipt: the bill’s for one bill, the order’s for several (also when paid for someone else)', async () => {
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    answer(orderWith({ status: 'paid', billIds: [10] }));
+    const one = render(<PaymentConfirmPage />);
+    await pass(0);
+    fireEvent.click(document.querySelector('#pay-receipt')!);
+    expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/billing/receipt/index?id=10' });
+    one.unmount();
+
+    answer(orderWith({ status: 'paid', billIds: [41, 42] }));
+    render(<PaymentConfirmPage />);
+    await pass(0);
+    fireEvent.click(document.querySelector('#pay-receipt')!);
+    expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/billing/receipt/index?paymentId=77' });
+  });
+
   it('after a paid renewal, links back to the renewed package', async () => {
     Current.router = { params: { paymentId: '77', subscriptionId: '3' }, path: '/pages/billing/confirm/index', onReady: '', onHide: '', onShow: '' } as never;
     answer(orderWith({ kind: 'renewal', billIds: [], status: 'paid' }));

@@ -124,8 +124,14 @@ export default function PaymentConfirmPage() {
             再查一次
           </Button>
         )}
-        {phase === 'paid' && order?.kind === 'bills' && order.billIds.length === 1 && (
-          <Button id="pay-receipt" className="btn-primary" onClick={() => void Taro.navigateTo({ url: `${RECEIPT_PAGE}?id=${order.billIds[0]}` })}>
+        {phase === 'paid' && order?.kind === 'bills' && order.billIds.length > 0 && (
+          <Button
+            id="pay-receipt"
+            className="btn-primary"
+            // One bill: its own receipt (with its lines); several: the order's, listing each. Either is
+            // the payer's, also when the bills are someone else's (代缴, a shared bill).
+            onClick={() => void Taro.navigateTo({ url: order.billIds.length === 1 ? `${RECEIPT_PAGE}?id=${order.billIds[0]}` : `${RECEIPT_PAGE}?paymentId=${order.id}` })}
+          >
             查看缴费凭证
           </Button>
         )}
