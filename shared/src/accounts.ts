@@ -48,6 +48,11 @@ export interface AccountView {
   area: string;
   /** The account pages open on; each user with accounts has exactly one. */
   isDefault: boolean;
+  /**
+   * A prepaid account (the billing system draws its balance down): its balance, arrears and
+   * top-ups are at `GET /accounts/:id/prepaid`, asked for only when this is true.
+   */
+  prepaid: boolean;
   /** Prepaid balance held by the operator, in fen. Not deducted from `amountDueFen`. */
   balanceFen: number;
   /** What it costs today to settle every unpaid bill: their amounts plus late fees as of today, in fen. */

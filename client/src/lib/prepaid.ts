@@ -27,10 +27,9 @@ export function topUpUrl(accountId: number, view?: Pick<PrepaidView, 'arrearsFen
 
 /**
  * The prepaid views of the user's accounts, by account id; accounts that are not prepaid are
- * absent. `AccountView` does not say which accounts are prepaid, so each is asked
- * (`GET /accounts/:id/prepaid`, which answers `prepaid: false` for the others). An account whose
- * answer fails is left out of `views` and its error kept in `error`: the tab pages then show its
- * card as they always did, while the prepaid pages say the balance could not be loaded.
+ * absent and not asked about (`AccountView.prepaid`). An account whose answer fails is left out of
+ * `views` and its error kept in `error`: the tab pages then show its card as they always did,
+ * while the prepaid pages say the balance could not be loaded.
  */
 export function usePrepaidViews(accounts: readonly AccountView[] | undefined): {
   views: Map<number, PrepaidView>;
@@ -39,7 +38,10 @@ export function usePrepaidViews(accounts: readonly AccountView[] | undefined): {
   loading: boolean;
   reload: () => Promise<void>;
 } {
-  const ids = (accounts ?? []).map((a) => a.id).join(',');
+  const ids = (accounts ?? [])
+    .filter((a) => a.prepaid)
+    .map((a) => a.id)
+    .join(',');
   const state = useAsync(
     async () => {
       const list = ids ? ids.split(',').map(Number) : [];

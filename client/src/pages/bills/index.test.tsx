@@ -18,6 +18,7 @@ const account: AccountView = {
   address: '滨江路 1 号',
   area: 'binjiang',
   isDefault: true,
+  prepaid: false,
   balanceFen: 0,
   amountDueFen: 11663,
   unpaidBills: 2,
@@ -211,7 +212,7 @@ describe('bills tab', () => {
   });
 
   it('a prepaid account shows its balance and 充值 instead of bills; owing, 去充值 opens with what clears the arrears', async () => {
-    const prepaidAccount: AccountView = { ...account, id: 3, accountNo: '3000000001', serviceType: 'broadband', holderNameMasked: '赵*', amountDueFen: 0, unpaidBills: 0, balanceFen: 3500 };
+    const prepaidAccount: AccountView = { ...account, id: 3, accountNo: '3000000001', serviceType: 'broadband', holderNameMasked: '赵*', amountDueFen: 0, unpaidBills: 0, balanceFen: 3500, prepaid: true };
     const view = {
       accountId: 3,
       prepaid: true,

@@ -88,10 +88,11 @@ export default function BillsPage() {
   const statuses = tabs.find((t) => t.key === tab)!.statuses;
 
   // A prepaid account has a balance rather than bills: its summary and 充值 take the bills' place.
-  // Asked alongside the bills, so a postpaid account's bills do not wait for it; a failure reads as postpaid.
+  // Only a prepaid account (AccountView.prepaid) is asked about; a failure reads as postpaid.
+  const isPrepaid = account?.prepaid === true;
   const prepaid = useAsync(
-    async () => ({ accountId, view: accountId ? await getPrepaid(accountId).then((v) => (v?.prepaid === true ? v : null), () => null) : null }),
-    [accountId],
+    async () => ({ accountId, view: accountId && isPrepaid ? await getPrepaid(accountId).then((v) => (v?.prepaid === true ? v : null), () => null) : null }),
+    [accountId, isPrepaid],
     { refreshOnShow: true },
   );
   // Until the answer is about this account (just chosen), it is not known whether it is prepaid.

@@ -18,6 +18,7 @@ const accounts: AccountView[] = [
     address: '滨江路 1 号 3 单元 502',
     area: 'binjiang',
     isDefault: true,
+    prepaid: false,
     balanceFen: 0,
     amountDueFen: 12345,
     unpaidBills: 2,
@@ -32,6 +33,7 @@ const accounts: AccountView[] = [
     address: '解放路 8 号',
     area: 'downtown',
     isDefault: false,
+    prepaid: false,
     balanceFen: 500,
     amountDueFen: 5800,
     unpaidBills: 1,
@@ -93,7 +95,7 @@ describe('home page accounts', () => {
 
   it('a prepaid account’s card shows its balance with 充值 and the balance page instead of bills owed', async () => {
     saveToken('tok', '2099-01-01T00:00:00Z');
-    const prepaidAccount: AccountView = { ...accounts[0], id: 3, accountNo: '3000000001', serviceType: 'broadband', holderNameMasked: '赵*', amountDueFen: 0, unpaidBills: 0, balanceFen: 3500 };
+    const prepaidAccount: AccountView = { ...accounts[0], id: 3, accountNo: '3000000001', serviceType: 'broadband', holderNameMasked: '赵*', amountDueFen: 0, unpaidBills: 0, balanceFen: 3500, prepaid: true };
     const view = {
       accountId: 3,
       prepaid: true,
@@ -132,7 +134,7 @@ describe('home page accounts', () => {
 
   it('a prepaid card in arrears says so plainly, and its 充值 opens with the amount that clears them', async () => {
     saveToken('tok', '2099-01-01T00:00:00Z');
-    const prepaidAccount: AccountView = { ...accounts[0], id: 4, accountNo: '3000000002', serviceType: 'broadband', holderNameMasked: '孙*', amountDueFen: 0, unpaidBills: 0, balanceFen: -2800 };
+    const prepaidAccount: AccountView = { ...accounts[0], id: 4, accountNo: '3000000002', serviceType: 'broadband', holderNameMasked: '孙*', amountDueFen: 0, unpaidBills: 0, balanceFen: -2800, prepaid: true };
     const view = {
       accountId: 4,
       prepaid: true,

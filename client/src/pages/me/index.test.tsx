@@ -15,6 +15,7 @@ const base: Omit<AccountView, 'id' | 'accountNo' | 'holderNameMasked' | 'isDefau
   phoneMasked: '138****0001',
   address: '滨江路 1 号',
   area: 'binjiang',
+  prepaid: false,
   balanceFen: 0,
   amountDueFen: 0,
   unpaidBills: 0,
@@ -83,7 +84,7 @@ describe('me page', () => {
 
   it('a prepaid account in the list is marked and opens its balance page', async () => {
     saveToken('tok', '2099-01-01T00:00:00Z');
-    const prepaid = { ...base, id: 3, accountNo: '3000000001', serviceType: 'broadband' as const, holderNameMasked: '赵*', isDefault: false };
+    const prepaid = { ...base, id: 3, accountNo: '3000000001', serviceType: 'broadband' as const, holderNameMasked: '赵*', isDefault: false, prepaid: true };
     requestMock.mockImplementation(async (path: string) => {
       if (path === '/me') return { id: 1, phoneMasked: '138****0004', hasWechat: false };
       if (path === '/accounts') return [accounts[0], prepaid];
@@ -94,6 +95,8 @@ describe('me page', () => {
     const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
     render(<MePage />);
     await waitFor(() => expect(document.querySelector('#me-prepaid-3000000001')).toBeTruthy());
+    // A postpaid account (AccountView.prepaid false) is not asked about its balance.
+    expect(requestMock.mock.calls.map((c) => c[0])).not.toContain('/accounts/1/prepaid');
     expect(document.querySelector('#me-prepaid-1000000001')).toBeNull();
     expect(document.querySelector('#account-3000000001')!.textContent).toContain('预付费');
     fireEvent.click(document.querySelector('#me-prepaid-3000000001')!);

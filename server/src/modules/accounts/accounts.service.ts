@@ -36,7 +36,7 @@ export function normalizeHolderName(name: string): string {
 
 /** The binding fields a view is built from. */
 type BindingRow = Pick<AccountBinding, 'accountId' | 'isDefault'>;
-type AccountRow = Pick<Account, 'id' | 'accountNo' | 'serviceType' | 'holderName' | 'holderPhone' | 'address' | 'area' | 'balanceFen'>;
+type AccountRow = Pick<Account, 'id' | 'accountNo' | 'serviceType' | 'holderName' | 'holderPhone' | 'address' | 'area' | 'balanceFen' | 'prepaid'>;
 type UnpaidBillRow = Pick<Bill, 'id' | 'accountId' | 'status' | 'amountFen' | 'dueDate'> & { disputed: boolean };
 /** The account list's joined row, as the driver returns it: an account, and one of its unpaid bills (or none). */
 interface AccountListRow extends Record<string, unknown> {
@@ -48,6 +48,7 @@ interface AccountListRow extends Record<string, unknown> {
   address: string;
   area: string;
   balance_fen: number | string;
+  prepaid: number | boolean;
   is_default: number | boolean;
   expires_on: string | null;
   bill_id: number | null;
@@ -222,7 +223,7 @@ export class AccountsService {
   private async accountViews(userId: number, accountId?: number): Promise<AccountView[]> {
     const rows = await this.deps.readDb.rows<AccountListRow>(
       'select `account`.`id`, `account`.`account_no`, `account`.`service_type`, `account`.`holder_name`, `account`.`holder_phone`, `account`.`address`, ' +
-        '`account`.`area`, `account`.`balance_fen`, `account_binding`.`is_default`, ' +
+        '`account`.`area`, `account`.`balance_fen`, `account`.`prepaid`, `account_binding`.`is_default`, ' +
         '(select min(`subscription`.`expires_on`) from `subscription` where `subscription`.`account_id` = `account`.`id`) as `expires_on`, ' +
         `\`bill\`.\`id\` as \`bill_id\`, \`bill\`.\`amount_fen\`, \`bill\`.\`due_date\`, ${DISPUTED_SQL} as \`bill_disputed\` ` +
         'from `account_binding` join `account` on `account`.`id` = `account_binding`.`account_id` ' +
@@ -247,6 +248,7 @@ export class AccountsService {
           address: r.address,
           area: r.area,
           balanceFen: Number(r.balance_fen),
+          prepaid: Boolean(r.prepaid),
         });
         bindings.push({ accountId: id, isDefault: Boolean(r.is_default) });
         if (r.expires_on !== null) expires.set(id, r.expires_on);
@@ -286,6 +288,7 @@ export class AccountsService {
           address: a.address,
           area: a.area,
           isDefault: b.isDefault,
+          prepaid: a.prepaid,
           balanceFen: Number(a.balanceFen),
           amountDueFen: due.get(a.id)?.amountFen ?? 0,
           unpaidBills: due.get(a.id)?.count ?? 0,

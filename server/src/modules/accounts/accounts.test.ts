@@ -306,6 +306,7 @@ describe('listing', () => {
       address: '西湖区文三路 100 号 3 幢 2 单元 501 室',
       area: 'xihu',
       isDefault: true,
+      prepaid: false,
       balanceFen: 1_234,
       amountDueFen: 10_000 + 80 + 5_000,
       unpaidBills: 2,

@@ -72,6 +72,9 @@ test('a top-up paid by WeChat is credited once, however often the notification c
   const { account, headers } = await prepaidSubscriber(3500);
   const before = await viewOf(headers, account.id);
   expect(before).toMatchObject({ prepaid: true, balanceFen: 3500, arrearsFen: 0, status: 'active', suspension: null });
+  // The account list says which accounts are prepaid, so the clients ask only those for a balance.
+  const listed = (await t.request.get('/api/v1/accounts').set(headers).expect(200)).body.data as Array<{ id: number; prepaid: boolean }>;
+  expect(listed.find((a) => a.id === account.id)).toMatchObject({ prepaid: true, balanceFen: 3500 });
   expect(before.topUp).toEqual({ presetsFen: [2000, 5000, 10000, 20000], minFen: 1000, maxFen: 500000 });
 
   const res = await t.request.post(`/api/v1/accounts/${account.id}/top-ups`).set(headers).send({ amountFen: 5000, channel: 'wechat_h5' }).expect(201);

@@ -17,6 +17,7 @@ const account: AccountView = {
   address: '滨江路 1 号 3 单元 502',
   area: 'binjiang',
   isDefault: true,
+  prepaid: false,
   balanceFen: 0,
   amountDueFen: 0,
   unpaidBills: 0,
