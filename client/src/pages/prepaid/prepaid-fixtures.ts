@@ -27,7 +27,7 @@ export const waterAccount: AccountView = {
   serviceType: 'water',
   holderNameMasked: '张*',
   phoneMasked: '138****0001',
-  prepaid: true,
+  prepaid: false,
   balanceFen: 0,
   amountDueFen: 11663,
   unpaidBills: 2,
