@@ -14,6 +14,8 @@ interface JsonSchema {
   anyOf?: JsonSchema[];
   oneOf?: JsonSchema[];
   allOf?: JsonSchema[];
+  const?: unknown;
+  enum?: unknown[];
 }
 
 interface Operation {
@@ -39,8 +41,15 @@ function bodyLeaves(schema: JsonSchema, path: string[] = []): { path: string[]; 
   const alternatives = [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])];
   if (alternatives.length) return alternatives.flatMap((alt) => bodyLeaves(alt, path));
   if (schema.properties) {
+    // A union's branch is told by a constant (`title.kind: 'company'`): send it along, or the
+    // validator stops at the missing discriminator and never reaches the leaf.
+    const constants = Object.fromEntries(
+      Object.entries(schema.properties).flatMap(([name, prop]): [string, unknown][] =>
+        prop.const !== undefined ? [[name, prop.const]] : prop.enum?.length === 1 ? [[name, prop.enum[0]]] : [],
+      ),
+    );
     return Object.entries(schema.properties).flatMap(([name, prop]) =>
-      bodyLeaves(prop, [...path, name]).map((leaf) => ({ path: leaf.path, wrap: (v: unknown) => ({ [name]: leaf.wrap(v) }) })),
+      bodyLeaves(prop, [...path, name]).map((leaf) => ({ path: leaf.path, wrap: (v: unknown) => ({ ...constants, [name]: leaf.wrap(v) }) })),
     );
   }
   if (schema.type === 'array' && schema.items) {
@@ -50,7 +59,7 @@ function bodyLeaves(schema: JsonSchema, path: string[] = []): { path: string[]; 
 }
 
 /** A well-formed value of the path parameters that are not numeric ids. */
-const PATH_SAMPLES: Record<string, string> = { token: 'a'.repeat(32), accountNo: '1000000001' };
+const PATH_SAMPLES: Record<string, string> = { token: 'a'.repeat(32), accountNo: '1000000001', kind: 'blue' };
 
 /** Every probe of the documented API: each path parameter, query parameter and body leaf in turn. */
 function probesOf(openapi: { paths: Record<string, Record<string, Operation>> }): Probe[] {
