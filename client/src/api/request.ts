@@ -96,7 +96,14 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   const code = envelope?.error ? toErrorCode(envelope.error.code) : status === 401 ? 'UNAUTHENTICATED' : 'INTERNAL';
   if (code === 'UNAUTHENTICATED' && token) {
     tokens.clear();
-    if (tokens === subscriberTokens) onUnauthenticated?.();
+    // The handler's own failure must not replace this answer's error.
+    if (tokens === subscriberTokens) {
+      try {
+        onUnauthenticated?.();
+      } catch {
+        // ignored: the caller still gets UNAUTHENTICATED below
+      }
+    }
   }
   throw new ApiError(code, envelope?.error?.message ?? `HTTP ${status}`, status, envelope?.error?.details);
 }
