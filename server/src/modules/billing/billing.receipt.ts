@@ -125,8 +125,17 @@ ${refundRow}</table>
 ${lines}${lateFee}
 <tr class="total"><td>合计</td><td></td><td></td><td>${e(fenToYuan(bill.totalFen))}</td></tr>
 </table>
-<div class="foot">
-本凭证仅作缴费证明，不作为报销凭据。如需发票请到营业厅办理${r.hotline ? `，客服热线 ${e(r.hotline)}` : ''}。<br>
+${receiptFoot(r)}`;
+}
+
+/**
+ * The end of every receipt: what it proves and where the invoice is, when it was printed, and
+ * the print button (the page's one script, under its CSP nonce).
+ */
+function receiptFoot(r: { hotline: string | null; printedAt: Date; nonce: string }): string {
+  const e = escapeHtml;
+  return `<div class="foot">
+本凭证仅作缴费证明，不作为报销凭据。如需发票，可在网上营业厅申请电子发票（缴费凭证页或账单详情）${r.hotline ? `；如有疑问请拨打客服热线 ${e(r.hotline)}` : ''}。<br>
 打印时间：${e(formatBeijingTime(r.printedAt))}（北京时间）
 </div>
 <div class="actions"><button type="button" id="print">打印</button></div>
@@ -201,14 +210,5 @@ ${refundRow}</table>
 ${rows}
 <tr class="total"><td>合计</td><td></td><td></td><td>${e(fenToYuan(totalFen))}</td></tr>
 </table>
-<div class="foot">
-本凭证仅作缴费证明，不作为报销凭据。如需发票请到营业厅办理${r.hotline ? `，客服热线 ${e(r.hotline)}` : ''}。<br>
-打印时间：${e(formatBeijingTime(r.printedAt))}（北京时间）
-</div>
-<div class="actions"><button type="button" id="print">打印</button></div>
-</div>
-<script nonce="${e(r.nonce)}">document.getElementById('print').addEventListener('click', function () { window.print(); });</script>
-</body>
-</html>
-`;
+${receiptFoot(r)}`;
 }
