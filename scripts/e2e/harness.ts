@@ -234,6 +234,13 @@ export interface E2E {
   step(name: string, work: () => Promise<string | void>, opts?: StepOptions): Promise<void>;
   /** Launches chromium (phone-sized, zh-CN, Asia/Shanghai, with a position) and opens `pathname`. */
   openBrowser(pathname?: string): Promise<Page>;
+  /**
+   * Launches a second chromium like the first, with a profile of its own (no session, nothing
+   * stored: another person on another phone), opens `pathname` there and makes it the current page.
+   */
+  openOtherBrowser(pathname?: string): Promise<Page>;
+  /** Makes `page` (of either browser) the current page: what `page`, `token()`, `api()` and the screenshots use. */
+  usePage(page: Page): void;
   /** The session token the H5 client stored; fails the step when there is none. */
   token(): Promise<string>;
   /** `api()` against this server with the stored session token. */
@@ -287,12 +294,38 @@ async function runSuite(suite: Suite): Promise<number> {
   };
 
   let server: ChildProcess | null = null;
-  let context: BrowserContext | null = null;
   let page: Page | null = null;
   const results: { name: string; ms: number; ok: boolean }[] = [];
   const pageErrors: string[] = [];
   let failed = false;
   let n = 0;
+
+  const contexts: BrowserContext[] = [];
+  const otherProfiles: string[] = [];
+  /** A phone-sized chromium on a profile folder; its page's errors are collected. */
+  const launch = async (dir: string): Promise<Page> => {
+    const context = await chromium.launchPersistentContext(dir, {
+      executablePath: chromiumPath,
+      headless: process.env.E2E_HEADED !== '1',
+      args: CHROMIUM_ARGS,
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+      geolocation: suite.position ?? DEFAULT_POSITION,
+      permissions: ['geolocation'],
+    });
+    contexts.push(context);
+    context.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const opened = context.pages()[0] ?? (await context.newPage());
+    opened.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+    opened.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+    });
+    return opened;
+  };
 
   const step: E2E['step'] = async (name, work, opts = {}) => {
     if (failed) return;
@@ -332,28 +365,21 @@ async function runSuite(suite: Suite): Promise<number> {
     },
     step,
     async openBrowser(pathname = '/') {
-      context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: chromiumPath,
-        headless: process.env.E2E_HEADED !== '1',
-        args: CHROMIUM_ARGS,
-        viewport: { width: 390, height: 844 },
-        deviceScaleFactor: 2,
-        isMobile: true,
-        hasTouch: true,
-        locale: 'zh-CN',
-        timezoneId: 'Asia/Shanghai',
-        geolocation: suite.position ?? DEFAULT_POSITION,
-        permissions: ['geolocation'],
-      });
-      context.setDefaultTimeout(STEP_TIMEOUT_MS);
-      const opened = context.pages()[0] ?? (await context.newPage());
-      opened.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-      opened.on('console', (m) => {
-        if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-      });
+      const opened = await launch(profileDir);
       page = opened;
       await opened.goto(`${base}${pathname}`);
       return opened;
+    },
+    async openOtherBrowser(pathname = '/') {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'openhall-e2e-profile-'));
+      otherProfiles.push(dir);
+      const opened = await launch(dir);
+      page = opened;
+      await opened.goto(`${base}${pathname}`);
+      return opened;
+    },
+    usePage(p: Page) {
+      page = p;
     },
     async token() {
       const token = await storedToken(e2e.page);
@@ -385,14 +411,14 @@ async function runSuite(suite: Suite): Promise<number> {
     results.push({ name: 'suite', ms: 0, ok: false });
     console.error(`\ne2e: ${(err as Error).stack ?? err}`);
   } finally {
-    if (context) await (context as BrowserContext).close().catch(() => undefined);
+    for (const context of contexts) await context.close().catch(() => undefined);
     await stopServer(server);
     writeFileSync(path.join(artifacts, 'server.log'), serverLog.join('\n') + '\n');
     if (process.env.E2E_KEEP !== '1') {
       // The server's last writes (the payment sandboxes' ledgers) may still be landing as it exits:
       // a directory emptied while it is being removed is retried, not a failed run.
       rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-      rmSync(profileDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      for (const dir of [profileDir, ...otherProfiles]) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     }
   }
 
