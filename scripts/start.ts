@@ -8,6 +8,8 @@
  * The sandbox billing system runs the same way (scripts/billing-sandbox.ts, seeded from the demo
  * data, its state in DATA_DIR/sandbox/billing): the server runs in external billing mode against it
  * (BILLING_MODE=external, BILLING_URL). With BILLING_URL set, or BILLING_MODE=embedded, none is started.
+ * With the sandboxes a sandbox official account is configured too (WECHAT_MP_APPID/SECRET, unless
+ * set or WECHAT_API_BASE points at real WeChat), so the H5 site opened in WeChat's browser can pay.
  *
  *   npm start                    # http://localhost:3000
  *   PORT=3100 DATA_DIR=/tmp/oh2 npm start   # a second copy beside the first
@@ -17,6 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { SANDBOX_WECHAT_MP_APPID, SANDBOX_WECHAT_MP_SECRET } from '../server/src/config';
 import { startBillingSandboxProcess, startWorkOrderSandboxProcess } from './sandbox-process';
 
 const root = path.resolve(__dirname, '..');
@@ -38,6 +41,13 @@ process.env.SEED_DEMO ??= 'true';
 const sandboxes = process.env.SANDBOX ? ['true', '1', 'yes'].includes(process.env.SANDBOX) : process.env.NODE_ENV !== 'production';
 
 async function start(): Promise<void> {
+  if (sandboxes && !process.env.WECHAT_MP_APPID && !process.env.WECHAT_MP_SECRET && !process.env.WECHAT_API_BASE) {
+    // The H5 site opened in WeChat's browser pays under an official account: the sandbox plays its
+    // OAuth (/sandbox/wechat/connect/oauth2/authorize) and WeChat Pay takes its JSAPI orders.
+    process.env.WECHAT_MP_APPID = SANDBOX_WECHAT_MP_APPID;
+    process.env.WECHAT_MP_SECRET = SANDBOX_WECHAT_MP_SECRET;
+    console.log(`[start] sandbox official account ${SANDBOX_WECHAT_MP_APPID}: the H5 site in WeChat's browser pays by JSAPI after its OAuth`);
+  }
   if (sandboxes && !process.env.WORKORDER_URL) {
     const openhallUrl = process.env.PUBLIC_URL ?? `http://127.0.0.1:${process.env.PORT || 3000}`;
     const wo = await startWorkOrderSandboxProcess({ openhallUrl, secret: process.env.WORKORDER_SECRET, port: Number(process.env.WORKORDER_SANDBOX_PORT ?? 0) });

@@ -189,3 +189,29 @@ test('invoicing: production refuses the e-invoice sandbox and the sandbox mailbo
   expect(c.mail.provider).toBe('sandbox');
   expect(c.operator.invoicing.items.default).toBeDefined();
 });
+
+test('the official account is optional; its appid and secret come together, and production refuses the sandbox one', () => {
+  expect(loadConfig({}).wechat).toMatchObject({ mp: null, oauthBase: null });
+  const sandboxMp = loadConfig({ WECHAT_MP_APPID: 'wxsandboxmp00000001', WECHAT_MP_SECRET: 'sandbox-wechat-mp-secret' }).wechat;
+  // With the sandboxes on and WeChat's API not set, the sandbox plays the OAuth page too.
+  expect(sandboxMp).toMatchObject({ mp: { appid: 'wxsandboxmp00000001' }, oauthBase: null });
+  expect(problemsOf({ WECHAT_MP_APPID: 'wx1234567890abcdef' }).join('\n')).toContain('WECHAT_MP_SECRET: required with WECHAT_MP_APPID');
+  expect(problemsOf({ WECHAT_MP_SECRET: 'a-real-looking-secret' }).join('\n')).toContain('WECHAT_MP_APPID: required with WECHAT_MP_SECRET');
+  expect(problemsOf({ WECHAT_MP_APPID: 'not-an-appid', WECHAT_MP_SECRET: 'x'.repeat(32) }).join('\n')).toContain('WECHAT_MP_APPID');
+  expect(problemsOf({ WECHAT_APPID: 'wx1234567890abcdef', WECHAT_MP_APPID: 'wx1234567890abcdef', WECHAT_MP_SECRET: 'x'.repeat(32) }).join('\n')).toContain(
+    'WECHAT_MP_APPID: must be the official account',
+  );
+  const prod = problemsOf({ ...productionBase, WECHAT_MP_APPID: 'wxsandboxmp00000001', WECHAT_MP_SECRET: 'sandbox-wechat-mp-secret' }).join('\n');
+  expect(prod).toContain('WECHAT_MP_SECRET: the sandbox secret cannot be used in production');
+  expect(prod).toContain('WECHAT_MP_APPID: the sandbox official account cannot be used in production');
+  const live = loadConfig({
+    ...productionBase,
+    BILLING_MODE: 'external',
+    BILLING_URL: 'https://boss.example.internal/openhall',
+    ...livePaymentEnv(),
+    ...liveInvoicingEnv(),
+    WECHAT_MP_APPID: 'wx1234567890abcdef',
+    WECHAT_MP_SECRET: '0123456789abcdef0123456789abcdef',
+  });
+  expect(live.wechat).toMatchObject({ mp: { appid: 'wx1234567890abcdef' }, oauthBase: 'https://open.weixin.qq.com' });
+});

@@ -9,6 +9,11 @@ export const repoRoot = path.resolve(__dirname, '..', '..');
 
 const DEFAULT_APP_SECRET = 'openhall-dev-secret-change-me';
 const DEFAULT_WECHAT_SECRET = 'sandbox-wechat-secret';
+/** The official account `npm start` configures with the sandboxes (scripts/start.ts); refused in production. */
+export const SANDBOX_WECHAT_MP_APPID = 'wxsandboxmp00000001';
+export const SANDBOX_WECHAT_MP_SECRET = 'sandbox-wechat-mp-secret';
+/** WeChat's own OAuth page host, for an official account when the sandbox does not play it. */
+const WECHAT_OAUTH_ORIGIN = 'https://open.weixin.qq.com';
 const DEFAULT_WORKORDER_SECRET = 'sandbox-workorder-secret';
 const DEFAULT_BILLING_SECRET = 'sandbox-billing-secret';
 const DEFAULT_EINVOICE_APP_KEY = 'sandbox-einvoice-app';
@@ -54,6 +59,16 @@ const envSchema = z.object({
   WECHAT_SECRET: z.string().min(1).default(DEFAULT_WECHAT_SECRET),
   /** Base URL of the WeChat API (jscode2session). Defaults to the in-process sandbox when sandboxes are on. */
   WECHAT_API_BASE: z.url().optional(),
+  /**
+   * The official account (公众号) the H5 site pays under inside WeChat's browser (WeChat Pay JSAPI,
+   * the payer's openid from its OAuth). Optional: without it the site, opened in WeChat, says how to
+   * pay instead. Its appid must be bound to WECHATPAY_MCHID at the merchant platform.
+   */
+  WECHAT_MP_APPID: z.string().regex(/^wx[0-9A-Za-z]{8,30}$/, 'must be the official account appid (wx…)').optional(),
+  /** The official account's AppSecret (exchanges the OAuth code for the openid). */
+  WECHAT_MP_SECRET: z.string().min(8).optional(),
+  /** Where WeChat's OAuth page is (https://open.weixin.qq.com). Defaults to the in-process sandbox while WECHAT_API_BASE is unset and sandboxes are on. */
+  WECHAT_OAUTH_BASE: z.url().optional(),
   SMS_PROVIDER: z.enum(['sandbox', 'http']).default('sandbox'),
   SMS_HTTP_URL: z.url().optional(),
   SMS_HTTP_TOKEN: z.string().optional(),
@@ -282,7 +297,12 @@ export interface AppConfig {
   http: HttpTimeouts;
   trustProxy: boolean;
   rateLimit: { store: 'memory' } | { store: 'redis'; url: string };
-  wechat: { appid: string; secret: string; apiBase: string | null };
+  /**
+   * WeChat: the mini-program (`appid`, `secret`), the API base (null: the in-process sandbox), and
+   * the official account the H5 site pays under in WeChat's browser (null: none configured), with
+   * where its OAuth page is (null: the in-process sandbox).
+   */
+  wechat: { appid: string; secret: string; apiBase: string | null; mp: { appid: string; secret: string } | null; oauthBase: string | null };
   sms: { provider: 'sandbox' } | { provider: 'http'; url: string; token: string | undefined };
   sessionTtlHours: number;
   sessionCacheSeconds: number;
@@ -480,6 +500,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (e.APP_SECRET === DEFAULT_APP_SECRET) problems.push('APP_SECRET: the default secret cannot be used in production');
     if (e.WECHAT_SECRET === DEFAULT_WECHAT_SECRET) problems.push('WECHAT_SECRET: the sandbox secret cannot be used in production');
     if (!e.WECHAT_API_BASE) problems.push('WECHAT_API_BASE: required in production (e.g. https://api.weixin.qq.com)');
+    if (e.WECHAT_MP_SECRET === SANDBOX_WECHAT_MP_SECRET) problems.push('WECHAT_MP_SECRET: the sandbox secret cannot be used in production');
+    if (e.WECHAT_MP_APPID === SANDBOX_WECHAT_MP_APPID) problems.push('WECHAT_MP_APPID: the sandbox official account cannot be used in production');
     if (e.SMS_PROVIDER === 'sandbox') problems.push('SMS_PROVIDER: the sandbox SMS provider cannot be used in production');
     if (e.WORKORDER_URL && e.WORKORDER_SECRET === DEFAULT_WORKORDER_SECRET) problems.push('WORKORDER_SECRET: the sandbox secret cannot be used in production');
     if (e.BILLING_SECRET === DEFAULT_BILLING_SECRET) problems.push('BILLING_SECRET: the sandbox secret cannot be used in production (it signs the import inlet)');
@@ -493,6 +515,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.SMS_PROVIDER === 'http' && !e.SMS_HTTP_URL) problems.push('SMS_HTTP_URL: required when SMS_PROVIDER=http');
   if (e.RATE_LIMIT_STORE === 'redis' && !e.REDIS_URL) problems.push('REDIS_URL: required when RATE_LIMIT_STORE=redis');
   if (!sandbox && !e.WECHAT_API_BASE) problems.push('WECHAT_API_BASE: required when sandboxes are off');
+  if (e.WECHAT_MP_APPID && !e.WECHAT_MP_SECRET) problems.push('WECHAT_MP_SECRET: required with WECHAT_MP_APPID (it exchanges the OAuth code for the openid)');
+  if (e.WECHAT_MP_SECRET && !e.WECHAT_MP_APPID) problems.push('WECHAT_MP_APPID: required with WECHAT_MP_SECRET');
+  if (e.WECHAT_MP_APPID && e.WECHAT_MP_APPID === e.WECHAT_APPID) {
+    problems.push('WECHAT_MP_APPID: must be the official account’s appid, not the mini-program’s (WECHAT_APPID)');
+  }
   if (e.HTTP_IMPORT_TIMEOUT_SECONDS < Math.max(e.HTTP_HEADERS_TIMEOUT_SECONDS, e.HTTP_REQUEST_TIMEOUT_SECONDS)) {
     problems.push('HTTP_IMPORT_TIMEOUT_SECONDS: must be at least HTTP_HEADERS_TIMEOUT_SECONDS and HTTP_REQUEST_TIMEOUT_SECONDS');
   }
@@ -535,7 +562,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     http: { headersMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000, requestMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000, importMs: e.HTTP_IMPORT_TIMEOUT_SECONDS * 1000 },
     trustProxy: e.TRUST_PROXY,
     rateLimit: e.RATE_LIMIT_STORE === 'redis' ? { store: 'redis', url: e.REDIS_URL! } : { store: 'memory' },
-    wechat: { appid: e.WECHAT_APPID, secret: e.WECHAT_SECRET, apiBase: e.WECHAT_API_BASE ?? null },
+    wechat: {
+      appid: e.WECHAT_APPID,
+      secret: e.WECHAT_SECRET,
+      apiBase: e.WECHAT_API_BASE ?? null,
+      mp: e.WECHAT_MP_APPID && e.WECHAT_MP_SECRET ? { appid: e.WECHAT_MP_APPID, secret: e.WECHAT_MP_SECRET } : null,
+      // The sandbox plays the OAuth page exactly when it plays the WeChat API.
+      oauthBase: e.WECHAT_OAUTH_BASE ?? (sandbox && !e.WECHAT_API_BASE ? null : WECHAT_OAUTH_ORIGIN),
+    },
     sms:
       e.SMS_PROVIDER === 'http'
         ? { provider: 'http', url: e.SMS_HTTP_URL!, token: e.SMS_HTTP_TOKEN }

@@ -6,6 +6,8 @@ import type { Orm } from './db';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './http/rate-limit';
 import { HttpSmsSender, SandboxSmsSender, type SmsSender } from './integrations/sms/sms.adapter';
 import { HttpWechatLoginClient, WechatLoginSandbox, type WechatLoginClient } from './integrations/wechat/wechat.adapter';
+import { HttpWechatOAuthClient, type WechatOAuthClient } from './integrations/wechat/wechat-oauth.adapter';
+import { WechatOAuthSandbox } from './integrations/wechat/wechat-oauth.sandbox';
 import { HttpWechatSubscribeSender, WechatSubscribeSandbox, type WechatSubscribeSender } from './integrations/wechat/wechat-subscribe.adapter';
 import { createPaymentGateways, type PaymentGateways } from './modules/payments/payment-gateways';
 import { createBillingSystem, type BillingSystem } from './integrations/billing/billing.adapter';
@@ -39,6 +41,10 @@ export interface AppDeps {
   smsSandbox: SandboxSmsSender | null;
   wechatLogin: WechatLoginClient;
   wechatSandbox: WechatLoginSandbox | null;
+  /** The official account's web OAuth (H5 paying in WeChat's browser); null when no official account is configured. */
+  wechatOAuth: WechatOAuthClient | null;
+  /** Present when the sandbox plays the official account's OAuth: `/sandbox/wechat/connect/oauth2/authorize` and the code exchange. */
+  wechatOAuthSandbox: WechatOAuthSandbox | null;
   /** WeChat subscribe messages (subscriber notifications), through the same WeChat API base as login. */
   wechatSubscribe: WechatSubscribeSender;
   /** Present when sandboxes are enabled: the subscribe messages behind `GET /sandbox/wechat/subscribe-messages`. */
@@ -71,6 +77,13 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
     config.sms.provider === 'http' ? new HttpSmsSender(config.sms.url, config.sms.token) : (smsSandbox as SandboxSmsSender);
   const wechatSandbox = config.sandbox ? new WechatLoginSandbox(config.wechat.appid, config.wechat.secret) : null;
   const wechatBase = () => config.wechat.apiBase ?? `${self.baseUrl}/sandbox/wechat`;
+  const mp = config.wechat.mp;
+  const oauthBase = () => config.wechat.oauthBase ?? `${self.baseUrl}/sandbox/wechat`;
+  // The official account may only send the browser back to the site itself (its 网页授权域名).
+  const wechatOAuthSandbox =
+    config.sandbox && mp && config.wechat.oauthBase === null
+      ? new WechatOAuthSandbox({ appid: mp.appid, secret: mp.secret, authorizedHosts: () => [new URL(self.baseUrl).host] })
+      : null;
   const workorderSandbox =
     config.sandbox && !config.workorder.url
       ? new WorkOrderSandbox({ secret: config.workorder.secret, eventsUrl: () => `${self.baseUrl}/api/v1/integrations/work-orders/events`, now: () => clock.now(), autoAccept: true })
@@ -92,6 +105,8 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
     smsSandbox,
     wechatLogin: new HttpWechatLoginClient(wechatBase, config.wechat.appid, config.wechat.secret),
     wechatSandbox,
+    wechatOAuth: mp ? new HttpWechatOAuthClient(oauthBase, wechatBase, mp.appid, mp.secret) : null,
+    wechatOAuthSandbox,
     wechatSubscribe: new HttpWechatSubscribeSender(wechatBase, config.wechat.appid, config.wechat.secret),
     wechatSubscribeSandbox: config.sandbox ? new WechatSubscribeSandbox(config.wechat.appid, config.wechat.secret) : null,
     self,

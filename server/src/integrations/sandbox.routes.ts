@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { AppDeps } from '../deps';
 import type { AppState } from '../http/context';
+import { SANDBOX_WECHAT_USER_COOKIE } from './wechat/wechat-sandbox-user';
 
 /**
  * Sandbox endpoints, mounted only when sandboxes are enabled (never in production: configuration
@@ -19,6 +20,26 @@ export function registerSandboxRoutes(router: Router<AppState>, deps: AppDeps): 
   router.get('/sandbox/wechat/sns/jscode2session', (ctx) => {
     const q = ctx.query as Record<string, string | undefined>;
     ctx.body = deps.wechatSandbox!.handle(q);
+  });
+  // The official account's web OAuth (H5 in WeChat's browser paying by JSAPI): WeChat's authorize
+  // page and its code exchange. Absent (404) when no official account is configured.
+  router.get('/sandbox/wechat/connect/oauth2/authorize', (ctx) => {
+    const sandbox = deps.wechatOAuthSandbox;
+    const answer = sandbox
+      ? sandbox.authorize(ctx.query as Record<string, string | undefined>, ctx.get('User-Agent'), ctx.cookies.get(SANDBOX_WECHAT_USER_COOKIE))
+      : ({ kind: 'page', status: 404, title: '微信网页授权', message: '未配置公众号（WECHAT_MP_APPID）' } as const);
+    if (answer.kind === 'redirect') {
+      // The browser's sandbox WeChat user, from now on: one browser, one person, one openid per appid.
+      if (answer.newUser) ctx.cookies.set(SANDBOX_WECHAT_USER_COOKIE, answer.newUser, { path: '/sandbox', httpOnly: true, sameSite: 'lax', overwrite: true });
+      ctx.redirect(answer.location);
+      return;
+    }
+    ctx.status = answer.status;
+    ctx.type = 'html';
+    ctx.body = sandboxPage(answer.title, answer.message);
+  });
+  router.get('/sandbox/wechat/sns/oauth2/access_token', (ctx) => {
+    ctx.body = deps.wechatOAuthSandbox ? deps.wechatOAuthSandbox.handleAccessToken(ctx.query as Record<string, string | undefined>) : { errcode: 40013, errmsg: 'invalid appid' };
   });
   // WeChat subscribe messages: the token and send endpoints as WeChat serves them, and what was sent.
   router.get('/sandbox/wechat/cgi-bin/token', (ctx) => {
@@ -52,4 +73,10 @@ export function registerSandboxRoutes(router: Router<AppState>, deps: AppDeps): 
     const touser = typeof ctx.query.touser === 'string' ? ctx.query.touser : undefined;
     ctx.body = { data: deps.wechatSubscribeSandbox!.list(touser) };
   });
+}
+
+/** A bare page of the sandbox's own, with the message at `#result` for a browser test to read. */
+function sandboxPage(title: string, message: string): string {
+  const esc = (t: string) => t.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}（沙箱）</title></head><body><main style="max-width:420px;margin:0 auto;padding:40px 20px;text-align:center;font-family:sans-serif"><p id="result">${esc(message)}</p></main></body></html>`;
 }

@@ -39,7 +39,14 @@ export interface CreateWechatOrderInput {
 }
 
 export interface CreateJsapiOrderInput extends CreateWechatOrderInput {
+  /** The payer's openid under `appid`. */
   openid: string;
+  /**
+   * The appid the order is placed under and the payment parameters are signed for: the
+   * mini-program's (the gateway's own, the default) or an official account's bound to the same
+   * merchant (H5 paying in WeChat's browser).
+   */
+  appid?: string;
 }
 
 export interface CreateH5OrderInput extends CreateWechatOrderInput {
@@ -230,7 +237,9 @@ export class SdkWechatPayGateway implements WechatPayGateway {
   async createJsapiOrder(input: CreateJsapiOrderInput): Promise<JsapiOrderCreated> {
     this.checkOrderInput(input);
     if (!input.openid) throw invalid('openid is required for a JSAPI order');
+    const appid = input.appid ?? this.opts.appid;
     const out = await this.pay.transactions_jsapi({
+      appid,
       description: input.description,
       out_trade_no: input.outTradeNo,
       time_expire: formatRfc3339Cst(input.timeExpire),
@@ -247,10 +256,10 @@ export class SdkWechatPayGateway implements WechatPayGateway {
     // Sign the requestPayment parameters ourselves, with a CSPRNG nonce (the SDK's is Math.random).
     const timeStamp = Math.floor(Date.now() / 1000).toString();
     const nonceStr = createNonce();
-    const paySign = signSha256Rsa(`${this.opts.appid}\n${timeStamp}\n${nonceStr}\n${pkg}\n`, this.privateKey);
+    const paySign = signSha256Rsa(`${appid}\n${timeStamp}\n${nonceStr}\n${pkg}\n`, this.privateKey);
     return {
       prepayId: pkg.slice('prepay_id='.length),
-      requestPayment: { appId: this.opts.appid, timeStamp, nonceStr, package: pkg, signType: 'RSA', paySign },
+      requestPayment: { appId: appid, timeStamp, nonceStr, package: pkg, signType: 'RSA', paySign },
     };
   }
 

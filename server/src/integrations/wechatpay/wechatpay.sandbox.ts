@@ -4,6 +4,7 @@ import path from 'node:path';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { fenToYuan } from '@openhall/shared';
+import { SANDBOX_WECHAT_USER_COOKIE, sandboxOpenid, sandboxOpenidOwner, sandboxWechatUserOf } from '../wechat/wechat-sandbox-user';
 import { generateSelfSignedCertificate, loadPrivateKey } from './wechatpay.certificate';
 import type { WechatPayRefundResource, WechatPayTransaction } from './wechatpay.notify';
 import {
@@ -42,6 +43,12 @@ export type SandboxSigner = 'certificate' | 'public_key';
 export interface WechatPaySandboxOptions {
   dataDir: string;
   appid: string;
+  /**
+   * Other appids bound to the merchant (an official account beside the mini-program). A JSAPI
+   * order under one of them must name an openid of that appid: sandbox openids carry their appid's
+   * prefix (wechat-sandbox-user.ts), so the pairing is checked as WeChat checks it.
+   */
+  boundAppids?: string[];
   mchid: string;
   apiV3Key: string;
   /**
@@ -246,6 +253,8 @@ class Sandbox {
   private readonly bills = new Map<string, { data: Buffer; expiresAt: number }>();
   private readonly abort = new AbortController();
   private closed = false;
+  /** Every appid bound to the merchant: the main one first. */
+  private readonly appids: readonly string[];
   signWith: SandboxSigner;
 
   constructor(private readonly opts: WechatPaySandboxOptions) {
@@ -257,6 +266,7 @@ class Sandbox {
     this.scale = opts.scheduleScale ?? 1;
     this.persist = opts.persist ?? true;
     this.signWith = opts.signWith ?? 'certificate';
+    this.appids = [opts.appid, ...(opts.boundAppids ?? []).filter((a) => a !== opts.appid)];
     this.platformCert = this.loadPlatformCertificate();
     this.platformPub = this.loadPlatformPublicKey();
     if (opts.merchantPublicKeyPem) {
@@ -459,6 +469,15 @@ class Sandbox {
     router.get('/v3/billdownload/file', api((r) => this.downloadBill(r.query)));
     router.get('/v3/certificates', api(() => this.certificates()));
 
+    // What WeChat's client does when a page in its browser (WeixinJSBridge getBrandWCPayRequest) or
+    // a mini-program (wx.requestPayment) asks it to pay with the merchant-signed parameters.
+    router.post('/client/request-payment', async (ctx) => {
+      const body = parseJsonObject(await readRawBody(ctx));
+      const who = sandboxWechatUserOf(ctx.cookies.get(SANDBOX_WECHAT_USER_COOKIE));
+      const answer = this.requestPayment(body, who);
+      ctx.status = answer.ok ? 200 : 400;
+      ctx.body = answer;
+    });
     router.get('/cashier/:prepayId', (ctx) => this.cashierPage(ctx));
     router.post('/cashier/:prepayId/confirm', (ctx) => this.cashierAction(ctx, 'confirm'));
     router.post('/cashier/:prepayId/cancel', (ctx) => this.cashierAction(ctx, 'cancel'));
@@ -554,7 +573,8 @@ class Sandbox {
     }
     if (problems.length) return paramError(`参数错误：${problems.join(', ')}`);
     if (body.mchid !== this.opts.mchid) return fail(400, 'MCH_NOT_EXISTS', '商户号不存在');
-    if (body.appid !== this.opts.appid) return fail(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
+    if (!this.appids.includes(body.appid as string)) return fail(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
+    if (tradeType === 'JSAPI' && !this.openidFits(body.appid as string, payer!.openid as string)) return paramError('appid和openid不匹配');
 
     const outTradeNo = body.out_trade_no as string;
     const fingerprint = JSON.stringify({
@@ -575,7 +595,7 @@ class Sandbox {
     }
     const now = this.now();
     const trade: SandboxTrade = {
-      appid: this.opts.appid,
+      appid: body.appid as string,
       mchid: this.opts.mchid,
       outTradeNo,
       prepayId: `wx${formatCstDateTime(now).replace(/\D/g, '').slice(2)}${randomBytes(11).toString('hex')}0000`,
@@ -880,6 +900,43 @@ class Sandbox {
       ...(t.openid ? { payer: { openid: t.openid } } : {}),
       amount: { total: t.amountFen, ...(paid ? { payer_total: t.amountFen } : {}), currency: 'CNY', payer_currency: 'CNY' },
     } as WechatPayTransaction;
+  }
+
+  /**
+   * Whether WeChat would place a JSAPI order of `appid` for `openid`: under an appid bound beside
+   * the main one the openid must carry that appid's prefix; under the main one it must not carry
+   * another bound appid's (the main appid's openids predate the prefixes and stay as issued).
+   */
+  private openidFits(appid: string, openid: string): boolean {
+    const owner = sandboxOpenidOwner(openid, this.appids);
+    return appid === this.opts.appid ? owner === null || owner === appid : owner === appid;
+  }
+
+  /**
+   * The WeChat client paying a JSAPI order: the parameters must be the ones the merchant signed
+   * (paySign over `appId\ntimeStamp\nnonceStr\npackage\n` with the merchant key), name an order of
+   * that appid, and the WeChat user paying (the browser's sandbox WeChat user) must be the order's
+   * payer. Answers as the bridge reports: `get_brand_wcpay_request:ok`, or `:fail` with why.
+   */
+  private requestPayment(p: Record<string, unknown>, who: string | null): { ok: boolean; err_msg: string; err_desc?: string; out_trade_no?: string } {
+    const failed = (why: string) => ({ ok: false, err_msg: 'get_brand_wcpay_request:fail', err_desc: why });
+    const str = (k: string) => (typeof p[k] === 'string' ? (p[k] as string) : '');
+    const pkg = str('package');
+    const t = pkg.startsWith('prepay_id=') ? this.state.trades.find((x) => x.tradeType === 'JSAPI' && x.prepayId === pkg.slice('prepay_id='.length)) : undefined;
+    if (!t) return failed('prepay_id 无效');
+    if (str('appId') !== t.appid) return failed('appId 与下单 appid 不一致');
+    if (str('signType') !== 'RSA' || !verifySha256Rsa(`${str('appId')}\n${str('timeStamp')}\n${str('nonceStr')}\n${pkg}\n`, str('paySign'), this.merchantKey)) {
+      return failed('支付验证签名失败');
+    }
+    if (!who) return failed('请在微信中打开页面后支付');
+    if (sandboxOpenid(t.appid, who) !== t.openid) return failed('当前微信用户与下单用户不一致');
+    try {
+      this.payTrade(t);
+    } catch (e) {
+      if (!(e instanceof SandboxPayError)) throw e;
+      return failed(e.message);
+    }
+    return { ok: true, err_msg: 'get_brand_wcpay_request:ok', out_trade_no: t.outTradeNo };
   }
 
   private payTrade(t: SandboxTrade, openid?: string): SandboxDelivery {

@@ -17,7 +17,10 @@ import { createWechatPaySandbox, type WechatPaySandbox } from '../../integration
 /** Everything the payment service needs from WeChat Pay: the gateway and what verifies its notifications. */
 export interface WechatPayChannel {
   gateway: WechatPayGateway;
+  /** The mini-program's appid: `wechat_jsapi` and `wechat_h5` orders. */
   appid: string;
+  /** The official account's appid, bound to the same merchant: `wechat_mp_jsapi` orders (null: none configured). */
+  mpAppid: string | null;
   mchid: string;
   apiV3Key: string;
   platformKeys: PlatformKeys;
@@ -62,6 +65,7 @@ export function createPaymentGateways(config: AppConfig, self: { baseUrl: string
     const sandbox = createWechatPaySandbox({
       dataDir: config.dataDir,
       appid: p.wechatpay.appid,
+      boundAppids: config.wechat.mp ? [config.wechat.mp.appid] : [],
       mchid: p.wechatpay.mchid,
       apiV3Key,
       publicUrl: () => `${self.baseUrl}${WECHATPAY_SANDBOX_PREFIX}`,
@@ -74,6 +78,7 @@ export function createPaymentGateways(config: AppConfig, self: { baseUrl: string
     const merchant = sandbox.merchant!;
     wechatpay = {
       appid: p.wechatpay.appid,
+      mpAppid: config.wechat.mp?.appid ?? null,
       mchid: p.wechatpay.mchid,
       apiV3Key,
       platformKeys: sandbox.platformKeys,
@@ -98,6 +103,7 @@ export function createPaymentGateways(config: AppConfig, self: { baseUrl: string
     if (w.platformPubKeyId && w.platformPubKeyPath) platformKeys.set(w.platformPubKeyId, toPublicKey(fs.readFileSync(w.platformPubKeyPath)));
     wechatpay = {
       appid: w.appid,
+      mpAppid: config.wechat.mp?.appid ?? null,
       mchid: w.mchid,
       apiV3Key: w.apiV3Key,
       platformKeys,
