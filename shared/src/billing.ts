@@ -112,6 +112,7 @@ export interface ArrearsView {
 /** How each payment channel is named to people (receipts, order lists). */
 export const paymentChannelNames: Record<PaymentChannel, string> = {
   wechat_jsapi: '微信支付',
+  wechat_mp_jsapi: '微信支付',
   wechat_h5: '微信支付',
   alipay_wap: '支付宝',
 };

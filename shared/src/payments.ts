@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { dateSchema, pageQuerySchema, textSchema } from './common';
 
-/** How the subscriber pays: WeChat JSAPI in the mini-program, WeChat H5 or Alipay WAP in a browser. */
-export const paymentChannels = ['wechat_jsapi', 'wechat_h5', 'alipay_wap'] as const;
+/**
+ * How the subscriber pays: WeChat JSAPI in the mini-program (`wechat_jsapi`, the mini-program's
+ * appid); WeChat JSAPI in WeChat's own browser (`wechat_mp_jsapi`, under the official account's
+ * appid, the payer's openid from its OAuth); WeChat H5 or Alipay WAP in any other browser.
+ */
+export const paymentChannels = ['wechat_jsapi', 'wechat_mp_jsapi', 'wechat_h5', 'alipay_wap'] as const;
 export type PaymentChannel = (typeof paymentChannels)[number];
 
 /** Which gateway a channel goes through. */
@@ -85,6 +89,45 @@ export type PaymentAction =
 export interface CreatePaymentResult {
   order: PaymentOrderView;
   pay: PaymentAction;
+}
+
+/**
+ * Where an H5 cashier sends the browser back, in the return address's `via` (beside `paymentId`):
+ * - absent: Alipay's return_url, reached after paying;
+ * - `quit`: Alipay's quit_url, the payer left the cashier without paying;
+ * - `wechat`: WeChat H5's redirect_url, reached after paying, after cancelling, or a few seconds
+ *   after the cashier opened, so it says nothing about the payment;
+ * - `oauth`: back from the official account's OAuth (`code` and `state` beside it) to pay in WeChat.
+ */
+export type PaymentReturnVia = 'quit' | 'wechat' | 'oauth';
+
+/**
+ * `POST /api/v1/payments/:id/pay`: go on paying an open order (after leaving its cashier, after
+ * the official account's OAuth). Answers what the client does next, as creating it did.
+ */
+export const continuePaymentSchema = z.object({
+  /** Where an H5 cashier returns to (same-origin path), as when creating the order. */
+  returnPath: textSchema()
+    .regex(/^\/(?![/\\])[^\s\\]*$/, '须为本站路径')
+    .max(200)
+    .optional(),
+  /** The code the official account's OAuth (snsapi_base) sent back with, and its `state`. */
+  oauthCode: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, '授权码无效').optional(),
+  oauthState: z.string().regex(/^[A-Za-z0-9]{1,128}$/, '授权状态无效').optional(),
+});
+export type ContinuePaymentInput = z.infer<typeof continuePaymentSchema>;
+
+/**
+ * `GET /api/v1/client-config`: what the clients need to know about this deployment before they
+ * offer anything. Public, the same for everyone.
+ */
+export interface ClientConfigView {
+  /**
+   * An official account (公众号) is configured: the H5 site opened inside WeChat pays by WeChat
+   * Pay JSAPI under it (`wechat_mp_jsapi`). Without one, WeChat's browser cannot pay here (WeChat
+   * H5 pay is for other browsers, and WeChat blocks Alipay's hand-off), and the site says how to pay.
+   */
+  wechatOfficialAccount: boolean;
 }
 
 /** `GET /api/v1/payments/:id?refresh=true`: ask the gateway when the order is still open. */

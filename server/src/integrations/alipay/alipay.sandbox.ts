@@ -506,6 +506,10 @@ export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
         throw new SandboxAlipayError('ACQ.TRADE_HAS_SUCCESS', '交易已被支付');
       }
       if (existing.status === 'TRADE_CLOSED') throw new SandboxAlipayError('ACQ.TRADE_HAS_CLOSE', '交易已经关闭');
+      // The buyer is back at the cashier through a new page request: it says where to go this time.
+      if (params.return_url) existing.returnUrl = params.return_url;
+      if (typeof biz.quit_url === 'string' && biz.quit_url) existing.quitUrl = biz.quit_url;
+      save();
       return existing;
     }
     if (timeExpire && now().getTime() >= timeExpire.getTime()) throw new SandboxAlipayError('ACQ.TRADE_HAS_CLOSE', '交易已超时关闭');

@@ -1,6 +1,7 @@
 import type { ApiRouter } from '../../http/api-router';
 import type { ParameterizedContext } from 'koa';
 import {
+  continuePaymentSchema,
   createBillPaymentSchema,
   dateSchema,
   idParamSchema,
@@ -51,6 +52,19 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
   route(
     { method: 'get', path: '/payments/:id', summary: 'A payment order of the user (refresh=true asks the gateway while it is open)', tag: 'payments', auth: 'user', params: idParamSchema, query: paymentStatusQuerySchema },
     ({ params, query, principal }) => s.payments.getOrder(userIdOf(principal), params.id, query.refresh),
+  );
+  route(
+    {
+      method: 'post',
+      path: '/payments/:id/pay',
+      summary:
+        'Go on paying an open order (its cashier left, or back from the official account OAuth with oauthCode/oauthState): answers what the client does next; 409 ORDER_NOT_PAYABLE once it is paid, closed or expired',
+      tag: 'payments',
+      auth: 'user',
+      params: idParamSchema,
+      body: continuePaymentSchema,
+    },
+    ({ params, body, principal, ctx }) => s.payments.continueOrder(userIdOf(principal), params.id, body, ctx.ip),
   );
   route(
     { method: 'post', path: '/payments/:id/close', summary: 'Give up an open order (asks the gateway first; a paid order stays paid)', tag: 'payments', auth: 'user', params: idParamSchema },

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import {
@@ -8,6 +8,7 @@ import {
   fenToYuan,
   gatewayOf,
   offlinePaymentChannelNames,
+  type ContinuePaymentInput,
   type CreateBillPaymentInput,
   type CreatePaymentResult,
   type PaymentAction,
@@ -16,6 +17,7 @@ import {
   type PaymentOrderKind,
   type Page,
   type PaymentOrderView,
+  type PaymentReturnVia,
   type RefundKind,
   type RefundView,
   type ResolveRefundInput,
@@ -33,6 +35,7 @@ import {
   readAlipayPaymentNotice,
   verifyAlipayNotify,
 } from '../../integrations/alipay/alipay.notify';
+import type { WechatOAuthClient } from '../../integrations/wechat/wechat-oauth.adapter';
 import { WechatPayError } from '../../integrations/wechatpay/wechatpay.adapter';
 import {
   checkTransactionMatches,
@@ -299,6 +302,9 @@ export class PaymentsService {
       openid = (await this.fork().findOne(User, input.userId))?.openid ?? null;
       if (!openid) throw new AppError('WECHAT_OPENID_REQUIRED', 400, '小程序支付需要微信登录：请先用微信登录后再支付');
     }
+    // In WeChat's browser the payer's openid comes from the official account's OAuth, after the
+    // order exists (the OAuth comes back to the order's own confirming page).
+    if (input.channel === 'wechat_mp_jsapi') this.officialAccount();
     const now = this.now();
     const expiresAt = new Date(now.getTime() + this.deps.config.payments.orderTtlMinutes * 60_000);
     const renewalOf = input.kind === 'renewal' ? (input.subscriptionId ?? null) : null;
@@ -323,7 +329,7 @@ export class PaymentsService {
     }
     let pay: PaymentAction;
     try {
-      pay = await this.requestPayment(order, input, openid);
+      pay = await this.requestPayment(order, { payerIp: input.payerIp, returnPath: input.returnPath }, openid);
     } catch (err) {
       this.deps.logger.error({ err, orderId: order.id, channel: order.channel }, 'payment gateway refused the order');
       // Nobody can pay an order whose payment parameters were never handed out; a payment that
@@ -367,16 +373,47 @@ export class PaymentsService {
     return `${this.deps.self.baseUrl}/api/v1/payments/notify/${gateway === 'alipay' ? 'alipay' : 'wechat'}`;
   }
 
-  private returnUrl(order: PaymentOrder, returnPath: string | undefined): string {
+  /**
+   * Where an H5 cashier (or the official account's OAuth) sends the browser back: the same-origin
+   * `returnPath` with `?paymentId=`, and `via` saying which way it came back (see PaymentReturnVia).
+   */
+  private returnUrl(order: PaymentOrder, returnPath: string | undefined, via?: PaymentReturnVia): string {
     const base = new URL(this.deps.self.baseUrl);
     let url = new URL(returnPath ?? '/', base);
     // Same origin only: the cashier must never send the payer to someone else's page.
     if (url.origin !== base.origin) url = new URL('/', base);
     url.searchParams.set('paymentId', String(order.id));
+    if (via) url.searchParams.set('via', via);
     return url.toString();
   }
 
-  private async requestPayment(order: PaymentOrder, input: CreateOrderInput, openid: string | null): Promise<PaymentAction> {
+  /** The official account and its OAuth; 400 WECHAT_MP_NOT_CONFIGURED when this deployment has none. */
+  private officialAccount(): { appid: string; oauth: WechatOAuthClient } {
+    const appid = this.deps.payments.wechatpay.mpAppid;
+    const oauth = this.deps.wechatOAuth;
+    if (!appid || !oauth) {
+      throw new AppError('WECHAT_MP_NOT_CONFIGURED', 400, '未配置公众号支付：请在小程序中缴费，或在浏览器中打开本页后用支付宝或微信支付');
+    }
+    return { appid, oauth };
+  }
+
+  /** The appid a WeChat Pay order was placed under: the official account's for `wechat_mp_jsapi`. */
+  private wechatAppidOf(order: PaymentOrder): string {
+    const w = this.deps.payments.wechatpay;
+    return order.channel === 'wechat_mp_jsapi' ? (w.mpAppid ?? w.appid) : w.appid;
+  }
+
+  /** The OAuth `state` of an order: only an authorization started for this order comes back with it. */
+  private oauthState(order: PaymentOrder): string {
+    return createHmac('sha256', this.deps.config.appSecret).update(`wechat-oauth:${order.id}:${order.outTradeNo}`).digest('hex').slice(0, 32);
+  }
+
+  /**
+   * What the client does next to pay `order`: the gateway is asked (again) for it. Placing an order
+   * a second time with the same out_trade_no and parameters answers the same payment, so this also
+   * continues an order whose cashier was left. `openid`: the payer's, for JSAPI.
+   */
+  private async requestPayment(order: PaymentOrder, input: { payerIp?: string; returnPath?: string }, openid: string | null): Promise<PaymentAction> {
     const common = {
       outTradeNo: order.outTradeNo,
       description: order.description,
@@ -390,16 +427,103 @@ export class PaymentsService {
         const r = await wechatpay.gateway.createJsapiOrder({ ...common, openid: openid! });
         return { kind: 'requestPayment', params: r.requestPayment };
       }
+      case 'wechat_mp_jsapi': {
+        const mp = this.officialAccount();
+        // Who pays is not known yet: first the official account's (silent) OAuth, which comes back
+        // to the confirming page with a code for `POST /payments/:id/pay`.
+        if (!openid) return { kind: 'redirect', url: mp.oauth.authorizeUrl(this.returnUrl(order, input.returnPath, 'oauth'), this.oauthState(order)) };
+        const r = await wechatpay.gateway.createJsapiOrder({ ...common, appid: mp.appid, openid });
+        return { kind: 'requestPayment', params: r.requestPayment };
+      }
       case 'wechat_h5': {
         const r = await wechatpay.gateway.createH5Order({ ...common, payerClientIp: (input.payerIp ?? '127.0.0.1').replace(/^::ffff:/, '') });
-        return { kind: 'redirect', url: `${r.h5Url}&redirect_url=${encodeURIComponent(this.returnUrl(order, input.returnPath))}` };
+        // WeChat H5 has one address for coming back, taken after paying, after cancelling, or a few
+        // seconds after its cashier opened: `via=wechat` tells the page it knows nothing yet.
+        return { kind: 'redirect', url: `${r.h5Url}&redirect_url=${encodeURIComponent(this.returnUrl(order, input.returnPath, 'wechat'))}` };
       }
       case 'alipay_wap': {
-        const back = this.returnUrl(order, input.returnPath);
-        const url = alipay.gateway.createWapPayUrl({ ...common, subject: order.description, returnUrl: back, quitUrl: back });
+        // return_url after paying; quit_url (a different address) when the payer leaves the cashier.
+        const url = alipay.gateway.createWapPayUrl({
+          ...common,
+          subject: order.description,
+          returnUrl: this.returnUrl(order, input.returnPath),
+          quitUrl: this.returnUrl(order, input.returnPath, 'quit'),
+        });
         return { kind: 'redirect', url };
       }
     }
+  }
+
+  /**
+   * `POST /payments/:id/pay`: goes on paying the user's open order: back from a cashier left
+   * without paying, or back from the official account's OAuth with a code (`wechat_mp_jsapi`): the
+   * code is exchanged for the payer's openid, kept on the order, and the JSAPI order placed under
+   * the official account. Answers what the client does next, as creating the order did. The same
+   * out_trade_no is paid, so nothing can be paid twice; an order no longer open answers 409
+   * ORDER_NOT_PAYABLE (ask for its status).
+   */
+  async continueOrder(userId: number, orderId: number, input: ContinuePaymentInput, payerIp: string): Promise<CreatePaymentResult> {
+    const em = this.fork();
+    const order = await em.findOne(PaymentOrder, { id: orderId, userId });
+    if (!order) throw new NotFoundError('支付订单');
+    this.checkPayable(order);
+    let openid = order.payerOpenid;
+    if (input.oauthCode !== undefined) {
+      if (order.channel !== 'wechat_mp_jsapi') throw new AppError('VALIDATION_FAILED', 400, '该订单无需微信授权');
+      openid = await this.payerFromOAuth(order, input.oauthCode, input.oauthState);
+    }
+    let pay: PaymentAction;
+    try {
+      pay = await this.requestPayment(order, { payerIp, returnPath: input.returnPath }, openid);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      // Refused because it was paid or closed meanwhile? Then the order's status says so.
+      await this.syncOrder(order);
+      this.checkPayable(await em.findOneOrFail(PaymentOrder, orderId, { refresh: true }));
+      this.deps.logger.error({ err, orderId, channel: order.channel }, 'payment gateway refused to go on with the order');
+      throw new AppError('PAYMENT_GATEWAY_FAILED', 502, '支付渠道暂时无法下单，请稍后再试或换一种支付方式');
+    }
+    return { order: await this.viewOf(em, await em.findOneOrFail(PaymentOrder, orderId, { refresh: true })), pay };
+  }
+
+  /** 409 ORDER_NOT_PAYABLE unless the order can still be paid. */
+  private checkPayable(order: PaymentOrder): void {
+    if (order.status === 'created' && new Date(order.expiresAt).getTime() > this.now().getTime()) return;
+    const why = order.status === 'created' ? '订单已过期，请重新缴费' : order.status === 'closed' ? '订单已关闭，请重新缴费' : '订单已支付';
+    throw new AppError('ORDER_NOT_PAYABLE', 409, why, { status: order.status });
+  }
+
+  /**
+   * The payer of a `wechat_mp_jsapi` order, from the official account's OAuth code: checked against
+   * the order's state, exchanged once with WeChat, and kept on the order. The first WeChat user to
+   * authorize is its payer (WeChat's order names them): another one is refused.
+   */
+  private async payerFromOAuth(order: PaymentOrder, code: string, state: string | undefined): Promise<string> {
+    const { oauth } = this.officialAccount();
+    const expected = Buffer.from(this.oauthState(order));
+    const given = Buffer.from(state ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new AppError('WECHAT_OAUTH_CODE_INVALID', 400, '微信授权与订单不符，请重新发起支付');
+    }
+    let identity: Awaited<ReturnType<WechatOAuthClient['exchangeCode']>>;
+    try {
+      identity = await oauth.exchangeCode(code);
+    } catch (err) {
+      this.deps.logger.error({ err, orderId: order.id }, 'the official account OAuth code could not be exchanged');
+      throw new AppError('UPSTREAM_FAILED', 502, '暂时无法连接微信，请稍后再试');
+    }
+    if (!identity) throw new AppError('WECHAT_OAUTH_CODE_INVALID', 400, '微信授权已失效或已使用，请重新发起支付');
+    if (identity.snapshot) throw new AppError('WECHAT_OAUTH_CODE_INVALID', 400, '当前为微信快照页，请打开完整页面后再支付');
+    const now = this.now();
+    const moved = await this.fork().nativeUpdate(PaymentOrder, { id: order.id, status: 'created', payerOpenid: null }, { payerOpenid: identity.openid, updatedAt: now });
+    if (moved !== 1) {
+      const current = await this.fork().findOneOrFail(PaymentOrder, order.id);
+      this.checkPayable(current);
+      if (current.payerOpenid !== identity.openid) {
+        throw new AppError('WECHAT_PAYER_MISMATCH', 409, '该订单已由另一个微信账号发起支付，请取消订单后重新缴费');
+      }
+    }
+    return identity.openid;
   }
 
   // ─── reading ────────────────────────────────────────────────────────────────────────
@@ -736,7 +860,7 @@ export class PaymentsService {
       const w = this.deps.payments.wechatpay;
       const q = await w.gateway.queryOrder(order.outTradeNo);
       if (q.tradeState === 'SUCCESS' || q.tradeState === 'REFUND') {
-        const wrong = q.transaction ? checkTransactionMatches(q.transaction, { mchid: w.mchid, appid: w.appid, outTradeNo: order.outTradeNo, amountFen }) : ['transaction'];
+        const wrong = q.transaction ? checkTransactionMatches(q.transaction, { mchid: w.mchid, appid: this.wechatAppidOf(order), outTradeNo: order.outTradeNo, amountFen }) : ['transaction'];
         if (wrong.length > 0 || !q.transactionId) throw new Error(`query of ${order.outTradeNo} disagrees with the order: ${wrong.join(', ')}`);
         return { state: 'paid', payment: { tradeNo: q.transactionId, amountFen: q.amountFen!, paidAt: q.successTime ?? this.now() } };
       }
@@ -1196,7 +1320,7 @@ export class PaymentsService {
         await this.logNotify('wechatpay', null, tx.out_trade_no ?? null, 'rejected:unknown_order', rawBody);
         return fail(404, '订单不存在');
       }
-      const wrong = checkTransactionMatches(tx, { mchid: w.mchid, appid: w.appid, outTradeNo: order.outTradeNo, amountFen: Number(order.amountFen) });
+      const wrong = checkTransactionMatches(tx, { mchid: w.mchid, appid: this.wechatAppidOf(order), outTradeNo: order.outTradeNo, amountFen: Number(order.amountFen) });
       if (wrong.length > 0) {
         await this.logNotify('wechatpay', null, order.outTradeNo, `rejected:mismatch:${wrong.join(',')}`, rawBody);
         this.deps.logger.error({ orderId: order.id, wrong }, 'wechatpay notify disagrees with the order');
