@@ -115,7 +115,7 @@ if (!built) {
   it('bills tab: lists what is owed, and pays the selected bills with requestPayment and the server-signed parameters', async () => {
     const bill = (id, period, status, totalFen) => ({ id, accountId: 1, accountNo: '1000000001', period, dueDate: '2026-12-20', status, amountFen: totalFen, lateFeeFen: 0, totalFen, paidAt: null, lines: [] });
     const params = { appId: 'wx123', timeStamp: '1764100000', nonceStr: 'n0nce', package: 'prepay_id=wx26', signType: 'RSA', paySign: 'c2lnbg==' };
-    answers.set('/accounts', [{ id: 1, accountNo: '1000000001', serviceType: 'water', holderNameMasked: '张*', phoneMasked: '138****0001', address: '滨江路 1 号', area: 'binjiang', isDefault: true, balanceFen: 0, amountDueFen: 11663, unpaidBills: 2, subscriptionExpiresOn: null }]);
+    answers.set('/accounts', [{ id: 1, accountNo: '1000000001', serviceType: 'water', holderNameMasked: '张*', phoneMasked: '138****0001', address: '滨江路 1 号', area: 'binjiang', isDefault: true, prepaid: false, balanceFen: 0, amountDueFen: 11663, unpaidBills: 2, subscriptionExpiresOn: null }]);
     answers.set('/accounts/1/arrears', { accountId: 1, principalFen: 11550, lateFeeFen: 113, totalDueFen: 11663, unpaidBills: 2, overdueBills: 1, oldestUnpaidPeriod: '2026-09' });
     answers.set('/bills', { items: [bill(11, '2026-11', 'unpaid', 5390), bill(10, '2026-09', 'overdue', 6273)], page: 1, pageSize: 50, total: 2 });
     answers.set('/payments', { order: { id: 7, status: 'created' }, pay: { kind: 'requestPayment', params } });
@@ -146,7 +146,7 @@ if (!built) {
 
   it('prepaid subpackage: the top-up page offers the server’s presets and pays one with requestPayment', async () => {
     const params = { appId: 'wx123', timeStamp: '1764100001', nonceStr: 'n0nce2', package: 'prepay_id=wx27', signType: 'RSA', paySign: 'c2lnbjI=' };
-    answers.set('/accounts', [{ id: 3, accountNo: '3000000001', serviceType: 'broadband', holderNameMasked: '赵*', phoneMasked: '138****0004', address: '滨江区江南名府', area: 'binjiang', isDefault: true, balanceFen: 3500, amountDueFen: 0, unpaidBills: 0, subscriptionExpiresOn: null }]);
+    answers.set('/accounts', [{ id: 3, accountNo: '3000000001', serviceType: 'broadband', holderNameMasked: '赵*', phoneMasked: '138****0004', address: '滨江区江南名府', area: 'binjiang', isDefault: true, prepaid: true, balanceFen: 3500, amountDueFen: 0, unpaidBills: 0, subscriptionExpiresOn: null }]);
     answers.set('/accounts/3/prepaid', {
       accountId: 3,
       prepaid: true,
