@@ -125,10 +125,9 @@ describe('bills tab', () => {
     await screen.findByText('2026年10月');
 
     const submit = () => document.querySelector('#bills-pay-submit') as HTMLElement;
-    expect(submit().getAttribute('disabled')).not.toBeNull();
-    fireEvent.click(document.querySelector('#bill-check-11')!);
-    fireEvent.click(document.querySelector('#bill-check-10')!);
-    expect(screen.getByText('已选 2 笔，合计', { exact: false })).toBeTruthy();
+    // Owed bills come selected.
+    await waitFor(() => expect(screen.getByText('已选 2 笔，合计', { exact: false })).toBeTruthy());
+    expect(submit().getAttribute('aria-disabled')).toBe('false');
     expect(document.querySelector('#bills-pay-total')!.textContent).toBe('¥116.63');
 
     fireEvent.click(screen.getByText('微信支付'));
@@ -137,6 +136,93 @@ describe('bills tab', () => {
     });
     await waitFor(() => expect(launch).toHaveBeenCalledWith(created.pay));
     expect(create).toHaveBeenCalledWith({ billIds: [11, 10], channel: 'wechat_h5', returnPath: '/#/pages/billing/confirm/index' });
+  });
+
+  it('selects the owed bills by default; with none selected 去缴费 and 分享代付 look disabled and a tap sends nothing', async () => {
+    serve();
+    render(<BillsPage />);
+    await screen.findByText('2026年10月');
+    await waitFor(() => expect(document.querySelector('#bill-check-11')!.className).toContain('bill-row__check--on'));
+    expect(document.querySelector('#bill-check-10')!.className).toContain('bill-row__check--on');
+    expect(document.querySelector('#bills-pay-total')!.textContent).toBe('¥116.63');
+    expect(screen.getByText('取消全选')).toBeTruthy();
+
+    // Unticking one leaves the other chosen; unticking both disables both actions.
+    fireEvent.click(document.querySelector('#bill-check-11')!);
+    expect(document.querySelector('#bills-pay-total')!.textContent).toBe('¥66.63');
+    fireEvent.click(document.querySelector('#bill-check-10')!);
+    const submit = document.querySelector('#bills-pay-submit') as HTMLElement;
+    const shareButton = document.querySelector('#bills-share') as HTMLElement;
+    for (const b of [submit, shareButton]) {
+      expect(b.getAttribute('aria-disabled')).toBe('true');
+      expect(b.className).toContain('action-btn--disabled');
+    }
+    requestMock.mockClear();
+    await act(async () => {
+      fireEvent.click(submit);
+      fireEvent.click(shareButton);
+    });
+    expect(requestMock).not.toHaveBeenCalled();
+    expect(document.querySelector('#bills-pay-error')).toBeNull();
+  });
+
+  it('a bill the user unticked stays unticked when the list reloads; a new bill comes ticked', async () => {
+    let items = due;
+    serve({ '/bills': () => page(items) });
+    const { rerender } = render(<BillsPage />);
+    await screen.findByText('2026年10月');
+    await waitFor(() => expect(document.querySelector('#bill-check-10')!.className).toContain('--on'));
+    fireEvent.click(document.querySelector('#bill-check-10')!);
+    items = [bill({ id: 12, period: '2026-11', totalFen: 4000 }), ...due];
+    // Back to the tab: the lists reload.
+    fireEvent.click(screen.getByText('逾期'));
+    fireEvent.click(screen.getByText('待缴'));
+    rerender(<BillsPage />);
+    await screen.findByText('2026年11月');
+    await waitFor(() => expect(document.querySelector('#bill-check-12')!.className).toContain('--on'));
+    expect(document.querySelector('#bill-check-11')!.className).toContain('--on');
+    expect(document.querySelector('#bill-check-10')!.className).not.toContain('--on');
+  });
+
+  it('a double tap on 分享代付 creates one share', async () => {
+    let release: (v: unknown) => void = () => undefined;
+    const create = jest.fn(() => new Promise((resolve) => (release = resolve)));
+    serve({ '/bill-shares': create });
+    jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<BillsPage />);
+    await screen.findByText('2026年10月');
+    await waitFor(() => expect(document.querySelector('#bills-share')!.getAttribute('aria-disabled')).toBe('false'));
+    const shareButton = document.querySelector('#bills-share') as HTMLElement;
+    act(() => {
+      fireEvent.click(shareButton);
+      fireEvent.click(shareButton);
+    });
+    fireEvent.click(shareButton);
+    // While the share is on its way, 去缴费 cannot start a payment of the same bills either.
+    fireEvent.click(document.querySelector('#bills-pay-submit')!);
+    await act(async () => release({ id: 5, token: 'T'.repeat(32), status: 'active' }));
+    expect(create).toHaveBeenCalledTimes(1);
+    expect(requestMock.mock.calls.map((c) => c[0])).not.toContain('/payments');
+  });
+
+  it('a double tap on 去缴费 creates one order', async () => {
+    let release: (v: CreatePaymentResult) => void = () => undefined;
+    const create = jest.fn(() => new Promise<CreatePaymentResult>((resolve) => (release = resolve)));
+    serve({ '/payments': create });
+    jest.spyOn(platformPay, 'launch').mockResolvedValue('left');
+    render(<BillsPage />);
+    await screen.findByText('2026年10月');
+    await waitFor(() => expect(document.querySelector('#bills-pay-submit')!.getAttribute('aria-disabled')).toBe('false'));
+    const submit = document.querySelector('#bills-pay-submit') as HTMLElement;
+    // Both taps land before React re-renders the button as disabled (as in the mini-program, where it is a render late).
+    act(() => {
+      fireEvent.click(submit);
+      fireEvent.click(submit);
+    });
+    fireEvent.click(submit);
+    await waitFor(() => expect(create).toHaveBeenCalledTimes(1));
+    await act(async () => release(created));
+    expect(create).toHaveBeenCalledTimes(1);
   });
 
   it('shows the error table message when the server refuses the order', async () => {
@@ -149,7 +235,6 @@ describe('bills tab', () => {
     const launch = jest.spyOn(platformPay, 'launch');
     render(<BillsPage />);
     await screen.findByText('2026年10月');
-    fireEvent.click(document.querySelector('#bill-check-11')!);
     await act(async () => {
       fireEvent.click(document.querySelector('#bills-pay-submit')!);
     });
@@ -164,9 +249,7 @@ describe('bills tab', () => {
     render(<BillsPage />);
     await screen.findByText('2026年10月');
     const shareButton = () => document.querySelector('#bills-share') as HTMLElement;
-    expect(shareButton().getAttribute('disabled')).not.toBeNull();
-    fireEvent.click(document.querySelector('#bill-check-11')!);
-    fireEvent.click(document.querySelector('#bill-check-10')!);
+    await waitFor(() => expect(shareButton().getAttribute('aria-disabled')).toBe('false'));
     await act(async () => {
       fireEvent.click(shareButton());
     });
@@ -184,7 +267,6 @@ describe('bills tab', () => {
     const navigate = jest.spyOn(Taro, 'navigateTo');
     render(<BillsPage />);
     await screen.findByText('2026年10月');
-    fireEvent.click(document.querySelector('#bill-check-11')!);
     await act(async () => {
       fireEvent.click(document.querySelector('#bills-share')!);
     });

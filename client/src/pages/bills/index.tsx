@@ -1,13 +1,14 @@
 import { Button, Text, View } from '@tarojs/components';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { formatYuan, type AccountView, type BillStatus, type BillView, type PrepaidView } from '@openhall/shared';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { listAccounts } from '../../api/accounts';
 import { getArrears, listBills } from '../../api/bills';
 import { getPrepaid } from '../../api/prepaid';
 import { createBillShare } from '../../api/pay-for';
 import { createBillPayment } from '../../api/payments';
 import { errorMessageOf } from '../../api/errors';
+import ActionButton from '../../components/action-button';
 import BillStatusTag from '../../components/bill-status-tag';
 import ChoiceChips from '../../components/choice-chips';
 import PageShell from '../../components/page-shell';
@@ -106,10 +107,20 @@ export default function BillsPage() {
   );
   const items = useMemo(() => bills.data?.items ?? [], [bills.data]);
 
-  // Selection holds only bills still owed and still listed (a bill paid meanwhile drops out).
+  // Owed bills come selected, as in the payment apps: a bill seen for the first time is ticked; one the
+  // user unticked stays unticked when the list reloads. Selection holds only bills still owed and still
+  // listed (a bill paid meanwhile drops out).
   const [selected, setSelected] = useState<Set<number>>(new Set());
+  const seen = useRef<Set<number>>(new Set());
   useEffect(() => {
-    setSelected((prev) => new Set([...prev].filter((id) => items.some((b) => b.id === id && b.status !== 'paid'))));
+    setSelected((prev) => {
+      const next = new Set([...prev].filter((id) => items.some((b) => b.id === id && b.status !== 'paid')));
+      for (const b of items) {
+        if (b.status !== 'paid' && !seen.current.has(b.id)) next.add(b.id);
+        seen.current.add(b.id);
+      }
+      return next;
+    });
   }, [items]);
   const payable = items.filter((b) => b.status !== 'paid');
   const chosen = payable.filter((b) => selected.has(b.id));
@@ -292,29 +303,15 @@ export default function BillsPage() {
               <View className="bills-pay__sum">
                 已选 {chosen.length} 笔，合计 <View className="bills-pay__total" id="bills-pay-total">{formatYuan(chosenTotal)}</View>
               </View>
-              <Button
-                id="bills-pay-submit"
-                className="btn-primary bills-pay__btn"
-                size="mini"
-                disabled={chosen.length === 0 || payment.paying}
-                loading={payment.paying}
-                onClick={() => void pay()}
-              >
+              <ActionButton id="bills-pay-submit" className="btn-primary bills-pay__btn" size="mini" disabled={chosen.length === 0 || sharing} busy={payment.paying} onClick={pay}>
                 去缴费
-              </Button>
+              </ActionButton>
             </View>
             <View className="bills-pay__share">
               <View className="muted">不方便自己付？选中账单发给家人代付</View>
-              <Button
-                id="bills-share"
-                className="btn-plain bills-pay__btn"
-                size="mini"
-                disabled={chosen.length === 0 || sharing}
-                loading={sharing}
-                onClick={() => void share()}
-              >
+              <ActionButton id="bills-share" className="btn-plain bills-pay__btn" size="mini" disabled={chosen.length === 0 || payment.paying} busy={sharing} onClick={share}>
                 分享代付
-              </Button>
+              </ActionButton>
             </View>
           </View>
         )}

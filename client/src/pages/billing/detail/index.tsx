@@ -6,6 +6,7 @@ import { getBill, listBillDisputes } from '../../../api/bills';
 import { errorMessageOf } from '../../../api/errors';
 import { createBillPayment } from '../../../api/payments';
 import BillStatusTag from '../../../components/bill-status-tag';
+import ActionButton from '../../../components/action-button';
 import KvRow from '../../../components/kv-row';
 import PageShell from '../../../components/page-shell';
 import PayChannelPicker from '../../../components/pay-channel-picker';
@@ -98,15 +99,14 @@ export default function BillDetailPage() {
                 <PayChannelPicker value={payment.channel} onChange={payment.setChannel} />
                 {payment.error ? <View className="field__error">{errorMessageOf(payment.error)}</View> : null}
                 <View className="billing-actions">
-                  <Button
+                  <ActionButton
                     id="bill-pay"
                     className="btn-primary"
-                    disabled={payment.paying}
-                    loading={payment.paying}
-                    onClick={() => void payment.pay((channel, returnPath) => createBillPayment({ billIds: [b.id], channel, returnPath }))}
+                    busy={payment.paying}
+                    onClick={() => payment.pay((channel, returnPath) => createBillPayment({ billIds: [b.id], channel, returnPath }))}
                   >
                     缴费 {formatYuan(b.totalFen)}
-                  </Button>
+                  </ActionButton>
                 </View>
               </Section>
             )}

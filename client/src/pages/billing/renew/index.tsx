@@ -13,6 +13,7 @@ import {
 import { useState } from 'react';
 import { errorMessageOf } from '../../../api/errors';
 import { createRenewal, declineRenewal, listSubscriptions, quoteRenewal } from '../../../api/renewals';
+import ActionButton from '../../../components/action-button';
 import ChoiceChips from '../../../components/choice-chips';
 import KvRow from '../../../components/kv-row';
 import PageShell from '../../../components/page-shell';
@@ -188,17 +189,14 @@ export default function RenewPage() {
             <PayChannelPicker value={payment.channel} onChange={payment.setChannel} />
             {payment.error ? <View className="field__error">{errorMessageOf(payment.error)}</View> : null}
             <View className="billing-actions">
-              <Button
+              <ActionButton
                 id="renew-pay"
                 className="btn-primary"
-                disabled={payment.paying}
-                loading={payment.paying}
-                onClick={() =>
-                  void payment.pay((channel, returnPath) => createRenewal({ subscriptionId: sub.id, months, channel, returnPath }), { subscriptionId: sub.id })
-                }
+                busy={payment.paying}
+                onClick={() => payment.pay((channel, returnPath) => createRenewal({ subscriptionId: sub.id, months, channel, returnPath }), { subscriptionId: sub.id })}
               >
                 立即续费 {formatYuan(q.totalFen)}
-              </Button>
+              </ActionButton>
               {!declining && !declinedIds.includes(sub.id) && (
                 <Button id="renew-decline" className="btn-plain" onClick={() => setDeclining(true)}>
                   暂不续费

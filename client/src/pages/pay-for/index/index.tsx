@@ -7,6 +7,7 @@ import { createPayForPayment, forgetPayForAccount, listPayForAccounts, lookupPay
 import KvRow from '../../../components/kv-row';
 import PageShell from '../../../components/page-shell';
 import PayChannelPicker from '../../../components/pay-channel-picker';
+import ActionButton from '../../../components/action-button';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
 import { formatPeriod, serviceTypeLabels } from '../../../lib/labels';
@@ -50,7 +51,7 @@ function PayPanel({ view, onSavedChange }: { view: PayForAccountView; onSavedCha
   };
 
   const pay = () =>
-    void payment.pay((channel, returnPath) => createPayForPayment({ accountNo: view.accountNo, billIds: bills.map((b) => b.id), channel, returnPath }));
+    payment.pay((channel, returnPath) => createPayForPayment({ accountNo: view.accountNo, billIds: bills.map((b) => b.id), channel, returnPath }));
 
   return (
     <Section title="代缴信息" className="payfor-panel">
@@ -105,9 +106,9 @@ function PayPanel({ view, onSavedChange }: { view: PayForAccountView; onSavedCha
             {formatYuan(totalFen)}
           </Text>
         </View>
-        <Button id="payfor-pay" className="btn-primary payfor-paybar__btn" size="mini" disabled={bills.length === 0 || payment.paying} loading={payment.paying} onClick={pay}>
+        <ActionButton id="payfor-pay" className="btn-primary payfor-paybar__btn" size="mini" disabled={bills.length === 0} busy={payment.paying} onClick={pay}>
           立即代缴
-        </Button>
+        </ActionButton>
       </View>
     </Section>
   );

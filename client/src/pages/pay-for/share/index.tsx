@@ -7,6 +7,7 @@ import { getSharedBill, payBillShare } from '../../../api/pay-for';
 import KvRow from '../../../components/kv-row';
 import PageShell from '../../../components/page-shell';
 import PayChannelPicker from '../../../components/pay-channel-picker';
+import ActionButton from '../../../components/action-button';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
 import { formatDateTime, formatPeriod, serviceTypeLabels } from '../../../lib/labels';
@@ -45,7 +46,7 @@ export default function SharedBillPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- only a new refusal reloads
   }, [error]);
 
-  const pay = () => void payment.pay((channel, returnPath) => payBillShare(token, { channel, returnPath }));
+  const pay = () => payment.pay((channel, returnPath) => payBillShare(token, { channel, returnPath }));
 
   return (
     <PageShell id="page-share">
@@ -106,10 +107,10 @@ export default function SharedBillPage() {
                         {errorMessageOf(payment.error)}
                       </View>
                     ) : null}
-                    <Button id="share-pay" className="btn-primary" disabled={payment.paying} loading={payment.paying} onClick={pay}>
+                    <ActionButton id="share-pay" className="btn-primary" busy={payment.paying} onClick={pay}>
                       {/* Text of its own: set straight on the button, it would wipe the button's loading icon (H5). */}
                       <Text>确认代付 {formatYuan(view.totalFen)}</Text>
-                    </Button>
+                    </ActionButton>
                     <View className="muted payfor-note">使用您自己的微信支付或支付宝付款，缴费凭证归您所有。</View>
                   </Section>
                 ) : (

@@ -8,6 +8,7 @@ import { createTopUp } from '../../../api/prepaid';
 import KvRow from '../../../components/kv-row';
 import PageShell from '../../../components/page-shell';
 import PayChannelPicker from '../../../components/pay-channel-picker';
+import ActionButton from '../../../components/action-button';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
 import { usePayment } from '../../../lib/payment';
@@ -56,7 +57,7 @@ function TopUpForm({ view, amountParam }: { view: PrepaidView; amountParam: numb
     const wrong = topUpAmountProblem(amount.fen, rules);
     if (wrong) return setProblem(wrong);
     const accountId = view.accountId;
-    void payment.pay((channel, returnPath) => createTopUp(accountId, { amountFen: amount.fen, channel, returnPath }), { accountId });
+    return payment.pay((channel, returnPath) => createTopUp(accountId, { amountFen: amount.fen, channel, returnPath }), { accountId });
   };
 
   return (
@@ -120,10 +121,10 @@ function TopUpForm({ view, amountParam }: { view: PrepaidView; amountParam: numb
           </View>
         ) : null}
         <View className="topup-pay">
-          <Button id="topup-pay" className="btn-primary" disabled={payment.paying} loading={payment.paying} onClick={pay}>
+          <ActionButton id="topup-pay" className="btn-primary" busy={payment.paying} onClick={pay}>
             {/* Changing text inside its own element: set straight on the button, it would wipe the button's loading icon (H5). */}
             <Text>{amountFen !== null && amountFen > 0 ? `立即充值 ${formatYuan(amountFen)}` : '立即充值'}</Text>
-          </Button>
+          </ActionButton>
         </View>
       </Section>
     </>
