@@ -66,6 +66,8 @@ test('the defaults give a working embedded setup with sandboxes on', () => {
   expect(c.sandbox).toBe(true);
   expect(c.operator.commitments.length).toBeGreaterThan(5);
   expect(Object.keys(c.holidays.years)).toEqual(expect.arrayContaining(['2026', '2027']));
+  expect(c.outboxIntervalMs).toBe(30_000);
+  expect(loadConfig({ OUTBOX_INTERVAL_SECONDS: '2' }).outboxIntervalMs).toBe(2_000);
 });
 
 test.each([
@@ -75,6 +77,7 @@ test.each([
   [{ APP_SECRET: 'short' }, 'APP_SECRET'],
   [{ RATE_LIMIT_STORE: 'redis' }, 'REDIS_URL'],
   [{ SMS_PROVIDER: 'http' }, 'SMS_HTTP_URL'],
+  [{ OUTBOX_INTERVAL_SECONDS: '0' }, 'OUTBOX_INTERVAL_SECONDS'],
 ])('a bad value stops start-up naming the key: %j', (env, key) => {
   const problems = problemsOf(env);
   expect(problems.join('\n')).toContain(key);

@@ -76,6 +76,11 @@ const envSchema = z.object({
   STAFF_SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /** Whether this instance runs the background jobs (false: an API-only instance; see main.ts). */
   RUN_JOBS: bool.default(true),
+  /**
+   * How often payment housekeeping and the outbox run, in seconds: what others must hear (the
+   * billing system, notices, the work-order system) leaves within this. Lower it for sandbox runs.
+   */
+  OUTBOX_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** How long an instance keeps a resolved bearer token in memory (0: read the session every request). */
   SESSION_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   // Payments. With sandboxes on, a gateway whose API base is unset is the in-process sandbox.
@@ -307,6 +312,8 @@ export interface AppConfig {
   sessionTtlHours: number;
   sessionCacheSeconds: number;
   runJobs: boolean;
+  /** How often payment housekeeping and the outbox run, in ms. */
+  outboxIntervalMs: number;
   staffSessionTtlHours: number;
   /** The work-order system. `url` null: the in-process sandbox in sandbox mode, otherwise no dispatcher runs (tickets wait in the outbox). */
   workorder: { url: string | null; secret: string };
@@ -578,6 +585,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     staffSessionTtlHours: e.STAFF_SESSION_TTL_HOURS,
     sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
     runJobs: e.RUN_JOBS,
+    outboxIntervalMs: e.OUTBOX_INTERVAL_SECONDS * 1000,
     workorder: { url: e.WORKORDER_URL ?? null, secret: e.WORKORDER_SECRET },
     uploads: { maxBytes: e.UPLOAD_MAX_KB * 1024 },
     billing: {

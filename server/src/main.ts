@@ -81,7 +81,7 @@ main().catch((err) => {
  */
 function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
   const { config, orm, logger } = deps;
-  const stopPaymentJob = startPaymentExpiryJob(app.services.payments, app.services.outbox, logger);
+  const stopPaymentJob = startPaymentExpiryJob(app.services.payments, app.services.outbox, logger, config.outboxIntervalMs);
   // Renewal reminders for next month's expiries, queued once per package and month through the outbox.
   const stopRenewalReminders = startRenewalReminderJob(deps);
   // Yesterday's trade bills against the portal, once per date and gateway across instances.
