@@ -14,8 +14,10 @@ export default defineAppConfig({
     { root: 'pages/prepaid', pages: ['index/index', 'topup/index'] },
     // Paying for someone else: by account number (代缴), a shared bill's pay page (分享代付; where the share card opens), my shares.
     { root: 'pages/pay-for', pages: ['index/index', 'share/index', 'shares/index'] },
+    // Electronic invoices: my invoices (and paid orders still to invoice), asking for one, one invoice with its PDF.
+    { root: 'pages/invoices', pages: ['list/index', 'request/index', 'detail/index'] },
     // The staff console is a desktop web app: only the H5 build carries it, the mini-program stays small.
-    ...(process.env.TARO_ENV === 'h5' ? [{ root: 'pages/staff', pages: ['login/index', 'queue/index', 'ticket/index', 'callbacks/index', 'suspensions/index', 'outages/index', 'dashboard/index', 'imports/index', 'content/index'] }] : []),
+    ...(process.env.TARO_ENV === 'h5' ? [{ root: 'pages/staff', pages: ['login/index', 'queue/index', 'ticket/index', 'callbacks/index', 'suspensions/index', 'outages/index', 'dashboard/index', 'imports/index', 'content/index', 'invoices/index'] }] : []),
   ],
   window: {
     backgroundTextStyle: 'light',

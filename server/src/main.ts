@@ -14,6 +14,7 @@ import { startReconciliationJob } from './modules/payments/reconciliation.job';
 import { startCallbackJob } from './modules/tickets/callback.job';
 import { startSuspensionCallbackJob } from './modules/prepaid/suspension-callback.job';
 import { startPeriodicJob } from './modules/jobs/periodic';
+import { INVOICE_OUTBOX_TOPICS } from './modules/invoices/invoices.service';
 
 /** Starts OpenHall: configuration, database and migrations, optional demo data, then HTTP. */
 async function main(): Promise<void> {
@@ -104,11 +105,15 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
   const stopUploadCleanup = startPeriodicJob('unattached photo cleanup', logger, () => app.services.uploads.purgeUnattached(), 3_600_000, 60_000);
   // Invoice results the e-invoice platform did not call back with are asked for (and lost requests sent again).
   const stopInvoiceChecks = startPeriodicJob('invoice result checks', logger, () => app.services.invoices.checkPending(), 30_000, 15_000);
+  // A subscriber waits on the invoice page: the invoice messages (to the e-invoice platform, the
+  // PDFs, the mails) go out within seconds rather than at the housekeeping's 30-s pace.
+  const stopInvoiceOutbox = startPeriodicJob('invoice outbox', logger, () => app.services.outbox.drain(10_000, undefined, INVOICE_OUTBOX_TOPICS), 3_000, 3_000);
   return async () => {
     await stopArrears();
     await stopImports();
     await stopUploadCleanup();
     await stopInvoiceChecks();
+    await stopInvoiceOutbox();
     await stopPaymentJob();
     await stopRenewalReminders();
     await stopReconciliation();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageQuerySchema, textSchema } from './common';
-import type { PaymentOrderKind } from './payments';
+import type { PaymentOrderKind, PaymentOrderStatus } from './payments';
 
 // Electronic invoices (电子发票) for what a subscriber paid: bills, renewals, top-ups.
 
@@ -220,4 +220,36 @@ export interface StaffInvoiceView extends Omit<InvoiceView, 'email' | 'pdfUrl' |
 export interface RequestInvoiceResult {
   invoice: InvoiceView;
   created: boolean;
+}
+
+/** How each kind of paid order reads in invoice lists. */
+export const invoiceOrderKindNames: Record<PaymentOrderKind, string> = { bills: '账单缴费', renewal: '套餐续费', topup: '预付费充值' };
+
+/** `GET /invoices/orders`: the user's paid orders, newest first; `uninvoiced=true`: only those with no invoice yet. */
+export const invoiceOrdersQuerySchema = pageQuerySchema.extend({
+  uninvoiced: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true'),
+});
+export type InvoiceOrdersQuery = z.infer<typeof invoiceOrdersQuerySchema>;
+
+/**
+ * A paid order as the invoice pages show it: what an invoice of it would be for (paid less
+ * refunded), and its invoice once asked for. `invoiceable` is false while a refund is under way,
+ * once it was refunded in full, or before it is paid (`status` says which).
+ */
+export interface InvoiceOrderView {
+  orderId: number;
+  kind: PaymentOrderKind;
+  /** 账单缴费 / 套餐续费 / 预付费充值. */
+  kindName: string;
+  outTradeNo: string;
+  description: string;
+  status: PaymentOrderStatus;
+  amountFen: number;
+  paidAt: string | null;
+  invoiceable: boolean;
+  /** The order's current invoice (the one a partial refund left, after a reversal). */
+  invoice: { id: number; state: InvoiceState; stateName: string } | null;
 }

@@ -114,3 +114,36 @@ export interface ShareBillActionProps {
   shareKey: string;
   card: ShareCard;
 }
+
+/** A title picked from the platform's own saved invoice titles (WeChat 发票抬头), to fill the form with. */
+export interface PickedInvoiceTitle {
+  kind: 'personal' | 'company';
+  name: string;
+  /** The company's unified social credit code as WeChat kept it ('' for a person). */
+  taxNo: string;
+}
+
+/** What pages need to fill an invoice title from the platform, whatever the platform does underneath. */
+export interface PlatformInvoiceTitles {
+  /** True where the platform keeps the user's invoice titles (mini-program `chooseInvoiceTitle`). */
+  readonly available: boolean;
+  /**
+   * Lets the user pick one of their saved titles (must run from a tap). Null when they closed the
+   * picker; throws an Error whose message says what to do when they refused the permission.
+   */
+  choose(): Promise<PickedInvoiceTitle | null>;
+}
+
+/** Props of the platform's invoice PDF action (platform/invoice-pdf). */
+export interface InvoicePdfProps {
+  /** Element id of the link (H5) or button (mini-program). */
+  id: string;
+  /** The signed PDF link an invoice view gives (`/api/v1/invoice-files/…`, valid for an hour). */
+  url: string;
+  /** 电子发票_<number>.pdf. */
+  fileName: string;
+  /** What the action says: 下载发票 PDF, 下载红字发票 PDF. */
+  label: string;
+  /** A secondary action: drawn plain instead of primary. */
+  plain?: boolean;
+}

@@ -82,6 +82,19 @@ describe('me page', () => {
     expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/pay-for/index/index' });
   });
 
+  it('signed in, opens my invoices', async () => {
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/me') return { id: 1, phoneMasked: '138****0001', hasWechat: false };
+      if (path === '/accounts') return [];
+      return undefined;
+    });
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<MePage />);
+    fireEvent.click(await screen.findByText('我的发票'));
+    expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/invoices/list/index' });
+  });
+
   it('a prepaid account in the list is marked and opens its balance page', async () => {
     saveToken('tok', '2099-01-01T00:00:00Z');
     const prepaid = { ...base, id: 3, accountNo: '3000000001', serviceType: 'broadband' as const, holderNameMasked: '赵*', isDefault: false, prepaid: true };

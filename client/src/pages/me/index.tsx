@@ -10,6 +10,7 @@ import PageShell from '../../components/page-shell';
 import Section from '../../components/section';
 import StateView from '../../components/state-view';
 import { useElderMode } from '../../lib/elder-mode';
+import { INVOICES_PAGE } from '../../lib/invoices';
 import { PAY_FOR_PAGE, SHARES_PAGE } from '../../lib/pay-for';
 import { PREPAID_PAGE, usePrepaidViews } from '../../lib/prepaid';
 import { useSession } from '../../lib/session';
@@ -124,6 +125,12 @@ export default function MePage() {
         <Section title="帮他人缴费" className="me-pay-for">
           <LinkRow className="me-link me-link--pay-for" title="帮他人缴费" desc="输入户号代缴，常用代缴户号" url={PAY_FOR_PAGE} />
           <LinkRow className="me-link me-link--shares" title="我分享的账单" desc="发给家人代付的账单与付款情况" url={SHARES_PAGE} />
+        </Section>
+      )}
+
+      {signedIn && (
+        <Section title="发票" className="me-invoices">
+          <LinkRow className="me-link me-link--invoices" title="我的发票" desc="为已缴费用申请电子发票，下载与查看开票进度" url={INVOICES_PAGE} />
         </Section>
       )}
 

@@ -13,7 +13,7 @@ const CJK = /[\u4e00-\u9fff]/;
  */
 export function staffErrorText(err: unknown): string {
   const base = errorMessageOf(err);
-  if (!(err instanceof ApiError) || !['FORBIDDEN', 'CONFLICT', 'VALIDATION_FAILED', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'NOTICE_TOO_LATE', 'RECONCILIATION_DIFF_ALREADY_RESOLVED'].includes(err.code)) return base;
+  if (!(err instanceof ApiError) || !['FORBIDDEN', 'CONFLICT', 'VALIDATION_FAILED', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'NOTICE_TOO_LATE', 'RECONCILIATION_DIFF_ALREADY_RESOLVED', 'INVOICE_NOT_REISSUABLE'].includes(err.code)) return base;
   const said = err.message?.trim();
   if (!said || !CJK.test(said) || said.startsWith('请求参数有误') || said === base) return base;
   return `${base}：${said}`;

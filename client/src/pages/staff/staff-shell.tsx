@@ -10,6 +10,7 @@ import {
   STAFF_CONTENT_URL,
   STAFF_DASHBOARD_URL,
   STAFF_IMPORTS_URL,
+  STAFF_INVOICES_URL,
   STAFF_LOGIN_URL,
   STAFF_OUTAGES_URL,
   STAFF_QUEUE_URL,
@@ -31,7 +32,7 @@ export interface StaffShellProps {
 }
 
 /** The console's sections, one navigation link each. */
-export type StaffSection = 'queue' | 'callbacks' | 'suspensions' | 'outages' | 'dashboard' | 'imports' | 'content';
+export type StaffSection = 'queue' | 'callbacks' | 'suspensions' | 'outages' | 'invoices' | 'dashboard' | 'imports' | 'content';
 
 // `role`: the least role the server lets use the section; a link the signed-in role cannot use is not shown.
 const nav: readonly { key: StaffSection; title: string; url: string; role: StaffRole }[] = [
@@ -39,6 +40,7 @@ const nav: readonly { key: StaffSection; title: string; url: string; role: Staff
   { key: 'callbacks', title: '回访任务', url: STAFF_CALLBACKS_URL, role: 'agent' },
   { key: 'suspensions', title: '停机回访', url: STAFF_SUSPENSIONS_URL, role: 'agent' },
   { key: 'outages', title: '区域故障', url: STAFF_OUTAGES_URL, role: 'agent' },
+  { key: 'invoices', title: '电子发票', url: STAFF_INVOICES_URL, role: 'agent' },
   { key: 'dashboard', title: '服务指标', url: STAFF_DASHBOARD_URL, role: 'supervisor' },
   { key: 'imports', title: '账单导入', url: STAFF_IMPORTS_URL, role: 'supervisor' },
   { key: 'content', title: '公示内容', url: STAFF_CONTENT_URL, role: 'admin' },

@@ -162,3 +162,27 @@ test('an order whose refund is under way is refused, saying so; nothing is creat
   expect(refused.body.error.message).toContain('正在退款');
   expect((await t.request.get(`/api/v1/invoices?orderId=${orderId}`).set(auth(user)).expect(200)).body.data.items).toEqual([]);
 });
+
+test('the orders to invoice: paid ones with what is left, those still to invoice apart; another user’s order is not found', async () => {
+  const user = await smsUserWithAccount(t, '13800000504');
+  const bill = await billWithLines(t);
+  const res = await t.request.post('/api/v1/payments').set(auth(user)).send({ billIds: [bill.id], channel: 'wechat_h5' }).expect(201);
+  const orderId = res.body.data.order.id as number;
+  const open = await t.request.get(`/api/v1/invoices/orders/${orderId}`).set(auth(user)).expect(200);
+  expect(open.body.data).toMatchObject({ orderId, status: 'created', invoiceable: false, invoice: null });
+  await pay(res.body.data.order);
+
+  const one = (await t.request.get(`/api/v1/invoices/orders/${orderId}`).set(auth(user)).expect(200)).body.data;
+  expect(one).toMatchObject({ orderId, kind: 'bills', kindName: '账单缴费', amountFen: 3850, invoiceable: true, invoice: null, paidAt: expect.any(String) });
+  const todo = (await t.request.get('/api/v1/invoices/orders?uninvoiced=true').set(auth(user)).expect(200)).body.data;
+  expect(todo.items.map((o: { orderId: number }) => o.orderId)).toContain(orderId);
+
+  const inv = (await t.request.post('/api/v1/invoices').set(auth(user)).send({ orderId, title: COMPANY }).expect(201)).body.data.invoice;
+  const after = (await t.request.get('/api/v1/invoices/orders?uninvoiced=true').set(auth(user)).expect(200)).body.data;
+  expect(after.items.map((o: { orderId: number }) => o.orderId)).not.toContain(orderId);
+  const all = (await t.request.get('/api/v1/invoices/orders').set(auth(user)).expect(200)).body.data;
+  expect(all.items.find((o: { orderId: number }) => o.orderId === orderId)).toMatchObject({ invoice: { id: inv.id, state: 'requested', stateName: '申请中' } });
+
+  const other = await smsUserWithAccount(t, '13800000505');
+  await t.request.get(`/api/v1/invoices/orders/${orderId}`).set(auth(other)).expect(404);
+});

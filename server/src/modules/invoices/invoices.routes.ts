@@ -1,6 +1,6 @@
 import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
-import { idParamSchema, invoiceListQuerySchema, reissueInvoiceSchema, requestInvoiceSchema, staffInvoiceQuerySchema, urlIdSchema, type RequestInvoiceResult } from '@openhall/shared';
+import { idParamSchema, invoiceListQuerySchema, invoiceOrdersQuerySchema, reissueInvoiceSchema, requestInvoiceSchema, staffInvoiceQuerySchema, urlIdSchema, type RequestInvoiceResult } from '@openhall/shared';
 import type { ApiRouter } from '../../http/api-router';
 import { type AppState, staffOf, userIdOf } from '../../http/context';
 import { RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
@@ -43,6 +43,21 @@ export function registerInvoiceRoutes(router: ApiRouter, registry: RouteRegistry
   route(
     { method: 'get', path: '/invoices', summary: 'The user’s invoices, newest first (orderId: of one order)', tag, auth: 'user', query: invoiceListQuerySchema },
     ({ query, principal }) => s.invoices.list(userIdOf(principal), query),
+  );
+  route(
+    {
+      method: 'get',
+      path: '/invoices/orders',
+      summary: 'The user’s paid orders (bills, renewals, top-ups) with what an invoice would be for and its current invoice; uninvoiced=true: only those still to invoice',
+      tag,
+      auth: 'user',
+      query: invoiceOrdersQuerySchema,
+    },
+    ({ query, principal }) => s.invoices.orders(userIdOf(principal), query),
+  );
+  route(
+    { method: 'get', path: '/invoices/orders/:id', summary: 'One of the user’s orders as the invoice request shows it', tag, auth: 'user', params: idParamSchema },
+    ({ params, principal }) => s.invoices.order(userIdOf(principal), params.id),
   );
   route(
     { method: 'get', path: '/invoices/:id', summary: 'One of the user’s invoices: state in words, lines and tax, PDF links (signed, an hour)', tag, auth: 'user', params: idParamSchema },

@@ -3,10 +3,13 @@ import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm
 import type { EntityManager } from '@mikro-orm/knex';
 import {
   invoiceFailureAdvice,
+  invoiceOrderKindNames,
   invoiceStateNames,
   maskEmail,
   maskName,
   type InvoiceListQuery,
+  type InvoiceOrdersQuery,
+  type InvoiceOrderView,
   type InvoiceState,
   type InvoiceTitleInput,
   type InvoiceTitleView,
@@ -47,6 +50,8 @@ export const EINVOICE_ISSUE_TOPIC = 'einvoice.issue';
 export const EINVOICE_REVERSE_TOPIC = 'einvoice.reverse';
 export const EINVOICE_PDF_TOPIC = 'einvoice.pdf';
 export const INVOICE_MAIL_TOPIC = 'invoice.mail';
+/** Every topic of the invoices, drained by a job of their own every few seconds (main.ts). */
+export const INVOICE_OUTBOX_TOPICS = [EINVOICE_ISSUE_TOPIC, EINVOICE_REVERSE_TOPIC, EINVOICE_PDF_TOPIC, INVOICE_MAIL_TOPIC] as const;
 
 /** How long after the platform took an invoice its result is asked for, if no callback came. */
 export const INVOICE_CHECK_AFTER_MS = 2 * 60_000;
@@ -67,7 +72,7 @@ function titleKeyOf(t: InvoiceTitleInput): string {
   return `${t.kind}|${t.name}|${t.kind === 'company' ? t.taxNo : ''}`;
 }
 
-function stateOf(inv: Invoice): InvoiceState {
+function stateOf(inv: Pick<Invoice, 'status' | 'reversalStatus'>): InvoiceState {
   if (inv.reversalStatus === 'reversed') return 'reversed';
   if (inv.reversalStatus === 'requested') return 'reversing';
   return inv.status;
@@ -266,6 +271,58 @@ export class InvoicesService {
     const inv = await em.findOne(Invoice, { id, userId });
     if (!inv) throw new NotFoundError('发票');
     return this.viewOf(em, inv);
+  }
+
+  /**
+   * `GET /invoices/orders`: the user's paid orders (bills, renewals, top-ups; those paid for
+   * someone else included: the payer's), newest first, each with what an invoice would be for and
+   * its current invoice; `uninvoiced`: only those with something left to invoice and no invoice.
+   */
+  async orders(userId: number, query: InvoiceOrdersQuery): Promise<Page<InvoiceOrderView>> {
+    const em = this.fork();
+    const qb = em
+      .createQueryBuilder(PaymentOrder, 'o')
+      .where({ userId, status: { $in: ['paid', 'refunding', 'refunded'] } })
+      .orderBy({ paidAt: 'desc', id: 'desc' })
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize);
+    if (query.uninvoiced) {
+      qb.andWhere({ status: { $ne: 'refunding' } })
+        .andWhere('coalesce(`o`.`paid_amount_fen`, `o`.`amount_fen`) > `o`.`refunded_fen`')
+        .andWhere('not exists (select 1 from `invoice` as `i` where `i`.`live_order_id` = `o`.`id`)');
+    }
+    const [rows, total] = await qb.getResultAndCount();
+    return { items: await this.orderViewsOf(em, rows), page: query.page, pageSize: query.pageSize, total };
+  }
+
+  /** `GET /invoices/orders/:id`: one of the user's orders as the request page shows it (404 for anyone else's). */
+  async order(userId: number, orderId: number): Promise<InvoiceOrderView> {
+    const em = this.fork();
+    const order = await em.findOne(PaymentOrder, { id: orderId, userId });
+    if (!order) throw new NotFoundError('支付订单');
+    return (await this.orderViewsOf(em, [order]))[0];
+  }
+
+  private async orderViewsOf(em: EntityManager, orders: PaymentOrder[]): Promise<InvoiceOrderView[]> {
+    if (orders.length === 0) return [];
+    const invoices = await em.find(Invoice, { orderId: { $in: orders.map((o) => o.id) }, status: { $ne: 'cancelled' } }, { orderBy: { seq: 'desc' }, fields: ['id', 'orderId', 'seq', 'status', 'reversalStatus'] });
+    return orders.map((o) => {
+      const remainingFen = Number(o.paidAmountFen ?? o.amountFen) - Number(o.refundedFen);
+      const inv = invoices.find((i) => i.orderId === o.id);
+      const state = inv ? stateOf(inv) : null;
+      return {
+        orderId: o.id,
+        kind: o.kind,
+        kindName: invoiceOrderKindNames[o.kind],
+        outTradeNo: o.outTradeNo,
+        description: o.description,
+        status: o.status,
+        amountFen: Math.max(0, remainingFen),
+        paidAt: iso(o.paidAt),
+        invoiceable: PAID_STATES.has(o.status) && remainingFen > 0,
+        invoice: inv && state ? { id: inv.id, state, stateName: invoiceStateNames[state] } : null,
+      };
+    });
   }
 
   /** `GET /invoice-titles`: the user's saved titles, most recently used first. */
@@ -736,15 +793,19 @@ export class InvoicesService {
     if (!inv) return { skipped: `no invoice ${payload.invoiceId}` };
     const serialNo = payload.kind === 'red' ? inv.redSerialNo : inv.serialNo;
     if (!serialNo) return { skipped: 'no serial number' };
-    const pdf = await this.deps.einvoice.provider.downloadPdf(serialNo);
+    // Kept already (a delivery whose acknowledgement was lost): not downloaded again.
+    const kept = (await this.fork().count(InvoiceDocument, { invoiceId: inv.id, kind: payload.kind })) > 0;
+    const pdf = kept ? null : await this.deps.einvoice.provider.downloadPdf(serialNo);
     const now = this.now();
     await this.fork().transactional(async (tx) => {
-      await tx
-        .createQueryBuilder(InvoiceDocument)
-        .insert({ invoiceId: inv.id, kind: payload.kind, pdf, sha256: sha256Hex(pdf), createdAt: now })
-        .onConflict(['invoiceId', 'kind'])
-        .ignore()
-        .execute('run');
+      if (pdf) {
+        await tx
+          .createQueryBuilder(InvoiceDocument)
+          .insert({ invoiceId: inv.id, kind: payload.kind, pdf, sha256: sha256Hex(pdf), createdAt: now })
+          .onConflict(['invoiceId', 'kind'])
+          .ignore()
+          .execute('run');
+      }
       if (inv.email) await enqueueOutbox(tx, { topic: INVOICE_MAIL_TOPIC, dedupeKey: `invoice-mail:${inv.id}:${payload.kind}`, payload: { invoiceId: inv.id, kind: payload.kind } }, now);
     });
   }

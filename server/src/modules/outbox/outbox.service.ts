@@ -84,10 +84,11 @@ export class OutboxDispatcher {
    * (status, topic, next_attempt_at) index and stops at the batch. `more` is true when some topic
    * filled its batch: there may be more due now.
    */
-  async runOnce(now: Date = new Date()): Promise<{ sent: number; failed: number; skipped: number; more: boolean }> {
+  async runOnce(now: Date = new Date(), topics?: readonly string[]): Promise<{ sent: number; failed: number; skipped: number; more: boolean }> {
     const total = { sent: 0, failed: 0, skipped: 0, more: false };
     const batchSize = this.opts.batchSize ?? 50;
-    for (const topic of this.handlers.keys()) {
+    for (const topic of topics ?? this.handlers.keys()) {
+      if (!this.handlers.has(topic)) continue;
       const r = await this.runTopic(topic, now, batchSize);
       total.sent += r.sent;
       total.failed += r.failed;
@@ -99,14 +100,15 @@ export class OutboxDispatcher {
 
   /**
    * Passes until nothing more is due or `budgetMs` is spent, so a backlog drains at the speed the
-   * receivers take it rather than a batch per job interval.
+   * receivers take it rather than a batch per job interval. `topics`: only these (a person is
+   * waiting for them, so a job of their own runs them more often); all by default.
    */
-  async drain(budgetMs: number, now: () => Date = () => new Date()): Promise<{ sent: number; failed: number; skipped: number; passes: number }> {
+  async drain(budgetMs: number, now: () => Date = () => new Date(), topics?: readonly string[]): Promise<{ sent: number; failed: number; skipped: number; passes: number }> {
     const deadline = Date.now() + budgetMs;
     const total = { sent: 0, failed: 0, skipped: 0, passes: 0 };
     let more = true;
     while (more && (total.passes === 0 || Date.now() < deadline)) {
-      const r = await this.runOnce(now());
+      const r = await this.runOnce(now(), topics);
       total.sent += r.sent;
       total.failed += r.failed;
       total.skipped += r.skipped;

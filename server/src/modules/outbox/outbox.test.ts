@@ -158,4 +158,17 @@ describe('a backlog of one topic', () => {
     expect(await t.orm.em.fork().count(OutboxMessage, { status: 'pending' })).toBe(0);
     await t.orm.em.fork().nativeDelete(OutboxMessage, {});
   });
+
+  test('a drain of some topics (those a person waits for) leaves the others for the housekeeping', async () => {
+    await queue('test.reminder', 3, 'later');
+    await queue('test.invoice', 2, 'now');
+    const d = new OutboxDispatcher(t.orm, t.deps.logger, { batchSize: 5 });
+    const delivered: string[] = [];
+    d.register('test.reminder', async () => void delivered.push('reminder'));
+    d.register('test.invoice', async () => void delivered.push('invoice'));
+    expect(await d.drain(10_000, undefined, ['test.invoice', 'test.unregistered'])).toMatchObject({ sent: 2 });
+    expect(delivered).toEqual(['invoice', 'invoice']);
+    expect(await t.orm.em.fork().count(OutboxMessage, { topic: 'test.reminder', status: 'pending' })).toBe(3);
+    await t.orm.em.fork().nativeDelete(OutboxMessage, {});
+  });
 });

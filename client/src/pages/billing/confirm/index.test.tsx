@@ -4,6 +4,7 @@ import { Current } from '@tarojs/runtime';
 import Taro from '@tarojs/taro';
 import { request } from '../../../api/request';
 import { saveToken } from '../../../api/token';
+import { orderView } from '../../invoices/invoice-fixtures';
 import PaymentConfirmPage from './index';
 
 jest.mock('../../../api/request', () => ({ request: jest.fn() }));
@@ -28,10 +29,10 @@ function orderWith(over: Partial<PaymentOrderView> = {}): PaymentOrderView {
   };
 }
 
-/** Answers the orders in turn, the last one for good. */
+/** Answers the orders in turn, the last one for good (and a paid order's invoice entry: nothing asked for yet). */
 function answer(...orders: PaymentOrderView[]) {
   let n = 0;
-  requestMock.mockImplementation(async () => orders[Math.min(n++, orders.length - 1)]);
+  requestMock.mockImplementation(async (path: string) => (path.startsWith('/invoices/orders/') ? orderView() : orders[Math.min(n++, orders.length - 1)]));
 }
 
 /** Lets the poll's timers run for `ms`, with the answers they trigger. */
@@ -73,7 +74,20 @@ describe('payment confirming page', () => {
     expect(requestMock.mock.calls[1]).toEqual(['/payments/77', { data: { refresh: 'true' } }]);
     // Paid is final: no more questions.
     await pass(10_000);
-    expect(requestMock).toHaveBeenCalledTimes(3);
+    expect(requestMock.mock.calls.filter((c) => c[0] === '/payments/77')).toHaveLength(3);
+  });
+
+  it('paid: the invoice can be asked for right away, a renewal as a bill', async () => {
+    requestMock.mockImplementation(async (path: string) =>
+      path === '/invoices/orders/77' ? orderView({ kind: 'renewal', kindName: '套餐续费', amountFen: 7500 }) : orderWith({ kind: 'renewal', billIds: [], status: 'paid', amountFen: 7500 }),
+    );
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<PaymentConfirmPage />);
+    await pass(0);
+    expect(title()).toBe('支付成功');
+    expect(screen.getByText(/可开具金额 ¥75.00/)).toBeTruthy();
+    fireEvent.click(document.querySelector('#invoice-entry-request')!);
+    expect(navigate).toHaveBeenCalledWith({ url: '/pages/invoices/request/index?orderId=77' });
   });
 
   it('a paid bill order links to its receipt: the bill’s for one bill, the order’s for several (also when paid for someone else)', async () => {

@@ -3,6 +3,7 @@ import Taro, { useRouter } from '@tarojs/taro';
 import { formatYuan, paymentChannelNames } from '@openhall/shared';
 import { errorMessageOf } from '../../../api/errors';
 import { getPrepaid } from '../../../api/prepaid';
+import InvoiceEntry from '../../../components/invoice-entry';
 import KvRow from '../../../components/kv-row';
 import PageShell from '../../../components/page-shell';
 import Section from '../../../components/section';
@@ -117,6 +118,9 @@ export default function PaymentConfirmPage() {
           {order.paidAt && <KvRow label="支付时间">{formatDateTime(order.paidAt)}</KvRow>}
         </Section>
       )}
+
+      {/* Paid: its electronic invoice can be asked for right away (bills, renewal or top-up alike). */}
+      {phase === 'paid' && order && <InvoiceEntry orderId={order.id} />}
 
       <View className="billing-actions">
         {phase === 'timeout' && (

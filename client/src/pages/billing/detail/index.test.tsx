@@ -6,6 +6,7 @@ import { ApiError } from '../../../api/errors';
 import { request } from '../../../api/request';
 import { saveToken } from '../../../api/token';
 import { platformPay } from '../../../platform';
+import { orderView } from '../../invoices/invoice-fixtures';
 import BillDetailPage from './index';
 
 jest.mock('../../../api/request', () => ({ request: jest.fn() }));
@@ -108,6 +109,20 @@ describe('bill detail page', () => {
     expect(document.querySelector('#bill-pay')).toBeNull();
     fireEvent.click(document.querySelector('#bill-receipt')!);
     expect(navigate).toHaveBeenCalledWith({ url: '/pages/billing/receipt/index?id=10' });
+  });
+
+  it('a paid bill offers the electronic invoice of the order that paid it', async () => {
+    const paid = billWith({
+      status: 'paid',
+      paidAt: '2026-10-20T06:30:00Z',
+      payment: { orderId: 5, channel: 'alipay_wap', channelName: '支付宝', outTradeNo: 'OH2026102000001', gatewayTradeNo: '2026102022001', paidAt: '2026-10-20T06:30:00Z' },
+    });
+    requestMock.mockImplementation(async (path: string) => (path === '/bills/10/disputes' ? [] : path === '/invoices/orders/5' ? orderView({ orderId: 5, amountFen: 6663 }) : paid));
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<BillDetailPage />);
+    expect(await screen.findByText(/可开具金额 ¥66.63/)).toBeTruthy();
+    fireEvent.click(document.querySelector('#invoice-entry-request')!);
+    expect(navigate).toHaveBeenCalledWith({ url: '/pages/invoices/request/index?orderId=5' });
   });
 
   it('says the bill was not found (someone else’s bill answers 404)', async () => {

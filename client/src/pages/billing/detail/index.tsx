@@ -6,6 +6,7 @@ import { getBill, listBillDisputes } from '../../../api/bills';
 import { errorMessageOf } from '../../../api/errors';
 import { createBillPayment } from '../../../api/payments';
 import BillStatusTag from '../../../components/bill-status-tag';
+import InvoiceEntry from '../../../components/invoice-entry';
 import ActionButton from '../../../components/action-button';
 import KvRow from '../../../components/kv-row';
 import PageShell from '../../../components/page-shell';
@@ -94,7 +95,10 @@ export default function BillDetailPage() {
                   </Button>
                 </View>
               </Section>
-            ) : (
+            ) : null}
+            {/* Paid through the portal: its order's electronic invoice (the payer's, when someone paid it for the holder). */}
+            {b.status === 'paid' && b.payment && <InvoiceEntry orderId={b.payment.orderId} />}
+            {b.status === 'paid' ? null : (
               <Section title="缴纳此账单">
                 <PayChannelPicker value={payment.channel} onChange={payment.setChannel} />
                 {payment.error ? <View className="field__error">{errorMessageOf(payment.error)}</View> : null}
