@@ -26,7 +26,10 @@ export default defineAppConfig({
     navigationBarTextStyle: 'white',
     backgroundColor: '#f4f6f9',
   },
+  // Our own tab bar (src/custom-tab-bar, components/tab-bar): icons, 长辈模式 sizes, and on H5 no
+  // `javascript:` links (Taro's H5 bar has them and the site's CSP refuses them on every tap).
   tabBar: {
+    custom: true,
     color: '#6b7280',
     selectedColor: '#1d6fd8',
     backgroundColor: '#ffffff',

@@ -75,7 +75,7 @@ async function journey(e2e: E2E): Promise<void> {
   let subscriberToken = '';
   await e2e.step('bills-owed', async () => {
     subscriberToken = await e2e.token();
-    await e2e.page.locator('.weui-tabbar__item', { hasText: '账单' }).click();
+    await e2e.page.locator('.tab-bar__item--bills:visible').click();
     await onPage(e2e.page, 'page-bills').waitFor();
     const accounts = await e2e.api<{ id: number; accountNo: string }[]>('/api/v1/accounts');
     const accountId = accounts.find((a) => a.accountNo === ACCOUNT_NO)?.id;

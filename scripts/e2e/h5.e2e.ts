@@ -130,7 +130,7 @@ async function journey(e2e: E2E): Promise<void> {
     // Back to home (the browser's back button), where the tab bar is, then 服务 → 资费标准.
     await e2e.page.goBack();
     await onPage(e2e.page, 'page-home').waitFor();
-    await e2e.page.locator('.weui-tabbar__item', { hasText: '服务' }).click();
+    await e2e.page.locator('.tab-bar__item--services:visible').click();
     await onPage(e2e.page, 'page-services').waitFor();
     await onPage(e2e.page, 'page-services', '.services-link--fees').click();
     await onPage(e2e.page, 'page-fees').waitFor();
@@ -201,7 +201,7 @@ async function payBills(e2e: E2E): Promise<void> {
   await e2e.step('bills-tab', async () => {
     await e2e.page.goBack();
     await onPage(e2e.page, 'page-services').waitFor();
-    await e2e.page.locator('.weui-tabbar__item', { hasText: '账单' }).click();
+    await e2e.page.locator('.tab-bar__item--bills:visible').click();
     await onPage(e2e.page, 'page-bills').waitFor();
     const accounts = await e2e.api<{ id: number; accountNo: string }[]>('/api/v1/accounts');
     accountId = accounts.find((a) => a.accountNo === ACCOUNT_NO)!.id;
@@ -215,13 +215,16 @@ async function payBills(e2e: E2E): Promise<void> {
       owed.some((b) => b.status === 'overdue') && (await onPage(e2e.page, 'page-bills', `#bill-${owed[0].id}`).innerText()).includes('已逾期'),
       'the overdue bill is not marked 已逾期',
     );
-    return `${owed.length} bills owed, ${shown} in all`;
+    // Owed bills come selected, as in the payment apps: 去缴费 would pay all of them.
+    await onPage(e2e.page, 'page-bills', '#bills-pay-total').filter({ hasText: yuan(owed.reduce((sum, b) => sum + b.totalFen, 0)) }).waitFor();
+    return `${owed.length} bills owed, ${shown} in all, all selected`;
   });
 
   let alipayOrder = 0;
   await e2e.step('alipay-cashier', async () => {
     const bill = owed[0];
-    await onPage(e2e.page, 'page-bills', `#bill-check-${bill.id}`).click();
+    // Untick the other one: this bill alone goes to Alipay.
+    await onPage(e2e.page, 'page-bills', `#bill-check-${owed[1].id}`).click();
     await onPage(e2e.page, 'page-bills', '#pay-channel-alipay_wap').click();
     const total = (await onPage(e2e.page, 'page-bills', '#bills-pay-total').innerText()).trim();
     check(total === yuan(bill.totalFen), `one bill selected shows ${total}, expected ${yuan(bill.totalFen)}`);
@@ -251,7 +254,9 @@ async function payBills(e2e: E2E): Promise<void> {
 
   await e2e.step('wechat-cashier', async () => {
     const bill = owed[1];
-    await onPage(e2e.page, 'page-bills', `#bill-check-${bill.id}`).click();
+    // Back from the cashier the site loads afresh: the bill still owed comes selected again.
+    await onPage(e2e.page, 'page-bills', `#bill-check-${bill.id}.bill-row__check--on`).waitFor();
+    await onPage(e2e.page, 'page-bills', '#bills-pay-total').filter({ hasText: yuan(bill.totalFen) }).waitFor();
     await onPage(e2e.page, 'page-bills', '#pay-channel-wechat_h5').click();
     await onPage(e2e.page, 'page-bills', '#bills-pay-submit').click();
     await e2e.page.waitForURL((u) => u.pathname.startsWith('/sandbox/'));
@@ -300,7 +305,7 @@ async function payBills(e2e: E2E): Promise<void> {
 /** 续费: binds the TV account 2000000001 (李四), renews its expiring package for 12 months, sees the new expiry. */
 async function renewPackage(e2e: E2E): Promise<void> {
   await e2e.step('bind-tv-account', async () => {
-    await e2e.page.locator('.weui-tabbar__item', { hasText: '我的' }).click();
+    await e2e.page.locator('.tab-bar__item--me:visible').click();
     await onPage(e2e.page, 'page-me').waitFor();
     await onPage(e2e.page, 'page-me', '#me-bind').click();
     await submitBindForm(e2e, TV_ACCOUNT_NO, TV_HOLDER);
@@ -315,7 +320,7 @@ async function renewPackage(e2e: E2E): Promise<void> {
     sub = subs.find((s) => s.accountNo === TV_ACCOUNT_NO && s.status === 'expiring');
     check(sub, `no expiring package on ${TV_ACCOUNT_NO}: ${JSON.stringify(subs)}`);
     // Home lists it under 套餐即将到期, and that is the way in.
-    await e2e.page.locator('.weui-tabbar__item', { hasText: '首页' }).click();
+    await e2e.page.locator('.tab-bar__item--home:visible').click();
     await onPage(e2e.page, 'page-home', `#home-expiring-${sub.id}`).click();
     await onPage(e2e.page, 'page-renew').waitFor();
     const expiry = (await onPage(e2e.page, 'page-renew', `#subscription-${sub.id}-expiry`).innerText()).trim();

@@ -407,6 +407,11 @@ async function runSuite(suite: Suite): Promise<number> {
       const uncaught = pageErrors.filter((e) => e.startsWith('pageerror:'));
       check(uncaught.length === 0, `the page threw:\n  ${uncaught.join('\n  ')}`);
     }, { screenshot: false });
+    // The site refusing its own code (Taro's old tab bar's `javascript:` links, an inline handler) is a bug too.
+    await step('no-csp-violations', async () => {
+      const refused = pageErrors.filter((e) => /Content Security Policy/i.test(e));
+      check(refused.length === 0, `the site's CSP refused the site's own code:\n  ${refused.join('\n  ')}`);
+    }, { screenshot: false });
   } catch (err) {
     // A bug in the suite itself (outside a step) counts as a failed step.
     failed = true;

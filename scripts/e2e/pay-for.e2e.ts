@@ -103,7 +103,7 @@ async function journey(e2e: E2E): Promise<void> {
   const holderPage = e2e.page;
 
   await e2e.step('pay-for-page', async () => {
-    await e2e.page.locator('.weui-tabbar__item', { hasText: '服务' }).click();
+    await e2e.page.locator('.tab-bar__item--services:visible').click();
     await onPage(e2e.page, 'page-services', '.services-link--pay-for').click();
     await onPage(e2e.page, 'page-payfor', '#payfor-account-input').waitFor();
   });
@@ -167,7 +167,7 @@ async function journey(e2e: E2E): Promise<void> {
   await e2e.step('bind-own-account', async () => {
     await onPage(e2e.page, 'page-pay-confirm', '#pay-to-bills').click();
     await onPage(e2e.page, 'page-bills').waitFor();
-    await e2e.page.locator('.weui-tabbar__item', { hasText: '我的' }).click();
+    await e2e.page.locator('.tab-bar__item--me:visible').click();
     await onPage(e2e.page, 'page-me', '#me-bind').click();
     await onPage(e2e.page, 'page-bind').waitFor();
     await typeInto(e2e.page, 'page-bind', 'bind-account-no', OWN_ACCOUNT_NO);
@@ -180,13 +180,14 @@ async function journey(e2e: E2E): Promise<void> {
   let share: ShareJson | null = null;
   let link = '';
   await e2e.step('share-bills', async () => {
-    await e2e.page.locator('.weui-tabbar__item', { hasText: '账单' }).click();
+    await e2e.page.locator('.tab-bar__item--bills:visible').click();
     await onPage(e2e.page, 'page-bills').waitFor();
     const accounts = await e2e.api<{ id: number; accountNo: string }[]>('/api/v1/accounts');
     const accountId = accounts.find((a) => a.accountNo === OWN_ACCOUNT_NO)!.id;
     owed = (await e2e.api<{ items: BillJson[] }>(`/api/v1/bills?accountId=${accountId}&status=unpaid,overdue`)).items;
     check(owed.length === 2, `the API lists ${owed.length} bills owed on ${OWN_ACCOUNT_NO}, expected 2`);
-    for (const b of owed) await onPage(e2e.page, 'page-bills', `#bill-check-${b.id}`).click();
+    // Both owed bills come selected.
+    await onPage(e2e.page, 'page-bills', '#bills-pay-total').filter({ hasText: yuan(owed.reduce((sum, b) => sum + b.totalFen, 0)) }).waitFor();
     await onPage(e2e.page, 'page-bills', '#bills-share').click();
     await onPage(e2e.page, 'page-shares').waitFor();
     const shares = await e2e.api<ShareJson[]>('/api/v1/bill-shares');

@@ -1,6 +1,5 @@
 import { Button } from '@tarojs/components';
 import { useRef, useState, type ReactNode } from 'react';
-import './index.scss';
 
 export interface ActionButtonProps {
   id?: string;
