@@ -4,6 +4,7 @@ import type { StaffRole } from '@openhall/shared';
 import type { ReactNode } from 'react';
 import { logoutStaff, type StaffProfile } from '../../api/staff';
 import PageShell from '../../components/page-shell';
+import { useStaffDeskScale } from './staff-desk';
 import {
   hasRole,
   STAFF_CALLBACKS_URL,
@@ -48,6 +49,7 @@ const nav: readonly { key: StaffSection; title: string; url: string; role: Staff
 
 /** The console frame: who is signed in, sign-out, and a content column that widens on a desktop screen. */
 export default function StaffShell({ id, profile, title, section = 'queue', children }: StaffShellProps) {
+  useStaffDeskScale();
   const signOut = async () => {
     await logoutStaff().catch(() => undefined);
     void Taro.redirectTo({ url: STAFF_LOGIN_URL });

@@ -6,6 +6,7 @@ import { errorMessageOf } from '../../../api/errors';
 import { getStaffProfile, loginStaff } from '../../../api/staff';
 import PageShell from '../../../components/page-shell';
 import Section from '../../../components/section';
+import { useStaffDeskScale } from '../staff-desk';
 import { STAFF_QUEUE_URL } from '../staff-session';
 import '../staff.scss';
 
@@ -15,6 +16,7 @@ export default function StaffLoginPage() {
   const [password, setPassword] = useState('');
   const [error, setError] = useState('');
   const [submitting, setSubmitting] = useState(false);
+  useStaffDeskScale();
 
   // Already signed in (a bookmark of the console): straight to the queue.
   useEffect(() => {
