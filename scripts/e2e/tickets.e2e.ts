@@ -113,9 +113,10 @@ async function journey(e2e: E2E): Promise<void> {
     check(/queue-row--ok/.test(cls), `a fresh 24-hour ticket should be green in the queue, its row is "${cls}"`);
     const text = await row.innerText();
     check(text.includes('待受理') && text.includes(PHONE_MASKED), `the queue row reads "${text.replace(/\s+/g, ' ')}"`);
-    // The wide layout: the row lays its parts out side by side.
-    const direction = await row.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { flexDirection: string } }).getComputedStyle(el).flexDirection);
-    check(direction === 'row', `at ${DESK_SCREEN.width} px the queue row should be one line (flex-direction ${direction})`);
+    // The queue is a table at a desk: the ticket is one row of it, its account by number and area by name.
+    const display = await row.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(el).display);
+    check(display === 'table-row', `at ${DESK_SCREEN.width} px the queue should be a table (the row's display is ${display})`);
+    check(text.includes(ACCOUNT_NO) && text.includes('上城区') && !text.includes('shangcheng'), `the queue row names the account and area as "${text.replace(/\s+/g, ' ')}"`);
   });
 
   await e2e.step('console-claimed', async () => {

@@ -249,7 +249,18 @@ export interface TicketView {
 /** A ticket as staff see it in the queue and console. */
 export interface StaffTicketView extends Omit<TicketView, 'contactPhoneMasked'> {
   contactPhone: string;
+  /** The area's code (filters); staff read {@link StaffTicketView.areaName}. */
   area: string;
+  /** The area's name as the operator publishes it (上城区); the code when the operator no longer lists it. */
+  areaName: string;
+  /** The account's number (户号), what the subscriber and the billing system call it. */
+  accountNo: string;
+  /** The account holder, masked (张*). */
+  holderNameMasked: string;
+  /** When the subscriber last urged it (催办), or null. */
+  lastUrgedAt: string | null;
+  /** The ticket's last change (any action or status update). */
+  updatedAt: string;
   userId: number;
   ownerStaffId: number | null;
   handlerStaffId: number | null;

@@ -13,6 +13,7 @@ import {
   createWorkCalendar,
   fenToYuan,
   type CalendarStatusView,
+  maskName,
   maskPhone,
   maskSensitiveText,
   slaStatus,
@@ -79,7 +80,11 @@ interface ClockFacts {
   pauses: Map<number, TicketPause[]>;
   extensions: Map<number, TicketExtension[]>;
   staff: Map<number, StaffUser>;
+  /** Staff views only: the tickets' accounts, by id (number, holder, for the console). */
+  accounts?: Map<number, StaffAccountFacts>;
 }
+/** What a staff view shows of a ticket's account. */
+type StaffAccountFacts = Pick<Account, 'id' | 'accountNo' | 'holderName'>;
 
 /**
  * Columns a ticket statement adds (`select *, ${FACT_HINTS} from ticket …`) so that `loadFacts`
@@ -427,7 +432,8 @@ export class TicketsService {
       ? ((await this.deps.readDb.entities(Ticket, `select * from \`ticket\` where \`id\` in (${placeholders(pageIds.length)})`, pageIds)) as Ticket[])
       : [];
     const byId = new Map(tickets.map((t) => [t.id, t]));
-    const facts = { ...clockFacts, staff: await this.loadStaff(tickets) };
+    const [staffById, accounts] = await Promise.all([this.loadStaff(tickets), this.loadAccounts(tickets)]);
+    const facts = { ...clockFacts, staff: staffById, accounts };
     // Each as the second read finds it (tickets are never deleted, so every one is found).
     const items = pageIds.flatMap((id) => {
       const t = byId.get(id);
@@ -853,6 +859,17 @@ export class TicketsService {
     return { pauses: group(pauses), extensions: group(extensions) };
   }
 
+  /** The accounts of some tickets (number and holder), by id: the console names accounts by number, never by id. */
+  private async loadAccounts(tickets: Array<Pick<Ticket, 'accountId'>>): Promise<Map<number, StaffAccountFacts>> {
+    const ids = [...new Set(tickets.map((t) => t.accountId))];
+    if (ids.length === 0) return new Map();
+    const rows = await this.deps.readDb.rows<StaffAccountFacts>(
+      `select \`id\`, \`account_no\` as \`accountNo\`, \`holder_name\` as \`holderName\` from \`account\` where \`id\` in (${placeholders(ids.length)})`,
+      ids,
+    );
+    return new Map(rows.map((a) => [Number(a.id), a]));
+  }
+
   /** The staff who own or handle some tickets, by id. */
   private async loadStaff(tickets: Array<Pick<Ticket, 'ownerStaffId' | 'handlerStaffId'>>): Promise<Map<number, StaffUser>> {
     const ids = [...new Set(tickets.flatMap((t) => [t.ownerStaffId, t.handlerStaffId]).filter((x): x is number => x !== null))];
@@ -963,10 +980,16 @@ export class TicketsService {
   private toStaffView(t: Ticket, facts: ClockFacts, withTimeline: boolean, timeline?: TicketEventView[]): StaffTicketView {
     const { contactPhoneMasked: _masked, ...base } = this.toSubscriberView(t, facts);
     const handler = t.handlerStaffId !== null ? facts.staff.get(t.handlerStaffId) : undefined;
+    const account = facts.accounts?.get(t.accountId);
     return {
       ...base,
       contactPhone: t.contactPhone,
       area: t.area,
+      areaName: this.deps.config.operator.areas.find((a) => a.code === t.area)?.name ?? t.area,
+      accountNo: account?.accountNo ?? '',
+      holderNameMasked: account ? maskName(account.holderName) : '',
+      lastUrgedAt: t.lastUrgedAt?.toISOString() ?? null,
+      updatedAt: t.updatedAt.toISOString(),
       userId: t.userId,
       ownerStaffId: t.ownerStaffId,
       handlerStaffId: t.handlerStaffId,
@@ -1004,7 +1027,8 @@ export class TicketsService {
   }
 
   private async staffView(ticket: Ticket): Promise<StaffTicketView> {
-    return this.toStaffView(ticket, await this.loadFacts([ticket]), true, await this.timeline(ticket.id, false));
+    const [facts, accounts, timeline] = await Promise.all([this.loadFacts([ticket]), this.loadAccounts([ticket]), this.timeline(ticket.id, false)]);
+    return this.toStaffView(ticket, { ...facts, accounts }, true, timeline);
   }
 }
 

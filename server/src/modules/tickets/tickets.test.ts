@@ -6,6 +6,7 @@ import { Migration20261204000000_ticket_clock_repair } from '../../migrations/Mi
 import { TicketEvent } from './ticket-event.entity';
 import { TicketExtension } from './ticket-extension.entity';
 import { Bill } from '../billing/bill.entity';
+import { Account } from '../accounts/account.entity';
 import { Ticket } from './ticket.entity';
 import { HOUR, bj, createStaff, createSubscriber, fileTicket, type StaffFixture } from './tickets.fixtures';
 
@@ -329,6 +330,21 @@ describe('staff console', () => {
     const page = await t.request.get('/api/v1/staff/tickets?area=binjiang&pageSize=1&page=2').set(agent1.auth).expect(200);
     expect(page.body.data).toMatchObject({ total: 3, page: 2, pageSize: 1 });
     expect(page.body.data.items[0].id).toBe(major);
+  });
+
+  test('the queue and the ticket page name the area and the account as staff say them, the holder masked, and date the last urge', async () => {
+    const u = await createSubscriber(t, 'yuhang');
+    const id = await fileTicket(t, u);
+    const account = await t.orm.em.fork().findOneOrFail(Account, u.accountId);
+    t.clock.set(new Date(BASE.getTime() + HOUR));
+    await t.request.post(`/api/v1/tickets/${id}/urge`).set(u.auth).expect(200);
+    const queue = await t.request.get('/api/v1/staff/tickets?area=yuhang').set(agent1.auth).expect(200);
+    const row = queue.body.data.items.find((x: { id: number }) => x.id === id);
+    const expected = { area: 'yuhang', areaName: '余杭区', accountNo: account.accountNo, holderNameMasked: '林**', lastUrgedAt: new Date(BASE.getTime() + HOUR).toISOString(), updatedAt: new Date(BASE.getTime() + HOUR).toISOString() };
+    expect(row).toMatchObject(expected);
+    const detail = await t.request.get(`/api/v1/staff/tickets/${id}`).set(agent1.auth).expect(200);
+    expect(detail.body.data).toMatchObject(expected);
+    expect(JSON.stringify(detail.body.data)).not.toContain('林小明');
   });
 
   test('the queue judges every open ticket by its clock columns, and reads whole tickets only for the page shown', async () => {

@@ -27,7 +27,10 @@ describe('staff queue', () => {
     jest.spyOn(Taro, 'redirectTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
     jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
   });
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+    window.history.replaceState(null, '', '/');
+  });
 
   it('warns when the holiday calendar runs out or is provisional, and marks the deadlines that rely on it', async () => {
     signInAsAgent();
@@ -45,7 +48,7 @@ describe('staff queue', () => {
     expect(document.querySelector('#queue-ticket-8 .ticket-clock__calendar')).toBeNull();
   });
 
-  it('shows tickets in deadline order with a colour per SLA risk, and masks the phone', async () => {
+  it('shows tickets as a table in deadline order, coloured by SLA risk, with area names, account numbers and masked subscribers', async () => {
     signInAsAgent();
     requestMock.mockResolvedValue({ items: queue, page: 1, pageSize: 100, total: 4 });
     render(<StaffQueuePage />);
@@ -56,16 +59,52 @@ describe('staff queue', () => {
     expect(rows.map((r) => r.className.match(/queue-row--(\w+)/)?.[1])).toEqual(['breached', 'due_soon', 'ok', 'paused']);
     expect(rows[0].textContent).toContain('已超时 2 小时');
     expect(rows[1].textContent).toContain('剩余 3 小时 20 分');
-    expect(rows[1].textContent).toContain('负责人 王芳（工号 KF1001）');
+    expect(rows[1].textContent).toContain('王芳（工号 KF1001）');
+    expect(rows[0].textContent).toContain('待受理');
     expect(rows[3].textContent).toContain('暂停计时');
-    expect(document.body.textContent).toContain('138****0001');
+    // What staff call things: the area's name and the account number, never the area code or the account id.
+    expect(rows[0].querySelector('.queue-row__area')?.textContent).toBe('滨江区');
+    expect(rows[0].querySelector('.queue-row__account')?.textContent).toBe('1000000001');
+    expect(document.body.textContent).not.toContain('binjiang');
+    expect(rows[0].querySelector('.queue-row__who')?.textContent).toBe('张* 138****0001');
     expect(document.body.textContent).not.toContain('13800000001');
     // The console's own token, not the subscriber's.
     expect(requestMock).toHaveBeenCalledWith('/staff/tickets', expect.objectContaining({ data: expect.objectContaining({ pageSize: 100 }), tokens: expect.anything() }));
     expect(Taro.redirectTo).not.toHaveBeenCalled();
   });
 
-  it('asks the server for breached tickets of one type when those filters are picked', async () => {
+  it('marks a ticket the subscriber urged, with how often', async () => {
+    signInAsAgent();
+    requestMock.mockResolvedValue({ items: [staffTicket(4, 'ok', 10 * HOUR, { urgeCount: 2, lastUrgedAt: '2026-11-25T04:00:00.000Z' }), staffTicket(6, 'ok', 12 * HOUR)], page: 1, pageSize: 100, total: 2 });
+    render(<StaffQueuePage />);
+    await screen.findByText('#4');
+    expect(document.querySelector('#queue-ticket-4 .queue-row__urged')?.textContent).toBe('催办 ×2');
+    expect(document.querySelector('#queue-ticket-6 .queue-row__urged')).toBeNull();
+  });
+
+  it('sorts by a column and back, and keeps the order in the address', async () => {
+    signInAsAgent();
+    const a = staffTicket(5, 'ok', 2 * HOUR, { areaName: '西湖区', updatedAt: '2026-11-25T03:00:00.000Z' });
+    const b = staffTicket(3, 'ok', 3 * HOUR, { areaName: '上城区', updatedAt: '2026-11-25T05:00:00.000Z' });
+    const c = staffTicket(9, 'ok', 4 * HOUR, { areaName: '滨江区', updatedAt: '2026-11-25T04:00:00.000Z' });
+    requestMock.mockResolvedValue({ items: [a, b, c], page: 1, pageSize: 100, total: 3 });
+    render(<StaffQueuePage />);
+    await screen.findByText('#5');
+    const order = () => Array.from(document.querySelectorAll('.queue-row')).map((r) => r.id.replace('queue-ticket-', ''));
+    expect(order()).toEqual(['5', '3', '9']);
+    fireEvent.click(document.querySelector('#queue-sort-id')!);
+    expect(order()).toEqual(['3', '5', '9']);
+    fireEvent.click(document.querySelector('#queue-sort-id')!);
+    expect(order()).toEqual(['9', '5', '3']);
+    fireEvent.click(document.querySelector('#queue-sort-updated')!);
+    expect(order()).toEqual(['5', '9', '3']);
+    await waitFor(() => expect(window.location.hash).toContain('sort=updated'));
+    fireEvent.click(document.querySelector('#queue-sort-area')!);
+    // 滨江 (bīn) < 上城 (shàng) < 西湖 (xī) in pinyin order.
+    expect(order()).toEqual(['9', '3', '5']);
+  });
+
+  it('asks the server for breached complaints when those filters are picked, and keeps them in the address', async () => {
     signInAsAgent();
     requestMock.mockResolvedValue({ items: queue, page: 1, pageSize: 100, total: 4 });
     render(<StaffQueuePage />);
@@ -73,15 +112,64 @@ describe('staff queue', () => {
 
     requestMock.mockResolvedValue({ items: [queue[0]], page: 1, pageSize: 100, total: 1 });
     await act(async () => {
-      fireEvent.click(document.querySelector('#queue-risk-breached')!);
+      fireEvent.change(document.querySelector('#queue-risk')!, { target: { value: 'breached' } });
     });
     await act(async () => {
-      fireEvent.click(document.querySelector('#queue-type-complaint')!);
+      fireEvent.change(document.querySelector('#queue-type')!, { target: { value: 'complaint' } });
     });
     await waitFor(() => expect(document.querySelectorAll('.queue-row')).toHaveLength(1));
     const last = requestMock.mock.calls[requestMock.mock.calls.length - 1][1] as { data: Record<string, unknown> };
     expect(last.data).toMatchObject({ risk: 'breached', type: 'complaint' });
     expect(last.data.status).toBeUndefined();
+    expect(window.location.hash).toMatch(/type=complaint/);
+    expect(window.location.hash).toMatch(/risk=breached/);
+  });
+
+  it('opens with the filters a link carries', async () => {
+    signInAsAgent();
+    window.history.replaceState(null, '', '/#/pages/staff/queue/index?assigned=mine&status=accepted&type=nonsense');
+    requestMock.mockResolvedValue({ items: [], page: 1, pageSize: 100, total: 0 });
+    render(<StaffQueuePage />);
+    await waitFor(() => expect(requestMock).toHaveBeenCalledWith('/staff/tickets', expect.anything()));
+    const call = requestMock.mock.calls.find((c) => c[0] === '/staff/tickets')![1] as { data: Record<string, unknown> };
+    expect(call.data).toMatchObject({ assigned: 'mine', status: 'accepted' });
+    // A value the queue does not know is dropped, not sent.
+    expect(call.data.type).toBeUndefined();
+    expect((document.querySelector('#queue-assigned') as HTMLSelectElement).value).toBe('mine');
+  });
+
+  it('goes through the rows with j/k or the arrows, opens one with Enter and claims one with c', async () => {
+    signInAsAgent();
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/staff/tickets/9/claim') return staffTicket(9, 'ok', 20 * HOUR, { status: 'accepted' }) as never;
+      if (path === '/staff/calendar') return {} as never;
+      return { items: queue, page: 1, pageSize: 100, total: 4 } as never;
+    });
+    render(<StaffQueuePage />);
+    await screen.findByText('#5');
+    const selected = () => document.querySelector('.queue-row--selected')?.id;
+    fireEvent.keyDown(document, { key: 'j' });
+    expect(selected()).toBe('queue-ticket-5');
+    fireEvent.keyDown(document, { key: 'ArrowDown' });
+    fireEvent.keyDown(document, { key: 'j' });
+    expect(selected()).toBe('queue-ticket-9');
+    fireEvent.keyDown(document, { key: 'k' });
+    fireEvent.keyDown(document, { key: 'ArrowUp' });
+    fireEvent.keyDown(document, { key: 'ArrowUp' });
+    expect(selected()).toBe('queue-ticket-5');
+    fireEvent.keyDown(document, { key: 'j' });
+    fireEvent.keyDown(document, { key: 'Enter' });
+    expect(Taro.navigateTo).toHaveBeenCalledWith({ url: '/pages/staff/ticket/index?id=3' });
+    fireEvent.keyDown(document, { key: 'j' });
+    await act(async () => {
+      fireEvent.keyDown(document, { key: 'c' });
+    });
+    expect(requestMock).toHaveBeenCalledWith('/staff/tickets/9/claim', expect.objectContaining({ method: 'POST' }));
+    expect((await screen.findByText('已受理工单 #9')).id).toBe('queue-notice');
+    // Keys typed into a field are the field's.
+    const select = document.querySelector('#queue-type')!;
+    fireEvent.keyDown(select, { key: 'j' });
+    expect(selected()).toBe('queue-ticket-9');
   });
 
   it('sends a visitor without a console session to the staff sign-in', async () => {

@@ -1,33 +1,53 @@
 import { Button, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { maskPhone, ticketStatuses, ticketTypes, type StaffTicketQuery, type StaffTicketView, type TicketStatus, type TicketType } from '@openhall/shared';
-import { useEffect, useState } from 'react';
-import { getCalendarStatus, listQueue } from '../../../api/staff';
-import ChoiceChips from '../../../components/choice-chips';
-import Section from '../../../components/section';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { claimTicket, getCalendarStatus, listQueue } from '../../../api/staff';
 import StateView from '../../../components/state-view';
 import TicketClock from '../../../components/ticket-clock';
-import { formatPerson, ticketStatusLabels, ticketTypeLabels } from '../../../lib/labels';
+import { formatDateTime, formatPerson, ticketStatusLabels, ticketTypeLabels } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
+import { staffErrorText } from '../staff-forms';
+import StaffPager from '../staff-pager';
 import StaffShell from '../staff-shell';
 import { useStaffProfile } from '../staff-session';
+import { readPageQuery, writePageQuery } from '../staff-url';
 
-type Risk = 'all' | 'breached' | 'due_soon' | 'unknown';
-type Assigned = 'all' | 'mine' | 'unclaimed';
+type Risk = 'breached' | 'due_soon' | 'unknown';
+type Assigned = 'mine' | 'unclaimed';
+/** Columns the table sorts by; `deadline` is the server's order (soonest deadline first). */
+type SortKey = 'deadline' | 'id' | 'type' | 'status' | 'area' | 'account' | 'owner' | 'updated';
+type SortDir = 'asc' | 'desc';
 
-const ALL = 'all' as const;
-const typeOptions = [{ value: ALL, label: '全部' }, ...ticketTypes.map((t) => ({ value: t, label: ticketTypeLabels[t] }))];
-const statusOptions = [{ value: ALL, label: '未办结' }, ...ticketStatuses.filter((s) => s !== 'cancelled').map((s) => ({ value: s, label: ticketStatusLabels[s] }))];
-const riskOptions: { value: Risk; label: string }[] = [
-  { value: 'all', label: '全部' },
+const PAGE_SIZE = 100;
+
+const typeOptions: { value: TicketType | ''; label: string }[] = [{ value: '', label: '全部类型' }, ...ticketTypes.map((t) => ({ value: t, label: ticketTypeLabels[t] }))];
+const statusOptions: { value: TicketStatus | ''; label: string }[] = [
+  { value: '', label: '未办结' },
+  ...ticketStatuses.filter((s) => s !== 'cancelled').map((s) => ({ value: s, label: ticketStatusLabels[s] })),
+];
+const riskOptions: { value: Risk | ''; label: string }[] = [
+  { value: '', label: '全部时限' },
   { value: 'breached', label: '已超时' },
   { value: 'due_soon', label: '4小时内到期' },
   { value: 'unknown', label: '时限待核实' },
 ];
-const assignedOptions: { value: Assigned; label: string }[] = [
-  { value: 'all', label: '全部' },
+const assignedOptions: { value: Assigned | ''; label: string }[] = [
+  { value: '', label: '全部归属' },
   { value: 'unclaimed', label: '待受理' },
   { value: 'mine', label: '我负责的' },
+];
+
+const columns: { key: SortKey; title: string }[] = [
+  { key: 'id', title: '工单号' },
+  { key: 'type', title: '类型' },
+  { key: 'status', title: '状态' },
+  { key: 'deadline', title: '承诺时限' },
+  { key: 'area', title: '片区' },
+  { key: 'account', title: '户号' },
+  { key: 'id', title: '用户' },
+  { key: 'owner', title: '负责人' },
+  { key: 'updated', title: '最近变化' },
 ];
 
 /** How often the queue refreshes itself while open: deadlines move and new tickets arrive. */
@@ -38,30 +58,139 @@ function queueRiskOf(t: StaffTicketView): string {
   return t.clock?.risk ?? 'none';
 }
 
-/** The ticket queue, soonest deadline first (the server's order), with SLA-risk colours and filters. */
-export default function StaffQueuePage() {
-  const [type, setType] = useState<TicketType | typeof ALL>(ALL);
-  const [status, setStatus] = useState<TicketStatus | typeof ALL>(ALL);
-  const [risk, setRisk] = useState<Risk>('all');
-  const [assigned, setAssigned] = useState<Assigned>('all');
-  const query: Partial<StaffTicketQuery> = {
-    pageSize: 100,
-    type: type === ALL ? undefined : type,
-    status: status === ALL ? undefined : status,
-    risk: risk === 'all' ? undefined : risk,
-    assigned: assigned === 'all' ? undefined : assigned,
+/** The filters and order as the address holds them; anything unknown there is ignored. */
+function initialState() {
+  const q = readPageQuery();
+  const pick = <T extends string>(value: string | undefined, allowed: readonly { value: T | '' }[]): T | '' => (allowed.some((o) => o.value === value) ? (value as T) : '');
+  const sort = columns.some((c) => c.key === q.sort) ? (q.sort as SortKey) : 'deadline';
+  return {
+    type: pick(q.type, typeOptions),
+    status: pick(q.status, statusOptions),
+    risk: pick(q.risk, riskOptions),
+    assigned: pick(q.assigned, assignedOptions),
+    sort,
+    dir: (q.dir === 'desc' ? 'desc' : 'asc') as SortDir,
+    page: Math.max(1, Number.parseInt(q.page ?? '1', 10) || 1),
   };
-  const queue = useAsync(() => listQueue(query), [type, status, risk, assigned], { refreshOnShow: true });
+}
+
+const compareText = (a: string, b: string) => a.localeCompare(b, 'zh-CN');
+const sorters: Record<Exclude<SortKey, 'deadline'>, (a: StaffTicketView, b: StaffTicketView) => number> = {
+  id: (a, b) => a.id - b.id,
+  type: (a, b) => compareText(ticketTypeLabels[a.type], ticketTypeLabels[b.type]),
+  status: (a, b) => ticketStatuses.indexOf(a.status) - ticketStatuses.indexOf(b.status),
+  area: (a, b) => compareText(a.areaName, b.areaName),
+  account: (a, b) => compareText(a.accountNo, b.accountNo),
+  owner: (a, b) => compareText(a.owner?.name ?? '', b.owner?.name ?? ''),
+  updated: (a, b) => Date.parse(a.updatedAt) - Date.parse(b.updatedAt),
+};
+
+/** A key press that belongs to a field being typed in, not to the queue. */
+function typingIn(target: EventTarget | null): boolean {
+  const el = target as { tagName?: string; isContentEditable?: boolean } | null;
+  return !!el && (el.isContentEditable === true || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName ?? ''));
+}
+
+/**
+ * The ticket queue as a table: soonest deadline first (the server's order) or sorted by a column,
+ * coloured by SLA risk, filtered in one bar, the filters and order kept in the address. From the
+ * keyboard: j / ↓ next, k / ↑ previous, Enter opens, c claims the selected ticket.
+ */
+export default function StaffQueuePage() {
+  const [state, setState] = useState(initialState);
+  const { type, status, risk, assigned, sort, dir, page } = state;
+  const query: Partial<StaffTicketQuery> = {
+    page,
+    pageSize: PAGE_SIZE,
+    type: type || undefined,
+    status: status || undefined,
+    risk: risk || undefined,
+    assigned: assigned || undefined,
+  };
+  const queue = useAsync(() => listQueue(query), [type, status, risk, assigned, page], { refreshOnShow: true });
   // A calendar that runs out soon (or is provisional) makes working-day deadlines uncertain: said at the top.
   const calendar = useAsync(getCalendarStatus, []);
   const profile = useStaffProfile(queue.error);
-  const items = queue.data?.items ?? [];
+  const [selected, setSelected] = useState<number | null>(null);
+  const [notice, setNotice] = useState('');
+
+  const items = useMemo(() => {
+    const rows = queue.data?.items ?? [];
+    if (sort === 'deadline') return dir === 'asc' ? rows : [...rows].reverse();
+    const by = sorters[sort];
+    return [...rows].sort((a, b) => (dir === 'asc' ? by(a, b) : by(b, a)) || a.id - b.id);
+  }, [queue.data, sort, dir]);
+
+  useEffect(() => {
+    writePageQuery({ type, status, risk, assigned, sort: sort === 'deadline' ? undefined : sort, dir: dir === 'desc' ? dir : undefined, page: page > 1 ? String(page) : undefined });
+  }, [type, status, risk, assigned, sort, dir, page]);
 
   const { reload } = queue;
   useEffect(() => {
     const timer = setInterval(() => void reload(), REFRESH_MS);
     return () => clearInterval(timer);
   }, [reload]);
+
+  const setFilter = (patch: Partial<ReturnType<typeof initialState>>) => setState((s) => ({ ...s, page: 1, ...patch }));
+  const sortBy = (key: SortKey) => setState((s) => ({ ...s, sort: key, dir: s.sort === key && s.dir === 'asc' ? 'desc' : 'asc' }));
+  const open = (id: number) => void Taro.navigateTo({ url: `/pages/staff/ticket/index?id=${id}` });
+
+  const claim = useCallback(
+    async (id: number) => {
+      setNotice('');
+      try {
+        await claimTicket(id);
+        setNotice(`已受理工单 #${id}`);
+        await reload();
+      } catch (err) {
+        setNotice(`工单 #${id}：${staffErrorText(err)}`);
+      }
+    },
+    [reload],
+  );
+
+  // The keyboard works on the rows as shown (sorted); the selection follows a ticket, not a position.
+  const itemsRef = useRef(items);
+  itemsRef.current = items;
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+  useEffect(() => {
+    if (typeof document === 'undefined') return undefined;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || typingIn(e.target)) return;
+      const rows = itemsRef.current;
+      if (rows.length === 0) return;
+      const at = rows.findIndex((t) => t.id === selectedRef.current);
+      const move = (to: number) => {
+        const id = rows[Math.min(rows.length - 1, Math.max(0, to))].id;
+        setSelected(id);
+        const el = document.getElementById(`queue-ticket-${id}`) as (HTMLElement & { scrollIntoView?: (o: unknown) => void }) | null;
+        el?.scrollIntoView?.({ block: 'nearest' });
+      };
+      if (e.key === 'j' || e.key === 'ArrowDown') move(at < 0 ? 0 : at + 1);
+      else if (e.key === 'k' || e.key === 'ArrowUp') move(at < 0 ? 0 : at - 1);
+      else if (e.key === 'Enter' && at >= 0) open(rows[at].id);
+      else if (e.key === 'c' && at >= 0) void claim(rows[at].id);
+      else return;
+      e.preventDefault();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [claim]);
+
+  const total = queue.data?.total ?? 0;
+  const select = <T extends string>(id: string, label: string, value: T | '', options: { value: T | ''; label: string }[], onChange: (v: T | '') => void) => (
+    <label className="queue-bar__field">
+      <span className="queue-bar__label">{label}</span>
+      <select id={id} className="queue-bar__select" value={value} onChange={(e) => onChange(e.target.value as T | '')}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
 
   return (
     <StaffShell id="page-staff-queue" profile={profile} title="工单队列">
@@ -70,56 +199,75 @@ export default function StaffQueuePage() {
           节假日日历：{calendar.data.warning}。标有“※”的工作日时限按暂定或缺失的节假日安排计算。
         </View>
       )}
-      <Section title="筛选" className="staff-filters">
-        <View className="staff-filters__row">
-          <View className="staff-filters__label">类型</View>
-          <ChoiceChips idPrefix="queue-type" options={typeOptions} value={type} onChange={setType} />
+      <View className="queue-bar" id="queue-filters">
+        {select('queue-type', '类型', type, typeOptions, (v) => setFilter({ type: v }))}
+        {select('queue-status', '状态', status, statusOptions, (v) => setFilter({ status: v }))}
+        {select('queue-risk', '时限', risk, riskOptions, (v) => setFilter({ risk: v }))}
+        {select('queue-assigned', '归属', assigned, assignedOptions, (v) => setFilter({ assigned: v }))}
+        <View className="queue-bar__count" id="queue-total">
+          共 {total} 张{sort === 'deadline' && dir === 'asc' ? '，按到期时间排序' : ''}
         </View>
-        <View className="staff-filters__row">
-          <View className="staff-filters__label">状态</View>
-          <ChoiceChips idPrefix="queue-status" options={statusOptions} value={status} onChange={setStatus} />
+        <View className="queue-bar__keys muted">键盘：j/k 上下，Enter 打开，c 受理</View>
+        <Button id="queue-refresh" className="btn-plain" size="mini" onClick={() => void queue.reload()}>
+          刷新
+        </Button>
+      </View>
+      {notice && (
+        <View id="queue-notice" className="staff-warning">
+          {notice}
         </View>
-        <View className="staff-filters__row">
-          <View className="staff-filters__label">时限</View>
-          <ChoiceChips idPrefix="queue-risk" options={riskOptions} value={risk} onChange={setRisk} />
-        </View>
-        <View className="staff-filters__row">
-          <View className="staff-filters__label">归属</View>
-          <ChoiceChips idPrefix="queue-assigned" options={assignedOptions} value={assigned} onChange={setAssigned} />
-        </View>
-      </Section>
+      )}
 
-      <Section
-        title={`工单（${queue.data?.total ?? 0}）· 按到期时间排序`}
-        extra={
-          <Button id="queue-refresh" className="btn-plain" size="mini" onClick={() => void queue.reload()}>
-            刷新
-          </Button>
-        }
-      >
+      <View className="section queue-list">
         <StateView loading={queue.loading} error={queue.error} empty={items.length === 0} emptyText="没有符合条件的工单" onRetry={() => void queue.reload()}>
-          {items.map((t) => (
-            <View
-              key={t.id}
-              id={`queue-ticket-${t.id}`}
-              className={`queue-row queue-row--${queueRiskOf(t)}`}
-              onClick={() => void Taro.navigateTo({ url: `/pages/staff/ticket/index?id=${t.id}` })}
-            >
-              <View className="queue-row__main">
-                <View className="queue-row__id">#{t.id}</View>
-                <View>{ticketTypeLabels[t.type]}</View>
-                <View className="ticket-status">{ticketStatusLabels[t.status]}</View>
-                <TicketClock clock={t.clock} compact staff />
-                {t.escalatedAt && <View className="tag tag--off">已升级</View>}
-              </View>
-              <View className="queue-row__desc">{t.description}</View>
-              <View className="muted">
-                {t.area} · {maskPhone(t.contactPhone)} · {t.owner ? `负责人 ${formatPerson(t.owner)}` : '待受理'}
-              </View>
+          <View className="staff-table queue-table" id="queue-table">
+            <View className="staff-table__row staff-table__row--head">
+              {columns.map((c, i) => (
+                <View
+                  key={`${c.key}-${i}`}
+                  id={c.title === '用户' ? undefined : `queue-sort-${c.key}`}
+                  className={`staff-table__cell${c.title === '用户' ? '' : ' queue-table__sortable'}${sort === c.key && c.title !== '用户' ? ` queue-table__sorted--${dir}` : ''}`}
+                  onClick={c.title === '用户' ? undefined : () => sortBy(c.key)}
+                >
+                  {c.title}
+                  {sort === c.key && c.title !== '用户' ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
+                </View>
+              ))}
             </View>
-          ))}
+            {items.map((t) => (
+              <View
+                key={t.id}
+                id={`queue-ticket-${t.id}`}
+                className={`staff-table__row queue-row queue-row--${queueRiskOf(t)}${t.id === selected ? ' queue-row--selected' : ''}`}
+                onClick={() => open(t.id)}
+              >
+                <View className="staff-table__cell queue-row__id">
+                  #{t.id}
+                  {t.urgeCount > 0 && t.resolvedAt === null && (
+                    <View className="tag queue-row__urged" aria-label={t.lastUrgedAt ? `用户已催办 ${t.urgeCount} 次，最近 ${formatDateTime(t.lastUrgedAt)}` : undefined}>
+                      催办{t.urgeCount > 1 ? ` ×${t.urgeCount}` : ''}
+                    </View>
+                  )}
+                  {t.escalatedAt && <View className="tag tag--off">已升级</View>}
+                </View>
+                <View className="staff-table__cell">{ticketTypeLabels[t.type]}</View>
+                <View className="staff-table__cell ticket-status">{ticketStatusLabels[t.status]}</View>
+                <View className="staff-table__cell queue-row__clock">
+                  <TicketClock clock={t.clock} compact staff />
+                </View>
+                <View className="staff-table__cell queue-row__area">{t.areaName}</View>
+                <View className="staff-table__cell queue-row__account">{t.accountNo}</View>
+                <View className="staff-table__cell queue-row__who">
+                  {t.holderNameMasked} {maskPhone(t.contactPhone)}
+                </View>
+                <View className="staff-table__cell">{t.owner ? formatPerson(t.owner) : '待受理'}</View>
+                <View className="staff-table__cell queue-row__updated">{formatDateTime(t.updatedAt)}</View>
+              </View>
+            ))}
+          </View>
+          <StaffPager id="queue-pager" page={page} pages={Math.ceil(total / PAGE_SIZE)} onPage={(p) => setState((s) => ({ ...s, page: p }))} />
         </StateView>
-      </Section>
+      </View>
     </StaffShell>
   );
 }

@@ -65,6 +65,8 @@ describe('staff ticket', () => {
     });
     render(<StaffTicketPage />);
     const btn = await screen.findByText('受理（首问负责）');
+    // The area by name and the account by number, the holder masked: never the area code or the account id.
+    expect(document.querySelector('#staff-ticket-account')?.textContent).toBe('滨江区 / 1000000001（户主 张*）');
     await act(async () => {
       fireEvent.click(btn);
     });

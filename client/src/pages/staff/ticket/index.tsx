@@ -151,9 +151,9 @@ export default function StaffTicketPage() {
               <Section title={`#${t.id} ${ticketTypeLabels[t.type]} · ${ticketStatusLabels[t.status]}`}>
                 <TicketClock clock={t.clock} staff />
                 <View className="ticket-row tickets-gap">
-                  <View className="ticket-row__label">区域 / 户号ID</View>
-                  <View>
-                    {t.area} / {t.accountId}
+                  <View className="ticket-row__label">片区 / 户号</View>
+                  <View id="staff-ticket-account">
+                    {t.areaName} / {t.accountNo}（户主 {t.holderNameMasked}）
                   </View>
                 </View>
                 <View className="ticket-row">
