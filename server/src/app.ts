@@ -40,6 +40,7 @@ import { registerSuspensionCallbackRoutes } from './modules/prepaid/suspension-c
 import { registerBillingImportStaffRoutes } from './modules/billing-records/billing-imports.staff.routes';
 import { registerInvoiceRoutes } from './modules/invoices/invoices.routes';
 import { registerClientConfigRoutes } from './modules/client-config/client-config.routes';
+import { registerStaffSearchRoutes } from './modules/staff-search/staff-search.routes';
 import { EINVOICE_SANDBOX_PREFIX } from './integrations/einvoice/einvoice.wiring';
 
 export const API_PREFIX = '/api/v1';
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
   registerAccountRoutes(api, registry, API_PREFIX, services);
   registerContentRoutes(api, registry, API_PREFIX, services);
   registerTicketRoutes(api, registry, API_PREFIX, services);
+  registerStaffSearchRoutes(api, registry, API_PREFIX, services);
   registerCallbackRoutes(api, registry, API_PREFIX, services);
   registerMetricsRoutes(api, registry, API_PREFIX, services);
   registerBillingRoutes(api, registry, API_PREFIX, services);

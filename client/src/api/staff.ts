@@ -34,6 +34,7 @@ import type {
   RequestExtensionInput,
   SessionView,
   StaffLoginInput,
+  StaffSearchView,
   StaffRole,
   StaffTicketQuery,
   StaffTicketView,
@@ -322,4 +323,12 @@ export function downloadBillingTemplate(): Promise<void> {
 /** Saves the rows a finished CSV import refused, with the row number and the reason, to the user's downloads. */
 export function downloadRejectedRows(view: Pick<BillingImportView, 'id' | 'batchId'>): Promise<void> {
   return saveApiFile(`/staff/billing/imports/${view.id}/rejected.csv`, `${view.batchId.replace(/\.csv$/i, '')}-未导入.csv`, staffTokens.get());
+}
+
+/**
+ * The console's search: a ticket number (#123), work-order number, phone, account number or holder
+ * name; masked results, audit-logged by the server. Text that is none of these answers VALIDATION_FAILED.
+ */
+export function searchStaff(q: string): Promise<StaffSearchView> {
+  return request<StaffSearchView>('/staff/search', { data: { q }, ...staff });
 }

@@ -5,6 +5,7 @@ import type { ReactNode } from 'react';
 import { logoutStaff, type StaffProfile } from '../../api/staff';
 import PageShell from '../../components/page-shell';
 import { useStaffDeskScale } from './staff-desk';
+import StaffSearchBox from './staff-search-box';
 import {
   hasRole,
   STAFF_CALLBACKS_URL,
@@ -59,6 +60,7 @@ export default function StaffShell({ id, profile, title, section = 'queue', chil
       <View className="staff">
         <View className="staff-bar">
           <View className="staff-bar__title">客服工作台 · {title}</View>
+          {profile && <StaffSearchBox />}
           {profile && (
             <View className="staff-bar__who" id="staff-who">
               {profile.name}（工号 {profile.jobNo}，{staffRoleLabels[profile.role]}）

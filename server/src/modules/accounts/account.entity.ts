@@ -37,7 +37,12 @@ export class Account {
 export const AccountSchema = new EntitySchema<Account>({
   class: Account,
   tableName: 'account',
-  indexes: [{ name: 'account_area_idx', properties: ['area'] }],
+  indexes: [
+    { name: 'account_area_idx', properties: ['area'] },
+    // The console's search (staff-search.service.ts).
+    { name: 'account_holder_phone_idx', properties: ['holderPhone'] },
+    { name: 'account_holder_name_idx', properties: ['holderName'] },
+  ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
     accountNo: { type: 'string', length: 20, unique: 'account_account_no_unique' },

@@ -53,6 +53,9 @@ export const TicketSchema = new EntitySchema<Ticket>({
     { name: 'ticket_owner_idx', properties: ['ownerStaffId'] },
     { name: 'ticket_created_at_idx', properties: ['createdAt'] },
     { name: 'ticket_resolved_at_idx', properties: ['resolvedAt'] },
+    // The console's search (staff-search.service.ts).
+    { name: 'ticket_work_order_no_idx', properties: ['workOrderNo'] },
+    { name: 'ticket_contact_phone_idx', properties: ['contactPhone'] },
   ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
