@@ -7,7 +7,7 @@ import StaffContentPage from './index';
 jest.mock('../../../api/request', () => ({ request: jest.fn() }));
 const requestMock = request as jest.MockedFunction<typeof request>;
 
-function signInAs(role: 'agent' | 'admin') {
+function signInAs(role: 'agent' | 'supervisor' | 'admin') {
   Taro.setStorageSync('openhall.staffToken', 'staff-tok');
   Taro.setStorageSync('openhall.staffTokenExpiresAt', '2099-01-01T00:00:00Z');
   Taro.setStorageSync('openhall.staffProfile', { id: 9, username: role, name: '赵敏', jobNo: 'GL0001', role });
@@ -226,15 +226,16 @@ describe('staff content', () => {
     expect(await screen.findByText('已撤下 PPR 水管（DN20）')).toBeTruthy();
   });
 
-  it('tells an agent the content is not theirs to edit, and hides the link', async () => {
-    signInAs('agent');
-    const { ApiError } = jest.requireActual('../../../api/errors');
-    requestMock.mockRejectedValue(new ApiError('FORBIDDEN', '此操作需要管理员权限', 403));
+  it.each(['agent', 'supervisor'] as const)('tells a %s the content is not theirs to edit, offers nothing to click, and hides the link', async (role) => {
+    signInAs(role);
     render(<StaffContentPage />);
-    expect(await screen.findByText('没有权限进行此操作')).toBeTruthy();
-    expect(screen.getByText('编辑公示内容需要管理员权限。')).toBeTruthy();
+    expect((await screen.findByText(/编辑公示内容需要管理员权限/)).id).toBe('content-not-admin');
+    // Nothing the server would refuse: no create button, no kinds, no list asked for.
+    expect(document.querySelector('#content-new')).toBeNull();
+    expect(document.querySelector('[id^="content-kind-"]')).toBeNull();
+    expect(requestMock.mock.calls.filter(([path]) => String(path).startsWith('/staff/content'))).toEqual([]);
     expect(document.querySelector('#staff-nav-content')).toBeNull();
-    expect(document.querySelector('#staff-nav-dashboard')).toBeNull();
     expect(document.querySelector('#staff-nav-outages')).not.toBeNull();
+    expect(document.querySelector('#staff-nav-dashboard') === null).toBe(role === 'agent');
   });
 });

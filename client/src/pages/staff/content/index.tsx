@@ -1,7 +1,7 @@
 import { Button, Input, Textarea, View } from '@tarojs/components';
 import type { ContentKind, FieldIssue, StaffContentInputs, StaffContentViews } from '@openhall/shared';
 import { useState } from 'react';
-import { createContent, listContent, updateContent, withdrawContent } from '../../../api/staff';
+import { createContent, getStaffProfile, listContent, updateContent, withdrawContent } from '../../../api/staff';
 import ChoiceChips from '../../../components/choice-chips';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
@@ -26,7 +26,13 @@ export default function StaffContentPage() {
   const [editing, setEditing] = useState<ContentView | null | undefined>(undefined);
   const [saved, setSaved] = useState('');
   // The answer keeps its kind: right after a tab change the last kind's records are not read with the new kind's fields.
-  const list = useAsync(async () => ({ kind, ...(await listContent(kind, { page, pageSize: PAGE_SIZE })) }), [kind, page], { refreshOnShow: true });
+  // Only an admin may read or edit it: anyone else is told so, and offered nothing to click.
+  const admin = hasRole(getStaffProfile(), 'admin');
+  const list = useAsync(
+    async () => (admin ? { kind, ...(await listContent(kind, { page, pageSize: PAGE_SIZE })) } : { kind, items: [], page: 1, pageSize: PAGE_SIZE, total: 0 }),
+    [kind, page, admin],
+    { refreshOnShow: true },
+  );
   const profile = useStaffProfile(list.error);
   const def = contentKindDefs.find((d) => d.kind === kind)!;
   const current = list.data?.kind === kind ? list.data : undefined;
@@ -40,11 +46,22 @@ export default function StaffContentPage() {
     setSaved('');
   };
 
+  if (!admin) {
+    return (
+      <StaffShell id="page-staff-content" profile={profile} title="公示内容" section="content">
+        <Section title="公示内容">
+          <View className="muted" id="content-not-admin">
+            编辑公示内容需要管理员权限。如需更改资费、营业厅、公告等公示内容，请联系管理员。
+          </View>
+        </Section>
+      </StaffShell>
+    );
+  }
+
   return (
     <StaffShell id="page-staff-content" profile={profile} title="公示内容" section="content">
       <Section title="内容类别">
         <ChoiceChips idPrefix="content-kind" options={kindOptions} value={kind} onChange={pickKind} />
-        {profile && !hasRole(profile, 'admin') && <View className="muted tickets-gap">编辑公示内容需要管理员权限。</View>}
       </Section>
       {saved && (
         <View className="banner" id="content-saved">

@@ -33,6 +33,7 @@ import TicketTimeline from '../../../components/ticket-timeline';
 import { commitmentUnitLabels, formatDateTime, formatPerson, ticketStatusLabels, ticketTypeLabels } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
 import StaffShell from '../staff-shell';
+import { staffWorded } from '../staff-timeline';
 import { hasRole, useStaffProfile } from '../staff-session';
 
 type Panel = StaffMessageAction | 'transfer' | 'escalate' | 'extension';
@@ -295,7 +296,7 @@ export default function StaffTicketPage() {
 
             <Section title="处理记录" className="staff-detail__timeline">
               <StateView loading={false} empty={(t.timeline ?? []).length === 0} emptyText="暂无记录">
-                <TicketTimeline events={t.timeline ?? []} />
+                <TicketTimeline events={(t.timeline ?? []).map(staffWorded)} />
               </StateView>
             </Section>
           </View>
