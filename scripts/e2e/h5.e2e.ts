@@ -345,6 +345,10 @@ async function renewPackage(e2e: E2E): Promise<void> {
     const id = await waitPaid(e2e);
     await onPage(e2e.page, 'page-pay-confirm', '#pay-renewal').click();
     await onPage(e2e.page, 'page-renew').waitFor();
+    // 续费成功 with the new expiry, not the same package offered for payment again.
+    await onPage(e2e.page, 'page-renew', '#renew-success-expiry').filter({ hasText: quote!.newExpiresOn }).waitFor();
+    check((await onPage(e2e.page, 'page-renew', '#renew-pay').count()) === 0, 'the renewed package is offered for payment again');
+    await onPage(e2e.page, 'page-renew', '#renew-success-more').click();
     await onPage(e2e.page, 'page-renew', `#subscription-${sub!.id}-expiry`).filter({ hasText: quote!.newExpiresOn }).waitFor();
     // The confirming page came back to the package that was renewed, not the first in the list.
     await onPage(e2e.page, 'page-renew', `#subscription-${sub!.id}.renew-sub--on`).waitFor();

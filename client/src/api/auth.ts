@@ -1,5 +1,6 @@
 import type { SessionView, SmsLoginInput } from '@openhall/shared';
 import { request } from './request';
+import { forgetContactPhone, rememberContactPhone } from '../lib/contact-phone';
 import { clearToken, saveToken } from './token';
 
 /** The signed-in subscriber as `GET /me` answers. */
@@ -18,6 +19,8 @@ export function sendSmsCode(phone: string): Promise<{ expiresInSeconds: number; 
 export async function loginWithSms(input: SmsLoginInput): Promise<SessionView> {
   const session = await request<SessionView>('/auth/sms/login', { method: 'POST', data: { ...input }, anonymous: true });
   saveToken(session.token, session.expiresAt);
+  // The number just proven by SMS is the contact phone forms offer first.
+  rememberContactPhone(input.phone);
   return session;
 }
 
@@ -38,5 +41,6 @@ export async function logout(): Promise<void> {
     await request<void>('/auth/logout', { method: 'POST' });
   } finally {
     clearToken();
+    forgetContactPhone();
   }
 }

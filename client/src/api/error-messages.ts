@@ -69,9 +69,10 @@ export const errorMessages: Record<ErrorCode, string> = {
 };
 
 /** Failures that never reached the API's error envelope. */
-export type ClientErrorCode = 'NETWORK' | 'BAD_RESPONSE';
+export type ClientErrorCode = 'NETWORK' | 'TIMEOUT' | 'BAD_RESPONSE';
 
 export const clientErrorMessages: Record<ClientErrorCode, string> = {
   NETWORK: '网络连接失败，请检查网络后重试',
+  TIMEOUT: '请求超时，请检查网络后点“重试”',
   BAD_RESPONSE: '服务返回异常，请稍后再试',
 };

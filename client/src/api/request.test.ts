@@ -1,6 +1,6 @@
 import Taro from '@tarojs/taro';
-import { ApiError } from './errors';
-import { request } from './request';
+import { ApiError, errorMessageOf } from './errors';
+import { DEFAULT_TIMEOUT_MS, request } from './request';
 import { getToken, saveToken } from './token';
 
 type Reply = { statusCode: number; data: unknown };
@@ -69,5 +69,31 @@ describe('request()', () => {
   it('accepts 204 with no body', async () => {
     replyWith({ statusCode: 204, data: '' });
     await expect(request('/auth/logout', { method: 'POST' })).resolves.toBeUndefined();
+  });
+  it('gives up on a request that hangs after DEFAULT_TIMEOUT_MS with TIMEOUT (and its own words), and tells Taro the same limit', async () => {
+    jest.useFakeTimers();
+    try {
+      const spy = jest.spyOn(Taro, 'request').mockImplementation((() => new Promise(() => undefined)) as never);
+      const pending = request('/accounts').catch((e: unknown) => e);
+      await jest.advanceTimersByTimeAsync(DEFAULT_TIMEOUT_MS - 1);
+      let settled = false;
+      void pending.then(() => (settled = true));
+      await Promise.resolve();
+      expect(settled).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      const err = await pending;
+      expect(err).toMatchObject({ code: 'TIMEOUT', status: 0 });
+      expect(errorMessageOf(err)).toBe('请求超时，请检查网络后点“重试”');
+      expect((spy.mock.calls[0][0] as { timeout: number }).timeout).toBe(DEFAULT_TIMEOUT_MS);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it("reads the platform's own timeout failure as TIMEOUT, any other transport failure as NETWORK", async () => {
+    jest.spyOn(Taro, 'request').mockImplementationOnce((() => Promise.reject({ errMsg: 'request:fail timeout' })) as never);
+    await expect(request('/accounts')).rejects.toMatchObject({ code: 'TIMEOUT' });
+    jest.spyOn(Taro, 'request').mockImplementationOnce((() => Promise.reject({ errMsg: 'request:fail net::ERR_CONNECTION_REFUSED' })) as never);
+    await expect(request('/accounts')).rejects.toMatchObject({ code: 'NETWORK' });
   });
 });

@@ -20,9 +20,15 @@ export interface RequestOptions {
    * File, streamed by fetch from disk; mini-program: its bytes).
    */
   body?: { data: Blob | ArrayBuffer; type: string };
-  /** How long to wait for the answer, in ms (Taro's default otherwise): uploads of large files take longer. */
+  /** How long to wait for the answer, in ms (DEFAULT_TIMEOUT_MS otherwise): uploads of large files take longer. */
   timeout?: number;
 }
+
+/**
+ * How long a request may hang before the page says so and offers 重试 (ApiError TIMEOUT). Taro's own
+ * defaults are 60 s, long enough for a subscriber to think the page is broken.
+ */
+export const DEFAULT_TIMEOUT_MS = 15_000;
 
 /** A session token kept somewhere: the subscriber's (api/token.ts) or the staff console's (api/staff.ts). */
 export interface TokenStore {
@@ -70,17 +76,31 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   }
 
   let res: Awaited<ReturnType<typeof Taro.request>>;
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    res = await Taro.request({
-      url: `${apiBase()}/api/v1${path}`,
-      method,
-      data: data as never,
-      header,
-      dataType: options.text ? 'text' : 'json',
-      ...(options.timeout ? { timeout: options.timeout } : {}),
+    // Our own clock as well as Taro's: whatever the platform does with `timeout` (H5 aborts the
+    // fetch, the mini-program fails with "timeout"), the caller hears TIMEOUT when it runs out.
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ApiError('TIMEOUT', `no answer within ${timeout} ms`, 0)), timeout);
     });
+    res = await Promise.race([
+      Taro.request({
+        url: `${apiBase()}/api/v1${path}`,
+        method,
+        data: data as never,
+        header,
+        dataType: options.text ? 'text' : 'json',
+        timeout,
+      }),
+      timedOut,
+    ]);
   } catch (err) {
-    throw new ApiError('NETWORK', (err as { errMsg?: string })?.errMsg ?? String(err), 0);
+    if (err instanceof ApiError) throw err;
+    const errMsg = (err as { errMsg?: string })?.errMsg ?? String(err);
+    throw new ApiError(/timeout|abort/i.test(errMsg) ? 'TIMEOUT' : 'NETWORK', errMsg, 0);
+  } finally {
+    if (timer) clearTimeout(timer);
   }
 
   const status = res.statusCode;

@@ -1,6 +1,6 @@
 import { Button, View } from '@tarojs/components';
 import type { ReactNode } from 'react';
-import { errorMessageOf } from '../../api/errors';
+import { ApiError, errorMessageOf } from '../../api/errors';
 import './index.scss';
 
 export interface StateViewProps {
@@ -13,11 +13,16 @@ export interface StateViewProps {
   /** Shown under the empty text, e.g. a "bind an account" button. */
   emptyAction?: ReactNode;
   onRetry?: () => void;
+  /**
+   * What a NOT_FOUND answer means here ("工单不存在…"), instead of the table's general words; no 重试
+   * then, as asking again finds nothing either.
+   */
+  notFoundText?: string;
   children?: ReactNode;
 }
 
 /** Loading, error and empty states for a block of content; renders children otherwise. */
-export default function StateView({ loading, error, empty, emptyText, emptyAction, onRetry, children }: StateViewProps) {
+export default function StateView({ loading, error, empty, emptyText, emptyAction, onRetry, notFoundText, children }: StateViewProps) {
   if (loading) {
     return (
       <View className="state state--loading">
@@ -27,10 +32,11 @@ export default function StateView({ loading, error, empty, emptyText, emptyActio
     );
   }
   if (error) {
+    const notFound = notFoundText !== undefined && error instanceof ApiError && error.code === 'NOT_FOUND';
     return (
-      <View className="state state--error">
-        <View className="state__text">{errorMessageOf(error)}</View>
-        {onRetry && (
+      <View className={`state state--error${notFound ? ' state--not-found' : ''}`}>
+        <View className="state__text">{notFound ? notFoundText : errorMessageOf(error)}</View>
+        {onRetry && !notFound && (
           <Button className="state__retry" size="mini" onClick={onRetry}>
             重试
           </Button>

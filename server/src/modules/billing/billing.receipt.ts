@@ -94,7 +94,7 @@ export function renderReceiptHtml(r: ReceiptInput): string {
     ? `<div class="void" id="receipt-void"><strong>已退款 · 本凭证作废</strong><br>本笔缴费已${refundedAt ? `于 ${e(refundedAt)} ` : ''}全额退回原支付账户，该账单已恢复为待缴费，请以账单当前状态为准。</div>`
     : '';
   const refundRow = refund
-    ? `<tr><th>退款</th><td id="receipt-refund">${refund.voided ? '已全额退款' : '已部分退款'} ¥${e(fenToYuan(refund.refundedFen))} 元${refund.orderAmountFen !== bill.totalFen ? `（本订单共支付 ¥${e(fenToYuan(refund.orderAmountFen))} 元）` : ''}${refundedAt ? `，${e(refundedAt)}` : ''}</td></tr>`
+    ? `<tr><th>退款</th><td id="receipt-refund">${refund.voided ? '已全额退款' : '已部分退款'} ¥${e(fenToYuan(refund.refundedFen))}${refund.orderAmountFen !== bill.totalFen ? `（本订单共支付 ¥${e(fenToYuan(refund.orderAmountFen))}）` : ''}${refundedAt ? `，${e(refundedAt)}` : ''}</td></tr>`
     : '';
   return `<!DOCTYPE html>
 <html lang="zh-CN">
@@ -113,7 +113,7 @@ ${voidNotice}<table>
 <tr><th>户号</th><td>${e(r.account.accountNo)}</td></tr>
 <tr><th>户名</th><td>${e(maskName(r.account.holderName))}</td></tr>
 <tr><th>账期</th><td>${e(periodLabel(bill.period))}（${e(bill.period)}）</td></tr>
-<tr><th>缴费金额</th><td class="amount">¥${e(fenToYuan(bill.totalFen))} 元</td></tr>
+<tr><th>缴费金额</th><td class="amount">¥${e(fenToYuan(bill.totalFen))}</td></tr>
 <tr><th>缴费渠道</th><td>${e(channel)}</td></tr>
 <tr><th>交易单号</th><td>${e(payment?.gatewayTradeNo ?? '—')}</td></tr>
 <tr><th>商户订单号</th><td>${e(payment?.outTradeNo ?? '—')}</td></tr>
@@ -174,7 +174,7 @@ export function renderOrderReceiptHtml(r: OrderReceiptInput): string {
     ? `<div class="void" id="receipt-void"><strong>已退款 · 本凭证作废</strong><br>本笔缴费已${refundedAt ? `于 ${e(refundedAt)} ` : ''}全额退回原支付账户，所缴账单已恢复为待缴费，请以账单当前状态为准。</div>`
     : '';
   const refundRow = refund
-    ? `<tr><th>退款</th><td id="receipt-refund">${refund.voided ? '已全额退款' : '已部分退款'} ¥${e(fenToYuan(refund.refundedFen))} 元${refundedAt ? `，${e(refundedAt)}` : ''}</td></tr>`
+    ? `<tr><th>退款</th><td id="receipt-refund">${refund.voided ? '已全额退款' : '已部分退款'} ¥${e(fenToYuan(refund.refundedFen))}${refundedAt ? `，${e(refundedAt)}` : ''}</td></tr>`
     : '';
   const rows = r.bills
     .map(
@@ -198,7 +198,7 @@ export function renderOrderReceiptHtml(r: OrderReceiptInput): string {
 ${voidNotice}<table>
 ${accounts.map(([no, name]) => `<tr><th>户号</th><td>${e(no)}（户名 ${e(maskName(name))}）</td></tr>`).join('\n')}
 <tr><th>账期</th><td>${r.bills.map((b) => e(periodLabel(b.period))).join('、')}</td></tr>
-<tr><th>缴费金额</th><td class="amount">¥${e(fenToYuan(totalFen))} 元</td></tr>
+<tr><th>缴费金额</th><td class="amount">¥${e(fenToYuan(totalFen))}</td></tr>
 <tr><th>缴费渠道</th><td>${e(payment.channelName)}</td></tr>
 <tr><th>交易单号</th><td>${e(payment.gatewayTradeNo ?? '—')}</td></tr>
 <tr><th>商户订单号</th><td>${e(payment.outTradeNo)}</td></tr>

@@ -221,7 +221,7 @@ describe('receipt', () => {
     expect(html).toContain('张*');
     expect(html).not.toContain('张三');
     expect(html).toContain(paid.period);
-    expect(html).toContain(`¥${(paid.totalFen / 100).toFixed(2)} 元`);
+    expect(html).toContain(`¥${(paid.totalFen / 100).toFixed(2)}<`);
     expect(html).toContain('支付宝');
     expect(html).toContain(order.gatewayTradeNo!);
     expect(html).toContain('2026-09-06 00:30:05（北京时间）');
@@ -241,7 +241,7 @@ describe('receipt', () => {
     const html = (await zhang.get(`/api/v1/bills/${paid.id}/receipt`).expect(200)).text;
     expect(html).toContain(t.config.operator.name);
     expect(html).toContain(paid.period);
-    expect(html).toContain(`¥${(paid.totalFen / 100).toFixed(2)} 元`);
+    expect(html).toContain(`¥${(paid.totalFen / 100).toFixed(2)}<`);
     expect(html).toContain('其他渠道');
   });
 

@@ -133,4 +133,53 @@ describe('renewal page', () => {
     await waitFor(() => expect(decline).toHaveBeenCalledWith({ subscriptionId: 3, reasonCode: 'too_expensive', comment: '' }));
     expect(await screen.findByText('已收到您的反馈，感谢！如改变主意，仍可随时续费。')).toBeTruthy();
   });
+  it('after paying a renewal, comes back to 续费成功 with the new expiry instead of the same package offered again', async () => {
+    const create = jest.fn(() => ({ order: { id: 77 }, pay: { kind: 'params', params: {} } }));
+    let order = { id: 77, kind: 'renewal', status: 'created', amountFen: 27000 };
+    let current = sub;
+    serve({ '/renewals': create, '/payments/77': () => order, '/subscriptions': () => [current] });
+    jest.spyOn(platformPay, 'launch').mockResolvedValue('returned');
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    const { unmount } = render(<RenewPage />);
+    await waitFor(() => expect(document.querySelector('#renew-total')?.textContent).toBe('¥25.00'));
+    await act(async () => {
+      fireEvent.click(document.querySelector('#renew-pay')!);
+    });
+    await waitFor(() => expect(navigate).toHaveBeenCalled());
+    unmount();
+
+    // The confirming page says paid and links back here; the package now runs a year longer.
+    order = { ...order, status: 'paid' };
+    current = { ...sub, expiresOn: '2027-12-20', daysLeft: 389, status: 'active' };
+    Current.router = { params: { subscriptionId: '3' }, path: '/pages/billing/renew/index', onReady: '', onHide: '', onShow: '' } as never;
+    const second = render(<RenewPage />);
+    expect(await screen.findByText('续费成功')).toBeTruthy();
+    expect(document.querySelector('#renew-success')!.textContent).toContain('有线电视基本包（户号 2000000001）已续费，实付 ¥270.00');
+    expect(document.querySelector('#renew-success-expiry')!.textContent).toBe('有效期至 2027-12-20');
+    expect(document.querySelector('#renew-pay')).toBeNull();
+
+    // Once seen, the note is gone: the next visit is the ordinary page; 查看我的套餐 shows it now.
+    fireEvent.click(document.querySelector('#renew-success-more')!);
+    await waitFor(() => expect(document.querySelector('#renew-pay')).toBeTruthy());
+    second.unmount();
+    render(<RenewPage />);
+    await waitFor(() => expect(document.querySelector('#renew-pay')).toBeTruthy());
+    expect(screen.queryByText('续费成功')).toBeNull();
+  });
+
+  it('a renewal left unpaid at the cashier does not read as success', async () => {
+    const create = jest.fn(() => ({ order: { id: 78 }, pay: { kind: 'redirect', url: 'http://gw.test/r' } }));
+    serve({ '/renewals': create, '/payments/78': () => ({ id: 78, kind: 'renewal', status: 'closed', amountFen: 2500 }) });
+    jest.spyOn(platformPay, 'launch').mockResolvedValue('left');
+    const { unmount } = render(<RenewPage />);
+    await waitFor(() => expect(document.querySelector('#renew-total')?.textContent).toBe('¥25.00'));
+    await act(async () => {
+      fireEvent.click(document.querySelector('#renew-pay')!);
+    });
+    await waitFor(() => expect(create).toHaveBeenCalled());
+    unmount();
+    render(<RenewPage />);
+    await waitFor(() => expect(document.querySelector('#renew-pay')).toBeTruthy());
+    expect(screen.queryByText('续费成功')).toBeNull();
+  });
 });

@@ -8,10 +8,12 @@ import {
   renewalMonthOptions,
   type RenewalDeclineReason,
   type RenewalMonths,
+  type PaymentOrderView,
   type SubscriptionView,
 } from '@openhall/shared';
 import { useState } from 'react';
 import { errorMessageOf } from '../../../api/errors';
+import { getPayment } from '../../../api/payments';
 import { createRenewal, declineRenewal, listSubscriptions, quoteRenewal } from '../../../api/renewals';
 import ActionButton from '../../../components/action-button';
 import ChoiceChips from '../../../components/choice-chips';
@@ -89,6 +91,40 @@ function DeclineForm({ subscriptionId, onDone }: { subscriptionId: number; onDon
  * Early renewal (提前续费): the user's packages with expiry, a number of months, the server's quote
  * (discounts, new expiry), then the same payment journey as bills; or saying why not renewing.
  */
+/** A renewal sent to the cashier from this page: which package, which order (kept across the cashier and the confirming page). */
+const PENDING_KEY = 'openhall.pendingRenewal';
+/** Past the order's expiry (15 min) and then some: an older note says nothing about now. */
+const PENDING_FOR_MS = 2 * 3_600_000;
+
+interface PendingRenewal {
+  subscriptionId: number;
+  paymentId: number;
+  at: number;
+}
+
+function readPending(): PendingRenewal | null {
+  const v = Taro.getStorageSync(PENDING_KEY) as PendingRenewal | '' | undefined;
+  if (!v || typeof v !== 'object' || Date.now() - v.at > PENDING_FOR_MS) return null;
+  return v;
+}
+
+/**
+ * A renewal paid since the page last offered it: the subscriber comes back (from the confirming page,
+ * or by opening 套餐续费 again) to a "续费成功" state with the new expiry, not the same package offered
+ * for payment again. An order still open is kept in mind; closed or refunded ones are forgotten.
+ */
+async function paidRenewal(): Promise<{ subscriptionId: number; order: PaymentOrderView } | null> {
+  const pending = readPending();
+  if (!pending) {
+    Taro.removeStorageSync(PENDING_KEY);
+    return null;
+  }
+  const order = await getPayment(pending.paymentId).catch(() => null);
+  if (!order) return null;
+  if (order.status !== 'created') Taro.removeStorageSync(PENDING_KEY);
+  return order.status === 'paid' ? { subscriptionId: pending.subscriptionId, order } : null;
+}
+
 export default function RenewPage() {
   const session = useSession();
   const signedIn = session.state === 'signedIn';
@@ -103,6 +139,20 @@ export default function RenewPage() {
   const payment = usePayment();
   const [declining, setDeclining] = useState(false);
   const [declinedIds, setDeclinedIds] = useState<number[]>([]);
+  const renewed = useAsync(() => (signedIn ? paidRenewal() : Promise.resolve(null)), [signedIn], { refreshOnShow: true });
+  const [dismissed, setDismissed] = useState<number[]>([]);
+  const success = renewed.data && !dismissed.includes(renewed.data.order.id) ? renewed.data : null;
+  const renewedSub = success ? list.find((s) => s.id === success.subscriptionId) : undefined;
+
+  const renew = (subscriptionId: number) =>
+    payment.pay(
+      async (channel, returnPath) => {
+        const result = await createRenewal({ subscriptionId, months, channel, returnPath });
+        Taro.setStorageSync(PENDING_KEY, { subscriptionId, paymentId: result.order.id, at: Date.now() } satisfies PendingRenewal);
+        return result;
+      },
+      { subscriptionId },
+    );
 
   if (session.state === 'signedOut') {
     return (
@@ -113,6 +163,32 @@ export default function RenewPage() {
             登录
           </Button>
         </Section>
+      </PageShell>
+    );
+  }
+
+  if (success && !subs.loading) {
+    return (
+      <PageShell id="page-renew">
+        <View className="renew-success" id="renew-success">
+          <View className="renew-success__title">续费成功</View>
+          <View className="renew-success__detail">
+            {renewedSub ? `${renewedSub.packageName}（户号 ${renewedSub.accountNo}）` : '套餐'}已续费，实付 {formatYuan(success.order.amountFen)}
+          </View>
+          {renewedSub && (
+            <View className="renew-success__expiry" id="renew-success-expiry">
+              有效期至 {renewedSub.expiresOn}
+            </View>
+          )}
+        </View>
+        <View className="billing-actions">
+          <Button id="renew-success-home" className="btn-primary" onClick={() => void Taro.switchTab({ url: '/pages/home/index' })}>
+            返回首页
+          </Button>
+          <Button id="renew-success-more" className="btn-plain" onClick={() => setDismissed((ids) => [...ids, success.order.id])}>
+            查看我的套餐
+          </Button>
+        </View>
       </PageShell>
     );
   }
@@ -193,7 +269,7 @@ export default function RenewPage() {
                 id="renew-pay"
                 className="btn-primary"
                 busy={payment.paying}
-                onClick={() => payment.pay((channel, returnPath) => createRenewal({ subscriptionId: sub.id, months, channel, returnPath }), { subscriptionId: sub.id })}
+                onClick={() => renew(sub.id)}
               >
                 立即续费 {formatYuan(q.totalFen)}
               </ActionButton>

@@ -69,6 +69,40 @@ describe('ticket detail', () => {
     jest.useRealTimers();
   });
 
+  it('a ticket that is not there (404 NOT_FOUND) says 工单不存在, without 重试', async () => {
+    const { ApiError } = jest.requireActual('../../../api/errors');
+    requestMock.mockImplementation(async () => {
+      throw new ApiError('NOT_FOUND', '工单不存在', 404);
+    });
+    render(<TicketDetailPage />);
+    expect(await screen.findByText(/^工单不存在/)).toBeTruthy();
+    expect(screen.queryByText(/填写的信息有误|没有找到相关信息/)).toBeNull();
+    expect(screen.queryByText('重试')).toBeNull();
+  });
+
+  it('a link without a ticket number says 工单不存在 without asking the server (which would answer "invalid")', async () => {
+    for (const id of [undefined, 'abc', '0x1f', '12abc']) {
+      Current.router = { params: id === undefined ? {} : { id }, path: '/pages/tickets/detail/index', onReady: '', onHide: '', onShow: '' } as never;
+      const { unmount } = render(<TicketDetailPage />);
+      expect(await screen.findByText(/^工单不存在/)).toBeTruthy();
+      unmount();
+    }
+    expect(requestMock).not.toHaveBeenCalled();
+  });
+
+  it('a request that hangs ends in 请求超时 with 重试, which loads the ticket', async () => {
+    const { ApiError } = jest.requireActual('../../../api/errors');
+    let calls = 0;
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/tickets/12' && calls++ === 0) throw new ApiError('TIMEOUT', 'no answer', 0);
+      return path === '/tickets/12/photos' ? [] : ticketWith();
+    });
+    render(<TicketDetailPage />);
+    expect(await screen.findByText('请求超时，请检查网络后点“重试”')).toBeTruthy();
+    fireEvent.click(screen.getByText('重试'));
+    expect(await screen.findByText('家里从早上开始没有水')).toBeTruthy();
+  });
+
   it('counts down from the server’s remaining time, in the due-soon colour, and turns red once late', async () => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     answer(ticketWith({ clock: { ...ticketWith().clock!, remainingMs: 60_000 + 30_000 } }));

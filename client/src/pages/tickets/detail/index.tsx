@@ -2,7 +2,7 @@ import { Button, Textarea, View } from '@tarojs/components';
 import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { CANCELLABLE_STATUSES, FINISHED_STATUSES, type TicketView } from '@openhall/shared';
 import { useEffect, useState } from 'react';
-import { errorMessageOf } from '../../../api/errors';
+import { ApiError, errorMessageOf } from '../../../api/errors';
 import { addTicketInformation, cancelTicket, confirmTicket, getTicket, reopenTicket, urgeTicket } from '../../../api/tickets';
 import PageShell from '../../../components/page-shell';
 // Before the other components: the same style order as the other ticket pages (see new/index.tsx).
@@ -25,10 +25,17 @@ const composeLabels: Record<Compose, { placeholder: string; submit: string; done
   reopen: { placeholder: '请说明哪里还没有解决', submit: '重新处理', done: '已重新提交' },
 };
 
+/** A ticket that is not there, or not this user's (the server answers both alike). */
+export const TICKET_NOT_FOUND = '工单不存在：请检查链接，或确认是用提交工单的账号登录';
+
 /** One ticket: status, the live commitment countdown, who is on it, the timeline, and what the subscriber can do now. */
 export default function TicketDetailPage() {
-  const id = Number(useRouter()?.params?.id);
-  const ticket = useAsync(() => getTicket(id), [id], { refreshOnShow: true });
+  const rawId = useRouter()?.params?.id ?? '';
+  // A link with no id, or not a ticket number, names no ticket: say so rather than send what the server refuses as invalid.
+  const id = /^[1-9]\d{0,14}$/.test(rawId) ? Number(rawId) : null;
+  const ticket = useAsync(() => (id === null ? Promise.reject(new ApiError('NOT_FOUND', `no ticket id in ${JSON.stringify(rawId)}`, 404)) : getTicket(id)), [id], {
+    refreshOnShow: true,
+  });
   const [current, setCurrent] = useState<TicketView>();
   const [compose, setCompose] = useState<Compose | null>(null);
   const [text, setText] = useState('');
@@ -80,7 +87,7 @@ export default function TicketDetailPage() {
 
   return (
     <PageShell id="page-ticket-detail">
-      <StateView loading={ticket.loading} error={ticket.error} onRetry={() => void ticket.reload()}>
+      <StateView loading={ticket.loading} error={ticket.error} onRetry={() => void ticket.reload()} notFoundText={TICKET_NOT_FOUND}>
         {t && (
           <>
             <Section title={`${ticketTypeLabels[t.type]} · ${ticketStatusLabels[t.status]}`} className="ticket-head">

@@ -74,7 +74,7 @@ describe('report a fault / complaint', () => {
     expect(requestMock.mock.calls.map((c) => c[0])).not.toContain('/tickets');
   });
 
-  it('files a major fault with a photo and a visit slot on the default account, and opens the new ticket', async () => {
+  it('files a fault (no severity to guess: staff classify) with a photo and a visit slot on the default account, and opens the new ticket', async () => {
     requestMock.mockImplementation(async (path: string) => {
       if (path === '/accounts') return [account];
       if (path === '/appointment-slots') {
@@ -101,7 +101,9 @@ describe('report a fault / complaint', () => {
     // The outage covering the account is shown before anything is filed.
     await waitFor(() => expect(document.querySelector('#ticket-outage-3')?.textContent).toContain('滨江区（江南小区）正在处理区域故障：主管道爆裂抢修，预计 11月26日 18:00 前恢复'));
     expect(requestMock).toHaveBeenCalledWith('/outages', { data: { accountId: 7 } });
-    fireEvent.click(screen.getByText('重大故障（72小时内修复）'));
+    // No ordinary/major choice: the fault is filed on the 24-hour commitment.
+    expect(screen.queryByText('重大故障（72小时内修复）')).toBeNull();
+    expect(document.querySelector('#ticket-fault-commitment')!.textContent).toContain('24小时内修复');
     // A full half-day is not offered.
     fireEvent.click(await screen.findByText('11-27 下午 13:30-17:30（余3）'));
     expect(screen.queryByText(/上午 09:00-12:00/)).toBeNull();
@@ -122,7 +124,6 @@ describe('report a fault / complaint', () => {
         accountId: 7,
         description: '整栋楼从早上开始没有水',
         contactPhone: '13800000001',
-        severity: 'major',
         photoIds: [31],
         appointment: { date: '2026-11-27', half: 'pm' },
       },
@@ -147,5 +148,45 @@ describe('report a fault / complaint', () => {
     const sent = requestMock.mock.calls.find((c) => c[0] === '/tickets')?.[1] as { data: Record<string, unknown> };
     expect(sent.data).toEqual({ type: 'complaint', accountId: 7, description: '营业厅工作人员态度很差', contactPhone: '13800000001' });
     expect(Taro.redirectTo).not.toHaveBeenCalled();
+  });
+  it('offers the phone signed in with (or last given) as the contact phone, and remembers the one used', async () => {
+    const { loginWithSms } = jest.requireActual('../../../api/auth');
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/auth/sms/login') return { token: 't2', expiresAt: '2099-01-01T00:00:00Z', user: { id: 1, phoneMasked: '139****0002', hasWechat: false } };
+      if (path === '/accounts') return [account];
+      if (path === '/tickets') return { id: 43 } as TicketView;
+      return [];
+    });
+    await loginWithSms({ phone: '13900000002', code: '123456' });
+    const { unmount } = render(<NewTicketPage />);
+    await screen.findByText('1000000001 张*');
+    const phone = await waitFor(() => document.querySelector('#ticket-phone input, input#ticket-phone') as HTMLInputElement);
+    expect(phone.value).toBe('13900000002');
+
+    await typeInto('ticket-phone', '13700000003');
+    await typeInto('ticket-description', '家里从早上开始没有水');
+    await submit();
+    await waitFor(() => expect(Taro.redirectTo).toHaveBeenCalled());
+    unmount();
+    render(<NewTicketPage />);
+    await screen.findByText('1000000001 张*');
+    await waitFor(() => expect((document.querySelector('#ticket-phone input, input#ticket-phone') as HTMLInputElement).value).toBe('13700000003'));
+  });
+
+  it('clears each error as soon as its field is put right', async () => {
+    requestMock.mockImplementation(async (path: string) => (path === '/accounts' ? [account] : null));
+    render(<NewTicketPage />);
+    await screen.findByText('1000000001 张*');
+    await typeInto('ticket-description', '没水');
+    await typeInto('ticket-phone', '12345');
+    await submit();
+    expect(await screen.findByText('请填写问题描述（至少5个字）')).toBeTruthy();
+    expect(screen.getByText('请输入11位手机号')).toBeTruthy();
+
+    await typeInto('ticket-phone', '13800000001');
+    await waitFor(() => expect(screen.queryByText('请输入11位手机号')).toBeNull());
+    expect(screen.getByText('请填写问题描述（至少5个字）')).toBeTruthy();
+    await typeInto('ticket-description', '家里从早上开始没有水');
+    await waitFor(() => expect(screen.queryByText('请填写问题描述（至少5个字）')).toBeNull());
   });
 });

@@ -1,14 +1,6 @@
 import { Button, Image, Input, Textarea, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
-import {
-  createTicketSchema,
-  faultSeverities,
-  HOME_VISIT_TYPES,
-  MAX_TICKET_PHOTOS,
-  ticketTypes,
-  type FaultSeverity,
-  type TicketType,
-} from '@openhall/shared';
+import { createTicketSchema, HOME_VISIT_TYPES, MAX_TICKET_PHOTOS, ticketTypes, type TicketType } from '@openhall/shared';
 import { useEffect, useMemo, useState } from 'react';
 import { listAccounts } from '../../../api/accounts';
 import { errorMessageOf } from '../../../api/errors';
@@ -19,12 +11,14 @@ import PageShell from '../../../components/page-shell';
 import ChoiceChips from '../../../components/choice-chips';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
-import { faultSeverityLabels, formatDateTime, ticketTypeLabels } from '../../../lib/labels';
+import { recallContactPhone, rememberContactPhone } from '../../../lib/contact-phone';
+import { formatDateTime, ticketTypeLabels } from '../../../lib/labels';
 import { useSession } from '../../../lib/session';
+import { choosePhotos } from '../../../platform/photos';
 import { useAsync } from '../../../lib/use-async';
 import '../tickets.scss';
 
-type Field = 'type' | 'accountId' | 'description' | 'contactPhone' | 'severity' | 'photoIds' | 'appointment';
+type Field = 'type' | 'accountId' | 'description' | 'contactPhone' | 'photoIds' | 'appointment';
 
 /** What each field says when it is missing or wrong, where zod's own message is not for people. */
 const fieldFallbacks: Record<Field, string> = {
@@ -32,13 +26,11 @@ const fieldFallbacks: Record<Field, string> = {
   accountId: '请选择户号',
   description: '请填写问题描述（至少5个字）',
   contactPhone: '请输入11位手机号',
-  severity: '请选择故障等级',
   photoIds: '照片有误，请删除后重新上传',
   appointment: '请选择上门时间',
 };
 
 const typeOptions = ticketTypes.map((t) => ({ value: t, label: ticketTypeLabels[t] }));
-const severityOptions = faultSeverities.map((s) => ({ value: s, label: faultSeverityLabels[s] }));
 
 function isTicketType(value: unknown): value is TicketType {
   return typeof value === 'string' && (ticketTypes as readonly string[]).includes(value);
@@ -54,10 +46,10 @@ export default function NewTicketPage() {
   const signedIn = session.state === 'signedIn';
   const accounts = useAsync(() => (signedIn ? listAccounts() : Promise.resolve([])), [signedIn], { refreshOnShow: true });
   const [type, setType] = useState<TicketType>(isTicketType(params.type) ? params.type : 'fault');
-  const [severity, setSeverity] = useState<FaultSeverity>('ordinary');
   const [accountId, setAccountId] = useState<number>();
   const [description, setDescription] = useState('');
-  const [contactPhone, setContactPhone] = useState('');
+  // Prefilled with the number signed in with (or last given): most people are reached on it.
+  const [contactPhone, setContactPhone] = useState(recallContactPhone);
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
   const [submitError, setSubmitError] = useState('');
   const [submitting, setSubmitting] = useState(false);
@@ -74,13 +66,8 @@ export default function NewTicketPage() {
 
   const addPhotos = async () => {
     setPhotoError('');
-    let picked: string[];
-    try {
-      const r = await Taro.chooseImage({ count: MAX_TICKET_PHOTOS - photos.length, sizeType: ['compressed'], sourceType: ['album', 'camera'] });
-      picked = r.tempFilePaths.slice(0, MAX_TICKET_PHOTOS - photos.length);
-    } catch {
-      return; // the user closed the picker
-    }
+    const picked = await choosePhotos(MAX_TICKET_PHOTOS - photos.length);
+    if (picked.length === 0) return; // the user closed the chooser
     setUploading(true);
     try {
       for (const path of picked) {
@@ -100,32 +87,54 @@ export default function NewTicketPage() {
     if (accountId === undefined && list.length > 0) setAccountId((list.find((a) => a.isDefault) ?? list[0]).id);
   }, [list, accountId]);
 
-  const submit = async () => {
-    setSubmitError('');
-    const parsed = createTicketSchema.safeParse({
+  // No severity: a fault is filed on the 24-hour commitment, and staff (or an outage) say when it is a
+  // major one. The subscriber's guess would triple the operator's time.
+  const check = () =>
+    createTicketSchema.safeParse({
       type,
       accountId,
       description,
       contactPhone,
-      ...(type === 'fault' ? { severity } : {}),
       ...(photos.length > 0 ? { photoIds: photos.map((p) => p.id) } : {}),
       ...(slot ? { appointment: { date: slot.date, half: slot.half } } : {}),
     });
-    if (!parsed.success) {
+  const problemsOf = (parsed: ReturnType<typeof check>): Partial<Record<Field, string>> => {
+    const next: Partial<Record<Field, string>> = {};
+    if (parsed.success) return next;
+    for (const issue of parsed.error.issues) {
+      const field = issue.path[0] as Field;
+      if (next[field]) continue;
+      // Our schemas carry Chinese messages; zod's built-in ones (a missing number) do not.
+      next[field] = /[\u4e00-\u9fff]/.test(issue.message) ? issue.message : fieldFallbacks[field];
+    }
+    return next;
+  };
+
+  // Once shown, an error goes away as soon as its field is put right (no new ones before the next 提交).
+  const shownErrors = Object.keys(errors).length > 0;
+  useEffect(() => {
+    if (!shownErrors) return;
+    const still = problemsOf(check());
+    setErrors((prev) => {
       const next: Partial<Record<Field, string>> = {};
-      for (const issue of parsed.error.issues) {
-        const field = issue.path[0] as Field;
-        if (next[field]) continue;
-        // Our schemas carry Chinese messages; zod's built-in ones (a missing number) do not.
-        next[field] = /[\u4e00-\u9fff]/.test(issue.message) ? issue.message : fieldFallbacks[field];
-      }
-      setErrors(next);
+      for (const field of Object.keys(prev) as Field[]) if (still[field]) next[field] = still[field];
+      return Object.keys(next).length === Object.keys(prev).length ? prev : next;
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- check() reads exactly these
+  }, [type, accountId, description, contactPhone, photos, slot, shownErrors]);
+
+  const submit = async () => {
+    setSubmitError('');
+    const parsed = check();
+    if (!parsed.success) {
+      setErrors(problemsOf(parsed));
       return;
     }
     setErrors({});
     setSubmitting(true);
     try {
       const ticket = await createTicket(parsed.data);
+      rememberContactPhone(parsed.data.contactPhone);
       Taro.showToast({ title: '已提交', icon: 'success' });
       void Taro.redirectTo({ url: `/pages/tickets/detail/index?id=${ticket.id}` });
     } catch (err) {
@@ -166,8 +175,8 @@ export default function NewTicketPage() {
       <Section title="类型">
         <ChoiceChips idPrefix="ticket-type" options={typeOptions} value={type} onChange={setType} />
         {type === 'fault' && (
-          <View className="tickets-gap">
-            <ChoiceChips idPrefix="ticket-severity" options={severityOptions} value={severity} onChange={setSeverity} />
+          <View className="muted tickets-gap" id="ticket-fault-commitment">
+            故障报修按“24小时内修复”受理；如属大范围或重大故障，工作人员核实后会告知处理时限。
           </View>
         )}
         {fieldError('type')}
