@@ -1,4 +1,4 @@
-import type { CreateBillPaymentInput, CreatePaymentResult, PaymentOrderView } from '@openhall/shared';
+import type { ContinuePaymentInput, CreateBillPaymentInput, CreatePaymentResult, PaymentOrderView } from '@openhall/shared';
 import { request } from './request';
 
 // Payment orders (shared/src/payments.ts). The client never sends an amount: the server prices the
@@ -12,6 +12,14 @@ export function createBillPayment(input: CreateBillPaymentInput): Promise<Create
 /** The order as the server knows it; `refresh` asks the gateway too while the order is still open. */
 export function getPayment(id: number, refresh = false): Promise<PaymentOrderView> {
   return request<PaymentOrderView>(`/payments/${id}`, { data: refresh ? { refresh: 'true' } : undefined });
+}
+
+/**
+ * Goes on paying an open order (its cashier was left; or back from the official account's OAuth
+ * with its code): answers the order and what the platform does next, as creating it did.
+ */
+export function continuePayment(id: number, input: ContinuePaymentInput): Promise<CreatePaymentResult> {
+  return request<CreatePaymentResult>(`/payments/${id}/pay`, { method: 'POST', data: { ...input } });
 }
 
 /** Gives up an open order so its bills are free again; the server asks the gateway first, so a paid order answers paid. */

@@ -1,4 +1,4 @@
-import type { NotificationPreferencesView, PaymentAction, PaymentChannel } from '@openhall/shared';
+import type { NotificationPreferencesView, PaymentAction, PaymentChannel, PaymentReturnVia } from '@openhall/shared';
 
 /** What pages need from the platform's sign-in, whatever the platform does underneath. */
 export interface PlatformLogin {
@@ -20,27 +20,53 @@ export interface PayChannelOption {
   name: string;
 }
 
+/** What can pay on this platform as it runs. */
+export interface PayOptions {
+  /** The channels offered; the first is the default. Empty when nothing can pay here (see `notice`). */
+  readonly channels: readonly PayChannelOption[];
+  /**
+   * Said instead of the channels when none works here, with how to pay: the H5 site inside WeChat's
+   * browser without an official account (open the mini-program, or 在浏览器中打开).
+   */
+  readonly notice: string | null;
+}
+
 /**
  * What the platform's cashier did with an order. `left`: the browser went to the gateway's cashier
- * (H5), this page is going away. `returned`: the mini-program cashier closed after the user paid
- * — only a hint, the server's order status decides. `cancelled`: the user closed the cashier
- * without paying, or it failed.
+ * (or WeChat's OAuth) (H5), this page is going away. `returned`: the WeChat cashier (mini-program
+ * `requestPayment`, WeixinJSBridge in WeChat's browser) closed after the user paid — only a hint,
+ * the server's order status decides. `cancelled`: the user closed the cashier without paying, or it failed.
  */
 export type PayLaunchOutcome = 'left' | 'returned' | 'cancelled';
 
+/**
+ * The order an H5 cashier (or the official account's OAuth) sent the browser back for, and how:
+ * `via` as the server put it in the return address (null: Alipay's return after paying), and the
+ * OAuth's `code` and `state` when back from it.
+ */
+export interface PayReturn {
+  paymentId: number;
+  via: PaymentReturnVia | null;
+  oauth: { code: string; state: string } | null;
+}
+
 /** What pages need from the platform's payment, whatever the platform does underneath. */
 export interface PlatformPay {
-  /** The channels this platform can pay with; the first is the default. */
-  readonly channels: readonly PayChannelOption[];
+  /** What can pay here when that is known without asking the server; null while it must ask (H5 in WeChat's browser). */
+  knownOptions(): PayOptions | null;
+  /** What can pay here, asking the server once where needed (is an official account configured?). */
+  loadOptions(): Promise<PayOptions>;
   /**
    * The `returnPath` to send when creating the order: where an H5 gateway cashier sends the browser
    * back to (the server adds `?paymentId=`). Undefined where no browser leaves the app.
    */
   returnPathFor(pagePath: string): string | undefined;
-  /** Hands the server's pay action to the platform's cashier. */
+  /** Hands the server's pay action to the platform's cashier (a redirect, or WeChat's with the signed parameters). */
   launch(action: PaymentAction): Promise<PayLaunchOutcome>;
-  /** The order id a gateway cashier appended when it sent the browser back (H5), or null. */
-  returnedPaymentId(): number | null;
+  /** The order a cashier or the OAuth sent the browser back for (H5, from the address), or null. */
+  returned(): PayReturn | null;
+  /** Takes the OAuth's one-use code out of the address, so a reload does not send it again. */
+  forgetReturnCode(): void;
 }
 
 /** Props of the platform's receipt view (platform/receipt-view). */
