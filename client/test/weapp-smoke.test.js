@@ -1,6 +1,8 @@
 /**
  * Smoke test of the real mini-program output (dist/weapp) under miniprogram-simulate: the app
- * boots, the home page renders through Taro's base.wxml, and the quick actions answer a tap.
+ * boots, the home page renders through Taro's base.wxml, and the quick actions answer a tap; the
+ * bills tab pays through `requestPayment`, stubbed as WeChat's: it succeeds, or fails with
+ * 'requestPayment:fail cancel' when the user cancels, and the built app's handling of both is checked.
  * Not a faithful WeChat runtime; it catches a broken build, not WeChat-only behaviour.
  * Build first: `npm run build:weapp:local -w client` (CI does): the smoke test expects the local API origin.
  */
@@ -20,6 +22,11 @@ if (!built) {
   /** Answers by path ending, for the tests that need a server with data; the rest as below. */
   const answers = new Map();
   const payments = [];
+  /** What the user does at WeChat's cashier on the next requestPayment: pays, or cancels. */
+  let atCashier = 'pay';
+  const toasts = [];
+  /** The bills page's component id, loaded once. */
+  let billsPage;
 
   beforeAll(() => {
     simulate = require('miniprogram-simulate');
@@ -44,12 +51,26 @@ if (!built) {
         }, 0);
         return { abort() {} };
       },
+      // As WeChat's: called without callbacks it answers a promise (base library ≥ 2.10.2), with
+      // them it calls them; either way success after paying, and on cancel a failure with
+      // 'requestPayment:fail cancel' (the promise rejects), so the built app's cancel path runs too.
       requestPayment(opts) {
         payments.push(opts);
+        const cancelled = atCashier === 'cancel';
+        atCashier = 'pay';
+        const res = { errMsg: cancelled ? 'requestPayment:fail cancel' : 'requestPayment:ok' };
+        const callbacks = ['success', 'fail', 'complete'].some((k) => typeof opts[k] === 'function');
+        if (!callbacks) return new Promise((resolve, reject) => setTimeout(() => (cancelled ? reject(res) : resolve(res)), 0));
         setTimeout(() => {
-          opts.success?.({ errMsg: 'requestPayment:ok' });
-          opts.complete?.({});
+          if (cancelled) opts.fail?.(res);
+          else opts.success?.(res);
+          opts.complete?.(res);
         }, 0);
+        return undefined;
+      },
+      showToast(opts) {
+        toasts.push(opts.title);
+        setTimeout(() => opts.success?.({ errMsg: 'showToast:ok' }), 0);
       },
       navigateTo(opts) {
         requests.push({ url: `navigateTo:${opts.url}` });
@@ -120,8 +141,8 @@ if (!built) {
     answers.set('/bills', { items: [bill(11, '2026-11', 'unpaid', 5390), bill(10, '2026-09', 'overdue', 6273)], page: 1, pageSize: 50, total: 2 });
     answers.set('/payments', { order: { id: 7, status: 'created' }, pay: { kind: 'requestPayment', params } });
 
-    const id = simulate.load(path.join(root, 'pages/bills/index'), 'page-bills', { compiler: 'official', rootPath: root });
-    const page = simulate.render(id);
+    billsPage = simulate.load(path.join(root, 'pages/bills/index'), 'page-bills', { compiler: 'official', rootPath: root });
+    const page = simulate.render(billsPage);
     page.attach(document.createElement('div'));
     for (let i = 0; i < 100 && !page.dom.textContent.includes('2026年9月'); i++) await simulate.sleep(20);
     expect(page.dom.textContent).toContain('¥116.63');
@@ -130,8 +151,9 @@ if (!built) {
     expect(page.dom.textContent).toContain('微信支付');
     expect(page.dom.textContent).not.toContain('支付宝');
 
-    page.querySelector('#bills-select-all').dispatchEvent('tap');
+    // Owed bills come selected.
     for (let i = 0; i < 50 && !page.dom.textContent.includes('已选 2 笔'); i++) await simulate.sleep(20);
+    expect(page.dom.textContent).toContain('已选 2 笔');
     page.querySelector('#bills-pay-submit').dispatchEvent('tap');
     for (let i = 0; i < 100 && !requests.some((r) => r.url === 'navigateTo:/pages/billing/confirm/index?paymentId=7'); i++) await simulate.sleep(20);
 
@@ -142,6 +164,32 @@ if (!built) {
     expect(payments[0]).toMatchObject(params);
     // requestPayment's success is only a hint: the confirming page asks the server.
     expect(requests.map((r) => r.url)).toContain('navigateTo:/pages/billing/confirm/index?paymentId=7');
+  });
+
+  it('bills tab: cancelling at WeChat’s cashier (requestPayment fails with "fail cancel") gives the order up at once and stays', async () => {
+    const params = { appId: 'wx123', timeStamp: '1764100002', nonceStr: 'n0nce3', package: 'prepay_id=wx28', signType: 'RSA', paySign: 'c2lnbjM=' };
+    answers.set('/payments', { order: { id: 9, status: 'created' }, pay: { kind: 'requestPayment', params } });
+    answers.set('/payments/9/close', { id: 9, status: 'closed', closeUnconfirmed: false });
+    const paid = payments.length;
+    const asked = requests.length;
+
+    // The bills page again (loaded by the test above), a fresh instance.
+    const page = simulate.render(billsPage);
+    page.attach(document.createElement('div'));
+    for (let i = 0; i < 100 && !page.dom.textContent.includes('2026年9月'); i++) await simulate.sleep(20);
+    for (let i = 0; i < 50 && !page.dom.textContent.includes('已选 2 笔'); i++) await simulate.sleep(20);
+    atCashier = 'cancel';
+    page.querySelector('#bills-pay-submit').dispatchEvent('tap');
+    for (let i = 0; i < 100 && !requests.slice(asked).some((r) => r.url.endsWith('/api/v1/payments/9/close')); i++) await simulate.sleep(20);
+
+    expect(payments).toHaveLength(paid + 1);
+    expect(payments[paid]).toMatchObject(params);
+    const close = requests.slice(asked).find((r) => r.url.endsWith('/api/v1/payments/9/close'));
+    expect(close?.method).toBe('POST');
+    for (let i = 0; i < 50 && !toasts.includes('支付未完成，可重新选择缴费'); i++) await simulate.sleep(20);
+    expect(toasts).toContain('支付未完成，可重新选择缴费');
+    // Nothing was paid: no confirming page.
+    expect(requests.slice(asked).map((r) => r.url)).not.toContain('navigateTo:/pages/billing/confirm/index?paymentId=9');
   });
 
   it('prepaid subpackage: the top-up page offers the server’s presets and pays one with requestPayment', async () => {
