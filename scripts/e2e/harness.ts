@@ -234,19 +234,28 @@ export interface E2E {
    * remaining steps are skipped. The returned string is printed beside the step.
    */
   step(name: string, work: () => Promise<string | void>, opts?: StepOptions): Promise<void>;
-  /** Launches chromium (phone-sized, zh-CN, Asia/Shanghai, with a position) and opens `pathname`. */
-  openBrowser(pathname?: string): Promise<Page>;
+  /**
+   * Launches chromium (phone-sized, zh-CN, Asia/Shanghai, with a position) and opens `pathname`;
+   * `userAgent` makes it another browser (WeChat's: one containing MicroMessenger).
+   */
+  openBrowser(pathname?: string, opts?: BrowserOptions): Promise<Page>;
   /**
    * Launches a second chromium like the first, with a profile of its own (no session, nothing
    * stored: another person on another phone), opens `pathname` there and makes it the current page.
    */
-  openOtherBrowser(pathname?: string): Promise<Page>;
+  openOtherBrowser(pathname?: string, opts?: BrowserOptions): Promise<Page>;
   /** Makes `page` (of either browser) the current page: what `page`, `token()`, `api()` and the screenshots use. */
   usePage(page: Page): void;
   /** The session token the H5 client stored; fails the step when there is none. */
   token(): Promise<string>;
   /** `api()` against this server with the stored session token. */
   api<T>(pathAndQuery: string, init?: { method?: string; body?: unknown }): Promise<T>;
+}
+
+/** How a suite's browser differs from the default phone browser. */
+export interface BrowserOptions {
+  /** The browser's user agent (default chromium's own), e.g. WeChat's, with MicroMessenger in it. */
+  userAgent?: string;
 }
 
 export interface Suite {
@@ -305,8 +314,9 @@ async function runSuite(suite: Suite): Promise<number> {
   const contexts: BrowserContext[] = [];
   const otherProfiles: string[] = [];
   /** A phone-sized chromium on a profile folder; its page's errors are collected. */
-  const launch = async (dir: string): Promise<Page> => {
+  const launch = async (dir: string, opts: BrowserOptions = {}): Promise<Page> => {
     const context = await chromium.launchPersistentContext(dir, {
+      ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
       executablePath: chromiumPath,
       headless: process.env.E2E_HEADED !== '1',
       args: CHROMIUM_ARGS,
@@ -366,16 +376,16 @@ async function runSuite(suite: Suite): Promise<number> {
       return page;
     },
     step,
-    async openBrowser(pathname = '/') {
-      const opened = await launch(profileDir);
+    async openBrowser(pathname = '/', opts = {}) {
+      const opened = await launch(profileDir, opts);
       page = opened;
       await opened.goto(`${base}${pathname}`);
       return opened;
     },
-    async openOtherBrowser(pathname = '/') {
+    async openOtherBrowser(pathname = '/', opts = {}) {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'openhall-e2e-profile-'));
       otherProfiles.push(dir);
-      const opened = await launch(dir);
+      const opened = await launch(dir, opts);
       page = opened;
       await opened.goto(`${base}${pathname}`);
       return opened;
@@ -438,9 +448,16 @@ async function runSuite(suite: Suite): Promise<number> {
   return failedCount === 0 ? 0 : 1;
 }
 
-/** Runs the suite and exits the process with 0 when every step passed, 1 otherwise. */
-export function runE2E(suite: Suite): void {
-  runSuite(suite).then(
+/**
+ * Runs the suites one after the other (each on its own server: e.g. one configuration, then
+ * another) and exits the process with 0 when every step of every suite passed, 1 otherwise.
+ */
+export function runE2E(...suites: Suite[]): void {
+  (async () => {
+    let code = 0;
+    for (const suite of suites) code = Math.max(code, await runSuite(suite));
+    return code;
+  })().then(
     (code) => process.exit(code),
     (err) => {
       console.error(err);
