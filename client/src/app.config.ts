@@ -17,7 +17,7 @@ export default defineAppConfig({
     // Electronic invoices: my invoices (and paid orders still to invoice), asking for one, one invoice with its PDF.
     { root: 'pages/invoices', pages: ['list/index', 'request/index', 'detail/index'] },
     // The staff console is a desktop web app: only the H5 build carries it, the mini-program stays small.
-    ...(process.env.TARO_ENV === 'h5' ? [{ root: 'pages/staff', pages: ['login/index', 'queue/index', 'ticket/index', 'callbacks/index', 'suspensions/index', 'outages/index', 'dashboard/index', 'imports/index', 'content/index', 'invoices/index'] }] : []),
+    ...(process.env.TARO_ENV === 'h5' ? [{ root: 'pages/staff', pages: ['login/index', 'queue/index', 'ticket/index', 'callbacks/index', 'suspensions/index', 'outages/index', 'dashboard/index', 'imports/index', 'content/index', 'invoices/index', 'account/index'] }] : []),
   ],
   window: {
     backgroundTextStyle: 'light',

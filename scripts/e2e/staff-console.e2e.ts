@@ -11,7 +11,8 @@
  * marked. From the keyboard she moves down the rows, claims one (c) and opens one (Enter). Filters
  * live in the address: a reload keeps them. A supervisor's dashboard fits the screen, area names on
  * one line. From the ticket page, "/" and a phone number find the caller's account and tickets, masked,
- * and a ticket number opens that ticket. A subscriber page afterwards keeps the phone scaling. Screenshots: artifacts/e2e/staff-console/.
+ * and a ticket number opens that ticket; an account number opens the account whole (bindings, bills,
+ * tickets…, masked, audit-logged). A subscriber page afterwards keeps the phone scaling. Screenshots: artifacts/e2e/staff-console/.
  */
 import type { Page } from 'playwright-core';
 import { api, check, onPage, openRoute, runE2E, settle, sleep, staffToken, typeInto, type E2E } from './harness';
@@ -182,6 +183,28 @@ async function journey(e2e: E2E): Promise<void> {
     await onPage(page, 'page-staff-ticket').filter({ hasText: `工单 #${urged}` }).first().waitFor();
     await onPage(page, 'page-staff-ticket', '#staff-ticket-account').filter({ hasText: SUBSCRIBERS[0].accountNo }).waitFor();
     return `${li.phone} → ${TICKETS_EACH} tickets and account ${li.accountNo}; #${urged} opened`;
+  });
+
+  await e2e.step('account-whole', async () => {
+    // The caller gives an account number: its page from the search box.
+    const zhang = SUBSCRIBERS[0];
+    const box = onPage(page, 'page-staff-ticket', '#staff-search');
+    await box.fill(zhang.accountNo);
+    await box.press('Enter');
+    await onPage(page, 'page-staff-ticket', `#staff-search-account-${zhang.accountNo}`).click();
+    const facts = onPage(page, 'page-staff-account', '#staff-account-facts');
+    await facts.waitFor();
+    const text = (await onPage(page, 'page-staff-account').innerText()).replace(/\s+/g, ' ');
+    check(text.includes(`户主 ${zhang.masked}`) && text.includes(zhang.areaName) && text.includes('138****0001（默认）'), `the account page reads "${text.slice(0, 300)}"`);
+    check(!text.includes(zhang.holder) && !text.includes(zhang.phone), 'the account page shows the holder or phone unmasked');
+    const rows = await onPage(page, 'page-staff-account', '[id^="staff-account-ticket-"]').count();
+    check(rows === TICKETS_EACH, `the account page lists ${rows} tickets, expected ${TICKETS_EACH}`);
+    check((await onPage(page, 'page-staff-account', '#staff-account-bills .staff-table__row').count()) > 1, 'the account page lists no bills');
+    // Each opening is in the audit log (read by an administrator).
+    const admin = await api<{ token: string }>(e2e.base, '/api/v1/staff/auth/login', undefined, { method: 'POST', body: { username: 'admin1', password: 'Admin#2026' } });
+    const log = await api<{ items: { action: string; entityType: string }[] }>(e2e.base, '/api/v1/staff/audit-log?entityType=account&pageSize=20', admin.token);
+    check(log.items.some((a) => a.action === 'account.view'), `the audit log has no account.view: ${JSON.stringify(log.items.slice(0, 5))}`);
+    return `${rows} tickets, account.view audited`;
   });
 
   await e2e.step('dashboard-fits-the-desk', async () => {

@@ -30,6 +30,7 @@ import { SuspensionCallbacksService } from './modules/prepaid/suspension-callbac
 import { SERVICE_REQUESTED_TOPIC, ServiceRequestsService } from './modules/prepaid/service-requests.service';
 import { PayForService } from './modules/pay-for/pay-for.service';
 import { StaffSearchService } from './modules/staff-search/staff-search.service';
+import { StaffAccountsService } from './modules/staff-search/staff-accounts.service';
 import { EINVOICE_ISSUE_TOPIC, EINVOICE_PDF_TOPIC, EINVOICE_REVERSE_TOPIC, INVOICE_MAIL_TOPIC, InvoicesService } from './modules/invoices/invoices.service';
 
 /** The app's services, built once per app from its dependencies. */
@@ -81,6 +82,8 @@ export interface Services {
   invoices: InvoicesService;
   /** The console's search box: tickets, accounts and portal users by number, phone or name. */
   staffSearch: StaffSearchService;
+  /** One account whole for the console (read-only, audit-logged). */
+  staffAccounts: StaffAccountsService;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -141,5 +144,6 @@ export function createServices(deps: AppDeps): Services {
     billingCsvImports: new BillingCsvImportsService(deps, billingImports, audit),
     invoices,
     staffSearch: new StaffSearchService(deps, audit),
+    staffAccounts: new StaffAccountsService(deps, audit),
   };
 }

@@ -28,3 +28,4 @@ export * from './pay-for';
 export * from './tax';
 export * from './invoices';
 export * from './staff-search';
+export * from './staff-accounts';

@@ -35,6 +35,7 @@ import type {
   SessionView,
   StaffLoginInput,
   StaffSearchView,
+  StaffAccountOverview,
   StaffRole,
   StaffTicketQuery,
   StaffTicketView,
@@ -331,4 +332,9 @@ export function downloadRejectedRows(view: Pick<BillingImportView, 'id' | 'batch
  */
 export function searchStaff(q: string): Promise<StaffSearchView> {
   return request<StaffSearchView>('/staff/search', { data: { q }, ...staff });
+}
+
+/** One account whole for the agent on the phone, by its account number (read-only, masked; the server audit-logs each opening). */
+export function getStaffAccount(accountNo: string): Promise<StaffAccountOverview> {
+  return request<StaffAccountOverview>(`/staff/accounts/${encodeURIComponent(accountNo)}`, staff);
 }

@@ -134,6 +134,7 @@ const staffEndpoints: Array<[string, () => string]> = [
   ['staff search, phone', () => '/api/v1/staff/search?q=13800000001'],
   ['staff search, work-order number', () => '/api/v1/staff/search?q=WO20261201-0001'],
   ['staff search, holder name', () => `/api/v1/staff/search?q=${encodeURIComponent('张三')}`],
+  ['staff account page', () => '/api/v1/staff/accounts/1000000001'],
   ['staff metrics, a quarter', () => '/api/v1/staff/metrics?from=2026-10&to=2026-12'],
   ['public scorecard', () => '/api/v1/performance'],
 ];

@@ -20,6 +20,7 @@ import { Migration20261204140000_prepaid } from './Migration20261204140000_prepa
 import { Migration20261204170000_pay_for } from './Migration20261204170000_pay_for';
 import { Migration20261204180000_halls_gcj02 } from './Migration20261204180000_halls_gcj02';
 import { Migration20261205100000_staff_search } from './Migration20261205100000_staff_search';
+import { Migration20261205110000_staff_account_page } from './Migration20261205110000_staff_account_page';
 import { Migration20261204150000_suspension_callbacks } from './Migration20261204150000_suspension_callbacks';
 import { Migration20261204160000_invoices } from './Migration20261204160000_invoices';
 
@@ -52,4 +53,5 @@ export const migrations = [
   { name: 'Migration20261204170000_pay_for', class: Migration20261204170000_pay_for },
   { name: 'Migration20261204180000_halls_gcj02', class: Migration20261204180000_halls_gcj02 },
   { name: 'Migration20261205100000_staff_search', class: Migration20261205100000_staff_search },
+  { name: 'Migration20261205110000_staff_account_page', class: Migration20261205110000_staff_account_page },
 ];

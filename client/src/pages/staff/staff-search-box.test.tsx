@@ -39,6 +39,10 @@ describe('console search box', () => {
     fireEvent.click(document.querySelector('#staff-search-ticket-42')!);
     expect(Taro.navigateTo).toHaveBeenCalledWith({ url: '/pages/staff/ticket/index?id=42' });
     expect(document.querySelector('#staff-search-results')).toBeNull();
+    // An account opens its page, by number.
+    await searchFor('13800000001');
+    fireEvent.click(document.querySelector('#staff-search-account-1000000001')!);
+    expect(Taro.navigateTo).toHaveBeenCalledWith({ url: '/pages/staff/account/index?no=1000000001' });
   });
 
   it('says what it takes instead of asking the server about text that is none of those', async () => {

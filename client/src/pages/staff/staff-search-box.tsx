@@ -11,7 +11,7 @@ const HINT = '工单号、工单系统单号、手机号、户号或户主姓名
 
 /**
  * The console's search box, in the top bar of every console page ("/" puts the cursor in it).
- * Enter searches; the answer opens below it: tickets (a click opens one), accounts and portal users,
+ * Enter searches; the answer opens below it: tickets and accounts (a click opens one), portal users,
  * masked as the server sends them. Escape or a click on 关闭 closes it.
  */
 export default function StaffSearchBox() {
@@ -60,6 +60,10 @@ export default function StaffSearchBox() {
     close();
     void Taro.navigateTo({ url: `/pages/staff/ticket/index?id=${id}` });
   };
+  const openAccount = (accountNo: string) => {
+    close();
+    void Taro.navigateTo({ url: `/pages/staff/account/index?no=${encodeURIComponent(accountNo)}` });
+  };
   const empty = result && result.tickets.length + result.accounts.length + result.users.length === 0;
 
   return (
@@ -93,7 +97,7 @@ export default function StaffSearchBox() {
             </View>
           ))}
           {result?.accounts.map((a) => (
-            <View key={`a${a.id}`} id={`staff-search-account-${a.accountNo}`} className="staff-search__item staff-search__item--static">
+            <View key={`a${a.id}`} id={`staff-search-account-${a.accountNo}`} className="staff-search__item" onClick={() => openAccount(a.accountNo)}>
               户号 {a.accountNo} · {serviceTypeLabels[a.serviceType]} · {a.areaName} · 户主 {a.holderNameMasked} · {a.holderPhoneMasked}
             </View>
           ))}

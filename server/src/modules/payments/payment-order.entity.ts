@@ -52,6 +52,8 @@ export const PaymentOrderSchema = new EntitySchema<PaymentOrder>({
     { name: 'payment_order_user_created_idx', properties: ['userId', 'createdAt'] },
     { name: 'payment_order_status_expires_idx', properties: ['status', 'expiresAt'] },
     { name: 'payment_order_paid_at_idx', properties: ['paidAt'] },
+    // The console's account page.
+    { name: 'payment_order_account_idx', properties: ['accountId', 'id'] },
     { name: 'payment_order_gateway_check_idx', properties: ['gatewayCheckUntil'] },
   ],
   uniques: [{ name: 'payment_order_open_subscription_unique', properties: ['openSubscriptionId'] }],

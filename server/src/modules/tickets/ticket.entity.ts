@@ -56,6 +56,8 @@ export const TicketSchema = new EntitySchema<Ticket>({
     // The console's search (staff-search.service.ts).
     { name: 'ticket_work_order_no_idx', properties: ['workOrderNo'] },
     { name: 'ticket_contact_phone_idx', properties: ['contactPhone'] },
+    // The console's account page.
+    { name: 'ticket_account_idx', properties: ['accountId', 'id'] },
   ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },

@@ -1,0 +1,45 @@
+import { render, screen } from '@testing-library/react';
+import Taro from '@tarojs/taro';
+import { Current } from '@tarojs/runtime';
+import type { StaffAccountOverview } from '@openhall/shared';
+import { request } from '../../../api/request';
+import StaffAccountPage from './index';
+
+jest.mock('../../../api/request', () => ({ request: jest.fn() }));
+const requestMock = request as jest.MockedFunction<typeof request>;
+
+const overview: StaffAccountOverview = {
+  account: { accountNo: '3000000001', serviceType: 'broadband', status: 'active', holderNameMasked: '赵*', holderPhoneMasked: '139****0003', address: '滨江区江南大道 1 号', areaName: '滨江区', prepaid: true, balanceFen: 1250, suspendedFor: null, concession: null },
+  bindings: [{ phoneMasked: '138****0003', isDefault: true, boundAt: '2026-11-01T02:00:00.000Z' }],
+  bills: [{ period: '2026-11', amountFen: 9900, lateFeeFen: 0, dueDate: '2026-12-15', status: 'unpaid', paidAt: null }],
+  payments: [{ outTradeNo: 'OH1', kind: 'topup', channel: 'alipay_wap', status: 'paid', amountFen: 5000, paidAt: '2026-11-20T02:00:00.000Z', createdAt: '2026-11-20T02:00:00.000Z', refunds: [{ amountFen: 5000, status: 'success', reason: '重复充值', createdAt: '2026-11-21T02:00:00.000Z' }] }],
+  packages: [{ product: 'broadband', packageName: '200M 宽带', monthlyFeeFen: 9900, expiresOn: '2026-12-31' }],
+  tickets: [{ id: 12, type: 'complaint', status: 'resolved', createdAt: '2026-11-22T02:00:00.000Z', resolvedAt: '2026-11-23T02:00:00.000Z', ratings: [{ stars: 2, comment: '太慢', createdAt: '2026-11-23T03:00:00.000Z' }], callbacks: [{ status: 'done', outcome: 'satisfied', stars: 4, completedAt: '2026-11-24T02:00:00.000Z' }] }],
+  invoices: [{ invoiceNo: '26330000000012345678', state: 'reversed', totalFen: 5000, titleKind: 'company', createdAt: '2026-11-20T03:00:00.000Z' }],
+} as StaffAccountOverview;
+
+describe('staff account page', () => {
+  beforeEach(() => {
+    Taro.setStorageSync('openhall.staffToken', 'staff-tok');
+    Taro.setStorageSync('openhall.staffTokenExpiresAt', '2099-01-01T00:00:00Z');
+    Taro.setStorageSync('openhall.staffProfile', { id: 1, username: 'agent1', name: '王芳', jobNo: 'KF1001', role: 'agent' });
+    jest.spyOn(Taro, 'redirectTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    Current.router = { params: { no: '3000000001' }, path: '/pages/staff/account/index', onReady: '', onHide: '', onShow: '' } as never;
+    requestMock.mockReset();
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('shows the account whole, by number, as the server masked it', async () => {
+    requestMock.mockResolvedValue(overview as never);
+    render(<StaffAccountPage />);
+    await screen.findByText('户主 赵*');
+    expect(requestMock).toHaveBeenCalledWith('/staff/accounts/3000000001', expect.objectContaining({ tokens: expect.anything() }));
+    expect(document.querySelector('#staff-account-balance')?.textContent).toBe('预存款余额 ¥12.50');
+    expect(document.body.textContent).toContain('138****0003（默认）');
+    expect(document.querySelector('#staff-account-ticket-12')?.textContent).toContain('★★ 太慢');
+    expect(document.querySelector('#staff-account-ticket-12')?.textContent).toContain('满意');
+    expect(document.querySelector('#staff-account-payment-OH1')?.textContent).toContain('¥50.00 已退款（重复充值）');
+    expect(document.querySelector('#staff-account-invoices')?.textContent).toContain('已红冲');
+    expect(document.querySelector('#staff-account-packages')?.textContent).toContain('200M 宽带');
+  });
+});
