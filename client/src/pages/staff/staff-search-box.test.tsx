@@ -43,6 +43,10 @@ describe('console search box', () => {
     await searchFor('13800000001');
     fireEvent.click(document.querySelector('#staff-search-account-1000000001')!);
     expect(Taro.navigateTo).toHaveBeenCalledWith({ url: '/pages/staff/account/index?no=1000000001' });
+    // A portal user's bound accounts open theirs.
+    await searchFor('13800000001');
+    fireEvent.click(document.querySelector('#staff-search-user-3-account-2000000001')!);
+    expect(Taro.navigateTo).toHaveBeenLastCalledWith({ url: '/pages/staff/account/index?no=2000000001' });
   });
 
   it('says what it takes instead of asking the server about text that is none of those', async () => {

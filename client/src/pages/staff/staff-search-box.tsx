@@ -11,7 +11,8 @@ const HINT = '工单号、工单系统单号、手机号、户号或户主姓名
 
 /**
  * The console's search box, in the top bar of every console page ("/" puts the cursor in it).
- * Enter searches; the answer opens below it: tickets and accounts (a click opens one), portal users,
+ * Enter searches; the answer opens below it: tickets and accounts (a click opens one), portal users
+ * with the accounts they bound (each opens its account page),
  * masked as the server sends them. Escape or a click on 关闭 closes it.
  */
 export default function StaffSearchBox() {
@@ -103,7 +104,13 @@ export default function StaffSearchBox() {
           ))}
           {result?.users.map((u) => (
             <View key={`u${u.id}`} id={`staff-search-user-${u.id}`} className="staff-search__item staff-search__item--static">
-              网厅用户 {u.phoneMasked} · {u.accountNos.length ? `已绑定户号 ${u.accountNos.join('、')}` : '未绑定户号'}
+              网厅用户 {u.phoneMasked} · {u.accountNos.length ? '已绑定户号 ' : '未绑定户号'}
+              {u.accountNos.map((no, i) => (
+                <View key={no} id={`staff-search-user-${u.id}-account-${no}`} className="staff-search__link" onClick={() => openAccount(no)}>
+                  {i > 0 ? '、' : ''}
+                  {no}
+                </View>
+              ))}
             </View>
           ))}
         </View>
