@@ -5,7 +5,7 @@ export default defineAppConfig({
     { root: 'pages/account', pages: ['bind/index'] },
     {
       root: 'pages/info',
-      pages: ['fees/index', 'commitments/index', 'halls/index', 'guides/index', 'hotlines/index', 'notices/index'],
+      pages: ['fees/index', 'commitments/index', 'halls/index', 'guides/index', 'hotlines/index', 'notices/index', 'agreement/index'],
     },
     // Money journeys off the bills tab: bill detail, receipt, the payment "confirming" page, renewal.
     { root: 'pages/billing', pages: ['detail/index', 'receipt/index', 'confirm/index', 'renew/index'] },

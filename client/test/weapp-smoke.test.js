@@ -33,6 +33,8 @@ if (!built) {
     // The simulator's wx stubs neither store nor network: keep storage in a Map, record requests and
     // answer like a server where this WeChat user has no accounts yet.
     const storage = new Map();
+    // This WeChat user ticked 同意 for 《用户协议》《隐私政策》 on an earlier visit: the app signs in silently.
+    storage.set('openhall.consent', 'default-1');
     global.wx = Object.assign(global.wx || {}, {
       getStorageSync: (key) => (storage.has(key) ? storage.get(key) : ''),
       setStorageSync: (key, value) => void storage.set(key, value),

@@ -483,6 +483,9 @@ export async function signInBySms(e2e: E2E, phone: string): Promise<void> {
   let code = '';
   await e2e.step('code-sent', async () => {
     await typeInto(e2e.page, 'page-login', 'login-phone', phone);
+    // The consent box Chinese apps show at sign-in: no code is sent until it is ticked.
+    await onPage(e2e.page, 'page-login', '#login-agree').click();
+    await onPage(e2e.page, 'page-login', '#login-agree[aria-checked="true"]').waitFor();
     await onPage(e2e.page, 'page-login', '#login-send').click();
     // The button turns into a countdown once the server accepted the request.
     await onPage(e2e.page, 'page-login', '#login-send').filter({ hasText: '秒后重发' }).waitFor();

@@ -227,6 +227,7 @@ async function journey(e2e: E2E): Promise<void> {
     await onPage(page, 'page-share', '#share-signin').click();
     await onPage(page, 'page-login', '#login-submit').waitFor();
     await typeInto(page, 'page-login', 'login-phone', PAYER_PHONE);
+    await onPage(page, 'page-login', '#login-agree').click();
     await onPage(page, 'page-login', '#login-send').click();
     await onPage(page, 'page-login', '#login-send').filter({ hasText: '秒后重发' }).waitFor();
     const messages = await api<{ text: string }[]>(e2e.base, `/sandbox/sms?phone=${PAYER_PHONE}`);

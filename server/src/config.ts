@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isUnifiedSocialCreditCode } from '@openhall/shared';
+import { DEFAULT_AGREEMENTS } from './modules/auth/default-agreements';
 import { notificationsConfigSchema, type NotificationsConfig } from './modules/notifications/notification-templates';
 
 /** The repository root: config/, data/ and client/dist/ are found from here unless overridden. */
@@ -264,6 +265,17 @@ const operatorSchema = z.object({
       resolve: z.array(z.string().min(1).max(1000)),
     })
     .default(DEFAULT_CANNED_REPLIES),
+  /**
+   * 《用户协议》 and 《隐私政策》 shown at sign-in (GET /agreements); `version` changes with the texts, and
+   * users who consented to another version are asked again. Defaults are placeholders to replace.
+   */
+  agreements: z
+    .object({
+      version: z.string().min(1).max(32),
+      userAgreement: z.object({ title: z.string().min(1).max(40), body: z.string().min(1).max(50_000) }),
+      privacyPolicy: z.object({ title: z.string().min(1).max(40), body: z.string().min(1).max(50_000) }),
+    })
+    .default(DEFAULT_AGREEMENTS),
 });
 
 const holidaysSchema = z.object({

@@ -1,3 +1,4 @@
+import { consentVersionSchema } from './agreements';
 import { z } from 'zod';
 import { phoneSchema, textSchema } from './common';
 
@@ -7,10 +8,12 @@ export type SmsSendInput = z.infer<typeof smsSendSchema>;
 export const smsLoginSchema = z.object({
   phone: phoneSchema,
   code: z.string().regex(/^\d{6}$/, '验证码为6位数字'),
+  /** The agreements' version the user ticked 同意 for (GET /agreements); recorded on the user. */
+  consentVersion: consentVersionSchema.optional(),
 });
 export type SmsLoginInput = z.infer<typeof smsLoginSchema>;
 
-export const wechatLoginSchema = z.object({ code: textSchema().min(1).max(128) });
+export const wechatLoginSchema = z.object({ code: textSchema().min(1).max(128), consentVersion: consentVersionSchema.optional() });
 export type WechatLoginInput = z.infer<typeof wechatLoginSchema>;
 
 export const staffLoginSchema = z.object({

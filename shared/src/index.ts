@@ -2,6 +2,7 @@ export * from './errors';
 export * from './money';
 export * from './mask';
 export * from './common';
+export * from './agreements';
 export * from './auth';
 export * from './accounts';
 export * from './content';

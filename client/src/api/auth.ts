@@ -25,8 +25,8 @@ export async function loginWithSms(input: SmsLoginInput): Promise<SessionView> {
 }
 
 /** Signs in with a mini-program `Taro.login` code and stores the session token. */
-export async function loginWithWechat(code: string): Promise<SessionView> {
-  const session = await request<SessionView>('/auth/wechat/login', { method: 'POST', data: { code }, anonymous: true });
+export async function loginWithWechat(code: string, consentVersion?: string): Promise<SessionView> {
+  const session = await request<SessionView>('/auth/wechat/login', { method: 'POST', data: { code, ...(consentVersion ? { consentVersion } : {}) }, anonymous: true });
   saveToken(session.token, session.expiresAt);
   return session;
 }

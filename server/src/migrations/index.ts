@@ -21,6 +21,7 @@ import { Migration20261204170000_pay_for } from './Migration20261204170000_pay_f
 import { Migration20261204180000_halls_gcj02 } from './Migration20261204180000_halls_gcj02';
 import { Migration20261205100000_staff_search } from './Migration20261205100000_staff_search';
 import { Migration20261205110000_staff_account_page } from './Migration20261205110000_staff_account_page';
+import { Migration20261205120000_user_consent } from './Migration20261205120000_user_consent';
 import { Migration20261204150000_suspension_callbacks } from './Migration20261204150000_suspension_callbacks';
 import { Migration20261204160000_invoices } from './Migration20261204160000_invoices';
 
@@ -54,4 +55,5 @@ export const migrations = [
   { name: 'Migration20261204180000_halls_gcj02', class: Migration20261204180000_halls_gcj02 },
   { name: 'Migration20261205100000_staff_search', class: Migration20261205100000_staff_search },
   { name: 'Migration20261205110000_staff_account_page', class: Migration20261205110000_staff_account_page },
+  { name: 'Migration20261205120000_user_consent', class: Migration20261205120000_user_consent },
 ];

@@ -1,6 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { raw } from '@mikro-orm/core';
-import { businessDate, maskPhone, type SessionView, type SmsLoginInput, type StaffLoginInput } from '@openhall/shared';
+import { businessDate, maskPhone, type AgreementsView, type SessionView, type SmsLoginInput, type StaffLoginInput } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { AppError, RateLimitedError } from '../../http/errors';
 import type { AuditService } from '../audit/audit.service';
@@ -89,7 +89,7 @@ export class AuthService {
     await this.limit(`login:ip:${ip}`, LOGIN_ATTEMPTS_PER_IP, 900, '登录尝试过于频繁，请稍后再试');
     await this.consumeCode(input.phone, input.code, 'login');
     const now = this.deps.clock.now();
-    const user = await this.findOrCreateUser({ phone: input.phone }, now);
+    const user = await this.findOrCreateUser({ phone: input.phone }, now, input.consentVersion);
     const session = await this.sessions.createSession('user', user.id);
     return this.userSessionView(user, session);
   }
@@ -128,7 +128,7 @@ export class AuthService {
   }
 
   /** Exchanges a mini-program `wx.login` code for a session (creating the user on first sign-in). */
-  async loginWithWechat(code: string, ip: string): Promise<SessionView> {
+  async loginWithWechat(code: string, ip: string, consentVersion?: string): Promise<SessionView> {
     await this.limit(`login:ip:${ip}`, LOGIN_ATTEMPTS_PER_IP, 900, '登录尝试过于频繁，请稍后再试');
     let wx;
     try {
@@ -139,9 +139,29 @@ export class AuthService {
     }
     if (!wx) throw new AppError('WECHAT_CODE_INVALID', 400, '微信登录凭证无效或已使用，请重新进入小程序');
     const now = this.deps.clock.now();
-    const user = await this.findOrCreateUser({ openid: wx.openid }, now);
+    const user = await this.findOrCreateUser({ openid: wx.openid }, now, consentVersion);
     const session = await this.sessions.createSession('user', user.id);
     return this.userSessionView(user, session);
+  }
+
+  /** 《用户协议》 and 《隐私政策》 as published, the operator's name and service hotline filled in. */
+  agreements(): AgreementsView {
+    const { operator } = this.deps.config;
+    const hotline = operator.hotlines.find((h) => h.kind === 'service') ?? operator.hotlines[0];
+    const fill = (text: string) => text.replaceAll('{operator}', operator.name).replaceAll('{hotline}', `${hotline.name} ${hotline.number}`);
+    const { version, userAgreement, privacyPolicy } = operator.agreements;
+    return {
+      version,
+      userAgreement: { title: userAgreement.title, body: fill(userAgreement.body) },
+      privacyPolicy: { title: privacyPolicy.title, body: fill(privacyPolicy.body) },
+    };
+  }
+
+  /** Which agreements' version a user consented to, and whether it is the one published now. */
+  async consentOf(userId: number): Promise<{ consentVersion: string | null; consentedAt: string | null; consentCurrent: boolean }> {
+    const user = await this.em.findOne(User, userId);
+    const consentVersion = user?.consentVersion ?? null;
+    return { consentVersion, consentedAt: user?.consentedAt?.toISOString() ?? null, consentCurrent: consentVersion === this.deps.config.operator.agreements.version };
   }
 
   /** Staff sign-in. Unknown usernames and wrong passwords get the same answer, in the same time. */
@@ -164,7 +184,12 @@ export class AuthService {
     };
   }
 
-  private async findOrCreateUser(where: { phone: string } | { openid: string }, now: Date): Promise<User> {
+  /**
+   * `consentVersion`: the agreements' version the user ticked 同意 for at this sign-in; recorded when it
+   * is the one published now (an older client's stale version is not taken as consent to the new texts).
+   * A sign-in without it is not refused (older clients), and records nothing.
+   */
+  private async findOrCreateUser(where: { phone: string } | { openid: string }, now: Date, consentVersion?: string): Promise<User> {
     const em = this.em;
     let user = await em.findOne(User, where);
     if (!user) {
@@ -179,6 +204,10 @@ export class AuthService {
       }
     }
     user.lastLoginAt = now;
+    if (consentVersion !== undefined && consentVersion === this.deps.config.operator.agreements.version && user.consentVersion !== consentVersion) {
+      user.consentVersion = consentVersion;
+      user.consentedAt = now;
+    }
     await em.flush();
     return user;
   }

@@ -7,6 +7,9 @@ export class User {
   openid: string | null = null;
   createdAt: Date = new Date();
   lastLoginAt: Date | null = null;
+  /** The version of 《用户协议》/《隐私政策》 last consented to at sign-in, and when. */
+  consentVersion: string | null = null;
+  consentedAt: Date | null = null;
 }
 
 export const UserSchema = new EntitySchema<User>({
@@ -18,5 +21,7 @@ export const UserSchema = new EntitySchema<User>({
     openid: { type: 'string', length: 64, nullable: true, unique: 'portal_user_openid_unique' },
     createdAt: { type: 'datetime' },
     lastLoginAt: { type: 'datetime', nullable: true },
+    consentVersion: { type: 'string', length: 32, nullable: true },
+    consentedAt: { type: 'datetime', nullable: true },
   },
 });

@@ -1,10 +1,13 @@
-import { Button, Input, View } from '@tarojs/components';
+import { Button, Input, Text, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { phoneSchema, smsLoginSchema } from '@openhall/shared';
 import { useEffect, useRef, useState } from 'react';
-import { loginWithSms, sendSmsCode } from '../../../api/auth';
+import { getAgreements } from '../../../api/agreements';
+import { loginWithSms, loginWithWechat, sendSmsCode } from '../../../api/auth';
 import { ApiError, errorMessageOf } from '../../../api/errors';
 import PageShell from '../../../components/page-shell';
+import { AGREEMENT_PAGE, recordConsent } from '../../../lib/consent';
+import { useAsync } from '../../../lib/use-async';
 import './index.scss';
 
 /** Default wait before another code may be sent, when the server does not say. */
@@ -16,8 +19,26 @@ function leaveLoginPage() {
   else void Taro.switchTab({ url: '/pages/home/index' });
 }
 
-/** H5 sign-in with phone + SMS code (the mini-program signs in silently and never shows this). */
+/** What a sign-in without the box ticked says. */
+export const CONSENT_NEEDED = '请先阅读并勾选同意《用户协议》和《隐私政策》';
+
+/**
+ * Sign-in with phone + SMS code; in the mini-program also 微信一键登录 (its first sign-in: later ones
+ * are silent). Either needs the consent box ticked for 《用户协议》《隐私政策》, whose version is sent
+ * with the sign-in and recorded on the user.
+ */
 export default function LoginPage() {
+  const agreements = useAsync(() => getAgreements(), []);
+  const [agreed, setAgreed] = useState(false);
+  const consentVersion = agreements.data?.version;
+  const needConsent = () => {
+    if (agreed) return false;
+    setError(CONSENT_NEEDED);
+    return true;
+  };
+  const consented = () => {
+    if (consentVersion) recordConsent(consentVersion);
+  };
   const [phone, setPhone] = useState('');
   const [code, setCode] = useState('');
   const [countdown, setCountdown] = useState(0);
@@ -45,6 +66,7 @@ export default function LoginPage() {
 
   const send = async () => {
     setError('');
+    if (needConsent()) return;
     const parsed = phoneSchema.safeParse(phone);
     if (!parsed.success) {
       setError('请输入正确的11位手机号');
@@ -67,6 +89,7 @@ export default function LoginPage() {
 
   const submit = async () => {
     setError('');
+    if (needConsent()) return;
     const parsed = smsLoginSchema.safeParse({ phone, code });
     if (!parsed.success) {
       setError(parsed.error.issues[0]?.message ?? '请检查手机号和验证码');
@@ -74,13 +97,33 @@ export default function LoginPage() {
     }
     setSubmitting(true);
     try {
-      await loginWithSms(parsed.data);
+      await loginWithSms({ ...parsed.data, ...(consentVersion ? { consentVersion } : {}) });
+      consented();
       Taro.showToast({ title: '登录成功', icon: 'success' });
       leaveLoginPage();
     } catch (err) {
       setError(errorMessageOf(err));
     } finally {
       setSubmitting(false);
+    }
+  };
+
+  // The mini-program's own sign-in, once the box is ticked; afterwards it signs in silently.
+  const [wechatBusy, setWechatBusy] = useState(false);
+  const wechat = async () => {
+    setError('');
+    if (needConsent()) return;
+    setWechatBusy(true);
+    try {
+      const { code: wxCode } = await Taro.login();
+      await loginWithWechat(wxCode, consentVersion);
+      consented();
+      Taro.showToast({ title: '登录成功', icon: 'success' });
+      leaveLoginPage();
+    } catch (err) {
+      setError(errorMessageOf(err));
+    } finally {
+      setWechatBusy(false);
     }
   };
 
@@ -122,9 +165,39 @@ export default function LoginPage() {
           {error}
         </View>
       )}
+      <View className="login-consent" id="login-consent">
+        <View
+          id="login-agree"
+          className={`login-consent__box${agreed ? ' login-consent__box--on' : ''}`}
+          role="checkbox"
+          aria-checked={agreed}
+          aria-label="我已阅读并同意《用户协议》和《隐私政策》"
+          onClick={() => {
+            setAgreed(!agreed);
+            if (error === CONSENT_NEEDED) setError('');
+          }}
+        >
+          {agreed ? '✓' : ''}
+        </View>
+        <View className="login-consent__text">
+          <Text onClick={() => setAgreed(!agreed)}>我已阅读并同意</Text>
+          <Text id="login-terms" className="login-consent__link" onClick={() => void Taro.navigateTo({ url: `${AGREEMENT_PAGE}?kind=user` })}>
+            《用户协议》
+          </Text>
+          <Text>和</Text>
+          <Text id="login-privacy" className="login-consent__link" onClick={() => void Taro.navigateTo({ url: `${AGREEMENT_PAGE}?kind=privacy` })}>
+            《隐私政策》
+          </Text>
+        </View>
+      </View>
       <Button id="login-submit" className="btn-primary login-submit" loading={submitting} disabled={submitting} onClick={() => void submit()}>
         登录
       </Button>
+      {process.env.TARO_ENV === 'weapp' && (
+        <Button id="login-wechat" className="btn-plain login-wechat" loading={wechatBusy} disabled={wechatBusy} onClick={() => void wechat()}>
+          微信一键登录
+        </Button>
+      )}
     </PageShell>
   );
 }
