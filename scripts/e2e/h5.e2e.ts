@@ -358,4 +358,4 @@ async function renewPackage(e2e: E2E): Promise<void> {
   });
 }
 
-runE2E({ name: 'H5 subscriber journeys', run: journey });
+runE2E({ name: 'H5 subscriber journeys', run: journey, accessibility: true });

@@ -17,6 +17,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { accessibilityProblems } from './accessibility';
 
 export const root = path.resolve(__dirname, '..', '..');
 const h5Dir = path.join(root, 'client', 'dist', 'h5');
@@ -218,6 +219,8 @@ function installBrowserWithApt(): void {
 export interface StepOptions {
   /** Screenshot the screen after the step (default true; also taken when the step failed). */
   screenshot?: boolean;
+  /** With the suite's `accessibility`, check the page the step ends on (default true). */
+  accessibility?: boolean;
 }
 
 export interface E2E {
@@ -263,6 +266,11 @@ export interface Suite {
   name: string;
   /** Under artifacts/e2e/ (default: artifacts/e2e itself). Earlier screenshots there are removed. */
   artifactsSubdir?: string;
+  /**
+   * Check every page a step ends on (our pages; not the gateways' sandbox cashiers) for tap targets,
+   * labels and contrast (accessibility.ts); a problem fails the step, naming the element.
+   */
+  accessibility?: boolean;
   /** Extra server environment (e.g. a time-compressed sandbox). */
   serverEnv?: Record<string, string>;
   position?: { latitude: number; longitude: number };
@@ -346,6 +354,11 @@ async function runSuite(suite: Suite): Promise<number> {
     const started = Date.now();
     try {
       const note = await work();
+      if (suite.accessibility && page && (opts.accessibility ?? true) && !new URL(page.url()).pathname.startsWith('/sandbox/')) {
+        await settle(page).catch(() => undefined);
+        const problems = await accessibilityProblems(page);
+        check(problems.length === 0, `accessibility: ${problems.length} problem(s) on ${page.url()}:\n  ${problems.map((p) => `${p.rule}: ${p.element} — ${p.detail}`).join('\n  ')}`);
+      }
       const ms = Date.now() - started;
       results.push({ name: label, ms, ok: true });
       console.log(`  ✓ ${label} (${ms} ms)${note ? `  ${note}` : ''}`);

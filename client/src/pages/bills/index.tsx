@@ -273,9 +273,12 @@ export default function BillsPage() {
                   <View
                     className={`bill-row__check${selected.has(b.id) ? ' bill-row__check--on' : ''}`}
                     id={`bill-check-${b.id}`}
+                    role="checkbox"
+                    aria-checked={selected.has(b.id)}
+                    aria-label={`选择 ${formatPeriod(b.period)} 账单`}
                     onClick={() => toggle(b)}
                   >
-                    {selected.has(b.id) ? '✓' : ''}
+                    <View className="bill-row__dot">{selected.has(b.id) ? '✓' : ''}</View>
                   </View>
                 )}
                 <View className="bill-row__main" onClick={() => void Taro.navigateTo({ url: `${BILL_DETAIL_PAGE}?id=${b.id}` })}>

@@ -1,5 +1,5 @@
 import type { AccountView } from '@openhall/shared';
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import Taro from '@tarojs/taro';
 import { request } from '../../api/request';
 import { saveToken } from '../../api/token';
@@ -161,6 +161,33 @@ describe('home page accounts', () => {
     expect(card.textContent).not.toContain('余额低于提醒金额');
     fireEvent.click(document.querySelector('#account-3000000002-topup')!);
     expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/prepaid/topup/index?id=4&amount=2800' });
+  });
+
+  it('长辈模式 is one tap from the top of home: larger type, the tab bar too, and only the main quick actions', async () => {
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    requestMock.mockResolvedValue([]);
+    render(<HomePage />);
+    const toggle = await waitFor(() => document.querySelector('#home-elder-toggle') as HTMLElement);
+    expect(toggle.getAttribute('role')).toBe('switch');
+    expect(toggle.getAttribute('aria-checked')).toBe('false');
+    const actions = () => [...document.querySelectorAll('#home-quick-actions .home-actions__text')].map((e) => e.textContent);
+    expect(actions()).toEqual(['缴费', '续费', '代缴', '报修', '营业厅']);
+
+    act(() => {
+      fireEvent.click(toggle);
+    });
+    expect(toggle.getAttribute('aria-checked')).toBe('true');
+    expect(document.querySelector('#page-home')!.className).toContain('page--elder');
+    expect(document.querySelector('#page-home .tab-bar')!.className).toContain('tab-bar--elder');
+    expect(actions()).toEqual(['缴费', '报修', '营业厅']);
+    // Remembered for every page.
+    expect(Taro.getStorageSync('openhall.elderMode')).toBe(true);
+
+    act(() => {
+      fireEvent.click(toggle);
+    });
+    expect(document.querySelector('#page-home')!.className).not.toContain('page--elder');
+    expect(actions()).toHaveLength(5);
   });
 
   it('offers binding when no account is bound', async () => {

@@ -6,6 +6,7 @@ import { listNotices } from '../../api/content';
 import { listSubscriptions } from '../../api/renewals';
 import { listOutagesFor } from '../../api/tickets';
 import AccountCard from '../../components/account-card';
+import { useElderMode } from '../../lib/elder-mode';
 import PageShell from '../../components/page-shell';
 import Section from '../../components/section';
 import StateView from '../../components/state-view';
@@ -27,7 +28,11 @@ const quickActions: { key: string; text: string; run: () => void }[] = [
   { key: 'halls', text: '营业厅', run: () => void Taro.navigateTo({ url: '/pages/info/halls/index' }) },
 ];
 
+/** 长辈模式 keeps the three things most asked for, larger. */
+const ELDER_ACTIONS = ['pay', 'repair', 'halls'];
+
 export default function HomePage() {
+  const [elder, setElder] = useElderMode();
   const session = useSession();
   const signedIn = session.state === 'signedIn';
   const accounts = useAsync(() => (signedIn ? listAccounts() : Promise.resolve([])), [signedIn], { refreshOnShow: true });
@@ -56,6 +61,17 @@ export default function HomePage() {
 
   return (
     <PageShell id="page-home">
+      {/* Where older subscribers look first: one tap for larger type and a simpler home. */}
+      <View
+        id="home-elder-toggle"
+        className={`home-elder${elder ? ' home-elder--on' : ''}`}
+        role="switch"
+        aria-checked={elder}
+        aria-label="长辈模式"
+        onClick={() => setElder(!elder)}
+      >
+        {elder ? '长辈模式：已开启（点此关闭）' : '长辈模式：大字、简洁'}
+      </View>
       <View className="home-hero">
         <View className="home-hero__label">待缴合计</View>
         <View className="home-hero__amount" id="home-total-due">
@@ -64,7 +80,7 @@ export default function HomePage() {
       </View>
 
       <View className="home-actions" id="home-quick-actions">
-        {quickActions.map((a) => (
+        {quickActions.filter((a) => !elder || ELDER_ACTIONS.includes(a.key)).map((a) => (
           <View key={a.key} className={`home-actions__item home-actions__item--${a.key}`} onClick={a.run}>
             <View className="home-actions__icon">{a.text.slice(0, 1)}</View>
             <View className="home-actions__text">{a.text}</View>
@@ -137,7 +153,7 @@ export default function HomePage() {
               </View>
             </View>
           ))}
-          {shownNotices.slice(0, 3).map((n) => (
+          {shownNotices.slice(0, elder ? 1 : 3).map((n) => (
             <View key={n.id} className="notice-item">
               <View className="notice-item__title">{n.title}</View>
               <View className="muted">
@@ -146,7 +162,7 @@ export default function HomePage() {
               </View>
             </View>
           ))}
-          {(notices.data ?? []).length > Math.min(3, shownNotices.length) && (
+          {(notices.data ?? []).length > Math.min(elder ? 1 : 3, shownNotices.length) && (
             <View className="home-more" onClick={() => void Taro.navigateTo({ url: '/pages/info/notices/index' })}>
               查看全部通知 ›
             </View>

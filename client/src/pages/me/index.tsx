@@ -142,7 +142,7 @@ export default function MePage() {
             <View>长辈模式</View>
             <View className="muted">字体更大，页面更简洁</View>
           </View>
-          <Switch id="me-elder-mode" checked={elder} color="#1d6fd8" onChange={(e) => setElder(e.detail.value)} />
+          <Switch id="me-elder-mode" aria-label="长辈模式" checked={elder} color="#1d6fd8" onChange={(e) => setElder(e.detail.value)} />
         </View>
       </Section>
     </PageShell>

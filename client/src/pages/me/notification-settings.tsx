@@ -91,6 +91,7 @@ export default function NotificationSettings() {
                     <Switch
                       key={`${k.kind}-${attempt}`}
                       id={`notify-${k.kind}`}
+                      aria-label={k.name}
                       checked={k.enabled}
                       disabled={k.mandatory || saving !== null}
                       color="#1d6fd8"

@@ -46,6 +46,7 @@ export default function BindAccountPage() {
           <View className="field__label">户号</View>
           <Input
             id="bind-account-no"
+            aria-label="户号"
             className="field__input"
             type="number"
             maxlength={10}
@@ -79,6 +80,7 @@ export default function BindAccountPage() {
         <View className="field">
           <Input
             id="bind-proof"
+            aria-label={proofKind === 'phoneLast4' ? '登记手机号后4位' : '户主姓名'}
             className="field__input"
             type={proofKind === 'phoneLast4' ? 'number' : 'text'}
             maxlength={proofKind === 'phoneLast4' ? 4 : 64}

@@ -135,6 +135,7 @@ export default function LoginPage() {
         <View className="field__label">手机号</View>
         <Input
           id="login-phone"
+          aria-label="手机号"
           className="field__input"
           type="number"
           maxlength={11}
@@ -148,6 +149,7 @@ export default function LoginPage() {
         <View className="field__row">
           <Input
             id="login-code"
+            aria-label="验证码"
             className="field__input login-code"
             type="number"
             maxlength={6}
@@ -177,7 +179,7 @@ export default function LoginPage() {
             if (error === CONSENT_NEEDED) setError('');
           }}
         >
-          {agreed ? '✓' : ''}
+          <View className="login-consent__dot">{agreed ? '✓' : ''}</View>
         </View>
         <View className="login-consent__text">
           <Text onClick={() => setAgreed(!agreed)}>我已阅读并同意</Text>

@@ -82,7 +82,8 @@ export default function LineDispute({ billId, lineId, dispute, unpaid, onChanged
         id={`line-dispute-reason-${lineId}`}
         className="field__input"
         maxlength={500}
-        placeholder="请说明您对这项费用的异议（至少5个字）"
+        aria-label="异议说明"
+          placeholder="请说明您对这项费用的异议（至少5个字）"
         value={reason}
         onInput={(e) => setReason(e.detail.value)}
       />

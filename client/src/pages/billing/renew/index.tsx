@@ -67,6 +67,7 @@ function DeclineForm({ subscriptionId, onDone }: { subscriptionId: number; onDon
       <ChoiceChips options={reasonOptions} value={reason ?? undefined} onChange={setReason} idPrefix="decline" />
       <Textarea
         id="decline-comment"
+        aria-label="不续费的原因说明"
         className="renew-decline__comment"
         value={comment}
         maxlength={500}

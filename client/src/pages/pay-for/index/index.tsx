@@ -191,6 +191,7 @@ export default function PayForPage() {
           <View className="field__row">
             <Input
               id="payfor-account-input"
+              aria-label="对方户号"
               className="field__input payfor-input"
               type="text"
               maxlength={20}

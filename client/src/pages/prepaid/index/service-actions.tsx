@@ -185,6 +185,7 @@ function Reopen({ account, onChanged, askConsent }: Omit<ServiceActionsProps, 'v
           <View className="field__row">
             <Input
               id="reopen-code"
+              aria-label="短信验证码"
               className="field__input prepaid-action__code"
               type="number"
               maxlength={6}

@@ -81,6 +81,7 @@ export default function ThresholdSetting({ accountId, view, onSaved, askConsent 
           <View className="field__row">
             <Input
               id="threshold-input"
+              aria-label="余额提醒金额（元）"
               className="field__input prepaid-threshold__input"
               type="digit"
               maxlength={9}

@@ -84,6 +84,7 @@ function TopUpForm({ view, amountParam }: { view: PrepaidView; amountParam: numb
           <View className="field__row">
             <Input
               id="topup-custom"
+              aria-label="其他充值金额（元）"
               className="field__input topup-custom__input"
               type="digit"
               maxlength={10}

@@ -129,6 +129,7 @@ export default function TicketDetailPage() {
               <Section title={composeLabels[compose].submit} className="ticket-compose">
                 <Textarea
                   id="ticket-compose-text"
+                  aria-label={composeLabels[compose].placeholder}
                   className="tickets-textarea"
                   maxlength={compose === 'info' ? 1000 : 500}
                   placeholder={composeLabels[compose].placeholder}

@@ -85,6 +85,7 @@ export default function RatingSection({ ticketId, status }: RatingSectionProps) 
             )}
             <Textarea
               id="rating-comment"
+              aria-label="评价内容"
               className="tickets-textarea tickets-gap"
               maxlength={500}
               placeholder="说说您的感受（选填）"

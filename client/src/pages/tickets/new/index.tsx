@@ -209,6 +209,7 @@ export default function NewTicketPage() {
       <Section title="问题描述">
         <Textarea
           id="ticket-description"
+          aria-label="问题描述"
           className="tickets-textarea"
           maxlength={1000}
           placeholder={type === 'complaint' || type === 'suggestion' ? '请描述您遇到的问题或建议' : '请描述故障现象、发生时间，如“家中无水”“电视无信号”'}
@@ -220,6 +221,7 @@ export default function NewTicketPage() {
           <View className="field__label">联系电话</View>
           <Input
             id="ticket-phone"
+            aria-label="联系电话"
             className="field__input"
             type="number"
             maxlength={11}
