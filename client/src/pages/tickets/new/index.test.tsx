@@ -105,7 +105,8 @@ describe('report a fault / complaint', () => {
     expect(screen.queryByText('重大故障（72小时内修复）')).toBeNull();
     expect(document.querySelector('#ticket-fault-commitment')!.textContent).toContain('24小时内修复');
     // A full half-day is not offered.
-    fireEvent.click(await screen.findByText('11-27 下午 13:30-17:30（余3）'));
+    // Each slot says its weekday (2026-11-27 is a Friday).
+    fireEvent.click(await screen.findByText('11-27 周五 下午 13:30-17:30（余3）'));
     expect(screen.queryByText(/上午 09:00-12:00/)).toBeNull();
     await act(async () => {
       fireEvent.click(document.querySelector('#ticket-add-photo')!);

@@ -32,6 +32,12 @@ const fieldFallbacks: Record<Field, string> = {
 
 const typeOptions = ticketTypes.map((t) => ({ value: t, label: ticketTypeLabels[t] }));
 
+/** 周一…周日 of a YYYY-MM-DD date (a calendar date: no time zone involved). */
+export function weekdayOf(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return `周${'日一二三四五六'[new Date(Date.UTC(y, m - 1, d)).getUTCDay()]}`;
+}
+
 function isTicketType(value: unknown): value is TicketType {
   return typeof value === 'string' && (ticketTypes as readonly string[]).includes(value);
 }
@@ -264,7 +270,7 @@ export default function NewTicketPage() {
           >
             <ChoiceChips
               idPrefix="ticket-slot"
-              options={openSlots.map((sl) => ({ value: `${sl.date}-${sl.half}`, label: `${sl.date.slice(5)} ${sl.label}（余${sl.available}）` }))}
+              options={openSlots.map((sl) => ({ value: `${sl.date}-${sl.half}`, label: `${sl.date.slice(5)} ${weekdayOf(sl.date)} ${sl.label}（余${sl.available}）` }))}
               value={slotKey}
               onChange={(k) => setSlotKey(k === slotKey ? undefined : k)}
             />
