@@ -18,6 +18,7 @@ import { Migration20261204120000_refund_retries } from './Migration2026120412000
 import { Migration20261204130000_local_close } from './Migration20261204130000_local_close';
 import { Migration20261204140000_prepaid } from './Migration20261204140000_prepaid';
 import { Migration20261204170000_pay_for } from './Migration20261204170000_pay_for';
+import { Migration20261205000000_ticket_deadline } from './Migration20261205000000_ticket_deadline';
 import { Migration20261204150000_suspension_callbacks } from './Migration20261204150000_suspension_callbacks';
 
 /**
@@ -46,4 +47,5 @@ export const migrations = [
   { name: 'Migration20261204140000_prepaid', class: Migration20261204140000_prepaid },
   { name: 'Migration20261204150000_suspension_callbacks', class: Migration20261204150000_suspension_callbacks },
   { name: 'Migration20261204170000_pay_for', class: Migration20261204170000_pay_for },
+  { name: 'Migration20261205000000_ticket_deadline', class: Migration20261205000000_ticket_deadline },
 ];

@@ -17,7 +17,7 @@ import { AppError } from '../../http/errors';
 import type { RenewalsService } from '../renewals/renewals.service';
 import type { PaymentsService } from '../payments/payments.service';
 import { Ticket } from '../tickets/ticket.entity';
-import { CLOCK_COLUMNS, type ClockTicket, type TicketsService } from '../tickets/tickets.service';
+import { STORED_CLOCK_COLUMNS, type ClockTicket, type TicketsService } from '../tickets/tickets.service';
 import { placeholders } from '../../read-db';
 
 const HOUR_MS = 3_600_000;
@@ -344,11 +344,12 @@ export class MetricsService {
   }
 
   /**
-   * Tickets to judge on time, as plain rows of the columns that takes (their clock, area and
-   * commitment): a month or more of them, which as entities cost several times the judging.
+   * Tickets to judge on time, as plain rows of the columns that takes (their clock and its stored
+   * deadline, area and commitment): a month or more of them, which as entities cost several times
+   * the judging. With the stored deadline nothing is computed (`judgeOnTime`).
    */
   private async judgedTickets(where: string, params: Array<string | number>): Promise<JudgedTicket[]> {
-    return (await this.deps.readDb.entities(Ticket, `select ${CLOCK_COLUMNS}, \`area\`, \`commitment_code\` from \`ticket\` where ${where}`, params)) as JudgedTicket[];
+    return (await this.deps.readDb.entities(Ticket, `select ${STORED_CLOCK_COLUMNS}, \`area\`, \`commitment_code\` from \`ticket\` where ${where}`, params)) as JudgedTicket[];
   }
 
   /** One entry per published commitment (in published order), with what was judged against it. */
