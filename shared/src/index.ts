@@ -27,3 +27,4 @@ export * from './suspension-callbacks';
 export * from './pay-for';
 export * from './tax';
 export * from './invoices';
+export * from './surveys';
