@@ -29,6 +29,7 @@ import { PrepaidService } from './modules/prepaid/prepaid.service';
 import { SuspensionCallbacksService } from './modules/prepaid/suspension-callbacks.service';
 import { SERVICE_REQUESTED_TOPIC, ServiceRequestsService } from './modules/prepaid/service-requests.service';
 import { PayForService } from './modules/pay-for/pay-for.service';
+import { SurveysService } from './modules/surveys/surveys.service';
 import { EINVOICE_ISSUE_TOPIC, EINVOICE_PDF_TOPIC, EINVOICE_REVERSE_TOPIC, INVOICE_MAIL_TOPIC, InvoicesService } from './modules/invoices/invoices.service';
 
 /** The app's services, built once per app from its dependencies. */
@@ -78,6 +79,8 @@ export interface Services {
   payFor: PayForService;
   /** Electronic invoices: requests, the e-invoice platform's results, PDFs and mail, reversal on refund. */
   invoices: InvoicesService;
+  /** Online surveys (在线调查): building and publishing, answering, results and export. */
+  surveys: SurveysService;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -137,5 +140,6 @@ export function createServices(deps: AppDeps): Services {
     payFor: new PayForService(deps, audit, payments),
     billingCsvImports: new BillingCsvImportsService(deps, billingImports, audit),
     invoices,
+    surveys: new SurveysService(deps, audit),
   };
 }

@@ -21,6 +21,7 @@ import { Migration20261204170000_pay_for } from './Migration20261204170000_pay_f
 import { Migration20261204180000_halls_gcj02 } from './Migration20261204180000_halls_gcj02';
 import { Migration20261204150000_suspension_callbacks } from './Migration20261204150000_suspension_callbacks';
 import { Migration20261204160000_invoices } from './Migration20261204160000_invoices';
+import { Migration20261204190000_surveys } from './Migration20261204190000_surveys';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -50,4 +51,5 @@ export const migrations = [
   { name: 'Migration20261204160000_invoices', class: Migration20261204160000_invoices },
   { name: 'Migration20261204170000_pay_for', class: Migration20261204170000_pay_for },
   { name: 'Migration20261204180000_halls_gcj02', class: Migration20261204180000_halls_gcj02 },
+  { name: 'Migration20261204190000_surveys', class: Migration20261204190000_surveys },
 ];

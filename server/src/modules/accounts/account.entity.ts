@@ -37,7 +37,11 @@ export class Account {
 export const AccountSchema = new EntitySchema<Account>({
   class: Account,
   tableName: 'account',
-  indexes: [{ name: 'account_area_idx', properties: ['area'] }],
+  indexes: [
+    { name: 'account_area_idx', properties: ['area'] },
+    { name: 'account_service_type_status_idx', properties: ['serviceType', 'status'] },
+    { name: 'account_area_status_idx', properties: ['area', 'status'] },
+  ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
     accountNo: { type: 'string', length: 20, unique: 'account_account_no_unique' },
