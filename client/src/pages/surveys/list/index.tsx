@@ -1,22 +1,13 @@
 import { View } from '@tarojs/components';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
-import type { SurveySummary } from '@openhall/shared';
 import { listMySurveys, listPublicSurveys } from '../../../api/surveys';
 import PageShell from '../../../components/page-shell';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
 import { useSession } from '../../../lib/session';
+import { surveyAnswerPath, surveyStatusWords } from '../../../lib/surveys';
 import { useAsync } from '../../../lib/use-async';
 import '../surveys.scss';
-
-/** The page answering one survey. */
-export const SURVEY_ANSWER_PAGE = '/pages/surveys/answer/index';
-
-export function surveyAnswerPath(s: Pick<SurveySummary, 'id' | 'anonymous'>): string {
-  return `${SURVEY_ANSWER_PAGE}?id=${s.id}${s.anonymous ? '&anonymous=1' : ''}`;
-}
-
-const statusWords: Record<SurveySummary['myStatus'], string> = { none: '去填写', draft: '继续填写', submitted: '已提交' };
 
 /**
  * 在线调查: the open surveys meant for the subscriber (by their bound accounts), or, before signing
@@ -38,7 +29,7 @@ export default function SurveyListPage() {
             <View key={s.id} id={`survey-item-${s.id}`} className="survey-item" onClick={() => void Taro.navigateTo({ url: surveyAnswerPath(s) })}>
               <View className="survey-item__title">{s.title}</View>
               <View className="muted">
-                共{s.questionCount}题 · {s.closesOn} 截止{s.anonymous ? ' · 匿名' : ''} · <View className="survey-item__status">{statusWords[s.myStatus]}</View>
+                共{s.questionCount}题 · {s.closesOn} 截止{s.anonymous ? ' · 匿名' : ''} · <View className="survey-item__status">{surveyStatusWords[s.myStatus]}</View>
               </View>
             </View>
           ))}
