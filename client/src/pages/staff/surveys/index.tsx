@@ -178,7 +178,7 @@ export default function StaffSurveysPage() {
         title={`调查（${list.data?.total ?? 0}）`}
         extra={
           canBuild ? (
-            <Button id="staff-survey-new" size="mini" className="btn-primary" onClick={() => setEditing({ id: null, form: blankForm() })}>
+            <Button id="staff-survey-new" size="mini" className="btn-primary staff-survey-new" onClick={() => setEditing({ id: null, form: blankForm() })}>
               新建调查
             </Button>
           ) : undefined

@@ -1,4 +1,4 @@
-import { Button, Textarea, View } from '@tarojs/components';
+import { Button, Text, Textarea, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { surveyPhaseNames, type SubscriberSurveyView, type SurveyAnswer, type SurveyQuestion } from '@openhall/shared';
 import { useEffect, useState } from 'react';
@@ -163,9 +163,9 @@ export default function SurveyAnswerPage() {
                 {view.questions.map((q, i) => (
                   <View key={q.id} id={`survey-q-${q.id}`} className={`survey-question${problem?.questionId === q.id ? ' survey-question--error' : ''}`}>
                     <View className="survey-question__title">
-                      {q.required ? <View className="survey-question__required">*</View> : null}
+                      {q.required ? <Text className="survey-question__required">*</Text> : null}
                       {i + 1}. {q.title}
-                      <View className="survey-question__hint">{hintOf(q)}</View>
+                      <Text className="survey-question__hint">{hintOf(q)}</Text>
                     </View>
                     {q.kind === 'single' && (
                       <ChoiceChips
