@@ -44,7 +44,7 @@ if (!built) {
         const answer = [...answers].find(([suffix]) => opts.url.split('?')[0].endsWith(suffix));
         const body = answer
           ? { data: answer[1] }
-          : /\/(notices|accounts|subscriptions)$/.test(opts.url)
+          : /\/(notices|accounts|subscriptions|surveys)$/.test(opts.url)
             ? { data: [] }
             : { data: { token: 't', expiresAt: '2099-01-01T00:00:00Z' } };
         setTimeout(() => {

@@ -12,11 +12,15 @@
  *   duplicate  the same N notifications again (same notify id; freshly signed, as WeChat's retries are);
  *   burst      one order's notification 20× at once, over and over (the concurrent-duplicate path).
  * Notifications are signed and encrypted beforehand with the sandbox's platform key and APIv3 key,
- * so the timings are the server's. Prints requests/s and latency percentiles per phase.
+ * so the timings are the server's. Prints requests/s and latency percentiles per phase, the
+ * process's CPU time per notification (process.cpuUsage around the phase: the server's, plus the
+ * small cost of this process's own HTTP client) and its peak RSS during the phase.
+ * `--cpu-prof FILE` writes a V8 CPU profile of the `valid` phase alone to FILE (open it in Chrome DevTools).
  */
 import http from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../server/src/config';
@@ -26,7 +30,7 @@ import { createApp } from '../../server/src/app';
 import { createLogger } from '../../server/src/http/logger';
 import { seedDemo } from '../../server/src/seeders/demo.seeder';
 import { wechatNotifyFor } from '../../server/src/modules/payments/payments.test-support';
-import { createOpenOrders, numberArg, paidBillsOf, printTable } from './lib';
+import { createOpenOrders, numberArg, paidBillsOf, printTable, stringArg } from './lib';
 
 interface Sample {
   ms: number;
@@ -67,6 +71,7 @@ function pct(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const orders = numberArg('orders', 2000);
   const concurrency = numberArg('concurrency', 32);
+  const profileTo = stringArg('cpu-prof');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'openhall-bench-'));
   const config = loadConfig({ ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, LOG_LEVEL: 'error', H5_DIR: '', SANDBOX: 'true', SANDBOX_NOTIFY_SCALE: '0.001' });
   const logger = createLogger(config.logLevel);
@@ -95,21 +100,50 @@ async function main(): Promise<void> {
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const rows: string[][] = [];
+  let peakRss = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
   for (const [phase, items] of [
     ['valid', valid],
     ['duplicate', duplicate],
     ['burst 20×', burst],
   ] as const) {
+    peakRss = process.memoryUsage().rss;
+    const profile = phase === 'valid' && profileTo ? new Session() : null;
+    if (profile) {
+      profile.connect();
+      await profile.post('Profiler.enable');
+      await profile.post('Profiler.start');
+    }
+    const cpu0 = process.cpuUsage();
     const { samples, seconds } = await fire(agent, deps.self.baseUrl, items, concurrency);
+    const cpu = process.cpuUsage(cpu0);
+    if (profile && profileTo) {
+      const { profile: taken } = await profile.post('Profiler.stop');
+      writeFileSync(profileTo, JSON.stringify(taken));
+      profile.disconnect();
+    }
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const lat = samples.map((s) => s.ms).sort((a, b) => a - b);
     const statuses = [...new Set(samples.map((s) => s.status))].join('/');
-    rows.push([phase, String(samples.length), String(concurrency), (samples.length / seconds).toFixed(0), pct(lat, 50).toFixed(1), pct(lat, 99).toFixed(1), pct(lat, 100).toFixed(1), statuses]);
+    rows.push([
+      phase,
+      String(samples.length),
+      String(concurrency),
+      (samples.length / seconds).toFixed(0),
+      pct(lat, 50).toFixed(1),
+      pct(lat, 99).toFixed(1),
+      pct(lat, 100).toFixed(1),
+      ((cpu.user + cpu.system) / 1000 / samples.length).toFixed(2),
+      (peakRss / 1048576).toFixed(0),
+      statuses,
+    ]);
   }
+  clearInterval(rssTimer);
   const settled = await paidBillsOf(orm, created.map((o) => o.outTradeNo));
 
   printTable(
-    `OpenHall notify benchmark — ${config.db.type}, ${orders} orders, node ${process.version}`,
-    ['phase', 'requests', 'conc.', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'statuses'],
+    `OpenHall notify benchmark — ${config.db.type}, ${orders} orders, node ${process.version}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    ['phase', 'requests', 'conc.', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'CPU ms/req', 'peak RSS MB', 'statuses'],
     rows,
   );
   console.log(`bills settled: ${settled}/${orders} (each exactly once)\n`);

@@ -39,6 +39,7 @@ import { registerPayForRoutes } from './modules/pay-for/pay-for.routes';
 import { registerSuspensionCallbackRoutes } from './modules/prepaid/suspension-callbacks.routes';
 import { registerBillingImportStaffRoutes } from './modules/billing-records/billing-imports.staff.routes';
 import { registerInvoiceRoutes } from './modules/invoices/invoices.routes';
+import { registerSurveyRoutes } from './modules/surveys/surveys.routes';
 import { registerClientConfigRoutes } from './modules/client-config/client-config.routes';
 import { registerStaffSearchRoutes } from './modules/staff-search/staff-search.routes';
 import { EINVOICE_SANDBOX_PREFIX } from './integrations/einvoice/einvoice.wiring';
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
   registerPayForRoutes(api, registry, API_PREFIX, services);
   registerSuspensionCallbackRoutes(api, registry, API_PREFIX, services);
   registerInvoiceRoutes(api, registry, API_PREFIX, services);
+  registerSurveyRoutes(api, registry, API_PREFIX, services);
   registerClientConfigRoutes(api, registry, API_PREFIX, deps);
   const openapi = buildOpenApi(registry, { title: `OpenHall API (${config.operator.shortName})`, version: '1.0.0' });
   api.get('/openapi.json', (ctx) => {

@@ -49,6 +49,9 @@ import { InvoiceSchema } from './modules/invoices/invoice.entity';
 import { InvoiceLineSchema } from './modules/invoices/invoice-line.entity';
 import { InvoiceTitleSchema } from './modules/invoices/invoice-title.entity';
 import { InvoiceDocumentSchema } from './modules/invoices/invoice-document.entity';
+import { SurveySchema } from './modules/surveys/survey.entity';
+import { SurveyResponseSchema } from './modules/surveys/survey-response.entity';
+import { SurveyAnswerRowSchema } from './modules/surveys/survey-answer.entity';
 
 /** Every entity the ORM knows. The schema itself comes only from migrations. */
 export const entities = [
@@ -105,4 +108,7 @@ export const entities = [
   InvoiceLineSchema,
   InvoiceTitleSchema,
   InvoiceDocumentSchema,
+  SurveySchema,
+  SurveyResponseSchema,
+  SurveyAnswerRowSchema,
 ];

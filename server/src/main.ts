@@ -12,6 +12,7 @@ import { startPaymentExpiryJob } from './modules/payments/payment-expiry.job';
 import { startRenewalReminderJob } from './modules/renewals/renewal-reminder.job';
 import { startReconciliationJob } from './modules/payments/reconciliation.job';
 import { startCallbackJob } from './modules/tickets/callback.job';
+import { TicketClockJob } from './modules/tickets/ticket-clock.job';
 import { startSuspensionCallbackJob } from './modules/prepaid/suspension-callback.job';
 import { startPeriodicJob } from './modules/jobs/periodic';
 import { INVOICE_OUTBOX_TOPICS } from './modules/invoices/invoices.service';
@@ -44,6 +45,9 @@ async function main(): Promise<void> {
   // Past the holiday calendar's last year the working-day clock counts Monday to Friday only.
   const calendar = app.services.tickets.calendarStatus();
   if (calendar.warning) logger.warn({ calendar }, `holiday calendar: ${calendar.warning}`);
+  // Stored ticket deadlines on this calendar (computed for every ticket the first time, after the
+  // migration that added them) before the queue is served from them; once across instances.
+  await new TicketClockJob(deps, app.services.tickets).untilCurrent();
   const server = createHttpServer(app.callback(), config.http);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));

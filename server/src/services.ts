@@ -31,6 +31,7 @@ import { SERVICE_REQUESTED_TOPIC, ServiceRequestsService } from './modules/prepa
 import { PayForService } from './modules/pay-for/pay-for.service';
 import { StaffSearchService } from './modules/staff-search/staff-search.service';
 import { StaffAccountsService } from './modules/staff-search/staff-accounts.service';
+import { SurveysService } from './modules/surveys/surveys.service';
 import { EINVOICE_ISSUE_TOPIC, EINVOICE_PDF_TOPIC, EINVOICE_REVERSE_TOPIC, INVOICE_MAIL_TOPIC, InvoicesService } from './modules/invoices/invoices.service';
 
 /** The app's services, built once per app from its dependencies. */
@@ -84,6 +85,8 @@ export interface Services {
   staffSearch: StaffSearchService;
   /** One account whole for the console (read-only, audit-logged). */
   staffAccounts: StaffAccountsService;
+  /** Online surveys (在线调查): building and publishing, answering, results and export. */
+  surveys: SurveysService;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -145,5 +148,6 @@ export function createServices(deps: AppDeps): Services {
     invoices,
     staffSearch: new StaffSearchService(deps, audit),
     staffAccounts: new StaffAccountsService(deps, audit),
+    surveys: new SurveysService(deps, audit),
   };
 }

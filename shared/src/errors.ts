@@ -63,6 +63,13 @@ export const errorCodes = [
   'ORDER_NOT_INVOICEABLE',
   'INVOICE_EXISTS',
   'INVOICE_NOT_REISSUABLE',
+  'SURVEY_NOT_EDITABLE',
+  'SURVEY_DATES_INVALID',
+  'SURVEY_CLOSED',
+  'SURVEY_NOT_IN_AUDIENCE',
+  'SURVEY_ALREADY_ANSWERED',
+  'SURVEY_ANSWER_INVALID',
+  'SURVEY_ANSWER_MISSING',
 ] as const;
 
 /** A machine-readable error code, stable across releases. */

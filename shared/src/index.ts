@@ -30,3 +30,4 @@ export * from './tax';
 export * from './invoices';
 export * from './staff-search';
 export * from './staff-accounts';
+export * from './surveys';

@@ -66,6 +66,13 @@ export const errorMessages: Record<ErrorCode, string> = {
   ORDER_NOT_INVOICEABLE: '该订单当前不能开具发票（未支付、已关闭、正在退款或已全额退款）',
   INVOICE_EXISTS: '该订单已申请过发票，如需更换抬头请联系客服',
   INVOICE_NOT_REISSUABLE: '只有开具失败（或红冲失败）的发票可以重新开具，请刷新后查看',
+  SURVEY_NOT_EDITABLE: '已发布的调查不能修改题目，请新建版本后修改',
+  SURVEY_DATES_INVALID: '调查的起止日期有误：结束日期不能早于今天',
+  SURVEY_CLOSED: '该调查不在开放时间内，无法提交',
+  SURVEY_NOT_IN_AUDIENCE: '该调查不面向您绑定的户号，无需填写',
+  SURVEY_ALREADY_ANSWERED: '您已提交过该调查，感谢您的参与',
+  SURVEY_ANSWER_INVALID: '有题目的回答不符合要求，请检查后再提交',
+  SURVEY_ANSWER_MISSING: '还有必答题未作答，请完成后再提交',
 };
 
 /** Failures that never reached the API's error envelope. */

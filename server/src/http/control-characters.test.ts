@@ -108,6 +108,11 @@ test('the walk reaches the inputs the issue lists', () => {
       'post /api/v1/staff/outages body.cause',
       'post /api/v1/staff/reconciliation/differences/1/resolve body.note',
       'post /api/v1/staff/content/guides body.steps.0',
+      'post /api/v1/staff/surveys body.questions.0.options.0',
+      'post /api/v1/staff/surveys body.audience.area',
+      'post /api/v1/surveys/1/responses body.answers.0.text',
+      'put /api/v1/public-surveys/1/draft body.visitorToken',
+      'get /api/v1/public-surveys/1 query.visitorToken',
     ]),
   );
 });

@@ -33,6 +33,8 @@ const LARGE_TABLES = new Set([
   'session',
   'outbox_message',
   'audit_log',
+  'survey_response',
+  'survey_answer',
 ]);
 
 interface Captured {
@@ -49,6 +51,8 @@ let staffToken: string;
 let accountId: number;
 let billId: number;
 let ticketId: number;
+/** Published surveys, one per audience kind, the area one answered. */
+const surveyIds: Record<'everyone' | 'area' | 'service_type' | 'resolved_ticket', number> = { everyone: 0, area: 0, service_type: 0, resolved_ticket: 0 };
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -72,6 +76,27 @@ beforeAll(async () => {
     .expect(201);
   ticketId = ticket.body.data.id;
   staffToken = await signInStaff(t, 'supervisor1');
+  const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const audiences = {
+    everyone: { kind: 'everyone' },
+    area: { kind: 'area', area: 'shangcheng' },
+    service_type: { kind: 'service_type', serviceType: 'water' },
+    resolved_ticket: { kind: 'resolved_ticket', from: '2026-01-01', to: today },
+  } as const;
+  for (const [kind, audience] of Object.entries(audiences)) {
+    const created = await t.request
+      .post('/api/v1/staff/surveys')
+      .set('Authorization', `Bearer ${staffToken}`)
+      .send({ title: `满意度调查 ${kind}`, opensOn: today, closesOn: '2099-12-31', audience, questions: [{ kind: 'rating', title: '总体满意度', required: true }, { kind: 'single', title: '缴费方式', options: ['微信', '支付宝'] }, { kind: 'text', title: '建议' }] })
+      .expect(201);
+    surveyIds[kind as keyof typeof surveyIds] = created.body.data.id;
+    await t.request.post(`/api/v1/staff/surveys/${created.body.data.id}/publish`).set('Authorization', `Bearer ${staffToken}`).expect(200);
+  }
+  await t.request
+    .post(`/api/v1/surveys/${surveyIds.area}/responses`)
+    .set('Authorization', `Bearer ${token}`)
+    .send({ answers: [{ questionId: 1, rating: 4 }, { questionId: 2, optionIds: [1] }, { questionId: 3, text: '很好' }], contactAgreed: true })
+    .expect(201);
 }, 120_000);
 afterAll(() => t.close());
 
@@ -124,6 +149,8 @@ const subscriberEndpoints: Array<[string, () => string]> = [
   ['subscriptions', () => '/api/v1/subscriptions'],
   ['tickets', () => '/api/v1/tickets'],
   ['ticket detail', () => `/api/v1/tickets/${ticketId}`],
+  ['open surveys meant for me', () => '/api/v1/surveys'],
+  ['a survey with my answers', () => `/api/v1/surveys/${surveyIds.area}`],
 ];
 const staffEndpoints: Array<[string, () => string]> = [
   ['staff ticket queue', () => '/api/v1/staff/tickets'],
@@ -137,12 +164,23 @@ const staffEndpoints: Array<[string, () => string]> = [
   ['staff account page', () => '/api/v1/staff/accounts/1000000001'],
   ['staff metrics, a quarter', () => '/api/v1/staff/metrics?from=2026-10&to=2026-12'],
   ['public scorecard', () => '/api/v1/performance'],
+  ['staff surveys', () => '/api/v1/staff/surveys'],
+  ['survey results, an area', () => `/api/v1/staff/surveys/${surveyIds.area}/results`],
+  ['survey results, a service type', () => `/api/v1/staff/surveys/${surveyIds.service_type}/results`],
+  ['survey results, tickets resolved in a period', () => `/api/v1/staff/surveys/${surveyIds.resolved_ticket}/results`],
+  ['survey results, everyone', () => `/api/v1/staff/surveys/${surveyIds.everyone}/results`],
+  ['survey export', () => `/api/v1/staff/surveys/${surveyIds.area}/results.csv`],
 ];
 /**
  * Whole-index reads that are meant, and why: the complaint rate's denominator, accounts per area,
  * reads the account table's area index whole, at most once an hour per instance (MetricsService).
  */
-const MEANT_SCANS = [/^select `area`, count\(\*\) as `n` from `account` group by `area`$/];
+const MEANT_SCANS = [
+  /^select `area`, count\(\*\) as `n` from `account` group by `area`$/,
+  // The audience of a survey for every subscriber with a bound account is all of them: the
+  // bindings' index read whole, when a supervisor opens that survey's results.
+  /^select count\(distinct `b`\.`user_id`\) as `n` from `account` as `a` (cross join|straight_join) `account_binding` as `b` on `b`\.`account_id` = `a`\.`id` where `a`\.`status` <> 'closed'$/,
+];
 
 describe.each([
   ['subscriber', subscriberEndpoints, () => token],
@@ -181,6 +219,23 @@ describe('no N+1: the number of queries does not grow with the rows returned', (
     }
     const after = await queriesOf('/api/v1/staff/tickets', staffToken);
     expect(after.length).toBe(before.length);
+  });
+
+  test('survey results: with 1 response or 4 (free text, contacts), the same queries', async () => {
+    const path = `/api/v1/staff/surveys/${surveyIds.area}/results`;
+    const one = await queriesOf(path, staffToken);
+    for (let i = 0; i < 3; i++) {
+      const phone = `1380000010${i}`;
+      const other = await signInBySms(t, phone, `10.140.0.${i + 1}`);
+      await t.request.post('/api/v1/accounts/bind').set('Authorization', `Bearer ${other}`).send({ accountNo: '1000000001', holderName: '张三' }).expect(201);
+      await t.request
+        .post(`/api/v1/surveys/${surveyIds.area}/responses`)
+        .set('Authorization', `Bearer ${other}`)
+        .send({ answers: [{ questionId: 1, rating: 3 }, { questionId: 3, text: `第${i}条建议` }], contactAgreed: i % 2 === 0 })
+        .expect(201);
+    }
+    const four = await queriesOf(path, staffToken);
+    expect(four.length).toBe(one.length);
   });
 
   test('tickets: with 1 ticket or 6, the same queries', async () => {

@@ -19,11 +19,13 @@ import { Migration20261204130000_local_close } from './Migration20261204130000_l
 import { Migration20261204140000_prepaid } from './Migration20261204140000_prepaid';
 import { Migration20261204170000_pay_for } from './Migration20261204170000_pay_for';
 import { Migration20261204180000_halls_gcj02 } from './Migration20261204180000_halls_gcj02';
+import { Migration20261205000000_ticket_deadline } from './Migration20261205000000_ticket_deadline';
 import { Migration20261205100000_staff_search } from './Migration20261205100000_staff_search';
 import { Migration20261205110000_staff_account_page } from './Migration20261205110000_staff_account_page';
 import { Migration20261205120000_user_consent } from './Migration20261205120000_user_consent';
 import { Migration20261204150000_suspension_callbacks } from './Migration20261204150000_suspension_callbacks';
 import { Migration20261204160000_invoices } from './Migration20261204160000_invoices';
+import { Migration20261204190000_surveys } from './Migration20261204190000_surveys';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -53,6 +55,8 @@ export const migrations = [
   { name: 'Migration20261204160000_invoices', class: Migration20261204160000_invoices },
   { name: 'Migration20261204170000_pay_for', class: Migration20261204170000_pay_for },
   { name: 'Migration20261204180000_halls_gcj02', class: Migration20261204180000_halls_gcj02 },
+  { name: 'Migration20261204190000_surveys', class: Migration20261204190000_surveys },
+  { name: 'Migration20261205000000_ticket_deadline', class: Migration20261205000000_ticket_deadline },
   { name: 'Migration20261205100000_staff_search', class: Migration20261205100000_staff_search },
   { name: 'Migration20261205110000_staff_account_page', class: Migration20261205110000_staff_account_page },
   { name: 'Migration20261205120000_user_consent', class: Migration20261205120000_user_consent },

@@ -243,4 +243,24 @@ describe('home page accounts', () => {
     fireEvent.click(await screen.findByText('代缴'));
     expect(navigate).toHaveBeenLastCalledWith({ url: '/pages/pay-for/index/index' });
   });
+
+  it('invites the subscriber to the open surveys meant for them that they have not submitted; a tap opens one', async () => {
+    saveToken('tok', '2099-01-01T00:00:00Z');
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/accounts') return accounts;
+      if (path === '/surveys')
+        return [
+          { id: 7, title: '2026年度供水服务满意度调查', closesOn: '2026-12-31', questionCount: 4, anonymous: false, myStatus: 'draft' },
+          { id: 8, title: '已经填过的调查', closesOn: '2026-12-31', questionCount: 2, anonymous: false, myStatus: 'submitted' },
+        ];
+      return [];
+    });
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<HomePage />);
+    const item = await screen.findByText('2026年度供水服务满意度调查');
+    expect(document.querySelector('#home-survey-7')!.textContent).toContain('继续填写');
+    expect(screen.queryByText('已经填过的调查')).toBeNull();
+    fireEvent.click(item);
+    expect(navigate).toHaveBeenCalledWith({ url: '/pages/surveys/answer/index?id=7' });
+  });
 });

@@ -4,6 +4,7 @@ import { formatYuan } from '@openhall/shared';
 import { listAccounts } from '../../api/accounts';
 import { listNotices } from '../../api/content';
 import { listSubscriptions } from '../../api/renewals';
+import { listMySurveys, listPublicSurveys } from '../../api/surveys';
 import { listOutagesFor } from '../../api/tickets';
 import AccountCard from '../../components/account-card';
 import { useElderMode } from '../../lib/elder-mode';
@@ -15,6 +16,7 @@ import { PAY_FOR_PAGE } from '../../lib/pay-for';
 import { RENEW_PAGE } from '../../lib/payment';
 import { usePrepaidViews } from '../../lib/prepaid';
 import { useSession } from '../../lib/session';
+import { surveyAnswerPath, surveyStatusWords } from '../../lib/surveys';
 import { useAsync } from '../../lib/use-async';
 import './index.scss';
 
@@ -39,6 +41,10 @@ export default function HomePage() {
   // Prepaid accounts show their balance and 充值 instead of bills owed.
   const prepaid = usePrepaidViews(accounts.data);
   const notices = useAsync(listNotices, [], { refreshOnShow: true });
+  // Open surveys meant for this user (anonymous ones before sign-in): an invitation, not content the
+  // page needs, so a failure to load them shows nothing.
+  const surveys = useAsync(() => (session.state === 'checking' ? Promise.resolve([]) : signedIn ? listMySurveys() : listPublicSurveys()), [session.state], { refreshOnShow: true });
+  const pendingSurveys = (surveys.data ?? []).filter((s) => s.myStatus !== 'submitted');
   // Packages running out within a month (or already lapsed): each links to its renewal.
   const subscriptions = useAsync(() => (signedIn ? listSubscriptions() : Promise.resolve([])), [signedIn], { refreshOnShow: true });
   const expiring = (subscriptions.data ?? []).filter((s) => s.status !== 'active');
@@ -53,7 +59,7 @@ export default function HomePage() {
   const shownNotices = (notices.data ?? []).filter((n) => areas.size === 0 || n.area === null || areas.has(n.area));
 
   usePullDownRefresh(async () => {
-    await Promise.all([accounts.reload(), notices.reload(), subscriptions.reload(), outages.reload(), prepaid.reload()]);
+    await Promise.all([accounts.reload(), notices.reload(), subscriptions.reload(), outages.reload(), prepaid.reload(), surveys.reload()]);
     Taro.stopPullDownRefresh();
   });
 
@@ -132,6 +138,22 @@ export default function HomePage() {
                 </View>
               </View>
               <View className="home-expiring__action">去续费 ›</View>
+            </View>
+          ))}
+        </Section>
+      )}
+
+      {pendingSurveys.length > 0 && (
+        <Section title="邀您参与调查" className="home-surveys">
+          {pendingSurveys.slice(0, 3).map((s) => (
+            <View key={s.id} id={`home-survey-${s.id}`} className="home-expiring__item" onClick={() => void Taro.navigateTo({ url: surveyAnswerPath(s) })}>
+              <View>
+                <View>{s.title}</View>
+                <View className="muted">
+                  共{s.questionCount}题 · {s.closesOn} 截止
+                </View>
+              </View>
+              <View className="home-expiring__action">{surveyStatusWords[s.myStatus]} ›</View>
             </View>
           ))}
         </Section>

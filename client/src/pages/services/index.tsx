@@ -7,6 +7,7 @@ import Section from '../../components/section';
 import StateView from '../../components/state-view';
 import { hotlineKindLabels } from '../../lib/labels';
 import { PAY_FOR_PAGE, SHARES_PAGE } from '../../lib/pay-for';
+import { SURVEY_LIST_PAGE } from '../../lib/surveys';
 import { useAsync } from '../../lib/use-async';
 import './index.scss';
 
@@ -32,6 +33,7 @@ export default function ServicesPage() {
         <LinkRow className="services-link services-link--report" title="我要报修" desc="停水、无信号、断网等故障，在线报修" url="/pages/tickets/new/index?type=fault" />
         <LinkRow className="services-link services-link--complaint" title="投诉建议" desc="对服务不满意或有建议，3个工作日内答复" url="/pages/tickets/new/index?type=complaint" />
         <LinkRow className="services-link services-link--tickets" title="我的工单" desc="查看处理进度、承诺时限，催单与评价" url="/pages/tickets/list/index" />
+        <LinkRow className="services-link services-link--surveys" title="在线调查" desc="参与满意度调查，帮助我们改进服务" url={SURVEY_LIST_PAGE} />
       </Section>
       <Section title="服务公示">
         {links.map((l) => (

@@ -13,6 +13,7 @@ export const STAFF_DASHBOARD_URL = '/pages/staff/dashboard/index';
 export const STAFF_CONTENT_URL = '/pages/staff/content/index';
 export const STAFF_IMPORTS_URL = '/pages/staff/imports/index';
 export const STAFF_INVOICES_URL = '/pages/staff/invoices/index';
+export const STAFF_SURVEYS_URL = '/pages/staff/surveys/index';
 
 const roleRank: Record<StaffRole, number> = { agent: 1, supervisor: 2, admin: 3 };
 

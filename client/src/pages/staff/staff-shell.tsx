@@ -17,6 +17,7 @@ import {
   STAFF_OUTAGES_URL,
   STAFF_QUEUE_URL,
   STAFF_SUSPENSIONS_URL,
+  STAFF_SURVEYS_URL,
   staffRoleLabels,
 } from './staff-session';
 // Ticket rows and text areas look the same as on the subscriber's pages (the console is H5 only, so it may share them).
@@ -34,7 +35,7 @@ export interface StaffShellProps {
 }
 
 /** The console's sections, one navigation link each. */
-export type StaffSection = 'queue' | 'callbacks' | 'suspensions' | 'outages' | 'invoices' | 'dashboard' | 'imports' | 'content';
+export type StaffSection = 'queue' | 'callbacks' | 'suspensions' | 'outages' | 'invoices' | 'dashboard' | 'imports' | 'content' | 'surveys';
 
 // `role`: the least role the server lets use the section; a link the signed-in role cannot use is not shown.
 const nav: readonly { key: StaffSection; title: string; url: string; role: StaffRole }[] = [
@@ -45,6 +46,7 @@ const nav: readonly { key: StaffSection; title: string; url: string; role: Staff
   { key: 'invoices', title: '电子发票', url: STAFF_INVOICES_URL, role: 'agent' },
   { key: 'dashboard', title: '服务指标', url: STAFF_DASHBOARD_URL, role: 'supervisor' },
   { key: 'imports', title: '账单导入', url: STAFF_IMPORTS_URL, role: 'supervisor' },
+  { key: 'surveys', title: '在线调查', url: STAFF_SURVEYS_URL, role: 'agent' },
   { key: 'content', title: '公示内容', url: STAFF_CONTENT_URL, role: 'admin' },
 ];
 

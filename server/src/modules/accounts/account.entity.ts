@@ -42,6 +42,8 @@ export const AccountSchema = new EntitySchema<Account>({
     // The console's search (staff-search.service.ts).
     { name: 'account_holder_phone_idx', properties: ['holderPhone'] },
     { name: 'account_holder_name_idx', properties: ['holderName'] },
+    { name: 'account_service_type_status_idx', properties: ['serviceType', 'status'] },
+    { name: 'account_area_status_idx', properties: ['area', 'status'] },
   ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },

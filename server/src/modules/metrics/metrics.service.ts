@@ -17,7 +17,7 @@ import { AppError } from '../../http/errors';
 import type { RenewalsService } from '../renewals/renewals.service';
 import type { PaymentsService } from '../payments/payments.service';
 import { Ticket } from '../tickets/ticket.entity';
-import { CLOCK_COLUMNS, type ClockTicket, type TicketsService } from '../tickets/tickets.service';
+import { STORED_CLOCK_COLUMNS, type ClockTicket, type TicketsService } from '../tickets/tickets.service';
 import { placeholders } from '../../read-db';
 
 const HOUR_MS = 3_600_000;
@@ -59,8 +59,9 @@ const figure = (count: number, total: number): RateFigure => ({ total, count, ra
  * The operator's measures of itself (shared/DOMAIN.md "What the operator measures"), by area and
  * business-time month, and the public 30-day on-time scorecard. Counts are SQL aggregates grouped
  * by area and month (the month is a CASE over the months' bounds, so one query serves the whole
- * range on SQLite and MySQL alike); on-time needs the commitment clock (pauses, extensions, the
- * holiday calendar), so it is judged by the tickets module on rows loaded in one query.
+ * range on SQLite and MySQL alike); on-time is counted the same way on each ticket's stored
+ * deadline (the commitment clock as its last change left it: pauses, extensions, the holiday
+ * calendar), and only rows not computed yet are judged by the tickets module, row by row.
  */
 export class MetricsService {
   private performanceCache: { at: number; view: PerformanceView } | null = null;
@@ -181,27 +182,59 @@ export class MetricsService {
     // On time, per commitment: each ticket in the month it was resolved (on time or late), and as
     // late in every month at whose end (or now, in the current month) it was still open past its
     // deadline. So the tickets are those resolved since the range began that were resolved in it or
-    // started before its end (late open in it, resolved since), and those open now.
+    // started before its end (late open in it, resolved since), and those open now. Their stored
+    // deadlines are counted in SQL; rows not computed yet (`queue_key` null) are judged here.
     const areaFilter = area !== null ? ' and `area` = ?' : '';
     const areaParam = area !== null ? [area] : [];
     const [startParam, endParam] = [this.deps.readDb.datetime(rangeStart), this.deps.readDb.datetime(rangeEnd)];
-    const resolved = await this.judgedTickets(
-      `\`resolved_at\` >= ? and \`status\` in (${placeholders(RESOLVED.length)}) and (\`resolved_at\` < ? or \`clock_started_at\` < ?)${areaFilter}`,
-      [startParam, ...RESOLVED, endParam, endParam, ...areaParam],
-    );
-    const open = await this.judgedTickets(`\`status\` in (${placeholders(OPEN_STATUSES.length)}) and \`clock_started_at\` < ?${areaFilter}`, [...OPEN_STATUSES, endParam, ...areaParam]);
-    const judged = await this.tickets.judgeOnTime([...resolved, ...open], now);
+    const resolvedWhere = `\`resolved_at\` >= ? and \`status\` in (${placeholders(RESOLVED.length)}) and (\`resolved_at\` < ? or \`clock_started_at\` < ?)${areaFilter}`;
+    const resolvedParams = [startParam, ...RESOLVED, endParam, endParam, ...areaParam];
+    const openWhere = `\`status\` in (${placeholders(OPEN_STATUSES.length)}) and \`clock_started_at\` < ?${areaFilter}`;
+    const openParams = [...OPEN_STATUSES, endParam, ...areaParam];
     const bounds = months.map(monthBounds);
     const onTime = new Map<string, Map<string, { judged: number; onTime: number }>>();
-    const tally = (month: string, t: JudgedTicket, wasOnTime: boolean) => {
-      const key = `${month}|${t.area}`;
+    const tally = (month: string, a: string, code: string, judged: number, wasOnTime: number) => {
+      const key = `${month}|${a}`;
       const perCode = onTime.get(key) ?? new Map<string, { judged: number; onTime: number }>();
-      const c = perCode.get(t.commitmentCode) ?? { judged: 0, onTime: 0 };
-      c.judged += 1;
-      if (wasOnTime) c.onTime += 1;
-      perCode.set(t.commitmentCode, c);
+      const c = perCode.get(code) ?? { judged: 0, onTime: 0 };
+      c.judged += judged;
+      c.onTime += wasOnTime;
+      perCode.set(code, c);
       onTime.set(key, perCode);
     };
+    // Resolved in a month of the range: judged there, on time if by the stored deadline (none: not).
+    const bucket = months.map(() => 'when `resolved_at` >= ? and `resolved_at` < ? then ?').join(' ');
+    const bucketParams = months.flatMap((m, i) => [this.deps.readDb.datetime(bounds[i].start), this.deps.readDb.datetime(bounds[i].end), m]);
+    const resolvedIn = await this.deps.readDb.rows<{ bucket: string | null; area: string; code: string; n: number | string; on_time: number | string }>(
+      `select case ${bucket} end as \`bucket\`, \`area\`, \`commitment_code\` as \`code\`, count(*) as \`n\`, ` +
+        'sum(case when `deadline_at` is not null and `resolved_at` <= `deadline_at` then 1 else 0 end) as `on_time` ' +
+        `from \`ticket\` where ${resolvedWhere} and \`queue_key\` is not null group by \`bucket\`, \`area\`, \`commitment_code\``,
+      [...bucketParams, ...resolvedParams],
+    );
+    for (const r of resolvedIn) if (r.bucket !== null) tally(r.bucket, r.area, r.code, Number(r.n), Number(r.on_time));
+    // Open at a month's end (or now), resolved after it or not yet: late in it if the deadline had
+    // passed by then. The deadline known now is the one it had then: a pause that begins at or after
+    // a deadline does not move it.
+    const begun = months.map((m, i) => ({ m, ...bounds[i] })).filter((b) => b.start <= now);
+    if (begun.length > 0) {
+      const lateSums = begun
+        .map((_, i) => `sum(case when (\`resolved_at\` is null or \`resolved_at\` >= ?) and \`deadline_at\` < ? then 1 else 0 end) as \`late${i}\``)
+        .join(', ');
+      const lateParams = begun.flatMap((b) => [this.deps.readDb.datetime(b.end), this.deps.readDb.datetime(b.end < now ? b.end : now)]);
+      for (const [where, params] of [
+        [resolvedWhere, resolvedParams],
+        [openWhere, openParams],
+      ] as const) {
+        const lateRows = await this.deps.readDb.rows<Record<string, number | string>>(
+          `select \`area\`, \`commitment_code\`, ${lateSums} from \`ticket\` where ${where} and \`queue_key\` is not null group by \`area\`, \`commitment_code\``,
+          [...lateParams, ...params],
+        );
+        for (const r of lateRows) begun.forEach((b, i) => Number(r[`late${i}`]) > 0 && tally(b.m, String(r.area), String(r.commitment_code), Number(r[`late${i}`]), 0));
+      }
+    }
+    const resolved = await this.judgedTickets(`${resolvedWhere} and \`queue_key\` is null`, resolvedParams);
+    const open = await this.judgedTickets(`${openWhere} and \`queue_key\` is null`, openParams);
+    const judged = await this.tickets.judgeOnTime([...resolved, ...open], now);
     for (const t of [...resolved, ...open]) {
       const j = judged.get(t.id);
       if (!j) continue;
@@ -209,13 +242,11 @@ export class MetricsService {
         const { start, end } = bounds[i];
         if (start > now) return; // not begun
         if (t.resolvedAt !== null && t.resolvedAt < end) {
-          if (t.resolvedAt >= start) tally(month, t, j.onTime === true);
+          if (t.resolvedAt >= start) tally(month, t.area, t.commitmentCode, 1, j.onTime === true ? 1 : 0);
           return; // resolved before the month ended: judged in its own month only
         }
-        // Open at the month's end (or now): late in it if the deadline had passed by then. The deadline
-        // known now is the one it had then: a pause that begins at or after a deadline does not move it.
         const asOf = end < now ? end : now;
-        if (j.deadline !== null && j.deadline < asOf) tally(month, t, false);
+        if (j.deadline !== null && j.deadline < asOf) tally(month, t.area, t.commitmentCode, 1, 0);
       });
     }
     for (const [key, perCode] of onTime) {
@@ -344,11 +375,12 @@ export class MetricsService {
   }
 
   /**
-   * Tickets to judge on time, as plain rows of the columns that takes (their clock, area and
-   * commitment): a month or more of them, which as entities cost several times the judging.
+   * Tickets to judge on time, as plain rows of the columns that takes (their clock and its stored
+   * deadline, area and commitment): a month or more of them, which as entities cost several times
+   * the judging. With the stored deadline nothing is computed (`judgeOnTime`).
    */
   private async judgedTickets(where: string, params: Array<string | number>): Promise<JudgedTicket[]> {
-    return (await this.deps.readDb.entities(Ticket, `select ${CLOCK_COLUMNS}, \`area\`, \`commitment_code\` from \`ticket\` where ${where}`, params)) as JudgedTicket[];
+    return (await this.deps.readDb.entities(Ticket, `select ${STORED_CLOCK_COLUMNS}, \`area\`, \`commitment_code\` from \`ticket\` where ${where}`, params)) as JudgedTicket[];
   }
 
   /** One entry per published commitment (in published order), with what was judged against it. */
@@ -373,24 +405,37 @@ export class MetricsService {
     const now = this.deps.clock.now();
     if (this.performanceCache && now.getTime() - this.performanceCache.at >= 0 && now.getTime() - this.performanceCache.at < PERFORMANCE_TTL_MS) return this.performanceCache.view;
     const from = new Date(now.getTime() - 30 * DAY_MS);
-    const resolved = await this.judgedTickets(`\`resolved_at\` >= ? and \`resolved_at\` <= ? and \`status\` in (${placeholders(RESOLVED.length)})`, [
-      this.deps.readDb.datetime(from),
-      this.deps.readDb.datetime(now),
-      ...RESOLVED,
-    ]);
-    const open = await this.judgedTickets(`\`status\` in (${placeholders(OPEN_STATUSES.length)}) and \`clock_started_at\` <= ?`, [...OPEN_STATUSES, this.deps.readDb.datetime(now)]);
-    const judged = await this.tickets.judgeOnTime([...resolved, ...open], now);
+    const resolvedWhere = `\`resolved_at\` >= ? and \`resolved_at\` <= ? and \`status\` in (${placeholders(RESOLVED.length)})`;
+    const resolvedParams = [this.deps.readDb.datetime(from), this.deps.readDb.datetime(now), ...RESOLVED];
+    const openWhere = `\`status\` in (${placeholders(OPEN_STATUSES.length)}) and \`clock_started_at\` <= ?`;
+    const openParams = [...OPEN_STATUSES, this.deps.readDb.datetime(now)];
     const perCode = new Map<string, { judged: number; onTime: number }>();
-    const count = (code: string, onTime: boolean) => {
+    const count = (code: string, judged: number, onTime: number) => {
       const c = perCode.get(code) ?? { judged: 0, onTime: 0 };
-      c.judged += 1;
-      if (onTime) c.onTime += 1;
+      c.judged += judged;
+      c.onTime += onTime;
       perCode.set(code, c);
     };
-    for (const t of resolved) count(t.commitmentCode, judged.get(t.id)?.onTime === true);
+    // Stored deadlines counted in SQL: resolved by the deadline, and open past it.
+    const storedResolved = await this.deps.readDb.rows<{ commitment_code: string; n: number | string; on_time: number | string }>(
+      'select `commitment_code`, count(*) as `n`, sum(case when `deadline_at` is not null and `resolved_at` <= `deadline_at` then 1 else 0 end) as `on_time` ' +
+        `from \`ticket\` where ${resolvedWhere} and \`queue_key\` is not null group by \`commitment_code\``,
+      resolvedParams,
+    );
+    for (const r of storedResolved) count(r.commitment_code, Number(r.n), Number(r.on_time));
+    const storedLate = await this.deps.readDb.rows<{ commitment_code: string; n: number | string }>(
+      `select \`commitment_code\`, count(*) as \`n\` from \`ticket\` where ${openWhere} and \`queue_key\` is not null and \`deadline_at\` < ? group by \`commitment_code\``,
+      [...openParams, this.deps.readDb.datetime(now)],
+    );
+    for (const r of storedLate) count(r.commitment_code, Number(r.n), 0);
+    // Rows not computed yet, judged here.
+    const resolved = await this.judgedTickets(`${resolvedWhere} and \`queue_key\` is null`, resolvedParams);
+    const open = await this.judgedTickets(`${openWhere} and \`queue_key\` is null`, openParams);
+    const judged = await this.tickets.judgeOnTime([...resolved, ...open], now);
+    for (const t of resolved) count(t.commitmentCode, 1, judged.get(t.id)?.onTime === true ? 1 : 0);
     for (const t of open) {
       const j = judged.get(t.id);
-      if (j?.onTime === false) count(t.commitmentCode, false);
+      if (j?.onTime === false) count(t.commitmentCode, 1, 0);
     }
     const view: PerformanceView = { from: from.toISOString(), to: now.toISOString(), commitments: this.commitmentFigures(perCode, true) };
     this.performanceCache = { at: now.getTime(), view };

@@ -4,6 +4,7 @@ import { Subscription } from '../billing/subscription.entity';
 import { TicketCallback } from '../tickets/ticket-callback.entity';
 import { TicketRating } from '../tickets/ticket-rating.entity';
 import { Ticket } from '../tickets/ticket.entity';
+import { TicketClockJob } from '../tickets/ticket-clock.job';
 import { HOUR, bj, createStaff, createSubscriber, type StaffFixture, type SubscriberFixture } from '../tickets/tickets.fixtures';
 
 const NOW = bj('2027-01-20T10:00');
@@ -54,6 +55,15 @@ async function plant(type: TicketType, area: string, filed: Date, opts: { accept
   });
   await t.orm.em.fork().persistAndFlush(ticket);
   return ticket;
+}
+
+/**
+ * Stores the clocks of the planted tickets, as the clock job's backfill does: planted rows have
+ * none, so the figures are first judged from the facts, then (after this) counted in SQL from the
+ * stored deadlines, and must not change.
+ */
+async function storeClocks(): Promise<void> {
+  expect((await new TicketClockJob(t.deps, t.app.services.tickets).runOnce()).ran).toBe(true);
 }
 
 async function rateIt(ticket: Ticket, stars: number, at: Date): Promise<void> {
@@ -111,6 +121,8 @@ test('staff metrics by area and month: first response, on time, callback coverag
   ]);
   expect(january.onTime).toEqual([expect.objectContaining({ commitmentCode: 'complaint_reply', judged: 1, onTime: 1 })]);
   expect(january.callbackCoverage).toMatchObject({ eligible: 1, covered: 0, pending: 1 });
+  await storeClocks();
+  expect((await t.request.get('/api/v1/staff/metrics?from=2026-12&to=2027-01&area=gongshu').set(supervisor.auth).expect(200)).body.data.rows).toEqual(rows);
 
   // Without an area filter every area appears; the renewal rate comes from the renewals statistics.
   await t.orm.em.fork().persistAndFlush(
@@ -155,6 +167,9 @@ test('the public scorecard: last 30 days’ on-time rate per commitment, late op
   for (const c of res.body.data.commitments) expect(Object.keys(c).sort()).toEqual(['commitmentCode', 'judged', 'onTime', 'rate', 'targetAmount', 'targetUnit', 'title']);
   expect(JSON.stringify(res.body)).not.toContain('13812345678');
   await t.request.get('/api/v1/performance').set('If-None-Match', res.headers.etag).expect(304);
+  await storeClocks();
+  t.clock.advance(61_000); // past the minute's copy
+  expect((await t.request.get('/api/v1/performance').expect(200)).body.data.commitments).toEqual(res.body.data.commitments);
 });
 
 test('an open ticket past its deadline is late in every month it stays open past it, and in the 30-day scorecard however long ago it was due', async () => {
@@ -197,6 +212,17 @@ test('an open ticket past its deadline is late in every month it stays open past
   const card = (await t.request.get('/api/v1/performance').expect(200)).body.data.commitments as Array<{ commitmentCode: string; judged: number; onTime: number }>;
   const byCode = Object.fromEntries(card.map((c) => [c.commitmentCode, `${c.onTime}/${c.judged}`]));
   expect(byCode).toMatchObject({ complaint_reply: '1/4', fault_ordinary: '1/2', installation_rural: '0/0' });
+
+  // The same from the stored deadlines.
+  await storeClocks();
+  expect(await metrics('from=2027-01&to=2027-02')).toEqual([
+    { month: '2027-01', onTime: { fault_ordinary: '1/2', complaint_reply: '0/3' } },
+    { month: '2027-02', onTime: { fault_ordinary: '0/1', complaint_reply: '1/3' } },
+  ]);
+  expect(await metrics('from=2027-01&to=2027-01')).toEqual([{ month: '2027-01', onTime: { fault_ordinary: '1/2', complaint_reply: '0/3' } }]);
+  t.clock.advance(61_000);
+  const storedCard = (await t.request.get('/api/v1/performance').expect(200)).body.data.commitments as Array<{ commitmentCode: string; judged: number; onTime: number }>;
+  expect(storedCard).toEqual(card);
 });
 
 test('callbacks within 72 hours of the resolution, beside the coverage: a call at 70 hours counts, one at 80 hours does not', async () => {

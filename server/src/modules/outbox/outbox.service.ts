@@ -29,7 +29,16 @@ export async function enqueueOutbox(em: EntityManager, entries: OutboxEntry | re
     nextAttemptAt: now,
     createdAt: now,
   }));
-  const res = await em.createQueryBuilder(OutboxMessage).insert(rows).onConflict(['dedupeKey']).ignore().execute('run');
+  // A fixed statement (every settlement queues its write-off here): `insert ignore` / `insert or
+  // ignore`, as the query builder's onConflict().ignore() writes it, the payload as JSON text.
+  const sqlite = em.getKnex().client.dialect !== 'mysql';
+  // A DATETIME as the ORM stores it: epoch ms on SQLite, a UTC DATETIME(3) on MySQL (see read-db.ts).
+  const at = sqlite ? now.getTime() : now.toISOString().replace('T', ' ').slice(0, 23);
+  const res = await em.execute<{ affectedRows: number }>(
+    `${sqlite ? 'insert or ignore' : 'insert ignore'} into \`outbox_message\` (\`topic\`, \`dedupe_key\`, \`payload\`, \`status\`, \`attempts\`, \`next_attempt_at\`, \`created_at\`) values ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+    rows.flatMap((r) => [r.topic, r.dedupeKey, JSON.stringify(r.payload), r.status, r.attempts, at, at]),
+    'run',
+  );
   return res.affectedRows;
 }
 

@@ -51,7 +51,6 @@ import { NOTIFICATION_SEND_TOPIC } from '../notifications/notifications.service'
 import { User } from '../users/user.entity';
 import type { BillingWriteoffMessage, BillingWriteoffReversedMessage } from '../../integrations/billing/billing.adapter';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
-import { PaymentNotify } from './payment-notify.entity';
 import { PaymentOrderBill } from './payment-order-bill.entity';
 import { PaymentOrder } from './payment-order.entity';
 import { Refund } from './refund.entity';
@@ -222,6 +221,13 @@ export class PaymentsService {
 
   private fork(): EntityManager {
     return this.deps.orm.em.fork() as EntityManager;
+  }
+
+  /** An order as its row stands in the transaction, mapped as the ORM maps it but not managed. */
+  private async readOrder(tx: EntityManager, orderId: number): Promise<PaymentOrder> {
+    const [row] = await tx.execute<Array<Record<string, unknown>>>('select * from `payment_order` where `id` = ?', [orderId]);
+    if (!row) throw new Error(`payment order ${orderId} is gone`);
+    return tx.getDriver().mapResult(row as never, tx.getMetadata().get(PaymentOrder.name)) as unknown as PaymentOrder;
   }
 
   private now(): Date {
@@ -613,14 +619,17 @@ export class PaymentsService {
     const now = this.now();
     try {
       const settled = await this.fork().transactional(async (tx) => {
-        const moved = await tx.nativeUpdate(
-          PaymentOrder,
-          { id: orderId, status: 'created' },
-          { status: 'paid', paidAt: payment.paidAt, paidAmountFen: payment.amountFen, gatewayTradeNo: payment.tradeNo, openSubscriptionId: null, updatedAt: now },
+        // Fixed statements on the hot path of bill day (a settlement is a handful of them; built by
+        // the query builder they cost several times what the database does).
+        const dt = (d: Date) => this.deps.readDb.datetime(d);
+        const moved = await tx.execute<{ affectedRows: number }>(
+          'update `payment_order` set `status` = ?, `paid_at` = ?, `paid_amount_fen` = ?, `gateway_trade_no` = ?, `open_subscription_id` = null, `updated_at` = ? where `id` = ? and `status` = ?',
+          ['paid', dt(payment.paidAt), payment.amountFen, payment.tradeNo, dt(now), orderId, 'created'],
+          'run',
         );
-        if (moved !== 1) return false;
+        if (moved.affectedRows !== 1) return false;
         // Read as it now stands, and left unmanaged: the settler only reads it, so the commit has nothing of it to compare.
-        const order = await tx.findOneOrFail(PaymentOrder, orderId, { refresh: true, disableIdentityMap: true });
+        const order = await this.readOrder(tx, orderId);
         const settler = this.settlers.get(order.kind);
         if (!settler) throw new Error(`no settler registered for payment orders of kind ${order.kind}`);
         await settler(tx, order);
@@ -735,15 +744,16 @@ export class PaymentsService {
       amountFen: Number(r.amount_fen),
       lateFeeFen: Number(r.late_fee_fen),
     }));
+    const paidAt = order.paidAt ? this.deps.readDb.datetime(order.paidAt) : null;
     for (const l of lines) {
-      const moved = await tx.nativeUpdate(
-        Bill,
-        { id: l.billId, status: 'unpaid' },
-        { status: 'paid', paidAt: order.paidAt, paymentId: order.id, lateFeeFen: l.lateFeeFen },
+      const moved = await tx.execute<{ affectedRows: number }>(
+        'update `bill` set `status` = ?, `paid_at` = ?, `payment_id` = ?, `late_fee_fen` = ? where `id` = ? and `status` = ?',
+        ['paid', paidAt, order.id, l.lateFeeFen, l.billId, 'unpaid'],
+        'run',
       );
-      if (moved !== 1) throw new DuplicatePaymentError(await whyNotPayable(tx, l.billId));
+      if (moved.affectedRows !== 1) throw new DuplicatePaymentError(await whyNotPayable(tx, l.billId));
     }
-    await tx.nativeUpdate(PaymentOrderBill, { orderId: order.id }, { openLock: null });
+    await tx.execute('update `payment_order_bill` set `open_lock` = null where `order_id` = ?', [order.id], 'run');
     const message: BillingWriteoffMessage = {
       orderId: order.id,
       outTradeNo: order.outTradeNo,
@@ -1281,19 +1291,26 @@ export class PaymentsService {
     await this.insertNotify(this.fork(), { gateway, notifyId, outTradeNo, rawBody }, outcome);
   }
 
+  /** Inserts the record unless one with its gateway and id is there (`insert ignore` / `insert or ignore`, as the ORM's onConflict().ignore() writes it). */
   private async insertNotify(em: EntityManager, n: NotifyRecord, outcome: string): Promise<void> {
     const { gateway, notifyId, outTradeNo, rawBody } = n;
-    await em
-      .createQueryBuilder(PaymentNotify)
-      .insert({ gateway, notifyId, outTradeNo: outTradeNo?.slice(0, 32) ?? null, outcome: outcome.slice(0, 64), rawBody, receivedAt: this.now() })
-      .onConflict(['gateway', 'notifyId'])
-      .ignore()
-      .execute('run');
+    const ignore = this.deps.config.db.type === 'sqlite' ? 'insert or ignore' : 'insert ignore';
+    await em.execute(
+      `${ignore} into \`payment_notify\` (\`gateway\`, \`notify_id\`, \`out_trade_no\`, \`outcome\`, \`raw_body\`, \`received_at\`) values (?, ?, ?, ?, ?, ?)`,
+      [gateway, notifyId, outTradeNo?.slice(0, 32) ?? null, outcome.slice(0, 64), rawBody, this.deps.readDb.datetime(this.now())],
+      'run',
+    );
   }
 
   /** A notification we already handled to the end (only final outcomes are stored with their id). */
   private async seenNotify(gateway: PaymentGatewayName, notifyId: string): Promise<boolean> {
-    return (await this.fork().count(PaymentNotify, { gateway, notifyId })) > 0;
+    return (await this.deps.readDb.rows('select 1 from `payment_notify` where `gateway` = ? and `notify_id` = ? limit 1', [gateway, notifyId])).length > 0;
+  }
+
+  /** The order a notification names, read by a fixed statement (unmanaged: only read here, changed by conditional UPDATEs). */
+  private async orderByOutTradeNo(outTradeNo: string): Promise<PaymentOrder | null> {
+    const [row] = await this.deps.readDb.entities(PaymentOrder, 'select * from `payment_order` where `out_trade_no` = ?', [outTradeNo]);
+    return (row as PaymentOrder | undefined) ?? null;
   }
 
   /**
@@ -1315,7 +1332,7 @@ export class PaymentsService {
     const event = v.notification.event_type;
     if (event.startsWith('TRANSACTION.')) {
       const tx = v.resource as unknown as WechatPayTransaction;
-      const order = await this.fork().findOne(PaymentOrder, { outTradeNo: String(tx.out_trade_no ?? '') });
+      const order = await this.orderByOutTradeNo(String(tx.out_trade_no ?? ''));
       if (!order || gatewayOf(order.channel) !== 'wechatpay') {
         await this.logNotify('wechatpay', null, tx.out_trade_no ?? null, 'rejected:unknown_order', rawBody);
         return fail(404, '订单不存在');
@@ -1371,7 +1388,7 @@ export class PaymentsService {
       return { status: 400, body: 'fail' };
     }
     const kind = alipayNotifyKind(form);
-    const order = await this.fork().findOne(PaymentOrder, { outTradeNo: form.out_trade_no ?? '' });
+    const order = await this.orderByOutTradeNo(form.out_trade_no ?? '');
     if (!order || gatewayOf(order.channel) !== 'alipay') {
       await this.logNotify('alipay', null, form.out_trade_no ?? null, 'rejected:unknown_order', rawBody);
       return { status: 400, body: 'fail' };

@@ -193,8 +193,10 @@ export class BalanceLedger {
    * an account suspended for arrears whose balance is back to zero or more has cleared them.
    */
   async afterChange(tx: EntityManager, accountId: number, now: Date, userId: number | null = null): Promise<void> {
-    const account = await tx.findOne(Account, accountId, { refresh: true, disableIdentityMap: true });
-    if (!account) return;
+    // Read by a fixed statement (this runs in every settlement), mapped as the ORM maps it, unmanaged.
+    const [row] = await tx.execute<Array<Record<string, unknown>>>('select * from `account` where `id` = ?', [accountId]);
+    if (!row) return;
+    const account = tx.getDriver().mapResult(row as never, tx.getMetadata().get(Account.name)) as unknown as Account;
     if (!account.prepaid) {
       await this.afterBillsSettled(tx, account, now, userId);
       return;

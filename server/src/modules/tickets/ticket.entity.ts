@@ -40,6 +40,18 @@ export class Ticket {
   reopenCount = 0;
   /** Work-order updates that happened before this are history: they land in the timeline only. */
   reopenedAt: Date | null = null;
+  /**
+   * The deadline as the clock computes it from the facts above and the ticket's pauses and
+   * extensions (TicketsService.storeClocks, in the transaction of every change that moves it):
+   * null while paused, when the stored facts cannot be computed, and for a cancelled ticket.
+   */
+  deadlineAt: Date | null = null;
+  /**
+   * Where the staff queue sorts it (QUEUE_KEY in tickets.service.ts): clocks that cannot be
+   * computed first, then running ones by deadline, paused ones by the time they had left, none last.
+   * Null until computed (a row planted outside the service, or not yet backfilled).
+   */
+  queueKey: number | null = null;
   createdAt: Date = new Date();
   updatedAt: Date = new Date();
 }
@@ -58,6 +70,9 @@ export const TicketSchema = new EntitySchema<Ticket>({
     { name: 'ticket_contact_phone_idx', properties: ['contactPhone'] },
     // The console's account page.
     { name: 'ticket_account_idx', properties: ['accountId', 'id'] },
+    // The staff queue's order (the stored clock).
+    { name: 'ticket_queue_idx', properties: ['status', 'queueKey', 'id'] },
+    { name: 'ticket_queue_area_idx', properties: ['status', 'area', 'queueKey', 'id'] },
   ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
@@ -87,6 +102,8 @@ export const TicketSchema = new EntitySchema<Ticket>({
     cancelledAt: { type: 'datetime', nullable: true },
     reopenCount: { type: 'integer' },
     reopenedAt: { type: 'datetime', nullable: true },
+    deadlineAt: { type: 'datetime', nullable: true },
+    queueKey: { type: 'integer', nullable: true }, // BIGINT (up to 9e15)
     createdAt: { type: 'datetime' },
     updatedAt: { type: 'datetime' },
   },
