@@ -10,6 +10,9 @@
  * jobs have months of renewal reminders to send, which is not what the API rows measure; the embedded database in a temporary DATA_DIR unless DATABASE_URL is set; sandboxes
  * on; logs at error level), and autocannon loads it over keep-alive HTTP from this process:
  *   bare koa            a Koa app answering a fixed JSON body: the ceiling
+ *   bills floor         (MySQL only) a bare Koa app with mysql2 running the bills list's statement behind
+ *                       the same kind of session cache (bare-koa-bills.ts): the floor of a signed-in read,
+ *                       which the signed-in bills row is compared with instead of bare Koa
  *   halls ?lat&lng      GET /api/v1/halls sorted by distance
  *   fee-schedules       GET /api/v1/fee-schedules
  *   accounts            GET /api/v1/accounts, signed in (SMS sandbox), one bound account
@@ -26,8 +29,8 @@
  * process's CPU time per request, from /proc) and `db µs/req` (MariaDB's, when it runs here) show
  * what each request costs on the server side whoever the bottleneck is, and `machine busy` how much
  * of all the cores was in use during the row (near 100 %, the machine itself is the limit).
- * Prints requests/s, p50/p99 latency, the ratio to bare Koa, and non-2xx answers (which would
- * make a row meaningless). Timed runs are preceded by a 2 s warm-up (--warmup 0 to skip).
+ * Prints requests/s, p50/p99 latency, the ratio to bare Koa (or to the bills floor), the server's
+ * peak RSS over the row, and non-2xx answers (which would make a row meaningless). Timed runs are preceded by a 2 s warm-up (--warmup 0 to skip).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -59,6 +62,10 @@ interface Item {
 
 interface Row {
   name: string;
+  /** What the ratio is to: bare Koa unless said. */
+  versus?: string;
+  /** The server processes' largest resident set seen during the row, in MB. */
+  rssMb?: number | null;
   /** Bare Koa's requests/s measured alongside this row (timed rows), the ratio's denominator. */
   ceiling?: number;
   /** CPU time per request of the server process (and of MariaDB, when it runs here), in µs. */
@@ -91,6 +98,35 @@ interface Target {
   pids: Array<number | undefined>;
 }
 
+/** Resident set size of a process now, in MB (Linux /proc), or null where unreadable. */
+function rssMb(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Samples the largest RSS of some processes every 100 ms until stopped. */
+function watchRss(pids: Array<number | undefined>): () => number | null {
+  let peak: number | null = null;
+  const sample = () => {
+    for (const pid of pids) {
+      const mb = rssMb(pid);
+      if (mb !== null) peak = Math.max(peak ?? 0, mb);
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return peak;
+  };
+}
+
 /** The CPU time of all of a target's processes so far, in µs, or null where one is unreadable. */
 function targetCpuUs(pids: Array<number | undefined>): number | null {
   const each = pids.map(cpuUs);
@@ -106,6 +142,7 @@ async function load(name: string, target: Target, items: Item[], opts: { seconds
   const n = target.bases.length;
   const cpu0 = [opts.measure ? targetCpuUs(target.pids) : null, cpuUs(dbPid)];
   const machine0 = machineCpu();
+  const stopRss = watchRss(target.pids);
   const results = await Promise.all(
     target.bases.map((base, b) => {
       const mine = opts.once ? items.filter((_, i) => i % n === b) : items;
@@ -127,11 +164,13 @@ async function load(name: string, target: Target, items: Item[], opts: { seconds
     }),
   );
   const requests = results.reduce((a, r) => a + r.requests.total, 0);
+  const peakRss = stopRss();
   const cpu1 = [opts.measure ? targetCpuUs(target.pids) : null, cpuUs(dbPid)];
   const machine1 = machineCpu();
   const per = (i: number) => (cpu0[i] !== null && cpu1[i] !== null && requests > 0 ? (cpu1[i]! - cpu0[i]!) / requests : null);
   return {
     name,
+    rssMb: peakRss,
     serverUs: per(0),
     dbUs: per(1),
     machine: machine0 && machine1 ? { busy: machine1.busy - machine0.busy, total: machine1.total - machine0.total } : null,
@@ -163,14 +202,21 @@ async function timed(name: string, target: Target, items: Item[]): Promise<Row |
  */
 let bareKoa: Target = { bases: [], pids: [] };
 const rounds = numberArg('rounds', 3);
-async function paired(name: string, target: Target, items: Item[]): Promise<Row | null> {
+/** What a paired row is measured against: bare Koa unless said (the signed-in bills row: the bills floor). */
+interface Ceiling {
+  name: string;
+  target: Target;
+  items: Item[];
+}
+async function paired(name: string, target: Target, items: Item[], ceiling: Ceiling = { name: 'bare koa', target: bareKoa, items: [{ method: 'GET', path: '/' }] }): Promise<Row | null> {
   if (!wanted(name)) return null;
+  if (warmup > 0 && ceiling.name !== 'bare koa') await load(ceiling.name, ceiling.target, ceiling.items, { seconds: warmup });
   if (warmup > 0) await load(name, target, items, { seconds: warmup });
   const seconds = duration / rounds;
   const bare: Row[] = [];
   const row: Row[] = [];
   for (let i = 0; i < rounds; i++) {
-    bare.push(await load('bare koa', bareKoa, [{ method: 'GET', path: '/' }], { seconds, measure: true }));
+    bare.push(await load(ceiling.name, ceiling.target, ceiling.items, { seconds, measure: true }));
     // The server sat idle through bare Koa's slice and autocannon opens new connections: a second
     // of load first, so each slice measures the steady state as one long run would.
     if (warmup > 0 && i > 0) await load(name, target, items, { seconds: 1 });
@@ -182,6 +228,8 @@ async function paired(name: string, target: Target, items: Item[]): Promise<Row 
   const p50s = row.map((r) => r.p50).sort((a, b) => a - b);
   return {
     name,
+    versus: ceiling.name,
+    rssMb: Math.max(...row.map((r) => r.rssMb ?? 0)) || null,
     ceiling: sum(bare, (r) => r.requests) / sum(bare, (r) => r.requests / r.rps),
     serverUs: perRequest((r) => r.serverUs),
     machine: row.every((r) => r.machine) ? { busy: sum(row, (r) => r.machine!.busy), total: sum(row, (r) => r.machine!.total) } : null,
@@ -270,6 +318,7 @@ async function main(): Promise<void> {
   const config = loadConfig(env);
   const logger = createLogger('error');
   let orm: Awaited<ReturnType<typeof initORM>> | undefined;
+  let floor: ReturnType<typeof spawnTsx> | undefined;
   let deps: ReturnType<typeof createDeps> | undefined;
   try {
     await start(true);
@@ -284,7 +333,17 @@ async function main(): Promise<void> {
     add(await paired('halls ?lat&lng', target, [{ method: 'GET', path: '/api/v1/halls?lat=30.2591&lng=120.1479' }]));
     add(await paired('fee-schedules', target, [{ method: 'GET', path: '/api/v1/fee-schedules' }]));
     add(await paired('accounts (signed in)', target, [{ method: 'GET', path: '/api/v1/accounts', headers: auth }]));
-    add(await paired('bills unpaid (signed in)', target, [{ method: 'GET', path: `/api/v1/bills?accountId=${who.accountId}&status=unpaid`, headers: auth }]));
+    const billsItems: Item[] = [{ method: 'GET', path: `/api/v1/bills?accountId=${who.accountId}&status=unpaid`, headers: auth }];
+    add(await paired('bills unpaid (signed in)', target, billsItems));
+    if (!embedded && wanted('bills')) {
+      // The floor of a signed-in read: the same statement and session cache, nothing else.
+      const floorPort = await freePort();
+      floor = spawnTsx(path.join(root, 'scripts', 'bench', 'bare-koa-bills.ts'), { ...env, PORT: String(floorPort) });
+      const floorTarget: Target = { bases: [`http://127.0.0.1:${floorPort}`], pids: [floor.child.pid] };
+      await waitReady(`${floorTarget.bases[0]}/readyz`, floor, 60_000);
+      add(await timed('bills floor: koa + mysql2', floorTarget, billsItems));
+      add(await paired('bills unpaid vs floor', target, billsItems, { name: 'bills floor', target: floorTarget, items: billsItems }));
+    }
     add(await paired('ticket :id (signed in)', target, [{ method: 'GET', path: `/api/v1/tickets/${who.ticketId}`, headers: auth }]));
 
     // Signed notifications: signed beforehand with the WeChat Pay sandbox's platform key (the server
@@ -310,18 +369,19 @@ async function main(): Promise<void> {
     printTable(
       `OpenHall API benchmark — ${config.db.type}${embedded ? ' (embedded)' : ''}, ${accounts.toLocaleString('en')} accounts, ${bills.toLocaleString('en')} bills; ` +
         `${instances > 1 ? `${instances} server instances, ` : ''}${connections} connections, ${duration} s per timed row; node ${process.version}, ${os.cpus().length} cores`,
-      ['endpoint', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'bare koa alongside', 'vs bare koa', 'server µs/req', 'db µs/req', 'machine busy', 'non-2xx/err'],
+      ['endpoint', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'ceiling alongside', 'ratio', 'server µs/req', 'db µs/req', 'machine busy', 'server RSS MB', 'non-2xx/err'],
       rows.map((r) => [
         r.name,
         String(r.requests),
         r.rps.toFixed(0),
         r.p50.toFixed(1),
         r.p99.toFixed(1),
-        r.ceiling === undefined ? '' : r.ceiling.toFixed(0),
+        r.ceiling === undefined ? '' : `${r.ceiling.toFixed(0)} (${r.versus ?? 'bare koa'})`,
         `${((100 * r.rps) / (r.ceiling ?? firstCeiling)).toFixed(1)}%`,
         r.serverUs === null ? '—' : r.serverUs.toFixed(0),
         r.dbUs === null ? '—' : r.dbUs.toFixed(0),
         r.machine && r.machine.total > 0 ? `${((100 * r.machine.busy) / r.machine.total).toFixed(0)}%` : '—',
+        r.rssMb ? r.rssMb.toFixed(0) : '—',
         String(r.bad),
       ]),
     );
@@ -333,6 +393,7 @@ async function main(): Promise<void> {
     await deps?.sessionRevocations.close();
     await orm?.close(true);
     for (const server of servers) await stopChild(server.child);
+    if (floor) await stopChild(floor.child);
     await stopChild(bare.child);
     rmSync(dataDir, { recursive: true, force: true });
   }
