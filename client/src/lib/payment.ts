@@ -207,10 +207,10 @@ function phaseOf(order: PaymentOrderView): PaymentPhase | null {
   }
 }
 
-/** A lost answer (offline, the server restarting): worth asking again. */
+/** A lost answer (offline, a request that hung, the server restarting): worth asking again. */
 function transient(err: unknown): boolean {
   const code = (err as { code?: string }).code;
-  return code === 'NETWORK' || code === 'SERVICE_UNAVAILABLE' || code === 'INTERNAL';
+  return code === 'NETWORK' || code === 'TIMEOUT' || code === 'SERVICE_UNAVAILABLE' || code === 'INTERNAL';
 }
 
 export interface PaymentConfirmOptions {

@@ -219,12 +219,12 @@ describe('payment confirming page', () => {
     expect(title()).toBe('支付成功');
   });
 
-  it('keeps waiting through a lost answer (offline) instead of giving up', async () => {
+  it.each(['NETWORK', 'TIMEOUT'])('keeps waiting through a lost answer (%s) instead of giving up', async (code) => {
     const { ApiError } = jest.requireActual('../../../api/errors');
     let n = 0;
     requestMock.mockImplementation(async () => {
       n += 1;
-      if (n === 1) throw new ApiError('NETWORK', 'request:fail', 0);
+      if (n === 1) throw new ApiError(code, 'request:fail', 0);
       return orderWith({ status: 'paid' });
     });
     render(<PaymentConfirmPage />);
