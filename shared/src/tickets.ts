@@ -141,6 +141,17 @@ export const decideExtensionSchema = z.object({ approve: z.boolean(), note: text
 /** Body of a supervisor's extension decision. */
 export type DecideExtensionInput = z.infer<typeof decideExtensionSchema>;
 
+/**
+ * Body of a supervisor's classification of a fault (定级): ordinary (24 h) or major (72 h). The
+ * subscriber does not choose: staff (or an outage) classify, with the reason the subscriber reads.
+ */
+export const classifyFaultSchema = z.object({
+  severity: z.enum(faultSeverities),
+  reason: textSchema({ trim: true }).min(2).max(200),
+});
+/** Body of `POST /api/v1/staff/tickets/:id/severity`. */
+export type ClassifyFaultInput = z.infer<typeof classifyFaultSchema>;
+
 /** Statuses the work-order system reports back. */
 export const workOrderStatuses = ['accepted', 'dispatched', 'en_route', 'on_site', 'resolved', 'closed'] as const;
 /** One of {@link workOrderStatuses}. */

@@ -28,6 +28,7 @@ import type {
   CannedRepliesView,
   StaffDirectoryEntry,
   CallbackTaskView,
+  ClassifyFaultInput,
   DecideExtensionInput,
   RecordCallbackInput,
   Page,
@@ -167,6 +168,11 @@ export function requestExtension(id: number, input: RequestExtensionInput): Prom
 /** A supervisor approves or rejects an extension request. */
 export function decideExtension(id: number, extensionId: number, input: DecideExtensionInput): Promise<StaffTicketView> {
   return request<StaffTicketView>(`/staff/tickets/${id}/extensions/${extensionId}/decision`, { method: 'POST', data: { ...input }, ...staff });
+}
+
+/** A supervisor classifies an open fault: ordinary (24 h) or major (72 h), with the reason the subscriber reads. */
+export function classifyFault(id: number, input: ClassifyFaultInput): Promise<StaffTicketView> {
+  return request<StaffTicketView>(`/staff/tickets/${id}/severity`, { method: 'POST', data: { ...input }, ...staff });
 }
 
 /** Callback tasks (回访): low ratings and tickets not rated in time, soonest due first. */

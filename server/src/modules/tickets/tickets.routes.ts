@@ -2,6 +2,7 @@ import type { ApiRouter } from '../../http/api-router';
 import { z } from 'zod';
 import {
   createTicketSchema,
+  classifyFaultSchema,
   decideExtensionSchema,
   idParamSchema,
   requestExtensionSchema,
@@ -86,6 +87,10 @@ export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry,
   route(
     { method: 'post', path: '/staff/tickets/:id/extensions/:extensionId/decision', summary: 'Approve or reject an extension (supervisor)', tag, auth: { staff: 'supervisor' }, params: extensionParamSchema, body: decideExtensionSchema },
     ({ params, body, principal }) => s.tickets.decideExtension(staffOf(principal), params.id, params.extensionId, body),
+  );
+  route(
+    { method: 'post', path: '/staff/tickets/:id/severity', summary: 'Classify an open fault as ordinary (24 h) or major (72 h), with the reason the subscriber reads (supervisor; refused to major once the ordinary deadline has passed)', tag, auth: { staff: 'supervisor' }, params: idParamSchema, body: classifyFaultSchema },
+    ({ params, body, principal }) => s.tickets.classifyFault(staffOf(principal), params.id, body),
   );
   route({ method: 'post', path: '/staff/tickets/:id/resolve', summary: 'Resolve with the outcome the subscriber reads', tag, auth: agent, params: idParamSchema, body: ticketMessageSchema }, ({ params, body, principal }) =>
     s.tickets.resolveTicket(staffOf(principal), params.id, body.message),

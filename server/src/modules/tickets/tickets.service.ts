@@ -19,6 +19,7 @@ import {
   slaStatus,
   workOrderEventSchema,
   type CreateTicketInput,
+  type ClassifyFaultInput,
   type DecideExtensionInput,
   type Page,
   type RequestExtensionInput,
@@ -669,6 +670,45 @@ export class TicketsService {
         this.addEvent(tx, ticketId, 'extension_rejected', `延期申请未获批准${input.note ? `：${input.note}` : ''}`, staffActor(staff), now, false);
       }
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: input.approve ? 'ticket.extension_approve' : 'ticket.extension_reject', entityType: 'ticket', entityId: ticketId, detail: { extensionId, note: input.note ?? null } }, now);
+    });
+    return this.getStaffTicket(ticketId);
+  }
+
+  /**
+   * A supervisor classifies an open fault (定级): ordinary (24 h) or major (72 h), which the
+   * subscriber no longer chooses. The commitment is fixed again from the operator's published one,
+   * its clock still running from when the fault was reported; the stored deadline, the work-order
+   * system and the subscriber's timeline follow in the same transaction, audit-logged. Raising a
+   * fault to major is refused once its ordinary deadline has passed: that would only hide a breach.
+   */
+  async classifyFault(staff: Staff, ticketId: number, input: ClassifyFaultInput): Promise<StaffTicketView> {
+    const ticket = await this.freshEm.findOne(Ticket, ticketId);
+    if (!ticket) throw new NotFoundError('工单');
+    if (ticket.type !== 'fault') throw invalidState('只有故障报修需要定级');
+    if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已办结或已撤销，不能再定级');
+    if (ticket.severity === input.severity) return this.getStaffTicket(ticketId);
+    if (input.severity === 'major' && (await this.clockNow(ticket))?.breached) {
+      throw invalidState('已超过一般故障的承诺时限，改定为重大故障也不能改变超时的事实；请督促尽快处理');
+    }
+    const areaKind = this.deps.config.operator.areas.find((a) => a.code === ticket.area)?.kind ?? 'city';
+    const code = commitmentCodeFor('fault', input.severity, areaKind);
+    const commitment = this.commitment(code);
+    const now = this.now();
+    const by = `${staff.name}（工号 ${staff.jobNo}）`;
+    await this.transaction(async (tx) => {
+      await lockClock(tx, ticketId);
+      const changed = await tx.nativeUpdate(
+        Ticket,
+        { id: ticketId, severity: ticket.severity, status: { $in: OPEN_STATUSES } },
+        { severity: input.severity, commitmentCode: code, targetAmount: commitment.targetAmount, targetUnit: commitment.targetUnit, updatedAt: now },
+      );
+      if (changed === 0) throw invalidState('工单状态已变化，请刷新后再定级');
+      const level = input.severity === 'major' ? '重大故障' : '一般故障';
+      this.addEvent(tx, ticketId, 'severity_classified', `经 ${by} 定级为${level}，承诺时限：${commitment.title}（${input.reason}）`, staffActor(staff), now);
+      await this.storeClocks(tx, [ticketId]);
+      const fresh = await tx.findOneOrFail(Ticket, ticketId, { disableIdentityMap: true });
+      await this.tellDeadline(tx, fresh, now);
+      this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.classify', entityType: 'ticket', entityId: ticketId, detail: { from: ticket.severity, to: input.severity, reason: input.reason } }, now);
     });
     return this.getStaffTicket(ticketId);
   }

@@ -228,6 +228,48 @@ describe('staff console', () => {
     expect(after.body.data.timeline.some((e: { kind: string }) => e.kind === 'extension_requested')).toBe(false);
   });
 
+  test('a supervisor classifies a fault (定级): the commitment, the stored deadline, the work-order system and the subscriber follow; raising one past its deadline is refused', async () => {
+    const u = await createSubscriber(t);
+    const id = await fileTicket(t, u);
+    // Claimed, so the work-order system has the order (an unclaimed one gets the deadline with it).
+    await claim(id, agent1).expect(200);
+    const classify = (s: StaffFixture, severity: string, ticketId = id) => t.request.post(`/api/v1/staff/tickets/${ticketId}/severity`).set(s.auth).send({ severity, reason: '整栋楼光缆中断' });
+    const deadlineOf = async () => (await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200)).body.data.clock.deadline as string;
+    expect(await deadlineOf()).toBe(new Date(BASE.getTime() + 24 * HOUR).toISOString());
+    expect((await classify(agent1, 'major').expect(403)).body.error.code).toBe('FORBIDDEN');
+    expect((await t.request.post(`/api/v1/staff/tickets/${id}/severity`).set(supervisor.auth).send({ severity: 'huge', reason: '整栋楼光缆中断' }).expect(400)).body.error.details.issues[0].path).toBe('body.severity');
+
+    const res = await classify(supervisor, 'major').expect(200);
+    expect(res.body.data).toMatchObject({ severity: 'major', clock: { commitmentCode: 'fault_major', targetAmount: 72, targetUnit: 'hours' } });
+    expect(await deadlineOf()).toBe(new Date(BASE.getTime() + 72 * HOUR).toISOString());
+    // The stored deadline the queue sorts by moved too.
+    const row = await t.orm.em.fork().findOneOrFail(Ticket, id);
+    expect(row.deadlineAt?.toISOString()).toBe(new Date(BASE.getTime() + 72 * HOUR).toISOString());
+    const timeline = (await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200)).body.data.timeline as Array<{ kind: string; message: string }>;
+    expect(timeline.find((e) => e.kind === 'severity_classified')?.message).toContain('定级为重大故障');
+    const logs = await t.orm.em.fork().find(AuditLog, { action: 'ticket.classify', entityId: String(id) });
+    expect(logs).toHaveLength(1);
+    // Asking again is the same answer, and nothing is written twice.
+    await classify(supervisor, 'major').expect(200);
+    expect(await t.orm.em.fork().count(AuditLog, { action: 'ticket.classify', entityId: String(id) })).toBe(1);
+
+    // Back to ordinary: 24 hours from the report again.
+    await classify(supervisor, 'ordinary').expect(200);
+    expect(await deadlineOf()).toBe(new Date(BASE.getTime() + 24 * HOUR).toISOString());
+    // The work-order system was told of each move.
+    expect(await t.orm.em.fork().count(OutboxMessage, { dedupeKey: { $like: `workorder:${id}:deadline:%` } })).toBe(2);
+    // Past the ordinary deadline, raising it would only hide the breach: a fault reported 25 hours ago.
+    t.clock.set(new Date(BASE.getTime() - 25 * HOUR));
+    const late = await fileTicket(t, u);
+    t.clock.set(BASE);
+    expect((await classify(supervisor, 'major', late).expect(409)).body.error.message).toContain('超过一般故障的承诺时限');
+    const lateView = (await t.request.get(`/api/v1/tickets/${late}`).set(u.auth).expect(200)).body.data;
+    expect(lateView).toMatchObject({ severity: 'ordinary', clock: { commitmentCode: 'fault_ordinary', breached: true } });
+    // Only faults are classified.
+    const complaint = await fileTicket(t, u, { type: 'complaint', description: '营业厅工作人员态度差，排队一小时无人处理' });
+    expect((await classify(supervisor, 'major', complaint).expect(409)).body.error.message).toContain('只有故障报修');
+  });
+
   test('an extension is asked for before the deadline and decided while the ticket is open; one approved late never makes a late ticket on time', async () => {
     const u = await createSubscriber(t, 'chunan');
     // Filed 30 hours before BASE, so every step below falls within the staff sessions signed in at BASE.

@@ -157,4 +157,35 @@ describe('staff ticket', () => {
     expect(requestMock).toHaveBeenCalledWith('/staff/tickets/5/extensions/8/decision', expect.objectContaining({ data: { approve: true } }));
     expect(await screen.findByText('已批准')).toBeTruthy();
   });
+
+  it('lets a supervisor classify an open fault with a reason, and offers it to no agent', async () => {
+    const fault = staffTicket(5, 'ok', 20 * HOUR, { status: 'accepted', ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } });
+    requestMock.mockImplementation(async (path: string) => {
+      if (path in directory) return directory[path];
+      if (path === '/staff/tickets/5/photos') return [];
+      if (path === '/staff/tickets/5') return fault;
+      if (path === '/staff/tickets/5/severity') return { ...fault, severity: 'major' as const };
+      throw new Error(`unexpected ${path}`);
+    });
+    signInAs('agent');
+    const { unmount } = render(<StaffTicketPage />);
+    await screen.findByText('工单 5 的描述');
+    expect(document.querySelector('#staff-severity-change')).toBeNull();
+    unmount();
+
+    signInAs('supervisor', 3);
+    render(<StaffTicketPage />);
+    const change = await screen.findByText('定为重大故障');
+    // No reason, no classification.
+    expect(document.querySelector('#staff-severity-change')!.getAttribute('disabled')).not.toBeNull();
+    const reason = document.querySelector('#staff-severity-reason input, input#staff-severity-reason') ?? document.querySelector('#staff-severity-reason');
+    await act(async () => {
+      fireEvent.input(reason!, { target: { value: '整栋楼光缆中断' } });
+    });
+    await act(async () => {
+      fireEvent.click(change);
+    });
+    expect(requestMock).toHaveBeenCalledWith('/staff/tickets/5/severity', expect.objectContaining({ method: 'POST', data: { severity: 'major', reason: '整栋楼光缆中断' } }));
+    expect(await screen.findByText('改为一般故障')).toBeTruthy();
+  });
 });

@@ -13,6 +13,7 @@ import { useEffect, useState } from 'react';
 import { errorMessageOf } from '../../../api/errors';
 import {
   claimTicket,
+  classifyFault,
   decideExtension,
   escalateTicket,
   getStaffTicket,
@@ -69,6 +70,7 @@ export default function StaffTicketPage() {
   const colleagues = useAsync(() => listStaffUsers(), []);
   const [current, setCurrent] = useState<StaffTicketView>();
   const [panel, setPanel] = useState<Panel | null>(null);
+  const [severityReason, setSeverityReason] = useState('');
   const [text, setText] = useState('');
   const [toStaffId, setToStaffId] = useState('');
   const [amount, setAmount] = useState('');
@@ -268,6 +270,39 @@ export default function StaffTicketPage() {
                   </View>
                 )}
               </Section>
+
+              {t.type === 'fault' && open && hasRole(profile, 'supervisor') && (
+                <Section title="故障定级">
+                  <View className="muted" id="staff-severity-now">
+                    当前：{t.severity === 'major' ? '重大故障（72 小时）' : '一般故障（24 小时）'}。用户不再自选等级，由班长按影响范围定级，理由会显示给用户。
+                  </View>
+                  <Input
+                    id="staff-severity-reason"
+                    className="field__input"
+                    aria-label="定级理由"
+                    placeholder="定级理由，如：整栋楼光缆中断"
+                    value={severityReason}
+                    onInput={(e) => setSeverityReason(e.detail.value)}
+                  />
+                  <View className="ticket-actions">
+                    <Button
+                      id="staff-severity-change"
+                      className="btn-primary"
+                      size="mini"
+                      disabled={busy || severityReason.trim().length < 2}
+                      onClick={() =>
+                        void run(async () => {
+                          const updated = await classifyFault(t.id, { severity: t.severity === 'major' ? 'ordinary' : 'major', reason: severityReason.trim() });
+                          setSeverityReason('');
+                          return updated;
+                        })
+                      }
+                    >
+                      {t.severity === 'major' ? '改为一般故障' : '定为重大故障'}
+                    </Button>
+                  </View>
+                </Section>
+              )}
 
               {t.extensionRequests.length > 0 && (
                 <Section title="延期申请">
