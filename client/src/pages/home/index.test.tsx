@@ -167,7 +167,7 @@ describe('home page accounts', () => {
     saveToken('tok', '2099-01-01T00:00:00Z');
     requestMock.mockResolvedValue([]);
     render(<HomePage />);
-    const toggle = await waitFor(() => document.querySelector('#home-elder-toggle') as HTMLElement);
+    const toggle = await waitFor(() => document.querySelector('#home-elder-toggle') ?? Promise.reject(new Error('no #home-elder-toggle yet')));
     expect(toggle.getAttribute('role')).toBe('switch');
     expect(toggle.getAttribute('aria-checked')).toBe('false');
     const actions = () => [...document.querySelectorAll('#home-quick-actions .home-actions__text')].map((e) => e.textContent);

@@ -161,8 +161,8 @@ describe('report a fault / complaint', () => {
     await loginWithSms({ phone: '13900000002', code: '123456' });
     const { unmount } = render(<NewTicketPage />);
     await screen.findByText('1000000001 张*');
-    const phone = await waitFor(() => document.querySelector('#ticket-phone input, input#ticket-phone') as HTMLInputElement);
-    expect(phone.value).toBe('13900000002');
+    // The field may render a moment after the account list: wait for it, and for its value.
+    await waitFor(() => expect((document.querySelector('#ticket-phone input, input#ticket-phone') as HTMLInputElement | null)?.value).toBe('13900000002'));
 
     await typeInto('ticket-phone', '13700000003');
     await typeInto('ticket-description', '家里从早上开始没有水');
