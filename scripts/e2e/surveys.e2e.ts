@@ -97,14 +97,14 @@ async function journey(e2e: E2E): Promise<void> {
   await signInBySms(e2e, SUBSCRIBER_PHONE);
 
   await e2e.step('bind-account', async () => {
-    await e2e.page.locator('.weui-tabbar__item', { hasText: '我的' }).click();
+    await e2e.page.locator('.tab-bar__item--me:visible').click();
     await onPage(e2e.page, 'page-me', '#me-bind').click();
     await submitBindForm(e2e, ACCOUNT_NO, HOLDER);
     await onPage(e2e.page, 'page-me', `#account-${ACCOUNT_NO}`).waitFor();
   });
 
   await e2e.step('invited-on-home', async () => {
-    await e2e.page.locator('.weui-tabbar__item', { hasText: '首页' }).click();
+    await e2e.page.locator('.tab-bar__item--home:visible').click();
     const invite = onPage(e2e.page, 'page-home', `#home-survey-${survey!.id}`);
     await invite.waitFor();
     const text = (await invite.innerText()).replace(/\s+/g, ' ');
