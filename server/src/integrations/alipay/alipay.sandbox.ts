@@ -1,6 +1,7 @@
-import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadOrCreateKeyPair, type PemKeyPair } from '../key-pair';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { businessDate, fenToYuan } from '@openhall/shared';
@@ -161,36 +162,6 @@ export interface AlipaySandbox {
   close(): Promise<void>;
 }
 
-interface KeyPairPem {
-  privateKeyPem: string;
-  publicKeyPem: string;
-}
-
-/** Reads `{name}-private.pem` / `{name}-public.pem` from `dir`, creating them on first use. */
-function loadOrCreateKeyPair(dir: string, name: string): KeyPairPem {
-  const privFile = path.join(dir, `${name}-private.pem`);
-  const pubFile = path.join(dir, `${name}-public.pem`);
-  try {
-    return { privateKeyPem: readFileSync(privFile, 'utf8'), publicKeyPem: readFileSync(pubFile, 'utf8') };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  mkdirSync(dir, { recursive: true });
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  try {
-    writeFileSync(privFile, privateKey, { mode: 0o600, flag: 'wx' });
-    writeFileSync(pubFile, publicKey, { flag: 'wx' });
-    return { privateKeyPem: privateKey, publicKeyPem: publicKey };
-  } catch (err) {
-    // Another process created them first: use theirs.
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return { privateKeyPem: readFileSync(privFile, 'utf8'), publicKeyPem: readFileSync(pubFile, 'utf8') };
-  }
-}
 
 function sandboxDir(dataDir: string): string {
   return path.join(dataDir, 'sandbox', 'alipay');
@@ -201,7 +172,7 @@ function sandboxDir(dataDir: string): string {
  * the open platform), kept beside the sandbox's own keys: the private key goes to
  * `SdkAlipayGateway`, the public key to `createAlipaySandbox`.
  */
-export function ensureAlipaySandboxAppKeys(dataDir: string): KeyPairPem {
+export function ensureAlipaySandboxAppKeys(dataDir: string): PemKeyPair {
   return loadOrCreateKeyPair(sandboxDir(dataDir), 'app');
 }
 

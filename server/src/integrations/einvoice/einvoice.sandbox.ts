@@ -10,7 +10,6 @@ import {
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
   answerSignString,
-  loadOrCreateKeyPair,
   requestSignString,
   sha256Hex,
   signedHeaders,
@@ -22,6 +21,7 @@ import {
   type EinvoiceIssueRequest,
   type EinvoiceState,
 } from './einvoice.protocol';
+import { loadOrCreateKeyPair } from '../key-pair';
 import { renderInvoicePdf } from './einvoice.pdf';
 
 /** The platform's callback retry delays after an answer other than SUCCESS (scaled by `retryScale`). */

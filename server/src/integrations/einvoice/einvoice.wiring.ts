@@ -4,7 +4,8 @@ import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../config';
 import { HttpEinvoiceProvider, type EinvoiceProvider } from './einvoice.adapter';
-import { loadOrCreateKeyPair, toPrivateKey, toPublicKey } from './einvoice.protocol';
+import { toPrivateKey, toPublicKey } from './einvoice.protocol';
+import { loadOrCreateKeyPair } from '../key-pair';
 import { EinvoiceSandbox } from './einvoice.sandbox';
 import { SandboxMailer, SmtpMailer, type Mailer } from '../mail/mail.adapter';
 
