@@ -73,8 +73,14 @@ async function journey(e2e: E2E): Promise<void> {
     await chooser.setFiles({ name: 'no-water.png', mimeType: 'image/png', buffer: PHOTO_PNG });
     await onPage(e2e.page, form, '.ticket-photos__item').waitFor();
     // The first free visit slot, when the area has one.
-    const slot = onPage(e2e.page, form, '[id^="ticket-slot-"]').first();
-    if (await slot.count()) await slot.click();
+    // The visits on offer are measured against the 24-hour commitment, and each says its weekday.
+    await onPage(e2e.page, form, '#ticket-slot-commitment').filter({ hasText: '最迟' }).waitFor();
+    const slot = onPage(e2e.page, form, '[id^="ticket-slot-"].chips__item').first();
+    if (await slot.count()) {
+      const label = await slot.innerText();
+      check(/周[一二三四五六日]/.test(label) && !label.includes('晚于承诺时限'), `the first visit slot "${label}" should name its weekday and meet the commitment`);
+      await slot.click();
+    }
   });
 
   let ticketId = 0;

@@ -8,6 +8,11 @@ import { notificationsConfigSchema, type NotificationsConfig } from './modules/n
 /** The repository root: config/, data/ and client/dist/ are found from here unless overridden. */
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
+/** A half-day's visiting hours. */
+const halfDayHoursSchema = z.object({ from: hhmm, to: hhmm }).refine((h) => h.from < h.to, { message: 'from must be before to' });
+
 const DEFAULT_APP_SECRET = 'openhall-dev-secret-change-me';
 const DEFAULT_WECHAT_SECRET = 'sandbox-wechat-secret';
 /** The official account `npm start` configures with the sandboxes (scripts/start.ts); refused in production. */
@@ -249,8 +254,21 @@ const operatorSchema = z.object({
       capacityPerHalfDay: z.number().int().min(0).default(4),
       areaCapacity: z.record(z.string(), z.object({ am: z.number().int().min(0), pm: z.number().int().min(0) })).default({}),
       labels: z.object({ am: z.string().min(1), pm: z.string().min(1) }).default({ am: '上午 09:00-12:00', pm: '下午 13:30-17:30' }),
+      /** When each half-day's visits begin and end (business time, HH:MM), to measure them against the commitment clock. */
+      hours: z
+        .object({ am: halfDayHoursSchema, pm: halfDayHoursSchema })
+        .default({ am: { from: '09:00', to: '12:00' }, pm: { from: '13:30', to: '17:30' } }),
+      /** A half-day later today is offered only if it begins at least this many minutes from now. */
+      sameDayLeadMinutes: z.number().int().min(0).max(720).default(60),
     })
-    .default({ daysAhead: 7, capacityPerHalfDay: 4, areaCapacity: {}, labels: { am: '上午 09:00-12:00', pm: '下午 13:30-17:30' } }),
+    .default({
+      daysAhead: 7,
+      capacityPerHalfDay: 4,
+      areaCapacity: {},
+      labels: { am: '上午 09:00-12:00', pm: '下午 13:30-17:30' },
+      hours: { am: { from: '09:00', to: '12:00' }, pm: { from: '13:30', to: '17:30' } },
+      sameDayLeadMinutes: 60,
+    }),
   /**
    * Electronic invoices: the seller as printed on every invoice, who issues them, and the VAT rate
    * of each charge item (bill line item codes; `renewal_*` and `topup` for renewals and top-ups,

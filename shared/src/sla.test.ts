@@ -235,8 +235,6 @@ describe('slaStatus', () => {
     ['a complaint on Friday morning', complaint, '2026-03-13T09:00', -9 * HOUR, 'breached', false],
     // open pause since Mon 14:00: frozen at the 20 h that were left then, however late it is now
     ['paused, remaining frozen', { ...fault, pauses: [pause('2026-03-09T14:00', null)] }, '2026-03-12T09:00', 20 * HOUR, 'paused', true],
-    // recorded as ending Tue 09:00, but judged at Mon 20:00 that has not happened yet
-    ['a pause still running at now', { ...fault, pauses: [pause('2026-03-09T14:00', '2026-03-10T09:00')] }, '2026-03-09T20:00', 20 * HOUR, 'paused', true],
     // judged at Mon 12:00, a pause from Mon 14:00 has not begun
     ['a pause after now is not counted yet', { ...fault, pauses: [pause('2026-03-09T14:00', null)] }, '2026-03-09T12:00', 22 * HOUR, 'ok', false],
     // the pause began after the deadline had passed: still breached, not paused
@@ -246,6 +244,17 @@ describe('slaStatus', () => {
     const status = slaStatus({ ...(input as typeof fault), now: bj(now) });
     expect(status).toMatchObject({ remainingMs, risk, paused, breached: risk === 'breached', onTime: null });
     expect(status.deadline === null).toBe(paused);
+  });
+
+  test('a pause whose end is already known (a visit chosen after the deadline) is running, with the deadline known', () => {
+    // recorded as ending Tue 09:00, judged at Mon 20:00: still waiting, and 19 h given back → due Wed 05:00
+    const input = { ...fault, pauses: [pause('2026-03-09T14:00', '2026-03-10T09:00')] };
+    expect(slaStatus({ ...input, now: bj('2026-03-09T20:00') })).toMatchObject({ paused: true, risk: 'paused', remainingMs: 20 * HOUR, deadline: bj('2026-03-11T05:00') });
+    // a second, open pause leaves it unknown again
+    const open = slaStatus({ ...input, pauses: [...input.pauses, pause('2026-03-09T16:00', null)], now: bj('2026-03-09T20:00') });
+    expect(open).toMatchObject({ paused: true, deadline: null });
+    // once it has ended the clock runs to the same deadline
+    expect(slaStatus({ ...input, now: bj('2026-03-10T09:00') })).toMatchObject({ paused: false, deadline: bj('2026-03-11T05:00'), remainingMs: 20 * HOUR });
   });
 
   test.each<[string, object, string, boolean, number]>([

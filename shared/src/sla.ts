@@ -462,7 +462,11 @@ export interface SlaStatusInput extends DeadlineInput {
 
 /** A ticket's clock, as the staff queue and the subscriber's ticket page show it. */
 export interface SlaStatus {
-  /** The last on-time instant; null while paused. */
+  /**
+   * The last on-time instant; null while paused, unless every pause's end is already known (a home
+   * visit the subscriber chose after the deadline: the clock waits until it begins, and the deadline
+   * is the commitment counted from then).
+   */
   deadline: Date | null;
   paused: boolean;
   /**
@@ -509,7 +513,9 @@ export function slaStatus(input: SlaStatusInput): SlaStatus {
   const result = computeDeadline({ ...input, pauses });
 
   if (result.paused) {
-    return { deadline: null, paused: true, remainingMs: result.remainingAtPauseMs, breached: false, onTime: null, risk: 'paused', pausedMs: result.pausedMs };
+    const known = completedAt === null && (input.pauses ?? []).every((p) => p.to !== null) ? computeDeadline(input) : null;
+    const deadline = known && !known.paused ? known.deadline : null;
+    return { deadline, paused: true, remainingMs: result.remainingAtPauseMs, breached: false, onTime: null, risk: 'paused', pausedMs: result.pausedMs };
   }
   const remainingMs = result.deadline.getTime() - asOf;
   const breached = remainingMs < 0;

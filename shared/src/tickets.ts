@@ -222,8 +222,14 @@ export interface TicketClockView {
   risk: TicketClockRisk;
   breached: boolean;
   onTime: boolean | null;
-  /** While paused, what the ticket waits for: the subscriber's information, or (a restoration) the arrears to be paid. */
-  pausedFor: 'information' | 'arrears' | null;
+  /**
+   * While paused, what the ticket waits for: the subscriber's information, (a restoration) the arrears
+   * to be paid, or the home visit the subscriber chose after the deadline (then `pausedUntil` is when
+   * it begins and `deadline` is already known: the commitment counted from the visit).
+   */
+  pausedFor: 'information' | 'arrears' | 'appointment' | null;
+  /** When a pause with a known end ends (the chosen visit); null otherwise. */
+  pausedUntil: string | null;
   /**
    * A working-day deadline that relies on a year the holiday calendar lists as provisional, or does
    * not list at all (counted Monday to Friday only): shown to staff beside the deadline.

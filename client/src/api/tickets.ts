@@ -1,4 +1,4 @@
-import type { AppointmentSlotsView, CreateTicketInput, OutageView, Page, RateTicketInput, TicketRatingView, TicketStatus, TicketView, UploadView } from '@openhall/shared';
+import type { AppointmentSlotQuery, AppointmentSlotsView, CreateTicketInput, OutageView, Page, RateTicketInput, TicketRatingView, TicketStatus, TicketView, UploadView } from '@openhall/shared';
 import { request } from './request';
 
 // The subscriber's tickets (工单). Answers are typed by the server's own views (shared/src/tickets.ts).
@@ -44,8 +44,8 @@ export function reopenTicket(id: number, reason: string): Promise<TicketView> {
 }
 
 /** Home-visit half-day slots in the area of one of the user's accounts, with capacity left. */
-export function listAppointmentSlots(accountId: number): Promise<AppointmentSlotsView> {
-  return request<AppointmentSlotsView>('/appointment-slots', { data: { accountId } });
+export function listAppointmentSlots(accountId: number, type: AppointmentSlotQuery['type']): Promise<AppointmentSlotsView> {
+  return request<AppointmentSlotsView>('/appointment-slots', { data: { accountId, type } });
 }
 
 /** Whether the ticket can still be rated, until when, and the rating given. */

@@ -15,6 +15,7 @@ const base: TicketClockView = {
   breached: false,
   onTime: null,
   pausedFor: null,
+    pausedUntil: null,
   calendarNote: null,
   extensions: [],
 };

@@ -45,7 +45,11 @@ export default function TicketClock({ clock, compact, staff }: TicketClockProps)
       {deadline && <View className="ticket-clock__deadline">最迟 {deadline} 前{clock.onTime === null ? '处理完成' : ''}</View>}
       {clock.paused && (
         <View className="ticket-clock__deadline">
-          {clock.pausedFor === 'arrears' ? '复通时限自欠费缴清之日起计算，缴清后开始计时' : '等待补充资料期间不计时，补充后恢复计时'}
+          {clock.pausedFor === 'arrears'
+            ? '复通时限自欠费缴清之日起计算，缴清后开始计时'
+            : clock.pausedFor === 'appointment' && clock.pausedUntil
+              ? `您选择的上门时间晚于承诺时限，${formatDateTime(clock.pausedUntil)} 上门前不计时`
+              : '等待补充资料期间不计时，补充后恢复计时'}
         </View>
       )}
       {clock.risk === 'unknown' && <View className="ticket-clock__deadline">工单处理时间记录有误，客服正在核实，不影响工单处理</View>}

@@ -89,6 +89,7 @@ export function restorationTicket(over: Partial<TicketView> = {}): TicketView {
       breached: false,
       onTime: null,
       pausedFor: null,
+      pausedUntil: null,
       calendarNote: null,
       extensions: [],
     },

@@ -28,6 +28,7 @@ export function staffTicket(id: number, risk: SlaRisk | null, remainingMs: numbe
             breached: risk === 'breached',
             onTime: null,
             pausedFor: risk === 'paused' ? 'information' : null,
+            pausedUntil: null,
             calendarNote: null,
             extensions: [],
           },

@@ -3,11 +3,16 @@ import type { EntityManager } from '@mikro-orm/knex';
 import {
   addDays,
   businessDate,
+  commitmentCodeFor,
+  computeDeadline,
   createWorkCalendar,
   halfDays,
+  startOfBusinessDay,
   type AppointmentSlotInput,
+  type AppointmentSlotQuery,
   type AppointmentSlotsView,
   type AppointmentSlotView,
+  type CommitmentTarget,
   type HalfDay,
   type WorkCalendar,
 } from '@openhall/shared';
@@ -17,11 +22,21 @@ import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
 import { AppointmentSlot, TicketAppointment } from './appointment.entity';
 
+/** The ticket types a visit can be booked for. */
+export type VisitTicketType = AppointmentSlotQuery['type'];
+
+const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
+
 /**
- * Home-visit appointment slots (上门预约): half-days on the operator's working days, from tomorrow
- * for `appointments.daysAhead` working days, each with a capacity per area from the operator
- * configuration. A booking is one conditional UPDATE (`booked < capacity`), so concurrent bookings
- * can never oversell a half-day; cancelling the ticket gives the place back.
+ * Home-visit appointment slots (上门预约): half-days with a capacity per area from the operator
+ * configuration, on the days the ticket's commitment clock runs. A fault's clock runs in hours,
+ * every day, so its visits are offered every day from today (a half-day later today if it begins
+ * far enough ahead): a fault filed on Friday evening can be visited on Saturday, within its 24 hours.
+ * Installations and restorations run on working days, so their visits are working days from
+ * tomorrow. A slot that begins after the deadline may still be booked, the subscriber's choice:
+ * the clock then pauses until the visit begins, and the slot says so before it is chosen.
+ * A booking is one conditional UPDATE (`booked < capacity`), so concurrent bookings can never
+ * oversell a half-day; cancelling the ticket gives the place back.
  */
 export class SlotsService {
   private readonly calendar: WorkCalendar;
@@ -30,22 +45,48 @@ export class SlotsService {
     this.calendar = createWorkCalendar(deps.config.holidays.years);
   }
 
-  /** The slots of the area one of the user's accounts lies in. */
-  async listSlots(userId: number, accountId: number): Promise<AppointmentSlotsView> {
+  /** The slots of the area one of the user's accounts lies in, for a ticket of this type filed now. */
+  async listSlots(userId: number, query: AppointmentSlotQuery): Promise<AppointmentSlotsView> {
     const em = this.deps.orm.em;
-    if ((await em.count(AccountBinding, { userId, accountId })) === 0) throw new NotFoundError('户号');
-    const account = await em.findOneOrFail(Account, accountId);
-    const dates = this.bookableDates();
+    if ((await em.count(AccountBinding, { userId, accountId: query.accountId })) === 0) throw new NotFoundError('户号');
+    const account = await em.findOneOrFail(Account, query.accountId);
+    const now = this.deps.clock.now();
+    const commitment = this.commitmentOf(query.type, account.area);
+    const deadline = this.deadlineOf(commitment, now);
+    const offered = this.offeredSlots(commitment, now);
+    const dates = [...new Set(offered.map((o) => o.date))];
     const rows = await em.find(AppointmentSlot, { area: account.area, date: { $in: dates } }, { refresh: true });
     const booked = new Map(rows.map((r) => [`${r.date}:${r.half}`, Number(r.booked)]));
-    const slots: AppointmentSlotView[] = dates.flatMap((date) =>
-      halfDays.map((half) => {
-        const capacity = this.capacityOf(account.area, half);
-        const taken = booked.get(`${date}:${half}`) ?? 0;
-        return { date, half, label: this.labelOf(half), capacity, booked: taken, available: Math.max(0, capacity - taken) };
-      }),
-    );
-    return { area: account.area, slots };
+    const slots: AppointmentSlotView[] = offered.map(({ date, half }) => {
+      const capacity = this.capacityOf(account.area, half);
+      const taken = booked.get(`${date}:${half}`) ?? 0;
+      const { startsAt, endsAt } = this.hoursOf(date, half);
+      return {
+        date,
+        half,
+        label: this.labelOf(half),
+        weekday: WEEKDAYS[new Date(`${date}T00:00:00Z`).getUTCDay()],
+        startsAt: startsAt.toISOString(),
+        endsAt: endsAt.toISOString(),
+        capacity,
+        booked: taken,
+        available: Math.max(0, capacity - taken),
+        afterDeadline: startsAt.getTime() > deadline.getTime(),
+      };
+    });
+    return { area: account.area, commitment: { title: commitment.title, deadline: deadline.toISOString() }, slots };
+  }
+
+  /**
+   * The pause a booked visit puts on the clock: when the visit begins after the deadline the ticket
+   * has without it, the time until the visit waits on the subscriber's choice and does not count.
+   * Null when the visit meets the commitment as it is.
+   */
+  pauseFor(ticket: { clockStartedAt: Date; targetAmount: number; targetUnit: CommitmentTarget['unit'] }, slot: AppointmentSlotInput): { from: Date; to: Date } | null {
+    const deadline = computeDeadline({ start: ticket.clockStartedAt, target: { amount: ticket.targetAmount, unit: ticket.targetUnit }, calendar: this.calendar });
+    const { startsAt } = this.hoursOf(slot.date, slot.half);
+    if (deadline.paused || startsAt.getTime() <= deadline.deadline.getTime()) return null;
+    return { from: ticket.clockStartedAt, to: startsAt };
   }
 
   /**
@@ -53,9 +94,11 @@ export class SlotsService {
    * filing transaction: creating the row inside it would let two first bookings of a half-day
    * deadlock on MySQL (both holding the shared lock of the duplicate-key check, both wanting to update).
    */
-  async prepareBooking(area: string, slot: AppointmentSlotInput): Promise<void> {
-    if (!this.bookableDates().includes(slot.date)) {
-      throw new AppError('VALIDATION_FAILED', 400, '请选择可预约的上门时间（明天起的工作日）', [{ path: 'body.appointment.date', message: '不可预约的日期' }]);
+  async prepareBooking(area: string, type: VisitTicketType, slot: AppointmentSlotInput): Promise<void> {
+    const commitment = this.commitmentOf(type, area);
+    if (!this.offeredSlots(commitment, this.deps.clock.now()).some((o) => o.date === slot.date && o.half === slot.half)) {
+      const which = commitment.targetUnit === 'working_days' ? '明天起的工作日' : '今天起，当天需提前预约';
+      throw new AppError('VALIDATION_FAILED', 400, `请选择可预约的上门时间（${which}）`, [{ path: 'body.appointment.date', message: '不可预约的时间' }]);
     }
     if (this.capacityOf(area, slot.half) === 0) throw slotFull(slot, this.labelOf(slot.half));
     await this.deps.orm.em
@@ -86,16 +129,48 @@ export class SlotsService {
     return true;
   }
 
-  /** Working days from tomorrow (business time), `daysAhead` of them. */
-  private bookableDates(): string[] {
-    const { daysAhead } = this.deps.config.operator.appointments;
-    const dates: string[] = [];
-    let date = businessDate(this.deps.clock.now());
-    for (let scanned = 0; dates.length < daysAhead && scanned < 366; scanned++) {
-      date = addDays(date, 1);
-      if (this.calendar.isWorkingDay(date)) dates.push(date);
+  /**
+   * The half-days on offer now: for a clock in hours, `daysAhead` calendar days from today, today's
+   * half-days only if they begin at least `sameDayLeadMinutes` from now; for a clock in working
+   * days, `daysAhead` working days from tomorrow.
+   */
+  private offeredSlots(commitment: { targetUnit: CommitmentTarget['unit'] }, now: Date): Array<{ date: string; half: HalfDay }> {
+    const { daysAhead, sameDayLeadMinutes } = this.deps.config.operator.appointments;
+    const everyDay = commitment.targetUnit !== 'working_days';
+    const today = businessDate(now);
+    const earliest = now.getTime() + sameDayLeadMinutes * 60_000;
+    const slots: Array<{ date: string; half: HalfDay }> = [];
+    let days = 0;
+    for (let date = everyDay ? today : addDays(today, 1), scanned = 0; days < daysAhead && scanned < 366; date = addDays(date, 1), scanned++) {
+      if (!everyDay && !this.calendar.isWorkingDay(date)) continue;
+      const halves = halfDays.filter((half) => date !== today || this.hoursOf(date, half).startsAt.getTime() >= earliest);
+      if (halves.length === 0) continue;
+      days++;
+      for (const half of halves) slots.push({ date, half });
     }
-    return dates;
+    return slots;
+  }
+
+  /** The commitment a ticket of this type in this area runs on (a fault: ordinary until staff classify it). */
+  private commitmentOf(type: VisitTicketType, area: string) {
+    const areaKind = this.deps.config.operator.areas.find((a) => a.code === area)?.kind ?? 'city';
+    const code = commitmentCodeFor(type, type === 'fault' ? 'ordinary' : null, areaKind);
+    const c = this.deps.config.operator.commitments.find((x) => x.code === code);
+    if (!c) throw new Error(`operator.json has no commitment ${code}`);
+    return c;
+  }
+
+  private deadlineOf(commitment: { targetAmount: number; targetUnit: CommitmentTarget['unit'] }, now: Date): Date {
+    const d = computeDeadline({ start: now, target: { amount: commitment.targetAmount, unit: commitment.targetUnit }, calendar: this.calendar });
+    if (d.paused) throw new Error('a clock without pauses cannot be paused');
+    return d.deadline;
+  }
+
+  /** When a half-day's visits begin and end, as instants. */
+  private hoursOf(date: string, half: HalfDay): { startsAt: Date; endsAt: Date } {
+    const h = this.deps.config.operator.appointments.hours[half];
+    const at = (hhmm: string) => new Date(startOfBusinessDay(date).getTime() + (Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5))) * 60_000);
+    return { startsAt: at(h.from), endsAt: at(h.to) };
   }
 
   private capacityOf(area: string, half: HalfDay): number {

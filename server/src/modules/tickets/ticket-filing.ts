@@ -4,7 +4,8 @@ import type { AppDeps } from '../../deps';
 import type { Account } from '../accounts/account.entity';
 import { linkTicketToOutage } from '../outages/outages.service';
 import { attachTicketPhotos } from '../uploads/uploads.service';
-import { SlotsService } from './slots.service';
+import { SlotsService, type VisitTicketType } from './slots.service';
+import { TicketPause } from './ticket-pause.entity';
 import type { Ticket } from './ticket.entity';
 
 /** Writes a subscriber-visible timeline entry from the system. */
@@ -31,7 +32,7 @@ export class TicketFiling {
   }
 
   async prepare(input: CreateTicketInput, account: Account): Promise<void> {
-    if (input.appointment) await this.slots.prepareBooking(account.area, input.appointment);
+    if (input.appointment) await this.slots.prepareBooking(account.area, input.type as VisitTicketType, input.appointment);
   }
 
   async apply(tx: EntityManager, ticket: Ticket, input: CreateTicketInput, account: Account, now: Date, event: SystemEvent): Promise<void> {
@@ -39,6 +40,12 @@ export class TicketFiling {
     if (input.appointment) {
       const when = await this.slots.book(tx, ticket.id, account.area, input.appointment, now);
       event('appointment_booked', `已预约上门时间：${when}`);
+      const pause = this.slots.pauseFor(ticket, input.appointment);
+      if (pause) {
+        const reason = `您选择的上门时间晚于承诺时限，等待上门的时间不计入处理时限，时限从 ${shortTime(pause.to)} 上门时起算`;
+        tx.persist(Object.assign(new TicketPause(), { ticketId: ticket.id, kind: 'appointment', from: pause.from, to: pause.to, reason, createdAt: now }));
+        event('clock_paused', reason);
+      }
     }
     const outage = await linkTicketToOutage(tx, ticket, account, now);
     if (outage) {

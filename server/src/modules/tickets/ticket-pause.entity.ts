@@ -1,7 +1,10 @@
 import { EntitySchema } from '@mikro-orm/core';
 
-/** What a pause waits for: information from the subscriber, or (a restoration) the arrears to be paid. */
-export type TicketPauseKind = 'information' | 'arrears';
+/**
+ * What a pause waits for: information from the subscriber, (a restoration) the arrears to be paid, or
+ * the home visit the subscriber chose after the deadline (a closed pause from filing to the visit).
+ */
+export type TicketPauseKind = 'information' | 'arrears' | 'appointment';
 
 /** Time the ticket waited for the subscriber; it does not count against the commitment. `to` null: waiting now. */
 export class TicketPause {

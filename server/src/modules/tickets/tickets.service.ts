@@ -76,7 +76,8 @@ export const QUEUE_KEY = Object.freeze({ UNKNOWN: 0, PAUSED: 1e15, NONE: 9e15 })
 export function storedClock(clock: TicketClock | null): { deadlineAt: Date | null; queueKey: number } {
   if (clock === null) return { deadlineAt: null, queueKey: QUEUE_KEY.NONE };
   if (clock.risk === 'unknown') return { deadlineAt: null, queueKey: QUEUE_KEY.UNKNOWN };
-  if (clock.paused || clock.deadline === null) return { deadlineAt: null, queueKey: QUEUE_KEY.PAUSED + clock.remainingMs };
+  // A pause whose end is known (a chosen visit) keeps the deadline known: the ticket queues by it.
+  if (clock.deadline === null) return { deadlineAt: null, queueKey: QUEUE_KEY.PAUSED + clock.remainingMs };
   return { deadlineAt: clock.deadline, queueKey: clock.deadline.getTime() };
 }
 
@@ -1090,8 +1091,12 @@ export class TicketsService {
   }
 
   private clockView(t: Ticket, facts: ClockFacts): TicketClockView | null {
-    const sla = this.clockOf(t, facts, this.now());
+    const now = this.now();
+    const sla = this.clockOf(t, facts, now);
     if (!sla) return null;
+    // What the ticket waits for now: an open pause, or a visit chosen after the deadline (known end).
+    const waiting = sla.paused ? (facts.pauses.get(t.id) ?? []).filter((p) => p.from <= now && (p.to === null || p.to > now)) : [];
+    const forVisit = waiting.length > 0 && waiting.every((p) => p.kind === 'appointment') ? waiting[0] : null;
     return {
       commitmentCode: t.commitmentCode,
       title: this.deps.config.operator.commitments.find((c) => c.code === t.commitmentCode)?.title ?? t.commitmentCode,
@@ -1104,7 +1109,8 @@ export class TicketsService {
       risk: sla.risk,
       breached: sla.breached,
       onTime: sla.onTime,
-      pausedFor: sla.paused ? ((facts.pauses.get(t.id) ?? []).find((p) => p.to === null)?.kind ?? 'information') : null,
+      pausedFor: !sla.paused ? null : forVisit ? 'appointment' : waiting.some((p) => p.kind === 'arrears') ? 'arrears' : 'information',
+      pausedUntil: forVisit?.to?.toISOString() ?? null,
       calendarNote: t.targetUnit === 'working_days' ? calendarNoteFor(this.calendar, t.clockStartedAt, sla.deadline ?? this.now()) : null,
       extensions: (facts.extensions.get(t.id) ?? [])
         .filter((e) => e.status === 'approved')

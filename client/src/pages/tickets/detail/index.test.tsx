@@ -33,6 +33,7 @@ function ticketWith(over: Partial<TicketView> = {}): TicketView {
       breached: false,
       onTime: null,
       pausedFor: null,
+    pausedUntil: null,
       calendarNote: null,
       extensions: [],
     },

@@ -41,7 +41,8 @@ describe('my tickets', () => {
       items: [
         ticket(2, {
           type: 'complaint',
-          clock: { commitmentCode: 'complaint_reply', title: '投诉答复', targetAmount: 3, targetUnit: 'working_days', startedAt: '', deadline: '2026-11-28T16:00:00.000Z', paused: false, remainingMs: 50 * HOUR + 30_000, risk: 'ok', breached: false, onTime: null, pausedFor: null, calendarNote: null, extensions: [] },
+          clock: { commitmentCode: 'complaint_reply', title: '投诉答复', targetAmount: 3, targetUnit: 'working_days', startedAt: '', deadline: '2026-11-28T16:00:00.000Z', paused: false, remainingMs: 50 * HOUR + 30_000, risk: 'ok', breached: false, onTime: null, pausedFor: null,
+    pausedUntil: null, calendarNote: null, extensions: [] },
         }),
         ticket(1, { status: 'cancelled' }),
       ],

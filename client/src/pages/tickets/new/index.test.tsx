@@ -78,12 +78,22 @@ describe('report a fault / complaint', () => {
     requestMock.mockImplementation(async (path: string) => {
       if (path === '/accounts') return [account];
       if (path === '/appointment-slots') {
+        const slot = (half: 'am' | 'pm', date: string, label: string, available: number, afterDeadline: boolean) => ({
+          date,
+          half,
+          label,
+          weekday: '周五',
+          startsAt: '',
+          endsAt: '',
+          capacity: 4,
+          booked: 4 - available,
+          available,
+          afterDeadline,
+        });
         return {
           area: 'binjiang',
-          slots: [
-            { date: '2026-11-27', half: 'am', label: '上午 09:00-12:00', capacity: 4, booked: 4, available: 0 },
-            { date: '2026-11-27', half: 'pm', label: '下午 13:30-17:30', capacity: 4, booked: 1, available: 3 },
-          ],
+          commitment: { title: '普通故障修复', deadline: '2026-11-27T10:00:00.000Z' },
+          slots: [slot('am', '2026-11-27', '上午 09:00-12:00', 0, false), slot('pm', '2026-11-27', '下午 13:30-17:30', 3, true)],
         };
       }
       if (path === '/outages') {
@@ -105,9 +115,13 @@ describe('report a fault / complaint', () => {
     expect(screen.queryByText('重大故障（72小时内修复）')).toBeNull();
     expect(document.querySelector('#ticket-fault-commitment')!.textContent).toContain('24小时内修复');
     // A full half-day is not offered.
-    // Each slot says its weekday (2026-11-27 is a Friday).
-    fireEvent.click(await screen.findByText('11-27 周五 下午 13:30-17:30（余3）'));
+    // Each slot says its weekday, and whether it falls after the commitment's deadline.
+    expect(document.querySelector('#ticket-slot-commitment')?.textContent).toContain('普通故障修复最迟 11月27日 18:00 前处理完成');
+    expect(document.querySelector('#ticket-slot-late')).toBeNull();
+    fireEvent.click(await screen.findByText('11-27 周五 下午 13:30-17:30（余3） 晚于承诺时限'));
     expect(screen.queryByText(/上午 09:00-12:00/)).toBeNull();
+    expect(document.querySelector('#ticket-slot-late')?.textContent).toContain('等待上门的时间不计入处理时限');
+    expect(requestMock).toHaveBeenCalledWith('/appointment-slots', { data: { accountId: 7, type: 'fault' } });
     await act(async () => {
       fireEvent.click(document.querySelector('#ticket-add-photo')!);
     });
@@ -156,6 +170,7 @@ describe('report a fault / complaint', () => {
       if (path === '/auth/sms/login') return { token: 't2', expiresAt: '2099-01-01T00:00:00Z', user: { id: 1, phoneMasked: '139****0002', hasWechat: false } };
       if (path === '/accounts') return [account];
       if (path === '/tickets') return { id: 43 } as TicketView;
+      if (path === '/appointment-slots') return { area: 'binjiang', commitment: { title: '普通故障修复', deadline: '2026-11-27T10:00:00.000Z' }, slots: [] };
       return [];
     });
     await loginWithSms({ phone: '13900000002', code: '123456' });

@@ -1,6 +1,6 @@
 import { Button, Image, Input, Textarea, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
-import { createTicketSchema, HOME_VISIT_TYPES, MAX_TICKET_PHOTOS, ticketTypes, type TicketType } from '@openhall/shared';
+import { createTicketSchema, HOME_VISIT_TYPES, MAX_TICKET_PHOTOS, ticketTypes, type AppointmentSlotQuery, type TicketType } from '@openhall/shared';
 import { useEffect, useMemo, useState } from 'react';
 import { listAccounts } from '../../../api/accounts';
 import { errorMessageOf } from '../../../api/errors';
@@ -32,11 +32,8 @@ const fieldFallbacks: Record<Field, string> = {
 
 const typeOptions = ticketTypes.map((t) => ({ value: t, label: ticketTypeLabels[t] }));
 
-/** 周一…周日 of a YYYY-MM-DD date (a calendar date: no time zone involved). */
-export function weekdayOf(date: string): string {
-  const [y, m, d] = date.split('-').map(Number);
-  return `周${'日一二三四五六'[new Date(Date.UTC(y, m - 1, d)).getUTCDay()]}`;
-}
+/** The ticket types a visit is booked for (HOME_VISIT_TYPES). */
+type VisitType = AppointmentSlotQuery['type'];
 
 function isTicketType(value: unknown): value is TicketType {
   return typeof value === 'string' && (ticketTypes as readonly string[]).includes(value);
@@ -66,7 +63,7 @@ export default function NewTicketPage() {
   const homeVisit = HOME_VISIT_TYPES.includes(type);
   // An outage already covering the account is shown first: the subscriber may not need to file at all.
   const outages = useAsync(() => (accountId !== undefined ? listOutagesFor(accountId) : Promise.resolve([])), [accountId]);
-  const slots = useAsync(() => (homeVisit && accountId !== undefined ? listAppointmentSlots(accountId) : Promise.resolve(null)), [homeVisit, accountId]);
+  const slots = useAsync(() => (homeVisit && accountId !== undefined ? listAppointmentSlots(accountId, type as VisitType) : Promise.resolve(null)), [homeVisit, accountId, type]);
   const openSlots = (slots.data?.slots ?? []).filter((sl) => sl.available > 0);
   const slot = homeVisit ? openSlots.find((sl) => `${sl.date}-${sl.half}` === slotKey) : undefined;
 
@@ -270,11 +267,24 @@ export default function NewTicketPage() {
           >
             <ChoiceChips
               idPrefix="ticket-slot"
-              options={openSlots.map((sl) => ({ value: `${sl.date}-${sl.half}`, label: `${sl.date.slice(5)} ${weekdayOf(sl.date)} ${sl.label}（余${sl.available}）` }))}
+              options={openSlots.map((sl) => ({
+                value: `${sl.date}-${sl.half}`,
+                label: `${sl.date.slice(5)} ${sl.weekday} ${sl.label}（余${sl.available}）${sl.afterDeadline ? ' 晚于承诺时限' : ''}`,
+              }))}
               value={slotKey}
               onChange={(k) => setSlotKey(k === slotKey ? undefined : k)}
             />
           </StateView>
+          {slots.data && (
+            <View className="muted tickets-gap" id="ticket-slot-commitment">
+              按服务承诺，{slots.data.commitment.title}最迟 {formatDateTime(slots.data.commitment.deadline)} 前处理完成；不预约时工作人员会电话与您约定。
+            </View>
+          )}
+          {slot?.afterDeadline && (
+            <View className="muted tickets-gap" id="ticket-slot-late">
+              您选择的上门时间晚于承诺时限：等待上门的时间不计入处理时限，时限从上门时起算。如需尽快处理，请选择更早的时间。
+            </View>
+          )}
           {fieldError('appointment')}
         </Section>
       )}
