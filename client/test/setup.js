@@ -17,3 +17,7 @@ try {
 afterEach(() => {
   window.localStorage.clear();
 });
+
+// findBy*/waitFor give up after 1 s by default: on a loaded two-core machine a page's first render
+// with its requests can take longer, and the test then fails for the machine, not the page.
+require('@testing-library/react').configure({ asyncUtilTimeout: 5000 });

@@ -273,7 +273,8 @@ async function inWechatWithoutOfficialAccount(e2e: E2E): Promise<void> {
       if (r.method() === 'POST' && r.url().endsWith('/api/v1/payments')) orders.push(r.url());
     });
     const submit = onPage(e2e.page, 'page-bills', '#bills-pay-submit');
-    if (await submit.isEnabled()) await submit.click({ force: true });
+    check((await submit.getAttribute('aria-disabled')) === 'true', '去缴费 looks enabled inside WeChat without an official account');
+    await submit.click({ force: true });
     await e2e.page.waitForTimeout(500);
     check(orders.length === 0 && new URL(e2e.page.url()).hash.startsWith('#/pages/bills/index'), 'paying inside WeChat without an official account sent an order');
     return text;

@@ -3,7 +3,9 @@ import { act, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import Taro from '@tarojs/taro';
 import { request } from '../../api/request';
 import { saveToken } from '../../api/token';
+import { resetClientConfig } from '../../api/client-config';
 import { platformPay } from '../../platform';
+import { resetPayOptions } from '../../platform/pay.h5';
 import BillsPage from './index';
 
 jest.mock('../../api/request', () => ({ request: jest.fn() }));
@@ -164,6 +166,29 @@ describe('bills tab', () => {
     });
     expect(requestMock).not.toHaveBeenCalled();
     expect(document.querySelector('#bills-pay-error')).toBeNull();
+  });
+
+  it('in WeChat’s browser without an official account 去缴费 looks disabled and sends nothing; the notice says how to pay, and sharing still works', async () => {
+    resetPayOptions();
+    resetClientConfig();
+    jest
+      .spyOn(window.navigator, 'userAgent', 'get')
+      .mockReturnValue('Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 MicroMessenger/8.0.50.2600');
+    serve({ '/client-config': () => ({ wechatOfficialAccount: false }) });
+    render(<BillsPage />);
+    await screen.findByText('2026年10月');
+    expect((await screen.findByText(/在浏览器中打开/)).id).toBe('pay-channels-notice');
+    const submit = document.querySelector('#bills-pay-submit') as HTMLElement;
+    await waitFor(() => expect(submit.getAttribute('aria-disabled')).toBe('true'));
+    expect(submit.className).toContain('action-btn--disabled');
+    expect(document.querySelector('#bills-share')!.getAttribute('aria-disabled')).toBe('false');
+    requestMock.mockClear();
+    await act(async () => {
+      fireEvent.click(submit);
+    });
+    expect(requestMock).not.toHaveBeenCalled();
+    resetPayOptions();
+    resetClientConfig();
   });
 
   it('a bill the user unticked stays unticked when the list reloads; a new bill comes ticked', async () => {

@@ -306,7 +306,7 @@ export default function BillsPage() {
               <View className="bills-pay__sum">
                 已选 {chosen.length} 笔，合计 <View className="bills-pay__total" id="bills-pay-total">{formatYuan(chosenTotal)}</View>
               </View>
-              <ActionButton id="bills-pay-submit" className="btn-primary bills-pay__btn" size="mini" disabled={chosen.length === 0 || sharing} busy={payment.paying} onClick={pay}>
+              <ActionButton id="bills-pay-submit" className="btn-primary bills-pay__btn" size="mini" disabled={chosen.length === 0 || sharing || !payment.available} busy={payment.paying} onClick={pay}>
                 去缴费
               </ActionButton>
             </View>

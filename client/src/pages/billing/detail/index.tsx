@@ -106,6 +106,7 @@ export default function BillDetailPage() {
                   <ActionButton
                     id="bill-pay"
                     className="btn-primary"
+                    disabled={!payment.available}
                     busy={payment.paying}
                     onClick={() => payment.pay((channel, returnPath) => createBillPayment({ billIds: [b.id], channel, returnPath }))}
                   >

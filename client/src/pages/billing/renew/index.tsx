@@ -269,6 +269,7 @@ export default function RenewPage() {
               <ActionButton
                 id="renew-pay"
                 className="btn-primary"
+                disabled={!payment.available}
                 busy={payment.paying}
                 onClick={() => renew(sub.id)}
               >

@@ -106,7 +106,7 @@ function PayPanel({ view, onSavedChange }: { view: PayForAccountView; onSavedCha
             {formatYuan(totalFen)}
           </Text>
         </View>
-        <ActionButton id="payfor-pay" className="btn-primary payfor-paybar__btn" size="mini" disabled={bills.length === 0} busy={payment.paying} onClick={pay}>
+        <ActionButton id="payfor-pay" className="btn-primary payfor-paybar__btn" size="mini" disabled={bills.length === 0 || !payment.available} busy={payment.paying} onClick={pay}>
           立即代缴
         </ActionButton>
       </View>

@@ -107,7 +107,7 @@ export default function SharedBillPage() {
                         {errorMessageOf(payment.error)}
                       </View>
                     ) : null}
-                    <ActionButton id="share-pay" className="btn-primary" busy={payment.paying} onClick={pay}>
+                    <ActionButton id="share-pay" className="btn-primary" disabled={!payment.available} busy={payment.paying} onClick={pay}>
                       {/* Text of its own: set straight on the button, it would wipe the button's loading icon (H5). */}
                       <Text>确认代付 {formatYuan(view.totalFen)}</Text>
                     </ActionButton>

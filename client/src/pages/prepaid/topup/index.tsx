@@ -122,7 +122,7 @@ function TopUpForm({ view, amountParam }: { view: PrepaidView; amountParam: numb
           </View>
         ) : null}
         <View className="topup-pay">
-          <ActionButton id="topup-pay" className="btn-primary" busy={payment.paying} onClick={pay}>
+          <ActionButton id="topup-pay" className="btn-primary" disabled={!payment.available} busy={payment.paying} onClick={pay}>
             {/* Changing text inside its own element: set straight on the button, it would wipe the button's loading icon (H5). */}
             <Text>{amountFen !== null && amountFen > 0 ? `立即充值 ${formatYuan(amountFen)}` : '立即充值'}</Text>
           </ActionButton>
