@@ -357,7 +357,10 @@ async function runSuite(suite: Suite): Promise<number> {
       if (suite.accessibility && page && (opts.accessibility ?? true) && !new URL(page.url()).pathname.startsWith('/sandbox/')) {
         await settle(page).catch(() => undefined);
         const problems = await accessibilityProblems(page);
-        check(problems.length === 0, `accessibility: ${problems.length} problem(s) on ${page.url()}:\n  ${problems.map((p) => `${p.rule}: ${p.element} — ${p.detail}`).join('\n  ')}`);
+        const report = `accessibility: ${problems.length} problem(s) on ${page.url()}:\n  ${problems.map((p) => `${p.rule}: ${p.element} — ${p.detail}`).join('\n  ')}`;
+        // E2E_A11Y_REPORT=1 lists the problems of every step and goes on (to fix them all in one round).
+        if (process.env.E2E_A11Y_REPORT && problems.length > 0) console.log(report);
+        else check(problems.length === 0, report);
       }
       const ms = Date.now() - started;
       results.push({ name: label, ms, ok: true });
@@ -430,6 +433,7 @@ async function runSuite(suite: Suite): Promise<number> {
       const uncaught = pageErrors.filter((e) => e.startsWith('pageerror:'));
       check(uncaught.length === 0, `the page threw:\n  ${uncaught.join('\n  ')}`);
     }, { screenshot: false });
+    if (process.env.E2E_SHOW_CONSOLE) console.log(`browser console errors:\n  ${pageErrors.join('\n  ') || '(none)'}`);
     // The site refusing its own code (Taro's old tab bar's `javascript:` links, an inline handler) is a bug too.
     await step('no-csp-violations', async () => {
       const refused = pageErrors.filter((e) => /Content Security Policy/i.test(e));

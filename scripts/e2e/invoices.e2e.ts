@@ -284,4 +284,4 @@ async function journey(e2e: E2E): Promise<void> {
   });
 }
 
-runE2E({ name: 'electronic invoices', artifactsSubdir: 'invoices', run: journey });
+runE2E({ name: 'electronic invoices', artifactsSubdir: 'invoices', run: journey, accessibility: true });

@@ -285,4 +285,4 @@ async function journey(e2e: E2E): Promise<void> {
   });
 }
 
-runE2E({ name: 'pay-for (代缴 and 分享代付)', artifactsSubdir: 'pay-for', run: journey });
+runE2E({ name: 'pay-for (代缴 and 分享代付)', artifactsSubdir: 'pay-for', run: journey, accessibility: true });

@@ -316,4 +316,4 @@ async function journey(e2e: E2E): Promise<void> {
   });
 }
 
-runE2E({ name: 'prepaid account', artifactsSubdir: 'prepaid', serverEnv: { BILLING_SECRET }, run: journey });
+runE2E({ name: 'prepaid account', artifactsSubdir: 'prepaid', serverEnv: { BILLING_SECRET }, run: journey, accessibility: true });

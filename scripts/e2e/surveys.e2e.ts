@@ -152,4 +152,4 @@ async function journey(e2e: E2E): Promise<void> {
   });
 }
 
-runE2E({ name: 'surveys (在线调查)', artifactsSubdir: 'surveys', run: journey });
+runE2E({ name: 'surveys (在线调查)', artifactsSubdir: 'surveys', run: journey, accessibility: true });

@@ -192,4 +192,4 @@ async function journey(e2e: E2E): Promise<void> {
   });
 }
 
-runE2E({ name: 'tickets and the staff console', artifactsSubdir: 'tickets', run: journey });
+runE2E({ name: 'tickets and the staff console', artifactsSubdir: 'tickets', run: journey, accessibility: true });

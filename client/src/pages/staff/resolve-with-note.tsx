@@ -47,7 +47,7 @@ export default function ResolveWithNote<T>(props: {
     <>
       {open ? (
         <View className="diff-resolve">
-          <Textarea className={`tickets-textarea ${prefix}__note`} maxlength={500} placeholder={props.placeholder} value={note} onInput={(e) => setNote(e.detail.value)} />
+          <Textarea className={`tickets-textarea ${prefix}__note`} aria-label={props.placeholder} maxlength={500} placeholder={props.placeholder} value={note} onInput={(e) => setNote(e.detail.value)} />
           <View className="ticket-actions">
             <Button className={`btn-primary ${prefix}__submit`} size="mini" loading={busy} disabled={busy} onClick={() => void submit()}>
               标记为已处理

@@ -74,6 +74,7 @@ export default function StaffSearchBox() {
         id="staff-search"
         className="staff-search__input"
         type="search"
+        aria-label={`搜索：${HINT}`}
         placeholder={`搜索：${HINT}（按 / 键）`}
         value={q}
         onChange={(e) => setQ(e.target.value)}

@@ -188,6 +188,7 @@ export default function InvoiceRequestPage() {
                 <Input
                   id="invoice-name"
                   className="field__input"
+                  aria-label={draft.kind === 'company' ? '单位名称' : '个人姓名'}
                   maxlength={INVOICE_TITLE_MAX + 20}
                   placeholder={draft.kind === 'company' ? '与营业执照上的名称一致' : '请填写姓名'}
                   value={draft.name}
@@ -202,7 +203,7 @@ export default function InvoiceRequestPage() {
               {draft.kind === 'company' && (
                 <View className="field">
                   <View className="field__label">统一社会信用代码（税号）</View>
-                  <Input id="invoice-tax-no" className="field__input" maxlength={24} placeholder="18位，见营业执照" value={draft.taxNo} onInput={(e) => edit({ taxNo: e.detail.value })} />
+                  <Input id="invoice-tax-no" className="field__input" aria-label="统一社会信用代码（税号）" maxlength={24} placeholder="18位，见营业执照" value={draft.taxNo} onInput={(e) => edit({ taxNo: e.detail.value })} />
                   {errors.taxNo && (
                     <View className="field__error" id="invoice-tax-no-error">
                       {errors.taxNo}
@@ -212,7 +213,7 @@ export default function InvoiceRequestPage() {
               )}
               <View className="field">
                 <View className="field__label">接收邮箱（选填）</View>
-                <Input id="invoice-email" className="field__input" type="text" maxlength={100} placeholder="开具后将 PDF 发送到此邮箱" value={draft.email} onInput={(e) => edit({ email: e.detail.value })} />
+                <Input id="invoice-email" className="field__input" aria-label="接收邮箱（选填）" type="text" maxlength={100} placeholder="开具后将 PDF 发送到此邮箱" value={draft.email} onInput={(e) => edit({ email: e.detail.value })} />
                 {errors.email && (
                   <View className="field__error" id="invoice-email-error">
                     {errors.email}
@@ -221,7 +222,7 @@ export default function InvoiceRequestPage() {
               </View>
               <View className="invoice-keep">
                 <View>保存为常用抬头</View>
-                <Switch id="invoice-save-title" checked={saveTitle} color="#1d6fd8" onChange={(e) => setSaveTitle(e.detail.value)} />
+                <Switch id="invoice-save-title" aria-label="保存为常用抬头" checked={saveTitle} color="#1d6fd8" onChange={(e) => setSaveTitle(e.detail.value)} />
               </View>
               {problem && (
                 <View className="field__error" id="invoice-problem">

@@ -90,7 +90,7 @@ function PayPanel({ view, onSavedChange }: { view: PayForAccountView; onSavedCha
           <View>保存为常用代缴户号</View>
           <View className="muted">无需绑定，下次直接代缴</View>
         </View>
-        <Switch id="payfor-keep" checked={view.saved} disabled={keeping} color="#1d6fd8" onChange={(e) => void keep(e.detail.value)} />
+        <Switch id="payfor-keep" aria-label="保存为常用代缴户号" checked={view.saved} disabled={keeping} color="#1d6fd8" onChange={(e) => void keep(e.detail.value)} />
       </View>
 
       <PayChannelPicker value={payment.channel} onChange={payment.setChannel} />

@@ -112,6 +112,7 @@ function CallbackTask({ task, onDone }: { task: CallbackTaskView; onDone: () => 
           {outcome === 'unreachable' && <View className="muted">未接通将在 {CALLBACK_RULES.retryAfterHours} 小时后再次安排回访</View>}
           <Textarea
             className="tickets-textarea tickets-gap callback-task__note"
+            aria-label="回访备注"
             maxlength={500}
             placeholder={outcome === 'not_fixed' ? '用户反馈的未解决情况（必填）' : '回访备注（选填）'}
             value={note}

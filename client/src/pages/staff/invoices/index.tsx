@@ -68,6 +68,7 @@ export default function StaffInvoicesPage() {
       <Input
         id={`staff-invoices-${key}`}
         className="field__input staff-invoices__input"
+        aria-label={label}
         placeholder={placeholder}
         value={typed[key]}
         onInput={(e) => setTyped((t) => ({ ...t, [key]: e.detail.value }))}
@@ -178,6 +179,7 @@ function StaffInvoice({ invoice: inv, onDone }: { invoice: StaffInvoiceView; onD
           <Textarea
             id={`staff-invoice-${inv.id}-note`}
             className="tickets-textarea tickets-gap"
+            aria-label="处理说明"
             maxlength={500}
             placeholder={inv.reversalFailure ? '处理说明（如：已联系购买方撤销用途确认）' : '处理说明（如：已与用户核对抬头）'}
             value={note}

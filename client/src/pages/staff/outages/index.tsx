@@ -153,7 +153,7 @@ function DeclareForm({ onCancel, onDone }: { onCancel: () => void; onDone: () =>
       </View>
       <View className="field">
         <View className="field__label">故障原因（用户可见）</View>
-        <Textarea id="outage-cause" className="tickets-textarea" maxlength={500} value={cause} onInput={(e) => setCause(e.detail.value)} />
+        <Textarea id="outage-cause" className="tickets-textarea" aria-label="故障原因" maxlength={500} value={cause} onInput={(e) => setCause(e.detail.value)} />
       </View>
       <View className="field">
         <View className="field__label">预计恢复时间（北京时间）</View>
@@ -224,7 +224,7 @@ function OutageRow({ outage: o, onClosed }: { outage: OutageView; onClosed: (vie
           ) : (
             <View className="outage-close">
               <View className="muted">关闭后，仍未办结的关联工单将以此结果办结并通知用户。</View>
-              <Textarea className="tickets-textarea outage-close__message" maxlength={500} placeholder="处理结果（用户可见）" value={message} onInput={(e) => setMessage(e.detail.value)} />
+              <Textarea className="tickets-textarea outage-close__message" aria-label="处理结果（用户可见）" maxlength={500} placeholder="处理结果（用户可见）" value={message} onInput={(e) => setMessage(e.detail.value)} />
               <View className="ticket-actions tickets-gap">
                 <Button className="btn-primary outage-close__submit" size="mini" loading={busy} disabled={busy} onClick={() => void submit()}>
                   确认关闭

@@ -295,7 +295,7 @@ function SurveyBuilder({ id, initial, areas, onCancel, onSaved }: { id: number |
       {input('title', '标题', '如：2026年度供水服务满意度调查')}
       <View className="staff-filters__row">
         <View className="staff-filters__label">说明</View>
-        <Textarea id="staff-survey-form-introduction" className="tickets-textarea" maxlength={2000} value={form.introduction} onInput={(e) => set({ introduction: e.detail.value })} />
+        <Textarea id="staff-survey-form-introduction" className="tickets-textarea" aria-label="调查说明" maxlength={2000} value={form.introduction} onInput={(e) => set({ introduction: e.detail.value })} />
       </View>
       {input('opensOn', '开始日期', 'YYYY-MM-DD')}
       {input('closesOn', '结束日期', 'YYYY-MM-DD（当天24点结束）')}
@@ -349,7 +349,7 @@ function SurveyBuilder({ id, initial, areas, onCancel, onSaved }: { id: number |
           {(q.kind === 'single' || q.kind === 'multiple') && (
             <View className="staff-filters__row">
               <View className="staff-filters__label">选项</View>
-              <Textarea id={`staff-survey-form-q-${i}-options`} className="tickets-textarea" placeholder="每行一个选项" value={q.options} onInput={(e) => setQuestion(i, { options: e.detail.value })} />
+              <Textarea id={`staff-survey-form-q-${i}-options`} className="tickets-textarea" aria-label={`第${i + 1}题的选项，每行一个`} placeholder="每行一个选项" value={q.options} onInput={(e) => setQuestion(i, { options: e.detail.value })} />
             </View>
           )}
           {q.kind === 'multiple' && (

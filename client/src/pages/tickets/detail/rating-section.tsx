@@ -112,10 +112,18 @@ export default function RatingSection({ ticketId, status }: RatingSectionProps) 
 /** Five stars; tappable when `onPick` is given. */
 function Stars({ value, onPick }: { value: number; onPick?: (n: number) => void }) {
   return (
-    <View className="stars">
+    <View className="stars" role={onPick ? 'radiogroup' : 'img'} aria-label={onPick ? '满意度评分' : `${value} 星`}>
       {[1, 2, 3, 4, 5].map((n) => (
-        <View key={n} id={`rating-star-${n}`} className={`stars__item${n <= value ? ' stars__item--on' : ''}`} onClick={onPick ? () => onPick(n) : undefined}>
-          ★
+        <View
+          key={n}
+          id={`rating-star-${n}`}
+          className={`stars__item${n <= value ? ' stars__item--on' : ''}`}
+          role={onPick ? 'radio' : undefined}
+          aria-checked={onPick ? n === value : undefined}
+          aria-label={onPick ? `${n} 星` : undefined}
+          onClick={onPick ? () => onPick(n) : undefined}
+        >
+          {n <= value ? '★' : '☆'}
         </View>
       ))}
     </View>
