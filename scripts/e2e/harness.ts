@@ -342,7 +342,7 @@ async function runSuite(suite: Suite): Promise<number> {
     const opened = context.pages()[0] ?? (await context.newPage());
     opened.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
     opened.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+      if (m.type() === 'error') pageErrors.push(`console (step ${n + 1}): ${m.text()}`);
     });
     return opened;
   };
