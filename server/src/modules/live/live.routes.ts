@@ -7,7 +7,10 @@ import type { Services } from '../../services';
 const eventId = z.string().regex(/^\d{1,15}$/, 'must be a timeline entry id');
 const liveQuerySchema = z.object({
   /** The stream token from POST /staff/live/token (EventSource cannot send Authorization). */
-  token: z.string().max(200).optional(),
+  token: z
+    .string()
+    .regex(/^\d{1,12}\.\d{1,12}\.\d{1,15}\.[A-Za-z0-9_-]{43}$/, 'must be a stream token from POST /staff/live/token (实时推送凭证格式不正确)')
+    .optional(),
   /** Where a page that opens a new EventSource left off (a browser's own reconnect sends Last-Event-ID). */
   lastEventId: eventId.optional(),
 });
