@@ -1,7 +1,7 @@
 import Taro from '@tarojs/taro';
 import { STAFF_LIVE_EVENTS, staffLiveTicketEventSchema, type StaffLiveTicketEvent } from '@openhall/shared';
 import { useEffect, useRef, useSyncExternalStore } from 'react';
-import { getLiveToken, staffLiveUrl } from '../../api/staff';
+import { getLiveToken, staffLiveUrl, staffTokens } from '../../api/staff';
 
 // The console's live updates (issue 24): one Server-Sent Events connection per browser tab, shared
 // by every console page of the tab (Taro keeps earlier pages mounted), opened while any of them is
@@ -66,6 +66,11 @@ function dispatchTicket(e: StaffLiveTicketEvent): void {
 async function connect(): Promise<void> {
   const mine = ++attempt;
   update({ status: 'connecting' });
+  // Without a console session there is nothing to ask for; the page is on its way to the sign-in.
+  if (!staffTokens.get()) {
+    scheduleReconnect();
+    return;
+  }
   let token: string;
   try {
     token = (await getLiveToken()).token;
