@@ -42,6 +42,7 @@ import { registerInvoiceRoutes } from './modules/invoices/invoices.routes';
 import { registerSurveyRoutes } from './modules/surveys/surveys.routes';
 import { registerClientConfigRoutes } from './modules/client-config/client-config.routes';
 import { registerStaffSearchRoutes } from './modules/staff-search/staff-search.routes';
+import { registerLiveRoutes } from './modules/live/live.routes';
 import { EINVOICE_SANDBOX_PREFIX } from './integrations/einvoice/einvoice.wiring';
 
 export const API_PREFIX = '/api/v1';
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
   registerContentRoutes(api, registry, API_PREFIX, services);
   registerTicketRoutes(api, registry, API_PREFIX, services);
   registerStaffSearchRoutes(api, registry, API_PREFIX, services);
+  registerLiveRoutes(api, registry, API_PREFIX, services);
   registerCallbackRoutes(api, registry, API_PREFIX, services);
   registerMetricsRoutes(api, registry, API_PREFIX, services);
   registerBillingRoutes(api, registry, API_PREFIX, services);

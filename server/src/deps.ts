@@ -13,6 +13,7 @@ import { createPaymentGateways, type PaymentGateways } from './modules/payments/
 import { createBillingSystem, type BillingSystem } from './integrations/billing/billing.adapter';
 import { WorkOrderSandbox } from './integrations/workorder/workorder.sandbox';
 import { LocalSessionRevocations, RedisSessionRevocations, type SessionRevocations } from './modules/auth/session-cache';
+import { LocalLiveBus, RedisLiveBus, type LiveBus } from './modules/live/live-bus';
 import { ReadDb } from './read-db';
 import { LocalDiskUploadStorage, type UploadStorage } from './modules/uploads/upload-storage';
 import { createEinvoicePlatform, createMailer, type EinvoicePlatform } from './integrations/einvoice/einvoice.wiring';
@@ -36,6 +37,8 @@ export interface AppDeps {
   rateLimiter: RateLimiter;
   /** Sign-outs told to the other instances (Redis pub/sub when the shared store is Redis). */
   sessionRevocations: SessionRevocations;
+  /** Committed ticket changes for the console's live stream (Redis pub/sub when the shared store is Redis). */
+  liveBus: LiveBus;
   sms: SmsSender;
   /** Present when sandboxes are enabled: the SMS outbox behind `GET /sandbox/sms`. */
   smsSandbox: SandboxSmsSender | null;
@@ -101,6 +104,7 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
     clock,
     rateLimiter,
     sessionRevocations: config.rateLimit.store === 'redis' ? new RedisSessionRevocations(config.rateLimit.url) : new LocalSessionRevocations(),
+    liveBus: overrides.liveBus ?? (config.rateLimit.store === 'redis' ? new RedisLiveBus(config.rateLimit.url, logger) : new LocalLiveBus(logger)),
     sms,
     smsSandbox,
     wechatLogin: new HttpWechatLoginClient(wechatBase, config.wechat.appid, config.wechat.secret),

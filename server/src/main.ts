@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     deps.einvoice.sandbox?.close();
     await deps.rateLimiter.close();
     await deps.sessionRevocations.close();
+    await deps.liveBus.close();
     await orm.close();
     process.exit(0);
   };

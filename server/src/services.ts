@@ -30,6 +30,7 @@ import { SuspensionCallbacksService } from './modules/prepaid/suspension-callbac
 import { SERVICE_REQUESTED_TOPIC, ServiceRequestsService } from './modules/prepaid/service-requests.service';
 import { PayForService } from './modules/pay-for/pay-for.service';
 import { StaffSearchService } from './modules/staff-search/staff-search.service';
+import { LiveService } from './modules/live/live.service';
 import { StaffAccountsService } from './modules/staff-search/staff-accounts.service';
 import { SurveysService } from './modules/surveys/surveys.service';
 import { EINVOICE_ISSUE_TOPIC, EINVOICE_PDF_TOPIC, EINVOICE_REVERSE_TOPIC, INVOICE_MAIL_TOPIC, InvoicesService } from './modules/invoices/invoices.service';
@@ -87,6 +88,8 @@ export interface Services {
   staffAccounts: StaffAccountsService;
   /** Online surveys (在线调查): building and publishing, answering, results and export. */
   surveys: SurveysService;
+  /** The console's live updates: committed ticket changes on the live bus, streamed as Server-Sent Events. */
+  live: LiveService;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -107,6 +110,8 @@ export function createServices(deps: AppDeps): Services {
   const notifications = new NotificationsService(deps, notificationPreferences);
   notifications.register(outbox);
   const tickets = new TicketsService(deps, audit);
+  const liveUpdates = new LiveService(deps, deps.liveBus);
+  liveUpdates.attach();
   const auth = new AuthService(deps, sessions, audit);
   const serviceRequests = new ServiceRequestsService(deps, audit, auth, tickets, balances);
   outbox.register(SERVICE_REQUESTED_TOPIC, (payload, m) => serviceRequests.deliver(payload as unknown as ServiceRequestMessage, m.dedupeKey));
@@ -149,5 +154,6 @@ export function createServices(deps: AppDeps): Services {
     staffSearch: new StaffSearchService(deps, audit),
     staffAccounts: new StaffAccountsService(deps, audit),
     surveys: new SurveysService(deps, audit),
+    live: liveUpdates,
   };
 }

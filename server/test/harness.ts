@@ -106,6 +106,7 @@ export async function createTestApp(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.rateLimiter.close();
       await deps.sessionRevocations.close();
+      await deps.liveBus.close();
       await orm.close(true);
       if (shared) return; // the first instance owns the database and the data folder
       await dropDatabase?.();

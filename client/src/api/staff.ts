@@ -34,6 +34,7 @@ import type {
   Page,
   RequestExtensionInput,
   SessionView,
+  StaffLiveTokenView,
   StaffLoginInput,
   StaffSearchView,
   StaffAccountOverview,
@@ -110,6 +111,18 @@ export async function logoutStaff(): Promise<void> {
   } finally {
     staffTokens.clear();
   }
+}
+
+/** A one-minute token that opens the live stream (EventSource cannot send the bearer token). */
+export function getLiveToken(): Promise<StaffLiveTokenView> {
+  return request<StaffLiveTokenView>('/staff/live/token', { method: 'POST', ...staff });
+}
+
+/** The live stream's address for a stream token; `lastEventId` resumes after what this page has seen. */
+export function staffLiveUrl(token: string, lastEventId?: string): string {
+  const q = new URLSearchParams({ token });
+  if (lastEventId) q.set('lastEventId', lastEventId);
+  return `${apiBase()}/api/v1/staff/live?${q.toString()}`;
 }
 
 /** The queue, sorted by deadline by the server (soonest first, paused after running, no clock last). */

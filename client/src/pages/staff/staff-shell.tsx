@@ -1,10 +1,11 @@
 import { View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import type { StaffRole } from '@openhall/shared';
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { logoutStaff, type StaffProfile } from '../../api/staff';
 import PageShell from '../../components/page-shell';
 import { useStaffDeskScale } from './staff-desk';
+import { setLiveSound, useStaffLive } from './staff-live';
 import StaffSearchBox from './staff-search-box';
 import {
   hasRole,
@@ -50,9 +51,26 @@ const nav: readonly { key: StaffSection; title: string; url: string; role: Staff
   { key: 'content', title: '公示内容', url: STAFF_CONTENT_URL, role: 'admin' },
 ];
 
-/** The console frame: who is signed in, sign-out, and a content column that widens on a desktop screen. */
+const liveStatusLabels = { live: '实时更新中', connecting: '实时更新连接中…', off: '' } as const;
+
+/** The tab's title with the count of new tickets in front, `(3) …`, so a background tab shows it too. */
+function useTitleBadge(count: number): void {
+  useEffect(() => {
+    if (typeof document === 'undefined') return;
+    const plain = document.title.replace(/^\(\d+\) /, '');
+    document.title = count > 0 ? `(${count}) ${plain}` : plain;
+  }, [count]);
+}
+
+/**
+ * The console frame: who is signed in, sign-out, the live connection (new tickets counted on the
+ * queue's link and in the tab title, the optional sound), and a content column that widens on a desktop screen.
+ */
 export default function StaffShell({ id, profile, title, section = 'queue', children }: StaffShellProps) {
   useStaffDeskScale();
+  const live = useStaffLive();
+  const newCount = live.newTicketIds.size;
+  useTitleBadge(profile ? newCount : 0);
   const signOut = async () => {
     await logoutStaff().catch(() => undefined);
     void Taro.redirectTo({ url: STAFF_LOGIN_URL });
@@ -63,6 +81,22 @@ export default function StaffShell({ id, profile, title, section = 'queue', chil
         <View className="staff-bar">
           <View className="staff-bar__title">客服工作台 · {title}</View>
           {profile && <StaffSearchBox />}
+          {profile && live.status !== 'off' && (
+            <View className="staff-live" id="staff-live">
+              <View id="staff-live-status" className={`staff-live__status staff-live__status--${live.status}`}>
+                {liveStatusLabels[live.status]}
+              </View>
+              <View
+                id="staff-live-sound"
+                className="staff-live__sound"
+                role="switch"
+                aria-checked={live.sound}
+                onClick={() => setLiveSound(!live.sound)}
+              >
+                {live.sound ? '新工单提示音：开' : '新工单提示音：关'}
+              </View>
+            </View>
+          )}
           {profile && (
             <View className="staff-bar__who" id="staff-who">
               {profile.name}（工号 {profile.jobNo}，{staffRoleLabels[profile.role]}）
@@ -76,6 +110,11 @@ export default function StaffShell({ id, profile, title, section = 'queue', chil
           {nav.filter((n) => hasRole(profile, n.role)).map((n) => (
             <View key={n.url} id={`staff-nav-${n.key}`} className={`staff-nav__item${n.key === section ? ' staff-nav__item--on' : ''}`} onClick={() => void Taro.redirectTo({ url: n.url })}>
               {n.title}
+              {n.key === 'queue' && newCount > 0 && (
+                <View id="staff-new-badge" className="staff-nav__badge" aria-label={`新工单 ${newCount} 张`}>
+                  {newCount}
+                </View>
+              )}
             </View>
           ))}
         </View>

@@ -1,6 +1,6 @@
 import { Button, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
-import { maskPhone, ticketStatuses, ticketTypes, type StaffTicketQuery, type StaffTicketView, type TicketStatus, type TicketType } from '@openhall/shared';
+import { maskPhone, ticketStatuses, ticketTypes, type StaffLiveTicketEvent, type StaffTicketQuery, type StaffTicketView, type TicketStatus, type TicketType } from '@openhall/shared';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { claimTicket, getCalendarStatus, listQueue } from '../../../api/staff';
 import StateView from '../../../components/state-view';
@@ -10,6 +10,7 @@ import { useAsync } from '../../../lib/use-async';
 import { staffErrorText } from '../staff-forms';
 import StaffPager from '../staff-pager';
 import StaffShell from '../staff-shell';
+import { resetNewTickets, useStaffLive } from '../staff-live';
 import { useStaffProfile } from '../staff-session';
 import { readPageQuery, writePageQuery } from '../staff-url';
 
@@ -50,8 +51,10 @@ const columns: { key: SortKey; title: string }[] = [
   { key: 'updated', title: '最近变化' },
 ];
 
-/** How often the queue refreshes itself while open: deadlines move and new tickets arrive. */
+/** How often the queue refreshes itself while open: deadlines move (new tickets and changes arrive live). */
 const REFRESH_MS = 60_000;
+/** Live changes that arrive together (a burst of filings) reload the list once. */
+const LIVE_RELOAD_DELAY_MS = 400;
 
 /** The row's colour: the clock's risk as the server judged it (`none` for a ticket without a clock). */
 function queueRiskOf(t: StaffTicketView): string {
@@ -154,6 +157,23 @@ export default function StaffQueuePage() {
   itemsRef.current = items;
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
+
+  // Live: a committed change to a ticket on this page, or one that this page's filters would show,
+  // reloads the list (the server orders and filters it); the badge counts new tickets from this load.
+  useEffect(() => resetNewTickets(), []);
+  const liveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => void (liveTimer.current && clearTimeout(liveTimer.current)), []);
+  const reloadSoon = () => {
+    if (liveTimer.current) return;
+    liveTimer.current = setTimeout(() => {
+      liveTimer.current = null;
+      void reload();
+    }, LIVE_RELOAD_DELAY_MS);
+  };
+  const concerns = (e: StaffLiveTicketEvent) =>
+    itemsRef.current.some((t) => t.id === e.ticketId) || ((!type || e.type === type) && (status ? e.status === status : e.status !== 'closed' && e.status !== 'cancelled') && (assigned !== 'mine' || !e.created));
+  const live = useStaffLive({ onTicket: (e) => concerns(e) && reloadSoon(), onResync: reloadSoon });
+
   useEffect(() => {
     if (typeof document === 'undefined') return undefined;
     const onKey = (e: KeyboardEvent) => {
@@ -208,7 +228,15 @@ export default function StaffQueuePage() {
           共 {total} 张{sort === 'deadline' && dir === 'asc' ? '，按到期时间排序' : ''}
         </View>
         <View className="queue-bar__keys muted">键盘：j/k 上下，Enter 打开，c 受理</View>
-        <Button id="queue-refresh" className="btn-plain" size="mini" onClick={() => void queue.reload()}>
+        <Button
+          id="queue-refresh"
+          className="btn-plain"
+          size="mini"
+          onClick={() => {
+            resetNewTickets();
+            void queue.reload();
+          }}
+        >
           刷新
         </Button>
       </View>
@@ -243,6 +271,7 @@ export default function StaffQueuePage() {
               >
                 <View className="staff-table__cell queue-row__id">
                   #{t.id}
+                  {live.newTicketIds.has(t.id) && <View className="tag queue-row__new">新</View>}
                   {t.urgeCount > 0 && t.resolvedAt === null && (
                     <View className="tag queue-row__urged" aria-label={t.lastUrgedAt ? `用户已催办 ${t.urgeCount} 次，最近 ${formatDateTime(t.lastUrgedAt)}` : undefined}>
                       催办{t.urgeCount > 1 ? ` ×${t.urgeCount}` : ''}

@@ -36,6 +36,7 @@ import { useAsync } from '../../../lib/use-async';
 import StaffShell from '../staff-shell';
 import { staffWorded } from '../staff-timeline';
 import { hasRole, useStaffProfile } from '../staff-session';
+import { useStaffLive } from '../staff-live';
 
 type Panel = StaffMessageAction | 'transfer' | 'escalate' | 'extension';
 
@@ -81,6 +82,9 @@ export default function StaffTicketPage() {
   const t = current && ticket.data && current.id === ticket.data.id ? current : ticket.data;
   // A fresh load replaces what the last action answered.
   useEffect(() => setCurrent(undefined), [ticket.data]);
+  // Live: a change to this ticket by anyone (the subscriber urging, a colleague, the work-order
+  // system) shows at once; what is being typed in a panel stays.
+  useStaffLive({ onTicket: (e) => e.ticketId === id && void ticket.reload() });
 
   const run = async (work: () => Promise<StaffTicketView>) => {
     setActionError('');
