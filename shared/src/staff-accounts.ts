@@ -29,8 +29,8 @@ export interface StaffAccountOverview {
     suspendedFor: SuspensionReason | null;
     concession: string | null;
   };
-  /** Portal users who bound the account. */
-  bindings: { phoneMasked: string; isDefault: boolean; boundAt: string }[];
+  /** Portal users who bound the account (`userId` opens their subscriber page). */
+  bindings: { userId: number; phoneMasked: string; isDefault: boolean; boundAt: string }[];
   bills: { period: string; amountFen: number; lateFeeFen: number; dueDate: string; status: 'unpaid' | 'paid' | 'cancelled'; paidAt: string | null }[];
   /** Orders paying this account's bills, renewing its packages or topping it up, with their refunds. */
   payments: {

@@ -66,7 +66,7 @@ export class StaffAccountsService {
         suspendedFor: account.suspendedFor,
         concession: account.concession,
       },
-      bindings: bindings.map((b) => ({ phoneMasked: maskPhone(phoneOf.get(b.userId) ?? ''), isDefault: b.isDefault, boundAt: iso(b.createdAt)! })),
+      bindings: bindings.map((b) => ({ userId: b.userId, phoneMasked: maskPhone(phoneOf.get(b.userId) ?? ''), isDefault: b.isDefault, boundAt: iso(b.createdAt)! })),
       bills: bills.map((b) => ({ period: b.period, amountFen: b.amountFen, lateFeeFen: b.lateFeeFen, dueDate: b.dueDate, status: b.status, paidAt: iso(b.paidAt) })),
       payments: payments.map(({ accountId: _accountId, ...p }) => p),
       packages: packages.map((p) => ({ product: p.product, packageName: p.packageName, monthlyFeeFen: p.monthlyFeeFen, expiresOn: p.expiresOn })),

@@ -118,9 +118,9 @@ const FACT_HINTS =
  * and their area variants), the ticket number breaking ties in the same direction.
  */
 function queueOrder(query: Pick<StaffTicketQuery, 'sort' | 'dir'>): { ordered: string; column: string | null } {
-  const dir = query.dir === 'desc' ? 'desc' : 'asc';
+  const dir = query.dir === 'desc' ? ' desc' : '';
   const column = query.sort === 'last_change' ? 'last_event_at' : query.sort === 'id' ? null : 'queue_key';
-  return { ordered: column ? `order by \`${column}\` ${dir}, \`id\` ${dir}` : `order by \`id\` ${dir}`, column };
+  return { ordered: column ? `order by \`${column}\`${dir}, \`id\`${dir}` : `order by \`id\`${dir}`, column };
 }
 
 /** What a ticket's clock is judged on (`clockOf`), read with FACT_HINTS or not. */
