@@ -67,8 +67,14 @@ export function PaymentsTable({ id, rowId, payments, withAccount }: { id: string
         <View key={p.outTradeNo} id={`${rowId}-${p.outTradeNo}`} className="staff-table__row">
           <View className="staff-table__cell">{p.outTradeNo}</View>
           {withAccount && (
-            <View className={`staff-table__cell${p.accountNo ? ' staff-search__link' : ''}`} onClick={() => p.accountNo && openAccount(p.accountNo)}>
-              {p.accountNo ?? '—'}
+            <View className="staff-table__cell">
+              {p.accountNo ? (
+                <View className="staff-search__link" onClick={() => openAccount(p.accountNo!)}>
+                  {p.accountNo}
+                </View>
+              ) : (
+                '—'
+              )}
             </View>
           )}
           <View className="staff-table__cell">{formatYuan(p.amountFen)}</View>

@@ -50,8 +50,8 @@ export default function StaffSubscriberPage() {
                 <Row head cells={['户号', '业务', '户主', '片区', '状态', '预存款余额', '绑定时间']} />
                 {v.bindings.map((b) => (
                   <View key={b.accountNo} id={`staff-subscriber-account-${b.accountNo}`} className="staff-table__row queue-table__sortable" onClick={() => openAccount(b.accountNo)}>
-                    <View className="staff-table__cell staff-search__link">
-                      {b.accountNo}
+                    <View className="staff-table__cell">
+                      <View className="staff-search__link">{b.accountNo}</View>
                       {b.isDefault ? '（默认）' : ''}
                     </View>
                     <View className="staff-table__cell">{serviceTypeLabels[b.serviceType]}</View>
