@@ -32,6 +32,7 @@ import { PayForService } from './modules/pay-for/pay-for.service';
 import { StaffSearchService } from './modules/staff-search/staff-search.service';
 import { LiveService } from './modules/live/live.service';
 import { StaffAccountsService } from './modules/staff-search/staff-accounts.service';
+import { StaffSubscribersService } from './modules/staff-search/staff-subscribers.service';
 import { SurveysService } from './modules/surveys/surveys.service';
 import { EINVOICE_ISSUE_TOPIC, EINVOICE_PDF_TOPIC, EINVOICE_REVERSE_TOPIC, INVOICE_MAIL_TOPIC, InvoicesService } from './modules/invoices/invoices.service';
 
@@ -86,6 +87,7 @@ export interface Services {
   staffSearch: StaffSearchService;
   /** One account whole for the console (read-only, audit-logged). */
   staffAccounts: StaffAccountsService;
+  staffSubscribers: StaffSubscribersService;
   /** Online surveys (在线调查): building and publishing, answering, results and export. */
   surveys: SurveysService;
   /** The console's live updates: committed ticket changes on the live bus, streamed as Server-Sent Events. */
@@ -153,6 +155,7 @@ export function createServices(deps: AppDeps): Services {
     invoices,
     staffSearch: new StaffSearchService(deps, audit),
     staffAccounts: new StaffAccountsService(deps, audit),
+    staffSubscribers: new StaffSubscribersService(deps, audit),
     surveys: new SurveysService(deps, audit),
     live: liveUpdates,
   };

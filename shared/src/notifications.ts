@@ -128,3 +128,35 @@ export const wechatConsentSchema = z
   .refine((b) => !b.accepted.some((id) => b.rejected.includes(id)), { message: '同一模板不能既接受又拒绝', path: ['rejected'] });
 /** The answers to one subscribe prompt. */
 export type WechatConsentInput = z.infer<typeof wechatConsentSchema>;
+
+/** How a notice went out: a WeChat subscribe message (mini-program users) or an SMS. */
+export type NotificationChannel = 'wechat' | 'sms';
+
+/**
+ * What became of one notice: `sent` (the provider accepted it), `delivered` (the provider reported
+ * it reached the phone), `failed` (the last attempt failed; the outbox retries until it gives up),
+ * `skipped` (deliberately not sent: switched off, stale, no channel).
+ */
+export const notificationDeliveryStatuses = ['sent', 'delivered', 'failed', 'skipped'] as const;
+/** One of {@link notificationDeliveryStatuses}. */
+export type NotificationDeliveryStatus = (typeof notificationDeliveryStatuses)[number];
+
+/** One notice to a subscriber as the console shows it (no phone numbers: the channel and the provider's id). */
+export interface StaffNotificationView {
+  event: NotificationKind;
+  /** The kind as subscribers read it (工单受理通知…). */
+  eventName: string;
+  channel: NotificationChannel | null;
+  status: NotificationDeliveryStatus;
+  /** The provider's message id (WeChat msgid, the SMS gateway's id), when it gave one. */
+  providerId: string | null;
+  /** Why it failed or was skipped. */
+  detail: string | null;
+  attempts: number;
+  /** The account it was about, when it was about one. */
+  accountNo: string | null;
+  ticketId: number | null;
+  createdAt: string;
+  sentAt: string | null;
+  deliveredAt: string | null;
+}

@@ -118,7 +118,19 @@ export const staffTicketQuerySchema = pageQuerySchema.extend({
   dueWithinHours: z.coerce.number().int().min(1).max(24 * 30).optional(),
   /** `mine`: tickets the caller owns or handles. */
   assigned: z.enum(['mine', 'unclaimed']).optional(),
+  /** The order, by the server over the whole queue (each from an index): see {@link staffQueueSorts}. Default `deadline`. */
+  sort: z.enum(['deadline', 'last_change', 'id']).optional(),
+  /** `asc` (default) or `desc`. */
+  dir: z.enum(['asc', 'desc']).optional(),
 });
+/**
+ * The staff queue's orders: `deadline` (soonest first: clocks that cannot be computed, running
+ * ones by deadline, paused ones by the time they had left, none last), `last_change` (the time of
+ * the ticket's last timeline entry), `id` (the ticket number, i.e. filing order).
+ */
+export const staffQueueSorts = ['deadline', 'last_change', 'id'] as const;
+/** One of {@link staffQueueSorts}. */
+export type StaffQueueSort = (typeof staffQueueSorts)[number];
 /** Query of `GET /api/v1/staff/tickets`. */
 export type StaffTicketQuery = z.infer<typeof staffTicketQuerySchema>;
 
@@ -278,6 +290,8 @@ export interface StaffTicketView extends Omit<TicketView, 'contactPhoneMasked'> 
   lastUrgedAt: string | null;
   /** The ticket's last change (any action or status update). */
   updatedAt: string;
+  /** When its last timeline entry happened (the queue's "last change"; its filing before any). */
+  lastChangeAt: string;
   userId: number;
   ownerStaffId: number | null;
   handlerStaffId: number | null;

@@ -38,6 +38,7 @@ import type {
   StaffLoginInput,
   StaffSearchView,
   StaffAccountOverview,
+  StaffSubscriberOverview,
   StaffRole,
   StaffTicketQuery,
   StaffTicketView,
@@ -356,4 +357,9 @@ export function searchStaff(q: string): Promise<StaffSearchView> {
 /** One account whole for the agent on the phone, by its account number (read-only, masked; the server audit-logs each opening). */
 export function getStaffAccount(accountNo: string): Promise<StaffAccountOverview> {
   return request<StaffAccountOverview>(`/staff/accounts/${encodeURIComponent(accountNo)}`, staff);
+}
+
+/** One portal user (subscriber) whole for the agent on the phone, by their user id (read-only, masked; the server audit-logs each opening). */
+export function getStaffSubscriber(userId: number): Promise<StaffSubscriberOverview> {
+  return request<StaffSubscriberOverview>(`/staff/subscribers/${userId}`, staff);
 }

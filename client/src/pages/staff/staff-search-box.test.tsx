@@ -47,6 +47,11 @@ describe('console search box', () => {
     await searchFor('13800000001');
     fireEvent.click(document.querySelector('#staff-search-user-3-account-2000000001')!);
     expect(Taro.navigateTo).toHaveBeenLastCalledWith({ url: '/pages/staff/account/index?no=2000000001' });
+    // The portal user opens the subscriber page.
+    await searchFor('13800000001');
+    fireEvent.click(document.querySelector('#staff-search-user-3-open')!);
+    expect(Taro.navigateTo).toHaveBeenLastCalledWith({ url: '/pages/staff/subscriber/index?id=3' });
+    expect(document.querySelector('#staff-search-results')).toBeNull();
   });
 
   it('says what it takes instead of asking the server about text that is none of those', async () => {

@@ -12,7 +12,7 @@ const HINT = '工单号、工单系统单号、手机号、户号或户主姓名
 /**
  * The console's search box, in the top bar of every console page ("/" puts the cursor in it).
  * Enter searches; the answer opens below it: tickets and accounts (a click opens one), portal users
- * with the accounts they bound (each opens its account page),
+ * (a click opens the subscriber page) with the accounts they bound (each opens its account page),
  * masked as the server sends them. Escape or a click on 关闭 closes it.
  */
 export default function StaffSearchBox() {
@@ -65,6 +65,10 @@ export default function StaffSearchBox() {
     close();
     void Taro.navigateTo({ url: `/pages/staff/account/index?no=${encodeURIComponent(accountNo)}` });
   };
+  const openSubscriber = (id: number) => {
+    close();
+    void Taro.navigateTo({ url: `/pages/staff/subscriber/index?id=${id}` });
+  };
   const empty = result && result.tickets.length + result.accounts.length + result.users.length === 0;
 
   return (
@@ -105,7 +109,10 @@ export default function StaffSearchBox() {
           ))}
           {result?.users.map((u) => (
             <View key={`u${u.id}`} id={`staff-search-user-${u.id}`} className="staff-search__item staff-search__item--static">
-              网厅用户 {u.phoneMasked} · {u.accountNos.length ? '已绑定户号 ' : '未绑定户号'}
+              <View id={`staff-search-user-${u.id}-open`} className="staff-search__link" onClick={() => openSubscriber(u.id)}>
+                网厅用户 {u.phoneMasked}
+              </View>{' '}
+              · {u.accountNos.length ? '已绑定户号 ' : '未绑定户号'}
               {u.accountNos.map((no, i) => (
                 <View key={no} id={`staff-search-user-${u.id}-account-${no}`} className="staff-search__link" onClick={() => openAccount(no)}>
                   {i > 0 ? '、' : ''}

@@ -10,6 +10,7 @@ export const STAFF_CALLBACKS_URL = '/pages/staff/callbacks/index';
 export const STAFF_SUSPENSIONS_URL = '/pages/staff/suspensions/index';
 export const STAFF_OUTAGES_URL = '/pages/staff/outages/index';
 export const STAFF_DASHBOARD_URL = '/pages/staff/dashboard/index';
+export const STAFF_RECONCILIATION_URL = '/pages/staff/reconciliation/index';
 export const STAFF_CONTENT_URL = '/pages/staff/content/index';
 export const STAFF_IMPORTS_URL = '/pages/staff/imports/index';
 export const STAFF_INVOICES_URL = '/pages/staff/invoices/index';

@@ -17,6 +17,7 @@ import {
   STAFF_LOGIN_URL,
   STAFF_OUTAGES_URL,
   STAFF_QUEUE_URL,
+  STAFF_RECONCILIATION_URL,
   STAFF_SUSPENSIONS_URL,
   STAFF_SURVEYS_URL,
   staffRoleLabels,
@@ -36,7 +37,7 @@ export interface StaffShellProps {
 }
 
 /** The console's sections, one navigation link each. */
-export type StaffSection = 'queue' | 'callbacks' | 'suspensions' | 'outages' | 'invoices' | 'dashboard' | 'imports' | 'content' | 'surveys';
+export type StaffSection = 'queue' | 'callbacks' | 'suspensions' | 'outages' | 'invoices' | 'dashboard' | 'reconciliation' | 'imports' | 'content' | 'surveys';
 
 // `role`: the least role the server lets use the section; a link the signed-in role cannot use is not shown.
 const nav: readonly { key: StaffSection; title: string; url: string; role: StaffRole }[] = [
@@ -46,6 +47,7 @@ const nav: readonly { key: StaffSection; title: string; url: string; role: Staff
   { key: 'outages', title: '区域故障', url: STAFF_OUTAGES_URL, role: 'agent' },
   { key: 'invoices', title: '电子发票', url: STAFF_INVOICES_URL, role: 'agent' },
   { key: 'dashboard', title: '服务指标', url: STAFF_DASHBOARD_URL, role: 'supervisor' },
+  { key: 'reconciliation', title: '对账', url: STAFF_RECONCILIATION_URL, role: 'supervisor' },
   { key: 'imports', title: '账单导入', url: STAFF_IMPORTS_URL, role: 'supervisor' },
   { key: 'surveys', title: '在线调查', url: STAFF_SURVEYS_URL, role: 'agent' },
   { key: 'content', title: '公示内容', url: STAFF_CONTENT_URL, role: 'admin' },

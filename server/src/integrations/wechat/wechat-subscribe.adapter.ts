@@ -11,10 +11,10 @@ export interface SubscribeMessage {
 }
 
 /**
- * `sent`; or `refused`: the user has not accepted this template (errcode 43101), which retrying
- * will not change — the caller may fall back to SMS.
+ * `sent` (with WeChat's `msgid` for it, when the answer carries one); or `refused`: the user has not
+ * accepted this template (errcode 43101), which retrying will not change — the caller may fall back to SMS.
  */
-export type SubscribeSendResult = 'sent' | 'refused';
+export type SubscribeSendResult = { result: 'sent'; msgid: string | null } | { result: 'refused' };
 
 /** Sends WeChat mini-program subscribe messages (订阅消息). Throws when it should be retried. */
 export interface WechatSubscribeSender {
@@ -63,10 +63,10 @@ export class HttpWechatSubscribeSender implements WechatSubscribeSender {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (!res.ok) throw new Error(`subscribe/send answered HTTP ${res.status}`);
-    const body = (await res.json()) as { errcode?: number; errmsg?: string };
+    const body = (await res.json()) as { errcode?: number; errmsg?: string; msgid?: string | number };
     const errcode = body.errcode ?? 0;
-    if (errcode === 0) return 'sent';
-    if (errcode === 43101) return 'refused';
+    if (errcode === 0) return { result: 'sent', msgid: body.msgid === undefined || body.msgid === null ? null : String(body.msgid).slice(0, 64) };
+    if (errcode === 43101) return { result: 'refused' };
     if (TOKEN_ERRORS.has(errcode)) this.token = null;
     throw new Error(`subscribe/send errcode ${errcode}: ${body.errmsg ?? ''}`);
   }
@@ -74,6 +74,7 @@ export class HttpWechatSubscribeSender implements WechatSubscribeSender {
 
 /** One message the sandbox accepted. */
 export interface SandboxSubscribeMessage extends SubscribeMessage {
+  msgid: string;
   sentAt: string;
 }
 
@@ -87,6 +88,7 @@ export class WechatSubscribeSandbox {
   private readonly tokens = new Set<string>();
   private readonly messages: SandboxSubscribeMessage[] = [];
   private readonly refusing = new Set<string>();
+  private sequence = 0;
 
   constructor(
     private readonly appid: string,
@@ -115,9 +117,11 @@ export class WechatSubscribeSandbox {
       if (typeof value !== 'string' || value.length === 0 || [...value].length > limit) return { errcode: 47003, errmsg: `argument invalid! data.${key}.value invalid` };
     }
     if (this.refusing.has(m.touser)) return { errcode: 43101, errmsg: 'user refuse to accept the msg' };
-    this.messages.unshift({ ...(m as SubscribeMessage), sentAt: new Date().toISOString() });
+    // WeChat answers each accepted send with its msgid.
+    const msgid = String(Date.now() * 1000 + (++this.sequence % 1000));
+    this.messages.unshift({ ...(m as SubscribeMessage), msgid, sentAt: new Date().toISOString() });
     if (this.messages.length > this.capacity) this.messages.length = this.capacity;
-    return { errcode: 0, errmsg: 'ok' };
+    return { errcode: 0, errmsg: 'ok', msgid };
   }
 
   /** Plays a user who has not accepted (or has used up) the subscription. */

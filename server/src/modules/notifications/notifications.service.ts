@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/knex';
-import { businessDateTime, CALLBACK_RULES, fenToYuan, maskPhone, type TicketStatus, type TicketType } from '@openhall/shared';
+import { businessDateTime, CALLBACK_RULES, fenToYuan, maskPhone, type NotificationChannel, type TicketStatus, type TicketType } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
+import { Account } from '../accounts/account.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { enqueueOutbox, type OutboxDispatcher, type OutboxSkip } from '../outbox/outbox.service';
+import { PaymentOrder } from '../payments/payment-order.entity';
 import { RENEWAL_REMINDER_TOPIC } from '../renewals/renewal-reminder.job';
 import type { TicketEvent } from '../tickets/ticket-event.entity';
 import { Ticket } from '../tickets/ticket.entity';
 import { User } from '../users/user.entity';
+import { Notification } from './notification.entity';
 import { fillTemplate, wechatData, type NotificationEvent } from './notification-templates';
 import type { NotificationPreferencesService } from './notification-preferences.service';
 
@@ -39,8 +42,13 @@ interface SendPayload {
   userId: number;
   /** For ticket notices: the contact phone is the SMS fallback of a user without one. */
   ticketId?: number;
+  /** The account the notice is about, when known at queueing (else found from the ticket, the order or `vars.accountNo`). */
+  accountId?: number;
   vars: Record<string, string>;
 }
+
+/** What one attempt came to: sent by a channel (with the provider's id), or skipped on purpose. */
+type DeliveryOutcome = { status: 'sent'; channel: NotificationChannel; providerId: string | null } | { status: 'skipped'; detail: string };
 
 /**
  * Queues the notification of a ticket timeline entry in the entry's own transaction, so it exists
@@ -88,7 +96,7 @@ export class NotificationsService {
   register(outbox: OutboxDispatcher): void {
     outbox.register(TICKET_NOTIFICATION_TOPIC, (payload, m) => this.expandTicketEvent(payload, m.dedupeKey));
     outbox.register(RENEWAL_REMINDER_TOPIC, (payload, m) => this.expandRenewalReminder(payload, m.dedupeKey));
-    outbox.register(NOTIFICATION_SEND_TOPIC, (payload) => this.deliver(payload as unknown as SendPayload));
+    outbox.register(NOTIFICATION_SEND_TOPIC, (payload, m) => this.deliver(payload as unknown as SendPayload, m));
   }
 
   private common(): Record<string, string> {
@@ -111,7 +119,7 @@ export class NotificationsService {
     if (event === 'technician_en_route') Object.assign(vars, { technicianName: ticket.technicianName ?? '维修人员', technicianJobNo: ticket.technicianJobNo ?? '' });
     if (event === 'rating_requested') vars.rateBy = businessDateTime(new Date(ticket.resolvedAt!.getTime() + CALLBACK_RULES.ratingWindowHours * 3_600_000));
     const dedupeKey = PER_RESOLUTION.includes(event) ? `notify-send:ticket:${ticket.id}:${event}:r${ticket.reopenCount}` : `notify-send:${sourceKey.slice('notify:'.length)}`;
-    await this.queueSends([{ dedupeKey, payload: { event, userId: ticket.userId, ticketId: ticket.id, vars } }]);
+    await this.queueSends([{ dedupeKey, payload: { event, userId: ticket.userId, ticketId: ticket.id, accountId: ticket.accountId, vars } }]);
   }
 
   async expandRenewalReminder(payload: Record<string, unknown>, sourceKey: string): Promise<void> {
@@ -123,24 +131,47 @@ export class NotificationsService {
       monthlyFee: fenToYuan(Number(payload.monthlyFeeFen ?? 0)),
     };
     const userIds = Array.isArray(payload.userIds) ? (payload.userIds as unknown[]).map(Number) : [];
-    await this.queueSends(userIds.map((userId) => ({ dedupeKey: `notify-send:${sourceKey}:u${userId}`, payload: { event: 'renewal_reminder', userId, vars } })));
+    const accountId = typeof payload.accountId === 'number' ? payload.accountId : undefined;
+    await this.queueSends(userIds.map((userId) => ({ dedupeKey: `notify-send:${sourceKey}:u${userId}`, payload: { event: 'renewal_reminder', userId, accountId, vars } })));
   }
 
   /**
    * Sends one notification; throws (so the outbox retries) when the channel failed, answers
-   * `{ skipped }` when it is not to be sent at all.
+   * `{ skipped }` when it is not to be sent at all. Given its outbox message (as the dispatcher
+   * does), each attempt's outcome is kept on the notice's row (notification.entity.ts) for the console.
    */
-  async deliver(p: SendPayload): Promise<void | OutboxSkip> {
+  async deliver(p: SendPayload, message?: { id: number; attempts: number }): Promise<void | OutboxSkip> {
+    const tried: { channel: NotificationChannel | null } = { channel: null };
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await this.attempt(p, tried);
+    } catch (err) {
+      if (message) await this.recordOutcome(p, message, { status: 'failed', channel: tried.channel, detail: String((err as Error)?.message ?? err) });
+      throw err;
+    }
+    if (message) {
+      await this.recordOutcome(
+        p,
+        message,
+        outcome.status === 'sent' ? { status: 'sent', channel: outcome.channel, providerId: outcome.providerId } : { status: 'skipped', channel: null, detail: outcome.detail },
+      );
+    }
+    if (outcome.status === 'skipped') return { skipped: outcome.detail };
+  }
+
+  private async attempt(p: SendPayload, tried: { channel: NotificationChannel | null }): Promise<DeliveryOutcome> {
     const { config, logger } = this.deps;
     const em = this.deps.orm.em.fork();
+    const skipped = (detail: string): DeliveryOutcome => ({ status: 'skipped', detail });
     const user = await em.findOne(User, p.userId);
-    if (!user) return { skipped: `${p.event}: user ${p.userId} no longer exists` };
-    if (await this.preferences.isOptedOut(user.id, p.event)) return { skipped: `${p.event}: switched off by the user` };
+    if (!user) return skipped(`${p.event}: user ${p.userId} no longer exists`);
+    if (await this.preferences.isOptedOut(user.id, p.event)) return skipped(`${p.event}: switched off by the user`);
     const template = config.notifications.events[p.event];
     const vars = { ...this.common(), ...p.vars };
     // A template the user rejected at the mini-program's prompt would only be refused by WeChat: go straight to SMS.
     const rejected = user.openid !== null && (await this.preferences.wechatConsent(user.id, template.wechat.templateId)) === 'rejected';
     if (user.openid && !rejected) {
+      tried.channel = 'wechat';
       const result = await this.deps.wechatSubscribe.send({
         touser: user.openid,
         template_id: template.wechat.templateId,
@@ -149,12 +180,55 @@ export class NotificationsService {
         miniprogram_state: config.notifications.wechat.miniprogramState,
         lang: config.notifications.wechat.lang,
       });
-      if (result === 'sent') return;
+      if (result.result === 'sent') return { status: 'sent', channel: 'wechat', providerId: result.msgid };
     }
     const phone = user.phone ?? (p.ticketId ? ((await em.findOne(Ticket, p.ticketId))?.contactPhone ?? null) : null);
-    if (!phone) return { skipped: `${p.event}: no WeChat subscription and no phone` };
-    await this.deps.sms.send(phone, fillTemplate(template.sms, vars));
+    if (!phone) return skipped(`${p.event}: no WeChat subscription and no phone`);
+    tried.channel = 'sms';
+    const providerId = await this.deps.sms.send(phone, fillTemplate(template.sms, vars));
     logger.debug({ userId: p.userId, event: p.event, phone: maskPhone(phone), wechatRejected: rejected }, 'notification sent by SMS');
+    return { status: 'sent', channel: 'sms', providerId: providerId ?? null };
+  }
+
+  /**
+   * Keeps the attempt's outcome on the notice's row (one per outbox message): created at the first
+   * attempt, updated at each retry. A failure to write it is logged, never turned into a resend.
+   */
+  private async recordOutcome(
+    p: SendPayload,
+    message: { id: number; attempts: number },
+    o: { status: 'sent' | 'failed' | 'skipped'; channel: NotificationChannel | null; providerId?: string | null; detail?: string },
+  ): Promise<void> {
+    const now = this.deps.clock.now();
+    try {
+      const em = this.deps.orm.em.fork();
+      const row = (await em.findOne(Notification, { outboxId: message.id })) ?? Object.assign(new Notification(), { outboxId: message.id, createdAt: now });
+      Object.assign(row, {
+        userId: p.userId,
+        accountId: row.accountId ?? (await this.accountOf(em, p)),
+        ticketId: p.ticketId ?? null,
+        event: p.event,
+        channel: o.channel,
+        status: o.status,
+        providerId: o.providerId ?? null,
+        detail: o.detail ? o.detail.slice(0, 500) : null,
+        attempts: message.attempts,
+        sentAt: o.status === 'sent' ? now : null,
+        updatedAt: now,
+      });
+      await em.persistAndFlush(row);
+    } catch (err) {
+      this.deps.logger.warn({ outboxId: message.id, err: String((err as Error)?.message ?? err) }, 'notification outcome not recorded');
+    }
+  }
+
+  /** The account a notice is about: named at queueing, or the ticket's, the order's, or the account number's in its text. */
+  private async accountOf(em: EntityManager, p: SendPayload): Promise<number | null> {
+    if (p.accountId !== undefined) return p.accountId;
+    if (p.ticketId !== undefined) return (await em.findOne(Ticket, p.ticketId, { fields: ['accountId'] }))?.accountId ?? null;
+    if (p.vars.outTradeNo) return (await em.findOne(PaymentOrder, { outTradeNo: p.vars.outTradeNo }, { fields: ['accountId'] }))?.accountId ?? null;
+    if (p.vars.accountNo && /^[A-Za-z0-9-]{1,20}$/.test(p.vars.accountNo)) return (await em.findOne(Account, { accountNo: p.vars.accountNo }, { fields: ['id'] }))?.id ?? null;
+    return null;
   }
 
   private stillRelevant(event: NotificationEvent, t: Ticket): boolean {

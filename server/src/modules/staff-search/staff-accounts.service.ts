@@ -1,4 +1,4 @@
-import { STAFF_ACCOUNT_LIST_LIMIT, maskName, maskPhone, type InvoiceState, type StaffAccountOverview } from '@openhall/shared';
+import { maskName, maskPhone, type StaffAccountOverview } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { NotFoundError } from '../../http/errors';
 import { AccountBinding } from '../accounts/account-binding.entity';
@@ -9,14 +9,9 @@ import { Subscription } from '../billing/subscription.entity';
 import { Invoice } from '../invoices/invoice.entity';
 import { PaymentOrderBill } from '../payments/payment-order-bill.entity';
 import { PaymentOrder } from '../payments/payment-order.entity';
-import { Refund } from '../payments/refund.entity';
-import { TicketCallback } from '../tickets/ticket-callback.entity';
-import { TicketRating } from '../tickets/ticket-rating.entity';
 import { Ticket } from '../tickets/ticket.entity';
 import { User } from '../users/user.entity';
-
-const LIMIT = STAFF_ACCOUNT_LIST_LIMIT;
-const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
+import { LIMIT, invoiceStateOf, iso, notificationsOf, paymentsWithRefunds, ticketsWithOutcomes } from './staff-overview';
 
 /**
  * One account whole for the console (the agent on the phone): read-only, by its account number, every
@@ -47,11 +42,10 @@ export class StaffAccountsService {
     const linkedIds = [...new Set(links.map((l) => l.orderId))].filter((id) => !directOrders.some((o) => o.id === id));
     const linked = linkedIds.length ? await em.find(PaymentOrder, { id: { $in: linkedIds } }) : [];
     const orders = [...directOrders, ...linked].sort((a, b) => b.id - a.id).slice(0, LIMIT);
-    const ticketIds = tickets.map((t) => t.id);
-    const [refunds, ratings, callbacks] = await Promise.all([
-      orders.length ? em.find(Refund, { orderId: { $in: orders.map((o) => o.id) } }, { orderBy: { id: 'asc' } }) : Promise.resolve([]),
-      ticketIds.length ? em.find(TicketRating, { ticketId: { $in: ticketIds } }, { orderBy: { id: 'asc' } }) : Promise.resolve([]),
-      ticketIds.length ? em.find(TicketCallback, { ticketId: { $in: ticketIds } }, { orderBy: { id: 'asc' } }) : Promise.resolve([]),
+    const [payments, ticketViews, notifications] = await Promise.all([
+      paymentsWithRefunds(em, orders),
+      ticketsWithOutcomes(em, tickets),
+      notificationsOf(em, { accountId: account.id }, new Map([[account.id, account.accountNo]])),
     ]);
 
     this.audit.record(em, { kind: 'staff', id: staffId }, { action: 'account.view', entityType: 'account', entityId: account.id, detail: { accountNo } }, this.deps.clock.now());
@@ -72,35 +66,13 @@ export class StaffAccountsService {
         suspendedFor: account.suspendedFor,
         concession: account.concession,
       },
-      bindings: bindings.map((b) => ({ phoneMasked: maskPhone(phoneOf.get(b.userId) ?? ''), isDefault: b.isDefault, boundAt: iso(b.createdAt)! })),
+      bindings: bindings.map((b) => ({ userId: b.userId, phoneMasked: maskPhone(phoneOf.get(b.userId) ?? ''), isDefault: b.isDefault, boundAt: iso(b.createdAt)! })),
       bills: bills.map((b) => ({ period: b.period, amountFen: b.amountFen, lateFeeFen: b.lateFeeFen, dueDate: b.dueDate, status: b.status, paidAt: iso(b.paidAt) })),
-      payments: orders.map((o) => ({
-        outTradeNo: o.outTradeNo,
-        kind: o.kind,
-        channel: o.channel,
-        status: o.status,
-        amountFen: o.amountFen,
-        paidAt: iso(o.paidAt),
-        createdAt: iso(o.createdAt)!,
-        refunds: refunds.filter((r) => r.orderId === o.id).map((r) => ({ amountFen: r.amountFen, status: r.status, reason: r.reason, createdAt: iso(r.createdAt)! })),
-      })),
+      payments: payments.map(({ accountId: _accountId, ...p }) => p),
       packages: packages.map((p) => ({ product: p.product, packageName: p.packageName, monthlyFeeFen: p.monthlyFeeFen, expiresOn: p.expiresOn })),
-      tickets: tickets.map((t) => ({
-        id: t.id,
-        type: t.type,
-        status: t.status,
-        createdAt: iso(t.createdAt)!,
-        resolvedAt: iso(t.resolvedAt),
-        ratings: ratings.filter((r) => r.ticketId === t.id).map((r) => ({ stars: r.stars, comment: r.comment, createdAt: iso(r.createdAt)! })),
-        callbacks: callbacks.filter((c) => c.ticketId === t.id).map((c) => ({ status: c.status, outcome: c.outcome, stars: c.stars, completedAt: iso(c.completedAt) })),
-      })),
-      invoices: invoices.map((i) => ({ invoiceNo: i.invoiceNo, state: stateOf(i), totalFen: i.totalFen, titleKind: i.titleKind, createdAt: iso(i.createdAt)! })),
+      tickets: ticketViews.map(({ accountId: _accountId, ...t }) => t),
+      invoices: invoices.map((i) => ({ invoiceNo: i.invoiceNo, state: invoiceStateOf(i), totalFen: i.totalFen, titleKind: i.titleKind, createdAt: iso(i.createdAt)! })),
+      notifications,
     };
   }
-}
-
-function stateOf(inv: Pick<Invoice, 'status' | 'reversalStatus'>): InvoiceState {
-  if (inv.reversalStatus === 'reversed') return 'reversed';
-  if (inv.reversalStatus === 'requested') return 'reversing';
-  return inv.status;
 }

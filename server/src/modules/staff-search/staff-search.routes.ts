@@ -5,6 +5,7 @@ import { staffOf } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
+const userIdParamSchema = z.object({ userId: z.coerce.number().int().positive().max(2_147_483_647) });
 const accountNoParamSchema = z.object({ accountNo: z.string().regex(/^[A-Za-z0-9-]{1,20}$/, '户号格式不正确') });
 
 export function registerStaffSearchRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
@@ -16,5 +17,9 @@ export function registerStaffSearchRoutes(router: ApiRouter, registry: RouteRegi
   route(
     { method: 'get', path: '/staff/accounts/:accountNo', summary: 'One account whole for the agent on the phone: bindings, bills, payments and refunds, packages, tickets with ratings and callbacks, invoices, balance (read-only, masked, audit-logged)', tag: 'staff', auth: { staff: 'agent' }, params: accountNoParamSchema },
     ({ params, principal }) => s.staffAccounts.overview(staffOf(principal).staffId, params.accountNo),
+  );
+  route(
+    { method: 'get', path: '/staff/subscribers/:userId', summary: 'One portal user (subscriber) whole: bound accounts with balances, tickets with ratings and callbacks, payments and refunds, notices sent and their outcome, invoices (read-only, masked, audit-logged)', tag: 'staff', auth: { staff: 'agent' }, params: userIdParamSchema },
+    ({ params, principal }) => s.staffSubscribers.overview(staffOf(principal).staffId, params.userId),
   );
 }

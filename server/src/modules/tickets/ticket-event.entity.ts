@@ -1,5 +1,6 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, type EventArgs } from '@mikro-orm/core';
 import type { TicketActorKind } from '@openhall/shared';
+import { Ticket } from './ticket.entity';
 
 /**
  * One entry of a ticket's timeline. Staff-only notes (transfers, escalations) are kept here too,
@@ -22,9 +23,20 @@ export class TicketEvent {
   createdAt: Date = new Date();
 }
 
+/**
+ * Keeps `ticket.last_event_at` (the queue's "last change") at the newest entry's time, by one
+ * conditional UPDATE in the transaction that inserts the entry, wherever the entry comes from: a
+ * late work-order event that happened before the newest one moves nothing.
+ */
+async function touchTicket({ entity, em }: EventArgs<TicketEvent>): Promise<void> {
+  const at = entity.occurredAt;
+  await em.nativeUpdate(Ticket, { id: entity.ticketId, $or: [{ lastEventAt: null }, { lastEventAt: { $lt: at } }] }, { lastEventAt: at });
+}
+
 export const TicketEventSchema = new EntitySchema<TicketEvent>({
   class: TicketEvent,
   tableName: 'ticket_event',
+  hooks: { afterCreate: [touchTicket] },
   indexes: [{ name: 'ticket_event_ticket_idx', properties: ['ticketId', 'occurredAt'] }],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },

@@ -52,6 +52,11 @@ export class Ticket {
    * Null until computed (a row planted outside the service, or not yet backfilled).
    */
   queueKey: number | null = null;
+  /**
+   * When its newest timeline entry happened (the queue's "last change"): kept by the ticket event
+   * hook (ticket-event.entity.ts) in the entry's transaction; null only before its first entry.
+   */
+  lastEventAt: Date | null = null;
   createdAt: Date = new Date();
   updatedAt: Date = new Date();
 }
@@ -72,6 +77,11 @@ export const TicketSchema = new EntitySchema<Ticket>({
     { name: 'ticket_account_idx', properties: ['accountId', 'id'] },
     // The staff queue's order (the stored clock).
     { name: 'ticket_queue_idx', properties: ['status', 'queueKey', 'id'] },
+    // The queue's other orders: last change, ticket number (each also by area).
+    { name: 'ticket_last_event_idx', properties: ['status', 'lastEventAt', 'id'] },
+    { name: 'ticket_last_event_area_idx', properties: ['status', 'area', 'lastEventAt', 'id'] },
+    { name: 'ticket_status_id_idx', properties: ['status', 'id'] },
+    { name: 'ticket_status_area_id_idx', properties: ['status', 'area', 'id'] },
     { name: 'ticket_queue_area_idx', properties: ['status', 'area', 'queueKey', 'id'] },
   ],
   properties: {
@@ -104,6 +114,7 @@ export const TicketSchema = new EntitySchema<Ticket>({
     reopenedAt: { type: 'datetime', nullable: true },
     deadlineAt: { type: 'datetime', nullable: true },
     queueKey: { type: 'integer', nullable: true }, // BIGINT (up to 9e15)
+    lastEventAt: { type: 'datetime', nullable: true },
     createdAt: { type: 'datetime' },
     updatedAt: { type: 'datetime' },
   },

@@ -113,6 +113,17 @@ type StaffAccountFacts = Pick<Account, 'id' | 'accountNo' | 'holderName'>;
 const FACT_HINTS =
   'exists (select 1 from `ticket_pause` where `ticket_pause`.`ticket_id` = `ticket`.`id`) as `hasPauses`, ' +
   'exists (select 1 from `ticket_extension` where `ticket_extension`.`ticket_id` = `ticket`.`id`) as `hasExtensions`';
+/**
+ * The queue's ORDER BY for the order asked (fixed text, never the query's own): each is walked
+ * per status from its index (`ticket_queue_idx`, `ticket_last_event_idx`, `ticket_status_id_idx`
+ * and their area variants), the ticket number breaking ties in the same direction.
+ */
+function queueOrder(query: Pick<StaffTicketQuery, 'sort' | 'dir'>): { ordered: string; column: string | null } {
+  const dir = query.dir === 'desc' ? ' desc' : '';
+  const column = query.sort === 'last_change' ? 'last_event_at' : query.sort === 'id' ? null : 'queue_key';
+  return { ordered: column ? `order by \`${column}\`${dir}, \`id\`${dir}` : `order by \`id\`${dir}`, column };
+}
+
 /** What a ticket's clock is judged on (`clockOf`), read with FACT_HINTS or not. */
 export type ClockTicket = Pick<Ticket, 'id' | 'status' | 'clockStartedAt' | 'targetAmount' | 'targetUnit' | 'resolvedAt'> &
   Partial<Pick<Ticket, 'deadlineAt' | 'queueKey'>> & { hasPauses?: unknown; hasExtensions?: unknown };
@@ -419,7 +430,8 @@ export class TicketsService {
 
   /**
    * The staff queue, sorted by deadline (soonest first; paused tickets by the time they had left,
-   * after the running ones; clocks that cannot be computed first; no-clock tickets last), served
+   * after the running ones; clocks that cannot be computed first; no-clock tickets last) or, when
+   * asked (`sort`, `dir`), by last change or ticket number, over the whole queue (queueOrder), served
    * from the stored clock (`queue_key`, `deadline_at`) and the `(status, queue_key, id)` index: per
    * status, the first rows of the page in order (an index walk), merged and cut to the page; the
    * total by COUNT. Filters are SQL as before, the risk filters on the stored clock too.
@@ -470,12 +482,12 @@ export class TicketsService {
       // One status walks the index in order; several are each walked for the rows up to the
       // page's end and merged (an IN list over the index would read and sort every open ticket).
       // The total is the sum of each status's count, each a range of the index.
-      const ordered = 'order by `queue_key`, `id`';
+      const { ordered, column } = queueOrder(query);
       const [page, counted] = await Promise.all([
         wheres.length === 1
           ? readDb.rows<{ id: number }>(`select \`id\` from \`ticket\` where ${wheres[0].sql} ${ordered} limit ? offset ?`, [...wheres[0].params, query.pageSize, offset])
           : readDb.rows<{ id: number }>(
-              `select \`id\` from (${wheres.map((w, i) => `select * from (select \`id\`, \`queue_key\` from \`ticket\` where ${w.sql} ${ordered} limit ?) as \`s${i}\``).join(' union all ')}) as \`q\` ${ordered} limit ? offset ?`,
+              `select \`id\` from (${wheres.map((w, i) => `select * from (select \`id\`${column ? `, \`${column}\`` : ''} from \`ticket\` where ${w.sql} ${ordered} limit ?) as \`s${i}\``).join(' union all ')}) as \`q\` ${ordered} limit ? offset ?`,
               [...wheres.flatMap((w) => [...w.params, offset + query.pageSize]), query.pageSize, offset],
             ),
         readDb.rows<{ n: number | string }>(
@@ -1157,6 +1169,7 @@ export class TicketsService {
       holderNameMasked: account ? maskName(account.holderName) : '',
       lastUrgedAt: t.lastUrgedAt?.toISOString() ?? null,
       updatedAt: t.updatedAt.toISOString(),
+      lastChangeAt: (t.lastEventAt ?? t.createdAt).toISOString(),
       userId: t.userId,
       ownerStaffId: t.ownerStaffId,
       handlerStaffId: t.handlerStaffId,

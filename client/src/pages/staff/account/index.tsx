@@ -1,43 +1,27 @@
 import { View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
-import { formatYuan, type CallbackOutcome, type InvoiceState, type RefundStatus, type StaffAccountOverview } from '@openhall/shared';
+import { formatYuan, type StaffAccountOverview } from '@openhall/shared';
 import { getStaffAccount } from '../../../api/staff';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
-import { billStatusLabels, formatDateTime, paymentOrderStatusLabels, serviceTypeLabels, ticketStatusLabels, ticketTypeLabels } from '../../../lib/labels';
+import { billStatusLabels, serviceTypeLabels } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
+import { InvoicesTable, NotificationsTable, PaymentsTable, Row, TicketsTable, dash } from '../staff-overview-tables';
 import StaffShell from '../staff-shell';
 import { useStaffProfile } from '../staff-session';
 
-const invoiceStateLabels: Record<InvoiceState, string> = { requested: '开具中', issued: '已开具', failed: '开具失败', reversing: '红冲中', reversed: '已红冲', cancelled: '已取消' };
-const refundStatusLabels: Record<RefundStatus, string> = { processing: '退款中', success: '已退款', failed: '退款失败' };
-const outcomeLabels: Record<CallbackOutcome, string> = { satisfied: '满意', not_satisfied: '不满意', not_fixed: '问题未解决', unreachable: '未接通' };
 const statusLabels: Record<StaffAccountOverview['account']['status'], string> = { active: '正常', suspended: '停机', closed: '已销户' };
-
-/** A row of a plain table: cells side by side. */
-function Row({ cells, id, head }: { cells: (string | number)[]; id?: string; head?: boolean }) {
-  return (
-    <View id={id} className={`staff-table__row${head ? ' staff-table__row--head' : ''}`}>
-      {cells.map((c, i) => (
-        <View key={i} className="staff-table__cell">
-          {c}
-        </View>
-      ))}
-    </View>
-  );
-}
 
 /**
  * One account whole, for the agent on the phone (read-only, masked; the server logs each opening):
  * who bound it, bills, payments and refunds, packages, tickets with ratings and callbacks, invoices,
- * and the balance of a prepaid account. Opened from the search box, by account number.
+ * notices sent about it and whether each went out, and the balance of a prepaid account. Opened from the search box, by account number.
  */
 export default function StaffAccountPage() {
   const accountNo = useRouter()?.params?.no ?? '';
   const overview = useAsync(() => getStaffAccount(accountNo), [accountNo]);
   const profile = useStaffProfile(overview.error);
   const v = overview.data;
-  const dash = (s: string | null) => (s ? formatDateTime(s) : '—');
 
   return (
     <StaffShell id="page-staff-account" profile={profile} title={`户号 ${accountNo}`}>
@@ -53,24 +37,21 @@ export default function StaffAccountPage() {
                 {v.account.prepaid && <View id="staff-account-balance">预存款余额 {formatYuan(v.account.balanceFen ?? 0)}</View>}
                 {v.account.concession && <View>困难用户优惠</View>}
               </View>
-              <View className="muted tickets-gap">
-                绑定的网厅用户：{v.bindings.length ? v.bindings.map((b) => `${b.phoneMasked}${b.isDefault ? '（默认）' : ''}`).join('、') : '无'}
+              <View className="muted tickets-gap" id="staff-account-bindings">
+                绑定的网厅用户：
+                {v.bindings.length
+                  ? v.bindings.map((b, i) => (
+                      <View key={b.userId} id={`staff-account-user-${b.userId}`} className="staff-search__link" onClick={() => void Taro.navigateTo({ url: `/pages/staff/subscriber/index?id=${b.userId}` })}>
+                        {i > 0 ? '、' : ''}
+                        {b.phoneMasked}
+                        {b.isDefault ? '（默认）' : ''}
+                      </View>
+                    ))
+                  : '无'}
               </View>
             </Section>
             <Section title={`工单（${v.tickets.length}）`}>
-              <View className="staff-table" id="staff-account-tickets">
-                <Row head cells={['工单号', '类型', '状态', '提交', '评价', '回访']} />
-                {v.tickets.map((t) => (
-                  <View key={t.id} id={`staff-account-ticket-${t.id}`} className="staff-table__row queue-table__sortable" onClick={() => void Taro.navigateTo({ url: `/pages/staff/ticket/index?id=${t.id}` })}>
-                    <View className="staff-table__cell">#{t.id}</View>
-                    <View className="staff-table__cell">{ticketTypeLabels[t.type]}</View>
-                    <View className="staff-table__cell">{ticketStatusLabels[t.status]}</View>
-                    <View className="staff-table__cell">{formatDateTime(t.createdAt)}</View>
-                    <View className="staff-table__cell">{t.ratings.map((r) => `${'★'.repeat(r.stars)}${r.comment ? ` ${r.comment}` : ''}`).join('；') || '—'}</View>
-                    <View className="staff-table__cell">{t.callbacks.map((c) => (c.outcome ? outcomeLabels[c.outcome] : '待回访')).join('；') || '—'}</View>
-                  </View>
-                ))}
-              </View>
+              <TicketsTable id="staff-account-tickets" rowId="staff-account-ticket" tickets={v.tickets} />
             </Section>
             <Section title={`账单（${v.bills.length}）`}>
               <View className="staff-table" id="staff-account-bills">
@@ -81,16 +62,7 @@ export default function StaffAccountPage() {
               </View>
             </Section>
             <Section title={`网厅缴费与退款（${v.payments.length}）`}>
-              <View className="staff-table" id="staff-account-payments">
-                <Row head cells={['订单号', '金额', '状态', '支付时间', '退款']} />
-                {v.payments.map((p) => (
-                  <Row
-                    key={p.outTradeNo}
-                    id={`staff-account-payment-${p.outTradeNo}`}
-                    cells={[p.outTradeNo, formatYuan(p.amountFen), paymentOrderStatusLabels[p.status], dash(p.paidAt), p.refunds.map((r) => `${formatYuan(r.amountFen)} ${refundStatusLabels[r.status]}（${r.reason}）`).join('；') || '—']}
-                  />
-                ))}
-              </View>
+              <PaymentsTable id="staff-account-payments" rowId="staff-account-payment" payments={v.payments} />
             </Section>
             <Section title={`套餐（${v.packages.length}）`}>
               <View className="staff-table" id="staff-account-packages">
@@ -101,12 +73,10 @@ export default function StaffAccountPage() {
               </View>
             </Section>
             <Section title={`电子发票（${v.invoices.length}）`}>
-              <View className="staff-table" id="staff-account-invoices">
-                <Row head cells={['发票号码', '金额', '抬头', '状态', '申请时间']} />
-                {v.invoices.map((i, n) => (
-                  <Row key={n} cells={[i.invoiceNo ?? '—', formatYuan(i.totalFen), i.titleKind === 'company' ? '单位' : '个人', invoiceStateLabels[i.state], formatDateTime(i.createdAt)]} />
-                ))}
-              </View>
+              <InvoicesTable id="staff-account-invoices" invoices={v.invoices} />
+            </Section>
+            <Section title={`发给用户的通知（${v.notifications.length}）`}>
+              <NotificationsTable id="staff-account-notifications" notifications={v.notifications} />
             </Section>
           </View>
         )}

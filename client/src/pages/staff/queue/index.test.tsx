@@ -82,26 +82,37 @@ describe('staff queue', () => {
     expect(document.querySelector('#queue-ticket-6 .queue-row__urged')).toBeNull();
   });
 
-  it('sorts by a column and back, and keeps the order in the address', async () => {
+  it('asks the server for the order a column heading names (over the whole queue), toggles it, and keeps it in the address', async () => {
     signInAsAgent();
-    const a = staffTicket(5, 'ok', 2 * HOUR, { areaName: '西湖区', updatedAt: '2026-11-25T03:00:00.000Z' });
-    const b = staffTicket(3, 'ok', 3 * HOUR, { areaName: '上城区', updatedAt: '2026-11-25T05:00:00.000Z' });
-    const c = staffTicket(9, 'ok', 4 * HOUR, { areaName: '滨江区', updatedAt: '2026-11-25T04:00:00.000Z' });
-    requestMock.mockResolvedValue({ items: [a, b, c], page: 1, pageSize: 100, total: 3 });
+    const a = staffTicket(5, 'ok', 2 * HOUR, { lastChangeAt: '2026-11-25T03:00:00.000Z' });
+    const b = staffTicket(3, 'ok', 3 * HOUR, { lastChangeAt: '2026-11-25T05:00:00.000Z' });
+    requestMock.mockResolvedValue({ items: [a, b], page: 1, pageSize: 100, total: 2 });
     render(<StaffQueuePage />);
     await screen.findByText('#5');
-    const order = () => Array.from(document.querySelectorAll('.queue-row')).map((r) => r.id.replace('queue-ticket-', ''));
-    expect(order()).toEqual(['5', '3', '9']);
-    fireEvent.click(document.querySelector('#queue-sort-id')!);
-    expect(order()).toEqual(['3', '5', '9']);
-    fireEvent.click(document.querySelector('#queue-sort-id')!);
-    expect(order()).toEqual(['9', '5', '3']);
-    fireEvent.click(document.querySelector('#queue-sort-updated')!);
-    expect(order()).toEqual(['5', '9', '3']);
-    await waitFor(() => expect(window.location.hash).toContain('sort=updated'));
-    fireEvent.click(document.querySelector('#queue-sort-area')!);
-    // 滨江 (bīn) < 上城 (shàng) < 西湖 (xī) in pinyin order.
-    expect(order()).toEqual(['9', '3', '5']);
+    const lastQuery = () => (requestMock.mock.calls.filter((c) => c[0] === '/staff/tickets').pop()![1] as { data: Record<string, unknown> }).data;
+    // The default is the server's deadline order: no sort asked for.
+    expect(lastQuery().sort).toBeUndefined();
+    // "Last change" is the time of the last timeline entry, as the server sends it.
+    expect(document.querySelector('#queue-ticket-3 .queue-row__updated')!.textContent).toContain('13:00');
+
+    // The rows are shown as the server answers: no reordering of the page in the browser.
+    requestMock.mockResolvedValue({ items: [b, a], page: 1, pageSize: 100, total: 2 });
+    await act(async () => {
+      fireEvent.click(document.querySelector('#queue-sort-last_change')!);
+    });
+    await waitFor(() => expect(lastQuery()).toMatchObject({ sort: 'last_change', dir: 'desc', page: 1 }));
+    await waitFor(() => expect(Array.from(document.querySelectorAll('.queue-row')).map((r) => r.id)).toEqual(['queue-ticket-3', 'queue-ticket-5']));
+    await waitFor(() => expect(window.location.hash).toContain('sort=last_change'));
+    await act(async () => {
+      fireEvent.click(document.querySelector('#queue-sort-last_change')!);
+    });
+    await waitFor(() => expect(lastQuery()).toMatchObject({ sort: 'last_change', dir: 'asc' }));
+    await act(async () => {
+      fireEvent.click(document.querySelector('#queue-sort-id')!);
+    });
+    await waitFor(() => expect(lastQuery()).toMatchObject({ sort: 'id', dir: 'asc' }));
+    // Columns the server cannot order by are plain headings.
+    expect(document.querySelector('#queue-sort-area')).toBeNull();
   });
 
   it('asks the server for breached complaints when those filters are picked, and keeps them in the address', async () => {

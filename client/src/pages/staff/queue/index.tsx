@@ -1,6 +1,6 @@
 import { Button, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
-import { maskPhone, ticketStatuses, ticketTypes, type StaffLiveTicketEvent, type StaffTicketQuery, type StaffTicketView, type TicketStatus, type TicketType } from '@openhall/shared';
+import { maskPhone, staffQueueSorts, ticketStatuses, ticketTypes, type StaffLiveTicketEvent, type StaffQueueSort, type StaffTicketQuery, type StaffTicketView, type TicketStatus, type TicketType } from '@openhall/shared';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { claimTicket, getCalendarStatus, listQueue } from '../../../api/staff';
 import StateView from '../../../components/state-view';
@@ -16,8 +16,8 @@ import { readPageQuery, writePageQuery } from '../staff-url';
 
 type Risk = 'breached' | 'due_soon' | 'unknown';
 type Assigned = 'mine' | 'unclaimed';
-/** Columns the table sorts by; `deadline` is the server's order (soonest deadline first). */
-type SortKey = 'deadline' | 'id' | 'type' | 'status' | 'area' | 'account' | 'owner' | 'updated';
+/** The orders the server sorts the whole queue by (from an index each); `deadline` is the default. */
+type SortKey = StaffQueueSort;
 type SortDir = 'asc' | 'desc';
 
 const PAGE_SIZE = 100;
@@ -39,16 +39,17 @@ const assignedOptions: { value: Assigned | ''; label: string }[] = [
   { value: 'mine', label: '我负责的' },
 ];
 
-const columns: { key: SortKey; title: string }[] = [
-  { key: 'id', title: '工单号' },
-  { key: 'type', title: '类型' },
-  { key: 'status', title: '状态' },
-  { key: 'deadline', title: '承诺时限' },
-  { key: 'area', title: '片区' },
-  { key: 'account', title: '户号' },
-  { key: 'id', title: '用户' },
-  { key: 'owner', title: '负责人' },
-  { key: 'updated', title: '最近变化' },
+/** The table's columns; `sort`: the server order its heading sorts by, and the direction of a first click. */
+const columns: { title: string; sort?: { key: SortKey; first: SortDir } }[] = [
+  { title: '工单号', sort: { key: 'id', first: 'asc' } },
+  { title: '类型' },
+  { title: '状态' },
+  { title: '承诺时限', sort: { key: 'deadline', first: 'asc' } },
+  { title: '片区' },
+  { title: '户号' },
+  { title: '用户' },
+  { title: '负责人' },
+  { title: '最近变化', sort: { key: 'last_change', first: 'desc' } },
 ];
 
 /** How often the queue refreshes itself while open: deadlines move (new tickets and changes arrive live). */
@@ -65,7 +66,7 @@ function queueRiskOf(t: StaffTicketView): string {
 function initialState() {
   const q = readPageQuery();
   const pick = <T extends string>(value: string | undefined, allowed: readonly { value: T | '' }[]): T | '' => (allowed.some((o) => o.value === value) ? (value as T) : '');
-  const sort = columns.some((c) => c.key === q.sort) ? (q.sort as SortKey) : 'deadline';
+  const sort = (staffQueueSorts as readonly string[]).includes(q.sort ?? '') ? (q.sort as SortKey) : 'deadline';
   return {
     type: pick(q.type, typeOptions),
     status: pick(q.status, statusOptions),
@@ -77,17 +78,6 @@ function initialState() {
   };
 }
 
-const compareText = (a: string, b: string) => a.localeCompare(b, 'zh-CN');
-const sorters: Record<Exclude<SortKey, 'deadline'>, (a: StaffTicketView, b: StaffTicketView) => number> = {
-  id: (a, b) => a.id - b.id,
-  type: (a, b) => compareText(ticketTypeLabels[a.type], ticketTypeLabels[b.type]),
-  status: (a, b) => ticketStatuses.indexOf(a.status) - ticketStatuses.indexOf(b.status),
-  area: (a, b) => compareText(a.areaName, b.areaName),
-  account: (a, b) => compareText(a.accountNo, b.accountNo),
-  owner: (a, b) => compareText(a.owner?.name ?? '', b.owner?.name ?? ''),
-  updated: (a, b) => Date.parse(a.updatedAt) - Date.parse(b.updatedAt),
-};
-
 /** A key press that belongs to a field being typed in, not to the queue. */
 function typingIn(target: EventTarget | null): boolean {
   const el = target as { tagName?: string; isContentEditable?: boolean } | null;
@@ -95,7 +85,8 @@ function typingIn(target: EventTarget | null): boolean {
 }
 
 /**
- * The ticket queue as a table: soonest deadline first (the server's order) or sorted by a column,
+ * The ticket queue as a table: soonest deadline first, or by ticket number or last change (each
+ * sorted by the server over the whole queue, not just the page shown),
  * coloured by SLA risk, filtered in one bar, the filters and order kept in the address. From the
  * keyboard: j / ↓ next, k / ↑ previous, Enter opens, c claims the selected ticket.
  */
@@ -109,20 +100,16 @@ export default function StaffQueuePage() {
     status: status || undefined,
     risk: risk || undefined,
     assigned: assigned || undefined,
+    ...(sort === 'deadline' && dir === 'asc' ? {} : { sort, dir }),
   };
-  const queue = useAsync(() => listQueue(query), [type, status, risk, assigned, page], { refreshOnShow: true });
+  const queue = useAsync(() => listQueue(query), [type, status, risk, assigned, sort, dir, page], { refreshOnShow: true });
   // A calendar that runs out soon (or is provisional) makes working-day deadlines uncertain: said at the top.
   const calendar = useAsync(getCalendarStatus, []);
   const profile = useStaffProfile(queue.error);
   const [selected, setSelected] = useState<number | null>(null);
   const [notice, setNotice] = useState('');
 
-  const items = useMemo(() => {
-    const rows = queue.data?.items ?? [];
-    if (sort === 'deadline') return dir === 'asc' ? rows : [...rows].reverse();
-    const by = sorters[sort];
-    return [...rows].sort((a, b) => (dir === 'asc' ? by(a, b) : by(b, a)) || a.id - b.id);
-  }, [queue.data, sort, dir]);
+  const items = useMemo(() => queue.data?.items ?? [], [queue.data]);
 
   useEffect(() => {
     writePageQuery({ type, status, risk, assigned, sort: sort === 'deadline' ? undefined : sort, dir: dir === 'desc' ? dir : undefined, page: page > 1 ? String(page) : undefined });
@@ -135,7 +122,8 @@ export default function StaffQueuePage() {
   }, [reload]);
 
   const setFilter = (patch: Partial<ReturnType<typeof initialState>>) => setState((s) => ({ ...s, page: 1, ...patch }));
-  const sortBy = (key: SortKey) => setState((s) => ({ ...s, sort: key, dir: s.sort === key && s.dir === 'asc' ? 'desc' : 'asc' }));
+  const sortBy = ({ key, first }: { key: SortKey; first: SortDir }) =>
+    setState((s) => ({ ...s, page: 1, sort: key, dir: s.sort === key ? (s.dir === 'asc' ? 'desc' : 'asc') : first }));
   const open = (id: number) => void Taro.navigateTo({ url: `/pages/staff/ticket/index?id=${id}` });
 
   const claim = useCallback(
@@ -250,17 +238,20 @@ export default function StaffQueuePage() {
         <StateView loading={queue.loading} error={queue.error} empty={items.length === 0} emptyText="没有符合条件的工单" onRetry={() => void queue.reload()}>
           <View className="staff-table queue-table" id="queue-table">
             <View className="staff-table__row staff-table__row--head">
-              {columns.map((c, i) => (
-                <View
-                  key={`${c.key}-${i}`}
-                  id={c.title === '用户' ? undefined : `queue-sort-${c.key}`}
-                  className={`staff-table__cell${c.title === '用户' ? '' : ' queue-table__sortable'}${sort === c.key && c.title !== '用户' ? ` queue-table__sorted--${dir}` : ''}`}
-                  onClick={c.title === '用户' ? undefined : () => sortBy(c.key)}
-                >
-                  {c.title}
-                  {sort === c.key && c.title !== '用户' ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
-                </View>
-              ))}
+              {columns.map((c) => {
+                const on = c.sort !== undefined && sort === c.sort.key;
+                return (
+                  <View
+                    key={c.title}
+                    id={c.sort ? `queue-sort-${c.sort.key}` : undefined}
+                    className={`staff-table__cell${c.sort ? ' queue-table__sortable' : ''}${on ? ` queue-table__sorted--${dir}` : ''}`}
+                    onClick={c.sort ? () => sortBy(c.sort!) : undefined}
+                  >
+                    {c.title}
+                    {on ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
+                  </View>
+                );
+              })}
             </View>
             {items.map((t) => (
               <View
@@ -290,7 +281,7 @@ export default function StaffQueuePage() {
                   {t.holderNameMasked} {maskPhone(t.contactPhone)}
                 </View>
                 <View className="staff-table__cell">{t.owner ? formatPerson(t.owner) : '待受理'}</View>
-                <View className="staff-table__cell queue-row__updated">{formatDateTime(t.updatedAt)}</View>
+                <View className="staff-table__cell queue-row__updated">{formatDateTime(t.lastChangeAt)}</View>
               </View>
             ))}
           </View>

@@ -1,0 +1,1 @@
+export default definePageConfig({ navigationBarTitleText: '网厅用户全貌' });
