@@ -30,4 +30,5 @@ export * from './tax';
 export * from './invoices';
 export * from './staff-search';
 export * from './staff-accounts';
+export * from './staff-tickets';
 export * from './surveys';

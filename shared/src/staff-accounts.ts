@@ -4,7 +4,7 @@ import type { ServiceType } from './common';
 import type { InvoiceState } from './invoices';
 import type { PaymentChannel, PaymentOrderKind, PaymentOrderStatus, RefundStatus } from './payments';
 import type { SuspensionReason } from './prepaid';
-import type { TicketStatus, TicketType } from './tickets';
+import type { TicketChannel, TicketStatus, TicketType } from './tickets';
 
 /**
  * `GET /api/v1/staff/accounts/:accountNo`: one account whole, for the agent on the phone — read-only,
@@ -47,6 +47,8 @@ export interface StaffAccountOverview {
     id: number;
     type: TicketType;
     status: TicketStatus;
+    /** Where it came from (portal, hotline, counter, WeChat Pay complaint). */
+    channel: TicketChannel;
     createdAt: string;
     resolvedAt: string | null;
     /** The subscriber's ratings, one per resolution. */

@@ -89,6 +89,7 @@ export class StaffAccountsService {
         id: t.id,
         type: t.type,
         status: t.status,
+        channel: t.channel,
         createdAt: iso(t.createdAt)!,
         resolvedAt: iso(t.resolvedAt),
         ratings: ratings.filter((r) => r.ticketId === t.id).map((r) => ({ stars: r.stars, comment: r.comment, createdAt: iso(r.createdAt)! })),
