@@ -37,6 +37,8 @@ import type {
   StaffLoginInput,
   StaffSearchView,
   StaffAccountOverview,
+  StaffAccountSummaryView,
+  CreateStaffTicketInput,
   StaffRole,
   StaffTicketQuery,
   StaffTicketView,
@@ -343,4 +345,14 @@ export function searchStaff(q: string): Promise<StaffSearchView> {
 /** One account whole for the agent on the phone, by its account number (read-only, masked; the server audit-logs each opening). */
 export function getStaffAccount(accountNo: string): Promise<StaffAccountOverview> {
   return request<StaffAccountOverview>(`/staff/accounts/${encodeURIComponent(accountNo)}`, staff);
+}
+
+/** What the new-ticket form shows of an account typed from a caller: masked holder, area, address, bound users (audit-logged). */
+export function getStaffAccountSummary(accountNo: string): Promise<StaffAccountSummaryView> {
+  return request<StaffAccountSummaryView>(`/staff/accounts/${encodeURIComponent(accountNo)}/summary`, staff);
+}
+
+/** Files a ticket for a caller (hotline) or a visitor (counter); the signed-in agent owns it (首问负责). */
+export function createStaffTicket(input: CreateStaffTicketInput): Promise<StaffTicketView> {
+  return request<StaffTicketView>('/staff/tickets', { method: 'POST', data: { ...input }, ...staff });
 }

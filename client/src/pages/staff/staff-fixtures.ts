@@ -45,6 +45,7 @@ export function staffTicket(id: number, risk: SlaRisk | null, remainingMs: numbe
     lastUrgedAt: null,
     updatedAt: '2026-11-25T02:00:00.000Z',
     userId: 3,
+    channel: 'portal',
     ownerStaffId: null,
     handlerStaffId: null,
     handler: null,

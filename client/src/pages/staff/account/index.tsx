@@ -1,13 +1,13 @@
-import { View } from '@tarojs/components';
+import { Button, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
-import { formatYuan, type CallbackOutcome, type InvoiceState, type RefundStatus, type StaffAccountOverview } from '@openhall/shared';
+import { formatYuan, ticketChannelLabels, type CallbackOutcome, type InvoiceState, type RefundStatus, type StaffAccountOverview } from '@openhall/shared';
 import { getStaffAccount } from '../../../api/staff';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
 import { billStatusLabels, formatDateTime, paymentOrderStatusLabels, serviceTypeLabels, ticketStatusLabels, ticketTypeLabels } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
 import StaffShell from '../staff-shell';
-import { useStaffProfile } from '../staff-session';
+import { STAFF_NEW_TICKET_URL, useStaffProfile } from '../staff-session';
 
 const invoiceStateLabels: Record<InvoiceState, string> = { requested: '开具中', issued: '已开具', failed: '开具失败', reversing: '红冲中', reversed: '已红冲', cancelled: '已取消' };
 const refundStatusLabels: Record<RefundStatus, string> = { processing: '退款中', success: '已退款', failed: '退款失败' };
@@ -57,13 +57,21 @@ export default function StaffAccountPage() {
                 绑定的网厅用户：{v.bindings.length ? v.bindings.map((b) => `${b.phoneMasked}${b.isDefault ? '（默认）' : ''}`).join('、') : '无'}
               </View>
             </Section>
-            <Section title={`工单（${v.tickets.length}）`}>
+            <Section
+              title={`工单（${v.tickets.length}）`}
+              extra={
+                <Button id="staff-account-new-ticket" className="btn-primary" size="mini" onClick={() => void Taro.navigateTo({ url: `${STAFF_NEW_TICKET_URL}?no=${encodeURIComponent(v.account.accountNo)}` })}>
+                  新建工单
+                </Button>
+              }
+            >
               <View className="staff-table" id="staff-account-tickets">
-                <Row head cells={['工单号', '类型', '状态', '提交', '评价', '回访']} />
+                <Row head cells={['工单号', '类型', '来源', '状态', '提交', '评价', '回访']} />
                 {v.tickets.map((t) => (
                   <View key={t.id} id={`staff-account-ticket-${t.id}`} className="staff-table__row queue-table__sortable" onClick={() => void Taro.navigateTo({ url: `/pages/staff/ticket/index?id=${t.id}` })}>
                     <View className="staff-table__cell">#{t.id}</View>
                     <View className="staff-table__cell">{ticketTypeLabels[t.type]}</View>
+                    <View className="staff-table__cell">{ticketChannelLabels[t.channel]}</View>
                     <View className="staff-table__cell">{ticketStatusLabels[t.status]}</View>
                     <View className="staff-table__cell">{formatDateTime(t.createdAt)}</View>
                     <View className="staff-table__cell">{t.ratings.map((r) => `${'★'.repeat(r.stars)}${r.comment ? ` ${r.comment}` : ''}`).join('；') || '—'}</View>

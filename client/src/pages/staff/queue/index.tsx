@@ -1,6 +1,6 @@
 import { Button, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
-import { maskPhone, ticketStatuses, ticketTypes, type StaffTicketQuery, type StaffTicketView, type TicketStatus, type TicketType } from '@openhall/shared';
+import { maskPhone, ticketChannelLabels, ticketStatuses, ticketTypes, type StaffTicketQuery, type StaffTicketView, type TicketStatus, type TicketType } from '@openhall/shared';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { claimTicket, getCalendarStatus, listQueue } from '../../../api/staff';
 import StateView from '../../../components/state-view';
@@ -10,13 +10,13 @@ import { useAsync } from '../../../lib/use-async';
 import { staffErrorText } from '../staff-forms';
 import StaffPager from '../staff-pager';
 import StaffShell from '../staff-shell';
-import { useStaffProfile } from '../staff-session';
+import { STAFF_NEW_TICKET_URL, useStaffProfile } from '../staff-session';
 import { readPageQuery, writePageQuery } from '../staff-url';
 
 type Risk = 'breached' | 'due_soon' | 'unknown';
 type Assigned = 'mine' | 'unclaimed';
 /** Columns the table sorts by; `deadline` is the server's order (soonest deadline first). */
-type SortKey = 'deadline' | 'id' | 'type' | 'status' | 'area' | 'account' | 'owner' | 'updated';
+type SortKey = 'deadline' | 'id' | 'type' | 'channel' | 'status' | 'area' | 'account' | 'owner' | 'updated';
 type SortDir = 'asc' | 'desc';
 
 const PAGE_SIZE = 100;
@@ -41,6 +41,7 @@ const assignedOptions: { value: Assigned | ''; label: string }[] = [
 const columns: { key: SortKey; title: string }[] = [
   { key: 'id', title: '工单号' },
   { key: 'type', title: '类型' },
+  { key: 'channel', title: '来源' },
   { key: 'status', title: '状态' },
   { key: 'deadline', title: '承诺时限' },
   { key: 'area', title: '片区' },
@@ -78,6 +79,7 @@ const compareText = (a: string, b: string) => a.localeCompare(b, 'zh-CN');
 const sorters: Record<Exclude<SortKey, 'deadline'>, (a: StaffTicketView, b: StaffTicketView) => number> = {
   id: (a, b) => a.id - b.id,
   type: (a, b) => compareText(ticketTypeLabels[a.type], ticketTypeLabels[b.type]),
+  channel: (a, b) => compareText(ticketChannelLabels[a.channel], ticketChannelLabels[b.channel]),
   status: (a, b) => ticketStatuses.indexOf(a.status) - ticketStatuses.indexOf(b.status),
   area: (a, b) => compareText(a.areaName, b.areaName),
   account: (a, b) => compareText(a.accountNo, b.accountNo),
@@ -211,6 +213,9 @@ export default function StaffQueuePage() {
         <Button id="queue-refresh" className="btn-plain" size="mini" onClick={() => void queue.reload()}>
           刷新
         </Button>
+        <Button id="queue-new-ticket" className="btn-primary" size="mini" onClick={() => void Taro.navigateTo({ url: STAFF_NEW_TICKET_URL })}>
+          新建工单
+        </Button>
       </View>
       {notice && (
         <View id="queue-notice" className="staff-warning">
@@ -251,6 +256,7 @@ export default function StaffQueuePage() {
                   {t.escalatedAt && <View className="tag tag--off">已升级</View>}
                 </View>
                 <View className="staff-table__cell">{ticketTypeLabels[t.type]}</View>
+                <View className={`staff-table__cell queue-row__channel queue-row__channel--${t.channel}`}>{ticketChannelLabels[t.channel]}</View>
                 <View className="staff-table__cell ticket-status">{ticketStatusLabels[t.status]}</View>
                 <View className="staff-table__cell queue-row__clock">
                   <TicketClock clock={t.clock} compact staff />
