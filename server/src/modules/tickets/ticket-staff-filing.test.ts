@@ -176,6 +176,16 @@ describe('an agent files a ticket for a caller (POST /staff/tickets)', () => {
     expect(await t.orm.em.fork().count(Ticket, {})).toBe(before);
   });
 
+  test('the OpenAPI document describes the endpoint, its body and the channels an agent may choose', async () => {
+    const doc = (await t.request.get('/api/v1/openapi.json').expect(200)).body;
+    const op = doc.paths['/api/v1/staff/tickets'].post;
+    const schema = op.requestBody.content['application/json'].schema;
+    expect(schema.required).toEqual(expect.arrayContaining(['channel', 'accountNo', 'type', 'description', 'contactPhone']));
+    expect(schema.properties.channel.enum).toEqual(['hotline', 'counter']);
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['201', '401', '403']));
+    expect(doc.paths['/api/v1/staff/accounts/{accountNo}/summary'].get).toBeDefined();
+  });
+
   test('only staff may file: a subscriber and an anonymous caller are refused; a supervisor may; the timeline shows who filed it', async () => {
     const account = await unboundAccount();
     const u = await createSubscriber(t);
