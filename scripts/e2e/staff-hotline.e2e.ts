@@ -91,6 +91,8 @@ async function journey(e2e: E2E): Promise<void> {
     await row.click();
     const ticketPage = onPage(page, 'page-staff-ticket');
     await ticketPage.filter({ hasText: `坐席 ${AGENT.name}（工号 ${AGENT.jobNo}）受理来电` }).first().waitFor();
+    const channel = await onPage(page, 'page-staff-ticket', '#staff-ticket-channel').innerText();
+    check(channel.startsWith('来电') && channel.includes('短信'), `the ticket page's channel reads "${channel}"`);
     return `row: ${text}`;
   });
 
