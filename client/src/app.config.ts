@@ -19,7 +19,7 @@ export default defineAppConfig({
     // Online surveys (在线调查): the open surveys meant for me, answering one (a draft to come back to, one submission).
     { root: 'pages/surveys', pages: ['list/index', 'answer/index'] },
     // The staff console is a desktop web app: only the H5 build carries it, the mini-program stays small.
-    ...(process.env.TARO_ENV === 'h5' ? [{ root: 'pages/staff', pages: ['login/index', 'queue/index', 'ticket/index', 'callbacks/index', 'suspensions/index', 'outages/index', 'dashboard/index', 'imports/index', 'content/index', 'invoices/index', 'account/index', 'subscriber/index', 'reconciliation/index', 'surveys/index'] }] : []),
+    ...(process.env.TARO_ENV === 'h5' ? [{ root: 'pages/staff', pages: ['login/index', 'queue/index', 'ticket/index', 'callbacks/index', 'suspensions/index', 'outages/index', 'dashboard/index', 'imports/index', 'content/index', 'invoices/index', 'account/index', 'subscriber/index', 'reconciliation/index', 'surveys/index', 'new-ticket/index'] }] : []),
   ],
   window: {
     backgroundTextStyle: 'light',

@@ -20,6 +20,7 @@ import { registerAuthRoutes } from './modules/auth/auth.routes';
 import { registerAccountRoutes } from './modules/accounts/accounts.routes';
 import { registerContentRoutes } from './modules/content/content.routes';
 import { registerTicketRoutes } from './modules/tickets/tickets.routes';
+import { registerStaffFilingRoutes } from './modules/tickets/ticket-staff-filing.routes';
 import { registerCallbackRoutes } from './modules/tickets/callbacks.routes';
 import { registerMetricsRoutes } from './modules/metrics/metrics.routes';
 import { registerBillingRoutes } from './modules/billing/billing.routes';
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
   registerAccountRoutes(api, registry, API_PREFIX, services);
   registerContentRoutes(api, registry, API_PREFIX, services);
   registerTicketRoutes(api, registry, API_PREFIX, services);
+  registerStaffFilingRoutes(api, registry, API_PREFIX, services);
   registerStaffSearchRoutes(api, registry, API_PREFIX, services);
   registerLiveRoutes(api, registry, API_PREFIX, services);
   registerCallbackRoutes(api, registry, API_PREFIX, services);

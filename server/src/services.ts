@@ -5,6 +5,7 @@ import { SessionsService } from './modules/auth/sessions.service';
 import { AccountsService } from './modules/accounts/accounts.service';
 import { ContentService } from './modules/content/content.service';
 import { TicketsService } from './modules/tickets/tickets.service';
+import { StaffTicketFilingService } from './modules/tickets/ticket-staff-filing';
 import { BillingService } from './modules/billing/billing.service';
 import { RenewalsService } from './modules/renewals/renewals.service';
 import { BILLING_WRITEOFF_REVERSED_TOPIC, PaymentsService } from './modules/payments/payments.service';
@@ -88,6 +89,8 @@ export interface Services {
   /** One account whole for the console (read-only, audit-logged). */
   staffAccounts: StaffAccountsService;
   staffSubscribers: StaffSubscribersService;
+  /** Tickets agents file for callers and visitors (hotline, counter). */
+  staffFiling: StaffTicketFilingService;
   /** Online surveys (在线调查): building and publishing, answering, results and export. */
   surveys: SurveysService;
   /** The console's live updates: committed ticket changes on the live bus, streamed as Server-Sent Events. */
@@ -156,6 +159,7 @@ export function createServices(deps: AppDeps): Services {
     staffSearch: new StaffSearchService(deps, audit),
     staffAccounts: new StaffAccountsService(deps, audit),
     staffSubscribers: new StaffSubscribersService(deps, audit),
+    staffFiling: new StaffTicketFilingService(deps, tickets, audit),
     surveys: new SurveysService(deps, audit),
     live: liveUpdates,
   };

@@ -30,5 +30,6 @@ export * from './tax';
 export * from './invoices';
 export * from './staff-search';
 export * from './staff-accounts';
+export * from './staff-tickets';
 export * from './surveys';
 export * from './live';

@@ -5,7 +5,7 @@ import type { InvoiceState } from './invoices';
 import type { StaffNotificationView } from './notifications';
 import type { PaymentChannel, PaymentOrderKind, PaymentOrderStatus, RefundStatus } from './payments';
 import type { SuspensionReason } from './prepaid';
-import type { TicketStatus, TicketType } from './tickets';
+import type { TicketChannel, TicketStatus, TicketType } from './tickets';
 
 /**
  * `GET /api/v1/staff/accounts/:accountNo`: one account whole, for the agent on the phone — read-only,
@@ -48,6 +48,8 @@ export interface StaffAccountOverview {
     id: number;
     type: TicketType;
     status: TicketStatus;
+    /** Where it came from (portal, hotline, counter, WeChat Pay complaint). */
+    channel: TicketChannel;
     createdAt: string;
     resolvedAt: string | null;
     /** The subscriber's ratings, one per resolution. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { textSchema } from './common';
 import type { ServiceType } from './common';
-import type { TicketStatus, TicketType } from './tickets';
+import type { TicketChannel, TicketStatus, TicketType } from './tickets';
 
 /**
  * `GET /api/v1/staff/search?q=`: one box for what a caller tells the agent. What the text looks like
@@ -25,6 +25,8 @@ export interface StaffSearchTicket {
   id: number;
   type: TicketType;
   status: TicketStatus;
+  /** Where it came from (portal, hotline, counter, WeChat Pay complaint). */
+  channel: TicketChannel;
   workOrderNo: string | null;
   accountNo: string;
   areaName: string;

@@ -10,6 +10,15 @@ export const ticketTypes = ['fault', 'installation', 'restoration', 'complaint',
 /** One of {@link ticketTypes}. */
 export type TicketType = (typeof ticketTypes)[number];
 
+/**
+ * Where a ticket came from (来源渠道): the portal (the subscriber filed it), the hotline (an agent for a
+ * caller), the counter (an agent for a visitor at a hall), or a WeChat Pay consumer complaint.
+ * Recorded on the ticket; the console's queue, search and account page show it.
+ */
+export const ticketChannels = ['portal', 'hotline', 'counter', 'wechatpay_complaint'] as const;
+/** One of {@link ticketChannels}. */
+export type TicketChannel = (typeof ticketChannels)[number];
+
 /** Severity of a fault: the operator promises 24 h for ordinary faults and 72 h for major ones. */
 export const faultSeverities = ['ordinary', 'major'] as const;
 /** One of {@link faultSeverities}. */
@@ -286,13 +295,16 @@ export interface StaffTicketView extends Omit<TicketView, 'contactPhoneMasked'> 
   accountNo: string;
   /** The account holder, masked (张*). */
   holderNameMasked: string;
+  /** Where it came from: the portal, the hotline, the counter, a WeChat Pay complaint. */
+  channel: TicketChannel;
   /** When the subscriber last urged it (催办), or null. */
   lastUrgedAt: string | null;
   /** The ticket's last change (any action or status update). */
   updatedAt: string;
   /** When its last timeline entry happened (the queue's "last change"; its filing before any). */
   lastChangeAt: string;
-  userId: number;
+  /** The portal user who follows it; null when nobody has bound the account (a hotline or counter ticket: notices go by SMS to the contact phone). */
+  userId: number | null;
   ownerStaffId: number | null;
   handlerStaffId: number | null;
   handler: { name: string; jobNo: string } | null;

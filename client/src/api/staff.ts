@@ -39,6 +39,8 @@ import type {
   StaffSearchView,
   StaffAccountOverview,
   StaffSubscriberOverview,
+  StaffAccountSummaryView,
+  CreateStaffTicketInput,
   StaffRole,
   StaffTicketQuery,
   StaffTicketView,
@@ -362,4 +364,14 @@ export function getStaffAccount(accountNo: string): Promise<StaffAccountOverview
 /** One portal user (subscriber) whole for the agent on the phone, by their user id (read-only, masked; the server audit-logs each opening). */
 export function getStaffSubscriber(userId: number): Promise<StaffSubscriberOverview> {
   return request<StaffSubscriberOverview>(`/staff/subscribers/${userId}`, staff);
+}
+
+/** What the new-ticket form shows of an account typed from a caller: masked holder, area, address, bound users (audit-logged). */
+export function getStaffAccountSummary(accountNo: string): Promise<StaffAccountSummaryView> {
+  return request<StaffAccountSummaryView>(`/staff/accounts/${encodeURIComponent(accountNo)}/summary`, staff);
+}
+
+/** Files a ticket for a caller (hotline) or a visitor (counter); the signed-in agent owns it (首问负责). */
+export function createStaffTicket(input: CreateStaffTicketInput): Promise<StaffTicketView> {
+  return request<StaffTicketView>('/staff/tickets', { method: 'POST', data: { ...input }, ...staff });
 }

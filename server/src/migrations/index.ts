@@ -23,6 +23,7 @@ import { Migration20261205000000_ticket_deadline } from './Migration202612050000
 import { Migration20261205100000_staff_search } from './Migration20261205100000_staff_search';
 import { Migration20261205110000_staff_account_page } from './Migration20261205110000_staff_account_page';
 import { Migration20261205120000_user_consent } from './Migration20261205120000_user_consent';
+import { Migration20261205130000_ticket_channel } from './Migration20261205130000_ticket_channel';
 import { Migration20261205132400_notification_log } from './Migration20261205132400_notification_log';
 import { Migration20261205132500_ticket_last_event } from './Migration20261205132500_ticket_last_event';
 import { Migration20261204150000_suspension_callbacks } from './Migration20261204150000_suspension_callbacks';
@@ -62,6 +63,7 @@ export const migrations = [
   { name: 'Migration20261205100000_staff_search', class: Migration20261205100000_staff_search },
   { name: 'Migration20261205110000_staff_account_page', class: Migration20261205110000_staff_account_page },
   { name: 'Migration20261205120000_user_consent', class: Migration20261205120000_user_consent },
+  { name: 'Migration20261205130000_ticket_channel', class: Migration20261205130000_ticket_channel },
   { name: 'Migration20261205132400_notification_log', class: Migration20261205132400_notification_log },
   { name: 'Migration20261205132500_ticket_last_event', class: Migration20261205132500_ticket_last_event },
 ];

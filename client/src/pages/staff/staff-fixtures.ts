@@ -47,6 +47,7 @@ export function staffTicket(id: number, risk: SlaRisk | null, remainingMs: numbe
     updatedAt: '2026-11-25T02:00:00.000Z',
     lastChangeAt: '2026-11-25T02:00:00.000Z',
     userId: 3,
+    channel: 'portal',
     ownerStaffId: null,
     handlerStaffId: null,
     handler: null,

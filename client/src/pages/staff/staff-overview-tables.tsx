@@ -2,6 +2,7 @@ import { View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import {
   formatYuan,
+  ticketChannelLabels,
   type CallbackOutcome,
   type InvoiceState,
   type NotificationChannel,
@@ -42,12 +43,13 @@ const openAccount = (accountNo: string) => void Taro.navigateTo({ url: `/pages/s
 export function TicketsTable({ id, rowId, tickets, withAccount }: { id: string; rowId: string; tickets: (StaffOverviewTicket & { accountNo?: string })[]; withAccount?: boolean }) {
   return (
     <View className="staff-table" id={id}>
-      <Row head cells={['工单号', ...(withAccount ? ['户号'] : []), '类型', '状态', '提交', '评价', '回访']} />
+      <Row head cells={['工单号', ...(withAccount ? ['户号'] : []), '类型', '来源', '状态', '提交', '评价', '回访']} />
       {tickets.map((t) => (
         <View key={t.id} id={`${rowId}-${t.id}`} className="staff-table__row queue-table__sortable" onClick={() => void Taro.navigateTo({ url: `/pages/staff/ticket/index?id=${t.id}` })}>
           <View className="staff-table__cell">#{t.id}</View>
           {withAccount && <View className="staff-table__cell">{t.accountNo || '—'}</View>}
           <View className="staff-table__cell">{ticketTypeLabels[t.type]}</View>
+          <View className="staff-table__cell">{ticketChannelLabels[t.channel]}</View>
           <View className="staff-table__cell">{ticketStatusLabels[t.status]}</View>
           <View className="staff-table__cell">{formatDateTime(t.createdAt)}</View>
           <View className="staff-table__cell">{t.ratings.map((r) => `${'★'.repeat(r.stars)}${r.comment ? ` ${r.comment}` : ''}`).join('；') || '—'}</View>

@@ -8,7 +8,7 @@ const requestMock = request as jest.MockedFunction<typeof request>;
 
 const found = {
   kind: 'phone',
-  tickets: [{ id: 42, type: 'fault', status: 'accepted', workOrderNo: 'WO-7', accountNo: '1000000001', areaName: '上城区', contactPhoneMasked: '138****0001', createdAt: '2026-12-01T02:00:00.000Z' }],
+  tickets: [{ id: 42, type: 'fault', status: 'accepted', channel: 'hotline', workOrderNo: 'WO-7', accountNo: '1000000001', areaName: '上城区', contactPhoneMasked: '138****0001', createdAt: '2026-12-01T02:00:00.000Z' }],
   accounts: [{ id: 7, accountNo: '1000000001', serviceType: 'water', holderNameMasked: '张*', holderPhoneMasked: '138****0001', areaName: '上城区' }],
   users: [{ id: 3, phoneMasked: '138****0001', accountNos: ['1000000001', '2000000001'] }],
 };

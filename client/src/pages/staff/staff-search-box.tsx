@@ -1,6 +1,6 @@
 import { View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
-import { staffSearchKindOf, type StaffSearchView } from '@openhall/shared';
+import { staffSearchKindOf, ticketChannelLabels, type StaffSearchView } from '@openhall/shared';
 import { useEffect, useRef, useState } from 'react';
 import { searchStaff } from '../../api/staff';
 import { serviceTypeLabels, ticketStatusLabels, ticketTypeLabels } from '../../lib/labels';
@@ -98,7 +98,7 @@ export default function StaffSearchBox() {
           {error && <View className="field__error">{error}</View>}
           {result?.tickets.map((t) => (
             <View key={`t${t.id}`} id={`staff-search-ticket-${t.id}`} className="staff-search__item" onClick={() => openTicket(t.id)}>
-              工单 #{t.id} · {ticketTypeLabels[t.type]} · {ticketStatusLabels[t.status]}
+              工单 #{t.id} · {ticketTypeLabels[t.type]} · {ticketChannelLabels[t.channel]} · {ticketStatusLabels[t.status]}
               {t.workOrderNo ? ` · 工单系统 ${t.workOrderNo}` : ''} · {t.areaName} · 户号 {t.accountNo} · {t.contactPhoneMasked}
             </View>
           ))}

@@ -15,6 +15,8 @@ export const STAFF_CONTENT_URL = '/pages/staff/content/index';
 export const STAFF_IMPORTS_URL = '/pages/staff/imports/index';
 export const STAFF_INVOICES_URL = '/pages/staff/invoices/index';
 export const STAFF_SURVEYS_URL = '/pages/staff/surveys/index';
+/** 新建工单 for a caller or a visitor; `?no=` fills in the account number. */
+export const STAFF_NEW_TICKET_URL = '/pages/staff/new-ticket/index';
 
 const roleRank: Record<StaffRole, number> = { agent: 1, supervisor: 2, admin: 3 };
 

@@ -15,6 +15,9 @@ const agent = { name: '张三', jobNo: 'KF1001' };
 describe('the console timeline speaks of the subscriber and staff in the third person', () => {
   test.each([
     [event('submitted', '工单已提交，承诺时限：一般故障修复', 'subscriber'), '用户提交工单，承诺时限：一般故障修复', '用户'],
+    // A ticket an agent filed for a caller or a visitor: who took the call (坐席) or the visit (营业厅).
+    [event('submitted', '您致电客服热线反映的问题已登记为工单，承诺时限：一般故障修复', 'staff', agent), '坐席 张三（工号 KF1001）受理来电，代用户登记工单，承诺时限：一般故障修复', '张三'],
+    [event('submitted', '您在营业厅反映的问题已登记为工单，承诺时限：投诉答复', 'staff', agent), '营业厅 张三（工号 KF1001）受理来访，代用户登记工单，承诺时限：投诉答复', '张三'],
     [event('urged', '您已催办，客服将优先处理', 'subscriber'), '用户已催办', '用户'],
     [event('info_added', '楼道总阀也关了', 'subscriber'), '用户补充资料：楼道总阀也关了', '用户'],
     [event('cancelled', '您已撤销工单：已经自己修好了', 'subscriber'), '用户已撤销工单：已经自己修好了', '用户'],

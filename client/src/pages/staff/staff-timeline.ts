@@ -1,4 +1,4 @@
-import type { TicketEventView } from '@openhall/shared';
+import { STAFF_FILED_WORDS, type TicketEventView } from '@openhall/shared';
 
 /**
  * A timeline entry as staff read it. The server stores each entry in the words the subscriber reads
@@ -7,6 +7,7 @@ import type { TicketEventView } from '@openhall/shared';
  * reason) is quoted as typed: only the wording around it changes.
  */
 export function staffWorded(e: TicketEventView): TicketEventView {
+  const person = e.actorName ? `${e.actorName}${e.actorJobNo ? `（工号 ${e.actorJobNo}）` : ''}` : '';
   const staff = e.actorName ? `客服 ${e.actorName}${e.actorJobNo ? `（工号 ${e.actorJobNo}）` : ''}` : '客服';
   const subscriber = e.actorKind === 'subscriber';
   // The subscriber has no name on the entry; "您" would be the agent reading it.
@@ -15,7 +16,11 @@ export function staffWorded(e: TicketEventView): TicketEventView {
   let message: string;
   switch (e.kind) {
     case 'submitted':
-      message = subscriber ? `用户提交工单，${after('工单已提交，')}` : e.message;
+      if (subscriber) message = `用户提交工单，${after('工单已提交，')}`;
+      // Filed by an agent for a caller or a visitor (首问负责): who took the call or the visit.
+      else if (e.actorKind === 'staff' && e.message.startsWith(STAFF_FILED_WORDS.hotline)) message = `坐席 ${person}受理来电，代用户登记工单，${after(STAFF_FILED_WORDS.hotline)}`;
+      else if (e.actorKind === 'staff' && e.message.startsWith(STAFF_FILED_WORDS.counter)) message = `营业厅 ${person}受理来访，代用户登记工单，${after(STAFF_FILED_WORDS.counter)}`;
+      else message = e.message;
       break;
     case 'urged':
       message = '用户已催办';

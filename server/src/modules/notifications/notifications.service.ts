@@ -39,7 +39,8 @@ const TYPE_NAMES: Record<TicketType, string> = { fault: '故障报修', installa
 /** The payload of a `notification.send` row. `vars` carry no phone or ID numbers. */
 interface SendPayload {
   event: NotificationEvent;
-  userId: number;
+  /** Null for a ticket nobody in the portal follows (an agent filed it on an unbound account): SMS to its contact phone. */
+  userId: number | null;
   /** For ticket notices: the contact phone is the SMS fallback of a user without one. */
   ticketId?: number;
   /** The account the notice is about, when known at queueing (else found from the ticket, the order or `vars.accountNo`). */
@@ -113,6 +114,8 @@ export class NotificationsService {
     const event = payload.event as NotificationEvent;
     const ticket = await this.deps.orm.em.fork().findOne(Ticket, Number(payload.ticketId));
     if (!ticket || !this.stillRelevant(event, ticket)) return { skipped: `${event}: no longer relevant (ticket ${ticket?.status ?? 'missing'})` };
+    // Rating is done in the portal: a caller without a portal user is asked by the callback (回访) instead.
+    if (ticket.userId === null && event === 'rating_requested') return { skipped: `${event}: nobody in the portal follows the ticket; the callback asks instead` };
     const at = new Date(String(payload.occurredAt));
     const vars: Record<string, string> = { ticketId: String(ticket.id), typeName: TYPE_NAMES[ticket.type], time: businessDateTime(at) };
     if (event === 'ticket_accepted' || event === 'reply_waiting') Object.assign(vars, { staffName: String(payload.actorName ?? '客服'), staffJobNo: String(payload.actorJobNo ?? '') });
@@ -162,6 +165,7 @@ export class NotificationsService {
   private async attempt(p: SendPayload, tried: { channel: NotificationChannel | null }): Promise<DeliveryOutcome> {
     const { config, logger } = this.deps;
     const em = this.deps.orm.em.fork();
+    if (p.userId === null) return this.deliverToContact(em, p, tried);
     const skipped = (detail: string): DeliveryOutcome => ({ status: 'skipped', detail });
     const user = await em.findOne(User, p.userId);
     if (!user) return skipped(`${p.event}: user ${p.userId} no longer exists`);
@@ -229,6 +233,21 @@ export class NotificationsService {
     if (p.vars.outTradeNo) return (await em.findOne(PaymentOrder, { outTradeNo: p.vars.outTradeNo }, { fields: ['accountId'] }))?.accountId ?? null;
     if (p.vars.accountNo && /^[A-Za-z0-9-]{1,20}$/.test(p.vars.accountNo)) return (await em.findOne(Account, { accountNo: p.vars.accountNo }, { fields: ['id'] }))?.id ?? null;
     return null;
+  }
+
+  /**
+   * A ticket notice for a caller with no portal user (a hotline or counter ticket on an account
+   * nobody has bound): by SMS to the phone the agent recorded; there are no preferences to consult.
+   */
+  /** A ticket nobody has bound the account of (a hotline or counter ticket): by SMS to its contact phone. */
+  private async deliverToContact(em: EntityManager, p: SendPayload, tried: { channel: NotificationChannel | null }): Promise<DeliveryOutcome> {
+    const ticket = p.ticketId ? await em.findOne(Ticket, p.ticketId) : null;
+    if (!ticket) return { status: 'skipped', detail: `${p.event}: no user and no ticket to reach` };
+    const vars = { ...this.common(), ...p.vars };
+    tried.channel = 'sms';
+    const providerId = await this.deps.sms.send(ticket.contactPhone, fillTemplate(this.deps.config.notifications.events[p.event].sms, vars));
+    this.deps.logger.debug({ ticketId: ticket.id, event: p.event, phone: maskPhone(ticket.contactPhone) }, 'notification sent by SMS to the ticket contact');
+    return { status: 'sent', channel: 'sms', providerId: providerId ?? null };
   }
 
   private stillRelevant(event: NotificationEvent, t: Ticket): boolean {

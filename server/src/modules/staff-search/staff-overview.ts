@@ -29,6 +29,7 @@ export async function ticketsWithOutcomes(em: EntityManager, tickets: Ticket[]):
     accountId: t.accountId,
     type: t.type,
     status: t.status,
+    channel: t.channel,
     createdAt: iso(t.createdAt)!,
     resolvedAt: iso(t.resolvedAt),
     ratings: ratings.filter((r) => r.ticketId === t.id).map((r) => ({ stars: r.stars, comment: r.comment, createdAt: iso(r.createdAt)! })),

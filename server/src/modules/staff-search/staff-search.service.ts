@@ -18,7 +18,7 @@ import { Ticket } from '../tickets/ticket.entity';
 
 /** A ticket id fits a signed 32-bit integer column. */
 const MAX_TICKET_ID = 2_147_483_647;
-const TICKET_COLUMNS = '`id`, `type`, `status`, `work_order_no`, `account_id`, `area`, `contact_phone`, `created_at`';
+const TICKET_COLUMNS = '`id`, `type`, `status`, `channel`, `work_order_no`, `account_id`, `area`, `contact_phone`, `created_at`';
 const ACCOUNT_COLUMNS = '`id`, `account_no`, `service_type`, `holder_name`, `holder_phone`, `area`';
 
 /**
@@ -122,6 +122,7 @@ export class StaffSearchService {
       id: t.id,
       type: t.type,
       status: t.status,
+      channel: t.channel,
       workOrderNo: t.workOrderNo,
       accountNo: account?.accountNo ?? '',
       areaName: this.areaName(t.area),

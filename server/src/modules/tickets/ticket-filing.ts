@@ -1,5 +1,8 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { businessClock, type CreateTicketInput } from '@openhall/shared';
+
+/** What of a filing's input the filing carries besides the ticket. */
+type FilingInput = Pick<CreateTicketInput, 'type' | 'photoIds' | 'appointment'>;
 import type { AppDeps } from '../../deps';
 import type { Account } from '../accounts/account.entity';
 import { linkTicketToOutage } from '../outages/outages.service';
@@ -31,12 +34,13 @@ export class TicketFiling {
     this.slots = new SlotsService(deps);
   }
 
-  async prepare(input: CreateTicketInput, account: Account): Promise<void> {
+  async prepare(input: FilingInput, account: Account): Promise<void> {
     if (input.appointment) await this.slots.prepareBooking(account.area, input.type as VisitTicketType, input.appointment);
   }
 
-  async apply(tx: EntityManager, ticket: Ticket, input: CreateTicketInput, account: Account, now: Date, event: SystemEvent): Promise<void> {
-    await attachTicketPhotos(tx, ticket.userId, ticket.id, input.photoIds ?? []);
+  async apply(tx: EntityManager, ticket: Ticket, input: FilingInput, account: Account, now: Date, event: SystemEvent): Promise<void> {
+    // Photos are the uploading user's: a ticket an agent filed without a portal user has none.
+    if (ticket.userId !== null) await attachTicketPhotos(tx, ticket.userId, ticket.id, input.photoIds ?? []);
     if (input.appointment) {
       const when = await this.slots.book(tx, ticket.id, account.area, input.appointment, now);
       event('appointment_booked', `已预约上门时间：${when}`);

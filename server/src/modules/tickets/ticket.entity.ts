@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { CommitmentUnit, FaultSeverity, TicketStatus, TicketType } from '@openhall/shared';
+import type { CommitmentUnit, FaultSeverity, TicketChannel, TicketStatus, TicketType } from '@openhall/shared';
 
 /**
  * A subscriber's ticket (工单). The commitment it is measured against is fixed when it is filed
@@ -10,7 +10,13 @@ export class Ticket {
   id!: number;
   type!: TicketType;
   accountId!: number;
-  userId!: number;
+  /**
+   * The portal user who follows it (sees it, urges, rates it, gets its notices). Null for a ticket
+   * an agent filed on an account nobody has bound: its notices go by SMS to the contact phone.
+   */
+  userId: number | null = null;
+  /** Where it came from (the portal, the hotline, the counter, a WeChat Pay complaint). */
+  channel: TicketChannel = 'portal';
   /** The account's area at filing (queue filter; decides city/rural installation). */
   area!: string;
   description!: string;
@@ -88,7 +94,8 @@ export const TicketSchema = new EntitySchema<Ticket>({
     id: { type: 'integer', primary: true, autoincrement: true },
     type: { type: 'string', length: 16 },
     accountId: { type: 'integer' },
-    userId: { type: 'integer' },
+    userId: { type: 'integer', nullable: true },
+    channel: { type: 'string', length: 24 },
     area: { type: 'string', length: 32 },
     description: { type: 'text' },
     contactPhone: { type: 'string', length: 20 },

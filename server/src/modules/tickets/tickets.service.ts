@@ -27,6 +27,7 @@ import {
   type StaffTicketQuery,
   type StaffTicketView,
   type TicketActorKind,
+  type TicketChannel,
   type TicketClockRisk,
   type TicketClockView,
   type TicketEventView,
@@ -47,7 +48,7 @@ import { Account } from '../accounts/account.entity';
 import { Bill } from '../billing/bill.entity';
 import { enqueueTicketNotification } from '../notifications/notifications.service';
 import { AccountBinding } from '../accounts/account-binding.entity';
-import type { AuditService } from '../audit/audit.service';
+import type { AuditActor, AuditService } from '../audit/audit.service';
 import { StaffUser } from '../staff/staff-user.entity';
 import { TicketEvent } from './ticket-event.entity';
 import { TicketExtension } from './ticket-extension.entity';
@@ -56,6 +57,20 @@ import { TicketFiling } from './ticket-filing';
 import { Ticket } from './ticket.entity';
 
 type Staff = Extract<Principal, { kind: 'staff' }>;
+/** Who writes a timeline entry. */
+type EventActor = { kind: TicketActorKind; id?: number | null; name?: string; jobNo?: string };
+
+/** Who files a ticket (TicketsService.fileTicket): the subscriber in the portal, or an agent for a caller or a visitor. */
+export interface TicketFiler {
+  /** The portal user who follows it; null when nobody has bound the account. */
+  userId: number | null;
+  channel: TicketChannel;
+  /** The subscriber's first timeline entry, given the commitment's title: its words and who wrote it. */
+  submitted: (commitmentTitle: string) => { message: string; actor: EventActor };
+  auditActor: AuditActor;
+  /** An agent filing it: they own it from the start (首问负责). */
+  owner?: Staff;
+}
 
 const HOUR_MS = 3_600_000;
 
@@ -198,19 +213,54 @@ export class TicketsService {
     if (!binding) throw new NotFoundError('户号');
     await this.limitFiling(userId, input);
     const account = await this.em.findOneOrFail(Account, input.accountId);
+    const ticket = await this.fileTicket(
+      account,
+      {
+        userId,
+        channel: 'portal',
+        submitted: (title) => ({ message: `工单已提交，承诺时限：${title}`, actor: { kind: 'subscriber', id: userId } }),
+        auditActor: { kind: 'user', id: userId },
+      },
+      input,
+      within,
+    );
+    return this.subscriberView(ticket, true);
+  }
+
+  /**
+   * The one filing path, for the portal (createTicket) and for an agent filing for a caller or a
+   * visitor (ticket-staff-filing.ts): the ticket on its commitment with its clock started now, the
+   * subscriber's timeline entry and notice, a restoration's wait for arrears, its photos, appointment
+   * and outage link, what `within` adds, the audit entry and the stored clock, in one transaction.
+   * With an `owner` the agent owns it from the start (首问负责): accepted, and queued for the
+   * work-order system as a claim would.
+   */
+  async fileTicket(
+    account: Account,
+    filer: TicketFiler,
+    input: Pick<CreateTicketInput, 'type' | 'description' | 'contactPhone' | 'severity' | 'photoIds' | 'appointment'>,
+    within?: (tx: EntityManager, ticket: Ticket) => Promise<void>,
+  ): Promise<Ticket> {
     const now = this.now();
     await this.filing.prepare(input, account);
-    const ticket = await this.transaction(async (tx) => {
-      const { ticket: t, commitment } = await this.insertTicket(tx, account, userId, { type: input.type, severity: input.severity, description: input.description, contactPhone: input.contactPhone }, now);
-      this.addEvent(tx, t.id, 'submitted', `工单已提交，承诺时限：${commitment.title}`, { kind: 'subscriber', id: userId }, now);
+    return this.transaction(async (tx) => {
+      const { ticket: t, commitment } = await this.insertTicket(
+        tx,
+        account,
+        filer.userId,
+        { type: input.type, severity: input.severity, description: input.description, contactPhone: input.contactPhone, channel: filer.channel, owner: filer.owner },
+        now,
+      );
+      const submitted = filer.submitted(commitment.title);
+      this.addEvent(tx, t.id, 'submitted', submitted.message, submitted.actor, now);
       if (t.type === 'restoration') await this.awaitArrears(tx, t, now);
       await this.filing.apply(tx, t, input, account, now, (kind, message) => this.addEvent(tx, t.id, kind, message, { kind: 'system' }, now));
+      if (filer.owner) await this.acceptWithin(tx, t, account, filer.owner, now);
       await within?.(tx, t);
-      this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: t.commitmentCode } }, now);
+      this.audit.record(tx, filer.auditActor, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: t.commitmentCode, channel: t.channel, ...(filer.owner ? { owner: filer.owner.staffId } : {}) } }, now);
       await this.storeClocks(tx, [t.id]);
       return t;
     });
-    return this.subscriberView(ticket, true);
   }
 
   /**
@@ -234,8 +284,8 @@ export class TicketsService {
   private async insertTicket(
     tx: EntityManager,
     account: Account,
-    userId: number,
-    input: Pick<CreateTicketInput, 'type' | 'description' | 'contactPhone'> & { severity?: CreateTicketInput['severity'] },
+    userId: number | null,
+    input: Pick<CreateTicketInput, 'type' | 'description' | 'contactPhone'> & { severity?: CreateTicketInput['severity']; channel?: TicketChannel; owner?: Staff },
     now: Date,
   ): Promise<{ ticket: Ticket; commitment: ReturnType<TicketsService['commitment']> }> {
     const areaKind = this.deps.config.operator.areas.find((a) => a.code === account.area)?.kind ?? 'city';
@@ -249,8 +299,12 @@ export class TicketsService {
       area: account.area,
       description: input.description,
       contactPhone: input.contactPhone,
+      channel: input.channel ?? 'portal',
       severity,
-      status: 'submitted' as const,
+      // Filed by an agent: theirs from the start (首问负责), as if claimed at filing.
+      status: input.owner ? ('accepted' as const) : ('submitted' as const),
+      ownerStaffId: input.owner?.staffId ?? null,
+      acceptedAt: input.owner ? now : null,
       commitmentCode: code,
       targetAmount: commitment.targetAmount,
       targetUnit: commitment.targetUnit,
@@ -545,35 +599,42 @@ export class TicketsService {
         throw invalidState('工单已撤销，不能受理');
       }
       const t = await tx.findOneOrFail(Ticket, ticketId, { disableIdentityMap: true });
-      const account = await tx.findOneOrFail(Account, t.accountId);
-      const clock = await this.deadlineWithin(tx, t);
-      this.addEvent(tx, t.id, 'accepted', `您的工单已由客服 ${staff.name}（工号 ${staff.jobNo}）受理，将跟踪到底`, staffActor(staff), now);
-      enqueueWorkOrder(
-        tx,
-        `workorder:${t.id}`,
-        {
-          action: 'create',
-          ticketId: t.id,
-          type: t.type,
-          severity: t.severity,
-          commitmentCode: t.commitmentCode,
-          description: t.description,
-          contactPhone: t.contactPhone,
-          accountNo: account.accountNo,
-          address: account.address,
-          area: t.area,
-          owner: { name: staff.name, jobNo: staff.jobNo },
-          acceptedAt: now.toISOString(),
-          // The commitment: the work-order system schedules against it (changes follow as `deadline` messages).
-          commitment: { title: this.commitment(t.commitmentCode).title, targetAmount: t.targetAmount, targetUnit: t.targetUnit, clockStartedAt: t.clockStartedAt.toISOString() },
-          deadline: clock.deadline,
-          paused: clock.paused,
-        },
-        now,
-      );
+      await this.acceptWithin(tx, t, await tx.findOneOrFail(Account, t.accountId), staff, now);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.claim', entityType: 'ticket', entityId: t.id }, now);
     });
     return this.getStaffTicket(ticketId);
+  }
+
+  /**
+   * What taking a ticket on means, in the caller's transaction (a claim, or an agent filing it): the
+   * subscriber reads who answers for it, and the work-order system gets the order.
+   */
+  private async acceptWithin(tx: EntityManager, t: Ticket, account: Account, staff: Staff, now: Date): Promise<void> {
+    const clock = await this.deadlineWithin(tx, t);
+    this.addEvent(tx, t.id, 'accepted', `您的工单已由客服 ${staff.name}（工号 ${staff.jobNo}）受理，将跟踪到底`, staffActor(staff), now);
+    enqueueWorkOrder(
+      tx,
+      `workorder:${t.id}`,
+      {
+        action: 'create',
+        ticketId: t.id,
+        type: t.type,
+        severity: t.severity,
+        commitmentCode: t.commitmentCode,
+        description: t.description,
+        contactPhone: t.contactPhone,
+        accountNo: account.accountNo,
+        address: account.address,
+        area: t.area,
+        owner: { name: staff.name, jobNo: staff.jobNo },
+        acceptedAt: now.toISOString(),
+        // The commitment: the work-order system schedules against it (changes follow as `deadline` messages).
+        commitment: { title: this.commitment(t.commitmentCode).title, targetAmount: t.targetAmount, targetUnit: t.targetUnit, clockStartedAt: t.clockStartedAt.toISOString() },
+        deadline: clock.deadline,
+        paused: clock.paused,
+      },
+      now,
+    );
   }
 
   /** A reply the subscriber sees, signed with the staff member's name and job number. */
@@ -1171,6 +1232,7 @@ export class TicketsService {
       updatedAt: t.updatedAt.toISOString(),
       lastChangeAt: (t.lastEventAt ?? t.createdAt).toISOString(),
       userId: t.userId,
+      channel: t.channel,
       ownerStaffId: t.ownerStaffId,
       handlerStaffId: t.handlerStaffId,
       handler: handler ? { name: handler.name, jobNo: handler.jobNo } : null,

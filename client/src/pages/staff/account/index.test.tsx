@@ -14,7 +14,7 @@ const overview: StaffAccountOverview = {
   bills: [{ period: '2026-11', amountFen: 9900, lateFeeFen: 0, dueDate: '2026-12-15', status: 'unpaid', paidAt: null }],
   payments: [{ outTradeNo: 'OH1', kind: 'topup', channel: 'alipay_wap', status: 'paid', amountFen: 5000, paidAt: '2026-11-20T02:00:00.000Z', createdAt: '2026-11-20T02:00:00.000Z', refunds: [{ amountFen: 5000, status: 'success', reason: '重复充值', createdAt: '2026-11-21T02:00:00.000Z' }] }],
   packages: [{ product: 'broadband', packageName: '200M 宽带', monthlyFeeFen: 9900, expiresOn: '2026-12-31' }],
-  tickets: [{ id: 12, type: 'complaint', status: 'resolved', createdAt: '2026-11-22T02:00:00.000Z', resolvedAt: '2026-11-23T02:00:00.000Z', ratings: [{ stars: 2, comment: '太慢', createdAt: '2026-11-23T03:00:00.000Z' }], callbacks: [{ status: 'done', outcome: 'satisfied', stars: 4, completedAt: '2026-11-24T02:00:00.000Z' }] }],
+  tickets: [{ id: 12, type: 'complaint', status: 'resolved', channel: 'counter', createdAt: '2026-11-22T02:00:00.000Z', resolvedAt: '2026-11-23T02:00:00.000Z', ratings: [{ stars: 2, comment: '太慢', createdAt: '2026-11-23T03:00:00.000Z' }], callbacks: [{ status: 'done', outcome: 'satisfied', stars: 4, completedAt: '2026-11-24T02:00:00.000Z' }] }],
   invoices: [{ invoiceNo: '26330000000012345678', state: 'reversed', totalFen: 5000, titleKind: 'company', createdAt: '2026-11-20T03:00:00.000Z' }],
   notifications: [
     { event: 'payment_refunded', eventName: '自动退款通知', channel: 'sms', status: 'sent', providerId: 'SMS123', detail: null, attempts: 2, accountNo: '3000000001', ticketId: null, createdAt: '2026-11-21T02:00:00.000Z', sentAt: '2026-11-21T02:01:00.000Z', deliveredAt: null },
@@ -42,6 +42,7 @@ describe('staff account page', () => {
     expect(document.body.textContent).toContain('138****0003（默认）');
     expect(document.querySelector('#staff-account-ticket-12')?.textContent).toContain('★★ 太慢');
     expect(document.querySelector('#staff-account-ticket-12')?.textContent).toContain('满意');
+    expect(document.querySelector('#staff-account-ticket-12')?.textContent).toContain('来访');
     expect(document.querySelector('#staff-account-payment-OH1')?.textContent).toContain('¥50.00 已退款（重复充值）');
     expect(document.querySelector('#staff-account-invoices')?.textContent).toContain('已红冲');
     expect(document.querySelector('#staff-account-packages')?.textContent).toContain('200M 宽带');
@@ -62,5 +63,14 @@ describe('staff account page', () => {
     await screen.findByText('户主 赵*');
     fireEvent.click(document.querySelector('#staff-account-user-5')!);
     expect(Taro.navigateTo).toHaveBeenCalledWith({ url: '/pages/staff/subscriber/index?id=5' });
+  });
+
+  it('opens 新建工单 with the account number filled in', async () => {
+    requestMock.mockResolvedValue(overview as never);
+    const navigate = jest.spyOn(Taro, 'navigateTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+    render(<StaffAccountPage />);
+    await screen.findByText('户主 赵*');
+    fireEvent.click(document.querySelector('#staff-account-new-ticket')!);
+    expect(navigate).toHaveBeenCalledWith({ url: '/pages/staff/new-ticket/index?no=3000000001' });
   });
 });

@@ -1,4 +1,4 @@
-import { View } from '@tarojs/components';
+import { Button, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { formatYuan, type StaffAccountOverview } from '@openhall/shared';
 import { getStaffAccount } from '../../../api/staff';
@@ -8,7 +8,7 @@ import { billStatusLabels, serviceTypeLabels } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
 import { InvoicesTable, NotificationsTable, PaymentsTable, Row, TicketsTable, dash } from '../staff-overview-tables';
 import StaffShell from '../staff-shell';
-import { useStaffProfile } from '../staff-session';
+import { STAFF_NEW_TICKET_URL, useStaffProfile } from '../staff-session';
 
 const statusLabels: Record<StaffAccountOverview['account']['status'], string> = { active: '正常', suspended: '停机', closed: '已销户' };
 
@@ -50,7 +50,14 @@ export default function StaffAccountPage() {
                   : '无'}
               </View>
             </Section>
-            <Section title={`工单（${v.tickets.length}）`}>
+            <Section
+              title={`工单（${v.tickets.length}）`}
+              extra={
+                <Button id="staff-account-new-ticket" className="btn-primary" size="mini" onClick={() => void Taro.navigateTo({ url: `${STAFF_NEW_TICKET_URL}?no=${encodeURIComponent(v.account.accountNo)}` })}>
+                  新建工单
+                </Button>
+              }
+            >
               <TicketsTable id="staff-account-tickets" rowId="staff-account-ticket" tickets={v.tickets} />
             </Section>
             <Section title={`账单（${v.bills.length}）`}>

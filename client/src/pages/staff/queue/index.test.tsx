@@ -82,6 +82,17 @@ describe('staff queue', () => {
     expect(document.querySelector('#queue-ticket-6 .queue-row__urged')).toBeNull();
   });
 
+  it('says where each ticket came from, and offers 新建工单 for a caller or a visitor', async () => {
+    signInAsAgent();
+    requestMock.mockResolvedValue({ items: [staffTicket(4, 'ok', 10 * HOUR, { channel: 'hotline' }), staffTicket(6, 'ok', 12 * HOUR, { channel: 'counter' }), staffTicket(8, 'ok', 14 * HOUR)], page: 1, pageSize: 100, total: 3 });
+    render(<StaffQueuePage />);
+    await screen.findByText('#4');
+    const channels = Array.from(document.querySelectorAll('.queue-row__channel')).map((c) => c.textContent);
+    expect(channels).toEqual(['来电', '来访', '网厅']);
+    fireEvent.click(document.querySelector('#queue-new-ticket')!);
+    expect(Taro.navigateTo).toHaveBeenCalledWith({ url: '/pages/staff/new-ticket/index' });
+  });
+
   it('asks the server for the order a column heading names (over the whole queue), toggles it, and keeps it in the address', async () => {
     signInAsAgent();
     const a = staffTicket(5, 'ok', 2 * HOUR, { lastChangeAt: '2026-11-25T03:00:00.000Z' });

@@ -1,6 +1,6 @@
 import { Button, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
-import { maskPhone, staffQueueSorts, ticketStatuses, ticketTypes, type StaffLiveTicketEvent, type StaffQueueSort, type StaffTicketQuery, type StaffTicketView, type TicketStatus, type TicketType } from '@openhall/shared';
+import { maskPhone, staffQueueSorts, ticketChannelLabels, ticketStatuses, ticketTypes, type StaffLiveTicketEvent, type StaffQueueSort, type StaffTicketQuery, type StaffTicketView, type TicketStatus, type TicketType } from '@openhall/shared';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { claimTicket, getCalendarStatus, listQueue } from '../../../api/staff';
 import StateView from '../../../components/state-view';
@@ -11,7 +11,7 @@ import { staffErrorText } from '../staff-forms';
 import StaffPager from '../staff-pager';
 import StaffShell from '../staff-shell';
 import { resetNewTickets, useStaffLive } from '../staff-live';
-import { useStaffProfile } from '../staff-session';
+import { STAFF_NEW_TICKET_URL, useStaffProfile } from '../staff-session';
 import { readPageQuery, writePageQuery } from '../staff-url';
 
 type Risk = 'breached' | 'due_soon' | 'unknown';
@@ -43,6 +43,7 @@ const assignedOptions: { value: Assigned | ''; label: string }[] = [
 const columns: { title: string; sort?: { key: SortKey; first: SortDir } }[] = [
   { title: '工单号', sort: { key: 'id', first: 'asc' } },
   { title: '类型' },
+  { title: '来源' },
   { title: '状态' },
   { title: '承诺时限', sort: { key: 'deadline', first: 'asc' } },
   { title: '片区' },
@@ -227,6 +228,9 @@ export default function StaffQueuePage() {
         >
           刷新
         </Button>
+        <Button id="queue-new-ticket" className="btn-primary" size="mini" onClick={() => void Taro.navigateTo({ url: STAFF_NEW_TICKET_URL })}>
+          新建工单
+        </Button>
       </View>
       {notice && (
         <View id="queue-notice" className="staff-warning">
@@ -271,6 +275,7 @@ export default function StaffQueuePage() {
                   {t.escalatedAt && <View className="tag tag--off">已升级</View>}
                 </View>
                 <View className="staff-table__cell">{ticketTypeLabels[t.type]}</View>
+                <View className={`staff-table__cell queue-row__channel queue-row__channel--${t.channel}`}>{ticketChannelLabels[t.channel]}</View>
                 <View className="staff-table__cell ticket-status">{ticketStatusLabels[t.status]}</View>
                 <View className="staff-table__cell queue-row__clock">
                   <TicketClock clock={t.clock} compact staff />

@@ -14,7 +14,7 @@ const overview: StaffSubscriberOverview = {
     { accountNo: '3000000001', serviceType: 'broadband', status: 'active', holderNameMasked: '赵*', areaName: '滨江区', isDefault: true, boundAt: '2026-11-01T02:00:00.000Z', prepaid: true, balanceFen: 1250 },
     { accountNo: '1000000009', serviceType: 'water', status: 'suspended', holderNameMasked: '钱**', areaName: '西湖区', isDefault: false, boundAt: '2026-11-02T02:00:00.000Z', prepaid: false, balanceFen: null },
   ],
-  tickets: [{ id: 12, accountNo: '1000000009', type: 'complaint', status: 'resolved', createdAt: '2026-11-22T02:00:00.000Z', resolvedAt: '2026-11-23T02:00:00.000Z', ratings: [{ stars: 2, comment: '太慢', createdAt: '2026-11-23T03:00:00.000Z' }], callbacks: [{ status: 'open', outcome: null, stars: null, completedAt: null }] }],
+  tickets: [{ id: 12, accountNo: '1000000009', type: 'complaint', status: 'resolved', channel: 'portal', createdAt: '2026-11-22T02:00:00.000Z', resolvedAt: '2026-11-23T02:00:00.000Z', ratings: [{ stars: 2, comment: '太慢', createdAt: '2026-11-23T03:00:00.000Z' }], callbacks: [{ status: 'open', outcome: null, stars: null, completedAt: null }] }],
   payments: [{ outTradeNo: 'OH1', accountNo: '3000000001', kind: 'topup', channel: 'alipay_wap', status: 'paid', amountFen: 5000, paidAt: '2026-11-20T02:00:00.000Z', createdAt: '2026-11-20T02:00:00.000Z', refunds: [{ amountFen: 5000, status: 'success', reason: '重复充值', createdAt: '2026-11-21T02:00:00.000Z' }] }],
   notifications: [
     { event: 'low_balance', eventName: '余额不足提醒', channel: 'wechat', status: 'sent', providerId: '1733000000001', detail: null, attempts: 1, accountNo: '3000000001', ticketId: null, createdAt: '2026-11-25T02:00:00.000Z', sentAt: '2026-11-25T02:00:01.000Z', deliveredAt: null },

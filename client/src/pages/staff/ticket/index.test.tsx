@@ -78,6 +78,18 @@ describe('staff ticket', () => {
     expect(screen.queryByText('回复用户')).toBeNull();
   });
 
+  it('says where a ticket came from, and when nobody in the portal follows it', async () => {
+    signInAs('agent');
+    requestMock.mockImplementation(async (path: string) => {
+      if (path in directory) return directory[path];
+      if (path === '/staff/tickets/5/photos') return [];
+      if (path === '/staff/tickets/5') return staffTicket(5, 'ok', 20 * HOUR, { channel: 'hotline', userId: null, status: 'accepted', ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } });
+      throw new Error(`unexpected ${path}`);
+    });
+    render(<StaffTicketPage />);
+    await waitFor(() => expect(document.querySelector('#staff-ticket-channel')?.textContent).toBe('来电（未绑定网厅用户，通知以短信发送到联系电话）'));
+  });
+
   it('claims, then replies with a canned reply the agent can edit', async () => {
     signInAs('agent');
     const mine = staffTicket(5, 'ok', 20 * HOUR, { status: 'accepted', ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } });

@@ -3,6 +3,7 @@ import { useRouter } from '@tarojs/taro';
 import {
   FINISHED_STATUSES,
   requestExtensionSchema,
+  ticketChannelLabels,
   ticketMessageSchema,
   ticketReasonSchema,
   transferTicketSchema,
@@ -170,6 +171,13 @@ export default function StaffTicketPage() {
                 <View className="ticket-row">
                   <View className="ticket-row__label">提交时间</View>
                   <View>{formatDateTime(t.createdAt)}</View>
+                </View>
+                <View className="ticket-row">
+                  <View className="ticket-row__label">来源</View>
+                  <View id="staff-ticket-channel">
+                    {ticketChannelLabels[t.channel]}
+                    {t.userId === null ? '（未绑定网厅用户，通知以短信发送到联系电话）' : ''}
+                  </View>
                 </View>
                 <View className="ticket-row" id="staff-ticket-owner">
                   <View className="ticket-row__label">首问负责人</View>
