@@ -32,6 +32,7 @@ import { PayForService } from './modules/pay-for/pay-for.service';
 import { StaffSearchService } from './modules/staff-search/staff-search.service';
 import { StaffAccountsService } from './modules/staff-search/staff-accounts.service';
 import { SurveysService } from './modules/surveys/surveys.service';
+import { WECHATPAY_COMPLAINT_TOPIC, WechatpayComplaintsService, type ComplaintOutboxPayload } from './modules/wechatpay-complaints/wechatpay-complaints.service';
 import { EINVOICE_ISSUE_TOPIC, EINVOICE_PDF_TOPIC, EINVOICE_REVERSE_TOPIC, INVOICE_MAIL_TOPIC, InvoicesService } from './modules/invoices/invoices.service';
 
 /** The app's services, built once per app from its dependencies. */
@@ -87,6 +88,8 @@ export interface Services {
   staffAccounts: StaffAccountsService;
   /** Online surveys (在线调查): building and publishing, answering, results and export. */
   surveys: SurveysService;
+  /** WeChat Pay consumer complaints: notifications and the poll in, replies and completion out (through `outbox`). */
+  wechatpayComplaints: WechatpayComplaintsService;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -118,6 +121,8 @@ export function createServices(deps: AppDeps): Services {
   outbox.register(EINVOICE_REVERSE_TOPIC, (payload) => invoices.deliverReversal(payload as { invoiceId: number; redSerialNo?: string }));
   outbox.register(EINVOICE_PDF_TOPIC, (payload) => invoices.fetchPdf(payload as { invoiceId: number; kind: 'blue' | 'red' }));
   outbox.register(INVOICE_MAIL_TOPIC, (payload) => invoices.sendMail(payload as { invoiceId: number; kind: 'blue' | 'red' }));
+  const wechatpayComplaints = new WechatpayComplaintsService(deps, tickets);
+  outbox.register(WECHATPAY_COMPLAINT_TOPIC, (payload, m) => wechatpayComplaints.deliver(payload as unknown as ComplaintOutboxPayload, m.attempts));
   return {
     audit,
     sessions,
@@ -149,5 +154,6 @@ export function createServices(deps: AppDeps): Services {
     staffSearch: new StaffSearchService(deps, audit),
     staffAccounts: new StaffAccountsService(deps, audit),
     surveys: new SurveysService(deps, audit),
+    wechatpayComplaints,
   };
 }

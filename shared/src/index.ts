@@ -31,3 +31,4 @@ export * from './invoices';
 export * from './staff-search';
 export * from './staff-accounts';
 export * from './surveys';
+export * from './wechatpay-complaints';

@@ -23,6 +23,7 @@ import { Migration20261205000000_ticket_deadline } from './Migration202612050000
 import { Migration20261205100000_staff_search } from './Migration20261205100000_staff_search';
 import { Migration20261205110000_staff_account_page } from './Migration20261205110000_staff_account_page';
 import { Migration20261205120000_user_consent } from './Migration20261205120000_user_consent';
+import { Migration20261205134500_wechatpay_complaints } from './Migration20261205134500_wechatpay_complaints';
 import { Migration20261204150000_suspension_callbacks } from './Migration20261204150000_suspension_callbacks';
 import { Migration20261204160000_invoices } from './Migration20261204160000_invoices';
 import { Migration20261204190000_surveys } from './Migration20261204190000_surveys';
@@ -60,4 +61,5 @@ export const migrations = [
   { name: 'Migration20261205100000_staff_search', class: Migration20261205100000_staff_search },
   { name: 'Migration20261205110000_staff_account_page', class: Migration20261205110000_staff_account_page },
   { name: 'Migration20261205120000_user_consent', class: Migration20261205120000_user_consent },
+  { name: 'Migration20261205134500_wechatpay_complaints', class: Migration20261205134500_wechatpay_complaints },
 ];
