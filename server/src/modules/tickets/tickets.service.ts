@@ -236,6 +236,14 @@ export class TicketsService {
     return t;
   }
 
+  /**
+   * A staff-only timeline entry from outside the portal (a payer's new message on a WeChat Pay
+   * complaint), in the caller's transaction: the agent sees it on the ticket; the subscriber is not notified.
+   */
+  noteForStaffWithin(tx: EntityManager, ticketId: number, kind: string, message: string, now: Date): void {
+    this.addEvent(tx, ticketId, kind, message, { kind: 'system' }, now, false);
+  }
+
   /** Runs `hook` in the transaction of every staff reply and every resolution. */
   onReplyOrResolve(hook: TicketReplyHook): void {
     this.replyHooks.push(hook);

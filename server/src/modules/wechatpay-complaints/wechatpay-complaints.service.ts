@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import {
   maskPhone,
@@ -36,6 +36,8 @@ export const WECHATPAY_COMPLAINT_NOTIFY_PATH = '/payments/notify/wechat-complain
 
 /** WeChat's limit on `response_content`. */
 const RESPONSE_MAX = 200;
+/** Negotiation entries by the payer or WeChat's staff, shown to the agent on the ticket as they arrive. */
+const FROM_OUTSIDE = ['USER_CONTINUE_COMPLAINT', 'USER_RESPONSE', 'PLATFORM_RESPONSE', 'USER_REVOKE_COMPLAINT', 'USER_COMFIRM_COMPLAINT', 'USER_APPLY_PLATFORM_HELP', 'PLATFORM_HELP_APPLICATION'];
 /** How far back the poll looks: WeChat lists at most 30 days per query. */
 const POLL_DAYS = 29;
 
@@ -185,6 +187,7 @@ export class WechatpayComplaintsService {
           tx.persist(row);
           await tx.flush();
           await this.fileTicket(tx, row, c, now);
+          if (row.ticketId !== null) this.noteOutsideMessages(tx, row.ticketId, negotiation, now);
           return row;
         });
       } catch (e) {
@@ -192,13 +195,20 @@ export class WechatpayComplaintsService {
         // Another notification or the poll recorded it first: fall through to the update.
       }
     }
-    const em = this.deps.orm.em.fork();
-    await em.nativeUpdate(
-      WechatpayComplaint,
-      { complaintId: c.complaintId },
-      { state: c.state, detail: c.detail, negotiation, lastSyncedAt: now, updatedAt: now, ...(c.payerPhone ? { payerPhoneMasked: maskPhone(c.payerPhone) } : {}) },
-    );
-    return em.findOneOrFail(WechatpayComplaint, { complaintId: c.complaintId });
+    await this.deps.orm.em.fork().transactional(async (tx) => {
+      const row = await tx.findOneOrFail(WechatpayComplaint, { complaintId: c.complaintId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      // The history only grows: what is past the length last read is new. The payer's and WeChat's
+      // messages are put on the ticket for the agent (staff only: the payer wrote them in WeChat).
+      if (row.ticketId !== null) this.noteOutsideMessages(tx, row.ticketId, negotiation.slice(row.negotiation.length), now);
+      Object.assign(row, { state: c.state, detail: c.detail, negotiation, lastSyncedAt: now, updatedAt: now, ...(c.payerPhone ? { payerPhoneMasked: maskPhone(c.payerPhone) } : {}) });
+    });
+    return this.deps.orm.em.fork().findOneOrFail(WechatpayComplaint, { complaintId: c.complaintId });
+  }
+
+  private noteOutsideMessages(tx: EntityManager, ticketId: number, entries: WechatNegotiationView[], now: Date): void {
+    for (const n of entries.filter((x) => FROM_OUTSIDE.includes(x.operateType))) {
+      this.tickets.noteForStaffWithin(tx, ticketId, 'wechatpay_complaint', `微信支付投诉 · ${n.operateLabel}：${n.details || '（无内容）'}`, now);
+    }
   }
 
   /**

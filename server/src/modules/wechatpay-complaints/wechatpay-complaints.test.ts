@@ -130,9 +130,21 @@ test('a STATE_CHANGE that arrives before the CREATE files the ticket; the late C
   const tickets = await ticketsAbout(filed.complaintId);
   expect(tickets).toHaveLength(1);
   expect((await complaintRow(filed.complaintId))!.negotiation.map((n) => n.operateType)).toEqual(['USER_CREATE_COMPLAINT', 'USER_RESPONSE']);
+  // The payer's new message is on the ticket for the agent, not sent back to the payer as a notice.
+  const noted = await t.request.get(`/api/v1/staff/tickets/${tickets[0].id}`).set(auth(agent)).expect(200);
+  expect(noted.body.data.timeline).toContainEqual(expect.objectContaining({ kind: 'wechatpay_complaint', message: '微信支付投诉 · 用户留言：请尽快处理', visibleToSubscriber: false }));
   const create = sandbox().complaints.notify(filed.complaintId, 'COMPLAINT.CREATE', 'CREATE_COMPLAINT')!;
   expect((await sandbox().waitForDelivery(create.id)).state).toBe('acknowledged');
   expect(await ticketsAbout(filed.complaintId)).toHaveLength(1);
+
+  // The payer writes again: one note on the ticket, however often the complaint is read again.
+  sandbox().complaints.userResponse(filed.complaintId, '还没有处理吗？');
+  const again = sandbox().ledger.deliveries().filter((d) => d.eventType === 'COMPLAINT.STATE_CHANGE' && d.outTradeNo === order.outTradeNo)[1];
+  expect((await sandbox().waitForDelivery(again.id)).state).toBe('acknowledged');
+  await t.app.services.wechatpayComplaints.syncComplaint(filed.complaintId);
+  await t.app.services.wechatpayComplaints.pollOnce();
+  const timeline = (await t.request.get(`/api/v1/staff/tickets/${tickets[0].id}`).set(auth(agent)).expect(200)).body.data.timeline as Array<{ message: string }>;
+  expect(timeline.filter((e) => e.message === '微信支付投诉 · 用户留言：还没有处理吗？')).toHaveLength(1);
 });
 
 test('the poll picks up a complaint whose notification was lost, once', async () => {
