@@ -44,6 +44,7 @@ import { registerSurveyRoutes } from './modules/surveys/surveys.routes';
 import { registerClientConfigRoutes } from './modules/client-config/client-config.routes';
 import { registerStaffSearchRoutes } from './modules/staff-search/staff-search.routes';
 import { registerLiveRoutes } from './modules/live/live.routes';
+import { registerWechatpayComplaintRoutes } from './modules/wechatpay-complaints/wechatpay-complaints.routes';
 import { EINVOICE_SANDBOX_PREFIX } from './integrations/einvoice/einvoice.wiring';
 
 export const API_PREFIX = '/api/v1';
@@ -114,6 +115,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
   registerBillingRoutes(api, registry, API_PREFIX, services);
   registerRenewalRoutes(api, registry, API_PREFIX, services);
   registerPaymentRoutes(api, registry, API_PREFIX, services);
+  registerWechatpayComplaintRoutes(api, registry, API_PREFIX, services);
   registerUploadRoutes(api, registry, API_PREFIX, services);
   registerOutageRoutes(api, registry, API_PREFIX, services);
   registerSlotRoutes(api, registry, API_PREFIX, services);

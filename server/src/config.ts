@@ -87,6 +87,8 @@ const envSchema = z.object({
    * billing system, notices, the work-order system) leaves within this. Lower it for sandbox runs.
    */
   OUTBOX_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** How often WeChat Pay's complaint list is read for complaints whose notification was lost. */
+  WECHATPAY_COMPLAINT_POLL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
   /** How long an instance keeps a resolved bearer token in memory (0: read the session every request). */
   SESSION_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   // Payments. With sandboxes on, a gateway whose API base is unset is the in-process sandbox.
@@ -344,6 +346,8 @@ export interface AppConfig {
   runJobs: boolean;
   /** How often payment housekeeping and the outbox run, in ms. */
   outboxIntervalMs: number;
+  /** How often WeChat Pay's complaint list is polled (complaints whose notification was lost), in ms. */
+  wechatpayComplaintPollMs: number;
   staffSessionTtlHours: number;
   /** The work-order system. `url` null: the in-process sandbox in sandbox mode, otherwise no dispatcher runs (tickets wait in the outbox). */
   workorder: { url: string | null; secret: string };
@@ -616,6 +620,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
     runJobs: e.RUN_JOBS,
     outboxIntervalMs: e.OUTBOX_INTERVAL_SECONDS * 1000,
+    wechatpayComplaintPollMs: e.WECHATPAY_COMPLAINT_POLL_SECONDS * 1000,
     workorder: { url: e.WORKORDER_URL ?? null, secret: e.WORKORDER_SECRET },
     uploads: { maxBytes: e.UPLOAD_MAX_KB * 1024 },
     billing: {

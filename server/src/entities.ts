@@ -1,4 +1,5 @@
 import { UserSchema } from './modules/users/user.entity';
+import { WechatpayComplaintNotifySchema, WechatpayComplaintSchema } from './modules/wechatpay-complaints/wechatpay-complaint.entity';
 import { SessionSchema } from './modules/users/session.entity';
 import { SmsCodeSchema } from './modules/auth/sms-code.entity';
 import { StaffUserSchema } from './modules/staff/staff-user.entity';
@@ -113,4 +114,6 @@ export const entities = [
   SurveySchema,
   SurveyResponseSchema,
   SurveyAnswerRowSchema,
+  WechatpayComplaintSchema,
+  WechatpayComplaintNotifySchema,
 ];

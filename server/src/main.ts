@@ -16,6 +16,7 @@ import { TicketClockJob } from './modules/tickets/ticket-clock.job';
 import { startSuspensionCallbackJob } from './modules/prepaid/suspension-callback.job';
 import { startPeriodicJob } from './modules/jobs/periodic';
 import { INVOICE_OUTBOX_TOPICS } from './modules/invoices/invoices.service';
+import { WECHATPAY_COMPLAINT_TOPIC } from './modules/wechatpay-complaints/wechatpay-complaints.service';
 
 /** Starts OpenHall: configuration, database and migrations, optional demo data, then HTTP. */
 async function main(): Promise<void> {
@@ -113,12 +114,18 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
   // A subscriber waits on the invoice page: the invoice messages (to the e-invoice platform, the
   // PDFs, the mails) go out within seconds rather than at the housekeeping's 30-s pace.
   const stopInvoiceOutbox = startPeriodicJob('invoice outbox', logger, () => app.services.outbox.drain(10_000, undefined, INVOICE_OUTBOX_TOPICS), 3_000, 3_000);
+  // WeChat Pay complaints: the notify URL set and the last 30 days read every 5 minutes (one instance
+  // by lease), so a lost notification costs minutes; replies and completions go out within seconds.
+  const stopComplaintPoll = startPeriodicJob('wechatpay complaint poll', logger, () => app.services.wechatpayComplaints.pollOnce(), config.wechatpayComplaintPollMs, 5_000);
+  const stopComplaintOutbox = startPeriodicJob('wechatpay complaint outbox', logger, () => app.services.outbox.drain(10_000, undefined, [WECHATPAY_COMPLAINT_TOPIC]), 3_000, 3_000);
   return async () => {
     await stopArrears();
     await stopImports();
     await stopUploadCleanup();
     await stopInvoiceChecks();
     await stopInvoiceOutbox();
+    await stopComplaintPoll();
+    await stopComplaintOutbox();
     await stopPaymentJob();
     await stopRenewalReminders();
     await stopReconciliation();

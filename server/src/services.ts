@@ -35,6 +35,7 @@ import { LiveService } from './modules/live/live.service';
 import { StaffAccountsService } from './modules/staff-search/staff-accounts.service';
 import { StaffSubscribersService } from './modules/staff-search/staff-subscribers.service';
 import { SurveysService } from './modules/surveys/surveys.service';
+import { WECHATPAY_COMPLAINT_TOPIC, WechatpayComplaintsService, type ComplaintOutboxPayload } from './modules/wechatpay-complaints/wechatpay-complaints.service';
 import { EINVOICE_ISSUE_TOPIC, EINVOICE_PDF_TOPIC, EINVOICE_REVERSE_TOPIC, INVOICE_MAIL_TOPIC, InvoicesService } from './modules/invoices/invoices.service';
 
 /** The app's services, built once per app from its dependencies. */
@@ -95,6 +96,8 @@ export interface Services {
   surveys: SurveysService;
   /** The console's live updates: committed ticket changes on the live bus, streamed as Server-Sent Events. */
   live: LiveService;
+  /** WeChat Pay consumer complaints: notifications and the poll in, replies and completion out (through `outbox`). */
+  wechatpayComplaints: WechatpayComplaintsService;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -128,6 +131,8 @@ export function createServices(deps: AppDeps): Services {
   outbox.register(EINVOICE_REVERSE_TOPIC, (payload) => invoices.deliverReversal(payload as { invoiceId: number; redSerialNo?: string }));
   outbox.register(EINVOICE_PDF_TOPIC, (payload) => invoices.fetchPdf(payload as { invoiceId: number; kind: 'blue' | 'red' }));
   outbox.register(INVOICE_MAIL_TOPIC, (payload) => invoices.sendMail(payload as { invoiceId: number; kind: 'blue' | 'red' }));
+  const wechatpayComplaints = new WechatpayComplaintsService(deps, tickets);
+  outbox.register(WECHATPAY_COMPLAINT_TOPIC, (payload, m) => wechatpayComplaints.deliver(payload as unknown as ComplaintOutboxPayload, m.attempts));
   return {
     audit,
     sessions,
@@ -162,5 +167,6 @@ export function createServices(deps: AppDeps): Services {
     staffFiling: new StaffTicketFilingService(deps, tickets, audit),
     surveys: new SurveysService(deps, audit),
     live: liveUpdates,
+    wechatpayComplaints,
   };
 }

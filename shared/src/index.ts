@@ -33,3 +33,4 @@ export * from './staff-accounts';
 export * from './staff-tickets';
 export * from './surveys';
 export * from './live';
+export * from './wechatpay-complaints';

@@ -384,6 +384,26 @@ export class SdkWechatPayGateway implements WechatPayGateway {
     return found;
   }
 
+  /**
+   * A signed v3 call for an endpoint the SDK has no method for (the consumer complaints): the SDK's
+   * own request signer builds the Authorization over exactly the path, query and JSON body sent,
+   * and the answer goes through the same hook as every SDK call (host rewrite, Wechatpay-Signature
+   * checked). Resolves `{ status, data }` on 2xx (`data` {} for 204); anything else throws a
+   * WechatPayError carrying WeChat's code (RESOURCE_NOT_EXISTS, PARAM_ERROR, …).
+   */
+  async signedCall(method: 'GET' | 'POST' | 'PUT', pathAndQuery: string, body?: Record<string, unknown>): Promise<{ status: number; data: Record<string, unknown> }> {
+    if (!pathAndQuery.startsWith('/v3/')) throw invalid(`path must start with /v3/, got ${pathAndQuery}`);
+    const url = WECHATPAY_API_ORIGIN + pathAndQuery;
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': this.opts.userAgent ?? 'OpenHall wechatpay-node-v3/2.2.1',
+      Authorization: this.pay.authorize(method, url, body),
+    };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const out = await this.exchange(method, url, headers, body === undefined ? undefined : JSON.stringify(body));
+    return { status: out.status, data: this.ok(out, `${method} ${pathAndQuery.split('?')[0]}`) };
+  }
+
   private checkOrderInput(input: CreateWechatOrderInput): void {
     checkOutNo(input.outTradeNo, 'outTradeNo');
     checkFen(input.amountFen, 'amountFen');
@@ -413,7 +433,7 @@ export class SdkWechatPayGateway implements WechatPayGateway {
 
   /** The createHttp hook: rewrite the host, send, verify the answer's signature, parse. */
   private async exchange(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     sdkUrl: string,
     headers: Record<string, unknown>,
     body?: string,

@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import { fenToYuan } from '@openhall/shared';
 import { SANDBOX_WECHAT_USER_COOKIE, sandboxOpenid, sandboxOpenidOwner, sandboxWechatUserOf } from '../wechat/wechat-sandbox-user';
 import { generateSelfSignedCertificate, loadPrivateKey } from './wechatpay.certificate';
+import { mountComplaintsSandbox, type ComplaintsSandbox } from './wechatpay.complaints.sandbox';
 import type { WechatPayRefundResource, WechatPayTransaction } from './wechatpay.notify';
 import {
   OUT_NO_PATTERN,
@@ -194,6 +195,8 @@ export interface WechatPaySandbox {
   redeliver(outTradeNo: string): SandboxDelivery;
   /** Stops timers and in-flight sends. Pending deliveries stay in the ledger and resume on the next start. */
   close(): Promise<void>;
+  /** Consumer complaints (消费者投诉 2.0): wechatpay.complaints.sandbox.ts. */
+  complaints: ComplaintsSandbox;
 }
 
 export class SandboxPayError extends Error {
@@ -256,6 +259,7 @@ class Sandbox {
   /** Every appid bound to the merchant: the main one first. */
   private readonly appids: readonly string[];
   signWith: SandboxSigner;
+  private complaints!: ComplaintsSandbox;
 
   constructor(private readonly opts: WechatPaySandboxOptions) {
     if (Buffer.byteLength(opts.apiV3Key, 'utf8') !== 32) throw new RangeError('apiV3Key must be 32 bytes');
@@ -321,6 +325,7 @@ class Sandbox {
         return this.startDelivery(t.notifyUrl, t.notifyBody, 'TRANSACTION.SUCCESS', t.outTradeNo);
       },
       close: () => this.close(),
+      complaints: this.complaints,
     };
     Object.defineProperty(sandbox, 'signWith', {
       enumerable: true,
@@ -508,6 +513,12 @@ class Sandbox {
     });
     router.get('/_hooks/ledger', (ctx) => {
       ctx.body = { data: { trades: this.state.trades, refunds: this.state.refunds.map((r) => this.refundView(r)), deliveries: this.state.deliveries } };
+    });
+    this.complaints = mountComplaintsSandbox(router, {
+      dir: this.dir, mchid: this.opts.mchid, persist: this.persist, now: this.now, api, merchantKey: this.merchantKey,
+      trade: (no) => this.findTrade(no), trades: () => this.state.trades.map((t) => ({ ...t })),
+      envelope: (type, summary, original, resource) => this.encryptedEnvelope(type, summary, original, resource),
+      deliver: (url, body, type, no) => this.startDelivery(url, body, type, no),
     });
     return router;
   }

@@ -11,6 +11,7 @@ import {
 } from '../../integrations/alipay/alipay.adapter';
 import { createAlipaySandbox, ensureAlipaySandboxAppKeys, type AlipaySandbox } from '../../integrations/alipay/alipay.sandbox';
 import { SdkWechatPayGateway, type WechatPayGateway } from '../../integrations/wechatpay/wechatpay.adapter';
+import { SdkWechatPayComplaints, type WechatPayComplaintsApi } from '../../integrations/wechatpay/wechatpay.complaints';
 import { toPublicKey, type PlatformKeys } from '../../integrations/wechatpay/wechatpay.protocol';
 import { createWechatPaySandbox, type WechatPaySandbox } from '../../integrations/wechatpay/wechatpay.sandbox';
 
@@ -24,6 +25,8 @@ export interface WechatPayChannel {
   mchid: string;
   apiV3Key: string;
   platformKeys: PlatformKeys;
+  /** Consumer complaints (消费者投诉 2.0), called through the gateway's request signing. */
+  complaints: WechatPayComplaintsApi;
 }
 
 export interface AlipayChannel {
@@ -76,22 +79,24 @@ export function createPaymentGateways(config: AppConfig, self: { baseUrl: string
     });
     wechatpaySandbox = sandbox;
     const merchant = sandbox.merchant!;
+    const gateway = new SdkWechatPayGateway({
+      appid: p.wechatpay.appid,
+      mchid: p.wechatpay.mchid,
+      merchantCertificatePem: merchant.certificatePem,
+      merchantPrivateKeyPem: merchant.privateKeyPem,
+      merchantSerialNo: merchant.serialNo,
+      apiV3Key,
+      platformKeys: sandbox.platformKeys,
+      baseUrl: () => `${self.baseUrl}${WECHATPAY_SANDBOX_PREFIX}`,
+    });
     wechatpay = {
       appid: p.wechatpay.appid,
       mpAppid: config.wechat.mp?.appid ?? null,
       mchid: p.wechatpay.mchid,
       apiV3Key,
       platformKeys: sandbox.platformKeys,
-      gateway: new SdkWechatPayGateway({
-        appid: p.wechatpay.appid,
-        mchid: p.wechatpay.mchid,
-        merchantCertificatePem: merchant.certificatePem,
-        merchantPrivateKeyPem: merchant.privateKeyPem,
-        merchantSerialNo: merchant.serialNo,
-        apiV3Key,
-        platformKeys: sandbox.platformKeys,
-        baseUrl: () => `${self.baseUrl}${WECHATPAY_SANDBOX_PREFIX}`,
-      }),
+      gateway,
+      complaints: new SdkWechatPayComplaints({ gateway, mchid: p.wechatpay.mchid, merchantPrivateKeyPem: merchant.privateKeyPem }),
     };
   } else {
     const w = p.wechatpay;
@@ -101,22 +106,25 @@ export function createPaymentGateways(config: AppConfig, self: { baseUrl: string
       platformKeys.set(cert.serialNumber.toUpperCase(), cert.publicKey);
     }
     if (w.platformPubKeyId && w.platformPubKeyPath) platformKeys.set(w.platformPubKeyId, toPublicKey(fs.readFileSync(w.platformPubKeyPath)));
+    const merchantPrivateKeyPem = fs.readFileSync(w.merchantKeyPath);
+    const gateway = new SdkWechatPayGateway({
+      appid: w.appid,
+      mchid: w.mchid,
+      merchantCertificatePem: fs.readFileSync(w.merchantCertPath),
+      merchantPrivateKeyPem,
+      merchantSerialNo: w.merchantSerial,
+      apiV3Key: w.apiV3Key,
+      platformKeys,
+      baseUrl: w.apiBase,
+    });
     wechatpay = {
       appid: w.appid,
       mpAppid: config.wechat.mp?.appid ?? null,
       mchid: w.mchid,
       apiV3Key: w.apiV3Key,
       platformKeys,
-      gateway: new SdkWechatPayGateway({
-        appid: w.appid,
-        mchid: w.mchid,
-        merchantCertificatePem: fs.readFileSync(w.merchantCertPath),
-        merchantPrivateKeyPem: fs.readFileSync(w.merchantKeyPath),
-        merchantSerialNo: w.merchantSerial,
-        apiV3Key: w.apiV3Key,
-        platformKeys,
-        baseUrl: w.apiBase,
-      }),
+      gateway,
+      complaints: new SdkWechatPayComplaints({ gateway, mchid: w.mchid, merchantPrivateKeyPem }),
     };
   }
 

@@ -162,8 +162,15 @@ const IN_CHUNK = 1_000;
  * 404 for anyone else's ticket. State changes are conditional UPDATEs (the row changes only if it
  * is still in the state the action starts from), so two people acting at once cannot both win.
  */
+/**
+ * What another module does in the transaction of a staff reply or a resolution (a WeChat Pay
+ * complaint sends them back to WeChat Pay): it registers here instead of the tickets importing it.
+ */
+export type TicketReplyHook = (tx: EntityManager, e: { kind: 'reply' | 'resolve'; ticketId: number; message: string; now: Date }) => Promise<void>;
+
 export class TicketsService {
   private readonly calendar: WorkCalendar;
+  private readonly replyHooks: TicketReplyHook[] = [];
   /** Photos, appointment slot and outage link of a ticket being filed (ticket-filing.ts). */
   readonly filing: TicketFiling;
 
@@ -275,6 +282,33 @@ export class TicketsService {
     this.audit.record(tx, { kind: 'system', id: null }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: t.commitmentCode, filedFor: userId } }, now);
     await this.storeClocks(tx, [t.id]);
     return t;
+  }
+
+  /**
+   * A complaint the portal files for a subscriber from outside the portal (a WeChat Pay consumer
+   * complaint about their payment), in the caller's transaction: on the complaint commitment, its
+   * clock from `now`, unclaimed in the queue like any complaint. `submitted` is the first timeline
+   * entry the subscriber reads.
+   */
+  async fileComplaintWithin(tx: EntityManager, account: Account, userId: number, contactPhone: string, description: string, submitted: string, now: Date, detail: Record<string, unknown>): Promise<Ticket> {
+    const { ticket: t, commitment } = await this.insertTicket(tx, account, userId, { type: 'complaint', description, contactPhone, channel: 'wechatpay_complaint' }, now);
+    this.addEvent(tx, t.id, 'submitted', `${submitted}，承诺时限：${commitment.title}`, { kind: 'system' }, now);
+    this.audit.record(tx, { kind: 'system', id: null }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: t.commitmentCode, filedFor: userId, ...detail } }, now);
+    await this.storeClocks(tx, [t.id]);
+    return t;
+  }
+
+  /**
+   * A staff-only timeline entry from outside the portal (a payer's new message on a WeChat Pay
+   * complaint), in the caller's transaction: the agent sees it on the ticket; the subscriber is not notified.
+   */
+  noteForStaffWithin(tx: EntityManager, ticketId: number, kind: string, message: string, now: Date): void {
+    this.addEvent(tx, ticketId, kind, message, { kind: 'system' }, now, false);
+  }
+
+  /** Runs `hook` in the transaction of every staff reply and every resolution. */
+  onReplyOrResolve(hook: TicketReplyHook): void {
+    this.replyHooks.push(hook);
   }
 
   /**
@@ -645,6 +679,7 @@ export class TicketsService {
     await this.transaction(async (tx) => {
       this.addEvent(tx, ticket.id, 'reply', message, staffActor(staff), now);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.reply', entityType: 'ticket', entityId: ticket.id }, now);
+      for (const hook of this.replyHooks) await hook(tx, { kind: 'reply', ticketId: ticket.id, message, now });
     });
     return this.getStaffTicket(ticketId);
   }
@@ -811,6 +846,7 @@ export class TicketsService {
     await this.storeClocks(tx, [ticketId]);
     this.addEvent(tx, ticketId, 'resolved', message, staff ? staffActor(staff) : { kind: 'system' }, now);
     this.audit.record(tx, staff ? { kind: 'staff', id: staff.staffId } : { kind: 'system', id: null }, { action: 'ticket.resolve', entityType: 'ticket', entityId: ticketId, detail: { message } }, now);
+    for (const hook of this.replyHooks) await hook(tx, { kind: 'resolve', ticketId, message, now });
     return true;
   }
 

@@ -38,6 +38,7 @@ import StaffShell from '../staff-shell';
 import { staffWorded } from '../staff-timeline';
 import { hasRole, useStaffProfile } from '../staff-session';
 import { useStaffLive } from '../staff-live';
+import WechatpayComplaintBlock from './wechatpay-complaint';
 
 type Panel = StaffMessageAction | 'transfer' | 'escalate' | 'extension';
 
@@ -207,6 +208,8 @@ export default function StaffTicketPage() {
                 <View className="ticket-description tickets-gap">{t.description}</View>
                 <TicketPhotos ticketId={t.id} />
               </Section>
+
+              {t.type === 'complaint' && <WechatpayComplaintBlock ticketId={t.id} version={`${t.status}:${(t.timeline ?? []).length}`} />}
 
               <Section title="操作" className="staff-actions">
                 <View className="ticket-actions">

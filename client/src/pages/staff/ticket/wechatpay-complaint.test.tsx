@@ -1,0 +1,100 @@
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { Current } from '@tarojs/runtime';
+import Taro from '@tarojs/taro';
+import type { WechatComplaintView } from '@openhall/shared';
+import { request } from '../../../api/request';
+import { HOUR, staffTicket } from '../staff-fixtures';
+import StaffTicketPage from './index';
+
+jest.mock('../../../api/request', () => ({ request: jest.fn() }));
+const requestMock = request as jest.MockedFunction<typeof request>;
+
+function complaint(over: Partial<WechatComplaintView> = {}): WechatComplaintView {
+  return {
+    complaintId: '200020261204123456789012345',
+    state: 'PENDING',
+    stateLabel: '待处理',
+    complaintTime: '2026-12-04T02:00:00.000Z',
+    detail: '交了水费但账单还显示未缴',
+    problemType: 'OTHERS',
+    payerPhoneMasked: '139****5678',
+    payment: { outTradeNo: 'OH2026120400001', transactionId: '4200000000202612041234567890', amountFen: 4280, orderId: 12, orderDescription: '水费 2026年11月', paidAt: '2026-12-04T01:00:00.000Z' },
+    negotiation: [{ operateType: 'USER_CREATE_COMPLAINT', operateLabel: '用户提交投诉', operator: '投诉人', operateTime: '2026-12-04T02:00:00.000Z', details: '交了水费但账单还显示未缴' }],
+    deliveries: [],
+    lastSyncedAt: '2026-12-04T02:01:00.000Z',
+    ...over,
+  };
+}
+
+describe('staff ticket: WeChat Pay complaint', () => {
+  beforeEach(() => {
+    requestMock.mockReset();
+    Current.router = { params: { id: '9' }, path: '/pages/staff/ticket/index', onReady: '', onHide: '', onShow: '' } as never;
+    Taro.setStorageSync('openhall.staffToken', 'staff-tok');
+    Taro.setStorageSync('openhall.staffTokenExpiresAt', '2099-01-01T00:00:00Z');
+    Taro.setStorageSync('openhall.staffProfile', { id: 1, username: 'agent1', name: '王芳', jobNo: 'KF1001', role: 'agent' });
+    jest.spyOn(Taro, 'redirectTo').mockImplementation(() => Promise.resolve({ errMsg: 'ok' }));
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('shows the payment, the masked payer phone and the negotiation history, and reads WeChat again after a reply', async () => {
+    const mine = { status: 'accepted' as const, type: 'complaint' as const, ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } };
+    let replied = false;
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/staff/canned-replies') return { reply: [], 'request-information': [], resolve: [] };
+      if (path === '/staff/users') return [];
+      if (path === '/staff/tickets/9/photos') return [];
+      if (path === '/staff/tickets/9') return staffTicket(9, 'ok', 50 * HOUR, mine);
+      if (path === '/staff/tickets/9/reply') {
+        replied = true;
+        return staffTicket(9, 'ok', 50 * HOUR, { ...mine, status: 'accepted', timeline: [{ id: 1, kind: 'reply', actorKind: 'staff', actorName: '王芳', actorJobNo: 'KF1001', message: '已核实', occurredAt: '2026-12-04T03:00:00.000Z', visibleToSubscriber: true }] });
+      }
+      if (path === '/staff/tickets/9/wechatpay-complaint') {
+        return replied
+          ? complaint({
+              state: 'PROCESSING',
+              stateLabel: '处理中',
+              negotiation: [...complaint().negotiation, { operateType: 'MERCHANT_RESPONSE', operateLabel: '商户回复', operator: '商家', operateTime: '2026-12-04T03:00:00.000Z', details: '已核实' }],
+              deliveries: [{ kind: 'response', status: 'sent', attempts: 1, lastError: null, createdAt: '2026-12-04T03:00:00.000Z' }],
+            })
+          : complaint();
+      }
+      throw new Error(`unexpected ${path}`);
+    });
+    render(<StaffTicketPage />);
+    await waitFor(() => expect(document.querySelector('#staff-wxcomplaint-state')?.textContent).toBe('待处理'));
+    expect(document.querySelector('#staff-wxcomplaint-payment')?.textContent).toContain('OH2026120400001 · ¥42.80 · 水费 2026年11月');
+    expect(document.querySelector('#staff-wxcomplaint-phone')?.textContent).toBe('139****5678');
+    expect(document.querySelector('#staff-wxcomplaint-history')?.textContent).toContain('用户提交投诉');
+
+    fireEvent.click(await screen.findByText('回复用户'));
+    const field = await waitFor(() => {
+      const el = document.querySelector('#staff-panel-text textarea');
+      if (!el) throw new Error('no reply field yet');
+      return el;
+    });
+    fireEvent.input(field, { target: { value: '已核实' } });
+    await act(async () => {
+      fireEvent.click(document.querySelector('#staff-panel-submit')!);
+    });
+    await waitFor(() => expect(document.querySelector('#staff-wxcomplaint-state')?.textContent).toBe('处理中'));
+    expect(document.querySelector('#staff-wxcomplaint-history')?.textContent).toContain('商户回复');
+    expect(document.querySelector('#staff-wxcomplaint-deliveries')?.textContent).toContain('商户回复：微信支付已收到');
+  });
+
+  it('shows no block for a complaint that did not come from WeChat Pay', async () => {
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/staff/canned-replies') return { reply: [], 'request-information': [], resolve: [] };
+      if (path === '/staff/users') return [];
+      if (path === '/staff/tickets/9/photos') return [];
+      if (path === '/staff/tickets/9') return staffTicket(9, 'ok', 50 * HOUR, { type: 'complaint' });
+      if (path === '/staff/tickets/9/wechatpay-complaint') return null;
+      throw new Error(`unexpected ${path}`);
+    });
+    render(<StaffTicketPage />);
+    await screen.findByText('受理（首问负责）');
+    await waitFor(() => expect(requestMock).toHaveBeenCalledWith('/staff/tickets/9/wechatpay-complaint', expect.anything()));
+    expect(document.querySelector('#staff-wxcomplaint')).toBeNull();
+    expect(screen.queryByText('微信支付投诉')).toBeNull();
+  });
+});

@@ -1,0 +1,96 @@
+import { View } from '@tarojs/components';
+import { fenToYuan, type WechatComplaintView } from '@openhall/shared';
+import { getTicketWechatComplaint } from '../../../api/wechatpay-complaints';
+import Section from '../../../components/section';
+import StateView from '../../../components/state-view';
+import { formatDateTime } from '../../../lib/labels';
+import { useAsync } from '../../../lib/use-async';
+
+export interface WechatpayComplaintBlockProps {
+  ticketId: number;
+  /** Changes whenever the ticket does (a reply, a resolution): the block is read again to show what WeChat Pay now has. */
+  version: string;
+}
+
+const deliveryText: Record<WechatComplaintView['deliveries'][number]['status'], string> = {
+  pending: '发送中',
+  sent: '微信支付已收到',
+  dead: '多次失败，已停止重试',
+  skipped: '微信支付拒收',
+};
+
+/**
+ * The WeChat Pay consumer complaint (消费者投诉) behind a complaint ticket: the payment it is about,
+ * the payer's masked phone, WeChat's negotiation history, and whether the replies and the
+ * completion reached WeChat Pay. Renders nothing for a ticket that did not come from WeChat Pay.
+ */
+export default function WechatpayComplaintBlock({ ticketId, version }: WechatpayComplaintBlockProps) {
+  const complaint = useAsync(() => getTicketWechatComplaint(ticketId), [ticketId, version]);
+  if (complaint.error) {
+    return (
+      <Section title="微信支付投诉">
+        <StateView loading={false} error={complaint.error} onRetry={() => void complaint.reload()} />
+      </Section>
+    );
+  }
+  const c = complaint.data;
+  if (!c) return null;
+  return (
+    <Section title="微信支付投诉" className="staff-wxcomplaint">
+      <View id="staff-wxcomplaint">
+        <View className="ticket-row">
+          <View className="ticket-row__label">投诉单号</View>
+          <View id="staff-wxcomplaint-id">{c.complaintId}</View>
+        </View>
+        <View className="ticket-row">
+          <View className="ticket-row__label">微信支付状态</View>
+          <View id="staff-wxcomplaint-state" data-state={c.state}>
+            {c.stateLabel}
+          </View>
+        </View>
+        {c.payment && (
+          <View className="ticket-row">
+            <View className="ticket-row__label">被投诉订单</View>
+            <View id="staff-wxcomplaint-payment">
+              {c.payment.outTradeNo} · ¥{fenToYuan(c.payment.amountFen)}
+              {c.payment.orderDescription ? ` · ${c.payment.orderDescription}` : ''}
+              {c.payment.paidAt ? ` · ${formatDateTime(c.payment.paidAt)} 支付` : ''}
+              <View className="muted">微信支付单号 {c.payment.transactionId}</View>
+            </View>
+          </View>
+        )}
+        <View className="ticket-row">
+          <View className="ticket-row__label">付款人电话</View>
+          <View id="staff-wxcomplaint-phone">{c.payerPhoneMasked ?? '未留'}</View>
+        </View>
+        <View className="muted tickets-gap">回复用户的内容（前 200 字）会作为商户回复发到微信支付；办结时办结说明一并发出，并向微信支付反馈处理完成。</View>
+        <View className="section__title tickets-gap">协商历史</View>
+        <View id="staff-wxcomplaint-history">
+          {c.negotiation.map((n, i) => (
+            <View key={`${n.operateTime}-${i}`} className="staff-wxcomplaint__entry" data-type={n.operateType}>
+              <View>
+                <View className="staff-wxcomplaint__what">{n.operateLabel}</View>
+                <View className="muted">
+                  {n.operator} · {formatDateTime(n.operateTime)}
+                </View>
+              </View>
+              {n.details && <View>{n.details}</View>}
+            </View>
+          ))}
+        </View>
+        {c.deliveries.length > 0 && (
+          <View id="staff-wxcomplaint-deliveries" className="tickets-gap">
+            {c.deliveries.map((d, i) => (
+              <View key={`${d.createdAt}-${i}`} className="muted" data-status={d.status}>
+                {d.kind === 'complete' ? '反馈处理完成' : '商户回复'}：{deliveryText[d.status]}
+                {d.status === 'pending' && d.attempts > 0 ? `（已重试 ${d.attempts} 次：${d.lastError ?? ''}）` : ''}
+                {(d.status === 'dead' || d.status === 'skipped') && d.lastError ? `（${d.lastError}）` : ''}
+              </View>
+            ))}
+          </View>
+        )}
+        <View className="muted tickets-gap">同步于 {formatDateTime(c.lastSyncedAt)}</View>
+      </View>
+    </Section>
+  );
+}

@@ -1,0 +1,210 @@
+/**
+ * Browser journey of a WeChat Pay consumer complaint (消费者投诉 2.0, issue 24) against the real
+ * server and the WeChat Pay sandbox. Harness: ./harness.ts.
+ *
+ *   npm run build:h5 -w client          # once, or after client changes
+ *   npx tsx scripts/e2e/wechatpay-complaints.e2e.ts
+ *
+ * 1. A subscriber pays a bill with WeChat H5 in the sandbox's cashier.
+ * 2. As the payer, a tester files a complaint about that payment on the sandbox's complaint page;
+ *    WeChat Pay (the sandbox) sends the signed, encrypted COMPLAINT.CREATE notification to the
+ *    server, whose poll set the notification URL at start.
+ * 3. At the console (1366×800) the complaint is a complaint ticket on the 3-working-day clock,
+ *    showing the payment, the payer's masked phone and WeChat's negotiation history.
+ * 4. The agent claims it and replies: the reply reaches WeChat Pay as the merchant's response
+ *    (处理中). The agent resolves it: the resolution goes as a response and the complaint is
+ *    completed; the sandbox's complaint page shows both replies and 已处理完成.
+ */
+import type { Page } from 'playwright-core';
+import { api, check, onPage, openRoute, runE2E, signInBySms, sleep, staffToken, submitBindForm, typeInto, yuan, type E2E } from './harness';
+
+const ACCOUNT_NO = '1000000001';
+const HOLDER = '张三';
+const PAYER_PHONE = '13912345678';
+const DESK = { width: 1366, height: 800 };
+const AGENT = { username: 'agent1', password: 'Agent#2026', jobNo: 'KF1001' };
+const REPLY = '您好，已核实您的缴费，账单状态将在今天内更新，给您带来不便深表歉意。';
+const RESOLUTION = '账单已更新为已缴，如仍有疑问请拨打客服热线。';
+
+interface BillJson {
+  id: number;
+  period: string;
+  totalFen: number;
+  status: string;
+  payment: { channel: string; orderId: number } | null;
+}
+
+interface SandboxComplaintJson {
+  complaintId: string;
+  outTradeNo: string;
+  state: string;
+  history: Array<{ operateType: string; details: string }>;
+}
+
+async function sandboxComplaints(e2e: E2E): Promise<{ notifyUrl: string | null; complaints: SandboxComplaintJson[] }> {
+  return api(e2e.base, '/sandbox/wechatpay/_hooks/complaints');
+}
+
+/** Polls `check` (a condition the server reaches asynchronously) for up to `ms`. */
+async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+async function signInConsole(e2e: E2E): Promise<Page> {
+  const page = await openRoute(e2e, '/pages/staff/login/index', DESK);
+  await typeInto(page, 'page-staff-login', 'staff-username', AGENT.username);
+  await typeInto(page, 'page-staff-login', 'staff-password', AGENT.password);
+  await onPage(page, 'page-staff-login', '#staff-login-submit').click();
+  await onPage(page, 'page-staff-queue', '#staff-who').filter({ hasText: AGENT.jobNo }).waitFor();
+  return page;
+}
+
+async function openTicket(e2e: E2E, ticketId: number): Promise<Page> {
+  const page = await openRoute(e2e, `/pages/staff/ticket/index?id=${ticketId}`, DESK);
+  await onPage(page, 'page-staff-ticket', '#staff-wxcomplaint').waitFor();
+  return page;
+}
+
+async function journey(e2e: E2E): Promise<void> {
+  let bill: BillJson | undefined;
+  let outTradeNo = '';
+  let complaintId = '';
+  let ticketId = 0;
+
+  await e2e.step('phone-browser', async () => {
+    const page = await e2e.openBrowser('/');
+    await onPage(page, 'page-home').waitFor();
+  });
+  await signInBySms(e2e, '13800000001');
+  await e2e.step('bind', async () => {
+    await onPage(e2e.page, 'page-home', '#home-bind').click();
+    await submitBindForm(e2e, ACCOUNT_NO, HOLDER);
+  });
+
+  await e2e.step('pay-with-wechat-h5', async () => {
+    await e2e.page.goto(`${e2e.base}/#/pages/bills/index`);
+    await onPage(e2e.page, 'page-bills').waitFor();
+    const accounts = await e2e.api<{ id: number; accountNo: string }[]>('/api/v1/accounts');
+    const account = accounts.find((a) => a.accountNo === ACCOUNT_NO);
+    check(account, `${ACCOUNT_NO} is not bound`);
+    const owed = (await e2e.api<{ items: BillJson[] }>(`/api/v1/bills?accountId=${account.id}&status=unpaid,overdue`)).items;
+    check(owed.length > 0, 'nothing owed on the demo account');
+    bill = owed[0];
+    // Only the first bill ticked.
+    for (const b of owed) await onPage(e2e.page, 'page-bills', `#bill-${b.id}`).waitFor();
+    for (const b of owed) {
+      const box = onPage(e2e.page, 'page-bills', `#bill-check-${b.id}`);
+      const on = ((await box.getAttribute('class')) ?? '').includes('bill-row__check--on');
+      if (on !== (b.id === bill.id)) await box.click();
+    }
+    await onPage(e2e.page, 'page-bills', '#bills-pay-total').filter({ hasText: yuan(bill.totalFen) }).waitFor();
+    await onPage(e2e.page, 'page-bills', '#pay-channel-wechat_h5').click();
+    await onPage(e2e.page, 'page-bills', '#bills-pay-submit').click();
+    await e2e.page.waitForURL((u) => u.pathname.startsWith('/sandbox/wechatpay/cashier/'));
+    outTradeNo = (await e2e.page.locator('#out-trade-no').innerText()).trim();
+    await e2e.page.locator('#confirm').click();
+    await onPage(e2e.page, 'page-pay-confirm').waitFor();
+    await onPage(e2e.page, 'page-pay-confirm', '#pay-result-title').filter({ hasText: '支付成功' }).waitFor({ timeout: 30_000 });
+    const paid = await e2e.api<BillJson>(`/api/v1/bills/${bill.id}`);
+    check(paid.status === 'paid' && paid.payment?.channel === 'wechat_h5', `bill ${paid.id}: ${paid.status} ${JSON.stringify(paid.payment)}`);
+    return `${paid.period} ${yuan(paid.totalFen)} paid, out_trade_no ${outTradeNo}`;
+  });
+
+  await e2e.step('complaint-filed-at-wechat-pay', async () => {
+    // The server's poll sets the complaint notification URL a few seconds after it starts.
+    const hooks = await eventually('the complaint notification URL', async () => {
+      const h = await sandboxComplaints(e2e);
+      return h.notifyUrl ? h : null;
+    });
+    check(hooks.notifyUrl!.endsWith('/api/v1/payments/notify/wechat-complaints'), `notify URL ${hooks.notifyUrl}`);
+    await e2e.page.goto(`${e2e.base}/sandbox/wechatpay/complaints`);
+    await e2e.page.locator('#out-trade-no').selectOption(outTradeNo);
+    await e2e.page.locator('#detail').fill('已经用微信支付缴了水费，账单还显示未缴，请核实。');
+    await e2e.page.locator('#phone').fill(PAYER_PHONE);
+    await e2e.page.locator('#submit').click();
+    await e2e.page.locator('#complaint-id').waitFor();
+    complaintId = (await e2e.page.locator('#complaint-id').innerText()).trim();
+    check((await e2e.page.locator('#state').getAttribute('data-state')) === 'PENDING', 'the new complaint is not PENDING');
+    return `complaint ${complaintId} about ${outTradeNo}`;
+  });
+
+  await e2e.step('complaint-ticket-in-console', async () => {
+    const page = await signInConsole(e2e);
+    const token = await staffToken(page);
+    const ticket = await eventually('the complaint ticket', async () => {
+      const queue = await api<{ items: Array<{ id: number; type: string; description: string }> }>(e2e.base, '/api/v1/staff/tickets?type=complaint&pageSize=50', token);
+      return queue.items.find((t) => t.description.includes(complaintId));
+    });
+    ticketId = ticket.id;
+    await openTicket(e2e, ticketId);
+    const block = onPage(e2e.page, 'page-staff-ticket', '#staff-wxcomplaint');
+    await block.locator('#staff-wxcomplaint-id').filter({ hasText: complaintId }).waitFor();
+    await block.locator('#staff-wxcomplaint-state').filter({ hasText: '待处理' }).waitFor();
+    const payment = await block.locator('#staff-wxcomplaint-payment').innerText();
+    check(payment.includes(outTradeNo) && payment.includes(yuan(bill!.totalFen)), `the block shows the payment as "${payment}"`);
+    const phone = (await block.locator('#staff-wxcomplaint-phone').innerText()).trim();
+    check(phone === '139****5678', `the payer's phone is shown as "${phone}"`);
+    await block.locator('#staff-wxcomplaint-history').filter({ hasText: '用户提交投诉' }).waitFor();
+    return `ticket #${ticketId}: ${payment.replace(/\s+/g, ' ')}, payer ${phone}`;
+  });
+
+  await e2e.step('agent-replies', async () => {
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-claim').click();
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-ticket-owner').filter({ hasText: AGENT.jobNo }).waitFor();
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-open-reply').click();
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel-text textarea').fill(REPLY);
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel-submit').click();
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel').waitFor({ state: 'detached' });
+    const atWechat = await eventually('the response at WeChat Pay', async () => {
+      const c = (await sandboxComplaints(e2e)).complaints.find((x) => x.complaintId === complaintId);
+      return c?.history.some((n) => n.operateType === 'MERCHANT_RESPONSE' && n.details === REPLY) ? c : null;
+    });
+    check(atWechat.state === 'PROCESSING', `WeChat Pay has the complaint ${atWechat.state}`);
+    await openTicket(e2e, ticketId);
+    const block = onPage(e2e.page, 'page-staff-ticket', '#staff-wxcomplaint');
+    await block.locator('#staff-wxcomplaint-state').filter({ hasText: '处理中' }).waitFor();
+    await block.locator('#staff-wxcomplaint-history').filter({ hasText: '商户回复' }).waitFor();
+    await block.locator('#staff-wxcomplaint-deliveries').filter({ hasText: '商户回复：微信支付已收到' }).waitFor();
+    return 'the reply reached WeChat Pay as the merchant response (处理中)';
+  });
+
+  await e2e.step('agent-resolves', async () => {
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-open-resolve').click();
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel-text textarea').fill(RESOLUTION);
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel-submit').click();
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel').waitFor({ state: 'detached' });
+    await eventually('the completion at WeChat Pay', async () => {
+      const c = (await sandboxComplaints(e2e)).complaints.find((x) => x.complaintId === complaintId);
+      return c?.state === 'PROCESSED' ? c : null;
+    });
+    await openTicket(e2e, ticketId);
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-wxcomplaint-state').filter({ hasText: '已处理完成' }).waitFor();
+    return 'resolved: response and 反馈处理完成 sent';
+  });
+
+  await e2e.step('sandbox-shows-processed', async () => {
+    await e2e.page.goto(`${e2e.base}/sandbox/wechatpay/complaints/${complaintId}`);
+    await e2e.page.locator('#state[data-state="PROCESSED"]').waitFor();
+    const history = await e2e.page.locator('#history').innerText();
+    check(history.includes(REPLY) && history.includes(RESOLUTION), `the negotiation history is "${history}"`);
+    const types = await e2e.page.locator('#history li').evaluateAll((els) => els.map((el) => (el as unknown as { dataset: { type: string } }).dataset.type));
+    check(
+      JSON.stringify(types) === JSON.stringify(['USER_CREATE_COMPLAINT', 'MERCHANT_RESPONSE', 'MERCHANT_RESPONSE', 'MERCHANT_CONFIRM_COMPLETE']),
+      `history types ${JSON.stringify(types)}`,
+    );
+    return `WeChat Pay: ${(await e2e.page.locator('#state').innerText()).trim()}, ${types.length} entries`;
+  });
+}
+
+runE2E({
+  name: 'wechatpay-complaints',
+  artifactsSubdir: 'wechatpay-complaints',
+  serverEnv: { SANDBOX_NOTIFY_SCALE: '0.01' },
+  run: journey,
+});

@@ -1,0 +1,372 @@
+import { randomUUID } from 'node:crypto';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
+import {
+  maskPhone,
+  WECHAT_COMPLAINT_STATE_LABELS,
+  WECHAT_NEGOTIATION_LABELS,
+  type WechatComplaintDeliveryView,
+  type WechatComplaintView,
+  type WechatNegotiationView,
+} from '@openhall/shared';
+import type { AppDeps } from '../../deps';
+import { NotFoundError } from '../../http/errors';
+import { WechatPayError } from '../../integrations/wechatpay/wechatpay.adapter';
+import type { WechatComplaint, WechatComplaintNotifyResource, WechatNegotiation } from '../../integrations/wechatpay/wechatpay.complaints';
+import { verifyAndDecryptNotify } from '../../integrations/wechatpay/wechatpay.notify';
+import { cstDate } from '../../integrations/wechatpay/wechatpay.protocol';
+import { Account } from '../accounts/account.entity';
+import { Bill } from '../billing/bill.entity';
+import { instanceName, runWithJobLease } from '../jobs/job-lease';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { enqueueOutbox, type OutboxSkip } from '../outbox/outbox.service';
+import { PaymentOrderBill } from '../payments/payment-order-bill.entity';
+import { PaymentOrder } from '../payments/payment-order.entity';
+import type { TicketsService } from '../tickets/tickets.service';
+import { Ticket } from '../tickets/ticket.entity';
+import { User } from '../users/user.entity';
+import { WechatpayComplaint, WechatpayComplaintNotify } from './wechatpay-complaint.entity';
+
+/** Replies and completions on their way to WeChat Pay (one topic: a completion waits behind the replies queued before it). */
+export const WECHATPAY_COMPLAINT_TOPIC = 'wechatpay.complaint';
+/** The polling job's lease: one instance at a time reads WeChat Pay's complaint list. */
+export const WECHATPAY_COMPLAINT_SYNC_JOB = 'wechatpay-complaint-sync';
+/** Where WeChat Pay sends the complaint notifications (under the API prefix). */
+export const WECHATPAY_COMPLAINT_NOTIFY_PATH = '/payments/notify/wechat-complaints';
+
+/** WeChat's limit on `response_content`. */
+const RESPONSE_MAX = 200;
+/** Negotiation entries by the payer or WeChat's staff, shown to the agent on the ticket as they arrive. */
+const FROM_OUTSIDE = ['USER_CONTINUE_COMPLAINT', 'USER_RESPONSE', 'PLATFORM_RESPONSE', 'USER_REVOKE_COMPLAINT', 'USER_COMFIRM_COMPLAINT', 'USER_APPLY_PLATFORM_HELP', 'PLATFORM_HELP_APPLICATION'];
+/** How far back the poll looks: WeChat lists at most 30 days per query. */
+const POLL_DAYS = 29;
+
+export interface ComplaintNotifyAnswer {
+  status: number;
+  body?: { code: 'FAIL'; message: string };
+}
+
+export interface ComplaintOutboxPayload {
+  action: 'response' | 'complete';
+  complaintId: string;
+  /** What the payer reads in WeChat (a reply, or the resolution sent before completing). */
+  content: string;
+}
+
+/**
+ * WeChat Pay consumer complaints → complaint tickets, and back. A complaint arrives by WeChat's
+ * signed notification (verified like the payment notification: signature, 5-minute window, AES-GCM
+ * tag; the notification id recorded so a retry changes nothing) or by the poll that catches whatever
+ * a notification missed; either way the complaint itself is read from WeChat Pay's API, so the order
+ * in which notifications arrive does not matter. Each complaint id becomes exactly one ticket (the
+ * unique complaint_id and the ticket are written in one transaction), on the account of the bills
+ * the complained-about payment paid. The agent's replies and the ticket's resolution are queued in
+ * the outbox in the same transaction and sent as 提交回复 / 反馈处理完成, retried until WeChat has them.
+ */
+export class WechatpayComplaintsService {
+  private readonly holder = instanceName();
+  private notifyUrlSet: string | null = null;
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly tickets: TicketsService,
+  ) {
+    tickets.onReplyOrResolve((tx, e) => this.queueForWechat(tx, e));
+  }
+
+  private get api() {
+    return this.deps.payments.wechatpay.complaints;
+  }
+
+  private now(): Date {
+    return this.deps.clock.now();
+  }
+
+  /** Where WeChat Pay should send complaint notifications. */
+  notifyUrl(): string {
+    return `${this.deps.self.baseUrl}/api/v1${WECHATPAY_COMPLAINT_NOTIFY_PATH}`;
+  }
+
+  // ---- inbound ----
+
+  /**
+   * `POST /payments/notify/wechat-complaints`. 204 once the complaint is recorded (or was already);
+   * 401/400 for anything that does not verify (nothing is read from it); 500 when WeChat Pay's API
+   * cannot be read right now, so WeChat retries (and the poll would find it anyway).
+   */
+  async handleNotify(headers: Record<string, string | string[] | undefined>, rawBody: string): Promise<ComplaintNotifyAnswer> {
+    const w = this.deps.payments.wechatpay;
+    const v = verifyAndDecryptNotify<WechatComplaintNotifyResource>({ headers, rawBody, platformKeys: w.platformKeys, apiV3Key: w.apiV3Key, now: new Date() });
+    if (!v.ok) {
+      await this.logNotify(null, null, null, `rejected:${v.reason}`, rawBody);
+      this.deps.logger.warn({ reason: v.reason, detail: v.detail }, 'wechatpay complaint notify refused');
+      return { status: v.reason === 'malformed_body' ? 400 : 401, body: { code: 'FAIL', message: `验签失败：${v.reason}` } };
+    }
+    const notifyId = v.notification.id;
+    const event = v.notification.event_type;
+    const complaintId = typeof v.resource.complaint_id === 'string' ? v.resource.complaint_id : '';
+    if (typeof notifyId !== 'string' || !notifyId || !complaintId || !event.startsWith('COMPLAINT.')) {
+      await this.logNotify(null, null, null, 'rejected:malformed_resource', rawBody);
+      return { status: 400, body: { code: 'FAIL', message: '通知缺少 id / complaint_id' } };
+    }
+    if (await this.deps.orm.em.fork().findOne(WechatpayComplaintNotify, { notifyId })) return { status: 204 };
+    // Read first, record after: a notification whose complaint could not be read is not "seen".
+    await this.syncComplaint(complaintId);
+    await this.logNotify(notifyId, complaintId, String(v.resource.action_type ?? ''), `accepted:${event}`, rawBody);
+    return { status: 204 };
+  }
+
+  /** Reads one complaint and its negotiation history from WeChat Pay and records it (a ticket the first time). */
+  async syncComplaint(complaintId: string): Promise<WechatpayComplaint> {
+    const complaint = await this.api.getComplaint(complaintId);
+    const history = await this.api.negotiationHistory(complaintId);
+    return this.record(complaint, history);
+  }
+
+  /**
+   * The poll: makes sure WeChat Pay notifies this server, then reads the last 30 days of complaints
+   * and records every one that is new or whose state moved. One instance at a time (job lease).
+   */
+  async pollOnce(): Promise<{ ran: boolean; listed: number; synced: number }> {
+    const now = this.now();
+    const res = await runWithJobLease(this.deps.orm, { name: WECHATPAY_COMPLAINT_SYNC_JOB, holder: this.holder, leaseMs: 5 * 60_000, now: new Date() }, async (em) => {
+      await this.ensureNotifyUrl();
+      const end = cstDate(now);
+      const begin = cstDate(new Date(now.getTime() - POLL_DAYS * 86_400_000));
+      const listed = await this.api.listAllComplaints(begin, end);
+      const known = new Map((await em.find(WechatpayComplaint, { complaintId: { $in: listed.map((c) => c.complaintId) } })).map((c) => [c.complaintId, c]));
+      let synced = 0;
+      for (const c of listed) {
+        const mine = known.get(c.complaintId);
+        // Known and unchanged: the same state, and no payer message newer than what was last read.
+        if (mine && mine.state === c.state && (!c.incomingUserResponse || mine.negotiation.at(-1)?.operateType === 'USER_RESPONSE')) continue;
+        await this.record(c, await this.api.negotiationHistory(c.complaintId));
+        synced++;
+      }
+      return { listed: listed.length, synced };
+    });
+    return res.ran ? { ran: true, ...res.result } : { ran: false, listed: 0, synced: 0 };
+  }
+
+  /** Sets the complaint notification URL at WeChat Pay when it is not ours yet (once per process). */
+  async ensureNotifyUrl(): Promise<void> {
+    const url = this.notifyUrl();
+    if (this.notifyUrlSet === url) return;
+    await this.api.setNotifyUrl(url);
+    this.notifyUrlSet = url;
+  }
+
+  /**
+   * Records a complaint as WeChat Pay answered it. The first time: the row and its ticket in one
+   * transaction; a second notification or poll racing this one hits the unique complaint_id, and
+   * its transaction (ticket included) rolls back, so a complaint never becomes two tickets.
+   */
+  private async record(c: WechatComplaint, history: WechatNegotiation[]): Promise<WechatpayComplaint> {
+    const now = this.now();
+    const negotiation = history.map(negotiationView);
+    const order = c.orders[0] ?? null;
+    const existing = await this.deps.orm.em.fork().findOne(WechatpayComplaint, { complaintId: c.complaintId });
+    if (!existing) {
+      try {
+        return await this.deps.orm.em.fork().transactional(async (tx) => {
+          const row = Object.assign(new WechatpayComplaint(), {
+            complaintId: c.complaintId,
+            outTradeNo: order?.outTradeNo ?? '',
+            transactionId: order?.transactionId ?? '',
+            amountFen: order?.amountFen ?? 0,
+            state: c.state,
+            detail: c.detail,
+            problemType: c.problemType,
+            payerPhoneMasked: c.payerPhone ? maskPhone(c.payerPhone) : null,
+            complaintTime: c.complaintTime,
+            negotiation,
+            lastSyncedAt: now,
+            createdAt: now,
+            updatedAt: now,
+          });
+          tx.persist(row);
+          await tx.flush();
+          await this.fileTicket(tx, row, c, now);
+          if (row.ticketId !== null) this.noteOutsideMessages(tx, row.ticketId, negotiation, now);
+          return row;
+        });
+      } catch (e) {
+        if (!(e instanceof UniqueConstraintViolationException)) throw e;
+        // Another notification or the poll recorded it first: fall through to the update.
+      }
+    }
+    await this.deps.orm.em.fork().transactional(async (tx) => {
+      const row = await tx.findOneOrFail(WechatpayComplaint, { complaintId: c.complaintId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      // The history only grows: what is past the length last read is new. The payer's and WeChat's
+      // messages are put on the ticket for the agent (staff only: the payer wrote them in WeChat).
+      if (row.ticketId !== null) this.noteOutsideMessages(tx, row.ticketId, negotiation.slice(row.negotiation.length), now);
+      Object.assign(row, { state: c.state, detail: c.detail, negotiation, lastSyncedAt: now, updatedAt: now, ...(c.payerPhone ? { payerPhoneMasked: maskPhone(c.payerPhone) } : {}) });
+    });
+    return this.deps.orm.em.fork().findOneOrFail(WechatpayComplaint, { complaintId: c.complaintId });
+  }
+
+  private noteOutsideMessages(tx: EntityManager, ticketId: number, entries: WechatNegotiationView[], now: Date): void {
+    for (const n of entries.filter((x) => FROM_OUTSIDE.includes(x.operateType))) {
+      this.tickets.noteForStaffWithin(tx, ticketId, 'wechatpay_complaint', `微信支付投诉 · ${n.operateLabel}：${n.details || '（无内容）'}`, now);
+    }
+  }
+
+  /**
+   * The complaint ticket, on the account of the bills the payment paid (or the order's own account:
+   * a renewal, a top-up) and for the portal user who paid. A payment that is not ours files nothing
+   * (it is recorded and logged: the merchant may take payments elsewhere).
+   */
+  private async fileTicket(tx: EntityManager, row: WechatpayComplaint, c: WechatComplaint, now: Date): Promise<void> {
+    const order = row.outTradeNo ? await tx.findOne(PaymentOrder, { outTradeNo: row.outTradeNo }) : null;
+    if (!order || !order.channel.startsWith('wechat')) {
+      this.deps.logger.warn({ complaintId: c.complaintId, outTradeNo: row.outTradeNo }, 'wechatpay complaint about a payment that is not ours: no ticket');
+      return;
+    }
+    row.paymentOrderId = order.id;
+    let accountId = order.accountId;
+    if (accountId === null) {
+      const link = await tx.findOne(PaymentOrderBill, { orderId: order.id }, { orderBy: { id: 'asc' } });
+      const bill = link ? await tx.findOne(Bill, link.billId) : null;
+      accountId = bill?.accountId ?? null;
+    }
+    const account = accountId === null ? null : await tx.findOne(Account, accountId);
+    if (!account) {
+      this.deps.logger.warn({ complaintId: c.complaintId, orderId: order.id }, 'wechatpay complaint: the order has no account, no ticket');
+      await tx.flush();
+      return;
+    }
+    const user = await tx.findOne(User, order.userId);
+    const contactPhone = (c.payerPhone ?? user?.phone ?? '').slice(0, 20);
+    const description = `【微信支付投诉 ${c.complaintId}】${c.detail}`;
+    const submitted = `您在微信支付对订单 ${order.outTradeNo}（${order.description}）的投诉已转为投诉工单，客服将在此答复`;
+    const ticket = await this.tickets.fileComplaintWithin(tx, account, order.userId, contactPhone, description, submitted, now, {
+      channel: 'wechatpay_complaint',
+      complaintId: c.complaintId,
+      orderId: order.id,
+    });
+    row.ticketId = ticket.id;
+    await tx.flush();
+  }
+
+  // ---- outbound ----
+
+  /**
+   * In the transaction of a staff reply or a resolution: when the ticket is a WeChat Pay complaint,
+   * the reply (or the resolution, then 反馈处理完成) is queued for WeChat Pay.
+   */
+  private async queueForWechat(tx: EntityManager, e: { kind: 'reply' | 'resolve'; ticketId: number; message: string; now: Date }): Promise<void> {
+    const row = await tx.findOne(WechatpayComplaint, { ticketId: e.ticketId });
+    if (!row) return;
+    const content = [...e.message.trim()].slice(0, RESPONSE_MAX).join('');
+    const payload: ComplaintOutboxPayload = { action: e.kind === 'reply' ? 'response' : 'complete', complaintId: row.complaintId, content };
+    await enqueueOutbox(tx, { topic: WECHATPAY_COMPLAINT_TOPIC, dedupeKey: `wechatpay-complaint:${row.complaintId}:${payload.action}:${randomUUID()}`, payload: { ...payload } }, e.now);
+  }
+
+  /**
+   * Delivers one queued reply or completion (the outbox handler). Idempotent at WeChat: a retry
+   * first looks at the negotiation history (a reply whose answer was lost is not sent twice) and at
+   * the state (a completed complaint is not completed again). What WeChat refuses for good
+   * (PARAM_ERROR, INVALID_REQUEST) is skipped with its reason; what may pass later is thrown (retried).
+   */
+  async deliver(payload: ComplaintOutboxPayload, attempts: number): Promise<void | OutboxSkip> {
+    try {
+      if (payload.action === 'response') {
+        if (attempts > 1 && (await this.alreadyAnswered(payload.complaintId, payload.content))) return this.resync(payload.complaintId);
+        await this.api.respond(payload.complaintId, { content: payload.content });
+      } else {
+        const current = await this.api.getComplaint(payload.complaintId);
+        if (current.state !== 'PROCESSED') {
+          // WeChat completes only what the merchant has answered: the resolution is that answer.
+          if (payload.content && !(await this.alreadyAnswered(payload.complaintId, payload.content))) {
+            await this.api.respond(payload.complaintId, { content: payload.content });
+          }
+          await this.api.complete(payload.complaintId);
+        }
+      }
+    } catch (err) {
+      if (err instanceof WechatPayError && !err.retryable) return { skipped: `${err.code}: ${err.message}` };
+      throw err;
+    }
+    await this.resync(payload.complaintId);
+  }
+
+  private async alreadyAnswered(complaintId: string, content: string): Promise<boolean> {
+    const history = await this.api.negotiationHistory(complaintId);
+    return history.some((n) => n.operateType === 'MERCHANT_RESPONSE' && n.details === content);
+  }
+
+  /** After a delivery the ticket page should show WeChat's new state; a failure here is only logged (the poll repairs it). */
+  private async resync(complaintId: string): Promise<void> {
+    try {
+      await this.syncComplaint(complaintId);
+    } catch (err) {
+      this.deps.logger.warn({ err, complaintId }, 'wechatpay complaint: re-reading after delivery failed');
+    }
+  }
+
+  // ---- console ----
+
+  /** The WeChat Pay block of a ticket; null when the ticket is not a WeChat Pay complaint. */
+  async viewForTicket(ticketId: number): Promise<WechatComplaintView | null> {
+    const em = this.deps.orm.em.fork();
+    if (!(await em.findOne(Ticket, ticketId, { fields: ['id'] }))) throw new NotFoundError('工单');
+    const row = await em.findOne(WechatpayComplaint, { ticketId });
+    if (!row) return null;
+    const order = row.paymentOrderId ? await em.findOne(PaymentOrder, row.paymentOrderId) : null;
+    const messages = await em.find(
+      OutboxMessage,
+      { topic: WECHATPAY_COMPLAINT_TOPIC, dedupeKey: { $like: `wechatpay-complaint:${row.complaintId}:%` } },
+      { orderBy: { id: 'asc' } },
+    );
+    const deliveries: WechatComplaintDeliveryView[] = messages.map((m) => ({
+      kind: (m.payload as { action?: string }).action === 'complete' ? 'complete' : 'response',
+      status: m.status === 'sent' || m.status === 'dead' || m.status === 'skipped' ? m.status : 'pending',
+      attempts: m.attempts,
+      lastError: m.lastError,
+      createdAt: m.createdAt.toISOString(),
+    }));
+    return {
+      complaintId: row.complaintId,
+      state: row.state,
+      stateLabel: WECHAT_COMPLAINT_STATE_LABELS[row.state] ?? row.state,
+      complaintTime: row.complaintTime.toISOString(),
+      detail: row.detail,
+      problemType: row.problemType,
+      payerPhoneMasked: row.payerPhoneMasked,
+      payment: row.outTradeNo
+        ? {
+            outTradeNo: row.outTradeNo,
+            transactionId: row.transactionId,
+            amountFen: row.amountFen,
+            orderId: order?.id ?? null,
+            orderDescription: order?.description ?? null,
+            paidAt: order?.paidAt ? order.paidAt.toISOString() : null,
+          }
+        : null,
+      negotiation: row.negotiation,
+      deliveries,
+      lastSyncedAt: row.lastSyncedAt.toISOString(),
+    };
+  }
+
+  private async logNotify(notifyId: string | null, complaintId: string | null, actionType: string | null, outcome: string, rawBody: string): Promise<void> {
+    const em = this.deps.orm.em.fork();
+    em.persist(Object.assign(new WechatpayComplaintNotify(), { notifyId, complaintId, actionType, outcome: outcome.slice(0, 64), rawBody, receivedAt: new Date() }));
+    try {
+      await em.flush();
+    } catch (e) {
+      // The same notification handled twice at once: the first one recorded it.
+      if (!(e instanceof UniqueConstraintViolationException)) throw e;
+    }
+  }
+}
+
+function negotiationView(n: WechatNegotiation): WechatNegotiationView {
+  return {
+    operateType: n.operateType,
+    operateLabel: WECHAT_NEGOTIATION_LABELS[n.operateType] ?? n.operateType,
+    operator: n.operator,
+    operateTime: n.operateTime.toISOString(),
+    details: n.details,
+  };
+}

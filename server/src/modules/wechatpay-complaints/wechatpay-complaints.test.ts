@@ -1,0 +1,219 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createTestApp, signInStaff, type TestApp } from '../../../test/harness';
+import { loadPrivateKey } from '../../integrations/wechatpay/wechatpay.certificate';
+import { createNonce, responseSigningString, signSha256Rsa } from '../../integrations/wechatpay/wechatpay.protocol';
+import { JobLease } from '../jobs/job-lease.entity';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { eventually, newBill, orderOf, smsUserWithAccount } from '../payments/payments.test-support';
+import { Ticket } from '../tickets/ticket.entity';
+import { WechatpayComplaint, WechatpayComplaintNotify } from './wechatpay-complaint.entity';
+import { WECHATPAY_COMPLAINT_SYNC_JOB, WECHATPAY_COMPLAINT_TOPIC } from './wechatpay-complaints.service';
+
+/**
+ * WeChat Pay consumer complaints end to end against the in-process sandbox (real HTTP, real
+ * signatures both ways): a paid bill, a complaint filed in the sandbox, its signed notification or
+ * the poll → one complaint ticket linked to the payment; the agent's reply and resolution → the
+ * outbox → 提交回复 and 反馈处理完成 at WeChat Pay.
+ */
+
+let t: TestApp;
+let user: string;
+let agent: string;
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+const NOTIFY = '/api/v1/payments/notify/wechat-complaints';
+
+beforeAll(async () => {
+  t = await createTestApp({ env: { SANDBOX_NOTIFY_SCALE: '0.001' } });
+  user = await smsUserWithAccount(t, '13800000024');
+  agent = await signInStaff(t, 'agent1');
+  // The poll sets the notify URL at WeChat Pay (the sandbox) on its first run.
+  await t.app.services.wechatpayComplaints.pollOnce();
+});
+
+afterAll(async () => {
+  await t.deps.payments.close();
+  await t.close();
+});
+
+const sandbox = () => t.deps.payments.wechatpaySandbox!;
+
+/** A bill paid by WeChat H5 in the sandbox; returns the order. */
+async function paidWechatOrder(amountFen = 4280) {
+  const bill = await newBill(t, amountFen);
+  const res = await t.request.post('/api/v1/payments').set(auth(user)).set('X-Forwarded-For', '10.2.4.8').send({ billIds: [bill.id], channel: 'wechat_h5' }).expect(201);
+  const order = await orderOf(t, res.body.data.order.id);
+  await sandbox().waitForDelivery(sandbox().pay(order.outTradeNo).id);
+  return eventually(async () => {
+    const o = await orderOf(t, order.id);
+    return o.status === 'paid' && o;
+  });
+}
+
+async function complaintRow(complaintId: string) {
+  return t.orm.em.fork().findOne(WechatpayComplaint, { complaintId });
+}
+
+async function ticketsAbout(complaintId: string) {
+  return t.orm.em.fork().find(Ticket, { description: { $like: `%${complaintId}%` } });
+}
+
+async function notifications(complaintId: string) {
+  return sandbox()
+    .ledger.deliveries()
+    .filter((d) => d.body && d.eventType.startsWith('COMPLAINT.') && sandbox().complaints.get(complaintId)?.outTradeNo === d.outTradeNo);
+}
+
+test('the poll sets the complaint notification URL at WeChat Pay', () => {
+  expect(sandbox().complaints.notifyUrl).toBe(`${t.baseUrl}/api/v1/payments/notify/wechat-complaints`);
+});
+
+test('a complaint notified by WeChat Pay becomes one complaint ticket linked to the payment; the agent sees the block', async () => {
+  const order = await paidWechatOrder(4280);
+  const filed = sandbox().complaints.file({ outTradeNo: order.outTradeNo, detail: '交了水费但账单还显示未缴', payerPhone: '13912345678' });
+  const delivery = (await notifications(filed.complaintId))[0];
+  expect((await sandbox().waitForDelivery(delivery.id)).state).toBe('acknowledged');
+
+  const row = (await complaintRow(filed.complaintId))!;
+  expect(row).toMatchObject({ paymentOrderId: order.id, outTradeNo: order.outTradeNo, amountFen: 4280, state: 'PENDING', payerPhoneMasked: '139****5678' });
+  const ticket = await t.orm.em.fork().findOneOrFail(Ticket, row.ticketId!);
+  expect(ticket).toMatchObject({ type: 'complaint', channel: 'wechatpay_complaint', commitmentCode: 'complaint_reply', status: 'submitted', userId: order.userId, contactPhone: '13912345678' });
+  expect(ticket.deadlineAt).not.toBeNull();
+
+  const block = await t.request.get(`/api/v1/staff/tickets/${ticket.id}/wechatpay-complaint`).set(auth(agent)).expect(200);
+  expect(block.body.data).toMatchObject({
+    complaintId: filed.complaintId,
+    state: 'PENDING',
+    stateLabel: '待处理',
+    payerPhoneMasked: '139****5678',
+    payment: { outTradeNo: order.outTradeNo, amountFen: 4280, orderId: order.id },
+  });
+  expect(JSON.stringify(block.body)).not.toContain('13912345678');
+  expect(block.body.data.negotiation.map((n: { operateType: string }) => n.operateType)).toEqual(['USER_CREATE_COMPLAINT']);
+  // Other tickets have no WeChat Pay block.
+  const other = await t.orm.em.fork().findOne(Ticket, { id: { $ne: ticket.id } });
+  if (other) expect((await t.request.get(`/api/v1/staff/tickets/${other.id}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data).toBeNull();
+});
+
+test('duplicate and replayed notifications change nothing; a bad signature or a stale one is refused', async () => {
+  const order = await paidWechatOrder(1500);
+  const filed = sandbox().complaints.file({ outTradeNo: order.outTradeNo, detail: '重复扣款', notify: false });
+  const sent = sandbox().complaints.notify(filed.complaintId, 'COMPLAINT.CREATE', 'CREATE_COMPLAINT')!;
+  expect((await sandbox().waitForDelivery(sent.id)).state).toBe('acknowledged');
+  const d = sandbox().ledger.delivery(sent.id)!;
+  // The very same notification again (WeChat's retry, freshly signed), twice at once: 204, nothing new.
+  const again = d;
+  const resend = () => t.request.post(NOTIFY).set(signedHeaders(again.body)).set('Content-Type', 'application/json').send(again.body);
+  const [a, b] = await Promise.all([resend(), resend()]);
+  expect([a.status, b.status]).toEqual([204, 204]);
+  expect(await ticketsAbout(filed.complaintId)).toHaveLength(1);
+  expect(await t.orm.em.fork().count(WechatpayComplaintNotify, { notifyId: JSON.parse(d.body).id })).toBe(1);
+
+  // A forged signature: refused before anything is read, logged as rejected.
+  const forged = await t.request.post(NOTIFY).set({ ...signedHeaders(again.body), 'Wechatpay-Signature': Buffer.alloc(256, 1).toString('base64') }).set('Content-Type', 'application/json').send(again.body);
+  expect(forged.status).toBe(401);
+  expect(forged.body).toEqual({ code: 'FAIL', message: '验签失败：bad_signature' });
+  // A replay of a captured notification 10 minutes later: outside the window.
+  const stale = await t.request.post(NOTIFY).set(signedHeaders(again.body, Math.floor(Date.now() / 1000) - 600)).set('Content-Type', 'application/json').send(again.body);
+  expect(stale.status).toBe(401);
+  expect(stale.body.message).toContain('stale_timestamp');
+  expect(await t.orm.em.fork().count(WechatpayComplaintNotify, { outcome: { $like: 'rejected:%' } })).toBeGreaterThanOrEqual(2);
+  expect(await ticketsAbout(filed.complaintId)).toHaveLength(1);
+});
+
+test('a STATE_CHANGE that arrives before the CREATE files the ticket; the late CREATE adds nothing', async () => {
+  const order = await paidWechatOrder(2600);
+  const filed = sandbox().complaints.file({ outTradeNo: order.outTradeNo, detail: '套餐续费后没有生效', notify: false });
+  sandbox().complaints.userResponse(filed.complaintId, '请尽快处理'); // notifies STATE_CHANGE / USER_RESPONSE
+  const change = sandbox().ledger.deliveries().filter((d) => d.eventType === 'COMPLAINT.STATE_CHANGE' && d.outTradeNo === order.outTradeNo)[0];
+  expect((await sandbox().waitForDelivery(change.id)).state).toBe('acknowledged');
+  const tickets = await ticketsAbout(filed.complaintId);
+  expect(tickets).toHaveLength(1);
+  expect((await complaintRow(filed.complaintId))!.negotiation.map((n) => n.operateType)).toEqual(['USER_CREATE_COMPLAINT', 'USER_RESPONSE']);
+  // The payer's new message is on the ticket for the agent, not sent back to the payer as a notice.
+  const noted = await t.request.get(`/api/v1/staff/tickets/${tickets[0].id}`).set(auth(agent)).expect(200);
+  expect(noted.body.data.timeline).toContainEqual(expect.objectContaining({ kind: 'wechatpay_complaint', message: '微信支付投诉 · 用户留言：请尽快处理', visibleToSubscriber: false }));
+  const create = sandbox().complaints.notify(filed.complaintId, 'COMPLAINT.CREATE', 'CREATE_COMPLAINT')!;
+  expect((await sandbox().waitForDelivery(create.id)).state).toBe('acknowledged');
+  expect(await ticketsAbout(filed.complaintId)).toHaveLength(1);
+
+  // The payer writes again: one note on the ticket, however often the complaint is read again.
+  sandbox().complaints.userResponse(filed.complaintId, '还没有处理吗？');
+  const again = sandbox().ledger.deliveries().filter((d) => d.eventType === 'COMPLAINT.STATE_CHANGE' && d.outTradeNo === order.outTradeNo)[1];
+  expect((await sandbox().waitForDelivery(again.id)).state).toBe('acknowledged');
+  await t.app.services.wechatpayComplaints.syncComplaint(filed.complaintId);
+  await t.app.services.wechatpayComplaints.pollOnce();
+  const timeline = (await t.request.get(`/api/v1/staff/tickets/${tickets[0].id}`).set(auth(agent)).expect(200)).body.data.timeline as Array<{ message: string }>;
+  expect(timeline.filter((e) => e.message === '微信支付投诉 · 用户留言：还没有处理吗？')).toHaveLength(1);
+});
+
+test('the poll picks up a complaint whose notification was lost, once', async () => {
+  const order = await paidWechatOrder(990);
+  const filed = sandbox().complaints.file({ outTradeNo: order.outTradeNo, detail: '扣款成功但页面显示失败', notify: false });
+  expect(await complaintRow(filed.complaintId)).toBeNull();
+  const first = await t.app.services.wechatpayComplaints.pollOnce();
+  expect(first).toMatchObject({ ran: true });
+  expect(first.synced).toBeGreaterThanOrEqual(1);
+  expect(await ticketsAbout(filed.complaintId)).toHaveLength(1);
+  const second = await t.app.services.wechatpayComplaints.pollOnce();
+  expect(second.synced).toBe(0);
+  expect(await ticketsAbout(filed.complaintId)).toHaveLength(1);
+  // Another instance holding the lease: this one does not poll.
+  const em = t.orm.em.fork();
+  await em.nativeUpdate(JobLease, { name: WECHATPAY_COMPLAINT_SYNC_JOB }, { holder: 'elsewhere', leasedUntil: new Date(Date.now() + 60_000) });
+  expect((await t.app.services.wechatpayComplaints.pollOnce()).ran).toBe(false);
+  await em.nativeUpdate(JobLease, { name: WECHATPAY_COMPLAINT_SYNC_JOB }, { holder: null, leasedUntil: null });
+});
+
+test('the agent replies and resolves: 提交回复 and 反馈处理完成 reach WeChat Pay; with WeChat down they wait in the outbox and go later', async () => {
+  const order = await paidWechatOrder(3300);
+  const filed = sandbox().complaints.file({ outTradeNo: order.outTradeNo, detail: '多扣了一个月的费用', payerPhone: '13700001111' });
+  await sandbox().waitForDelivery((await notifications(filed.complaintId))[0].id);
+  const ticketId = (await complaintRow(filed.complaintId))!.ticketId!;
+  await t.request.post(`/api/v1/staff/tickets/${ticketId}/claim`).set(auth(agent)).expect(200);
+
+  sandbox().complaints.down = true;
+  await t.request.post(`/api/v1/staff/tickets/${ticketId}/reply`).set(auth(agent)).send({ message: '您好，已核实多扣费用，将在3个工作日内原路退回。' }).expect(200);
+  // Each pass an hour later than the last: past any retry backoff.
+  let hours = 0;
+  const run = () => t.app.services.outbox.runOnce(new Date(Date.now() + ++hours * 3600_000), [WECHATPAY_COMPLAINT_TOPIC]);
+  expect(await run()).toMatchObject({ sent: 0, failed: 1 });
+  let block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+  expect(block.deliveries).toEqual([expect.objectContaining({ kind: 'response', status: 'pending', attempts: 1, lastError: expect.stringContaining('SYSTEM_ERROR') })]);
+  expect(sandbox().complaints.get(filed.complaintId)!.state).toBe('PENDING');
+
+  sandbox().complaints.down = false;
+  expect(await run()).toMatchObject({ sent: 1, failed: 0 });
+  expect(sandbox().complaints.get(filed.complaintId)!.history.filter((n) => n.operateType === 'MERCHANT_RESPONSE').map((n) => n.details)).toEqual([
+    '您好，已核实多扣费用，将在3个工作日内原路退回。',
+  ]);
+  // A retry after a lost answer does not reply twice.
+  expect(await t.app.services.wechatpayComplaints.deliver({ action: 'response', complaintId: filed.complaintId, content: '您好，已核实多扣费用，将在3个工作日内原路退回。' }, 2)).toBeUndefined();
+  expect(sandbox().complaints.get(filed.complaintId)!.history.filter((n) => n.operateType === 'MERCHANT_RESPONSE')).toHaveLength(1);
+
+  await t.request.post(`/api/v1/staff/tickets/${ticketId}/resolve`).set(auth(agent)).send({ message: '多扣的 33.00 元已退回，给您带来不便深表歉意。' }).expect(200);
+  expect(await run()).toMatchObject({ sent: 1 });
+  const atWechat = sandbox().complaints.get(filed.complaintId)!;
+  expect(atWechat.state).toBe('PROCESSED');
+  expect(atWechat.history.map((n) => n.operateType)).toEqual(['USER_CREATE_COMPLAINT', 'MERCHANT_RESPONSE', 'MERCHANT_RESPONSE', 'MERCHANT_CONFIRM_COMPLETE']);
+  block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+  expect(block).toMatchObject({ state: 'PROCESSED', stateLabel: '已处理完成' });
+  expect(block.deliveries.map((d: { kind: string; status: string }) => `${d.kind}:${d.status}`)).toEqual(['response:sent', 'complete:sent']);
+  // Completing again (a retried message) is harmless.
+  await t.app.services.wechatpayComplaints.deliver({ action: 'complete', complaintId: filed.complaintId, content: '多扣的 33.00 元已退回，给您带来不便深表歉意。' }, 2);
+  expect(sandbox().complaints.get(filed.complaintId)!.history.filter((n) => n.operateType === 'MERCHANT_CONFIRM_COMPLETE')).toHaveLength(1);
+  expect(await t.orm.em.fork().count(OutboxMessage, { topic: WECHATPAY_COMPLAINT_TOPIC, status: 'pending' })).toBe(0);
+});
+
+/** Headers of a notification signed with the sandbox's platform certificate key (kept under DATA_DIR), as WeChat's retry carries. */
+function signedHeaders(body: string, timestamp?: number): Record<string, string> {
+  const key = loadPrivateKey(fs.readFileSync(path.join(t.config.dataDir, 'sandbox', 'wechatpay', 'platform_cert_key.pem')));
+  const ts = String(timestamp ?? Math.floor(Date.now() / 1000));
+  const nonce = createNonce();
+  return {
+    'Wechatpay-Timestamp': ts,
+    'Wechatpay-Nonce': nonce,
+    'Wechatpay-Serial': sandbox().platformCertificateSerial,
+    'Wechatpay-Signature': signSha256Rsa(responseSigningString(ts, nonce, body), key),
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * WeChat Pay consumer complaints (消费者投诉 2.0) as the staff console sees them: the complaint a
+ * payer filed in WeChat against one of the operator's WeChat Pay payments, the payment it is about,
+ * and WeChat's negotiation history. Each becomes a complaint ticket; the agent's replies and the
+ * ticket's resolution go back to WeChat Pay.
+ */
+
+/** WeChat's `complaint_state`: 待处理 / 处理中 / 已处理完成. */
+export type WechatComplaintStateName = 'PENDING' | 'PROCESSING' | 'PROCESSED';
+
+/** Chinese names of the complaint states, for display. */
+export const WECHAT_COMPLAINT_STATE_LABELS: Record<WechatComplaintStateName, string> = {
+  PENDING: '待处理',
+  PROCESSING: '处理中',
+  PROCESSED: '已处理完成',
+};
+
+/** Chinese names of WeChat's negotiation `operate_type`s (unknown ones are shown as sent). */
+export const WECHAT_NEGOTIATION_LABELS: Record<string, string> = {
+  USER_CREATE_COMPLAINT: '用户提交投诉',
+  USER_CONTINUE_COMPLAINT: '用户继续投诉',
+  USER_RESPONSE: '用户留言',
+  PLATFORM_RESPONSE: '平台留言',
+  MERCHANT_RESPONSE: '商户回复',
+  MERCHANT_CONFIRM_COMPLETE: '商户反馈处理完成',
+  COMPLAINT_FULL_REFUNDED: '投诉单全额退款',
+  USER_REVOKE_COMPLAINT: '用户撤诉',
+  USER_COMFIRM_COMPLAINT: '用户确认投诉解决',
+  USER_APPLY_PLATFORM_HELP: '用户申请平台协助',
+  PLATFORM_HELP_APPLICATION: '平台问询',
+};
+
+/** One entry of WeChat's negotiation history. */
+export interface WechatNegotiationView {
+  operateType: string;
+  /** Chinese name of operateType. */
+  operateLabel: string;
+  operator: string;
+  /** ISO 8601. */
+  operateTime: string;
+  details: string;
+}
+
+/** What goes back to WeChat Pay and whether it arrived. */
+export interface WechatComplaintDeliveryView {
+  kind: 'response' | 'complete';
+  /** sent: WeChat has it; pending: queued or being retried; dead/skipped: given up (see lastError). */
+  status: 'pending' | 'sent' | 'dead' | 'skipped';
+  attempts: number;
+  lastError: string | null;
+  /** ISO 8601 */
+  createdAt: string;
+}
+
+/** The WeChat Pay complaint block of a complaint ticket (GET /staff/tickets/:id/wechatpay-complaint). */
+export interface WechatComplaintView {
+  complaintId: string;
+  state: WechatComplaintStateName;
+  stateLabel: string;
+  /** ISO 8601, when the payer filed it in WeChat. */
+  complaintTime: string;
+  detail: string;
+  problemType: string | null;
+  /** The payer's phone, masked (138****0000); null when they left none. */
+  payerPhoneMasked: string | null;
+  /** The payment it is about. */
+  payment: {
+    outTradeNo: string;
+    transactionId: string;
+    amountFen: number;
+    /** Our order, when the out_trade_no is ours. */
+    orderId: number | null;
+    orderDescription: string | null;
+    /** ISO 8601 */
+    paidAt: string | null;
+  } | null;
+  negotiation: WechatNegotiationView[];
+  deliveries: WechatComplaintDeliveryView[];
+  /** ISO 8601, the last time OpenHall read it from WeChat Pay. */
+  lastSyncedAt: string;
+}
