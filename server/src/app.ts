@@ -27,7 +27,7 @@ import { registerRenewalRoutes } from './modules/renewals/renewals.routes';
 import { registerPaymentRoutes } from './modules/payments/payments.routes';
 import { registerStaffDirectoryRoutes } from './modules/staff/staff.routes';
 import { registerHealthRoutes } from './modules/health/health.routes';
-import { registerSandboxRoutes } from './integrations/sandbox.routes';
+import { registerSandboxRoutes } from './sandboxes/sandbox.routes';
 import { registerUploadRoutes } from './modules/uploads/uploads.routes';
 import { registerOutageRoutes } from './modules/outages/outages.routes';
 import { registerSlotRoutes } from './modules/tickets/slots.routes';

@@ -7,11 +7,11 @@ import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './http/ra
 import { HttpSmsSender, SandboxSmsSender, type SmsSender } from './integrations/sms/sms.adapter';
 import { HttpWechatLoginClient, WechatLoginSandbox, type WechatLoginClient } from './integrations/wechat/wechat.adapter';
 import { HttpWechatOAuthClient, type WechatOAuthClient } from './integrations/wechat/wechat-oauth.adapter';
-import { WechatOAuthSandbox } from './integrations/wechat/wechat-oauth.sandbox';
+import { WechatOAuthSandbox } from './sandboxes/wechat/wechat-oauth.sandbox';
 import { HttpWechatSubscribeSender, WechatSubscribeSandbox, type WechatSubscribeSender } from './integrations/wechat/wechat-subscribe.adapter';
 import { createPaymentGateways, type PaymentGateways } from './modules/payments/payment-gateways';
 import { createBillingSystem, type BillingSystem } from './integrations/billing/billing.adapter';
-import { WorkOrderSandbox } from './integrations/workorder/workorder.sandbox';
+import { WorkOrderSandbox } from './sandboxes/workorder/workorder.sandbox';
 import { LocalSessionRevocations, RedisSessionRevocations, type SessionRevocations } from './modules/auth/session-cache';
 import { ReadDb } from './read-db';
 import { LocalDiskUploadStorage, type UploadStorage } from './modules/uploads/upload-storage';

@@ -7,7 +7,7 @@ import { Bill } from '../../modules/billing/bill.entity';
 import { OutboxMessage } from '../../modules/outbox/outbox-message.entity';
 import { PaymentOrder } from '../../modules/payments/payment-order.entity';
 import { eventually } from '../../modules/payments/payments.test-support';
-import { BillingSandbox } from './billing.sandbox';
+import { BillingSandbox } from '../../sandboxes/billing/billing.sandbox';
 
 /**
  * External mode against the billing-system sandbox over real HTTP: the billing system is the record,

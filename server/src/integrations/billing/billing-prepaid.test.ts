@@ -9,7 +9,7 @@ import { OutboxMessage } from '../../modules/outbox/outbox-message.entity';
 import { eventually } from '../../modules/payments/payments.test-support';
 import { BalanceEntry } from '../../modules/prepaid/balance-entry.entity';
 import { HttpBillingSystem, type BalanceChangedMessage, type ServiceRequestMessage } from './billing.adapter';
-import { BillingSandbox } from './billing.sandbox';
+import { BillingSandbox } from '../../sandboxes/billing/billing.sandbox';
 
 /**
  * Prepaid accounts in external mode against the billing-system sandbox over real HTTP: the billing

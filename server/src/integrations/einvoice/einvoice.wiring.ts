@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../../config';
 import { HttpEinvoiceProvider, type EinvoiceProvider } from './einvoice.adapter';
 import { toPrivateKey, toPublicKey } from './einvoice.protocol';
-import { loadOrCreateKeyPair } from '../key-pair';
-import { EinvoiceSandbox } from './einvoice.sandbox';
+import { loadOrCreateKeyPair } from '../../sandboxes/key-pair';
+import { EinvoiceSandbox } from '../../sandboxes/einvoice/einvoice.sandbox';
 import { SandboxMailer, SmtpMailer, type Mailer } from '../mail/mail.adapter';
 
 /** Where the in-process e-invoice sandbox is served. */

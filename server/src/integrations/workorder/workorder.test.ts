@@ -5,7 +5,7 @@ import { TicketPause } from '../../modules/tickets/ticket-pause.entity';
 import { Ticket } from '../../modules/tickets/ticket.entity';
 import { HOUR, bj, createStaff, createSubscriber, fileTicket, type StaffFixture, type SubscriberFixture } from '../../modules/tickets/tickets.fixtures';
 import { WorkOrderDispatcher, type WorkOrderDispatcherOptions } from './workorder.dispatcher';
-import { WorkOrderSandbox } from './workorder.sandbox';
+import { WorkOrderSandbox } from '../../sandboxes/workorder/workorder.sandbox';
 
 /** Tuesday 1 December 2026, 10:00 business time. */
 const BASE = bj('2026-12-01T10:00');

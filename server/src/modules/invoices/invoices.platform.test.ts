@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createTestApp, signInStaff, type TestApp } from '../../../test/harness';
 import { answerSignString, signedHeaders, toPrivateKey, type EinvoiceState } from '../../integrations/einvoice/einvoice.protocol';
-import { loadOrCreateKeyPair } from '../../integrations/key-pair';
+import { loadOrCreateKeyPair } from '../../sandboxes/key-pair';
 import { AuditLog } from '../audit/audit-log.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { eventually, orderOf, smsUserWithAccount } from '../payments/payments.test-support';

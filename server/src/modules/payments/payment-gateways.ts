@@ -9,10 +9,10 @@ import {
   type AlipayRefundInput,
   type AlipayWapPayInput,
 } from '../../integrations/alipay/alipay.adapter';
-import { createAlipaySandbox, ensureAlipaySandboxAppKeys, type AlipaySandbox } from '../../integrations/alipay/alipay.sandbox';
+import { createAlipaySandbox, ensureAlipaySandboxAppKeys, type AlipaySandbox } from '../../sandboxes/alipay/alipay.sandbox';
 import { SdkWechatPayGateway, type WechatPayGateway } from '../../integrations/wechatpay/wechatpay.adapter';
 import { toPublicKey, type PlatformKeys } from '../../integrations/wechatpay/wechatpay.protocol';
-import { createWechatPaySandbox, type WechatPaySandbox } from '../../integrations/wechatpay/wechatpay.sandbox';
+import { createWechatPaySandbox, type WechatPaySandbox } from '../../sandboxes/wechatpay/wechatpay.sandbox';
 
 /** Everything the payment service needs from WeChat Pay: the gateway and what verifies its notifications. */
 export interface WechatPayChannel {

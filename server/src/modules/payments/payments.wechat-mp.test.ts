@@ -1,6 +1,6 @@
 import { createTestApp, type TestApp } from '../../../test/harness';
 import { WechatPayError } from '../../integrations/wechatpay/wechatpay.adapter';
-import { SANDBOX_WECHAT_USER_COOKIE, sandboxOpenid, sandboxOpenidPrefix } from '../../integrations/wechat/wechat-sandbox-user';
+import { SANDBOX_WECHAT_USER_COOKIE, sandboxOpenid, sandboxOpenidPrefix } from '../../sandboxes/wechat/wechat-sandbox-user';
 import { User } from '../users/user.entity';
 import { billOf, eventually, newBill, orderOf, smsUserWithAccount, wechatUserWithAccount } from './payments.test-support';
 
