@@ -4,11 +4,14 @@ import type { Logger } from 'pino';
 import type { AppConfig } from './config';
 import type { Orm } from './db';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './http/rate-limit';
-import { HttpSmsSender, SandboxSmsSender, type SmsSender } from './integrations/sms/sms.adapter';
-import { HttpWechatLoginClient, WechatLoginSandbox, type WechatLoginClient } from './integrations/wechat/wechat.adapter';
+import { HttpSmsSender, type SmsSender } from './integrations/sms/sms.adapter';
+import { SandboxSmsSender } from './sandboxes/sms/sms.sandbox';
+import { HttpWechatLoginClient, type WechatLoginClient } from './integrations/wechat/wechat.adapter';
+import { WechatLoginSandbox } from './sandboxes/wechat/wechat-login.sandbox';
 import { HttpWechatOAuthClient, type WechatOAuthClient } from './integrations/wechat/wechat-oauth.adapter';
 import { WechatOAuthSandbox } from './sandboxes/wechat/wechat-oauth.sandbox';
-import { HttpWechatSubscribeSender, WechatSubscribeSandbox, type WechatSubscribeSender } from './integrations/wechat/wechat-subscribe.adapter';
+import { HttpWechatSubscribeSender, type WechatSubscribeSender } from './integrations/wechat/wechat-subscribe.adapter';
+import { WechatSubscribeSandbox } from './sandboxes/wechat/wechat-subscribe.sandbox';
 import { createPaymentGateways, type PaymentGateways } from './modules/payments/payment-gateways';
 import { createBillingSystem, type BillingSystem } from './integrations/billing/billing.adapter';
 import { WorkOrderSandbox } from './sandboxes/workorder/workorder.sandbox';
@@ -16,7 +19,8 @@ import { LocalSessionRevocations, RedisSessionRevocations, type SessionRevocatio
 import { ReadDb } from './read-db';
 import { LocalDiskUploadStorage, type UploadStorage } from './modules/uploads/upload-storage';
 import { createEinvoicePlatform, createMailer, type EinvoicePlatform } from './integrations/einvoice/einvoice.wiring';
-import type { Mailer, SandboxMailer } from './integrations/mail/mail.adapter';
+import type { Mailer } from './integrations/mail/mail.adapter';
+import type { SandboxMailer } from './sandboxes/mail/mail.sandbox';
 
 /** Business time comes from here so tests can move it. */
 export interface Clock {

@@ -7,7 +7,8 @@ import { HttpEinvoiceProvider, type EinvoiceProvider } from './einvoice.adapter'
 import { toPrivateKey, toPublicKey } from './einvoice.protocol';
 import { loadOrCreateKeyPair } from '../../sandboxes/key-pair';
 import { EinvoiceSandbox } from '../../sandboxes/einvoice/einvoice.sandbox';
-import { SandboxMailer, SmtpMailer, type Mailer } from '../mail/mail.adapter';
+import { SmtpMailer, type Mailer } from '../mail/mail.adapter';
+import { SandboxMailer } from '../../sandboxes/mail/mail.sandbox';
 
 /** Where the in-process e-invoice sandbox is served. */
 export const EINVOICE_SANDBOX_PREFIX = '/sandbox/einvoice';
