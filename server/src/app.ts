@@ -27,7 +27,6 @@ import { registerRenewalRoutes } from './modules/renewals/renewals.routes';
 import { registerPaymentRoutes } from './modules/payments/payments.routes';
 import { registerStaffDirectoryRoutes } from './modules/staff/staff.routes';
 import { registerHealthRoutes } from './modules/health/health.routes';
-import { registerSandboxRoutes } from './sandboxes/sandbox.routes';
 import { registerUploadRoutes } from './modules/uploads/uploads.routes';
 import { registerOutageRoutes } from './modules/outages/outages.routes';
 import { registerSlotRoutes } from './modules/tickets/slots.routes';
@@ -42,7 +41,6 @@ import { registerInvoiceRoutes } from './modules/invoices/invoices.routes';
 import { registerSurveyRoutes } from './modules/surveys/surveys.routes';
 import { registerClientConfigRoutes } from './modules/client-config/client-config.routes';
 import { registerStaffSearchRoutes } from './modules/staff-search/staff-search.routes';
-import { EINVOICE_SANDBOX_PREFIX } from './integrations/einvoice/einvoice.wiring';
 
 export const API_PREFIX = '/api/v1';
 
@@ -132,13 +130,10 @@ export function createApp(deps: AppDeps): OpenHallApp {
 
   const root = new Router<AppState>();
   registerHealthRoutes(root, deps);
-  if (config.sandbox) registerSandboxRoutes(root, deps);
+  if (config.sandbox) deps.sandboxes.registerRoutes(root);
   app.use(root.routes());
-  if (deps.workorderSandbox) app.use(deps.workorderSandbox.koaMiddleware('/sandbox/workorder'));
-  if (deps.einvoice.sandbox) app.use(deps.einvoice.sandbox.koaMiddleware(EINVOICE_SANDBOX_PREFIX));
-  // The payment sandboxes play WeChat Pay and Alipay over real HTTP (only when configured in).
-  if (deps.payments.wechatpaySandbox) app.use(deps.payments.wechatpaySandbox.router.routes() as unknown as Koa.Middleware<AppState>);
-  if (deps.payments.alipaySandbox) app.use(deps.payments.alipaySandbox.router.routes() as unknown as Koa.Middleware<AppState>);
+  // The sandboxes that play a whole system (work orders, e-invoices, WeChat Pay, Alipay) over real HTTP, when configured in.
+  for (const sandbox of deps.sandboxes.middleware()) app.use(sandbox);
 
   if (config.h5Dir && h5Present) {
     const h5Dir = config.h5Dir;

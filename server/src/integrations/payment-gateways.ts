@@ -1,18 +1,9 @@
-import { randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
-import type { Logger } from 'pino';
-import type { AppConfig } from '../../config';
-import {
-  SdkAlipayGateway,
-  type AlipayGateway,
-  type AlipayRefundInput,
-  type AlipayWapPayInput,
-} from '../../integrations/alipay/alipay.adapter';
-import { createAlipaySandbox, ensureAlipaySandboxAppKeys, type AlipaySandbox } from '../../sandboxes/alipay/alipay.sandbox';
-import { SdkWechatPayGateway, type WechatPayGateway } from '../../integrations/wechatpay/wechatpay.adapter';
-import { toPublicKey, type PlatformKeys } from '../../integrations/wechatpay/wechatpay.protocol';
-import { createWechatPaySandbox, type WechatPaySandbox } from '../../sandboxes/wechatpay/wechatpay.sandbox';
+import type { AppConfig } from '../config';
+import { SdkAlipayGateway, type AlipayGateway, type AlipayRefundInput, type AlipayWapPayInput } from './alipay/alipay.adapter';
+import { SdkWechatPayGateway, type WechatPayGateway } from './wechatpay/wechatpay.adapter';
+import { toPublicKey, type PlatformKeys } from './wechatpay/wechatpay.protocol';
 
 /** Everything the payment service needs from WeChat Pay: the gateway and what verifies its notifications. */
 export interface WechatPayChannel {
@@ -34,63 +25,59 @@ export interface AlipayChannel {
   alipayPublicKey: string;
 }
 
-/** Both gateways, and the in-process sandboxes behind them when sandboxes are on. */
+/** Both gateways, as the payment service uses them. */
 export interface PaymentGateways {
   wechatpay: WechatPayChannel;
   alipay: AlipayChannel;
-  wechatpaySandbox: WechatPaySandbox | null;
-  alipaySandbox: AlipaySandbox | null;
-  /** Stops the sandboxes' timers and in-flight notifications. */
-  close(): Promise<void>;
 }
 
-const WECHATPAY_SANDBOX_PREFIX = '/sandbox/wechatpay';
-const ALIPAY_SANDBOX_PREFIX = '/sandbox/alipay';
+/**
+ * How to reach a WeChat Pay that configuration does not describe (the sandbox, in sandbox mode):
+ * its base URL, known only once the server listens, and the keys it issued to the merchant.
+ */
+export interface WechatPayAccess {
+  baseUrl: () => string;
+  apiV3Key: string;
+  merchantCertificatePem: string;
+  merchantPrivateKeyPem: string;
+  merchantSerialNo: string;
+  platformKeys: PlatformKeys;
+}
+
+/** How to reach an Alipay that configuration does not describe (the sandbox): its URLs, read at each call, and the keys. */
+export interface AlipayAccess {
+  urls: () => { gateway: string; endpoint: string };
+  appPrivateKeyPem: string;
+  alipayPublicKeyPem: string;
+}
 
 /**
- * Builds both payment gateways from configuration. Sandboxed gateways are reached over real HTTP at
- * `self.baseUrl` (known only once the server listens, hence the functions), with keys generated
- * under DATA_DIR on first start and reused afterwards. Nothing downstream knows it is a sandbox.
+ * Builds both payment gateways. A gateway that configuration marks as the sandbox is reached
+ * through `access` (what the start-up wiring got from the sandbox); otherwise through the
+ * configured API base and the key files. Nothing downstream knows it is a sandbox.
  */
-export function createPaymentGateways(config: AppConfig, self: { baseUrl: string }, logger: Logger): PaymentGateways {
+export function createPaymentGateways(config: AppConfig, access: { wechatpay: WechatPayAccess | null; alipay: AlipayAccess | null }): PaymentGateways {
   const p = config.payments;
-  const scale = p.sandboxNotifyScale;
 
   let wechatpay: WechatPayChannel;
-  let wechatpaySandbox: WechatPaySandbox | null = null;
   if (p.wechatpay.sandbox) {
-    const dir = path.join(config.dataDir, 'sandbox', 'wechatpay');
-    fs.mkdirSync(dir, { recursive: true });
-    const apiV3Key = loadOrCreateSecret(path.join(dir, 'apiv3_key.txt'), () => randomBytes(16).toString('hex'));
-    const sandbox = createWechatPaySandbox({
-      dataDir: config.dataDir,
-      appid: p.wechatpay.appid,
-      boundAppids: config.wechat.mp ? [config.wechat.mp.appid] : [],
-      mchid: p.wechatpay.mchid,
-      apiV3Key,
-      publicUrl: () => `${self.baseUrl}${WECHATPAY_SANDBOX_PREFIX}`,
-      prefix: WECHATPAY_SANDBOX_PREFIX,
-      scheduleScale: scale,
-      refundDelayMs: Math.round(3000 * scale),
-      logger,
-    });
-    wechatpaySandbox = sandbox;
-    const merchant = sandbox.merchant!;
+    const w = access.wechatpay;
+    if (!w) throw new Error('WeChat Pay is configured as the sandbox, but no sandbox access was given');
     wechatpay = {
       appid: p.wechatpay.appid,
       mpAppid: config.wechat.mp?.appid ?? null,
       mchid: p.wechatpay.mchid,
-      apiV3Key,
-      platformKeys: sandbox.platformKeys,
+      apiV3Key: w.apiV3Key,
+      platformKeys: w.platformKeys,
       gateway: new SdkWechatPayGateway({
         appid: p.wechatpay.appid,
         mchid: p.wechatpay.mchid,
-        merchantCertificatePem: merchant.certificatePem,
-        merchantPrivateKeyPem: merchant.privateKeyPem,
-        merchantSerialNo: merchant.serialNo,
-        apiV3Key,
-        platformKeys: sandbox.platformKeys,
-        baseUrl: () => `${self.baseUrl}${WECHATPAY_SANDBOX_PREFIX}`,
+        merchantCertificatePem: w.merchantCertificatePem,
+        merchantPrivateKeyPem: w.merchantPrivateKeyPem,
+        merchantSerialNo: w.merchantSerialNo,
+        apiV3Key: w.apiV3Key,
+        platformKeys: w.platformKeys,
+        baseUrl: w.baseUrl,
       }),
     };
   } else {
@@ -121,34 +108,16 @@ export function createPaymentGateways(config: AppConfig, self: { baseUrl: string
   }
 
   let alipay: AlipayChannel;
-  let alipaySandbox: AlipaySandbox | null = null;
   if (p.alipay.sandbox) {
-    const appKeys = ensureAlipaySandboxAppKeys(config.dataDir);
-    const sandbox = createAlipaySandbox({
-      dataDir: config.dataDir,
-      appId: p.alipay.appId,
-      sellerId: p.alipay.sellerId,
-      appPublicKeyPem: appKeys.publicKeyPem,
-      prefix: ALIPAY_SANDBOX_PREFIX,
-      notifyRetryScale: scale,
-      onDeliveryError: (info) => logger.debug({ ...info }, 'alipay sandbox: notification not acknowledged'),
-    });
-    alipaySandbox = sandbox;
+    const a = access.alipay;
+    if (!a) throw new Error('Alipay is configured as the sandbox, but no sandbox access was given');
     const { appId, sellerId } = p.alipay;
     alipay = {
       appId,
       sellerId,
-      alipayPublicKey: sandbox.alipayPublicKeyPem,
-      gateway: new BaseUrlAlipayGateway(
-        () => self.baseUrl,
-        (base) =>
-          new SdkAlipayGateway({
-            appId,
-            privateKey: appKeys.privateKeyPem,
-            alipayPublicKey: sandbox.alipayPublicKeyPem,
-            gateway: `${base}${ALIPAY_SANDBOX_PREFIX}/gateway.do`,
-            endpoint: `${base}${ALIPAY_SANDBOX_PREFIX}`,
-          }),
+      alipayPublicKey: a.alipayPublicKeyPem,
+      gateway: new LateUrlAlipayGateway(a.urls, (urls) =>
+        new SdkAlipayGateway({ appId, privateKey: a.appPrivateKeyPem, alipayPublicKey: a.alipayPublicKeyPem, gateway: urls.gateway, endpoint: urls.endpoint }),
       ),
     };
   } else {
@@ -168,34 +137,25 @@ export function createPaymentGateways(config: AppConfig, self: { baseUrl: string
     };
   }
 
-  return {
-    wechatpay,
-    alipay,
-    wechatpaySandbox,
-    alipaySandbox,
-    async close() {
-      await wechatpaySandbox?.close();
-      await alipaySandbox?.close();
-    },
-  };
+  return { wechatpay, alipay };
 }
 
 /**
  * The SDK takes its gateway URL once, at construction; a sandbox's URL is only known when the
- * server listens (port 0 in tests). This builds the SDK gateway for the current base URL.
+ * server listens (port 0 in tests). This builds the SDK gateway for the current URLs.
  */
-class BaseUrlAlipayGateway implements AlipayGateway {
-  private current: { base: string; gateway: AlipayGateway } | null = null;
+class LateUrlAlipayGateway implements AlipayGateway {
+  private current: { gateway: string; built: AlipayGateway } | null = null;
 
   constructor(
-    private readonly base: () => string,
-    private readonly build: (base: string) => AlipayGateway,
+    private readonly urls: () => { gateway: string; endpoint: string },
+    private readonly build: (urls: { gateway: string; endpoint: string }) => AlipayGateway,
   ) {}
 
   private get g(): AlipayGateway {
-    const base = this.base();
-    if (this.current?.base !== base) this.current = { base, gateway: this.build(base) };
-    return this.current.gateway;
+    const urls = this.urls();
+    if (this.current?.gateway !== urls.gateway) this.current = { gateway: urls.gateway, built: this.build(urls) };
+    return this.current.built;
   }
 
   createWapPayUrl(input: AlipayWapPayInput) {
@@ -216,9 +176,4 @@ class BaseUrlAlipayGateway implements AlipayGateway {
   downloadBill(date: string) {
     return this.g.downloadBill(date);
   }
-}
-
-function loadOrCreateSecret(file: string, create: () => string): string {
-  if (!fs.existsSync(file)) fs.writeFileSync(file, create(), { mode: 0o600, flag: 'w' });
-  return fs.readFileSync(file, 'utf8').trim();
 }

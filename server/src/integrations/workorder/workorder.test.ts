@@ -316,7 +316,7 @@ test.each([1, 2, 3, 5, 8, 12, 30])('retry delay after %i failures doubles from 5
 });
 
 test('in sandbox mode without WORKORDER_URL the app serves the sandbox itself, which accepts orders on its own', async () => {
-  const inApp = t.deps.workorderSandbox!;
+  const inApp = t.deps.sandboxes.workorder!;
   expect(t.deps.workorderUrl()).toBe(`${t.baseUrl}/sandbox/workorder/orders`);
   const id = await acceptedTicket();
   await dispatcher({ url: t.deps.workorderUrl()! }).runOnce();

@@ -28,16 +28,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  t.deps.einvoice.sandbox?.close();
-  await t.deps.payments.close();
+  t.deps.sandboxes.einvoice?.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
 beforeEach(() => {
-  Object.assign(t.deps.einvoice.sandbox!.control, { down: false, delayMs: 0, issueDelayMs: 20, callbacks: true, duplicateCallbacks: false, callbackDelayMs: 20, failNext: null });
+  Object.assign(t.deps.sandboxes.einvoice!.control, { down: false, delayMs: 0, issueDelayMs: 20, callbacks: true, duplicateCallbacks: false, callbackDelayMs: 20, failNext: null });
 });
 
-const sandbox = () => t.deps.einvoice.sandbox!;
+const sandbox = () => t.deps.sandboxes.einvoice!;
 
 async function requested(): Promise<number> {
   const bill = await billWithLines(t);
