@@ -13,7 +13,7 @@ import { HttpWechatOAuthClient, type WechatOAuthClient } from './integrations/we
 import { HttpWechatSubscribeSender, type WechatSubscribeSender } from './integrations/wechat/wechat-subscribe.adapter';
 import { HttpWechatLoginClient, type WechatLoginClient } from './integrations/wechat/wechat.adapter';
 import { LocalSessionRevocations, RedisSessionRevocations, type SessionRevocations } from './modules/auth/session-cache';
-import { LocalDiskUploadStorage, type UploadStorage } from './modules/uploads/upload-storage';
+import { LocalDiskUploadStorage, type UploadStorage } from './integrations/storage/upload-storage';
 import { ReadDb } from './read-db';
 import { createSandboxes, type Sandboxes } from './sandboxes';
 
