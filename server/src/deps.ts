@@ -12,7 +12,7 @@ import { HttpSmsSender, type SmsSender } from './integrations/sms/sms.adapter';
 import { HttpWechatOAuthClient, type WechatOAuthClient } from './integrations/wechat/wechat-oauth.adapter';
 import { HttpWechatSubscribeSender, type WechatSubscribeSender } from './integrations/wechat/wechat-subscribe.adapter';
 import { HttpWechatLoginClient, type WechatLoginClient } from './integrations/wechat/wechat.adapter';
-import { LocalSessionRevocations, RedisSessionRevocations, type SessionRevocations } from './modules/auth/session-cache';
+import { LocalSessionRevocations, RedisSessionRevocations, type SessionRevocations } from './http/session-revocations';
 import { LocalDiskUploadStorage, type UploadStorage } from './integrations/storage/upload-storage';
 import { ReadDb } from './read-db';
 import { createSandboxes, type Sandboxes } from './sandboxes';

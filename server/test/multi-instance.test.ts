@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createTestApp, latestSmsCode, onMysql, signInBySms, type TestApp } from './harness';
-import type { RedisSessionRevocations } from '../src/modules/auth/session-cache';
+import type { RedisSessionRevocations } from '../src/http/session-revocations';
 import { AuditLog } from '../src/modules/audit/audit-log.entity';
 import { Bill } from '../src/modules/billing/bill.entity';
 import { OutboxMessage } from '../src/modules/outbox/outbox-message.entity';
