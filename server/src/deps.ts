@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from './clock';
 import type { AppConfig } from './config';
 import type { Orm } from './db';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './http/rate-limit';
@@ -17,12 +18,7 @@ import { LocalDiskUploadStorage, type UploadStorage } from './integrations/stora
 import { ReadDb } from './read-db';
 import { createSandboxes, type Sandboxes } from './sandboxes';
 
-/** Business time comes from here so tests can move it. */
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
+export type { Clock } from './clock';
 
 /** Everything the app is built from. Tests replace pieces (clock, limiter) through `overrides`. */
 export interface AppDeps {
