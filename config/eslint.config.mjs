@@ -24,6 +24,33 @@ export default tseslint.config(
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'warn' },
   },
   {
+    // Production code never reaches a sandbox: only the start-up wiring (server/src/deps.ts, app.ts,
+    // main.ts) goes through server/src/sandboxes/index.ts. Tests and their fixtures may use sandboxes.
+    files: ['server/src/{modules,integrations,http,seeders,migrations}/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test-support.ts', '**/*.fixtures.ts', '**/fixtures/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/sandboxes', '**/sandboxes/**'],
+              message: 'Production code must not import a sandbox: take the adapter from deps; only the start-up wiring uses server/src/sandboxes (issue 19).',
+            },
+          ],
+        },
+      ],
+      // The same for import('…') and require('…'), which no-restricted-imports does not see.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportExpression[source.value=/(^|\\/)sandboxes(\\/|$)/], CallExpression[callee.name='require'][arguments.0.value=/(^|\\/)sandboxes(\\/|$)/]",
+          message: 'Production code must not import a sandbox: take the adapter from deps; only the start-up wiring uses server/src/sandboxes (issue 19).',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.{ts,tsx,js}', '**/test/**'],
     languageOptions: { globals: { ...globals.jest, ...globals.browser } },
   },

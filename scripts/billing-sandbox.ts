@@ -29,7 +29,7 @@
 import path from 'node:path';
 import { tieToParent } from './sandbox-process';
 import { loadConfig } from '../server/src/config';
-import { BillingSandbox } from '../server/src/integrations/billing/billing.sandbox';
+import { BillingSandbox } from '../server/src/sandboxes/billing/billing.sandbox';
 import { buildDemoAccounts } from '../server/src/seeders/demo-accounts';
 import { buildPriceBook } from '../server/src/seeders/demo-billing';
 import { loadDemoContent } from '../server/src/seeders/demo-content';

@@ -20,7 +20,7 @@
  * `npm start` (scripts/start.ts) runs this as its own process and points the server at it.
  */
 import { tieToParent } from './sandbox-process';
-import { WorkOrderSandbox } from '../server/src/integrations/workorder/workorder.sandbox';
+import { WorkOrderSandbox } from '../server/src/sandboxes/workorder/workorder.sandbox';
 
 const port = Number(process.env.WORKORDER_SANDBOX_PORT ?? 3300);
 const openhall = (process.env.OPENHALL_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');

@@ -388,7 +388,7 @@ async function main(): Promise<void> {
     if (notifyLine) console.log(notifyLine);
     if (rows.some((r) => r.bad > 0)) process.exitCode = 1;
   } finally {
-    await deps?.payments.close();
+    await deps?.sandboxes.close();
     await deps?.rateLimiter.close();
     await deps?.sessionRevocations.close();
     await orm?.close(true);

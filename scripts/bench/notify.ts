@@ -150,7 +150,7 @@ async function main(): Promise<void> {
 
   agent.destroy();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await deps.payments.close();
+  await deps.sandboxes.close();
   await deps.rateLimiter.close();
   await deps.sessionRevocations.close();
   await orm.close(true);

@@ -28,7 +28,6 @@ import { registerRenewalRoutes } from './modules/renewals/renewals.routes';
 import { registerPaymentRoutes } from './modules/payments/payments.routes';
 import { registerStaffDirectoryRoutes } from './modules/staff/staff.routes';
 import { registerHealthRoutes } from './modules/health/health.routes';
-import { registerSandboxRoutes } from './integrations/sandbox.routes';
 import { registerUploadRoutes } from './modules/uploads/uploads.routes';
 import { registerOutageRoutes } from './modules/outages/outages.routes';
 import { registerSlotRoutes } from './modules/tickets/slots.routes';
@@ -45,7 +44,6 @@ import { registerClientConfigRoutes } from './modules/client-config/client-confi
 import { registerStaffSearchRoutes } from './modules/staff-search/staff-search.routes';
 import { registerLiveRoutes } from './modules/live/live.routes';
 import { registerWechatpayComplaintRoutes } from './modules/wechatpay-complaints/wechatpay-complaints.routes';
-import { EINVOICE_SANDBOX_PREFIX } from './integrations/einvoice/einvoice.wiring';
 
 export const API_PREFIX = '/api/v1';
 
@@ -138,13 +136,10 @@ export function createApp(deps: AppDeps): OpenHallApp {
 
   const root = new Router<AppState>();
   registerHealthRoutes(root, deps);
-  if (config.sandbox) registerSandboxRoutes(root, deps);
+  if (config.sandbox) deps.sandboxes.registerRoutes(root);
   app.use(root.routes());
-  if (deps.workorderSandbox) app.use(deps.workorderSandbox.koaMiddleware('/sandbox/workorder'));
-  if (deps.einvoice.sandbox) app.use(deps.einvoice.sandbox.koaMiddleware(EINVOICE_SANDBOX_PREFIX));
-  // The payment sandboxes play WeChat Pay and Alipay over real HTTP (only when configured in).
-  if (deps.payments.wechatpaySandbox) app.use(deps.payments.wechatpaySandbox.router.routes() as unknown as Koa.Middleware<AppState>);
-  if (deps.payments.alipaySandbox) app.use(deps.payments.alipaySandbox.router.routes() as unknown as Koa.Middleware<AppState>);
+  // The sandboxes that play a whole system (work orders, e-invoices, WeChat Pay, Alipay) over real HTTP, when configured in.
+  for (const sandbox of deps.sandboxes.middleware()) app.use(sandbox);
 
   if (config.h5Dir && h5Present) {
     const h5Dir = config.h5Dir;

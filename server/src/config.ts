@@ -357,7 +357,7 @@ export interface AppConfig {
   billing: BillingSystemConfig;
   operator: OperatorProfile;
   holidays: HolidayCalendar;
-  /** Payment gateways and order rules (see modules/payments/payment-gateways.ts). */
+  /** Payment gateways and order rules (see integrations/payment-gateways.ts; the sandboxes in sandboxes/index.ts). */
   payments: PaymentsConfig;
   /** Subscriber notifications: WeChat subscribe-message and SMS templates per event (config/notifications.json). */
   notifications: NotificationsConfig;

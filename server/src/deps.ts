@@ -1,30 +1,25 @@
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from './clock';
 import type { AppConfig } from './config';
 import type { Orm } from './db';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './http/rate-limit';
-import { HttpSmsSender, SandboxSmsSender, type SmsSender } from './integrations/sms/sms.adapter';
-import { HttpWechatLoginClient, WechatLoginSandbox, type WechatLoginClient } from './integrations/wechat/wechat.adapter';
-import { HttpWechatOAuthClient, type WechatOAuthClient } from './integrations/wechat/wechat-oauth.adapter';
-import { WechatOAuthSandbox } from './integrations/wechat/wechat-oauth.sandbox';
-import { HttpWechatSubscribeSender, WechatSubscribeSandbox, type WechatSubscribeSender } from './integrations/wechat/wechat-subscribe.adapter';
-import { createPaymentGateways, type PaymentGateways } from './modules/payments/payment-gateways';
 import { createBillingSystem, type BillingSystem } from './integrations/billing/billing.adapter';
-import { WorkOrderSandbox } from './integrations/workorder/workorder.sandbox';
-import { LocalSessionRevocations, RedisSessionRevocations, type SessionRevocations } from './modules/auth/session-cache';
+import { createEinvoicePlatform, type EinvoicePlatform } from './integrations/einvoice/einvoice.wiring';
+import { SmtpMailer, type Mailer } from './integrations/mail/mail.adapter';
+import { createPaymentGateways, type PaymentGateways } from './integrations/payment-gateways';
+import { HttpSmsSender, type SmsSender } from './integrations/sms/sms.adapter';
+import { HttpWechatOAuthClient, type WechatOAuthClient } from './integrations/wechat/wechat-oauth.adapter';
+import { HttpWechatSubscribeSender, type WechatSubscribeSender } from './integrations/wechat/wechat-subscribe.adapter';
+import { HttpWechatLoginClient, type WechatLoginClient } from './integrations/wechat/wechat.adapter';
+import { LocalSessionRevocations, RedisSessionRevocations, type SessionRevocations } from './http/session-revocations';
+import { LocalDiskUploadStorage, type UploadStorage } from './integrations/storage/upload-storage';
 import { LocalLiveBus, RedisLiveBus, type LiveBus } from './modules/live/live-bus';
 import { ReadDb } from './read-db';
-import { LocalDiskUploadStorage, type UploadStorage } from './modules/uploads/upload-storage';
-import { createEinvoicePlatform, createMailer, type EinvoicePlatform } from './integrations/einvoice/einvoice.wiring';
-import type { Mailer, SandboxMailer } from './integrations/mail/mail.adapter';
+import { createSandboxes, type Sandboxes } from './sandboxes';
 
-/** Business time comes from here so tests can move it. */
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
+export type { Clock } from './clock';
 
 /** Everything the app is built from. Tests replace pieces (clock, limiter) through `overrides`. */
 export interface AppDeps {
@@ -40,58 +35,50 @@ export interface AppDeps {
   /** Committed ticket changes for the console's live stream (Redis pub/sub when the shared store is Redis). */
   liveBus: LiveBus;
   sms: SmsSender;
-  /** Present when sandboxes are enabled: the SMS outbox behind `GET /sandbox/sms`. */
-  smsSandbox: SandboxSmsSender | null;
   wechatLogin: WechatLoginClient;
-  wechatSandbox: WechatLoginSandbox | null;
   /** The official account's web OAuth (H5 paying in WeChat's browser); null when no official account is configured. */
   wechatOAuth: WechatOAuthClient | null;
-  /** Present when the sandbox plays the official account's OAuth: `/sandbox/wechat/connect/oauth2/authorize` and the code exchange. */
-  wechatOAuthSandbox: WechatOAuthSandbox | null;
   /** WeChat subscribe messages (subscriber notifications), through the same WeChat API base as login. */
   wechatSubscribe: WechatSubscribeSender;
-  /** Present when sandboxes are enabled: the subscribe messages behind `GET /sandbox/wechat/subscribe-messages`. */
-  wechatSubscribeSandbox: WechatSubscribeSandbox | null;
   /** Where this server can reach itself (sandbox callbacks); set once it listens. */
   self: { baseUrl: string };
-  /** WeChat Pay and Alipay (the in-process sandboxes when sandboxes are on). */
+  /** WeChat Pay and Alipay (reaching the in-process sandboxes when sandboxes are on). */
   payments: PaymentGateways;
   /** The operator's billing system of record (external mode), or none (embedded: the portal is the record). */
   billingSystem: BillingSystem;
-  /** The work-order system's sandbox, served at `/sandbox/workorder` when sandboxes are on and WORKORDER_URL is unset. */
-  workorderSandbox: WorkOrderSandbox | null;
   /** Where the work-order dispatcher POSTs tickets; null: nowhere (they wait in the outbox). */
   workorderUrl: () => string | null;
   /** Where uploaded photos' bytes are kept: local disk under DATA_DIR/uploads unless replaced. */
   uploadStorage: UploadStorage;
-  /** The e-invoice platform (the in-process sandbox at /sandbox/einvoice when sandboxes are on and EINVOICE_API_BASE is unset). */
+  /** The e-invoice platform (reaching the in-process sandbox at /sandbox/einvoice when sandboxes are on and EINVOICE_API_BASE is unset). */
   einvoice: EinvoicePlatform;
   /** Outgoing mail (invoice PDFs): SMTP, or the sandbox mailbox. */
   mailer: Mailer;
-  /** Present with the sandbox mailbox: the mails behind `GET /sandbox/mail`. */
-  mailSandbox: SandboxMailer | null;
+  /**
+   * The in-process sandboxes configuration asks for (each null when not in use), from the one
+   * factory in sandboxes/. Only the start-up wiring (app.ts mounts them, main.ts stops them) and
+   * tests read this; no module does.
+   */
+  sandboxes: Sandboxes;
 }
 
 export function createDeps(config: AppConfig, orm: Orm, logger: Logger, overrides: Partial<AppDeps> = {}): AppDeps {
   const clock = overrides.clock ?? systemClock;
   const self = overrides.self ?? { baseUrl: config.publicUrl ?? `http://127.0.0.1:${config.port}` };
-  const smsSandbox = config.sandbox && config.sms.provider === 'sandbox' ? new SandboxSmsSender() : null;
+  const sandboxes =
+    overrides.sandboxes ??
+    createSandboxes(config, {
+      self,
+      now: () => clock.now(),
+      logger,
+      leaveOut: { payments: !!overrides.payments, einvoice: !!overrides.einvoice, mail: !!overrides.mailer },
+    });
   const sms: SmsSender =
-    config.sms.provider === 'http' ? new HttpSmsSender(config.sms.url, config.sms.token) : (smsSandbox as SandboxSmsSender);
-  const wechatSandbox = config.sandbox ? new WechatLoginSandbox(config.wechat.appid, config.wechat.secret) : null;
+    config.sms.provider === 'http' ? new HttpSmsSender(config.sms.url, config.sms.token) : (sandboxes.sms as SmsSender);
   const wechatBase = () => config.wechat.apiBase ?? `${self.baseUrl}/sandbox/wechat`;
   const mp = config.wechat.mp;
   const oauthBase = () => config.wechat.oauthBase ?? `${self.baseUrl}/sandbox/wechat`;
-  // The official account may only send the browser back to the site itself (its 网页授权域名).
-  const wechatOAuthSandbox =
-    config.sandbox && mp && config.wechat.oauthBase === null
-      ? new WechatOAuthSandbox({ appid: mp.appid, secret: mp.secret, authorizedHosts: () => [new URL(self.baseUrl).host] })
-      : null;
-  const workorderSandbox =
-    config.sandbox && !config.workorder.url
-      ? new WorkOrderSandbox({ secret: config.workorder.secret, eventsUrl: () => `${self.baseUrl}/api/v1/integrations/work-orders/events`, now: () => clock.now(), autoAccept: true })
-      : null;
-  const mail = overrides.mailer ? { mailer: overrides.mailer, sandbox: overrides.mailSandbox ?? null } : createMailer(config);
+  const workorderUrl = sandboxes.access.workorderUrl;
   const rateLimiter: RateLimiter =
     config.rateLimit.store === 'redis'
       ? new RedisRateLimiter(new Redis(config.rateLimit.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true }))
@@ -106,22 +93,17 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
     sessionRevocations: config.rateLimit.store === 'redis' ? new RedisSessionRevocations(config.rateLimit.url) : new LocalSessionRevocations(),
     liveBus: overrides.liveBus ?? (config.rateLimit.store === 'redis' ? new RedisLiveBus(config.rateLimit.url, logger) : new LocalLiveBus(logger)),
     sms,
-    smsSandbox,
     wechatLogin: new HttpWechatLoginClient(wechatBase, config.wechat.appid, config.wechat.secret),
-    wechatSandbox,
     wechatOAuth: mp ? new HttpWechatOAuthClient(oauthBase, wechatBase, mp.appid, mp.secret) : null,
-    wechatOAuthSandbox,
     wechatSubscribe: new HttpWechatSubscribeSender(wechatBase, config.wechat.appid, config.wechat.secret),
-    wechatSubscribeSandbox: config.sandbox ? new WechatSubscribeSandbox(config.wechat.appid, config.wechat.secret) : null,
     self,
-    payments: overrides.payments ?? createPaymentGateways(config, self, logger),
+    payments: overrides.payments ?? createPaymentGateways(config, { wechatpay: sandboxes.access.wechatpay, alipay: sandboxes.access.alipay }),
     billingSystem: overrides.billingSystem ?? createBillingSystem(config.billing, () => clock.now()),
-    workorderSandbox,
-    workorderUrl: () => config.workorder.url ?? (workorderSandbox ? `${self.baseUrl}/sandbox/workorder/orders` : null),
+    workorderUrl: () => config.workorder.url ?? (workorderUrl ? workorderUrl() : null),
     uploadStorage: new LocalDiskUploadStorage(path.join(config.dataDir, 'uploads')),
-    einvoice: overrides.einvoice ?? createEinvoicePlatform(config, self, () => clock.now(), logger),
-    mailer: mail.mailer,
-    mailSandbox: mail.sandbox,
+    einvoice: overrides.einvoice ?? createEinvoicePlatform(config, sandboxes.access.einvoice, () => clock.now()),
+    mailer: overrides.mailer ?? (config.mail.provider === 'smtp' ? new SmtpMailer(config.mail.url, config.mail.from) : sandboxes.mail!),
+    sandboxes,
     ...overrides,
   };
 }

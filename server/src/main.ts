@@ -64,8 +64,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     server.close();
     await stopJobs();
-    await deps.payments.close();
-    deps.einvoice.sandbox?.close();
+    await deps.sandboxes.close();
     await deps.rateLimiter.close();
     await deps.sessionRevocations.close();
     await deps.liveBus.close();

@@ -130,7 +130,7 @@ export async function signInBySms(t: TestApp, phone: string, ip = '10.0.0.1'): P
 
 /** The newest code the SMS sandbox delivered to `phone`. */
 export function latestSmsCode(t: TestApp, phone: string): string {
-  const msg = t.deps.smsSandbox!.list(phone)[0];
+  const msg = t.deps.sandboxes.sms!.list(phone)[0];
   const m = msg && /(\d{6})/.exec(msg.text);
   if (!m) throw new Error(`no SMS code sent to ${phone}`);
   return m[1];

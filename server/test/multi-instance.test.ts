@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createTestApp, latestSmsCode, onMysql, signInBySms, type TestApp } from './harness';
-import type { RedisSessionRevocations } from '../src/modules/auth/session-cache';
+import type { RedisSessionRevocations } from '../src/http/session-revocations';
 import { AuditLog } from '../src/modules/audit/audit-log.entity';
 import { Bill } from '../src/modules/billing/bill.entity';
 import { OutboxMessage } from '../src/modules/outbox/outbox-message.entity';
@@ -84,7 +84,7 @@ test('both instances running the expiry job at once close each expired order onc
 });
 
 test(`both instances' work-order dispatchers at once send each ticket once (${onMysql ? 'FOR UPDATE SKIP LOCKED' : 'conditional UPDATE claims'})`, async () => {
-  const sandbox = a.deps.workorderSandbox!;
+  const sandbox = a.deps.sandboxes.workorder!;
   const agent = await createStaff(a, 'mi_agent', 'agent', '周敏', 'KF9901');
   const u = await createSubscriber(a);
   const ticketIds: number[] = [];

@@ -7,7 +7,7 @@ import { Bill } from '../../modules/billing/bill.entity';
 import { OutboxMessage } from '../../modules/outbox/outbox-message.entity';
 import { PaymentOrder } from '../../modules/payments/payment-order.entity';
 import { eventually } from '../../modules/payments/payments.test-support';
-import { BillingSandbox } from './billing.sandbox';
+import { BillingSandbox } from '../../sandboxes/billing/billing.sandbox';
 
 /**
  * External mode against the billing-system sandbox over real HTTP: the billing system is the record,
@@ -82,7 +82,7 @@ test('binding asks the billing system; paying asks it again; the write-off is ta
   const billId = await billIdOf(bills[0].id);
   const created = await t.request.post('/api/v1/payments').set(auth).send({ billIds: [billId], channel: 'alipay_wap' }).expect(201);
   expect(sandbox.stats.liveQueries).toBe(before + 2);
-  t.deps.payments.alipaySandbox!.payUrl(created.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(created.body.data.pay.url);
   await eventually(async () => (await t.orm.em.fork().findOneOrFail(Bill, billId)).status === 'paid');
 
   const key = `writeoff:${created.body.data.order.id}`;
@@ -189,7 +189,7 @@ test('three-way reconciliation: each settled bill is written off exactly once, f
   await bind(auth, no).expect(201);
   const pay = async (externalId: string) => {
     const created = await t.request.post('/api/v1/payments').set(auth).send({ billIds: [await billIdOf(externalId)], channel: 'alipay_wap' }).expect(201);
-    t.deps.payments.alipaySandbox!.payUrl(created.body.data.pay.url);
+    t.deps.sandboxes.alipay!.payUrl(created.body.data.pay.url);
     await eventually(async () => (await t.orm.em.fork().findOneOrFail(PaymentOrder, created.body.data.order.id)).status === 'paid');
     return created.body.data.order as { id: number; outTradeNo: string };
   };
@@ -234,7 +234,7 @@ test('a bill order refunded in full: the billing system reverses its write-off (
   const orderId = created.body.data.order.id as number;
   // Meanwhile the hall counter took the second bill; the billing system has not pushed it yet.
   sandbox.load([{ type: 'payment', id: `CP-R-${no}`, version: 1, accountNo: no, channel: 'counter', paidAt: new Date().toISOString(), amountFen: 2650, bills: [{ id: bills[1].id, lateFeeFen: 0 }] }]);
-  t.deps.payments.alipaySandbox!.payUrl(created.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(created.body.data.pay.url);
   await eventually(async () => (await t.orm.em.fork().findOneOrFail(PaymentOrder, orderId)).status === 'paid');
   await t.app.services.outbox.runOnce(new Date(Date.now() + 1_000));
   const writeoff = sandbox.writeoffs().find((w) => w.idempotencyKey === `writeoff:${orderId}`)!;

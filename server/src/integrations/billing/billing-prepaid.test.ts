@@ -9,7 +9,7 @@ import { OutboxMessage } from '../../modules/outbox/outbox-message.entity';
 import { eventually } from '../../modules/payments/payments.test-support';
 import { BalanceEntry } from '../../modules/prepaid/balance-entry.entity';
 import { HttpBillingSystem, type BalanceChangedMessage, type ServiceRequestMessage } from './billing.adapter';
-import { BillingSandbox } from './billing.sandbox';
+import { BillingSandbox } from '../../sandboxes/billing/billing.sandbox';
 
 /**
  * Prepaid accounts in external mode against the billing-system sandbox over real HTTP: the billing
@@ -37,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
-  await t.deps.payments.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 beforeEach(() => {
@@ -82,7 +82,7 @@ const deliver = (aheadMs = 1_000) => t.app.services.outbox.runOnce(new Date(Date
 async function topUp(auth: Record<string, string>, accountId: number, amountFen: number): Promise<PaymentOrderView> {
   const res = await t.request.post(`/api/v1/accounts/${accountId}/top-ups`).set(auth).send({ amountFen, channel: 'alipay_wap' }).expect(201);
   const order = res.body.data.order as PaymentOrderView;
-  t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(res.body.data.pay.url);
   await eventually(() => t.orm.em.fork().findOne(BalanceEntry, { portalKey: `topup:${order.id}` }));
   return order;
 }

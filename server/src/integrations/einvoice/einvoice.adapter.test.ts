@@ -6,9 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fenToChineseCapital } from '@openhall/shared';
 import { EinvoiceError, HttpEinvoiceProvider } from './einvoice.adapter';
-import { invoiceQrText } from './einvoice.pdf';
+import { invoiceQrText } from '../../sandboxes/einvoice/einvoice.pdf';
 import { toPrivateKey, toPublicKey, type EinvoiceIssueRequest } from './einvoice.protocol';
-import { EinvoiceSandbox } from './einvoice.sandbox';
+import { EinvoiceSandbox } from '../../sandboxes/einvoice/einvoice.sandbox';
 import { pdfText } from './pdf-text.test-support';
 
 /**

@@ -1,52 +1,42 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import type { Logger } from 'pino';
 import type { AppConfig } from '../../config';
 import { HttpEinvoiceProvider, type EinvoiceProvider } from './einvoice.adapter';
 import { toPrivateKey, toPublicKey } from './einvoice.protocol';
-import { loadOrCreateKeyPair } from '../key-pair';
-import { EinvoiceSandbox } from './einvoice.sandbox';
-import { SandboxMailer, SmtpMailer, type Mailer } from '../mail/mail.adapter';
 
-/** Where the in-process e-invoice sandbox is served. */
-export const EINVOICE_SANDBOX_PREFIX = '/sandbox/einvoice';
-
-/** The e-invoice platform as OpenHall reaches it, and the sandbox behind it when sandboxes are on. */
+/** The e-invoice platform as OpenHall reaches it. */
 export interface EinvoicePlatform {
   provider: EinvoiceProvider;
   /** The platform's public key: verifies its callbacks. */
   platformPublicKey: KeyObject;
-  sandbox: EinvoiceSandbox | null;
 }
 
 /**
- * Builds the e-invoice platform from configuration. In sandbox mode (EINVOICE_API_BASE unset) the
- * sandbox runs in this process at {@link EINVOICE_SANDBOX_PREFIX}, reached over real HTTP at
- * `self.baseUrl`, with OpenHall's app keys and the sandbox's own generated under DATA_DIR on first
- * start; nothing downstream knows it is a sandbox.
+ * How to reach an e-invoice platform that configuration does not describe (the sandbox, in sandbox
+ * mode): its base URL, known only once the server listens, OpenHall's app key and the platform's key.
  */
-export function createEinvoicePlatform(config: AppConfig, self: { baseUrl: string }, now: () => Date, logger: Logger): EinvoicePlatform {
+export interface EinvoiceAccess {
+  baseUrl: () => string;
+  appPrivateKey: KeyObject;
+  platformPublicKey: KeyObject;
+}
+
+/**
+ * Builds the e-invoice platform from configuration. When configuration marks it as the sandbox
+ * (EINVOICE_API_BASE unset) it is reached through `access`, which the start-up wiring got from the
+ * sandbox; otherwise through the configured API base and key files. Nothing downstream knows it is a sandbox.
+ */
+export function createEinvoicePlatform(config: AppConfig, access: EinvoiceAccess | null, now: () => Date): EinvoicePlatform {
   const e = config.einvoice;
   if (e.sandbox) {
-    const app = loadOrCreateKeyPair(path.join(config.dataDir, 'sandbox', 'einvoice'), 'app');
-    const sandbox = new EinvoiceSandbox({
-      dataDir: config.dataDir,
-      appKey: e.appKey,
-      appPublicKeyPem: app.publicKeyPem,
-      now,
-      retryScale: config.payments.sandboxNotifyScale,
-      onCallbackError: (info) => logger.debug({ ...info }, 'einvoice sandbox: callback not acknowledged'),
-    });
-    const platformPublicKey = toPublicKey(sandbox.platformPublicKeyPem);
+    if (!access) throw new Error('the e-invoice platform is configured as the sandbox, but no sandbox access was given');
     return {
-      sandbox,
-      platformPublicKey,
+      platformPublicKey: access.platformPublicKey,
       provider: new HttpEinvoiceProvider({
-        baseUrl: () => `${self.baseUrl}${EINVOICE_SANDBOX_PREFIX}`,
+        baseUrl: access.baseUrl,
         appKey: e.appKey,
-        privateKey: toPrivateKey(app.privateKeyPem),
-        platformPublicKey,
+        privateKey: access.appPrivateKey,
+        platformPublicKey: access.platformPublicKey,
         timeoutMs: e.timeoutMs,
         now,
       }),
@@ -54,7 +44,6 @@ export function createEinvoicePlatform(config: AppConfig, self: { baseUrl: strin
   }
   const platformPublicKey = toPublicKey(fs.readFileSync(e.platformPublicKeyPath));
   return {
-    sandbox: null,
     platformPublicKey,
     provider: new HttpEinvoiceProvider({
       baseUrl: () => e.apiBase,
@@ -65,11 +54,4 @@ export function createEinvoicePlatform(config: AppConfig, self: { baseUrl: strin
       now,
     }),
   };
-}
-
-/** The mailer configuration asks for, and the sandbox mailbox when it is one. */
-export function createMailer(config: AppConfig): { mailer: Mailer; sandbox: SandboxMailer | null } {
-  if (config.mail.provider === 'smtp') return { mailer: new SmtpMailer(config.mail.url, config.mail.from), sandbox: null };
-  const sandbox = new SandboxMailer(config.mail.from);
-  return { mailer: sandbox, sandbox };
 }

@@ -8,7 +8,7 @@ import Koa from 'koa';
 import { SdkWechatPayGateway, WechatPayError } from './wechatpay.adapter';
 import { SdkWechatPayComplaints, type WechatComplaintNotifyResource } from './wechatpay.complaints';
 import { verifyAndDecryptNotify } from './wechatpay.notify';
-import { createWechatPaySandbox, type WechatPaySandbox } from './wechatpay.sandbox';
+import { createWechatPaySandbox, type WechatPaySandbox } from '../../sandboxes/wechatpay/wechatpay.sandbox';
 
 /**
  * SdkWechatPayComplaints (through wechatpay-node-v3's request signer) against the sandbox over real

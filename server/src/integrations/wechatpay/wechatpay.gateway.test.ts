@@ -10,7 +10,7 @@ import WxPay from 'wechatpay-node-v3';
 import { SdkWechatPayGateway, WechatPayError } from './wechatpay.adapter';
 import { checkTransactionMatches, verifyAndDecryptNotify, type WechatPayRefundResource } from './wechatpay.notify';
 import { cstDate } from './wechatpay.protocol';
-import { createWechatPaySandbox, type WechatPaySandbox, type WechatPaySandboxOptions } from './wechatpay.sandbox';
+import { createWechatPaySandbox, type WechatPaySandbox, type WechatPaySandboxOptions } from '../../sandboxes/wechatpay/wechatpay.sandbox';
 
 /**
  * The real SdkWechatPayGateway (wechatpay-node-v3 underneath) against the sandbox over real HTTP,

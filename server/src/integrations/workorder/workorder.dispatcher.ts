@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { Logger } from 'pino';
 import type { Orm } from '../../db';
-import type { Clock } from '../../deps';
+import type { Clock } from '../../clock';
 import { instanceName } from '../../modules/jobs/job-lease';
 import { OutboxMessage } from '../../modules/outbox/outbox-message.entity';
 import { Ticket } from '../../modules/tickets/ticket.entity';

@@ -5,7 +5,7 @@ import { TicketPause } from '../../modules/tickets/ticket-pause.entity';
 import { Ticket } from '../../modules/tickets/ticket.entity';
 import { HOUR, bj, createStaff, createSubscriber, fileTicket, type StaffFixture, type SubscriberFixture } from '../../modules/tickets/tickets.fixtures';
 import { WorkOrderDispatcher, type WorkOrderDispatcherOptions } from './workorder.dispatcher';
-import { WorkOrderSandbox } from './workorder.sandbox';
+import { WorkOrderSandbox } from '../../sandboxes/workorder/workorder.sandbox';
 
 /** Tuesday 1 December 2026, 10:00 business time. */
 const BASE = bj('2026-12-01T10:00');
@@ -316,7 +316,7 @@ test.each([1, 2, 3, 5, 8, 12, 30])('retry delay after %i failures doubles from 5
 });
 
 test('in sandbox mode without WORKORDER_URL the app serves the sandbox itself, which accepts orders on its own', async () => {
-  const inApp = t.deps.workorderSandbox!;
+  const inApp = t.deps.sandboxes.workorder!;
   expect(t.deps.workorderUrl()).toBe(`${t.baseUrl}/sandbox/workorder/orders`);
   const id = await acceptedTicket();
   await dispatcher({ url: t.deps.workorderUrl()! }).runOnce();

@@ -119,7 +119,7 @@ describe('SMS sign-in (H5)', () => {
     const eleventh = await t.request.post('/api/v1/auth/sms/send').set('X-Forwarded-For', nextIp()).send({ phone }).expect(429);
     expect(eleventh.body.error.code).toBe('RATE_LIMITED');
     expect(eleventh.body.error.message).toContain('今日');
-    expect(t.deps.smsSandbox!.list(phone)).toHaveLength(10);
+    expect(t.deps.sandboxes.sms!.list(phone)).toHaveLength(10);
   });
 
   test('sending is limited per IP across phones', async () => {

@@ -345,7 +345,7 @@ describe('money taken elsewhere', () => {
 
     const other = await accountWithBill();
     const order = await t.request.post('/api/v1/payments').set(other.auth).send({ billIds: [other.billId], channel: 'alipay_wap' }).expect(201);
-    t.deps.payments.alipaySandbox!.payUrl(order.body.data.pay.url);
+    t.deps.sandboxes.alipay!.payUrl(order.body.data.pay.url);
     await eventually(async () => (await billRow(other.externalId)).status === 'paid');
     const [r] = await resultsOf([payment(`P${other.no}-1`, other.no, [other.externalId], 6500)]);
     expect(r).toMatchObject({ outcome: 'rejected', reason: 'paid_here', field: 'bills.0.id' });
@@ -357,7 +357,7 @@ describe('money taken elsewhere', () => {
     const { no, auth, billId, externalId } = await accountWithBill();
     const created = await t.request.post('/api/v1/payments').set(auth).send({ billIds: [billId], channel: 'alipay_wap' }).expect(201);
     const orderId = created.body.data.order.id as number;
-    t.deps.payments.alipaySandbox!.openPayUrl(created.body.data.pay.url); // the payer is at the cashier
+    t.deps.sandboxes.alipay!.openPayUrl(created.body.data.pay.url); // the payer is at the cashier
 
     const [r] = await resultsOf([payment(`P${no}-1`, no, [externalId], 6500)]);
     expect(r.outcome).toBe('accepted');
@@ -366,7 +366,7 @@ describe('money taken elsewhere', () => {
     expect(close.status).toBe('pending');
     await t.app.services.outbox.runOnce(new Date(Date.now() + 1_000));
     expect((await orderOf(t, orderId)).status).toBe('closed');
-    expect(t.deps.payments.alipaySandbox!.ledger.trade(created.body.data.order.outTradeNo)?.status).toBe('TRADE_CLOSED');
+    expect(t.deps.sandboxes.alipay!.ledger.trade(created.body.data.order.outTradeNo)?.status).toBe('TRADE_CLOSED');
 
     // The payer had the cashier open: Alipay's notification arrives anyway, twice.
     const notify = alipayNotifyFor(t, { outTradeNo: created.body.data.order.outTradeNo, amountFen: 6500 });
@@ -381,7 +381,7 @@ describe('money taken elsewhere', () => {
     expect((await billRow(externalId)).paymentId).toBeNull();
     // The payer is told why, once, in words (the H5 payer by SMS).
     await t.app.services.outbox.runOnce(new Date(Date.now() + 1_000));
-    const told = t.deps.smsSandbox!.list(subscriberPhone(auth)).filter((m) => m.text.includes('原路退回'));
+    const told = t.deps.sandboxes.sms!.list(subscriberPhone(auth)).filter((m) => m.text.includes('原路退回'));
     expect(told).toHaveLength(1);
     expect(told[0].text).toContain('已在营业厅窗口缴清');
     expect(told[0].text).toContain('65.00元');
@@ -392,7 +392,7 @@ describe('money taken elsewhere', () => {
     const created = await t.request.post('/api/v1/payments').set(auth).send({ billIds: [billId], channel: 'alipay_wap' }).expect(201);
     const orderId = created.body.data.order.id as number;
     await resultsOf([payment(`P${no}-1`, no, [externalId], 6500, { channel: 'bank' })]);
-    t.deps.payments.alipaySandbox!.payUrl(created.body.data.pay.url);
+    t.deps.sandboxes.alipay!.payUrl(created.body.data.pay.url);
     const refund = await eventually(() => t.orm.em.fork().findOne(Refund, { orderId }));
     expect(refund).toMatchObject({ kind: 'auto_duplicate', reason: expect.stringContaining('已在银行代扣缴清') });
     expect((await billRow(externalId)).paidChannel).toBe('bank');

@@ -24,8 +24,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  t.deps.einvoice.sandbox?.close();
-  await t.deps.payments.close();
+  t.deps.sandboxes.einvoice?.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
@@ -55,7 +55,7 @@ async function subscriberWithAccount(fields: Partial<Account>) {
 
 /** Pays an order the user created through the WeChat Pay sandbox. */
 async function pay(order: PaymentOrderView): Promise<void> {
-  const sandbox = t.deps.payments.wechatpaySandbox!;
+  const sandbox = t.deps.sandboxes.wechatpay!;
   expect((await sandbox.waitForDelivery(sandbox.pay(order.outTradeNo).id)).state).toBe('acknowledged');
   expect((await orderOf(t, order.id)).status).toBe('paid');
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createTestApp, signInStaff, type TestApp } from '../../../test/harness';
 import { answerSignString, signedHeaders, toPrivateKey, type EinvoiceState } from '../../integrations/einvoice/einvoice.protocol';
-import { loadOrCreateKeyPair } from '../../integrations/key-pair';
+import { loadOrCreateKeyPair } from '../../sandboxes/key-pair';
 import { AuditLog } from '../audit/audit-log.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { eventually, orderOf, smsUserWithAccount } from '../payments/payments.test-support';
@@ -28,16 +28,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  t.deps.einvoice.sandbox?.close();
-  await t.deps.payments.close();
+  t.deps.sandboxes.einvoice?.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
 beforeEach(() => {
-  Object.assign(t.deps.einvoice.sandbox!.control, { down: false, delayMs: 0, issueDelayMs: 20, callbacks: true, duplicateCallbacks: false, callbackDelayMs: 20, failNext: null });
+  Object.assign(t.deps.sandboxes.einvoice!.control, { down: false, delayMs: 0, issueDelayMs: 20, callbacks: true, duplicateCallbacks: false, callbackDelayMs: 20, failNext: null });
 });
 
-const sandbox = () => t.deps.einvoice.sandbox!;
+const sandbox = () => t.deps.sandboxes.einvoice!;
 
 async function requested(): Promise<number> {
   const bill = await billWithLines(t);

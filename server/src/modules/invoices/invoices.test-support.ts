@@ -43,7 +43,7 @@ export async function billWithLines(t: TestApp, dueDate = '2099-12-31'): Promise
 export async function paidOrder(t: TestApp, token: string, billIds: number[]): Promise<number> {
   const res = await t.request.post('/api/v1/payments').set('Authorization', `Bearer ${token}`).send({ billIds, channel: 'wechat_h5' }).expect(201);
   const id = res.body.data.order.id as number;
-  const sandbox = t.deps.payments.wechatpaySandbox!;
+  const sandbox = t.deps.sandboxes.wechatpay!;
   await sandbox.waitForDelivery(sandbox.pay((await orderOf(t, id)).outTradeNo).id);
   expect((await orderOf(t, id)).status).toBe('paid');
   return id;
@@ -57,7 +57,7 @@ let pumpHours = 0;
  * messages waiting out a backoff are due; the app's clock does not move.
  */
 export async function pump(t: TestApp, passes = 6): Promise<void> {
-  const sandbox = t.deps.einvoice.sandbox!;
+  const sandbox = t.deps.sandboxes.einvoice!;
   for (let i = 0; i < passes; i++) {
     pumpHours++;
     const r = await t.app.services.outbox.runOnce(new Date(t.clock.now().getTime() + pumpHours * 3_600_000));

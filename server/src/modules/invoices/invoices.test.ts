@@ -29,8 +29,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  t.deps.einvoice.sandbox?.close();
-  await t.deps.payments.close();
+  t.deps.sandboxes.einvoice?.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
@@ -108,14 +108,14 @@ describe('asking for an invoice', () => {
 
     const mail = await eventually(async () => {
       await pump(t, 2);
-      return t.deps.mailSandbox!.list(EMAIL)[0];
+      return t.deps.sandboxes.mail!.list(EMAIL)[0];
     });
     expect(mail.subject).toContain(view.invoiceNo);
     expect(mail.attachments).toEqual([expect.objectContaining({ filename: `电子发票_${view.invoiceNo}.pdf`, contentType: 'application/pdf' })]);
-    expect(t.deps.mailSandbox!.get(mail.id)!.raw).toMatch(/Content-Type: application\/pdf/);
+    expect(t.deps.sandboxes.mail!.get(mail.id)!.raw).toMatch(/Content-Type: application\/pdf/);
     // Mailed once, however often the outbox runs.
     await pump(t, 2);
-    expect(t.deps.mailSandbox!.list(EMAIL)).toHaveLength(1);
+    expect(t.deps.sandboxes.mail!.list(EMAIL)).toHaveLength(1);
   });
 
   test('staff find it by invoice number, account and order; the subscriber’s data is masked', async () => {

@@ -38,7 +38,7 @@ async function drain(): Promise<{ sent: number; failed: number; skipped: number 
 }
 
 const phoneOf = async (u: SubscriberFixture) => (await t.orm.em.fork().findOneOrFail(User, u.userId)).phone!;
-const smsTo = (phone: string) => t.deps.smsSandbox!.list(phone).filter((m) => !/验证码/.test(m.text));
+const smsTo = (phone: string) => t.deps.sandboxes.sms!.list(phone).filter((m) => !/验证码/.test(m.text));
 
 async function workOrderEvent(ticketId: number, status: string, eventId: string, extra: Record<string, unknown> = {}) {
   const body = JSON.stringify({ eventId, ticketId, orderNo: `WO${ticketId}`, status, occurredAt: t.clock.now().toISOString(), ...extra });
@@ -105,7 +105,7 @@ describe('ticket notifications', () => {
     expect([...res.body.data[0].data.thing4.value].length).toBeLessThanOrEqual(20);
 
     // Not subscribed to this template any more: the contact phone gets an SMS instead.
-    t.deps.wechatSubscribeSandbox!.refuse(w.openid);
+    t.deps.sandboxes.wechatSubscribe!.refuse(w.openid);
     await t.request.post(`/api/v1/staff/tickets/${id}/reply`).set(agent.auth).send({ message: '请问方便的上门时间？' }).expect(200);
     await drain();
     expect((await t.request.get(`/sandbox/wechat/subscribe-messages?touser=${w.openid}`).expect(200)).body.data).toHaveLength(1);

@@ -33,7 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => receiver.close(resolve));
-  await t.deps.payments.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 

@@ -17,7 +17,7 @@ beforeAll(async () => {
   supervisor = await signInStaff(t, 'supervisor1');
 });
 afterAll(async () => {
-  await t.deps.payments.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
@@ -56,7 +56,7 @@ async function accountWithBills() {
 /** Pays bills of an account by its number with Alipay (sandbox); answers the paid order's id. */
 async function payFor(payer: { headers: Record<string, string> }, accountNo: string, billIds: number[]): Promise<number> {
   const res = await t.request.post('/api/v1/pay-for/payments').set(payer.headers).send({ accountNo, billIds, channel: 'alipay_wap' }).expect(201);
-  t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(res.body.data.pay.url);
   const id = res.body.data.order.id as number;
   await eventually(async () => (await orderOf(t, id)).status === 'paid');
   return id;
@@ -97,7 +97,7 @@ test('a shared bill paid by someone else: the payer’s order receipt lists ever
   const orderId = res.body.data.order.id as number;
   // Not paid yet: no receipt.
   expect((await t.request.get(`/api/v1/payments/${orderId}/receipt`).set(payer.headers).expect(409)).body.error.code).toBe('BILL_NOT_PAID');
-  t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(res.body.data.pay.url);
   await eventually(async () => (await orderOf(t, orderId)).status === 'paid');
 
   const html = (await t.request.get(`/api/v1/payments/${orderId}/receipt`).set(payer.headers).expect(200)).text;
@@ -132,7 +132,7 @@ test('refunded in full, the payer’s receipts say void; an order whose bills so
   const res = await t.request.post('/api/v1/pay-for/payments').set(payer.headers).send({ accountNo: account.accountNo, billIds: [bills[1].id], channel: 'alipay_wap' }).expect(201);
   const late = res.body.data.order.id as number;
   await t.orm.em.fork().nativeUpdate(Bill, { id: bills[1].id, status: 'unpaid' }, { status: 'paid', paidChannel: 'counter', paidAt: new Date() });
-  t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(res.body.data.pay.url);
   await eventually(async () => (await t.orm.em.fork().findOne(Refund, { orderId: late }))?.status === 'success');
   expect((await t.request.get(`/api/v1/payments/${late}/receipt`).set(payer.headers).expect(409)).body.error.message).toContain('未用于缴费');
   await t.request.get(`/api/v1/bills/${bills[1].id}/receipt`).set(payer.headers).expect(404);

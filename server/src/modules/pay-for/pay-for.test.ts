@@ -19,7 +19,7 @@ beforeAll(async () => {
   t = await createTestApp({ env: { SANDBOX_NOTIFY_SCALE: '0.001' } });
 });
 afterAll(async () => {
-  await t.deps.payments.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
@@ -33,7 +33,7 @@ async function user() {
 }
 
 async function payWithAlipay(res: { body: { data: { order: { id: number }; pay: { url: string } } } }) {
-  t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(res.body.data.pay.url);
   await eventually(async () => (await orderOf(t, res.body.data.order.id)).status === 'paid');
 }
 

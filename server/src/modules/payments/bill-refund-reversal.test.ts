@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await t.deps.payments.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
@@ -35,7 +35,7 @@ afterAll(async () => {
 async function paidWechatOrder(billIds: number[]): Promise<number> {
   const res = await t.request.post('/api/v1/payments').set(auth(user)).send({ billIds, channel: 'wechat_h5' }).expect(201);
   const id = res.body.data.order.id as number;
-  const sandbox = t.deps.payments.wechatpaySandbox!;
+  const sandbox = t.deps.sandboxes.wechatpay!;
   await sandbox.waitForDelivery(sandbox.pay((await orderOf(t, id)).outTradeNo).id);
   expect((await orderOf(t, id)).status).toBe('paid');
   return id;
@@ -134,7 +134,7 @@ test('an automatic refund of a duplicate payment reopens nothing: the bill stays
   const orderId = res.body.data.order.id as number;
   // Paid at the hall counter while the order was open; then the payer pays the order anyway.
   await t.orm.em.fork().nativeUpdate(Bill, { id: bill.id, status: 'unpaid' }, { status: 'paid', paidChannel: 'counter', paidAt: new Date() });
-  const sandbox = t.deps.payments.wechatpaySandbox!;
+  const sandbox = t.deps.sandboxes.wechatpay!;
   await sandbox.waitForDelivery(sandbox.pay((await orderOf(t, orderId)).outTradeNo).id);
   const refund = await eventually(async () => {
     const r = await t.orm.em.fork().findOne(Refund, { orderId });

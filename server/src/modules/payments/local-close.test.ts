@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await t.deps.payments.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
@@ -66,7 +66,7 @@ test('closing while WeChat Pay cannot be reached: closed here, the bill is free 
   // WeChat answers again: the order is closed there too, and no longer checked.
   const pass = await runOnce(t.app.services.payments);
   expect(pass.locallyClosed.confirmed).toBeGreaterThanOrEqual(1);
-  expect(t.deps.payments.wechatpaySandbox!.ledger.trade(order.outTradeNo)!.tradeState).toBe('CLOSED');
+  expect(t.deps.sandboxes.wechatpay!.ledger.trade(order.outTradeNo)!.tradeState).toBe('CLOSED');
   expect(await orderOf(t, order.id)).toMatchObject({ status: 'closed', gatewayCheckUntil: null });
   expect((await view(order.id)).closeUnconfirmed).toBe(false);
 });
@@ -80,13 +80,13 @@ test('money that arrived for a locally closed order after all is found by the ch
     outage.restore();
   }
   const other = await t.request.post('/api/v1/payments').set(auth(user)).send({ billIds: [bill.id], channel: 'alipay_wap' }).expect(201);
-  t.deps.payments.alipaySandbox!.payUrl(other.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(other.body.data.pay.url);
   await eventually(async () => (await billOf(t, bill.id)).status === 'paid');
 
   // The payer had WeChat's cashier open and paid; our notify endpoint misses the notification.
   const deaf = jest.spyOn(t.app.services.payments, 'handleWechatNotify').mockResolvedValue({ status: 500, body: { code: 'FAIL', message: 'down' } });
   try {
-    const sandbox = t.deps.payments.wechatpaySandbox!;
+    const sandbox = t.deps.sandboxes.wechatpay!;
     const delivery = sandbox.pay(order.outTradeNo);
     await eventually(async () => (sandbox.ledger.deliveries().find((d) => d.id === delivery.id)?.attempts.length ?? 0) > 0);
     const pass = await runOnce(t.app.services.payments);

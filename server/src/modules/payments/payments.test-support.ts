@@ -93,7 +93,7 @@ export function wechatNotifyFor(
   opts: WechatNotifyOptions = {},
 ): { headers: Record<string, string>; body: string } {
   const w = t.deps.payments.wechatpay;
-  const sandbox = t.deps.payments.wechatpaySandbox!;
+  const sandbox = t.deps.sandboxes.wechatpay!;
   const dir = path.join(t.config.dataDir, 'sandbox', 'wechatpay');
   const now = new Date();
   const tx: WechatPayTransaction = {

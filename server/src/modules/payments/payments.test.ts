@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await t.deps.payments.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
@@ -53,7 +53,7 @@ test('Alipay WAP: signed gateway URL → buyer pays in the sandbox cashier → n
   expect(url).toContain('/sandbox/alipay/gateway.do?');
   expect(res.body.data.order).toMatchObject({ status: 'created', amountFen: 12345, channel: 'alipay_wap', billIds: [bill.id] });
 
-  t.deps.payments.alipaySandbox!.payUrl(url);
+  t.deps.sandboxes.alipay!.payUrl(url);
   const order = await paidOrder(res.body.data.order.id);
   expect(order.paidAmountFen).toBe(12345);
   expect(await billOf(t, bill.id)).toMatchObject({ status: 'paid', paymentId: order.id, lateFeeFen: 0 });
@@ -73,14 +73,14 @@ test('WeChat H5: h5_url with redirect → paid in the sandbox → signed, encryp
   const res = await pay(user, [bill.id], 'wechat_h5').expect(201);
   expect(res.body.data.pay.url).toMatch(/\/sandbox\/wechatpay\/cashier\/.+&redirect_url=/);
   const order = await orderOf(t, res.body.data.order.id);
-  const trade = t.deps.payments.wechatpaySandbox!.ledger.trade(order.outTradeNo)!;
+  const trade = t.deps.sandboxes.wechatpay!.ledger.trade(order.outTradeNo)!;
   expect(trade).toMatchObject({ tradeType: 'MWEB', amountFen: 8800, payerClientIp: '10.1.2.3' });
 
-  const delivery = t.deps.payments.wechatpaySandbox!.pay(order.outTradeNo);
-  expect((await t.deps.payments.wechatpaySandbox!.waitForDelivery(delivery.id)).state).toBe('acknowledged');
+  const delivery = t.deps.sandboxes.wechatpay!.pay(order.outTradeNo);
+  expect((await t.deps.sandboxes.wechatpay!.waitForDelivery(delivery.id)).state).toBe('acknowledged');
   const paid = await orderOf(t, order.id);
   expect(paid.status).toBe('paid');
-  expect(paid.gatewayTradeNo).toBe(t.deps.payments.wechatpaySandbox!.ledger.trade(order.outTradeNo)!.transactionId);
+  expect(paid.gatewayTradeNo).toBe(t.deps.sandboxes.wechatpay!.ledger.trade(order.outTradeNo)!.transactionId);
   expect((await billOf(t, bill.id)).status).toBe('paid');
 });
 
@@ -93,10 +93,10 @@ test('WeChat JSAPI: a mini-program user gets requestPayment parameters; paying s
   expect(params).toMatchObject({ appId: t.deps.payments.wechatpay.appid, signType: 'RSA' });
   expect(params.package).toMatch(/^prepay_id=wx/);
   const order = await orderOf(t, res.body.data.order.id);
-  expect(t.deps.payments.wechatpaySandbox!.ledger.trade(order.outTradeNo)!.openid).toBe(order.payerOpenid);
+  expect(t.deps.sandboxes.wechatpay!.ledger.trade(order.outTradeNo)!.openid).toBe(order.payerOpenid);
 
-  const d = t.deps.payments.wechatpaySandbox!.pay(order.outTradeNo);
-  await t.deps.payments.wechatpaySandbox!.waitForDelivery(d.id);
+  const d = t.deps.sandboxes.wechatpay!.pay(order.outTradeNo);
+  await t.deps.sandboxes.wechatpay!.waitForDelivery(d.id);
   expect((await billOf(t, bill.id)).status).toBe('paid');
 });
 
@@ -125,7 +125,7 @@ test('the amount is computed on the server: bill + live late fee, fixed on the b
   expect(lateFee).toBeGreaterThan(0);
   const res = await pay(user, [bill.id], 'alipay_wap').expect(201);
   expect(res.body.data.order.amountFen).toBe(20000 + lateFee);
-  t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(res.body.data.pay.url);
   await paidOrder(res.body.data.order.id);
   expect(await billOf(t, bill.id)).toMatchObject({ status: 'paid', lateFeeFen: lateFee });
 });
@@ -133,7 +133,7 @@ test('the amount is computed on the server: bill + live late fee, fixed on the b
 test('paying a paid bill is refused with BILL_ALREADY_PAID', async () => {
   const bill = await newBill(t, 1000);
   const res = await pay(user, [bill.id], 'alipay_wap').expect(201);
-  t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(res.body.data.pay.url);
   await paidOrder(res.body.data.order.id);
   const again = await pay(user, [bill.id], 'wechat_h5').expect(409);
   expect(again.body.error).toMatchObject({ code: 'BILL_ALREADY_PAID', details: { billIds: [bill.id] } });
@@ -167,7 +167,7 @@ test('a bill in an open order cannot go into a second order until the first is c
   }
   expect((await orderOf(t, first.body.data.order.id)).status).toBe('closed');
   const o = await orderOf(t, first.body.data.order.id);
-  expect(t.deps.payments.wechatpaySandbox!.ledger.trade(o.outTradeNo)!.tradeState).toBe('CLOSED');
+  expect(t.deps.sandboxes.wechatpay!.ledger.trade(o.outTradeNo)!.tradeState).toBe('CLOSED');
   await pay(user, [bill.id], 'alipay_wap').expect(201);
 });
 
@@ -179,7 +179,7 @@ test('the user can give up an open order: closed at the gateway, the bill is fre
   await t.request.post(`/api/v1/payments/${id}/close`).set(auth(stranger)).expect(404);
   const closed = await t.request.post(`/api/v1/payments/${id}/close`).set(auth(user)).expect(200);
   expect(closed.body.data.status).toBe('closed');
-  expect(t.deps.payments.wechatpaySandbox!.ledger.trade((await orderOf(t, id)).outTradeNo)!.tradeState).toBe('CLOSED');
+  expect(t.deps.sandboxes.wechatpay!.ledger.trade((await orderOf(t, id)).outTradeNo)!.tradeState).toBe('CLOSED');
   await pay(user, [bill.id], 'alipay_wap').expect(201);
 
   // Closing an order that was in fact paid keeps it paid.
@@ -187,7 +187,7 @@ test('the user can give up an open order: closed at the gateway, the bill is fre
   const paidRes = await pay(user, [other.id], 'alipay_wap').expect(201);
   const down = jest.spyOn(t.app.services.payments, 'handleAlipayNotify').mockResolvedValue({ status: 503, body: 'fail' });
   try {
-    t.deps.payments.alipaySandbox!.payUrl(paidRes.body.data.pay.url);
+    t.deps.sandboxes.alipay!.payUrl(paidRes.body.data.pay.url);
     const after = await t.request.post(`/api/v1/payments/${paidRes.body.data.order.id}/close`).set(auth(user)).expect(200);
     expect(after.body.data.status).toBe('paid');
   } finally {
@@ -200,7 +200,7 @@ test('the same WeChat notify delivered 20 times concurrently settles once', asyn
   const bill = await newBill(t, 6600);
   const res = await pay(user, [bill.id], 'wechat_h5').expect(201);
   const order = await orderOf(t, res.body.data.order.id);
-  const sandbox = t.deps.payments.wechatpaySandbox!;
+  const sandbox = t.deps.sandboxes.wechatpay!;
   sandbox.pay(order.outTradeNo);
   const statuses = await sandbox.sendNotify(order.outTradeNo, { copies: 20 });
   expect(statuses).toEqual(Array(20).fill(204));
@@ -216,7 +216,7 @@ test('the same WeChat notify delivered 20 times concurrently settles once', asyn
 test('the same Alipay notify delivered 20 times concurrently settles once, and each copy gets "success"', async () => {
   const bill = await newBill(t, 7700);
   const res = await pay(user, [bill.id], 'alipay_wap').expect(201);
-  const sandbox = t.deps.payments.alipaySandbox!;
+  const sandbox = t.deps.sandboxes.alipay!;
   const { trade } = sandbox.payUrl(res.body.data.pay.url);
   const answers = await Promise.all(Array.from({ length: 20 }, () => sandbox.sendNotify(trade.outTradeNo)));
   expect(answers.every((a) => a.status === 200 && a.body === 'success')).toBe(true);
@@ -242,24 +242,24 @@ test('two channels paying one bill: the first payment is kept, the late one is r
 
   const viaWechat = await pay(user, [bill.id], 'wechat_h5').expect(201);
   const w = await orderOf(t, viaWechat.body.data.order.id);
-  await t.deps.payments.wechatpaySandbox!.waitForDelivery(t.deps.payments.wechatpaySandbox!.pay(w.outTradeNo).id);
+  await t.deps.sandboxes.wechatpay!.waitForDelivery(t.deps.sandboxes.wechatpay!.pay(w.outTradeNo).id);
   expect((await billOf(t, bill.id)).paymentId).toBe(w.id);
 
   // Now the old Alipay page is used after all: the money arrives for a closed order.
-  t.deps.payments.alipaySandbox!.payUrl(viaAlipay.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(viaAlipay.body.data.pay.url);
   const refund = await eventually(async () => {
     const r = await t.orm.em.fork().findOne(Refund, { orderId: a.id });
     return r?.status === 'success' && r;
   });
   expect(refund).toMatchObject({ outRefundNo: `AR${a.outTradeNo}`, amountFen: 9900, kind: 'auto_duplicate' });
   expect(await orderOf(t, a.id)).toMatchObject({ status: 'closed', refundedFen: 9900, paidAmountFen: 9900 });
-  expect(t.deps.payments.alipaySandbox!.ledger.trade(a.outTradeNo)!.refunds).toHaveLength(1);
+  expect(t.deps.sandboxes.alipay!.ledger.trade(a.outTradeNo)!.refunds).toHaveLength(1);
   expect(await billOf(t, bill.id)).toMatchObject({ status: 'paid', paymentId: w.id });
   expect((await orderOf(t, w.id)).status).toBe('paid');
 });
 
 test('a WeChat notify racing the expiry close ends consistent: paid once, or closed with nothing paid', async () => {
-  const sandbox = t.deps.payments.wechatpaySandbox!;
+  const sandbox = t.deps.sandboxes.wechatpay!;
   const gateway = t.deps.payments.wechatpay.gateway;
   // before: paid while the closer queries; between: paid after the query, before the close
   // (the close answers ORDERPAID while the notification is on its way); after: the payer tries
@@ -310,7 +310,7 @@ test('a WeChat notify racing the expiry close ends consistent: paid once, or clo
 });
 
 test('an Alipay payment racing the expiry close ends paid once, or closed with the late payment refunded', async () => {
-  const sandbox = t.deps.payments.alipaySandbox!;
+  const sandbox = t.deps.sandboxes.alipay!;
   const gateway = t.deps.payments.alipay.gateway;
   // between: the buyer pays after the query, before the close (close finds it paid);
   // late: the buyer had not opened the cashier ("not exist"), then pays while we close.
@@ -367,7 +367,7 @@ test('supervisors refund paid orders, partly then fully, never more than was pai
   const bill = await newBill(t, 10000);
   const res = await pay(user, [bill.id], 'wechat_h5').expect(201);
   const order = await orderOf(t, res.body.data.order.id);
-  await t.deps.payments.wechatpaySandbox!.waitForDelivery(t.deps.payments.wechatpaySandbox!.pay(order.outTradeNo).id);
+  await t.deps.sandboxes.wechatpay!.waitForDelivery(t.deps.sandboxes.wechatpay!.pay(order.outTradeNo).id);
   const supervisor = await signInStaff(t, 'supervisor1');
   const agent = await signInStaff(t, 'agent1');
   const url = `/api/v1/staff/payments/${order.id}/refunds`;
@@ -383,7 +383,7 @@ test('supervisors refund paid orders, partly then fully, never more than was pai
   expect(tooMuch.body.error).toMatchObject({ code: 'REFUND_AMOUNT_EXCEEDED', details: { availableFen: 7000 } });
   await t.request.post(url).set(auth(supervisor)).send({ amountFen: 7000, reason: '再退' }).expect(201);
   await eventually(async () => (await orderOf(t, order.id)).refundedFen === 10000);
-  expect(t.deps.payments.wechatpaySandbox!.ledger.refunds().filter((r) => r.outTradeNo === order.outTradeNo).map((r) => r.refundFen)).toEqual([3000, 7000]);
+  expect(t.deps.sandboxes.wechatpay!.ledger.refunds().filter((r) => r.outTradeNo === order.outTradeNo).map((r) => r.refundFen)).toEqual([3000, 7000]);
   expect(await t.orm.em.fork().count(AuditLog, { action: 'payment.refund', entityId: String(order.id) })).toBe(2);
 
   // An open order cannot be refunded.
@@ -395,7 +395,7 @@ test('supervisors refund paid orders, partly then fully, never more than was pai
 test('GET ?refresh=true asks the gateway and settles a paid order even when no notify arrived', async () => {
   const bill = await newBill(t, 4321);
   const res = await pay(user, [bill.id], 'alipay_wap').expect(201);
-  const sandbox = t.deps.payments.alipaySandbox!;
+  const sandbox = t.deps.sandboxes.alipay!;
   const order = await orderOf(t, res.body.data.order.id);
   // Our notify endpoint is down for a while: Alipay's notification fails and will be retried.
   const down = jest.spyOn(t.app.services.payments, 'handleAlipayNotify').mockResolvedValue({ status: 503, body: 'fail' });

@@ -1,6 +1,6 @@
 import { createTestApp, type TestApp } from '../../../test/harness';
 import { WechatPayError } from '../../integrations/wechatpay/wechatpay.adapter';
-import { SANDBOX_WECHAT_USER_COOKIE, sandboxOpenid, sandboxOpenidPrefix } from '../../integrations/wechat/wechat-sandbox-user';
+import { SANDBOX_WECHAT_USER_COOKIE, sandboxOpenid, sandboxOpenidPrefix } from '../../sandboxes/wechat/wechat-sandbox-user';
 import { User } from '../users/user.entity';
 import { billOf, eventually, newBill, orderOf, smsUserWithAccount, wechatUserWithAccount } from './payments.test-support';
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await t.deps.payments.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
@@ -77,7 +77,7 @@ test('in WeChat: order → silent OAuth back to the confirming page → code for
   // Nothing reached WeChat Pay yet, and the bill is held by the order.
   const before = await orderOf(t, orderId);
   expect(before.payerOpenid).toBeNull();
-  expect(t.deps.payments.wechatpaySandbox!.ledger.trade(before.outTradeNo)).toBeUndefined();
+  expect(t.deps.sandboxes.wechatpay!.ledger.trade(before.outTradeNo)).toBeUndefined();
 
   // WeChat comes back to the same page with code and state in the query, before the fragment.
   const back = await authorizeAs('payerA0001', authorize);
@@ -93,7 +93,7 @@ test('in WeChat: order → silent OAuth back to the confirming page → code for
   const order = await orderOf(t, orderId);
   const openid = sandboxOpenid(MP_APPID, 'payerA0001');
   expect(order.payerOpenid).toBe(openid);
-  expect(t.deps.payments.wechatpaySandbox!.ledger.trade(order.outTradeNo)).toMatchObject({ appid: MP_APPID, openid, tradeType: 'JSAPI', amountFen: 3300 });
+  expect(t.deps.sandboxes.wechatpay!.ledger.trade(order.outTradeNo)).toMatchObject({ appid: MP_APPID, openid, tradeType: 'JSAPI', amountFen: 3300 });
 
   // Another WeChat user cannot pay it, nor parameters someone altered; the payer can.
   expect((await bridgePay('strangerB01', params).expect(400)).body).toMatchObject({ err_msg: 'get_brand_wcpay_request:fail', err_desc: '当前微信用户与下单用户不一致' });
@@ -128,7 +128,7 @@ test('the OAuth code: used once, a wrong one or one for another order is refused
   // Going on with the order later needs no new authorization: the same prepay, signed again.
   const first = (await orderOf(t, orderId)).outTradeNo;
   const again = await continuePaying(orderId, {}).expect(200);
-  expect(again.body.data.pay.params.package).toBe(`prepay_id=${t.deps.payments.wechatpaySandbox!.ledger.trade(first)!.prepayId}`);
+  expect(again.body.data.pay.params.package).toBe(`prepay_id=${t.deps.sandboxes.wechatpay!.ledger.trade(first)!.prepayId}`);
 
   // Another WeChat user authorizing for this order is not its payer.
   const intruder = await authorizeAs('intruderD1', authorize);
@@ -182,7 +182,7 @@ test('leaving the cashier: Alipay’s quit address differs from its return addre
   // 继续支付: the same order, the same out_trade_no, paid at the cashier.
   const again = await continuePaying(orderId, {}).expect(200);
   expect(again.body.data.order).toMatchObject({ id: orderId, status: 'created' });
-  t.deps.payments.alipaySandbox!.payUrl(again.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(again.body.data.pay.url);
   await eventually(async () => (await orderOf(t, orderId)).status === 'paid');
   expect((await billOf(t, bill.id)).status).toBe('paid');
 
@@ -203,7 +203,7 @@ test('取消订单，换种方式支付: the order is closed at its gateway and 
   await t.request.post(`/api/v1/payments/${id}/close`).set(auth(user)).expect(200);
   expect((await continuePaying(id, {}).expect(409)).body.error).toMatchObject({ code: 'ORDER_NOT_PAYABLE', details: { status: 'closed' } });
   const second = await t.request.post('/api/v1/payments').set(auth(user)).send({ billIds: [bill.id], channel: 'wechat_h5' }).expect(201);
-  t.deps.payments.wechatpaySandbox!.pay((await orderOf(t, second.body.data.order.id)).outTradeNo);
+  t.deps.sandboxes.wechatpay!.pay((await orderOf(t, second.body.data.order.id)).outTradeNo);
   await eventually(async () => (await orderOf(t, second.body.data.order.id)).status === 'paid');
   expect((await billOf(t, bill.id)).status).toBe('paid');
 });
@@ -216,7 +216,7 @@ describe('without an official account', () => {
     token = await smsUserWithAccount(bare, '13800000233');
   });
   afterAll(async () => {
-    await bare.deps.payments.close();
+    await bare.deps.sandboxes.close();
     await bare.close();
   });
 

@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await t.deps.payments.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
@@ -59,14 +59,14 @@ async function differences(query: string): Promise<{ items: ReconciliationDiffVi
 async function paidWechatOrder(amountFen: number): Promise<PaymentOrder> {
   const res = await pay([(await newBill(t, amountFen)).id], 'wechat_h5');
   const order = await orderOf(t, res.body.data.order.id);
-  const sandbox = t.deps.payments.wechatpaySandbox!;
+  const sandbox = t.deps.sandboxes.wechatpay!;
   expect((await sandbox.waitForDelivery(sandbox.pay(order.outTradeNo).id)).state).toBe('acknowledged');
   return orderOf(t, order.id);
 }
 
 test('WeChat Pay: a lost notification is settled from the bill; amount mismatch and portal-only payment are listed; reruns add nothing', async () => {
   const today = businessDate(new Date());
-  const sandbox = t.deps.payments.wechatpaySandbox!;
+  const sandbox = t.deps.sandboxes.wechatpay!;
   // Consistent traffic: a payment, and a partly refunded payment. Neither may show up as a difference.
   await paidWechatOrder(1100);
   const refunded = await paidWechatOrder(2200);
@@ -143,7 +143,7 @@ test('WeChat Pay: a lost notification is settled from the bill; amount mismatch 
 });
 
 test("Alipay: yesterday's bill (served the next day) settles a lost payment and flags a refund the portal thinks failed", async () => {
-  const sandbox = t.deps.payments.alipaySandbox!;
+  const sandbox = t.deps.sandboxes.alipay!;
   const today = businessDate(new Date());
   // Every Alipay notification is refused from here on: the portal learns only what it asks.
   jest.spyOn(t.app.services.payments, 'handleAlipayNotify').mockResolvedValue({ status: 500, body: 'fail' });
@@ -182,7 +182,7 @@ test("Alipay: yesterday's bill (served the next day) settles a lost payment and 
 });
 
 test('money the gateway took for an order the portal had closed is refunded through the same path, once', async () => {
-  const sandbox = t.deps.payments.alipaySandbox!;
+  const sandbox = t.deps.sandboxes.alipay!;
   const today = businessDate(new Date());
   const res = await pay([(await newBill(t, 8800)).id], 'alipay_wap');
   const order = await orderOf(t, res.body.data.order.id);

@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await t.deps.payments.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
@@ -59,7 +59,7 @@ async function duplicatePayment(amountFen: number): Promise<{ orderId: number; r
   const res = await t.request.post('/api/v1/payments').set(auth(user)).send({ billIds: [bill.id], channel: 'alipay_wap' }).expect(201);
   const orderId = res.body.data.order.id as number;
   await t.orm.em.fork().nativeUpdate(Bill, { id: bill.id, status: 'unpaid' }, { status: 'paid', paidChannel: 'counter', paidAt: new Date() });
-  t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(res.body.data.pay.url);
   const refund = await eventually(async () => {
     const r = await t.orm.em.fork().findOne(Refund, { orderId });
     return r?.status === 'failed' && r;
@@ -107,7 +107,7 @@ test('a refused automatic refund is retried after 1 min, 5 min…, listed for su
     expect((await runOnce(t.app.services.payments)).failedRefundsRetried).toBe(1);
     expect(await refundOf(refund.id)).toMatchObject({ status: 'success', attempts: 2, nextAttemptAt: null });
     expect(await orderOf(t, orderId)).toMatchObject({ status: 'refunded', refundedFen: 3300 });
-    expect(t.deps.payments.alipaySandbox!.ledger.trade((await orderOf(t, orderId)).outTradeNo)!.refunds).toHaveLength(1);
+    expect(t.deps.sandboxes.alipay!.ledger.trade((await orderOf(t, orderId)).outTradeNo)!.refunds).toHaveLength(1);
     expect(((await failedList()).body.data.items as Array<{ id: number }>).map((r) => r.id)).not.toContain(refund.id);
     expect((await t.request.get('/api/v1/staff/metrics').set(auth(supervisor)).expect(200)).body.data.refusedRefundsUnresolved).toBe(waiting - 1);
   } finally {

@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await t.deps.payments.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
@@ -80,7 +80,7 @@ test('a top-up paid by WeChat is credited once, however often the notification c
   const res = await t.request.post(`/api/v1/accounts/${account.id}/top-ups`).set(headers).send({ amountFen: 5000, channel: 'wechat_h5' }).expect(201);
   const order = res.body.data.order as PaymentOrderView;
   expect(order).toMatchObject({ kind: 'topup', amountFen: 5000, status: 'created' });
-  const sandbox = t.deps.payments.wechatpaySandbox!;
+  const sandbox = t.deps.sandboxes.wechatpay!;
   expect((await sandbox.waitForDelivery(sandbox.pay(order.outTradeNo).id)).state).toBe('acknowledged');
   expect((await sandbox.waitForDelivery(sandbox.redeliver(order.outTradeNo).id)).state).toBe('acknowledged');
 
@@ -114,7 +114,7 @@ test('a staff refund of a top-up comes off the balance when asked for, and is re
   const { account, headers } = await prepaidSubscriber(0);
   const res = await t.request.post(`/api/v1/accounts/${account.id}/top-ups`).set(headers).send({ amountFen: 10000, channel: 'alipay_wap' }).expect(201);
   const order = res.body.data.order as PaymentOrderView;
-  t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(res.body.data.pay.url);
   await eventually(async () => (await balanceOf(account.id)) === 10000);
 
   const refund = (amountFen: number) => t.request.post(`/api/v1/staff/payments/${order.id}/refunds`).set(auth(supervisor)).send({ amountFen, reason: '用户多充' });
@@ -155,7 +155,7 @@ test('the low-balance alert fires once per fall below the threshold, and again o
   expect(await balanceOf(account.id)).toBe(2500);
   // The alert goes out by SMS to an H5 user.
   await t.app.services.outbox.runOnce(new Date(Date.now() + 3_600_000));
-  expect(t.deps.smsSandbox!.list(phone).some((m) => m.text.includes('已低于提醒金额30.00元'))).toBe(true);
+  expect(t.deps.sandboxes.sms!.list(phone).some((m) => m.text.includes('已低于提醒金额30.00元'))).toBe(true);
   // Back to the operator's default.
   await t.request.put(`/api/v1/accounts/${account.id}/low-balance-threshold`).set(headers).send({ thresholdFen: null }).expect(200);
   expect((await viewOf(headers, account.id)).lowBalance).toMatchObject({ thresholdFen: 2000, isDefault: true, below: false });
@@ -219,7 +219,7 @@ describe('emergency stop, reopening and restoration (embedded: the portal is the
 
     const sent = await t.request.post(`/api/v1/accounts/${account.id}/reopen/code`).set(headers).expect(200);
     expect(sent.body.data).toEqual({ phoneMasked: '139****0008', expiresInSeconds: 300 });
-    const text = t.deps.smsSandbox!.list('13900000008')[0].text;
+    const text = t.deps.sandboxes.sms!.list('13900000008')[0].text;
     expect(text).toContain(`户号${account.accountNo}复机`);
     const code = /验证码(\d{6})/.exec(text)![1];
     const wrong = code === '000000' ? '111111' : '000000';
@@ -227,12 +227,12 @@ describe('emergency stop, reopening and restoration (embedded: the portal is the
     // A sign-in code to the same phone is not a reopening code (a minute later: one code a minute per phone).
     t.clock.advance(61_000);
     await t.request.post('/api/v1/auth/sms/send').set('X-Forwarded-For', '10.62.0.1').send({ phone: '13900000008' }).expect(200);
-    const loginCode = /(\d{6})/.exec(t.deps.smsSandbox!.list('13900000008')[0].text)![1];
+    const loginCode = /(\d{6})/.exec(t.deps.sandboxes.sms!.list('13900000008')[0].text)![1];
     expect((await t.request.post(`/api/v1/accounts/${account.id}/reopen`).set(headers).send({ code: loginCode }).expect(400)).body.error.code).toBe('SMS_CODE_INVALID');
 
     t.clock.advance(61_000);
     await t.request.post(`/api/v1/accounts/${account.id}/reopen/code`).set(headers).expect(200);
-    const fresh = /验证码(\d{6})/.exec(t.deps.smsSandbox!.list('13900000008')[0].text)![1];
+    const fresh = /验证码(\d{6})/.exec(t.deps.sandboxes.sms!.list('13900000008')[0].text)![1];
     const reopen = await t.request.post(`/api/v1/accounts/${account.id}/reopen`).set(headers).send({ code: fresh }).expect(202);
     expect(reopen.body.data).toMatchObject({ kind: 'reopen', status: 'pending' });
     await runOutbox();
@@ -250,7 +250,7 @@ describe('emergency stop, reopening and restoration (embedded: the portal is the
     // 20.00 is not enough: still owing, nothing asked.
     const topUp = async (amountFen: number) => {
       const res = await t.request.post(`/api/v1/accounts/${account.id}/top-ups`).set(headers).send({ amountFen, channel: 'alipay_wap' }).expect(201);
-      t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+      t.deps.sandboxes.alipay!.payUrl(res.body.data.pay.url);
       await eventually(async () => (await orderOf(t, res.body.data.order.id)).status === 'paid');
     };
     await topUp(2000);
@@ -292,7 +292,7 @@ test('a postpaid account suspended for arrears is restored once no overdue bill 
 
   // One of the two paid here: still owing, nothing asked.
   const res = await t.request.post('/api/v1/payments').set(headers).send({ billIds: [overdue[0].id], channel: 'alipay_wap' }).expect(201);
-  t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(res.body.data.pay.url);
   await eventually(async () => (await orderOf(t, res.body.data.order.id)).status === 'paid');
   expect(await t.orm.em.fork().count(ServiceRequest, { accountId: account.id })).toBe(0);
   // The other at the hall counter: the arrears are cleared, the restoration is asked for.

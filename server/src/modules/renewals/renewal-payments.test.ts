@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await t.deps.payments.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
@@ -88,7 +88,7 @@ test('WeChat H5 renewal: the payer IP and return path reach the gateway; paid â†
   const order = res.body.data.order as PaymentOrderView;
   expect(order).toMatchObject({ kind: 'renewal', amountFen: 7500, status: 'created' });
   // What the gateway got: the IP the proxy reported (TRUST_PROXY), and our own page to come back to.
-  const sandbox = t.deps.payments.wechatpaySandbox!;
+  const sandbox = t.deps.sandboxes.wechatpay!;
   expect(sandbox.ledger.trade(order.outTradeNo)).toMatchObject({ tradeType: 'MWEB', amountFen: 7500, payerClientIp: ip });
   const redirect = new URL(decodeURIComponent(/[?&]redirect_url=([^&]+)/.exec(res.body.data.pay.url)![1]));
   expect(`${redirect.origin}${redirect.pathname}`).toBe(`${t.baseUrl}/pages/renewals/result`);
@@ -126,7 +126,7 @@ test('Alipay renewal: a partial refund keeps the extension; the refund that comp
   const { subscription, headers } = await subscriberWithPackage('2027-01-15');
   const res = await t.request.post('/api/v1/renewals').set(headers).send({ subscriptionId: subscription.id, months: 1, channel: 'alipay_wap' }).expect(201);
   const order = res.body.data.order as PaymentOrderView;
-  t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(res.body.data.pay.url);
   await eventually(async () => (await expiryOf(subscription.id)) === '2027-02-15');
 
   await refund(order.id, 1000);
@@ -136,7 +136,7 @@ test('Alipay renewal: a partial refund keeps the extension; the refund that comp
   expect(await orderOf(t, order.id)).toMatchObject({ status: 'refunded', refundedFen: 2500 });
   expect(await expiryOf(subscription.id)).toBe('2027-01-15');
   // Alipay's refund notifications arrive afterwards: duplicates, nothing moves again.
-  await t.deps.payments.alipaySandbox!.idle();
+  await t.deps.sandboxes.alipay!.idle();
   expect(await expiryOf(subscription.id)).toBe('2027-01-15');
   expect(await t.orm.em.fork().count(OutboxMessage, { topic: SUBSCRIPTION_RENEWAL_REVERSED_TOPIC, dedupeKey: `subscription-renewal-reversed:${order.id}` })).toBe(1);
 });
@@ -207,7 +207,7 @@ test('billing.subscription_renewed goes to the billing system through the write-
 
     const { subscription, headers } = await subscriberWithPackage('2027-02-10');
     const res = await t.request.post('/api/v1/renewals').set(headers).send({ subscriptionId: subscription.id, months: 1, channel: 'alipay_wap' }).expect(201);
-    t.deps.payments.alipaySandbox!.payUrl(res.body.data.pay.url);
+    t.deps.sandboxes.alipay!.payUrl(res.body.data.pay.url);
     const orderId = res.body.data.order.id as number;
     const key = `subscription-renewed:${orderId}`;
     failOnce = key;
@@ -251,7 +251,7 @@ test('a double submit opens one renewal order: the other answers 409 naming it; 
   const second = await submit().expect(201);
   await submit().expect(409);
   // Paid: one extension, and the next renewal is possible.
-  t.deps.payments.alipaySandbox!.payUrl(second.body.data.pay.url);
+  t.deps.sandboxes.alipay!.payUrl(second.body.data.pay.url);
   const extended = renewedExpiry('2027-04-30', businessDate(t.clock.now()), 1);
   await eventually(async () => (await expiryOf(subscription.id)) === extended);
   await submit().expect(201);

@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { addDays, businessDate, daysBetween, renewedExpiry } from '@openhall/shared';
-import type { Clock } from '../../deps';
+import type { Clock } from '../../clock';
 import { Subscription } from '../billing/subscription.entity';
 import type { BillingSystem, SubscriptionRenewalReversedMessage, SubscriptionRenewedMessage } from '../../integrations/billing/billing.adapter';
 import type { PaymentOrder } from '../payments/payment-order.entity';

@@ -55,7 +55,7 @@ describe('notices keep their outcome', () => {
     t.clock.advance(HOUR);
     await drain();
     const sent = await t.orm.em.fork().findOneOrFail(Notification, { userId: u.userId, event: 'ticket_accepted' });
-    const sms = t.deps.smsSandbox!.list(phone).find((m) => m.text.includes('受理'));
+    const sms = t.deps.sandboxes.sms!.list(phone).find((m) => m.text.includes('受理'));
     expect(sms).toBeDefined();
     expect(sent).toMatchObject({ id: failed.id, status: 'sent', channel: 'sms', detail: null, attempts: 2, providerId: sms!.id });
   });

@@ -57,7 +57,7 @@ async function drain(): Promise<void> {
     if (r.sent === 0 && r.skipped === 0) break;
   }
 }
-const smsTo = (phone: string) => t.deps.smsSandbox!.list(phone).filter((m) => !/验证码/.test(m.text));
+const smsTo = (phone: string) => t.deps.sandboxes.sms!.list(phone).filter((m) => !/验证码/.test(m.text));
 
 describe('an agent files a ticket for a caller (POST /staff/tickets)', () => {
   test('on an unbound account: the channel and contact phone recorded, the commitment clock from now, the agent the owner, the work order queued, audit-logged', async () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createTestApp, signInStaff, type TestApp } from '../../../test/harness';
-import { loadPrivateKey } from '../../integrations/wechatpay/wechatpay.certificate';
+import { loadPrivateKey } from '../../sandboxes/wechatpay/wechatpay.certificate';
 import { createNonce, responseSigningString, signSha256Rsa } from '../../integrations/wechatpay/wechatpay.protocol';
 import { JobLease } from '../jobs/job-lease.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
@@ -32,11 +32,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await t.deps.payments.close();
+  await t.deps.sandboxes.close();
   await t.close();
 });
 
-const sandbox = () => t.deps.payments.wechatpaySandbox!;
+const sandbox = () => t.deps.sandboxes.wechatpay!;
 
 /** A bill paid by WeChat H5 in the sandbox; returns the order. */
 async function paidWechatOrder(amountFen = 4280) {

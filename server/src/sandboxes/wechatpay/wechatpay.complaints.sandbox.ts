@@ -4,8 +4,8 @@ import path from 'node:path';
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { fenToYuan } from '@openhall/shared';
-import { encryptSensitiveField, type WechatComplaintNotifyResource, type WechatComplaintState } from './wechatpay.complaints';
-import { cstDate, formatRfc3339Cst } from './wechatpay.protocol';
+import { encryptSensitiveField, type WechatComplaintNotifyResource, type WechatComplaintState } from '../../integrations/wechatpay/wechatpay.complaints';
+import { cstDate, formatRfc3339Cst } from '../../integrations/wechatpay/wechatpay.protocol';
 
 /**
  * The consumer complaints (消费者投诉 2.0) side of the WeChat Pay sandbox: payers file complaints

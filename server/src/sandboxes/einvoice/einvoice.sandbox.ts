@@ -20,7 +20,7 @@ import {
   type EinvoiceFailCode,
   type EinvoiceIssueRequest,
   type EinvoiceState,
-} from './einvoice.protocol';
+} from '../../integrations/einvoice/einvoice.protocol';
 import { loadOrCreateKeyPair } from '../key-pair';
 import { renderInvoicePdf } from './einvoice.pdf';
 

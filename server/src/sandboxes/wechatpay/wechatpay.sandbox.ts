@@ -7,7 +7,7 @@ import { fenToYuan } from '@openhall/shared';
 import { SANDBOX_WECHAT_USER_COOKIE, sandboxOpenid, sandboxOpenidOwner, sandboxWechatUserOf } from '../wechat/wechat-sandbox-user';
 import { generateSelfSignedCertificate, loadPrivateKey } from './wechatpay.certificate';
 import { mountComplaintsSandbox, type ComplaintsSandbox } from './wechatpay.complaints.sandbox';
-import type { WechatPayRefundResource, WechatPayTransaction } from './wechatpay.notify';
+import type { WechatPayRefundResource, WechatPayTransaction } from '../../integrations/wechatpay/wechatpay.notify';
 import {
   OUT_NO_PATTERN,
   PUB_KEY_ID_PREFIX,
@@ -25,7 +25,7 @@ import {
   signSha256Rsa,
   toPublicKey,
   verifySha256Rsa,
-} from './wechatpay.protocol';
+} from '../../integrations/wechatpay/wechatpay.protocol';
 
 /**
  * A local WeChat Pay (API v3) for development and tests. It speaks the real protocol: it verifies

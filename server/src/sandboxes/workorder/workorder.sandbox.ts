@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Middleware } from 'koa';
 import { workOrderStatuses, type WorkOrderStatus } from '@openhall/shared';
-import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signedHeaders, verifyWorkOrderSignature } from './workorder.protocol';
+import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signedHeaders, verifyWorkOrderSignature } from '../../integrations/workorder/workorder.protocol';
 import { headerOf, parseJsonOrNull, sendReply, type SandboxReply } from '../sandbox-http';
 
 /** An order as the sandbox work-order system holds it. */

@@ -5,8 +5,8 @@ import { loadOrCreateKeyPair, type PemKeyPair } from '../key-pair';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { businessDate, fenToYuan } from '@openhall/shared';
-import type { AlipayTradeStatus } from './alipay.adapter';
-import { renderAlipayBillArchive, renderAlipayTradeBill } from './alipay.bill';
+import type { AlipayTradeStatus } from '../../integrations/alipay/alipay.adapter';
+import { renderAlipayBillArchive, renderAlipayTradeBill } from '../../integrations/alipay/alipay.bill';
 import {
   alipaySignContent,
   formatAlipayTime,
@@ -15,7 +15,7 @@ import {
   parseAlipayTime,
   signRsa2,
   verifyRsa2,
-} from './alipay.protocol';
+} from '../../integrations/alipay/alipay.protocol';
 import { renderCashierPage, renderDonePage, renderErrorPage } from './alipay.sandbox-pages';
 
 /**

@@ -9,9 +9,9 @@ import { AlipaySdk } from 'alipay-sdk';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { addDays, businessDate } from '@openhall/shared';
-import { AlipayGatewayError, SdkAlipayGateway, type AlipayWapPayInput } from './alipay.adapter';
-import { alipayNotifyKind, checkAlipayNotify, verifyAlipayNotify } from './alipay.notify';
-import { formatAlipayTime } from './alipay.protocol';
+import { AlipayGatewayError, SdkAlipayGateway, type AlipayWapPayInput } from '../../integrations/alipay/alipay.adapter';
+import { alipayNotifyKind, checkAlipayNotify, verifyAlipayNotify } from '../../integrations/alipay/alipay.notify';
+import { formatAlipayTime } from '../../integrations/alipay/alipay.protocol';
 import { ALIPAY_NOTIFY_RETRY_DELAYS_MS, createAlipaySandbox, ensureAlipaySandboxAppKeys, type AlipaySandbox } from './alipay.sandbox';
 
 // The real stack end to end: alipay-sdk (through SdkAlipayGateway) ⇄ HTTP ⇄ the sandbox gateway,

@@ -22,8 +22,8 @@ import {
   type RecordResult,
   type SuspensionReason,
 } from '@openhall/shared';
-import type { BalanceChangedMessage, BillingWriteoffMessage, BillingWriteoffReversedMessage, BillQuote, ServiceRequestMessage, WriteoffEntry } from './billing.adapter';
-import { signedBatchHeaders, verifyOutbound } from './billing.protocol';
+import type { BalanceChangedMessage, BillingWriteoffMessage, BillingWriteoffReversedMessage, BillQuote, ServiceRequestMessage, WriteoffEntry } from '../../integrations/billing/billing.adapter';
+import { signedBatchHeaders, verifyOutbound } from '../../integrations/billing/billing.protocol';
 import { headerOf, parseJsonOrNull, sendReply, type SandboxReply } from '../sandbox-http';
 
 /** A bill as the sandbox billing system holds it. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { fenToChineseCapital, fenToYuan } from '@openhall/shared';
-import type { EinvoiceIssueRequest } from './einvoice.protocol';
+import type { EinvoiceIssueRequest } from '../../integrations/einvoice/einvoice.protocol';
 
 /**
  * Renders an electronic invoice (电子发票（普通发票）) as a PDF, laid out like the national e-invoice
