@@ -114,7 +114,7 @@ export const staffTicketQuerySchema = pageQuerySchema.extend({
   area: textSchema().min(1).max(32).optional(),
   /** `unknown`: tickets whose clock could not be computed, needing attention. */
   risk: z.enum(['breached', 'due_soon', 'unknown']).optional(),
-  /** With `risk=due_soon`: how near counts as soon (default 4). Alone: due within N hours, overdue ones included. */
+  /** With `risk=due_soon`: how near counts as soon (default DUE_SOON_HOURS, 4). Alone: due within N hours, overdue ones included. */
   dueWithinHours: z.coerce.number().int().min(1).max(24 * 30).optional(),
   /** `mine`: tickets the caller owns or handles. */
   assigned: z.enum(['mine', 'unclaimed']).optional(),
