@@ -1,9 +1,8 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { Logger } from 'pino';
 import type { Orm } from '../../db';
 import type { Clock } from '../../deps';
-import { instanceName } from '../../modules/jobs/job-lease';
+import { claimDueRows, instanceName, leaseFree } from '../../modules/jobs/lease';
 import { OutboxMessage } from '../../modules/outbox/outbox-message.entity';
 import { Ticket } from '../../modules/tickets/ticket.entity';
 import { WORKORDER_TOPIC, signedHeaders } from './workorder.protocol';
@@ -122,28 +121,14 @@ export class WorkOrderDispatcher {
       topic: WORKORDER_TOPIC,
       status: 'pending' as const,
       nextAttemptAt: { $lte: now },
-      $or: [{ claimedUntil: null }, { claimedUntil: { $lt: now } }],
+      ...leaseFree('claimedUntil', now),
     };
   }
 
   private async claim(em: EntityManager): Promise<number[]> {
     const now = this.opts.clock.now();
     const claim = { claimedBy: this.instanceId, claimedUntil: new Date(now.getTime() + this.leaseMs) };
-    const order = { orderBy: { nextAttemptAt: 'asc' as const, id: 'asc' as const }, limit: this.batchSize };
-    if (this.opts.database === 'mysql') {
-      return em.transactional(async (tx) => {
-        const rows = await tx.find(OutboxMessage, this.dueWhere(now), { ...order, fields: ['id'], lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE });
-        const ids = rows.map((r) => r.id);
-        if (ids.length) await tx.nativeUpdate(OutboxMessage, { id: { $in: ids } }, claim);
-        return ids;
-      });
-    }
-    const candidates = await em.find(OutboxMessage, this.dueWhere(now), { ...order, fields: ['id'], refresh: true });
-    const won: number[] = [];
-    for (const { id } of candidates) {
-      if ((await em.nativeUpdate(OutboxMessage, { id, ...this.dueWhere(now) }, claim)) === 1) won.push(id);
-    }
-    return won;
+    return claimDueRows(em, OutboxMessage, { where: this.dueWhere(now), orderBy: { nextAttemptAt: 'asc', id: 'asc' }, limit: this.batchSize, holder: claim.claimedBy, until: claim.claimedUntil });
   }
 
   private async deliver(em: EntityManager, row: OutboxMessage): Promise<boolean> {

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { Logger } from 'pino';
 import type { Orm } from '../../db';
+import { instanceName, leaseFree, takeRow } from '../jobs/lease';
 import { OutboxMessage } from './outbox-message.entity';
 
 export interface OutboxEntry {
@@ -74,7 +74,7 @@ export function outboxBackoffMs(attempts: number): number {
  */
 export class OutboxDispatcher {
   private readonly handlers = new Map<string, OutboxHandler>();
-  readonly instanceId = `outbox-${randomUUID().slice(0, 8)}`;
+  readonly instanceId = instanceName();
 
   constructor(
     private readonly orm: Orm,
@@ -135,7 +135,7 @@ export class OutboxDispatcher {
         status: 'pending',
         topic,
         nextAttemptAt: { $lte: now },
-        $or: [{ claimedUntil: null }, { claimedUntil: { $lt: now } }],
+        ...leaseFree('claimedUntil', now),
       },
       { orderBy: { nextAttemptAt: 'asc', id: 'asc' }, limit: batchSize, fields: ['id'] },
     );
@@ -144,12 +144,7 @@ export class OutboxDispatcher {
     let skipped = 0;
     for (const { id } of due) {
       const claimedUntil = new Date(now.getTime() + (this.opts.claimMs ?? 60_000));
-      const claim = await em
-        .createQueryBuilder(OutboxMessage)
-        .update({ claimedBy: this.instanceId, claimedUntil })
-        .where({ id, status: 'pending', $or: [{ claimedUntil: null }, { claimedUntil: { $lt: now } }] })
-        .execute('run');
-      if (claim.affectedRows !== 1) continue; // another instance has it
+      if (!(await takeRow(em, OutboxMessage, { id, status: 'pending', ...leaseFree('claimedUntil', now) }, { claimedBy: this.instanceId, claimedUntil }))) continue; // another instance has it
       const msg = await em.findOneOrFail(OutboxMessage, id, { refresh: true });
       const handler = this.handlers.get(msg.topic)!;
       const attempts = msg.attempts + 1;
