@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { businessDateTime, CALLBACK_RULES, fenToYuan, maskPhone, type TicketStatus, type TicketType } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
-import { enqueueOutbox, type OutboxDispatcher, type OutboxSkip } from '../outbox/outbox.service';
+import type { OutboxRunner } from '../outbox/outbox.runner';
+import { enqueueOutbox, type OutboxSkip } from '../outbox/outbox.service';
 import { RENEWAL_REMINDER_TOPIC } from '../renewals/renewal-reminder.job';
 import type { TicketEvent } from '../tickets/ticket-event.entity';
 import { Ticket } from '../tickets/ticket.entity';
@@ -85,7 +86,7 @@ export class NotificationsService {
   ) {}
 
   /** Registers the handlers on the outbox dispatcher. */
-  register(outbox: OutboxDispatcher): void {
+  register(outbox: OutboxRunner): void {
     outbox.register(TICKET_NOTIFICATION_TOPIC, (payload, m) => this.expandTicketEvent(payload, m.dedupeKey));
     outbox.register(RENEWAL_REMINDER_TOPIC, (payload, m) => this.expandRenewalReminder(payload, m.dedupeKey));
     outbox.register(NOTIFICATION_SEND_TOPIC, (payload) => this.deliver(payload as unknown as SendPayload));
