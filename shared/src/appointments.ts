@@ -16,8 +16,6 @@ export type AppointmentSlotInput = z.infer<typeof appointmentSlotSchema>;
 
 /** `GET /api/v1/appointment-slots`: by one of the user's accounts (its area). */
 export const appointmentSlotQuerySchema = z.object({ accountId: urlIdSchema });
-/** Query of `GET /api/v1/appointment-slots`. */
-export type AppointmentSlotQuery = z.infer<typeof appointmentSlotQuerySchema>;
 
 /** One bookable half-day. */
 export interface AppointmentSlotView {

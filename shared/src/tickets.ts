@@ -94,13 +94,9 @@ export type CreateTicketInput = z.infer<typeof createTicketSchema>;
 
 /** A message from the subscriber or staff: added information, a reply, a request for information. */
 export const ticketMessageSchema = z.object({ message: text(1, 1000, '内容') });
-/** A message body. */
-export type TicketMessageInput = z.infer<typeof ticketMessageSchema>;
 
 /** Cancelling or reopening: why. */
 export const ticketReasonSchema = z.object({ reason: text(1, 500, '原因') });
-/** A reason body. */
-export type TicketReasonInput = z.infer<typeof ticketReasonSchema>;
 
 /** The subscriber's ticket list. */
 export const ticketListQuerySchema = pageQuerySchema.extend({ status: z.enum(ticketStatuses).optional() });

@@ -51,8 +51,6 @@ export const EINVOICE_ISSUE_TOPIC = 'einvoice.issue';
 export const EINVOICE_REVERSE_TOPIC = 'einvoice.reverse';
 export const EINVOICE_PDF_TOPIC = 'einvoice.pdf';
 export const INVOICE_MAIL_TOPIC = 'invoice.mail';
-/** Every topic of the invoices, drained by a job of their own every few seconds (main.ts). */
-export const INVOICE_OUTBOX_TOPICS = [EINVOICE_ISSUE_TOPIC, EINVOICE_REVERSE_TOPIC, EINVOICE_PDF_TOPIC, INVOICE_MAIL_TOPIC] as const;
 
 /** How long after the platform took an invoice its result is asked for, if no callback came. */
 export const INVOICE_CHECK_AFTER_MS = 2 * 60_000;

@@ -83,7 +83,7 @@ export async function renewClaim<T extends { id: number; claimedBy: string | nul
 }
 
 /** Whether `em` talks to MySQL/MariaDB (row locks, SKIP LOCKED) rather than SQLite. */
-export function isMysql(em: EntityManager): boolean {
+function isMysql(em: EntityManager): boolean {
   return em.getKnex().client.dialect === 'mysql';
 }
 

@@ -83,8 +83,6 @@ export function createRenewalSettler(clock: Clock) {
   };
 }
 
-export type RenewalSettler = ReturnType<typeof createRenewalSettler>;
-
 /** What undoing a renewal order did. */
 export type RenewalReversal =
   | { reversed: true; subscriptionId: number; expiresOnBefore: string; expiresOnAfter: string }
