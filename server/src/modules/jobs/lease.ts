@@ -33,8 +33,7 @@ export function leaseFree<K extends string>(untilField: K, now: Date): { $or: Ar
  * this caller got the row; false, that another instance (or an earlier run) already has it.
  */
 export async function takeRow<T extends object>(em: EntityManager, entity: EntityName<T>, where: FilterQuery<T>, set: EntityData<T>): Promise<boolean> {
-  const res = await em.createQueryBuilder(entity).update(set).where(where).execute('run');
-  return res.affectedRows === 1;
+  return (await em.nativeUpdate(entity, where, set)) === 1;
 }
 
 /**
