@@ -67,8 +67,8 @@ export function enqueueTicketNotification(tx: EntityManager, e: TicketEvent, now
 
 
 /**
- * The notification dispatcher's handlers, on the outbox (services.outbox, run by the housekeeping
- * job). Two steps, each retried by the outbox until it succeeds:
+ * The notification handlers, topics of the outbox runner (services.outbox, started with the jobs
+ * in main.ts). Two steps, each retried by the outbox until it succeeds:
  * 1. a source message (`notification.ticket`, and `notification.renewal_reminder` that the renewal
  *    reminder job queues) is expanded into one `notification.send` per recipient, deduplicated by
  *    key, so a source retried after a partial failure never notifies anyone twice;

@@ -160,7 +160,7 @@ describe('a backlog of one topic', () => {
     await t.orm.em.fork().nativeDelete(OutboxMessage, {});
   });
 
-  test('a drain of some topics (those a person waits for) leaves the others for the housekeeping', async () => {
+  test('a drain of some topics (those a person waits for) leaves the others for their own lane', async () => {
     await queue('test.reminder', 3, 'later');
     await queue('test.invoice', 2, 'now');
     const d = new OutboxRunner(t.orm, t.deps.logger, { batchSize: 5 });
@@ -170,6 +170,47 @@ describe('a backlog of one topic', () => {
     expect(await d.drain(10_000, undefined, ['test.invoice', 'test.unregistered'])).toMatchObject({ sent: 2 });
     expect(delivered).toEqual(['invoice', 'invoice']);
     expect(await t.orm.em.fork().count(OutboxMessage, { topic: 'test.reminder', status: 'pending' })).toBe(3);
+    await t.orm.em.fork().nativeDelete(OutboxMessage, {});
+  });
+});
+
+describe('topics with options of their own', () => {
+  const queue = async (topic: string, key: string, at: Date) =>
+    t.orm.em.fork().transactional((em) => enqueueOutbox(em, { topic, dedupeKey: key, payload: {} }, at));
+  const row = (key: string) => t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: key });
+
+  test('each topic is retried by its own backoff; one without a dead end is never marked dead', async () => {
+    const now = new Date(Date.now() - 1000);
+    await queue('test.forever', 'forever:1', now);
+    await queue('test.limited', 'limited:1', now);
+    const r = new OutboxRunner(t.orm, t.deps.logger);
+    r.register('test.forever', async () => Promise.reject(new Error('down')), { backoffMs: () => 1_000, maxAttempts: Infinity });
+    r.register('test.limited', async () => Promise.reject(new Error('down')), { maxAttempts: 2 });
+    expect(await r.runOnce(now)).toMatchObject({ claimed: 2, failed: 2 });
+    expect((await row('forever:1')).nextAttemptAt.getTime()).toBe(now.getTime() + 1_000);
+    expect((await row('limited:1')).nextAttemptAt.getTime()).toBe(now.getTime() + 30_000);
+    expect(await r.runOnce(new Date(now.getTime() + 31_000))).toMatchObject({ claimed: 2, failed: 2 });
+    expect(await row('forever:1')).toMatchObject({ status: 'pending', attempts: 2 });
+    expect(await row('limited:1')).toMatchObject({ status: 'dead', attempts: 2 });
+    await t.orm.em.fork().nativeDelete(OutboxMessage, {});
+  });
+
+  test('start(): each interval is a lane of its own, drained at its own pace', async () => {
+    await queue('test.fast', 'fast:1', new Date(Date.now() - 1000));
+    await queue('test.slow', 'slow:1', new Date(Date.now() - 1000));
+    const delivered: string[] = [];
+    const r = new OutboxRunner(t.orm, t.deps.logger, { intervalMs: 60_000 });
+    r.register('test.fast', async () => void delivered.push('fast'), { intervalMs: 50, firstAfterMs: 0 });
+    r.register('test.slow', async () => void delivered.push('slow'));
+    const stop = r.start();
+    try {
+      for (let i = 0; i < 100 && delivered.length === 0; i++) await new Promise((res) => setTimeout(res, 50));
+      await new Promise((res) => setTimeout(res, 200));
+    } finally {
+      await stop();
+    }
+    expect(delivered).toEqual(['fast']);
+    expect((await row('slow:1')).status).toBe('pending');
     await t.orm.em.fork().nativeDelete(OutboxMessage, {});
   });
 });
