@@ -20,7 +20,7 @@
  * Screenshots of every step go to artifacts/e2e/prepaid/.
  *
  * What goes through the outbox (the notices, and the stop and reopening to the billing system) is
- * delivered by the server's housekeeping job, every 2 s in the journeys (OUTBOX_INTERVAL_SECONDS,
+ * delivered by the server's outbox runner, every 2 s in the journeys (OUTBOX_INTERVAL_SECONDS,
  * set by the harness; 30 s by default).
  */
 import { signedBatchHeaders } from '../../server/src/integrations/billing/billing.protocol';

@@ -83,8 +83,9 @@ const envSchema = z.object({
   /** Whether this instance runs the background jobs (false: an API-only instance; see main.ts). */
   RUN_JOBS: bool.default(true),
   /**
-   * How often payment housekeeping and the outbox run, in seconds: what others must hear (the
-   * billing system, notices, the work-order system) leaves within this. Lower it for sandbox runs.
+   * How often payment housekeeping and the outbox's general topics run, in seconds: what others
+   * must hear (the billing system, notices) leaves within this (invoices and work orders have faster
+   * lanes of their own). Lower it for sandbox runs.
    */
   OUTBOX_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** How often WeChat Pay's complaint list is read for complaints whose notification was lost. */

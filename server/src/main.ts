@@ -7,7 +7,7 @@ import { createLogger } from './http/logger';
 import { createHttpServer } from './http/server';
 import { seedDemo } from './seeders/demo.seeder';
 import { publishOperatorProfile } from './seeders/operator-profile';
-import { WorkOrderDispatcher } from './integrations/workorder/workorder.dispatcher';
+import { registerWorkOrderTopic } from './integrations/workorder/workorder.outbox';
 import { startPaymentExpiryJob } from './modules/payments/payment-expiry.job';
 import { startRenewalReminderJob } from './modules/renewals/renewal-reminder.job';
 import { startReconciliationJob } from './modules/payments/reconciliation.job';
@@ -15,8 +15,6 @@ import { startCallbackJob } from './modules/tickets/callback.job';
 import { TicketClockJob } from './modules/tickets/ticket-clock.job';
 import { startSuspensionCallbackJob } from './modules/prepaid/suspension-callback.job';
 import { startPeriodicJob } from './modules/jobs/periodic';
-import { INVOICE_OUTBOX_TOPICS } from './modules/invoices/invoices.service';
-import { WECHATPAY_COMPLAINT_TOPIC } from './modules/wechatpay-complaints/wechatpay-complaints.service';
 
 /** Starts OpenHall: configuration, database and migrations, optional demo data, then HTTP. */
 async function main(): Promise<void> {
@@ -81,13 +79,21 @@ main().catch((err) => {
 });
 
 /**
- * The background work: payment housekeeping and the outbox, renewal reminders, reconciliation,
- * callbacks, the work-order dispatcher, resuming billing-system imports. Every job claims its rows or holds a lease, so any number
- * of instances may run them; RUN_JOBS=false makes an instance answer requests only.
+ * The background work: the outbox runner (every topic: write-offs, notifications, invoices, work
+ * orders, …), payment housekeeping, renewal reminders, reconciliation, callbacks, resuming
+ * billing-system imports. Every job claims its rows or holds a lease (modules/jobs/lease.ts), so any
+ * number of instances may run them; RUN_JOBS=false makes an instance answer requests only.
  */
 function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
   const { config, orm, logger } = deps;
-  const stopPaymentJob = startPaymentExpiryJob(app.services.payments, app.services.outbox, logger, config.outboxIntervalMs);
+  // Tickets to the work-order system (the in-process sandbox by default in sandbox mode): a topic of
+  // the outbox; with nowhere to go they wait in it.
+  const workorderUrl = deps.workorderUrl();
+  if (workorderUrl) registerWorkOrderTopic(app.services.outbox, { orm, url: workorderUrl, secret: config.workorder.secret, clock: deps.clock });
+  // Every outbox topic at its own pace: the general one every OUTBOX_INTERVAL_SECONDS, invoices every 3 s, work orders every 2 s.
+  const stopOutbox = app.services.outbox.start();
+  // Expired orders, lost refund answers, refused refunds due again (at the outbox's pace, as before).
+  const stopPaymentJob = startPaymentExpiryJob(app.services.payments, logger, config.outboxIntervalMs);
   // Renewal reminders for next month's expiries, queued once per package and month through the outbox.
   const stopRenewalReminders = startRenewalReminderJob(deps);
   // Yesterday's trade bills against the portal, once per date and gateway across instances.
@@ -96,12 +102,6 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
   const stopCallbackJob = startCallbackJob(deps, app.services.callbacks);
   // Accounts suspended for arrears become callback tasks; restored ones close theirs (one instance at a time, by lease).
   const stopSuspensionCallbacks = startSuspensionCallbackJob(deps, app.services.suspensionCallbacks);
-  // Tickets to the work-order system (the in-process sandbox by default in sandbox mode); with nowhere to go they wait in the outbox.
-  const workorderUrl = deps.workorderUrl();
-  const workOrders = workorderUrl
-    ? new WorkOrderDispatcher({ orm, database: config.db.type, url: workorderUrl, secret: config.workorder.secret, clock: deps.clock, logger })
-    : null;
-  workOrders?.start();
   // Restorations waiting for arrears start their clock at the payment, whichever channel took it.
   const stopArrears = startPeriodicJob('restoration clocks after arrears', logger, () => app.services.tickets.resumeAfterArrears(), 60_000, 10_000);
   // Billing-system imports whose instance stopped mid-batch (or that wait to be applied) are resumed from their checkpoint.
@@ -110,26 +110,20 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
   const stopUploadCleanup = startPeriodicJob('unattached photo cleanup', logger, () => app.services.uploads.purgeUnattached(), 3_600_000, 60_000);
   // Invoice results the e-invoice platform did not call back with are asked for (and lost requests sent again).
   const stopInvoiceChecks = startPeriodicJob('invoice result checks', logger, () => app.services.invoices.checkPending(), 30_000, 15_000);
-  // A subscriber waits on the invoice page: the invoice messages (to the e-invoice platform, the
-  // PDFs, the mails) go out within seconds rather than at the housekeeping's 30-s pace.
-  const stopInvoiceOutbox = startPeriodicJob('invoice outbox', logger, () => app.services.outbox.drain(10_000, undefined, INVOICE_OUTBOX_TOPICS), 3_000, 3_000);
   // WeChat Pay complaints: the notify URL set and the last 30 days read every 5 minutes (one instance
-  // by lease), so a lost notification costs minutes; replies and completions go out within seconds.
+  // by lease), so a lost notification costs minutes; replies and completions go out on the outbox runner.
   const stopComplaintPoll = startPeriodicJob('wechatpay complaint poll', logger, () => app.services.wechatpayComplaints.pollOnce(), config.wechatpayComplaintPollMs, 5_000);
-  const stopComplaintOutbox = startPeriodicJob('wechatpay complaint outbox', logger, () => app.services.outbox.drain(10_000, undefined, [WECHATPAY_COMPLAINT_TOPIC]), 3_000, 3_000);
   return async () => {
     await stopArrears();
     await stopImports();
     await stopUploadCleanup();
     await stopInvoiceChecks();
-    await stopInvoiceOutbox();
     await stopComplaintPoll();
-    await stopComplaintOutbox();
     await stopPaymentJob();
     await stopRenewalReminders();
     await stopReconciliation();
     await stopCallbackJob();
     await stopSuspensionCallbacks();
-    await workOrders?.stop();
+    await stopOutbox();
   };
 }

@@ -13,7 +13,7 @@ import { OutboxMessage } from '../src/modules/outbox/outbox-message.entity';
 import { PaymentOrder } from '../src/modules/payments/payment-order.entity';
 import { runOnce } from '../src/modules/payments/payment-expiry.job';
 import { billOf, newBill, orderOf, smsUserWithAccount, wechatNotifyFor } from '../src/modules/payments/payments.test-support';
-import { WorkOrderDispatcher } from '../src/integrations/workorder/workorder.dispatcher';
+import { workOrderRunner } from '../src/integrations/workorder/workorder.test-support';
 import { ReconciliationRun } from '../src/modules/payments/reconciliation-run.entity';
 import { RENEWAL_REMINDER_TOPIC, RenewalReminderJob } from '../src/modules/renewals/renewal-reminder.job';
 import { CallbackJob } from '../src/modules/tickets/callback.job';
@@ -83,7 +83,7 @@ test('both instances running the expiry job at once close each expired order onc
   expect(bills).toBe(0);
 });
 
-test(`both instances' work-order dispatchers at once send each ticket once (${onMysql ? 'FOR UPDATE SKIP LOCKED' : 'conditional UPDATE claims'})`, async () => {
+test(`both instances' outbox runners at once send each ticket once (${onMysql ? 'FOR UPDATE SKIP LOCKED' : 'conditional UPDATE claims'})`, async () => {
   const sandbox = a.deps.sandboxes.workorder!;
   const agent = await createStaff(a, 'mi_agent', 'agent', '周敏', 'KF9901');
   const u = await createSubscriber(a);
@@ -94,8 +94,7 @@ test(`both instances' work-order dispatchers at once send each ticket once (${on
     ticketIds.push(id);
   }
   const url = `${a.baseUrl}/sandbox/workorder/orders`;
-  const dispatcherOf = (t: TestApp) =>
-    new WorkOrderDispatcher({ orm: t.orm, database: t.config.db.type, url, secret: t.config.workorder.secret, clock: t.clock, logger: t.deps.logger, batchSize: 3, timeoutMs: 5_000 });
+  const dispatcherOf = (t: TestApp) => workOrderRunner(t, url, { batchSize: 3, random: Math.random });
   const da = dispatcherOf(a);
   const db = dispatcherOf(b);
   for (let round = 0; round < 4; round++) await Promise.all([da.runOnce(), db.runOnce(), da.runOnce(), db.runOnce()]);

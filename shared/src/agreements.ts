@@ -17,8 +17,5 @@ export interface AgreementsView {
   privacyPolicy: AgreementText;
 }
 
-export const agreementKinds = ['user', 'privacy'] as const;
-export type AgreementKind = (typeof agreementKinds)[number];
-
 /** The version of the texts the user ticked 同意 for, sent with a sign-in. */
 export const consentVersionSchema = textSchema().min(1).max(32);

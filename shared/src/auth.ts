@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { phoneSchema, textSchema } from './common';
 
 export const smsSendSchema = z.object({ phone: phoneSchema });
-export type SmsSendInput = z.infer<typeof smsSendSchema>;
 
 export const smsLoginSchema = z.object({
   phone: phoneSchema,
@@ -14,7 +13,6 @@ export const smsLoginSchema = z.object({
 export type SmsLoginInput = z.infer<typeof smsLoginSchema>;
 
 export const wechatLoginSchema = z.object({ code: textSchema().min(1).max(128), consentVersion: consentVersionSchema.optional() });
-export type WechatLoginInput = z.infer<typeof wechatLoginSchema>;
 
 export const staffLoginSchema = z.object({
   username: textSchema().min(1).max(64),

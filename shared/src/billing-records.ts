@@ -181,8 +181,6 @@ export type PaymentRecord = z.infer<typeof paymentRecordSchema>;
 export type LedgerRecord = z.infer<typeof ledgerRecordSchema>;
 /** One of the record types. */
 export type BillingRecordType = BillingRecord['type'];
-/** The record types, in the order a batch is best sent in (accounts before their bills, bills before their payments). */
-export const billingRecordTypes = ['account', 'package', 'bill', 'bill_cancel', 'payment', 'ledger'] as const satisfies readonly BillingRecordType[];
 
 /** What became of a record: applied, already as sent (or older than what is held), or refused. */
 export type RecordOutcome = 'accepted' | 'unchanged' | 'rejected';

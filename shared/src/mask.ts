@@ -17,12 +17,6 @@ export function maskName(name: string): string {
   return chars[0] + '*'.repeat(chars.length - 1);
 }
 
-/** 18-character resident ID → first 6 and last 4 kept: 110101********1234. */
-export function maskIdNumber(id: string): string {
-  if (id.length <= 10) return '*'.repeat(id.length);
-  return `${id.slice(0, 6)}${'*'.repeat(id.length - 10)}${id.slice(-4)}`;
-}
-
 /** Mainland mobile numbers, used to find them in free text (logs). */
 export const phonePattern = /(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)/g;
 /** 18-character resident ID numbers in free text. */

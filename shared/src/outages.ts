@@ -32,8 +32,6 @@ export type CloseOutageInput = z.infer<typeof closeOutageSchema>;
 
 /** `GET /api/v1/outages?accountId=`: the active outages covering one of the user's accounts. */
 export const outageQuerySchema = z.object({ accountId: urlIdSchema });
-/** Query of `GET /api/v1/outages`. */
-export type OutageQuery = z.infer<typeof outageQuerySchema>;
 
 /** The staff list of outages. */
 export const staffOutageQuerySchema = z.object({ status: z.enum(outageStatuses).optional() });

@@ -7,6 +7,9 @@ import {
   slaStatus,
   calendarStatus,
   calendarNoteFor,
+  isDueSoon,
+  DUE_SOON_HOURS,
+  DUE_SOON_MS,
   type ClockExtension,
   type ClockPause,
   type CommitmentTarget,
@@ -325,5 +328,25 @@ describe('the calendar’s edges', () => {
     expect(calendarNoteFor(cal, bj('2026-12-01T10:00'), bj('2026-12-04T00:00'))).toBeNull();
     expect(calendarNoteFor(cal, bj('2026-12-29T10:00'), bj('2027-01-04T00:00'))).toBe('provisional');
     expect(calendarNoteFor(cal, bj('2027-12-29T10:00'), bj('2028-01-04T00:00'))).toBe('uncovered');
+  });
+});
+
+describe('the due-soon rule (one definition for the queue, the server clock and the client countdown)', () => {
+  test('the window is 4 hours', () => {
+    expect(DUE_SOON_HOURS).toBe(4);
+    expect(DUE_SOON_MS).toBe(4 * HOUR);
+  });
+  test.each<[string, number, number | undefined, boolean]>([
+    ['5 h left', 5 * HOUR, undefined, false],
+    ['one ms more than 4 h left', 4 * HOUR + 1, undefined, false],
+    ['exactly 4 h left', 4 * HOUR, undefined, true],
+    ['3 h left', 3 * HOUR, undefined, true],
+    ['at the deadline itself', 0, undefined, true],
+    ['one ms late: breached, not due soon', -1, undefined, false],
+    ['10 h left in a 12-hour window', 10 * HOUR, 12 * HOUR, true],
+    ['13 h left in a 12-hour window', 13 * HOUR, 12 * HOUR, false],
+    ['at the deadline with a zero window', 0, 0, true],
+  ])('%s', (_name, remainingMs, windowMs, expected) => {
+    expect(isDueSoon(remainingMs, windowMs)).toBe(expected);
   });
 });

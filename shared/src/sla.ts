@@ -450,13 +450,35 @@ function walk(
  */
 export type SlaRisk = 'ok' | 'due_soon' | 'breached' | 'paused';
 
+/**
+ * The "due soon" window in hours: an open ticket with this long or less left before its deadline
+ * (the deadline itself included) is `due_soon`. The staff queue's `risk=due_soon` filter, the
+ * server's clock and the client's live countdown all judge by it.
+ */
+export const DUE_SOON_HOURS = 4;
+
+/** {@link DUE_SOON_HOURS} in milliseconds. */
+export const DUE_SOON_MS = DUE_SOON_HOURS * HOUR_MS;
+
+/**
+ * Whether a running clock with `remainingMs` left is due soon: not yet late, and at most `windowMs`
+ * (by default {@link DUE_SOON_MS}) from the deadline; exactly at the deadline still counts.
+ *
+ * @example
+ * isDueSoon(3 * 3_600_000) // true: 3 h left
+ * isDueSoon(-1)            // false: late, that is `breached`
+ */
+export function isDueSoon(remainingMs: number, windowMs: number = DUE_SOON_MS): boolean {
+  return remainingMs >= 0 && remainingMs <= windowMs;
+}
+
 /** {@link DeadlineInput} plus the moment to judge at. */
 export interface SlaStatusInput extends DeadlineInput {
   /** The moment the status is for (usually the current time). */
   now: Date;
   /** When the ticket was resolved; the clock stops there. */
   completedAt?: Date | null;
-  /** How close to the deadline counts as `due_soon`; default 4 hours. */
+  /** How close to the deadline counts as `due_soon`; default {@link DUE_SOON_MS} (4 hours). */
   dueSoonMs?: number;
 }
 
@@ -498,7 +520,7 @@ export interface SlaStatus {
  */
 export function slaStatus(input: SlaStatusInput): SlaStatus {
   const now = requireInstant(input.now, 'now');
-  const dueSoonMs = input.dueSoonMs ?? 4 * HOUR_MS;
+  const dueSoonMs = input.dueSoonMs ?? DUE_SOON_MS;
   if (!Number.isFinite(dueSoonMs) || dueSoonMs < 0) throw new RangeError(`dueSoonMs must be a non-negative number: ${dueSoonMs}`);
   const completedAt = input.completedAt === null || input.completedAt === undefined ? null : requireInstant(input.completedAt, 'completedAt');
   const asOf = completedAt ?? now;
@@ -519,7 +541,7 @@ export function slaStatus(input: SlaStatusInput): SlaStatus {
   }
   const remainingMs = result.deadline.getTime() - asOf;
   const breached = remainingMs < 0;
-  const risk: SlaRisk = breached ? 'breached' : completedAt === null && remainingMs <= dueSoonMs ? 'due_soon' : 'ok';
+  const risk: SlaRisk = breached ? 'breached' : completedAt === null && isDueSoon(remainingMs, dueSoonMs) ? 'due_soon' : 'ok';
   return {
     deadline: result.deadline,
     paused: false,

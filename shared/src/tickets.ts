@@ -103,13 +103,9 @@ export type CreateTicketInput = z.infer<typeof createTicketSchema>;
 
 /** A message from the subscriber or staff: added information, a reply, a request for information. */
 export const ticketMessageSchema = z.object({ message: text(1, 1000, '内容') });
-/** A message body. */
-export type TicketMessageInput = z.infer<typeof ticketMessageSchema>;
 
 /** Cancelling or reopening: why. */
 export const ticketReasonSchema = z.object({ reason: text(1, 500, '原因') });
-/** A reason body. */
-export type TicketReasonInput = z.infer<typeof ticketReasonSchema>;
 
 /** The subscriber's ticket list. */
 export const ticketListQuerySchema = pageQuerySchema.extend({ status: z.enum(ticketStatuses).optional() });
@@ -123,7 +119,7 @@ export const staffTicketQuerySchema = pageQuerySchema.extend({
   area: textSchema().min(1).max(32).optional(),
   /** `unknown`: tickets whose clock could not be computed, needing attention. */
   risk: z.enum(['breached', 'due_soon', 'unknown']).optional(),
-  /** With `risk=due_soon`: how near counts as soon (default 4). Alone: due within N hours, overdue ones included. */
+  /** With `risk=due_soon`: how near counts as soon (default DUE_SOON_HOURS, 4). Alone: due within N hours, overdue ones included. */
   dueWithinHours: z.coerce.number().int().min(1).max(24 * 30).optional(),
   /** `mine`: tickets the caller owns or handles. */
   assigned: z.enum(['mine', 'unclaimed']).optional(),

@@ -1,8 +1,5 @@
-import { formatRemaining, type SlaRisk, type TicketClockRisk, type TicketClockView } from '@openhall/shared';
+import { formatRemaining, isDueSoon, type SlaRisk, type TicketClockRisk, type TicketClockView } from '@openhall/shared';
 import { useEffect, useMemo, useState } from 'react';
-
-/** How close to the deadline the client starts saying "due soon": the server's default (4 h). */
-export const DUE_SOON_MS = 4 * 3_600_000;
 
 /** A ticket clock as it stands at a given moment. */
 export interface LiveClock {
@@ -24,7 +21,7 @@ export function clockAt(clock: TicketClockView, elapsedMs: number): LiveClock {
   if (clock.paused) return { remainingMs: clock.remainingMs, risk: 'paused', text: `暂停计时（${formatRemaining(clock.remainingMs)}）` };
   if (clock.onTime !== null) return { remainingMs: clock.remainingMs, risk: clock.risk, text: clock.onTime ? '按时办结' : '超时办结' };
   const remainingMs = clock.remainingMs - Math.max(0, elapsedMs);
-  const risk: SlaRisk = remainingMs < 0 ? 'breached' : remainingMs <= DUE_SOON_MS ? 'due_soon' : 'ok';
+  const risk: SlaRisk = remainingMs < 0 ? 'breached' : isDueSoon(remainingMs) ? 'due_soon' : 'ok';
   return { remainingMs, risk, text: formatRemaining(remainingMs) };
 }
 

@@ -123,10 +123,6 @@ export function packagePriceFor(pkg: PackagePrice, lowIncome: boolean): { priceF
 
 // ---- late fees ----
 
-/** Late fee settled when a bill is paid on `paidDate` (the operator's rule from operator.json). */
-export function settledLateFeeFen(amountFen: number, dueDate: string, paidDate: string, rule: OperatorProfile['lateFee']): number {
-  return lateFeeForDays(amountFen, daysBetween(dueDate, paidDate), rule);
-}
 
 function lateFeeForDays(amountFen: number, daysAfterDue: number, rule: OperatorProfile['lateFee']): number {
   const days = daysAfterDue - rule.graceDays;

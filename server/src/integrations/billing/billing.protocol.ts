@@ -18,7 +18,6 @@ import { createHmac, timingSafeEqual, type Hmac } from 'node:crypto';
  * GET's body is `GET <path and query>`, `Idempotency-Key` on writes, `X-OpenHall-Topic` naming
  * what a write-off message is. See README "The billing system" for the endpoints.
  */
-export const BATCH_ID_HEADER = 'x-billing-batch-id';
 export const TIMESTAMP_HEADER = 'x-billing-timestamp';
 export const SIGNATURE_HEADER = 'x-billing-signature';
 export const NDJSON = 'application/x-ndjson';

@@ -128,18 +128,12 @@ export interface WechatPayGateway {
   tradeBill(date: string): Promise<TradeBill>;
 }
 
-/** Error codes of our own, next to WeChat's (`ORDERPAID`, `SIGN_ERROR`, `PARAM_ERROR`, …). */
-export type WechatPayLocalErrorCode =
-  | 'NETWORK_ERROR'
-  | 'RESPONSE_SIGNATURE_INVALID'
-  | 'UNEXPECTED_RESPONSE'
-  | 'BILL_HASH_MISMATCH'
-  | 'INVALID_INPUT'
-  | 'UNSUPPORTED';
-
 export class WechatPayError extends Error {
   constructor(
-    /** WeChat's `code` (e.g. ORDERPAID, SIGN_ERROR) or one of WechatPayLocalErrorCode. */
+    /**
+     * WeChat's `code` (e.g. ORDERPAID, SIGN_ERROR, PARAM_ERROR) or one of our own: NETWORK_ERROR,
+     * RESPONSE_SIGNATURE_INVALID, UNEXPECTED_RESPONSE, BILL_HASH_MISMATCH, INVALID_INPUT, UNSUPPORTED.
+     */
     readonly code: string,
     /** HTTP status WeChat answered with; null when no usable answer arrived. */
     readonly httpStatus: number | null,

@@ -3,7 +3,7 @@ import { createTestApp, type TestApp } from '../../../test/harness';
 import { OutboxMessage } from '../../modules/outbox/outbox-message.entity';
 import { Ticket } from '../../modules/tickets/ticket.entity';
 import { createStaff, createSubscriber, fileTicket } from '../../modules/tickets/tickets.fixtures';
-import { WorkOrderDispatcher } from './workorder.dispatcher';
+import { workOrderRunner } from './workorder.test-support';
 
 /**
  * The sandbox work-order system as `npm start` runs it: its own process, found by the address it
@@ -35,7 +35,7 @@ test('started failing on purpose, it makes the dispatcher retry; told to recover
   const id = await fileTicket(t, u);
   await t.request.post(`/api/v1/staff/tickets/${id}/claim`).set(agent.auth).expect(200);
 
-  const dispatcher = new WorkOrderDispatcher({ orm: t.orm, database: t.config.db.type, url: wo.ordersUrl, secret: t.config.workorder.secret, clock: t.clock, logger: t.deps.logger, random: () => 0.5, timeoutMs: 5_000 });
+  const dispatcher = workOrderRunner(t, wo.ordersUrl);
   expect(await dispatcher.runOnce()).toMatchObject({ claimed: 1, sent: 0, failed: 1 });
   const row = await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: `workorder:${id}` });
   expect(row).toMatchObject({ status: 'pending', attempts: 1 });

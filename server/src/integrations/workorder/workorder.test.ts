@@ -4,7 +4,8 @@ import { OutboxMessage } from '../../modules/outbox/outbox-message.entity';
 import { TicketPause } from '../../modules/tickets/ticket-pause.entity';
 import { Ticket } from '../../modules/tickets/ticket.entity';
 import { HOUR, bj, createStaff, createSubscriber, fileTicket, type StaffFixture, type SubscriberFixture } from '../../modules/tickets/tickets.fixtures';
-import { WorkOrderDispatcher, type WorkOrderDispatcherOptions } from './workorder.dispatcher';
+import type { WorkOrderTopicOptions } from './workorder.outbox';
+import { workOrderRunner } from './workorder.test-support';
 import { WorkOrderSandbox } from '../../sandboxes/workorder/workorder.sandbox';
 
 /** Tuesday 1 December 2026, 10:00 business time. */
@@ -39,18 +40,8 @@ beforeEach(() => {
   sandbox.delayMs = 0;
 });
 
-function dispatcher(opts: Partial<WorkOrderDispatcherOptions> = {}): WorkOrderDispatcher {
-  return new WorkOrderDispatcher({
-    orm: t.orm,
-    database: t.config.db.type,
-    url: `${sandboxUrl}/orders`,
-    secret: t.config.workorder.secret,
-    clock: t.clock,
-    logger: t.deps.logger,
-    random: () => 0.5,
-    timeoutMs: 2_000,
-    ...opts,
-  });
+function dispatcher(opts: Partial<WorkOrderTopicOptions> = {}) {
+  return workOrderRunner(t, `${sandboxUrl}/orders`, { timeoutMs: 2_000, ...opts });
 }
 
 /** Files and claims a ticket: the claim queues it for the work-order system. */

@@ -12,7 +12,7 @@ import type { AppDeps } from '../../deps';
 import { AppError, NotFoundError } from '../../http/errors';
 import { BATCH_ID, inletHmac, NDJSON, signatureMatches, timestampProblem } from '../../integrations/billing/billing.protocol';
 import type { AuditActor, AuditService } from '../audit/audit.service';
-import { instanceName } from '../jobs/job-lease';
+import { instanceName, leaseFree, takeRow } from '../jobs/lease';
 import { BillingImport } from './billing-import.entity';
 import type { BalanceLedger } from '../prepaid/balance-ledger';
 import { ChunkConflict, RecordApplier, type AccountCache, type NumberedRecord } from './record-applier';
@@ -186,7 +186,7 @@ export class BillingImportsService {
     const now = this.deps.clock.now();
     const stale = await this.deps.orm.em.fork().find(
       BillingImport,
-      { status: { $in: ['queued', 'running'] }, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] },
+      { status: { $in: ['queued', 'running'] }, ...leaseFree('leaseUntil', now) },
       { fields: ['id'], orderBy: { id: 'asc' }, limit: 10 },
     );
     for (const { id } of stale) await this.start(id);
@@ -202,12 +202,14 @@ export class BillingImportsService {
   private async run(id: number): Promise<void> {
     const em = this.deps.orm.em.fork();
     const now = this.deps.clock.now();
-    const claimed = await em.nativeUpdate(
+    // Free (never claimed, lease empty or past), or already this instance's: its own run resumes.
+    const claimed = await takeRow(
+      em,
       BillingImport,
-      { id, status: { $in: ['queued', 'running'] }, $or: [{ claimedBy: null }, { leaseUntil: null }, { leaseUntil: { $lt: now } }, { claimedBy: this.holder }] },
+      { id, status: { $in: ['queued', 'running'] }, $or: [{ claimedBy: null }, ...leaseFree('leaseUntil', now).$or, { claimedBy: this.holder }] },
       { status: 'running', claimedBy: this.holder, leaseUntil: new Date(now.getTime() + LEASE_MS) },
     );
-    if (claimed !== 1) return;
+    if (!claimed) return;
     const imp = await em.findOneOrFail(BillingImport, id, { disableIdentityMap: true });
     if (imp.startedAt === null) await em.nativeUpdate(BillingImport, { id }, { startedAt: now });
     const counts = { processedBytes: Number(imp.processedBytes), lines: imp.lines, records: imp.records, accepted: imp.accepted, unchanged: imp.unchanged, rejected: imp.rejected, resultsBytes: Number(imp.resultsBytes) };

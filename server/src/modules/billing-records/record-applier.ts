@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import {
-  offlinePaymentChannelNames,
   type AccountRecord,
   type BillCancelRecord,
   type BillingRecord,
@@ -593,9 +592,4 @@ function versionCheck(held: number, given: number): Decision | null {
   if (given > held) return null;
   if (given === held) return { outcome: 'unchanged', reason: 'same_version' };
   return { outcome: 'unchanged', reason: 'older_version', field: 'version', message: `已有更新的版本 ${held}，版本 ${given} 已忽略` };
-}
-
-/** How a bill paid elsewhere is named to its subscriber: "已在营业厅窗口缴清". */
-export function paidElsewhereWords(channel: keyof typeof offlinePaymentChannelNames): string {
-  return `已在${offlinePaymentChannelNames[channel]}缴清`;
 }

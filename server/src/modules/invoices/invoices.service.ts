@@ -44,14 +44,13 @@ import { InvoiceDocument } from './invoice-document.entity';
 import { InvoiceLine } from './invoice-line.entity';
 import { InvoiceTitle } from './invoice-title.entity';
 import { chargesOf, priceLines } from './invoice-lines';
+import { takeRow } from '../jobs/lease';
 
 /** Outbox topics: an invoice to the platform, its reversal, fetching an issued PDF, mailing it. */
 export const EINVOICE_ISSUE_TOPIC = 'einvoice.issue';
 export const EINVOICE_REVERSE_TOPIC = 'einvoice.reverse';
 export const EINVOICE_PDF_TOPIC = 'einvoice.pdf';
 export const INVOICE_MAIL_TOPIC = 'invoice.mail';
-/** Every topic of the invoices, drained by a job of their own every few seconds (main.ts). */
-export const INVOICE_OUTBOX_TOPICS = [EINVOICE_ISSUE_TOPIC, EINVOICE_REVERSE_TOPIC, EINVOICE_PDF_TOPIC, INVOICE_MAIL_TOPIC] as const;
 
 /** How long after the platform took an invoice its result is asked for, if no callback came. */
 export const INVOICE_CHECK_AFTER_MS = 2 * 60_000;
@@ -768,8 +767,7 @@ export class InvoicesService {
     const due = await em.find(Invoice, { checkAt: { $lte: now } }, { orderBy: { checkAt: 'asc' }, limit, fields: ['id', 'checkAt'] });
     let asked = 0;
     for (const { id, checkAt } of due) {
-      const claimed = await em.nativeUpdate(Invoice, { id, checkAt }, { checkAt: new Date(now.getTime() + INVOICE_CHECK_AFTER_MS) });
-      if (claimed !== 1) continue;
+      if (!(await takeRow(em, Invoice, { id, checkAt }, { checkAt: new Date(now.getTime() + INVOICE_CHECK_AFTER_MS) }))) continue;
       const inv = await this.fork().findOneOrFail(Invoice, id);
       const red = inv.reversalStatus === 'requested' && inv.status === 'issued' && inv.redSerialNo !== null && inv.redFailCode === null;
       if (!red && (inv.status !== 'requested' || (await this.held(this.fork(), inv)))) continue;

@@ -4,7 +4,8 @@ import { businessDateTime, CALLBACK_RULES, fenToYuan, maskPhone, type Notificati
 import type { AppDeps } from '../../deps';
 import { Account } from '../accounts/account.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
-import { enqueueOutbox, type OutboxDispatcher, type OutboxSkip } from '../outbox/outbox.service';
+import type { OutboxRunner } from '../outbox/outbox.runner';
+import { enqueueOutbox, type OutboxSkip } from '../outbox/outbox.service';
 import { PaymentOrder } from '../payments/payment-order.entity';
 import { RENEWAL_REMINDER_TOPIC } from '../renewals/renewal-reminder.job';
 import type { TicketEvent } from '../tickets/ticket-event.entity';
@@ -75,8 +76,8 @@ export function enqueueTicketNotification(tx: EntityManager, e: TicketEvent, now
 
 
 /**
- * The notification dispatcher's handlers, on the outbox (services.outbox, run by the housekeeping
- * job). Two steps, each retried by the outbox until it succeeds:
+ * The notification handlers, topics of the outbox runner (services.outbox, started with the jobs
+ * in main.ts). Two steps, each retried by the outbox until it succeeds:
  * 1. a source message (`notification.ticket`, and `notification.renewal_reminder` that the renewal
  *    reminder job queues) is expanded into one `notification.send` per recipient, deduplicated by
  *    key, so a source retried after a partial failure never notifies anyone twice;
@@ -94,7 +95,7 @@ export class NotificationsService {
   ) {}
 
   /** Registers the handlers on the outbox dispatcher. */
-  register(outbox: OutboxDispatcher): void {
+  register(outbox: OutboxRunner): void {
     outbox.register(TICKET_NOTIFICATION_TOPIC, (payload, m) => this.expandTicketEvent(payload, m.dedupeKey));
     outbox.register(RENEWAL_REMINDER_TOPIC, (payload, m) => this.expandRenewalReminder(payload, m.dedupeKey));
     outbox.register(NOTIFICATION_SEND_TOPIC, (payload, m) => this.deliver(payload as unknown as SendPayload, m));

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { createTestApp, type TestApp } from '../../../test/harness';
 import { HttpBillingSystem, type BillingWriteoffMessage } from '../../integrations/billing/billing.adapter';
 import { OutboxMessage } from './outbox-message.entity';
-import { OutboxDispatcher, enqueueOutbox } from './outbox.service';
+import { OutboxRunner } from './outbox.runner';
+import { enqueueOutbox } from './outbox.service';
 
 let t: TestApp;
 let receiver: http.Server;
@@ -65,23 +66,23 @@ test('enqueueing the same dedupe key twice keeps one message', async () => {
 
 test('the HTTP write-off posts signed JSON; a failure is retried later, a success is sent once', async () => {
   const writeoff = new HttpBillingSystem(receiverUrl, 'a-very-long-writeoff-secret');
-  const dispatcher = new OutboxDispatcher(t.orm, t.deps.logger);
+  const dispatcher = new OutboxRunner(t.orm, t.deps.logger);
   dispatcher.register('billing.writeoff', (payload, m) => writeoff.writeOff(payload as unknown as BillingWriteoffMessage, m.dedupeKey));
   await enqueue('writeoff:42', message(42));
 
   answers.push(503);
   const now = new Date();
-  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 1, skipped: 0, more: false });
+  expect(await dispatcher.runOnce(now)).toEqual({ claimed: 1, sent: 0, failed: 1, skipped: 0, more: false });
   const failed = await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: 'writeoff:42' });
   expect(failed).toMatchObject({ status: 'pending', attempts: 1, claimedBy: null });
   expect(failed.lastError).toContain('503');
   // Not due again yet.
-  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 0, skipped: 0, more: false });
+  expect(await dispatcher.runOnce(now)).toEqual({ claimed: 0, sent: 0, failed: 0, skipped: 0, more: false });
   // A 200 that does not say the write-off was taken is not a write-off: tried again.
   answers.push({ status: 200, body: '{"accepted":false,"error":"account locked"}' });
-  expect(await dispatcher.runOnce(new Date(now.getTime() + 31_000))).toEqual({ sent: 0, failed: 1, skipped: 0, more: false });
+  expect(await dispatcher.runOnce(new Date(now.getTime() + 31_000))).toEqual({ claimed: 1, sent: 0, failed: 1, skipped: 0, more: false });
   expect((await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: 'writeoff:42' })).lastError).toContain('did not accept');
-  expect(await dispatcher.runOnce(new Date(now.getTime() + 92_000))).toEqual({ sent: 1, failed: 0, skipped: 0, more: false });
+  expect(await dispatcher.runOnce(new Date(now.getTime() + 92_000))).toEqual({ claimed: 1, sent: 1, failed: 0, skipped: 0, more: false });
   expect((await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: 'writeoff:42' })).status).toBe('sent');
 
   const last = received[received.length - 1];
@@ -96,7 +97,7 @@ test('two dispatchers running at once deliver each message once', async () => {
   for (let i = 0; i < 10; i++) await enqueue(`writeoff:c${i}`, message(100 + i));
   const delivered: string[] = [];
   const make = () => {
-    const d = new OutboxDispatcher(t.orm, t.deps.logger);
+    const d = new OutboxRunner(t.orm, t.deps.logger);
     d.register('billing.writeoff', async (_p, m) => {
       delivered.push(m.dedupeKey);
       await new Promise((r) => setTimeout(r, 5));
@@ -112,16 +113,16 @@ test('two dispatchers running at once deliver each message once', async () => {
 test('a message its handler skips on purpose is recorded as skipped with the reason, and not retried', async () => {
   await enqueue('writeoff:skip', message(7));
   const calls: string[] = [];
-  const dispatcher = new OutboxDispatcher(t.orm, t.deps.logger);
+  const dispatcher = new OutboxRunner(t.orm, t.deps.logger);
   dispatcher.register('billing.writeoff', async (_p, m) => {
     calls.push(m.dedupeKey);
     return { skipped: 'order was refunded before write-off' };
   });
   const now = new Date();
-  expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 0, skipped: 1, more: false });
+  expect(await dispatcher.runOnce(now)).toEqual({ claimed: 1, sent: 0, failed: 0, skipped: 1, more: false });
   const row = await t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: 'writeoff:skip' });
   expect(row).toMatchObject({ status: 'skipped', attempts: 1, lastError: 'order was refunded before write-off', sentAt: null, claimedBy: null });
-  expect(await dispatcher.runOnce(new Date(now.getTime() + 3_600_000))).toEqual({ sent: 0, failed: 0, skipped: 0, more: false });
+  expect(await dispatcher.runOnce(new Date(now.getTime() + 3_600_000))).toEqual({ claimed: 0, sent: 0, failed: 0, skipped: 0, more: false });
   expect(calls).toEqual(['writeoff:skip']);
   await t.orm.em.fork().nativeDelete(OutboxMessage, {});
 });
@@ -138,7 +139,7 @@ describe('a backlog of one topic', () => {
     await queue('test.reminder', 12, 'reminder');
     await queue('test.money', 1, 'money');
     const delivered: string[] = [];
-    const d = new OutboxDispatcher(t.orm, t.deps.logger, { batchSize: 5 });
+    const d = new OutboxRunner(t.orm, t.deps.logger, { batchSize: 5 });
     d.register('test.reminder', async () => void delivered.push('reminder'));
     d.register('test.money', async () => void delivered.push('money'));
     const first = await d.runOnce();
@@ -149,7 +150,7 @@ describe('a backlog of one topic', () => {
 
   test('drains within one job pass, not a batch per interval', async () => {
     await queue('test.reminder', 23, 'drain');
-    const d = new OutboxDispatcher(t.orm, t.deps.logger, { batchSize: 5 });
+    const d = new OutboxRunner(t.orm, t.deps.logger, { batchSize: 5 });
     let n = 0;
     d.register('test.reminder', async () => void n++);
     const r = await d.drain(10_000);
@@ -159,16 +160,57 @@ describe('a backlog of one topic', () => {
     await t.orm.em.fork().nativeDelete(OutboxMessage, {});
   });
 
-  test('a drain of some topics (those a person waits for) leaves the others for the housekeeping', async () => {
+  test('a drain of some topics (those a person waits for) leaves the others for their own lane', async () => {
     await queue('test.reminder', 3, 'later');
     await queue('test.invoice', 2, 'now');
-    const d = new OutboxDispatcher(t.orm, t.deps.logger, { batchSize: 5 });
+    const d = new OutboxRunner(t.orm, t.deps.logger, { batchSize: 5 });
     const delivered: string[] = [];
     d.register('test.reminder', async () => void delivered.push('reminder'));
     d.register('test.invoice', async () => void delivered.push('invoice'));
     expect(await d.drain(10_000, undefined, ['test.invoice', 'test.unregistered'])).toMatchObject({ sent: 2 });
     expect(delivered).toEqual(['invoice', 'invoice']);
     expect(await t.orm.em.fork().count(OutboxMessage, { topic: 'test.reminder', status: 'pending' })).toBe(3);
+    await t.orm.em.fork().nativeDelete(OutboxMessage, {});
+  });
+});
+
+describe('topics with options of their own', () => {
+  const queue = async (topic: string, key: string, at: Date) =>
+    t.orm.em.fork().transactional((em) => enqueueOutbox(em, { topic, dedupeKey: key, payload: {} }, at));
+  const row = (key: string) => t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: key });
+
+  test('each topic is retried by its own backoff; one without a dead end is never marked dead', async () => {
+    const now = new Date(Date.now() - 1000);
+    await queue('test.forever', 'forever:1', now);
+    await queue('test.limited', 'limited:1', now);
+    const r = new OutboxRunner(t.orm, t.deps.logger);
+    r.register('test.forever', async () => Promise.reject(new Error('down')), { backoffMs: () => 1_000, maxAttempts: Infinity });
+    r.register('test.limited', async () => Promise.reject(new Error('down')), { maxAttempts: 2 });
+    expect(await r.runOnce(now)).toMatchObject({ claimed: 2, failed: 2 });
+    expect((await row('forever:1')).nextAttemptAt.getTime()).toBe(now.getTime() + 1_000);
+    expect((await row('limited:1')).nextAttemptAt.getTime()).toBe(now.getTime() + 30_000);
+    expect(await r.runOnce(new Date(now.getTime() + 31_000))).toMatchObject({ claimed: 2, failed: 2 });
+    expect(await row('forever:1')).toMatchObject({ status: 'pending', attempts: 2 });
+    expect(await row('limited:1')).toMatchObject({ status: 'dead', attempts: 2 });
+    await t.orm.em.fork().nativeDelete(OutboxMessage, {});
+  });
+
+  test('start(): each interval is a lane of its own, drained at its own pace', async () => {
+    await queue('test.fast', 'fast:1', new Date(Date.now() - 1000));
+    await queue('test.slow', 'slow:1', new Date(Date.now() - 1000));
+    const delivered: string[] = [];
+    const r = new OutboxRunner(t.orm, t.deps.logger, { intervalMs: 60_000 });
+    r.register('test.fast', async () => void delivered.push('fast'), { intervalMs: 50, firstAfterMs: 0 });
+    r.register('test.slow', async () => void delivered.push('slow'));
+    const stop = r.start();
+    try {
+      for (let i = 0; i < 100 && delivered.length === 0; i++) await new Promise((res) => setTimeout(res, 50));
+      await new Promise((res) => setTimeout(res, 200));
+    } finally {
+      await stop();
+    }
+    expect(delivered).toEqual(['fast']);
+    expect((await row('slow:1')).status).toBe('pending');
     await t.orm.em.fork().nativeDelete(OutboxMessage, {});
   });
 });

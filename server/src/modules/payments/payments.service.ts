@@ -25,7 +25,7 @@ import {
   type StaffRefundQuery,
   type StaffRefundView,
 } from '@openhall/shared';
-import { instanceName, runWithJobLease } from '../jobs/job-lease';
+import { instanceName, runWithJobLease, takeRow } from '../jobs/lease';
 import type { AppDeps } from '../../deps';
 import { AppError, NotFoundError } from '../../http/errors';
 import { AlipayGatewayError } from '../../integrations/alipay/alipay.adapter';
@@ -1165,8 +1165,7 @@ export class PaymentsService {
     const due = await em.find(Refund, { status: 'failed', resolvedAt: null, nextAttemptAt: { $lte: now } }, { orderBy: { nextAttemptAt: 'asc', id: 'asc' }, limit, fields: ['id'] });
     let retried = 0;
     for (const { id } of due) {
-      const claimed = await em.nativeUpdate(Refund, { id, status: 'failed', resolvedAt: null, nextAttemptAt: { $lte: now } }, { status: 'processing', nextAttemptAt: null, updatedAt: now });
-      if (claimed !== 1) continue;
+      if (!(await takeRow(em, Refund, { id, status: 'failed', resolvedAt: null, nextAttemptAt: { $lte: now } }, { status: 'processing', nextAttemptAt: null, updatedAt: now }))) continue;
       retried++;
       await this.issueRefund(id);
     }

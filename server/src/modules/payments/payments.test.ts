@@ -64,7 +64,8 @@ test('Alipay WAP: signed gateway URL → buyer pays in the sandbox cashier → n
   const view = await t.request.get(`/api/v1/payments/${order.id}`).set(auth(user)).expect(200);
   expect(view.body.data).toMatchObject({ status: 'paid', amountFen: 12345 });
   // The embedded write-off just marks the message sent.
-  await runOnce(t.app.services.payments, t.app.services.outbox);
+  await runOnce(t.app.services.payments);
+  await t.app.services.outbox.drain(20_000);
   expect((await t.orm.em.fork().findOneOrFail(OutboxMessage, outbox[0].id)).status).toBe('sent');
 });
 

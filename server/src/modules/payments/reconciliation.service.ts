@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { instanceName, takeRow } from '../jobs/lease';
 import { raw, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import {
@@ -105,7 +105,7 @@ const channelsOf = (gateway: PaymentGatewayName): PaymentChannel[] => paymentCha
  *   lease), so with several instances the daily job runs it once, and never twice at the same time.
  */
 export class ReconciliationService {
-  readonly instanceId = `recon-${randomUUID().slice(0, 8)}`;
+  readonly instanceId = instanceName();
 
   constructor(
     private readonly deps: AppDeps,
@@ -226,12 +226,12 @@ export class ReconciliationService {
     const takeable: FilterQuery<ReconciliationRun>[] = rerun
       ? [{ status: { $in: ['pending', 'failed', 'done'] } }, { status: 'running', leaseUntil: { $lt: now } }]
       : [{ status: 'pending' }, { status: { $in: ['running', 'failed'] }, leaseUntil: { $lt: now } }];
-    const res = await em
-      .createQueryBuilder(ReconciliationRun)
-      .update({ status: 'running', claimedBy: this.instanceId, leaseUntil: new Date(now.getTime() + LEASE_MS), startedAt: now, attempts: raw('attempts + 1') })
-      .where({ billDate: date, gateway, $or: takeable })
-      .execute('run');
-    return res.affectedRows === 1;
+    return takeRow(
+      em,
+      ReconciliationRun,
+      { billDate: date, gateway, $or: takeable },
+      { status: 'running', claimedBy: this.instanceId, leaseUntil: new Date(now.getTime() + LEASE_MS), startedAt: now, attempts: raw('attempts + 1') },
+    );
   }
 
   /** The day's trade bill through the gateway's SDK adapter, as payments and refunds. */

@@ -1,5 +1,5 @@
 import type { AppDeps } from '../../deps';
-import { instanceName, runWithJobLease } from '../jobs/job-lease';
+import { instanceName, runWithJobLease } from '../jobs/lease';
 import { startPeriodicJob } from '../jobs/periodic';
 import type { SuspensionCallbacksService } from './suspension-callbacks.service';
 

@@ -6,7 +6,7 @@ import { createTestApp, signInBySms, signInStaff, type TestApp } from '../../../
 import { Account } from '../accounts/account.entity';
 import { Subscription } from '../billing/subscription.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
-import { OutboxDispatcher } from '../outbox/outbox.service';
+import { OutboxRunner } from '../outbox/outbox.runner';
 import { HttpBillingSystem } from '../../integrations/billing/billing.adapter';
 import { PaymentOrder } from '../payments/payment-order.entity';
 import { eventually, orderOf } from '../payments/payments.test-support';
@@ -202,7 +202,7 @@ test('billing.subscription_renewed goes to the billing system through the write-
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   try {
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/boss`;
-    const dispatcher = new OutboxDispatcher(t.orm, t.deps.logger);
+    const dispatcher = new OutboxRunner(t.orm, t.deps.logger);
     registerRenewalOutboxHandlers(dispatcher, new HttpBillingSystem(url, 'a-very-long-billing-secret'));
 
     const { subscription, headers } = await subscriberWithPackage('2027-02-10');

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 import type { AppDeps } from '../../deps';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
-import { instanceName, runWithJobLease } from '../jobs/job-lease';
+import { instanceName, runWithJobLease } from '../jobs/lease';
 import { startPeriodicJob } from '../jobs/periodic';
 import { Subscription } from '../billing/subscription.entity';
 import { RenewalDecline } from './renewal-decline.entity';

@@ -5,7 +5,8 @@ import type { Clock } from '../../clock';
 import { Subscription } from '../billing/subscription.entity';
 import type { BillingSystem, SubscriptionRenewalReversedMessage, SubscriptionRenewedMessage } from '../../integrations/billing/billing.adapter';
 import type { PaymentOrder } from '../payments/payment-order.entity';
-import { enqueueOutbox, type OutboxDispatcher } from '../outbox/outbox.service';
+import type { OutboxRunner } from '../outbox/outbox.runner';
+import { enqueueOutbox } from '../outbox/outbox.service';
 import { SubscriptionRenewal } from './subscription-renewal.entity';
 
 /** Outbox topic telling the operator's billing system (BOSS) that a package was extended. */
@@ -82,8 +83,6 @@ export function createRenewalSettler(clock: Clock) {
   };
 }
 
-export type RenewalSettler = ReturnType<typeof createRenewalSettler>;
-
 /** What undoing a renewal order did. */
 export type RenewalReversal =
   | { reversed: true; subscriptionId: number; expiresOnBefore: string; expiresOnAfter: string }
@@ -140,7 +139,7 @@ export function createRenewalReverser(clock: Clock) {
  * Delivers the renewal messages to the billing system through the same adapter as bill
  * write-offs (embedded default: the portal database is the record, nothing to send).
  */
-export function registerRenewalOutboxHandlers(outbox: OutboxDispatcher, billing: BillingSystem): void {
+export function registerRenewalOutboxHandlers(outbox: OutboxRunner, billing: BillingSystem): void {
   outbox.register(SUBSCRIPTION_RENEWED_TOPIC, (payload, m) => billing.recordRenewal(payload as unknown as SubscriptionRenewedMessage, m.dedupeKey));
   outbox.register(SUBSCRIPTION_RENEWAL_REVERSED_TOPIC, (payload, m) =>
     billing.reverseRenewal(payload as unknown as SubscriptionRenewalReversedMessage, m.dedupeKey),

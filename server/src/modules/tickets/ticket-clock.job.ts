@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import type { HolidayYear } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
-import { instanceName, runWithJobLease } from '../jobs/job-lease';
+import { instanceName, runWithJobLease } from '../jobs/lease';
 import { CLOCK_BATCH, type TicketsService } from './tickets.service';
 
 /** The lease name: one instance at a time recomputes stored clocks. */

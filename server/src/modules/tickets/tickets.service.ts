@@ -18,6 +18,7 @@ import {
   maskSensitiveText,
   slaStatus,
   workOrderEventSchema,
+  DUE_SOON_HOURS,
   type CreateTicketInput,
   type ClassifyFaultInput,
   type DecideExtensionInput,
@@ -547,7 +548,7 @@ export class TicketsService {
     // deadline, and is never due soon. Paused and no-clock keys lie above any deadline, the
     // unknown one below.
     const now = this.now().getTime();
-    const dueBy = now + (query.dueWithinHours ?? 4) * HOUR_MS;
+    const dueBy = now + (query.dueWithinHours ?? DUE_SOON_HOURS) * HOUR_MS;
     const riskOf = (status: string): { sql: string; params: number[] } | null => {
       const done = status === 'resolved' || status === 'closed';
       if (query.risk === 'breached') return done ? { sql: ' and `deadline_at` < `resolved_at`', params: [] } : { sql: ' and `queue_key` > ? and `queue_key` < ?', params: [QUEUE_KEY.UNKNOWN, now] };

@@ -17,7 +17,7 @@ import { verifyAndDecryptNotify } from '../../integrations/wechatpay/wechatpay.n
 import { cstDate } from '../../integrations/wechatpay/wechatpay.protocol';
 import { Account } from '../accounts/account.entity';
 import { Bill } from '../billing/bill.entity';
-import { instanceName, runWithJobLease } from '../jobs/job-lease';
+import { instanceName, runWithJobLease } from '../jobs/lease';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { enqueueOutbox, type OutboxSkip } from '../outbox/outbox.service';
 import { PaymentOrderBill } from '../payments/payment-order-bill.entity';

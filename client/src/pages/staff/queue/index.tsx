@@ -1,6 +1,6 @@
 import { Button, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
-import { maskPhone, staffQueueSorts, ticketChannelLabels, ticketStatuses, ticketTypes, type StaffLiveTicketEvent, type StaffQueueSort, type StaffTicketQuery, type StaffTicketView, type TicketStatus, type TicketType } from '@openhall/shared';
+import { DUE_SOON_HOURS, maskPhone, staffQueueSorts, ticketChannelLabels, ticketStatuses, ticketTypes, type StaffLiveTicketEvent, type StaffQueueSort, type StaffTicketQuery, type StaffTicketView, type TicketStatus, type TicketType } from '@openhall/shared';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { claimTicket, getCalendarStatus, listQueue } from '../../../api/staff';
 import StateView from '../../../components/state-view';
@@ -30,7 +30,7 @@ const statusOptions: { value: TicketStatus | ''; label: string }[] = [
 const riskOptions: { value: Risk | ''; label: string }[] = [
   { value: '', label: '全部时限' },
   { value: 'breached', label: '已超时' },
-  { value: 'due_soon', label: '4小时内到期' },
+  { value: 'due_soon', label: `${DUE_SOON_HOURS}小时内到期` },
   { value: 'unknown', label: '时限待核实' },
 ];
 const assignedOptions: { value: Assigned | ''; label: string }[] = [

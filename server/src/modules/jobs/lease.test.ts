@@ -1,5 +1,5 @@
 import { createTestApp, type TestApp } from '../../../test/harness';
-import { instanceName, runWithJobLease } from './job-lease';
+import { instanceName, runWithJobLease } from './lease';
 
 let t: TestApp;
 beforeAll(async () => {
