@@ -67,7 +67,14 @@ test('existing tickets become portal tickets and keep their rows, events, ids, i
   // The last ticket goes (tickets never do in the product; the rebuild must not reuse its id anyway).
   await knex('ticket').where({ id: second }).delete();
   await knex('ticket_event').insert({ ticket_id: first, kind: 'submitted', visible_to_subscriber: true, actor_kind: 'subscriber', message: '工单已提交', occurred_at: at, created_at: at });
-  await expect(knex('ticket').insert({ ...ticket, user_id: null })).rejects.toThrow();
+  // Before the migration every ticket has a user (read from the schema, then tried).
+  const userIdNullable = async (): Promise<boolean> =>
+    onMysql
+      ? (await knex.raw("select `is_nullable` as `n` from information_schema.columns where table_schema = database() and table_name = 'ticket' and column_name = 'user_id'"))[0][0].n === 'YES'
+      : ((await knex.raw('pragma table_info(`ticket`)')) as Array<{ name: string; notnull: number }>).find((c) => c.name === 'user_id')!.notnull === 0;
+  expect(await userIdNullable()).toBe(false);
+  // By message: better-sqlite3's error class may come from another test file's realm, so `toThrow` (instanceof Error) is unreliable.
+  await expect(knex('ticket').insert({ ...ticket, user_id: null })).rejects.toMatchObject({ message: expect.stringMatching(/NOT NULL constraint failed: ticket\.user_id|Column 'user_id' cannot be null/) });
 
   // It runs first; on SQLite the migrations after it run too.
   expect((await migrateUp(orm))[0]).toBe(MIGRATION);
@@ -78,7 +85,7 @@ test('existing tickets become portal tickets and keep their rows, events, ids, i
   const [unbound] = await knex('ticket').insert({ ...ticket, user_id: null, channel: 'hotline' });
   expect(Number(unbound)).toBeGreaterThan(Number(second));
   // A ticket that does not exist still cannot be pointed at.
-  await expect(knex('ticket_event').insert({ ticket_id: 999_999, kind: 'x', visible_to_subscriber: false, actor_kind: 'system', message: 'x', occurred_at: at, created_at: at })).rejects.toThrow();
+  await expect(knex('ticket_event').insert({ ticket_id: 999_999, kind: 'x', visible_to_subscriber: false, actor_kind: 'system', message: 'x', occurred_at: at, created_at: at })).rejects.toMatchObject({ message: expect.stringMatching(/FOREIGN KEY constraint failed|foreign key constraint fails/) });
   const indexes = onMysql
     ? ((await knex.raw('show index from `ticket`'))[0] as Array<{ Key_name: string }>).map((i) => i.Key_name)
     : ((await knex.raw("select `name` as `Key_name` from `sqlite_master` where `type` = 'index' and `tbl_name` = 'ticket'")) as Array<{ Key_name: string }>).map((i) => i.Key_name);

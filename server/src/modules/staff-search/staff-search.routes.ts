@@ -1,11 +1,11 @@
-import { staffSearchQuerySchema } from '@openhall/shared';
+import { staffSearchQuerySchema, urlIdSchema } from '@openhall/shared';
 import { z } from 'zod';
 import type { ApiRouter } from '../../http/api-router';
 import { staffOf } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
-const userIdParamSchema = z.object({ userId: z.coerce.number().int().positive().max(2_147_483_647) });
+const userIdParamSchema = z.object({ userId: urlIdSchema });
 const accountNoParamSchema = z.object({ accountNo: z.string().regex(/^[A-Za-z0-9-]{1,20}$/, '户号格式不正确') });
 
 export function registerStaffSearchRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
