@@ -92,6 +92,7 @@ export default function StaffShell({ id, profile, title, section = 'queue', chil
                 id="staff-live-sound"
                 className="staff-live__sound"
                 role="switch"
+                aria-label="新工单提示音"
                 aria-checked={live.sound}
                 onClick={() => setLiveSound(!live.sound)}
               >
