@@ -1,25 +1,11 @@
-import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import { idParamSchema, invoiceListQuerySchema, invoiceOrdersQuerySchema, reissueInvoiceSchema, requestInvoiceSchema, staffInvoiceQuerySchema, urlIdSchema, type RequestInvoiceResult } from '@openhall/shared';
 import type { ApiRouter } from '../../http/api-router';
-import { type AppState, staffOf, userIdOf } from '../../http/context';
+import { staffOf, userIdOf } from '../../http/context';
 import { RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
+import { rawBodyOf } from '../../http/raw-body';
 
-/** The body exactly as received (the body parser keeps it in `rawBody`). */
-async function rawBodyOf(ctx: ParameterizedContext<AppState>): Promise<string> {
-  const pre = (ctx.request as unknown as { rawBody?: unknown }).rawBody;
-  if (typeof pre === 'string') return pre;
-  if (ctx.req.readableEnded) return '';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > 256 * 1024) break;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 const pdfParamsSchema = z.object({ id: urlIdSchema, kind: z.enum(['blue', 'red']) });
 const pdfQuerySchema = z.object({ expires: z.string().regex(/^\d{1,12}$/).transform(Number), sig: z.string().regex(/^[0-9a-f]{32}$/) });
@@ -115,7 +101,7 @@ export function registerInvoiceRoutes(router: ApiRouter, registry: RouteRegistry
   // answers 500 so the platform sends it again.
   router.post('/integrations/einvoice/notify', async (ctx) => {
     try {
-      const a = await s.invoices.handleCallback(ctx.headers, await rawBodyOf(ctx));
+      const a = await s.invoices.handleCallback(ctx.headers, await rawBodyOf(ctx, 256 * 1024));
       ctx.status = a.status;
       ctx.body = a.body;
     } catch (err) {

@@ -17,23 +17,10 @@ import { z } from 'zod';
 import { type AppState, staffOf, userIdOf } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
+import { rawBodyOf } from '../../http/raw-body';
 import type { NotifyAnswer } from './payments.service';
 
 
-/** The body exactly as received: the body parser keeps it in `rawBody`; otherwise the stream is read here. */
-async function rawBodyOf(ctx: ParameterizedContext<AppState>): Promise<string> {
-  const pre = (ctx.request as unknown as { rawBody?: unknown }).rawBody;
-  if (typeof pre === 'string') return pre;
-  if (ctx.req.readableEnded) return '';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > 256 * 1024) break;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function answer(ctx: ParameterizedContext<AppState>, a: NotifyAnswer, type: 'json' | 'text'): void {
   ctx.status = a.status;
@@ -133,7 +120,7 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
   router.post('/payments/notify/wechat', async (ctx) => {
     let a: NotifyAnswer;
     try {
-      a = await s.payments.handleWechatNotify(ctx.headers, await rawBodyOf(ctx));
+      a = await s.payments.handleWechatNotify(ctx.headers, await rawBodyOf(ctx, 256 * 1024));
     } catch (err) {
       ctx.state.log.error({ err }, 'wechatpay notify failed');
       a = { status: 500, body: { code: 'FAIL', message: '处理失败，请重试' } };
@@ -143,7 +130,7 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
   router.post('/payments/notify/alipay', async (ctx) => {
     let a: NotifyAnswer;
     try {
-      a = await s.payments.handleAlipayNotify(await rawBodyOf(ctx));
+      a = await s.payments.handleAlipayNotify(await rawBodyOf(ctx, 256 * 1024));
     } catch (err) {
       ctx.state.log.error({ err }, 'alipay notify failed');
       a = { status: 500, body: 'fail' };

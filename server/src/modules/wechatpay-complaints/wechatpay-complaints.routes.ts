@@ -1,26 +1,10 @@
-import type { ParameterizedContext } from 'koa';
 import { idParamSchema } from '@openhall/shared';
 import type { ApiRouter } from '../../http/api-router';
-import type { AppState } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
+import { rawBodyOf } from '../../http/raw-body';
 import { WECHATPAY_COMPLAINT_NOTIFY_PATH, type ComplaintNotifyAnswer } from './wechatpay-complaints.service';
 
-/** The body exactly as received (the signature covers these bytes): kept by the body parser, or read here. */
-async function rawBodyOf(ctx: ParameterizedContext<AppState>): Promise<string> {
-  const pre = (ctx.request as unknown as { rawBody?: unknown }).rawBody;
-  if (typeof pre === 'string') return pre;
-  if (ctx.req.readableEnded) return '';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += b.length;
-    if (size > 64 * 1024) break;
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export function registerWechatpayComplaintRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
@@ -42,7 +26,7 @@ export function registerWechatpayComplaintRoutes(router: ApiRouter, registry: Ro
   router.post(WECHATPAY_COMPLAINT_NOTIFY_PATH, async (ctx) => {
     let a: ComplaintNotifyAnswer;
     try {
-      a = await s.wechatpayComplaints.handleNotify(ctx.headers, await rawBodyOf(ctx));
+      a = await s.wechatpayComplaints.handleNotify(ctx.headers, await rawBodyOf(ctx, 64 * 1024));
     } catch (err) {
       ctx.state.log.error({ err }, 'wechatpay complaint notify failed');
       a = { status: 500, body: { code: 'FAIL', message: '处理失败，请重试' } };

@@ -1,4 +1,5 @@
 import { fenToYuan } from '@openhall/shared';
+import { escapeHtml } from '../sandbox-koa';
 
 /**
  * HTML of the sandbox cashier. Plain forms and no script, so it works under the app's CSP and a
@@ -6,9 +7,6 @@ import { fenToYuan } from '@openhall/shared';
  * `#error-code`.
  */
 
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 const STYLE = `
 body{margin:0;font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;background:#f5f5f5;color:#333}
@@ -25,7 +23,7 @@ button{width:100%;padding:12px;font-size:17px;border-radius:6px;border:0;margin-
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head>
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><header>支付宝 · 收银台（沙箱）</header><main>${body}
 <p class="note">这是本地沙箱，不会产生真实扣款。Sandbox: no real money moves.</p></main></body></html>`;
 }
@@ -43,15 +41,15 @@ export function renderCashierPage(opts: {
   return page(
     '确认付款',
     `<section class="card">
-  <p id="subject">${esc(opts.subject)}</p>
+  <p id="subject">${escapeHtml(opts.subject)}</p>
   <p class="amount">¥<span id="amount">${fenToYuan(opts.amountFen)}</span></p>
-  <dl><dt>收款方</dt><dd id="seller">${esc(opts.sellerId)}</dd>
-  <dt>商户订单号</dt><dd id="out-trade-no">${esc(opts.outTradeNo)}</dd>
-  <dt>交易号</dt><dd id="trade-no">${esc(opts.tradeNo)}</dd>
-  ${opts.timeExpire ? `<dt>支付截止</dt><dd id="time-expire">${esc(opts.timeExpire)}</dd>` : ''}</dl>
+  <dl><dt>收款方</dt><dd id="seller">${escapeHtml(opts.sellerId)}</dd>
+  <dt>商户订单号</dt><dd id="out-trade-no">${escapeHtml(opts.outTradeNo)}</dd>
+  <dt>交易号</dt><dd id="trade-no">${escapeHtml(opts.tradeNo)}</dd>
+  ${opts.timeExpire ? `<dt>支付截止</dt><dd id="time-expire">${escapeHtml(opts.timeExpire)}</dd>` : ''}</dl>
 </section>
-<form method="post" action="${esc(opts.confirmAction)}"><button id="confirm" type="submit">确认付款</button></form>
-<form method="post" action="${esc(opts.cancelAction)}"><button id="cancel" type="submit">取消</button></form>`,
+<form method="post" action="${escapeHtml(opts.confirmAction)}"><button id="confirm" type="submit">确认付款</button></form>
+<form method="post" action="${escapeHtml(opts.cancelAction)}"><button id="cancel" type="submit">取消</button></form>`,
   );
 }
 
@@ -59,14 +57,14 @@ export function renderErrorPage(code: string, message: string): string {
   return page(
     '支付失败',
     `<section class="card"><h2 class="error">无法完成支付</h2>
-<p id="error-code">${esc(code)}</p><p id="error-message">${esc(message)}</p></section>`,
+<p id="error-code">${escapeHtml(code)}</p><p id="error-message">${escapeHtml(message)}</p></section>`,
   );
 }
 
 export function renderDonePage(title: string, text: string, link?: string): string {
   return page(
     title,
-    `<section class="card"><h2 id="result">${esc(title)}</h2><p>${esc(text)}</p>
-${link ? `<p><a id="back" href="${esc(link)}">返回商户</a></p>` : ''}</section>`,
+    `<section class="card"><h2 id="result">${escapeHtml(title)}</h2><p>${escapeHtml(text)}</p>
+${link ? `<p><a id="back" href="${escapeHtml(link)}">返回商户</a></p>` : ''}</section>`,
   );
 }

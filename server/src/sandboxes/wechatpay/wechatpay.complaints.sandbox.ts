@@ -2,8 +2,9 @@ import { randomInt, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
+import type { Middleware } from 'koa';
 import { fenToYuan } from '@openhall/shared';
+import { escapeHtml, parseJsonObject, readRawBody } from '../sandbox-koa';
 import { encryptSensitiveField, type WechatComplaintNotifyResource, type WechatComplaintState } from '../../integrations/wechatpay/wechatpay.complaints';
 import { cstDate, formatRfc3339Cst } from '../../integrations/wechatpay/wechatpay.protocol';
 
@@ -296,14 +297,14 @@ export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHo
       .sort((a, b) => (b.successTime ?? '').localeCompare(a.successTime ?? ''));
     const rows = [...ledger.complaints]
       .reverse()
-      .map((c) => `<li><a href="complaints/${esc(c.complaintId)}">${esc(c.complaintId)}</a> · ${esc(c.outTradeNo)} · <span class="state">${STATE_TEXT[c.state]}</span></li>`)
+      .map((c) => `<li><a href="complaints/${escapeHtml(c.complaintId)}">${escapeHtml(c.complaintId)}</a> · ${escapeHtml(c.outTradeNo)} · <span class="state">${STATE_TEXT[c.state]}</span></li>`)
       .join('');
     ctx.type = 'html';
     ctx.body = page(
       '消费者投诉',
       `<p class="note">OpenHall 沙箱 · 以付款人身份投诉一笔微信支付订单</p>
 <form method="post" action="complaints">
-<label>订单<select id="out-trade-no" name="out_trade_no">${paid.map((t) => `<option value="${esc(t.outTradeNo)}">${esc(t.outTradeNo)} · ${esc(t.description)} · ¥${fenToYuan(t.amountFen)}</option>`).join('')}</select></label>
+<label>订单<select id="out-trade-no" name="out_trade_no">${paid.map((t) => `<option value="${escapeHtml(t.outTradeNo)}">${escapeHtml(t.outTradeNo)} · ${escapeHtml(t.description)} · ¥${fenToYuan(t.amountFen)}</option>`).join('')}</select></label>
 <label>问题类型<select id="problem-type" name="problem_type"><option value="OTHERS">其他</option><option value="REFUND">申请退款</option><option value="SERVICE_NOT_WORK">服务权益未生效</option></select></label>
 <label>投诉内容<textarea id="detail" name="detail" maxlength="300" required></textarea></label>
 <label>联系电话<input id="phone" name="payer_phone" inputmode="numeric" maxlength="11"></label>
@@ -314,7 +315,7 @@ ${paid.length ? '' : '<p id="result">没有可投诉的已支付订单</p>'}
     );
   });
   router.post('/complaints', async (ctx) => {
-    const form = new URLSearchParams(await readRaw(ctx));
+    const form = new URLSearchParams(await readRawBody(ctx));
     try {
       const problem = form.get('problem_type');
       const c = fileComplaint({
@@ -328,7 +329,7 @@ ${paid.length ? '' : '<p id="result">没有可投诉的已支付订单</p>'}
     } catch (e) {
       ctx.status = 400;
       ctx.type = 'html';
-      ctx.body = page('无法投诉', `<p id="result">${esc((e as Error).message)}</p><p><a href="complaints">返回</a></p>`);
+      ctx.body = page('无法投诉', `<p id="result">${escapeHtml((e as Error).message)}</p><p><a href="complaints">返回</a></p>`);
     }
   });
   router.get('/complaints/:complaintId', (ctx) => {
@@ -342,16 +343,16 @@ ${paid.length ? '' : '<p id="result">没有可投诉的已支付订单</p>'}
     ctx.body = page(
       '投诉单',
       `<p class="note">OpenHall 沙箱 · 微信支付消费者投诉</p>
-<dl><dt>投诉单号</dt><dd id="complaint-id">${esc(c.complaintId)}</dd><dt>状态</dt><dd id="state" data-state="${c.state}">${STATE_TEXT[c.state]}</dd>
-<dt>订单</dt><dd id="out-trade-no">${esc(c.outTradeNo)} · ¥${fenToYuan(c.amountFen)}</dd></dl>
+<dl><dt>投诉单号</dt><dd id="complaint-id">${escapeHtml(c.complaintId)}</dd><dt>状态</dt><dd id="state" data-state="${c.state}">${STATE_TEXT[c.state]}</dd>
+<dt>订单</dt><dd id="out-trade-no">${escapeHtml(c.outTradeNo)} · ¥${fenToYuan(c.amountFen)}</dd></dl>
 <h2>协商历史</h2><ol id="history">${c.history
-        .map((n) => `<li data-type="${esc(n.operateType)}"><b>${esc(OPERATE_TEXT[n.operateType] ?? n.operateType)}</b> ${esc(n.operator)} · ${esc(n.operateTime)}<p>${esc(n.details)}</p></li>`)
+        .map((n) => `<li data-type="${escapeHtml(n.operateType)}"><b>${escapeHtml(OPERATE_TEXT[n.operateType] ?? n.operateType)}</b> ${escapeHtml(n.operator)} · ${escapeHtml(n.operateTime)}<p>${escapeHtml(n.details)}</p></li>`)
         .join('')}</ol>
 <p><a href="../complaints">全部投诉</a></p>`,
     );
   });
   router.post('/_hooks/complaints', async (ctx) => {
-    const body = parseJson(await readRaw(ctx));
+    const body = parseJsonObject(await readRawBody(ctx));
     try {
       const c = fileComplaint({
         outTradeNo: String(body.out_trade_no ?? ''),
@@ -419,37 +420,18 @@ function notFound(message = '投诉单不存在'): ComplaintsApiResult {
   return fail(404, 'RESOURCE_NOT_EXISTS', message);
 }
 
-async function readRaw(ctx: Context): Promise<string> {
-  const pre = (ctx.request as unknown as { rawBody?: unknown }).rawBody;
-  if (typeof pre === 'string') return pre;
-  if (ctx.req.readableEnded) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks).toString('utf8');
-}
 
-function parseJson(raw: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(raw || '{}');
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 function page(title: string, content: string): string {
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)}（沙箱）</title>
+<title>${escapeHtml(title)}（沙箱）</title>
 <style>
 body{font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;background:#f2f2f2;margin:0}
 main{max-width:560px;margin:0 auto;padding:24px 20px}
 .note{color:#b26a00;font-size:13px}label{display:block;margin:12px 0}select,textarea,input{display:block;width:100%;box-sizing:border-box;padding:8px;margin-top:4px}
 textarea{min-height:80px}dl,ol,ul{background:#fff;padding:12px 28px;border-radius:8px}dt{color:#888;font-size:13px}dd{margin:0 0 8px}
 button{width:100%;padding:12px;font-size:16px;border:0;border-radius:8px;background:#07c160;color:#fff}button:disabled{background:#9ed9b9}
-</style></head><body><main><h1>${esc(title)}</h1>${content}</main></body></html>`;
+</style></head><body><main><h1>${escapeHtml(title)}</h1>${content}</main></body></html>`;
 }

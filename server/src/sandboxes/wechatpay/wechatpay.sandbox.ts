@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import { fenToYuan } from '@openhall/shared';
 import { SANDBOX_WECHAT_USER_COOKIE, sandboxOpenid, sandboxOpenidOwner, sandboxWechatUserOf } from '../wechat/wechat-sandbox-user';
 import { generateSelfSignedCertificate, loadPrivateKey } from './wechatpay.certificate';
+import { escapeHtml, parseJsonObject, readRawBody } from '../sandbox-koa';
 import { mountComplaintsSandbox, type ComplaintsSandbox } from './wechatpay.complaints.sandbox';
 import type { WechatPayRefundResource, WechatPayTransaction } from '../../integrations/wechatpay/wechatpay.notify';
 import {
@@ -1155,11 +1156,11 @@ class Sandbox {
     ctx.body = page(
       '微信支付',
       `<p class="note">OpenHall 沙箱收银台 · 不会产生真实扣款</p>
-<p class="merchant">商户号 ${esc(t.mchid)}</p>
+<p class="merchant">商户号 ${escapeHtml(t.mchid)}</p>
 <h1 id="amount">¥${fenToYuan(t.amountFen)}</h1>
-<p id="description">${esc(t.description)}</p>
-<dl><dt>商户订单号</dt><dd id="out-trade-no">${esc(t.outTradeNo)}</dd><dt>状态</dt><dd id="state">${esc(TRADE_STATE_DESC[t.tradeState])}</dd></dl>
-${blocked ? `<p id="result">${esc(blocked)}</p>` : ''}
+<p id="description">${escapeHtml(t.description)}</p>
+<dl><dt>商户订单号</dt><dd id="out-trade-no">${escapeHtml(t.outTradeNo)}</dd><dt>状态</dt><dd id="state">${escapeHtml(TRADE_STATE_DESC[t.tradeState])}</dd></dl>
+${blocked ? `<p id="result">${escapeHtml(blocked)}</p>` : ''}
 <form method="post" action="${action}/confirm${q}"><button id="confirm" type="submit"${blocked ? ' disabled' : ''}>确认支付</button></form>
 <form method="post" action="${action}/cancel${q}"><button id="cancel" type="submit">取消</button></form>`,
     );
@@ -1193,7 +1194,7 @@ ${blocked ? `<p id="result">${esc(blocked)}</p>` : ''}
     } catch (e) {
       if (!(e instanceof SandboxPayError)) throw e;
       ctx.status = 409;
-      ctx.body = page('无法支付', `<p id="result">${esc(e.message)}</p>`);
+      ctx.body = page('无法支付', `<p id="result">${escapeHtml(e.message)}</p>`);
       return;
     }
     if (redirect) {
@@ -1234,27 +1235,7 @@ function writeSecret(file: string, content: string): void {
   fs.writeFileSync(file, content, { mode: 0o600 });
 }
 
-/**
- * The body as sent. Behind the app's bodyparser the stream is gone but `rawBody` holds it;
- * mounted bare, the stream is read here.
- */
-async function readRawBody(ctx: Context): Promise<string> {
-  const pre = (ctx.request as unknown as { rawBody?: unknown }).rawBody;
-  if (typeof pre === 'string') return pre;
-  if (ctx.req.readableEnded) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks).toString('utf8');
-}
 
-function parseJsonObject(raw: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(raw || '{}');
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
 
 function hookError(ctx: Context, e: unknown): void {
   if (!(e instanceof SandboxPayError)) throw e;
@@ -1273,14 +1254,11 @@ function safeRedirect(value: unknown): string | null {
   }
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 function page(title: string, content: string): string {
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)}（沙箱）</title>
+<title>${escapeHtml(title)}（沙箱）</title>
 <style>
 body{font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;background:#f2f2f2;margin:0}
 main{max-width:420px;margin:0 auto;padding:32px 20px;text-align:center}
