@@ -3,7 +3,6 @@ import type { EntityManager } from '@mikro-orm/knex';
 import {
   addDays,
   businessDate,
-  commitmentCodeFor,
   computeDeadline,
   createWorkCalendar,
   halfDays,
@@ -21,6 +20,7 @@ import { AppError, NotFoundError } from '../../http/errors';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
 import { AppointmentSlot, TicketAppointment } from './appointment.entity';
+import { commitmentFor, type OperatorCommitment } from './commitments';
 
 /** The ticket types a visit can be booked for. */
 export type VisitTicketType = AppointmentSlotQuery['type'];
@@ -152,12 +152,8 @@ export class SlotsService {
   }
 
   /** The commitment a ticket of this type in this area runs on (a fault: ordinary until staff classify it). */
-  private commitmentOf(type: VisitTicketType, area: string) {
-    const areaKind = this.deps.config.operator.areas.find((a) => a.code === area)?.kind ?? 'city';
-    const code = commitmentCodeFor(type, type === 'fault' ? 'ordinary' : null, areaKind);
-    const c = this.deps.config.operator.commitments.find((x) => x.code === code);
-    if (!c) throw new Error(`operator.json has no commitment ${code}`);
-    return c;
+  private commitmentOf(type: VisitTicketType, area: string): OperatorCommitment {
+    return commitmentFor(this.deps.config, type, type === 'fault' ? 'ordinary' : null, area);
   }
 
   private deadlineOf(commitment: { targetAmount: number; targetUnit: CommitmentTarget['unit'] }, now: Date): Date {

@@ -6,7 +6,6 @@ import {
   FINISHED_STATUSES,
   TICKET_STATUS_RANK,
   TICKET_URGE_RULES,
-  commitmentCodeFor,
   businessDate,
   calendarNoteFor,
   calendarStatus,
@@ -53,6 +52,7 @@ import type { AuditActor, AuditService } from '../audit/audit.service';
 import { StaffUser } from '../staff/staff-user.entity';
 import { TicketEvent } from './ticket-event.entity';
 import { TicketExtension } from './ticket-extension.entity';
+import { commitmentByCode, commitmentFor, type OperatorCommitment } from './commitments';
 import { TicketPause, type TicketPauseKind } from './ticket-pause.entity';
 import { TicketFiling } from './ticket-filing';
 import { Ticket } from './ticket.entity';
@@ -322,11 +322,10 @@ export class TicketsService {
     userId: number | null,
     input: Pick<CreateTicketInput, 'type' | 'description' | 'contactPhone'> & { severity?: CreateTicketInput['severity']; channel?: TicketChannel; owner?: Staff },
     now: Date,
-  ): Promise<{ ticket: Ticket; commitment: ReturnType<TicketsService['commitment']> }> {
-    const areaKind = this.deps.config.operator.areas.find((a) => a.code === account.area)?.kind ?? 'city';
+  ): Promise<{ ticket: Ticket; commitment: OperatorCommitment }> {
     const severity = input.type === 'fault' ? (input.severity ?? 'ordinary') : null;
-    const code = commitmentCodeFor(input.type, severity, areaKind);
-    const commitment = this.commitment(code);
+    const commitment = commitmentFor(this.deps.config, input.type, severity, account.area);
+    const code = commitment.code;
     const ticket = Object.assign(new Ticket(), {
       type: input.type,
       accountId: account.id,
@@ -800,9 +799,8 @@ export class TicketsService {
     if (input.severity === 'major' && (await this.clockNow(ticket))?.breached) {
       throw invalidState('已超过一般故障的承诺时限，改定为重大故障也不能改变超时的事实；请督促尽快处理');
     }
-    const areaKind = this.deps.config.operator.areas.find((a) => a.code === ticket.area)?.kind ?? 'city';
-    const code = commitmentCodeFor('fault', input.severity, areaKind);
-    const commitment = this.commitment(code);
+    const commitment = commitmentFor(this.deps.config, 'fault', input.severity, ticket.area);
+    const code = commitment.code;
     const now = this.now();
     const by = `${staff.name}（工号 ${staff.jobNo}）`;
     await this.transaction(async (tx) => {
@@ -1062,10 +1060,8 @@ export class TicketsService {
     return ticket;
   }
 
-  private commitment(code: string) {
-    const c = this.deps.config.operator.commitments.find((x) => x.code === code);
-    if (!c) throw new Error(`operator.json has no commitment ${code}`);
-    return c;
+  private commitment(code: string): OperatorCommitment {
+    return commitmentByCode(this.deps.config, code);
   }
 
   private addEvent(
