@@ -13,12 +13,8 @@ export interface AppState {
   principal?: Principal;
 }
 
-/** The signed-in subscriber's user id, on a route whose `auth` is 'user' (the router has checked it). */
-export function userIdOf(principal: Principal | undefined): number {
-  return (principal as Extract<Principal, { kind: 'user' }>).userId;
-}
+/** A signed-in subscriber. */
+export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
 
-/** The signed-in staff member, on a route whose `auth` names a staff role (the router has checked it). */
-export function staffOf(principal: Principal | undefined): Extract<Principal, { kind: 'staff' }> {
-  return principal as Extract<Principal, { kind: 'staff' }>;
-}
+/** A signed-in member of staff. */
+export type StaffPrincipal = Extract<Principal, { kind: 'staff' }>;

@@ -6,7 +6,7 @@ import type { StaffRole } from '@openhall/shared';
 import { RequestValidationError } from './error-middleware';
 import type { PublicAnswers } from './public-answers';
 import { ForbiddenError, UnauthenticatedError } from './errors';
-import type { AppState, Principal } from './context';
+import type { AppState, Principal, StaffPrincipal, UserPrincipal } from './context';
 
 /**
  * What a handler returns to answer with something other than `{ data }` JSON: a CSV file, a stream
@@ -23,15 +23,21 @@ export class RawAnswer {
 /** Who may call a route: anyone, a signed-in subscriber, or staff of at least the given role. */
 export type RouteAuth = 'public' | 'user' | { staff: StaffRole };
 
+/**
+ * The principal a handler receives, typed by its route's rule: the router has already refused
+ * anyone else, so a `'user'` route's handler reads `principal.userId` without a cast.
+ */
+export type PrincipalFor<A extends RouteAuth> = A extends 'user' ? UserPrincipal : A extends { staff: StaffRole } ? StaffPrincipal : Principal | undefined;
+
 const roleRank: Record<StaffRole, number> = { agent: 1, supervisor: 2, admin: 3 };
 
-export interface RouteSpec<B, Q, P> {
+export interface RouteSpec<B, Q, P, A extends RouteAuth = RouteAuth> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** koa-router path relative to the router prefix, e.g. `/bills/:id`. */
   path: string;
   summary: string;
   tag: string;
-  auth: RouteAuth;
+  auth: A;
   body?: ZodType<B>;
   query?: ZodType<Q>;
   params?: ZodType<P>;
@@ -41,11 +47,11 @@ export interface RouteSpec<B, Q, P> {
   cacheable?: boolean;
 }
 
-export interface RouteInput<B, Q, P> {
+export interface RouteInput<B, Q, P, A extends RouteAuth = RouteAuth> {
   body: B;
   query: Q;
   params: P;
-  principal: Principal | undefined;
+  principal: PrincipalFor<A>;
   ctx: ParameterizedContext<AppState>;
 }
 
@@ -70,15 +76,19 @@ function parse<T>(schema: ZodType<T> | undefined, value: unknown, source: 'body'
   return result.data;
 }
 
-/** Checks the principal against the route's rule; the first line of defence, services check ownership. */
-export function authorize(auth: RouteAuth, principal: Principal | undefined): void {
-  if (auth === 'public') return;
+/**
+ * Checks the principal against the route's rule and answers it typed by that rule; the first line
+ * of defence, services check ownership.
+ */
+export function authorize<A extends RouteAuth>(auth: A, principal: Principal | undefined): PrincipalFor<A> {
   if (auth === 'user') {
     if (principal?.kind !== 'user') throw new UnauthenticatedError();
-    return;
+  } else if (auth !== 'public') {
+    if (principal?.kind !== 'staff') throw new UnauthenticatedError('请先以工作人员身份登录');
+    const wanted = (auth as { staff: StaffRole }).staff;
+    if (roleRank[principal.role] < roleRank[wanted]) throw new ForbiddenError(`此操作需要${roleNames[wanted]}权限`);
   }
-  if (principal?.kind !== 'staff') throw new UnauthenticatedError('请先以工作人员身份登录');
-  if (roleRank[principal.role] < roleRank[auth.staff]) throw new ForbiddenError(`此操作需要${roleNames[auth.staff]}权限`);
+  return principal as PrincipalFor<A>;
 }
 
 const roleNames: Record<StaffRole, string> = { agent: '客服', supervisor: '班长', admin: '管理员' };
@@ -87,20 +97,20 @@ const roleNames: Record<StaffRole, string> = { agent: '客服', supervisor: '班
  * Defines a route: check access, validate input, call the handler, wrap its result in `{ data }`.
  * Routes stay thin; the handler is one service call.
  */
-export function defineRoute<B = undefined, Q = undefined, P = undefined>(
+export function defineRoute<B = undefined, Q = undefined, P = undefined, A extends RouteAuth = RouteAuth>(
   router: ApiRouter,
   registry: RouteRegistry,
   prefix: string,
-  spec: RouteSpec<B, Q, P>,
-  handler: (input: RouteInput<B, Q, P>) => Promise<unknown>,
+  spec: RouteSpec<B, Q, P, A>,
+  handler: (input: RouteInput<B, Q, P, A>) => Promise<unknown>,
 ): void {
   registry.routes.push({ spec: spec as RouteSpec<unknown, unknown, unknown>, fullPath: prefix + spec.path });
   router[spec.method](spec.path, async (ctx) => {
-    authorize(spec.auth, ctx.state.principal);
+    const principal = authorize(spec.auth, ctx.state.principal);
     const params = parse(spec.params, ctx.params, 'params');
     const query = parse(spec.query, ctx.query, 'query');
     const body = parse(spec.body, (ctx.request as unknown as { body?: unknown }).body ?? {}, 'body');
-    const data = await handler({ body, query, params, principal: ctx.state.principal, ctx });
+    const data = await handler({ body, query, params, principal, ctx });
     ctx.status = typeof spec.status === 'function' ? spec.status(data) : (spec.status ?? 200);
     if (ctx.status === 204) return;
     if (data instanceof RawAnswer) {
@@ -181,8 +191,8 @@ export function buildOpenApi(registry: RouteRegistry, info: { title: string; ver
 
 /** A `defineRoute` bound to one router, for a module's route file: `const route = routeDefiner(...)`. */
 export function routeDefiner(router: ApiRouter, registry: RouteRegistry, prefix: string) {
-  return <B = undefined, Q = undefined, P = undefined>(
-    spec: RouteSpec<B, Q, P>,
-    handler: (input: RouteInput<B, Q, P>) => Promise<unknown>,
+  return <B = undefined, Q = undefined, P = undefined, A extends RouteAuth = RouteAuth>(
+    spec: RouteSpec<B, Q, P, A>,
+    handler: (input: RouteInput<B, Q, P, A>) => Promise<unknown>,
   ): void => defineRoute(router, registry, prefix, spec, handler);
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { idParamSchema, textSchema } from '@openhall/shared';
 import type { ApiRouter } from '../../http/api-router';
-import { staffOf } from '../../http/context';
 import { RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
@@ -35,7 +34,7 @@ export function registerBillingImportStaffRoutes(router: ApiRouter, registry: Ro
       status: 202,
     },
     async ({ ctx, query, principal }) => {
-      const view = await csvImports.upload(ctx.req, ctx.get('Content-Type') || undefined, query.fileName, staffOf(principal).staffId);
+      const view = await csvImports.upload(ctx.req, ctx.get('Content-Type') || undefined, query.fileName, principal.staffId);
       ctx.set('Location', `${prefix}/staff/billing/imports/${view.id}`);
       return view;
     },

@@ -1,6 +1,5 @@
 import type { ApiRouter } from '../../http/api-router';
 import { disputeBillLineSchema, idParamSchema } from '@openhall/shared';
-import { userIdOf } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
@@ -9,9 +8,9 @@ export function registerBillDisputeRoutes(router: ApiRouter, registry: RouteRegi
   const route = routeDefiner(router, registry, prefix);
   route(
     { method: 'post', path: '/bills/:id/dispute', summary: 'Dispute a line of one of the user’s bills: opens a complaint tied to the bill; its late fee stops until the complaint is answered', tag: 'bills', auth: 'user', params: idParamSchema, body: disputeBillLineSchema, status: 201 },
-    ({ params, body, principal }) => s.billDisputes.disputeBillLine(userIdOf(principal), params.id, body),
+    ({ params, body, principal }) => s.billDisputes.disputeBillLine(principal.userId, params.id, body),
   );
   route({ method: 'get', path: '/bills/:id/disputes', summary: 'The disputes of one of the user’s bills and whether each still holds the late fee', tag: 'bills', auth: 'user', params: idParamSchema }, ({ params, principal }) =>
-    s.billDisputes.listDisputes(userIdOf(principal), params.id),
+    s.billDisputes.listDisputes(principal.userId, params.id),
   );
 }

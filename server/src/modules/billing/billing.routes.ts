@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { ApiRouter } from '../../http/api-router';
 import { billsQuerySchema, idParamSchema } from '@openhall/shared';
 import { RequestValidationError } from '../../http/error-middleware';
-import { userIdOf } from '../../http/context';
 import { authorize, routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
@@ -13,15 +12,15 @@ export function registerBillingRoutes(router: ApiRouter, registry: RouteRegistry
 
   route(
     { method: 'get', path: '/bills', summary: "The user's bills, newest first; filter by account and displayed status (unpaid, paid, overdue; comma-separated)", tag: 'bills', auth: 'user', query: billsQuerySchema },
-    ({ query, principal }) => s.billing.listBills(userIdOf(principal), query),
+    ({ query, principal }) => s.billing.listBills(principal.userId, query),
   );
   route(
     { method: 'get', path: '/bills/:id', summary: 'One of the user’s bills: lines, live late fee, and the payment that settled it', tag: 'bills', auth: 'user', params: idParamSchema },
-    ({ params, principal }) => s.billing.getBill(userIdOf(principal), params.id),
+    ({ params, principal }) => s.billing.getBill(principal.userId, params.id),
   );
   route(
     { method: 'get', path: '/accounts/:id/arrears', summary: 'What one of the user’s accounts owes today (late fees included) and its oldest unpaid period', tag: 'bills', auth: 'user', params: idParamSchema },
-    ({ params, principal }) => s.billing.getArrears(userIdOf(principal), params.id),
+    ({ params, principal }) => s.billing.getArrears(principal.userId, params.id),
   );
 
   // Receipts are pages, not JSON: they are registered for the API document like the others, but
@@ -29,11 +28,11 @@ export function registerBillingRoutes(router: ApiRouter, registry: RouteRegistry
   const receipt = (path: string, summary: string, render: (userId: number, id: number, nonce: string) => Promise<string>) => {
     registry.routes.push({ spec: { method: 'get', path, summary, tag: 'bills', auth: 'user', params: idParamSchema }, fullPath: prefix + path });
     router.get(path, async (ctx) => {
-      authorize('user', ctx.state.principal);
+      const principal = authorize('user', ctx.state.principal);
       const parsed = idParamSchema.safeParse(ctx.params);
       if (!parsed.success) throw new RequestValidationError(parsed.error, 'params');
       const nonce = randomBytes(16).toString('base64');
-      const html = await render(userIdOf(ctx.state.principal), parsed.data.id, nonce);
+      const html = await render(principal.userId, parsed.data.id, nonce);
       ctx.type = 'text/html; charset=utf-8';
       ctx.set('Content-Security-Policy', `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'`);
       ctx.set('Cache-Control', 'private, no-store');

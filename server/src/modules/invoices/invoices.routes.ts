@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { idParamSchema, invoiceListQuerySchema, invoiceOrdersQuerySchema, reissueInvoiceSchema, requestInvoiceSchema, staffInvoiceQuerySchema, urlIdSchema, type RequestInvoiceResult } from '@openhall/shared';
 import type { ApiRouter } from '../../http/api-router';
-import { staffOf, userIdOf } from '../../http/context';
 import { RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 import { rawBodyOf } from '../../http/raw-body';
@@ -24,11 +23,11 @@ export function registerInvoiceRoutes(router: ApiRouter, registry: RouteRegistry
       body: requestInvoiceSchema,
       status: (data) => ((data as RequestInvoiceResult).created ? 201 : 200),
     },
-    ({ body, principal }) => s.invoices.request(userIdOf(principal), body),
+    ({ body, principal }) => s.invoices.request(principal.userId, body),
   );
   route(
     { method: 'get', path: '/invoices', summary: 'The user’s invoices, newest first (orderId: of one order)', tag, auth: 'user', query: invoiceListQuerySchema },
-    ({ query, principal }) => s.invoices.list(userIdOf(principal), query),
+    ({ query, principal }) => s.invoices.list(principal.userId, query),
   );
   route(
     {
@@ -39,23 +38,23 @@ export function registerInvoiceRoutes(router: ApiRouter, registry: RouteRegistry
       auth: 'user',
       query: invoiceOrdersQuerySchema,
     },
-    ({ query, principal }) => s.invoices.orders(userIdOf(principal), query),
+    ({ query, principal }) => s.invoices.orders(principal.userId, query),
   );
   route(
     { method: 'get', path: '/invoices/orders/:id', summary: 'One of the user’s orders as the invoice request shows it', tag, auth: 'user', params: idParamSchema },
-    ({ params, principal }) => s.invoices.order(userIdOf(principal), params.id),
+    ({ params, principal }) => s.invoices.order(principal.userId, params.id),
   );
   route(
     { method: 'get', path: '/invoices/:id', summary: 'One of the user’s invoices: state in words, lines and tax, PDF links (signed, an hour)', tag, auth: 'user', params: idParamSchema },
-    ({ params, principal }) => s.invoices.get(userIdOf(principal), params.id),
+    ({ params, principal }) => s.invoices.get(principal.userId, params.id),
   );
   route(
     { method: 'get', path: '/invoice-titles', summary: 'The user’s saved invoice titles (抬头), most recently used first', tag, auth: 'user' },
-    ({ principal }) => s.invoices.titles(userIdOf(principal)),
+    ({ principal }) => s.invoices.titles(principal.userId),
   );
   route(
     { method: 'delete', path: '/invoice-titles/:id', summary: 'Forget a saved invoice title', tag, auth: 'user', params: idParamSchema, status: 204 },
-    ({ params, principal }) => s.invoices.deleteTitle(userIdOf(principal), params.id),
+    ({ params, principal }) => s.invoices.deleteTitle(principal.userId, params.id),
   );
   route(
     {
@@ -78,11 +77,11 @@ export function registerInvoiceRoutes(router: ApiRouter, registry: RouteRegistry
 
   route(
     { method: 'get', path: '/staff/invoices', summary: 'Invoices by invoice number (blue or red), account number, order (id or merchant order number) and state (failed: refused invoices and refused reversals), newest first; audit-logged', tag, auth: { staff: 'agent' }, query: staffInvoiceQuerySchema },
-    ({ query, principal }) => s.invoices.listForStaff(staffOf(principal).staffId, query),
+    ({ query, principal }) => s.invoices.listForStaff(principal.staffId, query),
   );
   route(
     { method: 'get', path: '/staff/invoices/:id', summary: 'One invoice with its tries and who reissued it; audit-logged', tag, auth: { staff: 'agent' }, params: idParamSchema },
-    ({ params, principal }) => s.invoices.getForStaff(staffOf(principal).staffId, params.id),
+    ({ params, principal }) => s.invoices.getForStaff(principal.staffId, params.id),
   );
   route(
     {
@@ -94,7 +93,7 @@ export function registerInvoiceRoutes(router: ApiRouter, registry: RouteRegistry
       params: idParamSchema,
       body: reissueInvoiceSchema,
     },
-    ({ params, body, principal }) => s.invoices.reissue(staffOf(principal), params.id, body),
+    ({ params, body, principal }) => s.invoices.reissue(principal, params.id, body),
   );
 
   // The platform's callback answers in the platform's terms, not the API envelope; a failure

@@ -2,14 +2,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { STAFF_LIVE_EVENTS, type StaffLiveTicketEvent, type StaffLiveTokenView, type TicketStatus, type TicketType } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
-import type { Principal } from '../../http/context';
+import type { Principal, StaffPrincipal as Staff } from '../../http/context';
 import { UnauthenticatedError } from '../../http/errors';
 import { Session } from '../users/session.entity';
 import { StaffUser } from '../staff/staff-user.entity';
 import type { LiveBus } from './live-bus';
 import { TicketLiveSubscriber, type CommittedTicketChange } from './ticket-live.subscriber';
-
-type Staff = Extract<Principal, { kind: 'staff' }>;
 
 /** How long a stream token opens the stream: the page asks for one right before it connects. */
 export const LIVE_TOKEN_TTL_MS = 60_000;

@@ -1,6 +1,5 @@
 import type { ApiRouter } from '../../http/api-router';
 import { closeOutageSchema, declareOutageSchema, idParamSchema, outageQuerySchema, staffOutageQuerySchema } from '@openhall/shared';
-import { staffOf, userIdOf } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
@@ -10,16 +9,16 @@ export function registerOutageRoutes(router: ApiRouter, registry: RouteRegistry,
   const tag = 'outages';
 
   route({ method: 'get', path: '/outages', summary: 'Active area outages covering one of the user’s accounts (check before filing a fault)', tag, auth: 'user', query: outageQuerySchema }, ({ query, principal }) =>
-    s.outages.listForAccount(userIdOf(principal), query.accountId),
+    s.outages.listForAccount(principal.userId, query.accountId),
   );
   route({ method: 'get', path: '/staff/outages', summary: 'Area outages, active first', tag, auth: { staff: 'agent' }, query: staffOutageQuerySchema }, ({ query }) =>
     s.outages.listForStaff(query),
   );
   route({ method: 'post', path: '/staff/outages', summary: 'Declare an area outage (supervisor)', tag, auth: { staff: 'supervisor' }, body: declareOutageSchema, status: 201 }, ({ body, principal }) =>
-    s.outages.declareOutage(staffOf(principal), body),
+    s.outages.declareOutage(principal, body),
   );
   route(
     { method: 'post', path: '/staff/outages/:id/close', summary: 'Close an outage: its linked open tickets are resolved with the message (supervisor)', tag, auth: { staff: 'supervisor' }, params: idParamSchema, body: closeOutageSchema },
-    ({ params, body, principal }) => s.outages.closeOutage(staffOf(principal), params.id, body),
+    ({ params, body, principal }) => s.outages.closeOutage(principal, params.id, body),
   );
 }

@@ -2,15 +2,13 @@ import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { CloseOutageInput, DeclareOutageInput, OutageView, ServiceType, StaffOutageQuery, TicketType } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
-import type { Principal } from '../../http/context';
+import type { StaffPrincipal as Staff } from '../../http/context';
 import { AppError, ConflictError, NotFoundError } from '../../http/errors';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
 import type { AuditService } from '../audit/audit.service';
 import type { TicketsService } from '../tickets/tickets.service';
 import { Outage, OutageTicket } from './outage.entity';
-
-type Staff = Extract<Principal, { kind: 'staff' }>;
 
 /** Ticket types an outage explains: a fault report in the area is the outage seen from one address. */
 const LINKED_TYPES: readonly TicketType[] = ['fault'];

@@ -14,7 +14,7 @@ import {
   staffRefundSchema,
 } from '@openhall/shared';
 import { z } from 'zod';
-import { type AppState, staffOf, userIdOf } from '../../http/context';
+import type { AppState } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 import { rawBodyOf } from '../../http/raw-body';
@@ -34,11 +34,11 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
 
   route(
     { method: 'post', path: '/payments', summary: 'Pay bills: the server computes the amount and answers what the client needs to pay', tag: 'payments', auth: 'user', body: createBillPaymentSchema, status: 201 },
-    ({ body, principal, ctx }) => s.payments.createBillPayment(userIdOf(principal), body, ctx.ip),
+    ({ body, principal, ctx }) => s.payments.createBillPayment(principal.userId, body, ctx.ip),
   );
   route(
     { method: 'get', path: '/payments/:id', summary: 'A payment order of the user (refresh=true asks the gateway while it is open)', tag: 'payments', auth: 'user', params: idParamSchema, query: paymentStatusQuerySchema },
-    ({ params, query, principal }) => s.payments.getOrder(userIdOf(principal), params.id, query.refresh),
+    ({ params, query, principal }) => s.payments.getOrder(principal.userId, params.id, query.refresh),
   );
   route(
     {
@@ -51,11 +51,11 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
       params: idParamSchema,
       body: continuePaymentSchema,
     },
-    ({ params, body, principal, ctx }) => s.payments.continueOrder(userIdOf(principal), params.id, body, ctx.ip),
+    ({ params, body, principal, ctx }) => s.payments.continueOrder(principal.userId, params.id, body, ctx.ip),
   );
   route(
     { method: 'post', path: '/payments/:id/close', summary: 'Give up an open order (asks the gateway first; a paid order stays paid)', tag: 'payments', auth: 'user', params: idParamSchema },
-    ({ params, principal }) => s.payments.closeOrder(userIdOf(principal), params.id),
+    ({ params, principal }) => s.payments.closeOrder(principal.userId, params.id),
   );
   route(
     { method: 'get', path: '/staff/payments/:id', summary: 'A payment order with its refunds', tag: 'payments', auth: { staff: 'agent' }, params: idParamSchema },
@@ -63,7 +63,7 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
   );
   route(
     { method: 'post', path: '/staff/payments/:id/refunds', summary: 'Refund a paid order, fully or partly, with a reason', tag: 'payments', auth: { staff: 'supervisor' }, params: idParamSchema, body: staffRefundSchema, status: 201 },
-    ({ params, body, principal }) => s.payments.refundOrder(staffOf(principal).staffId, params.id, body),
+    ({ params, body, principal }) => s.payments.refundOrder(principal.staffId, params.id, body),
   );
 
   route(
@@ -87,12 +87,12 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
       params: idParamSchema,
       body: resolveRefundSchema,
     },
-    ({ params, body, principal }) => s.payments.resolveRefund(staffOf(principal), params.id, body),
+    ({ params, body, principal }) => s.payments.resolveRefund(principal, params.id, body),
   );
 
   route(
     { method: 'post', path: '/staff/reconciliation/runs', summary: "Reconcile a past business date now: both gateways' trade bills against orders and refunds, and (external billing mode) the billing system's write-offs against settled bills (rerunning is idempotent)", tag: 'payments', auth: { staff: 'supervisor' }, body: runReconciliationSchema },
-    ({ body, principal }) => s.reconciliation.runForStaff(staffOf(principal), body.date, body.gateway),
+    ({ body, principal }) => s.reconciliation.runForStaff(principal, body.date, body.gateway),
   );
   route(
     { method: 'get', path: '/staff/reconciliation/runs', summary: 'The reconciliation runs of a date, with what they counted', tag: 'payments', auth: { staff: 'supervisor' }, query: z.object({ date: dateSchema }) },
@@ -112,7 +112,7 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
       params: idParamSchema,
       body: resolveReconciliationDiffSchema,
     },
-    ({ params, body, principal }) => s.reconciliation.resolveDifference(staffOf(principal), params.id, body),
+    ({ params, body, principal }) => s.reconciliation.resolveDifference(principal, params.id, body),
   );
 
   // Gateway callbacks answer in the gateway's terms, not the API envelope; errors are answered here

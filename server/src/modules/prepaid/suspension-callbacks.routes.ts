@@ -1,6 +1,5 @@
 import type { ApiRouter } from '../../http/api-router';
 import { idParamSchema, recordSuspensionCallbackSchema, suspensionCallbackQuerySchema } from '@openhall/shared';
-import { staffOf } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
@@ -29,6 +28,6 @@ export function registerSuspensionCallbackRoutes(router: ApiRouter, registry: Ro
       params: idParamSchema,
       body: recordSuspensionCallbackSchema,
     },
-    ({ params, body, principal }) => s.suspensionCallbacks.recordOutcome(staffOf(principal), params.id, body),
+    ({ params, body, principal }) => s.suspensionCallbacks.recordOutcome(principal, params.id, body),
   );
 }

@@ -9,15 +9,13 @@ import {
   type SuspensionCallbackView,
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
-import type { Principal } from '../../http/context';
+import type { StaffPrincipal as Staff } from '../../http/context';
 import { AppError, NotFoundError } from '../../http/errors';
 import { dateOrNull } from '../../read-db';
 import { Account } from '../accounts/account.entity';
 import type { AuditService } from '../audit/audit.service';
 import type { BalanceLedger } from './balance-ledger';
 import { SuspensionCallback } from './suspension-callback.entity';
-
-type Staff = Extract<Principal, { kind: 'staff' }>;
 
 const HOUR_MS = 3_600_000;
 /** Accounts looked at per query by the job. */

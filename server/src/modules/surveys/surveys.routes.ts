@@ -1,6 +1,5 @@
 import type { ApiRouter } from '../../http/api-router';
 import { idParamSchema, surveyAnswersSchema, surveyInputSchema, surveyListQuerySchema, visitorQuerySchema, visitorSurveyAnswersSchema } from '@openhall/shared';
-import { staffOf, userIdOf } from '../../http/context';
 import { RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
@@ -17,57 +16,57 @@ export function registerSurveyRoutes(router: ApiRouter, registry: RouteRegistry,
 
   route(
     { method: 'get', path: '/staff/surveys', summary: 'Surveys, newest first, with phase (draft/scheduled/open/ended), version links and submitted responses', tag: staffTag, auth: { staff: 'agent' }, query: surveyListQuerySchema },
-    ({ query, principal }) => s.surveys.listSurveys(staffOf(principal), query),
+    ({ query, principal }) => s.surveys.listSurveys(principal, query),
   );
   route(
     { method: 'post', path: '/staff/surveys', summary: 'Create a survey as a draft: title, introduction, open and close dates, audience, questions', tag: staffTag, auth: supervisor, body: surveyInputSchema, status: 201 },
-    ({ body, principal }) => s.surveys.createSurvey(staffOf(principal), body),
+    ({ body, principal }) => s.surveys.createSurvey(principal, body),
   );
   route({ method: 'get', path: '/staff/surveys/:id', summary: 'One survey with its numbered questions', tag: staffTag, auth: { staff: 'agent' }, params: idParamSchema }, ({ params, principal }) =>
-    s.surveys.getSurvey(staffOf(principal), params.id),
+    s.surveys.getSurvey(principal, params.id),
   );
   route(
     { method: 'put', path: '/staff/surveys/:id', summary: 'Replace a draft’s definition (409 SURVEY_NOT_EDITABLE once published: make a new version)', tag: staffTag, auth: supervisor, params: idParamSchema, body: surveyInputSchema },
-    ({ params, body, principal }) => s.surveys.updateSurvey(staffOf(principal), params.id, body),
+    ({ params, body, principal }) => s.surveys.updateSurvey(principal, params.id, body),
   );
   route(
     { method: 'post', path: '/staff/surveys/:id/publish', summary: 'Publish a draft (questions fixed from now); a new version closes the one it replaces; audit-logged', tag: staffTag, auth: supervisor, params: idParamSchema },
-    ({ params, principal }) => s.surveys.publishSurvey(staffOf(principal), params.id),
+    ({ params, principal }) => s.surveys.publishSurvey(principal, params.id),
   );
   route(
     { method: 'post', path: '/staff/surveys/:id/close', summary: 'Close a published survey before its close date; audit-logged', tag: staffTag, auth: supervisor, params: idParamSchema },
-    ({ params, principal }) => s.surveys.closeSurvey(staffOf(principal), params.id),
+    ({ params, principal }) => s.surveys.closeSurvey(principal, params.id),
   );
   route(
     { method: 'post', path: '/staff/surveys/:id/versions', summary: 'A new draft version of a published survey, linked to it (one per survey)', tag: staffTag, auth: supervisor, params: idParamSchema, status: 201 },
-    ({ params, principal }) => s.surveys.newVersion(staffOf(principal), params.id),
+    ({ params, principal }) => s.surveys.newVersion(principal, params.id),
   );
   route(
     { method: 'get', path: '/staff/surveys/:id/results', summary: 'Responses and rate against the audience, per-question distributions and mean rating, free text with its area (contact only where agreed)', tag: staffTag, auth: supervisor, params: idParamSchema },
-    ({ params, principal }) => s.surveys.results(staffOf(principal), params.id),
+    ({ params, principal }) => s.surveys.results(principal, params.id),
   );
   route(
     { method: 'get', path: '/staff/surveys/:id/results.csv', summary: 'Every submitted response as CSV (UTF-8 with BOM), a column per question; name and phone only where agreed; audit-logged', tag: staffTag, auth: supervisor, params: idParamSchema },
     async ({ params, principal }) => {
-      const { fileName, body } = await s.surveys.exportCsv(staffOf(principal), params.id);
+      const { fileName, body } = await s.surveys.exportCsv(principal, params.id);
       return new RawAnswer('text/csv; charset=utf-8', body, attachment(fileName, `survey-${params.id}.csv`));
     },
   );
 
   const tag = 'surveys';
   route({ method: 'get', path: '/surveys', summary: 'Open surveys meant for me (by my bound accounts’ area and service, or a ticket resolved in the period), and open anonymous ones', tag, auth: 'user' }, ({ principal }) =>
-    s.surveys.openSurveys(userIdOf(principal)),
+    s.surveys.openSurveys(principal.userId),
   );
   route({ method: 'get', path: '/surveys/:id', summary: 'A survey meant for me with my draft or submitted answers (403 SURVEY_NOT_IN_AUDIENCE otherwise)', tag, auth: 'user', params: idParamSchema }, ({ params, principal }) =>
-    s.surveys.subscriberSurvey(userIdOf(principal), params.id),
+    s.surveys.subscriberSurvey(principal.userId, params.id),
   );
   route(
     { method: 'put', path: '/surveys/:id/draft', summary: 'Save partial answers to come back to (checked as far as given, not counted)', tag, auth: 'user', params: idParamSchema, body: surveyAnswersSchema },
-    ({ params, body, principal }) => s.surveys.saveDraft(userIdOf(principal), params.id, body),
+    ({ params, body, principal }) => s.surveys.saveDraft(principal.userId, params.id, body),
   );
   route(
     { method: 'post', path: '/surveys/:id/responses', summary: 'Submit my answers, once; a bad or missing answer names its question (details.questionId), nothing is stored', tag, auth: 'user', params: idParamSchema, body: surveyAnswersSchema, status: 201 },
-    ({ params, body, principal }) => s.surveys.submit(userIdOf(principal), params.id, body),
+    ({ params, body, principal }) => s.surveys.submit(principal.userId, params.id, body),
   );
   route({ method: 'get', path: '/public-surveys', summary: 'Open anonymous surveys anyone may answer', tag, auth: 'public' }, () => s.surveys.publicSurveys());
   route(

@@ -27,7 +27,7 @@ import {
   type VisitorSurveyAnswersInput,
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
-import type { Principal } from '../../http/context';
+import type { StaffPrincipal as Staff } from '../../http/context';
 import { AppError, ConflictError, NotFoundError, RateLimitedError } from '../../http/errors';
 import { Account } from '../accounts/account.entity';
 import { AccountBinding } from '../accounts/account-binding.entity';
@@ -38,8 +38,6 @@ import { checkSurveyAnswers } from './survey-answers';
 import { SurveyAnswerRow } from './survey-answer.entity';
 import { SurveyResponse } from './survey-response.entity';
 import { Survey } from './survey.entity';
-
-type Staff = Extract<Principal, { kind: 'staff' }>;
 
 const SERVICE_TYPE_NAMES: Record<ServiceType, string> = { water: '供水', tv: '有线电视', broadband: '宽带', tv_broadband: '电视+宽带' };
 

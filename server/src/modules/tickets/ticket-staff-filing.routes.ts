@@ -1,6 +1,5 @@
 import { createStaffTicketSchema, staffAccountNoParamSchema } from '@openhall/shared';
 import type { ApiRouter } from '../../http/api-router';
-import { staffOf } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
@@ -18,10 +17,10 @@ export function registerStaffFilingRoutes(router: ApiRouter, registry: RouteRegi
       body: createStaffTicketSchema,
       status: 201,
     },
-    ({ body, principal }) => s.staffFiling.fileForCaller(staffOf(principal), body),
+    ({ body, principal }) => s.staffFiling.fileForCaller(principal, body),
   );
   route(
     { method: 'get', path: '/staff/accounts/:accountNo/summary', summary: 'An account as the new-ticket form confirms it with the caller: masked holder, area, address, bound users (audit-logged)', tag: 'staff', auth: agent, params: staffAccountNoParamSchema },
-    ({ params, principal }) => s.staffFiling.accountSummary(staffOf(principal), params.accountNo),
+    ({ params, principal }) => s.staffFiling.accountSummary(principal, params.accountNo),
   );
 }

@@ -3,8 +3,8 @@ import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import { idParamSchema, urlIdSchema } from '@openhall/shared';
 import { RequestValidationError } from '../../http/error-middleware';
-import { type AppState, type Principal, userIdOf } from '../../http/context';
-import { authorize, routeDefiner, type RouteAuth, type RouteRegistry } from '../../http/route';
+import type { AppState } from '../../http/context';
+import { authorize, routeDefiner, type PrincipalFor, type RouteAuth, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 import { readMultipartFile } from './uploads.multipart';
 import type { PhotoViewer } from './uploads.service';
@@ -18,23 +18,23 @@ export function registerUploadRoutes(router: ApiRouter, registry: RouteRegistry,
 
   route(
     { method: 'post', path: '/uploads', summary: 'Upload a photo (multipart/form-data, field `file`; JPEG/PNG/WebP/HEIC by its bytes; size limit UPLOAD_MAX_KB); answers its id', tag, auth: 'user', status: 201 },
-    async ({ ctx, principal }) => s.uploads.createUpload(userIdOf(principal), await readMultipartFile(ctx.req, maxBytes())),
+    async ({ ctx, principal }) => s.uploads.createUpload(principal.userId, await readMultipartFile(ctx.req, maxBytes())),
   );
   route({ method: 'get', path: '/tickets/:id/photos', summary: 'The photos of one of the user’s tickets', tag, auth: 'user', params: idParamSchema }, ({ params, principal }) =>
-    s.uploads.listTicketPhotos({ kind: 'user', userId: userIdOf(principal) }, params.id),
+    s.uploads.listTicketPhotos({ kind: 'user', userId: principal.userId }, params.id),
   );
   route({ method: 'get', path: '/staff/tickets/:id/photos', summary: 'The photos of a ticket (staff)', tag, auth: { staff: 'agent' }, params: idParamSchema }, ({ params }) =>
     s.uploads.listTicketPhotos({ kind: 'staff' }, params.id),
   );
 
   // The bytes themselves are not JSON: registered for the API document, answered as the image.
-  const photo = (path: string, auth: RouteAuth, summary: string, viewer: (p: Principal | undefined) => PhotoViewer) => {
+  const photo = <A extends RouteAuth>(path: string, auth: A, summary: string, viewer: (p: PrincipalFor<A>) => PhotoViewer) => {
     registry.routes.push({ spec: { method: 'get', path, summary, tag, auth, params: photoParamSchema }, fullPath: prefix + path });
     router.get(path, async (ctx: ParameterizedContext<AppState>) => {
-      authorize(auth, ctx.state.principal);
+      const principal = authorize(auth, ctx.state.principal);
       const parsed = photoParamSchema.safeParse(ctx.params);
       if (!parsed.success) throw new RequestValidationError(parsed.error, 'params');
-      const file = await s.uploads.readTicketPhoto(viewer(ctx.state.principal), parsed.data.id, parsed.data.photoId);
+      const file = await s.uploads.readTicketPhoto(viewer(principal), parsed.data.id, parsed.data.photoId);
       ctx.type = file.contentType;
       ctx.set('Cache-Control', 'private, max-age=3600');
       ctx.set('X-Content-Type-Options', 'nosniff');
@@ -43,6 +43,6 @@ export function registerUploadRoutes(router: ApiRouter, registry: RouteRegistry,
       ctx.body = file.bytes;
     });
   };
-  photo('/tickets/:id/photos/:photoId', 'user', 'One photo of one of the user’s tickets (image bytes)', (p) => ({ kind: 'user', userId: userIdOf(p) }));
+  photo('/tickets/:id/photos/:photoId', 'user', 'One photo of one of the user’s tickets (image bytes)', (p) => ({ kind: 'user', userId: p.userId }));
   photo('/staff/tickets/:id/photos/:photoId', { staff: 'agent' }, 'One photo of a ticket (staff; image bytes)', () => ({ kind: 'staff' }));
 }
