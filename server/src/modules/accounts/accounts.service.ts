@@ -21,6 +21,7 @@ import { Account } from './account.entity';
 import { BindFailure } from './bind-failure.entity';
 import { DISPUTED_SQL, lateFeeSuspensions } from '../billing/bill-disputes.service';
 import type { BillingLiveChecks } from '../billing-records/billing-live.service';
+import { requireBinding } from '../access/access';
 
 /** Middle dots people type between the parts of a transliterated name (阿依古丽·买买提). */
 const NAME_DOTS = /[·・•‧∙⋅.]/g;
@@ -149,7 +150,7 @@ export class AccountsService {
 
   /** Makes one of the user's accounts their default (and no other). */
   async setDefaultAccount(userId: number, accountId: number): Promise<AccountView> {
-    await this.requireOwnBinding(userId, accountId);
+    await requireBinding(this.em, userId, accountId);
     await this.em.transactional(async (tx) => {
       await lockUser(tx, userId);
       const b = await tx.findOne(AccountBinding, { userId, accountId }, { refresh: true });
@@ -162,7 +163,7 @@ export class AccountsService {
 
   /** Unbinds one of the user's accounts. If it was the default, the oldest remaining one becomes default. */
   async unbindAccount(userId: number, accountId: number): Promise<void> {
-    await this.requireOwnBinding(userId, accountId);
+    await requireBinding(this.em, userId, accountId);
     const now = this.deps.clock.now();
     await this.em.transactional(async (tx) => {
       await lockUser(tx, userId);
@@ -175,13 +176,6 @@ export class AccountsService {
       }
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'account.unbind', entityType: 'account', entityId: accountId, detail: { wasDefault: b.isDefault } }, now);
     });
-  }
-
-  /** The user's binding of `accountId`; 404 (never 403) when there is none, so ids reveal nothing. */
-  private async requireOwnBinding(userId: number, accountId: number): Promise<AccountBinding> {
-    const binding = await this.em.findOne(AccountBinding, { userId, accountId });
-    if (!binding) throw new NotFoundError('户号');
-    return binding;
   }
 
   private async limit(key: string, limit: number): Promise<void> {

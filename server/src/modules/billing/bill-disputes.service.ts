@@ -3,7 +3,6 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { businessDate, computeLateFeeFen, fenToYuan, type BillDisputeView, type LateFeeRule, type DisputeBillLineInput, type LateFeeSuspension, type TicketView } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { AppError, ConflictError, NotFoundError } from '../../http/errors';
-import { AccountBinding } from '../accounts/account-binding.entity';
 import type { AuditService } from '../audit/audit.service';
 import { Ticket } from '../tickets/ticket.entity';
 import type { TicketsService } from '../tickets/tickets.service';
@@ -12,6 +11,7 @@ import { BillDispute } from './bill-dispute.entity';
 import { ReadDb, dateOrNull, placeholders } from '../../read-db';
 import { BillLine } from './bill-line.entity';
 import { Bill } from './bill.entity';
+import { requireOwnBill } from '../access/access';
 
 /**
  * When a dispute's complaint counts as answered: once it is resolved (a reply was given; closing
@@ -80,8 +80,7 @@ export class BillDisputesService {
   }
 
   async disputeBillLine(userId: number, billId: number, input: DisputeBillLineInput): Promise<{ dispute: BillDisputeView; ticket: TicketView }> {
-    const bill = await this.em.findOne(Bill, billId);
-    if (!bill || (await this.em.count(AccountBinding, { userId, accountId: bill.accountId })) === 0) throw new NotFoundError('账单');
+    const bill = await requireOwnBill(this.em, userId, billId);
     const line = await this.em.findOne(BillLine, { id: input.lineId, billId });
     if (!line) throw new NotFoundError('账单项');
     const existing = await this.em.findOne(BillDispute, { billLineId: line.id });
@@ -118,8 +117,7 @@ export class BillDisputesService {
 
   /** The disputes of one of the user's bills, each with whether it still holds the late fee. */
   async listDisputes(userId: number, billId: number): Promise<BillDisputeView[]> {
-    const bill = await this.em.findOne(Bill, billId);
-    if (!bill || (await this.em.count(AccountBinding, { userId, accountId: bill.accountId })) === 0) throw new NotFoundError('账单');
+    await requireOwnBill(this.em, userId, billId);
     const disputes = await this.em.find(BillDispute, { billId }, { orderBy: { id: 'asc' }, refresh: true });
     const tickets = disputes.length ? await this.em.find(Ticket, { id: { $in: disputes.map((d) => d.ticketId) } }, { refresh: true }) : [];
     const open = new Set(tickets.filter((t) => answeredAt(t) === null).map((t) => t.id));

@@ -16,7 +16,6 @@ import {
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { AppError, NotFoundError } from '../../http/errors';
-import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
 import { PaymentOrder } from '../payments/payment-order.entity';
 import { PaymentOrderBill } from '../payments/payment-order-bill.entity';
@@ -27,6 +26,7 @@ import { renderOrderReceiptHtml, renderReceiptHtml, type ReceiptRefund } from '.
 import { dateOrNull, placeholders } from '../../read-db';
 import { LruMap } from '../../lru';
 import { DISPUTED_SQL, lateFeeSuspensions } from './bill-disputes.service';
+import { isBound, requireBound, requireOwnBill } from '../access/access';
 
 /** A row of the bills page: a bill as stored. */
 interface BillPageRow extends Record<string, unknown> {
@@ -126,7 +126,7 @@ export class BillingService {
       sourceVersion: Number(r.source_version),
       disputed: r.disputed === undefined ? undefined : Number(r.disputed) > 0,
     }));
-    if (bills.length === 0 && query.accountId !== undefined) await this.requireOwnAccount(userId, query.accountId);
+    if (bills.length === 0 && query.accountId !== undefined) await requireBound(this.em, userId, query.accountId);
     // A first page that is not full holds everything there is.
     const total =
       offset === 0 && bills.length < query.pageSize
@@ -138,14 +138,14 @@ export class BillingService {
 
   /** One of the user's bills with its lines, live late fee and the payment that settled it. */
   async getBill(userId: number, billId: number): Promise<BillDetailView> {
-    const bill = await this.requireOwnBill(userId, billId);
+    const bill = (await requireOwnBill(this.em, userId, billId)) as Bill & { status: ShownStatus };
     const [view] = await this.toViews([bill], this.today(), await this.accountNumbers([bill.accountId]), await this.linesOf([bill]));
     return { ...view, payment: await this.paymentOf(bill), paidElsewhere: await this.paidElsewhereOf(bill) };
   }
 
   /** What an account owes today: unpaid amounts, late fees as of today, the oldest unpaid period. */
   async getArrears(userId: number, accountId: number): Promise<ArrearsView> {
-    await this.requireOwnAccount(userId, accountId);
+    await requireBound(this.em, userId, accountId);
     const today = this.today();
     const rule = this.deps.config.operator.lateFee;
     const unpaid = await this.em.find(Bill, { accountId, status: 'unpaid' }, { orderBy: { period: 'asc' } });
@@ -181,7 +181,7 @@ export class BillingService {
   async renderReceipt(userId: number, billId: number, nonce: string): Promise<string> {
     const bill = await this.em.findOne(Bill, billId);
     if (!bill || bill.status === 'cancelled') throw new NotFoundError('账单');
-    const bound = (await this.em.count(AccountBinding, { userId, accountId: bill.accountId })) > 0;
+    const bound = await isBound(this.em, userId, bill.accountId);
     // The payment whose refund reopened this bill last (payments.service reverseBills), if any.
     let reversed: PaymentOrderBill | null = null;
     let orderId: number | null = null;
@@ -262,20 +262,6 @@ export class BillingService {
     if (Number(order.refundedFen) <= 0) return null;
     const last = await this.em.findOne(Refund, { orderId: order.id, status: 'success' }, { orderBy: { updatedAt: 'desc', id: 'desc' } });
     return { refundedFen: Number(order.refundedFen), orderAmountFen: Number(order.paidAmountFen ?? order.amountFen), refundedAt: last ? new Date(last.updatedAt) : null, voided };
-  }
-
-  private async requireOwnAccount(userId: number, accountId: number): Promise<void> {
-    if ((await this.em.count(AccountBinding, { userId, accountId })) === 0) throw new NotFoundError('户号');
-  }
-
-  /**
-   * The bill if its account is bound to the user; 404 otherwise, exactly like a bill that does not
-   * exist. A cancelled bill (冲正) is gone for its owner too.
-   */
-  private async requireOwnBill(userId: number, billId: number): Promise<Bill & { status: ShownStatus }> {
-    const bill = await this.em.findOne(Bill, billId);
-    if (!bill || bill.status === 'cancelled' || (await this.em.count(AccountBinding, { userId, accountId: bill.accountId })) === 0) throw new NotFoundError('账单');
-    return bill as Bill & { status: ShownStatus };
   }
 
   /** Where a bill paid outside the portal was paid (counter, bank withholding…), or null. */

@@ -4,11 +4,11 @@ import type { CloseOutageInput, DeclareOutageInput, OutageView, ServiceType, Sta
 import type { AppDeps } from '../../deps';
 import type { StaffPrincipal as Staff } from '../../http/context';
 import { AppError, ConflictError, NotFoundError } from '../../http/errors';
-import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
 import type { AuditService } from '../audit/audit.service';
 import type { TicketsService } from '../tickets/tickets.service';
 import { Outage, OutageTicket } from './outage.entity';
+import { requireBoundAccount } from '../access/access';
 
 /** Ticket types an outage explains: a fault report in the area is the outage seen from one address. */
 const LINKED_TYPES: readonly TicketType[] = ['fault'];
@@ -46,8 +46,7 @@ export class OutagesService {
 
   /** The active outages covering one of the user's accounts, latest first. */
   async listForAccount(userId: number, accountId: number): Promise<OutageView[]> {
-    if ((await this.em.count(AccountBinding, { userId, accountId })) === 0) throw new NotFoundError('户号');
-    const account = await this.em.findOneOrFail(Account, accountId);
+    const account = await requireBoundAccount(this.em, userId, accountId);
     const outages = await this.em.find(Outage, { status: 'active', area: account.area }, { orderBy: latestFirst, refresh: true });
     return outages.filter((o) => outageCovers(o.serviceType, account.serviceType)).map((o) => this.toView(o));
   }

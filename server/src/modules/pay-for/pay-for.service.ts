@@ -22,7 +22,6 @@ import {
 import type { AppDeps } from '../../deps';
 import { AppError, NotFoundError, RateLimitedError } from '../../http/errors';
 import { Account } from '../accounts/account.entity';
-import { AccountBinding } from '../accounts/account-binding.entity';
 import type { AuditService } from '../audit/audit.service';
 import { Bill } from '../billing/bill.entity';
 import { lateFeeSuspensions } from '../billing/bill-disputes.service';
@@ -32,6 +31,7 @@ import type { PaymentsService } from '../payments/payments.service';
 import { User } from '../users/user.entity';
 import { BillShare } from './bill-share.entity';
 import { PayForAccount } from './pay-for-account.entity';
+import { isBound } from '../access/access';
 
 const DAY_MS = 86_400_000;
 
@@ -173,7 +173,7 @@ export class PayForService {
     const ids = [...new Set(input.billIds)];
     const bills = await em.find(Bill, { id: { $in: ids } });
     const accountIds = [...new Set(bills.map((b) => b.accountId))];
-    if (bills.length !== ids.length || accountIds.length !== 1 || (await em.count(AccountBinding, { userId, accountId: accountIds[0] })) === 0) throw new NotFoundError('账单');
+    if (bills.length !== ids.length || accountIds.length !== 1 || !(await isBound(em, userId, accountIds[0]))) throw new NotFoundError('账单');
     const notOwed = bills.filter((b) => b.status !== 'unpaid');
     if (notOwed.length > 0) throw new AppError('BILL_ALREADY_PAID', 409, `账单 ${notOwed.map((b) => b.period).join('、')} 无需代付（已缴清或已撤销）`, { billIds: notOwed.map((b) => b.id) });
     const now = this.now();

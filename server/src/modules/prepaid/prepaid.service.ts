@@ -22,6 +22,7 @@ import type { Refund } from '../payments/refund.entity';
 import { BalanceEntry } from './balance-entry.entity';
 import type { BalanceLedger } from './balance-ledger';
 import { ServiceRequest } from './service-request.entity';
+import { requireBinding } from '../access/access';
 
 /**
  * The subscriber's side of a prepaid account: the balance and its history, the low-balance
@@ -56,9 +57,9 @@ export class PrepaidService {
 
   /** The user's binding of the account and the account; someone else's account answers like none. */
   private async bound(em: EntityManager, userId: number, accountId: number): Promise<{ binding: AccountBinding; account: Account }> {
-    const binding = await em.findOne(AccountBinding, { userId, accountId });
-    const account = binding ? await em.findOne(Account, accountId) : null;
-    if (!binding || !account) throw new NotFoundError('户号');
+    const binding = await requireBinding(em, userId, accountId);
+    const account = await em.findOne(Account, accountId);
+    if (!account) throw new NotFoundError('户号');
     return { binding, account };
   }
 

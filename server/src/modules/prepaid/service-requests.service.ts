@@ -26,6 +26,7 @@ import { User } from '../users/user.entity';
 import type { BalanceLedger } from './balance-ledger';
 import { serviceRequestView } from './prepaid.service';
 import { ServiceRequest } from './service-request.entity';
+import { requireBound } from '../access/access';
 
 /** Outbox topic carrying a service request to the billing system. */
 export const SERVICE_REQUESTED_TOPIC = 'billing.service_requested';
@@ -64,7 +65,7 @@ export class ServiceRequestsService {
 
   /** The user's prepaid account, locked for the transaction; someone else's answers like none. */
   private async boundPrepaid(tx: EntityManager, userId: number, accountId: number): Promise<Account> {
-    if ((await tx.count(AccountBinding, { userId, accountId })) === 0) throw new NotFoundError('户号');
+    await requireBound(tx, userId, accountId);
     const account = await tx.findOne(Account, accountId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, disableIdentityMap: true });
     if (!account) throw new NotFoundError('户号');
     if (!account.prepaid) throw new AppError('ACCOUNT_NOT_PREPAID', 409, '该户号不是预付费账户，不能在网上办理停复机，请拨打客服热线');
@@ -74,7 +75,7 @@ export class ServiceRequestsService {
   /** `GET /accounts/:id/service-requests`: newest first. */
   async list(userId: number, accountId: number): Promise<ServiceRequestView[]> {
     const em = this.fork();
-    if ((await em.count(AccountBinding, { userId, accountId })) === 0) throw new NotFoundError('户号');
+    await requireBound(em, userId, accountId);
     const rows = await em.find(ServiceRequest, { accountId }, { orderBy: { requestedAt: 'desc', id: 'desc' }, limit: 50 });
     return rows.map(serviceRequestView);
   }

@@ -18,12 +18,13 @@ import {
   type SubscriptionView,
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
-import { AppError, NotFoundError } from '../../http/errors';
+import { AppError } from '../../http/errors';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
 import { Subscription } from '../billing/subscription.entity';
 import { FeeSchedule } from '../content/fee-schedule.entity';
 import { RenewalDecline } from './renewal-decline.entity';
+import { requireOwnSubscription } from '../access/access';
 
 /** What renewals need from the payments module: an order for an amount the server computed. */
 export interface RenewalOrderInput {
@@ -108,7 +109,7 @@ export class RenewalsService {
    * concession when the account holds one (account.concession = concession code).
    */
   async quoteRenewal(userId: number, input: RenewalQuoteInput): Promise<RenewalQuoteView> {
-    const { subscription, account } = await this.requireOwnSubscription(userId, input.subscriptionId);
+    const { subscription, account } = await requireOwnSubscription(this.em, userId, input.subscriptionId);
     const today = this.today();
     const schedule = await this.em.findOne(FeeSchedule, { code: subscription.packageCode });
     if (!schedule || schedule.effectiveFrom > today || (schedule.effectiveTo !== null && schedule.effectiveTo < today) || schedule.tiers.length === 0) {
@@ -161,7 +162,7 @@ export class RenewalsService {
 
   /** Records why the user is not renewing one of their packages, for the expiry it has now. */
   async declineRenewal(userId: number, input: RenewalDeclineInput): Promise<RenewalDeclineView> {
-    const { subscription } = await this.requireOwnSubscription(userId, input.subscriptionId);
+    const { subscription } = await requireOwnSubscription(this.em, userId, input.subscriptionId);
     const now = this.deps.clock.now();
     const decline = Object.assign(new RenewalDecline(), {
       userId,
@@ -261,13 +262,6 @@ export class RenewalsService {
     };
   }
 
-  /** The subscription and its account if the user has bound that account; 404 otherwise. */
-  private async requireOwnSubscription(userId: number, subscriptionId: number): Promise<{ subscription: Subscription; account: Account }> {
-    const subscription = await this.em.findOne(Subscription, subscriptionId);
-    if (!subscription || (await this.em.count(AccountBinding, { userId, accountId: subscription.accountId })) === 0) throw new NotFoundError('套餐');
-    const account = await this.em.findOneOrFail(Account, subscription.accountId);
-    return { subscription, account };
-  }
 }
 
 function renewalUnavailable(): AppError {

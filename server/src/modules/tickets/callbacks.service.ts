@@ -22,6 +22,7 @@ import { TicketCallback } from './ticket-callback.entity';
 import { TicketRating } from './ticket-rating.entity';
 import { Ticket } from './ticket.entity';
 import type { TicketsService } from './tickets.service';
+import { requireOwnTicket } from '../access/access';
 
 type Staff = Extract<Principal, { kind: 'staff' }>;
 
@@ -58,7 +59,7 @@ export class CallbacksService {
 
   /** Whether the user can rate their ticket now, until when, and their rating of its current resolution. */
   async getRating(userId: number, ticketId: number): Promise<TicketRatingView> {
-    const ticket = await this.requireOwnTicket(userId, ticketId);
+    const ticket = await requireOwnTicket(this.em, userId, ticketId);
     const rating = await this.em.findOne(TicketRating, { ticketId, round: ticket.reopenCount });
     return this.ratingView(ticket, rating);
   }
@@ -69,7 +70,7 @@ export class CallbacksService {
    * low-rating call); three or more closes an open task as `rated`, the subscriber being reached.
    */
   async rateTicket(userId: number, ticketId: number, input: RateTicketInput): Promise<TicketRatingView> {
-    const ticket = await this.requireOwnTicket(userId, ticketId);
+    const ticket = await requireOwnTicket(this.em, userId, ticketId);
     if (!RESOLVED.includes(ticket.status) || ticket.resolvedAt === null) throw new AppError('TICKET_INVALID_STATE', 409, '工单处理完成后才能评价');
     const now = this.now();
     const rateBy = rateByOf(ticket.resolvedAt);
@@ -209,12 +210,6 @@ export class CallbacksService {
   }
 
   // ---- views ----
-
-  private async requireOwnTicket(userId: number, ticketId: number): Promise<Ticket> {
-    const ticket = await this.em.findOne(Ticket, { id: ticketId, userId });
-    if (!ticket) throw new NotFoundError('工单');
-    return ticket;
-  }
 
   private ratingView(ticket: Ticket, rating: TicketRating | null): TicketRatingView {
     const resolved = RESOLVED.includes(ticket.status) && ticket.resolvedAt !== null;

@@ -16,11 +16,10 @@ import {
   type WorkCalendar,
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
-import { AppError, NotFoundError } from '../../http/errors';
-import { AccountBinding } from '../accounts/account-binding.entity';
-import { Account } from '../accounts/account.entity';
+import { AppError } from '../../http/errors';
 import { AppointmentSlot, TicketAppointment } from './appointment.entity';
 import { commitmentFor, type OperatorCommitment } from './commitments';
+import { requireBoundAccount } from '../access/access';
 
 /** The ticket types a visit can be booked for. */
 export type VisitTicketType = AppointmentSlotQuery['type'];
@@ -48,8 +47,7 @@ export class SlotsService {
   /** The slots of the area one of the user's accounts lies in, for a ticket of this type filed now. */
   async listSlots(userId: number, query: AppointmentSlotQuery): Promise<AppointmentSlotsView> {
     const em = this.deps.orm.em;
-    if ((await em.count(AccountBinding, { userId, accountId: query.accountId })) === 0) throw new NotFoundError('户号');
-    const account = await em.findOneOrFail(Account, query.accountId);
+    const account = await requireBoundAccount(em, userId, query.accountId);
     const now = this.deps.clock.now();
     const commitment = this.commitmentOf(query.type, account.area);
     const deadline = this.deadlineOf(commitment, now);
