@@ -25,6 +25,7 @@ export * from './notifications';
 export * from './billing-records';
 export * from './prepaid';
 export * from './suspension-callbacks';
+export * from './metrics';
 export * from './pay-for';
 export * from './tax';
 export * from './invoices';
