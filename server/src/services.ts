@@ -3,6 +3,7 @@ import { AuditService } from './modules/audit/audit.service';
 import { AuthService } from './modules/auth/auth.service';
 import { SessionsService } from './modules/auth/sessions.service';
 import { AccountsService } from './modules/accounts/accounts.service';
+import { AccountDuesReader } from './modules/billing/account-dues';
 import { ContentService } from './modules/content/content.service';
 import { TicketsService } from './modules/tickets/tickets.service';
 import { StaffTicketFilingService } from './modules/tickets/ticket-staff-filing';
@@ -137,11 +138,12 @@ export function createServices(deps: AppDeps): Services {
   const wechatpayComplaints = new WechatpayComplaintsService(deps, tickets);
   // An agent's reply to a WeChat Pay complaint reaches the payer within seconds too.
   outbox.register(WECHATPAY_COMPLAINT_TOPIC, (payload, m) => wechatpayComplaints.deliver(payload as unknown as ComplaintOutboxPayload, m.attempts), invoiceLane);
+  const accountDues = new AccountDuesReader(deps);
   return {
     audit,
     sessions,
     auth,
-    accounts: new AccountsService(deps, audit, live),
+    accounts: new AccountsService(deps, audit, live, (userId, accountId) => accountDues.views(userId, accountId)),
     content: new ContentService(deps, audit),
     tickets,
     billing: new BillingService(deps),
