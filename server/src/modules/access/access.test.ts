@@ -51,6 +51,7 @@ const reaches: [string, (u: SubscriberFixture, id: (k: keyof Ids) => number) => 
   ['GET /bills/:id/disputes', (u, id) => t.request.get(`/api/v1/bills/${id('bill')}/disputes`).set(u.auth)],
   ['POST /renewals/quote', (u, id) => t.request.post('/api/v1/renewals/quote').set(u.auth).send({ subscriptionId: id('subscription'), months: 3 }), 409],
   ['GET /tickets/:id', (u, id) => t.request.get(`/api/v1/tickets/${id('ticket')}`).set(u.auth)],
+  ['GET /tickets/:id/photos', (u, id) => t.request.get(`/api/v1/tickets/${id('ticket')}/photos`).set(u.auth)],
   ['GET /tickets/:id/rating', (u, id) => t.request.get(`/api/v1/tickets/${id('ticket')}/rating`).set(u.auth)],
 ];
 

@@ -70,3 +70,12 @@ export async function requireOwnTicket(em: EntityManager, userId: number, ticket
   if (!ticket) throw new NotFoundError('工单');
   return ticket;
 }
+
+/** Who is asking for a ticket's things (its photos): its subscriber, or staff. */
+export type TicketViewer = { kind: 'user'; userId: number } | { kind: 'staff' };
+
+/** 404 工单 unless the ticket exists and, for a subscriber, they filed it; staff see every ticket. */
+export async function requireVisibleTicket(em: EntityManager, viewer: TicketViewer, ticketId: number): Promise<void> {
+  if (viewer.kind === 'user') await requireOwnTicket(em, viewer.userId, ticketId);
+  else if ((await em.count(Ticket, { id: ticketId })) === 0) throw new NotFoundError('工单');
+}

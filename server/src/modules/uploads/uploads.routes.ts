@@ -7,7 +7,7 @@ import type { AppState } from '../../http/context';
 import { authorize, routeDefiner, type PrincipalFor, type RouteAuth, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 import { readMultipartFile } from './uploads.multipart';
-import type { PhotoViewer } from './uploads.service';
+import type { TicketViewer } from '../access/access';
 
 const photoParamSchema = z.object({ id: urlIdSchema, photoId: urlIdSchema });
 
@@ -28,7 +28,7 @@ export function registerUploadRoutes(router: ApiRouter, registry: RouteRegistry,
   );
 
   // The bytes themselves are not JSON: registered for the API document, answered as the image.
-  const photo = <A extends RouteAuth>(path: string, auth: A, summary: string, viewer: (p: PrincipalFor<A>) => PhotoViewer) => {
+  const photo = <A extends RouteAuth>(path: string, auth: A, summary: string, viewer: (p: PrincipalFor<A>) => TicketViewer) => {
     registry.routes.push({ spec: { method: 'get', path, summary, tag, auth, params: photoParamSchema }, fullPath: prefix + path });
     router.get(path, async (ctx: ParameterizedContext<AppState>) => {
       const principal = authorize(auth, ctx.state.principal);

@@ -5,7 +5,7 @@ import { MAX_TICKET_PHOTOS, sniffImageType, uploadContentTypes, type UploadView 
 import type { AppDeps } from '../../deps';
 import { AppError, NotFoundError, RateLimitedError } from '../../http/errors';
 import type { AuditService } from '../audit/audit.service';
-import { Ticket } from '../tickets/ticket.entity';
+import { requireVisibleTicket, type TicketViewer } from '../access/access';
 import { Upload } from './upload.entity';
 import { User } from '../users/user.entity';
 import type { ReceivedFile } from './uploads.multipart';
@@ -13,9 +13,6 @@ import type { ReceivedFile } from './uploads.multipart';
 /** Uploads one user may make in a day: enough for several tickets, not enough to fill a disk. */
 export const DAILY_UPLOAD_LIMIT = 60;
 const DAY_MS = 86_400_000;
-
-/** Who is asking for a ticket's photo: its subscriber, or staff. */
-export type PhotoViewer = { kind: 'user'; userId: number } | { kind: 'staff' };
 
 const toView = (u: Upload): UploadView => ({ id: u.id, contentType: u.contentType, sizeBytes: Number(u.sizeBytes), createdAt: u.createdAt.toISOString() });
 
@@ -98,15 +95,15 @@ export class UploadsService {
   }
 
   /** A ticket's photos, oldest first: to its subscriber or to staff; 404 for anyone else. */
-  async listTicketPhotos(viewer: PhotoViewer, ticketId: number): Promise<UploadView[]> {
-    await this.requireVisibleTicket(viewer, ticketId);
+  async listTicketPhotos(viewer: TicketViewer, ticketId: number): Promise<UploadView[]> {
+    await requireVisibleTicket(this.em, viewer, ticketId);
     const photos = await this.em.find(Upload, { ticketId }, { orderBy: { id: 'asc' } });
     return photos.map(toView);
   }
 
   /** One photo's bytes and sniffed type, with the same access rule as {@link listTicketPhotos}. */
-  async readTicketPhoto(viewer: PhotoViewer, ticketId: number, photoId: number): Promise<{ contentType: string; bytes: Buffer; sha256: string }> {
-    await this.requireVisibleTicket(viewer, ticketId);
+  async readTicketPhoto(viewer: TicketViewer, ticketId: number, photoId: number): Promise<{ contentType: string; bytes: Buffer; sha256: string }> {
+    await requireVisibleTicket(this.em, viewer, ticketId);
     const photo = await this.em.findOne(Upload, { id: photoId, ticketId });
     if (!photo) throw new NotFoundError('照片');
     const bytes = await this.deps.uploadStorage.get(photo.storageKey);
@@ -115,11 +112,6 @@ export class UploadsService {
       throw new NotFoundError('照片');
     }
     return { contentType: photo.contentType, bytes, sha256: photo.sha256 };
-  }
-
-  private async requireVisibleTicket(viewer: PhotoViewer, ticketId: number): Promise<void> {
-    const where = viewer.kind === 'user' ? { id: ticketId, userId: viewer.userId } : { id: ticketId };
-    if ((await this.em.count(Ticket, where)) === 0) throw new NotFoundError('工单');
   }
 }
 
