@@ -42,11 +42,11 @@ async function main(): Promise<void> {
   const deps = createDeps(config, orm, logger);
   const app = createApp(deps);
   // Past the holiday calendar's last year the working-day clock counts Monday to Friday only.
-  const calendar = app.services.tickets.calendarStatus();
+  const calendar = app.services.tickets.clocks.calendarStatus();
   if (calendar.warning) logger.warn({ calendar }, `holiday calendar: ${calendar.warning}`);
   // Stored ticket deadlines on this calendar (computed for every ticket the first time, after the
   // migration that added them) before the queue is served from them; once across instances.
-  await new TicketClockJob(deps, app.services.tickets).untilCurrent();
+  await new TicketClockJob(deps, app.services.tickets.clocks).untilCurrent();
   const server = createHttpServer(app.callback(), config.http);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));

@@ -152,7 +152,7 @@ export function createServices(deps: AppDeps): Services {
     callbacks: new CallbacksService(deps, audit, tickets),
     notifications,
     notificationPreferences,
-    metrics: new MetricsService(deps, tickets, renewals, payments),
+    metrics: new MetricsService(deps, tickets.clocks, renewals, payments),
     uploads: new UploadsService(deps, audit),
     outages: new OutagesService(deps, audit, tickets),
     billDisputes: new BillDisputesService(deps, audit, tickets),

@@ -59,7 +59,7 @@ export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry,
     s.tickets.listQueue(staffOf(principal), query),
   );
   route({ method: 'get', path: '/staff/calendar', summary: 'Where the holiday calendar stands: its last day, provisional years, and what to do', tag, auth: agent }, async () =>
-    s.tickets.calendarStatus(),
+    s.tickets.clocks.calendarStatus(),
   );
   route({ method: 'get', path: '/staff/tickets/:id', summary: 'A ticket with its whole timeline', tag, auth: agent, params: idParamSchema }, ({ params }) =>
     s.tickets.getStaffTicket(params.id),

@@ -1,21 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { LockMode, UniqueConstraintViolationException, raw } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import {
   CANCELLABLE_STATUSES,
   FINISHED_STATUSES,
   TICKET_STATUS_RANK,
   TICKET_URGE_RULES,
-  businessDate,
   calendarNoteFor,
-  calendarStatus,
-  createWorkCalendar,
   fenToYuan,
-  type CalendarStatusView,
   maskName,
   maskPhone,
   maskSensitiveText,
-  slaStatus,
   workOrderEventSchema,
   DUE_SOON_HOURS,
   type CreateTicketInput,
@@ -23,19 +17,16 @@ import {
   type DecideExtensionInput,
   type Page,
   type RequestExtensionInput,
-  type SlaStatus,
   type StaffTicketQuery,
   type StaffTicketView,
   type TicketActorKind,
   type TicketChannel,
-  type TicketClockRisk,
   type TicketClockView,
   type TicketEventView,
   type TicketListQuery,
   type TicketStatus,
   type TicketView,
   type TransferTicketInput,
-  type WorkCalendar,
   type WorkOrderEvent,
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
@@ -53,9 +44,10 @@ import { StaffUser } from '../staff/staff-user.entity';
 import { TicketEvent } from './ticket-event.entity';
 import { TicketExtension } from './ticket-extension.entity';
 import { commitmentByCode, commitmentFor, type OperatorCommitment } from './commitments';
-import { TicketPause, type TicketPauseKind } from './ticket-pause.entity';
+import { TicketPause } from './ticket-pause.entity';
 import { TicketFiling } from './ticket-filing';
 import { Ticket } from './ticket.entity';
+import { FACT_HINTS, QUEUE_KEY, HOUR_MS, OPEN_STATUSES, closeOpenPauses, lockClock, TicketClocks, type ClockFacts as ClockOnlyFacts, type HintedTicket } from './ticket-clocks';
 
 type Staff = Extract<Principal, { kind: 'staff' }>;
 /** Who writes a timeline entry. */
@@ -73,33 +65,6 @@ export interface TicketFiler {
   owner?: Staff;
 }
 
-const HOUR_MS = 3_600_000;
-
-/** A ticket's clock as the views take it: computed, or unknown because its stored facts are refused. */
-type TicketClock = Omit<SlaStatus, 'risk'> & { risk: TicketClockRisk };
-/** What a clock that cannot be computed shows: no deadline, nothing judged, marked for attention. */
-const UNKNOWN_CLOCK: TicketClock = Object.freeze({ deadline: null, paused: false, remainingMs: 0, breached: false, onTime: null, risk: 'unknown', pausedMs: 0 });
-/**
- * Where the staff queue sorts a ticket (`queue_key`, stored with its deadline): clocks that cannot
- * be computed first (needing attention), then running ones by deadline (epoch ms), then paused
- * ones by the time they had left (PAUSED + ms), then those with no clock (cancelled). Every
- * deadline of a running clock lies between UNKNOWN and PAUSED, so one ascending column keeps the
- * order the queue always had, and `queue_key > 0 and queue_key < now` is "running and overdue".
- */
-export const QUEUE_KEY = Object.freeze({ UNKNOWN: 0, PAUSED: 1e15, NONE: 9e15 });
-
-/** A clock as stored on its ticket: its deadline and where the queue sorts it. */
-export function storedClock(clock: TicketClock | null): { deadlineAt: Date | null; queueKey: number } {
-  if (clock === null) return { deadlineAt: null, queueKey: QUEUE_KEY.NONE };
-  if (clock.risk === 'unknown') return { deadlineAt: null, queueKey: QUEUE_KEY.UNKNOWN };
-  // A pause whose end is known (a chosen visit) keeps the deadline known: the ticket queues by it.
-  if (clock.deadline === null) return { deadlineAt: null, queueKey: QUEUE_KEY.PAUSED + clock.remainingMs };
-  return { deadlineAt: clock.deadline, queueKey: clock.deadline.getTime() };
-}
-
-/** Open statuses: still being worked on, the clock may be running. */
-const OPEN_STATUSES: TicketStatus[] = ['submitted', 'accepted', 'dispatched', 'en_route', 'on_site'];
-
 /** Timeline wording for each work-order status. */
 const WORKORDER_MESSAGES: Record<WorkOrderEvent['status'], (e: WorkOrderEvent) => string> = {
   accepted: (e) => `工单系统已接单（工单号 ${e.orderNo}）`,
@@ -111,9 +76,7 @@ const WORKORDER_MESSAGES: Record<WorkOrderEvent['status'], (e: WorkOrderEvent) =
 };
 
 /** What a ticket's clock is computed from, loaded for many tickets at once. */
-interface ClockFacts {
-  pauses: Map<number, TicketPause[]>;
-  extensions: Map<number, TicketExtension[]>;
+interface ClockFacts extends ClockOnlyFacts {
   staff: Map<number, StaffUser>;
   /** Staff views only: the tickets' accounts, by id (number, holder, for the console). */
   accounts?: Map<number, StaffAccountFacts>;
@@ -121,14 +84,6 @@ interface ClockFacts {
 /** What a staff view shows of a ticket's account. */
 type StaffAccountFacts = Pick<Account, 'id' | 'accountNo' | 'holderName'>;
 
-/**
- * Columns a ticket statement adds (`select *, ${FACT_HINTS} from ticket …`) so that `loadFacts`
- * skips the pauses and extensions of tickets that have none, which is most of them: for one ticket
- * (or a page of the queue) that spares the round trips.
- */
-const FACT_HINTS =
-  'exists (select 1 from `ticket_pause` where `ticket_pause`.`ticket_id` = `ticket`.`id`) as `hasPauses`, ' +
-  'exists (select 1 from `ticket_extension` where `ticket_extension`.`ticket_id` = `ticket`.`id`) as `hasExtensions`';
 /**
  * The queue's ORDER BY for the order asked (fixed text, never the query's own): each is walked
  * per status from its index (`ticket_queue_idx`, `ticket_last_event_idx`, `ticket_status_id_idx`
@@ -139,23 +94,6 @@ function queueOrder(query: Pick<StaffTicketQuery, 'sort' | 'dir'>): { ordered: s
   const column = query.sort === 'last_change' ? 'last_event_at' : query.sort === 'id' ? null : 'queue_key';
   return { ordered: column ? `order by \`${column}\`${dir}, \`id\`${dir}` : `order by \`id\`${dir}`, column };
 }
-
-/** What a ticket's clock is judged on (`clockOf`), read with FACT_HINTS or not. */
-export type ClockTicket = Pick<Ticket, 'id' | 'status' | 'clockStartedAt' | 'targetAmount' | 'targetUnit' | 'resolvedAt'> &
-  Partial<Pick<Ticket, 'deadlineAt' | 'queueKey'>> & { hasPauses?: unknown; hasExtensions?: unknown };
-/** The columns of a ClockTicket: what the clock is computed from. */
-export const CLOCK_COLUMNS = '`id`, `status`, `clock_started_at`, `target_amount`, `target_unit`, `resolved_at`';
-/** The clock columns and the stored clock (`judgeOnTime` takes the stored one where it has been computed). */
-export const STORED_CLOCK_COLUMNS = `${CLOCK_COLUMNS}, \`deadline_at\`, \`queue_key\``;
-/** Tickets per transaction when stored clocks are recomputed in bulk (backfill, calendar change). */
-export const CLOCK_BATCH = 500;
-/** A whole ticket, read with FACT_HINTS or not (an entity). */
-type HintedTicket = Ticket & ClockTicket;
-/** Whether a ticket may have such facts: only a hint read with it says it has none. */
-const mayHave = (hint: unknown): boolean => hint === undefined || Number(hint) > 0;
-
-/** Ids per IN list when reading facts of many tickets. */
-const IN_CHUNK = 1_000;
 
 /**
  * Tickets (工单), from both sides: the subscriber who files and follows one, and the staff who
@@ -170,7 +108,8 @@ const IN_CHUNK = 1_000;
 export type TicketReplyHook = (tx: EntityManager, e: { kind: 'reply' | 'resolve'; ticketId: number; message: string; now: Date }) => Promise<void>;
 
 export class TicketsService {
-  private readonly calendar: WorkCalendar;
+  /** The commitment clocks: computed, stored, judged (ticket-clocks.ts). */
+  readonly clocks: TicketClocks;
   private readonly replyHooks: TicketReplyHook[] = [];
   /** Photos, appointment slot and outage link of a ticket being filed (ticket-filing.ts). */
   readonly filing: TicketFiling;
@@ -179,7 +118,7 @@ export class TicketsService {
     private readonly deps: AppDeps,
     private readonly audit: AuditService,
   ) {
-    this.calendar = createWorkCalendar(deps.config.holidays.years);
+    this.clocks = new TicketClocks(deps);
     this.filing = new TicketFiling(deps);
   }
 
@@ -266,7 +205,7 @@ export class TicketsService {
       if (filer.owner) await this.acceptWithin(tx, t, account, filer.owner, now);
       await within?.(tx, t);
       this.audit.record(tx, filer.auditActor, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: t.commitmentCode, channel: t.channel, ...(filer.owner ? { owner: filer.owner.staffId } : {}) } }, now);
-      await this.storeClocks(tx, [t.id]);
+      await this.clocks.storeClocks(tx, [t.id]);
       return t;
     });
   }
@@ -281,7 +220,7 @@ export class TicketsService {
     const { ticket: t, commitment } = await this.insertTicket(tx, account, userId, { type: 'restoration', description, contactPhone }, now);
     this.addEvent(tx, t.id, 'submitted', `欠费已缴清，系统已自动申请复机，承诺时限：${commitment.title}`, { kind: 'system' }, now);
     this.audit.record(tx, { kind: 'system', id: null }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: t.commitmentCode, filedFor: userId } }, now);
-    await this.storeClocks(tx, [t.id]);
+    await this.clocks.storeClocks(tx, [t.id]);
     return t;
   }
 
@@ -295,7 +234,7 @@ export class TicketsService {
     const { ticket: t, commitment } = await this.insertTicket(tx, account, userId, { type: 'complaint', description, contactPhone, channel: 'wechatpay_complaint' }, now);
     this.addEvent(tx, t.id, 'submitted', `${submitted}，承诺时限：${commitment.title}`, { kind: 'system' }, now);
     this.audit.record(tx, { kind: 'system', id: null }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: t.commitmentCode, filedFor: userId, ...detail } }, now);
-    await this.storeClocks(tx, [t.id]);
+    await this.clocks.storeClocks(tx, [t.id]);
     return t;
   }
 
@@ -406,8 +345,8 @@ export class TicketsService {
       const resumed = await closeOpenPauses(tx, ticket.id, now, 'information');
       if (resumed > 0) {
         this.addEvent(tx, ticket.id, 'clock_resumed', '资料已补充，承诺时限恢复计时', { kind: 'system' }, now);
-        await this.storeClocks(tx, [ticket.id]);
-        await this.tellDeadline(tx, ticket, now);
+        await this.clocks.storeClocks(tx, [ticket.id]);
+        await this.clocks.tellDeadline(tx, ticket, now);
       }
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.add_info', entityType: 'ticket', entityId: ticket.id, detail: { resumed: resumed > 0 } }, now);
     });
@@ -448,7 +387,7 @@ export class TicketsService {
       );
       if (changed === 0) throw invalidState('维修人员已派出或工单已办结，不能撤销；如需取消请联系客服');
       await closeOpenPauses(tx, ticket.id, now);
-      await this.storeClocks(tx, [ticket.id]);
+      await this.clocks.storeClocks(tx, [ticket.id]);
       await this.filing.cancelled(tx, ticket.id, now, (kind, message) => this.addEvent(tx, ticket.id, kind, message, { kind: 'system' }, now));
       this.addEvent(tx, ticket.id, 'cancelled', `您已撤销工单：${reason}`, { kind: 'subscriber', id: userId }, now);
       if (ticket.ownerStaffId !== null) enqueueWorkOrder(tx, `workorder:${ticket.id}:cancel`, { action: 'cancel', ticketId: ticket.id, reason }, now);
@@ -506,7 +445,7 @@ export class TicketsService {
       { status: back, resolvedAt: null, closedAt: null, reopenCount: ticket.reopenCount + 1, reopenedAt: now, updatedAt: now },
     );
     if (changed === 0) return false;
-    await this.storeClocks(tx, [ticket.id]);
+    await this.clocks.storeClocks(tx, [ticket.id]);
     this.addEvent(tx, ticket.id, 'reopened', event.message, event.actor, now);
     if (ticket.ownerStaffId !== null) {
       enqueueWorkOrder(tx, `workorder:${ticket.id}:reopen:${ticket.reopenCount + 1}`, { action: 'reopen', ticketId: ticket.id, reason }, now);
@@ -644,7 +583,7 @@ export class TicketsService {
    * subscriber reads who answers for it, and the work-order system gets the order.
    */
   private async acceptWithin(tx: EntityManager, t: Ticket, account: Account, staff: Staff, now: Date): Promise<void> {
-    const clock = await this.deadlineWithin(tx, t);
+    const clock = await this.clocks.deadlineWithin(tx, t);
     this.addEvent(tx, t.id, 'accepted', `您的工单已由客服 ${staff.name}（工号 ${staff.jobNo}）受理，将跟踪到底`, staffActor(staff), now);
     enqueueWorkOrder(
       tx,
@@ -693,9 +632,9 @@ export class TicketsService {
       await lockClock(tx, ticket.id);
       if ((await tx.count(TicketPause, { ticketId: ticket.id, to: null, kind: 'information' })) > 0) throw invalidState('已在等待用户补充资料');
       tx.persist(Object.assign(new TicketPause(), { ticketId: ticket.id, from: now, to: null, reason: message, openedByStaffId: staff.staffId, createdAt: now }));
-      await this.storeClocks(tx, [ticket.id]);
+      await this.clocks.storeClocks(tx, [ticket.id]);
       this.addEvent(tx, ticket.id, 'info_requested', `请补充资料：${message}（补充前承诺时限暂停计时）`, staffActor(staff), now);
-      await this.tellDeadline(tx, ticket, now);
+      await this.clocks.tellDeadline(tx, ticket, now);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.request_info', entityType: 'ticket', entityId: ticket.id, detail: { message } }, now);
     });
     return this.getStaffTicket(ticketId);
@@ -736,7 +675,7 @@ export class TicketsService {
   async requestExtension(staff: Staff, ticketId: number, input: RequestExtensionInput): Promise<StaffTicketView> {
     const ticket = await this.requireHandledTicket(staff, ticketId);
     if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已处理完毕或已撤销');
-    if ((await this.clockNow(ticket))?.breached) throw invalidState('已超过承诺时限，不能再申请延期；请尽快处理，超时将如实计入考核');
+    if ((await this.clocks.clockNow(ticket))?.breached) throw invalidState('已超过承诺时限，不能再申请延期；请尽快处理，超时将如实计入考核');
     const fits = ticket.targetUnit === 'working_days' ? input.unit === 'working_days' : input.unit !== 'working_days';
     if (!fits) throw new AppError('VALIDATION_FAILED', 400, ticket.targetUnit === 'working_days' ? '该承诺按工作日计算，延期请以工作日为单位' : '该承诺按小时计算，延期请以小时或天为单位');
     const now = this.now();
@@ -760,7 +699,7 @@ export class TicketsService {
     if (!ext) throw new NotFoundError('延期申请');
     const ticket = await this.freshEm.findOneOrFail(Ticket, ticketId);
     if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已办结或已撤销，延期申请不能再审批');
-    if (input.approve && (await this.clockNow(ticket))?.breached) throw invalidState('已超过承诺时限，批准延期也不能改变超时的事实；请驳回此申请并督促处理');
+    if (input.approve && (await this.clocks.clockNow(ticket))?.breached) throw invalidState('已超过承诺时限，批准延期也不能改变超时的事实；请驳回此申请并督促处理');
     const now = this.now();
     const approvedBy = `${staff.name}（工号 ${staff.jobNo}）`;
     await this.transaction(async (tx) => {
@@ -773,8 +712,8 @@ export class TicketsService {
       if (changed === 0) throw invalidState('该延期申请已处理');
       if (input.approve) {
         this.addEvent(tx, ticketId, 'extension_approved', `经 ${approvedBy} 批准，承诺时限延长 ${ext.amount} ${unitName(ext.unit)}：${ext.reason}`, staffActor(staff), now);
-        await this.storeClocks(tx, [ticketId]);
-        await this.tellDeadline(tx, ticket, now);
+        await this.clocks.storeClocks(tx, [ticketId]);
+        await this.clocks.tellDeadline(tx, ticket, now);
       } else {
         this.addEvent(tx, ticketId, 'extension_rejected', `延期申请未获批准${input.note ? `：${input.note}` : ''}`, staffActor(staff), now, false);
       }
@@ -796,7 +735,7 @@ export class TicketsService {
     if (ticket.type !== 'fault') throw invalidState('只有故障报修需要定级');
     if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已办结或已撤销，不能再定级');
     if (ticket.severity === input.severity) return this.getStaffTicket(ticketId);
-    if (input.severity === 'major' && (await this.clockNow(ticket))?.breached) {
+    if (input.severity === 'major' && (await this.clocks.clockNow(ticket))?.breached) {
       throw invalidState('已超过一般故障的承诺时限，改定为重大故障也不能改变超时的事实；请督促尽快处理');
     }
     const commitment = commitmentFor(this.deps.config, 'fault', input.severity, ticket.area);
@@ -813,9 +752,9 @@ export class TicketsService {
       if (changed === 0) throw invalidState('工单状态已变化，请刷新后再定级');
       const level = input.severity === 'major' ? '重大故障' : '一般故障';
       this.addEvent(tx, ticketId, 'severity_classified', `经 ${by} 定级为${level}，承诺时限：${commitment.title}（${input.reason}）`, staffActor(staff), now);
-      await this.storeClocks(tx, [ticketId]);
+      await this.clocks.storeClocks(tx, [ticketId]);
       const fresh = await tx.findOneOrFail(Ticket, ticketId, { disableIdentityMap: true });
-      await this.tellDeadline(tx, fresh, now);
+      await this.clocks.tellDeadline(tx, fresh, now);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.classify', entityType: 'ticket', entityId: ticketId, detail: { from: ticket.severity, to: input.severity, reason: input.reason } }, now);
     });
     return this.getStaffTicket(ticketId);
@@ -842,16 +781,11 @@ export class TicketsService {
     const changed = await tx.nativeUpdate(Ticket, { id: ticketId, status: { $in: from } }, { status: 'resolved', resolvedAt: now, updatedAt: now });
     if (changed === 0) return false;
     await closeOpenPauses(tx, ticketId, now);
-    await this.storeClocks(tx, [ticketId]);
+    await this.clocks.storeClocks(tx, [ticketId]);
     this.addEvent(tx, ticketId, 'resolved', message, staff ? staffActor(staff) : { kind: 'system' }, now);
     this.audit.record(tx, staff ? { kind: 'staff', id: staff.staffId } : { kind: 'system', id: null }, { action: 'ticket.resolve', entityType: 'ticket', entityId: ticketId, detail: { message } }, now);
     for (const hook of this.replyHooks) await hook(tx, { kind: 'resolve', ticketId, message, now });
     return true;
-  }
-
-  /** Where the holiday calendar stands (the console warns when it runs out or is provisional). */
-  calendarStatus(): CalendarStatusView {
-    return calendarStatus(this.deps.config.holidays.years, businessDate(this.now()));
   }
 
   // ---- restoration (复通) and arrears ----
@@ -895,9 +829,9 @@ export class TicketsService {
         // The request is complete now: the clock starts here (the day of payment does not count, as
         // the day of an application does not), rather than giving the wait back as a pause would.
         await tx.nativeUpdate(Ticket, { id: ticket.id }, { clockStartedAt: at, updatedAt: now });
-        await this.storeClocks(tx, [ticket.id]);
+        await this.clocks.storeClocks(tx, [ticket.id]);
         this.addEvent(tx, ticket.id, 'clock_started', `欠费已缴清，复通承诺时限自 ${businessMinute(at)} 起计算`, { kind: 'system' }, at);
-        await this.tellDeadline(tx, Object.assign(ticket, { clockStartedAt: at }), at);
+        await this.clocks.tellDeadline(tx, Object.assign(ticket, { clockStartedAt: at }), at);
         resumed++;
       });
     }
@@ -956,7 +890,7 @@ export class TicketsService {
           // one fail and be retried by the sender rather than overwrite a newer status.
           const n = await tx.nativeUpdate(Ticket, { id: ticket.id, status: ticket.status }, { ...changes, updatedAt: now });
           if (n === 0) throw new ConflictError('工单状态已变化，请重试');
-          if (changes.resolvedAt) await this.storeClocks(tx, [ticket.id]);
+          if (changes.resolvedAt) await this.clocks.storeClocks(tx, [ticket.id]);
         }
         this.audit.record(tx, { kind: 'system', id: null }, { action: 'ticket.workorder_event', entityType: 'ticket', entityId: ticket.id, detail: { eventId: event.eventId, status: event.status, applied: status === event.status } }, now);
         return { duplicate: false, status };
@@ -968,78 +902,6 @@ export class TicketsService {
       }
       throw err;
     }
-  }
-
-  /**
-   * How each ticket stands against its commitment, on the same clock the ticket pages and the queue
-   * show (pauses, approved extensions, the holiday calendar), for many tickets at once (two
-   * queries). `onTime`: for a resolved ticket whether it was resolved in time; for an open one false
-   * once it is late and null before; null for a cancelled one.
-   */
-  async judgeOnTime(tickets: ClockTicket[], now: Date): Promise<Map<number, { onTime: boolean | null; deadline: Date | null }>> {
-    const judged = new Map<number, { onTime: boolean | null; deadline: Date | null }>();
-    // A stored clock (read with STORED_CLOCK_COLUMNS) is the clock as its last change left it:
-    // nothing to compute. Only rows not computed yet are judged here.
-    const unstored: ClockTicket[] = [];
-    for (const t of tickets) {
-      if (t.queueKey === undefined || t.queueKey === null) {
-        unstored.push(t);
-        continue;
-      }
-      const deadline = t.deadlineAt ?? null;
-      const onTime = t.status === 'cancelled' || deadline === null ? null : t.resolvedAt !== null ? t.resolvedAt <= deadline : deadline < now ? false : null;
-      judged.set(t.id, { onTime, deadline });
-    }
-    if (unstored.length === 0) return judged;
-    const facts = await this.loadClockFacts(unstored);
-    for (const t of unstored) {
-      const sla = this.clockOf(t, facts, now);
-      judged.set(t.id, { onTime: !sla ? null : t.resolvedAt !== null ? sla.onTime : sla.breached ? false : null, deadline: sla?.deadline ?? null });
-    }
-    return judged;
-  }
-
-  /**
-   * Computes the clocks of some tickets from their facts as the caller's transaction sees them and
-   * stores them on the rows (`deadline_at`, `queue_key`), where they differ. Called in the
-   * transaction of every change that moves a clock, after the change, and by the clock job in
-   * batches. The rows are locked and the facts read with locking reads, so what is stored is
-   * computed from the latest facts whatever this transaction read before.
-   */
-  async storeClocks(tx: EntityManager, ids: number[]): Promise<number> {
-    if (ids.length === 0) return 0;
-    await tx.flush();
-    const fresh = { disableIdentityMap: true } as const;
-    const rows = await tx.find(Ticket, { id: { $in: ids } }, { ...fresh, fields: ['status', 'clockStartedAt', 'targetAmount', 'targetUnit', 'resolvedAt', 'deadlineAt', 'queueKey'], lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
-    const [pauses, extensions] = [
-      await tx.find(TicketPause, { ticketId: { $in: ids } }, { ...fresh, lockMode: LockMode.PESSIMISTIC_READ }),
-      await tx.find(TicketExtension, { ticketId: { $in: ids } }, { ...fresh, lockMode: LockMode.PESSIMISTIC_READ, orderBy: { id: 'asc' } }),
-    ];
-    const facts = { pauses: groupByTicket(pauses), extensions: groupByTicket(extensions) };
-    const now = this.now();
-    let changed = 0;
-    for (const t of rows) {
-      const stored = storedClock(this.clockOf(t, facts, now));
-      if (t.queueKey === stored.queueKey && (t.deadlineAt?.getTime() ?? null) === (stored.deadlineAt?.getTime() ?? null)) continue;
-      await tx.nativeUpdate(Ticket, { id: t.id }, stored);
-      changed++;
-    }
-    return changed;
-  }
-
-  /**
-   * Tickets whose stored clock differs from the one computed now from their facts (the check the
-   * ticket bench runs over every ticket): ids after `afterId`, up to `limit` of them read.
-   */
-  async storedClockDrift(afterId: number, limit: number): Promise<{ checked: number; lastId: number; drifted: number[] }> {
-    const rows = (await this.deps.readDb.entities(Ticket, `select ${STORED_CLOCK_COLUMNS} from \`ticket\` where \`id\` > ? order by \`id\` limit ?`, [afterId, limit])) as ClockTicket[];
-    const facts = await this.loadClockFacts(rows);
-    const now = this.now();
-    const drifted = rows.filter((t) => {
-      const want = storedClock(this.clockOf(t, facts, now));
-      return t.queueKey !== want.queueKey || (t.deadlineAt?.getTime() ?? null) !== (want.deadlineAt?.getTime() ?? null);
-    });
-    return { checked: rows.length, lastId: rows.length ? rows[rows.length - 1].id : afterId, drifted: drifted.map((t) => t.id) };
   }
 
   // ---- views ----
@@ -1093,38 +955,8 @@ export class TicketsService {
 
   /** A ticket's clock facts and staff, for its pages (and for the few on a page of a list). */
   private async loadFacts(tickets: HintedTicket[]): Promise<ClockFacts> {
-    const [clock, staff] = await Promise.all([this.loadClockFacts(tickets), this.loadStaff(tickets)]);
+    const [clock, staff] = await Promise.all([this.clocks.loadClockFacts(tickets), this.loadStaff(tickets)]);
     return { ...clock, staff };
-  }
-
-  /** Pauses and extensions of many tickets: what their clocks are computed from. */
-  private async loadClockFacts(tickets: ClockTicket[]): Promise<Omit<ClockFacts, 'staff'>> {
-    const group = <T extends { ticketId: number }>(rows: T[]) => {
-      const m = new Map<number, T[]>();
-      for (const r of rows) m.set(r.ticketId, [...(m.get(r.ticketId) ?? []), r]);
-      return m;
-    };
-    // Read-only rows by fixed statements (every ticket page and the queue read these); never called
-    // inside a transaction.
-    const { readDb } = this.deps;
-    // The queue judges every open ticket: IN lists go by a thousand ids, within any database's limit.
-    const byChunks = async <T>(ids: number[], read: (inIds: string, chunk: number[]) => Promise<T[]>): Promise<T[]> => {
-      const rows: T[] = [];
-      for (let i = 0; i < ids.length; i += IN_CHUNK) {
-        const chunk = ids.slice(i, i + IN_CHUNK);
-        rows.push(...(await read(placeholders(chunk.length), chunk)));
-      }
-      return rows;
-    };
-    const pauses = await byChunks(
-      tickets.filter((t) => mayHave(t.hasPauses)).map((t) => t.id),
-      async (inIds, chunk) => (await readDb.entities(TicketPause, `select * from \`ticket_pause\` where \`ticket_id\` in (${inIds})`, chunk)) as TicketPause[],
-    );
-    const extensions = await byChunks(
-      tickets.filter((t) => mayHave(t.hasExtensions)).map((t) => t.id),
-      async (inIds, chunk) => (await readDb.entities(TicketExtension, `select * from \`ticket_extension\` where \`ticket_id\` in (${inIds}) order by \`id\` asc`, chunk)) as TicketExtension[],
-    );
-    return { pauses: group(pauses), extensions: group(extensions) };
   }
 
   /** The accounts of some tickets (number and holder), by id: the console names accounts by number, never by id. */
@@ -1146,59 +978,9 @@ export class TicketsService {
     return new Map(staff.map((s) => [s.id, s]));
   }
 
-  /**
-   * A ticket's clock; null for a cancelled ticket (nothing is measured). Facts the clock refuses (a
-   * pause stored ending before it begins) make it UNKNOWN_CLOCK, logged: the ticket is shown as
-   * needing attention, and the page or list it is on still answers.
-   */
-  private clockOf(t: ClockTicket, facts: Omit<ClockFacts, 'staff'>, now: Date, dueSoonMs?: number): TicketClock | null {
-    if (t.status === 'cancelled') return null;
-    try {
-      return slaStatus({
-        start: t.clockStartedAt,
-        target: { amount: t.targetAmount, unit: t.targetUnit },
-        pauses: (facts.pauses.get(t.id) ?? []).map((p) => ({ from: p.from, to: p.to })),
-        extensions: (facts.extensions.get(t.id) ?? [])
-          .filter((e) => e.status === 'approved')
-          .map((e) => ({ amount: e.amount, unit: e.unit, reason: e.reason, approvedBy: e.approvedBy ?? '', ...(e.decidedAt ? { approvedAt: e.decidedAt } : {}) })),
-        calendar: this.calendar,
-        now,
-        completedAt: t.resolvedAt,
-        dueSoonMs,
-      });
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err;
-      this.deps.logger.warn({ ticketId: t.id, err: err.message }, 'ticket clock cannot be computed from its stored facts; shown as needing attention');
-      return UNKNOWN_CLOCK;
-    }
-  }
-
-  /**
-   * The ticket's deadline as its changes in the caller's transaction leave it (the transaction's own
-   * view of its pauses and extensions): the ISO instant, or null while it waits for the subscriber.
-   */
-  private async deadlineWithin(tx: EntityManager, t: Ticket): Promise<{ deadline: string | null; paused: boolean }> {
-    await tx.flush();
-    const [pauses, extensions] = await Promise.all([tx.find(TicketPause, { ticketId: t.id }), tx.find(TicketExtension, { ticketId: t.id }, { orderBy: { id: 'asc' } })]);
-    const clock = this.clockOf(t, { pauses: new Map([[t.id, pauses]]), extensions: new Map([[t.id, extensions]]) }, this.now());
-    return { deadline: clock?.deadline?.toISOString() ?? null, paused: clock?.paused ?? false };
-  }
-
-  /** Tells the work-order system (if it has the order) that the ticket's deadline moved, in the caller's transaction. */
-  private async tellDeadline(tx: EntityManager, t: Ticket, at: Date): Promise<void> {
-    if (t.ownerStaffId === null) return;
-    const clock = await this.deadlineWithin(tx, t);
-    enqueueWorkOrder(tx, `workorder:${t.id}:deadline:${randomUUID()}`, { action: 'deadline', ticketId: t.id, ...clock, asOf: at.toISOString() }, at);
-  }
-
-  /** A ticket's clock as it stands now, read afresh. */
-  private async clockNow(t: Ticket): Promise<TicketClock | null> {
-    return this.clockOf(t, await this.loadClockFacts([t]), this.now());
-  }
-
   private clockView(t: Ticket, facts: ClockFacts): TicketClockView | null {
     const now = this.now();
-    const sla = this.clockOf(t, facts, now);
+    const sla = this.clocks.clockOf(t, facts, now);
     if (!sla) return null;
     // What the ticket waits for now: an open pause, or a visit chosen after the deadline (known end).
     const waiting = sla.paused ? (facts.pauses.get(t.id) ?? []).filter((p) => p.from <= now && (p.to === null || p.to > now)) : [];
@@ -1217,7 +999,7 @@ export class TicketsService {
       onTime: sla.onTime,
       pausedFor: !sla.paused ? null : forVisit ? 'appointment' : waiting.some((p) => p.kind === 'arrears') ? 'arrears' : 'information',
       pausedUntil: forVisit?.to?.toISOString() ?? null,
-      calendarNote: t.targetUnit === 'working_days' ? calendarNoteFor(this.calendar, t.clockStartedAt, sla.deadline ?? this.now()) : null,
+      calendarNote: t.targetUnit === 'working_days' ? calendarNoteFor(this.clocks.calendar, t.clockStartedAt, sla.deadline ?? this.now()) : null,
       extensions: (facts.extensions.get(t.id) ?? [])
         .filter((e) => e.status === 'approved')
         .map((e) => ({ amount: e.amount, unit: e.unit, reason: e.reason, approvedBy: e.approvedBy ?? '' })),
@@ -1305,36 +1087,6 @@ export class TicketsService {
     const [facts, accounts, timeline] = await Promise.all([this.loadFacts([ticket]), this.loadAccounts([ticket]), this.timeline(ticket.id, false)]);
     return this.toStaffView(ticket, { ...facts, accounts }, true, timeline);
   }
-}
-
-/**
- * Locks the ticket's row for the rest of the caller's transaction, first thing in a change that
- * moves its clock: two such changes to one ticket then run one after the other, so neither waits
- * on facts the other is writing while holding what that one needs.
- */
-async function lockClock(tx: EntityManager, ticketId: number): Promise<void> {
-  await tx.findOne(Ticket, ticketId, { fields: ['id'], lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true });
-}
-
-function groupByTicket<T extends { ticketId: number }>(rows: T[]): Map<number, T[]> {
-  const m = new Map<number, T[]>();
-  for (const r of rows) {
-    const list = m.get(r.ticketId);
-    if (list) list.push(r);
-    else m.set(r.ticketId, [r]);
-  }
-  return m;
-}
-
-/**
- * Ends a ticket's open pause at `at`, in the caller's transaction; how many it ended. A pause never
- * ends before it began: one opened after `at` (an agent asked for information while the technician,
- * unknown to them, had already fixed it on site) ends where it began and gives back no time.
- */
-async function closeOpenPauses(tx: EntityManager, ticketId: number, at: Date, kind?: TicketPauseKind): Promise<number> {
-  const which = kind ? { kind } : {};
-  const late = await tx.nativeUpdate(TicketPause, { ticketId, to: null, from: { $gt: at }, ...which }, { to: raw('`paused_from`') });
-  return late + (await tx.nativeUpdate(TicketPause, { ticketId, to: null, ...which }, { to: at }));
 }
 
 /**

@@ -312,7 +312,7 @@ describe('staff console', () => {
     t.clock.set(new Date(E + 32 * HOUR));
     const view = (await t.request.get(`/api/v1/tickets/${legacy}`).set(u.auth).expect(200)).body.data;
     expect(view.clock).toMatchObject({ onTime: false, breached: true, deadline: new Date(E + 24 * HOUR).toISOString() });
-    const judged = await t.app.services.tickets.judgeOnTime([(await t.orm.em.fork().findOneOrFail(Ticket, legacy)) as never], t.clock.now());
+    const judged = await t.app.services.tickets.clocks.judgeOnTime([(await t.orm.em.fork().findOneOrFail(Ticket, legacy)) as never], t.clock.now());
     expect(judged.get(legacy)?.onTime).toBe(false);
   });
 
@@ -429,7 +429,7 @@ describe('a ticket whose clock cannot be computed', () => {
     try {
       t.clock.advance(3 * HOUR);
       // Its stored clock as the backfill found such a row (the clock job computes every ticket once).
-      await t.orm.em.fork().transactional((tx) => t.app.services.tickets.storeClocks(tx, [bad]));
+      await t.orm.em.fork().transactional((tx) => t.app.services.tickets.clocks.storeClocks(tx, [bad]));
       const list = (await t.request.get('/api/v1/tickets').set(u.auth).expect(200)).body.data.items;
       expect(list.find((x: { id: number }) => x.id === bad).clock).toMatchObject({ risk: 'unknown', deadline: null, onTime: null });
       expect(list.find((x: { id: number }) => x.id === good).clock).toMatchObject({ risk: 'ok' });
