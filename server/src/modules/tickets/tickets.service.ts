@@ -37,7 +37,6 @@ import { enqueueWorkOrder } from '../../integrations/workorder/workorder.outbox'
 import { MAX_SKEW_MS, verifyWorkOrderSignature } from '../../integrations/workorder/workorder.protocol';
 import { Account } from '../accounts/account.entity';
 import { Bill } from '../billing/bill.entity';
-import { enqueueTicketNotification } from '../notifications/notifications.service';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import type { AuditActor, AuditService } from '../audit/audit.service';
 import { StaffUser } from '../staff/staff-user.entity';
@@ -47,11 +46,10 @@ import { commitmentByCode, commitmentFor, type OperatorCommitment } from './comm
 import { TicketPause } from './ticket-pause.entity';
 import { TicketFiling } from './ticket-filing';
 import { Ticket } from './ticket.entity';
+import { addTicketEvent, staffActor, type EventActor } from './ticket-timeline';
 import { FACT_HINTS, QUEUE_KEY, HOUR_MS, OPEN_STATUSES, closeOpenPauses, lockClock, TicketClocks, type ClockFacts as ClockOnlyFacts, type HintedTicket } from './ticket-clocks';
 
 type Staff = Extract<Principal, { kind: 'staff' }>;
-/** Who writes a timeline entry. */
-type EventActor = { kind: TicketActorKind; id?: number | null; name?: string; jobNo?: string };
 
 /** Who files a ticket (TicketsService.fileTicket): the subscriber in the portal, or an agent for a caller or a visitor. */
 export interface TicketFiler {
@@ -199,9 +197,9 @@ export class TicketsService {
         now,
       );
       const submitted = filer.submitted(commitment.title);
-      this.addEvent(tx, t.id, 'submitted', submitted.message, submitted.actor, now);
+      addTicketEvent(tx, this.now(), t.id, 'submitted', submitted.message, submitted.actor, now);
       if (t.type === 'restoration') await this.awaitArrears(tx, t, now);
-      await this.filing.apply(tx, t, input, account, now, (kind, message) => this.addEvent(tx, t.id, kind, message, { kind: 'system' }, now));
+      await this.filing.apply(tx, t, input, account, now, (kind, message) => addTicketEvent(tx, this.now(), t.id, kind, message, { kind: 'system' }, now));
       if (filer.owner) await this.acceptWithin(tx, t, account, filer.owner, now);
       await within?.(tx, t);
       this.audit.record(tx, filer.auditActor, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: t.commitmentCode, channel: t.channel, ...(filer.owner ? { owner: filer.owner.staffId } : {}) } }, now);
@@ -218,7 +216,7 @@ export class TicketsService {
    */
   async fileRestorationWithin(tx: EntityManager, account: Account, userId: number, contactPhone: string, description: string, now: Date): Promise<Ticket> {
     const { ticket: t, commitment } = await this.insertTicket(tx, account, userId, { type: 'restoration', description, contactPhone }, now);
-    this.addEvent(tx, t.id, 'submitted', `欠费已缴清，系统已自动申请复机，承诺时限：${commitment.title}`, { kind: 'system' }, now);
+    addTicketEvent(tx, this.now(), t.id, 'submitted', `欠费已缴清，系统已自动申请复机，承诺时限：${commitment.title}`, { kind: 'system' }, now);
     this.audit.record(tx, { kind: 'system', id: null }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: t.commitmentCode, filedFor: userId } }, now);
     await this.clocks.storeClocks(tx, [t.id]);
     return t;
@@ -232,7 +230,7 @@ export class TicketsService {
    */
   async fileComplaintWithin(tx: EntityManager, account: Account, userId: number, contactPhone: string, description: string, submitted: string, now: Date, detail: Record<string, unknown>): Promise<Ticket> {
     const { ticket: t, commitment } = await this.insertTicket(tx, account, userId, { type: 'complaint', description, contactPhone, channel: 'wechatpay_complaint' }, now);
-    this.addEvent(tx, t.id, 'submitted', `${submitted}，承诺时限：${commitment.title}`, { kind: 'system' }, now);
+    addTicketEvent(tx, this.now(), t.id, 'submitted', `${submitted}，承诺时限：${commitment.title}`, { kind: 'system' }, now);
     this.audit.record(tx, { kind: 'system', id: null }, { action: 'ticket.create', entityType: 'ticket', entityId: t.id, detail: { type: t.type, commitmentCode: t.commitmentCode, filedFor: userId, ...detail } }, now);
     await this.clocks.storeClocks(tx, [t.id]);
     return t;
@@ -243,7 +241,7 @@ export class TicketsService {
    * complaint), in the caller's transaction: the agent sees it on the ticket; the subscriber is not notified.
    */
   noteForStaffWithin(tx: EntityManager, ticketId: number, kind: string, message: string, now: Date): void {
-    this.addEvent(tx, ticketId, kind, message, { kind: 'system' }, now, false);
+    addTicketEvent(tx, this.now(), ticketId, kind, message, { kind: 'system' }, now, false);
   }
 
   /** Runs `hook` in the transaction of every staff reply and every resolution. */
@@ -341,10 +339,10 @@ export class TicketsService {
     const now = this.now();
     await this.transaction(async (tx) => {
       await lockClock(tx, ticket.id);
-      this.addEvent(tx, ticket.id, 'info_added', message, { kind: 'subscriber', id: userId }, now);
+      addTicketEvent(tx, this.now(), ticket.id, 'info_added', message, { kind: 'subscriber', id: userId }, now);
       const resumed = await closeOpenPauses(tx, ticket.id, now, 'information');
       if (resumed > 0) {
-        this.addEvent(tx, ticket.id, 'clock_resumed', '资料已补充，承诺时限恢复计时', { kind: 'system' }, now);
+        addTicketEvent(tx, this.now(), ticket.id, 'clock_resumed', '资料已补充，承诺时限恢复计时', { kind: 'system' }, now);
         await this.clocks.storeClocks(tx, [ticket.id]);
         await this.clocks.tellDeadline(tx, ticket, now);
       }
@@ -369,7 +367,7 @@ export class TicketsService {
         const fresh = await tx.findOneOrFail(Ticket, ticket.id, { disableIdentityMap: true });
         throw urgeLimited(fresh, now);
       }
-      this.addEvent(tx, ticket.id, 'urged', '您已催办，客服将优先处理', { kind: 'subscriber', id: userId }, now);
+      addTicketEvent(tx, this.now(), ticket.id, 'urged', '您已催办，客服将优先处理', { kind: 'subscriber', id: userId }, now);
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.urge', entityType: 'ticket', entityId: ticket.id }, now);
     });
     return this.getTicket(userId, ticketId);
@@ -388,8 +386,8 @@ export class TicketsService {
       if (changed === 0) throw invalidState('维修人员已派出或工单已办结，不能撤销；如需取消请联系客服');
       await closeOpenPauses(tx, ticket.id, now);
       await this.clocks.storeClocks(tx, [ticket.id]);
-      await this.filing.cancelled(tx, ticket.id, now, (kind, message) => this.addEvent(tx, ticket.id, kind, message, { kind: 'system' }, now));
-      this.addEvent(tx, ticket.id, 'cancelled', `您已撤销工单：${reason}`, { kind: 'subscriber', id: userId }, now);
+      await this.filing.cancelled(tx, ticket.id, now, (kind, message) => addTicketEvent(tx, this.now(), ticket.id, kind, message, { kind: 'system' }, now));
+      addTicketEvent(tx, this.now(), ticket.id, 'cancelled', `您已撤销工单：${reason}`, { kind: 'subscriber', id: userId }, now);
       if (ticket.ownerStaffId !== null) enqueueWorkOrder(tx, `workorder:${ticket.id}:cancel`, { action: 'cancel', ticketId: ticket.id, reason }, now);
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.cancel', entityType: 'ticket', entityId: ticket.id, detail: { reason, from: ticket.status } }, now);
     });
@@ -403,7 +401,7 @@ export class TicketsService {
     await this.transaction(async (tx) => {
       const changed = await tx.nativeUpdate(Ticket, { id: ticket.id, status: 'resolved' }, { status: 'closed', closedAt: now, updatedAt: now });
       if (changed === 0) throw invalidState('工单尚未处理完成，不能确认');
-      this.addEvent(tx, ticket.id, 'confirmed', '您已确认问题解决，工单办结', { kind: 'subscriber', id: userId }, now);
+      addTicketEvent(tx, this.now(), ticket.id, 'confirmed', '您已确认问题解决，工单办结', { kind: 'subscriber', id: userId }, now);
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.confirm', entityType: 'ticket', entityId: ticket.id }, now);
     });
     return this.getTicket(userId, ticketId);
@@ -446,7 +444,7 @@ export class TicketsService {
     );
     if (changed === 0) return false;
     await this.clocks.storeClocks(tx, [ticket.id]);
-    this.addEvent(tx, ticket.id, 'reopened', event.message, event.actor, now);
+    addTicketEvent(tx, this.now(), ticket.id, 'reopened', event.message, event.actor, now);
     if (ticket.ownerStaffId !== null) {
       enqueueWorkOrder(tx, `workorder:${ticket.id}:reopen:${ticket.reopenCount + 1}`, { action: 'reopen', ticketId: ticket.id, reason }, now);
     }
@@ -584,7 +582,7 @@ export class TicketsService {
    */
   private async acceptWithin(tx: EntityManager, t: Ticket, account: Account, staff: Staff, now: Date): Promise<void> {
     const clock = await this.clocks.deadlineWithin(tx, t);
-    this.addEvent(tx, t.id, 'accepted', `您的工单已由客服 ${staff.name}（工号 ${staff.jobNo}）受理，将跟踪到底`, staffActor(staff), now);
+    addTicketEvent(tx, this.now(), t.id, 'accepted', `您的工单已由客服 ${staff.name}（工号 ${staff.jobNo}）受理，将跟踪到底`, staffActor(staff), now);
     enqueueWorkOrder(
       tx,
       `workorder:${t.id}`,
@@ -616,7 +614,7 @@ export class TicketsService {
     if (ticket.status === 'cancelled' || ticket.status === 'closed') throw invalidState('工单已办结或已撤销');
     const now = this.now();
     await this.transaction(async (tx) => {
-      this.addEvent(tx, ticket.id, 'reply', message, staffActor(staff), now);
+      addTicketEvent(tx, this.now(), ticket.id, 'reply', message, staffActor(staff), now);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.reply', entityType: 'ticket', entityId: ticket.id }, now);
       for (const hook of this.replyHooks) await hook(tx, { kind: 'reply', ticketId: ticket.id, message, now });
     });
@@ -633,7 +631,7 @@ export class TicketsService {
       if ((await tx.count(TicketPause, { ticketId: ticket.id, to: null, kind: 'information' })) > 0) throw invalidState('已在等待用户补充资料');
       tx.persist(Object.assign(new TicketPause(), { ticketId: ticket.id, from: now, to: null, reason: message, openedByStaffId: staff.staffId, createdAt: now }));
       await this.clocks.storeClocks(tx, [ticket.id]);
-      this.addEvent(tx, ticket.id, 'info_requested', `请补充资料：${message}（补充前承诺时限暂停计时）`, staffActor(staff), now);
+      addTicketEvent(tx, this.now(), ticket.id, 'info_requested', `请补充资料：${message}（补充前承诺时限暂停计时）`, staffActor(staff), now);
       await this.clocks.tellDeadline(tx, ticket, now);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.request_info', entityType: 'ticket', entityId: ticket.id, detail: { message } }, now);
     });
@@ -649,7 +647,7 @@ export class TicketsService {
     const now = this.now();
     await this.transaction(async (tx) => {
       await tx.nativeUpdate(Ticket, { id: ticket.id }, { handlerStaffId: to.id, updatedAt: now });
-      this.addEvent(tx, ticket.id, 'transferred', `转交 ${to.name}（工号 ${to.jobNo}）处理：${input.note}`, staffActor(staff), now, false);
+      addTicketEvent(tx, this.now(), ticket.id, 'transferred', `转交 ${to.name}（工号 ${to.jobNo}）处理：${input.note}`, staffActor(staff), now, false);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.transfer', entityType: 'ticket', entityId: ticket.id, detail: { from: ticket.handlerStaffId, to: to.id, note: input.note } }, now);
     });
     return this.getStaffTicket(ticketId);
@@ -662,7 +660,7 @@ export class TicketsService {
     const now = this.now();
     await this.transaction(async (tx) => {
       await tx.nativeUpdate(Ticket, { id: ticket.id }, { escalatedAt: now, updatedAt: now });
-      this.addEvent(tx, ticket.id, 'escalated', `升级处理：${reason}`, staffActor(staff), now, false);
+      addTicketEvent(tx, this.now(), ticket.id, 'escalated', `升级处理：${reason}`, staffActor(staff), now, false);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.escalate', entityType: 'ticket', entityId: ticket.id, detail: { reason } }, now);
     });
     return this.getStaffTicket(ticketId);
@@ -683,7 +681,7 @@ export class TicketsService {
       const ext = Object.assign(new TicketExtension(), { ticketId: ticket.id, amount: input.amount, unit: input.unit, reason: input.reason, status: 'requested', requestedByStaffId: staff.staffId, createdAt: now });
       tx.persist(ext);
       await tx.flush();
-      this.addEvent(tx, ticket.id, 'extension_requested', `申请延期 ${input.amount} ${unitName(input.unit)}：${input.reason}`, staffActor(staff), now, false);
+      addTicketEvent(tx, this.now(), ticket.id, 'extension_requested', `申请延期 ${input.amount} ${unitName(input.unit)}：${input.reason}`, staffActor(staff), now, false);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.extension_request', entityType: 'ticket', entityId: ticket.id, detail: { extensionId: ext.id, ...input } }, now);
     });
     return this.getStaffTicket(ticketId);
@@ -711,11 +709,11 @@ export class TicketsService {
       );
       if (changed === 0) throw invalidState('该延期申请已处理');
       if (input.approve) {
-        this.addEvent(tx, ticketId, 'extension_approved', `经 ${approvedBy} 批准，承诺时限延长 ${ext.amount} ${unitName(ext.unit)}：${ext.reason}`, staffActor(staff), now);
+        addTicketEvent(tx, this.now(), ticketId, 'extension_approved', `经 ${approvedBy} 批准，承诺时限延长 ${ext.amount} ${unitName(ext.unit)}：${ext.reason}`, staffActor(staff), now);
         await this.clocks.storeClocks(tx, [ticketId]);
         await this.clocks.tellDeadline(tx, ticket, now);
       } else {
-        this.addEvent(tx, ticketId, 'extension_rejected', `延期申请未获批准${input.note ? `：${input.note}` : ''}`, staffActor(staff), now, false);
+        addTicketEvent(tx, this.now(), ticketId, 'extension_rejected', `延期申请未获批准${input.note ? `：${input.note}` : ''}`, staffActor(staff), now, false);
       }
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: input.approve ? 'ticket.extension_approve' : 'ticket.extension_reject', entityType: 'ticket', entityId: ticketId, detail: { extensionId, note: input.note ?? null } }, now);
     });
@@ -751,7 +749,7 @@ export class TicketsService {
       );
       if (changed === 0) throw invalidState('工单状态已变化，请刷新后再定级');
       const level = input.severity === 'major' ? '重大故障' : '一般故障';
-      this.addEvent(tx, ticketId, 'severity_classified', `经 ${by} 定级为${level}，承诺时限：${commitment.title}（${input.reason}）`, staffActor(staff), now);
+      addTicketEvent(tx, this.now(), ticketId, 'severity_classified', `经 ${by} 定级为${level}，承诺时限：${commitment.title}（${input.reason}）`, staffActor(staff), now);
       await this.clocks.storeClocks(tx, [ticketId]);
       const fresh = await tx.findOneOrFail(Ticket, ticketId, { disableIdentityMap: true });
       await this.clocks.tellDeadline(tx, fresh, now);
@@ -782,7 +780,7 @@ export class TicketsService {
     if (changed === 0) return false;
     await closeOpenPauses(tx, ticketId, now);
     await this.clocks.storeClocks(tx, [ticketId]);
-    this.addEvent(tx, ticketId, 'resolved', message, staff ? staffActor(staff) : { kind: 'system' }, now);
+    addTicketEvent(tx, this.now(), ticketId, 'resolved', message, staff ? staffActor(staff) : { kind: 'system' }, now);
     this.audit.record(tx, staff ? { kind: 'staff', id: staff.staffId } : { kind: 'system', id: null }, { action: 'ticket.resolve', entityType: 'ticket', entityId: ticketId, detail: { message } }, now);
     for (const hook of this.replyHooks) await hook(tx, { kind: 'resolve', ticketId, message, now });
     return true;
@@ -801,7 +799,7 @@ export class TicketsService {
     if (unpaid.length === 0) return;
     const owed = unpaid.reduce((sum, b) => sum + Number(b.amountFen), 0);
     tx.persist(Object.assign(new TicketPause(), { ticketId: t.id, kind: 'arrears', from: now, to: null, reason: '等待缴清欠费', createdAt: now }));
-    this.addEvent(tx, t.id, 'awaiting_arrears', `该户号尚有欠费 ${fenToYuan(owed)} 元（不含滞纳金）。复通承诺时限自欠费缴清之日起计算，缴清后即开始计时`, { kind: 'system' }, now);
+    addTicketEvent(tx, this.now(), t.id, 'awaiting_arrears', `该户号尚有欠费 ${fenToYuan(owed)} 元（不含滞纳金）。复通承诺时限自欠费缴清之日起计算，缴清后即开始计时`, { kind: 'system' }, now);
   }
 
   /**
@@ -830,7 +828,7 @@ export class TicketsService {
         // the day of an application does not), rather than giving the wait back as a pause would.
         await tx.nativeUpdate(Ticket, { id: ticket.id }, { clockStartedAt: at, updatedAt: now });
         await this.clocks.storeClocks(tx, [ticket.id]);
-        this.addEvent(tx, ticket.id, 'clock_started', `欠费已缴清，复通承诺时限自 ${businessMinute(at)} 起计算`, { kind: 'system' }, at);
+        addTicketEvent(tx, this.now(), ticket.id, 'clock_started', `欠费已缴清，复通承诺时限自 ${businessMinute(at)} 起计算`, { kind: 'system' }, at);
         await this.clocks.tellDeadline(tx, Object.assign(ticket, { clockStartedAt: at }), at);
         resumed++;
       });
@@ -865,7 +863,7 @@ export class TicketsService {
         const ticket = await tx.findOne(Ticket, event.ticketId, { disableIdentityMap: true });
         if (!ticket) throw new NotFoundError('工单');
         const occurredAt = workOrderEventTime(ticket, new Date(event.occurredAt), now);
-        const e = this.addEvent(tx, ticket.id, `wo_${event.status}`, WORKORDER_MESSAGES[event.status](event), { kind: 'workorder' }, occurredAt);
+        const e = addTicketEvent(tx, this.now(), ticket.id, `wo_${event.status}`, WORKORDER_MESSAGES[event.status](event), { kind: 'workorder' }, occurredAt);
         e.externalEventId = event.eventId;
         if ((event.status === 'dispatched' || event.status === 'on_site') && event.technicianName) Object.assign(e, { actorName: event.technicianName, actorJobNo: event.technicianJobNo ?? null });
         await tx.flush(); // a repeated event id fails here, before anything else changes
@@ -924,33 +922,6 @@ export class TicketsService {
 
   private commitment(code: string): OperatorCommitment {
     return commitmentByCode(this.deps.config, code);
-  }
-
-  private addEvent(
-    tx: EntityManager,
-    ticketId: number,
-    kind: string,
-    message: string,
-    actor: { kind: TicketActorKind; id?: number | null; name?: string; jobNo?: string },
-    at: Date,
-    visibleToSubscriber = true,
-  ): TicketEvent {
-    const e = Object.assign(new TicketEvent(), {
-      ticketId,
-      kind,
-      visibleToSubscriber,
-      actorKind: actor.kind,
-      actorId: actor.id ?? null,
-      actorName: actor.name ?? null,
-      actorJobNo: actor.jobNo ?? null,
-      message,
-      occurredAt: at,
-      createdAt: this.now(),
-    });
-    tx.persist(e);
-    // The subscriber hears about it (WeChat / SMS) if it commits: the notice is queued in this transaction.
-    enqueueTicketNotification(tx, e, this.now());
-    return e;
   }
 
   /** A ticket's clock facts and staff, for its pages (and for the few on a page of a list). */
@@ -1108,10 +1079,6 @@ function workOrderEventTime(ticket: Ticket, occurredAt: Date, now: Date): Date {
 /** "2026-12-04 10:00" in business time. */
 function businessMinute(at: Date): string {
   return new Date(at.getTime() + 8 * HOUR_MS).toISOString().slice(0, 16).replace('T', ' ');
-}
-
-function staffActor(staff: Staff) {
-  return { kind: 'staff' as const, id: staff.staffId, name: staff.name, jobNo: staff.jobNo };
 }
 
 function unitName(unit: string): string {
