@@ -31,8 +31,7 @@ import {
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { placeholders } from '../../read-db';
-import type { Principal } from '../../http/context';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, RateLimitedError } from '../../http/errors';
+import { AppError, ConflictError, NotFoundError, RateLimitedError } from '../../http/errors';
 import { enqueueWorkOrder } from '../../integrations/workorder/workorder.outbox';
 import { MAX_SKEW_MS, verifyWorkOrderSignature } from '../../integrations/workorder/workorder.protocol';
 import { Account } from '../accounts/account.entity';
@@ -46,10 +45,10 @@ import { commitmentByCode, commitmentFor, type OperatorCommitment } from './comm
 import { TicketPause } from './ticket-pause.entity';
 import { TicketFiling } from './ticket-filing';
 import { Ticket } from './ticket.entity';
+import { invalidState, requireHandledTicket, requireOwnTicket, type Staff } from './ticket-access';
 import { addTicketEvent, staffActor, type EventActor } from './ticket-timeline';
 import { FACT_HINTS, QUEUE_KEY, HOUR_MS, OPEN_STATUSES, closeOpenPauses, lockClock, TicketClocks, type ClockFacts as ClockOnlyFacts, type HintedTicket } from './ticket-clocks';
 
-type Staff = Extract<Principal, { kind: 'staff' }>;
 
 /** Who files a ticket (TicketsService.fileTicket): the subscriber in the portal, or an agent for a caller or a visitor. */
 export interface TicketFiler {
@@ -334,7 +333,7 @@ export class TicketsService {
 
   /** The subscriber adds information; if the ticket was waiting for it, the clock runs again. */
   async addInformation(userId: number, ticketId: number, message: string): Promise<TicketView> {
-    const ticket = await this.requireOwnTicket(userId, ticketId);
+    const ticket = await requireOwnTicket(this.freshEm, userId, ticketId);
     if (FINISHED_STATUSES.includes(ticket.status)) throw invalidState('工单已办结或已撤销，不能再补充信息');
     const now = this.now();
     await this.transaction(async (tx) => {
@@ -353,7 +352,7 @@ export class TicketsService {
 
   /** 催单: at most once per 12 hours and 3 times per ticket; the limit is claimed atomically. */
   async urgeTicket(userId: number, ticketId: number): Promise<TicketView> {
-    const ticket = await this.requireOwnTicket(userId, ticketId);
+    const ticket = await requireOwnTicket(this.freshEm, userId, ticketId);
     if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已处理完毕，无需催办');
     const now = this.now();
     const since = new Date(now.getTime() - TICKET_URGE_RULES.minIntervalHours * HOUR_MS);
@@ -375,7 +374,7 @@ export class TicketsService {
 
   /** Cancels before anyone is sent out; the work-order system is told if it already has the order. */
   async cancelTicket(userId: number, ticketId: number, reason: string): Promise<TicketView> {
-    const ticket = await this.requireOwnTicket(userId, ticketId);
+    const ticket = await requireOwnTicket(this.freshEm, userId, ticketId);
     const now = this.now();
     await this.transaction(async (tx) => {
       const changed = await tx.nativeUpdate(
@@ -396,7 +395,7 @@ export class TicketsService {
 
   /** The subscriber confirms the resolution: the ticket is closed. */
   async confirmResolution(userId: number, ticketId: number): Promise<TicketView> {
-    const ticket = await this.requireOwnTicket(userId, ticketId);
+    const ticket = await requireOwnTicket(this.freshEm, userId, ticketId);
     const now = this.now();
     await this.transaction(async (tx) => {
       const changed = await tx.nativeUpdate(Ticket, { id: ticket.id, status: 'resolved' }, { status: 'closed', closedAt: now, updatedAt: now });
@@ -412,7 +411,7 @@ export class TicketsService {
    * original clock keeps running (it is not restarted): the promise was to fix it, not to visit.
    */
   async reopenTicket(userId: number, ticketId: number, reason: string): Promise<TicketView> {
-    const ticket = await this.requireOwnTicket(userId, ticketId);
+    const ticket = await requireOwnTicket(this.freshEm, userId, ticketId);
     const now = this.now();
     await this.transaction(async (tx) => {
       const reopened = await this.reopenResolved(tx, ticket, ['resolved'], { message: `您反馈问题未解决：${reason}`, actor: { kind: 'subscriber', id: userId } }, reason, now);
@@ -610,7 +609,7 @@ export class TicketsService {
 
   /** A reply the subscriber sees, signed with the staff member's name and job number. */
   async replyToTicket(staff: Staff, ticketId: number, message: string): Promise<StaffTicketView> {
-    const ticket = await this.requireHandledTicket(staff, ticketId);
+    const ticket = await requireHandledTicket(this.freshEm, staff, ticketId);
     if (ticket.status === 'cancelled' || ticket.status === 'closed') throw invalidState('工单已办结或已撤销');
     const now = this.now();
     await this.transaction(async (tx) => {
@@ -623,7 +622,7 @@ export class TicketsService {
 
   /** Asks the subscriber for information: the clock pauses until they add it. */
   async requestInformation(staff: Staff, ticketId: number, message: string): Promise<StaffTicketView> {
-    const ticket = await this.requireHandledTicket(staff, ticketId);
+    const ticket = await requireHandledTicket(this.freshEm, staff, ticketId);
     if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已处理完毕或已撤销');
     const now = this.now();
     await this.transaction(async (tx) => {
@@ -640,7 +639,7 @@ export class TicketsService {
 
   /** Hands the work to a colleague; the owner stays responsible and is still shown to the subscriber. */
   async transferTicket(staff: Staff, ticketId: number, input: TransferTicketInput): Promise<StaffTicketView> {
-    const ticket = await this.requireHandledTicket(staff, ticketId);
+    const ticket = await requireHandledTicket(this.freshEm, staff, ticketId);
     if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已处理完毕或已撤销');
     const to = await this.em.findOne(StaffUser, { id: input.toStaffId, active: true });
     if (!to) throw new NotFoundError('工作人员');
@@ -655,7 +654,7 @@ export class TicketsService {
 
   /** Escalates to the supervisors (the queue shows escalated tickets). */
   async escalateTicket(staff: Staff, ticketId: number, reason: string): Promise<StaffTicketView> {
-    const ticket = await this.requireHandledTicket(staff, ticketId);
+    const ticket = await requireHandledTicket(this.freshEm, staff, ticketId);
     if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已处理完毕或已撤销');
     const now = this.now();
     await this.transaction(async (tx) => {
@@ -671,7 +670,7 @@ export class TicketsService {
    * deadline has passed: an extension asked for afterwards would only hide a breach.
    */
   async requestExtension(staff: Staff, ticketId: number, input: RequestExtensionInput): Promise<StaffTicketView> {
-    const ticket = await this.requireHandledTicket(staff, ticketId);
+    const ticket = await requireHandledTicket(this.freshEm, staff, ticketId);
     if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已处理完毕或已撤销');
     if ((await this.clocks.clockNow(ticket))?.breached) throw invalidState('已超过承诺时限，不能再申请延期；请尽快处理，超时将如实计入考核');
     const fits = ticket.targetUnit === 'working_days' ? input.unit === 'working_days' : input.unit !== 'working_days';
@@ -760,7 +759,7 @@ export class TicketsService {
 
   /** Resolves the ticket with the outcome the subscriber reads; the clock stops. */
   async resolveTicket(staff: Staff, ticketId: number, message: string): Promise<StaffTicketView> {
-    const ticket = await this.requireHandledTicket(staff, ticketId);
+    const ticket = await requireHandledTicket(this.freshEm, staff, ticketId);
     const now = this.now();
     await this.transaction(async (tx) => {
       if (!(await this.resolveWithin(tx, staff, ticket.id, message, now))) throw invalidState('工单当前状态不能办结');
@@ -903,22 +902,6 @@ export class TicketsService {
   }
 
   // ---- views ----
-
-  private async requireOwnTicket(userId: number, ticketId: number): Promise<Ticket> {
-    const ticket = await this.freshEm.findOne(Ticket, { id: ticketId, userId });
-    if (!ticket) throw new NotFoundError('工单');
-    return ticket;
-  }
-
-  /** The owner, the colleague it was handed to, or a supervisor may act on a claimed ticket. */
-  private async requireHandledTicket(staff: Staff, ticketId: number): Promise<Ticket> {
-    const ticket = await this.freshEm.findOne(Ticket, ticketId);
-    if (!ticket) throw new NotFoundError('工单');
-    if (ticket.ownerStaffId === null) throw invalidState('请先受理该工单');
-    const mine = ticket.ownerStaffId === staff.staffId || ticket.handlerStaffId === staff.staffId;
-    if (!mine && staff.role === 'agent') throw new ForbiddenError('该工单由其他工作人员负责');
-    return ticket;
-  }
 
   private commitment(code: string): OperatorCommitment {
     return commitmentByCode(this.deps.config, code);
@@ -1083,10 +1066,6 @@ function businessMinute(at: Date): string {
 
 function unitName(unit: string): string {
   return unit === 'hours' ? '小时' : unit === 'working_days' ? '个工作日' : '天';
-}
-
-function invalidState(message: string): AppError {
-  return new AppError('TICKET_INVALID_STATE', 409, message);
 }
 
 /** Which urge limit was hit, and when urging is allowed again (never, once all 3 are used). */
