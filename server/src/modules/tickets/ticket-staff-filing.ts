@@ -64,7 +64,7 @@ export class StaffTicketFilingService {
       },
       { type: input.type, description: input.description, contactPhone: input.contactPhone },
     );
-    return this.tickets.getStaffTicket(ticket.id);
+    return this.tickets.views.getStaffTicket(ticket.id);
   }
 
   private async followerOf(accountId: number, contactPhone: string): Promise<number | null> {

@@ -31,10 +31,10 @@ export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry,
     s.tickets.createTicket(userIdOf(principal), body),
   );
   route({ method: 'get', path: '/tickets', summary: 'The user’s tickets with their commitment clocks, newest first', tag, auth: 'user', query: ticketListQuerySchema }, ({ query, principal }) =>
-    s.tickets.listTickets(userIdOf(principal), query),
+    s.tickets.views.listTickets(userIdOf(principal), query),
   );
   route({ method: 'get', path: '/tickets/:id', summary: 'One of the user’s tickets with its timeline', tag, auth: 'user', params: idParamSchema }, ({ params, principal }) =>
-    s.tickets.getTicket(userIdOf(principal), params.id),
+    s.tickets.views.getTicket(userIdOf(principal), params.id),
   );
   route(
     { method: 'post', path: '/tickets/:id/information', summary: 'Add information (resumes the clock if it waited for it)', tag, auth: 'user', params: idParamSchema, body: ticketMessageSchema },
@@ -62,7 +62,7 @@ export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry,
     s.tickets.clocks.calendarStatus(),
   );
   route({ method: 'get', path: '/staff/tickets/:id', summary: 'A ticket with its whole timeline', tag, auth: agent, params: idParamSchema }, ({ params }) =>
-    s.tickets.getStaffTicket(params.id),
+    s.tickets.views.getStaffTicket(params.id),
   );
   route({ method: 'post', path: '/staff/tickets/:id/claim', summary: 'Claim a ticket (首问负责制: the first claim wins)', tag, auth: agent, params: idParamSchema }, ({ params, principal }) =>
     s.tickets.claimTicket(staffOf(principal), params.id),

@@ -5,11 +5,7 @@ import {
   FINISHED_STATUSES,
   TICKET_STATUS_RANK,
   TICKET_URGE_RULES,
-  calendarNoteFor,
   fenToYuan,
-  maskName,
-  maskPhone,
-  maskSensitiveText,
   workOrderEventSchema,
   DUE_SOON_HOURS,
   type CreateTicketInput,
@@ -21,9 +17,6 @@ import {
   type StaffTicketView,
   type TicketActorKind,
   type TicketChannel,
-  type TicketClockView,
-  type TicketEventView,
-  type TicketListQuery,
   type TicketStatus,
   type TicketView,
   type TransferTicketInput,
@@ -39,15 +32,15 @@ import { Bill } from '../billing/bill.entity';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import type { AuditActor, AuditService } from '../audit/audit.service';
 import { StaffUser } from '../staff/staff-user.entity';
-import { TicketEvent } from './ticket-event.entity';
 import { TicketExtension } from './ticket-extension.entity';
 import { commitmentByCode, commitmentFor, type OperatorCommitment } from './commitments';
 import { TicketPause } from './ticket-pause.entity';
 import { TicketFiling } from './ticket-filing';
 import { Ticket } from './ticket.entity';
+import { TicketViews } from './ticket-views';
 import { invalidState, requireHandledTicket, requireOwnTicket, type Staff } from './ticket-access';
 import { addTicketEvent, staffActor, type EventActor } from './ticket-timeline';
-import { FACT_HINTS, QUEUE_KEY, HOUR_MS, OPEN_STATUSES, closeOpenPauses, lockClock, TicketClocks, type ClockFacts as ClockOnlyFacts, type HintedTicket } from './ticket-clocks';
+import { FACT_HINTS, QUEUE_KEY, HOUR_MS, OPEN_STATUSES, closeOpenPauses, lockClock, TicketClocks, type HintedTicket } from './ticket-clocks';
 
 
 /** Who files a ticket (TicketsService.fileTicket): the subscriber in the portal, or an agent for a caller or a visitor. */
@@ -71,15 +64,6 @@ const WORKORDER_MESSAGES: Record<WorkOrderEvent['status'], (e: WorkOrderEvent) =
   resolved: (e) => `处理完成${e.note ? `：${e.note}` : ''}。如问题仍未解决，可在工单中选择“未解决”重新打开`,
   closed: () => '工单已办结',
 };
-
-/** What a ticket's clock is computed from, loaded for many tickets at once. */
-interface ClockFacts extends ClockOnlyFacts {
-  staff: Map<number, StaffUser>;
-  /** Staff views only: the tickets' accounts, by id (number, holder, for the console). */
-  accounts?: Map<number, StaffAccountFacts>;
-}
-/** What a staff view shows of a ticket's account. */
-type StaffAccountFacts = Pick<Account, 'id' | 'accountNo' | 'holderName'>;
 
 /**
  * The queue's ORDER BY for the order asked (fixed text, never the query's own): each is walked
@@ -107,6 +91,8 @@ export type TicketReplyHook = (tx: EntityManager, e: { kind: 'reply' | 'resolve'
 export class TicketsService {
   /** The commitment clocks: computed, stored, judged (ticket-clocks.ts). */
   readonly clocks: TicketClocks;
+  /** What the subscriber and the staff see of tickets (ticket-views.ts). */
+  readonly views: TicketViews;
   private readonly replyHooks: TicketReplyHook[] = [];
   /** Photos, appointment slot and outage link of a ticket being filed (ticket-filing.ts). */
   readonly filing: TicketFiling;
@@ -116,6 +102,7 @@ export class TicketsService {
     private readonly audit: AuditService,
   ) {
     this.clocks = new TicketClocks(deps);
+    this.views = new TicketViews(deps, this.clocks);
     this.filing = new TicketFiling(deps);
   }
 
@@ -168,7 +155,7 @@ export class TicketsService {
       input,
       within,
     );
-    return this.subscriberView(ticket, true);
+    return this.views.subscriberView(ticket, true);
   }
 
   /**
@@ -309,28 +296,6 @@ export class TicketsService {
     }
   }
 
-  /** The user's tickets, newest first. */
-  async listTickets(userId: number, query: TicketListQuery): Promise<Page<TicketView>> {
-    const where = { userId, ...(query.status ? { status: query.status } : {}) };
-    const [rows, total] = await this.freshEm.findAndCount(Ticket, where, {
-      orderBy: { createdAt: 'desc', id: 'desc' },
-      limit: query.pageSize,
-      offset: (query.page - 1) * query.pageSize,
-    });
-    const facts = await this.loadFacts(rows);
-    return { items: rows.map((t) => this.toSubscriberView(t, facts)), page: query.page, pageSize: query.pageSize, total };
-  }
-
-  /** One of the user's tickets with its subscriber-visible timeline. */
-  async getTicket(userId: number, ticketId: number): Promise<TicketView> {
-    // Just read, by fixed statements: the ticket, its clock facts, its timeline.
-    const [row] = await this.deps.readDb.entities(Ticket, `select *, ${FACT_HINTS} from \`ticket\` where \`id\` = ? and \`user_id\` = ?`, [ticketId, userId]);
-    if (!row) throw new NotFoundError('工单');
-    const ticket = row as HintedTicket; // loadFacts reads its hints
-    const [facts, timeline] = await Promise.all([this.loadFacts([ticket]), this.timeline(ticket.id, true)]);
-    return { ...this.toSubscriberView(ticket, facts), timeline };
-  }
-
   /** The subscriber adds information; if the ticket was waiting for it, the clock runs again. */
   async addInformation(userId: number, ticketId: number, message: string): Promise<TicketView> {
     const ticket = await requireOwnTicket(this.freshEm, userId, ticketId);
@@ -347,7 +312,7 @@ export class TicketsService {
       }
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.add_info', entityType: 'ticket', entityId: ticket.id, detail: { resumed: resumed > 0 } }, now);
     });
-    return this.getTicket(userId, ticketId);
+    return this.views.getTicket(userId, ticketId);
   }
 
   /** 催单: at most once per 12 hours and 3 times per ticket; the limit is claimed atomically. */
@@ -369,7 +334,7 @@ export class TicketsService {
       addTicketEvent(tx, this.now(), ticket.id, 'urged', '您已催办，客服将优先处理', { kind: 'subscriber', id: userId }, now);
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.urge', entityType: 'ticket', entityId: ticket.id }, now);
     });
-    return this.getTicket(userId, ticketId);
+    return this.views.getTicket(userId, ticketId);
   }
 
   /** Cancels before anyone is sent out; the work-order system is told if it already has the order. */
@@ -390,7 +355,7 @@ export class TicketsService {
       if (ticket.ownerStaffId !== null) enqueueWorkOrder(tx, `workorder:${ticket.id}:cancel`, { action: 'cancel', ticketId: ticket.id, reason }, now);
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.cancel', entityType: 'ticket', entityId: ticket.id, detail: { reason, from: ticket.status } }, now);
     });
-    return this.getTicket(userId, ticketId);
+    return this.views.getTicket(userId, ticketId);
   }
 
   /** The subscriber confirms the resolution: the ticket is closed. */
@@ -403,7 +368,7 @@ export class TicketsService {
       addTicketEvent(tx, this.now(), ticket.id, 'confirmed', '您已确认问题解决，工单办结', { kind: 'subscriber', id: userId }, now);
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.confirm', entityType: 'ticket', entityId: ticket.id }, now);
     });
-    return this.getTicket(userId, ticketId);
+    return this.views.getTicket(userId, ticketId);
   }
 
   /**
@@ -418,7 +383,7 @@ export class TicketsService {
       if (!reopened) throw invalidState('只有处理完成、尚未办结的工单可以重新打开');
       this.audit.record(tx, { kind: 'user', id: userId }, { action: 'ticket.reopen', entityType: 'ticket', entityId: ticket.id, detail: { reason } }, now);
     });
-    return this.getTicket(userId, ticketId);
+    return this.views.getTicket(userId, ticketId);
   }
 
   /**
@@ -527,21 +492,14 @@ export class TicketsService {
       ? ((await readDb.entities(Ticket, `select *, ${FACT_HINTS} from \`ticket\` where \`id\` in (${placeholders(pageIds.length)})`, pageIds)) as HintedTicket[])
       : [];
     const byId = new Map(tickets.map((t) => [t.id, t]));
-    const [loaded, accounts] = await Promise.all([this.loadFacts(tickets), this.loadAccounts(tickets)]);
+    const [loaded, accounts] = await Promise.all([this.views.loadFacts(tickets), this.views.loadAccounts(tickets)]);
     const facts = { ...loaded, accounts };
     // Each as the second read finds it (tickets are never deleted, so every one is found).
     const items = pageIds.flatMap((id) => {
       const t = byId.get(id);
-      return t ? [this.toStaffView(t, facts, false)] : [];
+      return t ? [this.views.toStaffView(t, facts, false)] : [];
     });
     return { items, page: query.page, pageSize: query.pageSize, total };
-  }
-
-  /** One ticket with its whole timeline, staff notes included. */
-  async getStaffTicket(ticketId: number): Promise<StaffTicketView> {
-    const ticket = await this.freshEm.findOne(Ticket, ticketId);
-    if (!ticket) throw new NotFoundError('工单');
-    return this.staffView(ticket);
   }
 
   /**
@@ -572,7 +530,7 @@ export class TicketsService {
       await this.acceptWithin(tx, t, await tx.findOneOrFail(Account, t.accountId), staff, now);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.claim', entityType: 'ticket', entityId: t.id }, now);
     });
-    return this.getStaffTicket(ticketId);
+    return this.views.getStaffTicket(ticketId);
   }
 
   /**
@@ -617,7 +575,7 @@ export class TicketsService {
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.reply', entityType: 'ticket', entityId: ticket.id }, now);
       for (const hook of this.replyHooks) await hook(tx, { kind: 'reply', ticketId: ticket.id, message, now });
     });
-    return this.getStaffTicket(ticketId);
+    return this.views.getStaffTicket(ticketId);
   }
 
   /** Asks the subscriber for information: the clock pauses until they add it. */
@@ -634,7 +592,7 @@ export class TicketsService {
       await this.clocks.tellDeadline(tx, ticket, now);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.request_info', entityType: 'ticket', entityId: ticket.id, detail: { message } }, now);
     });
-    return this.getStaffTicket(ticketId);
+    return this.views.getStaffTicket(ticketId);
   }
 
   /** Hands the work to a colleague; the owner stays responsible and is still shown to the subscriber. */
@@ -649,7 +607,7 @@ export class TicketsService {
       addTicketEvent(tx, this.now(), ticket.id, 'transferred', `转交 ${to.name}（工号 ${to.jobNo}）处理：${input.note}`, staffActor(staff), now, false);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.transfer', entityType: 'ticket', entityId: ticket.id, detail: { from: ticket.handlerStaffId, to: to.id, note: input.note } }, now);
     });
-    return this.getStaffTicket(ticketId);
+    return this.views.getStaffTicket(ticketId);
   }
 
   /** Escalates to the supervisors (the queue shows escalated tickets). */
@@ -662,7 +620,7 @@ export class TicketsService {
       addTicketEvent(tx, this.now(), ticket.id, 'escalated', `升级处理：${reason}`, staffActor(staff), now, false);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.escalate', entityType: 'ticket', entityId: ticket.id, detail: { reason } }, now);
     });
-    return this.getStaffTicket(ticketId);
+    return this.views.getStaffTicket(ticketId);
   }
 
   /**
@@ -683,7 +641,7 @@ export class TicketsService {
       addTicketEvent(tx, this.now(), ticket.id, 'extension_requested', `申请延期 ${input.amount} ${unitName(input.unit)}：${input.reason}`, staffActor(staff), now, false);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.extension_request', entityType: 'ticket', entityId: ticket.id, detail: { extensionId: ext.id, ...input } }, now);
     });
-    return this.getStaffTicket(ticketId);
+    return this.views.getStaffTicket(ticketId);
   }
 
   /**
@@ -716,7 +674,7 @@ export class TicketsService {
       }
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: input.approve ? 'ticket.extension_approve' : 'ticket.extension_reject', entityType: 'ticket', entityId: ticketId, detail: { extensionId, note: input.note ?? null } }, now);
     });
-    return this.getStaffTicket(ticketId);
+    return this.views.getStaffTicket(ticketId);
   }
 
   /**
@@ -731,7 +689,7 @@ export class TicketsService {
     if (!ticket) throw new NotFoundError('工单');
     if (ticket.type !== 'fault') throw invalidState('只有故障报修需要定级');
     if (!OPEN_STATUSES.includes(ticket.status)) throw invalidState('工单已办结或已撤销，不能再定级');
-    if (ticket.severity === input.severity) return this.getStaffTicket(ticketId);
+    if (ticket.severity === input.severity) return this.views.getStaffTicket(ticketId);
     if (input.severity === 'major' && (await this.clocks.clockNow(ticket))?.breached) {
       throw invalidState('已超过一般故障的承诺时限，改定为重大故障也不能改变超时的事实；请督促尽快处理');
     }
@@ -754,7 +712,7 @@ export class TicketsService {
       await this.clocks.tellDeadline(tx, fresh, now);
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.classify', entityType: 'ticket', entityId: ticketId, detail: { from: ticket.severity, to: input.severity, reason: input.reason } }, now);
     });
-    return this.getStaffTicket(ticketId);
+    return this.views.getStaffTicket(ticketId);
   }
 
   /** Resolves the ticket with the outcome the subscriber reads; the clock stops. */
@@ -764,7 +722,7 @@ export class TicketsService {
     await this.transaction(async (tx) => {
       if (!(await this.resolveWithin(tx, staff, ticket.id, message, now))) throw invalidState('工单当前状态不能办结');
     });
-    return this.getStaffTicket(ticketId);
+    return this.views.getStaffTicket(ticketId);
   }
 
   /**
@@ -907,140 +865,6 @@ export class TicketsService {
     return commitmentByCode(this.deps.config, code);
   }
 
-  /** A ticket's clock facts and staff, for its pages (and for the few on a page of a list). */
-  private async loadFacts(tickets: HintedTicket[]): Promise<ClockFacts> {
-    const [clock, staff] = await Promise.all([this.clocks.loadClockFacts(tickets), this.loadStaff(tickets)]);
-    return { ...clock, staff };
-  }
-
-  /** The accounts of some tickets (number and holder), by id: the console names accounts by number, never by id. */
-  private async loadAccounts(tickets: Array<Pick<Ticket, 'accountId'>>): Promise<Map<number, StaffAccountFacts>> {
-    const ids = [...new Set(tickets.map((t) => t.accountId))];
-    if (ids.length === 0) return new Map();
-    const rows = await this.deps.readDb.rows<StaffAccountFacts>(
-      `select \`id\`, \`account_no\` as \`accountNo\`, \`holder_name\` as \`holderName\` from \`account\` where \`id\` in (${placeholders(ids.length)})`,
-      ids,
-    );
-    return new Map(rows.map((a) => [Number(a.id), a]));
-  }
-
-  /** The staff who own or handle some tickets, by id. */
-  private async loadStaff(tickets: Array<Pick<Ticket, 'ownerStaffId' | 'handlerStaffId'>>): Promise<Map<number, StaffUser>> {
-    const ids = [...new Set(tickets.flatMap((t) => [t.ownerStaffId, t.handlerStaffId]).filter((x): x is number => x !== null))];
-    if (ids.length === 0) return new Map();
-    const staff = (await this.deps.readDb.entities(StaffUser, `select * from \`staff_user\` where \`id\` in (${placeholders(ids.length)})`, ids)) as StaffUser[];
-    return new Map(staff.map((s) => [s.id, s]));
-  }
-
-  private clockView(t: Ticket, facts: ClockFacts): TicketClockView | null {
-    const now = this.now();
-    const sla = this.clocks.clockOf(t, facts, now);
-    if (!sla) return null;
-    // What the ticket waits for now: an open pause, or a visit chosen after the deadline (known end).
-    const waiting = sla.paused ? (facts.pauses.get(t.id) ?? []).filter((p) => p.from <= now && (p.to === null || p.to > now)) : [];
-    const forVisit = waiting.length > 0 && waiting.every((p) => p.kind === 'appointment') ? waiting[0] : null;
-    return {
-      commitmentCode: t.commitmentCode,
-      title: this.deps.config.operator.commitments.find((c) => c.code === t.commitmentCode)?.title ?? t.commitmentCode,
-      targetAmount: t.targetAmount,
-      targetUnit: t.targetUnit,
-      startedAt: t.clockStartedAt.toISOString(),
-      deadline: sla.deadline?.toISOString() ?? null,
-      paused: sla.paused,
-      remainingMs: sla.remainingMs,
-      risk: sla.risk,
-      breached: sla.breached,
-      onTime: sla.onTime,
-      pausedFor: !sla.paused ? null : forVisit ? 'appointment' : waiting.some((p) => p.kind === 'arrears') ? 'arrears' : 'information',
-      pausedUntil: forVisit?.to?.toISOString() ?? null,
-      calendarNote: t.targetUnit === 'working_days' ? calendarNoteFor(this.clocks.calendar, t.clockStartedAt, sla.deadline ?? this.now()) : null,
-      extensions: (facts.extensions.get(t.id) ?? [])
-        .filter((e) => e.status === 'approved')
-        .map((e) => ({ amount: e.amount, unit: e.unit, reason: e.reason, approvedBy: e.approvedBy ?? '' })),
-    };
-  }
-
-  private canUrge(t: Ticket): boolean {
-    if (!OPEN_STATUSES.includes(t.status) || t.urgeCount >= TICKET_URGE_RULES.maxTotal) return false;
-    return t.lastUrgedAt === null || this.now().getTime() - t.lastUrgedAt.getTime() >= TICKET_URGE_RULES.minIntervalHours * HOUR_MS;
-  }
-
-  private toSubscriberView(t: Ticket, facts: ClockFacts): TicketView {
-    const owner = t.ownerStaffId !== null ? facts.staff.get(t.ownerStaffId) : undefined;
-    return {
-      id: t.id,
-      type: t.type,
-      severity: t.severity,
-      status: t.status,
-      accountId: t.accountId,
-      description: t.description,
-      contactPhoneMasked: maskPhone(t.contactPhone),
-      clock: this.clockView(t, facts),
-      owner: owner ? { name: owner.name, jobNo: owner.jobNo } : null,
-      technician: t.technicianName ? { name: t.technicianName, jobNo: t.technicianJobNo } : null,
-      workOrderNo: t.workOrderNo,
-      urgeCount: t.urgeCount,
-      canUrge: this.canUrge(t),
-      createdAt: t.createdAt.toISOString(),
-      resolvedAt: t.resolvedAt?.toISOString() ?? null,
-    };
-  }
-
-  private toStaffView(t: Ticket, facts: ClockFacts, withTimeline: boolean, timeline?: TicketEventView[]): StaffTicketView {
-    const { contactPhoneMasked: _masked, ...base } = this.toSubscriberView(t, facts);
-    const handler = t.handlerStaffId !== null ? facts.staff.get(t.handlerStaffId) : undefined;
-    const account = facts.accounts?.get(t.accountId);
-    return {
-      ...base,
-      contactPhone: t.contactPhone,
-      area: t.area,
-      areaName: this.deps.config.operator.areas.find((a) => a.code === t.area)?.name ?? t.area,
-      accountNo: account?.accountNo ?? '',
-      holderNameMasked: account ? maskName(account.holderName) : '',
-      lastUrgedAt: t.lastUrgedAt?.toISOString() ?? null,
-      updatedAt: t.updatedAt.toISOString(),
-      lastChangeAt: (t.lastEventAt ?? t.createdAt).toISOString(),
-      userId: t.userId,
-      channel: t.channel,
-      ownerStaffId: t.ownerStaffId,
-      handlerStaffId: t.handlerStaffId,
-      handler: handler ? { name: handler.name, jobNo: handler.jobNo } : null,
-      escalatedAt: t.escalatedAt?.toISOString() ?? null,
-      extensionRequests: (facts.extensions.get(t.id) ?? []).map((e) => ({ id: e.id, amount: e.amount, unit: e.unit, reason: e.reason, status: e.status })),
-      ...(withTimeline ? { timeline } : {}),
-    };
-  }
-
-  private async timeline(ticketId: number, subscriber: boolean): Promise<TicketEventView[]> {
-    const events = (await this.deps.readDb.entities(
-      TicketEvent,
-      `select * from \`ticket_event\` where \`ticket_id\` = ?${subscriber ? ' and `visible_to_subscriber` = 1' : ''} order by \`occurred_at\` asc, \`id\` asc`,
-      [ticketId],
-    )) as TicketEvent[];
-    return events.map((e) => ({
-      id: e.id,
-      kind: e.kind,
-      actorKind: e.actorKind,
-      actorName: e.actorName,
-      actorJobNo: e.actorJobNo,
-      // Subscribers see phone and ID numbers masked, whoever typed them.
-      message: subscriber ? maskSensitiveText(e.message) : e.message,
-      occurredAt: e.occurredAt.toISOString(),
-      ...(subscriber ? {} : { visibleToSubscriber: Boolean(e.visibleToSubscriber) }),
-    }));
-  }
-
-  private async subscriberView(ticket: Ticket, withTimeline: boolean): Promise<TicketView> {
-    const fresh = await this.freshEm.findOneOrFail(Ticket, ticket.id);
-    const view = this.toSubscriberView(fresh, await this.loadFacts([fresh]));
-    if (withTimeline) view.timeline = await this.timeline(fresh.id, true);
-    return view;
-  }
-
-  private async staffView(ticket: Ticket): Promise<StaffTicketView> {
-    const [facts, accounts, timeline] = await Promise.all([this.loadFacts([ticket]), this.loadAccounts([ticket]), this.timeline(ticket.id, false)]);
-    return this.toStaffView(ticket, { ...facts, accounts }, true, timeline);
-  }
 }
 
 /**
