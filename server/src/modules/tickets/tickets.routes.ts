@@ -56,7 +56,7 @@ export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry,
   // ---- staff console ----
   const agent = { staff: 'agent' } as const;
   route({ method: 'get', path: '/staff/tickets', summary: 'Ticket queue sorted by deadline, with type/status/area/risk filters', tag, auth: agent, query: staffTicketQuerySchema }, ({ query, principal }) =>
-    s.tickets.listQueue(staffOf(principal), query),
+    s.tickets.queue.listQueue(staffOf(principal), query),
   );
   route({ method: 'get', path: '/staff/calendar', summary: 'Where the holiday calendar stands: its last day, provisional years, and what to do', tag, auth: agent }, async () =>
     s.tickets.clocks.calendarStatus(),
