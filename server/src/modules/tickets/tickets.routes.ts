@@ -100,7 +100,7 @@ export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry,
   route(
     { method: 'post', path: '/integrations/work-orders/events', summary: 'Signed status update from the work-order system (HMAC-SHA256, ±5 min, idempotent by eventId)', tag, auth: 'public' },
     ({ ctx }) =>
-      s.tickets.handleWorkOrderEvent((ctx.request as unknown as { rawBody?: string }).rawBody ?? '', {
+      s.tickets.workOrderEvents.handleWorkOrderEvent((ctx.request as unknown as { rawBody?: string }).rawBody ?? '', {
         timestamp: ctx.get('X-WorkOrder-Timestamp') || undefined,
         signature: ctx.get('X-WorkOrder-Signature') || undefined,
       }),
