@@ -103,7 +103,7 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
   // Accounts suspended for arrears become callback tasks; restored ones close theirs (one instance at a time, by lease).
   const stopSuspensionCallbacks = startSuspensionCallbackJob(deps, app.services.suspensionCallbacks);
   // Restorations waiting for arrears start their clock at the payment, whichever channel took it.
-  const stopArrears = startPeriodicJob('restoration clocks after arrears', logger, () => app.services.tickets.resumeAfterArrears(), 60_000, 10_000);
+  const stopArrears = startPeriodicJob('restoration clocks after arrears', logger, () => app.services.tickets.arrears.resumeAfterArrears(), 60_000, 10_000);
   // Billing-system imports whose instance stopped mid-batch (or that wait to be applied) are resumed from their checkpoint.
   const stopImports = startPeriodicJob('billing import resumption', logger, () => app.services.billingImports.resumeStale(), 30_000, 5_000);
   // Photos uploaded for a ticket that was never filed are forgotten after a day.

@@ -87,7 +87,7 @@ test('a restoration waiting for arrears is stored paused, and gets its deadline 
   expect((await expectStoredAsShown(u, id)).deadlineAt).toBeNull();
   await em.nativeUpdate(Bill, { id: bill.id }, { status: 'paid', paidAt: bj('2026-12-03T16:00'), paidChannel: 'counter' });
   t.clock.set(bj('2026-12-03T17:00'));
-  expect(await t.app.services.tickets.resumeAfterArrears()).toBe(1);
+  expect(await t.app.services.tickets.arrears.resumeAfterArrears()).toBe(1);
   expect((await expectStoredAsShown(u, id)).deadlineAt).toBe(new Date('2026-12-11T00:00:00+08:00').toISOString());
 });
 

@@ -492,18 +492,18 @@ describe('restoration (复通) counts from the payment of the arrears', () => {
     t.clock.advance(3 * HOUR);
     await t.request.post(`/api/v1/tickets/${id}/information`).set(u.auth).send({ message: '家中有人，随时可以上门' }).expect(200);
     expect((await page()).clock).toMatchObject({ paused: true, pausedFor: 'arrears' });
-    expect(await t.app.services.tickets.resumeAfterArrears()).toBe(0); // still owed
+    expect(await t.app.services.tickets.arrears.resumeAfterArrears()).toBe(0); // still owed
 
     // Paid at the hall counter on Thursday 3 December at 16:00; the job runs an hour later.
     const paidAt = bj('2026-12-03T16:00');
     await em.nativeUpdate(Bill, { id: bill.id }, { status: 'paid', paidAt, paidChannel: 'counter' });
     t.clock.set(bj('2026-12-03T17:00'));
-    expect(await t.app.services.tickets.resumeAfterArrears()).toBe(1);
+    expect(await t.app.services.tickets.arrears.resumeAfterArrears()).toBe(1);
     const after = await page();
     // 5 working days after Thursday 3 December: Fri 4, Mon 7, Tue 8, Wed 9, Thu 10 → Thu 10 December 24:00.
     expect(after.clock).toMatchObject({ paused: false, pausedFor: null, deadline: new Date('2026-12-11T00:00:00+08:00').toISOString() });
     expect(after.timeline.find((e: { kind: string }) => e.kind === 'clock_started')).toMatchObject({ occurredAt: paidAt.toISOString() });
-    expect(await t.app.services.tickets.resumeAfterArrears()).toBe(0);
+    expect(await t.app.services.tickets.arrears.resumeAfterArrears()).toBe(0);
   });
 
   test('filed when nothing is owed, the clock starts at once', async () => {
