@@ -105,7 +105,7 @@ export class OutagesService {
       const done: number[] = [];
       for (const link of links) {
         const message = `${input.message}（区域故障已排除，本工单随之办结；如仍有问题，可选择“未解决”重新打开）`;
-        if (await this.tickets.resolveWithin(tx, staff, link.ticketId, message, now, { includeUnclaimed: true })) done.push(link.ticketId);
+        if (await this.tickets.staff.resolveWithin(tx, staff, link.ticketId, message, now, { includeUnclaimed: true })) done.push(link.ticketId);
       }
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'outage.close', entityType: 'outage', entityId: outageId, detail: { message: input.message, resolvedTickets: done } }, now);
       return done;

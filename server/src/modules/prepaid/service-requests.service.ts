@@ -224,7 +224,7 @@ export class ServiceRequestsService {
       if (before.status !== status.status) await this.ledger.statusChanged(tx, r.accountId, before.status, status.status, now);
     }
     if (r.kind === 'restore' && r.ticketId !== null) {
-      await this.tickets.resolveWithin(tx, null, r.ticketId, `营收系统已于 ${businessDateTime(effectiveAt)} 复机，服务已恢复。如仍无法使用，请选择“未解决”或拨打客服热线`, now, { includeUnclaimed: true });
+      await this.tickets.staff.resolveWithin(tx, null, r.ticketId, `营收系统已于 ${businessDateTime(effectiveAt)} 复机，服务已恢复。如仍无法使用，请选择“未解决”或拨打客服热线`, now, { includeUnclaimed: true });
     }
     const account = await tx.findOneOrFail(Account, r.accountId, { disableIdentityMap: true });
     if (r.userId !== null) {

@@ -65,35 +65,35 @@ export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry,
     s.tickets.views.getStaffTicket(params.id),
   );
   route({ method: 'post', path: '/staff/tickets/:id/claim', summary: 'Claim a ticket (首问负责制: the first claim wins)', tag, auth: agent, params: idParamSchema }, ({ params, principal }) =>
-    s.tickets.claimTicket(staffOf(principal), params.id),
+    s.tickets.staff.claimTicket(staffOf(principal), params.id),
   );
   route({ method: 'post', path: '/staff/tickets/:id/reply', summary: 'Reply to the subscriber', tag, auth: agent, params: idParamSchema, body: ticketMessageSchema }, ({ params, body, principal }) =>
-    s.tickets.replyToTicket(staffOf(principal), params.id, body.message),
+    s.tickets.staff.replyToTicket(staffOf(principal), params.id, body.message),
   );
   route(
     { method: 'post', path: '/staff/tickets/:id/request-information', summary: 'Ask the subscriber for information (pauses the clock)', tag, auth: agent, params: idParamSchema, body: ticketMessageSchema },
-    ({ params, body, principal }) => s.tickets.requestInformation(staffOf(principal), params.id, body.message),
+    ({ params, body, principal }) => s.tickets.staff.requestInformation(staffOf(principal), params.id, body.message),
   );
   route({ method: 'post', path: '/staff/tickets/:id/transfer', summary: 'Hand the work to a colleague; the owner stays responsible', tag, auth: agent, params: idParamSchema, body: transferTicketSchema }, ({ params, body, principal }) =>
-    s.tickets.transferTicket(staffOf(principal), params.id, body),
+    s.tickets.staff.transferTicket(staffOf(principal), params.id, body),
   );
   route({ method: 'post', path: '/staff/tickets/:id/escalate', summary: 'Escalate to the supervisors', tag, auth: agent, params: idParamSchema, body: ticketReasonSchema }, ({ params, body, principal }) =>
-    s.tickets.escalateTicket(staffOf(principal), params.id, body.reason),
+    s.tickets.staff.escalateTicket(staffOf(principal), params.id, body.reason),
   );
   route(
     { method: 'post', path: '/staff/tickets/:id/extensions', summary: 'Request an extension (a supervisor approves)', tag, auth: agent, params: idParamSchema, body: requestExtensionSchema, status: 201 },
-    ({ params, body, principal }) => s.tickets.requestExtension(staffOf(principal), params.id, body),
+    ({ params, body, principal }) => s.tickets.staff.requestExtension(staffOf(principal), params.id, body),
   );
   route(
     { method: 'post', path: '/staff/tickets/:id/extensions/:extensionId/decision', summary: 'Approve or reject an extension (supervisor)', tag, auth: { staff: 'supervisor' }, params: extensionParamSchema, body: decideExtensionSchema },
-    ({ params, body, principal }) => s.tickets.decideExtension(staffOf(principal), params.id, params.extensionId, body),
+    ({ params, body, principal }) => s.tickets.staff.decideExtension(staffOf(principal), params.id, params.extensionId, body),
   );
   route(
     { method: 'post', path: '/staff/tickets/:id/severity', summary: 'Classify an open fault as ordinary (24 h) or major (72 h), with the reason the subscriber reads (supervisor; refused to major once the ordinary deadline has passed)', tag, auth: { staff: 'supervisor' }, params: idParamSchema, body: classifyFaultSchema },
-    ({ params, body, principal }) => s.tickets.classifyFault(staffOf(principal), params.id, body),
+    ({ params, body, principal }) => s.tickets.staff.classifyFault(staffOf(principal), params.id, body),
   );
   route({ method: 'post', path: '/staff/tickets/:id/resolve', summary: 'Resolve with the outcome the subscriber reads', tag, auth: agent, params: idParamSchema, body: ticketMessageSchema }, ({ params, body, principal }) =>
-    s.tickets.resolveTicket(staffOf(principal), params.id, body.message),
+    s.tickets.staff.resolveTicket(staffOf(principal), params.id, body.message),
   );
 
   // ---- the work-order system ----

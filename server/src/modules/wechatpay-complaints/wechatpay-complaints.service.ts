@@ -71,7 +71,7 @@ export class WechatpayComplaintsService {
     private readonly deps: AppDeps,
     private readonly tickets: TicketsService,
   ) {
-    tickets.onReplyOrResolve((tx, e) => this.queueForWechat(tx, e));
+    tickets.staff.onReplyOrResolve((tx, e) => this.queueForWechat(tx, e));
   }
 
   private get api() {
