@@ -7,7 +7,7 @@ import { AppError, ConflictError, NotFoundError } from '../../http/errors';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
 import type { AuditService } from '../audit/audit.service';
-import type { TicketsService } from '../tickets/tickets.service';
+import type { TicketStaffActions } from '../tickets/ticket-staff-actions.service';
 import { Outage, OutageTicket } from './outage.entity';
 
 type Staff = Extract<Principal, { kind: 'staff' }>;
@@ -39,7 +39,7 @@ export class OutagesService {
   constructor(
     private readonly deps: AppDeps,
     private readonly audit: AuditService,
-    private readonly tickets: TicketsService,
+    private readonly tickets: TicketStaffActions,
   ) {}
 
   private get em(): EntityManager {
@@ -105,7 +105,7 @@ export class OutagesService {
       const done: number[] = [];
       for (const link of links) {
         const message = `${input.message}（区域故障已排除，本工单随之办结；如仍有问题，可选择“未解决”重新打开）`;
-        if (await this.tickets.staff.resolveWithin(tx, staff, link.ticketId, message, now, { includeUnclaimed: true })) done.push(link.ticketId);
+        if (await this.tickets.resolveWithin(tx, staff, link.ticketId, message, now, { includeUnclaimed: true })) done.push(link.ticketId);
       }
       this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'outage.close', entityType: 'outage', entityId: outageId, detail: { message: input.message, resolvedTickets: done } }, now);
       return done;

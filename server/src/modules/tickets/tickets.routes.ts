@@ -28,7 +28,7 @@ export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry,
 
   // ---- subscriber ----
   route({ method: 'post', path: '/tickets', summary: 'File a ticket on one of the user’s accounts (no photos or appointment yet)', tag, auth: 'user', body: createTicketSchema, status: 201 }, ({ body, principal }) =>
-    s.tickets.createTicket(userIdOf(principal), body),
+    s.tickets.filing.createTicket(userIdOf(principal), body),
   );
   route({ method: 'get', path: '/tickets', summary: 'The user’s tickets with their commitment clocks, newest first', tag, auth: 'user', query: ticketListQuerySchema }, ({ query, principal }) =>
     s.tickets.views.listTickets(userIdOf(principal), query),
@@ -38,19 +38,19 @@ export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry,
   );
   route(
     { method: 'post', path: '/tickets/:id/information', summary: 'Add information (resumes the clock if it waited for it)', tag, auth: 'user', params: idParamSchema, body: ticketMessageSchema },
-    ({ params, body, principal }) => s.tickets.addInformation(userIdOf(principal), params.id, body.message),
+    ({ params, body, principal }) => s.tickets.subscriber.addInformation(userIdOf(principal), params.id, body.message),
   );
   route({ method: 'post', path: '/tickets/:id/urge', summary: 'Urge (催单): once per 12 hours, 3 times per ticket', tag, auth: 'user', params: idParamSchema }, ({ params, principal }) =>
-    s.tickets.urgeTicket(userIdOf(principal), params.id),
+    s.tickets.subscriber.urgeTicket(userIdOf(principal), params.id),
   );
   route({ method: 'post', path: '/tickets/:id/cancel', summary: 'Cancel before anyone is dispatched', tag, auth: 'user', params: idParamSchema, body: ticketReasonSchema }, ({ params, body, principal }) =>
-    s.tickets.cancelTicket(userIdOf(principal), params.id, body.reason),
+    s.tickets.subscriber.cancelTicket(userIdOf(principal), params.id, body.reason),
   );
   route({ method: 'post', path: '/tickets/:id/confirm', summary: 'Confirm a resolved ticket is fixed', tag, auth: 'user', params: idParamSchema }, ({ params, principal }) =>
-    s.tickets.confirmResolution(userIdOf(principal), params.id),
+    s.tickets.subscriber.confirmResolution(userIdOf(principal), params.id),
   );
   route({ method: 'post', path: '/tickets/:id/reopen', summary: 'Not fixed: reopen a resolved ticket', tag, auth: 'user', params: idParamSchema, body: ticketReasonSchema }, ({ params, body, principal }) =>
-    s.tickets.reopenTicket(userIdOf(principal), params.id, body.reason),
+    s.tickets.subscriber.reopenTicket(userIdOf(principal), params.id, body.reason),
   );
 
   // ---- staff console ----
