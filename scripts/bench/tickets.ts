@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     await t.request.post(`/api/v1/staff/tickets/${resolved}/claim`).set(staff).expect(200);
     await t.request.post(`/api/v1/staff/tickets/${resolved}/resolve`).set(staff).send({ message: '已更换机顶盒，信号恢复' }).expect(200);
     await t.request.post(`/api/v1/tickets/${resolved}/confirm`).set(auth).expect(200);
-    const job = new TicketClockJob(t.deps, t.app.services.tickets);
+    const job = new TicketClockJob(t.deps, t.app.services.tickets.clocks);
     await job.runOnce(); // stores the calendar: from here on it computes only rows not yet computed
 
     const queues: Array<{ name: string; qs: string }> = [
@@ -207,7 +207,7 @@ async function main(): Promise<void> {
       let checked = 0;
       const drifted: number[] = [];
       for (;;) {
-        const r = await t.app.services.tickets.storedClockDrift(afterId, 5000);
+        const r = await t.app.services.tickets.clocks.storedClockDrift(afterId, 5000);
         if (r.checked === 0) break;
         checked += r.checked;
         drifted.push(...r.drifted);

@@ -42,11 +42,11 @@ async function main(): Promise<void> {
   const deps = createDeps(config, orm, logger);
   const app = createApp(deps);
   // Past the holiday calendar's last year the working-day clock counts Monday to Friday only.
-  const calendar = app.services.tickets.calendarStatus();
+  const calendar = app.services.tickets.clocks.calendarStatus();
   if (calendar.warning) logger.warn({ calendar }, `holiday calendar: ${calendar.warning}`);
   // Stored ticket deadlines on this calendar (computed for every ticket the first time, after the
   // migration that added them) before the queue is served from them; once across instances.
-  await new TicketClockJob(deps, app.services.tickets).untilCurrent();
+  await new TicketClockJob(deps, app.services.tickets.clocks).untilCurrent();
   const server = createHttpServer(app.callback(), config.http);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
@@ -103,7 +103,7 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
   // Accounts suspended for arrears become callback tasks; restored ones close theirs (one instance at a time, by lease).
   const stopSuspensionCallbacks = startSuspensionCallbackJob(deps, app.services.suspensionCallbacks);
   // Restorations waiting for arrears start their clock at the payment, whichever channel took it.
-  const stopArrears = startPeriodicJob('restoration clocks after arrears', logger, () => app.services.tickets.resumeAfterArrears(), 60_000, 10_000);
+  const stopArrears = startPeriodicJob('restoration clocks after arrears', logger, () => app.services.tickets.arrears.resumeAfterArrears(), 60_000, 10_000);
   // Billing-system imports whose instance stopped mid-batch (or that wait to be applied) are resumed from their checkpoint.
   const stopImports = startPeriodicJob('billing import resumption', logger, () => app.services.billingImports.resumeStale(), 30_000, 5_000);
   // Photos uploaded for a ticket that was never filed are forgotten after a day.

@@ -5,7 +5,7 @@ import { SessionsService } from './modules/auth/sessions.service';
 import { AccountsService } from './modules/accounts/accounts.service';
 import { AccountDuesReader } from './modules/billing/account-dues';
 import { ContentService } from './modules/content/content.service';
-import { TicketsService } from './modules/tickets/tickets.service';
+import { createTickets, type Tickets } from './modules/tickets/tickets';
 import { StaffTicketFilingService } from './modules/tickets/ticket-staff-filing';
 import { BillingService } from './modules/billing/billing.service';
 import { RenewalsService } from './modules/renewals/renewals.service';
@@ -46,7 +46,8 @@ export interface Services {
   auth: AuthService;
   accounts: AccountsService;
   content: ContentService;
-  tickets: TicketsService;
+  /** Tickets: filing, the subscriber's and the staff's actions, views, the queue, clocks, work-order events. */
+  tickets: Tickets;
   billing: BillingService;
   renewals: RenewalsService;
   payments: PaymentsService;
@@ -118,11 +119,11 @@ export function createServices(deps: AppDeps): Services {
   const notificationPreferences = new NotificationPreferencesService(deps);
   const notifications = new NotificationsService(deps, notificationPreferences);
   notifications.register(outbox);
-  const tickets = new TicketsService(deps, audit);
+  const tickets = createTickets(deps, audit);
   const liveUpdates = new LiveService(deps, deps.liveBus);
   liveUpdates.attach();
   const auth = new AuthService(deps, sessions, audit);
-  const serviceRequests = new ServiceRequestsService(deps, audit, auth, tickets, balances);
+  const serviceRequests = new ServiceRequestsService(deps, audit, auth, tickets.filing, tickets.staff, balances);
   outbox.register(SERVICE_REQUESTED_TOPIC, (payload, m) => serviceRequests.deliver(payload as unknown as ServiceRequestMessage, m.dedupeKey));
   const renewals = new RenewalsService(deps, () => payments);
   const billingImports = new BillingImportsService(deps, audit, balances);
@@ -135,7 +136,7 @@ export function createServices(deps: AppDeps): Services {
   outbox.register(EINVOICE_REVERSE_TOPIC, (payload) => invoices.deliverReversal(payload as { invoiceId: number; redSerialNo?: string }), invoiceLane);
   outbox.register(EINVOICE_PDF_TOPIC, (payload) => invoices.fetchPdf(payload as { invoiceId: number; kind: 'blue' | 'red' }), invoiceLane);
   outbox.register(INVOICE_MAIL_TOPIC, (payload) => invoices.sendMail(payload as { invoiceId: number; kind: 'blue' | 'red' }), invoiceLane);
-  const wechatpayComplaints = new WechatpayComplaintsService(deps, tickets);
+  const wechatpayComplaints = new WechatpayComplaintsService(deps, tickets.filing, tickets.staff);
   // An agent's reply to a WeChat Pay complaint reaches the payer within seconds too.
   outbox.register(WECHATPAY_COMPLAINT_TOPIC, (payload, m) => wechatpayComplaints.deliver(payload as unknown as ComplaintOutboxPayload, m.attempts), invoiceLane);
   const accountDues = new AccountDuesReader(deps);
@@ -151,13 +152,13 @@ export function createServices(deps: AppDeps): Services {
     payments,
     reconciliation: new ReconciliationService(deps, payments, audit),
     outbox,
-    callbacks: new CallbacksService(deps, audit, tickets),
+    callbacks: new CallbacksService(deps, audit, tickets.subscriber),
     notifications,
     notificationPreferences,
-    metrics: new MetricsService(deps, tickets, renewals, payments),
+    metrics: new MetricsService(deps, tickets.clocks, renewals, payments),
     uploads: new UploadsService(deps, audit),
-    outages: new OutagesService(deps, audit, tickets),
-    billDisputes: new BillDisputesService(deps, audit, tickets),
+    outages: new OutagesService(deps, audit, tickets.staff),
+    billDisputes: new BillDisputesService(deps, audit, tickets.filing),
     staffDirectory: new StaffDirectoryService(deps),
     billingImports,
     balances,
@@ -170,7 +171,7 @@ export function createServices(deps: AppDeps): Services {
     staffSearch: new StaffSearchService(deps, audit),
     staffAccounts: new StaffAccountsService(deps, audit),
     staffSubscribers: new StaffSubscribersService(deps, audit),
-    staffFiling: new StaffTicketFilingService(deps, tickets, audit),
+    staffFiling: new StaffTicketFilingService(deps, tickets.filing, tickets.views, audit),
     surveys: new SurveysService(deps, audit),
     live: liveUpdates,
     wechatpayComplaints,

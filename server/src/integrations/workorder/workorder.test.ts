@@ -83,7 +83,7 @@ test('a ticket’s whole life through the sandbox: sent once, followed to resolu
   expect(view.timeline.map((e: { kind: string }) => e.kind)).toEqual(['submitted', 'accepted', 'wo_accepted', 'wo_dispatched', 'wo_en_route', 'wo_on_site', 'wo_resolved']);
   expect(view.timeline[3]).toMatchObject({ actorKind: 'workorder', actorName: '李师傅', actorJobNo: 'W1024' });
   // The stored deadline is the one the resolution left: the queue and metrics read it.
-  expect((await t.app.services.tickets.storedClockDrift(id - 1, 1)).drifted).toEqual([]);
+  expect((await t.app.services.tickets.clocks.storedClockDrift(id - 1, 1)).drifted).toEqual([]);
   expect((await t.orm.em.fork().findOneOrFail(Ticket, id)).deadlineAt?.toISOString()).toBe(view.clock.deadline);
 
   await t.request.post(`/api/v1/tickets/${id}/confirm`).set(u.auth).expect(200);

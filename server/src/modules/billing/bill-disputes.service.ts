@@ -5,7 +5,7 @@ import type { AppDeps } from '../../deps';
 import { AppError, ConflictError, NotFoundError } from '../../http/errors';
 import type { AuditService } from '../audit/audit.service';
 import { Ticket } from '../tickets/ticket.entity';
-import type { TicketsService } from '../tickets/tickets.service';
+import type { TicketFilingService } from '../tickets/ticket-filing.service';
 import { User } from '../users/user.entity';
 import { BillDispute } from './bill-dispute.entity';
 import { ReadDb, dateOrNull, placeholders } from '../../read-db';
@@ -72,7 +72,7 @@ export class BillDisputesService {
   constructor(
     private readonly deps: AppDeps,
     private readonly audit: AuditService,
-    private readonly tickets: TicketsService,
+    private readonly tickets: TicketFilingService,
   ) {}
 
   private get em(): EntityManager {

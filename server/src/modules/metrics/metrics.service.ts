@@ -17,7 +17,7 @@ import { AppError } from '../../http/errors';
 import type { RenewalsService } from '../renewals/renewals.service';
 import type { PaymentsService } from '../payments/payments.service';
 import { Ticket } from '../tickets/ticket.entity';
-import { STORED_CLOCK_COLUMNS, type ClockTicket, type TicketsService } from '../tickets/tickets.service';
+import { STORED_CLOCK_COLUMNS, type ClockTicket, type TicketClocks } from '../tickets/ticket-clocks';
 import { placeholders } from '../../read-db';
 
 const HOUR_MS = 3_600_000;
@@ -69,7 +69,7 @@ export class MetricsService {
 
   constructor(
     private readonly deps: AppDeps,
-    private readonly tickets: TicketsService,
+    private readonly clocks: TicketClocks,
     private readonly renewals: RenewalsService,
     private readonly payments: PaymentsService,
   ) {}
@@ -234,7 +234,7 @@ export class MetricsService {
     }
     const resolved = await this.judgedTickets(`${resolvedWhere} and \`queue_key\` is null`, resolvedParams);
     const open = await this.judgedTickets(`${openWhere} and \`queue_key\` is null`, openParams);
-    const judged = await this.tickets.judgeOnTime([...resolved, ...open], now);
+    const judged = await this.clocks.judgeOnTime([...resolved, ...open], now);
     for (const t of [...resolved, ...open]) {
       const j = judged.get(t.id);
       if (!j) continue;
@@ -431,7 +431,7 @@ export class MetricsService {
     // Rows not computed yet, judged here.
     const resolved = await this.judgedTickets(`${resolvedWhere} and \`queue_key\` is null`, resolvedParams);
     const open = await this.judgedTickets(`${openWhere} and \`queue_key\` is null`, openParams);
-    const judged = await this.tickets.judgeOnTime([...resolved, ...open], now);
+    const judged = await this.clocks.judgeOnTime([...resolved, ...open], now);
     for (const t of resolved) count(t.commitmentCode, 1, judged.get(t.id)?.onTime === true ? 1 : 0);
     for (const t of open) {
       const j = judged.get(t.id);

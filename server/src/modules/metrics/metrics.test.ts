@@ -63,7 +63,7 @@ async function plant(type: TicketType, area: string, filed: Date, opts: { accept
  * stored deadlines, and must not change.
  */
 async function storeClocks(): Promise<void> {
-  expect((await new TicketClockJob(t.deps, t.app.services.tickets).runOnce()).ran).toBe(true);
+  expect((await new TicketClockJob(t.deps, t.app.services.tickets.clocks).runOnce()).ran).toBe(true);
 }
 
 async function rateIt(ticket: Ticket, stars: number, at: Date): Promise<void> {

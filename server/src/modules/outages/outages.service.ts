@@ -6,7 +6,7 @@ import type { StaffPrincipal as Staff } from '../../http/context';
 import { AppError, ConflictError, NotFoundError } from '../../http/errors';
 import { Account } from '../accounts/account.entity';
 import type { AuditService } from '../audit/audit.service';
-import type { TicketsService } from '../tickets/tickets.service';
+import type { TicketStaffActions } from '../tickets/ticket-staff-actions.service';
 import { Outage, OutageTicket } from './outage.entity';
 import { requireBoundAccount } from '../access/access';
 
@@ -37,7 +37,7 @@ export class OutagesService {
   constructor(
     private readonly deps: AppDeps,
     private readonly audit: AuditService,
-    private readonly tickets: TicketsService,
+    private readonly tickets: TicketStaffActions,
   ) {}
 
   private get em(): EntityManager {

@@ -109,7 +109,7 @@ test('faults filed in the outage link to it; closing resolves them through the r
   expect(view).toMatchObject({ status: 'resolved', clock: { onTime: true } });
   expect((await em.findOneOrFail(Ticket, cancelled)).status).toBe('cancelled');
   // The resolutions moved the stored deadlines with them (resolved on time: kept as the clock has them).
-  for (const id of [unclaimed, claimed, cancelled]) expect((await t.app.services.tickets.storedClockDrift(id - 1, 1)).drifted).toEqual([]);
+  for (const id of [unclaimed, claimed, cancelled]) expect((await t.app.services.tickets.clocks.storedClockDrift(id - 1, 1)).drifted).toEqual([]);
   expect((await em.findOneOrFail(Ticket, complaint)).status).toBe('submitted');
   expect((await em.findOneOrFail(Ticket, notInArea)).status).toBe('submitted');
 

@@ -21,7 +21,8 @@ import type { AuditService } from '../audit/audit.service';
 import type { AuthService } from '../auth/auth.service';
 import { NOTIFICATION_SEND_TOPIC } from '../notifications/notifications.service';
 import { enqueueOutbox } from '../outbox/outbox.service';
-import type { TicketsService } from '../tickets/tickets.service';
+import type { TicketFilingService } from '../tickets/ticket-filing.service';
+import type { TicketStaffActions } from '../tickets/ticket-staff-actions.service';
 import { User } from '../users/user.entity';
 import type { BalanceLedger } from './balance-ledger';
 import { serviceRequestView } from './prepaid.service';
@@ -48,7 +49,8 @@ export class ServiceRequestsService {
     private readonly deps: AppDeps,
     private readonly audit: AuditService,
     private readonly auth: AuthService,
-    private readonly tickets: TicketsService,
+    private readonly filing: TicketFilingService,
+    private readonly staffActions: TicketStaffActions,
     private readonly ledger: BalanceLedger,
   ) {
     ledger.onArrearsCleared((tx, account, now, userId) => this.requestRestoration(tx, account, now, userId));
@@ -173,7 +175,7 @@ export class ServiceRequestsService {
     let ticketId: number | null = null;
     if (userId !== null) {
       const user = await tx.findOne(User, userId);
-      const ticket = await this.tickets.fileRestorationWithin(tx, account, userId, user?.phone ?? account.holderPhone, `户号${account.accountNo}欠费已缴清，申请复机`, now);
+      const ticket = await this.filing.fileRestorationWithin(tx, account, userId, user?.phone ?? account.holderPhone, `户号${account.accountNo}欠费已缴清，申请复机`, now);
       ticketId = ticket.id;
     }
     await this.insert(tx, account, 'restore', userId, null, ticketId, now);
@@ -225,7 +227,7 @@ export class ServiceRequestsService {
       if (before.status !== status.status) await this.ledger.statusChanged(tx, r.accountId, before.status, status.status, now);
     }
     if (r.kind === 'restore' && r.ticketId !== null) {
-      await this.tickets.resolveWithin(tx, null, r.ticketId, `营收系统已于 ${businessDateTime(effectiveAt)} 复机，服务已恢复。如仍无法使用，请选择“未解决”或拨打客服热线`, now, { includeUnclaimed: true });
+      await this.staffActions.resolveWithin(tx, null, r.ticketId, `营收系统已于 ${businessDateTime(effectiveAt)} 复机，服务已恢复。如仍无法使用，请选择“未解决”或拨打客服热线`, now, { includeUnclaimed: true });
     }
     const account = await tx.findOneOrFail(Account, r.accountId, { disableIdentityMap: true });
     if (r.userId !== null) {

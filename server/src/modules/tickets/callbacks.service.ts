@@ -21,7 +21,7 @@ import type { AuditService } from '../audit/audit.service';
 import { TicketCallback } from './ticket-callback.entity';
 import { TicketRating } from './ticket-rating.entity';
 import { Ticket } from './ticket.entity';
-import type { TicketsService } from './tickets.service';
+import type { TicketSubscriberActions } from './ticket-subscriber-actions.service';
 import { requireOwnTicket } from '../access/access';
 
 type Staff = Extract<Principal, { kind: 'staff' }>;
@@ -43,7 +43,7 @@ export class CallbacksService {
   constructor(
     private readonly deps: AppDeps,
     private readonly audit: AuditService,
-    private readonly tickets: TicketsService,
+    private readonly tickets: TicketSubscriberActions,
   ) {}
 
   private now(): Date {

@@ -8,6 +8,6 @@ export function registerSlotRoutes(router: ApiRouter, registry: RouteRegistry, p
   const route = routeDefiner(router, registry, prefix);
   route(
     { method: 'get', path: '/appointment-slots', summary: 'Home-visit half-day slots in the area of one of the user’s accounts, for a ticket of the given type (its commitment decides the days on offer), with capacity left and whether each visit begins after the commitment’s deadline', tag: 'tickets', auth: 'user', query: appointmentSlotQuerySchema },
-    ({ query, principal }) => s.tickets.filing.slots.listSlots(principal.userId, query),
+    ({ query, principal }) => s.tickets.slots.listSlots(principal.userId, query),
   );
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 import type { HolidayYear } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { instanceName, runWithJobLease } from '../jobs/lease';
-import { CLOCK_BATCH, type TicketsService } from './tickets.service';
+import { CLOCK_BATCH, type TicketClocks } from './ticket-clocks';
 
 /** The lease name: one instance at a time recomputes stored clocks. */
 export const TICKET_CLOCK_JOB = 'tickets.clock_calendar';
@@ -46,14 +46,14 @@ const startOfBusinessDay = (date: string) => new Date(`${date}T00:00:00+08:00`);
  * included). Without a stored calendar (the first run after the migration that added the columns)
  * every ticket is computed: that is the backfill. Rows not computed yet (`queue_key` null) are
  * always included. One instance at a time, by the job lease; batches of CLOCK_BATCH tickets, each
- * in its own transaction through `TicketsService.storeClocks`, the function every change uses.
+ * in its own transaction through `TicketClocks.storeClocks`, the function every change uses.
  */
 export class TicketClockJob {
   readonly holder = instanceName();
 
   constructor(
     private readonly deps: AppDeps,
-    private readonly tickets: TicketsService,
+    private readonly clocks: TicketClocks,
     private readonly leaseMs = 10 * 60_000,
   ) {}
 
@@ -114,7 +114,7 @@ export class TicketClockJob {
       const rows: Array<{ id: number }> = await affected(knex('ticket').select('id').where('id', '>', afterId)).orderBy('id').limit(CLOCK_BATCH);
       if (rows.length === 0) break;
       const ids = rows.map((r) => Number(r.id));
-      changed += await this.deps.orm.em.fork().transactional((tx) => this.tickets.storeClocks(tx, ids));
+      changed += await this.deps.orm.em.fork().transactional((tx) => this.clocks.storeClocks(tx, ids));
       recomputed += ids.length;
       afterId = ids[ids.length - 1];
     }

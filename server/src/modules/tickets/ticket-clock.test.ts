@@ -5,7 +5,7 @@ import { createTestApp, type TestApp } from '../../../test/harness';
 import { Bill } from '../billing/bill.entity';
 import { Ticket } from './ticket.entity';
 import { TicketClockJob, changedDateRange } from './ticket-clock.job';
-import { QUEUE_KEY } from './tickets.service';
+import { QUEUE_KEY } from './ticket-clocks';
 import { HOUR, bj, createStaff, createSubscriber, fileTicket, type StaffFixture, type SubscriberFixture } from './tickets.fixtures';
 
 /** Tuesday 1 December 2026, 10:00 business time. */
@@ -36,7 +36,7 @@ async function expectStoredAsShown(u: SubscriberFixture, id: number): Promise<{ 
   const clock = (await t.request.get(`/api/v1/tickets/${id}`).set(u.auth).expect(200)).body.data.clock;
   const s = await stored(id);
   expect(s.deadlineAt).toBe(clock?.deadline ?? null);
-  expect((await t.app.services.tickets.storedClockDrift(id - 1, 1)).drifted).toEqual([]);
+  expect((await t.app.services.tickets.clocks.storedClockDrift(id - 1, 1)).drifted).toEqual([]);
   return s;
 }
 
@@ -87,7 +87,7 @@ test('a restoration waiting for arrears is stored paused, and gets its deadline 
   expect((await expectStoredAsShown(u, id)).deadlineAt).toBeNull();
   await em.nativeUpdate(Bill, { id: bill.id }, { status: 'paid', paidAt: bj('2026-12-03T16:00'), paidChannel: 'counter' });
   t.clock.set(bj('2026-12-03T17:00'));
-  expect(await t.app.services.tickets.resumeAfterArrears()).toBe(1);
+  expect(await t.app.services.tickets.arrears.resumeAfterArrears()).toBe(1);
   expect((await expectStoredAsShown(u, id)).deadlineAt).toBe(new Date('2026-12-11T00:00:00+08:00').toISOString());
 });
 
@@ -106,11 +106,11 @@ test('a holiday-calendar change recomputes the open working-day clocks it moves,
   // A row written before the columns existed: not computed until the job runs.
   await t.orm.em.fork().nativeUpdate(Ticket, { id: fault }, { deadlineAt: null, queueKey: null });
 
-  const first = await new TicketClockJob(t.deps, t.app.services.tickets).runOnce();
+  const first = await new TicketClockJob(t.deps, t.app.services.tickets.clocks).runOnce();
   expect(first.ran).toBe(true);
   expect(first.recomputed).toBeGreaterThanOrEqual(2); // no calendar stored yet: every ticket
   expect((await stored(fault)).deadlineAt).toBe(new Date(BASE.getTime() + 24 * HOUR).toISOString());
-  expect(await new TicketClockJob(t.deps, t.app.services.tickets).runOnce()).toEqual({ ran: true, recomputed: 0, changed: 0 });
+  expect(await new TicketClockJob(t.deps, t.app.services.tickets.clocks).runOnce()).toEqual({ ran: true, recomputed: 0, changed: 0 });
 
   // The operator declares Thursday 3 December a holiday; instances start on the new calendar.
   const configDir = mkdtempSync(path.join(os.tmpdir(), 'openhall-config-'));
@@ -122,7 +122,7 @@ test('a holiday-calendar change recomputes the open working-day clocks it moves,
     const next = await createTestApp({ sameDatabaseAs: t, env: { CONFIG_DIR: configDir } });
     try {
       next.clock.set(BASE);
-      const runs = await Promise.all([0, 1].map(() => new TicketClockJob(next.deps, next.app.services.tickets).runOnce()));
+      const runs = await Promise.all([0, 1].map(() => new TicketClockJob(next.deps, next.app.services.tickets.clocks).runOnce()));
       expect(runs.filter((r) => r.ran)).toHaveLength(1);
       // Only working-day clocks are recomputed (here every one spans 3 December), hour clocks are not.
       const [{ n: workingDayClocks }] = await t.orm.em.getKnex()('ticket').where('target_unit', 'working_days').count({ n: '*' });
@@ -131,9 +131,9 @@ test('a holiday-calendar change recomputes the open working-day clocks it moves,
       // The complaint: Wed 2, Fri 4, Mon 7 → Mon 7 December 24:00.
       expect((await stored(complaint)).deadlineAt).toBe(new Date('2026-12-08T00:00:00+08:00').toISOString());
       expect((await stored(fault)).deadlineAt).toBe(new Date(BASE.getTime() + 24 * HOUR).toISOString());
-      expect((await next.app.services.tickets.storedClockDrift(0, 10_000)).drifted).toEqual([]);
-      expect(await new TicketClockJob(next.deps, next.app.services.tickets).isCurrent()).toBe(true);
-      expect(await new TicketClockJob(t.deps, t.app.services.tickets).isCurrent()).toBe(false);
+      expect((await next.app.services.tickets.clocks.storedClockDrift(0, 10_000)).drifted).toEqual([]);
+      expect(await new TicketClockJob(next.deps, next.app.services.tickets.clocks).isCurrent()).toBe(true);
+      expect(await new TicketClockJob(t.deps, t.app.services.tickets.clocks).isCurrent()).toBe(false);
     } finally {
       await next.close();
     }

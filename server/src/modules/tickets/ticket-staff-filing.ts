@@ -6,13 +6,14 @@ import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
 import type { AuditService } from '../audit/audit.service';
 import { User } from '../users/user.entity';
-import type { TicketsService } from './tickets.service';
+import type { TicketFilingService } from './ticket-filing.service';
+import type { TicketViews } from './ticket-views';
 
 type Staff = Extract<Principal, { kind: 'staff' }>;
 
 /**
  * Tickets from the hotline and the counter (issue 24): an agent files one for a caller or a visitor,
- * through the portal's own filing path (TicketsService.fileTicket: the same commitment clock, notices
+ * through the portal's own filing path (TicketFilingService.fileTicket: the same commitment clock, notices
  * and work-order dispatch), on an account found by its number, bound to a portal user or not. The
  * filing limits that protect the portal from floods are not applied: an agent on the phone is not
  * one. The agent owns the ticket from the start (首问负责).
@@ -20,7 +21,8 @@ type Staff = Extract<Principal, { kind: 'staff' }>;
 export class StaffTicketFilingService {
   constructor(
     private readonly deps: AppDeps,
-    private readonly tickets: TicketsService,
+    private readonly tickets: TicketFilingService,
+    private readonly views: TicketViews,
     private readonly audit: AuditService,
   ) {}
 
@@ -64,7 +66,7 @@ export class StaffTicketFilingService {
       },
       { type: input.type, description: input.description, contactPhone: input.contactPhone },
     );
-    return this.tickets.getStaffTicket(ticket.id);
+    return this.views.getStaffTicket(ticket.id);
   }
 
   private async followerOf(accountId: number, contactPhone: string): Promise<number | null> {

@@ -48,12 +48,12 @@ export class Ticket {
   reopenedAt: Date | null = null;
   /**
    * The deadline as the clock computes it from the facts above and the ticket's pauses and
-   * extensions (TicketsService.storeClocks, in the transaction of every change that moves it):
+   * extensions (TicketClocks.storeClocks, in the transaction of every change that moves it):
    * null while paused, when the stored facts cannot be computed, and for a cancelled ticket.
    */
   deadlineAt: Date | null = null;
   /**
-   * Where the staff queue sorts it (QUEUE_KEY in tickets.service.ts): clocks that cannot be
+   * Where the staff queue sorts it (QUEUE_KEY in ticket-clocks.ts): clocks that cannot be
    * computed first, then running ones by deadline, paused ones by the time they had left, none last.
    * Null until computed (a row planted outside the service, or not yet backfilled).
    */

@@ -312,7 +312,7 @@ describe('staff console', () => {
     t.clock.set(new Date(E + 32 * HOUR));
     const view = (await t.request.get(`/api/v1/tickets/${legacy}`).set(u.auth).expect(200)).body.data;
     expect(view.clock).toMatchObject({ onTime: false, breached: true, deadline: new Date(E + 24 * HOUR).toISOString() });
-    const judged = await t.app.services.tickets.judgeOnTime([(await t.orm.em.fork().findOneOrFail(Ticket, legacy)) as never], t.clock.now());
+    const judged = await t.app.services.tickets.clocks.judgeOnTime([(await t.orm.em.fork().findOneOrFail(Ticket, legacy)) as never], t.clock.now());
     expect(judged.get(legacy)?.onTime).toBe(false);
   });
 
@@ -429,7 +429,7 @@ describe('a ticket whose clock cannot be computed', () => {
     try {
       t.clock.advance(3 * HOUR);
       // Its stored clock as the backfill found such a row (the clock job computes every ticket once).
-      await t.orm.em.fork().transactional((tx) => t.app.services.tickets.storeClocks(tx, [bad]));
+      await t.orm.em.fork().transactional((tx) => t.app.services.tickets.clocks.storeClocks(tx, [bad]));
       const list = (await t.request.get('/api/v1/tickets').set(u.auth).expect(200)).body.data.items;
       expect(list.find((x: { id: number }) => x.id === bad).clock).toMatchObject({ risk: 'unknown', deadline: null, onTime: null });
       expect(list.find((x: { id: number }) => x.id === good).clock).toMatchObject({ risk: 'ok' });
@@ -492,18 +492,18 @@ describe('restoration (复通) counts from the payment of the arrears', () => {
     t.clock.advance(3 * HOUR);
     await t.request.post(`/api/v1/tickets/${id}/information`).set(u.auth).send({ message: '家中有人，随时可以上门' }).expect(200);
     expect((await page()).clock).toMatchObject({ paused: true, pausedFor: 'arrears' });
-    expect(await t.app.services.tickets.resumeAfterArrears()).toBe(0); // still owed
+    expect(await t.app.services.tickets.arrears.resumeAfterArrears()).toBe(0); // still owed
 
     // Paid at the hall counter on Thursday 3 December at 16:00; the job runs an hour later.
     const paidAt = bj('2026-12-03T16:00');
     await em.nativeUpdate(Bill, { id: bill.id }, { status: 'paid', paidAt, paidChannel: 'counter' });
     t.clock.set(bj('2026-12-03T17:00'));
-    expect(await t.app.services.tickets.resumeAfterArrears()).toBe(1);
+    expect(await t.app.services.tickets.arrears.resumeAfterArrears()).toBe(1);
     const after = await page();
     // 5 working days after Thursday 3 December: Fri 4, Mon 7, Tue 8, Wed 9, Thu 10 → Thu 10 December 24:00.
     expect(after.clock).toMatchObject({ paused: false, pausedFor: null, deadline: new Date('2026-12-11T00:00:00+08:00').toISOString() });
     expect(after.timeline.find((e: { kind: string }) => e.kind === 'clock_started')).toMatchObject({ occurredAt: paidAt.toISOString() });
-    expect(await t.app.services.tickets.resumeAfterArrears()).toBe(0);
+    expect(await t.app.services.tickets.arrears.resumeAfterArrears()).toBe(0);
   });
 
   test('filed when nothing is owed, the clock starts at once', async () => {

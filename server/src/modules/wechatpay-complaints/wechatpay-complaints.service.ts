@@ -22,7 +22,8 @@ import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { enqueueOutbox, type OutboxSkip } from '../outbox/outbox.service';
 import { PaymentOrderBill } from '../payments/payment-order-bill.entity';
 import { PaymentOrder } from '../payments/payment-order.entity';
-import type { TicketsService } from '../tickets/tickets.service';
+import type { TicketFilingService } from '../tickets/ticket-filing.service';
+import type { TicketStaffActions } from '../tickets/ticket-staff-actions.service';
 import { Ticket } from '../tickets/ticket.entity';
 import { User } from '../users/user.entity';
 import { WechatpayComplaint, WechatpayComplaintNotify } from './wechatpay-complaint.entity';
@@ -69,9 +70,10 @@ export class WechatpayComplaintsService {
 
   constructor(
     private readonly deps: AppDeps,
-    private readonly tickets: TicketsService,
+    private readonly tickets: TicketFilingService,
+    staffActions: TicketStaffActions,
   ) {
-    tickets.onReplyOrResolve((tx, e) => this.queueForWechat(tx, e));
+    staffActions.onReplyOrResolve((tx, e) => this.queueForWechat(tx, e));
   }
 
   private get api() {
