@@ -54,6 +54,8 @@ import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { PaymentOrderBill } from './payment-order-bill.entity';
 import { PaymentOrder } from './payment-order.entity';
 import { Refund } from './refund.entity';
+import { PaymentGateways, truncate, type GatewayPayment } from './payment-gateways';
+import { orderView, refundView, staffRefundView } from './payment-views';
 import { lateFeeSuspensions } from '../billing/bill-disputes.service';
 import type { BillingLiveChecks } from '../billing-records/billing-live.service';
 
@@ -122,12 +124,6 @@ export interface CreateOrderInput {
   attach?: (em: EntityManager, order: PaymentOrder) => Promise<void>;
 }
 
-/** What a gateway says was paid. */
-interface GatewayPayment {
-  tradeNo: string;
-  amountFen: number;
-  paidAt: Date;
-}
 
 /** A received notification, for payment_notify. */
 interface NotifyRecord {
@@ -194,12 +190,14 @@ export class PaymentsService {
   private readonly billsSettledHooks: BillsSettledHook[] = [];
   private readonly refundSucceededHooks: RefundSucceededHook[] = [];
   private readonly reversers = new Map<PaymentOrderKind, RefundReverser>();
+  private readonly gateways: PaymentGateways;
 
   constructor(
     private readonly deps: AppDeps,
     private readonly audit: AuditService,
     private readonly live?: BillingLiveChecks,
   ) {
+    this.gateways = new PaymentGateways(deps);
     this.registerSettler('bills', (em, order) => this.settleBills(em, order));
     this.registerRefundReverser('bills', (em, order) => this.reverseBills(em, order));
   }
@@ -343,7 +341,7 @@ export class PaymentsService {
       await this.markClosed(order.id);
       throw new AppError('PAYMENT_GATEWAY_FAILED', 502, '支付渠道暂时无法下单，请稍后再试或换一种支付方式');
     }
-    return { order: await this.viewOf(this.fork(), order), pay };
+    return { order: await orderView(this.fork(), order), pay };
   }
 
   /** The order row (and whatever `attach` adds), committed before any gateway is asked. */
@@ -375,10 +373,6 @@ export class PaymentsService {
     });
   }
 
-  private notifyUrl(gateway: PaymentGatewayName): string {
-    return `${this.deps.self.baseUrl}/api/v1/payments/notify/${gateway === 'alipay' ? 'alipay' : 'wechat'}`;
-  }
-
   /**
    * Where an H5 cashier (or the official account's OAuth) sends the browser back: the same-origin
    * `returnPath` with `?paymentId=`, and `via` saying which way it came back (see PaymentReturnVia).
@@ -403,12 +397,6 @@ export class PaymentsService {
     return { appid, oauth };
   }
 
-  /** The appid a WeChat Pay order was placed under: the official account's for `wechat_mp_jsapi`. */
-  private wechatAppidOf(order: PaymentOrder): string {
-    const w = this.deps.payments.wechatpay;
-    return order.channel === 'wechat_mp_jsapi' ? (w.mpAppid ?? w.appid) : w.appid;
-  }
-
   /** The OAuth `state` of an order: only an authorization started for this order comes back with it. */
   private oauthState(order: PaymentOrder): string {
     return createHmac('sha256', this.deps.config.appSecret).update(`wechat-oauth:${order.id}:${order.outTradeNo}`).digest('hex').slice(0, 32);
@@ -425,7 +413,7 @@ export class PaymentsService {
       description: order.description,
       amountFen: order.amountFen,
       timeExpire: order.expiresAt,
-      notifyUrl: this.notifyUrl(gatewayOf(order.channel)),
+      notifyUrl: this.gateways.notifyUrl(gatewayOf(order.channel)),
     };
     const { wechatpay, alipay } = this.deps.payments;
     switch (order.channel) {
@@ -489,7 +477,7 @@ export class PaymentsService {
       this.deps.logger.error({ err, orderId, channel: order.channel }, 'payment gateway refused to go on with the order');
       throw new AppError('PAYMENT_GATEWAY_FAILED', 502, '支付渠道暂时无法下单，请稍后再试或换一种支付方式');
     }
-    return { order: await this.viewOf(em, await em.findOneOrFail(PaymentOrder, orderId, { refresh: true })), pay };
+    return { order: await orderView(em, await em.findOneOrFail(PaymentOrder, orderId, { refresh: true })), pay };
   }
 
   /** 409 ORDER_NOT_PAYABLE unless the order can still be paid. */
@@ -543,7 +531,7 @@ export class PaymentsService {
       await this.syncOrder(order);
       order = await em.findOneOrFail(PaymentOrder, orderId, { refresh: true });
     }
-    return this.viewOf(em, order);
+    return orderView(em, order);
   }
 
   /**
@@ -568,7 +556,7 @@ export class PaymentsService {
         await this.closeLocally(order, { kind: 'user', id: userId });
       }
     }
-    return this.viewOf(em, await em.findOneOrFail(PaymentOrder, orderId, { refresh: true }));
+    return orderView(em, await em.findOneOrFail(PaymentOrder, orderId, { refresh: true }));
   }
 
   /** created → closed without the gateway's word; checked by `checkLocallyClosedOrders` until its expiry plus a margin. */
@@ -586,26 +574,7 @@ export class PaymentsService {
     const order = await em.findOne(PaymentOrder, orderId);
     if (!order) throw new NotFoundError('支付订单');
     const refunds = await em.find(Refund, { orderId }, { orderBy: { id: 'asc' } });
-    return { order: await this.viewOf(em, order), refunds: refunds.map(refundView) };
-  }
-
-  private async viewOf(em: EntityManager, order: PaymentOrder): Promise<PaymentOrderView> {
-    const bills = await em.find(PaymentOrderBill, { orderId: order.id }, { orderBy: { id: 'asc' } });
-    return {
-      id: order.id,
-      outTradeNo: order.outTradeNo,
-      kind: order.kind,
-      channel: order.channel,
-      status: order.status,
-      amountFen: Number(order.amountFen),
-      description: order.description,
-      expiresAt: new Date(order.expiresAt).toISOString(),
-      paidAt: order.paidAt ? new Date(order.paidAt).toISOString() : null,
-      refundedFen: Number(order.refundedFen),
-      billIds: bills.map((b) => b.billId),
-      closeUnconfirmed: order.status === 'closed' && order.gatewayCheckUntil !== null && order.gatewayTradeNo === null,
-      createdAt: new Date(order.createdAt).toISOString(),
-    };
+    return { order: await orderView(em, order), refunds: refunds.map(refundView) };
   }
 
   // ─── settling ───────────────────────────────────────────────────────────────────────
@@ -863,35 +832,10 @@ export class PaymentsService {
 
   // ─── gateway state ──────────────────────────────────────────────────────────────────
 
-  /** What the gateway says about an order: paid (with the payment), still open, paying now, or closed. */
-  private async queryGateway(order: PaymentOrder): Promise<{ state: 'paid'; payment: GatewayPayment } | { state: 'open' | 'paying' | 'closed' }> {
-    const amountFen = Number(order.amountFen);
-    if (gatewayOf(order.channel) === 'wechatpay') {
-      const w = this.deps.payments.wechatpay;
-      const q = await w.gateway.queryOrder(order.outTradeNo);
-      if (q.tradeState === 'SUCCESS' || q.tradeState === 'REFUND') {
-        const wrong = q.transaction ? checkTransactionMatches(q.transaction, { mchid: w.mchid, appid: this.wechatAppidOf(order), outTradeNo: order.outTradeNo, amountFen }) : ['transaction'];
-        if (wrong.length > 0 || !q.transactionId) throw new Error(`query of ${order.outTradeNo} disagrees with the order: ${wrong.join(', ')}`);
-        return { state: 'paid', payment: { tradeNo: q.transactionId, amountFen: q.amountFen!, paidAt: q.successTime ?? this.now() } };
-      }
-      if (q.tradeState === 'USERPAYING') return { state: 'paying' };
-      if (q.tradeState === 'CLOSED' || q.tradeState === 'REVOKED') return { state: 'closed' };
-      return { state: 'open' };
-    }
-    const q = await this.deps.payments.alipay.gateway.queryTrade(order.outTradeNo);
-    if (q.tradeStatus === 'TRADE_SUCCESS' || q.tradeStatus === 'TRADE_FINISHED') {
-      if (q.amountFen !== amountFen || !q.tradeNo) throw new Error(`query of ${order.outTradeNo} disagrees with the order: total_amount`);
-      return { state: 'paid', payment: { tradeNo: q.tradeNo, amountFen: q.amountFen, paidAt: this.now() } };
-    }
-    if (q.tradeStatus === 'TRADE_CLOSED') return { state: 'closed' };
-    // NOT_EXIST is unsigned and proves nothing: the buyer may still open the cashier. Treat as open.
-    return { state: 'open' };
-  }
-
   /** Asks the gateway about an open order and settles it when paid (the client's "success" is only a hint). */
   async syncOrder(order: PaymentOrder): Promise<void> {
     try {
-      const s = await this.queryGateway(order);
+      const s = await this.gateways.query(order);
       if (s.state === 'paid') await this.applyPayment(order.id, s.payment);
     } catch (err) {
       this.deps.logger.warn({ err, orderId: order.id }, 'payment query failed');
@@ -905,19 +849,16 @@ export class PaymentsService {
    * is refunded as late.
    */
   async closeExpiredOrder(order: PaymentOrder): Promise<'paid' | 'closed' | 'skipped'> {
-    const s = await this.queryGateway(order);
+    const s = await this.gateways.query(order);
     if (s.state === 'paid') {
       await this.applyPayment(order.id, s.payment);
       return 'paid';
     }
     if (s.state === 'paying') return 'skipped';
     if (s.state === 'open') {
-      const outcome =
-        gatewayOf(order.channel) === 'wechatpay'
-          ? await this.deps.payments.wechatpay.gateway.closeOrder(order.outTradeNo)
-          : await this.deps.payments.alipay.gateway.closeTrade(order.outTradeNo);
+      const outcome = await this.gateways.close(order);
       if (outcome === 'already_paid' || outcome === 'paid') {
-        const again = await this.queryGateway(order);
+        const again = await this.gateways.query(order);
         if (again.state !== 'paid') return 'skipped';
         await this.applyPayment(order.id, again.payment);
         return 'paid';
@@ -1033,16 +974,13 @@ export class PaymentsService {
       await this.applyPayment(order.id, payment);
       return done('refunded');
     };
-    const s = await this.queryGateway(order);
+    const s = await this.gateways.query(order);
     if (s.state === 'paid') return settleLate(s.payment);
     if (s.state === 'closed') return done('confirmed');
     if (s.state === 'paying') return 'pending';
-    const outcome =
-      gatewayOf(order.channel) === 'wechatpay'
-        ? await this.deps.payments.wechatpay.gateway.closeOrder(order.outTradeNo)
-        : await this.deps.payments.alipay.gateway.closeTrade(order.outTradeNo);
+    const outcome = await this.gateways.close(order);
     if (outcome === 'already_paid' || outcome === 'paid') {
-      const again = await this.queryGateway(order);
+      const again = await this.gateways.query(order);
       return again.state === 'paid' ? settleLate(again.payment) : 'pending';
     }
     if (outcome === 'closed') return done('confirmed');
@@ -1090,7 +1028,7 @@ export class PaymentsService {
     const em = this.fork();
     const order = await em.findOneOrFail(PaymentOrder, orderId);
     const refund = await em.findOneOrFail(Refund, refundId);
-    return { order: await this.viewOf(em, order), refund: refundView(refund) };
+    return { order: await orderView(em, order), refund: refundView(refund) };
   }
 
   /**
@@ -1111,7 +1049,7 @@ export class PaymentsService {
           refundFen: amountFen,
           totalFen: Number(order.paidAmountFen ?? order.amountFen),
           reason: truncate(refund.reason, 80),
-          notifyUrl: this.notifyUrl('wechatpay'),
+          notifyUrl: this.gateways.notifyUrl('wechatpay'),
         });
         if (r.status === 'SUCCESS') await this.markRefund(refundId, 'success', r.refundId);
         else if (r.status === 'CLOSED' || r.status === 'ABNORMAL') await this.markRefund(refundId, 'failed', r.refundId, `WeChat Pay refund ${r.status}`);
@@ -1336,7 +1274,7 @@ export class PaymentsService {
         await this.logNotify('wechatpay', null, tx.out_trade_no ?? null, 'rejected:unknown_order', rawBody);
         return fail(404, '订单不存在');
       }
-      const wrong = checkTransactionMatches(tx, { mchid: w.mchid, appid: this.wechatAppidOf(order), outTradeNo: order.outTradeNo, amountFen: Number(order.amountFen) });
+      const wrong = checkTransactionMatches(tx, { mchid: w.mchid, appid: this.gateways.wechatAppidOf(order), outTradeNo: order.outTradeNo, amountFen: Number(order.amountFen) });
       if (wrong.length > 0) {
         await this.logNotify('wechatpay', null, order.outTradeNo, `rejected:mismatch:${wrong.join(',')}`, rawBody);
         this.deps.logger.error({ orderId: order.id, wrong }, 'wechatpay notify disagrees with the order');
@@ -1456,35 +1394,6 @@ function parseForm(raw: string): Record<string, string> | null {
   return out;
 }
 
-function staffRefundView(r: Refund, order: PaymentOrder): StaffRefundView {
-  return {
-    ...refundView(r),
-    outTradeNo: order.outTradeNo,
-    channel: order.channel,
-    orderKind: order.kind,
-    attempts: Number(r.attempts),
-    nextAttemptAt: r.nextAttemptAt ? new Date(r.nextAttemptAt).toISOString() : null,
-    lastError: r.lastError,
-    resolvedAt: r.resolvedAt ? new Date(r.resolvedAt).toISOString() : null,
-    resolvedBy: r.resolvedByStaffId === null ? null : { staffId: Number(r.resolvedByStaffId), name: r.resolvedByName ?? '', jobNo: r.resolvedByJobNo ?? '' },
-    resolutionNote: r.resolutionNote,
-    updatedAt: new Date(r.updatedAt).toISOString(),
-  };
-}
-
-function refundView(r: Refund): RefundView {
-  return {
-    id: r.id,
-    orderId: r.orderId,
-    outRefundNo: r.outRefundNo,
-    amountFen: Number(r.amountFen),
-    reason: r.reason,
-    kind: r.kind,
-    status: r.status,
-    createdAt: new Date(r.createdAt).toISOString(),
-  };
-}
-
 const ALNUM = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
 /**
@@ -1498,7 +1407,3 @@ export function newOutTradeNo(now: Date): string {
   return `OH${cst}${rand}`;
 }
 
-function truncate(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : chars.slice(0, max - 1).join('') + '…';
-}
