@@ -10,7 +10,7 @@ import { Bill } from '../../server/src/modules/billing/bill.entity';
 import { User } from '../../server/src/modules/users/user.entity';
 import { PaymentOrder } from '../../server/src/modules/payments/payment-order.entity';
 import { PaymentOrderBill } from '../../server/src/modules/payments/payment-order-bill.entity';
-import { newOutTradeNo } from '../../server/src/modules/payments/payments.service';
+import { newOutTradeNo } from '../../server/src/modules/payments/payment-orders.service';
 
 /** User + system CPU time of a process so far, in µs (Linux /proc), or null where unreadable. */
 export function cpuUs(pid: number | undefined): number | null {

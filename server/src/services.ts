@@ -9,7 +9,8 @@ import { createTickets, type Tickets } from './modules/tickets/tickets';
 import { StaffTicketFilingService } from './modules/tickets/ticket-staff-filing';
 import { BillingService } from './modules/billing/billing.service';
 import { RenewalsService } from './modules/renewals/renewals.service';
-import { BILLING_WRITEOFF_REVERSED_TOPIC, PaymentsService } from './modules/payments/payments.service';
+import { BILLING_WRITEOFF_REVERSED_TOPIC } from './modules/payments/bill-settlement';
+import { PaymentsService } from './modules/payments/payments.service';
 import { OutboxRunner } from './modules/outbox/outbox.runner';
 import type { BalanceChangedMessage, BillingWriteoffMessage, BillingWriteoffReversedMessage, ServiceRequestMessage } from './integrations/billing/billing.adapter';
 import { createRenewalReverser, createRenewalSettler, registerRenewalOutboxHandlers } from './modules/renewals/renewal-settler';
@@ -108,14 +109,14 @@ export function createServices(deps: AppDeps): Services {
   const balances = new BalanceLedger(deps.config);
   const live = new BillingLiveChecks(deps, balances);
   const payments = new PaymentsService(deps, audit, live);
-  payments.registerSettler('renewal', createRenewalSettler(deps.clock));
-  payments.registerRefundReverser('renewal', createRenewalReverser(deps.clock));
+  payments.settlement.registerSettler('renewal', createRenewalSettler(deps.clock));
+  payments.refunds.registerRefundReverser('renewal', createRenewalReverser(deps.clock));
   const outbox = new OutboxRunner(deps.orm, deps.logger, { clock: deps.clock, intervalMs: deps.config.outboxIntervalMs });
   outbox.register('billing.writeoff', (payload, m) => deps.billingSystem.writeOff(payload as unknown as BillingWriteoffMessage, m.dedupeKey));
-  outbox.register(BILLING_WRITEOFF_REVERSED_TOPIC, (payload, m) => payments.deliverWriteoffReversal(payload as unknown as BillingWriteoffReversedMessage, m.dedupeKey));
+  outbox.register(BILLING_WRITEOFF_REVERSED_TOPIC, (payload, m) => payments.bills.deliverWriteoffReversal(payload as unknown as BillingWriteoffReversedMessage, m.dedupeKey));
   registerRenewalOutboxHandlers(outbox, deps.billingSystem);
   outbox.register(BALANCE_CHANGED_TOPIC, (payload, m) => deps.billingSystem.recordBalanceChange(payload as unknown as BalanceChangedMessage, m.dedupeKey));
-  outbox.register(CLOSE_PAID_ELSEWHERE_TOPIC, (payload) => payments.closeOrderPaidElsewhere(Number(payload.orderId)));
+  outbox.register(CLOSE_PAID_ELSEWHERE_TOPIC, (payload) => payments.closing.closeOrderPaidElsewhere(Number(payload.orderId)));
   const notificationPreferences = new NotificationPreferencesService(deps);
   const notifications = new NotificationsService(deps, notificationPreferences);
   notifications.register(outbox);
@@ -125,10 +126,10 @@ export function createServices(deps: AppDeps): Services {
   const auth = new AuthService(deps, sessions, audit);
   const serviceRequests = new ServiceRequestsService(deps, audit, auth, tickets.filing, tickets.staff, balances);
   outbox.register(SERVICE_REQUESTED_TOPIC, (payload, m) => serviceRequests.deliver(payload as unknown as ServiceRequestMessage, m.dedupeKey));
-  const renewals = new RenewalsService(deps, () => payments);
+  const renewals = new RenewalsService(deps, () => payments.orders);
   const billingImports = new BillingImportsService(deps, audit, balances);
   const invoices = new InvoicesService(deps, audit);
-  payments.onRefundSucceeded((tx, order) => invoices.onRefundSucceeded(tx, order));
+  payments.refunds.onRefundSucceeded((tx, order) => invoices.onRefundSucceeded(tx, order));
   // A subscriber waits on the invoice page: the invoice messages (to the e-invoice platform, the
   // PDFs, the mails) go out within seconds rather than at the general 30-s pace.
   const invoiceLane = { intervalMs: 3_000, firstAfterMs: 3_000, budgetMs: 10_000 };

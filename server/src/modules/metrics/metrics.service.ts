@@ -270,7 +270,7 @@ export class MetricsService {
       to,
       area,
       rows: [...rows.values()].sort((x, y) => x.month.localeCompare(y.month) || x.area.localeCompare(y.area)),
-      refusedRefundsUnresolved: await this.payments.countUnresolvedFailedRefunds(),
+      refusedRefundsUnresolved: await this.payments.refunds.countUnresolvedFailedRefunds(),
     };
   }
 

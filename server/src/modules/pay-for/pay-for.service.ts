@@ -50,7 +50,7 @@ export class PayForService {
     private readonly audit: AuditService,
     private readonly payments: PaymentsService,
   ) {
-    payments.onBillsSettled((tx, accountId, now, userId) => this.sharesPaid(tx, accountId, now, userId));
+    payments.bills.onBillsSettled((tx, accountId, now, userId) => this.sharesPaid(tx, accountId, now, userId));
   }
 
   private fork(): EntityManager {
@@ -129,7 +129,7 @@ export class PayForService {
   async pay(userId: number, ip: string, input: PayForPaymentInput): Promise<CreatePaymentResult> {
     const account = await this.fork().findOne(Account, { accountNo: input.accountNo });
     if (!account || account.status === 'closed') throw this.nothingToPay();
-    return this.payments.createBillPayment(userId, { billIds: input.billIds, channel: input.channel, returnPath: input.returnPath }, ip, account.id);
+    return this.payments.orders.createBillPayment(userId, { billIds: input.billIds, channel: input.channel, returnPath: input.returnPath }, ip, account.id);
   }
 
   /** `GET /pay-for/accounts`: the accounts the user keeps to pay for, with what each owes now. */
@@ -242,7 +242,7 @@ export class PayForService {
     if (!share) throw new NotFoundError('分享');
     const status = await this.statusOf(em, share);
     if (status !== 'active') throw new AppError('SHARE_NOT_PAYABLE', 409, shareEndedWords(status), { status });
-    return this.payments.createBillPayment(userId, { billIds: share.bills.map((b) => b.billId), channel: input.channel, returnPath: input.returnPath }, ip, share.accountId);
+    return this.payments.orders.createBillPayment(userId, { billIds: share.bills.map((b) => b.billId), channel: input.channel, returnPath: input.returnPath }, ip, share.accountId);
   }
 
   /**

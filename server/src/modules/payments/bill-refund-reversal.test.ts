@@ -4,7 +4,7 @@ import { Bill } from '../billing/bill.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import type { BillingWriteoffReversedMessage } from '../../integrations/billing/billing.adapter';
 import { PaymentOrderBill } from './payment-order-bill.entity';
-import { BILLING_WRITEOFF_REVERSED_TOPIC } from './payments.service';
+import { BILLING_WRITEOFF_REVERSED_TOPIC } from './bill-settlement';
 import { Refund } from './refund.entity';
 import { billOf, eventually, newBill, orderOf, smsUserWithAccount } from './payments.test-support';
 
@@ -110,7 +110,7 @@ test('a reversal waits in the outbox until its write-off has been delivered', as
   await eventually(async () => (await reversalOf(orderId)) !== null);
   const payload = (await reversalOf(orderId))!.payload as unknown as BillingWriteoffReversedMessage;
   // The write-off is still pending (its receiver was down, say): the reversal must not overtake it.
-  await expect(t.app.services.payments.deliverWriteoffReversal(payload, `writeoff-reversed:${orderId}`)).rejects.toThrow(/waits for it/);
+  await expect(t.app.services.payments.bills.deliverWriteoffReversal(payload, `writeoff-reversed:${orderId}`)).rejects.toThrow(/waits for it/);
   await t.app.services.outbox.runOnce(new Date(Date.now() + 1_000));
   expect((await reversalOf(orderId))!.status).toBe('sent');
 });

@@ -3,7 +3,7 @@ import { WechatPayError } from '../../integrations/wechatpay/wechatpay.adapter';
 import { AuditLog } from '../audit/audit-log.entity';
 import { runOnce } from './payment-expiry.job';
 import { PaymentOrderBill } from './payment-order-bill.entity';
-import { EXPIRED_LOCAL_CLOSE_AFTER_MS, LOCAL_CLOSE_CHECK_MARGIN_MS } from './payments.service';
+import { EXPIRED_LOCAL_CLOSE_AFTER_MS, LOCAL_CLOSE_CHECK_MARGIN_MS } from './order-closing.service';
 import { Refund } from './refund.entity';
 import { billOf, eventually, newBill, orderOf, smsUserWithAccount } from './payments.test-support';
 
@@ -84,7 +84,7 @@ test('money that arrived for a locally closed order after all is found by the ch
   await eventually(async () => (await billOf(t, bill.id)).status === 'paid');
 
   // The payer had WeChat's cashier open and paid; our notify endpoint misses the notification.
-  const deaf = jest.spyOn(t.app.services.payments, 'handleWechatNotify').mockResolvedValue({ status: 500, body: { code: 'FAIL', message: 'down' } });
+  const deaf = jest.spyOn(t.app.services.payments.notify, 'handleWechatNotify').mockResolvedValue({ status: 500, body: { code: 'FAIL', message: 'down' } });
   try {
     const sandbox = t.deps.sandboxes.wechatpay!;
     const delivery = sandbox.pay(order.outTradeNo);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { startPeriodicJob } from '../jobs/periodic';
+import type { OrderClosingService } from './order-closing.service';
 import type { PaymentsService } from './payments.service';
 
 /**
@@ -9,18 +10,18 @@ import type { PaymentsService } from './payments.service';
  * nobody has resolved counted). (The outbox has its own runner, modules/outbox/outbox.runner.ts.)
  */
 export async function runOnce(payments: PaymentsService): Promise<{
-  expired: Awaited<ReturnType<PaymentsService['closeExpiredOrders']>>;
-  locallyClosed: Awaited<ReturnType<PaymentsService['checkLocallyClosedOrders']>>;
+  expired: Awaited<ReturnType<OrderClosingService['closeExpiredOrders']>>;
+  locallyClosed: Awaited<ReturnType<OrderClosingService['checkLocallyClosedOrders']>>;
   refundsRetried: number;
   failedRefundsRetried: number;
   /** Refused refunds waiting for a supervisor (GET /staff/refunds?status=failed&resolved=false). */
   failedRefundsUnresolved: number;
 }> {
-  const expired = await payments.closeExpiredOrders();
-  const locallyClosed = await payments.checkLocallyClosedOrders();
-  const refundsRetried = await payments.retryPendingRefunds();
-  const failedRefundsRetried = await payments.retryFailedRefunds();
-  const failedRefundsUnresolved = await payments.countUnresolvedFailedRefunds();
+  const expired = await payments.closing.closeExpiredOrders();
+  const locallyClosed = await payments.closing.checkLocallyClosedOrders();
+  const refundsRetried = await payments.refunds.retryPendingRefunds();
+  const failedRefundsRetried = await payments.refunds.retryFailedRefunds();
+  const failedRefundsUnresolved = await payments.refunds.countUnresolvedFailedRefunds();
   return { expired, locallyClosed, refundsRetried, failedRefundsRetried, failedRefundsUnresolved };
 }
 

@@ -18,7 +18,7 @@ import type { AppState } from '../../http/context';
 import { routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 import { rawBodyOf } from '../../http/raw-body';
-import type { NotifyAnswer } from './payments.service';
+import type { NotifyAnswer } from './payment-notify.service';
 
 
 
@@ -34,11 +34,11 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
 
   route(
     { method: 'post', path: '/payments', summary: 'Pay bills: the server computes the amount and answers what the client needs to pay', tag: 'payments', auth: 'user', body: createBillPaymentSchema, status: 201 },
-    ({ body, principal, ctx }) => s.payments.createBillPayment(principal.userId, body, ctx.ip),
+    ({ body, principal, ctx }) => s.payments.orders.createBillPayment(principal.userId, body, ctx.ip),
   );
   route(
     { method: 'get', path: '/payments/:id', summary: 'A payment order of the user (refresh=true asks the gateway while it is open)', tag: 'payments', auth: 'user', params: idParamSchema, query: paymentStatusQuerySchema },
-    ({ params, query, principal }) => s.payments.getOrder(principal.userId, params.id, query.refresh),
+    ({ params, query, principal }) => s.payments.orders.getOrder(principal.userId, params.id, query.refresh),
   );
   route(
     {
@@ -51,19 +51,19 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
       params: idParamSchema,
       body: continuePaymentSchema,
     },
-    ({ params, body, principal, ctx }) => s.payments.continueOrder(principal.userId, params.id, body, ctx.ip),
+    ({ params, body, principal, ctx }) => s.payments.orders.continueOrder(principal.userId, params.id, body, ctx.ip),
   );
   route(
     { method: 'post', path: '/payments/:id/close', summary: 'Give up an open order (asks the gateway first; a paid order stays paid)', tag: 'payments', auth: 'user', params: idParamSchema },
-    ({ params, principal }) => s.payments.closeOrder(principal.userId, params.id),
+    ({ params, principal }) => s.payments.orders.closeOrder(principal.userId, params.id),
   );
   route(
     { method: 'get', path: '/staff/payments/:id', summary: 'A payment order with its refunds', tag: 'payments', auth: { staff: 'agent' }, params: idParamSchema },
-    ({ params }) => s.payments.getOrderForStaff(params.id),
+    ({ params }) => s.payments.orders.getOrderForStaff(params.id),
   );
   route(
     { method: 'post', path: '/staff/payments/:id/refunds', summary: 'Refund a paid order, fully or partly, with a reason', tag: 'payments', auth: { staff: 'supervisor' }, params: idParamSchema, body: staffRefundSchema, status: 201 },
-    ({ params, body, principal }) => s.payments.refundOrder(principal.staffId, params.id, body),
+    ({ params, body, principal }) => s.payments.refunds.refundOrder(principal.staffId, params.id, body),
   );
 
   route(
@@ -75,7 +75,7 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
       auth: { staff: 'supervisor' },
       query: staffRefundQuerySchema,
     },
-    ({ query }) => s.payments.listRefunds(query),
+    ({ query }) => s.payments.refunds.listRefunds(query),
   );
   route(
     {
@@ -87,7 +87,7 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
       params: idParamSchema,
       body: resolveRefundSchema,
     },
-    ({ params, body, principal }) => s.payments.resolveRefund(principal, params.id, body),
+    ({ params, body, principal }) => s.payments.refunds.resolveRefund(principal, params.id, body),
   );
 
   route(
@@ -120,7 +120,7 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
   router.post('/payments/notify/wechat', async (ctx) => {
     let a: NotifyAnswer;
     try {
-      a = await s.payments.handleWechatNotify(ctx.headers, await rawBodyOf(ctx, 256 * 1024));
+      a = await s.payments.notify.handleWechatNotify(ctx.headers, await rawBodyOf(ctx, 256 * 1024));
     } catch (err) {
       ctx.state.log.error({ err }, 'wechatpay notify failed');
       a = { status: 500, body: { code: 'FAIL', message: '处理失败，请重试' } };
@@ -130,7 +130,7 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
   router.post('/payments/notify/alipay', async (ctx) => {
     let a: NotifyAnswer;
     try {
-      a = await s.payments.handleAlipayNotify(await rawBodyOf(ctx, 256 * 1024));
+      a = await s.payments.notify.handleAlipayNotify(await rawBodyOf(ctx, 256 * 1024));
     } catch (err) {
       ctx.state.log.error({ err }, 'alipay notify failed');
       a = { status: 500, body: 'fail' };

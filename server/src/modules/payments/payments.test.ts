@@ -186,7 +186,7 @@ test('the user can give up an open order: closed at the gateway, the bill is fre
   // Closing an order that was in fact paid keeps it paid.
   const other = await newBill(t, 2600);
   const paidRes = await pay(user, [other.id], 'alipay_wap').expect(201);
-  const down = jest.spyOn(t.app.services.payments, 'handleAlipayNotify').mockResolvedValue({ status: 503, body: 'fail' });
+  const down = jest.spyOn(t.app.services.payments.notify, 'handleAlipayNotify').mockResolvedValue({ status: 503, body: 'fail' });
   try {
     t.deps.sandboxes.alipay!.payUrl(paidRes.body.data.pay.url);
     const after = await t.request.post(`/api/v1/payments/${paidRes.body.data.order.id}/close`).set(auth(user)).expect(200);
@@ -399,7 +399,7 @@ test('GET ?refresh=true asks the gateway and settles a paid order even when no n
   const sandbox = t.deps.sandboxes.alipay!;
   const order = await orderOf(t, res.body.data.order.id);
   // Our notify endpoint is down for a while: Alipay's notification fails and will be retried.
-  const down = jest.spyOn(t.app.services.payments, 'handleAlipayNotify').mockResolvedValue({ status: 503, body: 'fail' });
+  const down = jest.spyOn(t.app.services.payments.notify, 'handleAlipayNotify').mockResolvedValue({ status: 503, body: 'fail' });
   try {
     sandbox.payUrl(res.body.data.pay.url);
     await eventually(async () => sandbox.ledger.notifications(order.outTradeNo).some((n) => n.attempts.length > 0));

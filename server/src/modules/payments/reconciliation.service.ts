@@ -25,7 +25,8 @@ import type { Principal } from '../../http/context';
 import { AppError, NotFoundError } from '../../http/errors';
 import type { AuditActor, AuditService } from '../audit/audit.service';
 import { PaymentOrder } from './payment-order.entity';
-import type { PaymentOutcome, PaymentsService } from './payments.service';
+import type { PaymentsService } from './payments.service';
+import type { PaymentOutcome } from './settlement.service';
 import { ReconciliationDiff } from './reconciliation-diff.entity';
 import { ReconciliationRun, type ReconciliationStats } from './reconciliation-run.entity';
 import { Refund } from './refund.entity';
@@ -288,7 +289,7 @@ export class ReconciliationService {
       if (order.gatewayTradeNo === null) {
         // Paid at the gateway, never recorded here (the notification was lost, the order closed):
         // the same settle path as a notification. Open → settled; closed → recorded and refunded.
-        const outcome = await this.payments.applyPayment(order.id, { tradeNo: p.tradeNo, amountFen: p.amountFen, paidAt: p.paidAt });
+        const outcome = await this.payments.settlement.applyPayment(order.id, { tradeNo: p.tradeNo, amountFen: p.amountFen, paidAt: p.paidAt });
         if (outcome === 'settled') settled++;
         diffs.push({
           ...base,

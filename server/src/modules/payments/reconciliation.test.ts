@@ -80,7 +80,7 @@ test('WeChat Pay: a lost notification is settled from the bill; amount mismatch 
   // 2. Paid at WeChat, but every notification is refused: the portal never learns of it.
   const lostBill = await newBill(t, 3300);
   const lost = await orderOf(t, (await pay([lostBill.id], 'wechat_h5')).body.data.order.id);
-  const down = jest.spyOn(t.app.services.payments, 'handleWechatNotify').mockResolvedValue({ status: 500, body: { code: 'FAIL', message: 'down' } });
+  const down = jest.spyOn(t.app.services.payments.notify, 'handleWechatNotify').mockResolvedValue({ status: 500, body: { code: 'FAIL', message: 'down' } });
   const d = sandbox.pay(lost.outTradeNo);
   await eventually(async () => (sandbox.ledger.delivery(d.id)?.attempts.length ?? 0) > 0);
   expect((await orderOf(t, lost.id)).status).toBe('created');
@@ -146,7 +146,7 @@ test("Alipay: yesterday's bill (served the next day) settles a lost payment and 
   const sandbox = t.deps.sandboxes.alipay!;
   const today = businessDate(new Date());
   // Every Alipay notification is refused from here on: the portal learns only what it asks.
-  jest.spyOn(t.app.services.payments, 'handleAlipayNotify').mockResolvedValue({ status: 500, body: 'fail' });
+  jest.spyOn(t.app.services.payments.notify, 'handleAlipayNotify').mockResolvedValue({ status: 500, body: 'fail' });
   const lostBill = await newBill(t, 6600);
   const lostRes = await pay([lostBill.id], 'alipay_wap');
   sandbox.payUrl(lostRes.body.data.pay.url);
@@ -156,7 +156,7 @@ test("Alipay: yesterday's bill (served the next day) settles a lost payment and 
   // A refund Alipay made that the portal recorded as failed.
   const refundedRes = await pay([(await newBill(t, 7700)).id], 'alipay_wap');
   const refunded = await orderOf(t, refundedRes.body.data.order.id);
-  await t.app.services.payments.applyPayment(refunded.id, { tradeNo: sandbox.payUrl(refundedRes.body.data.pay.url).trade.tradeNo, amountFen: 7700, paidAt: new Date() });
+  await t.app.services.payments.settlement.applyPayment(refunded.id, { tradeNo: sandbox.payUrl(refundedRes.body.data.pay.url).trade.tradeNo, amountFen: 7700, paidAt: new Date() });
   const r = await t.request.post(`/api/v1/staff/payments/${refunded.id}/refunds`).set(auth(supervisor)).send({ amountFen: 700, reason: '多缴退还' }).expect(201);
   expect(r.body.data.refund.status).toBe('success');
   await t.orm.em.fork().nativeUpdate(Refund, { id: r.body.data.refund.id }, { status: 'failed' });
@@ -190,7 +190,7 @@ test('money the gateway took for an order the portal had closed is refunded thro
   await t.request.post(`/api/v1/payments/${order.id}/close`).set(auth(user)).expect(200);
   expect((await orderOf(t, order.id)).status).toBe('closed');
   // The old page is used after all, and every notification is lost.
-  jest.spyOn(t.app.services.payments, 'handleAlipayNotify').mockResolvedValue({ status: 500, body: 'fail' });
+  jest.spyOn(t.app.services.payments.notify, 'handleAlipayNotify').mockResolvedValue({ status: 500, body: 'fail' });
   sandbox.payUrl(res.body.data.pay.url);
 
   jest.useFakeTimers({ now: new Date(`${addDays(today, 1)}T11:00:00+08:00`), doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });

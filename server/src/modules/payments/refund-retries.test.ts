@@ -3,7 +3,7 @@ import { AlipayGatewayError } from '../../integrations/alipay/alipay.adapter';
 import { AuditLog } from '../audit/audit-log.entity';
 import { Bill } from '../billing/bill.entity';
 import { runOnce } from './payment-expiry.job';
-import { refundRetryDelayMs } from './payments.service';
+import { refundRetryDelayMs } from './refunds.service';
 import { Refund } from './refund.entity';
 import { eventually, newBill, orderOf, smsUserWithAccount } from './payments.test-support';
 

@@ -37,13 +37,13 @@ export class PrepaidService {
     private readonly ledger: BalanceLedger,
     private readonly payments: PaymentsService,
   ) {
-    payments.registerSettler('topup', (tx, order) => this.settleTopUp(tx, order));
-    payments.registerRefundHooks('topup', {
+    payments.settlement.registerSettler('topup', (tx, order) => this.settleTopUp(tx, order));
+    payments.refunds.registerRefundHooks('topup', {
       requested: (tx, order, refund) => this.takeRefund(tx, order, refund),
       failed: (tx, order, refund) => this.giveRefundBack(tx, order, refund),
     });
     // Bills paid here may clear the arrears a postpaid account was suspended for.
-    payments.onBillsSettled((tx, accountId, now, userId) => ledger.afterChange(tx, accountId, now, userId));
+    payments.bills.onBillsSettled((tx, accountId, now, userId) => ledger.afterChange(tx, accountId, now, userId));
   }
 
   private fork(): EntityManager {
@@ -131,7 +131,7 @@ export class PrepaidService {
     if (!rules.presetsFen.includes(input.amountFen) && (input.amountFen < rules.minFen || input.amountFen > rules.maxFen)) {
       throw new AppError('TOPUP_AMOUNT_INVALID', 400, `充值金额须在 ${fenToYuan(rules.minFen)} 元至 ${fenToYuan(rules.maxFen)} 元之间`, { ...rules });
     }
-    return this.payments.createOrder({
+    return this.payments.orders.createOrder({
       userId,
       kind: 'topup',
       channel: input.channel,

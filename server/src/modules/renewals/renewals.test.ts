@@ -205,8 +205,8 @@ describe('renewal orders', () => {
     expect(res.body.data.pay).toBeDefined();
 
     const payment = { tradeNo: '2026121022001400001', amountFen: 7500, paidAt: t.clock.now() };
-    expect(await t.app.services.payments.applyPayment(order.id, payment)).toBe('settled');
-    expect(await t.app.services.payments.applyPayment(order.id, payment)).toBe('duplicate');
+    expect(await t.app.services.payments.settlement.applyPayment(order.id, payment)).toBe('settled');
+    expect(await t.app.services.payments.settlement.applyPayment(order.id, payment)).toBe('duplicate');
     expect(await expiryOf(subs[0].id)).toBe('2027-04-30');
   });
 });

@@ -1,0 +1,188 @@
+import type { EntityManager } from '@mikro-orm/knex';
+import { offlinePaymentChannelNames } from '@openhall/shared';
+import type { AppDeps } from '../../deps';
+import type { BillingWriteoffMessage, BillingWriteoffReversedMessage } from '../../integrations/billing/billing.adapter';
+import type { AuditActor, AuditService } from '../audit/audit.service';
+import { Bill } from '../billing/bill.entity';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { enqueueOutbox } from '../outbox/outbox.service';
+import { PaymentOrderBill } from './payment-order-bill.entity';
+import type { PaymentOrder } from './payment-order.entity';
+import { Refund } from './refund.entity';
+import { DuplicatePaymentError } from './settlers';
+
+/** Run in the transaction that settled an order's bills, once per account they belong to. */
+export type BillsSettledHook = (em: EntityManager, accountId: number, now: Date, userId: number) => Promise<void>;
+
+/** Outbox topic telling the billing system that a refund undid a bill order's write-off. */
+export const BILLING_WRITEOFF_REVERSED_TOPIC = 'billing.writeoff_reversed';
+
+const SYSTEM: AuditActor = { kind: 'system', id: null };
+
+/**
+ * What paying bills through an order does to them: the 'bills' settler (bills paid with the late
+ * fee fixed at the order's, their locks released, the write-off queued for the billing system)
+ * and the 'bills' refund reverser (a fully refunded order's bills owed again, the write-off
+ * reversed), with the hooks other modules hang on a settlement.
+ */
+export class BillSettlement {
+  private readonly billsSettledHooks: BillsSettledHook[] = [];
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Registers what follows bills of an account settled here (the prepaid module: arrears cleared, restoration asked for). */
+  onBillsSettled(hook: BillsSettledHook): void {
+    this.billsSettledHooks.push(hook);
+  }
+
+  private fork(): EntityManager {
+    return this.deps.orm.em.fork() as EntityManager;
+  }
+
+  private now(): Date {
+    return this.deps.clock.now();
+  }
+
+  /** The 'bills' settler: bills paid with the late fee fixed at the order's, locks released, write-off queued. */
+  async settle(tx: EntityManager, order: PaymentOrder): Promise<void> {
+    // The order's bills with what the write-off message names of each, in one read (plain rows:
+    // nothing here is changed through the ORM).
+    const rows = await tx.execute<
+      Array<{ bill_id: number; amount_fen: number | string; late_fee_fen: number | string; account_id: number; period: string; external_id: string | null; account_no: string }>
+    >(
+      'select `l`.`bill_id`, `l`.`amount_fen`, `l`.`late_fee_fen`, `b`.`account_id`, `b`.`period`, `b`.`external_id`, `a`.`account_no` from `payment_order_bill` as `l` ' +
+        'join `bill` as `b` on `b`.`id` = `l`.`bill_id` join `account` as `a` on `a`.`id` = `b`.`account_id` where `l`.`order_id` = ? order by `l`.`id` asc',
+      [order.id],
+    );
+    const lines = rows.map((r) => ({
+      billId: Number(r.bill_id),
+      externalId: r.external_id,
+      accountId: Number(r.account_id),
+      accountNo: r.account_no,
+      period: r.period,
+      amountFen: Number(r.amount_fen),
+      lateFeeFen: Number(r.late_fee_fen),
+    }));
+    const paidAt = order.paidAt ? this.deps.readDb.datetime(order.paidAt) : null;
+    for (const l of lines) {
+      const moved = await tx.execute<{ affectedRows: number }>(
+        'update `bill` set `status` = ?, `paid_at` = ?, `payment_id` = ?, `late_fee_fen` = ? where `id` = ? and `status` = ?',
+        ['paid', paidAt, order.id, l.lateFeeFen, l.billId, 'unpaid'],
+        'run',
+      );
+      if (moved.affectedRows !== 1) throw new DuplicatePaymentError(await whyNotPayable(tx, l.billId));
+    }
+    await tx.execute('update `payment_order_bill` set `open_lock` = null where `order_id` = ?', [order.id], 'run');
+    const message: BillingWriteoffMessage = {
+      orderId: order.id,
+      outTradeNo: order.outTradeNo,
+      channel: order.channel,
+      gatewayTradeNo: order.gatewayTradeNo,
+      paidAt: new Date(order.paidAt ?? this.now()).toISOString(),
+      amountFen: Number(order.paidAmountFen ?? order.amountFen),
+      bills: lines,
+    };
+    await enqueueOutbox(tx, { topic: 'billing.writeoff', dedupeKey: `writeoff:${order.id}`, payload: message as unknown as Record<string, unknown> }, this.now());
+    for (const accountId of new Set(lines.map((l) => l.accountId))) {
+      for (const hook of this.billsSettledHooks) await hook(tx, accountId, this.now(), order.userId);
+    }
+  }
+
+  /**
+   * The 'bills' refund reverser, run in the transaction of the refund success that brings a bill
+   * order's refunds up to what it paid: the money this order paid for its bills is gone, so the
+   * bills it settled are owed again, and the billing system is told to reverse the order's
+   * write-off (topic `billing.writeoff_reversed`, through the outbox, after the write-off itself).
+   *
+   * Only what this order paid is undone:
+   * - each of its bills is claimed once (`payment_order_bill.reversed_at`, a conditional UPDATE), so
+   *   calling this again, in this or another transaction, changes nothing;
+   * - a bill is reopened only while it is still paid by this order (`payment_id` = the order): one
+   *   paid since by another order, paid at a counter or by the bank, or withdrawn (冲正) stays as it
+   *   is (recorded as `kept`);
+   * - an order whose money was refunded automatically (a duplicate or late payment: its bills were
+   *   paid another way) never paid for them: nothing is reopened and nothing is sent.
+   * A reopened bill is unpaid again with no stored late fee: it shows, and is paid, like any other
+   * unpaid bill (its late fee computed live from the due date).
+   */
+  async reverse(tx: EntityManager, order: PaymentOrder): Promise<{ reopened: number[]; kept: number[] }> {
+    const refunds = await tx.find(Refund, { orderId: order.id }, { refresh: true });
+    if (refunds.some((r) => r.kind !== 'staff')) return { reopened: [], kept: [] };
+    const rows = await tx.execute<
+      Array<{ line_id: number; bill_id: number; amount_fen: number | string; late_fee_fen: number | string; account_id: number; period: string; external_id: string | null; account_no: string }>
+    >(
+      'select `l`.`id` as `line_id`, `l`.`bill_id`, `l`.`amount_fen`, `l`.`late_fee_fen`, `b`.`account_id`, `b`.`period`, `b`.`external_id`, `a`.`account_no` from `payment_order_bill` as `l` ' +
+        'join `bill` as `b` on `b`.`id` = `l`.`bill_id` join `account` as `a` on `a`.`id` = `b`.`account_id` where `l`.`order_id` = ? order by `l`.`id` asc',
+      [order.id],
+    );
+    const now = this.now();
+    const bills: BillingWriteoffReversedMessage['bills'] = [];
+    for (const r of rows) {
+      const claimed = await tx.nativeUpdate(PaymentOrderBill, { id: Number(r.line_id), reversedAt: null }, { reversedAt: now });
+      if (claimed !== 1) continue;
+      const reopened =
+        (await tx.nativeUpdate(
+          Bill,
+          { id: Number(r.bill_id), status: 'paid', paymentId: order.id },
+          { status: 'unpaid', paidAt: null, paymentId: null, lateFeeFen: 0, updatedAt: now },
+        )) === 1;
+      await tx.nativeUpdate(PaymentOrderBill, { id: Number(r.line_id) }, { reversal: reopened ? 'reopened' : 'kept' });
+      bills.push({
+        billId: Number(r.bill_id),
+        externalId: r.external_id,
+        accountId: Number(r.account_id),
+        accountNo: r.account_no,
+        period: r.period,
+        amountFen: Number(r.amount_fen),
+        lateFeeFen: Number(r.late_fee_fen),
+        reopened,
+      });
+    }
+    if (bills.length === 0) return { reopened: [], kept: [] };
+    const message: BillingWriteoffReversedMessage = {
+      orderId: order.id,
+      outTradeNo: order.outTradeNo,
+      writeoffKey: `writeoff:${order.id}`,
+      channel: order.channel,
+      gatewayTradeNo: order.gatewayTradeNo,
+      refundedFen: Number(order.refundedFen),
+      reversedAt: now.toISOString(),
+      bills,
+    };
+    await enqueueOutbox(tx, { topic: BILLING_WRITEOFF_REVERSED_TOPIC, dedupeKey: `writeoff-reversed:${order.id}`, payload: message as unknown as Record<string, unknown> }, now);
+    const reopened = bills.filter((b) => b.reopened).map((b) => b.billId);
+    const kept = bills.filter((b) => !b.reopened).map((b) => b.billId);
+    this.audit.record(tx, SYSTEM, { action: 'payment.bills_reopened', entityType: 'payment_order', entityId: order.id, detail: { outTradeNo: order.outTradeNo, reopened, kept } }, now);
+    return { reopened, kept };
+  }
+
+  /**
+   * Delivers a write-off reversal (outbox topic `billing.writeoff_reversed`) to the billing system,
+   * but never before the write-off it reverses: while that is still waiting in the outbox (its
+   * receiver down, retried with backoff), this throws and is retried too, so the billing system
+   * never sees a reversal before its write-off.
+   */
+  async deliverWriteoffReversal(message: BillingWriteoffReversedMessage, dedupeKey: string): Promise<void> {
+    const writeoff = await this.fork().findOne(OutboxMessage, { dedupeKey: message.writeoffKey });
+    if (writeoff && writeoff.status !== 'sent' && writeoff.status !== 'skipped') {
+      throw new Error(`write-off ${message.writeoffKey} is ${writeoff.status}: its reversal waits for it`);
+    }
+    await this.deps.billingSystem.reverseWriteOff(message, dedupeKey);
+  }
+}
+
+/**
+ * Why a bill can no longer be paid through an order, in the words its subscriber reads on the
+ * refund: paid at the hall counter (or by bank withholding…), paid through another portal order,
+ * or withdrawn by the operator.
+ */
+export async function whyNotPayable(tx: EntityManager, billId: number): Promise<string> {
+  const bill = await tx.findOne(Bill, billId, { disableIdentityMap: true });
+  if (!bill) return `账单 ${billId} 已不存在`;
+  if (bill.status === 'cancelled') return `账单 ${bill.period} 已由营业厅撤销（冲正），无需缴费`;
+  if (bill.paidChannel) return `账单 ${bill.period} 已在${offlinePaymentChannelNames[bill.paidChannel]}缴清`;
+  return `账单 ${bill.period} 已通过其他订单缴清`;
+}
