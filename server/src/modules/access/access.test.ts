@@ -10,7 +10,7 @@ const NONE = 987_654_321;
 let t: TestApp;
 let owner: SubscriberFixture;
 let stranger: SubscriberFixture;
-let ids: { account: number; bill: number; cancelledBill: number; subscription: number; ticket: number };
+let ids: { account: number; bill: number; cancelledBill: number; subscription: number; ticket: number; order: number };
 
 beforeAll(async () => {
   t = await createTestApp({ seed: false, now: BASE });
@@ -31,14 +31,16 @@ beforeAll(async () => {
     createdAt: BASE,
   });
   await em.persistAndFlush([open, cancelled, subscription]);
-  ids = { account: owner.accountId, bill: open.id, cancelledBill: cancelled.id, subscription: subscription.id, ticket: await fileTicket(t, owner) };
+  const paying = await t.request.post('/api/v1/payments').set(owner.auth).send({ billIds: [open.id], channel: 'alipay_wap', returnPath: '/pages/bills/index' }).expect(201);
+  ids = { account: owner.accountId, bill: open.id, cancelledBill: cancelled.id, subscription: subscription.id, ticket: await fileTicket(t, owner), order: paying.body.data.order.id };
 });
 afterAll(() => t.close());
 
 type Ids = typeof ids;
 /**
  * Each subscriber-facing way to reach an account, a bill, a package or a ticket by its id, and what
- * its owner gets (the package has no fee schedule here, so its quote stops after the access check).
+ * its owner gets (the package has no fee schedule here and the bill is already in an open order, so
+ * those stop after the access check).
  */
 const reaches: [string, (u: SubscriberFixture, id: (k: keyof Ids) => number) => ReturnType<TestApp['request']['get']>, number?][] = [
   ['GET /accounts/:id', (u, id) => t.request.get(`/api/v1/accounts/${id('account')}`).set(u.auth)],
@@ -50,6 +52,9 @@ const reaches: [string, (u: SubscriberFixture, id: (k: keyof Ids) => number) => 
   ['GET /bills/:id', (u, id) => t.request.get(`/api/v1/bills/${id('bill')}`).set(u.auth)],
   ['GET /bills/:id/disputes', (u, id) => t.request.get(`/api/v1/bills/${id('bill')}/disputes`).set(u.auth)],
   ['POST /renewals/quote', (u, id) => t.request.post('/api/v1/renewals/quote').set(u.auth).send({ subscriptionId: id('subscription'), months: 3 }), 409],
+  ['GET /payments/:id', (u, id) => t.request.get(`/api/v1/payments/${id('order')}`).set(u.auth)],
+  ['GET /invoices/orders/:id', (u, id) => t.request.get(`/api/v1/invoices/orders/${id('order')}`).set(u.auth)],
+  ['POST /payments (a bill already in an open order)', (u, id) => t.request.post('/api/v1/payments').set(u.auth).send({ billIds: [id('bill')], channel: 'alipay_wap', returnPath: '/pages/bills/index' }), 409],
   ['GET /tickets/:id', (u, id) => t.request.get(`/api/v1/tickets/${id('ticket')}`).set(u.auth)],
   ['GET /tickets/:id/photos', (u, id) => t.request.get(`/api/v1/tickets/${id('ticket')}/photos`).set(u.auth)],
   ['GET /tickets/:id/rating', (u, id) => t.request.get(`/api/v1/tickets/${id('ticket')}/rating`).set(u.auth)],

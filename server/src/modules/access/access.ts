@@ -4,12 +4,13 @@ import { Account } from '../accounts/account.entity';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import { Bill } from '../billing/bill.entity';
 import { Subscription } from '../billing/subscription.entity';
+import { PaymentOrder } from '../payments/payment-order.entity';
 import { Ticket } from '../tickets/ticket.entity';
 
 /*
  * Who may reach what, for every subscriber-facing service method: one rule, checked on the method's
  * first line. A subscriber reaches an account through their binding of it; a bill and a package
- * (subscription) through their account; a ticket by having filed it. What a subscriber may not reach
+ * (subscription) through their account; a payment order or a ticket by having made it. What a subscriber may not reach
  * answers 404 exactly like what does not exist, so ids reveal nothing. Each check takes the entity
  * manager of the caller (its fork or its transaction) so it reads what the caller reads.
  */
@@ -62,6 +63,13 @@ export async function requireOwnSubscription(em: EntityManager, userId: number, 
   if (!subscription || !(await isBound(em, userId, subscription.accountId))) throw new NotFoundError('套餐');
   const account = await em.findOneOrFail(Account, subscription.accountId);
   return { subscription, account };
+}
+
+/** The payment order, if the user made it; 404 支付订单 otherwise. */
+export async function requireOwnOrder(em: EntityManager, userId: number, orderId: number): Promise<PaymentOrder> {
+  const order = await em.findOne(PaymentOrder, { id: orderId, userId });
+  if (!order) throw new NotFoundError('支付订单');
+  return order;
 }
 
 /** The ticket, if the user filed it; 404 工单 otherwise. */

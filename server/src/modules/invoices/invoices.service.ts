@@ -45,6 +45,7 @@ import { InvoiceLine } from './invoice-line.entity';
 import { InvoiceTitle } from './invoice-title.entity';
 import { chargesOf, priceLines } from './invoice-lines';
 import { takeRow } from '../jobs/lease';
+import { requireOwnOrder } from '../access/access';
 
 /** Outbox topics: an invoice to the platform, its reversal, fetching an issued PDF, mailing it. */
 export const EINVOICE_ISSUE_TOPIC = 'einvoice.issue';
@@ -113,8 +114,7 @@ export class InvoicesService {
   /** `POST /invoices`: an invoice of the user's paid order under a title; the same again answers the same invoice. */
   async request(userId: number, input: RequestInvoiceInput): Promise<RequestInvoiceResult> {
     const em = this.fork();
-    const order = await em.findOne(PaymentOrder, { id: input.orderId, userId });
-    if (!order) throw new NotFoundError('支付订单');
+    const order = await requireOwnOrder(em, userId, input.orderId);
     if (!PAID_STATES.has(order.status)) {
       // While a refund is under way what is left to invoice is not known yet.
       const after = order.status === 'refunding' ? '退款完成后可为剩余金额开具发票' : '支付成功后才能开具发票';
@@ -297,8 +297,7 @@ export class InvoicesService {
   /** `GET /invoices/orders/:id`: one of the user's orders as the request page shows it (404 for anyone else's). */
   async order(userId: number, orderId: number): Promise<InvoiceOrderView> {
     const em = this.fork();
-    const order = await em.findOne(PaymentOrder, { id: orderId, userId });
-    if (!order) throw new NotFoundError('支付订单');
+    const order = await requireOwnOrder(em, userId, orderId);
     return (await this.orderViewsOf(em, [order]))[0];
   }
 

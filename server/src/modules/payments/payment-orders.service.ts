@@ -19,7 +19,6 @@ import {
 import type { AppDeps } from '../../deps';
 import { AppError, NotFoundError } from '../../http/errors';
 import type { WechatOAuthClient } from '../../integrations/wechat/wechat-oauth.adapter';
-import { AccountBinding } from '../accounts/account-binding.entity';
 import type { AuditService } from '../audit/audit.service';
 import { lateFeeSuspensions } from '../billing/bill-disputes.service';
 import { Bill } from '../billing/bill.entity';
@@ -31,6 +30,7 @@ import { PaymentOrderBill } from './payment-order-bill.entity';
 import { PaymentOrder } from './payment-order.entity';
 import { orderView, refundView } from './payment-views';
 import { Refund } from './refund.entity';
+import { boundAmong, requireOwnOrder } from '../access/access';
 
 export interface CreateOrderInput {
   userId: number;
@@ -88,7 +88,7 @@ export class PaymentOrdersService {
     const bills = await em.find(Bill, { id: { $in: billIds } }, { orderBy: { period: 'asc', id: 'asc' } });
     const accountIds = [...new Set(bills.map((b) => b.accountId))];
     const allowed =
-      forAccount !== undefined ? new Set([forAccount]) : new Set((await em.find(AccountBinding, { userId, accountId: { $in: accountIds } })).map((b) => b.accountId));
+forAccount !== undefined ? new Set([forAccount]) : await boundAmong(em, userId, accountIds);
     // Someone else's bill and a bill that does not exist answer alike.
     if (bills.length !== billIds.length || bills.some((b) => !allowed.has(b.accountId))) throw new NotFoundError('账单');
     const cancelled = bills.filter((b) => b.status === 'cancelled');
@@ -301,8 +301,7 @@ export class PaymentOrdersService {
    */
   async continueOrder(userId: number, orderId: number, input: ContinuePaymentInput, payerIp: string): Promise<CreatePaymentResult> {
     const em = this.fork();
-    const order = await em.findOne(PaymentOrder, { id: orderId, userId });
-    if (!order) throw new NotFoundError('支付订单');
+    const order = await requireOwnOrder(em, userId, orderId);
     this.checkPayable(order);
     let openid = order.payerOpenid;
     if (input.oauthCode !== undefined) {
@@ -366,8 +365,7 @@ export class PaymentOrdersService {
   /** The user's own order (404 for anyone else's); with `refresh` an open order is checked with its gateway. */
   async getOrder(userId: number, orderId: number, refresh: boolean): Promise<PaymentOrderView> {
     const em = this.fork();
-    let order = await em.findOne(PaymentOrder, { id: orderId, userId });
-    if (!order) throw new NotFoundError('支付订单');
+    let order = await requireOwnOrder(em, userId, orderId);
     if (refresh && order.status === 'created') {
       await this.closing.syncOrder(order);
       order = await em.findOneOrFail(PaymentOrder, orderId, { refresh: true });
@@ -387,8 +385,7 @@ export class PaymentOrdersService {
    */
   async closeOrder(userId: number, orderId: number): Promise<PaymentOrderView> {
     const em = this.fork();
-    const order = await em.findOne(PaymentOrder, { id: orderId, userId });
-    if (!order) throw new NotFoundError('支付订单');
+    const order = await requireOwnOrder(em, userId, orderId);
     if (order.status === 'created') {
       try {
         await this.closing.closeExpiredOrder(order);

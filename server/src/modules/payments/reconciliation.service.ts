@@ -21,7 +21,7 @@ import {
   type ResolveReconciliationDiffInput,
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
-import type { Principal } from '../../http/context';
+import type { StaffPrincipal as Staff } from '../../http/context';
 import { AppError, NotFoundError } from '../../http/errors';
 import type { AuditActor, AuditService } from '../audit/audit.service';
 import { PaymentOrder } from './payment-order.entity';
@@ -90,8 +90,6 @@ const RETRY_AFTER_MS = 15 * 60_000;
 const SELF_RESOLVED: readonly PaymentOutcome[] = ['settled', 'duplicate', 'refunded_duplicate', 'refunded_late'];
 
 /** The signed-in staff member a staff endpoint acts for. */
-type Staff = Extract<Principal, { kind: 'staff' }>;
-
 const channelsOf = (gateway: PaymentGatewayName): PaymentChannel[] => paymentChannels.filter((c) => gatewayOf(c) === gateway);
 
 /**

@@ -14,7 +14,7 @@ import {
   type TicketStatus,
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
-import type { Principal } from '../../http/context';
+import type { StaffPrincipal as Staff } from '../../http/context';
 import { AppError, NotFoundError } from '../../http/errors';
 import { dateOrNull } from '../../read-db';
 import type { AuditService } from '../audit/audit.service';
@@ -23,8 +23,6 @@ import { TicketRating } from './ticket-rating.entity';
 import { Ticket } from './ticket.entity';
 import type { TicketSubscriberActions } from './ticket-subscriber-actions.service';
 import { requireOwnTicket } from '../access/access';
-
-type Staff = Extract<Principal, { kind: 'staff' }>;
 
 const HOUR_MS = 3_600_000;
 /** A resolution can be rated and called back while the ticket stays resolved or is closed. */

@@ -1,17 +1,10 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import type { Principal } from '../../http/context';
+import type { StaffPrincipal } from '../../http/context';
 import { AppError, ForbiddenError, NotFoundError } from '../../http/errors';
 import { Ticket } from './ticket.entity';
 
 /** A staff member, as their routes give them. */
-export type Staff = Extract<Principal, { kind: 'staff' }>;
-
-/** A ticket the subscriber follows: anyone else's answers 404, as if it did not exist. */
-export async function requireOwnTicket(em: EntityManager, userId: number, ticketId: number): Promise<Ticket> {
-  const ticket = await em.findOne(Ticket, { id: ticketId, userId });
-  if (!ticket) throw new NotFoundError('工单');
-  return ticket;
-}
+export type Staff = StaffPrincipal;
 
 /** The owner, the colleague it was handed to, or a supervisor may act on a claimed ticket. */
 export async function requireHandledTicket(em: EntityManager, staff: Staff, ticketId: number): Promise<Ticket> {

@@ -1,9 +1,8 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import type { CreateTicketInput, TicketChannel, TicketView } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
-import { NotFoundError, RateLimitedError } from '../../http/errors';
+import { RateLimitedError } from '../../http/errors';
 import { Account } from '../accounts/account.entity';
-import { AccountBinding } from '../accounts/account-binding.entity';
 import type { AuditActor, AuditService } from '../audit/audit.service';
 import { commitmentFor, type OperatorCommitment } from './commitments';
 import type { Staff } from './ticket-access';
@@ -15,6 +14,7 @@ import { addTicketEvent, type EventActor } from './ticket-timeline';
 import type { TicketViews } from './ticket-views';
 import { TicketWork } from './ticket-work';
 import { Ticket } from './ticket.entity';
+import { requireBoundAccount } from '../access/access';
 
 /** Who files a ticket (TicketFilingService.fileTicket): the subscriber in the portal, or an agent for a caller or a visitor. */
 export interface TicketFiler {
@@ -55,10 +55,8 @@ export class TicketFilingService extends TicketWork {
    * is whatever `within` adds (a bill dispute), so the ticket exists only with all of them.
    */
   async createTicket(userId: number, input: CreateTicketInput, within?: (tx: EntityManager, ticket: Ticket) => Promise<void>): Promise<TicketView> {
-    const binding = await this.em.findOne(AccountBinding, { userId, accountId: input.accountId });
-    if (!binding) throw new NotFoundError('户号');
+    const account = await requireBoundAccount(this.em, userId, input.accountId);
     await this.limitFiling(userId, input);
-    const account = await this.em.findOneOrFail(Account, input.accountId);
     const ticket = await this.fileTicket(
       account,
       {

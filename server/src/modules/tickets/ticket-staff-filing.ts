@@ -1,6 +1,6 @@
 import { maskName, STAFF_FILED_WORDS, type CreateStaffTicketInput, type StaffAccountSummaryView, type StaffTicketView } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
-import type { Principal } from '../../http/context';
+import type { StaffPrincipal as Staff } from '../../http/context';
 import { NotFoundError } from '../../http/errors';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
@@ -8,8 +8,6 @@ import type { AuditService } from '../audit/audit.service';
 import { User } from '../users/user.entity';
 import type { TicketFilingService } from './ticket-filing.service';
 import type { TicketViews } from './ticket-views';
-
-type Staff = Extract<Principal, { kind: 'staff' }>;
 
 /**
  * Tickets from the hotline and the counter (issue 24): an agent files one for a caller or a visitor,

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import type { TicketActorKind } from '@openhall/shared';
-import type { Principal } from '../../http/context';
+import type { StaffPrincipal } from '../../http/context';
 import { enqueueTicketNotification } from '../notifications/notifications.service';
 import { TicketEvent } from './ticket-event.entity';
 
@@ -40,6 +40,6 @@ export function addTicketEvent(
 }
 
 /** A staff member as a timeline entry signs them: name and job number. */
-export function staffActor(staff: Extract<Principal, { kind: 'staff' }>): EventActor {
+export function staffActor(staff: StaffPrincipal): EventActor {
   return { kind: 'staff' as const, id: staff.staffId, name: staff.name, jobNo: staff.jobNo };
 }
