@@ -8,6 +8,8 @@ import { ContentService } from './modules/content/content.service';
 import { createTickets, type Tickets } from './modules/tickets/tickets';
 import { StaffTicketFilingService } from './modules/tickets/ticket-staff-filing';
 import { BillingService } from './modules/billing/billing.service';
+import { ReceiptsService } from './modules/payments/receipts.service';
+import { billPaymentOf } from './modules/payments/payment-views';
 import { RenewalsService } from './modules/renewals/renewals.service';
 import { BILLING_WRITEOFF_REVERSED_TOPIC } from './modules/payments/bill-settlement';
 import { PaymentsService } from './modules/payments/payments.service';
@@ -50,6 +52,8 @@ export interface Services {
   /** Tickets: filing, the subscriber's and the staff's actions, views, the queue, clocks, work-order events. */
   tickets: Tickets;
   billing: BillingService;
+  /** Receipts (缴费凭证) of bills and bill orders paid in the portal. */
+  receipts: ReceiptsService;
   renewals: RenewalsService;
   payments: PaymentsService;
   /** Trade bills against orders and refunds (对账): the daily job and the staff endpoints. */
@@ -141,6 +145,7 @@ export function createServices(deps: AppDeps): Services {
   // An agent's reply to a WeChat Pay complaint reaches the payer within seconds too.
   outbox.register(WECHATPAY_COMPLAINT_TOPIC, (payload, m) => wechatpayComplaints.deliver(payload as unknown as ComplaintOutboxPayload, m.attempts), invoiceLane);
   const accountDues = new AccountDuesReader(deps);
+  const billing = new BillingService(deps, (bill) => billPaymentOf(deps.orm.em, bill));
   return {
     audit,
     sessions,
@@ -148,7 +153,8 @@ export function createServices(deps: AppDeps): Services {
     accounts: new AccountsService(deps, audit, live, (userId, accountId) => accountDues.views(userId, accountId)),
     content: new ContentService(deps, audit),
     tickets,
-    billing: new BillingService(deps),
+    billing,
+    receipts: new ReceiptsService(deps, billing),
     renewals,
     payments,
     reconciliation: new ReconciliationService(deps, payments, audit),

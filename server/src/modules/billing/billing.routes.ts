@@ -42,11 +42,11 @@ export function registerBillingRoutes(router: ApiRouter, registry: RouteRegistry
   receipt(
     '/bills/:id/receipt',
     'Print-ready receipt (缴费凭证, text/html) of one of the user’s paid bills, or of a bill the user’s own order paid for its holder (代缴); 409 BILL_NOT_PAID otherwise',
-    (userId, id, nonce) => s.billing.renderReceipt(userId, id, nonce),
+    (userId, id, nonce) => s.receipts.renderReceipt(userId, id, nonce),
   );
   receipt(
     '/payments/:id/receipt',
     'Print-ready receipt (缴费凭证, text/html) of one of the user’s paid bill orders: every bill it paid, whoever’s (holders masked); 409 BILL_NOT_PAID while unpaid',
-    (userId, id, nonce) => s.billing.renderOrderReceipt(userId, id, nonce),
+    (userId, id, nonce) => s.receipts.renderOrderReceipt(userId, id, nonce),
   );
 }

@@ -5,7 +5,6 @@ import {
   businessDate,
   computeLateFeeFen,
   offlinePaymentChannelNames,
-  paymentChannelNames,
   type ArrearsView,
   type BillDetailView,
   type BillLineView,
@@ -15,18 +14,12 @@ import {
   type Page,
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
-import { AppError, NotFoundError } from '../../http/errors';
-import { Account } from '../accounts/account.entity';
-import { PaymentOrder } from '../payments/payment-order.entity';
-import { PaymentOrderBill } from '../payments/payment-order-bill.entity';
-import { Refund } from '../payments/refund.entity';
 import { BillLine } from './bill-line.entity';
 import { Bill } from './bill.entity';
-import { renderOrderReceiptHtml, renderReceiptHtml, type ReceiptRefund } from './billing.receipt';
 import { dateOrNull, placeholders } from '../../read-db';
 import { LruMap } from '../../lru';
 import { DISPUTED_SQL, lateFeeSuspensions } from './bill-disputes.service';
-import { isBound, requireBound, requireOwnBill } from '../access/access';
+import { requireBound, requireOwnBill } from '../access/access';
 
 /** A row of the bills page: a bill as stored. */
 interface BillPageRow extends Record<string, unknown> {
@@ -49,7 +42,13 @@ type BillRow = Pick<Bill, 'id' | 'accountId' | 'period' | 'dueDate' | 'amountFen
 type BillLineRow = Pick<BillLine, 'id' | 'billId' | 'itemCode' | 'name' | 'quantity' | 'unit' | 'unitPriceFen' | 'amountFen'>;
 
 /**
- * Bills as their owners see them: listing, detail with the settling payment, arrears, receipts.
+ * The portal payment that settled a bill, or null (unpaid, or paid at a hall, a bank or elsewhere):
+ * read by the payments module, which holds the orders (services.ts).
+ */
+export type BillPaymentReader = (bill: Bill) => Promise<BillPaymentView | null>;
+
+/**
+ * Bills as their owners see them: listing, detail with the settling payment, arrears.
  * Every method checks on its first line that the user has bound the account (or the bill's
  * account); otherwise it answers 404, so ids reveal nothing about other people's bills.
  */
@@ -62,7 +61,10 @@ export class BillingService {
   private readonly lineCache = new LruMap<string, BillLineView[]>(20_000);
   private readonly accountNoCache = new LruMap<number, string>(100_000);
 
-  constructor(private readonly deps: AppDeps) {}
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly paymentOf: BillPaymentReader,
+  ) {}
 
   private get em(): EntityManager {
     return this.deps.orm.em;
@@ -171,110 +173,18 @@ export class BillingService {
   }
 
   /**
-   * The print-ready receipt (缴费凭证) of one of the user's paid bills, saying what was refunded of
-   * its portal payment. A bill owed again because its portal payment was refunded in full answers
-   * that payment's receipt marked void (已退款 · 本凭证作废), so the subscriber reads what happened;
-   * 409 for a bill that was never paid. Someone who paid the bill for its holder (代缴, a shared
-   * bill) gets the receipt of their own order's payment of it, and nothing about any other payment
-   * (404 like any bill not theirs); the holder is shown masked there as on every receipt.
+   * A bill as its receipt shows it (its lines, the late fee as of today for one still owed): the
+   * payments module's receipts build on it.
    */
-  async renderReceipt(userId: number, billId: number, nonce: string): Promise<string> {
-    const bill = await this.em.findOne(Bill, billId);
-    if (!bill || bill.status === 'cancelled') throw new NotFoundError('账单');
-    const bound = await isBound(this.em, userId, bill.accountId);
-    // The payment whose refund reopened this bill last (payments.service reverseBills), if any.
-    let reversed: PaymentOrderBill | null = null;
-    let orderId: number | null = null;
-    if (bound) {
-      reversed = bill.status === 'paid' ? null : await this.em.findOne(PaymentOrderBill, { billId: bill.id, reversal: 'reopened' }, { orderBy: { reversedAt: 'desc', id: 'desc' } });
-      if (bill.status !== 'paid' && !reversed) throw new AppError('BILL_NOT_PAID', 409, '该账单尚未缴费，缴费后才能打印缴费凭证');
-      orderId = reversed ? reversed.orderId : bill.paymentId;
-    } else {
-      const paidByMe = bill.status === 'paid' && bill.paymentId !== null && (await this.em.count(PaymentOrder, { id: bill.paymentId, userId })) > 0;
-      if (paidByMe) orderId = bill.paymentId;
-      else {
-        // The payer's own payment of it, refunded in full since: its receipt, marked void.
-        const mine = (await this.em.find(PaymentOrder, { userId, kind: 'bills', refundedFen: { $gt: 0 } }, { fields: ['id'] })).map((o) => o.id);
-        reversed = mine.length > 0 ? await this.em.findOne(PaymentOrderBill, { billId: bill.id, orderId: { $in: mine }, reversal: 'reopened' }, { orderBy: { reversedAt: 'desc', id: 'desc' } }) : null;
-        if (!reversed) throw new NotFoundError('账单');
-        orderId = reversed.orderId;
-      }
-    }
-    const account = await this.em.findOneOrFail(Account, bill.accountId);
-    const [current] = await this.toViews([bill as BillRow], this.today(), new Map([[account.id, account.accountNo]]), await this.linesOf([bill]));
-    const order = orderId !== null ? await this.em.findOne(PaymentOrder, orderId) : null;
-    // A void receipt shows what the refunded payment paid for the bill, not what it owes today.
-    const view = reversed
-      ? { ...current, lateFeeFen: Number(reversed.lateFeeFen), totalFen: Number(reversed.amountFen) + Number(reversed.lateFeeFen), paidAt: order?.paidAt ? new Date(order.paidAt).toISOString() : null }
-      : current;
-    return renderReceiptHtml({
-      ...this.receiptOperator(),
-      account,
-      bill: view,
-      payment: order ? paymentViewOf(order, bill.paidAt) : null,
-      refund: order ? await this.refundOf(order, reversed !== null) : null,
-      printedAt: this.deps.clock.now(),
-      nonce,
-    });
-  }
-
-  /**
-   * The print-ready receipt (缴费凭证) of one of the user's bill payment orders: every bill it paid,
-   * at the amounts it paid (fixed when the order was made), whoever's account they are on — the
-   * receipt of a payer who paid for someone else (代缴, a shared bill) as much as the holder's. The
-   * holders are shown masked. Refunds are said as on a bill's receipt; a payment refunded in full
-   * is marked void. 404 for an order not the user's or not of bills; 409 for one not paid, or whose
-   * money paid no bill (someone else paid them first: it is refunded).
-   */
-  async renderOrderReceipt(userId: number, orderId: number, nonce: string): Promise<string> {
-    const order = await this.em.findOne(PaymentOrder, { id: orderId, userId, kind: 'bills' });
-    if (!order) throw new NotFoundError('订单');
-    if (order.status !== 'paid' && order.status !== 'refunding' && order.status !== 'refunded') throw new AppError('BILL_NOT_PAID', 409, '该订单尚未支付成功，没有缴费凭证');
-    const items = await this.em.find(PaymentOrderBill, { orderId }, { orderBy: { id: 'asc' } });
-    const bills = new Map((await this.em.find(Bill, { id: { $in: items.map((i) => i.billId) } })).map((b) => [b.id, b]));
-    // Bills this order settled (and still holds, or held until its refund reopened them).
-    const settled = items.filter((i) => bills.get(i.billId)?.paymentId === order.id || i.reversal === 'reopened');
-    if (settled.length === 0) throw new AppError('BILL_NOT_PAID', 409, '该笔支付未用于缴费（账单已由他人先行缴清），款项原路退回，没有缴费凭证');
-    const accounts = new Map((await this.em.find(Account, { id: { $in: [...new Set(settled.map((i) => bills.get(i.billId)!.accountId))] } })).map((a) => [a.id, a]));
-    const refund = await this.refundOf(order, Number(order.refundedFen) >= Number(order.paidAmountFen ?? order.amountFen));
-    return renderOrderReceiptHtml({
-      ...this.receiptOperator(),
-      bills: settled
-        .map((i) => {
-          const bill = bills.get(i.billId)!;
-          const account = accounts.get(bill.accountId)!;
-          return { accountNo: account.accountNo, holderName: account.holderName, period: bill.period, amountFen: Number(i.amountFen), lateFeeFen: Number(i.lateFeeFen) };
-        })
-        .sort((a, b) => a.accountNo.localeCompare(b.accountNo) || a.period.localeCompare(b.period)),
-      payment: paymentViewOf(order, null),
-      refund,
-      printedAt: this.deps.clock.now(),
-      nonce,
-    });
-  }
-
-  private receiptOperator(): { operatorName: string; hotline: string | null } {
-    return { operatorName: this.deps.config.operator.name, hotline: this.deps.config.operator.hotlines.find((h) => h.kind === 'service')?.number ?? null };
-  }
-
-  /** What was refunded of a payment order, for its receipt; null when nothing was. */
-  private async refundOf(order: PaymentOrder, voided: boolean): Promise<ReceiptRefund | null> {
-    if (Number(order.refundedFen) <= 0) return null;
-    const last = await this.em.findOne(Refund, { orderId: order.id, status: 'success' }, { orderBy: { updatedAt: 'desc', id: 'desc' } });
-    return { refundedFen: Number(order.refundedFen), orderAmountFen: Number(order.paidAmountFen ?? order.amountFen), refundedAt: last ? new Date(last.updatedAt) : null, voided };
+  async receiptView(bill: Bill, accountNo: string): Promise<BillView> {
+    const [view] = await this.toViews([bill as BillRow], this.today(), new Map([[bill.accountId, accountNo]]), await this.linesOf([bill]));
+    return view;
   }
 
   /** Where a bill paid outside the portal was paid (counter, bank withholding…), or null. */
   private async paidElsewhereOf(bill: Bill): Promise<BillDetailView['paidElsewhere']> {
     if (bill.status !== 'paid' || bill.paidChannel === null) return null;
     return { channel: bill.paidChannel, channelName: offlinePaymentChannelNames[bill.paidChannel], paidAt: bill.paidAt?.toISOString() ?? null };
-  }
-
-  /** The portal payment that settled a bill, or null (unpaid, or paid at a hall, bank or elsewhere). */
-  private async paymentOf(bill: Bill): Promise<BillPaymentView | null> {
-    if (bill.status !== 'paid' || bill.paymentId === null) return null;
-    const order = await this.em.findOne(PaymentOrder, bill.paymentId);
-    return order ? paymentViewOf(order, bill.paidAt) : null;
   }
 
   /**
@@ -345,16 +255,4 @@ export class BillingService {
       };
     });
   }
-}
-
-/** A portal payment as a bill's detail and receipts show it. */
-function paymentViewOf(order: PaymentOrder, billPaidAt: Date | null): BillPaymentView {
-  return {
-    orderId: order.id,
-    channel: order.channel,
-    channelName: paymentChannelNames[order.channel] ?? order.channel,
-    outTradeNo: order.outTradeNo,
-    gatewayTradeNo: order.gatewayTradeNo,
-    paidAt: (order.paidAt ?? billPaidAt)?.toISOString() ?? null,
-  };
 }

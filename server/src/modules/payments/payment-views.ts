@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import type { PaymentOrderView, RefundView, StaffRefundView } from '@openhall/shared';
+import { paymentChannelNames, type BillPaymentView, type PaymentOrderView, type RefundView, type StaffRefundView } from '@openhall/shared';
+import type { Bill } from '../billing/bill.entity';
 import { PaymentOrderBill } from './payment-order-bill.entity';
-import type { PaymentOrder } from './payment-order.entity';
+import { PaymentOrder } from './payment-order.entity';
 import type { Refund } from './refund.entity';
 
 /** An order as its payer and staff read it, with the bills it pays. */
@@ -53,4 +54,23 @@ export function refundView(r: Refund): RefundView {
     status: r.status,
     createdAt: new Date(r.createdAt).toISOString(),
   };
+}
+
+/** A portal payment as a bill's detail and receipts show it. */
+export function billPaymentView(order: PaymentOrder, billPaidAt: Date | null): BillPaymentView {
+  return {
+    orderId: order.id,
+    channel: order.channel,
+    channelName: paymentChannelNames[order.channel] ?? order.channel,
+    outTradeNo: order.outTradeNo,
+    gatewayTradeNo: order.gatewayTradeNo,
+    paidAt: (order.paidAt ?? billPaidAt)?.toISOString() ?? null,
+  };
+}
+
+/** The portal payment that settled a bill, or null (unpaid, or paid at a hall, a bank or elsewhere). */
+export async function billPaymentOf(em: EntityManager, bill: Bill): Promise<BillPaymentView | null> {
+  if (bill.status !== 'paid' || bill.paymentId === null) return null;
+  const order = await em.findOne(PaymentOrder, bill.paymentId);
+  return order ? billPaymentView(order, bill.paidAt) : null;
 }
