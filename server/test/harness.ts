@@ -103,6 +103,8 @@ export async function createTestApp(
     request: supertest(server),
     baseUrl,
     async close() {
+      // Receipts the sandboxes would still push (SMS status reports, WeChat's message push) stop here.
+      await deps.sandboxes.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.rateLimiter.close();
       await deps.sessionRevocations.close();

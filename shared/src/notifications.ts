@@ -133,11 +133,13 @@ export type WechatConsentInput = z.infer<typeof wechatConsentSchema>;
 export type NotificationChannel = 'wechat' | 'sms';
 
 /**
- * What became of one notice: `sent` (the provider accepted it), `delivered` (the provider reported
- * it reached the phone), `failed` (the last attempt failed; the outbox retries until it gives up),
- * `skipped` (deliberately not sent: switched off, stale, no channel).
+ * What became of one notice: `sent` (the provider accepted it; its receipt has not come yet),
+ * `delivered` (the provider's receipt says it reached the phone: an SMS status report, WeChat's
+ * `subscribe_msg_sent_event`), `undelivered` (the receipt says it did not; why in `detail`),
+ * `failed` (the last attempt failed; the outbox retries until it gives up), `skipped` (deliberately
+ * not sent: switched off, stale, no channel).
  */
-export const notificationDeliveryStatuses = ['sent', 'delivered', 'failed', 'skipped'] as const;
+export const notificationDeliveryStatuses = ['sent', 'delivered', 'undelivered', 'failed', 'skipped'] as const;
 /** One of {@link notificationDeliveryStatuses}. */
 export type NotificationDeliveryStatus = (typeof notificationDeliveryStatuses)[number];
 
@@ -158,5 +160,6 @@ export interface StaffNotificationView {
   ticketId: number | null;
   createdAt: string;
   sentAt: string | null;
+  /** When the provider's receipt says it reached the phone (set with `delivered`). */
   deliveredAt: string | null;
 }
