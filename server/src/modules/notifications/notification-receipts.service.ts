@@ -95,7 +95,7 @@ export class NotificationReceiptsService {
           channel: 'wechat',
           providerId: r.msgId,
           status: r.errorCode === 0 ? 'delivered' : 'undelivered',
-          detail: r.errorCode === 0 ? null : `${r.errorStatus || 'fail'}（${r.errorCode}）`,
+          detail: r.errorCode === 0 ? null : `${r.errorCode} ${r.errorStatus || 'fail'}`,
           reportedAt: at,
         })),
       );

@@ -71,7 +71,7 @@ describe('SMS status reports', () => {
   test('the sandbox gateway reports each SMS notice: sent, then delivered at the report time; the console shows it', async () => {
     const u = await createSubscriber(t);
     const notice = await acceptedNotice(u);
-    expect(notice).toMatchObject({ channel: 'sms', status: 'sent' });
+    expect(notice).toMatchObject({ channel: 'sms', sentAt: BASE });
     expect(notice.providerId).toMatch(/^SMS/);
     await receiptsSettled();
 
@@ -209,14 +209,14 @@ describe('WeChat subscribe_msg_sent_event', () => {
   test('the WeChat sandbox pushes the result of each send: success makes the notice delivered, a user who refuses makes it undelivered', async () => {
     const w = await wechatUser('rc-wx-1');
     const delivered = await acceptedNotice({ ...w.owner, auth: w.auth });
-    expect(delivered).toMatchObject({ channel: 'wechat', status: 'sent' });
+    expect(delivered).toMatchObject({ channel: 'wechat', sentAt: BASE });
     await receiptsSettled();
     expect(await noticeById(delivered.id)).toMatchObject({ status: 'delivered', detail: null });
 
     t.deps.sandboxes.wechatSubscribe!.refuseDelivery(w.openid);
     const refused = await acceptedNotice({ ...w.owner, auth: w.auth });
     await receiptsSettled();
-    expect(await noticeById(refused.id)).toMatchObject({ status: 'undelivered', detail: 'fail:user refuse to accept the msg（10004）', deliveredAt: null });
+    expect(await noticeById(refused.id)).toMatchObject({ status: 'undelivered', detail: '10004 fail:user refuse to accept the msg', deliveredAt: null });
     const pushed = t.deps.sandboxes.wechatSubscribe!.list(w.openid).find((m) => m.msgid === refused.providerId)!;
     expect(pushed.result).toMatchObject({ errorCode: 10004, acknowledged: true });
   });
@@ -240,7 +240,7 @@ describe('WeChat subscribe_msg_sent_event', () => {
     const xml = `<xml><ToUserName><![CDATA[gh_sandbox0000001]]></ToUserName><FromUserName><![CDATA[${w.openid}]]></FromUserName><CreateTime>${Math.floor(BASE.getTime() / 1000) + 3}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_sent_event]]></Event><SubscribeMsgSentEvent><List><TemplateId><![CDATA[SANDBOX-TICKET-ACCEPTED]]></TemplateId><MsgID>3248682510344192008</MsgID><ErrorCode>10005</ErrorCode><ErrorStatus><![CDATA[fail:system error]]></ErrorStatus></List></SubscribeMsgSentEvent></xml>`;
     const x = await t.request.post(WECHAT_PUSH).query(signedQuery()).set('Content-Type', 'text/xml').send(xml).expect(200);
     expect(x.text).toBe('success');
-    expect(await noticeById(notice.id)).toMatchObject({ status: 'undelivered', detail: 'fail:system error（10005）' });
+    expect(await noticeById(notice.id)).toMatchObject({ status: 'undelivered', detail: '10005 fail:system error' });
 
     // JSON, reported later: it stands; the same event again, and one for a MsgID nobody has, change nothing.
     const later = new Date(BASE.getTime() + 10_000);
