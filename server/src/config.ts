@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -65,6 +66,13 @@ const envSchema = z.object({
   TRUST_PROXY: bool.default(false),
   RATE_LIMIT_STORE: z.enum(['memory', 'redis']).default('memory'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis://').optional(),
+  /**
+   * What this deployment's Redis keys and pub/sub channels start with (rate-limit counters, sign-outs,
+   * the console's live updates), so two deployments on one Redis never hear each other. Default:
+   * derived from the database (host, port and name, or the SQLite file), which every instance of
+   * one deployment shares; set it when instances reach the database by different addresses.
+   */
+  REDIS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 of letters, digits, _ . : -').optional(),
   WECHAT_APPID: z.string().min(1).default('wxsandbox0000000001'),
   WECHAT_SECRET: z.string().min(1).default(DEFAULT_WECHAT_SECRET),
   /** Base URL of the WeChat API (jscode2session). Defaults to the in-process sandbox when sandboxes are on. */
@@ -351,6 +359,8 @@ export interface AppConfig {
   http: HttpTimeouts;
   trustProxy: boolean;
   rateLimit: { store: 'memory' } | { store: 'redis'; url: string };
+  /** The prefix of this deployment's Redis keys and channels (REDIS_NAMESPACE, or derived from the database). */
+  redisNamespace: string;
   /**
    * WeChat: the mini-program (`appid`, `secret`), the API base (null: the in-process sandbox), and
    * the official account the H5 site pays under in WeChat's browser (null: none configured), with
@@ -625,6 +635,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     http: { headersMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000, requestMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000, importMs: e.HTTP_IMPORT_TIMEOUT_SECONDS * 1000 },
     trustProxy: e.TRUST_PROXY,
     rateLimit: e.RATE_LIMIT_STORE === 'redis' ? { store: 'redis', url: e.REDIS_URL! } : { store: 'memory' },
+    redisNamespace: e.REDIS_NAMESPACE ?? derivedRedisNamespace(db),
     wechat: {
       appid: e.WECHAT_APPID,
       secret: e.WECHAT_SECRET,
@@ -664,6 +675,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         ? { provider: 'smtp', url: e.SMTP_URL!, from: e.MAIL_FROM! }
         : { provider: 'sandbox', from: e.MAIL_FROM ?? `${operator.shortName} <invoice@openhall.invalid>` },
   };
+}
+
+/**
+ * A deployment's Redis namespace when none is set: `openhall:` and a digest of where its database
+ * is (no credentials in it), the one thing all its instances share and no other deployment has.
+ */
+export function derivedRedisNamespace(db: AppConfig['db']): string {
+  let where: string;
+  if (db.type === 'sqlite') where = `sqlite:${path.resolve(db.path)}`;
+  else {
+    const url = new URL(db.url);
+    where = `mysql://${url.hostname.toLowerCase()}:${url.port || '3306'}${url.pathname}${db.socketPath ? `?socket=${db.socketPath}` : ''}`;
+  }
+  return `openhall:${createHash('sha256').update(where).digest('hex').slice(0, 12)}`;
 }
 
 /** The e-invoice part of the configuration: the sandbox unless EINVOICE_API_BASE is set, then every key of the real platform. */
