@@ -134,6 +134,12 @@ async function journey(e2e: E2E): Promise<void> {
   });
 
   await e2e.step('suspension-callback-recorded', async () => {
+    // The suspension callback job opens the task 20 s after the server starts (then every 5 minutes).
+    const agent = await staffApiToken(e2e, AGENT);
+    const queued = async () => (await api<{ items: { accountNo: string }[] }>(e2e.base, '/api/v1/staff/suspension-callbacks?pageSize=50', agent)).items.some((c) => c.accountNo === SUN.accountNo);
+    const deadline = Date.now() + 45_000;
+    while (!(await queued()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+    check(await queued(), `no suspension callback task for ${SUN.accountNo} 45 s after start`);
     await onPage(page, 'page-staff-callbacks', '#staff-nav-suspensions').click();
     const task = onPage(page, 'page-staff-suspensions', '.suspension-task').filter({ hasText: `户号 ${SUN.accountNo}` });
     await task.waitFor();
@@ -159,7 +165,6 @@ async function journey(e2e: E2E): Promise<void> {
     await done.waitFor();
     const result = flat(await done.innerText());
     check(result.includes('用户本周内充值'), `the recorded callback reads "${result}"`);
-    const agent = await staffApiToken(e2e, AGENT);
     const listed = await api<{ items: { accountNo: string; status: string; outcome: string | null }[] }>(e2e.base, '/api/v1/staff/suspension-callbacks?status=done&pageSize=50', agent);
     const mine = listed.items.find((c) => c.accountNo === SUN.accountNo);
     check(mine?.outcome === 'will_pay', `the suspension callback of ${SUN.accountNo} is ${JSON.stringify(mine)}`);
