@@ -152,7 +152,7 @@ export interface StaffNotificationView {
   status: NotificationDeliveryStatus;
   /** The provider's message id (WeChat msgid, the SMS gateway's id), when it gave one. */
   providerId: string | null;
-  /** Why it failed or was skipped. */
+  /** Why it failed, was skipped, or (by the provider's receipt) was not delivered. */
   detail: string | null;
   attempts: number;
   /** The account it was about, when it was about one. */
