@@ -1,4 +1,3 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { NotificationChannel } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
@@ -113,26 +112,37 @@ export class NotificationReceiptsService {
     return { status: 401, type: 'text', body: verdict.reason === 'stale' ? 'timestamp out of range' : 'invalid signature' };
   }
 
-  /** Applies each receipt (in report-time order), parking those with no notice yet; drops parked receipts past their time. */
+  /**
+   * Applies each receipt (in report-time order), parking those with no notice yet; drops parked
+   * receipts past their time. The notices of a whole batch are found with one query per 500 ids,
+   * and its updates (and its parkings) are each one transaction: a gateway's batch of a thousand
+   * reports must be answered before its HTTP timeout.
+   */
   async applyAll(receipts: DeliveryReceipt[]): Promise<{ applied: number; parked: number }> {
     const em = this.deps.orm.em.fork();
     const now = this.deps.clock.now();
-    let applied = 0;
-    let parked = 0;
-    for (const r of [...receipts].sort((a, b) => a.reportedAt.getTime() - b.reportedAt.getTime())) {
-      if (await this.applyToNotices(em, r)) {
-        applied++;
-        continue;
-      }
-      await this.park(em, r, now);
-      // The send may have been recorded meanwhile (it looked for a parked receipt before this one was written).
-      if (await this.applyToNotices(em, r)) {
+    const sorted = [...receipts].sort((a, b) => a.reportedAt.getTime() - b.reportedAt.getTime());
+    const known = await this.noticesOf(em, sorted);
+    const found = sorted.filter((r) => known.has(keyOf(r)));
+    if (found.length > 0) await em.transactional(async (tx) => {
+      for (const r of found) await this.update(tx, known.get(keyOf(r))!, r);
+    });
+    const unknown = sorted.filter((r) => !known.has(keyOf(r)));
+    let parked = unknown.length;
+    if (unknown.length > 0) {
+      await em.transactional(async (tx) => {
+        for (const r of unknown) await this.park(tx, r, now);
+      });
+      // A send may have been recorded meanwhile (it looked for a parked receipt before this one was written).
+      const late = await this.noticesOf(em, unknown);
+      for (const r of unknown.filter((x) => late.has(keyOf(x)))) {
+        await this.update(em, late.get(keyOf(r))!, r);
         await em.nativeDelete(NotificationReceipt, { channel: r.channel, providerId: r.providerId });
-        applied++;
-      } else parked++;
+        parked--;
+      }
     }
     await em.nativeDelete(NotificationReceipt, { receivedAt: { $lt: new Date(now.getTime() - PARKED_RECEIPT_TTL_MS) } });
-    return { applied, parked };
+    return { applied: sorted.length - parked, parked };
   }
 
   /**
@@ -142,18 +152,37 @@ export class NotificationReceiptsService {
   async applyParked(em: EntityManager, channel: NotificationChannel, providerId: string): Promise<void> {
     const receipt = await em.findOne(NotificationReceipt, { channel, providerId });
     if (!receipt) return;
-    await this.applyToNotices(em, receipt);
+    const notices = await this.noticesOf(em, [receipt]);
+    const ids = notices.get(keyOf(receipt));
+    if (ids) await this.update(em, ids, receipt);
     await em.nativeDelete(NotificationReceipt, { id: receipt.id });
   }
 
-  /** True when a notice has this provider id (whether or not the receipt changed it: a duplicate or an older report does not). */
-  private async applyToNotices(em: EntityManager, r: DeliveryReceipt): Promise<boolean> {
-    const notices = await em.find(Notification, { channel: r.channel, providerId: r.providerId }, { fields: ['id'] });
-    if (notices.length === 0) return false;
+  /** The notices with each receipt's provider id, by `channel\nproviderId`. */
+  private async noticesOf(em: EntityManager, receipts: Array<Pick<DeliveryReceipt, 'channel' | 'providerId'>>): Promise<Map<string, number[]>> {
+    const found = new Map<string, number[]>();
+    for (const channel of ['sms', 'wechat'] as const) {
+      const ids = [...new Set(receipts.filter((r) => r.channel === channel).map((r) => r.providerId))];
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await em.find(Notification, { channel, providerId: { $in: ids.slice(i, i + 500) } }, { fields: ['id', 'providerId'], disableIdentityMap: true });
+        for (const n of rows) {
+          const key = keyOf({ channel, providerId: n.providerId! });
+          found.set(key, [...(found.get(key) ?? []), n.id]);
+        }
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The receipt on its notices, unless one of them holds a receipt as new or newer (a duplicate, or
+   * a report older than the one applied) or was never sent: conditional, so racing pushes agree.
+   */
+  private async update(em: EntityManager, noticeIds: number[], r: Pick<DeliveryReceipt, 'status' | 'detail' | 'reportedAt'>): Promise<void> {
     const at = r.reportedAt;
     await em.nativeUpdate(
       Notification,
-      { id: { $in: notices.map((n) => n.id) }, status: { $in: ['sent', 'delivered', 'undelivered'] }, $or: [{ receiptAt: null }, { receiptAt: { $lt: at } }] },
+      { id: { $in: noticeIds }, status: { $in: ['sent', 'delivered', 'undelivered'] }, $or: [{ receiptAt: null }, { receiptAt: { $lt: at } }] },
       {
         status: r.status,
         deliveredAt: r.status === 'delivered' ? at : null,
@@ -162,18 +191,15 @@ export class NotificationReceiptsService {
         updatedAt: this.deps.clock.now(),
       },
     );
-    em.clear();
-    return true;
   }
 
   /** Keeps a receipt for a notice not recorded yet: the newest report per message. */
   private async park(em: EntityManager, r: DeliveryReceipt, now: Date): Promise<void> {
     const row = { channel: r.channel, providerId: r.providerId, status: r.status, detail: r.detail?.slice(0, 500) ?? null, reportedAt: r.reportedAt, receivedAt: now };
-    try {
-      await em.insert(NotificationReceipt, row);
-    } catch (err) {
-      if (!(err instanceof UniqueConstraintViolationException)) throw err;
-      await em.nativeUpdate(NotificationReceipt, { channel: r.channel, providerId: r.providerId, reportedAt: { $lt: r.reportedAt } }, { status: row.status, detail: row.detail, reportedAt: row.reportedAt, receivedAt: now });
-    }
+    const res = await em.createQueryBuilder(NotificationReceipt).insert(row).onConflict().ignore().execute('run');
+    if (res.affectedRows > 0) return;
+    await em.nativeUpdate(NotificationReceipt, { channel: r.channel, providerId: r.providerId, reportedAt: { $lt: r.reportedAt } }, { status: row.status, detail: row.detail, reportedAt: row.reportedAt, receivedAt: now });
   }
 }
+
+const keyOf = (r: Pick<DeliveryReceipt, 'channel' | 'providerId'>) => `${r.channel}\n${r.providerId}`;
