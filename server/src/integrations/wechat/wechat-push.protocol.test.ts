@@ -1,4 +1,5 @@
 import { parseWechatPush, verifyWechatPush, wechatPushSignature } from './wechat-push.protocol';
+import { msgidOf } from './wechat-subscribe.adapter';
 
 describe('WeChat message push protocol', () => {
   test('the signature is sha1 of token, timestamp and nonce sorted and joined (a value computed outside JavaScript)', () => {
@@ -23,5 +24,20 @@ describe('WeChat message push protocol', () => {
       { templateId: 'T2', msgId: '12', errorCode: 10004, errorStatus: 'fail:user refuse to accept the msg' },
     ]);
     expect(parseWechatPush('plain text')).toBeNull();
+  });
+});
+
+describe('the 64-bit msgid, digit for digit', () => {
+  test('subscribe/send answers it as a number past 2^53: read from the text, not the parsed number', () => {
+    const text = '{"errcode":0,"errmsg":"ok","msgid":3248682510344192008}';
+    expect(String(JSON.parse(text).msgid)).not.toBe('3248682510344192008');
+    expect(msgidOf(text, JSON.parse(text).msgid)).toBe('3248682510344192008');
+    expect(msgidOf('{"errcode":0,"msgid":"42"}', '42')).toBe('42');
+    expect(msgidOf('{"errcode":0}', undefined)).toBeNull();
+  });
+
+  test('a pushed event with MsgID unquoted keeps every digit', () => {
+    const push = parseWechatPush('{"Event":"subscribe_msg_sent_event","CreateTime":1620963428,"List":[{"TemplateId":"T1","MsgID":3248682510344192008,"ErrorCode":0,"ErrorStatus":"success"}]}');
+    expect(push?.results[0].msgId).toBe('3248682510344192008');
   });
 });

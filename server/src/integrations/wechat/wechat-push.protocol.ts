@@ -63,7 +63,8 @@ export function parseWechatPush(body: string): WechatPushEvent | null {
   if (text.startsWith('{')) {
     let v: Record<string, unknown>;
     try {
-      v = JSON.parse(text) as Record<string, unknown>;
+      // MsgID is a 64-bit number: kept as its digits (quoted) should WeChat send it unquoted.
+      v = JSON.parse(text.replace(/("MsgID"\s*:\s*)(\d+)/g, '$1"$2"')) as Record<string, unknown>;
     } catch {
       return null;
     }
