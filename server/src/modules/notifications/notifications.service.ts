@@ -14,6 +14,7 @@ import { User } from '../users/user.entity';
 import { Notification } from './notification.entity';
 import { fillTemplate, wechatData, type NotificationEvent } from './notification-templates';
 import type { NotificationPreferencesService } from './notification-preferences.service';
+import type { NotificationReceiptsService } from './notification-receipts.service';
 
 /** A ticket timeline entry the subscriber should hear about; expanded into a send by the dispatcher. */
 export const TICKET_NOTIFICATION_TOPIC = 'notification.ticket';
@@ -92,6 +93,7 @@ export class NotificationsService {
   constructor(
     private readonly deps: AppDeps,
     private readonly preferences: NotificationPreferencesService,
+    private readonly receipts: NotificationReceiptsService,
   ) {}
 
   /** Registers the handlers on the outbox dispatcher. */
@@ -197,7 +199,7 @@ export class NotificationsService {
 
   /**
    * Keeps the attempt's outcome on the notice's row (one per outbox message): created at the first
-   * attempt, updated at each retry. A failure to write it is logged, never turned into a resend.
+   * attempt, updated at each retry; a receipt that came before it was written is applied then. A failure to write it is logged, never turned into a resend.
    */
   private async recordOutcome(
     p: SendPayload,
@@ -222,6 +224,8 @@ export class NotificationsService {
         updatedAt: now,
       });
       await em.persistAndFlush(row);
+      // A delivery receipt may have come before this write (the provider reports fast): apply it now.
+      if (o.status === 'sent' && o.channel && o.providerId) await this.receipts.applyParked(em, o.channel, o.providerId);
     } catch (err) {
       this.deps.logger.warn({ outboxId: message.id, err: String((err as Error)?.message ?? err) }, 'notification outcome not recorded');
     }
