@@ -21,7 +21,7 @@ import { NotificationPreferencesService } from './modules/notifications/notifica
 import { NotificationReceiptsService } from './modules/notifications/notification-receipts.service';
 import { MetricsService } from './modules/metrics/metrics.service';
 import { UploadsService } from './modules/uploads/uploads.service';
-import { OutagesService } from './modules/outages/outages.service';
+import { linkTicketToOutage, OutagesService } from './modules/outages/outages.service';
 import { BillDisputesService } from './modules/billing/bill-disputes.service';
 import { StaffDirectoryService } from './modules/staff/staff-directory.service';
 import { BillingImportsService } from './modules/billing-records/billing-imports.service';
@@ -124,7 +124,7 @@ export function createServices(deps: AppDeps): Services {
   const notificationReceipts = new NotificationReceiptsService(deps);
   const notifications = new NotificationsService(deps, notificationPreferences, notificationReceipts);
   notifications.register(outbox);
-  const tickets = createTickets(deps, audit);
+  const tickets = createTickets(deps, audit, linkTicketToOutage);
   const liveUpdates = new LiveService(deps, deps.liveBus);
   liveUpdates.attach();
   const auth = new AuthService(deps, sessions, audit);
