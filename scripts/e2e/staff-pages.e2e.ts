@@ -6,10 +6,12 @@
  *   npx tsx scripts/e2e/staff-pages.e2e.ts
  *
  * 张三 (13800000001) files a fault through the API; agent 王芳 claims and resolves it; he rates it
- * 2 stars, which asks for a callback. In the console: the search box finds him by phone and opens
+ * 2 stars, which asks for a callback. The sandbox SMS gateway reports each notice delivered (its
+ * signed status report). In the console: the search box finds him by phone and opens
  * his subscriber page (his account, the ticket with its rating, the notices sent to him and whether
- * each went out, masked; the opening audit-logged), which links to the account page (its notices
- * too). She records the callback (回访) on the callbacks page. A supervisor declares an area outage
+ * each was delivered, masked; the opening audit-logged), which links to the account page (its notices
+ * too). She records the callback (回访) on the callbacks page, then the callback of 孙七's prepaid
+ * account suspended for arrears (停机回访: arrears, balance history, "will pay"). A supervisor declares an area outage
  * on the outages page, opens the dashboard, then reconciliation on its own page and reruns a day.
  * An administrator edits a published fee schedule on the content page. Screenshots:
  * artifacts/e2e/staff-pages/.
@@ -24,6 +26,8 @@ const AGENT = { username: 'agent1', password: 'Agent#2026', name: '王芳', jobN
 const SUPERVISOR = { username: 'supervisor1', password: 'Super#2026', jobNo: 'KF2001' };
 const ADMIN = { username: 'admin1', password: 'Admin#2026', jobNo: 'KF9001' };
 const ZHANG = { phone: '13800000001', accountNo: '1000000001', holder: '张三', masked: '张*', phoneMasked: '138****0001' };
+/** README.md, "Demo data": suspended for arrears five days ago, owing 28.00, in the callback queue. */
+const SUN = { accountNo: '3000000002', arrears: '¥28.00' };
 
 async function subscriberToken(e2e: E2E, phone: string): Promise<string> {
   await api(e2e.base, '/api/v1/auth/sms/send', undefined, { method: 'POST', body: { phone } });
@@ -63,17 +67,18 @@ async function journey(e2e: E2E): Promise<void> {
     await api(e2e.base, `/api/v1/staff/tickets/${ticketId}/claim`, agent, { method: 'POST' });
     await api(e2e.base, `/api/v1/staff/tickets/${ticketId}/resolve`, agent, { method: 'POST', body: { message: '已更换减压阀，水压恢复' } });
     await api(e2e.base, `/api/v1/tickets/${ticketId}/rating`, token, { method: 'POST', body: { stars: 2, comment: '修得太慢' } });
-    // The notices (accepted, resolved, rating asked) go out through the outbox within seconds.
-    const deadline = Date.now() + 12_000;
-    let sent = 0;
+    // The notices (accepted, resolved, rating asked) go out through the outbox within seconds, and
+    // the sandbox gateway's status report for each comes about 2 s after it was sent.
+    const deadline = Date.now() + 20_000;
+    let delivered = 0;
     while (Date.now() < deadline) {
       const v = await api<{ notifications: { status: string }[] }>(e2e.base, `/api/v1/staff/subscribers/${userId}`, agent);
-      sent = v.notifications.filter((n) => n.status === 'sent').length;
-      if (sent >= 3) break;
+      delivered = v.notifications.filter((n) => n.status === 'delivered').length;
+      if (delivered >= 3) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    check(sent >= 3, `${sent} notices recorded as sent to the subscriber after 12 s, expected 3`);
-    return `ticket #${ticketId} rated 2★, ${sent} notices sent`;
+    check(delivered >= 3, `${delivered} notices reported delivered to the subscriber after 20 s, expected 3`);
+    return `ticket #${ticketId} rated 2★, ${delivered} notices delivered`;
   });
 
   let page!: Page;
@@ -93,7 +98,7 @@ async function journey(e2e: E2E): Promise<void> {
     const ticket = flat(await onPage(page, 'page-staff-subscriber', `#staff-subscriber-ticket-${ticketId}`).innerText());
     check(ticket.includes('★★ 修得太慢') && ticket.includes('待回访'), `the ticket row reads "${ticket}"`);
     const notices = flat(await onPage(page, 'page-staff-subscriber', '#staff-subscriber-notifications').innerText());
-    check(notices.includes('工单受理通知') && notices.includes('处理结果通知') && notices.includes('短信') && notices.includes('已发出'), `the notices read "${notices}"`);
+    check(notices.includes('工单受理通知') && notices.includes('处理结果通知') && notices.includes('短信') && notices.includes('已送达'), `the notices read "${notices}"`);
     const admin = await staffApiToken(e2e, ADMIN);
     const log = await api<{ items: { action: string }[] }>(e2e.base, '/api/v1/staff/audit-log?entityType=portal_user&pageSize=20', admin);
     check(log.items.some((a) => a.action === 'subscriber.view'), `the audit log has no subscriber.view: ${JSON.stringify(log.items.slice(0, 3))}`);
@@ -105,7 +110,7 @@ async function journey(e2e: E2E): Promise<void> {
     const notices = onPage(page, 'page-staff-account', '#staff-account-notifications');
     await notices.waitFor();
     const text = flat(await notices.innerText());
-    check(text.includes('工单受理通知') && text.includes('已发出'), `the account page's notices read "${text}"`);
+    check(text.includes('工单受理通知') && text.includes('已送达'), `the account page's notices read "${text}"`);
     // And back to the subscriber from the account's bindings.
     await onPage(page, 'page-staff-account', `#staff-account-user-${userId}`).click();
     await onPage(page, 'page-staff-subscriber', '#staff-subscriber-facts').waitFor();
@@ -126,6 +131,44 @@ async function journey(e2e: E2E): Promise<void> {
     const mine = done.items.find((c) => c.ticketId === ticketId);
     check(mine?.outcome === 'satisfied', `the callback of #${ticketId} is ${JSON.stringify(mine)}`);
     return `${id} done: satisfied, 4★`;
+  });
+
+  await e2e.step('suspension-callback-recorded', async () => {
+    // The suspension callback job opens the task 20 s after the server starts (then every 5 minutes).
+    const agent = await staffApiToken(e2e, AGENT);
+    const queued = async () => (await api<{ items: { accountNo: string }[] }>(e2e.base, '/api/v1/staff/suspension-callbacks?pageSize=50', agent)).items.some((c) => c.accountNo === SUN.accountNo);
+    const deadline = Date.now() + 45_000;
+    while (!(await queued()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+    check(await queued(), `no suspension callback task for ${SUN.accountNo} 45 s after start`);
+    await onPage(page, 'page-staff-callbacks', '#staff-nav-suspensions').click();
+    const task = onPage(page, 'page-staff-suspensions', '.suspension-task').filter({ hasText: `户号 ${SUN.accountNo}` });
+    await task.waitFor();
+    const id = (await task.getAttribute('id'))!;
+    const text = flat(await task.innerText());
+    check(text.includes(`欠费 ${SUN.arrears}`) && text.includes('停机于'), `the suspension task reads "${text}"`);
+    // Its balance history, newest first, opened under the task.
+    await onPage(page, 'page-staff-suspensions', `#${id} .suspension-task__ledger-toggle`).click();
+    await onPage(page, 'page-staff-suspensions', `#${id} .ledger-row`).first().waitFor();
+    const entries = await onPage(page, 'page-staff-suspensions', `#${id} .ledger-row`).count();
+    // Submitting without an outcome is refused on the page.
+    await onPage(page, 'page-staff-suspensions', `#${id} .callback-task__submit`).click();
+    const error = onPage(page, 'page-staff-suspensions', `#${id} .suspension-task__error`);
+    await error.waitFor();
+    check((await error.innerText()).includes('请选择回访结果'), `no outcome chosen says "${await error.innerText()}"`);
+    await onPage(page, 'page-staff-suspensions', `#${id}-outcome-will_pay`).click();
+    await onPage(page, 'page-staff-suspensions', `#${id} .callback-task__note textarea`).fill('用户本周内充值');
+    await onPage(page, 'page-staff-suspensions', `#${id} .callback-task__submit`).click();
+    await onPage(page, 'page-staff-suspensions', `#${id}`).waitFor({ state: 'detached' });
+    // It is under 已回访 now, with what the call found.
+    await onPage(page, 'page-staff-suspensions', '#suspensions-status-done').click();
+    const done = onPage(page, 'page-staff-suspensions', `#${id} .suspension-task__result`);
+    await done.waitFor();
+    const result = flat(await done.innerText());
+    check(result.includes('用户本周内充值'), `the recorded callback reads "${result}"`);
+    const listed = await api<{ items: { accountNo: string; status: string; outcome: string | null }[] }>(e2e.base, '/api/v1/staff/suspension-callbacks?status=done&pageSize=50', agent);
+    const mine = listed.items.find((c) => c.accountNo === SUN.accountNo);
+    check(mine?.outcome === 'will_pay', `the suspension callback of ${SUN.accountNo} is ${JSON.stringify(mine)}`);
+    return `${id}: ${entries} balance entries; done: ${result}`;
   });
 
   await e2e.step('outage-declared', async () => {

@@ -33,6 +33,7 @@ import { registerOutageRoutes } from './modules/outages/outages.routes';
 import { registerSlotRoutes } from './modules/tickets/slots.routes';
 import { registerBillDisputeRoutes } from './modules/billing/bill-disputes.routes';
 import { registerNotificationPreferenceRoutes } from './modules/notifications/notification-preferences.routes';
+import { registerNotificationReceiptRoutes } from './modules/notifications/notification-receipts.routes';
 import { registerBillingRecordRoutes } from './modules/billing-records/billing-records.routes';
 import { registerPrepaidRoutes } from './modules/prepaid/prepaid.routes';
 import { registerPayForRoutes } from './modules/pay-for/pay-for.routes';
@@ -120,6 +121,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
   registerBillDisputeRoutes(api, registry, API_PREFIX, services);
   registerStaffDirectoryRoutes(api, registry, API_PREFIX, services);
   registerNotificationPreferenceRoutes(api, registry, API_PREFIX, services);
+  registerNotificationReceiptRoutes(api, services);
   registerBillingRecordRoutes(api, registry, API_PREFIX, services);
   registerBillingImportStaffRoutes(api, registry, API_PREFIX, services);
   registerPrepaidRoutes(api, registry, API_PREFIX, services);

@@ -108,6 +108,32 @@ test('production starts when every integration is real and every secret is set',
   expect(c.sandbox).toBe(false);
   expect(c.billing).toMatchObject({ mode: 'external', url: 'https://boss.example.internal/openhall' });
   expect(c.db).toMatchObject({ type: 'mysql' });
+  // Delivery receipts: the SMS relay's reports need SMS_HTTP_TOKEN (unset here: refused); WeChat's push is off without its token.
+  expect(c.sms).toMatchObject({ provider: 'http', token: undefined });
+  expect(c.wechat.pushToken).toBeNull();
+});
+
+test('delivery receipts: sandbox tokens by default; production refuses the sandbox push token; a malformed push token is named', () => {
+  expect(loadConfig({})).toMatchObject({ sms: { provider: 'sandbox', token: 'sandbox-sms-token' }, wechat: { pushToken: 'sandboxpushtoken' }, sandboxReceiptDelayMs: 2000 });
+  expect(loadConfig({ SMS_HTTP_TOKEN: 'relay-token', WECHAT_PUSH_TOKEN: 'Hall2026Push', SANDBOX_RECEIPT_DELAY_MS: '50' })).toMatchObject({
+    sms: { token: 'relay-token' },
+    wechat: { pushToken: 'Hall2026Push' },
+    sandboxReceiptDelayMs: 50,
+  });
+  expect(problemsOf({ NODE_ENV: 'production', WECHAT_PUSH_TOKEN: 'sandboxpushtoken' }).join('\n')).toContain('WECHAT_PUSH_TOKEN: the sandbox token cannot be used in production');
+  expect(problemsOf({ WECHAT_PUSH_TOKEN: 'has spaces in it' }).join('\n')).toContain('WECHAT_PUSH_TOKEN');
+});
+
+test('the Redis namespace: the same for every instance of one database (whatever the credentials), different for another database, or as set', () => {
+  const ns = (env: Record<string, string>) => loadConfig(env).redisNamespace;
+  const one = ns({ DATABASE_URL: 'mysql://openhall:pw@db.internal:3306/hall_a' });
+  expect(one).toMatch(/^openhall:[0-9a-f]{12}$/);
+  expect(ns({ DATABASE_URL: 'mariadb://reader:other@DB.internal:3306/hall_a' })).toBe(one);
+  expect(ns({ DATABASE_URL: 'mysql://openhall:pw@db.internal:3306/hall_b' })).not.toBe(one);
+  expect(ns({ DATABASE_URL: 'mysql://openhall:pw@db2.internal:3306/hall_a' })).not.toBe(one);
+  expect(ns({ DATA_DIR: '/srv/a' })).not.toBe(ns({ DATA_DIR: '/srv/b' }));
+  expect(ns({ DATABASE_URL: 'mysql://openhall:pw@db.internal:3306/hall_a', REDIS_NAMESPACE: 'hall-prod' })).toBe('hall-prod');
+  expect(problemsOf({ REDIS_NAMESPACE: 'no spaces' }).join('\n')).toContain('REDIS_NAMESPACE');
 });
 
 test('a broken operator file names the file and the field', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -23,6 +24,10 @@ const WECHAT_OAUTH_ORIGIN = 'https://open.weixin.qq.com';
 const DEFAULT_WORKORDER_SECRET = 'sandbox-workorder-secret';
 const DEFAULT_BILLING_SECRET = 'sandbox-billing-secret';
 const DEFAULT_EINVOICE_APP_KEY = 'sandbox-einvoice-app';
+/** What the sandbox SMS gateway signs its status reports with (SMS_HTTP_TOKEN unset). */
+const SANDBOX_SMS_TOKEN = 'sandbox-sms-token';
+/** The message-push token the sandbox WeChat signs with (WECHAT_PUSH_TOKEN unset); refused in production. */
+const SANDBOX_WECHAT_PUSH_TOKEN = 'sandboxpushtoken';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -61,6 +66,13 @@ const envSchema = z.object({
   TRUST_PROXY: bool.default(false),
   RATE_LIMIT_STORE: z.enum(['memory', 'redis']).default('memory'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis://').optional(),
+  /**
+   * What this deployment's Redis keys and pub/sub channels start with (rate-limit counters, sign-outs,
+   * the console's live updates), so two deployments on one Redis never hear each other. Default:
+   * derived from the database (host, port and name, or the SQLite file), which every instance of
+   * one deployment shares; set it when instances reach the database by different addresses.
+   */
+  REDIS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 of letters, digits, _ . : -').optional(),
   WECHAT_APPID: z.string().min(1).default('wxsandbox0000000001'),
   WECHAT_SECRET: z.string().min(1).default(DEFAULT_WECHAT_SECRET),
   /** Base URL of the WeChat API (jscode2session). Defaults to the in-process sandbox when sandboxes are on. */
@@ -77,7 +89,19 @@ const envSchema = z.object({
   WECHAT_OAUTH_BASE: z.url().optional(),
   SMS_PROVIDER: z.enum(['sandbox', 'http']).default('sandbox'),
   SMS_HTTP_URL: z.url().optional(),
+  /**
+   * The SMS relay's shared token: sent as the bearer of each send, and the HMAC-SHA256 key its status
+   * reports (POST /api/v1/integrations/sms/reports) are signed with. Without it reports are refused.
+   */
   SMS_HTTP_TOKEN: z.string().optional(),
+  /**
+   * The Token of the mini-program's message push (开发管理 → 消息推送, plaintext mode), which signs
+   * WeChat's pushes to /api/v1/integrations/wechat/push (subscribe-message delivery results).
+   * Unset: the sandbox's token with sandboxes on; otherwise push is not in use.
+   */
+  WECHAT_PUSH_TOKEN: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3–32 letters or digits (as the mini-program console takes it)').optional(),
+  /** How long after a send the SMS and WeChat sandboxes push its delivery receipt, in ms. */
+  SANDBOX_RECEIPT_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).optional(),
   STAFF_SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /** Whether this instance runs the background jobs (false: an API-only instance; see main.ts). */
@@ -335,13 +359,19 @@ export interface AppConfig {
   http: HttpTimeouts;
   trustProxy: boolean;
   rateLimit: { store: 'memory' } | { store: 'redis'; url: string };
+  /** The prefix of this deployment's Redis keys and channels (REDIS_NAMESPACE, or derived from the database). */
+  redisNamespace: string;
   /**
    * WeChat: the mini-program (`appid`, `secret`), the API base (null: the in-process sandbox), and
    * the official account the H5 site pays under in WeChat's browser (null: none configured), with
    * where its OAuth page is (null: the in-process sandbox).
    */
-  wechat: { appid: string; secret: string; apiBase: string | null; mp: { appid: string; secret: string } | null; oauthBase: string | null };
-  sms: { provider: 'sandbox' } | { provider: 'http'; url: string; token: string | undefined };
+  /** `pushToken`: the message push's token (null: WeChat's delivery results are not received). */
+  wechat: { appid: string; secret: string; apiBase: string | null; mp: { appid: string; secret: string } | null; oauthBase: string | null; pushToken: string | null };
+  /** `token` signs the gateway's status reports (and, over http, authorises the sends). */
+  sms: { provider: 'sandbox'; token: string } | { provider: 'http'; url: string; token: string | undefined };
+  /** How long after a send the sandboxes push its delivery receipt, in ms. */
+  sandboxReceiptDelayMs: number;
   sessionTtlHours: number;
   sessionCacheSeconds: number;
   runJobs: boolean;
@@ -545,6 +575,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (e.WECHAT_MP_SECRET === SANDBOX_WECHAT_MP_SECRET) problems.push('WECHAT_MP_SECRET: the sandbox secret cannot be used in production');
     if (e.WECHAT_MP_APPID === SANDBOX_WECHAT_MP_APPID) problems.push('WECHAT_MP_APPID: the sandbox official account cannot be used in production');
     if (e.SMS_PROVIDER === 'sandbox') problems.push('SMS_PROVIDER: the sandbox SMS provider cannot be used in production');
+    if (e.WECHAT_PUSH_TOKEN === SANDBOX_WECHAT_PUSH_TOKEN) problems.push('WECHAT_PUSH_TOKEN: the sandbox token cannot be used in production');
     if (e.WORKORDER_URL && e.WORKORDER_SECRET === DEFAULT_WORKORDER_SECRET) problems.push('WORKORDER_SECRET: the sandbox secret cannot be used in production');
     if (e.BILLING_SECRET === DEFAULT_BILLING_SECRET) problems.push('BILLING_SECRET: the sandbox secret cannot be used in production (it signs the import inlet)');
     if (!e.EINVOICE_API_BASE) problems.push('EINVOICE_API_BASE: required in production (the e-invoice platform that issues invoices)');
@@ -604,6 +635,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     http: { headersMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000, requestMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000, importMs: e.HTTP_IMPORT_TIMEOUT_SECONDS * 1000 },
     trustProxy: e.TRUST_PROXY,
     rateLimit: e.RATE_LIMIT_STORE === 'redis' ? { store: 'redis', url: e.REDIS_URL! } : { store: 'memory' },
+    redisNamespace: e.REDIS_NAMESPACE ?? derivedRedisNamespace(db),
     wechat: {
       appid: e.WECHAT_APPID,
       secret: e.WECHAT_SECRET,
@@ -611,11 +643,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       mp: e.WECHAT_MP_APPID && e.WECHAT_MP_SECRET ? { appid: e.WECHAT_MP_APPID, secret: e.WECHAT_MP_SECRET } : null,
       // The sandbox plays the OAuth page exactly when it plays the WeChat API.
       oauthBase: e.WECHAT_OAUTH_BASE ?? (sandbox && !e.WECHAT_API_BASE ? null : WECHAT_OAUTH_ORIGIN),
+      pushToken: e.WECHAT_PUSH_TOKEN ?? (sandbox ? SANDBOX_WECHAT_PUSH_TOKEN : null),
     },
     sms:
       e.SMS_PROVIDER === 'http'
         ? { provider: 'http', url: e.SMS_HTTP_URL!, token: e.SMS_HTTP_TOKEN }
-        : { provider: 'sandbox' },
+        : { provider: 'sandbox', token: e.SMS_HTTP_TOKEN ?? SANDBOX_SMS_TOKEN },
+    sandboxReceiptDelayMs: e.SANDBOX_RECEIPT_DELAY_MS,
     sessionTtlHours: e.SESSION_TTL_HOURS ?? operator.sessionTtlHours,
     staffSessionTtlHours: e.STAFF_SESSION_TTL_HOURS,
     sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
@@ -641,6 +675,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         ? { provider: 'smtp', url: e.SMTP_URL!, from: e.MAIL_FROM! }
         : { provider: 'sandbox', from: e.MAIL_FROM ?? `${operator.shortName} <invoice@openhall.invalid>` },
   };
+}
+
+/**
+ * A deployment's Redis namespace when none is set: `openhall:` and a digest of where its database
+ * is (no credentials in it), the one thing all its instances share and no other deployment has.
+ */
+export function derivedRedisNamespace(db: AppConfig['db']): string {
+  let where: string;
+  if (db.type === 'sqlite') where = `sqlite:${path.resolve(db.path)}`;
+  else {
+    const url = new URL(db.url);
+    where = `mysql://${url.hostname.toLowerCase()}:${url.port || '3306'}${url.pathname}${db.socketPath ? `?socket=${db.socketPath}` : ''}`;
+  }
+  return `openhall:${createHash('sha256').update(where).digest('hex').slice(0, 12)}`;
 }
 
 /** The e-invoice part of the configuration: the sandbox unless EINVOICE_API_BASE is set, then every key of the real platform. */

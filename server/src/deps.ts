@@ -15,7 +15,7 @@ import { HttpWechatSubscribeSender, type WechatSubscribeSender } from './integra
 import { HttpWechatLoginClient, type WechatLoginClient } from './integrations/wechat/wechat.adapter';
 import { LocalSessionRevocations, RedisSessionRevocations, type SessionRevocations } from './http/session-revocations';
 import { LocalDiskUploadStorage, type UploadStorage } from './integrations/storage/upload-storage';
-import { LocalLiveBus, RedisLiveBus, type LiveBus } from './modules/live/live-bus';
+import { liveChannel, LocalLiveBus, RedisLiveBus, type LiveBus } from './modules/live/live-bus';
 import { ReadDb } from './read-db';
 import { createSandboxes, type Sandboxes } from './sandboxes';
 
@@ -81,7 +81,7 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
   const workorderUrl = sandboxes.access.workorderUrl;
   const rateLimiter: RateLimiter =
     config.rateLimit.store === 'redis'
-      ? new RedisRateLimiter(new Redis(config.rateLimit.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true }))
+      ? new RedisRateLimiter(new Redis(config.rateLimit.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true }), `${config.redisNamespace}:rl:`)
       : new MemoryRateLimiter(() => clock.now().getTime());
   return {
     config,
@@ -90,8 +90,8 @@ export function createDeps(config: AppConfig, orm: Orm, logger: Logger, override
     logger,
     clock,
     rateLimiter,
-    sessionRevocations: config.rateLimit.store === 'redis' ? new RedisSessionRevocations(config.rateLimit.url) : new LocalSessionRevocations(),
-    liveBus: overrides.liveBus ?? (config.rateLimit.store === 'redis' ? new RedisLiveBus(config.rateLimit.url, logger) : new LocalLiveBus(logger)),
+    sessionRevocations: config.rateLimit.store === 'redis' ? new RedisSessionRevocations(config.rateLimit.url, config.redisNamespace) : new LocalSessionRevocations(),
+    liveBus: overrides.liveBus ?? (config.rateLimit.store === 'redis' ? new RedisLiveBus(config.rateLimit.url, logger, liveChannel(config.redisNamespace)) : new LocalLiveBus(logger)),
     sms,
     wechatLogin: new HttpWechatLoginClient(wechatBase, config.wechat.appid, config.wechat.secret),
     wechatOAuth: mp ? new HttpWechatOAuthClient(oauthBase, wechatBase, mp.appid, mp.secret) : null,

@@ -39,7 +39,7 @@ import { AppointmentSlotSchema, TicketAppointmentSchema } from './modules/ticket
 import { BillDisputeSchema } from './modules/billing/bill-dispute.entity';
 import { NotificationPreferenceSchema } from './modules/notifications/notification-preference.entity';
 import { WechatSubscribeConsentSchema } from './modules/notifications/wechat-subscribe-consent.entity';
-import { NotificationSchema } from './modules/notifications/notification.entity';
+import { NotificationReceiptSchema, NotificationSchema } from './modules/notifications/notification.entity';
 import { ExternalPaymentSchema } from './modules/billing-records/external-payment.entity';
 import { BillingImportSchema } from './modules/billing-records/billing-import.entity';
 import { BalanceEntrySchema } from './modules/prepaid/balance-entry.entity';
@@ -100,6 +100,7 @@ export const entities = [
   NotificationPreferenceSchema,
   WechatSubscribeConsentSchema,
   NotificationSchema,
+  NotificationReceiptSchema,
   ExternalPaymentSchema,
   BillingImportSchema,
   BalanceEntrySchema,

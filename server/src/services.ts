@@ -20,9 +20,10 @@ import { ReconciliationService } from './modules/payments/reconciliation.service
 import { CallbacksService } from './modules/tickets/callbacks.service';
 import { NotificationsService } from './modules/notifications/notifications.service';
 import { NotificationPreferencesService } from './modules/notifications/notification-preferences.service';
+import { NotificationReceiptsService } from './modules/notifications/notification-receipts.service';
 import { MetricsService } from './modules/metrics/metrics.service';
 import { UploadsService } from './modules/uploads/uploads.service';
-import { OutagesService } from './modules/outages/outages.service';
+import { linkTicketToOutage, OutagesService } from './modules/outages/outages.service';
 import { BillDisputesService } from './modules/billing/bill-disputes.service';
 import { StaffDirectoryService } from './modules/staff/staff-directory.service';
 import { BillingImportsService } from './modules/billing-records/billing-imports.service';
@@ -64,6 +65,8 @@ export interface Services {
   callbacks: CallbacksService;
   /** Subscriber notifications (WeChat subscribe messages / SMS), delivered through `outbox`. */
   notifications: NotificationsService;
+  /** Delivery receipts: SMS status reports and WeChat's subscribe_msg_sent_event, applied to the notices. */
+  notificationReceipts: NotificationReceiptsService;
   /** Which notification kinds each subscriber gets, and their WeChat subscribe consent. */
   notificationPreferences: NotificationPreferencesService;
   /** Staff metrics and the public on-time scorecard. */
@@ -122,9 +125,10 @@ export function createServices(deps: AppDeps): Services {
   outbox.register(BALANCE_CHANGED_TOPIC, (payload, m) => deps.billingSystem.recordBalanceChange(payload as unknown as BalanceChangedMessage, m.dedupeKey));
   outbox.register(CLOSE_PAID_ELSEWHERE_TOPIC, (payload) => payments.closing.closeOrderPaidElsewhere(Number(payload.orderId)));
   const notificationPreferences = new NotificationPreferencesService(deps);
-  const notifications = new NotificationsService(deps, notificationPreferences);
+  const notificationReceipts = new NotificationReceiptsService(deps);
+  const notifications = new NotificationsService(deps, notificationPreferences, notificationReceipts);
   notifications.register(outbox);
-  const tickets = createTickets(deps, audit);
+  const tickets = createTickets(deps, audit, linkTicketToOutage);
   const liveUpdates = new LiveService(deps, deps.liveBus);
   liveUpdates.attach();
   const auth = new AuthService(deps, sessions, audit);
@@ -161,6 +165,7 @@ export function createServices(deps: AppDeps): Services {
     outbox,
     callbacks: new CallbacksService(deps, audit, tickets.subscriber),
     notifications,
+    notificationReceipts,
     notificationPreferences,
     metrics: new MetricsService(deps, tickets.clocks, renewals, payments),
     uploads: new UploadsService(deps, audit),

@@ -77,6 +77,9 @@ export async function createTestApp(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     H5_DIR: '',
     TRUST_PROXY: 'true',
+    // The SMS and WeChat sandboxes push delivery receipts only in the tests that ask for them
+    // (a shorter delay in `env`): elsewhere a receipt would change notices under a test's feet.
+    SANDBOX_RECEIPT_DELAY_MS: '600000',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '' }),
     ...opts.env,
   };
@@ -103,6 +106,8 @@ export async function createTestApp(
     request: supertest(server),
     baseUrl,
     async close() {
+      // Receipts the sandboxes would still push (SMS status reports, WeChat's message push) stop here.
+      await deps.sandboxes.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.rateLimiter.close();
       await deps.sessionRevocations.close();

@@ -133,11 +133,13 @@ export type WechatConsentInput = z.infer<typeof wechatConsentSchema>;
 export type NotificationChannel = 'wechat' | 'sms';
 
 /**
- * What became of one notice: `sent` (the provider accepted it), `delivered` (the provider reported
- * it reached the phone), `failed` (the last attempt failed; the outbox retries until it gives up),
- * `skipped` (deliberately not sent: switched off, stale, no channel).
+ * What became of one notice: `sent` (the provider accepted it; its receipt has not come yet),
+ * `delivered` (the provider's receipt says it reached the phone: an SMS status report, WeChat's
+ * `subscribe_msg_sent_event`), `undelivered` (the receipt says it did not; why in `detail`),
+ * `failed` (the last attempt failed; the outbox retries until it gives up), `skipped` (deliberately
+ * not sent: switched off, stale, no channel).
  */
-export const notificationDeliveryStatuses = ['sent', 'delivered', 'failed', 'skipped'] as const;
+export const notificationDeliveryStatuses = ['sent', 'delivered', 'undelivered', 'failed', 'skipped'] as const;
 /** One of {@link notificationDeliveryStatuses}. */
 export type NotificationDeliveryStatus = (typeof notificationDeliveryStatuses)[number];
 
@@ -150,7 +152,7 @@ export interface StaffNotificationView {
   status: NotificationDeliveryStatus;
   /** The provider's message id (WeChat msgid, the SMS gateway's id), when it gave one. */
   providerId: string | null;
-  /** Why it failed or was skipped. */
+  /** Why it failed, was skipped, or (by the provider's receipt) was not delivered. */
   detail: string | null;
   attempts: number;
   /** The account it was about, when it was about one. */
@@ -158,5 +160,6 @@ export interface StaffNotificationView {
   ticketId: number | null;
   createdAt: string;
   sentAt: string | null;
+  /** When the provider's receipt says it reached the phone (set with `delivered`). */
   deliveredAt: string | null;
 }

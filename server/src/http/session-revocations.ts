@@ -15,27 +15,32 @@ export class LocalSessionRevocations implements SessionRevocations {
   async close(): Promise<void> {}
 }
 
-const CHANNEL = 'openhall:session-revoked';
-
-/** Several instances sharing Redis: a revocation is published and every subscriber drops it. */
+/** Several instances sharing Redis: a revocation is published (on the deployment's channel) and every subscriber drops it. */
 export class RedisSessionRevocations implements SessionRevocations {
   private readonly pub: Redis;
   private sub: Redis | null = null;
   private subscribed: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly url: string) {
+  private readonly channel: string;
+
+  constructor(
+    private readonly url: string,
+    /** The deployment's Redis namespace (config.redisNamespace). */
+    namespace: string,
+  ) {
+    this.channel = `${namespace}:session-revoked`;
     this.pub = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
   }
 
   async publish(sessionId: number): Promise<void> {
-    await this.pub.publish(CHANNEL, String(sessionId));
+    await this.pub.publish(this.channel, String(sessionId));
   }
 
   subscribe(handler: (sessionId: number) => void): void {
     // A subscribed connection can do nothing else, so it is a second one.
     this.sub ??= new Redis(this.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
     // ioredis subscribes again by itself after a reconnect.
-    this.subscribed = this.sub.subscribe(CHANNEL).catch(() => undefined);
+    this.subscribed = this.sub.subscribe(this.channel).catch(() => undefined);
     this.sub.on('message', (_channel: string, message: string) => {
       const id = Number(message);
       if (Number.isSafeInteger(id)) handler(id);

@@ -76,14 +76,33 @@ export function createSandboxes(config: AppConfig, wiring: SandboxWiring): Sandb
       ? new WorkOrderSandbox({ secret: config.workorder.secret, eventsUrl: () => `${self.baseUrl}/api/v1/integrations/work-orders/events`, now, autoAccept: true })
       : null;
   const sandboxes: Sandboxes = {
-    sms: config.sandbox && config.sms.provider === 'sandbox' ? new SandboxSmsSender() : null,
+    sms:
+      config.sandbox && config.sms.provider === 'sandbox'
+        ? new SandboxSmsSender({
+            reportsUrl: () => `${self.baseUrl}/api/v1/integrations/sms/reports`,
+            token: config.sms.token,
+            now,
+            reportDelayMs: config.sandboxReceiptDelayMs,
+            retryScale: config.payments.sandboxNotifyScale,
+            onPushError: (info) => logger.debug({ ...info }, 'sms sandbox: status report not acknowledged'),
+          })
+        : null,
     wechatLogin: config.sandbox ? new WechatLoginSandbox(config.wechat.appid, config.wechat.secret) : null,
     // The official account may only send the browser back to the site itself (its 网页授权域名).
     wechatOAuth:
       config.sandbox && mp && config.wechat.oauthBase === null
         ? new WechatOAuthSandbox({ appid: mp.appid, secret: mp.secret, authorizedHosts: () => [new URL(self.baseUrl).host] })
         : null,
-    wechatSubscribe: config.sandbox ? new WechatSubscribeSandbox(config.wechat.appid, config.wechat.secret) : null,
+    wechatSubscribe: config.sandbox
+      ? new WechatSubscribeSandbox(config.wechat.appid, config.wechat.secret, {
+          pushUrl: () => `${self.baseUrl}/api/v1/integrations/wechat/push`,
+          pushToken: config.wechat.pushToken,
+          now,
+          pushDelayMs: config.sandboxReceiptDelayMs,
+          retryScale: config.payments.sandboxNotifyScale,
+          onPushError: (info) => logger.debug({ ...info }, 'wechat sandbox: message push not acknowledged'),
+        })
+      : null,
     mail: config.mail.provider === 'sandbox' && !leaveOut.mail ? new SandboxMailer(config.mail.from) : null,
     workorder,
     einvoice: einvoice?.sandbox ?? null,
@@ -108,6 +127,8 @@ export function createSandboxes(config: AppConfig, wiring: SandboxWiring): Sandb
       return served;
     },
     async close() {
+      sandboxes.sms?.close();
+      sandboxes.wechatSubscribe?.close();
       await sandboxes.wechatpay?.close();
       await sandboxes.alipay?.close();
       sandboxes.einvoice?.close();

@@ -19,7 +19,14 @@ import { formatDateTime, paymentOrderStatusLabels, ticketStatusLabels, ticketTyp
 export const invoiceStateLabels: Record<InvoiceState, string> = { requested: '开具中', issued: '已开具', failed: '开具失败', reversing: '红冲中', reversed: '已红冲', cancelled: '已取消' };
 export const refundStatusLabels: Record<RefundStatus, string> = { processing: '退款中', success: '已退款', failed: '退款失败' };
 export const callbackOutcomeLabels: Record<CallbackOutcome, string> = { satisfied: '满意', not_satisfied: '不满意', not_fixed: '问题未解决', unreachable: '未接通' };
-export const notificationStatusLabels: Record<NotificationDeliveryStatus, string> = { sent: '已发出', delivered: '已送达', failed: '发送失败', skipped: '未发送' };
+/** `sent` waits for the provider's delivery receipt (SMS status report, WeChat's push); the receipt makes it 已送达 or 未送达. */
+export const notificationStatusLabels: Record<NotificationDeliveryStatus, string> = { sent: '已发送（待回执）', delivered: '已送达', undelivered: '未送达', failed: '发送失败', skipped: '未发送' };
+
+/** The outcome as the console writes it: an undelivered notice with the provider's reason, a retried one with its attempt. */
+export function notificationOutcome(n: Pick<StaffNotificationView, 'status' | 'detail' | 'attempts'>): string {
+  if (n.status === 'undelivered') return `未送达（${n.detail ?? '原因未知'}）`;
+  return `${notificationStatusLabels[n.status]}${n.attempts > 1 ? `（第 ${n.attempts} 次）` : ''}`;
+}
 export const notificationChannelLabels: Record<NotificationChannel, string> = { wechat: '微信订阅消息', sms: '短信' };
 
 export const dash = (s: string | null) => (s ? formatDateTime(s) : '—');
@@ -89,7 +96,7 @@ export function PaymentsTable({ id, rowId, payments, withAccount }: { id: string
   );
 }
 
-/** Notices sent and what became of each (sent, delivered, failed with the error, not sent and why). */
+/** Notices sent and what became of each (sent and waiting for its receipt, delivered, undelivered and why, failed with the error, not sent and why). */
 export function NotificationsTable({ id, notifications, withAccount }: { id: string; notifications: StaffNotificationView[]; withAccount?: boolean }) {
   return (
     <View className="staff-table" id={id}>
@@ -102,12 +109,9 @@ export function NotificationsTable({ id, notifications, withAccount }: { id: str
           </View>
           {withAccount && <View className="staff-table__cell">{n.accountNo ?? '—'}</View>}
           <View className="staff-table__cell">{n.channel ? notificationChannelLabels[n.channel] : '—'}</View>
-          <View className="staff-table__cell">
-            {notificationStatusLabels[n.status]}
-            {n.attempts > 1 ? `（第 ${n.attempts} 次）` : ''}
-          </View>
+          <View className="staff-table__cell">{notificationOutcome(n)}</View>
           <View className="staff-table__cell">{dash(n.deliveredAt ?? n.sentAt ?? n.createdAt)}</View>
-          <View className="staff-table__cell">{[n.detail, n.providerId ? `消息编号 ${n.providerId}` : null].filter(Boolean).join('；') || '—'}</View>
+          <View className="staff-table__cell">{[n.status === 'undelivered' ? null : n.detail, n.providerId ? `消息编号 ${n.providerId}` : null].filter(Boolean).join('；') || '—'}</View>
         </View>
       ))}
     </View>

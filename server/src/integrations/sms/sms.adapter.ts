@@ -9,7 +9,9 @@ export interface SmsSender {
 /**
  * A generic HTTP SMS gateway: POST `{ phone, text }` as JSON with a bearer token. Operators put
  * their carrier's SMS platform (or an internal relay) behind this contract. A JSON answer naming
- * the message (`id`, `messageId` or `bizId`) gives the notice its provider id.
+ * the message (`id`, `messageId` or `bizId`) gives the notice its provider id, which the relay's
+ * status reports name (sms-report.protocol.ts: pushed to `POST /api/v1/integrations/sms/reports`,
+ * signed with the same token).
  */
 export class HttpSmsSender implements SmsSender {
   constructor(

@@ -19,6 +19,17 @@ export interface WechatSubscribeSender {
   send(message: SubscribeMessage): Promise<SubscribeSendResult>;
 }
 
+/**
+ * The msgid as WeChat wrote it. It is a 64-bit number (3248682510344192008), past what a JavaScript
+ * number holds exactly, and the delivery result (subscribe_msg_sent_event) names it digit for digit:
+ * read from the text, not from the parsed number.
+ */
+export function msgidOf(text: string, parsed: unknown): string | null {
+  const digits = /"msgid"\s*:\s*"?(\d{1,64})"?/.exec(text)?.[1];
+  if (digits) return digits;
+  return parsed === undefined || parsed === null ? null : String(parsed).slice(0, 64);
+}
+
 /** errcodes meaning the access token is no longer good: fetch a new one and retry. */
 const TOKEN_ERRORS = new Set([40001, 40014, 42001]);
 
@@ -61,9 +72,10 @@ export class HttpWechatSubscribeSender implements WechatSubscribeSender {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (!res.ok) throw new Error(`subscribe/send answered HTTP ${res.status}`);
-    const body = (await res.json()) as { errcode?: number; errmsg?: string; msgid?: string | number };
+    const text = await res.text();
+    const body = JSON.parse(text) as { errcode?: number; errmsg?: string; msgid?: string | number };
     const errcode = body.errcode ?? 0;
-    if (errcode === 0) return { result: 'sent', msgid: body.msgid === undefined || body.msgid === null ? null : String(body.msgid).slice(0, 64) };
+    if (errcode === 0) return { result: 'sent', msgid: msgidOf(text, body.msgid) };
     if (errcode === 43101) return { result: 'refused' };
     if (TOKEN_ERRORS.has(errcode)) this.token = null;
     throw new Error(`subscribe/send errcode ${errcode}: ${body.errmsg ?? ''}`);

@@ -65,10 +65,13 @@ export class LocalLiveBus implements LiveBus {
   async close(): Promise<void> {}
 }
 
-export const LIVE_CHANNEL = 'openhall:staff-live';
+/** The deployment's live channel: under its Redis namespace, so another deployment on the same Redis is not heard. */
+export function liveChannel(redisNamespace: string): string {
+  return `${redisNamespace}:staff-live`;
+}
 
 /**
- * Several instances: every event is published on LIVE_CHANNEL and each instance delivers what its
+ * Several instances: every event is published on the deployment's live channel and each instance delivers what its
  * subscription receives, its own events included (one path, so the order is the channel's). Redis
  * pub/sub keeps nothing: an instance that was disconnected misses what was said meanwhile, which
  * the stream's Last-Event-ID replay (from the database) makes up for when the browser reconnects.
@@ -82,6 +85,8 @@ export class RedisLiveBus implements LiveBus {
   constructor(
     url: string,
     private readonly logger: Logger,
+    /** {@link liveChannel} of the deployment's namespace. */
+    readonly channel: string,
   ) {
     this.listeners = new Listeners(logger);
     this.pub = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
@@ -89,7 +94,7 @@ export class RedisLiveBus implements LiveBus {
     this.sub = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
     this.pub.on('error', (err) => logger.warn({ err }, 'live bus: redis publisher'));
     this.sub.on('error', (err) => logger.warn({ err }, 'live bus: redis subscriber'));
-    this.subscribed = this.sub.subscribe(LIVE_CHANNEL).catch((err) => logger.warn({ err }, 'live bus: subscribe failed'));
+    this.subscribed = this.sub.subscribe(channel).catch((err) => logger.warn({ err }, 'live bus: subscribe failed'));
     this.sub.on('message', (_channel: string, message: string) => {
       let parsed;
       try {
@@ -104,7 +109,7 @@ export class RedisLiveBus implements LiveBus {
 
   async publish(event: StaffLiveTicketEvent): Promise<void> {
     try {
-      await this.pub.publish(LIVE_CHANNEL, JSON.stringify(event));
+      await this.pub.publish(this.channel, JSON.stringify(event));
     } catch (err) {
       this.logger.warn({ err, ticketId: event.ticketId }, 'live bus: publish failed');
     }

@@ -3,7 +3,7 @@ import { Ticket } from '../tickets/ticket.entity';
 import { TicketEvent } from '../tickets/ticket-event.entity';
 import { createTestApp, signInStaff, type TestApp } from '../../../test/harness';
 import { createSubscriber, fileTicket, type SubscriberFixture } from '../tickets/tickets.fixtures';
-import { LIVE_CHANNEL, type RedisLiveBus } from './live-bus';
+import { liveChannel, type RedisLiveBus } from './live-bus';
 
 interface SseMessage {
   id?: string;
@@ -295,12 +295,38 @@ describe('staff live stream, two instances through Redis', () => {
       // Each change once per stream, though both instances publish on the one channel.
       await new Promise((r) => setTimeout(r, 300));
       expect(onB.ticketEvents().filter((e) => e.ticketId === ticketId && e.created)).toHaveLength(1);
-      expect(LIVE_CHANNEL).toBe('openhall:staff-live');
+      expect((a.deps.liveBus as RedisLiveBus).channel).toBe((b.deps.liveBus as RedisLiveBus).channel);
+      expect((a.deps.liveBus as RedisLiveBus).channel).toBe(liveChannel(a.config.redisNamespace));
       expect(await a.orm.em.fork().count(Ticket, { id: ticketId })).toBe(1);
     } finally {
       onA.close();
       onB.close();
     }
     await eventually(() => a.deps.liveBus.listenerCount() === 0 && b.deps.liveBus.listenerCount() === 0, 'both instances to let go');
+  });
+
+  test('another deployment on the same Redis (its own database) hears none of it, and is not heard', async () => {
+    const env = { RATE_LIMIT_STORE: 'redis', REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' };
+    const other = await createTestApp({ env, seed: false });
+    const inB: number[] = [];
+    const inOther: number[] = [];
+    const offB = b.deps.liveBus.subscribe((e) => inB.push(e.ticketId));
+    const offOther = other.deps.liveBus.subscribe((e) => inOther.push(e.ticketId));
+    try {
+      await (other.deps.liveBus as RedisLiveBus).ready();
+      expect(other.config.redisNamespace).not.toBe(a.config.redisNamespace);
+      const ticketId = await fileTicket(a, await createSubscriber(a, 'shangcheng'));
+      await eventually(() => inB.includes(ticketId), 'instance B to hear the ticket filed through A');
+      // The other deployment's own ticket (its own database, so maybe the same id) stays with it.
+      const elsewhere = await fileTicket(other, await createSubscriber(other, 'shangcheng'));
+      await eventually(() => inOther.includes(elsewhere), 'the other deployment to hear its own ticket');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(new Set(inOther)).toEqual(new Set([elsewhere]));
+      expect(new Set(inB)).toEqual(new Set([ticketId]));
+    } finally {
+      offB();
+      offOther();
+      await other.close();
+    }
   });
 });

@@ -8,7 +8,8 @@ import type { NotificationChannel, NotificationDeliveryStatus, NotificationKind 
  * provider's message id (WeChat `msgid`, the SMS gateway's id) and the outcome. Written by the
  * dispatcher at each attempt: `failed` while the outbox retries (and for good once it gives up),
  * `sent` when the provider accepted it, `skipped` when it was deliberately not sent (the reason in
- * `detail`). `delivered` is for a provider's delivery receipt.
+ * `detail`). The provider's delivery receipt (notification-receipts.service.ts) then makes a sent
+ * notice `delivered` or `undelivered`; `receiptAt` is that receipt's report time.
  */
 export class Notification {
   id!: number;
@@ -25,6 +26,8 @@ export class Notification {
   attempts = 0;
   sentAt: Date | null = null;
   deliveredAt: Date | null = null;
+  /** The report time of the receipt behind `delivered`/`undelivered`: an older report does not overwrite it. */
+  receiptAt: Date | null = null;
   createdAt: Date = new Date();
   updatedAt: Date = new Date();
 }
@@ -35,6 +38,7 @@ export const NotificationSchema = new EntitySchema<Notification>({
   indexes: [
     { name: 'notification_user_idx', properties: ['userId', 'id'] },
     { name: 'notification_account_idx', properties: ['accountId', 'id'] },
+    { name: 'notification_provider_idx', properties: ['providerId'] },
   ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
@@ -50,7 +54,42 @@ export const NotificationSchema = new EntitySchema<Notification>({
     attempts: { type: 'integer' },
     sentAt: { type: 'datetime', nullable: true },
     deliveredAt: { type: 'datetime', nullable: true },
+    receiptAt: { type: 'datetime', nullable: true },
     createdAt: { type: 'datetime' },
     updatedAt: { type: 'datetime' },
+  },
+});
+
+/** What a delivery receipt says: it reached the phone, or it did not. */
+export type ReceiptStatus = 'delivered' | 'undelivered';
+
+/**
+ * A receipt that came before its notice had the provider's id (the report overtook the
+ * dispatcher's write, or named a message that is not a notice: a sign-in code). Applied and removed
+ * when the notice is recorded as sent with that id; forgotten after a day otherwise.
+ */
+export class NotificationReceipt {
+  id!: number;
+  channel!: NotificationChannel;
+  providerId!: string;
+  status!: ReceiptStatus;
+  detail: string | null = null;
+  reportedAt!: Date;
+  receivedAt!: Date;
+}
+
+export const NotificationReceiptSchema = new EntitySchema<NotificationReceipt>({
+  class: NotificationReceipt,
+  tableName: 'notification_receipt',
+  uniques: [{ name: 'notification_receipt_provider_unique', properties: ['channel', 'providerId'] }],
+  indexes: [{ name: 'notification_receipt_received_idx', properties: ['receivedAt'] }],
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    channel: { type: 'string', length: 16 },
+    providerId: { type: 'string', length: 64 },
+    status: { type: 'string', length: 16 },
+    detail: { type: 'string', length: 500, nullable: true },
+    reportedAt: { type: 'datetime' },
+    receivedAt: { type: 'datetime' },
   },
 });

@@ -1,22 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/knex';
 import { businessDateTime, CALLBACK_RULES, fenToYuan, maskPhone, type NotificationChannel, type TicketStatus, type TicketType } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { Account } from '../accounts/account.entity';
-import { OutboxMessage } from '../outbox/outbox-message.entity';
 import type { OutboxRunner } from '../outbox/outbox.runner';
 import { enqueueOutbox, type OutboxSkip } from '../outbox/outbox.service';
 import { PaymentOrder } from '../payments/payment-order.entity';
 import { RENEWAL_REMINDER_TOPIC } from '../renewals/renewal-reminder.job';
-import type { TicketEvent } from '../tickets/ticket-event.entity';
+import { TICKET_EVENT_TOPIC } from '../tickets/ticket-timeline';
 import { Ticket } from '../tickets/ticket.entity';
 import { User } from '../users/user.entity';
 import { Notification } from './notification.entity';
 import { fillTemplate, wechatData, type NotificationEvent } from './notification-templates';
 import type { NotificationPreferencesService } from './notification-preferences.service';
+import type { NotificationReceiptsService } from './notification-receipts.service';
 
-/** A ticket timeline entry the subscriber should hear about; expanded into a send by the dispatcher. */
-export const TICKET_NOTIFICATION_TOPIC = 'notification.ticket';
+/** One notice of a ticket, as versions before the `ticket.event` topic queued it (still delivered). */
+const TICKET_NOTIFICATION_TOPIC = 'notification.ticket';
 /** One notification to one user: delivered (WeChat or SMS) by the dispatcher, once. */
 export const NOTIFICATION_SEND_TOPIC = 'notification.send';
 
@@ -52,28 +51,6 @@ interface SendPayload {
 /** What one attempt came to: sent by a channel (with the provider's id), or skipped on purpose. */
 type DeliveryOutcome = { status: 'sent'; channel: NotificationChannel; providerId: string | null } | { status: 'skipped'; detail: string };
 
-/**
- * Queues the notification of a ticket timeline entry in the entry's own transaction, so it exists
- * exactly when the change commits (a redelivered work-order update, which rolls back, queues
- * nothing). Called by TicketsService for every entry; entries staff only see are not notified.
- */
-export function enqueueTicketNotification(tx: EntityManager, e: TicketEvent, now: Date): void {
-  if (!e.visibleToSubscriber) return;
-  for (const event of EVENTS_BY_KIND[e.kind] ?? []) {
-    tx.persist(
-      Object.assign(new OutboxMessage(), {
-        topic: TICKET_NOTIFICATION_TOPIC,
-        dedupeKey: `notify:ticket:${e.ticketId}:${event}:${randomUUID()}`,
-        payload: { ticketId: e.ticketId, event, actorName: e.actorName, actorJobNo: e.actorJobNo, occurredAt: e.occurredAt.toISOString() },
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: now,
-        createdAt: now,
-      }),
-    );
-  }
-}
-
 
 /**
  * The notification handlers, topics of the outbox runner (services.outbox, started with the jobs
@@ -92,10 +69,12 @@ export class NotificationsService {
   constructor(
     private readonly deps: AppDeps,
     private readonly preferences: NotificationPreferencesService,
+    private readonly receipts: NotificationReceiptsService,
   ) {}
 
   /** Registers the handlers on the outbox dispatcher. */
   register(outbox: OutboxRunner): void {
+    outbox.register(TICKET_EVENT_TOPIC, (payload, m) => this.noticesOfTicketEvent(payload, m.dedupeKey));
     outbox.register(TICKET_NOTIFICATION_TOPIC, (payload, m) => this.expandTicketEvent(payload, m.dedupeKey));
     outbox.register(RENEWAL_REMINDER_TOPIC, (payload, m) => this.expandRenewalReminder(payload, m.dedupeKey));
     outbox.register(NOTIFICATION_SEND_TOPIC, (payload, m) => this.deliver(payload as unknown as SendPayload, m));
@@ -109,6 +88,21 @@ export class NotificationsService {
   private async queueSends(sends: Array<{ dedupeKey: string; payload: SendPayload }>): Promise<void> {
     const em = this.deps.orm.em.fork();
     await enqueueOutbox(em, sends.map((s) => ({ topic: NOTIFICATION_SEND_TOPIC, dedupeKey: s.dedupeKey.slice(0, 128), payload: s.payload as unknown as Record<string, unknown> })), this.deps.clock.now());
+  }
+
+  /**
+   * A timeline entry the subscriber may see (the tickets module's `ticket.event`, queued in the
+   * entry's own transaction): the notices it calls for, each expanded into a send.
+   */
+  async noticesOfTicketEvent(payload: Record<string, unknown>, sourceKey: string): Promise<void | OutboxSkip> {
+    const events = EVENTS_BY_KIND[String(payload.kind)] ?? [];
+    const entry = sourceKey.slice(sourceKey.lastIndexOf(':') + 1);
+    const skipped: string[] = [];
+    for (const event of events) {
+      const r = await this.expandTicketEvent({ ...payload, event }, `notify:ticket:${Number(payload.ticketId)}:${event}:${entry}`);
+      if (r) skipped.push(r.skipped);
+    }
+    if (events.length > 0 && skipped.length === events.length) return { skipped: skipped.join('; ') };
   }
 
   async expandTicketEvent(payload: Record<string, unknown>, sourceKey: string): Promise<void | OutboxSkip> {
@@ -197,7 +191,7 @@ export class NotificationsService {
 
   /**
    * Keeps the attempt's outcome on the notice's row (one per outbox message): created at the first
-   * attempt, updated at each retry. A failure to write it is logged, never turned into a resend.
+   * attempt, updated at each retry; a receipt that came before it was written is applied then. A failure to write it is logged, never turned into a resend.
    */
   private async recordOutcome(
     p: SendPayload,
@@ -222,6 +216,8 @@ export class NotificationsService {
         updatedAt: now,
       });
       await em.persistAndFlush(row);
+      // A delivery receipt may have come before this write (the provider reports fast): apply it now.
+      if (o.status === 'sent' && o.channel && o.providerId) await this.receipts.applyParked(em, o.channel, o.providerId);
     } catch (err) {
       this.deps.logger.warn({ outboxId: message.id, err: String((err as Error)?.message ?? err) }, 'notification outcome not recorded');
     }

@@ -5,11 +5,17 @@ import { businessClock, type CreateTicketInput } from '@openhall/shared';
 type FilingInput = Pick<CreateTicketInput, 'type' | 'photoIds' | 'appointment'>;
 import type { AppDeps } from '../../deps';
 import type { Account } from '../accounts/account.entity';
-import { linkTicketToOutage } from '../outages/outages.service';
 import { attachTicketPhotos } from '../uploads/uploads.service';
 import { SlotsService, type VisitTicketType } from './slots.service';
 import { TicketPause } from './ticket-pause.entity';
 import type { Ticket } from './ticket.entity';
+
+/**
+ * Joins a newly filed ticket to an active outage that covers its account, inside the filing
+ * transaction, and answers that outage (or null). The outages module provides it (services.ts):
+ * outages resolve their tickets, so tickets do not import outages.
+ */
+export type OutageLink = (tx: EntityManager, ticket: Ticket, account: Account, now: Date) => Promise<{ cause: string; estimatedRestorationAt: Date } | null>;
 
 /** Writes a subscriber-visible timeline entry from the system. */
 export type SystemEvent = (kind: string, message: string) => void;
@@ -30,7 +36,10 @@ function shortTime(at: Date): string {
 export class TicketFiling {
   readonly slots: SlotsService;
 
-  constructor(deps: AppDeps) {
+  constructor(
+    deps: AppDeps,
+    private readonly linkOutage: OutageLink,
+  ) {
     this.slots = new SlotsService(deps);
   }
 
@@ -51,7 +60,7 @@ export class TicketFiling {
         event('clock_paused', reason);
       }
     }
-    const outage = await linkTicketToOutage(tx, ticket, account, now);
+    const outage = await this.linkOutage(tx, ticket, account, now);
     if (outage) {
       event(
         'outage_linked',

@@ -1,16 +1,24 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import type { TicketActorKind } from '@openhall/shared';
 import type { StaffPrincipal } from '../../http/context';
-import { enqueueTicketNotification } from '../notifications/notifications.service';
+import { randomUUID } from 'node:crypto';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { TicketEvent } from './ticket-event.entity';
+
+/**
+ * The outbox topic of timeline entries the subscriber may see, for whoever acts on them (the
+ * notifications module sends the notices some of them call for).
+ */
+export const TICKET_EVENT_TOPIC = 'ticket.event';
 
 /** Who writes a timeline entry. */
 export type EventActor = { kind: TicketActorKind; id?: number | null; name?: string; jobNo?: string };
 
 /**
  * Writes an entry in a ticket's timeline, in the caller's transaction (`at`: when it happened;
- * `now`: when it is written). The subscriber hears about it (WeChat / SMS) if it commits and they
- * may see it: the notice is queued in the same transaction.
+ * `now`: when it is written). An entry the subscriber may see is published on the outbox in the
+ * same transaction, so it is heard of (a WeChat or SMS notice) exactly when it commits: a
+ * redelivered work-order update, which rolls back, publishes nothing.
  */
 export function addTicketEvent(
   tx: EntityManager,
@@ -35,7 +43,19 @@ export function addTicketEvent(
     createdAt: now,
   });
   tx.persist(e);
-  enqueueTicketNotification(tx, e, now);
+  if (visibleToSubscriber) {
+    tx.persist(
+      Object.assign(new OutboxMessage(), {
+        topic: TICKET_EVENT_TOPIC,
+        dedupeKey: `${TICKET_EVENT_TOPIC}:${ticketId}:${kind}:${randomUUID()}`,
+        payload: { ticketId, kind, actorName: e.actorName, actorJobNo: e.actorJobNo, occurredAt: at.toISOString() },
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+      }),
+    );
+  }
   return e;
 }
 

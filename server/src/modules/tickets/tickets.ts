@@ -2,7 +2,7 @@ import type { AppDeps } from '../../deps';
 import type { AuditService } from '../audit/audit.service';
 import type { SlotsService } from './slots.service';
 import { TicketClocks } from './ticket-clocks';
-import { TicketFiling } from './ticket-filing';
+import { TicketFiling, type OutageLink } from './ticket-filing';
 import { TicketFilingService } from './ticket-filing.service';
 import { TicketQueue } from './ticket-queue';
 import { RestorationArrears } from './ticket-restoration-arrears';
@@ -36,10 +36,11 @@ export interface Tickets {
   arrears: RestorationArrears;
 }
 
-export function createTickets(deps: AppDeps, audit: AuditService): Tickets {
+/** `linkOutage`: the outages module's way of joining a new ticket to an area outage. */
+export function createTickets(deps: AppDeps, audit: AuditService, linkOutage: OutageLink): Tickets {
   const clocks = new TicketClocks(deps);
   const views = new TicketViews(deps, clocks);
-  const extras = new TicketFiling(deps);
+  const extras = new TicketFiling(deps, linkOutage);
   const staff = new TicketStaffActions(deps, audit, clocks, views);
   const arrears = new RestorationArrears(deps, clocks);
   return {

@@ -1,29 +1,64 @@
 import { randomBytes } from 'node:crypto';
+import { subscribeSentEventJson, wechatPushSignature } from '../../integrations/wechat/wechat-push.protocol';
 import type { SubscribeMessage } from '../../integrations/wechat/wechat-subscribe.adapter';
+import { ReceiptPusher } from '../receipt-pusher';
 
 /** One message the sandbox accepted. */
 export interface SandboxSubscribeMessage extends SubscribeMessage {
   msgid: string;
   sentAt: string;
+  /** The `subscribe_msg_sent_event` pushed for it (null until the first push). */
+  result: { errorCode: number; errorStatus: string; attempts: number; acknowledged: boolean } | null;
+}
+
+/** WeChat pushes again when it gets no `success` within 5 s, three times in all. */
+export const WECHAT_PUSH_RETRY_MS = [5_000, 5_000, 5_000];
+
+export interface WechatSubscribeSandboxOptions {
+  /** The mini-program's message push URL (OpenHall's route), read at each push; unset: no pushes. */
+  pushUrl?: () => string;
+  /** The push Token configured with it. */
+  pushToken?: string | null;
+  now?: () => Date;
+  /** How long after an accepted send its delivery result is pushed. */
+  pushDelayMs?: number;
+  /** Multiplies the retry delays (SANDBOX_NOTIFY_SCALE). */
+  retryScale?: number;
+  onPushError?: (info: { what: string; attempt: number; error: string }) => void;
+  capacity?: number;
 }
 
 /**
  * The sandbox side of the subscribe-message API: issues access tokens, checks each send the way
  * WeChat does (token, template id, field lengths), keeps what was accepted, newest first, for
  * `GET /sandbox/wechat/subscribe-messages?touser=`. `refuse(openid)` plays a user who has not
- * accepted the template (errcode 43101).
+ * accepted the template (errcode 43101). After an accepted send it pushes WeChat's
+ * `subscribe_msg_sent_event` to the message push URL, signed with the push token
+ * (wechat-push.protocol.ts): `success`, or for a user who set the messages to 拒收 in WeChat's
+ * 服务通知 after accepting (`refuseDelivery(openid)`) ErrorCode 10004 "fail:user refuse to accept the msg".
  */
 export class WechatSubscribeSandbox {
   private readonly tokens = new Set<string>();
   private readonly messages: SandboxSubscribeMessage[] = [];
   private readonly refusing = new Set<string>();
+  private readonly refusingDelivery = new Set<string>();
   private sequence = 0;
+  private readonly pusher: ReceiptPusher;
 
   constructor(
     private readonly appid: string,
     private readonly secret: string,
-    private readonly capacity = 1000,
-  ) {}
+    private readonly opts: WechatSubscribeSandboxOptions = {},
+  ) {
+    this.pusher = new ReceiptPusher(
+      WECHAT_PUSH_RETRY_MS.map((ms) => Math.round(ms * (opts.retryScale ?? 1))),
+      opts.onPushError,
+    );
+  }
+
+  private now(): Date {
+    return this.opts.now?.() ?? new Date();
+  }
 
   handleToken(q: Record<string, string | undefined>): Record<string, unknown> {
     if (q.grant_type !== 'client_credential') return { errcode: 40002, errmsg: 'invalid grant_type' };
@@ -48,9 +83,43 @@ export class WechatSubscribeSandbox {
     if (this.refusing.has(m.touser)) return { errcode: 43101, errmsg: 'user refuse to accept the msg' };
     // WeChat answers each accepted send with its msgid.
     const msgid = String(Date.now() * 1000 + (++this.sequence % 1000));
-    this.messages.unshift({ ...(m as SubscribeMessage), msgid, sentAt: new Date().toISOString() });
-    if (this.messages.length > this.capacity) this.messages.length = this.capacity;
+    const message: SandboxSubscribeMessage = { ...(m as SubscribeMessage), msgid, sentAt: this.now().toISOString(), result: null };
+    this.messages.unshift(message);
+    if (this.messages.length > (this.opts.capacity ?? 1000)) this.messages.length = this.opts.capacity ?? 1000;
+    if (this.opts.pushUrl && this.opts.pushToken) this.pusher.schedule(msgid, this.opts.pushDelayMs ?? 2000, () => this.pushResult(message));
     return { errcode: 0, errmsg: 'ok', msgid };
+  }
+
+  /** Pushes the message's `subscribe_msg_sent_event` once now; true when OpenHall answered `success`. */
+  async pushResult(message: SandboxSubscribeMessage): Promise<boolean> {
+    const refused = this.refusingDelivery.has(message.touser);
+    const result = refused ? { errorCode: 10004, errorStatus: 'fail:user refuse to accept the msg' } : { errorCode: 0, errorStatus: 'success' };
+    message.result = { ...result, attempts: (message.result?.attempts ?? 0) + 1, acknowledged: false };
+    const now = this.now();
+    const body = subscribeSentEventJson({ toUserName: 'gh_sandbox0000001', openid: message.touser, createTime: now, results: [{ templateId: message.template_id, msgId: message.msgid, ...result }] });
+    const timestamp = String(Math.floor(now.getTime() / 1000));
+    const nonce = randomBytes(8).toString('hex');
+    const url = new URL(this.opts.pushUrl!());
+    url.search = new URLSearchParams({ signature: wechatPushSignature(this.opts.pushToken!, timestamp, nonce), timestamp, nonce }).toString();
+    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(5_000) });
+    const text = await res.text();
+    if (res.status !== 200 || (text !== 'success' && text !== '')) throw new Error(`message push answered ${res.status} ${text.slice(0, 100)}`);
+    message.result.acknowledged = true;
+    return true;
+  }
+
+  /** Plays a user who accepted the template but set its messages to 拒收 in WeChat: sends are accepted, the push says they failed. */
+  refuseDelivery(openid: string): void {
+    this.refusingDelivery.add(openid);
+  }
+
+  /** Resolves when every delivery result due has been pushed. */
+  idle(): Promise<void> {
+    return this.pusher.idle();
+  }
+
+  close(): void {
+    this.pusher.close();
   }
 
   /** Plays a user who has not accepted (or has used up) the subscription. */

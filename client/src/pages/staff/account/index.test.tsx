@@ -19,6 +19,8 @@ const overview: StaffAccountOverview = {
   notifications: [
     { event: 'payment_refunded', eventName: '自动退款通知', channel: 'sms', status: 'sent', providerId: 'SMS123', detail: null, attempts: 2, accountNo: '3000000001', ticketId: null, createdAt: '2026-11-21T02:00:00.000Z', sentAt: '2026-11-21T02:01:00.000Z', deliveredAt: null },
     { event: 'ticket_accepted', eventName: '工单受理通知', channel: 'wechat', status: 'failed', providerId: null, detail: 'subscribe/send answered HTTP 503', attempts: 1, accountNo: '3000000001', ticketId: 12, createdAt: '2026-11-22T02:00:00.000Z', sentAt: null, deliveredAt: null },
+    { event: 'ticket_resolved', eventName: '处理结果通知', channel: 'sms', status: 'delivered', providerId: 'SMS124', detail: null, attempts: 1, accountNo: '3000000001', ticketId: 12, createdAt: '2026-11-23T02:00:00.000Z', sentAt: '2026-11-23T02:00:01.000Z', deliveredAt: '2026-11-23T02:03:00.000Z' },
+    { event: 'rating_requested', eventName: '服务评价邀请', channel: 'sms', status: 'undelivered', providerId: 'SMS125', detail: 'MN:0001 空号', attempts: 1, accountNo: '3000000001', ticketId: 12, createdAt: '2026-11-23T02:00:00.000Z', sentAt: '2026-11-23T02:00:01.000Z', deliveredAt: null },
   ],
 };
 
@@ -49,11 +51,19 @@ describe('staff account page', () => {
     // The notices about the account, and what became of each.
     expect(document.querySelector('#staff-account-notifications-0')?.textContent).toContain('自动退款通知');
     expect(document.querySelector('#staff-account-notifications-0')?.textContent).toContain('短信');
-    expect(document.querySelector('#staff-account-notifications-0')?.textContent).toContain('已发出（第 2 次）');
+    expect(document.querySelector('#staff-account-notifications-0')?.textContent).toContain('已发送（待回执）（第 2 次）');
     expect(document.querySelector('#staff-account-notifications-0')?.textContent).toContain('消息编号 SMS123');
     expect(document.querySelector('#staff-account-notifications-1')?.textContent).toContain('工单 #12');
     expect(document.querySelector('#staff-account-notifications-1')?.textContent).toContain('发送失败');
     expect(document.querySelector('#staff-account-notifications-1')?.textContent).toContain('HTTP 503');
+    // Receipts: delivered at the time the gateway reported (business time), undelivered with the carrier's reason.
+    const delivered = document.querySelector('#staff-account-notifications-2')?.textContent;
+    expect(delivered).toContain('已送达');
+    expect(delivered).toContain('11月23日 10:03');
+    expect(delivered).not.toContain('待回执');
+    const undelivered = document.querySelector('#staff-account-notifications-3')?.textContent;
+    expect(undelivered).toContain('未送达（MN:0001 空号）');
+    expect(undelivered).toContain('消息编号 SMS125');
   });
 
   it('opens the subscriber page of a user who bound the account', async () => {

@@ -50,7 +50,7 @@ describe('staff subscriber page', () => {
     expect(document.querySelector('#staff-subscriber-ticket-12')?.textContent).toContain('待回访');
     expect(document.querySelector('#staff-subscriber-payment-OH1')?.textContent).toContain('¥50.00 已退款（重复充值）');
     expect(document.querySelector('#staff-subscriber-notifications-0')?.textContent).toContain('微信订阅消息');
-    expect(document.querySelector('#staff-subscriber-notifications-0')?.textContent).toContain('已发出');
+    expect(document.querySelector('#staff-subscriber-notifications-0')?.textContent).toContain('已发送（待回执）');
     expect(document.querySelector('#staff-subscriber-notifications-1')?.textContent).toContain('未发送');
     expect(document.querySelector('#staff-subscriber-notifications-1')?.textContent).toContain('switched off by the user');
     expect(document.querySelector('#staff-subscriber-invoices')?.textContent).toContain('已开具');
