@@ -31,7 +31,7 @@ import { registerHealthRoutes } from './modules/health/health.routes';
 import { registerUploadRoutes } from './modules/uploads/uploads.routes';
 import { registerOutageRoutes } from './modules/outages/outages.routes';
 import { registerSlotRoutes } from './modules/tickets/slots.routes';
-import { registerBillDisputeRoutes } from './modules/billing/bill-disputes.routes';
+import { registerBillDisputeRoutes } from './modules/bill-disputes/bill-disputes.routes';
 import { registerNotificationPreferenceRoutes } from './modules/notifications/notification-preferences.routes';
 import { registerNotificationReceiptRoutes } from './modules/notifications/notification-receipts.routes';
 import { registerBillingRecordRoutes } from './modules/billing-records/billing-records.routes';

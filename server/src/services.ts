@@ -24,7 +24,7 @@ import { NotificationReceiptsService } from './modules/notifications/notificatio
 import { MetricsService } from './modules/metrics/metrics.service';
 import { UploadsService } from './modules/uploads/uploads.service';
 import { linkTicketToOutage, OutagesService } from './modules/outages/outages.service';
-import { BillDisputesService } from './modules/billing/bill-disputes.service';
+import { BillDisputesService } from './modules/bill-disputes/bill-disputes.service';
 import { StaffDirectoryService } from './modules/staff/staff-directory.service';
 import { BillingImportsService } from './modules/billing-records/billing-imports.service';
 import { BillingCsvImportsService } from './modules/billing-records/billing-csv-imports.service';

@@ -2,7 +2,7 @@ import { businessDate, computeLateFeeFen, maskName, maskPhone, type AccountView 
 import type { AppDeps } from '../../deps';
 import type { AccountBinding } from '../accounts/account-binding.entity';
 import type { Account } from '../accounts/account.entity';
-import { DISPUTED_SQL, lateFeeSuspensions } from './bill-disputes.service';
+import { DISPUTED_SQL, lateFeeSuspensions } from './late-fee-suspensions';
 import type { Bill } from './bill.entity';
 
 /** The binding fields a view is built from. */

@@ -18,7 +18,7 @@ import { BillLine } from './bill-line.entity';
 import { Bill } from './bill.entity';
 import { dateOrNull, placeholders } from '../../read-db';
 import { LruMap } from '../../lru';
-import { DISPUTED_SQL, lateFeeSuspensions } from './bill-disputes.service';
+import { DISPUTED_SQL, lateFeeSuspensions } from './late-fee-suspensions';
 import { requireBound, requireOwnBill } from '../access/access';
 
 /** A row of the bills page: a bill as stored. */

@@ -4,7 +4,6 @@ import type { AppDeps } from '../../deps';
 import { Account } from '../accounts/account.entity';
 import type { OutboxRunner } from '../outbox/outbox.runner';
 import { enqueueOutbox, type OutboxSkip } from '../outbox/outbox.service';
-import { PaymentOrder } from '../payments/payment-order.entity';
 import { RENEWAL_REMINDER_TOPIC } from '../renewals/renewal-reminder.job';
 import { TICKET_EVENT_TOPIC } from '../tickets/ticket-timeline';
 import { Ticket } from '../tickets/ticket.entity';
@@ -223,11 +222,10 @@ export class NotificationsService {
     }
   }
 
-  /** The account a notice is about: named at queueing, or the ticket's, the order's, or the account number's in its text. */
+  /** The account a notice is about: named at queueing (a payment's notices name the order's), or the ticket's, or the account number's in its text. */
   private async accountOf(em: EntityManager, p: SendPayload): Promise<number | null> {
     if (p.accountId !== undefined) return p.accountId;
     if (p.ticketId !== undefined) return (await em.findOne(Ticket, p.ticketId, { fields: ['accountId'] }))?.accountId ?? null;
-    if (p.vars.outTradeNo) return (await em.findOne(PaymentOrder, { outTradeNo: p.vars.outTradeNo }, { fields: ['accountId'] }))?.accountId ?? null;
     if (p.vars.accountNo && /^[A-Za-z0-9-]{1,20}$/.test(p.vars.accountNo)) return (await em.findOne(Account, { accountNo: p.vars.accountNo }, { fields: ['id'] }))?.id ?? null;
     return null;
   }

@@ -24,7 +24,7 @@ import { AppError, NotFoundError, RateLimitedError } from '../../http/errors';
 import { Account } from '../accounts/account.entity';
 import type { AuditService } from '../audit/audit.service';
 import { Bill } from '../billing/bill.entity';
-import { lateFeeSuspensions } from '../billing/bill-disputes.service';
+import { lateFeeSuspensions } from '../billing/late-fee-suspensions';
 import { NOTIFICATION_SEND_TOPIC } from '../notifications/notifications.service';
 import { enqueueOutbox } from '../outbox/outbox.service';
 import type { PaymentsService } from '../payments/payments.service';

@@ -20,9 +20,8 @@ import type { AppDeps } from '../../deps';
 import { AppError, NotFoundError } from '../../http/errors';
 import type { WechatOAuthClient } from '../../integrations/wechat/wechat-oauth.adapter';
 import type { AuditService } from '../audit/audit.service';
-import { lateFeeSuspensions } from '../billing/bill-disputes.service';
+import { lateFeeSuspensions } from '../billing/late-fee-suspensions';
 import { Bill } from '../billing/bill.entity';
-import type { BillingLiveChecks } from '../billing-records/billing-live.service';
 import { User } from '../users/user.entity';
 import type { OrderClosingService } from './order-closing.service';
 import { truncate, type PaymentGateways } from './payment-gateways';
@@ -56,6 +55,14 @@ export interface CreateOrderInput {
 }
 
 /**
+ * Asks the billing system of record whether bills are still owed before an order is made for them
+ * (external mode: it refuses bills paid or cancelled there). The billing-records module provides it.
+ */
+export interface LivePayableCheck {
+  confirmPayable(bills: readonly Bill[]): Promise<void>;
+}
+
+/**
  * Payment orders as their payer makes and follows them: bills (or anything another module sells:
  * a renewal, a top-up) put in an order whose amount the server computes, the gateway asked for
  * what the client needs to pay, an order gone on with or given up, an order read.
@@ -66,7 +73,7 @@ export class PaymentOrdersService {
     private readonly audit: AuditService,
     private readonly gateways: PaymentGateways,
     private readonly closing: OrderClosingService,
-    private readonly live?: BillingLiveChecks,
+    private readonly live?: LivePayableCheck,
   ) {}
 
   private fork(): EntityManager {

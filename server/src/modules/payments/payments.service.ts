@@ -1,11 +1,10 @@
 import type { AppDeps } from '../../deps';
 import type { AuditService } from '../audit/audit.service';
-import type { BillingLiveChecks } from '../billing-records/billing-live.service';
 import { BillSettlement } from './bill-settlement';
 import { OrderClosingService } from './order-closing.service';
 import { PaymentGateways } from './payment-gateways';
 import { PaymentNotifyService } from './payment-notify.service';
-import { PaymentOrdersService } from './payment-orders.service';
+import { PaymentOrdersService, type LivePayableCheck } from './payment-orders.service';
 import { RefundsService } from './refunds.service';
 import { SettlementService } from './settlement.service';
 
@@ -34,7 +33,7 @@ export class PaymentsService {
   readonly orders: PaymentOrdersService;
   readonly notify: PaymentNotifyService;
 
-  constructor(deps: AppDeps, audit: AuditService, live?: BillingLiveChecks) {
+  constructor(deps: AppDeps, audit: AuditService, live?: LivePayableCheck) {
     this.gateways = new PaymentGateways(deps);
     this.refunds = new RefundsService(deps, audit, this.gateways);
     this.settlement = new SettlementService(deps, audit, this.refunds);

@@ -285,7 +285,7 @@ export class RefundsService {
       {
         topic: NOTIFICATION_SEND_TOPIC,
         dedupeKey: `notify-send:refund:${refund.id}`,
-        payload: { event: 'payment_refunded', userId: order.userId, vars: { amount: fenToYuan(amountFen), reason: why, outTradeNo: order.outTradeNo, time: businessDateTime(now) } },
+        payload: { event: 'payment_refunded', userId: order.userId, ...(order.accountId !== null ? { accountId: order.accountId } : {}), vars: { amount: fenToYuan(amountFen), reason: why, outTradeNo: order.outTradeNo, time: businessDateTime(now) } },
       },
       now,
     );

@@ -2,9 +2,9 @@ import { createTestApp, type TestApp } from '../../../test/harness';
 import { AuditLog } from '../audit/audit-log.entity';
 import { Ticket } from '../tickets/ticket.entity';
 import { bj, createStaff, createSubscriber, type SubscriberFixture } from '../tickets/tickets.fixtures';
-import { BillDispute } from './bill-dispute.entity';
-import { BillLine } from './bill-line.entity';
-import { Bill } from './bill.entity';
+import { BillDispute } from '../billing/bill-dispute.entity';
+import { BillLine } from '../billing/bill-line.entity';
+import { Bill } from '../billing/bill.entity';
 
 /**
  * Tuesday 1 December 2026, 10:00. The November bill (¥100) was due 2026-11-20: 11 days overdue, so

@@ -1,67 +1,16 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { businessDate, computeLateFeeFen, fenToYuan, type BillDisputeView, type LateFeeRule, type DisputeBillLineInput, type LateFeeSuspension, type TicketView } from '@openhall/shared';
+import { fenToYuan, type BillDisputeView, type DisputeBillLineInput, type TicketView } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { AppError, ConflictError, NotFoundError } from '../../http/errors';
 import type { AuditService } from '../audit/audit.service';
 import { Ticket } from '../tickets/ticket.entity';
 import type { TicketFilingService } from '../tickets/ticket-filing.service';
 import { User } from '../users/user.entity';
-import { BillDispute } from './bill-dispute.entity';
-import { ReadDb, dateOrNull, placeholders } from '../../read-db';
-import { BillLine } from './bill-line.entity';
-import { Bill } from './bill.entity';
+import { BillDispute } from '../billing/bill-dispute.entity';
+import { BillLine } from '../billing/bill-line.entity';
 import { requireOwnBill } from '../access/access';
-
-/**
- * When a dispute's complaint counts as answered: once it is resolved (a reply was given; closing
- * keeps that date) or withdrawn (cancelled by the subscriber). A complaint reopened as "not
- * answered" is unanswered again, so its bill's late fee stops again from the dispute's first day.
- */
-function answeredAt(ticket: Pick<Ticket, 'resolvedAt' | 'cancelledAt'>): Date | null {
-  return ticket.resolvedAt ?? ticket.cancelledAt ?? null;
-}
-
-/**
- * The late-fee suspensions of some bills: one per dispute, from the business date it was raised
- * through the date its complaint was answered (null while it is not). Every place a late fee is
- * computed (bill views, arrears, account summaries, payment orders) takes them from here, so the
- * fee the subscriber sees is the fee they pay. Only unpaid bills that would carry a fee as of
- * `today` are looked up: a dispute can only lower a fee, so the others need no query. Nor do bills
- * whose caller read, in the same statement, that they have no dispute (`disputed: false`, from
- * `DISPUTED_SQL`): the account list and the bills tab, where most overdue bills are undisputed.
- */
-export async function lateFeeSuspensions(
-  db: ReadDb | EntityManager,
-  bills: readonly (Pick<Bill, 'id' | 'status' | 'amountFen' | 'dueDate'> & { disputed?: boolean })[],
-  today: string,
-  rule: LateFeeRule,
-): Promise<Map<number, LateFeeSuspension[]>> {
-  const result = new Map<number, LateFeeSuspension[]>();
-  const billIds = bills
-    .filter((b) => b.status === 'unpaid' && b.disputed !== false && computeLateFeeFen(Number(b.amountFen), b.dueDate, today, rule) > 0)
-    .map((b) => b.id);
-  if (billIds.length === 0) return result;
-  // One fixed join; it runs on every account summary and bill list that holds a bill past its
-  // grace days. Pages read it through ReadDb; a payment order, inside its transaction, on the
-  // transaction's connection.
-  const sql =
-    'select `bill_dispute`.`bill_id`, `bill_dispute`.`created_at`, `ticket`.`resolved_at`, `ticket`.`cancelled_at` ' +
-    `from \`bill_dispute\` join \`ticket\` on \`ticket\`.\`id\` = \`bill_dispute\`.\`ticket_id\` where \`bill_dispute\`.\`bill_id\` in (${placeholders(billIds.length)})`;
-  type Row = { bill_id: number; created_at: unknown; resolved_at: unknown; cancelled_at: unknown };
-  const rows = db instanceof ReadDb ? await db.rows<Row>(sql, billIds) : await db.getConnection().execute<Row[]>(sql, billIds, 'all', db.getTransactionContext());
-  for (const r of rows) {
-    const answered = answeredAt({ resolvedAt: dateOrNull(r.resolved_at), cancelledAt: dateOrNull(r.cancelled_at) });
-    const billId = Number(r.bill_id);
-    const list = result.get(billId) ?? [];
-    list.push({ from: businessDate(dateOrNull(r.created_at)!), to: answered ? businessDate(answered) : null });
-    result.set(billId, list);
-  }
-  return result;
-}
-
-/** Whether the bill in a statement's `bill` table has a dispute: a column for pages that list bills. */
-export const DISPUTED_SQL = 'exists (select 1 from `bill_dispute` where `bill_dispute`.`bill_id` = `bill`.`id`)';
+import { answeredAt } from '../billing/late-fee-suspensions';
 
 /**
  * Bill disputes (账单异议): disputing a line of one of the user's bills files a complaint ticket
