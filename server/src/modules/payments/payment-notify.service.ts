@@ -48,10 +48,21 @@ export class PaymentNotifyService {
     return (await this.deps.readDb.rows('select 1 from `payment_notify` where `gateway` = ? and `notify_id` = ? limit 1', [gateway, notifyId])).length > 0;
   }
 
-  /** The order a notification names, read by a fixed statement (unmanaged: only read here, changed by conditional UPDATEs). */
-  private async orderByOutTradeNo(outTradeNo: string): Promise<PaymentOrder | null> {
-    const [row] = await this.deps.readDb.entities(PaymentOrder, 'select * from `payment_order` where `out_trade_no` = ?', [outTradeNo]);
-    return (row as PaymentOrder | undefined) ?? null;
+  /**
+   * Whether a notification was handled to the end already, and the order it names, in one fixed
+   * statement (every notification asks both): the order unmanaged, only read here (it changes
+   * through conditional UPDATEs), null when there is none.
+   */
+  private async seenAndOrder(gateway: PaymentGatewayName, notifyId: string, outTradeNo: string): Promise<{ seen: boolean; order: PaymentOrder | null }> {
+    const [row] = await this.deps.readDb.rows<Record<string, unknown>>(
+      'select (select 1 from `payment_notify` as `n` where `n`.`gateway` = ? and `n`.`notify_id` = ? limit 1) as `seen_notify`, `o`.* ' +
+        'from (select 1 as `one`) as `x` left join `payment_order` as `o` on `o`.`out_trade_no` = ?',
+      [gateway, notifyId, outTradeNo],
+    );
+    const { seen_notify: seen, ...order } = row;
+    if (order.id === null || order.id === undefined) return { seen: seen !== null && seen !== undefined, order: null };
+    const mapped = this.deps.orm.em.getDriver().mapResult(order as never, this.deps.orm.getMetadata().get(PaymentOrder.name)) as unknown as PaymentOrder;
+    return { seen: seen !== null && seen !== undefined, order: mapped };
   }
 
   /**
@@ -69,11 +80,11 @@ export class PaymentNotifyService {
     }
     const notifyId = v.notification.id;
     if (typeof notifyId !== 'string' || !notifyId) return fail(400, 'notification id missing');
-    if (await this.seenNotify('wechatpay', notifyId)) return { status: 204 };
     const event = v.notification.event_type;
     if (event.startsWith('TRANSACTION.')) {
       const tx = v.resource as unknown as WechatPayTransaction;
-      const order = await this.orderByOutTradeNo(String(tx.out_trade_no ?? ''));
+      const { seen, order } = await this.seenAndOrder('wechatpay', notifyId, String(tx.out_trade_no ?? ''));
+      if (seen) return { status: 204 };
       if (!order || gatewayOf(order.channel) !== 'wechatpay') {
         await this.logNotify('wechatpay', null, tx.out_trade_no ?? null, 'rejected:unknown_order', rawBody);
         return fail(404, '订单不存在');
@@ -93,6 +104,7 @@ export class PaymentNotifyService {
       if (outcome !== 'settled') await insertNotify(this.deps, this.fork(), record, outcome);
       return { status: 204 };
     }
+    if (await this.seenNotify('wechatpay', notifyId)) return { status: 204 };
     if (event.startsWith('REFUND.')) {
       const r = v.resource as unknown as WechatPayRefundResource;
       const refund = await this.fork().findOne(Refund, { outRefundNo: String(r.out_refund_no ?? '') });
@@ -123,13 +135,13 @@ export class PaymentNotifyService {
     }
     const notifyId = form.notify_id;
     if (!notifyId) return { status: 400, body: 'fail' };
-    if (await this.seenNotify('alipay', notifyId)) return { status: 200, body: 'success' };
+    const { seen, order } = await this.seenAndOrder('alipay', notifyId, form.out_trade_no ?? '');
+    if (seen) return { status: 200, body: 'success' };
     if (form.app_id !== a.appId) {
       await this.logNotify('alipay', null, form.out_trade_no ?? null, 'rejected:mismatch:app_id', rawBody);
       return { status: 400, body: 'fail' };
     }
     const kind = alipayNotifyKind(form);
-    const order = await this.orderByOutTradeNo(form.out_trade_no ?? '');
     if (!order || gatewayOf(order.channel) !== 'alipay') {
       await this.logNotify('alipay', null, form.out_trade_no ?? null, 'rejected:unknown_order', rawBody);
       return { status: 400, body: 'fail' };
