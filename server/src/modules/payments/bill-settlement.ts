@@ -13,8 +13,8 @@ import { Refund } from './refund.entity';
 import { DuplicatePaymentError } from './settlers';
 
 /**
- * Run in the transaction that settled orders' bills, with each account whose bills an order paid
- * and that order's payer (an account twice when two orders paid its bills).
+ * Run in the transaction that settled orders' bills (all of them paid by then), with each account
+ * whose bills they paid and its payer: an account once per payer (twice when two payers paid its bills).
  */
 export type BillsSettledHook = (em: EntityManager, settled: ReadonlyArray<{ accountId: number; userId: number }>, now: Date) => Promise<void>;
 
@@ -122,8 +122,11 @@ export class BillSettlement {
       }),
       now,
     );
-    // Each account once per order that paid its bills, in the orders' order.
-    const settled = orders.flatMap((order) => [...new Set(linesOf.get(order.id)!.map((l) => l.accountId))].map((accountId) => ({ accountId, userId: order.userId })));
+    // Each account once per payer, in the orders' order: every bill is paid by now, so a second
+    // order of the same account and payer would find nothing more to do.
+    const pairs = new Map<string, { accountId: number; userId: number }>();
+    for (const order of orders) for (const l of linesOf.get(order.id)!) pairs.set(`${l.accountId}:${order.userId}`, { accountId: l.accountId, userId: order.userId });
+    const settled = [...pairs.values()];
     if (settled.length === 0) return;
     for (const hook of this.billsSettledHooks) await hook(tx, settled, now);
   }

@@ -32,8 +32,8 @@ interface Pending {
 
 /** At most this many payments in one settlement transaction. */
 const MAX_BATCH = 64;
-/** Settlement batches running at once (one instance): one fills while another commits. */
-const MAX_BATCHES_IN_FLIGHT = 2;
+/** Settlement batches running at once (one instance): one, so that what arrives while it commits makes the next one (group commit). */
+const MAX_BATCHES_IN_FLIGHT = 1;
 
 /**
  * Settling: a payment a gateway reported (a verified notification, a signed query answer, the
