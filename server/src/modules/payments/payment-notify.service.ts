@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { gatewayOf, type PaymentGatewayName } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
+import { placeholders } from '../../read-db';
 import { alipayNotifyKind, checkAlipayNotify, readAlipayPaymentNotice, verifyAlipayNotify } from '../../integrations/alipay/alipay.notify';
 import { checkTransactionMatches, verifyAndDecryptNotify, type WechatPayRefundResource, type WechatPayTransaction } from '../../integrations/wechatpay/wechatpay.notify';
 import type { PaymentGateways } from './payment-gateways';
@@ -17,12 +18,23 @@ export interface NotifyAnswer {
   body?: { code: 'FAIL'; message: string } | string;
 }
 
+/** A notification's questions waiting for the next look-up (see `seenAndOrder`). */
+interface Lookup {
+  gateway: PaymentGatewayName;
+  notifyId: string;
+  outTradeNo: string;
+  resolve: (answer: { seen: boolean; order: PaymentOrder | null }) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * The gateways' notifications: verified (signature, time window, decryption, every field against
  * the order), logged in payment_notify (a verified one once, by its gateway id), and applied: a
  * payment settled, a refund's result recorded.
  */
 export class PaymentNotifyService {
+  private readonly lookups: Lookup[] = [];
+
   constructor(
     private readonly deps: AppDeps,
     private readonly gateways: PaymentGateways,
@@ -49,20 +61,38 @@ export class PaymentNotifyService {
   }
 
   /**
-   * Whether a notification was handled to the end already, and the order it names, in one fixed
-   * statement (every notification asks both): the order unmanaged, only read here (it changes
-   * through conditional UPDATEs), null when there is none.
+   * Whether a notification was handled to the end already, and the order it names (unmanaged,
+   * only read here: it changes through conditional UPDATEs; null when there is none). Every
+   * notification asks both: the questions of the notifications arriving together are put in two
+   * fixed statements for all of them (one for the orders, one for the notification log).
    */
-  private async seenAndOrder(gateway: PaymentGatewayName, notifyId: string, outTradeNo: string): Promise<{ seen: boolean; order: PaymentOrder | null }> {
-    const [row] = await this.deps.readDb.rows<Record<string, unknown>>(
-      'select (select 1 from `payment_notify` as `n` where `n`.`gateway` = ? and `n`.`notify_id` = ? limit 1) as `seen_notify`, `o`.* ' +
-        'from (select 1 as `one`) as `x` left join `payment_order` as `o` on `o`.`out_trade_no` = ?',
-      [gateway, notifyId, outTradeNo],
-    );
-    const { seen_notify: seen, ...order } = row;
-    if (order.id === null || order.id === undefined) return { seen: seen !== null && seen !== undefined, order: null };
-    const mapped = this.deps.orm.em.getDriver().mapResult(order as never, this.deps.orm.getMetadata().get(PaymentOrder.name)) as unknown as PaymentOrder;
-    return { seen: seen !== null && seen !== undefined, order: mapped };
+  private seenAndOrder(gateway: PaymentGatewayName, notifyId: string, outTradeNo: string): Promise<{ seen: boolean; order: PaymentOrder | null }> {
+    return new Promise((resolve, reject) => {
+      this.lookups.push({ gateway, notifyId, outTradeNo, resolve, reject });
+      if (this.lookups.length === 1) setImmediate(() => void this.lookUp(this.lookups.splice(0, this.lookups.length)));
+    });
+  }
+
+  private async lookUp(batch: Lookup[]): Promise<void> {
+    try {
+      const tradeNos = [...new Set(batch.map((l) => l.outTradeNo))];
+      // By gateway and id, as the log's unique index reads them.
+      const idsOf = new Map<string, Set<string>>();
+      for (const l of batch) idsOf.set(l.gateway, (idsOf.get(l.gateway) ?? new Set()).add(l.notifyId));
+      const byGateway = [...idsOf].map(([gateway, ids]) => ({ gateway, ids: [...ids] }));
+      const [orders, seen] = await Promise.all([
+        this.deps.readDb.entities(PaymentOrder, `select * from \`payment_order\` where \`out_trade_no\` in (${placeholders(tradeNos.length)})`, tradeNos),
+        this.deps.readDb.rows<{ gateway: string; notify_id: string }>(
+          `select \`gateway\`, \`notify_id\` from \`payment_notify\` where ${byGateway.map((g) => `(\`gateway\` = ? and \`notify_id\` in (${placeholders(g.ids.length)}))`).join(' or ')}`,
+          byGateway.flatMap((g) => [g.gateway, ...g.ids]),
+        ),
+      ]);
+      const byTradeNo = new Map(orders.map((o) => [o.outTradeNo as string, o as PaymentOrder]));
+      const seenKeys = new Set(seen.map((r) => `${r.gateway}:${r.notify_id}`));
+      for (const l of batch) l.resolve({ seen: seenKeys.has(`${l.gateway}:${l.notifyId}`), order: byTradeNo.get(l.outTradeNo) ?? null });
+    } catch (err) {
+      for (const l of batch) l.reject(err);
+    }
   }
 
   /**

@@ -30,6 +30,8 @@ interface Pending {
   done: (outcome: BatchOutcome) => void;
 }
 
+/** Between two batches, how long what is on its way may take to join the next (milliseconds). */
+const BATCH_LINGER_MS = 3;
 /** At most this many payments in one settlement transaction. */
 const MAX_BATCH = 64;
 /** Settlement batches running at once (one instance): one, so that what arrives while it commits makes the next one (group commit). */
@@ -86,7 +88,12 @@ export class SettlementService {
   private async drain(): Promise<void> {
     this.inFlight++;
     try {
-      while (this.queue.length > 0) await this.settleBatch(this.queue.splice(0, MAX_BATCH));
+      while (this.queue.length > 0) {
+        await this.settleBatch(this.queue.splice(0, MAX_BATCH));
+        // Busy: let what is on its way join the next batch (a batch costs about as much as ten
+        // of its payments); a payment arriving when none is in flight starts one at once.
+        if (this.queue.length > 0 && this.queue.length < MAX_BATCH) await new Promise((resolve) => setTimeout(resolve, BATCH_LINGER_MS));
+      }
     } finally {
       this.inFlight--;
     }
