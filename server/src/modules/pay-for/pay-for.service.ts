@@ -28,6 +28,7 @@ import { lateFeeSuspensions } from '../billing/late-fee-suspensions';
 import { NOTIFICATION_SEND_TOPIC } from '../notifications/notifications.service';
 import { enqueueOutbox } from '../outbox/outbox.service';
 import type { PaymentsService } from '../payments/payments.service';
+import { placeholders } from '../../read-db';
 import { User } from '../users/user.entity';
 import { BillShare } from './bill-share.entity';
 import { PayForAccount } from './pay-for-account.entity';
@@ -50,7 +51,7 @@ export class PayForService {
     private readonly audit: AuditService,
     private readonly payments: PaymentsService,
   ) {
-    payments.bills.onBillsSettled((tx, accountId, now, userId) => this.sharesPaid(tx, accountId, now, userId));
+    payments.bills.onBillsSettled((tx, settled, now) => this.sharesPaid(tx, settled, now));
   }
 
   private fork(): EntityManager {
@@ -280,14 +281,22 @@ export class PayForService {
   }
 
   /**
-   * The payments' hook, in the transaction that settled bills of an account: each active share of
-   * it whose bills are now all paid is marked paid by that payer, and its holder is told (unless
-   * they paid it themselves).
+   * The payments' hook, in the transaction that settled bills of accounts (each with the order's
+   * payer): each active share of such an account whose bills are now all paid is marked paid by
+   * that payer, and its holder is told (unless they paid it themselves).
    */
-  private async sharesPaid(tx: EntityManager, accountId: number, now: Date, payerId: number): Promise<void> {
-    // Nearly every settlement is of an account with no shared bills: one fixed probe decides that.
-    const any = await tx.execute<unknown[]>("select 1 from `bill_share` where `account_id` = ? and `status` = 'active' limit 1", [accountId]);
-    if (any.length === 0) return;
+  private async sharesPaid(tx: EntityManager, settled: ReadonlyArray<{ accountId: number; userId: number }>, now: Date): Promise<void> {
+    // Nearly every settlement is of accounts with no shared bills: one fixed probe decides that.
+    const ids = [...new Set(settled.map((s) => s.accountId))];
+    const shared = await tx.execute<Array<{ account_id: number }>>(
+      `select distinct \`account_id\` from \`bill_share\` where \`account_id\` in (${placeholders(ids.length)}) and \`status\` = 'active'`,
+      ids,
+    );
+    const any = new Set(shared.map((r) => Number(r.account_id)));
+    for (const s of settled) if (any.has(s.accountId)) await this.accountSharesPaid(tx, s.accountId, now, s.userId);
+  }
+
+  private async accountSharesPaid(tx: EntityManager, accountId: number, now: Date, payerId: number): Promise<void> {
     const shares = await tx.find(BillShare, { accountId, status: 'active' });
     for (const share of shares) {
       const unpaid = await tx.count(Bill, { id: { $in: share.bills.map((b) => b.billId) }, status: { $ne: 'paid' } });

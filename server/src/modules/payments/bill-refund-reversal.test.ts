@@ -93,7 +93,7 @@ test('refunded in full by staff (in two parts), a bill order reopens its bills o
 
   // The subscriber pays the bill again; undoing the old order again changes nothing.
   const again = await paidWechatOrder([a.id]);
-  const reverser = (t.app.services.payments as unknown as { reversers: Map<string, (em: unknown, o: unknown) => Promise<unknown>> }).reversers.get('bills')!;
+  const reverser = (t.app.services.payments.refunds as unknown as { reversers: Map<string, (em: unknown, o: unknown) => Promise<unknown>> }).reversers.get('bills')!;
   const order = await orderOf(t, orderId);
   await t.orm.em.fork().transactional((tx) => reverser(tx, order));
   expect(await billOf(t, a.id)).toMatchObject({ status: 'paid', paymentId: again });

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { offlinePaymentChannelNames } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
+import { placeholders } from '../../read-db';
 import type { BillingWriteoffMessage, BillingWriteoffReversedMessage } from '../../integrations/billing/billing.adapter';
 import type { AuditActor, AuditService } from '../audit/audit.service';
 import { Bill } from '../billing/bill.entity';
@@ -11,8 +12,11 @@ import type { PaymentOrder } from './payment-order.entity';
 import { Refund } from './refund.entity';
 import { DuplicatePaymentError } from './settlers';
 
-/** Run in the transaction that settled an order's bills, once per account they belong to. */
-export type BillsSettledHook = (em: EntityManager, accountId: number, now: Date, userId: number) => Promise<void>;
+/**
+ * Run in the transaction that settled orders' bills (all of them paid by then), with each account
+ * whose bills they paid and its payer: an account once per payer (twice when two payers paid its bills).
+ */
+export type BillsSettledHook = (em: EntityManager, settled: ReadonlyArray<{ accountId: number; userId: number }>, now: Date) => Promise<void>;
 
 /** Outbox topic telling the billing system that a refund undid a bill order's write-off. */
 export const BILLING_WRITEOFF_REVERSED_TOPIC = 'billing.writeoff_reversed';
@@ -46,49 +50,100 @@ export class BillSettlement {
     return this.deps.clock.now();
   }
 
-  /** The 'bills' settler: bills paid with the late fee fixed at the order's, locks released, write-off queued. */
+  /** The 'bills' settler of one order (see `settleMany`). */
   async settle(tx: EntityManager, order: PaymentOrder): Promise<void> {
-    // The order's bills with what the write-off message names of each, in one read (plain rows:
+    await this.settleMany(tx, [order]);
+  }
+
+  /**
+   * The 'bills' settler of orders just marked paid in one transaction (one order, or notifications
+   * settled together): their bills paid with the late fee fixed at each order's, the locks released,
+   * one write-off queued per order, the hooks told of each account and payer. The same fixed
+   * statements however many orders (bill day's hot path). A bill that is no longer unpaid throws
+   * DuplicatePaymentError naming it (the first such bill of the first order that has one).
+   */
+  async settleMany(tx: EntityManager, orders: readonly PaymentOrder[]): Promise<void> {
+    if (orders.length === 0) return;
+    const ids = orders.map((o) => o.id);
+    // The orders' bills with what the write-off message names of each, in one read (plain rows:
     // nothing here is changed through the ORM).
     const rows = await tx.execute<
-      Array<{ bill_id: number; amount_fen: number | string; late_fee_fen: number | string; account_id: number; period: string; external_id: string | null; account_no: string }>
+      Array<{ order_id: number; bill_id: number; amount_fen: number | string; late_fee_fen: number | string; account_id: number; period: string; external_id: string | null; account_no: string }>
     >(
-      'select `l`.`bill_id`, `l`.`amount_fen`, `l`.`late_fee_fen`, `b`.`account_id`, `b`.`period`, `b`.`external_id`, `a`.`account_no` from `payment_order_bill` as `l` ' +
-        'join `bill` as `b` on `b`.`id` = `l`.`bill_id` join `account` as `a` on `a`.`id` = `b`.`account_id` where `l`.`order_id` = ? order by `l`.`id` asc',
-      [order.id],
+      'select `l`.`order_id`, `l`.`bill_id`, `l`.`amount_fen`, `l`.`late_fee_fen`, `b`.`account_id`, `b`.`period`, `b`.`external_id`, `a`.`account_no` from `payment_order_bill` as `l` ' +
+        `join \`bill\` as \`b\` on \`b\`.\`id\` = \`l\`.\`bill_id\` join \`account\` as \`a\` on \`a\`.\`id\` = \`b\`.\`account_id\` where \`l\`.\`order_id\` in (${placeholders(ids.length)}) order by \`l\`.\`id\` asc`,
+      ids,
     );
-    const lines = rows.map((r) => ({
-      billId: Number(r.bill_id),
-      externalId: r.external_id,
-      accountId: Number(r.account_id),
-      accountNo: r.account_no,
-      period: r.period,
-      amountFen: Number(r.amount_fen),
-      lateFeeFen: Number(r.late_fee_fen),
-    }));
-    const paidAt = order.paidAt ? this.deps.readDb.datetime(order.paidAt) : null;
-    for (const l of lines) {
+    const linesOf = new Map<number, BillingWriteoffMessage['bills']>(ids.map((id) => [id, []]));
+    for (const r of rows) {
+      linesOf.get(Number(r.order_id))!.push({
+        billId: Number(r.bill_id),
+        externalId: r.external_id,
+        accountId: Number(r.account_id),
+        accountNo: r.account_no,
+        period: r.period,
+        amountFen: Number(r.amount_fen),
+        lateFeeFen: Number(r.late_fee_fen),
+      });
+    }
+    const all = orders.flatMap((o) => linesOf.get(o.id)!.map((l) => ({ order: o, line: l })));
+    if (all.length > 0) {
+      // One conditional UPDATE for every bill: each one moves only while it is unpaid.
+      const cases = all.map(() => 'when ? then ?').join(' ');
+      const by = <T>(value: (x: (typeof all)[number]) => T) => all.flatMap((x) => [x.line.billId, value(x)]);
       const moved = await tx.execute<{ affectedRows: number }>(
-        'update `bill` set `status` = ?, `paid_at` = ?, `payment_id` = ?, `late_fee_fen` = ? where `id` = ? and `status` = ?',
-        ['paid', paidAt, order.id, l.lateFeeFen, l.billId, 'unpaid'],
+        `update \`bill\` set \`status\` = 'paid', \`paid_at\` = case \`id\` ${cases} end, \`payment_id\` = case \`id\` ${cases} end, \`late_fee_fen\` = case \`id\` ${cases} end ` +
+          `where \`id\` in (${placeholders(all.length)}) and \`status\` = 'unpaid'`,
+        [
+          ...by((x) => (x.order.paidAt ? this.deps.readDb.datetime(x.order.paidAt) : null)),
+          ...by((x) => x.order.id),
+          ...by((x) => x.line.lateFeeFen),
+          ...all.map((x) => x.line.billId),
+        ],
         'run',
       );
-      if (moved.affectedRows !== 1) throw new DuplicatePaymentError(await whyNotPayable(tx, l.billId));
+      if (moved.affectedRows !== all.length) throw new DuplicatePaymentError(await this.whyNotAllPayable(tx, all));
     }
-    await tx.execute('update `payment_order_bill` set `open_lock` = null where `order_id` = ?', [order.id], 'run');
-    const message: BillingWriteoffMessage = {
-      orderId: order.id,
-      outTradeNo: order.outTradeNo,
-      channel: order.channel,
-      gatewayTradeNo: order.gatewayTradeNo,
-      paidAt: new Date(order.paidAt ?? this.now()).toISOString(),
-      amountFen: Number(order.paidAmountFen ?? order.amountFen),
-      bills: lines,
-    };
-    await enqueueOutbox(tx, { topic: 'billing.writeoff', dedupeKey: `writeoff:${order.id}`, payload: message as unknown as Record<string, unknown> }, this.now());
-    for (const accountId of new Set(lines.map((l) => l.accountId))) {
-      for (const hook of this.billsSettledHooks) await hook(tx, accountId, this.now(), order.userId);
-    }
+    await tx.execute(`update \`payment_order_bill\` set \`open_lock\` = null where \`order_id\` in (${placeholders(ids.length)})`, ids, 'run');
+    const now = this.now();
+    await enqueueOutbox(
+      tx,
+      orders.map((order) => {
+        const message: BillingWriteoffMessage = {
+          orderId: order.id,
+          outTradeNo: order.outTradeNo,
+          channel: order.channel,
+          gatewayTradeNo: order.gatewayTradeNo,
+          paidAt: new Date(order.paidAt ?? now).toISOString(),
+          amountFen: Number(order.paidAmountFen ?? order.amountFen),
+          bills: linesOf.get(order.id)!,
+        };
+        return { topic: 'billing.writeoff', dedupeKey: `writeoff:${order.id}`, payload: message as unknown as Record<string, unknown> };
+      }),
+      now,
+    );
+    // Each account once per payer, in the orders' order: every bill is paid by now, so a second
+    // order of the same account and payer would find nothing more to do.
+    const pairs = new Map<string, { accountId: number; userId: number }>();
+    for (const order of orders) for (const l of linesOf.get(order.id)!) pairs.set(`${l.accountId}:${order.userId}`, { accountId: l.accountId, userId: order.userId });
+    const settled = [...pairs.values()];
+    if (settled.length === 0) return;
+    for (const hook of this.billsSettledHooks) await hook(tx, settled, now);
+  }
+
+  /** Why the bills' UPDATE moved fewer rows than asked: the first bill, order by order, that the UPDATE left alone, in words. */
+  private async whyNotAllPayable(tx: EntityManager, all: ReadonlyArray<{ order: PaymentOrder; line: { billId: number } }>): Promise<string> {
+    const ids = [...new Set(all.map((x) => x.line.billId))];
+    const rows = await tx.execute<Array<{ id: number; status: string; payment_id: number | null }>>(
+      `select \`id\`, \`status\`, \`payment_id\` from \`bill\` where \`id\` in (${placeholders(ids.length)})`,
+      ids,
+    );
+    const state = new Map(rows.map((r) => [Number(r.id), r]));
+    const left = all.find((x) => {
+      const r = state.get(x.line.billId);
+      return !r || r.status !== 'paid' || Number(r.payment_id) !== x.order.id;
+    });
+    return whyNotPayable(tx, (left ?? all[0]).line.billId);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { gatewayOf, type PaymentGatewayName } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
+import { placeholders } from '../../read-db';
 import { alipayNotifyKind, checkAlipayNotify, readAlipayPaymentNotice, verifyAlipayNotify } from '../../integrations/alipay/alipay.notify';
 import { checkTransactionMatches, verifyAndDecryptNotify, type WechatPayRefundResource, type WechatPayTransaction } from '../../integrations/wechatpay/wechatpay.notify';
 import type { PaymentGateways } from './payment-gateways';
@@ -17,12 +18,23 @@ export interface NotifyAnswer {
   body?: { code: 'FAIL'; message: string } | string;
 }
 
+/** A notification's questions waiting for the next look-up (see `seenAndOrder`). */
+interface Lookup {
+  gateway: PaymentGatewayName;
+  notifyId: string;
+  outTradeNo: string;
+  resolve: (answer: { seen: boolean; order: PaymentOrder | null }) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * The gateways' notifications: verified (signature, time window, decryption, every field against
  * the order), logged in payment_notify (a verified one once, by its gateway id), and applied: a
  * payment settled, a refund's result recorded.
  */
 export class PaymentNotifyService {
+  private readonly lookups: Lookup[] = [];
+
   constructor(
     private readonly deps: AppDeps,
     private readonly gateways: PaymentGateways,
@@ -48,10 +60,39 @@ export class PaymentNotifyService {
     return (await this.deps.readDb.rows('select 1 from `payment_notify` where `gateway` = ? and `notify_id` = ? limit 1', [gateway, notifyId])).length > 0;
   }
 
-  /** The order a notification names, read by a fixed statement (unmanaged: only read here, changed by conditional UPDATEs). */
-  private async orderByOutTradeNo(outTradeNo: string): Promise<PaymentOrder | null> {
-    const [row] = await this.deps.readDb.entities(PaymentOrder, 'select * from `payment_order` where `out_trade_no` = ?', [outTradeNo]);
-    return (row as PaymentOrder | undefined) ?? null;
+  /**
+   * Whether a notification was handled to the end already, and the order it names (unmanaged,
+   * only read here: it changes through conditional UPDATEs; null when there is none). Every
+   * notification asks both: the questions of the notifications arriving together are put in two
+   * fixed statements for all of them (one for the orders, one for the notification log).
+   */
+  private seenAndOrder(gateway: PaymentGatewayName, notifyId: string, outTradeNo: string): Promise<{ seen: boolean; order: PaymentOrder | null }> {
+    return new Promise((resolve, reject) => {
+      this.lookups.push({ gateway, notifyId, outTradeNo, resolve, reject });
+      if (this.lookups.length === 1) setImmediate(() => void this.lookUp(this.lookups.splice(0, this.lookups.length)));
+    });
+  }
+
+  private async lookUp(batch: Lookup[]): Promise<void> {
+    try {
+      const tradeNos = [...new Set(batch.map((l) => l.outTradeNo))];
+      // By gateway and id, as the log's unique index reads them.
+      const idsOf = new Map<string, Set<string>>();
+      for (const l of batch) idsOf.set(l.gateway, (idsOf.get(l.gateway) ?? new Set()).add(l.notifyId));
+      const byGateway = [...idsOf].map(([gateway, ids]) => ({ gateway, ids: [...ids] }));
+      const [orders, seen] = await Promise.all([
+        this.deps.readDb.entities(PaymentOrder, `select * from \`payment_order\` where \`out_trade_no\` in (${placeholders(tradeNos.length)})`, tradeNos),
+        this.deps.readDb.rows<{ gateway: string; notify_id: string }>(
+          `select \`gateway\`, \`notify_id\` from \`payment_notify\` where ${byGateway.map((g) => `(\`gateway\` = ? and \`notify_id\` in (${placeholders(g.ids.length)}))`).join(' or ')}`,
+          byGateway.flatMap((g) => [g.gateway, ...g.ids]),
+        ),
+      ]);
+      const byTradeNo = new Map(orders.map((o) => [o.outTradeNo as string, o as PaymentOrder]));
+      const seenKeys = new Set(seen.map((r) => `${r.gateway}:${r.notify_id}`));
+      for (const l of batch) l.resolve({ seen: seenKeys.has(`${l.gateway}:${l.notifyId}`), order: byTradeNo.get(l.outTradeNo) ?? null });
+    } catch (err) {
+      for (const l of batch) l.reject(err);
+    }
   }
 
   /**
@@ -69,11 +110,11 @@ export class PaymentNotifyService {
     }
     const notifyId = v.notification.id;
     if (typeof notifyId !== 'string' || !notifyId) return fail(400, 'notification id missing');
-    if (await this.seenNotify('wechatpay', notifyId)) return { status: 204 };
     const event = v.notification.event_type;
     if (event.startsWith('TRANSACTION.')) {
       const tx = v.resource as unknown as WechatPayTransaction;
-      const order = await this.orderByOutTradeNo(String(tx.out_trade_no ?? ''));
+      const { seen, order } = await this.seenAndOrder('wechatpay', notifyId, String(tx.out_trade_no ?? ''));
+      if (seen) return { status: 204 };
       if (!order || gatewayOf(order.channel) !== 'wechatpay') {
         await this.logNotify('wechatpay', null, tx.out_trade_no ?? null, 'rejected:unknown_order', rawBody);
         return fail(404, '订单不存在');
@@ -93,6 +134,7 @@ export class PaymentNotifyService {
       if (outcome !== 'settled') await insertNotify(this.deps, this.fork(), record, outcome);
       return { status: 204 };
     }
+    if (await this.seenNotify('wechatpay', notifyId)) return { status: 204 };
     if (event.startsWith('REFUND.')) {
       const r = v.resource as unknown as WechatPayRefundResource;
       const refund = await this.fork().findOne(Refund, { outRefundNo: String(r.out_refund_no ?? '') });
@@ -123,13 +165,13 @@ export class PaymentNotifyService {
     }
     const notifyId = form.notify_id;
     if (!notifyId) return { status: 400, body: 'fail' };
-    if (await this.seenNotify('alipay', notifyId)) return { status: 200, body: 'success' };
+    const { seen, order } = await this.seenAndOrder('alipay', notifyId, form.out_trade_no ?? '');
+    if (seen) return { status: 200, body: 'success' };
     if (form.app_id !== a.appId) {
       await this.logNotify('alipay', null, form.out_trade_no ?? null, 'rejected:mismatch:app_id', rawBody);
       return { status: 400, body: 'fail' };
     }
     const kind = alipayNotifyKind(form);
-    const order = await this.orderByOutTradeNo(form.out_trade_no ?? '');
     if (!order || gatewayOf(order.channel) !== 'alipay') {
       await this.logNotify('alipay', null, form.out_trade_no ?? null, 'rejected:unknown_order', rawBody);
       return { status: 400, body: 'fail' };

@@ -41,7 +41,7 @@ export class PaymentsService {
     this.closing = new OrderClosingService(deps, audit, this.gateways, this.settlement);
     this.orders = new PaymentOrdersService(deps, audit, this.gateways, this.closing, live);
     this.notify = new PaymentNotifyService(deps, this.gateways, this.settlement, this.refunds);
-    this.settlement.registerSettler('bills', (em, order) => this.bills.settle(em, order));
+    this.settlement.registerSettler('bills', (em, order) => this.bills.settle(em, order), (em, orders) => this.bills.settleMany(em, orders));
     this.refunds.registerRefundReverser('bills', (em, order) => this.bills.reverse(em, order));
   }
 }

@@ -2,6 +2,7 @@ import { LockMode, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { businessDate, businessDateTime, fenToYuan, type LedgerEntryKind, type LedgerRecord } from '@openhall/shared';
 import type { AppConfig } from '../../config';
+import { placeholders } from '../../read-db';
 import { Account } from '../accounts/account.entity';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import { Bill } from '../billing/bill.entity';
@@ -193,10 +194,34 @@ export class BalanceLedger {
    * an account suspended for arrears whose balance is back to zero or more has cleared them.
    */
   async afterChange(tx: EntityManager, accountId: number, now: Date, userId: number | null = null): Promise<void> {
-    // Read by a fixed statement (this runs in every settlement), mapped as the ORM maps it, unmanaged.
+    // Read by a fixed statement, mapped as the ORM maps it, unmanaged.
     const [row] = await tx.execute<Array<Record<string, unknown>>>('select * from `account` where `id` = ?', [accountId]);
     if (!row) return;
-    const account = tx.getDriver().mapResult(row as never, tx.getMetadata().get(Account.name)) as unknown as Account;
+    await this.afterChangeOf(tx, tx.getDriver().mapResult(row as never, tx.getMetadata().get(Account.name)) as unknown as Account, now, userId);
+  }
+
+  /**
+   * The payments' hook, in the transaction that settled bills: `afterChange` for each account
+   * and payer, the accounts read in one fixed statement (this runs in every settlement); an
+   * account named again is read again, as the first pass may have changed it.
+   */
+  async afterBillsPaid(tx: EntityManager, settled: ReadonlyArray<{ accountId: number; userId: number }>, now: Date): Promise<void> {
+    const ids = [...new Set(settled.map((s) => s.accountId))];
+    const rows = await tx.execute<Array<Record<string, unknown>>>(`select * from \`account\` where \`id\` in (${placeholders(ids.length)})`, ids);
+    const meta = tx.getMetadata().get(Account.name);
+    const accounts = new Map(rows.map((r) => [Number(r.id), tx.getDriver().mapResult(r as never, meta) as unknown as Account]));
+    const seen = new Set<number>();
+    for (const s of settled) {
+      const account = accounts.get(s.accountId);
+      if (!account) continue;
+      if (seen.has(s.accountId)) await this.afterChange(tx, s.accountId, now, s.userId);
+      else await this.afterChangeOf(tx, account, now, s.userId);
+      seen.add(s.accountId);
+    }
+  }
+
+  private async afterChangeOf(tx: EntityManager, account: Account, now: Date, userId: number | null): Promise<void> {
+    const accountId = account.id;
     if (!account.prepaid) {
       await this.afterBillsSettled(tx, account, now, userId);
       return;

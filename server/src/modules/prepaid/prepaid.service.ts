@@ -43,7 +43,7 @@ export class PrepaidService {
       failed: (tx, order, refund) => this.giveRefundBack(tx, order, refund),
     });
     // Bills paid here may clear the arrears a postpaid account was suspended for.
-    payments.bills.onBillsSettled((tx, accountId, now, userId) => ledger.afterChange(tx, accountId, now, userId));
+    payments.bills.onBillsSettled((tx, settled, now) => ledger.afterBillsPaid(tx, settled, now));
   }
 
   private fork(): EntityManager {
