@@ -58,4 +58,13 @@ describe('computeLateFeeFen', () => {
   ])('refuses %s', (_name, call) => {
     expect(call).toThrow(RangeError);
   });
+
+  test('dates read before give the same days, and a date that is not one is refused every time it is asked', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(computeLateFeeFen(10000, '2026-03-15', '2026-04-14', published)).toBe(computeLateFeeFen(10000, '2026-03-15', '2026-04-14', published));
+      expect(daysOverdue('2026-03-15', '2026-04-14', 0)).toBe(30);
+      expect(() => computeLateFeeFen(100, '2026-02-30', '2026-03-16', published)).toThrow(RangeError);
+      expect(() => daysOverdue('2026-03-15', '2026-4-14', 0)).toThrow(RangeError);
+    }
+  });
 });

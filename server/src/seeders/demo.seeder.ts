@@ -1,7 +1,7 @@
 import type { EntityName, RequiredEntityData } from '@mikro-orm/core';
 import type { AppConfig } from '../config';
 import type { Em, Orm } from '../db';
-import { hashPassword } from '../modules/auth/password';
+import { hashPasswordsApart } from '../modules/auth/password';
 import { Account } from '../modules/accounts/account.entity';
 import { Bill } from '../modules/billing/bill.entity';
 import { BillLine } from '../modules/billing/bill-line.entity';
@@ -90,8 +90,9 @@ export async function seedDemo(orm: Orm, config: AppConfig, opts: { now: Date })
   if ((await em.count(StaffUser, { username: MARKER_USERNAME })) > 0) return emptySummary(true);
 
   // Everything that can fail or take time is done before the transaction opens. The password
-  // hashes (scrypt, on libuv's thread pool) are computed while the accounts are generated.
-  const hashing = Promise.all(DEMO_STAFF.map((s) => hashPassword(s.password)));
+  // hashes are computed while the accounts are generated, in a process of their own (scrypt's
+  // memory would stay in this one: see hashPasswordsApart).
+  const hashing = hashPasswordsApart(DEMO_STAFF.map((s) => s.password));
   hashing.catch(() => undefined);
   const content = loadDemoContent(config.configDir);
   const prices = buildPriceBook(content.feeSchedules);
