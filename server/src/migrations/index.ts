@@ -26,6 +26,7 @@ import { Migration20261205120000_user_consent } from './Migration20261205120000_
 import { Migration20261205130000_ticket_channel } from './Migration20261205130000_ticket_channel';
 import { Migration20261205132400_notification_log } from './Migration20261205132400_notification_log';
 import { Migration20261205132500_ticket_last_event } from './Migration20261205132500_ticket_last_event';
+import { Migration20261205235510_ticket_queue_count } from './Migration20261205235510_ticket_queue_count';
 import { Migration20261205134500_wechatpay_complaints } from './Migration20261205134500_wechatpay_complaints';
 import { Migration20261204150000_suspension_callbacks } from './Migration20261204150000_suspension_callbacks';
 import { Migration20261204160000_invoices } from './Migration20261204160000_invoices';
@@ -68,4 +69,5 @@ export const migrations = [
   { name: 'Migration20261205132400_notification_log', class: Migration20261205132400_notification_log },
   { name: 'Migration20261205132500_ticket_last_event', class: Migration20261205132500_ticket_last_event },
   { name: 'Migration20261205134500_wechatpay_complaints', class: Migration20261205134500_wechatpay_complaints },
+  { name: 'Migration20261205235510_ticket_queue_count', class: Migration20261205235510_ticket_queue_count },
 ];
