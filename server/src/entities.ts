@@ -29,6 +29,7 @@ import { ReconciliationDiffSchema } from './modules/payments/reconciliation-diff
 import { TicketSchema } from './modules/tickets/ticket.entity';
 import { TicketEventSchema } from './modules/tickets/ticket-event.entity';
 import { TicketPauseSchema } from './modules/tickets/ticket-pause.entity';
+import { TicketQueueCountChangeSchema, TicketQueueCountSchema } from './modules/tickets/ticket-queue-count.entity';
 import { TicketExtensionSchema } from './modules/tickets/ticket-extension.entity';
 import { TicketRatingSchema } from './modules/tickets/ticket-rating.entity';
 import { TicketCallbackSchema } from './modules/tickets/ticket-callback.entity';
@@ -87,6 +88,8 @@ export const entities = [
   TicketSchema,
   TicketEventSchema,
   TicketPauseSchema,
+  TicketQueueCountSchema,
+  TicketQueueCountChangeSchema,
   TicketExtensionSchema,
   TicketRatingSchema,
   TicketCallbackSchema,

@@ -135,6 +135,8 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
   const stopSuspensionCallbacks = startSuspensionCallbackJob(deps, app.services.suspensionCallbacks);
   // Restorations waiting for arrears start their clock at the payment, whichever channel took it.
   const stopArrears = startPeriodicJob('restoration clocks after arrears', logger, () => app.services.tickets.arrears.resumeAfterArrears(), 60_000, 10_000);
+  // The staff queue's kept counts: the change rows the ticket triggers append, folded into the counts.
+  const stopQueueCounts = startPeriodicJob('staff queue count fold', logger, () => app.services.tickets.queue.foldQueueCounts(), 5_000, 5_000);
   // Billing-system imports whose instance stopped mid-batch (or that wait to be applied) are resumed from their checkpoint.
   const stopImports = startPeriodicJob('billing import resumption', logger, () => app.services.billingImports.resumeStale(), 30_000, 5_000);
   // Photos uploaded for a ticket that was never filed are forgotten after a day.
@@ -146,6 +148,7 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
   const stopComplaintPoll = startPeriodicJob('wechatpay complaint poll', logger, () => app.services.wechatpayComplaints.pollOnce(), config.wechatpayComplaintPollMs, 5_000);
   return async () => {
     await stopArrears();
+    await stopQueueCounts();
     await stopImports();
     await stopUploadCleanup();
     await stopInvoiceChecks();

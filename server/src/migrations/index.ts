@@ -31,6 +31,7 @@ import { Migration20261204150000_suspension_callbacks } from './Migration2026120
 import { Migration20261204160000_invoices } from './Migration20261204160000_invoices';
 import { Migration20261204190000_surveys } from './Migration20261204190000_surveys';
 import { Migration20261205233100_notification_receipts } from './Migration20261205233100_notification_receipts';
+import { Migration20261205235510_ticket_queue_count } from './Migration20261205235510_ticket_queue_count';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -70,4 +71,5 @@ export const migrations = [
   { name: 'Migration20261205132500_ticket_last_event', class: Migration20261205132500_ticket_last_event },
   { name: 'Migration20261205134500_wechatpay_complaints', class: Migration20261205134500_wechatpay_complaints },
   { name: 'Migration20261205233100_notification_receipts', class: Migration20261205233100_notification_receipts },
+  { name: 'Migration20261205235510_ticket_queue_count', class: Migration20261205235510_ticket_queue_count },
 ];

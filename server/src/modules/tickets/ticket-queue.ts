@@ -1,3 +1,5 @@
+import { IsolationLevel } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
 import { DUE_SOON_HOURS, type Page, type StaffTicketQuery, type StaffTicketView } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { placeholders } from '../../read-db';
@@ -33,8 +35,12 @@ export class TicketQueue {
    * after the running ones; clocks that cannot be computed first; no-clock tickets last) or, when
    * asked (`sort`, `dir`), by last change or ticket number, over the whole queue (queueOrder), served
    * from the stored clock (`queue_key`, `deadline_at`) and the `(status, queue_key, id)` index: per
-   * status, the first rows of the page in order (an index walk), merged and cut to the page; the
-   * total by COUNT. Filters are SQL as before, the risk filters on the stored clock too.
+   * status, the first rows of the page in order (an index walk), merged and cut to the page. The
+   * total: for the filters the counts are kept by (status, area, type, unclaimed), a sum of a few
+   * folded counts and the changes not folded yet (kept by triggers on every write, migration
+   * 20261205235510; `foldQueueCounts`), so a page of the whole backlog does not count it; with a clock filter (overdue, due soon, unknown,
+   * due within) or "mine", a COUNT of each status's range of the index. Filters are SQL as before,
+   * the risk filters on the stored clock too.
    */
   async listQueue(staff: Staff, query: StaffTicketQuery): Promise<Page<StaffTicketView>> {
     const statuses: string[] = query.status ? [query.status] : OPEN_STATUSES.concat('resolved');
@@ -76,12 +82,21 @@ export class TicketQueue {
     });
     const offset = (query.page - 1) * query.pageSize;
     const { readDb } = this.deps;
+    // The kept counts answer the total when nothing but status, type, area and "unclaimed" filters it.
+    const clockFiltered = query.risk !== undefined || query.dueWithinHours !== undefined;
+    const kept: { sql: string; params: string[] } | null =
+      clockFiltered || query.assigned === 'mine'
+        ? null
+        : {
+            sql: `${query.type ? ' and `type` = ?' : ''}${query.area ? ' and `area` = ?' : ''}${query.assigned === 'unclaimed' ? ' and `unclaimed` = 1' : ''}`,
+            params: [...(query.type ? [query.type] : []), ...(query.area ? [query.area] : [])],
+          };
     let pageRows: Array<{ id: number }> = [];
     let total = 0;
     if (wheres.length > 0) {
       // One status walks the index in order; several are each walked for the rows up to the
       // page's end and merged (an IN list over the index would read and sort every open ticket).
-      // The total is the sum of each status's count, each a range of the index.
+      // The total is kept (above), or the sum of each status's count, each a range of the index.
       const { ordered, column } = queueOrder(query);
       const [page, counted] = await Promise.all([
         wheres.length === 1
@@ -90,13 +105,20 @@ export class TicketQueue {
               `select \`id\` from (${wheres.map((w, i) => `select * from (select \`id\`${column ? `, \`${column}\`` : ''} from \`ticket\` where ${w.sql} ${ordered} limit ?) as \`s${i}\``).join(' union all ')}) as \`q\` ${ordered} limit ? offset ?`,
               [...wheres.flatMap((w) => [...w.params, offset + query.pageSize]), query.pageSize, offset],
             ),
-        readDb.rows<{ n: number | string }>(
-          `select ${wheres.map((w) => `(select count(*) from \`ticket\` where ${w.sql})`).join(' + ')} as \`n\``,
-          wheres.flatMap((w) => w.params),
-        ),
+        kept
+          ? readDb.rows<{ n: number | string | null }>(
+              `select sum(\`n\`) as \`n\` from (${['ticket_queue_count', 'ticket_queue_count_change']
+                .map((table) => `select \`n\` from \`${table}\` where \`status\` in (${placeholders(statuses.length)})${kept.sql}`)
+                .join(' union all ')}) as \`k\``,
+              [...statuses, ...kept.params, ...statuses, ...kept.params],
+            )
+          : readDb.rows<{ n: number | string }>(
+              `select ${wheres.map((w) => `(select count(*) from \`ticket\` where ${w.sql})`).join(' + ')} as \`n\``,
+              wheres.flatMap((w) => w.params),
+            ),
       ]);
       pageRows = page;
-      total = Number(counted[0].n);
+      total = Number(counted[0]?.n ?? 0);
     }
     const pageIds = pageRows.map((r) => Number(r.id));
     const tickets = pageIds.length
@@ -112,4 +134,76 @@ export class TicketQueue {
     });
     return { items, page: query.page, pageSize: query.pageSize, total };
   }
+
+  /**
+   * Folds the change rows the ticket triggers append (`ticket_queue_count_change`, oldest first, up
+   * to `limit`) into the counts (`ticket_queue_count`), in one transaction: the rows are summed per
+   * key, added, and deleted, so a total (counts plus changes) is the same before and after. On MySQL
+   * the rows are read with a locking read at READ COMMITTED: it waits for a change whose transaction
+   * has not committed yet (and skips it if that rolls back) without locking the gap new changes go
+   * into, so writers never wait on the fold, and two instances folding at once fold each row once.
+   * How many change rows it folded.
+   */
+  async foldQueueCounts(limit = 5_000): Promise<number> {
+    const mysql = this.deps.config.db.type === 'mysql';
+    const fold = async (tx: EntityManager): Promise<number> => {
+      const rows = await tx.execute<Array<QueueCountRow & { id: number }>>(
+        `select \`id\`, \`status\`, \`area\`, \`type\`, \`unclaimed\`, \`n\` from \`ticket_queue_count_change\` order by \`id\` limit ?${mysql ? ' for update' : ''}`,
+        [limit],
+      );
+      if (rows.length === 0) return 0;
+      const sums = new Map<string, { row: QueueCountRow; n: number }>();
+      for (const r of rows) {
+        const key = `${r.status}|${r.area}|${r.type}|${Number(r.unclaimed)}`;
+        const s = sums.get(key) ?? { row: r, n: 0 };
+        s.n += Number(r.n);
+        sums.set(key, s);
+      }
+      for (const { row, n } of sums.values()) {
+        if (n === 0) continue;
+        await tx.execute(
+          'insert into `ticket_queue_count` (`status`, `area`, `type`, `unclaimed`, `n`) values (?, ?, ?, ?, ?) ' +
+            (mysql ? 'on duplicate key update `n` = `n` + values(`n`)' : 'on conflict (`status`, `area`, `type`, `unclaimed`) do update set `n` = `n` + excluded.`n`'),
+          [row.status, row.area, row.type, Number(row.unclaimed), n],
+        );
+      }
+      const ids = rows.map((r) => Number(r.id));
+      for (let i = 0; i < ids.length; i += 1_000) {
+        const chunk = ids.slice(i, i + 1_000);
+        await tx.execute(`delete from \`ticket_queue_count_change\` where \`id\` in (${placeholders(chunk.length)})`, chunk);
+      }
+      return rows.length;
+    };
+    const em = this.deps.orm.em.fork();
+    return mysql ? em.transactional(fold, { isolationLevel: IsolationLevel.READ_COMMITTED }) : em.transactional(fold);
+  }
+
+  /**
+   * Where the kept counts (folded and not yet) differ from a COUNT of the tickets (the check the
+   * tests and the ticket bench run): each key whose kept count is not the counted one.
+   */
+  async queueCountDrift(): Promise<Array<{ key: string; kept: number; counted: number }>> {
+    const { readDb } = this.deps;
+    const [kept, counted] = await Promise.all([
+      readDb.rows<QueueCountRow>(
+        'select `status`, `area`, `type`, `unclaimed`, sum(`n`) as `n` from (select `status`, `area`, `type`, `unclaimed`, `n` from `ticket_queue_count` ' +
+          'union all select `status`, `area`, `type`, `unclaimed`, `n` from `ticket_queue_count_change`) as `k` group by `status`, `area`, `type`, `unclaimed`',
+        [],
+      ),
+      readDb.rows<QueueCountRow>(
+        'select `status`, `area`, `type`, case when `owner_staff_id` is null then 1 else 0 end as `unclaimed`, count(*) as `n` from `ticket` ' +
+          'group by `status`, `area`, `type`, case when `owner_staff_id` is null then 1 else 0 end',
+        [],
+      ),
+    ]);
+    const keyOf = (r: QueueCountRow) => `${r.status}|${r.area}|${r.type}|${Number(r.unclaimed)}`;
+    const want = new Map(counted.map((r) => [keyOf(r), Number(r.n)]));
+    const have = new Map(kept.map((r) => [keyOf(r), Number(r.n)]));
+    return [...new Set([...want.keys(), ...have.keys()])]
+      .map((key) => ({ key, kept: have.get(key) ?? 0, counted: want.get(key) ?? 0 }))
+      .filter((d) => d.kept !== d.counted);
+  }
 }
+
+/** A row of `ticket_queue_count`, or a COUNT grouped the same way. */
+type QueueCountRow = { status: string; area: string; type: string; unclaimed: number | string; n: number | string };
