@@ -17,7 +17,7 @@ import { AppError } from '../../http/errors';
 import type { RenewalsService } from '../renewals/renewals.service';
 import type { PaymentsService } from '../payments/payments.service';
 import { Ticket } from '../tickets/ticket.entity';
-import { STORED_CLOCK_COLUMNS, type ClockTicket, type TicketClocks } from '../tickets/ticket-clocks';
+import type { ClockTicket, TicketClocks } from '../tickets/ticket-clocks';
 import { placeholders } from '../../read-db';
 
 const HOUR_MS = 3_600_000;
@@ -380,7 +380,7 @@ export class MetricsService {
    * the judging. With the stored deadline nothing is computed (`judgeOnTime`).
    */
   private async judgedTickets(where: string, params: Array<string | number>): Promise<JudgedTicket[]> {
-    return (await this.deps.readDb.entities(Ticket, `select ${STORED_CLOCK_COLUMNS}, \`area\`, \`commitment_code\` from \`ticket\` where ${where}`, params)) as JudgedTicket[];
+    return (await this.deps.readDb.entities(Ticket, 'select `id`, `status`, `clock_started_at`, `target_amount`, `target_unit`, `resolved_at`, `deadline_at`, `queue_key`, `area`, `commitment_code` from `ticket` where ' + where, params)) as JudgedTicket[];
   }
 
   /** One entry per published commitment (in published order), with what was judged against it. */

@@ -44,9 +44,9 @@ export interface ClockFacts {
 export type ClockTicket = Pick<Ticket, 'id' | 'status' | 'clockStartedAt' | 'targetAmount' | 'targetUnit' | 'resolvedAt'> &
   Partial<Pick<Ticket, 'deadlineAt' | 'queueKey'>> & { hasPauses?: unknown; hasExtensions?: unknown };
 /** The columns of a ClockTicket: what the clock is computed from. */
-export const CLOCK_COLUMNS = '`id`, `status`, `clock_started_at`, `target_amount`, `target_unit`, `resolved_at`';
+const CLOCK_COLUMNS = '`id`, `status`, `clock_started_at`, `target_amount`, `target_unit`, `resolved_at`';
 /** The clock columns and the stored clock (`judgeOnTime` takes the stored one where it has been computed). */
-export const STORED_CLOCK_COLUMNS = `${CLOCK_COLUMNS}, \`deadline_at\`, \`queue_key\``;
+const STORED_CLOCK_COLUMNS = `${CLOCK_COLUMNS}, \`deadline_at\`, \`queue_key\``;
 /** Tickets per transaction when stored clocks are recomputed in bulk (backfill, calendar change). */
 export const CLOCK_BATCH = 500;
 /**
