@@ -167,11 +167,13 @@ describe('SMS status reports', () => {
 
   test('while OpenHall cannot take reports the sandbox gateway sends them again until it can', async () => {
     const u = await createSubscriber(t);
+    // The sign-in code's own report is pushed and answered before OpenHall goes down.
+    await receiptsSettled();
     const handle = jest.spyOn(t.app.services.notificationReceipts, 'handleSmsReports').mockRejectedValueOnce(new Error('database is down')).mockRejectedValueOnce(new Error('database is down'));
     try {
       const notice = await acceptedNotice(u);
       await receiptsSettled();
-      expect(handle).toHaveBeenCalledTimes(3);
+      expect(handle.mock.calls.filter(([, body]) => body.includes(notice.providerId!))).toHaveLength(3);
       expect(await noticeById(notice.id)).toMatchObject({ status: 'delivered' });
       expect(t.deps.sandboxes.sms!.list().find((m) => m.id === notice.providerId)!.report).toMatchObject({ attempts: 3, acknowledged: true });
     } finally {
