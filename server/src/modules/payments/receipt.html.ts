@@ -96,20 +96,7 @@ export function renderReceiptHtml(r: ReceiptInput): string {
   const refundRow = refund
     ? `<tr><th>退款</th><td id="receipt-refund">${refund.voided ? '已全额退款' : '已部分退款'} ¥${e(fenToYuan(refund.refundedFen))}${refund.orderAmountFen !== bill.totalFen ? `（本订单共支付 ¥${e(fenToYuan(refund.orderAmountFen))}）` : ''}${refundedAt ? `，${e(refundedAt)}` : ''}</td></tr>`
     : '';
-  return `<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${refund?.voided ? '缴费凭证（已作废）' : '缴费凭证'} ${e(bill.accountNo)} ${e(bill.period)}</title>
-<style nonce="${e(r.nonce)}">${STYLE}</style>
-</head>
-<body>
-<div class="sheet${refund?.voided ? ' voided' : ''}">
-<h1>缴费凭证</h1>
-<div class="operator">${e(r.operatorName)}</div>
-${voidNotice}<table>
+  return `${receiptHead(r, `${bill.accountNo} ${bill.period}`, refund?.voided === true)}${voidNotice}<table>
 <tr><th>户号</th><td>${e(r.account.accountNo)}</td></tr>
 <tr><th>户名</th><td>${e(maskName(r.account.holderName))}</td></tr>
 <tr><th>账期</th><td>${e(periodLabel(bill.period))}（${e(bill.period)}）</td></tr>
@@ -126,6 +113,25 @@ ${lines}${lateFee}
 <tr class="total"><td>合计</td><td></td><td></td><td>${e(fenToYuan(bill.totalFen))}</td></tr>
 </table>
 ${receiptFoot(r)}`;
+}
+
+/** The start of every receipt: the page, its style (under the CSP nonce), the operator's name. */
+function receiptHead(r: { operatorName: string; nonce: string }, subject: string, voided: boolean): string {
+  const e = escapeHtml;
+  return `<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${voided ? '缴费凭证（已作废）' : '缴费凭证'} ${e(subject)}</title>
+<style nonce="${e(r.nonce)}">${STYLE}</style>
+</head>
+<body>
+<div class="sheet${voided ? ' voided' : ''}">
+<h1>缴费凭证</h1>
+<div class="operator">${e(r.operatorName)}</div>
+`;
 }
 
 /**
@@ -182,20 +188,7 @@ export function renderOrderReceiptHtml(r: OrderReceiptInput): string {
         `<tr><td>${accounts.length > 1 ? `${e(b.accountNo)} ` : ''}${e(periodLabel(b.period))}</td><td>${e(fenToYuan(b.amountFen))}</td><td>${e(fenToYuan(b.lateFeeFen))}</td><td>${e(fenToYuan(b.amountFen + b.lateFeeFen))}</td></tr>`,
     )
     .join('');
-  return `<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${refund?.voided ? '缴费凭证（已作废）' : '缴费凭证'} ${e(payment.outTradeNo)}</title>
-<style nonce="${e(r.nonce)}">${STYLE}</style>
-</head>
-<body>
-<div class="sheet${refund?.voided ? ' voided' : ''}">
-<h1>缴费凭证</h1>
-<div class="operator">${e(r.operatorName)}</div>
-${voidNotice}<table>
+  return `${receiptHead(r, payment.outTradeNo, refund?.voided === true)}${voidNotice}<table>
 ${accounts.map(([no, name]) => `<tr><th>户号</th><td>${e(no)}（户名 ${e(maskName(name))}）</td></tr>`).join('\n')}
 <tr><th>账期</th><td>${r.bills.map((b) => e(periodLabel(b.period))).join('、')}</td></tr>
 <tr><th>缴费金额</th><td class="amount">¥${e(fenToYuan(totalFen))}</td></tr>
