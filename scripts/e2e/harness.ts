@@ -130,7 +130,7 @@ async function waitReady(base: string, child: ChildProcess, timeoutMs = 120_000)
  * Node-only types (no DOM lib), and string expressions are no way out: the site's CSP forbids eval.
  */
 export interface BrowserGlobals {
-  localStorage: { getItem(key: string): string | null };
+  localStorage: { getItem(key: string): string | null; clear(): void };
   document: { getAnimations(): { playState: string; effect: { getComputedTiming(): { iterations?: number } } | null }[] };
   requestAnimationFrame(callback: () => void): number;
 }
@@ -558,6 +558,26 @@ export async function openRoute(e2e: E2E, route: string, screen: { width: number
   await page.setViewportSize(screen);
   await page.goto('about:blank');
   await page.goto(`${e2e.base}/#${route}`);
+  return page;
+}
+
+/** The screen the staff console is used on: a desk at 1366 × 800. */
+export const DESK = { width: 1366, height: 800 };
+
+/**
+ * Signs a member of staff in to the console at a desk and waits for the queue to greet them by job
+ * number. `fresh`: clear the browser's storage first (whoever was signed in, in either role, is gone).
+ */
+export async function signInConsole(e2e: E2E, who: { username: string; password: string; jobNo: string }, fresh = true): Promise<Page> {
+  const page = await openRoute(e2e, '/pages/staff/login/index', DESK);
+  if (fresh) {
+    await page.evaluate(() => (globalThis as unknown as BrowserGlobals).localStorage.clear());
+    await page.reload();
+  }
+  await typeInto(page, 'page-staff-login', 'staff-username', who.username);
+  await typeInto(page, 'page-staff-login', 'staff-password', who.password);
+  await onPage(page, 'page-staff-login', '#staff-login-submit').click();
+  await onPage(page, 'page-staff-queue', '#staff-who').filter({ hasText: who.jobNo }).waitFor();
   return page;
 }
 

@@ -15,9 +15,8 @@
  * tickets…, masked, audit-logged). A subscriber page afterwards keeps the phone scaling. Screenshots: artifacts/e2e/staff-console/.
  */
 import type { Page } from 'playwright-core';
-import { api, check, onPage, openRoute, runE2E, settle, sleep, staffToken, typeInto, type E2E } from './harness';
+import { api, check, DESK, onPage, openRoute, runE2E, settle, signInConsole, sleep, staffToken, type E2E } from './harness';
 
-const DESK = { width: 1366, height: 800 };
 /** README.md, "Demo data"; the demo fixtures' accounts and holders. */
 const AGENT = { username: 'agent1', password: 'Agent#2026', name: '王芳', jobNo: 'KF1001' };
 const SUPERVISOR = { username: 'supervisor1', password: 'Super#2026', jobNo: 'KF2001' };
@@ -58,16 +57,6 @@ async function styleOf(page: Page, selector: string, props: string[]): Promise<R
   );
 }
 
-async function signInConsole(e2e: E2E, who: { username: string; password: string; jobNo: string }): Promise<Page> {
-  const page = await openRoute(e2e, '/pages/staff/login/index', DESK);
-  await page.evaluate(() => (globalThis as unknown as { localStorage: { clear(): void } }).localStorage.clear());
-  await page.reload();
-  await typeInto(page, 'page-staff-login', 'staff-username', who.username);
-  await typeInto(page, 'page-staff-login', 'staff-password', who.password);
-  await onPage(page, 'page-staff-login', '#staff-login-submit').click();
-  await onPage(page, 'page-staff-queue', '#staff-who').filter({ hasText: who.jobNo }).waitFor();
-  return page;
-}
 
 async function journey(e2e: E2E): Promise<void> {
   const ticketIds: number[] = [];

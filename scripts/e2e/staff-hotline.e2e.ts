@@ -14,9 +14,8 @@
  * account page lists both with their channel. Screenshots: artifacts/e2e/staff-hotline/.
  */
 import type { Page } from 'playwright-core';
-import { api, check, onPage, openRoute, runE2E, settle, staffToken, typeInto, type E2E } from './harness';
+import { api, check, DESK, onPage, openRoute, runE2E, settle, signInConsole, staffToken, typeInto, type E2E } from './harness';
 
-const DESK = { width: 1366, height: 800 };
 /** README.md, "Demo data". */
 const AGENT = { username: 'agent1', password: 'Agent#2026', name: '王芳', jobNo: 'KF1001' };
 /** A demo account nobody binds in this journey: the caller has no portal user. */
@@ -31,16 +30,6 @@ interface Ticket {
   clock: { commitmentCode: string; targetAmount: number } | null;
 }
 
-async function signInConsole(e2e: E2E): Promise<Page> {
-  const page = await openRoute(e2e, '/pages/staff/login/index', DESK);
-  await page.evaluate(() => (globalThis as unknown as { localStorage: { clear(): void } }).localStorage.clear());
-  await page.reload();
-  await typeInto(page, 'page-staff-login', 'staff-username', AGENT.username);
-  await typeInto(page, 'page-staff-login', 'staff-password', AGENT.password);
-  await onPage(page, 'page-staff-login', '#staff-login-submit').click();
-  await onPage(page, 'page-staff-queue', '#staff-who').filter({ hasText: AGENT.jobNo }).waitFor();
-  return page;
-}
 
 /** Types into a Taro `<Textarea id=…>`. */
 async function typeInArea(page: Page, pageId: string, id: string, text: string): Promise<void> {
@@ -54,7 +43,7 @@ async function journey(e2e: E2E): Promise<void> {
   let hotlineId = 0;
   await e2e.step('hotline-ticket-filed', async () => {
     await e2e.openBrowser('/');
-    page = await signInConsole(e2e);
+    page = await signInConsole(e2e, AGENT);
     await onPage(page, 'page-staff-queue', '#queue-new-ticket').click();
     const P = 'page-staff-new-ticket';
     await onPage(page, P, '#new-ticket-form').waitFor();

@@ -13,9 +13,8 @@
  * is an EventSource under the site's connect-src). Screenshots: artifacts/e2e/staff-live/.
  */
 import type { Page } from 'playwright-core';
-import { api, check, onPage, openRoute, runE2E, settle, type E2E } from './harness';
+import { api, check, DESK, onPage, openRoute, runE2E, settle, signInConsole, type E2E } from './harness';
 
-const DESK = { width: 1366, height: 800 };
 /** README.md, "Demo data". */
 const AGENT = { username: 'agent1', password: 'Agent#2026', jobNo: 'KF1001' };
 const SUBSCRIBER = { phone: '13800000001', accountNo: '1000000001', holder: '张三', areaName: '上城区' };
@@ -60,14 +59,7 @@ async function journey(e2e: E2E): Promise<void> {
     await e2e.openBrowser('/');
     subscriber = await subscriberToken(e2e, SUBSCRIBER.phone);
     accountId = (await api<{ id: number }>(e2e.base, '/api/v1/accounts/bind', subscriber, { method: 'POST', body: { accountNo: SUBSCRIBER.accountNo, holderName: SUBSCRIBER.holder } })).id;
-    page = await openRoute(e2e, '/pages/staff/login/index', DESK);
-    await page.evaluate(() => (globalThis as unknown as { localStorage: { clear(): void } }).localStorage.clear());
-    await page.reload();
-    const login = (id: string) => onPage(page, 'page-staff-login', `#${id} input`);
-    await login('staff-username').fill(AGENT.username);
-    await login('staff-password').fill(AGENT.password);
-    await onPage(page, 'page-staff-login', '#staff-login-submit').click();
-    await onPage(page, 'page-staff-queue', '#staff-who').filter({ hasText: AGENT.jobNo }).waitFor();
+    page = await signInConsole(e2e, AGENT);
     await onPage(page, 'page-staff-queue', '#staff-live-status').filter({ hasText: '实时更新中' }).waitFor();
     check((await onPage(page, 'page-staff-queue', '#staff-new-badge').count()) === 0, 'a new-ticket badge before any ticket was filed');
     const sound = await onPage(page, 'page-staff-queue', '#staff-live-sound').innerText();

@@ -18,9 +18,8 @@
  */
 import type { Page } from 'playwright-core';
 import { addDays, businessDate } from '../../shared/src/time';
-import { api, check, onPage, openRoute, runE2E, settle, typeInto, type E2E } from './harness';
+import { api, check, onPage, runE2E, settle, signInConsole, typeInto, type E2E } from './harness';
 
-const DESK = { width: 1366, height: 800 };
 /** README.md, "Demo data". */
 const AGENT = { username: 'agent1', password: 'Agent#2026', name: '王芳', jobNo: 'KF1001' };
 const SUPERVISOR = { username: 'supervisor1', password: 'Super#2026', jobNo: 'KF2001' };
@@ -41,16 +40,6 @@ async function staffApiToken(e2e: E2E, who: { username: string; password: string
   return (await api<{ token: string }>(e2e.base, '/api/v1/staff/auth/login', undefined, { method: 'POST', body: { username: who.username, password: who.password } })).token;
 }
 
-async function signInConsole(e2e: E2E, who: { username: string; password: string; jobNo: string }): Promise<Page> {
-  const page = await openRoute(e2e, '/pages/staff/login/index', DESK);
-  await page.evaluate(() => (globalThis as unknown as { localStorage: { clear(): void } }).localStorage.clear());
-  await page.reload();
-  await typeInto(page, 'page-staff-login', 'staff-username', who.username);
-  await typeInto(page, 'page-staff-login', 'staff-password', who.password);
-  await onPage(page, 'page-staff-login', '#staff-login-submit').click();
-  await onPage(page, 'page-staff-queue', '#staff-who').filter({ hasText: who.jobNo }).waitFor();
-  return page;
-}
 
 const flat = (s: string) => s.replace(/\s+/g, ' ');
 

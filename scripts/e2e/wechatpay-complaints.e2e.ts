@@ -16,12 +16,11 @@
  *    completed; the sandbox's complaint page shows both replies and 已处理完成.
  */
 import type { Page } from 'playwright-core';
-import { api, check, onPage, openRoute, runE2E, signInBySms, sleep, staffToken, submitBindForm, typeInto, yuan, type E2E } from './harness';
+import { api, check, DESK, onPage, openRoute, runE2E, signInBySms, signInConsole, sleep, staffToken, submitBindForm, yuan, type E2E } from './harness';
 
 const ACCOUNT_NO = '1000000001';
 const HOLDER = '张三';
 const PAYER_PHONE = '13912345678';
-const DESK = { width: 1366, height: 800 };
 const AGENT = { username: 'agent1', password: 'Agent#2026', jobNo: 'KF1001' };
 const REPLY = '您好，已核实您的缴费，账单状态将在今天内更新，给您带来不便深表歉意。';
 const RESOLUTION = '账单已更新为已缴，如仍有疑问请拨打客服热线。';
@@ -56,14 +55,6 @@ async function eventually<T>(what: string, probe: () => Promise<T | null | undef
   }
 }
 
-async function signInConsole(e2e: E2E): Promise<Page> {
-  const page = await openRoute(e2e, '/pages/staff/login/index', DESK);
-  await typeInto(page, 'page-staff-login', 'staff-username', AGENT.username);
-  await typeInto(page, 'page-staff-login', 'staff-password', AGENT.password);
-  await onPage(page, 'page-staff-login', '#staff-login-submit').click();
-  await onPage(page, 'page-staff-queue', '#staff-who').filter({ hasText: AGENT.jobNo }).waitFor();
-  return page;
-}
 
 async function openTicket(e2e: E2E, ticketId: number): Promise<Page> {
   const page = await openRoute(e2e, `/pages/staff/ticket/index?id=${ticketId}`, DESK);
@@ -135,7 +126,7 @@ async function journey(e2e: E2E): Promise<void> {
   });
 
   await e2e.step('complaint-ticket-in-console', async () => {
-    const page = await signInConsole(e2e);
+    const page = await signInConsole(e2e, AGENT, false);
     const token = await staffToken(page);
     const ticket = await eventually('the complaint ticket', async () => {
       const queue = await api<{ items: Array<{ id: number; type: string; description: string }> }>(e2e.base, '/api/v1/staff/tickets?type=complaint&pageSize=50', token);
