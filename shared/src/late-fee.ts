@@ -19,25 +19,13 @@ export interface LateFeeRule {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Days since 1970-01-01 of a YYYY-MM-DD date; throws on anything that is not a real calendar date. */
-/**
- * Day numbers of the dates read so far: a bills page reads the same few due dates, and today, on
- * every request (each of them a regular expression and a round trip through a Date before). Only
- * dates that passed the check are kept; the map is emptied when it holds DAY_NUMBERS_KEPT.
- */
-const dayNumbers = new Map<string, number>();
-const DAY_NUMBERS_KEPT = 4096;
-
 function dayNumber(date: string, name: string): number {
-  const known = dayNumbers.get(date);
-  if (known !== undefined) return known;
   const m = DATE.exec(date);
   const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
   // Date.UTC rolls 2026-02-30 over into March; a date that does not round-trip is not a date.
   if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== date) {
     throw new RangeError(`${name} is not a YYYY-MM-DD date: ${JSON.stringify(date)}`);
   }
-  if (dayNumbers.size >= DAY_NUMBERS_KEPT) dayNumbers.clear();
-  dayNumbers.set(date, ms / 86_400_000);
   return ms / 86_400_000;
 }
 
