@@ -153,6 +153,7 @@ async function main(): Promise<void> {
   await deps.sandboxes.close();
   await deps.rateLimiter.close();
   await deps.sessionRevocations.close();
+  await deps.readDb.close();
   await orm.close(true);
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -22,8 +22,9 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger('error');
   const orm = await initORM(config, logger);
+  const deps = createDeps(config, orm, logger);
   try {
-    const job = new RenewalReminderJob(createDeps(config, orm, logger), 'next_month', 1);
+    const job = new RenewalReminderJob(deps, 'next_month', 1);
     const rows: string[][] = [];
     for (const name of ['first pass', 'second pass']) {
       const cpu0 = process.cpuUsage();
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     }
     printTable(`Renewal reminder passes — ${config.db.type}`, ['pass', 'expiring', 'packages', 'queued', 'wall s', 'CPU s (this process)'], rows);
   } finally {
+    await deps.readDb.close();
     await orm.close();
   }
 }

@@ -97,6 +97,7 @@ async function main(): Promise<void> {
     await deps.rateLimiter.close();
     await deps.sessionRevocations.close();
     await deps.liveBus.close();
+    await deps.readDb.close();
     await orm.close();
     process.exit(0);
   };

@@ -112,6 +112,7 @@ export async function createTestApp(
       await deps.rateLimiter.close();
       await deps.sessionRevocations.close();
       await deps.liveBus.close();
+      await deps.readDb.close();
       await orm.close(true);
       if (shared) return; // the first instance owns the database and the data folder
       await dropDatabase?.();
