@@ -78,25 +78,30 @@ export function createApp(deps: AppDeps): OpenHallApp {
   // Read once: a rebuilt H5 site is picked up at the next start, like the files koa-static serves.
   const scriptHashes = h5Present ? inlineScriptHashes(readFileSync(h5Index, 'utf8')) : [];
   app.use(securityHeaders({ ...security, scriptHashes }));
-  app.use(
-    cors({
-      origin: (ctx) => {
-        const origin = ctx.get('Origin');
-        return config.corsOrigins.includes(origin) ? origin : '';
-      },
-      allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
-      exposeHeaders: ['X-Request-Id', 'Retry-After', 'ETag'],
-      maxAge: 600,
-    }),
-  );
-  app.use(
-    bodyParser({
-      enableTypes: ['json', 'form'],
-      jsonLimit: `${config.bodyLimitKb}kb`,
-      formLimit: `${config.bodyLimitKb}kb`,
-      encoding: 'utf-8',
-    }),
-  );
+  // A request without Origin (same-origin pages, the mini-program, servers) is outside CORS: it only
+  // gets `Vary: Origin`, as @koa/cors would give it, without going through its async steps.
+  const corsSteps = cors({
+    origin: (ctx) => {
+      const origin = ctx.get('Origin');
+      return config.corsOrigins.includes(origin) ? origin : '';
+    },
+    allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+    exposeHeaders: ['X-Request-Id', 'Retry-After', 'ETag'],
+    maxAge: 600,
+  });
+  app.use((ctx, next) => {
+    if (ctx.get('Origin')) return corsSteps(ctx, next);
+    ctx.vary('Origin');
+    return next();
+  });
+  // Only the methods the body parser reads a body for (its default POST, PUT and PATCH) go through it.
+  const parseBody = bodyParser({
+    enableTypes: ['json', 'form'],
+    jsonLimit: `${config.bodyLimitKb}kb`,
+    formLimit: `${config.bodyLimitKb}kb`,
+    encoding: 'utf-8',
+  });
+  app.use((ctx, next) => (ctx.method === 'POST' || ctx.method === 'PUT' || ctx.method === 'PATCH' ? parseBody(ctx, next) : next()));
   app.use((_ctx, next) => withRequestEm(orm.em, next));
   app.use(authenticate(services.sessions));
 

@@ -46,6 +46,18 @@ export class SessionsService {
     const now = this.deps.clock.now().getTime();
     const cached = this.cache.get(tokenHash, now);
     if (cached) return cached;
+    return this.load(tokenHash, now);
+  }
+
+  /**
+   * The principal of a token kept from a recent request (SESSION_CACHE_SECONDS), without a promise:
+   * undefined when it is not kept, and `resolve` must look it up.
+   */
+  kept(token: string): Principal | undefined {
+    return this.cache.get(hashToken(token), this.deps.clock.now().getTime());
+  }
+
+  private async load(tokenHash: string, now: number): Promise<Principal | undefined> {
     const session = await this.em.findOne(Session, { tokenHash, revokedAt: null }, { disableIdentityMap: true });
     if (!session || session.expiresAt.getTime() <= now) return undefined;
     const principal = await this.principalOf(session);
