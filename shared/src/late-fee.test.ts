@@ -59,6 +59,26 @@ describe('computeLateFeeFen', () => {
     expect(call).toThrow(RangeError);
   });
 
+  test('takes exactly the real calendar dates: leap days, month ends, and what a Date round trip takes', () => {
+    expect(daysOverdue('2024-02-28', '2024-03-01', 0)).toBe(2);
+    expect(daysOverdue('2000-02-28', '2000-03-01', 0)).toBe(2);
+    for (const bad of ['2026-02-29', '2100-02-29', '2026-04-31', '2026-00-10', '2026-13-01', '2026-01-00', '0099-01-01']) {
+      expect(() => daysOverdue(bad, '2026-03-01', 0)).toThrow(RangeError);
+    }
+    // Every day from 1999 to 2101, and the impossible day after each month's last, against Date.
+    const byDate = (s: string) => new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
+    for (let y = 1999; y <= 2101; y++) {
+      for (let m = 1; m <= 12; m++) {
+        for (const d of [28, 29, 30, 31, 32]) {
+          const s = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+          const valid = d <= 31 && byDate(s);
+          if (valid) expect(daysOverdue('1970-01-01', s, 0)).toBe(Date.UTC(y, m - 1, d) / 86_400_000);
+          else expect(() => daysOverdue('1970-01-01', s, 0)).toThrow(RangeError);
+        }
+      }
+    }
+  });
+
   test('dates read before give the same days, and a date that is not one is refused every time it is asked', () => {
     for (let i = 0; i < 3; i++) {
       expect(computeLateFeeFen(10000, '2026-03-15', '2026-04-14', published)).toBe(computeLateFeeFen(10000, '2026-03-15', '2026-04-14', published));

@@ -21,12 +21,20 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** Days since 1970-01-01 of a YYYY-MM-DD date; throws on anything that is not a real calendar date. */
 function dayNumber(date: string, name: string): number {
   const m = DATE.exec(date);
-  const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
-  // Date.UTC rolls 2026-02-30 over into March; a date that does not round-trip is not a date.
-  if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== date) {
-    throw new RangeError(`${name} is not a YYYY-MM-DD date: ${JSON.stringify(date)}`);
+  if (m) {
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    // Checked by arithmetic rather than by a Date round trip: bill lists compute this for every
+    // bill. Date.UTC reads years 0–99 as 1900–1999, so those are not taken.
+    if (y >= 100 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo)) return Date.UTC(y, mo - 1, d) / 86_400_000;
   }
-  return ms / 86_400_000;
+  throw new RangeError(`${name} is not a YYYY-MM-DD date: ${JSON.stringify(date)}`);
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : MONTH_DAYS[month - 1];
 }
 
 function requireNonNegativeInteger(value: number, name: string): void {
