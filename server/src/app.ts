@@ -72,12 +72,13 @@ export function createApp(deps: AppDeps): OpenHallApp {
 
   app.use(requestContext(logger));
   app.use(answers.middleware());
-  app.use(errorMiddleware());
   const h5Index = config.h5Dir ? path.join(config.h5Dir, 'index.html') : null;
   const h5Present = h5Index !== null && existsSync(h5Index);
   // Read once: a rebuilt H5 site is picked up at the next start, like the files koa-static serves.
   const scriptHashes = h5Present ? inlineScriptHashes(readFileSync(h5Index, 'utf8')) : [];
+  // Outside the error middleware, so that error answers (400, 401, 404, 500…) carry them too.
   app.use(securityHeaders({ ...security, scriptHashes }));
+  app.use(errorMiddleware());
   // A request without Origin (same-origin pages, the mini-program, servers) is outside CORS: it only
   // gets `Vary: Origin`, as @koa/cors would give it, without going through its async steps.
   const corsSteps = cors({

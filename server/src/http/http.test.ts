@@ -61,6 +61,21 @@ test('security headers are on every answer', async () => {
   expect(res.headers['referrer-policy']).toBeUndefined();
 });
 
+test('error answers carry the same security headers and are not cached', async () => {
+  const answers = [
+    await t.request.get('/api/v1/bills').expect(401),
+    await t.request.get('/api/v1/nope').expect(404),
+    await t.request.post('/api/v1/auth/sms/send').send({ phone: 'x' }).expect(400),
+    await withFaults.get('/api/v1/__test/boom').expect(500),
+  ];
+  for (const res of answers) {
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['cache-control']).toBe('no-store');
+  }
+});
+
 test('CORS allows the configured H5 origin only', async () => {
   const ok = await t.request.options('/api/v1/auth/sms/send').set('Origin', 'https://h5.example.com').set('Access-Control-Request-Method', 'POST');
   expect(ok.headers['access-control-allow-origin']).toBe('https://h5.example.com');
