@@ -91,8 +91,11 @@ export class PublicAnswers {
       const start = process.hrtime.bigint();
       const id = requestIdFrom(h['x-request-id'] as string | undefined);
       const body = this.body(kept.answer, encoding);
-      res.setHeader('x-request-id', id);
-      res.writeHead(200, this.headersOf(kept, encoding, body));
+      // Name and value pairs in one array, passed to writeHead alone: Node then writes them as they
+      // are, without first storing each one as setHeader would (a third of this path's CPU).
+      const raw = this.headersOf(kept, encoding, body).raw.slice();
+      raw.push('x-request-id', id);
+      res.writeHead(200, raw);
       res.end(body);
       logRequest(200, () => ({ requestId: id, method: 'GET', path: req.url!.split('?')[0], route: null, durationMs: Number(process.hrtime.bigint() - start) / 1e6, ip: clientIp(req, trustProxy) }));
       return Promise.resolve();
@@ -115,7 +118,7 @@ export class PublicAnswers {
     const encoding = kept.answer.json.length >= COMPRESS_MIN_BYTES ? this.preferredEncoding(ctx) : null;
     const body = this.body(kept.answer, encoding);
     ctx.status = 200;
-    ctx.set(this.headersOf(kept, encoding, body));
+    ctx.set(this.headersOf(kept, encoding, body).headers);
     // `fresh` only has something to compare when the client sent a validator.
     if ((ctx.get('If-None-Match') || ctx.get('If-Modified-Since')) && ctx.fresh) {
       ctx.status = 304;
@@ -124,10 +127,10 @@ export class PublicAnswers {
     ctx.body = body;
   }
 
-  /** Every header of the answer but the request id (Koa drops the length itself from a 304), for the body sent. */
-  private headersOf(kept: Kept, encoding: Encoding | null, body: string | Buffer): Record<string, string> {
+  /** Every header of the answer but the request id (Koa drops the length itself from a 304), for the body sent, also as name and value pairs. */
+  private headersOf(kept: Kept, encoding: Encoding | null, body: string | Buffer): KeptHeaders {
     const made = kept.headers[encoding ?? 'identity'];
-    if (made?.body === body) return made.headers;
+    if (made?.body === body) return made;
     const headers = {
       ...this.jsonHeaders,
       // What CORS (for a request without Origin) and the encodings put in Vary.
@@ -138,8 +141,7 @@ export class PublicAnswers {
       ...(encoding ? { 'Content-Encoding': encoding } : {}),
       'Content-Length': String(Buffer.byteLength(body)),
     };
-    kept.headers[encoding ?? 'identity'] = { body, headers };
-    return headers;
+    return (kept.headers[encoding ?? 'identity'] = { body, headers, raw: Object.entries(headers).flat() });
   }
 
   private body(answer: RenderedAnswer, encoding: Encoding | null): string | Buffer {
@@ -177,7 +179,13 @@ interface Kept {
   cacheControl: string;
   minute: number;
   /** Headers by encoding, made when first sent (and again when the body changes: a better compression). */
-  headers: Partial<Record<Encoding | 'identity', { body: string | Buffer; headers: Record<string, string> }>>;
+  headers: Partial<Record<Encoding | 'identity', KeptHeaders>>;
+}
+
+interface KeptHeaders {
+  body: string | Buffer;
+  headers: Record<string, string>;
+  raw: string[];
 }
 
 type Encoding = 'br' | 'gzip';
