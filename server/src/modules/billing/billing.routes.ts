@@ -5,8 +5,6 @@ import { RequestValidationError } from '../../http/error-middleware';
 import { authorize, routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
-/** The subscriber behind a `auth: 'user'` route (the route has already refused anyone else). */
-
 export function registerBillingRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
 
