@@ -64,6 +64,12 @@ export interface Page<T> {
   page: number;
   pageSize: number;
   total: number;
+  /**
+   * Present (true) when the total was not counted past `total`: there are at least that many. The
+   * staff queue counts a filter on the clock (overdue, due soon) only up to a cap, so that a page
+   * of a large backlog costs the same as one of a small one.
+   */
+  totalCapped?: true;
 }
 
 /** Service types an account can have. `tv_broadband` is a bundled cable-TV + broadband line. */

@@ -1,6 +1,7 @@
 import { createTestApp, type TestApp } from '../../../test/harness';
 import { signedHeaders } from '../../integrations/workorder/workorder.protocol';
 import { HOUR, bj, createStaff, createSubscriber, fileTicket, type StaffFixture } from './tickets.fixtures';
+import { QUEUE_COUNT_CAP } from './ticket-queue';
 
 /**
  * The staff queue's total from the kept counts (issue 18: change rows appended by triggers on
@@ -80,3 +81,29 @@ test('folding while tickets are filed and claimed loses and doubles nothing', as
   while ((await queue.foldQueueCounts()) > 0);
   expect(await queue.queueCountDrift()).toEqual([]);
 });
+
+test('a filter on the clock counts its tickets up to the cap, and past it says "at least"', async () => {
+  const u = await createSubscriber(t, 'jiande');
+  const first = await fileTicket(t, u);
+  t.clock.advance(30 * 24 * HOUR); // a month on: every ticket filed so far is overdue
+  const late = await createStaff(t, 'qc_agent_late', 'agent', '钱七', 'KF3102'); // the first agent's session has ended
+  const overdue = async () => (await t.request.get('/api/v1/staff/tickets?pageSize=20&risk=breached&area=jiande').set(late.auth).expect(200)).body.data;
+  expect(await overdue()).toMatchObject({ total: 1 });
+  expect((await overdue()).totalCapped).toBeUndefined();
+  // Copies of the overdue ticket (its stored clock included) until there are as many as the cap, then one more.
+  const knex = t.orm.em.getKnex();
+  const [row] = await knex('ticket').where('id', first);
+  const { id: _id, ...rest } = row as Record<string, unknown>;
+  const add = async (n: number) => {
+    for (let i = 0; i < n; i += 500) await knex('ticket').insert(Array.from({ length: Math.min(500, n - i) }, () => ({ ...rest })));
+  };
+  await add(QUEUE_COUNT_CAP - 1);
+  expect(await overdue()).toMatchObject({ total: QUEUE_COUNT_CAP });
+  expect((await overdue()).totalCapped).toBeUndefined();
+  await add(1);
+  const capped = await overdue();
+  expect(capped).toMatchObject({ total: QUEUE_COUNT_CAP, totalCapped: true });
+  expect(capped.items).toHaveLength(20);
+  // The kept counts (no clock filter) still give the exact number.
+  expect((await t.request.get('/api/v1/staff/tickets?pageSize=1&area=jiande').set(late.auth).expect(200)).body.data).toMatchObject({ total: QUEUE_COUNT_CAP + 1 });
+}, 120_000);

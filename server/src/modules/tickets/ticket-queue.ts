@@ -19,6 +19,13 @@ function queueOrder(query: Pick<StaffTicketQuery, 'sort' | 'dir'>): { ordered: s
   return { ordered: column ? `order by \`${column}\`${dir}, \`id\`${dir}` : `order by \`id\`${dir}`, column };
 }
 
+/**
+ * How far the queue counts the tickets of a filter its kept counts do not answer (a filter on the
+ * clock, or "mine"): past this the total is given as "at least" (`totalCapped`), so that the count
+ * reads at most this many index entries however large the backlog.
+ */
+export const QUEUE_COUNT_CAP = 10_000;
+
 /** The staff queue (工单队列): open and resolved tickets, filtered and sorted over the whole queue, a page at a time. */
 export class TicketQueue {
   constructor(
@@ -39,8 +46,9 @@ export class TicketQueue {
    * total: for the filters the counts are kept by (status, area, type, unclaimed), a sum of a few
    * folded counts and the changes not folded yet (kept by triggers on every write, migration
    * 20261205235510; `foldQueueCounts`), so a page of the whole backlog does not count it; with a clock filter (overdue, due soon, unknown,
-   * due within) or "mine", a COUNT of each status's range of the index. Filters are SQL as before,
-   * the risk filters on the stored clock too.
+   * due within) or "mine", a COUNT of each status's range of the index up to QUEUE_COUNT_CAP
+   * entries (beyond it the total is that many and `totalCapped`). Filters are SQL as before, the
+   * risk filters on the stored clock too.
    */
   async listQueue(staff: Staff, query: StaffTicketQuery): Promise<Page<StaffTicketView>> {
     const statuses: string[] = query.status ? [query.status] : OPEN_STATUSES.concat('resolved');
@@ -93,6 +101,7 @@ export class TicketQueue {
           };
     let pageRows: Array<{ id: number }> = [];
     let total = 0;
+    let capped = false;
     if (wheres.length > 0) {
       // One status walks the index in order; several are each walked for the rows up to the
       // page's end and merged (an IN list over the index would read and sort every open ticket).
@@ -113,12 +122,17 @@ export class TicketQueue {
               [...statuses, ...kept.params, ...statuses, ...kept.params],
             )
           : readDb.rows<{ n: number | string }>(
-              `select ${wheres.map((w) => `(select count(*) from \`ticket\` where ${w.sql})`).join(' + ')} as \`n\``,
-              wheres.flatMap((w) => w.params),
+              // Each status's range read up to one entry past the cap: enough to know it is passed.
+              `select ${wheres.map((w, i) => `(select count(*) from (select 1 from \`ticket\` where ${w.sql} limit ?) as \`c${i}\`)`).join(' + ')} as \`n\``,
+              wheres.flatMap((w) => [...w.params, QUEUE_COUNT_CAP + 1]),
             ),
       ]);
       pageRows = page;
       total = Number(counted[0]?.n ?? 0);
+      if (!kept && total > QUEUE_COUNT_CAP) {
+        total = QUEUE_COUNT_CAP;
+        capped = true;
+      }
     }
     const pageIds = pageRows.map((r) => Number(r.id));
     const tickets = pageIds.length
@@ -132,7 +146,7 @@ export class TicketQueue {
       const t = byId.get(id);
       return t ? [this.views.toStaffView(t, facts, false)] : [];
     });
-    return { items, page: query.page, pageSize: query.pageSize, total };
+    return { items, page: query.page, pageSize: query.pageSize, total, ...(capped ? { totalCapped: true as const } : {}) };
   }
 
   /**

@@ -48,6 +48,19 @@ describe('staff queue', () => {
     expect(document.querySelector('#queue-ticket-8 .ticket-clock__calendar')).toBeNull();
   });
 
+  it('says how many tickets there are, or "at least" when the server stopped counting at its cap', async () => {
+    signInAsAgent();
+    requestMock.mockResolvedValue({ items: queue, page: 1, pageSize: 100, total: 4 });
+    const { unmount } = render(<StaffQueuePage />);
+    await screen.findByText('#5');
+    expect(document.querySelector('#queue-total')?.textContent).toBe('共 4 张，按到期时间排序');
+    unmount();
+    requestMock.mockResolvedValue({ items: queue, page: 1, pageSize: 100, total: 10_000, totalCapped: true });
+    render(<StaffQueuePage />);
+    await screen.findByText('#5');
+    expect(document.querySelector('#queue-total')?.textContent).toBe('共 10,000 张以上（请缩小筛选范围），按到期时间排序');
+  });
+
   it('shows tickets as a table in deadline order, coloured by SLA risk, with area names, account numbers and masked subscribers', async () => {
     signInAsAgent();
     requestMock.mockResolvedValue({ items: queue, page: 1, pageSize: 100, total: 4 });

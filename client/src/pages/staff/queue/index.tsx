@@ -214,7 +214,8 @@ export default function StaffQueuePage() {
         {select('queue-risk', '时限', risk, riskOptions, (v) => setFilter({ risk: v }))}
         {select('queue-assigned', '归属', assigned, assignedOptions, (v) => setFilter({ assigned: v }))}
         <View className="queue-bar__count" id="queue-total">
-          共 {total} 张{sort === 'deadline' && dir === 'asc' ? '，按到期时间排序' : ''}
+          共 {queue.data?.totalCapped ? `${total.toLocaleString('en')} 张以上（请缩小筛选范围）` : `${total} 张`}
+          {sort === 'deadline' && dir === 'asc' ? '，按到期时间排序' : ''}
         </View>
         <View className="queue-bar__keys muted">键盘：j/k 上下，Enter 打开，c 受理</View>
         <Button
