@@ -42,11 +42,7 @@ export class SessionsService {
 
   /** Resolves a bearer token to its principal, or undefined when unknown, expired, revoked or disabled. */
   async resolve(token: string): Promise<Principal | undefined> {
-    const tokenHash = hashToken(token);
-    const now = this.deps.clock.now().getTime();
-    const cached = this.cache.get(tokenHash, now);
-    if (cached) return cached;
-    return this.load(tokenHash, now);
+    return this.kept(token) ?? this.load(hashToken(token), this.deps.clock.now().getTime());
   }
 
   /**
