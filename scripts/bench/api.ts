@@ -23,7 +23,8 @@
  * `--only halls,bills` runs the ceiling and the rows whose names contain one of the words;
  * `--instances 2` starts that many OpenHall servers on the one database and shares the connections
  * (and the notifications) out between them, as a reverse proxy in front of them would;
- * `--cpu-prof DIR` writes a V8 CPU profile of the OpenHall server into DIR (open it in Chrome DevTools).
+ * `--cpu-prof DIR` writes a V8 CPU profile of the OpenHall server into DIR (open it in Chrome DevTools);
+ * `--node-flags "…"` passes V8/Node flags to the OpenHall servers (e.g. `--max-semi-space-size=32`).
  * Bare Koa runs first, and in slices alternating with each timed row, which is compared with those (`--rounds`). Because autocannon
  * shares the machine's cores, requests/s can be bound by the client; `server µs/req` (the server
  * process's CPU time per request, from /proc) and `db µs/req` (MariaDB's, when it runs here) show
@@ -304,12 +305,17 @@ async function main(): Promise<void> {
     RUN_JOBS: process.argv.includes('--with-jobs') ? 'true' : 'false',
   };
   const profDir = process.argv.includes('--cpu-prof') ? process.argv[process.argv.indexOf('--cpu-prof') + 1] : null;
+  // `--node-flags "--heap-growing-percent=100"`: V8 flags for the OpenHall servers only (the ceilings run as they are).
+  const nodeFlags = (process.argv.includes('--node-flags') ? process.argv[process.argv.indexOf('--node-flags') + 1] : '').split(' ').filter(Boolean);
   // The first instance migrates and seeds; the others start on the database it left.
   const servers: Array<{ child: ChildProcess; log: string[] }> = [];
   const target: Target = { bases: [], pids: [] };
   const start = async (seed: boolean) => {
     const port = await freePort();
-    const server = spawnTsx(path.join(root, 'server', 'src', 'main.ts'), { ...env, PORT: String(port), SEED_DEMO: String(seed) }, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
+    const server = spawnTsx(path.join(root, 'server', 'src', 'main.ts'), { ...env, PORT: String(port), SEED_DEMO: String(seed) }, [
+      ...nodeFlags,
+      ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+    ]);
     servers.push(server);
     target.bases.push(`http://127.0.0.1:${port}`);
     target.pids.push(server.child.pid);
