@@ -199,8 +199,7 @@ export class MetricsService {
     const openParams = [...OPEN_STATUSES, endParam, ...areaParam];
     const bounds = months.map(monthBounds);
     // Resolved in a month of the range: judged there, on time if by the stored deadline (none: not),
-    // counted with the callback coverage of the same resolutions (`resolutions`).
-    const [areaKey, codeKey] = [this.codeKey('`area`'), this.codeKey('`commitment_code`')];
+    // counted with the callback coverage of the same resolutions (`resolutions`, below).
     // Open at a month's end (or now), resolved after it or not yet: late in it if the deadline had
     // passed by then. The deadline known now is the one it had then: a pause that begins at or after
     // a deadline does not move it. Only tickets past a deadline by the latest of those instants, and
@@ -209,6 +208,7 @@ export class MetricsService {
     type LateRow = Record<string, unknown>;
     let late: Promise<LateRow[][]> = Promise.resolve([]);
     if (begun.length > 0) {
+      const [areaKey, codeKey] = [this.codeKey('`area`'), this.codeKey('`commitment_code`')];
       const asOf = begun.map((b) => (b.end < now ? b.end : now));
       const lateSums = begun
         .map((_, i) => `sum(case when (\`resolved_at\` is null or \`resolved_at\` >= ?) and \`deadline_at\` < ? then 1 else 0 end) as \`late${i}\``)
