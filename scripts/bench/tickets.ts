@@ -20,6 +20,7 @@
  */
 import { createTestApp, signInBySms, signInStaff, type TestApp } from '../../server/test/harness';
 import { TicketClockJob } from '../../server/src/modules/tickets/ticket-clock.job';
+import type { MetricsRow } from '@openhall/shared';
 import { printTable, numberArg } from './lib';
 
 const counts = process.argv.includes('--counts') ? process.argv[process.argv.indexOf('--counts') + 1].split(',').map(Number) : [1000, 10_000, 100_000];
@@ -113,6 +114,39 @@ async function copyTicket(t: TestApp, id: number, n: number): Promise<void> {
   const [row] = await knex('ticket').where('id', id);
   const { id: _id, ...rest } = row as Record<string, unknown>;
   await bulkInsert(t, 'ticket', Array.from({ length: n }, () => ({ ...rest })));
+}
+
+/**
+ * This month's staff metrics summed over the areas, against the same figures counted plainly (one
+ * COUNT each, no grouping by month or area, no parts): what differs, as "figure: metrics ≠ count".
+ */
+async function metricsAgainstCounts(t: TestApp, supervisor: Record<string, string>): Promise<string[]> {
+  const rows = (await t.request.get('/api/v1/staff/metrics').set(supervisor).expect(200)).body.data.rows as MetricsRow[];
+  const now = t.clock.now();
+  const month = new Date(now.getTime() + 8 * HOUR).toISOString().slice(0, 7);
+  const start = t.deps.readDb.datetime(new Date(`${month}-01T00:00:00+08:00`));
+  const dt = (d: Date) => t.deps.readDb.datetime(d);
+  const knex = t.orm.em.getKnex();
+  const count = async (q: ReturnType<typeof knex>) => Number(((await q.count({ n: '*' })) as Array<{ n: number | string }>)[0].n);
+  const sum = (f: (r: MetricsRow) => number) => rows.reduce((n, r) => n + f(r), 0);
+  const resolved = () => knex('ticket').where('resolved_at', '>=', start).where('resolved_at', '<=', dt(now)).whereIn('status', ['resolved', 'closed']);
+  const filed = () => knex('ticket').where('created_at', '>=', start).where('created_at', '<=', dt(now));
+  const expected: Array<[string, number, number]> = [
+    ['callback coverage, eligible', sum((r) => r.callbackCoverage.eligible), await count(resolved().whereIn('type', ['fault', 'complaint', 'installation']))],
+    ['complaints', sum((r) => r.complaints.complaints), await count(filed().where('type', 'complaint'))],
+    [
+      'first response, counted',
+      sum((r) => r.firstResponse.total),
+      (await count(filed())) - (await count(filed().whereNull('accepted_at').where((q) => q.where('status', 'cancelled').orWhere('created_at', '>', dt(new Date(now.getTime() - 24 * HOUR)))))),
+    ],
+    [
+      'on time, judged',
+      sum((r) => r.onTime.reduce((n, c) => n + c.judged, 0)),
+      (await count(resolved())) + (await count(knex('ticket').whereIn('status', OPEN).where('deadline_at', '<', dt(now)))),
+    ],
+    ['on time, on time', sum((r) => r.onTime.reduce((n, c) => n + c.onTime, 0)), await count(resolved().whereRaw('`resolved_at` <= `deadline_at`'))],
+  ];
+  return expected.filter(([, got, want]) => got !== want).map(([name, got, want]) => `${name}: ${got} ≠ ${want}`);
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -218,6 +252,10 @@ async function main(): Promise<void> {
       }
       console.log(`${open} open: stored deadline equals the computed one for ${checked - drifted.length} of ${checked} tickets`);
       if (drifted.length > 0) throw new Error(`stored clock differs from the computed one for ${drifted.length} tickets, e.g. ${drifted.slice(0, 10).join(', ')}`);
+      // This month's staff metrics, summed over the areas, against plain COUNTs of the tickets (every clock is stored here).
+      const metricsDrift = await metricsAgainstCounts(t, supervisor);
+      console.log(`${open} open: staff metrics equal the counted figures${metricsDrift.length ? ` except ${metricsDrift.join('; ')}` : ''}`);
+      if (metricsDrift.length > 0) throw new Error(`staff metrics differ from the counts: ${metricsDrift.join('; ')}`);
       // The queue's kept counts (its total) against a COUNT of the tickets.
       const countDrift = await t.app.services.tickets.queue.queueCountDrift();
       console.log(`${open} open: kept queue counts equal the counted ones${countDrift.length ? ` except ${countDrift.length}` : ''}`);

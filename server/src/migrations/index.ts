@@ -32,6 +32,7 @@ import { Migration20261204160000_invoices } from './Migration20261204160000_invo
 import { Migration20261204190000_surveys } from './Migration20261204190000_surveys';
 import { Migration20261205233100_notification_receipts } from './Migration20261205233100_notification_receipts';
 import { Migration20261205235510_ticket_queue_count } from './Migration20261205235510_ticket_queue_count';
+import { Migration20261206044200_ticket_metrics_indexes } from './Migration20261206044200_ticket_metrics_indexes';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -72,4 +73,5 @@ export const migrations = [
   { name: 'Migration20261205134500_wechatpay_complaints', class: Migration20261205134500_wechatpay_complaints },
   { name: 'Migration20261205233100_notification_receipts', class: Migration20261205233100_notification_receipts },
   { name: 'Migration20261205235510_ticket_queue_count', class: Migration20261205235510_ticket_queue_count },
+  { name: 'Migration20261206044200_ticket_metrics_indexes', class: Migration20261206044200_ticket_metrics_indexes },
 ];

@@ -248,3 +248,63 @@ test('callbacks within 72 hours of the resolution, beside the coverage: a call a
   const [november] = res.body.data.rows as MetricsRow[];
   expect(november.callbackCoverage).toEqual({ eligible: 7, covered: 5, byRating: 2, byCallback: 3, pending: 1, unreachable: 1, rate: 0.7143, withinStandard: 4, withinStandardRate: 0.5714 });
 });
+
+test('a quarter is its three months, an area is its rows of every area, and each figure is the one counted by hand, judged from the facts or from the stored deadlines', async () => {
+  t.clock.set(bj('2027-06-20T10:00')); // Sunday
+  const boss = await createStaff(t, 'mt_super4', 'supervisor', '陈静', 'KF5005');
+  const at = (d: string) => bj(`2027-${d}`);
+  const H = (from: Date, to: Date) => (to.getTime() - from.getTime()) / HOUR;
+  // Shangcheng. P: repaired in 5 hours (April, on time, rated 5 stars the same evening).
+  const p = await plant('fault', 'shangcheng', at('04-10T09:00'), { acceptedAfterH: 1, resolvedAfterH: 5 });
+  await rateIt(p, 5, at('04-10T20:00'));
+  // Q: reported Thu 29 April, due the next morning, repaired Mon 3 May: late open at April's end, late repaired in May.
+  await plant('fault', 'shangcheng', at('04-29T09:00'), { acceptedAfterH: 1, resolvedAfterH: H(at('04-29T09:00'), at('05-03T15:00')) });
+  // S: reported 5 April, still open: late in April, May and June.
+  await plant('fault', 'shangcheng', at('04-05T09:00'), { acceptedAfterH: 2 });
+  // R: complaint filed Thu 20 May, claimed after 30 hours, answered on the Saturday: on time (3 working days); rated 2 stars, then called back.
+  const r = await plant('complaint', 'shangcheng', at('05-20T09:00'), { acceptedAfterH: 30, resolvedAfterH: 48 });
+  await rateIt(r, 2, at('05-22T12:00'));
+  await callback(r, 'done', at('05-24T10:00'));
+  // T: complaint filed Fri 18 June, due Wed 23 June: open, judged nowhere yet.
+  await plant('complaint', 'shangcheng', at('06-18T09:00'), { acceptedAfterH: 1 });
+  // U: reported 1 June, repaired after 30 hours: late in June; the callback could not reach anyone.
+  const u2 = await plant('fault', 'shangcheng', at('06-01T09:00'), { acceptedAfterH: 1, resolvedAfterH: 30 });
+  await callback(u2, 'unreachable', at('06-03T10:00'));
+  // Yuhang. Y: complaint filed Thu 15 April, due Tue 20 April, answered 5 June: late open at April's and May's end, late answered in June.
+  await plant('complaint', 'yuhang', at('04-15T09:00'), { acceptedAfterH: 1, resolvedAfterH: H(at('04-15T09:00'), at('06-05T15:00')) });
+  // X: reported 10 June, never claimed: not claimed within 24 hours, late. W: reported 14 hours ago, not claimed: not counted yet.
+  await plant('fault', 'yuhang', at('06-10T09:00'));
+  await plant('fault', 'yuhang', at('06-19T20:00'));
+
+  const get = async (query: string) => (await t.request.get(`/api/v1/staff/metrics?${query}`).set(boss.auth).expect(200)).body.data.rows as MetricsRow[];
+  const summary = (rows: MetricsRow[]) =>
+    rows.map((x) => ({
+      at: `${x.month}|${x.area}`,
+      firstResponse: `${x.firstResponse.count}/${x.firstResponse.total}`,
+      complaints: x.complaints.complaints,
+      onTime: Object.fromEntries(x.onTime.map((c) => [c.commitmentCode, `${c.onTime}/${c.judged}`])),
+      coverage: `${x.callbackCoverage.byRating}+${x.callbackCoverage.byCallback} of ${x.callbackCoverage.eligible}, ${x.callbackCoverage.unreachable} unreachable`,
+      satisfaction: `${x.satisfaction.count}/${x.satisfaction.total}`,
+    }));
+  const byHand = [
+    { at: '2027-04|shangcheng', firstResponse: '3/3', complaints: 0, onTime: { fault_ordinary: '1/3' }, coverage: '1+0 of 1, 0 unreachable', satisfaction: '1/1' },
+    { at: '2027-04|yuhang', firstResponse: '1/1', complaints: 1, onTime: { complaint_reply: '0/1' }, coverage: '0+0 of 0, 0 unreachable', satisfaction: '0/0' },
+    { at: '2027-05|shangcheng', firstResponse: '0/1', complaints: 1, onTime: { fault_ordinary: '0/2', complaint_reply: '1/1' }, coverage: '0+1 of 2, 0 unreachable', satisfaction: '0/1' },
+    { at: '2027-05|yuhang', firstResponse: '0/0', complaints: 0, onTime: { complaint_reply: '0/1' }, coverage: '0+0 of 0, 0 unreachable', satisfaction: '0/0' },
+    { at: '2027-06|shangcheng', firstResponse: '2/2', complaints: 1, onTime: { fault_ordinary: '0/2' }, coverage: '0+0 of 1, 1 unreachable', satisfaction: '0/0' },
+    { at: '2027-06|yuhang', firstResponse: '0/1', complaints: 0, onTime: { fault_ordinary: '0/1', complaint_reply: '0/1' }, coverage: '0+0 of 1, 0 unreachable', satisfaction: '0/0' },
+  ];
+  const mine = (rows: MetricsRow[]) => rows.filter((x) => x.area === 'shangcheng' || x.area === 'yuhang');
+  for (const stored of [false, true]) {
+    if (stored) await storeClocks();
+    const quarter = await get('from=2027-04&to=2027-06');
+    expect(summary(mine(quarter))).toEqual(byHand);
+    // The same figures asked for month by month, and area by area.
+    const months = [...(await get('from=2027-04')), ...(await get('from=2027-05')), ...(await get('from=2027-06'))];
+    expect(mine(months)).toEqual(mine(quarter));
+    const areas = [...(await get('from=2027-04&to=2027-06&area=shangcheng')), ...(await get('from=2027-04&to=2027-06&area=yuhang'))];
+    expect(areas.sort((x, y) => x.month.localeCompare(y.month) || x.area.localeCompare(y.area))).toEqual(mine(quarter));
+    // The current month alone, as the console asks for it by default.
+    expect(mine(await get(''))).toEqual(mine(quarter).filter((x) => x.month === '2027-06'));
+  }
+});

@@ -74,8 +74,10 @@ export const TicketSchema = new EntitySchema<Ticket>({
     { name: 'ticket_user_created_idx', properties: ['userId', 'createdAt'] },
     { name: 'ticket_status_type_idx', properties: ['status', 'type'] },
     { name: 'ticket_owner_idx', properties: ['ownerStaffId'] },
-    { name: 'ticket_created_at_idx', properties: ['createdAt'] },
-    { name: 'ticket_resolved_at_idx', properties: ['resolvedAt'] },
+    // The staff metrics and the scorecard (covering: they read these indexes alone).
+    { name: 'ticket_created_metrics_idx', properties: ['createdAt', 'area', 'type', 'status', 'acceptedAt'] },
+    { name: 'ticket_resolved_metrics_idx', properties: ['resolvedAt', 'status', 'area', 'commitmentCode', 'type', 'reopenCount', 'clockStartedAt', 'deadlineAt', 'queueKey'] },
+    { name: 'ticket_late_open_idx', properties: ['status', 'deadlineAt', 'area', 'commitmentCode', 'clockStartedAt', 'queueKey', 'resolvedAt'] },
     // The console's search (staff-search.service.ts).
     { name: 'ticket_work_order_no_idx', properties: ['workOrderNo'] },
     { name: 'ticket_contact_phone_idx', properties: ['contactPhone'] },
