@@ -5,75 +5,84 @@
  * SHA-256 → its session's user, read from `session` and `portal_user` on a miss and kept
  * SESSION_CACHE_SECONDS), through a pool of the ORM's size, in its own process like OpenHall.
  * Nothing else: no validation, no late fees, no account numbers, no envelope beyond `data`.
- * Listens on PORT on 127.0.0.1; DATABASE_URL is the database OpenHall uses.
+ * Run as a script it listens on PORT on 127.0.0.1; DATABASE_URL is the database OpenHall uses.
+ * `createBillsFloor` builds the same app for scripts/bench/bills-inproc.ts.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import Koa from 'koa';
-import { createPool } from 'mysql2/promise';
+import { createPool, type Pool } from 'mysql2/promise';
 
-const url = new URL(process.env.DATABASE_URL!.replace(/^mariadb:/, 'mysql:'));
-const pool = createPool({
-  host: url.hostname,
-  port: Number(url.port || 3306),
-  user: decodeURIComponent(url.username),
-  password: decodeURIComponent(url.password),
-  database: url.pathname.slice(1),
-  connectionLimit: 20,
-  timezone: 'Z',
-  dateStrings: true,
-});
-const ttlMs = Number(process.env.SESSION_CACHE_SECONDS ?? 10) * 1000;
-const sessions = new Map<string, { userId: number; until: number }>();
+export function createBillsFloor(databaseUrl: string, sessionCacheSeconds = 10): { app: Koa; pool: Pool } {
+  const url = new URL(databaseUrl.replace(/^mariadb:/, 'mysql:'));
+  const pool = createPool({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: url.pathname.slice(1),
+    connectionLimit: 20,
+    timezone: 'Z',
+    dateStrings: true,
+    ...(url.searchParams.get('socket') ? { socketPath: url.searchParams.get('socket')! } : {}),
+  });
+  const ttlMs = sessionCacheSeconds * 1000;
+  const sessions = new Map<string, { userId: number; until: number }>();
 
-async function userOf(authorization: string | undefined): Promise<number | null> {
-  const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : null;
-  if (!token) return null;
-  const hash = createHash('sha256').update(token).digest('hex');
-  const now = Date.now();
-  const kept = sessions.get(hash);
-  if (kept && kept.until > now) return kept.userId;
-  const [rows] = await pool.query<Array<{ user_id: number; expires_at: string } & import('mysql2').RowDataPacket>>(
-    'select `session`.`user_id`, `session`.`expires_at` from `session` join `portal_user` on `portal_user`.`id` = `session`.`user_id` where `session`.`token_hash` = ? and `session`.`revoked_at` is null',
-    [hash],
-  );
-  const expires = rows[0] ? new Date(`${rows[0].expires_at.replace(' ', 'T')}Z`).getTime() : 0;
-  if (expires <= now) return null;
-  sessions.set(hash, { userId: rows[0].user_id, until: Math.min(now + ttlMs, expires) });
-  return rows[0].user_id;
+  async function userOf(authorization: string | undefined): Promise<number | null> {
+    const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : null;
+    if (!token) return null;
+    const hash = createHash('sha256').update(token).digest('hex');
+    const now = Date.now();
+    const kept = sessions.get(hash);
+    if (kept && kept.until > now) return kept.userId;
+    const [rows] = await pool.query<Array<{ user_id: number; expires_at: string } & import('mysql2').RowDataPacket>>(
+      'select `session`.`user_id`, `session`.`expires_at` from `session` join `portal_user` on `portal_user`.`id` = `session`.`user_id` where `session`.`token_hash` = ? and `session`.`revoked_at` is null',
+      [hash],
+    );
+    const expires = rows[0] ? new Date(`${rows[0].expires_at.replace(' ', 'T')}Z`).getTime() : 0;
+    if (expires <= now) return null;
+    sessions.set(hash, { userId: rows[0].user_id, until: Math.min(now + ttlMs, expires) });
+    return rows[0].user_id;
+  }
+
+  const app = new Koa();
+  app.use(async (ctx) => {
+    if (ctx.path === '/readyz') {
+      ctx.body = { ok: true };
+      return;
+    }
+    const userId = await userOf(ctx.get('authorization') || undefined);
+    if (userId === null) {
+      ctx.status = 401;
+      ctx.body = { error: { code: 'UNAUTHENTICATED' } };
+      return;
+    }
+    const accountId = Number(ctx.query.accountId);
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const [rows] = await pool.query<import('mysql2').RowDataPacket[]>(
+      'select `bill`.`id`, `bill`.`account_id`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, `bill`.`late_fee_fen`, `bill`.`paid_at`, `bill`.`source_version` ' +
+        'from `bill` join `account_binding` on `account_binding`.`account_id` = `bill`.`account_id` ' +
+        "where `account_binding`.`user_id` = ? and `bill`.`account_id` = ? and ((`bill`.`status` = 'unpaid' and `bill`.`due_date` >= ?)) " +
+        'order by `bill`.`period` desc, `bill`.`account_id` asc, `bill`.`id` desc limit ? offset ?',
+      [userId, accountId, today, 20, 0],
+    );
+    ctx.body = {
+      data: {
+        items: rows.map((r) => ({ id: Number(r.id), accountId: Number(r.account_id), period: r.period, dueDate: r.due_date, status: r.status, amountFen: Number(r.amount_fen), lateFeeFen: Number(r.late_fee_fen) })),
+        page: 1,
+        pageSize: 20,
+        total: rows.length,
+      },
+    };
+  });
+  return { app, pool };
 }
 
-const app = new Koa();
-app.use(async (ctx) => {
-  if (ctx.path === '/readyz') {
-    ctx.body = { ok: true };
-    return;
-  }
-  const userId = await userOf(ctx.get('authorization') || undefined);
-  if (userId === null) {
-    ctx.status = 401;
-    ctx.body = { error: { code: 'UNAUTHENTICATED' } };
-    return;
-  }
-  const accountId = Number(ctx.query.accountId);
-  const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
-  const [rows] = await pool.query<import('mysql2').RowDataPacket[]>(
-    'select `bill`.`id`, `bill`.`account_id`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, `bill`.`late_fee_fen`, `bill`.`paid_at`, `bill`.`source_version` ' +
-      'from `bill` join `account_binding` on `account_binding`.`account_id` = `bill`.`account_id` ' +
-      "where `account_binding`.`user_id` = ? and `bill`.`account_id` = ? and ((`bill`.`status` = 'unpaid' and `bill`.`due_date` >= ?)) " +
-      'order by `bill`.`period` desc, `bill`.`account_id` asc, `bill`.`id` desc limit ? offset ?',
-    [userId, accountId, today, 20, 0],
-  );
-  ctx.body = {
-    data: {
-      items: rows.map((r) => ({ id: Number(r.id), accountId: Number(r.account_id), period: r.period, dueDate: r.due_date, status: r.status, amountFen: Number(r.amount_fen), lateFeeFen: Number(r.late_fee_fen) })),
-      page: 1,
-      pageSize: 20,
-      total: rows.length,
-    },
-  };
-});
-const server = http.createServer(app.callback());
-server.keepAliveTimeout = 65_000;
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
-process.on('SIGTERM', () => server.close(() => void pool.end().then(() => process.exit(0))));
+if (require.main === module) {
+  const { app, pool } = createBillsFloor(process.env.DATABASE_URL!, Number(process.env.SESSION_CACHE_SECONDS ?? 10));
+  const server = http.createServer(app.callback());
+  server.keepAliveTimeout = 65_000;
+  server.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
+  process.on('SIGTERM', () => server.close(() => void pool.end().then(() => process.exit(0))));
+}
