@@ -255,7 +255,9 @@ async function journey(e2e: E2E): Promise<void> {
     const summary = (await onPage(e2e.page, page, '#stop-summary').innerText()).trim();
     check(summary.includes(ACCOUNT_NO) && summary.includes(HOLDER_PHONE_MASKED), `the confirmation says "${summary}"`);
     await onPage(e2e.page, page, '#stop-confirm').click();
-    await onPage(e2e.page, page, '#prepaid-request[data-status="pending"]').filter({ hasText: '紧急停机' }).waitFor();
+    // Filed: shown as pending, or already done when the outbox (every 2 s) delivered it before the
+    // page read the account again; the next step waits for it to be done either way.
+    await onPage(e2e.page, page, '#prepaid-request:is([data-status="pending"], [data-status="done"])').filter({ hasText: '紧急停机' }).waitFor();
     const view = await e2e.api<PrepaidJson>(`/api/v1/accounts/${accountId}/prepaid`);
     check(view.latestRequest?.kind === 'suspend', `the API's latest request is ${JSON.stringify(view.latestRequest)}`);
     return summary;
@@ -304,7 +306,8 @@ async function journey(e2e: E2E): Promise<void> {
     check(found, `no 6-digit code in the SMS text: ${message.text}`);
     await typeInto(e2e.page, page, 'reopen-code', found[1]);
     await onPage(e2e.page, page, '#reopen-submit').click();
-    await onPage(e2e.page, page, '#prepaid-request[data-status="pending"]').filter({ hasText: '复机' }).waitFor();
+    // Pending, or done already (see the stop above).
+    await onPage(e2e.page, page, '#prepaid-request:is([data-status="pending"], [data-status="done"])').filter({ hasText: '复机申请' }).waitFor();
     // Carried out through the outbox again; the page follows it by itself.
     await onPage(e2e.page, page, '#prepaid-request[data-status="done"]').filter({ hasText: '复机申请' }).waitFor({ timeout: OUTBOX_WAIT_MS });
     await onPage(e2e.page, page, '#prepaid-status').filter({ hasText: '正常使用' }).waitFor();
