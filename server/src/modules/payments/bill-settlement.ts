@@ -67,25 +67,9 @@ export class BillSettlement {
     const ids = orders.map((o) => o.id);
     // The orders' bills with what the write-off message names of each, in one read (plain rows:
     // nothing here is changed through the ORM).
-    const rows = await tx.execute<
-      Array<{ order_id: number; bill_id: number; amount_fen: number | string; late_fee_fen: number | string; account_id: number; period: string; external_id: string | null; account_no: string }>
-    >(
-      'select `l`.`order_id`, `l`.`bill_id`, `l`.`amount_fen`, `l`.`late_fee_fen`, `b`.`account_id`, `b`.`period`, `b`.`external_id`, `a`.`account_no` from `payment_order_bill` as `l` ' +
-        `join \`bill\` as \`b\` on \`b\`.\`id\` = \`l\`.\`bill_id\` join \`account\` as \`a\` on \`a\`.\`id\` = \`b\`.\`account_id\` where \`l\`.\`order_id\` in (${placeholders(ids.length)}) order by \`l\`.\`id\` asc`,
-      ids,
-    );
+    const rows = await writeoffLines(tx, ids);
     const linesOf = new Map<number, BillingWriteoffMessage['bills']>(ids.map((id) => [id, []]));
-    for (const r of rows) {
-      linesOf.get(Number(r.order_id))!.push({
-        billId: Number(r.bill_id),
-        externalId: r.external_id,
-        accountId: Number(r.account_id),
-        accountNo: r.account_no,
-        period: r.period,
-        amountFen: Number(r.amount_fen),
-        lateFeeFen: Number(r.late_fee_fen),
-      });
-    }
+    for (const r of rows) linesOf.get(Number(r.order_id))!.push(writeoffLineOf(r));
     const all = orders.flatMap((o) => linesOf.get(o.id)!.map((l) => ({ order: o, line: l })));
     if (all.length > 0) {
       // One conditional UPDATE for every bill: each one moves only while it is unpaid.
@@ -166,13 +150,7 @@ export class BillSettlement {
   async reverse(tx: EntityManager, order: PaymentOrder): Promise<{ reopened: number[]; kept: number[] }> {
     const refunds = await tx.find(Refund, { orderId: order.id }, { refresh: true });
     if (refunds.some((r) => r.kind !== 'staff')) return { reopened: [], kept: [] };
-    const rows = await tx.execute<
-      Array<{ line_id: number; bill_id: number; amount_fen: number | string; late_fee_fen: number | string; account_id: number; period: string; external_id: string | null; account_no: string }>
-    >(
-      'select `l`.`id` as `line_id`, `l`.`bill_id`, `l`.`amount_fen`, `l`.`late_fee_fen`, `b`.`account_id`, `b`.`period`, `b`.`external_id`, `a`.`account_no` from `payment_order_bill` as `l` ' +
-        'join `bill` as `b` on `b`.`id` = `l`.`bill_id` join `account` as `a` on `a`.`id` = `b`.`account_id` where `l`.`order_id` = ? order by `l`.`id` asc',
-      [order.id],
-    );
+    const rows = await writeoffLines(tx, [order.id]);
     const now = this.now();
     const bills: BillingWriteoffReversedMessage['bills'] = [];
     for (const r of rows) {
@@ -185,16 +163,7 @@ export class BillSettlement {
           { status: 'unpaid', paidAt: null, paymentId: null, lateFeeFen: 0, updatedAt: now },
         )) === 1;
       await tx.nativeUpdate(PaymentOrderBill, { id: Number(r.line_id) }, { reversal: reopened ? 'reopened' : 'kept' });
-      bills.push({
-        billId: Number(r.bill_id),
-        externalId: r.external_id,
-        accountId: Number(r.account_id),
-        accountNo: r.account_no,
-        period: r.period,
-        amountFen: Number(r.amount_fen),
-        lateFeeFen: Number(r.late_fee_fen),
-        reopened,
-      });
+      bills.push({ ...writeoffLineOf(r), reopened });
     }
     if (bills.length === 0) return { reopened: [], kept: [] };
     const message: BillingWriteoffReversedMessage = {
@@ -234,6 +203,41 @@ export class BillSettlement {
  * refund: paid at the hall counter (or by bank withholding…), paid through another portal order,
  * or withdrawn by the operator.
  */
+/** A bill line of some orders as written off (and, if refunded, reversed): the bill and what the order paid for it. */
+interface WriteoffLineRow {
+  line_id: number;
+  order_id: number;
+  bill_id: number;
+  amount_fen: number | string;
+  late_fee_fen: number | string;
+  account_id: number;
+  period: string;
+  external_id: string | null;
+  account_no: string;
+}
+
+/** The bill lines of some orders, in the order they were added, with each bill's account number. */
+function writeoffLines(tx: EntityManager, orderIds: number[]): Promise<WriteoffLineRow[]> {
+  return tx.execute<WriteoffLineRow[]>(
+    'select `l`.`id` as `line_id`, `l`.`order_id`, `l`.`bill_id`, `l`.`amount_fen`, `l`.`late_fee_fen`, `b`.`account_id`, `b`.`period`, `b`.`external_id`, `a`.`account_no` from `payment_order_bill` as `l` ' +
+      `join \`bill\` as \`b\` on \`b\`.\`id\` = \`l\`.\`bill_id\` join \`account\` as \`a\` on \`a\`.\`id\` = \`b\`.\`account_id\` where \`l\`.\`order_id\` in (${placeholders(orderIds.length)}) order by \`l\`.\`id\` asc`,
+    orderIds,
+  );
+}
+
+/** A line as the billing system's write-off (and its reversal) names it. */
+function writeoffLineOf(r: WriteoffLineRow): BillingWriteoffMessage['bills'][number] {
+  return {
+    billId: Number(r.bill_id),
+    externalId: r.external_id,
+    accountId: Number(r.account_id),
+    accountNo: r.account_no,
+    period: r.period,
+    amountFen: Number(r.amount_fen),
+    lateFeeFen: Number(r.late_fee_fen),
+  };
+}
+
 export async function whyNotPayable(tx: EntityManager, billId: number): Promise<string> {
   const bill = await tx.findOne(Bill, billId, { disableIdentityMap: true });
   if (!bill) return `账单 ${billId} 已不存在`;
