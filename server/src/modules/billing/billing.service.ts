@@ -10,7 +10,10 @@ import {
   type BillLineView,
   type BillPaymentView,
   type BillsQuery,
+  type BillStatus,
   type BillView,
+  type LateFeeRule,
+  type LateFeeSuspension,
   type Page,
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
@@ -18,7 +21,7 @@ import { BillLine } from './bill-line.entity';
 import { Bill } from './bill.entity';
 import { dateOrNull, placeholders } from '../../read-db';
 import { LruMap } from '../../lru';
-import { DISPUTED_SQL, lateFeeSuspensions } from './late-fee-suspensions';
+import { DISPUTED_SQL, lateFeeSuspensions, mayHaveSuspensions } from './late-fee-suspensions';
 import { requireBound, requireOwnBill } from '../access/access';
 
 /** A row of the bills page: a bill as stored. */
@@ -78,64 +81,27 @@ export class BillingService {
   /**
    * The user's bills, newest period first. One statement on the bills answers the usual request
    * (only of accounts the user has bound); their lines and account numbers, which never change,
-   * come from memory once read. The total is counted only when the first page is full; an empty
-   * answer for a given account checks that the account is the user's (404 otherwise); disputes are
-   * read only for disputed bills carrying a late fee.
+   * come from memory once read, and then the views are made in one pass without waiting on
+   * anything else. The total is counted only when the first page is full; an empty answer for a
+   * given account checks that the account is the user's (404 otherwise); disputes are read only for
+   * disputed bills carrying a late fee.
    */
   async listBills(userId: number, query: BillsQuery): Promise<Page<BillView>> {
     const today = this.today();
-    const conditions = ['`account_binding`.`user_id` = ?'];
-    const params: (string | number)[] = [userId];
-    if (query.accountId !== undefined) {
-      conditions.push('`bill`.`account_id` = ?');
-      params.push(query.accountId);
-    }
-    // Each displayed status is a condition on the stored status and the due date.
-    const statuses = new Set(query.status ?? billStatuses);
-    if (statuses.size === billStatuses.length) conditions.push(`\`bill\`.\`status\` in ${SHOWN_SQL}`);
-    else {
-      const or: string[] = [];
-      if (statuses.has('paid')) or.push("`bill`.`status` = 'paid'");
-      if (statuses.has('unpaid')) {
-        or.push("(`bill`.`status` = 'unpaid' and `bill`.`due_date` >= ?)");
-        params.push(today);
-      }
-      if (statuses.has('overdue')) {
-        or.push("(`bill`.`status` = 'unpaid' and `bill`.`due_date` < ?)");
-        params.push(today);
-      }
-      conditions.push(`(${or.join(' or ')})`);
-    }
-    const where = `from \`bill\` join \`account_binding\` on \`account_binding\`.\`account_id\` = \`bill\`.\`account_id\` where ${conditions.join(' and ')}`;
+    const statement = billsPageStatement(query.accountId !== undefined, query.status);
+    const params: (string | number)[] = query.accountId !== undefined ? [userId, query.accountId] : [userId];
+    for (let i = 0; i < statement.todayParams; i++) params.push(today);
     const offset = (query.page - 1) * query.pageSize;
-    const rows = await this.deps.readDb.rows<BillPageRow>(
-      'select `bill`.`id`, `bill`.`account_id`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, `bill`.`late_fee_fen`, `bill`.`paid_at`, `bill`.`source_version`' +
-        // Only an overdue bill can carry a late fee, which a dispute may lower. The column costs
-        // MariaDB about 40 µs a statement, so it is read only when overdue bills are asked for.
-        (statuses.has('overdue') ? `, ${DISPUTED_SQL} as \`disputed\` ` : ' ') +
-        `${where} order by \`bill\`.\`period\` desc, \`bill\`.\`account_id\` asc, \`bill\`.\`id\` desc limit ? offset ?`,
-      [...params, query.pageSize, offset],
-    );
-    const bills: BillRow[] = rows.map((r) => ({
-      id: Number(r.id),
-      accountId: Number(r.account_id),
-      period: r.period,
-      dueDate: r.due_date,
-      status: r.status,
-      amountFen: Number(r.amount_fen),
-      lateFeeFen: Number(r.late_fee_fen),
-      paidAt: dateOrNull(r.paid_at),
-      sourceVersion: Number(r.source_version),
-      disputed: r.disputed === undefined ? undefined : Number(r.disputed) > 0,
-    }));
+    const rows = await this.deps.readDb.rows<BillPageRow>(statement.select, [...params, query.pageSize, offset]);
+    const bills = rows.map(billOfRow);
     if (bills.length === 0 && query.accountId !== undefined) await requireBound(this.em, userId, query.accountId);
     // A first page that is not full holds everything there is.
     const total =
-      offset === 0 && bills.length < query.pageSize
-        ? bills.length
-        : Number((await this.deps.readDb.rows<{ n: number }>(`select count(*) as \`n\` ${where}`, params))[0].n);
-    const [accountNo, lines] = await Promise.all([this.accountNumbers([...new Set(bills.map((b) => b.accountId))]), this.linesOf(bills)]);
-    return { items: await this.toViews(bills, today, accountNo, lines), page: query.page, pageSize: query.pageSize, total };
+      offset === 0 && bills.length < query.pageSize ? bills.length : Number((await this.deps.readDb.rows<{ n: number }>(statement.count, params))[0].n);
+    const items =
+      this.keptViews(bills, today) ??
+      (await this.toViews(bills, today, await this.accountNumbers([...new Set(bills.map((b) => b.accountId))]), await this.linesOf(bills)));
+    return { items, page: query.page, pageSize: query.pageSize, total };
   }
 
   /** One of the user's bills with its lines, live late fee and the payment that settled it. */
@@ -193,8 +159,7 @@ export class BillingService {
    */
   private async linesOf(bills: ReadonlyArray<Pick<Bill, 'id' | 'sourceVersion'>>): Promise<Map<number, BillLineView[]>> {
     if (bills.length === 0) return new Map();
-    const keyOf = (b: Pick<Bill, 'id' | 'sourceVersion'>) => `${b.id}:${Number(b.sourceVersion)}`;
-    const idOfKey = new Map(bills.map((b) => [keyOf(b), b.id]));
+    const idOfKey = new Map(bills.map((b) => [lineKeyOf(b), b.id]));
     const kept = await this.lineCache.getMany(
       [...idOfKey.keys()],
       async (missing) => {
@@ -215,7 +180,7 @@ export class BillingService {
       },
       [],
     );
-    return new Map(bills.map((b) => [b.id, kept.get(keyOf(b)) ?? []]));
+    return new Map(bills.map((b) => [b.id, kept.get(lineKeyOf(b)) ?? []]));
   }
 
   /** Account numbers by account id: kept ones from memory (an account's number never changes), the rest in one query. */
@@ -230,29 +195,120 @@ export class BillingService {
     });
   }
 
+  /**
+   * Views for some bills when everything besides their rows is in memory: every account number and
+   * every bill's lines kept, and no bill that a dispute could lower the late fee of (see
+   * `mayHaveSuspensions`). Undefined otherwise: `toViews` reads what is missing.
+   */
+  private keptViews(bills: readonly BillRow[], today: string): BillView[] | undefined {
+    const rule = this.deps.config.operator.lateFee;
+    const views: BillView[] = [];
+    for (const b of bills) {
+      const accountNo = this.accountNoCache.get(b.accountId);
+      const lines = this.lineCache.get(lineKeyOf(b));
+      if (accountNo === undefined || lines === undefined || mayHaveSuspensions(b, today, rule)) return undefined;
+      views.push(billViewOf(b, today, rule, accountNo, lines, undefined));
+    }
+    return views;
+  }
+
   /** Views for some bills, given their account numbers and lines: amounts and live late fees as of `today`. */
   private async toViews(bills: BillRow[], today: string, accountNo: Map<number, string>, linesByBill: Map<number, BillLineView[]>): Promise<BillView[]> {
     if (bills.length === 0) return [];
     const rule = this.deps.config.operator.lateFee;
     // Days under an open dispute of the bill carry no late fee.
     const suspended = await lateFeeSuspensions(this.deps.readDb, bills, today, rule);
-    return bills.map((b) => {
-      const amountFen = Number(b.amountFen);
-      // Unpaid bills carry no stored late fee: it grows daily, so it is computed as of today.
-      const lateFeeFen = b.status === 'paid' ? Number(b.lateFeeFen) : computeLateFeeFen(amountFen, b.dueDate, today, rule, suspended.get(b.id));
-      return {
-        id: b.id,
-        accountId: b.accountId,
-        accountNo: accountNo.get(b.accountId) ?? '',
-        period: b.period,
-        dueDate: b.dueDate,
-        status: billStatusOf(b.status, b.dueDate, today),
-        amountFen,
-        lateFeeFen,
-        totalFen: amountFen + lateFeeFen,
-        paidAt: b.paidAt ? new Date(b.paidAt).toISOString() : null,
-        lines: linesByBill.get(b.id) ?? [],
-      };
-    });
+    return bills.map((b) => billViewOf(b, today, rule, accountNo.get(b.accountId) ?? '', linesByBill.get(b.id) ?? [], suspended.get(b.id)));
   }
+}
+
+/** A bill version's key in the line cache: a correction from the billing system is a new version. */
+function lineKeyOf(b: Pick<Bill, 'id' | 'sourceVersion'>): string {
+  return `${b.id}:${Number(b.sourceVersion)}`;
+}
+
+function billOfRow(r: BillPageRow): BillRow {
+  return {
+    id: Number(r.id),
+    accountId: Number(r.account_id),
+    period: r.period,
+    dueDate: r.due_date,
+    status: r.status,
+    amountFen: Number(r.amount_fen),
+    lateFeeFen: Number(r.late_fee_fen),
+    paidAt: dateOrNull(r.paid_at),
+    sourceVersion: Number(r.source_version),
+    disputed: r.disputed === undefined ? undefined : Number(r.disputed) > 0,
+  };
+}
+
+/** A bill as its owner sees it. Unpaid bills carry no stored late fee: it grows daily, so it is computed as of `today`. */
+function billViewOf(b: BillRow, today: string, rule: LateFeeRule, accountNo: string, lines: BillLineView[], suspensions: LateFeeSuspension[] | undefined): BillView {
+  const amountFen = Number(b.amountFen);
+  const lateFeeFen = b.status === 'paid' ? Number(b.lateFeeFen) : computeLateFeeFen(amountFen, b.dueDate, today, rule, suspensions);
+  return {
+    id: b.id,
+    accountId: b.accountId,
+    accountNo,
+    period: b.period,
+    dueDate: b.dueDate,
+    status: billStatusOf(b.status, b.dueDate, today),
+    amountFen,
+    lateFeeFen,
+    totalFen: amountFen + lateFeeFen,
+    paidAt: b.paidAt ? new Date(b.paidAt).toISOString() : null,
+    lines,
+  };
+}
+
+/** The bills page's statements for one shape of request; `todayParams` is how many times today's date follows the ids. */
+interface BillsPageStatement {
+  select: string;
+  count: string;
+  todayParams: number;
+}
+
+const billsPageStatements = new Map<string, BillsPageStatement>();
+
+/**
+ * The bills page's SELECT and COUNT for a request with or without an account and with some displayed
+ * statuses: written once for each of the few shapes there are. Each displayed status is a condition
+ * on the stored status and the due date. Parameters: the user, the account (when given), today as
+ * often as `todayParams` says, then (for the SELECT) the page size and offset.
+ */
+function billsPageStatement(byAccount: boolean, shown: readonly BillStatus[] | undefined): BillsPageStatement {
+  const statuses = new Set(shown ?? billStatuses);
+  const key = `${byAccount}:${billStatuses.filter((s) => statuses.has(s)).join(',')}`;
+  let statement = billsPageStatements.get(key);
+  if (statement) return statement;
+  const conditions = ['`account_binding`.`user_id` = ?'];
+  if (byAccount) conditions.push('`bill`.`account_id` = ?');
+  let todayParams = 0;
+  if (statuses.size === billStatuses.length) conditions.push(`\`bill\`.\`status\` in ${SHOWN_SQL}`);
+  else {
+    const or: string[] = [];
+    if (statuses.has('paid')) or.push("`bill`.`status` = 'paid'");
+    if (statuses.has('unpaid')) {
+      or.push("(`bill`.`status` = 'unpaid' and `bill`.`due_date` >= ?)");
+      todayParams++;
+    }
+    if (statuses.has('overdue')) {
+      or.push("(`bill`.`status` = 'unpaid' and `bill`.`due_date` < ?)");
+      todayParams++;
+    }
+    conditions.push(`(${or.join(' or ')})`);
+  }
+  const where = `from \`bill\` join \`account_binding\` on \`account_binding\`.\`account_id\` = \`bill\`.\`account_id\` where ${conditions.join(' and ')}`;
+  statement = {
+    select:
+      'select `bill`.`id`, `bill`.`account_id`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, `bill`.`late_fee_fen`, `bill`.`paid_at`, `bill`.`source_version`' +
+      // Only an overdue bill can carry a late fee, which a dispute may lower. The column costs
+      // MariaDB about 40 µs a statement, so it is read only when overdue bills are asked for.
+      (statuses.has('overdue') ? `, ${DISPUTED_SQL} as \`disputed\` ` : ' ') +
+      `${where} order by \`bill\`.\`period\` desc, \`bill\`.\`account_id\` asc, \`bill\`.\`id\` desc limit ? offset ?`,
+    count: `select count(*) as \`n\` ${where}`,
+    todayParams,
+  };
+  billsPageStatements.set(key, statement);
+  return statement;
 }

@@ -108,6 +108,31 @@ describe('listing bills', () => {
     }
   });
 
+  test('a page whose lines and account numbers are kept in memory answers as one read from the database, with one statement', async () => {
+    const zhang = await subscriberWith(waterOwing.accountNo, '张三');
+    const billing = t.app.services.billing;
+    billing['lineCache'].clear();
+    billing['accountNoCache'].clear();
+    const statements: string[] = [];
+    const stop = t.deps.readDb.onQuery((q) => statements.push(q.sql));
+    try {
+      // Paid, unpaid and the overdue October bill (late fee as of today, no dispute).
+      const cold = await zhang.bills('?pageSize=100');
+      expect(statements.length).toBeGreaterThan(1);
+      statements.length = 0;
+      const kept = await zhang.bills('?pageSize=100');
+      expect(statements).toHaveLength(1);
+      expect(kept).toEqual(cold);
+      expect(kept.items.find((b) => b.status === 'overdue')?.lateFeeFen).toBe(lateFee(kept.items.find((b) => b.status === 'overdue')!.amountFen, 20));
+      // A day later the kept lines serve again; the late fee is still today's.
+      t.clock.set(new Date(BASE.getTime() + 86_400_000));
+      const overdue = (await zhang.bills('?status=overdue')).items[0];
+      expect(overdue.lateFeeFen).toBe(lateFee(overdue.amountFen, 21));
+    } finally {
+      stop();
+    }
+  });
+
   test('bad filters answer 400 naming the field', async () => {
     const zhang = await subscriberWith(waterOwing.accountNo, '张三');
     for (const [q, path] of [

@@ -34,9 +34,7 @@ export async function lateFeeSuspensions(
   rule: LateFeeRule,
 ): Promise<Map<number, LateFeeSuspension[]>> {
   const result = new Map<number, LateFeeSuspension[]>();
-  const billIds = bills
-    .filter((b) => b.status === 'unpaid' && b.disputed !== false && computeLateFeeFen(Number(b.amountFen), b.dueDate, today, rule) > 0)
-    .map((b) => b.id);
+  const billIds = bills.filter((b) => mayHaveSuspensions(b, today, rule)).map((b) => b.id);
   if (billIds.length === 0) return result;
   // One fixed join; it runs on every account summary and bill list that holds a bill past its
   // grace days. Pages read it through ReadDb; a payment order, inside its transaction, on the
@@ -54,6 +52,18 @@ export async function lateFeeSuspensions(
     result.set(billId, list);
   }
   return result;
+}
+
+/**
+ * Whether a dispute could lower the bill's late fee as of `today`, so its suspensions must be read:
+ * it is unpaid, carries a fee without them, and was not read as undisputed.
+ */
+export function mayHaveSuspensions(
+  b: Pick<Bill, 'status' | 'amountFen' | 'dueDate'> & { disputed?: boolean },
+  today: string,
+  rule: LateFeeRule,
+): boolean {
+  return b.status === 'unpaid' && b.disputed !== false && computeLateFeeFen(Number(b.amountFen), b.dueDate, today, rule) > 0;
 }
 
 /** Whether the bill in a statement's `bill` table has a dispute: a column for pages that list bills. */
