@@ -106,6 +106,13 @@ test('routes match as koa-router matches them: any case, optional trailing slash
   }
   const wrong = await t.request.delete('/api/v1/bills').expect(405);
   expect(wrong.headers.allow).toBe('HEAD, GET');
+  // HEAD is answered by the GET route; OPTIONS by the methods the path has.
+  expect((await t.request.head('/api/v1/bills')).status).toBe(401);
+  const options = await t.request.options('/api/v1/bills/').expect(200);
+  expect(options.headers.allow).toBe('HEAD, GET');
+  // A path with several routes lists each of its methods once.
+  const ticket = await t.request.put('/api/v1/tickets').expect(405);
+  expect(ticket.headers.allow?.split(', ').sort()).toEqual(['GET', 'HEAD', 'POST']);
   const unknown = await t.request.get('/api/v1/billz').expect(404);
   expect(unknown.body.error.code).toBe('NOT_FOUND');
   await t.request.get('/api/v1/').expect(404);
