@@ -37,8 +37,9 @@ export interface WechatSubscribeSandboxOptions {
  * `GET /sandbox/wechat/subscribe-messages?touser=`. `refuse(openid)` plays a user who has not
  * accepted the template (errcode 43101). After an accepted send it pushes WeChat's
  * `subscribe_msg_sent_event` to the message push URL, signed with the push token and, in compatible
- * or safe mode, encrypted with the EncodingAESKey for the mini-program's appid (wechat-push.protocol.ts): `success`, or for a user who set the messages to 拒收 in WeChat's
- * 服务通知 after accepting (`refuseDelivery(openid)`) ErrorCode 10004 "fail:user refuse to accept the msg".
+ * or safe mode, encrypted with the EncodingAESKey for the mini-program's appid
+ * (wechat-push.protocol.ts): `success`, or for a user who set the messages to 拒收 in WeChat's 服务通知
+ * after accepting (`refuseDelivery(openid)`) ErrorCode 10004 "fail:user refuse to accept the msg".
  */
 export class WechatSubscribeSandbox {
   private readonly tokens = new Set<string>();
