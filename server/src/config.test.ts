@@ -124,6 +124,22 @@ test('delivery receipts: sandbox tokens by default; production refuses the sandb
   expect(problemsOf({ WECHAT_PUSH_TOKEN: 'has spaces in it' }).join('\n')).toContain('WECHAT_PUSH_TOKEN');
 });
 
+test('message push in safe or compatible mode: a 43-character EncodingAESKey, required outside the sandbox; the sandbox key refused in production', () => {
+  expect(loadConfig({}).wechat).toMatchObject({ pushMode: 'plain', pushAesKey: 'SandboxEncodingAESKeyForOpenHallPushes00000' });
+  const key = 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR';
+  expect(loadConfig({ WECHAT_PUSH_MODE: 'safe', WECHAT_PUSH_AES_KEY: key }).wechat).toMatchObject({ pushMode: 'safe', pushAesKey: key });
+  for (const bad of [key.slice(1), `${key}=`, `${key.slice(1)}-`, `${key.slice(1)} `]) {
+    expect(problemsOf({ WECHAT_PUSH_AES_KEY: bad }).join('\n')).toContain('WECHAT_PUSH_AES_KEY: must be the 43-character EncodingAESKey');
+  }
+  expect(problemsOf({ WECHAT_PUSH_MODE: 'encrypted' }).join('\n')).toContain('WECHAT_PUSH_MODE');
+  const live = { SANDBOX: 'false', WECHAT_API_BASE: 'https://api.weixin.qq.com', WECHAT_PUSH_TOKEN: 'Hall2026Push' };
+  expect(problemsOf({ ...live, WECHAT_PUSH_MODE: 'safe' }).join('\n')).toContain('WECHAT_PUSH_AES_KEY: required when WECHAT_PUSH_MODE=safe');
+  expect(problemsOf({ ...live, WECHAT_PUSH_MODE: 'compat' }).join('\n')).toContain('WECHAT_PUSH_AES_KEY: required when WECHAT_PUSH_MODE=compat');
+  expect(problemsOf({ ...live, WECHAT_PUSH_MODE: 'safe', WECHAT_PUSH_AES_KEY: key }).join('\n')).not.toContain('WECHAT_PUSH');
+  expect(problemsOf({ ...live, WECHAT_PUSH_TOKEN: '', WECHAT_PUSH_AES_KEY: key }).join('\n')).toContain('WECHAT_PUSH_TOKEN: required with WECHAT_PUSH_AES_KEY');
+  expect(problemsOf({ NODE_ENV: 'production', WECHAT_PUSH_AES_KEY: 'SandboxEncodingAESKeyForOpenHallPushes00000' }).join('\n')).toContain('WECHAT_PUSH_AES_KEY: the sandbox key cannot be used in production');
+});
+
 test('the Redis namespace: the same for every instance of one database (whatever the credentials), different for another database, or as set', () => {
   const ns = (env: Record<string, string>) => loadConfig(env).redisNamespace;
   const one = ns({ DATABASE_URL: 'mysql://openhall:pw@db.internal:3306/hall_a' });

@@ -3,6 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isUnifiedSocialCreditCode } from '@openhall/shared';
+import { ENCODING_AES_KEY_PATTERN, WECHAT_PUSH_MODES, type WechatPushMode } from './integrations/wechat/wechat-push.protocol';
 import { DEFAULT_AGREEMENTS } from './modules/auth/default-agreements';
 import { notificationsConfigSchema, type NotificationsConfig } from './modules/notifications/notification-templates';
 
@@ -28,6 +29,8 @@ const DEFAULT_EINVOICE_APP_KEY = 'sandbox-einvoice-app';
 const SANDBOX_SMS_TOKEN = 'sandbox-sms-token';
 /** The message-push token the sandbox WeChat signs with (WECHAT_PUSH_TOKEN unset); refused in production. */
 const SANDBOX_WECHAT_PUSH_TOKEN = 'sandboxpushtoken';
+/** The EncodingAESKey the sandbox WeChat encrypts with (WECHAT_PUSH_AES_KEY unset); refused in production. */
+const SANDBOX_WECHAT_PUSH_AES_KEY = 'SandboxEncodingAESKeyForOpenHallPushes00000';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -100,6 +103,16 @@ const envSchema = z.object({
    * Unset: the sandbox's token with sandboxes on; otherwise push is not in use.
    */
   WECHAT_PUSH_TOKEN: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3–32 letters or digits (as the mini-program console takes it)').optional(),
+  /**
+   * The EncodingAESKey of the same console page, which encrypts pushes in 兼容/安全 mode. Set: encrypted
+   * pushes are read (in any mode). Unset: the sandbox's key with sandboxes on; otherwise none.
+   */
+  WECHAT_PUSH_AES_KEY: z.string().regex(ENCODING_AES_KEY_PATTERN, 'must be the 43-character EncodingAESKey from the mini-program console (letters, digits, + or /)').optional(),
+  /**
+   * The console's 消息加密方式: `plain` (明文) and `compat` (兼容) take plaintext and encrypted pushes;
+   * `safe` (安全) refuses a push that is not encrypted. compat and safe need WECHAT_PUSH_AES_KEY.
+   */
+  WECHAT_PUSH_MODE: z.enum(WECHAT_PUSH_MODES).default('plain'),
   /** How long after a send the SMS and WeChat sandboxes push its delivery receipt, in ms. */
   SANDBOX_RECEIPT_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).optional(),
@@ -366,8 +379,20 @@ export interface AppConfig {
    * the official account the H5 site pays under in WeChat's browser (null: none configured), with
    * where its OAuth page is (null: the in-process sandbox).
    */
-  /** `pushToken`: the message push's token (null: WeChat's delivery results are not received). */
-  wechat: { appid: string; secret: string; apiBase: string | null; mp: { appid: string; secret: string } | null; oauthBase: string | null; pushToken: string | null };
+  /**
+   * `pushToken`: the message push's token (null: WeChat's delivery results are not received);
+   * `pushAesKey`: its EncodingAESKey (null: encrypted pushes cannot be read); `pushMode`: its 消息加密方式.
+   */
+  wechat: {
+    appid: string;
+    secret: string;
+    apiBase: string | null;
+    mp: { appid: string; secret: string } | null;
+    oauthBase: string | null;
+    pushToken: string | null;
+    pushAesKey: string | null;
+    pushMode: WechatPushMode;
+  };
   /** `token` signs the gateway's status reports (and, over http, authorises the sends). */
   sms: { provider: 'sandbox'; token: string } | { provider: 'http'; url: string; token: string | undefined };
   /** How long after a send the sandboxes push its delivery receipt, in ms. */
@@ -576,6 +601,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (e.WECHAT_MP_APPID === SANDBOX_WECHAT_MP_APPID) problems.push('WECHAT_MP_APPID: the sandbox official account cannot be used in production');
     if (e.SMS_PROVIDER === 'sandbox') problems.push('SMS_PROVIDER: the sandbox SMS provider cannot be used in production');
     if (e.WECHAT_PUSH_TOKEN === SANDBOX_WECHAT_PUSH_TOKEN) problems.push('WECHAT_PUSH_TOKEN: the sandbox token cannot be used in production');
+    if (e.WECHAT_PUSH_AES_KEY === SANDBOX_WECHAT_PUSH_AES_KEY) problems.push('WECHAT_PUSH_AES_KEY: the sandbox key cannot be used in production');
     if (e.WORKORDER_URL && e.WORKORDER_SECRET === DEFAULT_WORKORDER_SECRET) problems.push('WORKORDER_SECRET: the sandbox secret cannot be used in production');
     if (e.BILLING_SECRET === DEFAULT_BILLING_SECRET) problems.push('BILLING_SECRET: the sandbox secret cannot be used in production (it signs the import inlet)');
     if (!e.EINVOICE_API_BASE) problems.push('EINVOICE_API_BASE: required in production (the e-invoice platform that issues invoices)');
@@ -586,6 +612,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
   }
   if (e.SMS_PROVIDER === 'http' && !e.SMS_HTTP_URL) problems.push('SMS_HTTP_URL: required when SMS_PROVIDER=http');
+  if (e.WECHAT_PUSH_MODE !== 'plain' && !e.WECHAT_PUSH_AES_KEY && !sandbox) {
+    problems.push(`WECHAT_PUSH_AES_KEY: required when WECHAT_PUSH_MODE=${e.WECHAT_PUSH_MODE} (the EncodingAESKey on the console's 消息推送 page)`);
+  }
+  if ((e.WECHAT_PUSH_MODE !== 'plain' || e.WECHAT_PUSH_AES_KEY) && !e.WECHAT_PUSH_TOKEN && !sandbox) {
+    problems.push('WECHAT_PUSH_TOKEN: required with WECHAT_PUSH_AES_KEY or WECHAT_PUSH_MODE (message push is off without its token)');
+  }
   if (e.RATE_LIMIT_STORE === 'redis' && !e.REDIS_URL) problems.push('REDIS_URL: required when RATE_LIMIT_STORE=redis');
   if (!sandbox && !e.WECHAT_API_BASE) problems.push('WECHAT_API_BASE: required when sandboxes are off');
   if (e.WECHAT_MP_APPID && !e.WECHAT_MP_SECRET) problems.push('WECHAT_MP_SECRET: required with WECHAT_MP_APPID (it exchanges the OAuth code for the openid)');
@@ -644,6 +676,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       // The sandbox plays the OAuth page exactly when it plays the WeChat API.
       oauthBase: e.WECHAT_OAUTH_BASE ?? (sandbox && !e.WECHAT_API_BASE ? null : WECHAT_OAUTH_ORIGIN),
       pushToken: e.WECHAT_PUSH_TOKEN ?? (sandbox ? SANDBOX_WECHAT_PUSH_TOKEN : null),
+      pushAesKey: e.WECHAT_PUSH_AES_KEY ?? (sandbox ? SANDBOX_WECHAT_PUSH_AES_KEY : null),
+      pushMode: e.WECHAT_PUSH_MODE,
     },
     sms:
       e.SMS_PROVIDER === 'http'

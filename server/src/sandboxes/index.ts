@@ -97,6 +97,8 @@ export function createSandboxes(config: AppConfig, wiring: SandboxWiring): Sandb
       ? new WechatSubscribeSandbox(config.wechat.appid, config.wechat.secret, {
           pushUrl: () => `${self.baseUrl}/api/v1/integrations/wechat/push`,
           pushToken: config.wechat.pushToken,
+          pushMode: config.wechat.pushMode,
+          pushAesKey: config.wechat.pushAesKey,
           now,
           pushDelayMs: config.sandboxReceiptDelayMs,
           retryScale: config.payments.sandboxNotifyScale,

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 import type { NotificationChannel } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
 import { parseSmsReports, SMS_REPORT_ACK, verifySmsReport } from '../../integrations/sms/sms-report.protocol';
-import { parseWechatPush, SUBSCRIBE_MSG_SENT_EVENT, verifyWechatPush } from '../../integrations/wechat/wechat-push.protocol';
+import { openWechatPush, parseWechatPush, SUBSCRIBE_MSG_SENT_EVENT, verifyWechatPush, type WechatPushOpened } from '../../integrations/wechat/wechat-push.protocol';
 import { Notification, NotificationReceipt, type ReceiptStatus } from './notification.entity';
 
 /** What one provider receipt says about one message. */
@@ -74,19 +74,30 @@ export class NotificationReceiptsService {
     return { status: 200, type: 'json', body: SMS_REPORT_ACK };
   }
 
-  /** WeChat's URL check when the push URL is saved: the signature, then `echostr` back. */
+  /**
+   * WeChat's URL check when the push URL is saved: the signature, then `echostr` back, as it came in
+   * every mode (the mini-program's check is not encrypted; see wechat-push.protocol.ts).
+   */
   verifyWechatUrl(query: Record<string, unknown>): ReceiptAnswer {
-    const refused = this.refuseWechat(query);
-    if (refused) return refused;
+    const token = this.deps.config.wechat.pushToken;
+    if (!token) return PUSH_OFF;
+    const verdict = verifyWechatPush(token, { signature: text(query.signature), timestamp: text(query.timestamp), nonce: text(query.nonce) }, this.deps.clock.now());
+    if (!verdict.ok) return this.refusedWechat(verdict);
     return { status: 200, type: 'text', body: typeof query.echostr === 'string' ? query.echostr : '' };
   }
 
-  /** A pushed WeChat event; only `subscribe_msg_sent_event` is read, anything else is acknowledged. */
+  /**
+   * A pushed WeChat event, plaintext or (安全/兼容 mode) encrypted: verified, decrypted, then read;
+   * only `subscribe_msg_sent_event` is applied, anything else is acknowledged.
+   */
   async handleWechatPush(query: Record<string, unknown>, rawBody: string): Promise<ReceiptAnswer> {
-    const refused = this.refuseWechat(query);
-    if (refused) return refused;
-    const push = parseWechatPush(rawBody);
-    if (!push) return { status: 400, type: 'text', body: 'body is neither JSON nor XML' };
+    const { pushToken: token, pushAesKey: aesKey, pushMode: mode, appid } = this.deps.config.wechat;
+    if (!token) return PUSH_OFF;
+    const q = Object.fromEntries(['signature', 'timestamp', 'nonce', 'encrypt_type', 'msg_signature'].map((k) => [k, text(query[k])]));
+    const opened = openWechatPush({ token, aesKey, mode, appid }, q, rawBody, this.deps.clock.now());
+    if (!opened.ok) return this.refusedWechat(opened);
+    const push = parseWechatPush(opened.body);
+    if (!push) return { status: 400, type: 'text', body: opened.encrypted ? 'decrypted message is neither JSON nor XML' : 'body is neither JSON nor XML' };
     if (push.event === SUBSCRIBE_MSG_SENT_EVENT) {
       const at = push.createTime ?? this.deps.clock.now();
       await this.applyAll(
@@ -102,14 +113,27 @@ export class NotificationReceiptsService {
     return { status: 200, type: 'text', body: 'success' };
   }
 
-  private refuseWechat(query: Record<string, unknown>): ReceiptAnswer | null {
-    const token = this.deps.config.wechat.pushToken;
-    if (!token) return { status: 404, type: 'text', body: 'WECHAT_PUSH_TOKEN is not set: message push is not in use' };
-    const q = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
-    const verdict = verifyWechatPush(token, { signature: q('signature'), timestamp: q('timestamp'), nonce: q('nonce') }, this.deps.clock.now());
-    if (verdict.ok) return null;
-    this.deps.logger.warn({ reason: verdict.reason }, 'WeChat message push refused: signature');
-    return { status: 401, type: 'text', body: verdict.reason === 'stale' ? 'timestamp out of range' : 'invalid signature' };
+  /**
+   * A push refused before anything in it was applied: 401 when it cannot be shown to come from WeChat
+   * for this mini-program (signature, timestamp, appid, or plaintext in safe mode), 400 when it
+   * is signed but cannot be read (most likely the EncodingAESKey was changed in the console and
+   * not here); the reason is logged either way.
+   */
+  private refusedWechat(r: Extract<WechatPushOpened, { ok: false }>): ReceiptAnswer {
+    this.deps.logger.warn({ reason: r.reason }, 'WeChat message push refused');
+    const answers: Record<typeof r.reason, [number, string]> = {
+      missing: [401, 'invalid signature'],
+      bad_signature: [401, 'invalid signature'],
+      stale: [401, 'timestamp out of range'],
+      wrong_appid: [401, 'message is for another appid'],
+      not_encrypted: [401, 'safe mode: the message must be encrypted (encrypt_type=aes)'],
+      bad_encrypt_type: [400, 'unknown encrypt_type'],
+      no_encrypt: [400, 'encrypt_type=aes but the body has no Encrypt'],
+      no_aes_key: [400, 'encrypted message but WECHAT_PUSH_AES_KEY is not set'],
+      undecryptable: [400, 'Encrypt cannot be decrypted with WECHAT_PUSH_AES_KEY'],
+    };
+    const [status, body] = answers[r.reason];
+    return { status, type: 'text', body };
   }
 
   /**
@@ -203,3 +227,5 @@ export class NotificationReceiptsService {
 }
 
 const keyOf = (r: Pick<DeliveryReceipt, 'channel' | 'providerId'>) => `${r.channel}\n${r.providerId}`;
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const PUSH_OFF: ReceiptAnswer = { status: 404, type: 'text', body: 'WECHAT_PUSH_TOKEN is not set: message push is not in use' };

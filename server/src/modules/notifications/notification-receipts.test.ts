@@ -1,6 +1,6 @@
 import { createTestApp, type TestApp } from '../../../test/harness';
 import { formatReportTime, smsReportHeaders, type SmsStatusReport } from '../../integrations/sms/sms-report.protocol';
-import { subscribeSentEventJson, wechatPushSignature } from '../../integrations/wechat/wechat-push.protocol';
+import { sealWechatPush, subscribeSentEventJson, wechatPushSignature } from '../../integrations/wechat/wechat-push.protocol';
 import { AccountBinding } from '../accounts/account-binding.entity';
 import { bj, createStaff, createSubscriber, fileTicket, HOUR, type StaffFixture, type SubscriberFixture } from '../tickets/tickets.fixtures';
 import { User } from '../users/user.entity';
@@ -257,5 +257,55 @@ describe('WeChat subscribe_msg_sent_event', () => {
     // Other events are acknowledged and ignored.
     const popup = JSON.stringify({ ToUserName: 'gh_sandbox0000001', FromUserName: w.openid, CreateTime: '1', MsgType: 'event', Event: 'subscribe_msg_popup_event', List: [{ TemplateId: 'X', SubscribeStatusString: 'accept' }] });
     await t.request.post(WECHAT_PUSH).query(signedQuery()).set('Content-Type', 'application/json').send(popup).expect(200);
+  });
+
+  test('an encrypted push (安全/兼容 mode) is applied once; a forged, stale, undecryptable or plaintext-in-disguise one changes nothing', async () => {
+    const w = await wechatUser('rc-wx-3');
+    const send = jest.spyOn(t.deps.wechatSubscribe, 'send').mockResolvedValueOnce({ result: 'sent', msgid: '3248682510344192777' });
+    let notice: Notification;
+    try {
+      notice = await acceptedNotice({ ...w.owner, auth: w.auth });
+    } finally {
+      send.mockRestore();
+    }
+    const { pushToken, pushAesKey, appid } = t.config.wechat;
+    const settings = { token: pushToken!, aesKey: pushAesKey, appid };
+    const event = (errorCode: number, errorStatus: string, at = t.clock.now()) =>
+      subscribeSentEventJson({ toUserName: 'gh_sandbox0000001', openid: w.openid, createTime: at, results: [{ templateId: 'SANDBOX-TICKET-ACCEPTED', msgId: '3248682510344192777', errorCode, errorStatus }] });
+    const seal = (message: string, mode: 'compat' | 'safe', s = settings, at = t.clock.now()) =>
+      sealWechatPush({ ...s, mode }, message, { toUserName: 'gh_sandbox0000001', timestamp: String(Math.floor(at.getTime() / 1000)), nonce: '20261205' });
+    const post = (p: { query: Record<string, string>; body: string }) => t.request.post(WECHAT_PUSH).query(p.query).set('Content-Type', 'application/json').send(p.body);
+
+    // Forged: another token; stale; another EncodingAESKey (signed with ours: undecryptable); another appid; Encrypt swapped under its signature.
+    const delivered = event(0, 'success');
+    await post(seal(delivered, 'safe', { ...settings, token: 'forgedToken' })).expect(401);
+    await post(seal(delivered, 'safe', settings, new Date(t.clock.now().getTime() - 10 * 60_000))).expect(401);
+    expect((await post(seal(delivered, 'safe', { ...settings, aesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' })).expect(400)).text).toContain('cannot be decrypted');
+    expect((await post(seal(delivered, 'safe', { ...settings, appid: 'wxsomeoneelse0001' })).expect(401)).text).toContain('another appid');
+    const genuine = seal(delivered, 'safe');
+    const other = seal(event(10004, 'fail:user refuse to accept the msg'), 'safe');
+    await post({ query: genuine.query, body: other.body }).expect(401);
+    // A plaintext body dressed as encrypted (encrypt_type=aes, no Encrypt) is refused, not read as plaintext.
+    await post({ query: genuine.query, body: delivered }).expect(400);
+    expect(await noticeById(notice.id)).toMatchObject({ status: 'sent', receiptAt: null });
+
+    // Compatible mode: the plaintext fields say delivered, Encrypt says refused; Encrypt is read.
+    const compat = seal(event(10004, 'fail:user refuse to accept the msg'), 'compat');
+    const compatBody = JSON.parse(compat.body) as Record<string, unknown>;
+    compat.body = JSON.stringify({ ...compatBody, List: [{ TemplateId: 'SANDBOX-TICKET-ACCEPTED', MsgID: '3248682510344192777', ErrorCode: '0', ErrorStatus: 'success' }] });
+    expect((await post(compat).expect(200)).text).toBe('success');
+    expect(await noticeById(notice.id)).toMatchObject({ status: 'undelivered', detail: '10004 fail:user refuse to accept the msg' });
+
+    // Safe mode, reported later: applied; the same push again changes nothing.
+    const later = new Date(BASE.getTime() + 10_000);
+    const push = seal(event(0, 'success', later), 'safe');
+    expect(push.body).not.toContain('3248682510344192777');
+    expect((await post(push).expect(200)).text).toBe('success');
+    const applied = await noticeById(notice.id);
+    expect(applied).toMatchObject({ status: 'delivered', detail: null });
+    expect(applied.deliveredAt?.toISOString()).toBe(later.toISOString());
+    t.clock.advance(60_000);
+    await post(push).expect(200);
+    expect((await noticeById(notice.id)).updatedAt).toEqual(applied.updatedAt);
   });
 });

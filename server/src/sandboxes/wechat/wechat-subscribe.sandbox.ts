@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { subscribeSentEventJson, wechatPushSignature } from '../../integrations/wechat/wechat-push.protocol';
+import { sealWechatPush, subscribeSentEventJson, type WechatPushMode } from '../../integrations/wechat/wechat-push.protocol';
 import type { SubscribeMessage } from '../../integrations/wechat/wechat-subscribe.adapter';
 import { ReceiptPusher } from '../receipt-pusher';
 
@@ -19,6 +19,9 @@ export interface WechatSubscribeSandboxOptions {
   pushUrl?: () => string;
   /** The push Token configured with it. */
   pushToken?: string | null;
+  /** The console's 消息加密方式 (default plain) and the EncodingAESKey that compat and safe encrypt with. */
+  pushMode?: WechatPushMode;
+  pushAesKey?: string | null;
   now?: () => Date;
   /** How long after an accepted send its delivery result is pushed. */
   pushDelayMs?: number;
@@ -33,9 +36,10 @@ export interface WechatSubscribeSandboxOptions {
  * WeChat does (token, template id, field lengths), keeps what was accepted, newest first, for
  * `GET /sandbox/wechat/subscribe-messages?touser=`. `refuse(openid)` plays a user who has not
  * accepted the template (errcode 43101). After an accepted send it pushes WeChat's
- * `subscribe_msg_sent_event` to the message push URL, signed with the push token
- * (wechat-push.protocol.ts): `success`, or for a user who set the messages to 拒收 in WeChat's
- * 服务通知 after accepting (`refuseDelivery(openid)`) ErrorCode 10004 "fail:user refuse to accept the msg".
+ * `subscribe_msg_sent_event` to the message push URL, signed with the push token and, in compatible
+ * or safe mode, encrypted with the EncodingAESKey for the mini-program's appid
+ * (wechat-push.protocol.ts): `success`, or for a user who set the messages to 拒收 in WeChat's 服务通知
+ * after accepting (`refuseDelivery(openid)`) ErrorCode 10004 "fail:user refuse to accept the msg".
  */
 export class WechatSubscribeSandbox {
   private readonly tokens = new Set<string>();
@@ -96,11 +100,12 @@ export class WechatSubscribeSandbox {
     const result = refused ? { errorCode: 10004, errorStatus: 'fail:user refuse to accept the msg' } : { errorCode: 0, errorStatus: 'success' };
     message.result = { ...result, attempts: (message.result?.attempts ?? 0) + 1, acknowledged: false };
     const now = this.now();
-    const body = subscribeSentEventJson({ toUserName: 'gh_sandbox0000001', openid: message.touser, createTime: now, results: [{ templateId: message.template_id, msgId: message.msgid, ...result }] });
-    const timestamp = String(Math.floor(now.getTime() / 1000));
-    const nonce = randomBytes(8).toString('hex');
+    const toUserName = 'gh_sandbox0000001';
+    const event = subscribeSentEventJson({ toUserName, openid: message.touser, createTime: now, results: [{ templateId: message.template_id, msgId: message.msgid, ...result }] });
+    const settings = { token: this.opts.pushToken!, aesKey: this.opts.pushAesKey ?? null, mode: this.opts.pushMode ?? 'plain', appid: this.appid };
+    const { query, body } = sealWechatPush(settings, event, { toUserName, timestamp: String(Math.floor(now.getTime() / 1000)), nonce: String(randomBytes(4).readUInt32BE()) });
     const url = new URL(this.opts.pushUrl!());
-    url.search = new URLSearchParams({ signature: wechatPushSignature(this.opts.pushToken!, timestamp, nonce), timestamp, nonce }).toString();
+    url.search = new URLSearchParams(query).toString();
     const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(5_000) });
     const text = await res.text();
     if (res.status !== 200 || (text !== 'success' && text !== '')) throw new Error(`message push answered ${res.status} ${text.slice(0, 100)}`);
