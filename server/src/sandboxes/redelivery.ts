@@ -1,6 +1,7 @@
 /**
  * What one counted attempt of a delivery came to: acknowledged, failed with a retry due after
- * `delayMs` (at `dueAt`, real time), or failed for the last time of the schedule.
+ * `delayMs` (at `dueAt`, real time; none comes once the Redelivery is stopped), or failed for the
+ * last time of the schedule.
  */
 export type RedeliveryOutcome =
   | { kind: 'acknowledged'; attempt: number }
