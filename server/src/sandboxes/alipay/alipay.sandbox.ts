@@ -2,6 +2,7 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadOrCreateKeyPair, type PemKeyPair } from '../key-pair';
+import { Redelivery, type RedeliveryOutcome } from '../redelivery';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { businessDate, fenToYuan } from '@openhall/shared';
@@ -210,7 +211,6 @@ function copy<T>(value: T): T {
 export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
   const prefix = (opts.prefix ?? '/sandbox/alipay').replace(/\/$/, '');
   const now = opts.now ?? (() => new Date());
-  const scale = opts.notifyRetryScale ?? 1;
   const notifyTimeoutMs = opts.notifyTimeoutMs ?? 5000;
   const maxSkewMs = opts.maxClockSkewMs ?? 30 * 60_000;
   const notifyRefunds = opts.notifyRefunds ?? true;
@@ -221,12 +221,11 @@ export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
 
   const trades = new Map<string, SandboxAlipayTrade>();
   const notifications = new Map<string, SandboxAlipayNotification>();
-  const timers = new Map<string, NodeJS.Timeout>();
-  const inFlight = new Set<Promise<unknown>>();
+  /** Notifications on Alipay's schedule, and the sends close() waits for; stopped once the sandbox closes. */
+  const notifies = new Redelivery(ALIPAY_NOTIFY_RETRY_DELAYS_MS, { scale: opts.notifyRetryScale });
   const seenNonces = new Map<string, number>();
   const billLinks = new Map<string, { fileName: string; data: Buffer; expiresAt: number }>();
   const closing = new AbortController();
-  let closed = false;
 
   if (persist) {
     try {
@@ -242,7 +241,7 @@ export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
   }
 
   function save(): void {
-    if (!persist || closed) return;
+    if (!persist || notifies.stopped) return;
     mkdirSync(dir, { recursive: true });
     const tmp = `${ledgerFile}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify({ trades: [...trades.values()], notifications: [...notifications.values()] }, null, 1));
@@ -317,26 +316,16 @@ export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
     return { status: res.status, body: (await res.text()).slice(0, 1000) };
   }
 
-  function track<T>(p: Promise<T>): Promise<T> {
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p)).catch(() => undefined);
-    return p;
-  }
-
+  /** Delivers `n` from its next attempt, `delayMs` from now, then on Alipay's schedule until the receiver answers `success`. */
   function schedule(n: SandboxAlipayNotification, delayMs: number): void {
-    if (closed) return;
-    clearTimeout(timers.get(n.notifyId));
+    if (notifies.stopped) return;
     n.nextAt = new Date(Date.now() + delayMs).toISOString();
-    const timer = setTimeout(() => {
-      timers.delete(n.notifyId);
-      void track(deliver(n));
-    }, delayMs);
-    timer.unref();
-    timers.set(n.notifyId, timer);
+    notifies.enqueue({ key: n.notifyId, delayMs, attemptsMade: n.attempts.length, send: () => deliver(n), settled: (o) => settled(n, o) });
   }
 
-  async function deliver(n: SandboxAlipayNotification): Promise<void> {
-    if (closed || n.state !== 'pending') return;
+  /** One POST of the notification: true when acknowledged, null when no attempt counts. */
+  async function deliver(n: SandboxAlipayNotification): Promise<boolean | null> {
+    if (n.state !== 'pending') return null;
     const attempt: SandboxAlipayNotifyAttempt = { at: new Date().toISOString(), acknowledged: false };
     try {
       const res = await post(n.url, signNotify(n.fields));
@@ -347,24 +336,28 @@ export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
     } catch (err) {
       attempt.error = err instanceof Error ? err.message : String(err);
     }
-    if (closed) return;
+    if (notifies.stopped) return null;
     n.attempts.push(attempt);
-    if (attempt.acknowledged) {
+    return attempt.acknowledged;
+  }
+
+  function settled(n: SandboxAlipayNotification, o: RedeliveryOutcome): void {
+    if (o.kind === 'acknowledged') {
       n.state = 'delivered';
       delete n.nextAt;
     } else {
+      const attempt = n.attempts[n.attempts.length - 1];
       opts.onDeliveryError?.({
         notifyId: n.notifyId,
         url: n.url,
         attempt: n.attempts.length,
         error: attempt.error ?? `HTTP ${attempt.status}: ${attempt.body?.slice(0, 100)}`,
       });
-      const delay = ALIPAY_NOTIFY_RETRY_DELAYS_MS[n.attempts.length - 1];
-      if (delay === undefined) {
+      if (o.kind === 'gave_up') {
         n.state = 'gave_up';
         delete n.nextAt;
       } else {
-        schedule(n, delay * scale);
+        n.nextAt = o.dueAt.toISOString();
       }
     }
     save();
@@ -557,7 +550,7 @@ export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
       if (v === undefined) delete form[k];
       else form[k] = v;
     }
-    return track(post(o.url ?? n.url, form));
+    return notifies.track(post(o.url ?? n.url, form));
   }
 
   // ---- v3 -----------------------------------------------------------------------------------
@@ -966,18 +959,14 @@ export function createAlipaySandbox(opts: AlipaySandboxOptions): AlipaySandbox {
     payUrl: (url) => pay(openPayUrl(url).outTradeNo),
     sendNotify,
     sweep,
-    async idle() {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-    },
+    idle: () => notifies.idle(),
     async close() {
-      if (closed) return;
+      if (notifies.stopped) return;
       save();
-      closed = true;
+      notifies.stop();
       if (sweeper) clearInterval(sweeper);
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
       closing.abort();
-      await Promise.allSettled([...inFlight]);
+      await notifies.idle();
     },
   };
 }

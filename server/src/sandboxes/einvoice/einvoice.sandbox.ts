@@ -22,6 +22,7 @@ import {
   type EinvoiceState,
 } from '../../integrations/einvoice/einvoice.protocol';
 import { loadOrCreateKeyPair } from '../key-pair';
+import { Redelivery } from '../redelivery';
 import { renderInvoicePdf } from './einvoice.pdf';
 
 /** The platform's callback retry delays after an answer other than SUCCESS (scaled by `retryScale`). */
@@ -105,9 +106,8 @@ export class EinvoiceSandbox {
   private readonly appKeyObject: KeyObject;
   private readonly now: () => Date;
   private seq: number;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly inFlight = new Set<Promise<unknown>>();
-  private closed = false;
+  /** The decisions' timers and the callbacks' retries. */
+  private readonly callbacks: Redelivery;
 
   constructor(private readonly opts: EinvoiceSandboxOptions) {
     const keys = loadOrCreateKeyPair(path.join(opts.dataDir, 'sandbox', 'einvoice'), 'platform');
@@ -115,6 +115,10 @@ export class EinvoiceSandbox {
     this.platformPublicKeyPem = keys.publicKeyPem;
     this.appKeyObject = toPublicKey(opts.appPublicKeyPem);
     this.now = opts.now ?? (() => new Date());
+    this.callbacks = new Redelivery(EINVOICE_CALLBACK_RETRY_MS, {
+      scale: opts.retryScale,
+      onError: (info) => opts.onCallbackError?.({ serialNo: info.what, attempt: info.attempt, error: info.error }),
+    });
     // Invoice numbers stay unique across restarts of the sandbox (its state is in memory).
     this.seq = Math.floor(Date.now() / 1000) * 100;
   }
@@ -199,15 +203,13 @@ export class EinvoiceSandbox {
   }
 
   /** Resolves when no decision or callback is in flight. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  idle(): Promise<void> {
+    return this.callbacks.idle();
   }
 
   /** Stops every timer; nothing more is sent. */
   close(): void {
-    this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.callbacks.stop();
   }
 
   // ─── the platform's API ───────────────────────────────────────────────────────────────
@@ -270,7 +272,9 @@ export class EinvoiceSandbox {
     this.invoices.set(r.serialNo, inv);
     const failNext = this.control.failNext && (this.control.failNext.kind ?? 'blue') === r.kind ? this.control.failNext : null;
     if (failNext) this.control.failNext = null;
-    this.later(this.control.issueDelayMs, () => this.decide(inv, failNext));
+    this.callbacks.later(this.control.issueDelayMs, () =>
+      this.decide(inv, failNext).catch((err: Error) => this.opts.onCallbackError?.({ serialNo: '', attempt: 0, error: err.message })),
+    );
     return this.signed(202, { code: 'ACCEPTED', state: inv.state });
   }
 
@@ -289,7 +293,7 @@ export class EinvoiceSandbox {
       if (original) original.reversedBy = r.serialNo;
       Object.assign(inv.state, { status: 'issued', invoiceNo, issuedAt: issuedAt.toISOString() });
     }
-    if (this.control.callbacks) this.scheduleCallback(inv, 0);
+    if (this.control.callbacks) this.scheduleCallback(inv);
   }
 
   /** What a platform refuses at issue: a buyer it cannot accept, figures that do not add up, a red invoice with nothing to reverse. */
@@ -315,37 +319,20 @@ export class EinvoiceSandbox {
     return null;
   }
 
-  private scheduleCallback(inv: SandboxInvoice, attempt: number): void {
-    const delay = attempt === 0 ? this.control.callbackDelayMs : EINVOICE_CALLBACK_RETRY_MS[attempt - 1] * (this.opts.retryScale ?? 1);
-    this.later(delay, async () => {
-      const eventId = randomUUID();
-      const answer = await this.deliverCallback(inv, eventId);
-      // The same event again, as a platform whose first delivery's answer was lost sends it.
-      if (this.control.duplicateCallbacks) await this.deliverCallback(inv, eventId);
-      const ok = answer.status === 200 && (parseJsonOrNull(answer.body) as { code?: string } | null)?.code === 'SUCCESS';
-      if (ok) return;
-      this.opts.onCallbackError?.({ serialNo: inv.request.serialNo, attempt: attempt + 1, error: `${answer.status ?? 'no answer'} ${answer.body.slice(0, 200)}` });
-      if (attempt < EINVOICE_CALLBACK_RETRY_MS.length) this.scheduleCallback(inv, attempt + 1);
+  /** The callback after `callbackDelayMs`, then on the platform's schedule until OpenHall answers SUCCESS. */
+  private scheduleCallback(inv: SandboxInvoice): void {
+    this.callbacks.enqueue({
+      key: inv.request.serialNo,
+      delayMs: this.control.callbackDelayMs,
+      send: async () => {
+        const eventId = randomUUID();
+        const answer = await this.deliverCallback(inv, eventId);
+        // The same event again, as a platform whose first delivery's answer was lost sends it.
+        if (this.control.duplicateCallbacks) await this.deliverCallback(inv, eventId);
+        if (answer.status === 200 && (parseJsonOrNull(answer.body) as { code?: string } | null)?.code === 'SUCCESS') return true;
+        throw new Error(`${answer.status ?? 'no answer'} ${answer.body.slice(0, 200)}`);
+      },
     });
-  }
-
-  private later(ms: number, work: () => Promise<void> | void): void {
-    if (this.closed) return;
-    let settle: () => void = () => undefined;
-    const tracked = new Promise<void>((resolve) => (settle = resolve));
-    this.inFlight.add(tracked);
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      Promise.resolve()
-        .then(work)
-        .catch((err: Error) => this.opts.onCallbackError?.({ serialNo: '', attempt: 0, error: err.message }))
-        .finally(() => {
-          this.inFlight.delete(tracked);
-          settle();
-        });
-    }, ms);
-    timer.unref?.();
-    this.timers.add(timer);
   }
 
   private json(status: number, body: unknown): SandboxAnswer {

@@ -1,6 +1,6 @@
 import type { SmsSender } from '../../integrations/sms/sms.adapter';
 import { formatReportTime, SMS_REPORT_ACK, smsReportHeaders, type SmsStatusReport } from '../../integrations/sms/sms-report.protocol';
-import { ReceiptPusher } from '../receipt-pusher';
+import { Redelivery } from '../redelivery';
 
 /** One message the sandbox "sent". */
 export interface SandboxSms {
@@ -50,14 +50,10 @@ export interface SandboxSmsOptions {
 export class SandboxSmsSender implements SmsSender {
   private readonly messages: SandboxSms[] = [];
   private sequence = 0;
-  private readonly pusher: ReceiptPusher;
+  private readonly reports: Redelivery;
 
   constructor(private readonly opts: SandboxSmsOptions = {}) {
-    const scale = opts.retryScale ?? 1;
-    this.pusher = new ReceiptPusher(
-      SMS_REPORT_RETRY_MS.map((ms) => Math.round(ms * scale)),
-      opts.onPushError,
-    );
+    this.reports = new Redelivery(SMS_REPORT_RETRY_MS, { scale: opts.retryScale, onError: opts.onPushError });
   }
 
   private now(): Date {
@@ -69,7 +65,7 @@ export class SandboxSmsSender implements SmsSender {
     const message: SandboxSms = { id, phone, text, sentAt: this.now().toISOString(), report: null };
     this.messages.unshift(message);
     if (this.messages.length > (this.opts.capacity ?? 1000)) this.messages.length = this.opts.capacity ?? 1000;
-    if (this.opts.reportsUrl && this.opts.token) this.pusher.schedule(id, this.opts.reportDelayMs ?? 2000, () => this.pushReport(message));
+    if (this.opts.reportsUrl && this.opts.token) this.reports.enqueue({ key: id, delayMs: this.opts.reportDelayMs ?? 2000, send: () => this.pushReport(message) });
     return id;
   }
 
@@ -102,10 +98,10 @@ export class SandboxSmsSender implements SmsSender {
 
   /** Resolves when every status report due has been pushed (or is waiting for a retry that never comes). */
   idle(): Promise<void> {
-    return this.pusher.idle();
+    return this.reports.idle();
   }
 
   close(): void {
-    this.pusher.close();
+    this.reports.stop();
   }
 }

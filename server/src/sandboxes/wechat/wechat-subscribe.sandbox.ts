@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sealWechatPush, subscribeSentEventJson, type WechatPushMode } from '../../integrations/wechat/wechat-push.protocol';
 import type { SubscribeMessage } from '../../integrations/wechat/wechat-subscribe.adapter';
-import { ReceiptPusher } from '../receipt-pusher';
+import { Redelivery } from '../redelivery';
 
 /** One message the sandbox accepted. */
 export interface SandboxSubscribeMessage extends SubscribeMessage {
@@ -47,17 +47,14 @@ export class WechatSubscribeSandbox {
   private readonly refusing = new Set<string>();
   private readonly refusingDelivery = new Set<string>();
   private sequence = 0;
-  private readonly pusher: ReceiptPusher;
+  private readonly pushes: Redelivery;
 
   constructor(
     private readonly appid: string,
     private readonly secret: string,
     private readonly opts: WechatSubscribeSandboxOptions = {},
   ) {
-    this.pusher = new ReceiptPusher(
-      WECHAT_PUSH_RETRY_MS.map((ms) => Math.round(ms * (opts.retryScale ?? 1))),
-      opts.onPushError,
-    );
+    this.pushes = new Redelivery(WECHAT_PUSH_RETRY_MS, { scale: opts.retryScale, onError: opts.onPushError });
   }
 
   private now(): Date {
@@ -90,7 +87,7 @@ export class WechatSubscribeSandbox {
     const message: SandboxSubscribeMessage = { ...(m as SubscribeMessage), msgid, sentAt: this.now().toISOString(), result: null };
     this.messages.unshift(message);
     if (this.messages.length > (this.opts.capacity ?? 1000)) this.messages.length = this.opts.capacity ?? 1000;
-    if (this.opts.pushUrl && this.opts.pushToken) this.pusher.schedule(msgid, this.opts.pushDelayMs ?? 2000, () => this.pushResult(message));
+    if (this.opts.pushUrl && this.opts.pushToken) this.pushes.enqueue({ key: msgid, delayMs: this.opts.pushDelayMs ?? 2000, send: () => this.pushResult(message) });
     return { errcode: 0, errmsg: 'ok', msgid };
   }
 
@@ -120,11 +117,11 @@ export class WechatSubscribeSandbox {
 
   /** Resolves when every delivery result due has been pushed. */
   idle(): Promise<void> {
-    return this.pusher.idle();
+    return this.pushes.idle();
   }
 
   close(): void {
-    this.pusher.close();
+    this.pushes.stop();
   }
 
   /** Plays a user who has not accepted (or has used up) the subscription. */

@@ -8,6 +8,7 @@ import { SANDBOX_WECHAT_USER_COOKIE, sandboxOpenid, sandboxOpenidOwner, sandboxW
 import { generateSelfSignedCertificate, loadPrivateKey } from './wechatpay.certificate';
 import { escapeHtml, parseJsonObject, readRawBody } from '../sandbox-koa';
 import { mountComplaintsSandbox, type ComplaintsSandbox } from './wechatpay.complaints.sandbox';
+import { Redelivery, type RedeliveryOutcome } from '../redelivery';
 import type { WechatPayRefundResource, WechatPayTransaction } from '../../integrations/wechatpay/wechatpay.notify';
 import {
   OUT_NO_PATTERN,
@@ -243,7 +244,6 @@ class Sandbox {
   private readonly dir: string;
   private readonly prefix: string;
   private readonly now: () => Date;
-  private readonly scale: number;
   private readonly persist: boolean;
   private readonly platformCert: { serial: string; pem: string; key: KeyObject };
   private readonly platformPub: { id: string; pem: string; key: KeyObject };
@@ -251,12 +251,11 @@ class Sandbox {
   private readonly merchantSerial: string | null;
   private readonly merchant: WechatPaySandbox['merchant'];
   private readonly state: LedgerFile;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly inflight = new Set<Promise<unknown>>();
+  /** Notify deliveries on WeChat's schedule, the refunds' settle timers, and the sends close() waits for. */
+  private readonly notifies: Redelivery;
   private readonly waiters = new Map<string, Array<(d: SandboxDelivery) => void>>();
   private readonly bills = new Map<string, { data: Buffer; expiresAt: number }>();
   private readonly abort = new AbortController();
-  private closed = false;
   /** Every appid bound to the merchant: the main one first. */
   private readonly appids: readonly string[];
   signWith: SandboxSigner;
@@ -268,7 +267,7 @@ class Sandbox {
     fs.mkdirSync(this.dir, { recursive: true });
     this.prefix = (opts.prefix ?? '/sandbox/wechatpay').replace(/\/+$/, '');
     this.now = opts.now ?? (() => new Date());
-    this.scale = opts.scheduleScale ?? 1;
+    this.notifies = new Redelivery(WECHATPAY_NOTIFY_RETRY_SECONDS.map((s) => s * 1000), { scale: opts.scheduleScale });
     this.persist = opts.persist ?? true;
     this.signWith = opts.signWith ?? 'certificate';
     this.appids = [opts.appid, ...(opts.boundAppids ?? []).filter((a) => a !== opts.appid)];
@@ -286,7 +285,7 @@ class Sandbox {
       this.merchantSerial = opts.merchantSerialNo ?? this.merchant.serialNo;
     }
     this.state = this.loadLedger();
-    for (const d of this.state.deliveries) if (d.state === 'pending') this.schedule(d, d.nextAttemptAt ? Date.parse(d.nextAttemptAt) - Date.now() : 0);
+    for (const d of this.state.deliveries) if (d.state === 'pending') this.deliver(d, d.nextAttemptAt ? Date.parse(d.nextAttemptAt) - Date.now() : 0);
   }
 
   api(): WechatPaySandbox {
@@ -705,16 +704,13 @@ class Sandbox {
     t.tradeState = 'REFUND';
     this.save();
     if (refund.notifyUrl) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
+      this.notifies.later(delay, () => {
         this.settleRefund(refund);
-        if (refund.notifyUrl && !this.closed) {
+        if (refund.notifyUrl && !this.notifies.stopped) {
           const body = this.encryptedEnvelope('REFUND.SUCCESS', '退款成功', 'refund', this.refundResource(refund));
           this.startDelivery(refund.notifyUrl, body, 'REFUND.SUCCESS', refund.outTradeNo, refund.outRefundNo);
         }
-      }, delay);
-      timer.unref();
-      this.timers.add(timer);
+      });
     }
     return { status: 200, body: this.refundView(refund) };
   }
@@ -1033,7 +1029,7 @@ class Sandbox {
     const built = Array.from({ length: copies }, () => this.buildTradeNotify(t, o));
     return Promise.all(
       built.map((b) =>
-        this.track(
+        this.notifies.track(
           sendHttpRequest({ method: 'POST', url: b.url, headers: b.headers, body: b.body, timeoutMs: this.opts.notifyTimeoutMs ?? 5000, signal: this.abort.signal })
             .then((res) => res.status)
             .catch(() => null),
@@ -1057,22 +1053,18 @@ class Sandbox {
     };
     this.state.deliveries.push(d);
     this.save();
-    this.schedule(d, 0);
+    this.deliver(d, 0);
     return copyDelivery(d);
   }
 
-  private schedule(d: SandboxDelivery, delayMs: number): void {
-    if (this.closed) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void this.track(this.attempt(d));
-    }, Math.max(0, delayMs));
-    timer.unref();
-    this.timers.add(timer);
+  /** Delivers `d` from its next attempt, `delayMs` from now, then on WeChat's schedule until the merchant answers 2xx. */
+  private deliver(d: SandboxDelivery, delayMs: number): void {
+    this.notifies.enqueue({ key: d.id, delayMs, attemptsMade: d.attempts.length, send: () => this.attempt(d), settled: (o) => this.settled(d, o) });
   }
 
-  private async attempt(d: SandboxDelivery): Promise<void> {
-    if (this.closed || d.state !== 'pending') return;
+  /** One POST of the notification: true when the merchant answered 2xx, null when no attempt counts. */
+  private async attempt(d: SandboxDelivery): Promise<boolean | null> {
+    if (d.state !== 'pending') return null;
     const headers = this.signedHeaders(d.body, this.signWith);
     const at = new Date().toISOString();
     let status: number | null = null;
@@ -1090,19 +1082,21 @@ class Sandbox {
     } catch (e) {
       error = (e as Error).message;
     }
-    if (this.closed) return; // an aborted attempt is not an attempt; it is retried on the next start
+    if (this.notifies.stopped) return null; // an aborted attempt is not an attempt; it is retried on the next start
     d.attempts.push({ at, status, ...(error ? { error } : {}), serial: headers['Wechatpay-Serial'] });
-    if (status !== null && status >= 200 && status < 300) {
+    return status !== null && status >= 200 && status < 300;
+  }
+
+  private settled(d: SandboxDelivery, o: RedeliveryOutcome): void {
+    if (o.kind === 'acknowledged') {
       d.state = 'acknowledged';
       d.nextAttemptAt = null;
-    } else if (d.attempts.length > WECHATPAY_NOTIFY_RETRY_SECONDS.length) {
+    } else if (o.kind === 'gave_up') {
       d.state = 'gave_up';
       d.nextAttemptAt = null;
       this.opts.logger?.warn({ outTradeNo: d.outTradeNo, url: d.url }, 'wechatpay sandbox: notify never acknowledged, giving up');
     } else {
-      const delay = WECHATPAY_NOTIFY_RETRY_SECONDS[d.attempts.length - 1] * 1000 * this.scale;
-      d.nextAttemptAt = new Date(Date.now() + delay).toISOString();
-      this.schedule(d, delay);
+      d.nextAttemptAt = o.dueAt.toISOString();
     }
     this.save();
     if (d.state !== 'pending') {
@@ -1118,18 +1112,10 @@ class Sandbox {
     return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
   }
 
-  private track<T>(p: Promise<T>): Promise<T> {
-    this.inflight.add(p);
-    void p.finally(() => this.inflight.delete(p)).catch(() => undefined);
-    return p;
-  }
-
   private async close(): Promise<void> {
-    this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.notifies.stop();
     this.abort.abort();
-    await Promise.allSettled([...this.inflight]);
+    await this.notifies.idle();
     this.save();
   }
 
