@@ -127,7 +127,7 @@ export function createApp(deps: AppDeps): OpenHallApp {
   registerBillDisputeRoutes(api, registry, API_PREFIX, services);
   registerStaffDirectoryRoutes(api, registry, API_PREFIX, services);
   registerNotificationPreferenceRoutes(api, registry, API_PREFIX, services);
-  registerNotificationReceiptRoutes(api, services);
+  registerNotificationReceiptRoutes(api, registry, API_PREFIX, services);
   registerBillingRecordRoutes(api, registry, API_PREFIX, services);
   registerBillingImportStaffRoutes(api, registry, API_PREFIX, services);
   registerPrepaidRoutes(api, registry, API_PREFIX, services);

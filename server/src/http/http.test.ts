@@ -99,6 +99,26 @@ test('the OpenAPI document lists the routes with their input schemas', async () 
   expect(res.body.paths['/api/v1/staff/me'].get.security).toEqual([{ bearer: [] }]);
 });
 
+test('the OpenAPI document lists the callbacks providers make (receipts, payment, complaint and e-invoice notifications): public, authenticated by their signature', async () => {
+  const paths = (await t.request.get('/api/v1/openapi.json').expect(200)).body.paths as Record<string, Record<string, { summary: string; tags: string[]; security?: unknown }>>;
+  const callbacks = [
+    ['post', '/api/v1/integrations/sms/reports', 'notifications'],
+    ['get', '/api/v1/integrations/wechat/push', 'notifications'],
+    ['post', '/api/v1/integrations/wechat/push', 'notifications'],
+    ['post', '/api/v1/payments/notify/wechat', 'payments'],
+    ['post', '/api/v1/payments/notify/alipay', 'payments'],
+    ['post', '/api/v1/payments/notify/wechat-complaints', 'tickets'],
+    ['post', '/api/v1/integrations/einvoice/notify', 'invoices'],
+  ];
+  for (const [method, path, tag] of callbacks) {
+    const op = paths[path]?.[method];
+    expect({ method, path, listed: !!op }).toEqual({ method, path, listed: true });
+    expect(op.tags).toEqual([tag]);
+    expect(op.security).toBeUndefined();
+    expect(op.summary).toMatch(/authenticated by its signature/);
+  }
+});
+
 test('routes match as koa-router matches them: any case, optional trailing slash; a wrong method answers 405 with Allow', async () => {
   // GET /bills needs a sign-in: reaching its route (401) shows the path matched.
   for (const path of ['/api/v1/bills', '/API/V1/Bills', '/api/v1/bills/']) {

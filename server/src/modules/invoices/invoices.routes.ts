@@ -98,6 +98,17 @@ export function registerInvoiceRoutes(router: ApiRouter, registry: RouteRegistry
 
   // The platform's callback answers in the platform's terms, not the API envelope; a failure
   // answers 500 so the platform sends it again.
+  registry.routes.push({
+    spec: {
+      method: 'post',
+      path: '/integrations/einvoice/notify',
+      summary:
+        'Issuing results from the e-invoice platform (callback), called by the platform, not by clients: authenticated by its signature (X-Einv-Timestamp, X-Einv-Nonce, X-Einv-Signature: SHA256withRSA with the platform public key, time window); answers { code }, 500 so it retries',
+      tag,
+      auth: 'public',
+    },
+    fullPath: `${prefix}/integrations/einvoice/notify`,
+  });
   router.post('/integrations/einvoice/notify', async (ctx) => {
     try {
       const a = await s.invoices.handleCallback(ctx.headers, await rawBodyOf(ctx, 256 * 1024));

@@ -2,6 +2,7 @@ import type { ParameterizedContext } from 'koa';
 import type { ApiRouter } from '../../http/api-router';
 import type { AppState } from '../../http/context';
 import { rawBodyOf } from '../../http/raw-body';
+import type { RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 import type { ReceiptAnswer } from './notification-receipts.service';
 
@@ -13,9 +14,32 @@ export const WECHAT_PUSH_PATH = '/integrations/wechat/push';
 /**
  * Delivery receipts from the providers, answered in their terms (not the API envelope): the SMS
  * relay's signed status reports, and WeChat's message push (URL check and events). A failure
- * answers 500, so the provider sends it again.
+ * answers 500, so the provider sends it again. They are listed in the API document as public: no
+ * bearer token, the provider's signature is their authentication (checked before anything is read).
  */
-export function registerNotificationReceiptRoutes(router: ApiRouter, s: Services): void {
+export function registerNotificationReceiptRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
+  const tag = 'notifications';
+  const documented: { method: 'get' | 'post'; path: string; summary: string }[] = [
+    {
+      method: 'post',
+      path: SMS_REPORTS_PATH,
+      summary:
+        'SMS delivery receipts (状态报告) pushed by the SMS relay, a JSON array; called by the relay, not by clients: authenticated by its signature (X-SMS-Timestamp, X-SMS-Signature, HMAC with SMS_HTTP_TOKEN, timestamp window), answered in the relay’s terms ({ code, msg }), 500 so it retries',
+    },
+    {
+      method: 'get',
+      path: WECHAT_PUSH_PATH,
+      summary:
+        'WeChat message push URL check (消息推送 URL 验证), called by WeChat when the URL is saved: authenticated by its signature (signature, timestamp, nonce with WECHAT_PUSH_TOKEN in the query); answers echostr as text; 404 while WECHAT_PUSH_TOKEN is unset',
+    },
+    {
+      method: 'post',
+      path: WECHAT_PUSH_PATH,
+      summary:
+        'WeChat message push (subscribe-message delivery results, subscribe_msg_sent_event; JSON or XML), called by WeChat, not by clients: authenticated by its signature (signature, timestamp, nonce with WECHAT_PUSH_TOKEN in the query); answers "success" as text, 500 so WeChat retries',
+    },
+  ];
+  for (const d of documented) registry.routes.push({ spec: { ...d, tag, auth: 'public' }, fullPath: prefix + d.path });
   const answer = (ctx: ParameterizedContext<AppState>, a: ReceiptAnswer) => {
     ctx.status = a.status;
     ctx.type = a.type === 'json' ? 'application/json' : 'text/plain';

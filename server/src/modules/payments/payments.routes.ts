@@ -117,6 +117,29 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
 
   // Gateway callbacks answer in the gateway's terms, not the API envelope; errors are answered here
   // (a 5xx makes the gateway retry) rather than by the error middleware.
+  // Listed in the API document as public: called by the gateways, whose signature is the authentication.
+  registry.routes.push({
+    spec: {
+      method: 'post',
+      path: '/payments/notify/wechat',
+      summary:
+        'WeChat Pay payment and refund notifications, called by WeChat Pay, not by clients: authenticated by its signature (Wechatpay-Signature over timestamp, nonce and body with the platform certificate, time window; resource decrypted with the API v3 key); answers 204, or { code: FAIL } with 4xx/5xx so it retries',
+      tag: 'payments',
+      auth: 'public',
+    },
+    fullPath: `${prefix}/payments/notify/wechat`,
+  });
+  registry.routes.push({
+    spec: {
+      method: 'post',
+      path: '/payments/notify/alipay',
+      summary:
+        'Alipay asynchronous notifications (异步通知, form-encoded), called by Alipay, not by clients: authenticated by its signature (RSA2 sign over the sorted fields, Alipay public key); answers the text "success", or "fail" so it retries',
+      tag: 'payments',
+      auth: 'public',
+    },
+    fullPath: `${prefix}/payments/notify/alipay`,
+  });
   router.post('/payments/notify/wechat', async (ctx) => {
     let a: NotifyAnswer;
     try {

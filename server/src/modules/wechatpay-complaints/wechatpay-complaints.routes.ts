@@ -23,6 +23,17 @@ export function registerWechatpayComplaintRoutes(router: ApiRouter, registry: Ro
 
   // WeChat Pay's complaint notifications answer in WeChat's terms (204, or {code:'FAIL'} with a
   // 4xx/5xx so WeChat retries), not in the API envelope.
+  registry.routes.push({
+    spec: {
+      method: 'post',
+      path: WECHATPAY_COMPLAINT_NOTIFY_PATH,
+      summary:
+        'WeChat Pay consumer complaint notifications (COMPLAINT.*), called by WeChat Pay, not by clients: authenticated by its signature (Wechatpay-Signature with the platform certificate, time window; resource decrypted with the API v3 key); answers 204, or { code: FAIL } with 4xx/5xx so it retries',
+      tag: 'tickets',
+      auth: 'public',
+    },
+    fullPath: prefix + WECHATPAY_COMPLAINT_NOTIFY_PATH,
+  });
   router.post(WECHATPAY_COMPLAINT_NOTIFY_PATH, async (ctx) => {
     let a: ComplaintNotifyAnswer;
     try {
