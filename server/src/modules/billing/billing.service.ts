@@ -98,10 +98,14 @@ export class BillingService {
     // A first page that is not full holds everything there is.
     const total =
       offset === 0 && bills.length < query.pageSize ? bills.length : Number((await this.deps.readDb.rows<{ n: number }>(statement.count, params))[0].n);
-    const items =
-      this.keptViews(bills, today) ??
-      (await this.toViews(bills, today, await this.accountNumbers([...new Set(bills.map((b) => b.accountId))]), await this.linesOf(bills)));
+    const items = this.keptViews(bills, today) ?? (await this.readViews(bills, today));
     return { items, page: query.page, pageSize: query.pageSize, total };
+  }
+
+  /** Views for some bills, reading the account numbers and lines not kept (at once) and any disputes. */
+  private async readViews(bills: BillRow[], today: string): Promise<BillView[]> {
+    const [accountNo, lines] = await Promise.all([this.accountNumbers([...new Set(bills.map((b) => b.accountId))]), this.linesOf(bills)]);
+    return this.toViews(bills, today, accountNo, lines);
   }
 
   /** One of the user's bills with its lines, live late fee and the payment that settled it. */
