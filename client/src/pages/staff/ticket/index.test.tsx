@@ -188,16 +188,27 @@ describe('staff ticket', () => {
     signInAs('supervisor', 3);
     render(<StaffTicketPage />);
     const change = await screen.findByText('定为重大故障');
-    // No reason, no classification.
-    expect(document.querySelector('#staff-severity-change')!.getAttribute('disabled')).not.toBeNull();
-    const reason = document.querySelector('#staff-severity-reason input, input#staff-severity-reason') ?? document.querySelector('#staff-severity-reason');
-    await act(async () => {
-      fireEvent.input(reason!, { target: { value: '整栋楼光缆中断' } });
+    // No reason, no classification. (Taro's button renders `disabled=""` when disabled, `"false"` when not.)
+    const changeDisabled = () => !['false', null].includes(document.querySelector('#staff-severity-change')!.getAttribute('disabled'));
+    expect(changeDisabled()).toBe(true);
+    // Taro's H5 <Input> renders its inner <input> asynchronously: typing into the outer element before
+    // then sends an event without a value.
+    const reason = await waitFor(() => {
+      const el = document.querySelector('#staff-severity-reason input') ?? document.querySelector('input#staff-severity-reason');
+      if (!el) throw new Error('no input in #staff-severity-reason');
+      return el;
     });
+    await act(async () => {
+      fireEvent.input(reason, { target: { value: '整栋楼光缆中断' } });
+    });
+    // The reason enables the button once the page has rendered it; a click before then is ignored.
+    await waitFor(() => expect(changeDisabled()).toBe(false));
     await act(async () => {
       fireEvent.click(change);
     });
-    expect(requestMock).toHaveBeenCalledWith('/staff/tickets/5/severity', expect.objectContaining({ method: 'POST', data: { severity: 'major', reason: '整栋楼光缆中断' } }));
+    await waitFor(() =>
+      expect(requestMock).toHaveBeenCalledWith('/staff/tickets/5/severity', expect.objectContaining({ method: 'POST', data: { severity: 'major', reason: '整栋楼光缆中断' } })),
+    );
     expect(await screen.findByText('改为一般故障')).toBeTruthy();
   });
 });
