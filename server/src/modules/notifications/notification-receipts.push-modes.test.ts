@@ -1,7 +1,6 @@
 import { createTestApp, type TestApp } from '../../../test/harness';
 import { subscribeSentEventJson, wechatPushSignature } from '../../integrations/wechat/wechat-push.protocol';
-import { AccountBinding } from '../accounts/account-binding.entity';
-import { bj, createStaff, createSubscriber, fileTicket, type StaffFixture } from '../tickets/tickets.fixtures';
+import { bj, createStaff, createWechatSubscriber, fileTicket, type StaffFixture } from '../tickets/tickets.fixtures';
 import { Notification } from './notification.entity';
 
 /** Tuesday 1 December 2026, 10:00 business time. */
@@ -31,12 +30,7 @@ describe.each(['compat', 'safe'] as const)('message push in %s mode', (mode) => 
 
   /** A WeChat user with an account, and the ticket-accepted notice of a ticket they file, once sent. */
   async function sentNotice(name: string): Promise<Notification> {
-    const owner = await createSubscriber(t, 'gongshu');
-    const res = await t.request.post('/api/v1/auth/wechat/login').send({ code: `sandbox:${name}` }).expect(200);
-    const auth = { Authorization: `Bearer ${res.body.data.token}` };
-    const me = await t.request.get('/api/v1/me').set(auth).expect(200);
-    const em = t.orm.em.fork();
-    await em.persistAndFlush(Object.assign(new AccountBinding(), { userId: me.body.data.id, accountId: owner.accountId, isDefault: true, createdAt: t.clock.now() }));
+    const { owner, auth } = await createWechatSubscriber(t, name);
     const id = await fileTicket(t, { ...owner, auth });
     await t.request.post(`/api/v1/staff/tickets/${id}/claim`).set(agent.auth).expect(200);
     for (let i = 0; i < 6; i++) {

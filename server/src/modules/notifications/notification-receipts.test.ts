@@ -1,8 +1,7 @@
 import { createTestApp, type TestApp } from '../../../test/harness';
 import { formatReportTime, smsReportHeaders, type SmsStatusReport } from '../../integrations/sms/sms-report.protocol';
 import { sealWechatPush, subscribeSentEventJson, wechatPushSignature } from '../../integrations/wechat/wechat-push.protocol';
-import { AccountBinding } from '../accounts/account-binding.entity';
-import { bj, createStaff, createSubscriber, fileTicket, HOUR, type StaffFixture, type SubscriberFixture } from '../tickets/tickets.fixtures';
+import { bj, createStaff, createSubscriber, createWechatSubscriber, fileTicket, HOUR, type StaffFixture, type SubscriberFixture } from '../tickets/tickets.fixtures';
 import { User } from '../users/user.entity';
 import { Notification, NotificationReceipt } from './notification.entity';
 import { PARKED_RECEIPT_TTL_MS } from './notification-receipts.service';
@@ -190,15 +189,7 @@ describe('WeChat subscribe_msg_sent_event', () => {
     return { signature: wechatPushSignature(withToken, timestamp, nonce), timestamp, nonce };
   }
 
-  async function wechatUser(name: string): Promise<{ openid: string; auth: Record<string, string>; owner: SubscriberFixture }> {
-    const owner = await createSubscriber(t, 'gongshu');
-    const res = await t.request.post('/api/v1/auth/wechat/login').send({ code: `sandbox:${name}` }).expect(200);
-    const auth = { Authorization: `Bearer ${res.body.data.token}` };
-    const me = await t.request.get('/api/v1/me').set(auth).expect(200);
-    const em = t.orm.em.fork();
-    await em.persistAndFlush(Object.assign(new AccountBinding(), { userId: me.body.data.id, accountId: owner.accountId, isDefault: true, createdAt: t.clock.now() }));
-    return { openid: (await em.findOneOrFail(User, me.body.data.id)).openid!, auth, owner };
-  }
+
 
   test('the URL check answers echostr only when the signature is right and fresh', async () => {
     const ok = await t.request.get(WECHAT_PUSH).query({ ...signedQuery(), echostr: '7461234509871' }).expect(200);
@@ -209,7 +200,7 @@ describe('WeChat subscribe_msg_sent_event', () => {
   });
 
   test('the WeChat sandbox pushes the result of each send: success makes the notice delivered, a user who refuses makes it undelivered', async () => {
-    const w = await wechatUser('rc-wx-1');
+    const w = await createWechatSubscriber(t, 'rc-wx-1');
     const delivered = await acceptedNotice({ ...w.owner, auth: w.auth });
     expect(delivered).toMatchObject({ channel: 'wechat', sentAt: BASE });
     await receiptsSettled();
@@ -224,7 +215,7 @@ describe('WeChat subscribe_msg_sent_event', () => {
   });
 
   test('a push is read in JSON and in XML; a forged one is refused; a duplicate and an unknown MsgID change nothing', async () => {
-    const w = await wechatUser('rc-wx-2');
+    const w = await createWechatSubscriber(t, 'rc-wx-2');
     const send = jest.spyOn(t.deps.wechatSubscribe, 'send').mockResolvedValueOnce({ result: 'sent', msgid: '3248682510344192008' });
     let notice: Notification;
     try {
@@ -260,7 +251,7 @@ describe('WeChat subscribe_msg_sent_event', () => {
   });
 
   test('an encrypted push (安全/兼容 mode) is applied once; a forged, stale, undecryptable or plaintext-in-disguise one changes nothing', async () => {
-    const w = await wechatUser('rc-wx-3');
+    const w = await createWechatSubscriber(t, 'rc-wx-3');
     const send = jest.spyOn(t.deps.wechatSubscribe, 'send').mockResolvedValueOnce({ result: 'sent', msgid: '3248682510344192777' });
     let notice: Notification;
     try {

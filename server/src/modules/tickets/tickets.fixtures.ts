@@ -4,6 +4,7 @@ import { AccountBinding } from '../accounts/account-binding.entity';
 import { Account } from '../accounts/account.entity';
 import { hashPassword } from '../auth/password';
 import { StaffUser } from '../staff/staff-user.entity';
+import { User } from '../users/user.entity';
 
 /** Test fixtures shared by the ticket and work-order tests: staff, subscribers with bound accounts. */
 
@@ -67,4 +68,15 @@ export async function fileTicket(t: TestApp, u: SubscriberFixture, body: Record<
     .send({ type: 'fault', accountId: u.accountId, description: '宽带无法上网，光猫红灯闪烁', contactPhone: '13812345678', ...body })
     .expect(201);
   return res.body.data.id as number;
+}
+
+/** A subscriber signed in through the WeChat sandbox as `name`, bound to a new account in `area`: what WeChat notices are sent to. */
+export async function createWechatSubscriber(t: TestApp, name: string, area = 'gongshu'): Promise<{ openid: string; auth: Record<string, string>; owner: SubscriberFixture }> {
+  const owner = await createSubscriber(t, area);
+  const res = await t.request.post('/api/v1/auth/wechat/login').send({ code: `sandbox:${name}` }).expect(200);
+  const auth = { Authorization: `Bearer ${res.body.data.token}` };
+  const me = await t.request.get('/api/v1/me').set(auth).expect(200);
+  const em = t.orm.em.fork();
+  await em.persistAndFlush(Object.assign(new AccountBinding(), { userId: me.body.data.id, accountId: owner.accountId, isDefault: true, createdAt: t.clock.now() }));
+  return { openid: (await em.findOneOrFail(User, me.body.data.id)).openid!, auth, owner };
 }
