@@ -140,6 +140,27 @@ test('message push in safe or compatible mode: a 43-character EncodingAESKey, re
   expect(problemsOf({ NODE_ENV: 'production', WECHAT_PUSH_AES_KEY: 'SandboxEncodingAESKeyForOpenHallPushes00000' }).join('\n')).toContain('WECHAT_PUSH_AES_KEY: the sandbox key cannot be used in production');
 });
 
+test('WECHAT_PUSH_AES_KEY_PREVIOUS: the key before the console’s change, tried after WECHAT_PUSH_AES_KEY; malformed, equal to it or without it refused', () => {
+  const key = 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR';
+  const old = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+  expect(loadConfig({}).wechat.pushAesKeyPrevious).toBeNull();
+  expect(loadConfig({ WECHAT_PUSH_MODE: 'safe', WECHAT_PUSH_AES_KEY: key, WECHAT_PUSH_AES_KEY_PREVIOUS: old }).wechat).toMatchObject({ pushAesKey: key, pushAesKeyPrevious: old });
+  for (const bad of [old.slice(1), `${old}=`, `${old.slice(1)}-`]) {
+    expect(problemsOf({ WECHAT_PUSH_AES_KEY: key, WECHAT_PUSH_AES_KEY_PREVIOUS: bad }).join('\n')).toContain('WECHAT_PUSH_AES_KEY_PREVIOUS: must be the 43-character EncodingAESKey');
+  }
+  expect(problemsOf({ WECHAT_PUSH_AES_KEY: key, WECHAT_PUSH_AES_KEY_PREVIOUS: key }).join('\n')).toContain('WECHAT_PUSH_AES_KEY_PREVIOUS: must differ from WECHAT_PUSH_AES_KEY');
+  // With sandboxes on, the current key defaults to the sandbox's: the same rule holds against it.
+  expect(problemsOf({ WECHAT_PUSH_AES_KEY_PREVIOUS: 'SandboxEncodingAESKeyForOpenHallPushes00000' }).join('\n')).toContain('must differ from WECHAT_PUSH_AES_KEY');
+  const live = { SANDBOX: 'false', WECHAT_API_BASE: 'https://api.weixin.qq.com', WECHAT_PUSH_TOKEN: 'Hall2026Push' };
+  // Plain mode reads encrypted pushes only with a key: the previous one alone is refused, not ignored.
+  expect(problemsOf({ ...live, WECHAT_PUSH_AES_KEY_PREVIOUS: old }).join('\n')).toContain('WECHAT_PUSH_AES_KEY_PREVIOUS: only read beside WECHAT_PUSH_AES_KEY');
+  expect(problemsOf({ ...live, WECHAT_PUSH_AES_KEY: key, WECHAT_PUSH_AES_KEY_PREVIOUS: old }).join('\n')).not.toContain('WECHAT_PUSH');
+  expect(problemsOf({ ...live, WECHAT_PUSH_MODE: 'safe', WECHAT_PUSH_AES_KEY: key, WECHAT_PUSH_AES_KEY_PREVIOUS: old }).join('\n')).not.toContain('WECHAT_PUSH');
+  expect(problemsOf({ NODE_ENV: 'production', WECHAT_PUSH_AES_KEY: key, WECHAT_PUSH_AES_KEY_PREVIOUS: 'SandboxEncodingAESKeyForOpenHallPushes00000' }).join('\n')).toContain(
+    'WECHAT_PUSH_AES_KEY_PREVIOUS: the sandbox key cannot be used in production',
+  );
+});
+
 test('the Redis namespace: the same for every instance of one database (whatever the credentials), different for another database, or as set', () => {
   const ns = (env: Record<string, string>) => loadConfig(env).redisNamespace;
   const one = ns({ DATABASE_URL: 'mysql://openhall:pw@db.internal:3306/hall_a' });

@@ -109,6 +109,16 @@ const envSchema = z.object({
    */
   WECHAT_PUSH_AES_KEY: z.string().regex(ENCODING_AES_KEY_PATTERN, 'must be the 43-character EncodingAESKey from the mini-program console (letters, digits, + or /)').optional(),
   /**
+   * The EncodingAESKey the console held before it was changed, while WeChat may still encrypt with
+   * it (pushes it retries, or the console not changed yet during a rolling change): tried when
+   * WECHAT_PUSH_AES_KEY cannot open a push. Needs WECHAT_PUSH_AES_KEY and must differ from it; in
+   * plain mode it is read like that key, for pushes that come encrypted all the same.
+   */
+  WECHAT_PUSH_AES_KEY_PREVIOUS: z
+    .string()
+    .regex(ENCODING_AES_KEY_PATTERN, 'must be the 43-character EncodingAESKey the console held before the change (letters, digits, + or /)')
+    .optional(),
+  /**
    * The console's 消息加密方式: `plain` (明文) and `compat` (兼容) take plaintext and encrypted pushes;
    * `safe` (安全) refuses a push that is not encrypted. compat and safe need WECHAT_PUSH_AES_KEY.
    */
@@ -381,7 +391,9 @@ export interface AppConfig {
    */
   /**
    * `pushToken`: the message push's token (null: WeChat's delivery results are not received);
-   * `pushAesKey`: its EncodingAESKey (null: encrypted pushes cannot be read); `pushMode`: its 消息加密方式.
+   * `pushAesKey`: its EncodingAESKey (null: encrypted pushes cannot be read); `pushAesKeyPrevious`:
+   * the key before the console's last change, tried when `pushAesKey` fails (null: none);
+   * `pushMode`: its 消息加密方式.
    */
   wechat: {
     appid: string;
@@ -391,6 +403,7 @@ export interface AppConfig {
     oauthBase: string | null;
     pushToken: string | null;
     pushAesKey: string | null;
+    pushAesKeyPrevious: string | null;
     pushMode: WechatPushMode;
   };
   /** `token` signs the gateway's status reports (and, over http, authorises the sends). */
@@ -602,6 +615,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (e.SMS_PROVIDER === 'sandbox') problems.push('SMS_PROVIDER: the sandbox SMS provider cannot be used in production');
     if (e.WECHAT_PUSH_TOKEN === SANDBOX_WECHAT_PUSH_TOKEN) problems.push('WECHAT_PUSH_TOKEN: the sandbox token cannot be used in production');
     if (e.WECHAT_PUSH_AES_KEY === SANDBOX_WECHAT_PUSH_AES_KEY) problems.push('WECHAT_PUSH_AES_KEY: the sandbox key cannot be used in production');
+    if (e.WECHAT_PUSH_AES_KEY_PREVIOUS === SANDBOX_WECHAT_PUSH_AES_KEY) problems.push('WECHAT_PUSH_AES_KEY_PREVIOUS: the sandbox key cannot be used in production');
     if (e.WORKORDER_URL && e.WORKORDER_SECRET === DEFAULT_WORKORDER_SECRET) problems.push('WORKORDER_SECRET: the sandbox secret cannot be used in production');
     if (e.BILLING_SECRET === DEFAULT_BILLING_SECRET) problems.push('BILLING_SECRET: the sandbox secret cannot be used in production (it signs the import inlet)');
     if (!e.EINVOICE_API_BASE) problems.push('EINVOICE_API_BASE: required in production (the e-invoice platform that issues invoices)');
@@ -614,6 +628,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.SMS_PROVIDER === 'http' && !e.SMS_HTTP_URL) problems.push('SMS_HTTP_URL: required when SMS_PROVIDER=http');
   if (e.WECHAT_PUSH_MODE !== 'plain' && !e.WECHAT_PUSH_AES_KEY && !sandbox) {
     problems.push(`WECHAT_PUSH_AES_KEY: required when WECHAT_PUSH_MODE=${e.WECHAT_PUSH_MODE} (the EncodingAESKey on the console's 消息推送 page)`);
+  }
+  const pushAesKey = e.WECHAT_PUSH_AES_KEY ?? (sandbox ? SANDBOX_WECHAT_PUSH_AES_KEY : null);
+  if (e.WECHAT_PUSH_AES_KEY_PREVIOUS && !pushAesKey) {
+    problems.push("WECHAT_PUSH_AES_KEY_PREVIOUS: only read beside WECHAT_PUSH_AES_KEY (set the console's current EncodingAESKey there; the previous one is tried only when it fails)");
+  }
+  if (e.WECHAT_PUSH_AES_KEY_PREVIOUS && e.WECHAT_PUSH_AES_KEY_PREVIOUS === pushAesKey) {
+    problems.push('WECHAT_PUSH_AES_KEY_PREVIOUS: must differ from WECHAT_PUSH_AES_KEY (it is the key the console held before the change; unset it when there is none)');
   }
   if ((e.WECHAT_PUSH_MODE !== 'plain' || e.WECHAT_PUSH_AES_KEY) && !e.WECHAT_PUSH_TOKEN && !sandbox) {
     problems.push('WECHAT_PUSH_TOKEN: required with WECHAT_PUSH_AES_KEY or WECHAT_PUSH_MODE (message push is off without its token)');
@@ -676,7 +697,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       // The sandbox plays the OAuth page exactly when it plays the WeChat API.
       oauthBase: e.WECHAT_OAUTH_BASE ?? (sandbox && !e.WECHAT_API_BASE ? null : WECHAT_OAUTH_ORIGIN),
       pushToken: e.WECHAT_PUSH_TOKEN ?? (sandbox ? SANDBOX_WECHAT_PUSH_TOKEN : null),
-      pushAesKey: e.WECHAT_PUSH_AES_KEY ?? (sandbox ? SANDBOX_WECHAT_PUSH_AES_KEY : null),
+      pushAesKey,
+      pushAesKeyPrevious: e.WECHAT_PUSH_AES_KEY_PREVIOUS ?? null,
       pushMode: e.WECHAT_PUSH_MODE,
     },
     sms:

@@ -127,7 +127,7 @@ describe('safe and compatible modes (消息加解密)', () => {
     expect(encryptWechatPush(oursKey, ours.appid, event, Buffer.from('0123456789abcdef'))).toBe(byHand);
     expect(Buffer.from(byHand, 'base64').length % 32).toBe(0);
     const opened = openWechatPush(ours, signed(byHand), JSON.stringify({ ToUserName: 'gh_hall', Encrypt: byHand }), now);
-    expect(opened).toEqual({ ok: true, encrypted: true, body: event });
+    expect(opened).toEqual({ ok: true, encrypted: true, body: event, key: 'current' });
     expect(parseWechatPush((opened as { body: string }).body)?.results[0].msgId).toBe('3248682510344192008');
     // A message whose plain length is a whole number of blocks is padded with a full block of 32s.
     const whole = 'x'.repeat(64 - 20 - ours.appid.length);
@@ -179,7 +179,7 @@ describe('safe and compatible modes (消息加解密)', () => {
     const compatBody = event.replace(/}$/, `,"Encrypt":"${encrypt}"}`);
     for (const mode of ['plain', 'compat', 'safe'] as const) {
       const opened = openWechatPush({ ...ours, mode }, { ...plainQuery, ...signed(encrypt) }, compatBody, now);
-      expect(opened).toEqual({ ok: true, encrypted: true, body: refused });
+      expect(opened).toEqual({ ok: true, encrypted: true, body: refused, key: 'current' });
       expect(parseWechatPush((opened as { body: string }).body)?.results[0]).toMatchObject({ errorCode: 10004 });
     }
     expect(openWechatPush({ ...ours, mode: 'plain', aesKey: null }, signed(encrypt), compatBody, now)).toEqual({ ok: false, reason: 'no_aes_key' });
@@ -192,12 +192,32 @@ describe('safe and compatible modes (消息加解密)', () => {
     for (const mode of ['plain', 'compat', 'safe'] as const) {
       for (const message of [event, xml]) {
         const { query, body } = sealWechatPush({ ...ours, mode }, message, { toUserName: 'gh_hall', timestamp: ts, nonce: '42' });
-        expect(openWechatPush({ ...ours, mode }, query, body, now)).toEqual({ ok: true, encrypted: mode !== 'plain', body: message });
+        expect(openWechatPush({ ...ours, mode }, query, body, now)).toEqual(mode === 'plain' ? { ok: true, encrypted: false, body: message } : { ok: true, encrypted: true, body: message, key: 'current' });
         if (mode === 'safe') expect(body).not.toContain('subscribe_msg_sent_event');
         if (mode === 'compat') expect(body).toContain('subscribe_msg_sent_event');
         if (mode !== 'plain') expect(query).toMatchObject({ encrypt_type: 'aes', signature: wechatPushSignature(ours.token, ts, '42') });
       }
     }
+  });
+
+  test('the EncodingAESKey changed: the previous key is tried after the current one, only once the signature holds; a key neither of them is refused', () => {
+    const oldKey = ours.aesKey;
+    const rotated = { ...ours, aesKey: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR', previousAesKey: oldKey };
+    const body = (e: string) => JSON.stringify({ ToUserName: 'gh_hall', Encrypt: e });
+    const underOld = rawEncrypt(padded(layout(event)));
+    const underNew = encryptWechatPush(wechatPushAesKey(rotated.aesKey), ours.appid, event);
+    expect(openWechatPush(rotated, signed(underOld), body(underOld), now)).toEqual({ ok: true, encrypted: true, body: event, key: 'previous' });
+    expect(openWechatPush(rotated, signed(underNew), body(underNew), now)).toEqual({ ok: true, encrypted: true, body: event, key: 'current' });
+    // Without the previous key, the old key's push cannot be read.
+    expect(openWechatPush({ ...rotated, previousAesKey: null }, signed(underOld), body(underOld), now)).toEqual({ ok: false, reason: 'undecryptable' });
+    // Neither key: undecryptable; the old key but another appid: refused as such.
+    const underOther = rawEncrypt(padded(layout(event)), Buffer.alloc(32, 7));
+    expect(openWechatPush(rotated, signed(underOther), body(underOther), now)).toEqual({ ok: false, reason: 'undecryptable' });
+    const otherAppid = rawEncrypt(padded(layout(event, 'wxsomeoneelse0001')));
+    expect(openWechatPush(rotated, signed(otherAppid), body(otherAppid), now)).toEqual({ ok: false, reason: 'wrong_appid' });
+    // The signature is checked first: a bad or stale one is refused whichever key would open the message.
+    expect(openWechatPush(rotated, { ...signed(underOld), msg_signature: signed(underNew).msg_signature }, body(underOld), now)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(openWechatPush(rotated, signed(underOld), body(underOld), new Date(now.getTime() + 6 * 60_000))).toEqual({ ok: false, reason: 'stale' });
   });
 
   test('an EncodingAESKey is 43 characters of the base64 alphabet', () => {

@@ -160,19 +160,30 @@ export interface WechatPushSettings {
   token: string;
   /** The EncodingAESKey (null: not configured, so encrypted pushes cannot be read). */
   aesKey: string | null;
+  /**
+   * The EncodingAESKey the console held before its last change (WECHAT_PUSH_AES_KEY_PREVIOUS), tried
+   * only when `aesKey` cannot open a push: WeChat's technical plan for the same scheme has the
+   * receiver keep the current and the previous key, and try the previous one when the current fails.
+   */
+  previousAesKey?: string | null;
   mode: WechatPushMode;
   appid: string;
 }
 
+/** Which EncodingAESKey opened an encrypted push. */
+export type WechatPushKey = 'current' | 'previous';
+
 export type WechatPushOpened =
-  | { ok: true; encrypted: boolean; body: string }
+  | { ok: true; encrypted: false; body: string }
+  | { ok: true; encrypted: true; body: string; key: WechatPushKey }
   | { ok: false; reason: 'missing' | 'stale' | 'bad_signature' | 'no_aes_key' | 'not_encrypted' | 'no_encrypt' | 'undecryptable' | 'wrong_appid' | 'bad_encrypt_type' };
 
 /**
  * A POSTed push verified and, when encrypted, decrypted: the message to parse. `encrypt_type=aes`
  * (safe and compatible modes) is read from `Encrypt` only, authenticated by `msg_signature`; without
  * it (or `raw`) the body is the message, authenticated by `signature` over the query alone, which
- * safe mode refuses.
+ * safe mode refuses. The signature is checked first, whatever key then opens the message; the
+ * previous key is tried only when the current one cannot open it (padding, length or appid).
  */
 export function openWechatPush(s: WechatPushSettings, query: Record<string, string | undefined>, rawBody: string, now: Date): WechatPushOpened {
   const encryptType = query.encrypt_type;
@@ -189,7 +200,12 @@ export function openWechatPush(s: WechatPushSettings, query: Record<string, stri
   if (!verdict.ok) return verdict;
   if (!s.aesKey) return { ok: false, reason: 'no_aes_key' };
   const opened = decryptWechatPush(wechatPushAesKey(s.aesKey), s.appid, encrypt);
-  return opened.ok ? { ok: true, encrypted: true, body: opened.msg } : opened;
+  if (opened.ok) return { ok: true, encrypted: true, body: opened.msg, key: 'current' };
+  if (!s.previousAesKey) return opened;
+  const old = decryptWechatPush(wechatPushAesKey(s.previousAesKey), s.appid, encrypt);
+  if (old.ok) return { ok: true, encrypted: true, body: old.msg, key: 'previous' };
+  // Another appid means one of the keys did open it, with padding and length intact: the telling reason.
+  return opened.reason === 'wrong_appid' || old.reason === 'wrong_appid' ? { ok: false, reason: 'wrong_appid' } : opened;
 }
 
 /**

@@ -88,14 +88,24 @@ export class NotificationReceiptsService {
 
   /**
    * A pushed WeChat event, plaintext or (安全/兼容 mode) encrypted: verified, decrypted, then read;
-   * only `subscribe_msg_sent_event` is applied, anything else is acknowledged.
+   * only `subscribe_msg_sent_event` is applied, anything else is acknowledged. While
+   * WECHAT_PUSH_AES_KEY_PREVIOUS is set, each encrypted push logs (warn) which key opened it, so the
+   * operator sees when WeChat no longer uses the old one and the setting can go.
    */
   async handleWechatPush(query: Record<string, unknown>, rawBody: string): Promise<ReceiptAnswer> {
-    const { pushToken: token, pushAesKey: aesKey, pushMode: mode, appid } = this.deps.config.wechat;
+    const { pushToken: token, pushAesKey: aesKey, pushAesKeyPrevious: previousAesKey, pushMode: mode, appid } = this.deps.config.wechat;
     if (!token) return PUSH_OFF;
     const q = Object.fromEntries(['signature', 'timestamp', 'nonce', 'encrypt_type', 'msg_signature'].map((k) => [k, text(query[k])]));
-    const opened = openWechatPush({ token, aesKey, mode, appid }, q, rawBody, this.deps.clock.now());
+    const opened = openWechatPush({ token, aesKey, previousAesKey, mode, appid }, q, rawBody, this.deps.clock.now());
     if (!opened.ok) return this.refusedWechat(opened);
+    if (opened.encrypted && previousAesKey) {
+      this.deps.logger.warn(
+        { key: opened.key },
+        opened.key === 'previous'
+          ? 'WeChat message push opened with WECHAT_PUSH_AES_KEY_PREVIOUS: WeChat still encrypts with the EncodingAESKey from before the change'
+          : 'WeChat message push opened with WECHAT_PUSH_AES_KEY; WECHAT_PUSH_AES_KEY_PREVIOUS is still set (unset it once pushes no longer need it)',
+      );
+    }
     const push = parseWechatPush(opened.body);
     if (!push) return { status: 400, type: 'text', body: opened.encrypted ? 'decrypted message is neither JSON nor XML' : 'body is neither JSON nor XML' };
     if (push.event === SUBSCRIBE_MSG_SENT_EVENT) {
@@ -117,10 +127,11 @@ export class NotificationReceiptsService {
    * A push refused before anything in it was applied: 401 when it cannot be shown to come from WeChat
    * for this mini-program (signature, timestamp, appid, or plaintext in safe mode), 400 when it
    * is signed but cannot be read (most likely the EncodingAESKey was changed in the console and
-   * not here); the reason is logged either way.
+   * not here, nor kept as WECHAT_PUSH_AES_KEY_PREVIOUS); the reason is logged either way.
    */
   private refusedWechat(r: Extract<WechatPushOpened, { ok: false }>): ReceiptAnswer {
     this.deps.logger.warn({ reason: r.reason }, 'WeChat message push refused');
+    const keys = this.deps.config.wechat.pushAesKeyPrevious ? 'WECHAT_PUSH_AES_KEY or WECHAT_PUSH_AES_KEY_PREVIOUS' : 'WECHAT_PUSH_AES_KEY';
     const answers: Record<typeof r.reason, [number, string]> = {
       missing: [401, 'invalid signature'],
       bad_signature: [401, 'invalid signature'],
@@ -130,7 +141,7 @@ export class NotificationReceiptsService {
       bad_encrypt_type: [400, 'unknown encrypt_type'],
       no_encrypt: [400, 'encrypt_type=aes but the body has no Encrypt'],
       no_aes_key: [400, 'encrypted message but WECHAT_PUSH_AES_KEY is not set'],
-      undecryptable: [400, 'Encrypt cannot be decrypted with WECHAT_PUSH_AES_KEY'],
+      undecryptable: [400, `Encrypt cannot be decrypted with ${keys}`],
     };
     const [status, body] = answers[r.reason];
     return { status, type: 'text', body };

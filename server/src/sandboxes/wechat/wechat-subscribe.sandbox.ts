@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { sealWechatPush, subscribeSentEventJson, type WechatPushMode } from '../../integrations/wechat/wechat-push.protocol';
+import { sealWechatPush, subscribeSentEventJson, wechatPushAesKey, type WechatPushMode } from '../../integrations/wechat/wechat-push.protocol';
 import type { SubscribeMessage } from '../../integrations/wechat/wechat-subscribe.adapter';
 import { Redelivery } from '../redelivery';
 
@@ -48,6 +48,8 @@ export class WechatSubscribeSandbox {
   private readonly refusingDelivery = new Set<string>();
   private sequence = 0;
   private readonly pushes: Redelivery;
+  /** The EncodingAESKey the console holds now (see useEncodingAesKey). */
+  private pushAesKey: string | null;
 
   constructor(
     private readonly appid: string,
@@ -55,6 +57,17 @@ export class WechatSubscribeSandbox {
     private readonly opts: WechatSubscribeSandboxOptions = {},
   ) {
     this.pushes = new Redelivery(WECHAT_PUSH_RETRY_MS, { scale: opts.retryScale, onError: opts.onPushError });
+    this.pushAesKey = opts.pushAesKey ?? null;
+  }
+
+  /**
+   * Plays the console's EncodingAESKey being other than OpenHall's WECHAT_PUSH_AES_KEY, as while an
+   * operator changes it (the console changed before or after the deployment): every push from now
+   * on, retries included, is encrypted with `key`.
+   */
+  useEncodingAesKey(key: string): void {
+    wechatPushAesKey(key); // a malformed key is refused here, not at the next push
+    this.pushAesKey = key;
   }
 
   private now(): Date {
@@ -99,7 +112,7 @@ export class WechatSubscribeSandbox {
     const now = this.now();
     const toUserName = 'gh_sandbox0000001';
     const event = subscribeSentEventJson({ toUserName, openid: message.touser, createTime: now, results: [{ templateId: message.template_id, msgId: message.msgid, ...result }] });
-    const settings = { token: this.opts.pushToken!, aesKey: this.opts.pushAesKey ?? null, mode: this.opts.pushMode ?? 'plain', appid: this.appid };
+    const settings = { token: this.opts.pushToken!, aesKey: this.pushAesKey, mode: this.opts.pushMode ?? 'plain', appid: this.appid };
     const { query, body } = sealWechatPush(settings, event, { toUserName, timestamp: String(Math.floor(now.getTime() / 1000)), nonce: String(randomBytes(4).readUInt32BE()) });
     const url = new URL(this.opts.pushUrl!());
     url.search = new URLSearchParams(query).toString();
