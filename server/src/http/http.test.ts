@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import supertest from 'supertest';
 import { createTestApp, type TestApp } from '../../test/harness';
+import { wechatPushMsgSignature, wechatPushSignature } from '../integrations/wechat/wechat-push.protocol';
 import { AppError } from './errors';
 
 let t: TestApp;
@@ -117,6 +118,111 @@ test('the OpenAPI document lists the callbacks providers make (receipts, payment
     expect(op.security).toBeUndefined();
     expect(op.summary).toMatch(/authenticated by its signature/);
   }
+});
+
+type OpenApiResponses = Record<string, { description: string; content?: Record<string, { schema?: Record<string, unknown> }> }>;
+const responsesOf = async () => {
+  const paths = (await t.request.get('/api/v1/openapi.json').expect(200)).body.paths as Record<string, Record<string, { responses: OpenApiResponses }>>;
+  return (method: string, path: string): OpenApiResponses => paths[path][method].responses;
+};
+const mediaTypes = (r: OpenApiResponses, status: string) => Object.keys(r[status]?.content ?? {});
+const schemaOf = (r: OpenApiResponses, status: string, type: string) => r[status]?.content?.[type]?.schema as { enum?: unknown[]; properties?: Record<string, { enum?: unknown[] }>; $ref?: string };
+
+test('routes that do not answer { data } declare what they send: the providers’ callbacks in their terms, pages, files and streams by media type', async () => {
+  const responses = await responsesOf();
+  // WeChat Pay (payments and complaints): 204 without a body, or a refusal { code: FAIL, message } with 4xx/5xx.
+  for (const path of ['/api/v1/payments/notify/wechat', '/api/v1/payments/notify/wechat-complaints']) {
+    const r = responses('post', path);
+    expect(Object.keys(r)).toEqual(path.endsWith('wechat') ? ['204', '400', '401', '404', '500'] : ['204', '400', '401', '500']);
+    expect(r['204'].content).toBeUndefined();
+    for (const status of Object.keys(r).filter((s) => s !== '204')) expect(schemaOf(r, status, 'application/json').properties?.code.enum).toEqual(['FAIL']);
+  }
+  // Alipay: the text success, or fail so it retries.
+  const alipay = responses('post', '/api/v1/payments/notify/alipay');
+  expect(Object.keys(alipay)).toEqual(['200', '400', '500']);
+  expect(schemaOf(alipay, '200', 'text/plain').enum).toEqual(['success']);
+  expect(schemaOf(alipay, '400', 'text/plain').enum).toEqual(['fail']);
+  // WeChat's message push: echostr and success as text; the SMS relay and the e-invoice platform: their JSON.
+  expect(mediaTypes(responses('get', '/api/v1/integrations/wechat/push'), '200')).toEqual(['text/plain']);
+  expect(schemaOf(responses('post', '/api/v1/integrations/wechat/push'), '200', 'text/plain').enum).toEqual(['success']);
+  expect(schemaOf(responses('post', '/api/v1/integrations/sms/reports'), '200', 'application/json').properties?.code.enum).toEqual([0]);
+  expect(schemaOf(responses('post', '/api/v1/integrations/einvoice/notify'), '200', 'application/json').properties?.code.enum).toEqual(['SUCCESS']);
+  // The callbacks answer every failure themselves: no { data }, no VALIDATION_FAILED envelope, nothing they do not send.
+  for (const [method, path] of [
+    ['post', '/api/v1/payments/notify/wechat'],
+    ['post', '/api/v1/payments/notify/alipay'],
+    ['post', '/api/v1/payments/notify/wechat-complaints'],
+    ['post', '/api/v1/integrations/einvoice/notify'],
+    ['post', '/api/v1/integrations/sms/reports'],
+    ['get', '/api/v1/integrations/wechat/push'],
+    ['post', '/api/v1/integrations/wechat/push'],
+  ]) {
+    for (const [status, answer] of Object.entries(responses(method, path))) {
+      expect({ path, status, description: answer.description }).not.toEqual({ path, status, description: expect.stringMatching(/^(OK: `\{ data \}`|VALIDATION_FAILED)/) });
+    }
+  }
+  // Pages, files and streams: their media type on success, their failures in the API's envelope.
+  const raw: Array<[string, string, string[]]> = [
+    ['get', '/api/v1/bills/{id}/receipt', ['text/html']],
+    ['get', '/api/v1/payments/{id}/receipt', ['text/html']],
+    ['get', '/api/v1/tickets/{id}/photos/{photoId}', ['image/jpeg', 'image/png', 'image/webp', 'image/heic']],
+    ['get', '/api/v1/staff/tickets/{id}/photos/{photoId}', ['image/jpeg', 'image/png', 'image/webp', 'image/heic']],
+    ['get', '/api/v1/invoice-files/{id}/{kind}.pdf', ['application/pdf']],
+    ['get', '/api/v1/staff/billing/imports/template.csv', ['text/csv']],
+    ['get', '/api/v1/staff/billing/imports/{id}/rejected.csv', ['text/csv']],
+    ['get', '/api/v1/staff/surveys/{id}/results.csv', ['text/csv']],
+    ['get', '/api/v1/integrations/billing/imports/{id}/results', ['application/x-ndjson']],
+    ['get', '/api/v1/staff/live', ['text/event-stream']],
+  ];
+  for (const [method, path, types] of raw) {
+    const r = responses(method, path);
+    expect({ path, types: mediaTypes(r, '200') }).toEqual({ path, types });
+    expect(r['200'].description).not.toMatch(/\{ data \}/);
+    expect(schemaOf(r, '400', 'application/json').$ref).toBe('#/components/schemas/ErrorEnvelope');
+  }
+  expect(schemaOf(responses('get', '/api/v1/bills/{id}/receipt'), '409', 'application/json').$ref).toBe('#/components/schemas/ErrorEnvelope');
+  expect(Object.keys(responses('get', '/api/v1/invoice-files/{id}/{kind}.pdf'))).toEqual(['200', '400', '404']);
+  // A route answering { data } still says so.
+  expect(responses('get', '/api/v1/bills')['200'].description).toBe('OK: `{ data }`');
+});
+
+test('what those routes send is what they declare: each answer’s status is listed, with its media type', async () => {
+  const responses = await responsesOf();
+  const pushQuery = (extra: Record<string, string> = {}) => {
+    const timestamp = String(Math.floor(t.clock.now().getTime() / 1000));
+    return { signature: wechatPushSignature(t.config.wechat.pushToken!, timestamp, '7'), timestamp, nonce: '7', ...extra };
+  };
+  const probes: Array<[string, string, () => supertest.Test]> = [
+    ['post', '/api/v1/payments/notify/wechat', () => t.request.post('/api/v1/payments/notify/wechat').set('Content-Type', 'application/json').send('{}')],
+    ['post', '/api/v1/payments/notify/wechat-complaints', () => t.request.post('/api/v1/payments/notify/wechat-complaints').set('Content-Type', 'application/json').send('{}')],
+    ['post', '/api/v1/payments/notify/alipay', () => t.request.post('/api/v1/payments/notify/alipay').set('Content-Type', 'application/x-www-form-urlencoded').send('notify_id=1&sign=x')],
+    ['post', '/api/v1/integrations/einvoice/notify', () => t.request.post('/api/v1/integrations/einvoice/notify').set('Content-Type', 'application/json').send('{}')],
+    ['post', '/api/v1/integrations/sms/reports', () => t.request.post('/api/v1/integrations/sms/reports').set('Content-Type', 'application/json').send('[]')],
+    ['get', '/api/v1/integrations/wechat/push', () => t.request.get('/api/v1/integrations/wechat/push').query({ signature: 'x', timestamp: '1', nonce: '1', echostr: '42' })],
+    ['get', '/api/v1/integrations/wechat/push', () => t.request.get('/api/v1/integrations/wechat/push').query(pushQuery({ echostr: '4375120948345356249' }))],
+    ['post', '/api/v1/integrations/wechat/push', () => t.request.post('/api/v1/integrations/wechat/push').query(pushQuery()).set('Content-Type', 'application/json').send('{"Event":"user_enter_tempsession"}')],
+    ['post', '/api/v1/integrations/wechat/push', () => t.request.post('/api/v1/integrations/wechat/push').query(pushQuery({ encrypt_type: 'aes', msg_signature: '0'.repeat(40) })).set('Content-Type', 'application/json').send('{"Encrypt":"AAAA"}')],
+    // Signed, but its Encrypt is no ciphertext: unreadable.
+    ['post', '/api/v1/integrations/wechat/push', () => {
+      const q = pushQuery({ encrypt_type: 'aes' });
+      return t.request.post('/api/v1/integrations/wechat/push').query({ ...q, msg_signature: wechatPushMsgSignature(t.config.wechat.pushToken!, q.timestamp, q.nonce, 'AAAA') }).set('Content-Type', 'application/json').send('{"Encrypt":"AAAA"}');
+    }],
+    ['get', '/api/v1/invoice-files/{id}/{kind}.pdf', () => t.request.get('/api/v1/invoice-files/1/blue.pdf').query({ expires: '1', sig: '0'.repeat(32) })],
+    ['get', '/api/v1/integrations/billing/imports/{id}/results', () => t.request.get('/api/v1/integrations/billing/imports/1/results')],
+    ['get', '/api/v1/staff/live', () => t.request.get('/api/v1/staff/live')],
+  ];
+  const seen: string[] = [];
+  for (const [method, path, probe] of probes) {
+    const res = await probe();
+    const declared = responses(method, path)[String(res.status)];
+    expect({ method, path, status: res.status, declared: !!declared }).toEqual({ method, path, status: res.status, declared: true });
+    const type = String(res.headers['content-type'] ?? '').split(';')[0];
+    const types = Object.keys(declared.content ?? {});
+    expect({ method, path, status: res.status, type, declared: types.includes(type) || (types.length === 0 && type === '') }).toEqual({ method, path, status: res.status, type, declared: true });
+    seen.push(`${method} ${path} ${res.status} ${type}`);
+  }
+  // The probes reach both sides: refusals and the URL check's echostr, the push's success.
+  expect(seen).toEqual(expect.arrayContaining(['get /api/v1/integrations/wechat/push 200 text/plain', 'post /api/v1/integrations/wechat/push 200 text/plain', 'post /api/v1/integrations/wechat/push 400 text/plain', 'post /api/v1/payments/notify/alipay 400 text/plain']));
 });
 
 test('routes match as koa-router matches them: any case, optional trailing slash; a wrong method answers 405 with Allow', async () => {

@@ -20,6 +20,33 @@ export class RawAnswer {
   ) {}
 }
 
+/**
+ * One answer a route sends in its own terms, as the API document lists it: a page, a file, a
+ * stream, or a provider's protocol. `content` maps each media type the answer may have to the JSON
+ * schema of its body (bytes: `{ type: 'string', format: 'binary' }`); without it the answer has no body.
+ */
+export interface RawAnswerDoc {
+  description: string;
+  content?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * What a route that does not answer `{ data }` answers, by status, for the API document. `errors`
+ * says in whose terms it fails: `'api'`, through the error middleware like any route (the `{ error }`
+ * envelope: 400 for its input, 401/403 by its auth, and any other status listed with
+ * {@link apiErrorAnswer}); `'own'`, a provider's callback, which answers every outcome itself, so
+ * only what is listed here.
+ */
+export interface RawAnswers {
+  answers: Record<number, RawAnswerDoc>;
+  errors: 'api' | 'own';
+}
+
+/** A listed failure in the API's own terms (the `{ error }` envelope), for a route with raw answers. */
+export function apiErrorAnswer(description: string): RawAnswerDoc {
+  return { description, content: { 'application/json': { $ref: '#/components/schemas/ErrorEnvelope' } } };
+}
+
 /** Who may call a route: anyone, a signed-in subscriber, or staff of at least the given role. */
 export type RouteAuth = 'public' | 'user' | { staff: StaffRole };
 
@@ -45,6 +72,11 @@ export interface RouteSpec<B, Q, P, A extends RouteAuth = RouteAuth> {
   status?: number | ((data: unknown) => number);
   /** Public, cacheable content: answered with an ETag and honours If-None-Match. */
   cacheable?: boolean;
+  /**
+   * Set when the route answers something other than `{ data }` (its handler returns a
+   * {@link RawAnswer}, or the route is answered by hand): what it really sends, for the API document.
+   */
+  raw?: RawAnswers;
 }
 
 export interface RouteInput<B, Q, P, A extends RouteAuth = RouteAuth> {
@@ -150,17 +182,18 @@ export function buildOpenApi(registry: RouteRegistry, info: { title: string; ver
         parameters.push({ name, in: where, required: where === 'path' || required.has(name), schema });
       }
     }
-    const op: Record<string, unknown> = {
-      summary: spec.summary,
-      tags: [spec.tag],
-      parameters,
-      responses: {
-        [String(typeof spec.status === 'number' ? spec.status : 200)]: { description: 'OK: `{ data }`' },
-        '400': { description: 'VALIDATION_FAILED with the field issues', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } } },
-        ...(spec.auth !== 'public' ? { '401': { description: 'UNAUTHENTICATED' } } : {}),
-        ...(typeof spec.auth === 'object' ? { '403': { description: 'FORBIDDEN' } } : {}),
-      },
+    const apiErrors = spec.raw?.errors !== 'own';
+    const responses: Record<string, unknown> = {
+      ...(spec.raw ? {} : { [String(typeof spec.status === 'number' ? spec.status : 200)]: { description: 'OK: `{ data }`' } }),
+      ...(apiErrors ? { '400': { description: 'VALIDATION_FAILED with the field issues', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } } } } : {}),
+      ...(apiErrors && spec.auth !== 'public' ? { '401': { description: 'UNAUTHENTICATED' } } : {}),
+      ...(apiErrors && typeof spec.auth === 'object' ? { '403': { description: 'FORBIDDEN' } } : {}),
     };
+    for (const [status, doc] of Object.entries(spec.raw?.answers ?? {})) {
+      const content = doc.content && Object.fromEntries(Object.entries(doc.content).map(([type, schema]) => [type, { schema }]));
+      responses[status] = { description: doc.description, ...(content ? { content } : {}) };
+    }
+    const op: Record<string, unknown> = { summary: spec.summary, tags: [spec.tag], parameters, responses };
     if (spec.auth !== 'public') op.security = [{ bearer: [] }];
     const body = toSchema(spec.body, 'input');
     if (body) op.requestBody = { required: true, content: { 'application/json': { schema: body } } };

@@ -9,6 +9,17 @@ import {
   type PlatformKeys,
 } from './wechatpay.protocol';
 
+/**
+ * The body OpenHall answers a WeChat Pay notification with when it refuses it, with a 4xx or 5xx so
+ * that WeChat Pay sends it again: `{ code: 'FAIL', message }` (an accepted one is a 204 without a
+ * body). Its JSON schema, for the API document.
+ */
+export const WECHATPAY_NOTIFY_REFUSAL_SCHEMA = {
+  type: 'object',
+  required: ['code', 'message'],
+  properties: { code: { type: 'string', enum: ['FAIL'] }, message: { type: 'string' } },
+};
+
 /** The decrypted `resource` of a `TRANSACTION.*` notification (and of a query answer). */
 export interface WechatPayTransaction {
   appid: string;

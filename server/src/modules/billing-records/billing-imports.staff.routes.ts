@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idParamSchema, textSchema } from '@openhall/shared';
 import type { ApiRouter } from '../../http/api-router';
-import { RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
+import { apiErrorAnswer, RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
 const uploadQuerySchema = z.object({
@@ -42,7 +42,14 @@ export function registerBillingImportStaffRoutes(router: ApiRouter, registry: Ro
   route({ method: 'get', path: '/staff/billing/imports', summary: 'The 20 newest imports (CSV uploads and the billing system’s batches)', tag, auth }, () => s.billingImports.listImports(20));
   // Before `/:id`, which would read "template.csv" as an id.
   route(
-    { method: 'get', path: '/staff/billing/imports/template.csv', summary: 'The CSV template: every column and an example row of each record type (UTF-8 with BOM)', tag, auth },
+    {
+      method: 'get',
+      path: '/staff/billing/imports/template.csv',
+      summary: 'The CSV template: every column and an example row of each record type (UTF-8 with BOM)',
+      tag,
+      auth,
+      raw: { errors: 'api', answers: { 200: { description: 'The template, as an attachment', content: { 'text/csv': { type: 'string' } } } } },
+    },
     async () => new RawAnswer('text/csv; charset=utf-8', csvImports.template(), attachment('账单数据导入模板.csv', 'billing-import-template.csv')),
   );
   route(
@@ -57,6 +64,14 @@ export function registerBillingImportStaffRoutes(router: ApiRouter, registry: Ro
       tag,
       auth,
       params: idParamSchema,
+      raw: {
+        errors: 'api',
+        answers: {
+          200: { description: 'The refused rows, as an attachment', content: { 'text/csv': { type: 'string' } } },
+          404: apiErrorAnswer('NOT_FOUND: no such import, or its uploaded file is no longer kept'),
+          409: apiErrorAnswer('CONFLICT: the import has not finished'),
+        },
+      },
     },
     async ({ params }) => {
       const { fileName, body } = await csvImports.rejectedRows(params.id);

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { idParamSchema, importResultsQuerySchema } from '@openhall/shared';
 import type { ApiRouter } from '../../http/api-router';
-import { RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
+import { apiErrorAnswer, RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
 const waitQuerySchema = z.object({
@@ -53,6 +53,14 @@ export function registerBillingRecordRoutes(router: ApiRouter, registry: RouteRe
       auth: 'public',
       params: idParamSchema,
       query: importResultsQuerySchema,
+      raw: {
+        errors: 'api',
+        answers: {
+          200: { description: 'One JSON result per line (no-store)', content: { 'application/x-ndjson': { type: 'string' } } },
+          401: apiErrorAnswer('BILLING_SIGNATURE_INVALID: X-Billing-Timestamp / X-Billing-Signature missing, stale or wrong'),
+          404: apiErrorAnswer('NOT_FOUND: no such import'),
+        },
+      },
     },
     async ({ ctx, params, query }) => {
       s.billingImports.verifyRead(ctx.originalUrl, ctx.get('X-Billing-Timestamp') || undefined, ctx.get('X-Billing-Signature') || undefined);

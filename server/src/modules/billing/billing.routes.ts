@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ApiRouter } from '../../http/api-router';
 import { billsQuerySchema, idParamSchema } from '@openhall/shared';
 import { RequestValidationError } from '../../http/error-middleware';
-import { authorize, routeDefiner, type RouteRegistry } from '../../http/route';
+import { apiErrorAnswer, authorize, routeDefiner, type RawAnswers, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
 export function registerBillingRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
@@ -23,8 +23,16 @@ export function registerBillingRoutes(router: ApiRouter, registry: RouteRegistry
 
   // Receipts are pages, not JSON: they are registered for the API document like the others, but
   // answer text/html with their own CSP (a fresh nonce for their one style block and one script).
-  const receipt = (path: string, summary: string, render: (userId: number, id: number, nonce: string) => Promise<string>) => {
-    registry.routes.push({ spec: { method: 'get', path, summary, tag: 'bills', auth: 'user', params: idParamSchema }, fullPath: prefix + path });
+  const receipt = (path: string, summary: string, notFound: string, notPaid: string, render: (userId: number, id: number, nonce: string) => Promise<string>) => {
+    const raw: RawAnswers = {
+      errors: 'api',
+      answers: {
+        200: { description: 'The receipt page (its own Content-Security-Policy with a nonce; private, no-store)', content: { 'text/html': { type: 'string' } } },
+        404: apiErrorAnswer(notFound),
+        409: apiErrorAnswer(notPaid),
+      },
+    };
+    registry.routes.push({ spec: { method: 'get', path, summary, tag: 'bills', auth: 'user', params: idParamSchema, raw }, fullPath: prefix + path });
     router.get(path, async (ctx) => {
       const principal = authorize('user', ctx.state.principal);
       const parsed = idParamSchema.safeParse(ctx.params);
@@ -40,11 +48,15 @@ export function registerBillingRoutes(router: ApiRouter, registry: RouteRegistry
   receipt(
     '/bills/:id/receipt',
     'Print-ready receipt (缴费凭证, text/html) of one of the user’s paid bills, or of a bill the user’s own order paid for its holder (代缴); 409 BILL_NOT_PAID otherwise',
+    'NOT_FOUND: no such bill of the user’s (nor one the user’s order paid), or a cancelled one',
+    'BILL_NOT_PAID: the bill is not paid',
     (userId, id, nonce) => s.receipts.renderReceipt(userId, id, nonce),
   );
   receipt(
     '/payments/:id/receipt',
     'Print-ready receipt (缴费凭证, text/html) of one of the user’s paid bill orders: every bill it paid, whoever’s (holders masked); 409 BILL_NOT_PAID while unpaid',
+    'NOT_FOUND: no such bill order of the user’s',
+    'BILL_NOT_PAID: the order is not paid, or paid no bill (they had been paid by someone else first)',
     (userId, id, nonce) => s.receipts.renderOrderReceipt(userId, id, nonce),
   );
 }

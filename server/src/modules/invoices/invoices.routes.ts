@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idParamSchema, invoiceListQuerySchema, invoiceOrdersQuerySchema, reissueInvoiceSchema, requestInvoiceSchema, staffInvoiceQuerySchema, urlIdSchema, type RequestInvoiceResult } from '@openhall/shared';
 import type { ApiRouter } from '../../http/api-router';
-import { RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
+import { apiErrorAnswer, RawAnswer, routeDefiner, type RawAnswerDoc, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 import { rawBodyOf } from '../../http/raw-body';
 
@@ -65,6 +65,13 @@ export function registerInvoiceRoutes(router: ApiRouter, registry: RouteRegistry
       auth: 'public',
       params: pdfParamsSchema,
       query: pdfQuerySchema,
+      raw: {
+        errors: 'api',
+        answers: {
+          200: { description: 'The PDF (inline, with the invoice’s file name; private, no-store)', content: { 'application/pdf': { type: 'string', format: 'binary' } } },
+          404: apiErrorAnswer('NOT_FOUND: the link expired or was altered, or the invoice has no such file'),
+        },
+      },
     },
     async ({ params, query }) => {
       const { pdf, fileName } = await s.invoices.pdfByLink(params.id, params.kind, query.expires, query.sig);
@@ -98,6 +105,10 @@ export function registerInvoiceRoutes(router: ApiRouter, registry: RouteRegistry
 
   // The platform's callback answers in the platform's terms, not the API envelope; a failure
   // answers 500 so the platform sends it again.
+  const platformFail = (description: string): RawAnswerDoc => ({
+    description,
+    content: { 'application/json': { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string', enum: ['FAIL'] }, message: { type: 'string' } } } },
+  });
   registry.routes.push({
     spec: {
       method: 'post',
@@ -106,6 +117,15 @@ export function registerInvoiceRoutes(router: ApiRouter, registry: RouteRegistry
         'Issuing results from the e-invoice platform (callback), called by the platform, not by clients: authenticated by its signature (X-Einv-Timestamp, X-Einv-Nonce, X-Einv-Signature: SHA256withRSA with the platform public key, time window); answers { code }, 500 so it retries',
       tag,
       auth: 'public',
+      raw: {
+        errors: 'own',
+        answers: {
+          200: { description: 'Taken (also for a serial number nobody here knows, which is logged)', content: { 'application/json': { type: 'object', required: ['code'], properties: { code: { type: 'string', enum: ['SUCCESS'] } } } } },
+          400: platformFail('Refused: the body is not JSON, or its data is not an invoice state'),
+          401: platformFail('Refused before the body is read: signature headers, time window or signature'),
+          500: platformFail('Failed here: the platform sends it again'),
+        },
+      },
     },
     fullPath: `${prefix}/integrations/einvoice/notify`,
   });

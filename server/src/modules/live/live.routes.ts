@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../../http/api-router';
-import { RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
+import { apiErrorAnswer, RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
 const eventId = z.string().regex(/^\d{1,15}$/, 'must be a timeline entry id');
@@ -33,6 +33,13 @@ export function registerLiveRoutes(router: ApiRouter, registry: RouteRegistry, p
       tag,
       auth: 'public',
       query: liveQuerySchema,
+      raw: {
+        errors: 'api',
+        answers: {
+          200: { description: 'The event stream, open until the client leaves (no-store, no-transform)', content: { 'text/event-stream': { type: 'string' } } },
+          401: apiErrorAnswer('UNAUTHENTICATED: neither a valid stream token nor a staff bearer token'),
+        },
+      },
     },
     async ({ query, principal, ctx }) => {
       const header = ctx.get('Last-Event-ID');

@@ -15,7 +15,8 @@ import {
 } from '@openhall/shared';
 import { z } from 'zod';
 import type { AppState } from '../../http/context';
-import { routeDefiner, type RouteRegistry } from '../../http/route';
+import { routeDefiner, type RawAnswerDoc, type RouteRegistry } from '../../http/route';
+import { WECHATPAY_NOTIFY_REFUSAL_SCHEMA } from '../../integrations/wechatpay/wechatpay.notify';
 import type { Services } from '../../services';
 import { rawBodyOf } from '../../http/raw-body';
 import type { NotifyAnswer } from './payment-notify.service';
@@ -118,6 +119,7 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
   // Gateway callbacks answer in the gateway's terms, not the API envelope; errors are answered here
   // (a 5xx makes the gateway retry) rather than by the error middleware.
   // Listed in the API document as public: called by the gateways, whose signature is the authentication.
+  const wechatRefusal = (description: string): RawAnswerDoc => ({ description, content: { 'application/json': WECHATPAY_NOTIFY_REFUSAL_SCHEMA } });
   registry.routes.push({
     spec: {
       method: 'post',
@@ -126,9 +128,20 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
         'WeChat Pay payment and refund notifications, called by WeChat Pay, not by clients: authenticated by its signature (Wechatpay-Signature over timestamp, nonce and body with the platform certificate, time window; resource decrypted with the API v3 key); answers 204, or { code: FAIL } with 4xx/5xx so it retries',
       tag: 'payments',
       auth: 'public',
+      raw: {
+        errors: 'own',
+        answers: {
+          204: { description: 'Taken: a payment or refund applied, one applied before (the same notification again), or one with nothing to apply (not paid, another event)' },
+          400: wechatRefusal('Refused: a body that cannot be read, no notification id, or a transaction that disagrees with the order'),
+          401: wechatRefusal('Refused, nothing applied: signature headers, serial, time window or signature, or a resource that does not decrypt'),
+          404: wechatRefusal('Refused: no such order, or no such refund (or another amount)'),
+          500: wechatRefusal('Failed here: WeChat Pay sends it again'),
+        },
+      },
     },
     fullPath: `${prefix}/payments/notify/wechat`,
   });
+  const alipayText = (description: string, text: 'success' | 'fail'): RawAnswerDoc => ({ description, content: { 'text/plain': { type: 'string', enum: [text] } } });
   registry.routes.push({
     spec: {
       method: 'post',
@@ -137,6 +150,14 @@ export function registerPaymentRoutes(router: ApiRouter, registry: RouteRegistry
         'Alipay asynchronous notifications (异步通知, form-encoded), called by Alipay, not by clients: authenticated by its signature (RSA2 sign over the sorted fields, Alipay public key); answers the text "success", or "fail" so it retries',
       tag: 'payments',
       auth: 'public',
+      raw: {
+        errors: 'own',
+        answers: {
+          200: alipayText('Taken (payments, refunds, closes, the same notification again)', 'success'),
+          400: alipayText('Refused: signature, no notify_id, another app_id, no such order, or fields that disagree with it; Alipay sends it again', 'fail'),
+          500: alipayText('Failed here: Alipay sends it again', 'fail'),
+        },
+      },
     },
     fullPath: `${prefix}/payments/notify/alipay`,
   });

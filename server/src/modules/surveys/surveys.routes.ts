@@ -1,6 +1,6 @@
 import type { ApiRouter } from '../../http/api-router';
 import { idParamSchema, surveyAnswersSchema, surveyInputSchema, surveyListQuerySchema, visitorQuerySchema, visitorSurveyAnswersSchema } from '@openhall/shared';
-import { RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
+import { apiErrorAnswer, RawAnswer, routeDefiner, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 
 /** `attachment` with the name as given (UTF-8, RFC 5987) and a plain fallback for old clients. */
@@ -46,7 +46,15 @@ export function registerSurveyRoutes(router: ApiRouter, registry: RouteRegistry,
     ({ params, principal }) => s.surveys.results(principal, params.id),
   );
   route(
-    { method: 'get', path: '/staff/surveys/:id/results.csv', summary: 'Every submitted response as CSV (UTF-8 with BOM), a column per question; name and phone only where agreed; audit-logged', tag: staffTag, auth: supervisor, params: idParamSchema },
+    {
+      method: 'get',
+      path: '/staff/surveys/:id/results.csv',
+      summary: 'Every submitted response as CSV (UTF-8 with BOM), a column per question; name and phone only where agreed; audit-logged',
+      tag: staffTag,
+      auth: supervisor,
+      params: idParamSchema,
+      raw: { errors: 'api', answers: { 200: { description: 'The responses, as an attachment', content: { 'text/csv': { type: 'string' } } }, 404: apiErrorAnswer('NOT_FOUND: no such survey') } },
+    },
     async ({ params, principal }) => {
       const { fileName, body } = await s.surveys.exportCsv(principal, params.id);
       return new RawAnswer('text/csv; charset=utf-8', body, attachment(fileName, `survey-${params.id}.csv`));

@@ -1,10 +1,10 @@
 import type { ApiRouter } from '../../http/api-router';
 import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
-import { idParamSchema, urlIdSchema } from '@openhall/shared';
+import { idParamSchema, uploadContentTypes, urlIdSchema } from '@openhall/shared';
 import { RequestValidationError } from '../../http/error-middleware';
 import type { AppState } from '../../http/context';
-import { authorize, routeDefiner, type PrincipalFor, type RouteAuth, type RouteRegistry } from '../../http/route';
+import { apiErrorAnswer, authorize, routeDefiner, type PrincipalFor, type RawAnswers, type RouteAuth, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
 import { readMultipartFile } from './uploads.multipart';
 import type { TicketViewer } from '../access/access';
@@ -29,7 +29,17 @@ export function registerUploadRoutes(router: ApiRouter, registry: RouteRegistry,
 
   // The bytes themselves are not JSON: registered for the API document, answered as the image.
   const photo = <A extends RouteAuth>(path: string, auth: A, summary: string, viewer: (p: PrincipalFor<A>) => TicketViewer) => {
-    registry.routes.push({ spec: { method: 'get', path, summary, tag, auth, params: photoParamSchema }, fullPath: prefix + path });
+    const raw: RawAnswers = {
+      errors: 'api',
+      answers: {
+        200: {
+          description: 'The photo’s bytes, typed as sniffed at upload (private, an hour; ETag)',
+          content: Object.fromEntries(uploadContentTypes.map((type) => [type, { type: 'string', format: 'binary' }])),
+        },
+        404: apiErrorAnswer('NOT_FOUND: no such ticket (of the user’s), or no such photo of it'),
+      },
+    };
+    registry.routes.push({ spec: { method: 'get', path, summary, tag, auth, params: photoParamSchema, raw }, fullPath: prefix + path });
     router.get(path, async (ctx: ParameterizedContext<AppState>) => {
       const principal = authorize(auth, ctx.state.principal);
       const parsed = photoParamSchema.safeParse(ctx.params);

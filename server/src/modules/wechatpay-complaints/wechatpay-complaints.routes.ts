@@ -1,6 +1,7 @@
 import { idParamSchema } from '@openhall/shared';
 import type { ApiRouter } from '../../http/api-router';
-import { routeDefiner, type RouteRegistry } from '../../http/route';
+import { routeDefiner, type RawAnswerDoc, type RouteRegistry } from '../../http/route';
+import { WECHATPAY_NOTIFY_REFUSAL_SCHEMA } from '../../integrations/wechatpay/wechatpay.notify';
 import type { Services } from '../../services';
 import { rawBodyOf } from '../../http/raw-body';
 import { WECHATPAY_COMPLAINT_NOTIFY_PATH, type ComplaintNotifyAnswer } from './wechatpay-complaints.service';
@@ -23,6 +24,7 @@ export function registerWechatpayComplaintRoutes(router: ApiRouter, registry: Ro
 
   // WeChat Pay's complaint notifications answer in WeChat's terms (204, or {code:'FAIL'} with a
   // 4xx/5xx so WeChat retries), not in the API envelope.
+  const refusal = (description: string): RawAnswerDoc => ({ description, content: { 'application/json': WECHATPAY_NOTIFY_REFUSAL_SCHEMA } });
   registry.routes.push({
     spec: {
       method: 'post',
@@ -31,6 +33,15 @@ export function registerWechatpayComplaintRoutes(router: ApiRouter, registry: Ro
         'WeChat Pay consumer complaint notifications (COMPLAINT.*), called by WeChat Pay, not by clients: authenticated by its signature (Wechatpay-Signature with the platform certificate, time window; resource decrypted with the API v3 key); answers 204, or { code: FAIL } with 4xx/5xx so it retries',
       tag: 'tickets',
       auth: 'public',
+      raw: {
+        errors: 'own',
+        answers: {
+          204: { description: 'Taken: the complaint read from WeChat Pay and recorded, or recorded before (the same notification again)' },
+          400: refusal('Refused: a body that cannot be read, or no notification id, complaint_id or COMPLAINT.* event'),
+          401: refusal('Refused, nothing applied: signature headers, serial, time window or signature, or a resource that does not decrypt'),
+          500: refusal('Failed here (e.g. the complaint cannot be read from WeChat Pay now): WeChat Pay sends it again'),
+        },
+      },
     },
     fullPath: prefix + WECHATPAY_COMPLAINT_NOTIFY_PATH,
   });
