@@ -1,4 +1,5 @@
 import { constants, createHash, createPrivateKey, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
+import { WECHAT_COMPLAINT_IMAGE_MAX_BYTES, WECHAT_COMPLAINT_REPLY_MAX_IMAGES } from '@openhall/shared';
 import { WechatPayError } from './wechatpay.adapter';
 
 /**
@@ -145,10 +146,9 @@ export const COMPLAINT_IMAGE_UPLOAD_PATH = '/v3/merchant-service/images/upload';
 const NOTIFICATIONS = '/v3/merchant-service/complaint-notifications';
 const COMPLAINT_ID = /^[0-9A-Za-z_-]{1,64}$/;
 
-/** WeChat's limits on a complaint image: JPG, PNG or BMP, at most 2 MB (2 × 1024 × 1024 bytes). */
-export const WECHAT_COMPLAINT_IMAGE_MAX_BYTES = 2 * 1024 * 1024;
-/** How many images one response may carry (`response_images`). */
-export const WECHAT_COMPLAINT_MAX_IMAGES = 4;
+/** WeChat's limits on a complaint image: JPG, PNG or BMP, at most 2 MB (2 × 1024 × 1024 bytes); at most 4 per response (`response_images`). */
+export { WECHAT_COMPLAINT_IMAGE_MAX_BYTES };
+export const WECHAT_COMPLAINT_MAX_IMAGES = WECHAT_COMPLAINT_REPLY_MAX_IMAGES;
 
 export type WechatComplaintImageType = 'jpg' | 'png' | 'bmp';
 const IMAGE_CONTENT_TYPES: Record<WechatComplaintImageType, string> = { jpg: 'image/jpeg', png: 'image/png', bmp: 'image/bmp' };

@@ -126,8 +126,10 @@ export interface ComplaintsSandbox {
   down: boolean;
   list(): SandboxComplaint[];
   get(complaintId: string): SandboxComplaint | undefined;
-  /** The images the merchant uploaded, by media_id. */
+  /** An image the merchant uploaded, by media_id. */
   image(mediaId: string): SandboxComplaintImage | undefined;
+  /** Every image the merchant uploaded, oldest first. */
+  images(): SandboxComplaintImage[];
   /** Files a payer's complaint against a paid order and notifies COMPLAINT.CREATE; throws Error when the order cannot be complained about. */
   file(input: FileComplaintInput): SandboxComplaint;
   /** The payer writes again (USER_RESPONSE), notified as COMPLAINT.STATE_CHANGE. */
@@ -460,6 +462,7 @@ ${paid.length ? '' : '<p id="result">没有可投诉的已支付订单</p>'}
       down = v;
     },
     list: () => ledger.complaints.map(copy),
+    images: () => ledger.images.map((i) => ({ ...i })),
     image: (id) => {
       const i = ledger.images.find((x) => x.mediaId === id);
       return i && { ...i };
