@@ -323,6 +323,24 @@ export class WechatpayComplaintsService {
   }
 
   /**
+   * Forgets reply images that no reply took within `olderThanMs` (the agent chose them and sent the
+   * reply without them, or never sent it): their rows by a conditional DELETE (only while still not
+   * taken, so a reply sent at that moment keeps its image), then their bytes. At most `batch` per call.
+   */
+  async purgeUnsentImages(olderThanMs = 86_400_000, batch = 500): Promise<number> {
+    const cutoff = new Date(this.now().getTime() - olderThanMs);
+    const em = this.deps.orm.em.fork();
+    const stale = await em.find(WechatpayComplaintImage, { sentWith: null, createdAt: { $lt: cutoff } }, { fields: ['id', 'storageKey'], limit: batch, orderBy: { id: 'asc' } });
+    let purged = 0;
+    for (const image of stale) {
+      if ((await em.nativeDelete(WechatpayComplaintImage, { id: image.id, sentWith: null })) !== 1) continue;
+      await this.deps.uploadStorage.remove(image.storageKey).catch((err) => this.deps.logger.warn({ err, key: image.storageKey }, 'unsent reply image bytes not removed'));
+      purged++;
+    }
+    return purged;
+  }
+
+  /**
    * Uploads a reply's images to WeChat Pay, in order, and answers their media ids; the first that
    * fails stops it (the reply is then not sent at all). Bytes that are gone or changed cannot be
    * sent ever: that is a skip with its reason, not a retry.

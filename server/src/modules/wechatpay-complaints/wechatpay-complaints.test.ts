@@ -328,6 +328,25 @@ describe('reply images', () => {
     expect(block.deliveries).toEqual([expect.objectContaining({ status: 'skipped', lastError: expect.stringContaining('请重新上传图片') })]);
   });
 
+  test('images no reply took are forgotten after a day, rows and bytes; those sent with a reply stay', async () => {
+    const { ticketId } = await claimedComplaintTicket('换表后水费翻倍');
+    const sentId = (await uploadImage(ticketId, image('png')).expect(201)).body.data.id;
+    const unsentId = (await uploadImage(ticketId, image('png')).expect(201)).body.data.id;
+    await reply(ticketId, { message: '抄表记录见图', imageIds: [sentId] }).expect(200);
+    const em = t.orm.em.fork();
+    const unsent = await em.findOneOrFail(WechatpayComplaintImage, unsentId);
+    const service = t.app.services.wechatpayComplaints;
+    // Not a day old yet: kept.
+    await service.purgeUnsentImages();
+    expect(await t.orm.em.fork().findOne(WechatpayComplaintImage, unsentId)).not.toBeNull();
+    // As if a day had passed (a cut-off in the future).
+    expect(await service.purgeUnsentImages(-60_000)).toBeGreaterThanOrEqual(1);
+    expect(await t.orm.em.fork().findOne(WechatpayComplaintImage, unsentId)).toBeNull();
+    expect(await t.deps.uploadStorage.get(unsent.storageKey)).toBeNull();
+    const sent = await t.orm.em.fork().findOneOrFail(WechatpayComplaintImage, sentId);
+    expect(await t.deps.uploadStorage.get(sent.storageKey)).not.toBeNull();
+  });
+
   test('what WeChat Pay would not take is refused at once, with a code and what to do', async () => {
     const { ticketId } = await claimedComplaintTicket('宽带提速没生效');
     const gif = await uploadImage(ticketId, image('gif'), 'a.gif').expect(415);
