@@ -1,5 +1,5 @@
 import { UserSchema } from './modules/users/user.entity';
-import { WechatpayComplaintNotifySchema, WechatpayComplaintSchema } from './modules/wechatpay-complaints/wechatpay-complaint.entity';
+import { WechatpayComplaintImageSchema, WechatpayComplaintNotifySchema, WechatpayComplaintSchema } from './modules/wechatpay-complaints/wechatpay-complaint.entity';
 import { SessionSchema } from './modules/users/session.entity';
 import { SmsCodeSchema } from './modules/auth/sms-code.entity';
 import { StaffUserSchema } from './modules/staff/staff-user.entity';
@@ -120,4 +120,5 @@ export const entities = [
   SurveyAnswerRowSchema,
   WechatpayComplaintSchema,
   WechatpayComplaintNotifySchema,
+  WechatpayComplaintImageSchema,
 ];

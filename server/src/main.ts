@@ -142,6 +142,8 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
   const stopImports = startPeriodicJob('billing import resumption', logger, () => app.services.billingImports.resumeStale(), 30_000, 5_000);
   // Photos uploaded for a ticket that was never filed are forgotten after a day.
   const stopUploadCleanup = startPeriodicJob('unattached photo cleanup', logger, () => app.services.uploads.purgeUnattached(), 3_600_000, 60_000);
+  // Images chosen for a reply to a WeChat Pay complaint that no reply took are forgotten after a day.
+  const stopReplyImageCleanup = startPeriodicJob('unsent complaint reply image cleanup', logger, () => app.services.wechatpayComplaints.purgeUnsentImages(), 3_600_000, 90_000);
   // Invoice results the e-invoice platform did not call back with are asked for (and lost requests sent again).
   const stopInvoiceChecks = startPeriodicJob('invoice result checks', logger, () => app.services.invoices.checkPending(), 30_000, 15_000);
   // WeChat Pay complaints: the notify URL set and the last 30 days read every 5 minutes (one instance
@@ -152,6 +154,7 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
     await stopQueueCounts();
     await stopImports();
     await stopUploadCleanup();
+    await stopReplyImageCleanup();
     await stopInvoiceChecks();
     await stopComplaintPoll();
     await stopPaymentJob();

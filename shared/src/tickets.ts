@@ -4,6 +4,7 @@ import type { CommitmentUnit } from './content';
 import type { SlaRisk } from './sla';
 import { appointmentSlotSchema } from './appointments';
 import { MAX_TICKET_PHOTOS } from './uploads';
+import { WECHAT_COMPLAINT_REPLY_MAX_IMAGES } from './wechatpay-complaints';
 
 /** What a subscriber can file: a fault report (报修), installation, restoration (复通), complaint (投诉) or suggestion (建议). */
 export const ticketTypes = ['fault', 'installation', 'restoration', 'complaint', 'suggestion'] as const;
@@ -103,6 +104,16 @@ export type CreateTicketInput = z.infer<typeof createTicketSchema>;
 
 /** A message from the subscriber or staff: added information, a reply, a request for information. */
 export const ticketMessageSchema = z.object({ message: text(1, 1000, '内容') });
+
+/** A staff reply; on a WeChat Pay complaint ticket it may carry images uploaded for it (sent to WeChat Pay with the reply). */
+export const staffReplySchema = ticketMessageSchema
+  .extend({
+    /** Ids from `POST /api/v1/staff/tickets/:id/wechatpay-complaint/images`, not yet sent with another reply. */
+    imageIds: z.array(z.number().int().positive()).max(WECHAT_COMPLAINT_REPLY_MAX_IMAGES, `微信支付每条回复最多附${WECHAT_COMPLAINT_REPLY_MAX_IMAGES}张图片`).optional(),
+  })
+  .refine((v) => v.imageIds === undefined || new Set(v.imageIds).size === v.imageIds.length, { message: '图片重复', path: ['imageIds'] });
+/** Body of `POST /api/v1/staff/tickets/:id/reply`. */
+export type StaffReplyInput = z.infer<typeof staffReplySchema>;
 
 /** Cancelling or reopening: why. */
 export const ticketReasonSchema = z.object({ reason: text(1, 500, '原因') });

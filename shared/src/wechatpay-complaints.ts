@@ -5,6 +5,20 @@
  * ticket's resolution go back to WeChat Pay.
  */
 
+/** How many images one reply to a WeChat Pay complaint may carry (WeChat's `response_images` limit). */
+export const WECHAT_COMPLAINT_REPLY_MAX_IMAGES = 4;
+/** The largest reply image WeChat Pay takes (商户上传反馈图片: 2 MB). */
+export const WECHAT_COMPLAINT_IMAGE_MAX_BYTES = 2 * 1024 * 1024;
+
+/** A reply image staff uploaded for a WeChat Pay complaint ticket (POST /staff/tickets/:id/wechatpay-complaint/images): its id goes in the reply's `imageIds`. */
+export interface WechatComplaintImageView {
+  id: number;
+  contentType: 'image/jpeg' | 'image/png' | 'image/bmp';
+  sizeBytes: number;
+  /** ISO 8601 */
+  createdAt: string;
+}
+
 /** WeChat's `complaint_state`: 待处理 / 处理中 / 已处理完成. */
 export type WechatComplaintStateName = 'PENDING' | 'PROCESSING' | 'PROCESSED';
 
@@ -39,6 +53,8 @@ export interface WechatNegotiationView {
   /** ISO 8601. */
   operateTime: string;
   details: string;
+  /** How many images the entry carries (a merchant reply's images, the payer's screenshots); absent when read before images were counted. */
+  imageCount?: number;
 }
 
 /** What goes back to WeChat Pay and whether it arrived. */
@@ -48,6 +64,8 @@ export interface WechatComplaintDeliveryView {
   status: 'pending' | 'sent' | 'dead' | 'skipped';
   attempts: number;
   lastError: string | null;
+  /** Images the reply carries (uploaded to WeChat Pay just before the reply is sent). */
+  imageCount: number;
   /** ISO 8601 */
   createdAt: string;
 }

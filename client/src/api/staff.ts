@@ -165,8 +165,10 @@ export function claimTicket(id: number): Promise<StaffTicketView> {
 /** The staff actions that take one text: a reply, a request for information (pauses the clock), the outcome. */
 export type StaffMessageAction = 'reply' | 'request-information' | 'resolve';
 
-export function sendTicketMessage(id: number, action: StaffMessageAction, message: string): Promise<StaffTicketView> {
-  return request<StaffTicketView>(`/staff/tickets/${id}/${action}`, { method: 'POST', data: { message }, ...staff });
+export function sendTicketMessage(id: number, action: StaffMessageAction, message: string, imageIds: readonly number[] = []): Promise<StaffTicketView> {
+  // Images go with a reply only (a WeChat Pay complaint's: uploadWechatComplaintImage).
+  const data = action === 'reply' && imageIds.length > 0 ? { message, imageIds: [...imageIds] } : { message };
+  return request<StaffTicketView>(`/staff/tickets/${id}/${action}`, { method: 'POST', data, ...staff });
 }
 
 export function escalateTicket(id: number, reason: string): Promise<StaffTicketView> {

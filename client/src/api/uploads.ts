@@ -9,12 +9,19 @@ import { getToken } from './token';
  * gave (a temp file on the mini-program, a blob: URL on H5). The server decides the type from the
  * bytes. Answers the id to put in a ticket's `photoIds`.
  */
-export async function uploadPhoto(filePath: string): Promise<UploadView> {
-  const token = getToken();
+export function uploadPhoto(filePath: string): Promise<UploadView> {
+  return uploadFileTo<UploadView>('/uploads', filePath, getToken());
+}
+
+/**
+ * Sends one chosen file as multipart field `file` to an API path (under /api/v1) with the given
+ * session token; answers the envelope's `data`, or throws ApiError with the server's code.
+ */
+export async function uploadFileTo<T>(path: string, filePath: string, token: string | null): Promise<T> {
   let res: { statusCode: number; data: string };
   try {
     res = await Taro.uploadFile({
-      url: `${apiBase()}/api/v1/uploads`,
+      url: `${apiBase()}/api/v1${path}`,
       filePath,
       name: 'file',
       header: token ? { Authorization: `Bearer ${token}` } : {},
@@ -23,7 +30,7 @@ export async function uploadPhoto(filePath: string): Promise<UploadView> {
     throw new ApiError('NETWORK', (err as { errMsg?: string })?.errMsg ?? String(err), 0);
   }
   // uploadFile answers the body as text on both platforms.
-  let body: { data?: UploadView; error?: { code?: unknown; message?: string; details?: unknown } } | undefined;
+  let body: { data?: T; error?: { code?: unknown; message?: string; details?: unknown } } | undefined;
   try {
     body = JSON.parse(res.data);
   } catch {

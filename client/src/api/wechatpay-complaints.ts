@@ -1,6 +1,7 @@
-import type { WechatComplaintView } from '@openhall/shared';
+import type { WechatComplaintImageView, WechatComplaintView } from '@openhall/shared';
 import { request } from './request';
 import { staffTokens } from './staff';
+import { uploadFileTo } from './uploads';
 
 /**
  * The WeChat Pay consumer complaint behind a complaint ticket (the payment, the payer's masked
@@ -8,4 +9,13 @@ import { staffTokens } from './staff';
  */
 export function getTicketWechatComplaint(ticketId: number): Promise<WechatComplaintView | null> {
   return request<WechatComplaintView | null>(`/staff/tickets/${ticketId}/wechatpay-complaint`, { tokens: staffTokens });
+}
+
+/**
+ * Uploads one image (a path from the file chooser) for a reply to a WeChat Pay complaint ticket;
+ * the server takes JPG, PNG or BMP of at most 2 MB, as WeChat Pay does. Answers the id for the
+ * reply's `imageIds`; the image goes to WeChat Pay with that reply.
+ */
+export function uploadWechatComplaintImage(ticketId: number, filePath: string): Promise<WechatComplaintImageView> {
+  return uploadFileTo<WechatComplaintImageView>(`/staff/tickets/${ticketId}/wechatpay-complaint/images`, filePath, staffTokens.get());
 }

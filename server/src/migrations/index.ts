@@ -33,6 +33,7 @@ import { Migration20261204190000_surveys } from './Migration20261204190000_surve
 import { Migration20261205233100_notification_receipts } from './Migration20261205233100_notification_receipts';
 import { Migration20261205235510_ticket_queue_count } from './Migration20261205235510_ticket_queue_count';
 import { Migration20261206044200_ticket_metrics_indexes } from './Migration20261206044200_ticket_metrics_indexes';
+import { Migration20261206050000_wechatpay_complaint_images } from './Migration20261206050000_wechatpay_complaint_images';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -74,4 +75,5 @@ export const migrations = [
   { name: 'Migration20261205233100_notification_receipts', class: Migration20261205233100_notification_receipts },
   { name: 'Migration20261205235510_ticket_queue_count', class: Migration20261205235510_ticket_queue_count },
   { name: 'Migration20261206044200_ticket_metrics_indexes', class: Migration20261206044200_ticket_metrics_indexes },
+  { name: 'Migration20261206050000_wechatpay_complaint_images', class: Migration20261206050000_wechatpay_complaint_images },
 ];

@@ -15,6 +15,22 @@ export async function readRawBody(ctx: Context): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * The body as bytes (a multipart upload; the app's body parser leaves multipart alone), or null when
+ * it is larger than `maxBytes` (the rest is drained).
+ */
+export async function readRawBytes(ctx: Context, maxBytes: number): Promise<Buffer | null> {
+  if (ctx.req.readableEnded) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    size += b.length;
+    if (size <= maxBytes) chunks.push(b);
+  }
+  return size > maxBytes ? null : Buffer.concat(chunks);
+}
+
 /** A JSON object, or `{}` for anything else (the sandbox then answers the missing fields as the real API would). */
 export function parseJsonObject(raw: string): Record<string, unknown> {
   try {

@@ -6,6 +6,7 @@ import type { WechatPayTransaction } from './wechatpay.notify';
 import {
   OUT_NO_PATTERN,
   WECHATPAY_API_ORIGIN,
+  buildMultipartFormData,
   createNonce,
   decryptAes256Gcm,
   formatRfc3339Cst,
@@ -222,7 +223,9 @@ export class SdkWechatPayGateway implements WechatPayGateway {
       post: (url, params, headers) => this.exchange('POST', url, headers, JSON.stringify(params)),
       get: (url, headers) => this.exchange('GET', url, headers),
       upload: async () => {
-        throw new WechatPayError('UNSUPPORTED', null, 'media upload is not used by OpenHall', false);
+        // The SDK's own upload_images posts to the generic /v3/merchant/media/upload through post(),
+        // not here; OpenHall uploads complaint images through signedUpload instead.
+        throw new WechatPayError('UNSUPPORTED', null, 'the SDK upload hook is not used: see signedUpload', false);
       },
     };
     this.pay.createHttp(hook);
@@ -398,6 +401,35 @@ export class SdkWechatPayGateway implements WechatPayGateway {
     return { status: out.status, data: this.ok(out, `${method} ${pathAndQuery.split('?')[0]}`) };
   }
 
+  /**
+   * A signed multipart upload (the complaint images, 商户上传反馈图片): WeChat Pay signs these over
+   * the `meta` JSON alone, not over the body, so the Authorization is built by the SDK's signer over
+   * `meta` and the very same JSON string goes out as the `meta` part, followed by the `file` part.
+   * The answer is checked like any other.
+   */
+  async signedUpload(
+    pathAndQuery: string,
+    meta: { filename: string; sha256: string },
+    file: { bytes: Buffer; contentType: string },
+  ): Promise<{ status: number; data: Record<string, unknown> }> {
+    if (!pathAndQuery.startsWith('/v3/')) throw invalid(`path must start with /v3/, got ${pathAndQuery}`);
+    const url = WECHATPAY_API_ORIGIN + pathAndQuery;
+    const metaJson = JSON.stringify(meta);
+    const form = buildMultipartFormData([
+      { name: 'meta', contentType: 'application/json', data: metaJson },
+      { name: 'file', filename: meta.filename, contentType: file.contentType, data: file.bytes },
+    ]);
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': this.opts.userAgent ?? 'OpenHall wechatpay-node-v3/2.2.1',
+      // The SDK's signer stringifies an object body with JSON.stringify: the same string as metaJson.
+      Authorization: this.pay.authorize('POST', url, meta),
+      'Content-Type': form.contentType,
+    };
+    const out = await this.exchange('POST', url, headers, form.body);
+    return { status: out.status, data: this.ok(out, `POST ${pathAndQuery.split('?')[0]}`) };
+  }
+
   private checkOrderInput(input: CreateWechatOrderInput): void {
     checkOutNo(input.outTradeNo, 'outTradeNo');
     checkFen(input.amountFen, 'amountFen');
@@ -430,7 +462,7 @@ export class SdkWechatPayGateway implements WechatPayGateway {
     method: 'GET' | 'POST' | 'PUT',
     sdkUrl: string,
     headers: Record<string, unknown>,
-    body?: string,
+    body?: string | Buffer,
     verify = true,
   ): Promise<HookOutput> {
     const path = sdkUrl.startsWith(WECHATPAY_API_ORIGIN) ? sdkUrl.slice(WECHATPAY_API_ORIGIN.length) : sdkUrl;

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,8 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Koa from 'koa';
 import { SdkWechatPayGateway, WechatPayError } from './wechatpay.adapter';
-import { SdkWechatPayComplaints, type WechatComplaintNotifyResource } from './wechatpay.complaints';
+import { COMPLAINT_IMAGE_UPLOAD_PATH, SdkWechatPayComplaints, WECHAT_COMPLAINT_IMAGE_MAX_BYTES, type WechatComplaintNotifyResource } from './wechatpay.complaints';
 import { verifyAndDecryptNotify } from './wechatpay.notify';
+import { buildMultipartFormData, createNonce, requestSigningString, sendHttpRequest, signSha256Rsa, WECHATPAY_AUTH_SCHEME } from './wechatpay.protocol';
 import { createWechatPaySandbox, type WechatPaySandbox } from '../../sandboxes/wechatpay/wechatpay.sandbox';
 
 /**
@@ -178,4 +179,102 @@ test('a complaint WeChat does not know is RESOURCE_NOT_EXISTS; WeChat down is re
     sandbox.complaints.down = false;
   }
   await expect(complaints.listComplaints({ beginDate: '2026-01-01', endDate: '2026-03-01' })).rejects.toMatchObject({ code: 'PARAM_ERROR' });
+});
+
+/** Bytes that start like a real image of each kind (WeChat's type check is by content), padded to `size`. */
+function image(kind: 'png' | 'jpg' | 'bmp' | 'gif', size = 4096): Buffer {
+  const heads = {
+    png: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]),
+    jpg: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]),
+    bmp: Buffer.concat([Buffer.from('BM'), Buffer.alloc(12)]),
+    gif: Buffer.from('GIF89a'),
+  };
+  const b = Buffer.alloc(size, 0x33);
+  heads[kind].copy(b);
+  b.writeUInt32BE(seq++, size - 4);
+  return b;
+}
+
+describe('reply images (商户上传反馈图片)', () => {
+  test('images are uploaded, and a reply carries their media ids to the payer', async () => {
+    const outTradeNo = await paidOrder();
+    const filed = sandbox.complaints.file({ outTradeNo, detail: '停水三天还收费' });
+    const png = image('png');
+    const jpg = image('jpg');
+    const ids = [await complaints.uploadImage(png), await complaints.uploadImage(jpg), await complaints.uploadImage(image('bmp'))];
+    expect(new Set(ids).size).toBe(3);
+    expect(sandbox.complaints.image(ids[0])).toMatchObject({ sha256: createHash('sha256').update(png).digest('hex'), sizeBytes: png.length, filename: expect.stringMatching(/\.png$/) });
+    expect(sandbox.complaints.image(ids[1])!.filename).toMatch(/\.jpg$/);
+
+    await complaints.respond(filed.complaintId, { content: '已核实停水期间不计费，见减免单', images: ids });
+    const history = await complaints.negotiationHistory(filed.complaintId);
+    expect(history[1]).toMatchObject({ operateType: 'MERCHANT_RESPONSE', details: '已核实停水期间不计费，见减免单' });
+    expect(history[1].images).toHaveLength(3);
+    expect(sandbox.complaints.get(filed.complaintId)!.history[1].images).toEqual(ids);
+  });
+
+  test('a media id WeChat never issued, or five images, are refused and nothing is answered', async () => {
+    const outTradeNo = await paidOrder();
+    const filed = sandbox.complaints.file({ outTradeNo, detail: '充值未到账' });
+    await expect(complaints.respond(filed.complaintId, { content: '见截图', images: ['B13293B5336723D6A317423552677660.png'] })).rejects.toMatchObject({ code: 'PARAM_ERROR', retryable: false });
+    const id = await complaints.uploadImage(image('png'));
+    await expect(complaints.respond(filed.complaintId, { content: '见截图', images: [id, id, id, id, id] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(sandbox.complaints.get(filed.complaintId)!.history.map((n) => n.operateType)).toEqual(['USER_CREATE_COMPLAINT']);
+  });
+
+  test('the signature covers the meta JSON as sent: over the whole body, or over other meta, it is refused', async () => {
+    const bytes = image('png');
+    const meta = JSON.stringify({ filename: 'a.png', sha256: createHash('sha256').update(bytes).digest('hex') });
+    const form = buildMultipartFormData([
+      { name: 'meta', contentType: 'application/json', data: meta },
+      { name: 'file', filename: 'a.png', contentType: 'image/png', data: bytes },
+    ]);
+    const send = (signed: string) => {
+      const ts = Math.floor(Date.now() / 1000).toString();
+      const nonce = createNonce();
+      const signature = signSha256Rsa(requestSigningString('POST', COMPLAINT_IMAGE_UPLOAD_PATH, ts, nonce, signed), sandbox.merchant!.privateKeyPem);
+      return sendHttpRequest({
+        method: 'POST',
+        url: apiBase + COMPLAINT_IMAGE_UPLOAD_PATH,
+        headers: {
+          Authorization: `${WECHATPAY_AUTH_SCHEME} mchid="${MCHID}",nonce_str="${nonce}",timestamp="${ts}",serial_no="${sandbox.merchant!.serialNo}",signature="${signature}"`,
+          'Content-Type': form.contentType,
+          Accept: 'application/json',
+        },
+        body: form.body,
+        timeoutMs: 5000,
+      });
+    };
+    const overBody = await send(form.body.toString('latin1'));
+    expect(overBody.status).toBe(401);
+    expect(JSON.parse(overBody.body.toString()).code).toBe('SIGN_ERROR');
+    expect((await send(meta.replace('a.png', 'b.png'))).status).toBe(401);
+    const ok = await send(meta);
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body.toString()).media_id).toEqual(expect.stringMatching(/\.png$/));
+  });
+
+  test('WeChat checks what it gets: a file not matching its sha256, a GIF, more than 2 MB; the adapter refuses the last two before sending', async () => {
+    const png = image('png');
+    const wrongHash = gateway.signedUpload(COMPLAINT_IMAGE_UPLOAD_PATH, { filename: 'a.png', sha256: createHash('sha256').update(image('png')).digest('hex') }, { bytes: png, contentType: 'image/png' });
+    await expect(wrongHash).rejects.toMatchObject({ code: 'PARAM_ERROR', httpStatus: 400, message: expect.stringContaining('sha256') });
+    const gif = image('gif');
+    await expect(gateway.signedUpload(COMPLAINT_IMAGE_UPLOAD_PATH, { filename: 'a.png', sha256: createHash('sha256').update(gif).digest('hex') }, { bytes: gif, contentType: 'image/png' })).rejects.toMatchObject({ code: 'PARAM_ERROR' });
+    const big = image('jpg', WECHAT_COMPLAINT_IMAGE_MAX_BYTES + 1);
+    await expect(gateway.signedUpload(COMPLAINT_IMAGE_UPLOAD_PATH, { filename: 'a.jpg', sha256: createHash('sha256').update(big).digest('hex') }, { bytes: big, contentType: 'image/jpeg' })).rejects.toMatchObject({ code: 'PARAM_ERROR', message: expect.stringContaining('2M') });
+    // exactly 2 MB passes
+    await expect(complaints.uploadImage(image('jpg', WECHAT_COMPLAINT_IMAGE_MAX_BYTES))).resolves.toEqual(expect.any(String));
+
+    await expect(complaints.uploadImage(gif)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(complaints.uploadImage(big)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  test('WeChat down during an upload is retryable', async () => {
+    sandbox.complaints.down = true;
+    try {
+      await expect(complaints.uploadImage(image('png'))).rejects.toMatchObject({ code: 'SYSTEM_ERROR', retryable: true });
+    } finally {
+      sandbox.complaints.down = false;
+    }
+  });
 });

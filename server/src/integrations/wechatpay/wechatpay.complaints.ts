@@ -1,4 +1,5 @@
-import { constants, createPrivateKey, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
+import { constants, createHash, createPrivateKey, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
+import { WECHAT_COMPLAINT_IMAGE_MAX_BYTES, WECHAT_COMPLAINT_REPLY_MAX_IMAGES } from '@openhall/shared';
 import { WechatPayError } from './wechatpay.adapter';
 
 /**
@@ -98,7 +99,7 @@ export interface WechatNegotiation {
 export interface WechatComplaintResponseInput {
   /** 1–200 characters (WeChat's limit). */
   content: string;
-  /** media_ids from WeChat's image upload (not used by OpenHall yet). */
+  /** media_ids from {@link WechatPayComplaintsApi.uploadImage}, at most 4 (`response_images`). */
   images?: string[];
   jumpUrl?: string;
   jumpUrlText?: string;
@@ -114,6 +115,11 @@ export interface WechatPayComplaintsApi {
   /** The whole negotiation history, oldest first. */
   negotiationHistory(complaintId: string): Promise<WechatNegotiation[]>;
   respond(complaintId: string, input: WechatComplaintResponseInput): Promise<void>;
+  /**
+   * 商户上传反馈图片: one JPG, PNG or BMP of at most 2 MB; answers the media_id a response may carry.
+   * Refused before anything is sent (INVALID_INPUT) when the bytes are not such an image.
+   */
+  uploadImage(bytes: Buffer): Promise<string>;
   complete(complaintId: string): Promise<void>;
   /** The complaint notification URL WeChat has, or null when none is set. */
   getNotifyUrl(): Promise<string | null>;
@@ -121,9 +127,10 @@ export interface WechatPayComplaintsApi {
   setNotifyUrl(url: string): Promise<void>;
 }
 
-/** The gateway method the complaints are called through (SdkWechatPayGateway.signedCall). */
+/** The gateway methods the complaints are called through (SdkWechatPayGateway.signedCall / signedUpload). */
 export interface SignedCaller {
   signedCall(method: 'GET' | 'POST' | 'PUT', pathAndQuery: string, body?: Record<string, unknown>): Promise<{ status: number; data: Record<string, unknown> }>;
+  signedUpload(pathAndQuery: string, meta: { filename: string; sha256: string }, file: { bytes: Buffer; contentType: string }): Promise<{ status: number; data: Record<string, unknown> }>;
 }
 
 export interface SdkWechatPayComplaintsOptions {
@@ -134,8 +141,32 @@ export interface SdkWechatPayComplaintsOptions {
 }
 
 const COMPLAINTS = '/v3/merchant-service/complaints-v2';
+/** 商户上传反馈图片 (the complaint images; not the generic /v3/merchant/media/upload). */
+export const COMPLAINT_IMAGE_UPLOAD_PATH = '/v3/merchant-service/images/upload';
 const NOTIFICATIONS = '/v3/merchant-service/complaint-notifications';
 const COMPLAINT_ID = /^[0-9A-Za-z_-]{1,64}$/;
+
+/** WeChat's limits on a complaint image: JPG, PNG or BMP, at most 2 MB (2 × 1024 × 1024 bytes); at most 4 per response (`response_images`). */
+export { WECHAT_COMPLAINT_IMAGE_MAX_BYTES };
+export const WECHAT_COMPLAINT_MAX_IMAGES = WECHAT_COMPLAINT_REPLY_MAX_IMAGES;
+
+export type WechatComplaintImageType = 'jpg' | 'png' | 'bmp';
+const IMAGE_CONTENT_TYPES: Record<WechatComplaintImageType, string> = { jpg: 'image/jpeg', png: 'image/png', bmp: 'image/bmp' };
+
+/**
+ * The image type WeChat accepts for a complaint, by the magic number (never by a name), or null. The
+ * meta filename must end in .jpg/.png/.bmp, so the extension is taken from this.
+ */
+export function wechatComplaintImageType(bytes: Uint8Array): WechatComplaintImageType | null {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpg';
+  if (bytes.length >= 8 && [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((v, i) => bytes[i] === v)) return 'png';
+  if (bytes.length >= 14 && bytes[0] === 0x42 && bytes[1] === 0x4d) return 'bmp';
+  return null;
+}
+
+export function wechatComplaintImageContentType(type: WechatComplaintImageType): string {
+  return IMAGE_CONTENT_TYPES[type];
+}
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -212,10 +243,21 @@ export class SdkWechatPayComplaints implements WechatPayComplaintsApi {
     return all.sort((a, b) => a.operateTime.getTime() - b.operateTime.getTime());
   }
 
+  async uploadImage(bytes: Buffer): Promise<string> {
+    const type = wechatComplaintImageType(bytes);
+    if (!type) throw invalid('a complaint image must be a JPG, PNG or BMP');
+    if (bytes.length > WECHAT_COMPLAINT_IMAGE_MAX_BYTES) throw invalid(`a complaint image must be at most ${WECHAT_COMPLAINT_IMAGE_MAX_BYTES} bytes`);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const { data } = await this.opts.gateway.signedUpload(COMPLAINT_IMAGE_UPLOAD_PATH, { filename: `${sha256.slice(0, 16)}.${type}`, sha256 }, { bytes, contentType: IMAGE_CONTENT_TYPES[type] });
+    if (typeof data.media_id !== 'string' || !data.media_id) throw new WechatPayError('UNEXPECTED_RESPONSE', 200, 'image upload answered without media_id', false, data);
+    return data.media_id;
+  }
+
   async respond(complaintId: string, input: WechatComplaintResponseInput): Promise<void> {
     checkId(complaintId);
     const len = [...input.content].length;
     if (len < 1 || len > 200) throw invalid('response_content must be 1–200 characters');
+    if ((input.images?.length ?? 0) > WECHAT_COMPLAINT_MAX_IMAGES) throw invalid(`response_images holds at most ${WECHAT_COMPLAINT_MAX_IMAGES} media ids`);
     await this.opts.gateway.signedCall('POST', `${COMPLAINTS}/${complaintId}/response`, {
       complainted_mchid: this.opts.mchid,
       response_content: input.content,

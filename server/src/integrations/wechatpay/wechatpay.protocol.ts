@@ -164,7 +164,8 @@ export function sendHttpRequest(opts: {
   method: string;
   url: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** A string is sent as UTF-8; a Buffer as is (a multipart upload). */
+  body?: string | Buffer;
   timeoutMs: number;
   signal?: AbortSignal;
 }): Promise<RawHttpResponse> {
@@ -211,6 +212,32 @@ export function sendHttpRequest(opts: {
     if (opts.body !== undefined) req.write(opts.body);
     req.end();
   });
+}
+
+/** One part of a multipart/form-data body. */
+export interface MultipartPart {
+  name: string;
+  /** Present for a file part. */
+  filename?: string;
+  contentType?: string;
+  data: string | Buffer;
+}
+
+/**
+ * A multipart/form-data body (RFC 7578) and its Content-Type, built by hand so the bytes sent are
+ * exactly the bytes signed over and hashed: WeChat Pay's image upload signs the `meta` JSON as sent
+ * and checks the `file` part against the sha256 in it.
+ */
+export function buildMultipartFormData(parts: readonly MultipartPart[]): { contentType: string; body: Buffer } {
+  const boundary = `OpenHall${createNonce(12)}`;
+  const chunks: Buffer[] = [];
+  for (const p of parts) {
+    const disposition = `form-data; name="${p.name}"${p.filename !== undefined ? `; filename="${p.filename.replace(/["\r\n]/g, '_')}"` : ''}`;
+    const head = `--${boundary}\r\nContent-Disposition: ${disposition}\r\n${p.contentType ? `Content-Type: ${p.contentType}\r\n` : ''}\r\n`;
+    chunks.push(Buffer.from(head, 'utf8'), Buffer.isBuffer(p.data) ? p.data : Buffer.from(p.data, 'utf8'), Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat(chunks) };
 }
 
 /** Header lookup that tolerates any casing and repeated headers (first value wins). */

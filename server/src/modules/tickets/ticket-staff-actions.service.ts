@@ -19,8 +19,9 @@ import { Ticket } from './ticket.entity';
 /**
  * What another module does in the transaction of a staff reply or a resolution (a WeChat Pay
  * complaint sends them back to WeChat Pay): it registers here instead of the tickets importing it.
+ * A reply's `imageIds` are for such a module; it answers true when it took them.
  */
-export type TicketReplyHook = (tx: EntityManager, e: { kind: 'reply' | 'resolve'; ticketId: number; message: string; now: Date }) => Promise<void>;
+export type TicketReplyHook = (tx: EntityManager, e: { kind: 'reply' | 'resolve'; ticketId: number; message: string; imageIds: readonly number[]; now: Date }) => Promise<boolean | void>;
 
 /**
  * What staff do with a ticket: claim it (首问负责制: the first to claim owns it), reply, ask for
@@ -110,15 +111,20 @@ export class TicketStaffActions extends TicketWork {
     );
   }
 
-  /** A reply the subscriber sees, signed with the staff member's name and job number. */
-  async replyToTicket(staff: Staff, ticketId: number, message: string): Promise<StaffTicketView> {
+  /**
+   * A reply the subscriber sees, signed with the staff member's name and job number. Images go only
+   * where a hook takes them (a WeChat Pay complaint); anywhere else the reply is refused whole.
+   */
+  async replyToTicket(staff: Staff, ticketId: number, message: string, imageIds: readonly number[] = []): Promise<StaffTicketView> {
     const ticket = await requireHandledTicket(this.freshEm, staff, ticketId);
     if (ticket.status === 'cancelled' || ticket.status === 'closed') throw invalidState('工单已办结或已撤销');
     const now = this.now();
     await this.transaction(async (tx) => {
       addTicketEvent(tx, this.now(), ticket.id, 'reply', message, staffActor(staff), now);
-      this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.reply', entityType: 'ticket', entityId: ticket.id }, now);
-      for (const hook of this.replyHooks) await hook(tx, { kind: 'reply', ticketId: ticket.id, message, now });
+      this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.reply', entityType: 'ticket', entityId: ticket.id, ...(imageIds.length ? { detail: { imageIds } } : {}) }, now);
+      let imagesTaken = false;
+      for (const hook of this.replyHooks) if ((await hook(tx, { kind: 'reply', ticketId: ticket.id, message, imageIds, now })) === true) imagesTaken = true;
+      if (imageIds.length > 0 && !imagesTaken) throw new AppError('VALIDATION_FAILED', 400, '只有来自微信支付的投诉工单可以附图片回复，请去掉图片后再发送', [{ path: 'body.imageIds', message: '该工单不能附图片' }]);
     });
     return this.views.getStaffTicket(ticketId);
   }
@@ -284,7 +290,7 @@ export class TicketStaffActions extends TicketWork {
     await this.clocks.storeClocks(tx, [ticketId]);
     addTicketEvent(tx, this.now(), ticketId, 'resolved', message, staff ? staffActor(staff) : { kind: 'system' }, now);
     this.audit.record(tx, staff ? { kind: 'staff', id: staff.staffId } : { kind: 'system', id: null }, { action: 'ticket.resolve', entityType: 'ticket', entityId: ticketId, detail: { message } }, now);
-    for (const hook of this.replyHooks) await hook(tx, { kind: 'resolve', ticketId, message, now });
+    for (const hook of this.replyHooks) await hook(tx, { kind: 'resolve', ticketId, message, imageIds: [], now });
     return true;
   }
 

@@ -8,6 +8,7 @@ import {
   requestExtensionSchema,
   staffTicketQuerySchema,
   ticketListQuerySchema,
+  staffReplySchema,
   ticketMessageSchema,
   ticketReasonSchema,
   transferTicketSchema,
@@ -66,8 +67,17 @@ export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry,
   route({ method: 'post', path: '/staff/tickets/:id/claim', summary: 'Claim a ticket (首问负责制: the first claim wins)', tag, auth: agent, params: idParamSchema }, ({ params, principal }) =>
     s.tickets.staff.claimTicket(principal, params.id),
   );
-  route({ method: 'post', path: '/staff/tickets/:id/reply', summary: 'Reply to the subscriber', tag, auth: agent, params: idParamSchema, body: ticketMessageSchema }, ({ params, body, principal }) =>
-    s.tickets.staff.replyToTicket(principal, params.id, body.message),
+  route(
+    {
+      method: 'post',
+      path: '/staff/tickets/:id/reply',
+      summary: 'Reply to the subscriber; on a WeChat Pay complaint ticket with up to 4 images uploaded for it (sent to WeChat Pay with the reply)',
+      tag,
+      auth: agent,
+      params: idParamSchema,
+      body: staffReplySchema,
+    },
+    ({ params, body, principal }) => s.tickets.staff.replyToTicket(principal, params.id, body.message, body.imageIds ?? []),
   );
   route(
     { method: 'post', path: '/staff/tickets/:id/request-information', summary: 'Ask the subscriber for information (pauses the clock)', tag, auth: agent, params: idParamSchema, body: ticketMessageSchema },

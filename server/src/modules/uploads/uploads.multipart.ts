@@ -22,7 +22,7 @@ function tooLarge(maxBytes: number): AppError {
  */
 export async function readMultipartFile(req: IncomingMessage, maxBytes: number, field = 'file'): Promise<ReceivedFile> {
   const contentType = req.headers['content-type'] ?? '';
-  const boundary = /^multipart\/form-data\s*;.*?boundary=(?:"([^"]+)"|([^\s;]+))/i.exec(contentType);
+  const boundary = multipartBoundary(contentType);
   if (!boundary) {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, `请以 multipart/form-data 上传照片（字段名 ${field}）`);
   }
@@ -30,7 +30,7 @@ export async function readMultipartFile(req: IncomingMessage, maxBytes: number, 
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(maxBytes);
   const body = await readLimited(req, limit, maxBytes);
-  const file = findPart(body, boundary[1] ?? boundary[2], field);
+  const file = findPart(body, boundary, field);
   if (!file) throw new AppError('VALIDATION_FAILED', 400, `请求中没有名为 ${field} 的文件`, [{ path: `body.${field}`, message: '缺少文件' }]);
   if (file.bytes.length === 0) throw new AppError('VALIDATION_FAILED', 400, '上传的文件是空的', [{ path: `body.${field}`, message: '空文件' }]);
   if (file.bytes.length > maxBytes) throw tooLarge(maxBytes);
@@ -64,27 +64,52 @@ function readLimited(req: IncomingMessage, limit: number, maxBytes: number): Pro
   });
 }
 
-/** The named file part of a multipart body (RFC 7578), or null. */
-function findPart(body: Buffer, boundary: string, field: string): ReceivedFile | null {
+/** One part of a multipart/form-data body. */
+export interface MultipartPart {
+  name: string;
+  filename: string | null;
+  contentType: string | null;
+  bytes: Buffer;
+}
+
+/** The boundary a multipart/form-data Content-Type declares, or null when it is not one. */
+export function multipartBoundary(contentType: string): string | null {
+  const m = /^multipart\/form-data\s*;.*?boundary=(?:"([^"]+)"|([^\s;]+))/i.exec(contentType);
+  return m ? (m[1] ?? m[2]) : null;
+}
+
+/** Every part of a multipart body (RFC 7578), in order; stops at the closing delimiter or where the body breaks off. */
+export function multipartParts(body: Buffer, boundary: string): MultipartPart[] {
+  const parts: MultipartPart[] = [];
   const delimiter = Buffer.from(`--${boundary}`);
   let pos = body.indexOf(delimiter);
   while (pos !== -1) {
     let start = pos + delimiter.length;
-    if (body.subarray(start, start + 2).toString() === '--') return null; // the closing delimiter
+    if (body.subarray(start, start + 2).toString() === '--') break; // the closing delimiter
     if (body.subarray(start, start + 2).toString() === '\r\n') start += 2;
     const next = body.indexOf(Buffer.from(`\r\n--${boundary}`), start);
-    if (next === -1) return null;
+    if (next === -1) break;
     const headerEnd = body.indexOf('\r\n\r\n', start);
     if (headerEnd !== -1 && headerEnd < next) {
       const headers = body.subarray(start, headerEnd).toString('utf8');
       const disposition = /^content-disposition:\s*form-data\s*;(.*)$/im.exec(headers)?.[1] ?? '';
       const name = /(?:^|;)\s*name="([^"]*)"/i.exec(disposition)?.[1];
-      if (name === field) {
-        const filename = /filename="([^"]*)"/i.exec(disposition)?.[1] ?? null;
-        return { bytes: body.subarray(headerEnd + 4, next), filename };
+      if (name !== undefined) {
+        parts.push({
+          name,
+          filename: /filename="([^"]*)"/i.exec(disposition)?.[1] ?? null,
+          contentType: /^content-type:\s*([^\r\n]+)$/im.exec(headers)?.[1]?.trim() ?? null,
+          bytes: body.subarray(headerEnd + 4, next),
+        });
       }
     }
     pos = next + 2;
   }
-  return null;
+  return parts;
+}
+
+/** The named file part of a multipart body, or null. */
+function findPart(body: Buffer, boundary: string, field: string): ReceivedFile | null {
+  const part = multipartParts(body, boundary).find((p) => p.name === field);
+  return part ? { bytes: part.bytes, filename: part.filename } : null;
 }

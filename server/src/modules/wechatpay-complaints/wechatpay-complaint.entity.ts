@@ -86,3 +86,38 @@ export const WechatpayComplaintNotifySchema = new EntitySchema<WechatpayComplain
     receivedAt: { type: 'datetime' },
   },
 });
+
+/**
+ * An image staff uploaded to go with a reply to a WeChat Pay complaint (WeChat takes JPG, PNG or BMP
+ * of at most 2 MB). Its bytes live in the upload storage, like the subscribers' photos; it is
+ * uploaded to WeChat Pay only when the reply is delivered. `sentWith` is the outbox key of the reply
+ * that took it: an image goes with one reply only, so a reply submitted twice cannot send it twice.
+ */
+export class WechatpayComplaintImage {
+  id!: number;
+  ticketId!: number;
+  staffId!: number;
+  contentType!: 'image/jpeg' | 'image/png' | 'image/bmp';
+  sizeBytes!: number;
+  sha256!: string;
+  storageKey!: string;
+  sentWith: string | null = null;
+  createdAt: Date = new Date();
+}
+
+export const WechatpayComplaintImageSchema = new EntitySchema<WechatpayComplaintImage>({
+  class: WechatpayComplaintImage,
+  tableName: 'wechatpay_complaint_image',
+  indexes: [{ name: 'wechatpay_complaint_image_ticket_idx', properties: ['ticketId'] }],
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    ticketId: { type: 'integer' },
+    staffId: { type: 'integer' },
+    contentType: { type: 'string', length: 32 },
+    sizeBytes: { type: 'integer' },
+    sha256: { type: 'string', length: 64 },
+    storageKey: { type: 'string', length: 128, unique: 'wechatpay_complaint_image_storage_key_unique' },
+    sentWith: { type: 'string', length: 128, nullable: true },
+    createdAt: { type: 'datetime' },
+  },
+});

@@ -1,9 +1,10 @@
-import { idParamSchema } from '@openhall/shared';
+import { idParamSchema, WECHAT_COMPLAINT_IMAGE_MAX_BYTES } from '@openhall/shared';
 import type { ApiRouter } from '../../http/api-router';
 import { routeDefiner, type RawAnswerDoc, type RouteRegistry } from '../../http/route';
 import { WECHATPAY_NOTIFY_REFUSAL_SCHEMA } from '../../integrations/wechatpay/wechatpay.notify';
 import type { Services } from '../../services';
 import { rawBodyOf } from '../../http/raw-body';
+import { readMultipartFile } from '../uploads/uploads.multipart';
 import { WECHATPAY_COMPLAINT_NOTIFY_PATH, type ComplaintNotifyAnswer } from './wechatpay-complaints.service';
 
 
@@ -20,6 +21,20 @@ export function registerWechatpayComplaintRoutes(router: ApiRouter, registry: Ro
       params: idParamSchema,
     },
     ({ params }) => s.wechatpayComplaints.viewForTicket(params.id),
+  );
+
+  route(
+    {
+      method: 'post',
+      path: '/staff/tickets/:id/wechatpay-complaint/images',
+      summary:
+        'Upload an image for a reply to a WeChat Pay complaint ticket (multipart/form-data, field `file`; JPG/PNG/BMP by its bytes, at most 2 MB, as WeChat Pay takes them); answers its id for the reply’s `imageIds`',
+      tag: 'tickets',
+      auth: { staff: 'agent' },
+      params: idParamSchema,
+      status: 201,
+    },
+    async ({ ctx, params, principal }) => s.wechatpayComplaints.createReplyImage(principal, params.id, await readMultipartFile(ctx.req, WECHAT_COMPLAINT_IMAGE_MAX_BYTES)),
   );
 
   // WeChat Pay's complaint notifications answer in WeChat's terms (204, or {code:'FAIL'} with a

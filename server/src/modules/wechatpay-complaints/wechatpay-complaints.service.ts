@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import {
@@ -6,13 +6,21 @@ import {
   WECHAT_COMPLAINT_STATE_LABELS,
   WECHAT_NEGOTIATION_LABELS,
   type WechatComplaintDeliveryView,
+  type WechatComplaintImageView,
   type WechatComplaintView,
   type WechatNegotiationView,
 } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
-import { NotFoundError } from '../../http/errors';
+import type { StaffPrincipal } from '../../http/context';
+import { AppError, NotFoundError } from '../../http/errors';
 import { WechatPayError } from '../../integrations/wechatpay/wechatpay.adapter';
-import type { WechatComplaint, WechatComplaintNotifyResource, WechatNegotiation } from '../../integrations/wechatpay/wechatpay.complaints';
+import {
+  wechatComplaintImageContentType,
+  wechatComplaintImageType,
+  type WechatComplaint,
+  type WechatComplaintNotifyResource,
+  type WechatNegotiation,
+} from '../../integrations/wechatpay/wechatpay.complaints';
 import { verifyAndDecryptNotify } from '../../integrations/wechatpay/wechatpay.notify';
 import { cstDate } from '../../integrations/wechatpay/wechatpay.protocol';
 import { Account } from '../accounts/account.entity';
@@ -22,11 +30,13 @@ import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { enqueueOutbox, type OutboxSkip } from '../outbox/outbox.service';
 import { PaymentOrderBill } from '../payments/payment-order-bill.entity';
 import { PaymentOrder } from '../payments/payment-order.entity';
+import { requireHandledTicket } from '../tickets/ticket-access';
 import type { TicketFilingService } from '../tickets/ticket-filing.service';
 import type { TicketStaffActions } from '../tickets/ticket-staff-actions.service';
 import { Ticket } from '../tickets/ticket.entity';
 import { User } from '../users/user.entity';
-import { WechatpayComplaint, WechatpayComplaintNotify } from './wechatpay-complaint.entity';
+import type { ReceivedFile } from '../uploads/uploads.multipart';
+import { WechatpayComplaint, WechatpayComplaintImage, WechatpayComplaintNotify } from './wechatpay-complaint.entity';
 
 /** Replies and completions on their way to WeChat Pay (one topic: a completion waits behind the replies queued before it). */
 export const WECHATPAY_COMPLAINT_TOPIC = 'wechatpay.complaint';
@@ -52,6 +62,8 @@ export interface ComplaintOutboxPayload {
   complaintId: string;
   /** What the payer reads in WeChat (a reply, or the resolution sent before completing). */
   content: string;
+  /** A reply's images (wechatpay_complaint_image ids), uploaded to WeChat Pay just before it is sent. */
+  imageIds?: number[];
 }
 
 /**
@@ -256,12 +268,97 @@ export class WechatpayComplaintsService {
    * In the transaction of a staff reply or a resolution: when the ticket is a WeChat Pay complaint,
    * the reply (or the resolution, then 反馈处理完成) is queued for WeChat Pay.
    */
-  private async queueForWechat(tx: EntityManager, e: { kind: 'reply' | 'resolve'; ticketId: number; message: string; now: Date }): Promise<void> {
+  private async queueForWechat(tx: EntityManager, e: { kind: 'reply' | 'resolve'; ticketId: number; message: string; imageIds: readonly number[]; now: Date }): Promise<boolean> {
     const row = await tx.findOne(WechatpayComplaint, { ticketId: e.ticketId });
-    if (!row) return;
+    if (!row) return false;
     const content = [...e.message.trim()].slice(0, RESPONSE_MAX).join('');
     const payload: ComplaintOutboxPayload = { action: e.kind === 'reply' ? 'response' : 'complete', complaintId: row.complaintId, content };
-    await enqueueOutbox(tx, { topic: WECHATPAY_COMPLAINT_TOPIC, dedupeKey: `wechatpay-complaint:${row.complaintId}:${payload.action}:${randomUUID()}`, payload: { ...payload } }, e.now);
+    const dedupeKey = `wechatpay-complaint:${row.complaintId}:${payload.action}:${randomUUID()}`;
+    if (e.imageIds.length > 0) {
+      // One conditional UPDATE: only this ticket's images not sent with a reply yet are taken, so the
+      // same reply submitted twice (a double click, a retried request) is refused the second time.
+      const taken = await tx.nativeUpdate(WechatpayComplaintImage, { id: { $in: [...e.imageIds] }, ticketId: e.ticketId, sentWith: null }, { sentWith: dedupeKey });
+      if (taken !== e.imageIds.length) {
+        throw new AppError('CONFLICT', 409, '所选图片已随其他回复发出或不属于该工单，请刷新后重新选择图片', [{ path: 'body.imageIds', message: '图片不可用' }]);
+      }
+      payload.imageIds = [...e.imageIds];
+    }
+    await enqueueOutbox(tx, { topic: WECHATPAY_COMPLAINT_TOPIC, dedupeKey, payload: { ...payload } }, e.now);
+    return true;
+  }
+
+  /**
+   * Stores an image staff chose for a reply to a WeChat Pay complaint ticket they handle. WeChat Pay
+   * takes JPG, PNG or BMP of at most 2 MB (the size is enforced while reading); the type is decided
+   * from the bytes. The image is sent to WeChat Pay with the reply that names it.
+   */
+  async createReplyImage(staff: StaffPrincipal, ticketId: number, file: ReceivedFile): Promise<WechatComplaintImageView> {
+    const em = this.deps.orm.em.fork();
+    await requireHandledTicket(em, staff, ticketId);
+    if (!(await em.findOne(WechatpayComplaint, { ticketId }, { fields: ['id'] }))) {
+      throw new AppError('VALIDATION_FAILED', 400, '只有来自微信支付的投诉工单可以附图片回复', [{ path: 'params.id', message: '不是微信支付投诉工单' }]);
+    }
+    const type = wechatComplaintImageType(file.bytes);
+    if (!type) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, '微信支付只接受 JPG、PNG 或 BMP 格式的图片，请转换格式（或截图）后重新上传', { accepted: ['image/jpeg', 'image/png', 'image/bmp'] });
+    const now = this.now();
+    const storage = this.deps.uploadStorage;
+    const key = storage.newKey(now);
+    await storage.put(key, file.bytes);
+    const image = Object.assign(new WechatpayComplaintImage(), {
+      ticketId,
+      staffId: staff.staffId,
+      contentType: wechatComplaintImageContentType(type) as WechatpayComplaintImage['contentType'],
+      sizeBytes: file.bytes.length,
+      sha256: createHash('sha256').update(file.bytes).digest('hex'),
+      storageKey: key,
+      createdAt: now,
+    });
+    try {
+      await em.persist(image).flush();
+    } catch (err) {
+      await storage.remove(key).catch(() => undefined);
+      throw err;
+    }
+    return { id: image.id, contentType: image.contentType, sizeBytes: image.sizeBytes, createdAt: image.createdAt.toISOString() };
+  }
+
+  /**
+   * Forgets reply images that no reply took within `olderThanMs` (the agent chose them and sent the
+   * reply without them, or never sent it): their rows by a conditional DELETE (only while still not
+   * taken, so a reply sent at that moment keeps its image), then their bytes. At most `batch` per call.
+   */
+  async purgeUnsentImages(olderThanMs = 86_400_000, batch = 500): Promise<number> {
+    const cutoff = new Date(this.now().getTime() - olderThanMs);
+    const em = this.deps.orm.em.fork();
+    const stale = await em.find(WechatpayComplaintImage, { sentWith: null, createdAt: { $lt: cutoff } }, { fields: ['id', 'storageKey'], limit: batch, orderBy: { id: 'asc' } });
+    let purged = 0;
+    for (const image of stale) {
+      if ((await em.nativeDelete(WechatpayComplaintImage, { id: image.id, sentWith: null })) !== 1) continue;
+      await this.deps.uploadStorage.remove(image.storageKey).catch((err) => this.deps.logger.warn({ err, key: image.storageKey }, 'unsent reply image bytes not removed'));
+      purged++;
+    }
+    return purged;
+  }
+
+  /**
+   * Uploads a reply's images to WeChat Pay, in order, and answers their media ids; the first that
+   * fails stops it (the reply is then not sent at all). Bytes that are gone or changed cannot be
+   * sent ever: that is a skip with its reason, not a retry.
+   */
+  private async uploadReplyImages(imageIds: readonly number[]): Promise<string[] | OutboxSkip> {
+    if (imageIds.length === 0) return [];
+    const rows = await this.deps.orm.em.fork().find(WechatpayComplaintImage, { id: { $in: [...imageIds] } });
+    const mediaIds: string[] = [];
+    for (const id of imageIds) {
+      const row = rows.find((r) => r.id === id);
+      const bytes = row ? await this.deps.uploadStorage.get(row.storageKey) : null;
+      if (!row || !bytes || createHash('sha256').update(bytes).digest('hex') !== row.sha256) {
+        this.deps.logger.error({ imageId: id, key: row?.storageKey }, 'wechatpay complaint reply image missing or changed in storage');
+        return { skipped: `回复图片 ${id} 的文件丢失，未发送；请重新上传图片后再回复` };
+      }
+      mediaIds.push(await this.api.uploadImage(bytes));
+    }
+    return mediaIds;
   }
 
   /**
@@ -274,7 +371,11 @@ export class WechatpayComplaintsService {
     try {
       if (payload.action === 'response') {
         if (attempts > 1 && (await this.alreadyAnswered(payload.complaintId, payload.content))) return this.resync(payload.complaintId);
-        await this.api.respond(payload.complaintId, { content: payload.content });
+        // Every image first: if one cannot be uploaded now, nothing of the reply reaches the payer,
+        // and the retry uploads them all again (an unused media id costs nothing).
+        const images = await this.uploadReplyImages(payload.imageIds ?? []);
+        if (!Array.isArray(images)) return images;
+        await this.api.respond(payload.complaintId, { content: payload.content, ...(images.length ? { images } : {}) });
       } else {
         const current = await this.api.getComplaint(payload.complaintId);
         if (current.state !== 'PROCESSED') {
@@ -325,6 +426,7 @@ export class WechatpayComplaintsService {
       status: m.status === 'sent' || m.status === 'dead' || m.status === 'skipped' ? m.status : 'pending',
       attempts: m.attempts,
       lastError: m.lastError,
+      imageCount: ((m.payload as { imageIds?: unknown }).imageIds as unknown[] | undefined)?.length ?? 0,
       createdAt: m.createdAt.toISOString(),
     }));
     return {
@@ -370,5 +472,6 @@ function negotiationView(n: WechatNegotiation): WechatNegotiationView {
     operator: n.operator,
     operateTime: n.operateTime.toISOString(),
     details: n.details,
+    imageCount: n.images.length,
   };
 }

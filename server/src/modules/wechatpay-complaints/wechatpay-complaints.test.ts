@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createTestApp, signInStaff, type TestApp } from '../../../test/harness';
@@ -7,7 +8,8 @@ import { JobLease } from '../jobs/job-lease.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { eventually, newBill, orderOf, smsUserWithAccount } from '../payments/payments.test-support';
 import { Ticket } from '../tickets/ticket.entity';
-import { WechatpayComplaint, WechatpayComplaintNotify } from './wechatpay-complaint.entity';
+import { createSubscriber, fileTicket } from '../tickets/tickets.fixtures';
+import { WechatpayComplaint, WechatpayComplaintImage, WechatpayComplaintNotify } from './wechatpay-complaint.entity';
 import { WECHATPAY_COMPLAINT_SYNC_JOB, WECHATPAY_COMPLAINT_TOPIC } from './wechatpay-complaints.service';
 
 /**
@@ -203,6 +205,178 @@ test('the agent replies and resolves: 提交回复 and 反馈处理完成 reach 
   await t.app.services.wechatpayComplaints.deliver({ action: 'complete', complaintId: filed.complaintId, content: '多扣的 33.00 元已退回，给您带来不便深表歉意。' }, 2);
   expect(sandbox().complaints.get(filed.complaintId)!.history.filter((n) => n.operateType === 'MERCHANT_CONFIRM_COMPLETE')).toHaveLength(1);
   expect(await t.orm.em.fork().count(OutboxMessage, { topic: WECHATPAY_COMPLAINT_TOPIC, status: 'pending' })).toBe(0);
+});
+
+describe('reply images', () => {
+  let hours = 1000;
+  // Each pass an hour later than the last: past any retry backoff.
+  const run = () => t.app.services.outbox.runOnce(new Date(Date.now() + ++hours * 3600_000), [WECHATPAY_COMPLAINT_TOPIC]);
+  let seq = 0;
+  /** Bytes that start like a real image (the type is decided by the bytes), padded to `size`. */
+  const image = (kind: 'png' | 'jpg' | 'gif', size = 3000) => {
+    const head = { png: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], jpg: [0xff, 0xd8, 0xff, 0xe0], gif: [...Buffer.from('GIF89a')] }[kind];
+    const b = Buffer.alloc(size, 0x44);
+    Buffer.from(head).copy(b);
+    b.writeUInt32BE(++seq, size - 4);
+    return b;
+  };
+  const uploadImage = (ticketId: number, bytes: Buffer, filename = 'shot.png') =>
+    t.request.post(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint/images`).set(auth(agent)).attach('file', bytes, { filename, contentType: 'image/png' });
+  const reply = (ticketId: number, body: Record<string, unknown>) => t.request.post(`/api/v1/staff/tickets/${ticketId}/reply`).set(auth(agent)).send(body);
+  const merchantResponses = (complaintId: string) => sandbox().complaints.get(complaintId)!.history.filter((n) => n.operateType === 'MERCHANT_RESPONSE');
+
+  /** A notified complaint's ticket, claimed by the agent. */
+  async function claimedComplaintTicket(detail: string) {
+    const order = await paidWechatOrder(2100);
+    const filed = sandbox().complaints.file({ outTradeNo: order.outTradeNo, detail });
+    await sandbox().waitForDelivery((await notifications(filed.complaintId))[0].id);
+    const ticketId = (await complaintRow(filed.complaintId))!.ticketId!;
+    await t.request.post(`/api/v1/staff/tickets/${ticketId}/claim`).set(auth(agent)).expect(200);
+    return { complaintId: filed.complaintId, ticketId };
+  }
+
+  test('the agent attaches two images: WeChat Pay gets them with the reply; the same reply submitted again is refused and nothing goes twice', async () => {
+    const { complaintId, ticketId } = await claimedComplaintTicket('缴费凭证显示已扣款');
+    const png = image('png');
+    const jpg = image('jpg');
+    const a = (await uploadImage(ticketId, png).expect(201)).body.data;
+    const b = (await uploadImage(ticketId, jpg, 'receipt.jpg').expect(201)).body.data;
+    expect(a).toMatchObject({ id: expect.any(Number), contentType: 'image/png', sizeBytes: png.length });
+    expect(b.contentType).toBe('image/jpeg');
+
+    const body = { message: '已为您核实，缴费记录与退款凭证见图。', imageIds: [a.id, b.id] };
+    await reply(ticketId, body).expect(200);
+    // A double click, or the request sent again: the images are taken, the second reply is refused whole.
+    const again = await reply(ticketId, body).expect(409);
+    expect(again.body.error).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('重新选择图片') });
+    const timeline = (await t.request.get(`/api/v1/staff/tickets/${ticketId}`).set(auth(agent)).expect(200)).body.data.timeline as Array<{ message: string }>;
+    expect(timeline.filter((e) => e.message === body.message)).toHaveLength(1);
+
+    const before = sandbox().complaints.images().length;
+    expect(await run()).toMatchObject({ sent: 1, failed: 0 });
+    const [sent] = merchantResponses(complaintId);
+    expect(sent.details).toBe(body.message);
+    expect(sent.images).toHaveLength(2);
+    // What WeChat holds is byte for byte what the agent chose, in the order chosen.
+    expect(sent.images!.map((id) => sandbox().complaints.image(id)!.sha256)).toEqual([png, jpg].map((x) => createHash('sha256').update(x).digest('hex')));
+    expect(sandbox().complaints.images().length - before).toBe(2);
+
+    const block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+    expect(block.deliveries).toEqual([expect.objectContaining({ kind: 'response', status: 'sent', imageCount: 2 })]);
+    expect(block.negotiation.find((n: { operateType: string }) => n.operateType === 'MERCHANT_RESPONSE')).toMatchObject({ imageCount: 2 });
+    // A retry after a lost answer uploads nothing and replies nothing.
+    await t.app.services.wechatpayComplaints.deliver({ action: 'response', complaintId, content: body.message, imageIds: [a.id, b.id] }, 2);
+    expect(merchantResponses(complaintId)).toHaveLength(1);
+    expect(sandbox().complaints.images().length - before).toBe(2);
+  });
+
+  test('the same reply with images submitted twice at once: one goes, one is refused, WeChat Pay hears it once', async () => {
+    const { complaintId, ticketId } = await claimedComplaintTicket('同一笔费用扣了两次');
+    const id = (await uploadImage(ticketId, image('png')).expect(201)).body.data.id;
+    const body = { message: '重复扣款已退回，凭证见图。', imageIds: [id] };
+    const [a, b] = await Promise.all([reply(ticketId, body), reply(ticketId, body)]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    expect(await run()).toMatchObject({ sent: 1 });
+    expect(merchantResponses(complaintId).map((n) => n.images?.length)).toEqual([1]);
+  });
+
+  test('WeChat Pay down while the second image uploads: the reply is not posted; the retry sends it whole', async () => {
+    const { complaintId, ticketId } = await claimedComplaintTicket('营业厅说线上缴费没到账');
+    const ids = [(await uploadImage(ticketId, image('png')).expect(201)).body.data.id, (await uploadImage(ticketId, image('png')).expect(201)).body.data.id];
+    await reply(ticketId, { message: '附缴费截图，请查收。', imageIds: ids }).expect(200);
+
+    const api = t.deps.payments.wechatpay.complaints;
+    const real = api.uploadImage.bind(api);
+    // The first image reaches WeChat Pay over real HTTP; WeChat Pay is down just while the second
+    // goes (and back for anything after it, so only the upload can stop the reply).
+    const spy = jest
+      .spyOn(api, 'uploadImage')
+      .mockImplementationOnce(real)
+      .mockImplementationOnce(async (bytes) => {
+        sandbox().complaints.down = true;
+        try {
+          return await real(bytes);
+        } finally {
+          sandbox().complaints.down = false;
+        }
+      });
+    try {
+      expect(await run()).toMatchObject({ sent: 0, failed: 1 });
+    } finally {
+      spy.mockRestore();
+      sandbox().complaints.down = false;
+    }
+    expect(merchantResponses(complaintId)).toHaveLength(0);
+    let block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+    expect(block.deliveries).toEqual([expect.objectContaining({ status: 'pending', attempts: 1, imageCount: 2, lastError: expect.stringContaining('SYSTEM_ERROR') })]);
+
+    expect(await run()).toMatchObject({ sent: 1, failed: 0 });
+    expect(merchantResponses(complaintId).map((n) => [n.details, n.images?.length])).toEqual([['附缴费截图，请查收。', 2]]);
+    block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+    expect(block.deliveries).toEqual([expect.objectContaining({ status: 'sent' })]);
+  });
+
+  test('an image whose file is gone: the reply is not posted (skipped with what to do), and nothing is retried', async () => {
+    const { complaintId, ticketId } = await claimedComplaintTicket('发票抬头开错了');
+    const id = (await uploadImage(ticketId, image('png')).expect(201)).body.data.id;
+    await reply(ticketId, { message: '见图', imageIds: [id] }).expect(200);
+    const row = await t.orm.em.fork().findOneOrFail(WechatpayComplaintImage, id);
+    await t.deps.uploadStorage.remove(row.storageKey);
+    expect(await run()).toMatchObject({ sent: 0 });
+    expect(merchantResponses(complaintId)).toHaveLength(0);
+    const block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+    expect(block.deliveries).toEqual([expect.objectContaining({ status: 'skipped', lastError: expect.stringContaining('请重新上传图片') })]);
+  });
+
+  test('images no reply took are forgotten after a day, rows and bytes; those sent with a reply stay', async () => {
+    const { ticketId } = await claimedComplaintTicket('换表后水费翻倍');
+    const sentId = (await uploadImage(ticketId, image('png')).expect(201)).body.data.id;
+    const unsentId = (await uploadImage(ticketId, image('png')).expect(201)).body.data.id;
+    await reply(ticketId, { message: '抄表记录见图', imageIds: [sentId] }).expect(200);
+    const em = t.orm.em.fork();
+    const unsent = await em.findOneOrFail(WechatpayComplaintImage, unsentId);
+    const service = t.app.services.wechatpayComplaints;
+    // Not a day old yet: kept.
+    await service.purgeUnsentImages();
+    expect(await t.orm.em.fork().findOne(WechatpayComplaintImage, unsentId)).not.toBeNull();
+    // As if a day had passed (a cut-off in the future).
+    expect(await service.purgeUnsentImages(-60_000)).toBeGreaterThanOrEqual(1);
+    expect(await t.orm.em.fork().findOne(WechatpayComplaintImage, unsentId)).toBeNull();
+    expect(await t.deps.uploadStorage.get(unsent.storageKey)).toBeNull();
+    const sent = await t.orm.em.fork().findOneOrFail(WechatpayComplaintImage, sentId);
+    expect(await t.deps.uploadStorage.get(sent.storageKey)).not.toBeNull();
+  });
+
+  test('what WeChat Pay would not take is refused at once, with a code and what to do', async () => {
+    const { ticketId } = await claimedComplaintTicket('宽带提速没生效');
+    const gif = await uploadImage(ticketId, image('gif'), 'a.gif').expect(415);
+    expect(gif.body.error).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('JPG、PNG 或 BMP') });
+    const big = await uploadImage(ticketId, image('jpg', 2 * 1024 * 1024 + 1), 'big.jpg').expect(413);
+    expect(big.body.error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('2 MB') });
+    await uploadImage(ticketId, image('jpg', 2 * 1024 * 1024), 'max.jpg').expect(201);
+    expect(await t.orm.em.fork().count(WechatpayComplaintImage, { ticketId })).toBe(1);
+
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await uploadImage(ticketId, image('png')).expect(201)).body.data.id);
+    const five = await reply(ticketId, { message: '见图', imageIds: ids }).expect(400);
+    expect(five.body.error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(JSON.stringify(five.body.error.details)).toContain('最多附4张');
+
+    // Another ticket's image is not this reply's to send.
+    const other = await claimedComplaintTicket('another');
+    const foreign = (await uploadImage(other.ticketId, image('png')).expect(201)).body.data.id;
+    expect((await reply(ticketId, { message: '见图', imageIds: [foreign] }).expect(409)).body.error.code).toBe('CONFLICT');
+
+    // A ticket that did not come from WeChat Pay takes no images, and no reply carrying them.
+    const u = await createSubscriber(t);
+    const plain = await fileTicket(t, u, { type: 'complaint', description: '营业厅排队太久，服务态度差' });
+    await t.request.post(`/api/v1/staff/tickets/${plain}/claim`).set(auth(agent)).expect(200);
+    expect((await uploadImage(plain, image('png')).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
+    const refused = await reply(plain, { message: '您好', imageIds: [ids[0]] }).expect(400);
+    expect(refused.body.error.message).toContain('只有来自微信支付的投诉工单');
+    const plainTimeline = (await t.request.get(`/api/v1/staff/tickets/${plain}`).set(auth(agent)).expect(200)).body.data.timeline as Array<{ kind: string }>;
+    expect(plainTimeline.filter((e) => e.kind === 'reply')).toHaveLength(0);
+  });
 });
 
 /** Headers of a notification signed with the sandbox's platform certificate key (kept under DATA_DIR), as WeChat's retry carries. */

@@ -1,18 +1,27 @@
-import { randomInt, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, randomInt, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { fenToYuan } from '@openhall/shared';
 import { escapeHtml, parseJsonObject, readRawBody } from '../sandbox-koa';
-import { encryptSensitiveField, type WechatComplaintNotifyResource, type WechatComplaintState } from '../../integrations/wechatpay/wechatpay.complaints';
-import { cstDate, formatRfc3339Cst } from '../../integrations/wechatpay/wechatpay.protocol';
+import {
+  encryptSensitiveField,
+  wechatComplaintImageType,
+  WECHAT_COMPLAINT_IMAGE_MAX_BYTES,
+  WECHAT_COMPLAINT_MAX_IMAGES,
+  type WechatComplaintNotifyResource,
+  type WechatComplaintState,
+} from '../../integrations/wechatpay/wechatpay.complaints';
+import { cstDate, formatRfc3339Cst, WECHATPAY_API_ORIGIN } from '../../integrations/wechatpay/wechatpay.protocol';
 
 /**
  * The consumer complaints (消费者投诉 2.0) side of the WeChat Pay sandbox: payers file complaints
  * against paid orders (a page for a tester, a hook for scripts), the merchant reads them (list,
  * detail with payer_phone RSA-OAEP-encrypted for the merchant certificate, negotiation history),
- * replies and completes them, and sets the notification URL; every new complaint and state change
+ * uploads reply images (商户上传反馈图片: signature over the `meta` JSON, sha256 checked against the
+ * file, JPG/PNG/BMP of at most 2 MB) and replies with their media ids (unknown ids refused),
+ * completes them, and sets the notification URL; every new complaint and state change
  * is notified (COMPLAINT.CREATE / COMPLAINT.STATE_CHANGE) through the sandbox's signed, encrypted,
  * retrying delivery. Mounted on the WeChat Pay sandbox's router; its ledger is
  * `<dataDir>/sandbox/wechatpay/complaints.json`.
@@ -24,6 +33,17 @@ export interface SandboxNegotiation {
   operateTime: string;
   operateType: string;
   details: string;
+  /** media_ids of the images a merchant response carried. */
+  images?: string[];
+}
+
+/** An image the merchant uploaded (商户上传反馈图片). */
+export interface SandboxComplaintImage {
+  mediaId: string;
+  filename: string;
+  sha256: string;
+  sizeBytes: number;
+  uploadedAt: string;
 }
 
 export interface SandboxComplaint {
@@ -48,6 +68,8 @@ export interface ComplaintsSandboxHost {
   now: () => Date;
   /** Wraps a handler: the merchant's request signature is checked and the answer signed. */
   api: (handler: (req: ComplaintsApiRequest) => ComplaintsApiResult) => Middleware;
+  /** The same for a multipart upload, whose signature covers the `meta` part as sent (not the body). */
+  upload: (handler: (req: ComplaintsUploadRequest) => ComplaintsApiResult) => Middleware;
   trade: (outTradeNo: string) => ComplaintTradeView | undefined;
   trades: () => ComplaintTradeView[];
   /** The merchant API certificate's public key: payer_phone is encrypted for it. */
@@ -74,6 +96,14 @@ export interface ComplaintsApiRequest {
   body: Record<string, unknown>;
 }
 
+export interface ComplaintsUploadRequest {
+  /** The `meta` part exactly as sent (what the signature covered); null when there is none. */
+  metaRaw: string | null;
+  file: { bytes: Buffer; filename: string | null; contentType: string | null } | null;
+  /** The body was larger than the sandbox reads at all. */
+  tooLarge: boolean;
+}
+
 export interface ComplaintsApiResult {
   status: number;
   body?: unknown;
@@ -96,6 +126,10 @@ export interface ComplaintsSandbox {
   down: boolean;
   list(): SandboxComplaint[];
   get(complaintId: string): SandboxComplaint | undefined;
+  /** An image the merchant uploaded, by media_id. */
+  image(mediaId: string): SandboxComplaintImage | undefined;
+  /** Every image the merchant uploaded, oldest first. */
+  images(): SandboxComplaintImage[];
   /** Files a payer's complaint against a paid order and notifies COMPLAINT.CREATE; throws Error when the order cannot be complained about. */
   file(input: FileComplaintInput): SandboxComplaint;
   /** The payer writes again (USER_RESPONSE), notified as COMPLAINT.STATE_CHANGE. */
@@ -107,6 +141,7 @@ export interface ComplaintsSandbox {
 interface ComplaintsLedger {
   complaints: SandboxComplaint[];
   notifyUrl: string | null;
+  images: SandboxComplaintImage[];
 }
 
 const PROBLEM_TYPES = ['REFUND', 'SERVICE_NOT_WORK', 'OTHERS'] as const;
@@ -120,8 +155,8 @@ const OPERATE_TEXT: Record<string, string> = {
 
 export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHost): ComplaintsSandbox {
   const file = path.join(host.dir, 'complaints.json');
-  const ledger: ComplaintsLedger =
-    host.persist && fs.existsSync(file) ? { complaints: [], notifyUrl: null, ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<ComplaintsLedger>) } : { complaints: [], notifyUrl: null };
+  const empty = (): ComplaintsLedger => ({ complaints: [], notifyUrl: null, images: [] });
+  const ledger: ComplaintsLedger = host.persist && fs.existsSync(file) ? { ...empty(), ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<ComplaintsLedger>) } : empty();
   let down = false;
   const save = () => {
     if (!host.persist) return;
@@ -130,8 +165,15 @@ export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHo
     fs.renameSync(tmp, file);
   };
   const find = (id: string) => ledger.complaints.find((c) => c.complaintId === id);
-  const log = (c: SandboxComplaint, operator: string, operateType: string, details: string) => {
-    c.history.push({ logId: `${c.complaintId}${String(c.history.length + 1).padStart(4, '0')}`, operator, operateTime: formatRfc3339Cst(host.now()), operateType, details });
+  const log = (c: SandboxComplaint, operator: string, operateType: string, details: string, images?: string[]) => {
+    c.history.push({
+      logId: `${c.complaintId}${String(c.history.length + 1).padStart(4, '0')}`,
+      operator,
+      operateTime: formatRfc3339Cst(host.now()),
+      operateType,
+      details,
+      ...(images?.length ? { images } : {}),
+    });
   };
   const notify = (c: SandboxComplaint, eventType: 'COMPLAINT.CREATE' | 'COMPLAINT.STATE_CHANGE', actionType: string): { id: string } | null => {
     if (!ledger.notifyUrl) return null;
@@ -187,6 +229,7 @@ export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHo
 
   const unavailable = (): ComplaintsApiResult => ({ status: 503, body: { code: 'SYSTEM_ERROR', message: '系统繁忙，请稍后重试' } });
   const apiOf = (handler: (r: ComplaintsApiRequest) => ComplaintsApiResult) => host.api((r) => (down ? unavailable() : handler(r)));
+  const uploadOf = (handler: (r: ComplaintsUploadRequest) => ComplaintsApiResult) => host.upload((r) => (down ? unavailable() : handler(r)));
   const int = (v: unknown, dflt: number): number | null => {
     if (v === undefined) return dflt;
     return typeof v === 'string' && /^\d{1,6}$/.test(v) ? Number(v) : null;
@@ -234,7 +277,8 @@ export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHo
         operate_time: n.operateTime,
         operate_type: n.operateType,
         operate_details: n.details,
-        image_list: [],
+        // WeChat lists the images as download URLs (图片下载 API) under the media id.
+        image_list: (n.images ?? []).map((id) => `${WECHATPAY_API_ORIGIN}/v3/merchant-service/images/${encodeURIComponent(id)}`),
       }));
       return { status: 200, body: { data: page, limit, offset, ...(offset === 0 ? { total_count: c.history.length } : {}) } };
     }),
@@ -247,10 +291,14 @@ export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHo
       const content = r.body.response_content;
       if (r.body.complainted_mchid !== host.mchid) return paramError('complainted_mchid 与商户号不匹配');
       if (typeof content !== 'string' || [...content].length < 1 || [...content].length > 200) return paramError('response_content 长度为 1–200');
-      if (r.body.response_images !== undefined && (!Array.isArray(r.body.response_images) || r.body.response_images.length > 4)) return paramError('response_images 最多 4 张');
+      const images = r.body.response_images;
+      if (images !== undefined && (!Array.isArray(images) || images.length > WECHAT_COMPLAINT_MAX_IMAGES)) return paramError(`response_images 最多 ${WECHAT_COMPLAINT_MAX_IMAGES} 张`);
+      if (Array.isArray(images) && images.some((id) => typeof id !== 'string' || !ledger.images.some((i) => i.mediaId === id))) {
+        return paramError('response_images 中有未上传或无效的 media_id，请先调用商户上传反馈图片接口');
+      }
       if (r.body.jump_url !== undefined && (typeof r.body.jump_url !== 'string' || !/^https?:\/\//.test(r.body.jump_url))) return paramError('jump_url 格式错误');
       if (c.state === 'PROCESSED') return fail(400, 'INVALID_REQUEST', '投诉单已处理完成，不能再回复');
-      log(c, '商家', 'MERCHANT_RESPONSE', content);
+      log(c, '商家', 'MERCHANT_RESPONSE', content, Array.isArray(images) ? (images as string[]) : undefined);
       c.state = 'PROCESSING';
       save();
       notify(c, 'COMPLAINT.STATE_CHANGE', 'MERCHANT_RESPONSE');
@@ -272,6 +320,38 @@ export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHo
       return { status: 204 };
     }),
   );
+  // 商户上传反馈图片: multipart `meta` (JSON {filename, sha256}, what the signature covers) and `file`.
+  router.post(
+    '/v3/merchant-service/images/upload',
+    uploadOf((r) => {
+      if (r.tooLarge) return paramError('文件大小不能超过2M');
+      if (r.metaRaw === null || !r.file) return paramError('请求需包含 meta 和 file 两部分');
+      let meta: { filename?: unknown; sha256?: unknown };
+      try {
+        meta = JSON.parse(r.metaRaw) as typeof meta;
+      } catch {
+        return paramError('meta 不是合法的 JSON');
+      }
+      if (typeof meta.filename !== 'string' || meta.filename.length > 128 || !/\.(jpg|png|bmp)$/i.test(meta.filename)) return paramError('filename 必须以 jpg、png、bmp 为后缀');
+      if (typeof meta.sha256 !== 'string' || !meta.sha256) return paramError('缺少 sha256');
+      const bytes = r.file.bytes;
+      if (createHash('sha256').update(bytes).digest('hex') !== meta.sha256.toLowerCase()) return paramError('sha256 与文件内容不一致');
+      if (!wechatComplaintImageType(bytes)) return paramError('图片格式只支持 jpg、png、bmp');
+      if (bytes.length > WECHAT_COMPLAINT_IMAGE_MAX_BYTES) return paramError('文件大小不能超过2M');
+      const ext = meta.filename.slice(meta.filename.lastIndexOf('.') + 1).toLowerCase();
+      const image: SandboxComplaintImage = {
+        mediaId: `${randomBytes(16).toString('hex').toUpperCase()}.${ext}`,
+        filename: meta.filename,
+        sha256: meta.sha256.toLowerCase(),
+        sizeBytes: bytes.length,
+        uploadedAt: host.now().toISOString(),
+      };
+      ledger.images.push(image);
+      save();
+      return { status: 200, body: { media_id: image.mediaId } };
+    }),
+  );
+
   const notifyUrlApi = (method: 'create' | 'update') =>
     apiOf((r) => {
       const url = r.body.url;
@@ -346,7 +426,7 @@ ${paid.length ? '' : '<p id="result">没有可投诉的已支付订单</p>'}
 <dl><dt>投诉单号</dt><dd id="complaint-id">${escapeHtml(c.complaintId)}</dd><dt>状态</dt><dd id="state" data-state="${c.state}">${STATE_TEXT[c.state]}</dd>
 <dt>订单</dt><dd id="out-trade-no">${escapeHtml(c.outTradeNo)} · ¥${fenToYuan(c.amountFen)}</dd></dl>
 <h2>协商历史</h2><ol id="history">${c.history
-        .map((n) => `<li data-type="${escapeHtml(n.operateType)}"><b>${escapeHtml(OPERATE_TEXT[n.operateType] ?? n.operateType)}</b> ${escapeHtml(n.operator)} · ${escapeHtml(n.operateTime)}<p>${escapeHtml(n.details)}</p></li>`)
+        .map((n) => `<li data-type="${escapeHtml(n.operateType)}"><b>${escapeHtml(OPERATE_TEXT[n.operateType] ?? n.operateType)}</b> ${escapeHtml(n.operator)} · ${escapeHtml(n.operateTime)}<p>${escapeHtml(n.details)}</p>${n.images?.length ? `<p class="images">附图 ${n.images.length} 张</p>` : ''}</li>`)
         .join('')}</ol>
 <p><a href="../complaints">全部投诉</a></p>`,
     );
@@ -382,6 +462,11 @@ ${paid.length ? '' : '<p id="result">没有可投诉的已支付订单</p>'}
       down = v;
     },
     list: () => ledger.complaints.map(copy),
+    images: () => ledger.images.map((i) => ({ ...i })),
+    image: (id) => {
+      const i = ledger.images.find((x) => x.mediaId === id);
+      return i && { ...i };
+    },
     get: (id) => {
       const c = find(id);
       return c && copy(c);
@@ -405,7 +490,7 @@ ${paid.length ? '' : '<p id="result">没有可投诉的已支付订单</p>'}
 }
 
 function copy(c: SandboxComplaint): SandboxComplaint {
-  return { ...c, history: c.history.map((n) => ({ ...n })) };
+  return { ...c, history: c.history.map((n) => ({ ...n, ...(n.images ? { images: [...n.images] } : {}) })) };
 }
 
 function fail(status: number, code: string, message: string): ComplaintsApiResult {

@@ -6,8 +6,9 @@ import type { Context } from 'koa';
 import { fenToYuan } from '@openhall/shared';
 import { SANDBOX_WECHAT_USER_COOKIE, sandboxOpenid, sandboxOpenidOwner, sandboxWechatUserOf } from '../wechat/wechat-sandbox-user';
 import { generateSelfSignedCertificate, loadPrivateKey } from './wechatpay.certificate';
-import { escapeHtml, parseJsonObject, readRawBody } from '../sandbox-koa';
-import { mountComplaintsSandbox, type ComplaintsSandbox } from './wechatpay.complaints.sandbox';
+import { escapeHtml, parseJsonObject, readRawBody, readRawBytes } from '../sandbox-koa';
+import { multipartBoundary, multipartParts } from '../../modules/uploads/uploads.multipart';
+import { mountComplaintsSandbox, type ComplaintsSandbox, type ComplaintsUploadRequest } from './wechatpay.complaints.sandbox';
 import { Redelivery, type RedeliveryOutcome } from '../redelivery';
 import type { WechatPayRefundResource, WechatPayTransaction } from '../../integrations/wechatpay/wechatpay.notify';
 import {
@@ -463,6 +464,23 @@ class Sandbox {
       this.respond(ctx, result);
     };
 
+    // A multipart upload: the signature covers the `meta` part as sent, not the body (商户上传反馈图片).
+    const upload = (handler: (req: ComplaintsUploadRequest) => ApiResult) => async (ctx: Context) => {
+      const raw = await readRawBytes(ctx, UPLOAD_READ_LIMIT);
+      const boundary = multipartBoundary(ctx.get('Content-Type'));
+      const parts = raw && boundary ? multipartParts(raw, boundary) : [];
+      const meta = parts.find((p) => p.name === 'meta');
+      const file = parts.find((p) => p.name === 'file');
+      const metaRaw = meta ? meta.bytes.toString('utf8') : null;
+      const refusal = raw === null ? null : this.checkRequestSignature(ctx, metaRaw ?? '');
+      this.respond(
+        ctx,
+        refusal
+          ? { status: 401, body: { code: 'SIGN_ERROR', message: refusal } }
+          : handler({ metaRaw, file: file ? { bytes: file.bytes, filename: file.filename, contentType: file.contentType } : null, tooLarge: raw === null }),
+      );
+    };
+
     router.post('/v3/pay/transactions/jsapi', api((r) => this.createOrder(r.body, 'JSAPI')));
     router.post('/v3/pay/transactions/h5', api((r) => this.createOrder(r.body, 'MWEB')));
     router.get('/v3/pay/transactions/out-trade-no/:outTradeNo', api((r) => this.queryTrade(r, (t) => t.outTradeNo === r.params.outTradeNo)));
@@ -515,7 +533,7 @@ class Sandbox {
       ctx.body = { data: { trades: this.state.trades, refunds: this.state.refunds.map((r) => this.refundView(r)), deliveries: this.state.deliveries } };
     });
     this.complaints = mountComplaintsSandbox(router, {
-      dir: this.dir, mchid: this.opts.mchid, persist: this.persist, now: this.now, api, merchantKey: this.merchantKey,
+      dir: this.dir, mchid: this.opts.mchid, persist: this.persist, now: this.now, api, upload, merchantKey: this.merchantKey,
       trade: (no) => this.findTrade(no), trades: () => this.state.trades.map((t) => ({ ...t })),
       envelope: (type, summary, original, resource) => this.encryptedEnvelope(type, summary, original, resource),
       deliver: (url, body, type, no) => this.startDelivery(url, body, type, no),
@@ -1195,6 +1213,9 @@ ${blocked ? `<p id="result">${escapeHtml(blocked)}</p>` : ''}
 // ─── helpers ───────────────────────────────────────────────────────────────────────────
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$/;
+
+/** The most of an upload body the sandbox reads (WeChat's 2 MB image limit plus room to tell "too large" apart). */
+const UPLOAD_READ_LIMIT = 8 * 1024 * 1024;
 
 function fail(status: number, code: string, message: string): ApiResult {
   return { status, body: { code, message } };

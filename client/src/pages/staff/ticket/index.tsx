@@ -3,10 +3,12 @@ import { useRouter } from '@tarojs/taro';
 import {
   FINISHED_STATUSES,
   requestExtensionSchema,
+  staffReplySchema,
   ticketChannelLabels,
   ticketMessageSchema,
   ticketReasonSchema,
   transferTicketSchema,
+  WECHAT_COMPLAINT_REPLY_MAX_IMAGES,
   type CommitmentUnit,
   type StaffTicketView,
 } from '@openhall/shared';
@@ -27,6 +29,7 @@ import {
   transferTicket,
   type StaffMessageAction,
 } from '../../../api/staff';
+import { uploadWechatComplaintImage } from '../../../api/wechatpay-complaints';
 import ChoiceChips from '../../../components/choice-chips';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
@@ -34,6 +37,7 @@ import TicketClock from '../../../components/ticket-clock';
 import TicketTimeline from '../../../components/ticket-timeline';
 import { commitmentUnitLabels, formatDateTime, formatPerson, ticketStatusLabels, ticketTypeLabels } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
+import { choosePhotos } from '../../../platform/photos';
 import StaffShell from '../staff-shell';
 import { staffWorded } from '../staff-timeline';
 import { hasRole, useStaffProfile } from '../staff-session';
@@ -80,6 +84,10 @@ export default function StaffTicketPage() {
   const [unit, setUnit] = useState<CommitmentUnit>('hours');
   const [actionError, setActionError] = useState('');
   const [busy, setBusy] = useState(false);
+  // Images for a reply to a WeChat Pay complaint: uploaded as they are chosen, sent with the reply.
+  const [images, setImages] = useState<{ path: string; id: number }[]>([]);
+  const [imageError, setImageError] = useState('');
+  const [uploadingImages, setUploadingImages] = useState(false);
 
   const t = current && ticket.data && current.id === ticket.data.id ? current : ticket.data;
   // A fresh load replaces what the last action answered.
@@ -95,6 +103,7 @@ export default function StaffTicketPage() {
       setCurrent(await work());
       setPanel(null);
       setText('');
+      setImages([]);
     } catch (err) {
       setActionError(errorMessageOf(err));
       // A conflict means someone else changed the ticket: show it as it is now.
@@ -107,6 +116,8 @@ export default function StaffTicketPage() {
   const openPanel = (p: Panel) => {
     setActionError('');
     setText('');
+    setImages([]);
+    setImageError('');
     setPanel(p);
     if (p === 'extension' && t?.clock) setUnit(t.clock.targetUnit === 'working_days' ? 'working_days' : 'hours');
   };
@@ -114,6 +125,11 @@ export default function StaffTicketPage() {
   const submitPanel = () => {
     if (!t || !panel) return;
     const fail = (issues: { message: string }[]) => setActionError(issues[0]?.message ?? '请检查填写的内容');
+    if (panel === 'reply' && images.length > 0) {
+      const parsed = staffReplySchema.safeParse({ message: text, imageIds: images.map((i) => i.id) });
+      if (!parsed.success) return fail(parsed.error.issues);
+      return void run(() => sendTicketMessage(t.id, 'reply', parsed.data.message, parsed.data.imageIds));
+    }
     if (panel === 'reply' || panel === 'request-information' || panel === 'resolve') {
       const parsed = ticketMessageSchema.safeParse({ message: text });
       if (!parsed.success) return fail(parsed.error.issues);
@@ -132,6 +148,24 @@ export default function StaffTicketPage() {
     const parsed = requestExtensionSchema.safeParse({ amount: Number(amount), unit, reason: text });
     if (!parsed.success) return fail(parsed.error.issues.map((i) => (i.path[0] === 'amount' ? { message: '请填写延期时长（正整数）' } : i)));
     return void run(() => requestExtension(t.id, parsed.data));
+  };
+
+  const addImages = async () => {
+    if (!t) return;
+    setImageError('');
+    const picked = await choosePhotos(WECHAT_COMPLAINT_REPLY_MAX_IMAGES - images.length);
+    if (picked.length === 0) return; // the chooser was closed
+    setUploadingImages(true);
+    try {
+      for (const path of picked) {
+        const uploaded = await uploadWechatComplaintImage(t.id, path);
+        setImages((list) => [...list, { path, id: uploaded.id }]);
+      }
+    } catch (err) {
+      setImageError(errorMessageOf(err));
+    } finally {
+      setUploadingImages(false);
+    }
   };
 
   const mine = !!t && !!profile && (t.ownerStaffId === profile.id || t.handlerStaffId === profile.id);
@@ -269,8 +303,33 @@ export default function StaffTicketPage() {
                       value={text}
                       onInput={(e) => setText(e.detail.value)}
                     />
+                    {panel === 'reply' && t.channel === 'wechatpay_complaint' && (
+                      <View id="staff-reply-images" className="tickets-gap">
+                        <View className="muted">可附图片随回复发到微信支付：JPG、PNG 或 BMP 格式，每张不超过 2 MB，最多 {WECHAT_COMPLAINT_REPLY_MAX_IMAGES} 张。</View>
+                        <View className="ticket-photos">
+                          {images.map((p) => (
+                            <View key={p.id} className="ticket-photos__item staff-reply-image">
+                              <Image className="ticket-photos__img" src={p.path} mode="aspectFill" />
+                              <View className="ticket-photos__remove" onClick={() => setImages((list) => list.filter((x) => x.id !== p.id))}>
+                                ×
+                              </View>
+                            </View>
+                          ))}
+                          {images.length < WECHAT_COMPLAINT_REPLY_MAX_IMAGES && (
+                            <View id="staff-reply-add-image" className="ticket-photos__add" onClick={() => void (uploadingImages ? undefined : addImages())}>
+                              {uploadingImages ? '上传中…' : '+ 图片'}
+                            </View>
+                          )}
+                        </View>
+                        {imageError && (
+                          <View className="field__error" id="staff-reply-image-error">
+                            {imageError}
+                          </View>
+                        )}
+                      </View>
+                    )}
                     <View className="ticket-actions tickets-gap">
-                      <Button id="staff-panel-submit" className="btn-primary" size="mini" loading={busy} disabled={busy} onClick={submitPanel}>
+                      <Button id="staff-panel-submit" className="btn-primary" size="mini" loading={busy} disabled={busy || uploadingImages} onClick={submitPanel}>
                         提交
                       </Button>
                       <Button className="btn-plain" size="mini" onClick={() => setPanel(null)}>

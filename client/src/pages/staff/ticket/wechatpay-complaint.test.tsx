@@ -55,7 +55,7 @@ describe('staff ticket: WeChat Pay complaint', () => {
               state: 'PROCESSING',
               stateLabel: '处理中',
               negotiation: [...complaint().negotiation, { operateType: 'MERCHANT_RESPONSE', operateLabel: '商户回复', operator: '商家', operateTime: '2026-12-04T03:00:00.000Z', details: '已核实' }],
-              deliveries: [{ kind: 'response', status: 'sent', attempts: 1, lastError: null, createdAt: '2026-12-04T03:00:00.000Z' }],
+              deliveries: [{ kind: 'response', status: 'sent', attempts: 1, lastError: null, imageCount: 0, createdAt: '2026-12-04T03:00:00.000Z' }],
             })
           : complaint();
       }
@@ -80,6 +80,69 @@ describe('staff ticket: WeChat Pay complaint', () => {
     await waitFor(() => expect(document.querySelector('#staff-wxcomplaint-state')?.textContent).toBe('处理中'));
     expect(document.querySelector('#staff-wxcomplaint-history')?.textContent).toContain('商户回复');
     expect(document.querySelector('#staff-wxcomplaint-deliveries')?.textContent).toContain('商户回复：微信支付已收到');
+  });
+
+  it('picks images for the reply, uploads them as chosen and sends their ids with it; a refused image says why and stays out', async () => {
+    const mine = { status: 'accepted' as const, type: 'complaint' as const, channel: 'wechatpay_complaint' as const, ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } };
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/staff/canned-replies') return { reply: [], 'request-information': [], resolve: [] };
+      if (path === '/staff/users') return [];
+      if (path === '/staff/tickets/9/photos') return [];
+      if (path === '/staff/tickets/9') return staffTicket(9, 'ok', 50 * HOUR, mine);
+      if (path === '/staff/tickets/9/reply') return staffTicket(9, 'ok', 50 * HOUR, mine);
+      if (path === '/staff/tickets/9/wechatpay-complaint') return complaint();
+      throw new Error(`unexpected ${path}`);
+    });
+    const choose = jest
+      .spyOn(Taro, 'chooseImage')
+      .mockResolvedValueOnce({ tempFilePaths: ['blob:receipt-1', 'blob:receipt-2'], tempFiles: [], errMsg: 'ok' } as never)
+      .mockResolvedValueOnce({ tempFilePaths: ['blob:photo.heic'], tempFiles: [], errMsg: 'ok' } as never);
+    const answer = (status: number, body: unknown) => ({ statusCode: status, data: JSON.stringify(body), errMsg: 'ok' }) as never;
+    const upload = jest
+      .spyOn(Taro, 'uploadFile')
+      .mockResolvedValueOnce(answer(201, { data: { id: 41, contentType: 'image/png', sizeBytes: 1000, createdAt: '' } }))
+      .mockResolvedValueOnce(answer(201, { data: { id: 42, contentType: 'image/jpeg', sizeBytes: 2000, createdAt: '' } }))
+      .mockResolvedValueOnce(answer(415, { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: '微信支付只接受 JPG、PNG 或 BMP 格式的图片' } }));
+    render(<StaffTicketPage />);
+    await waitFor(() => expect(document.querySelector('#staff-wxcomplaint-state')?.textContent).toBe('待处理'));
+
+    // Only a reply takes images: asking for information does not offer them.
+    fireEvent.click(await screen.findByText('请用户补充资料'));
+    await waitFor(() => expect(document.querySelector('#staff-panel')).not.toBeNull());
+    expect(document.querySelector('#staff-reply-images')).toBeNull();
+
+    fireEvent.click(screen.getByText('回复用户'));
+    await waitFor(() => expect(document.querySelector('#staff-reply-images')?.textContent).toContain('JPG、PNG 或 BMP 格式，每张不超过 2 MB，最多 4 张'));
+    await act(async () => {
+      fireEvent.click(document.querySelector('#staff-reply-add-image')!);
+    });
+    await waitFor(() => expect(document.querySelectorAll('.staff-reply-image')).toHaveLength(2));
+    expect(choose).toHaveBeenCalledWith(expect.objectContaining({ count: 4 }));
+    expect(upload).toHaveBeenCalledWith(
+      expect.objectContaining({ url: 'http://api.test/api/v1/staff/tickets/9/wechatpay-complaint/images', filePath: 'blob:receipt-1', name: 'file', header: { Authorization: 'Bearer staff-tok' } }),
+    );
+
+    // The next one is refused by the server: the message table's text, and the two chosen stay.
+    await act(async () => {
+      fireEvent.click(document.querySelector('#staff-reply-add-image')!);
+    });
+    expect(choose).toHaveBeenLastCalledWith(expect.objectContaining({ count: 2 }));
+    await waitFor(() => expect(document.querySelector('#staff-reply-image-error')?.textContent).toBe('不支持的内容格式'));
+    expect(document.querySelectorAll('.staff-reply-image')).toHaveLength(2);
+
+    const field = await waitFor(() => {
+      const el = document.querySelector('#staff-panel-text textarea');
+      if (!el) throw new Error('no reply field yet');
+      return el;
+    });
+    fireEvent.input(field, { target: { value: '缴费凭证见附图' } });
+    await act(async () => {
+      fireEvent.click(document.querySelector('#staff-panel-submit')!);
+    });
+    await waitFor(() =>
+      expect(requestMock).toHaveBeenCalledWith('/staff/tickets/9/reply', expect.objectContaining({ method: 'POST', data: { message: '缴费凭证见附图', imageIds: [41, 42] } })),
+    );
+    await waitFor(() => expect(document.querySelector('#staff-panel')).toBeNull());
   });
 
   it('shows no block for a complaint that did not come from WeChat Pay', async () => {

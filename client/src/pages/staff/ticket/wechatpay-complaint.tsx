@@ -63,7 +63,7 @@ export default function WechatpayComplaintBlock({ ticketId, version }: Wechatpay
           <View className="ticket-row__label">付款人电话</View>
           <View id="staff-wxcomplaint-phone">{c.payerPhoneMasked ?? '未留'}</View>
         </View>
-        <View className="muted tickets-gap">回复用户的内容（前 200 字）会作为商户回复发到微信支付；办结时办结说明一并发出，并向微信支付反馈处理完成。</View>
+        <View className="muted tickets-gap">回复用户的内容（前 200 字）和所附图片会作为商户回复发到微信支付（任一图片上传失败则整条回复稍后重发）；办结时办结说明一并发出，并向微信支付反馈处理完成。</View>
         <View className="section__title tickets-gap">协商历史</View>
         <View id="staff-wxcomplaint-history">
           {c.negotiation.map((n, i) => (
@@ -75,6 +75,7 @@ export default function WechatpayComplaintBlock({ ticketId, version }: Wechatpay
                 </View>
               </View>
               {n.details && <View>{n.details}</View>}
+              {!!n.imageCount && <View className="muted">附图 {n.imageCount} 张</View>}
             </View>
           ))}
         </View>
@@ -82,7 +83,8 @@ export default function WechatpayComplaintBlock({ ticketId, version }: Wechatpay
           <View id="staff-wxcomplaint-deliveries" className="tickets-gap">
             {c.deliveries.map((d, i) => (
               <View key={`${d.createdAt}-${i}`} className="muted" data-status={d.status}>
-                {d.kind === 'complete' ? '反馈处理完成' : '商户回复'}：{deliveryText[d.status]}
+                {d.kind === 'complete' ? '反馈处理完成' : '商户回复'}
+                {d.imageCount > 0 ? `（附图 ${d.imageCount} 张）` : ''}：{deliveryText[d.status]}
                 {d.status === 'pending' && d.attempts > 0 ? `（已重试 ${d.attempts} 次：${d.lastError ?? ''}）` : ''}
                 {(d.status === 'dead' || d.status === 'skipped') && d.lastError ? `（${d.lastError}）` : ''}
               </View>
