@@ -28,6 +28,7 @@ import { ReconciliationRunSchema } from './modules/payments/reconciliation-run.e
 import { ReconciliationDiffSchema } from './modules/payments/reconciliation-diff.entity';
 import { TicketSchema } from './modules/tickets/ticket.entity';
 import { TicketEventSchema } from './modules/tickets/ticket-event.entity';
+import { StaffSubmitSchema } from './modules/tickets/staff-submit.entity';
 import { TicketPauseSchema } from './modules/tickets/ticket-pause.entity';
 import { TicketQueueCountChangeSchema, TicketQueueCountSchema } from './modules/tickets/ticket-queue-count.entity';
 import { TicketExtensionSchema } from './modules/tickets/ticket-extension.entity';
@@ -87,6 +88,7 @@ export const entities = [
   ReconciliationDiffSchema,
   TicketSchema,
   TicketEventSchema,
+  StaffSubmitSchema,
   TicketPauseSchema,
   TicketQueueCountSchema,
   TicketQueueCountChangeSchema,

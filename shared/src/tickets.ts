@@ -105,11 +105,21 @@ export type CreateTicketInput = z.infer<typeof createTicketSchema>;
 /** A message from the subscriber or staff: added information, a reply, a request for information. */
 export const ticketMessageSchema = z.object({ message: text(1, 1000, '内容') });
 
+/** A client-chosen key that makes a submit safe to repeat: 16–64 letters, digits, `-` or `_`. */
+export const idempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, '请求编号应为 16–64 位字母、数字、- 或 _');
+
 /** A staff reply; on a WeChat Pay complaint ticket it may carry images uploaded for it (sent to WeChat Pay with the reply). */
 export const staffReplySchema = ticketMessageSchema
   .extend({
     /** Ids from `POST /api/v1/staff/tickets/:id/wechatpay-complaint/images`, not yet sent with another reply. */
     imageIds: z.array(z.number().int().positive()).max(WECHAT_COMPLAINT_REPLY_MAX_IMAGES, `微信支付每条回复最多附${WECHAT_COMPLAINT_REPLY_MAX_IMAGES}张图片`).optional(),
+    /**
+     * Chosen by the client once per reply it composes (e.g. 32 random hex digits) and sent again
+     * unchanged when the same submit is repeated (a double click, a retry after a timeout): the
+     * repeat answers the first reply's result and records and sends nothing. A new reply, even with
+     * the same text, takes a new key.
+     */
+    idempotencyKey: idempotencyKeySchema.optional(),
   })
   .refine((v) => v.imageIds === undefined || new Set(v.imageIds).size === v.imageIds.length, { message: '图片重复', path: ['imageIds'] });
 /** Body of `POST /api/v1/staff/tickets/:id/reply`. */

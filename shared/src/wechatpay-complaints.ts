@@ -10,10 +10,13 @@ export const WECHAT_COMPLAINT_REPLY_MAX_IMAGES = 4;
 /** The largest reply image WeChat Pay takes (商户上传反馈图片: 2 MB). */
 export const WECHAT_COMPLAINT_IMAGE_MAX_BYTES = 2 * 1024 * 1024;
 
+/** The image types WeChat Pay takes with a complaint reply (JPG, PNG, BMP), as stored and served. */
+export const WECHAT_COMPLAINT_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/bmp'] as const;
+
 /** A reply image staff uploaded for a WeChat Pay complaint ticket (POST /staff/tickets/:id/wechatpay-complaint/images): its id goes in the reply's `imageIds`. */
 export interface WechatComplaintImageView {
   id: number;
-  contentType: 'image/jpeg' | 'image/png' | 'image/bmp';
+  contentType: (typeof WECHAT_COMPLAINT_IMAGE_TYPES)[number];
   sizeBytes: number;
   /** ISO 8601 */
   createdAt: string;
@@ -66,6 +69,8 @@ export interface WechatComplaintDeliveryView {
   lastError: string | null;
   /** Images the reply carries (uploaded to WeChat Pay just before the reply is sent). */
   imageCount: number;
+  /** Their ids, in the order sent: `GET /api/v1/staff/tickets/:id/wechatpay-complaint/images/:imageId` answers each one's bytes. */
+  imageIds: number[];
   /** ISO 8601 */
   createdAt: string;
 }

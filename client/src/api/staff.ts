@@ -165,9 +165,14 @@ export function claimTicket(id: number): Promise<StaffTicketView> {
 /** The staff actions that take one text: a reply, a request for information (pauses the clock), the outcome. */
 export type StaffMessageAction = 'reply' | 'request-information' | 'resolve';
 
-export function sendTicketMessage(id: number, action: StaffMessageAction, message: string, imageIds: readonly number[] = []): Promise<StaffTicketView> {
-  // Images go with a reply only (a WeChat Pay complaint's: uploadWechatComplaintImage).
-  const data = action === 'reply' && imageIds.length > 0 ? { message, imageIds: [...imageIds] } : { message };
+/**
+ * A reply may carry images (a WeChat Pay complaint's: uploadWechatComplaintImage) and an
+ * idempotency key (one per reply composed, `newIdempotencyKey`): sent again with the same key, the
+ * same reply is not recorded or sent twice.
+ */
+export function sendTicketMessage(id: number, action: StaffMessageAction, message: string, imageIds: readonly number[] = [], idempotencyKey?: string): Promise<StaffTicketView> {
+  const data =
+    action === 'reply' ? { message, ...(imageIds.length > 0 ? { imageIds: [...imageIds] } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) } : { message };
   return request<StaffTicketView>(`/staff/tickets/${id}/${action}`, { method: 'POST', data, ...staff });
 }
 
@@ -209,13 +214,19 @@ export function listStaffTicketPhotos(id: number): Promise<UploadView[]> {
   return request<UploadView[]>(`/staff/tickets/${id}/photos`, staff);
 }
 
+/** One photo as an object URL for an <img> (see {@link loadStaffImage}). */
+export function loadStaffTicketPhoto(ticketId: number, photoId: number): Promise<string> {
+  return loadStaffImage(`/staff/tickets/${ticketId}/photos/${photoId}`);
+}
+
 /**
- * One photo as an object URL for an <img>. The bytes need the bearer token, which an <img src>
- * cannot send, so they are fetched here (the console is H5 only: `fetch` and `URL` exist).
+ * An image only staff may see (`apiPath` under /api/v1) as an object URL for an <img>. The bytes
+ * need the bearer token, which an <img src> cannot send, so they are fetched here (the console is
+ * H5 only: `fetch` and `URL` exist). Give the URL back with `URL.revokeObjectURL`.
  */
-export async function loadStaffTicketPhoto(ticketId: number, photoId: number): Promise<string> {
+export async function loadStaffImage(apiPath: string): Promise<string> {
   const token = staffTokens.get();
-  const res = await fetch(`${apiBase()}/api/v1/staff/tickets/${ticketId}/photos/${photoId}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} }).catch((err: Error) => {
+  const res = await fetch(`${apiBase()}/api/v1${apiPath}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} }).catch((err: Error) => {
     throw new ApiError('NETWORK', err.message, 0);
   });
   if (!res.ok) throw new ApiError(res.status === 404 ? 'NOT_FOUND' : res.status === 401 ? 'UNAUTHENTICATED' : 'INTERNAL', `HTTP ${res.status}`, res.status);

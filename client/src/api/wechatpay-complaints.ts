@@ -1,6 +1,6 @@
 import type { WechatComplaintImageView, WechatComplaintView } from '@openhall/shared';
 import { request } from './request';
-import { staffTokens } from './staff';
+import { loadStaffImage, staffTokens } from './staff';
 import { uploadFileTo } from './uploads';
 
 /**
@@ -18,4 +18,9 @@ export function getTicketWechatComplaint(ticketId: number): Promise<WechatCompla
  */
 export function uploadWechatComplaintImage(ticketId: number, filePath: string): Promise<WechatComplaintImageView> {
   return uploadFileTo<WechatComplaintImageView>(`/staff/tickets/${ticketId}/wechatpay-complaint/images`, filePath, staffTokens.get());
+}
+
+/** An image a reply to a WeChat Pay complaint ticket carried, as the agent chose it, as an object URL (revoke it when done). */
+export function loadWechatComplaintImage(ticketId: number, imageId: number): Promise<string> {
+  return loadStaffImage(`/staff/tickets/${ticketId}/wechatpay-complaint/images/${imageId}`);
 }

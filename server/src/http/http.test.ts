@@ -167,6 +167,7 @@ test('routes that do not answer { data } declare what they send: the providersâ€
     ['get', '/api/v1/payments/{id}/receipt', ['text/html']],
     ['get', '/api/v1/tickets/{id}/photos/{photoId}', ['image/jpeg', 'image/png', 'image/webp', 'image/heic']],
     ['get', '/api/v1/staff/tickets/{id}/photos/{photoId}', ['image/jpeg', 'image/png', 'image/webp', 'image/heic']],
+    ['get', '/api/v1/staff/tickets/{id}/wechatpay-complaint/images/{imageId}', ['image/jpeg', 'image/png', 'image/bmp']],
     ['get', '/api/v1/invoice-files/{id}/{kind}.pdf', ['application/pdf']],
     ['get', '/api/v1/staff/billing/imports/template.csv', ['text/csv']],
     ['get', '/api/v1/staff/billing/imports/{id}/rejected.csv', ['text/csv']],

@@ -34,6 +34,7 @@ import { Migration20261205233100_notification_receipts } from './Migration202612
 import { Migration20261205235510_ticket_queue_count } from './Migration20261205235510_ticket_queue_count';
 import { Migration20261206044200_ticket_metrics_indexes } from './Migration20261206044200_ticket_metrics_indexes';
 import { Migration20261206050000_wechatpay_complaint_images } from './Migration20261206050000_wechatpay_complaint_images';
+import { Migration20261206060000_staff_submit } from './Migration20261206060000_staff_submit';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -76,4 +77,5 @@ export const migrations = [
   { name: 'Migration20261205235510_ticket_queue_count', class: Migration20261205235510_ticket_queue_count },
   { name: 'Migration20261206044200_ticket_metrics_indexes', class: Migration20261206044200_ticket_metrics_indexes },
   { name: 'Migration20261206050000_wechatpay_complaint_images', class: Migration20261206050000_wechatpay_complaint_images },
+  { name: 'Migration20261206060000_staff_submit', class: Migration20261206060000_staff_submit },
 ];

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Koa from 'koa';
 import { SdkWechatPayGateway, WechatPayError } from './wechatpay.adapter';
-import { COMPLAINT_IMAGE_UPLOAD_PATH, SdkWechatPayComplaints, WECHAT_COMPLAINT_IMAGE_MAX_BYTES, type WechatComplaintNotifyResource } from './wechatpay.complaints';
+import { COMPLAINT_IMAGE_UPLOAD_PATH, negotiationImages, SdkWechatPayComplaints, WECHAT_COMPLAINT_IMAGE_MAX_BYTES, type WechatComplaintNotifyResource } from './wechatpay.complaints';
 import { verifyAndDecryptNotify } from './wechatpay.notify';
 import { buildMultipartFormData, createNonce, requestSigningString, sendHttpRequest, signSha256Rsa, WECHATPAY_AUTH_SCHEME } from './wechatpay.protocol';
 import { createWechatPaySandbox, type WechatPaySandbox } from '../../sandboxes/wechatpay/wechatpay.sandbox';
@@ -211,6 +211,23 @@ describe('reply images (商户上传反馈图片)', () => {
     expect(history[1]).toMatchObject({ operateType: 'MERCHANT_RESPONSE', details: '已核实停水期间不计费，见减免单' });
     expect(history[1].images).toHaveLength(3);
     expect(sandbox.complaints.get(filed.complaintId)!.history[1].images).toEqual(ids);
+    // The history lists download URLs under WeChat's own ids, never the media ids the merchant sent.
+    for (const url of history[1].images) {
+      expect(url).toMatch(/^https:\/\/api\.mch\.weixin\.qq\.com\/v3\/merchant-service\/images\//);
+      expect(ids.some((id) => url.includes(id))).toBe(false);
+    }
+  });
+
+  test.each([
+    ['complaint_media_list as an array (as answers carry it)', { complaint_media_list: [{ media_type: 'OPERATION_IMAGE', media_url: ['u1', 'u2'] }], image_list: ['u1', 'u2'] }, ['u1', 'u2']],
+    ['complaint_media_list as one object (as the reference types it)', { complaint_media_list: { media_type: 'OPERATION_IMAGE', media_url: ['u1'] } }, ['u1']],
+    ['several kinds in complaint_media_list', { complaint_media_list: [{ media_type: 'USER_COMPLAINT_IMAGE', media_url: ['a'] }, { media_type: 'OPERATION_IMAGE', media_url: ['b', 'c'] }] }, ['a', 'b', 'c']],
+    ['only the older image_list', { image_list: ['q1', 'q2', 'q3'] }, ['q1', 'q2', 'q3']],
+    ['an empty complaint_media_list and an image_list', { complaint_media_list: [], image_list: ['q1'] }, ['q1']],
+    ['no images at all', {}, []],
+    ['junk in place of URLs', { complaint_media_list: [{ media_url: [1, null] }], image_list: 'x' }, []],
+  ])('a history entry’s images: %s', (_name, wire, expected) => {
+    expect(negotiationImages(wire as Parameters<typeof negotiationImages>[0])).toEqual(expected);
   });
 
   test('a media id WeChat never issued, or five images, are refused and nothing is answered', async () => {

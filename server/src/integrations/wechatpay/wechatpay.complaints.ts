@@ -55,7 +55,19 @@ export interface WechatNegotiationWire {
   /** USER_CREATE_COMPLAINT, USER_RESPONSE, PLATFORM_RESPONSE, MERCHANT_RESPONSE, MERCHANT_CONFIRM_COMPLETE, … */
   operate_type: string;
   operate_details?: string;
+  /** The older field: the images as URLs. */
   image_list?: string[];
+  /**
+   * 投诉资料列表: the images of the entry by kind (USER_COMPLAINT_IMAGE, OPERATION_IMAGE), each kind
+   * with its download URLs (图片下载 API, https://api.mch.weixin.qq.com/v3/merchant-service/images/…).
+   * WeChat's reference types it as an object; answers seen in the field carry an array of them.
+   */
+  complaint_media_list?: WechatComplaintMediaWire | WechatComplaintMediaWire[];
+}
+
+export interface WechatComplaintMediaWire {
+  media_type?: string;
+  media_url?: string[];
 }
 
 /** The decrypted resource of a complaint notification. */
@@ -170,6 +182,18 @@ export function wechatComplaintImageContentType(type: WechatComplaintImageType):
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
+ * The image URLs of one history entry: from complaint_media_list (an object or an array of them)
+ * when it lists any, else from image_list. Never both added together: they may list the same images
+ * twice, and a reply is told apart on a retry by its number of images.
+ */
+export function negotiationImages(n: Pick<WechatNegotiationWire, 'image_list' | 'complaint_media_list'>): string[] {
+  const media = n.complaint_media_list === undefined || n.complaint_media_list === null ? [] : Array.isArray(n.complaint_media_list) ? n.complaint_media_list : [n.complaint_media_list];
+  const urls = media.flatMap((m) => (m && Array.isArray(m.media_url) ? m.media_url.filter((u): u is string => typeof u === 'string') : []));
+  if (urls.length > 0) return urls;
+  return Array.isArray(n.image_list) ? n.image_list.filter((u): u is string => typeof u === 'string') : [];
+}
+
+/**
  * Sensitive fields WeChat sends down (payer_phone) are RSAES-OAEP (SHA-1, MGF1 SHA-1) with the
  * merchant API certificate's public key, base64; the merchant decrypts with its private key.
  */
@@ -234,7 +258,7 @@ export class SdkWechatPayComplaints implements WechatPayComplaintsApi {
           operateTime: new Date(n.operate_time),
           operateType: n.operate_type,
           details: n.operate_details ?? '',
-          images: Array.isArray(n.image_list) ? n.image_list : [],
+          images: negotiationImages(n),
         });
       }
       const total = typeof data.total_count === 'number' ? data.total_count : null;

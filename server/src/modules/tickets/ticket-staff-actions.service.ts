@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { ClassifyFaultInput, DecideExtensionInput, RequestExtensionInput, StaffTicketView, TransferTicketInput } from '@openhall/shared';
 import type { AppDeps } from '../../deps';
@@ -10,6 +12,7 @@ import { commitmentByCode, commitmentFor, type OperatorCommitment } from './comm
 import { invalidState, requireHandledTicket, type Staff } from './ticket-access';
 import { OPEN_STATUSES, closeOpenPauses, lockClock, type TicketClocks } from './ticket-clocks';
 import { TicketExtension } from './ticket-extension.entity';
+import { StaffSubmit } from './staff-submit.entity';
 import { TicketPause } from './ticket-pause.entity';
 import { addTicketEvent, staffActor } from './ticket-timeline';
 import type { TicketViews } from './ticket-views';
@@ -114,19 +117,48 @@ export class TicketStaffActions extends TicketWork {
   /**
    * A reply the subscriber sees, signed with the staff member's name and job number. Images go only
    * where a hook takes them (a WeChat Pay complaint); anywhere else the reply is refused whole.
+   * With an idempotency key, the same submit repeated (sequentially or at once) is one reply: the
+   * repeat records and sends nothing and answers the ticket as the first left it (see {@link StaffSubmit}).
    */
-  async replyToTicket(staff: Staff, ticketId: number, message: string, imageIds: readonly number[] = []): Promise<StaffTicketView> {
+  async replyToTicket(staff: Staff, ticketId: number, message: string, imageIds: readonly number[] = [], idempotencyKey?: string): Promise<StaffTicketView> {
     const ticket = await requireHandledTicket(this.freshEm, staff, ticketId);
+    const submit = idempotencyKey ? { staffId: staff.staffId, idempotencyKey, action: 'ticket.reply', entityId: ticket.id, fingerprint: fingerprintOf({ ticketId: ticket.id, message, imageIds }) } : null;
+    if (submit && (await this.repeatedSubmit(submit))) return this.views.getStaffTicket(ticketId);
     if (ticket.status === 'cancelled' || ticket.status === 'closed') throw invalidState('工单已办结或已撤销');
     const now = this.now();
-    await this.transaction(async (tx) => {
-      addTicketEvent(tx, this.now(), ticket.id, 'reply', message, staffActor(staff), now);
-      this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.reply', entityType: 'ticket', entityId: ticket.id, ...(imageIds.length ? { detail: { imageIds } } : {}) }, now);
-      let imagesTaken = false;
-      for (const hook of this.replyHooks) if ((await hook(tx, { kind: 'reply', ticketId: ticket.id, message, imageIds, now })) === true) imagesTaken = true;
-      if (imageIds.length > 0 && !imagesTaken) throw new AppError('VALIDATION_FAILED', 400, '只有来自微信支付的投诉工单可以附图片回复，请去掉图片后再发送', [{ path: 'body.imageIds', message: '该工单不能附图片' }]);
-    });
+    try {
+      await this.transaction(async (tx) => {
+        // The key first: a copy of this submit running at once waits here on the unique key and,
+        // once this commits, fails on it before it has recorded or queued anything.
+        if (submit) await tx.persist(Object.assign(new StaffSubmit(), { ...submit, createdAt: now })).flush();
+        await this.recordReply(tx, staff, ticket.id, message, imageIds, now);
+      });
+    } catch (err) {
+      if (submit && err instanceof UniqueConstraintViolationException && (await this.repeatedSubmit(submit))) return this.views.getStaffTicket(ticketId);
+      throw err;
+    }
     return this.views.getStaffTicket(ticketId);
+  }
+
+  /**
+   * True when this staff member made this submit before (its key is recorded); the same key with a
+   * different request (another text, other images, another ticket) is a 409.
+   */
+  private async repeatedSubmit(submit: Pick<StaffSubmit, 'staffId' | 'idempotencyKey' | 'fingerprint'>): Promise<boolean> {
+    const prior = await this.deps.orm.em.fork().findOne(StaffSubmit, { staffId: submit.staffId, idempotencyKey: submit.idempotencyKey });
+    if (!prior) return false;
+    if (prior.fingerprint !== submit.fingerprint) {
+      throw new AppError('CONFLICT', 409, '该请求编号已用于另一条内容不同的回复；请刷新工单查看已发出的回复，再重新填写', [{ path: 'body.idempotencyKey', message: '请求编号已使用' }]);
+    }
+    return true;
+  }
+
+  private async recordReply(tx: EntityManager, staff: Staff, ticketId: number, message: string, imageIds: readonly number[], now: Date): Promise<void> {
+    addTicketEvent(tx, this.now(), ticketId, 'reply', message, staffActor(staff), now);
+    this.audit.record(tx, { kind: 'staff', id: staff.staffId }, { action: 'ticket.reply', entityType: 'ticket', entityId: ticketId, ...(imageIds.length ? { detail: { imageIds } } : {}) }, now);
+    let imagesTaken = false;
+    for (const hook of this.replyHooks) if ((await hook(tx, { kind: 'reply', ticketId, message, imageIds, now })) === true) imagesTaken = true;
+    if (imageIds.length > 0 && !imagesTaken) throw new AppError('VALIDATION_FAILED', 400, '只有来自微信支付的投诉工单可以附图片回复，请去掉图片后再发送', [{ path: 'body.imageIds', message: '该工单不能附图片' }]);
   }
 
   /** Asks the subscriber for information: the clock pauses until they add it. */
@@ -301,4 +333,9 @@ export class TicketStaffActions extends TicketWork {
 
 function unitName(unit: string): string {
   return unit === 'hours' ? '小时' : unit === 'working_days' ? '个工作日' : '天';
+}
+
+/** What a submit asked for, for telling a repeat of it from another request under the same key. */
+function fingerprintOf(request: { ticketId: number; message: string; imageIds: readonly number[] }): string {
+  return createHash('sha256').update(JSON.stringify([request.ticketId, request.message, [...request.imageIds]])).digest('hex');
 }

@@ -71,13 +71,14 @@ export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry,
     {
       method: 'post',
       path: '/staff/tickets/:id/reply',
-      summary: 'Reply to the subscriber; on a WeChat Pay complaint ticket with up to 4 images uploaded for it (sent to WeChat Pay with the reply)',
+      summary:
+        'Reply to the subscriber; on a WeChat Pay complaint ticket with up to 4 images uploaded for it (sent to WeChat Pay with the reply). With `idempotencyKey`, the same submit repeated answers the first reply’s result and records nothing (the same key with another text or images: 409 CONFLICT)',
       tag,
       auth: agent,
       params: idParamSchema,
       body: staffReplySchema,
     },
-    ({ params, body, principal }) => s.tickets.staff.replyToTicket(principal, params.id, body.message, body.imageIds ?? []),
+    ({ params, body, principal }) => s.tickets.staff.replyToTicket(principal, params.id, body.message, body.imageIds ?? [], body.idempotencyKey),
   );
   route(
     { method: 'post', path: '/staff/tickets/:id/request-information', summary: 'Ask the subscriber for information (pauses the clock)', tag, auth: agent, params: idParamSchema, body: ticketMessageSchema },

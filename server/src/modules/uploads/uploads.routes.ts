@@ -1,11 +1,9 @@
 import type { ApiRouter } from '../../http/api-router';
-import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import { idParamSchema, uploadContentTypes, urlIdSchema } from '@openhall/shared';
-import { RequestValidationError } from '../../http/error-middleware';
-import type { AppState } from '../../http/context';
-import { apiErrorAnswer, authorize, routeDefiner, type PrincipalFor, type RawAnswers, type RouteAuth, type RouteRegistry } from '../../http/route';
+import { routeDefiner, type PrincipalFor, type RouteAuth, type RouteRegistry } from '../../http/route';
 import type { Services } from '../../services';
+import { defineImageRoute } from './uploads.image-route';
 import { readMultipartFile } from './uploads.multipart';
 import type { TicketViewer } from '../access/access';
 
@@ -28,31 +26,14 @@ export function registerUploadRoutes(router: ApiRouter, registry: RouteRegistry,
   );
 
   // The bytes themselves are not JSON: registered for the API document, answered as the image.
-  const photo = <A extends RouteAuth>(path: string, auth: A, summary: string, viewer: (p: PrincipalFor<A>) => TicketViewer) => {
-    const raw: RawAnswers = {
-      errors: 'api',
-      answers: {
-        200: {
-          description: 'The photo’s bytes, typed as sniffed at upload (private, an hour; ETag)',
-          content: Object.fromEntries(uploadContentTypes.map((type) => [type, { type: 'string', format: 'binary' }])),
-        },
-        404: apiErrorAnswer('NOT_FOUND: no such ticket (of the user’s), or no such photo of it'),
-      },
-    };
-    registry.routes.push({ spec: { method: 'get', path, summary, tag, auth, params: photoParamSchema, raw }, fullPath: prefix + path });
-    router.get(path, async (ctx: ParameterizedContext<AppState>) => {
-      const principal = authorize(auth, ctx.state.principal);
-      const parsed = photoParamSchema.safeParse(ctx.params);
-      if (!parsed.success) throw new RequestValidationError(parsed.error, 'params');
-      const file = await s.uploads.readTicketPhoto(viewer(principal), parsed.data.id, parsed.data.photoId);
-      ctx.type = file.contentType;
-      ctx.set('Cache-Control', 'private, max-age=3600');
-      ctx.set('X-Content-Type-Options', 'nosniff');
-      ctx.set('Content-Disposition', 'inline');
-      ctx.etag = file.sha256;
-      ctx.body = file.bytes;
-    });
-  };
+  const photo = <A extends RouteAuth>(path: string, auth: A, summary: string, viewer: (p: PrincipalFor<A>) => TicketViewer) =>
+    defineImageRoute(
+      router,
+      registry,
+      prefix,
+      { path, auth, summary, tag, params: photoParamSchema, contentTypes: uploadContentTypes, notFound: 'NOT_FOUND: no such ticket (of the user’s), or no such photo of it' },
+      (params, principal) => s.uploads.readTicketPhoto(viewer(principal), params.id, params.photoId),
+    );
   photo('/tickets/:id/photos/:photoId', 'user', 'One photo of one of the user’s tickets (image bytes)', (p) => ({ kind: 'user', userId: p.userId }));
   photo('/staff/tickets/:id/photos/:photoId', { staff: 'agent' }, 'One photo of a ticket (staff; image bytes)', () => ({ kind: 'staff' }));
 }

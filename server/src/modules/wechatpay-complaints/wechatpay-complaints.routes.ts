@@ -1,12 +1,15 @@
-import { idParamSchema, WECHAT_COMPLAINT_IMAGE_MAX_BYTES } from '@openhall/shared';
+import { z } from 'zod';
+import { idParamSchema, urlIdSchema, WECHAT_COMPLAINT_IMAGE_MAX_BYTES, WECHAT_COMPLAINT_IMAGE_TYPES } from '@openhall/shared';
 import type { ApiRouter } from '../../http/api-router';
 import { routeDefiner, type RawAnswerDoc, type RouteRegistry } from '../../http/route';
 import { WECHATPAY_NOTIFY_REFUSAL_SCHEMA } from '../../integrations/wechatpay/wechatpay.notify';
 import type { Services } from '../../services';
 import { rawBodyOf } from '../../http/raw-body';
+import { defineImageRoute } from '../uploads/uploads.image-route';
 import { readMultipartFile } from '../uploads/uploads.multipart';
 import { WECHATPAY_COMPLAINT_NOTIFY_PATH, type ComplaintNotifyAnswer } from './wechatpay-complaints.service';
 
+const replyImageParamSchema = z.object({ id: urlIdSchema, imageId: urlIdSchema });
 
 export function registerWechatpayComplaintRoutes(router: ApiRouter, registry: RouteRegistry, prefix: string, s: Services): void {
   const route = routeDefiner(router, registry, prefix);
@@ -35,6 +38,22 @@ export function registerWechatpayComplaintRoutes(router: ApiRouter, registry: Ro
       status: 201,
     },
     async ({ ctx, params, principal }) => s.wechatpayComplaints.createReplyImage(principal, params.id, await readMultipartFile(ctx.req, WECHAT_COMPLAINT_IMAGE_MAX_BYTES)),
+  );
+
+  defineImageRoute(
+    router,
+    registry,
+    prefix,
+    {
+      path: '/staff/tickets/:id/wechatpay-complaint/images/:imageId',
+      auth: { staff: 'agent' },
+      summary: 'One image uploaded for a reply to a WeChat Pay complaint ticket (image bytes): what a reply sent to WeChat Pay, as the agent chose it',
+      tag: 'tickets',
+      params: replyImageParamSchema,
+      contentTypes: WECHAT_COMPLAINT_IMAGE_TYPES,
+      notFound: 'NOT_FOUND: no such ticket, or no such image of it (an image no reply took is forgotten after a day)',
+    },
+    (params) => s.wechatpayComplaints.readReplyImage(params.id, params.imageId),
   );
 
   // WeChat Pay's complaint notifications answer in WeChat's terms (204, or {code:'FAIL'} with a

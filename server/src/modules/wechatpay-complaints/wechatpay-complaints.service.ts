@@ -35,6 +35,7 @@ import type { TicketFilingService } from '../tickets/ticket-filing.service';
 import type { TicketStaffActions } from '../tickets/ticket-staff-actions.service';
 import { Ticket } from '../tickets/ticket.entity';
 import { User } from '../users/user.entity';
+import type { StoredImage } from '../uploads/uploads.image-route';
 import type { ReceivedFile } from '../uploads/uploads.multipart';
 import { WechatpayComplaint, WechatpayComplaintImage, WechatpayComplaintNotify } from './wechatpay-complaint.entity';
 
@@ -323,6 +324,24 @@ export class WechatpayComplaintsService {
   }
 
   /**
+   * One reply image of a WeChat Pay complaint ticket, for staff (any agent, as the ticket's photos):
+   * what was sent to WeChat Pay with a reply, byte for byte. 404 for an image of another ticket, or
+   * one forgotten (never sent, purged after a day) or missing from storage.
+   */
+  async readReplyImage(ticketId: number, imageId: number): Promise<StoredImage> {
+    const em = this.deps.orm.em.fork();
+    if (!(await em.findOne(Ticket, ticketId, { fields: ['id'] }))) throw new NotFoundError('工单');
+    const image = await em.findOne(WechatpayComplaintImage, { id: imageId, ticketId });
+    if (!image) throw new NotFoundError('图片');
+    const bytes = await this.deps.uploadStorage.get(image.storageKey);
+    if (!bytes) {
+      this.deps.logger.error({ imageId, key: image.storageKey }, 'wechatpay complaint reply image missing from storage');
+      throw new NotFoundError('图片');
+    }
+    return { contentType: image.contentType, bytes, sha256: image.sha256 };
+  }
+
+  /**
    * Forgets reply images that no reply took within `olderThanMs` (the agent chose them and sent the
    * reply without them, or never sent it): their rows by a conditional DELETE (only while still not
    * taken, so a reply sent at that moment keeps its image), then their bytes. At most `batch` per call.
@@ -362,15 +381,16 @@ export class WechatpayComplaintsService {
   }
 
   /**
-   * Delivers one queued reply or completion (the outbox handler). Idempotent at WeChat: a retry
-   * first looks at the negotiation history (a reply whose answer was lost is not sent twice) and at
-   * the state (a completed complaint is not completed again). What WeChat refuses for good
-   * (PARAM_ERROR, INVALID_REQUEST) is skipped with its reason; what may pass later is thrown (retried).
+   * Delivers one queued reply or completion (the outbox handler; `message` is its outbox row).
+   * Idempotent at WeChat: a retry first looks at the negotiation history (a reply whose answer was
+   * lost is not sent twice, see {@link alreadyAnswered}) and at the state (a completed complaint is
+   * not completed again). What WeChat refuses for good (PARAM_ERROR, INVALID_REQUEST) is skipped
+   * with its reason; what may pass later is thrown (retried).
    */
-  async deliver(payload: ComplaintOutboxPayload, attempts: number): Promise<void | OutboxSkip> {
+  async deliver(payload: ComplaintOutboxPayload, message: { id: number; attempts: number }): Promise<void | OutboxSkip> {
     try {
       if (payload.action === 'response') {
-        if (attempts > 1 && (await this.alreadyAnswered(payload.complaintId, payload.content))) return this.resync(payload.complaintId);
+        if (message.attempts > 1 && (await this.alreadyAnswered(payload, message.id))) return this.resync(payload.complaintId);
         // Every image first: if one cannot be uploaded now, nothing of the reply reaches the payer,
         // and the retry uploads them all again (an unused media id costs nothing).
         const images = await this.uploadReplyImages(payload.imageIds ?? []);
@@ -380,7 +400,7 @@ export class WechatpayComplaintsService {
         const current = await this.api.getComplaint(payload.complaintId);
         if (current.state !== 'PROCESSED') {
           // WeChat completes only what the merchant has answered: the resolution is that answer.
-          if (payload.content && !(await this.alreadyAnswered(payload.complaintId, payload.content))) {
+          if (payload.content && !(await this.alreadyAnswered(payload, message.id))) {
             await this.api.respond(payload.complaintId, { content: payload.content });
           }
           await this.api.complete(payload.complaintId);
@@ -393,9 +413,29 @@ export class WechatpayComplaintsService {
     await this.resync(payload.complaintId);
   }
 
-  private async alreadyAnswered(complaintId: string, content: string): Promise<boolean> {
-    const history = await this.api.negotiationHistory(complaintId);
-    return history.some((n) => n.operateType === 'MERCHANT_RESPONSE' && n.details === content);
+  /**
+   * Whether WeChat already holds this message's reply (an earlier attempt posted it and the answer
+   * was lost). The history names no request id and lists images only as download URLs (not the
+   * media ids we sent), so a reply is known by its text and its number of images; and since another
+   * reply may have the same text and count (two "见图" with one picture each), the entries of that
+   * kind are counted against this complaint's other messages of the same kind that were delivered:
+   * only an entry beyond those is this message's own.
+   */
+  private async alreadyAnswered(payload: ComplaintOutboxPayload, messageId: number): Promise<boolean> {
+    const kind = replyKindOf(payload);
+    const history = await this.api.negotiationHistory(payload.complaintId);
+    const atWechat = history.filter((n) => n.operateType === 'MERCHANT_RESPONSE' && n.details === kind.content && n.images.length === kind.imageCount).length;
+    if (atWechat === 0) return false;
+    const delivered = await this.deps.orm.em.fork().find(
+      OutboxMessage,
+      { topic: WECHATPAY_COMPLAINT_TOPIC, dedupeKey: { $like: `wechatpay-complaint:${payload.complaintId}:%` }, status: 'sent', id: { $ne: messageId } },
+      { fields: ['payload'] },
+    );
+    const same = delivered.filter((m) => {
+      const other = replyKindOf(m.payload as unknown as ComplaintOutboxPayload);
+      return other.content === kind.content && other.imageCount === kind.imageCount;
+    }).length;
+    return atWechat > same;
   }
 
   /** After a delivery the ticket page should show WeChat's new state; a failure here is only logged (the poll repairs it). */
@@ -426,7 +466,8 @@ export class WechatpayComplaintsService {
       status: m.status === 'sent' || m.status === 'dead' || m.status === 'skipped' ? m.status : 'pending',
       attempts: m.attempts,
       lastError: m.lastError,
-      imageCount: ((m.payload as { imageIds?: unknown }).imageIds as unknown[] | undefined)?.length ?? 0,
+      imageCount: replyKindOf(m.payload as unknown as ComplaintOutboxPayload).imageCount,
+      imageIds: [...((m.payload as unknown as ComplaintOutboxPayload).imageIds ?? [])],
       createdAt: m.createdAt.toISOString(),
     }));
     return {
@@ -474,4 +515,9 @@ function negotiationView(n: WechatNegotiation): WechatNegotiationView {
     details: n.details,
     imageCount: n.images.length,
   };
+}
+
+/** What the payer sees of a queued message at WeChat: its text and how many images (a completion's answer carries none). */
+function replyKindOf(payload: ComplaintOutboxPayload): { content: string; imageCount: number } {
+  return { content: payload.content, imageCount: payload.action === 'response' ? (payload.imageIds?.length ?? 0) : 0 };
 }

@@ -1,16 +1,18 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Response } from 'supertest';
 import { createTestApp, signInStaff, type TestApp } from '../../../test/harness';
 import { loadPrivateKey } from '../../sandboxes/wechatpay/wechatpay.certificate';
 import { createNonce, responseSigningString, signSha256Rsa } from '../../integrations/wechatpay/wechatpay.protocol';
+import { WechatPayError } from '../../integrations/wechatpay/wechatpay.adapter';
 import { JobLease } from '../jobs/job-lease.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { eventually, newBill, orderOf, smsUserWithAccount } from '../payments/payments.test-support';
 import { Ticket } from '../tickets/ticket.entity';
 import { createSubscriber, fileTicket } from '../tickets/tickets.fixtures';
 import { WechatpayComplaint, WechatpayComplaintImage, WechatpayComplaintNotify } from './wechatpay-complaint.entity';
-import { WECHATPAY_COMPLAINT_SYNC_JOB, WECHATPAY_COMPLAINT_TOPIC } from './wechatpay-complaints.service';
+import { WECHATPAY_COMPLAINT_SYNC_JOB, WECHATPAY_COMPLAINT_TOPIC, type ComplaintOutboxPayload } from './wechatpay-complaints.service';
 
 /**
  * WeChat Pay consumer complaints end to end against the in-process sandbox (real HTTP, real
@@ -58,6 +60,17 @@ async function complaintRow(complaintId: string) {
 
 async function ticketsAbout(complaintId: string) {
   return t.orm.em.fork().find(Ticket, { description: { $like: `%${complaintId}%` } });
+}
+
+/** This complaint's queued messages, oldest first. */
+async function complaintMessages(complaintId: string) {
+  return t.orm.em.fork().find(OutboxMessage, { topic: WECHATPAY_COMPLAINT_TOPIC, dedupeKey: { $like: `wechatpay-complaint:${complaintId}:%` } }, { orderBy: { id: 'asc' } });
+}
+
+/** The latest message of a kind delivered again, as the outbox retries one whose answer was lost. */
+async function redeliver(complaintId: string, action: ComplaintOutboxPayload['action']) {
+  const m = (await complaintMessages(complaintId)).filter((x) => (x.payload as { action?: string }).action === action).pop()!;
+  return t.app.services.wechatpayComplaints.deliver(m.payload as unknown as ComplaintOutboxPayload, { id: m.id, attempts: m.attempts + 1 });
 }
 
 async function notifications(complaintId: string) {
@@ -190,7 +203,7 @@ test('the agent replies and resolves: 提交回复 and 反馈处理完成 reach 
     '您好，已核实多扣费用，将在3个工作日内原路退回。',
   ]);
   // A retry after a lost answer does not reply twice.
-  expect(await t.app.services.wechatpayComplaints.deliver({ action: 'response', complaintId: filed.complaintId, content: '您好，已核实多扣费用，将在3个工作日内原路退回。' }, 2)).toBeUndefined();
+  expect(await redeliver(filed.complaintId, 'response')).toBeUndefined();
   expect(sandbox().complaints.get(filed.complaintId)!.history.filter((n) => n.operateType === 'MERCHANT_RESPONSE')).toHaveLength(1);
 
   await t.request.post(`/api/v1/staff/tickets/${ticketId}/resolve`).set(auth(agent)).send({ message: '多扣的 33.00 元已退回，给您带来不便深表歉意。' }).expect(200);
@@ -202,7 +215,7 @@ test('the agent replies and resolves: 提交回复 and 反馈处理完成 reach 
   expect(block).toMatchObject({ state: 'PROCESSED', stateLabel: '已处理完成' });
   expect(block.deliveries.map((d: { kind: string; status: string }) => `${d.kind}:${d.status}`)).toEqual(['response:sent', 'complete:sent']);
   // Completing again (a retried message) is harmless.
-  await t.app.services.wechatpayComplaints.deliver({ action: 'complete', complaintId: filed.complaintId, content: '多扣的 33.00 元已退回，给您带来不便深表歉意。' }, 2);
+  await redeliver(filed.complaintId, 'complete');
   expect(sandbox().complaints.get(filed.complaintId)!.history.filter((n) => n.operateType === 'MERCHANT_CONFIRM_COMPLETE')).toHaveLength(1);
   expect(await t.orm.em.fork().count(OutboxMessage, { topic: WECHATPAY_COMPLAINT_TOPIC, status: 'pending' })).toBe(0);
 });
@@ -265,7 +278,7 @@ describe('reply images', () => {
     expect(block.deliveries).toEqual([expect.objectContaining({ kind: 'response', status: 'sent', imageCount: 2 })]);
     expect(block.negotiation.find((n: { operateType: string }) => n.operateType === 'MERCHANT_RESPONSE')).toMatchObject({ imageCount: 2 });
     // A retry after a lost answer uploads nothing and replies nothing.
-    await t.app.services.wechatpayComplaints.deliver({ action: 'response', complaintId, content: body.message, imageIds: [a.id, b.id] }, 2);
+    await redeliver(complaintId, 'response');
     expect(merchantResponses(complaintId)).toHaveLength(1);
     expect(sandbox().complaints.images().length - before).toBe(2);
   });
@@ -376,6 +389,207 @@ describe('reply images', () => {
     expect(refused.body.error.message).toContain('只有来自微信支付的投诉工单');
     const plainTimeline = (await t.request.get(`/api/v1/staff/tickets/${plain}`).set(auth(agent)).expect(200)).body.data.timeline as Array<{ kind: string }>;
     expect(plainTimeline.filter((e) => e.kind === 'reply')).toHaveLength(0);
+  });
+  describe('a reply goes once', () => {
+    // What earlier tests left queued goes first, so each pass here counts only this test's messages.
+    beforeEach(async () => {
+      await run();
+    });
+    const key = () => randomBytes(16).toString('hex');
+    const timelineOf = async (ticketId: number) => (await t.request.get(`/api/v1/staff/tickets/${ticketId}`).set(auth(agent)).expect(200)).body.data.timeline as Array<{ kind: string; message: string }>;
+
+    test('the same text-only submit sent twice (a double click, a retry after a timeout) is one reply: the repeat answers the first one’s result, records and sends nothing', async () => {
+      const { complaintId, ticketId } = await claimedComplaintTicket('账单金额和实际用量不符');
+      const body = { message: '已安排复核抄表数据，结果明天答复您。', idempotencyKey: key() };
+      const first = await reply(ticketId, body).expect(200);
+      const again = await reply(ticketId, body).expect(200);
+      expect(again.body.data.timeline).toEqual(first.body.data.timeline);
+      expect((await timelineOf(ticketId)).filter((e) => e.message === body.message)).toHaveLength(1);
+      expect(await complaintMessages(complaintId)).toHaveLength(1);
+      expect(await run()).toMatchObject({ sent: 1 });
+      expect(merchantResponses(complaintId).map((n) => n.details)).toEqual([body.message]);
+
+      // A new reply with the same text (a new submit: a new key) is still a reply of its own.
+      await reply(ticketId, { ...body, idempotencyKey: key() }).expect(200);
+      expect((await timelineOf(ticketId)).filter((e) => e.message === body.message)).toHaveLength(2);
+      expect(await run()).toMatchObject({ sent: 1 });
+      expect(merchantResponses(complaintId).map((n) => n.details)).toEqual([body.message, body.message]);
+    });
+
+    test('three copies of one submit at once: one reply recorded and queued, all three answered 200', async () => {
+      const { complaintId, ticketId } = await claimedComplaintTicket('营业厅多收了工本费');
+      const body = { message: '工本费已核实为误收，将退回。', idempotencyKey: key() };
+      const answers = await Promise.all([reply(ticketId, body), reply(ticketId, body), reply(ticketId, body)]);
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+      expect((await timelineOf(ticketId)).filter((e) => e.message === body.message)).toHaveLength(1);
+      expect(await complaintMessages(complaintId)).toHaveLength(1);
+      expect(await run()).toMatchObject({ sent: 1 });
+      expect(merchantResponses(complaintId)).toHaveLength(1);
+    });
+
+    test('a repeated submit with images answers the first reply (not 409) and the images go once; the key with another text is 409', async () => {
+      const { complaintId, ticketId } = await claimedComplaintTicket('退款凭证没收到');
+      const id = (await uploadImage(ticketId, image('png')).expect(201)).body.data.id;
+      const body = { message: '退款凭证见图。', imageIds: [id], idempotencyKey: key() };
+      const [a, b] = await Promise.all([reply(ticketId, body), reply(ticketId, body)]);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      await reply(ticketId, body).expect(200);
+      const other = await reply(ticketId, { ...body, message: '退款凭证见附图。' }).expect(409);
+      expect(other.body.error).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('请求编号已用于另一条') });
+      expect(await reply(ticketId, { ...body, imageIds: [] }).expect(409)).toBeTruthy();
+      expect(await complaintMessages(complaintId)).toHaveLength(1);
+      expect(await run()).toMatchObject({ sent: 1 });
+      expect(merchantResponses(complaintId).map((n) => n.images?.length)).toEqual([1]);
+    });
+
+    test('a key is the staff member’s own and answers only the request it was made for; a malformed key is 400; a plain ticket’s reply is protected too', async () => {
+      const u = await createSubscriber(t);
+      const plain = await fileTicket(t, u, { type: 'complaint', description: '营业厅叫号系统故障，等了一小时' });
+      await t.request.post(`/api/v1/staff/tickets/${plain}/claim`).set(auth(agent)).expect(200);
+      const body = { message: '已反馈营业厅整改。', idempotencyKey: key() };
+      await reply(plain, body).expect(200);
+      await reply(plain, body).expect(200);
+      expect((await timelineOf(plain)).filter((e) => e.kind === 'reply')).toHaveLength(1);
+      // The same key on another ticket is another request: refused, not answered with this one.
+      const { ticketId } = await claimedComplaintTicket('另一张工单');
+      expect((await reply(ticketId, body).expect(409)).body.error.code).toBe('CONFLICT');
+      const bad = await reply(plain, { message: '您好', idempotencyKey: 'short' }).expect(400);
+      expect(bad.body.error.code).toBe('VALIDATION_FAILED');
+      expect(JSON.stringify(bad.body.error.details)).toContain('idempotencyKey');
+    });
+  });
+
+  describe('a retry tells this reply from an earlier one with the same text', () => {
+    beforeEach(async () => {
+      await run();
+    });
+    /** WeChat Pay takes the reply and the answer is lost on the way back (down mid-delivery), once. */
+    const loseNextAnswer = () => {
+      const api = t.deps.payments.wechatpay.complaints;
+      const real = api.respond.bind(api);
+      return jest.spyOn(api, 'respond').mockImplementationOnce(async (id, input) => {
+        await real(id, input);
+        throw new WechatPayError('NETWORK_ERROR', null, 'socket hang up', true);
+      });
+    };
+    /** WeChat Pay down while the reply is posted: nothing reaches it. */
+    const downForNextReply = () => {
+      const api = t.deps.payments.wechatpay.complaints;
+      const real = api.respond.bind(api);
+      return jest.spyOn(api, 'respond').mockImplementationOnce(async (id, input) => {
+        sandbox().complaints.down = true;
+        try {
+          return await real(id, input);
+        } finally {
+          sandbox().complaints.down = false;
+        }
+      });
+    };
+    const sendWithImages = async (ticketId: number, message: string, count: number) => {
+      const ids: number[] = [];
+      for (let i = 0; i < count; i++) ids.push((await uploadImage(ticketId, image('png')).expect(201)).body.data.id);
+      await reply(ticketId, { message, imageIds: ids }).expect(200);
+    };
+
+    test('"见图" with one image sent, then "见图" with another image whose post failed: the retry sends it (it used to be taken as sent)', async () => {
+      const { complaintId, ticketId } = await claimedComplaintTicket('水表读数有误');
+      await sendWithImages(ticketId, '见图', 1);
+      expect(await run()).toMatchObject({ sent: 1 });
+      await sendWithImages(ticketId, '见图', 1);
+      const spy = downForNextReply();
+      try {
+        expect(await run()).toMatchObject({ sent: 0, failed: 1 });
+      } finally {
+        spy.mockRestore();
+      }
+      expect(merchantResponses(complaintId)).toHaveLength(1);
+      expect(await run()).toMatchObject({ sent: 1 });
+      const sent = merchantResponses(complaintId);
+      expect(sent.map((n) => [n.details, n.images?.length])).toEqual([['见图', 1], ['见图', 1]]);
+      // Each reply carried its own image: two different files at WeChat.
+      expect(new Set(sent.map((n) => sandbox().complaints.image(n.images![0])!.sha256)).size).toBe(2);
+    });
+
+    test('"见图" with two images sent, then "见图" with one whose post failed: the retry sends it', async () => {
+      const { complaintId, ticketId } = await claimedComplaintTicket('滞纳金不合理');
+      await sendWithImages(ticketId, '见图', 2);
+      expect(await run()).toMatchObject({ sent: 1 });
+      await sendWithImages(ticketId, '见图', 1);
+      const spy = downForNextReply();
+      try {
+        expect(await run()).toMatchObject({ failed: 1 });
+      } finally {
+        spy.mockRestore();
+      }
+      expect(await run()).toMatchObject({ sent: 1 });
+      expect(merchantResponses(complaintId).map((n) => [n.details, n.images?.length])).toEqual([['见图', 2], ['见图', 1]]);
+    });
+
+    test('"见图" with one image sent, then "见图" with another that WeChat took but whose answer was lost: the retry does not send it again', async () => {
+      const { complaintId, ticketId } = await claimedComplaintTicket('表具更换收费');
+      await sendWithImages(ticketId, '见图', 1);
+      expect(await run()).toMatchObject({ sent: 1 });
+      await sendWithImages(ticketId, '见图', 1);
+      const spy = loseNextAnswer();
+      try {
+        expect(await run()).toMatchObject({ sent: 0, failed: 1 });
+      } finally {
+        spy.mockRestore();
+      }
+      expect(merchantResponses(complaintId)).toHaveLength(2);
+      const before = sandbox().complaints.images().length;
+      expect(await run()).toMatchObject({ sent: 1 });
+      expect(merchantResponses(complaintId).map((n) => [n.details, n.images?.length])).toEqual([['见图', 1], ['见图', 1]]);
+      // Taken as sent without uploading its image again.
+      expect(sandbox().complaints.images().length).toBe(before);
+      const block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+      expect(block.deliveries.map((d: { status: string }) => d.status)).toEqual(['sent', 'sent']);
+    });
+
+    test('a resolution with the text of an earlier reply still answers the payer before completing', async () => {
+      const { complaintId, ticketId } = await claimedComplaintTicket('停电期间仍计费');
+      await reply(ticketId, { message: '已处理' }).expect(200);
+      expect(await run()).toMatchObject({ sent: 1 });
+      await t.request.post(`/api/v1/staff/tickets/${ticketId}/resolve`).set(auth(agent)).send({ message: '已处理' }).expect(200);
+      expect(await run()).toMatchObject({ sent: 1 });
+      const atWechat = sandbox().complaints.get(complaintId)!;
+      expect(atWechat.history.map((n) => n.operateType)).toEqual(['USER_CREATE_COMPLAINT', 'MERCHANT_RESPONSE', 'MERCHANT_RESPONSE', 'MERCHANT_CONFIRM_COMPLETE']);
+    });
+  });
+
+  test('the agent (or a colleague) opens the images a reply sent: the bytes as chosen, through the staff route only', async () => {
+    const { ticketId } = await claimedComplaintTicket('发票金额不对');
+    const png = image('png');
+    const jpg = image('jpg');
+    const ids = [(await uploadImage(ticketId, png).expect(201)).body.data.id, (await uploadImage(ticketId, jpg, 'b.jpg').expect(201)).body.data.id];
+    await reply(ticketId, { message: '发票见图', imageIds: ids }).expect(200);
+    const block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+    expect(block.deliveries).toEqual([expect.objectContaining({ imageCount: 2, imageIds: ids })]);
+
+    const colleague = await signInStaff(t, 'agent2');
+    const binary = (res: Response, cb: (err: Error | null, body: Buffer) => void) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    };
+    const open = (id: number, token: string) => t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint/images/${id}`).set(auth(token)).buffer(true).parse(binary);
+    const first = await open(ids[0], agent).expect(200);
+    expect(first.headers['content-type']).toBe('image/png');
+    expect(Buffer.compare(first.body as Buffer, png)).toBe(0);
+    expect(first.headers['x-content-type-options']).toBe('nosniff');
+    const second = await open(ids[1], colleague).expect(200);
+    expect(second.headers['content-type']).toBe('image/jpeg');
+    expect(Buffer.compare(second.body as Buffer, jpg)).toBe(0);
+
+    // Not under another ticket, not without a staff sign-in, not a subscriber.
+    const other = await claimedComplaintTicket('另一张');
+    expect((await t.request.get(`/api/v1/staff/tickets/${other.ticketId}/wechatpay-complaint/images/${ids[0]}`).set(auth(agent)).expect(404)).body.error.code).toBe('NOT_FOUND');
+    await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint/images/${ids[0]}`).expect(401);
+    await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint/images/${ids[0]}`).set(auth(user)).expect(401);
+    await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint/images/abc`).set(auth(agent)).expect(400);
+    // Sent, they stay to be opened.
+    expect(await run()).toMatchObject({ sent: 1 });
+    await open(ids[1], agent).expect(200);
   });
 });
 

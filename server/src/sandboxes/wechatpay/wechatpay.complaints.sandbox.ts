@@ -271,15 +271,21 @@ export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHo
       const limit = int(r.query.limit, 100);
       const offset = int(r.query.offset, 0);
       if (limit === null || limit < 1 || limit > 300 || offset === null) return paramError('limit 的范围为 1–300');
-      const page = c.history.slice(offset, offset + limit).map((n) => ({
-        log_id: n.logId,
-        operator: n.operator,
-        operate_time: n.operateTime,
-        operate_type: n.operateType,
-        operate_details: n.details,
-        // WeChat lists the images as download URLs (图片下载 API) under the media id.
-        image_list: (n.images ?? []).map((id) => `${WECHATPAY_API_ORIGIN}/v3/merchant-service/images/${encodeURIComponent(id)}`),
-      }));
+      const page = c.history.slice(offset, offset + limit).map((n) => {
+        // WeChat lists the images as download URLs (图片下载 API), in both the older image_list and
+        // complaint_media_list (a merchant's are OPERATION_IMAGE); the URL's id is WeChat's own, not
+        // the media_id the merchant uploaded them under.
+        const urls = (n.images ?? []).map((id) => `${WECHATPAY_API_ORIGIN}/v3/merchant-service/images/${createHash('sha256').update(`${n.logId}:${id}`).digest('base64url')}`);
+        return {
+          log_id: n.logId,
+          operator: n.operator,
+          operate_time: n.operateTime,
+          operate_type: n.operateType,
+          operate_details: n.details,
+          image_list: urls,
+          ...(urls.length ? { complaint_media_list: [{ media_type: 'OPERATION_IMAGE', media_url: urls }] } : {}),
+        };
+      });
       return { status: 200, body: { data: page, limit, offset, ...(offset === 0 ? { total_count: c.history.length } : {}) } };
     }),
   );

@@ -114,7 +114,10 @@ describe('staff ticket', () => {
     await act(async () => {
       fireEvent.click(screen.getByText('提交', { selector: '#staff-panel-submit, #staff-panel-submit *' }));
     });
-    expect(requestMock).toHaveBeenCalledWith('/staff/tickets/5/reply', expect.objectContaining({ method: 'POST', data: { message: '维修人员今天下午上门，请留意来电。' } }));
+    expect(requestMock).toHaveBeenCalledWith(
+      '/staff/tickets/5/reply',
+      expect.objectContaining({ method: 'POST', data: { message: '维修人员今天下午上门，请留意来电。', idempotencyKey: expect.stringMatching(/^[0-9a-f]{32}$/) } }),
+    );
     await waitFor(() => expect(document.querySelector('#staff-panel')).toBeNull());
   });
 

@@ -36,6 +36,7 @@ import StateView from '../../../components/state-view';
 import TicketClock from '../../../components/ticket-clock';
 import TicketTimeline from '../../../components/ticket-timeline';
 import { commitmentUnitLabels, formatDateTime, formatPerson, ticketStatusLabels, ticketTypeLabels } from '../../../lib/labels';
+import { newIdempotencyKey } from '../../../lib/idempotency-key';
 import { useAsync } from '../../../lib/use-async';
 import { choosePhotos } from '../../../platform/photos';
 import StaffShell from '../staff-shell';
@@ -88,6 +89,9 @@ export default function StaffTicketPage() {
   const [images, setImages] = useState<{ path: string; id: number }[]>([]);
   const [imageError, setImageError] = useState('');
   const [uploadingImages, setUploadingImages] = useState(false);
+  // One key per reply composed: a second tap, or sending it again after an error, is the same
+  // reply to the server; the next reply (the panel opened again) gets a new one.
+  const [replyKey, setReplyKey] = useState(newIdempotencyKey);
 
   const t = current && ticket.data && current.id === ticket.data.id ? current : ticket.data;
   // A fresh load replaces what the last action answered.
@@ -118,6 +122,7 @@ export default function StaffTicketPage() {
     setText('');
     setImages([]);
     setImageError('');
+    if (p === 'reply') setReplyKey(newIdempotencyKey());
     setPanel(p);
     if (p === 'extension' && t?.clock) setUnit(t.clock.targetUnit === 'working_days' ? 'working_days' : 'hours');
   };
@@ -128,12 +133,12 @@ export default function StaffTicketPage() {
     if (panel === 'reply' && images.length > 0) {
       const parsed = staffReplySchema.safeParse({ message: text, imageIds: images.map((i) => i.id) });
       if (!parsed.success) return fail(parsed.error.issues);
-      return void run(() => sendTicketMessage(t.id, 'reply', parsed.data.message, parsed.data.imageIds));
+      return void run(() => sendTicketMessage(t.id, 'reply', parsed.data.message, parsed.data.imageIds, replyKey));
     }
     if (panel === 'reply' || panel === 'request-information' || panel === 'resolve') {
       const parsed = ticketMessageSchema.safeParse({ message: text });
       if (!parsed.success) return fail(parsed.error.issues);
-      return void run(() => sendTicketMessage(t.id, panel, parsed.data.message));
+      return void run(() => sendTicketMessage(t.id, panel, parsed.data.message, [], panel === 'reply' ? replyKey : undefined));
     }
     if (panel === 'escalate') {
       const parsed = ticketReasonSchema.safeParse({ reason: text });

@@ -2,6 +2,7 @@ import { act, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { Current } from '@tarojs/runtime';
 import Taro from '@tarojs/taro';
 import type { WechatComplaintView } from '@openhall/shared';
+import { ApiError } from '../../../api/errors';
 import { request } from '../../../api/request';
 import { HOUR, staffTicket } from '../staff-fixtures';
 import StaffTicketPage from './index';
@@ -55,7 +56,7 @@ describe('staff ticket: WeChat Pay complaint', () => {
               state: 'PROCESSING',
               stateLabel: '处理中',
               negotiation: [...complaint().negotiation, { operateType: 'MERCHANT_RESPONSE', operateLabel: '商户回复', operator: '商家', operateTime: '2026-12-04T03:00:00.000Z', details: '已核实' }],
-              deliveries: [{ kind: 'response', status: 'sent', attempts: 1, lastError: null, imageCount: 0, createdAt: '2026-12-04T03:00:00.000Z' }],
+              deliveries: [{ kind: 'response', status: 'sent', attempts: 1, lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z' }],
             })
           : complaint();
       }
@@ -140,9 +141,113 @@ describe('staff ticket: WeChat Pay complaint', () => {
       fireEvent.click(document.querySelector('#staff-panel-submit')!);
     });
     await waitFor(() =>
-      expect(requestMock).toHaveBeenCalledWith('/staff/tickets/9/reply', expect.objectContaining({ method: 'POST', data: { message: '缴费凭证见附图', imageIds: [41, 42] } })),
+      expect(requestMock).toHaveBeenCalledWith(
+        '/staff/tickets/9/reply',
+        expect.objectContaining({ method: 'POST', data: { message: '缴费凭证见附图', imageIds: [41, 42], idempotencyKey: expect.stringMatching(/^[0-9a-f]{32}$/) } }),
+      ),
     );
     await waitFor(() => expect(document.querySelector('#staff-panel')).toBeNull());
+  });
+
+  it('a reply sent again after a failed try carries the same key (the server records it once); the next reply gets a new one', async () => {
+    const mine = { status: 'accepted' as const, type: 'complaint' as const, channel: 'wechatpay_complaint' as const, ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } };
+    let tries = 0;
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/staff/canned-replies') return { reply: [], 'request-information': [], resolve: [] };
+      if (path === '/staff/users') return [];
+      if (path === '/staff/tickets/9/photos') return [];
+      if (path === '/staff/tickets/9') return staffTicket(9, 'ok', 50 * HOUR, mine);
+      if (path === '/staff/tickets/9/reply') {
+        // The first try times out (it may or may not have reached the server).
+        if (++tries === 1) throw new ApiError('NETWORK', 'timeout', 0);
+        return staffTicket(9, 'ok', 50 * HOUR, mine);
+      }
+      if (path === '/staff/tickets/9/wechatpay-complaint') return complaint();
+      throw new Error(`unexpected ${path}`);
+    });
+    render(<StaffTicketPage />);
+    await waitFor(() => expect(document.querySelector('#staff-wxcomplaint-state')?.textContent).toBe('待处理'));
+    const typeReply = async (value: string) => {
+      const field = await waitFor(() => {
+        const el = document.querySelector('#staff-panel-text textarea');
+        if (!el) throw new Error('no reply field yet');
+        return el;
+      });
+      fireEvent.input(field, { target: { value } });
+    };
+    const submit = () =>
+      act(async () => {
+        fireEvent.click(document.querySelector('#staff-panel-submit')!);
+      });
+    const keysSent = () =>
+      requestMock.mock.calls.filter(([path]) => path === '/staff/tickets/9/reply').map(([, opts]) => (opts as { data: { message: string; idempotencyKey: string } }).data);
+
+    fireEvent.click(await screen.findByText('回复用户'));
+    await typeReply('已核实，见图');
+    await submit();
+    await waitFor(() => expect(document.querySelector('#staff-action-error')).not.toBeNull());
+    // The panel stays with the text; the agent sends it again.
+    await submit();
+    await waitFor(() => expect(document.querySelector('#staff-panel')).toBeNull());
+    const [first, second] = keysSent();
+    expect(first).toEqual({ message: '已核实，见图', idempotencyKey: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(second).toEqual(first);
+
+    // A new reply, even with the same words, is a new submit.
+    fireEvent.click(screen.getByText('回复用户'));
+    await typeReply('已核实，见图');
+    await submit();
+    await waitFor(() => expect(keysSent()).toHaveLength(3));
+    expect(keysSent()[2].message).toBe('已核实，见图');
+    expect(keysSent()[2].idempotencyKey).toMatch(/^[0-9a-f]{32}$/);
+    expect(keysSent()[2].idempotencyKey).not.toBe(first.idempotencyKey);
+  });
+
+  it('the images a reply sent open from the block: fetched with the console token, a tap shows them full screen; one that is gone says so', async () => {
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/staff/canned-replies') return { reply: [], 'request-information': [], resolve: [] };
+      if (path === '/staff/users') return [];
+      if (path === '/staff/tickets/9/photos') return [];
+      if (path === '/staff/tickets/9') return staffTicket(9, 'ok', 50 * HOUR, { type: 'complaint', status: 'accepted', ownerStaffId: 2 });
+      if (path === '/staff/tickets/9/wechatpay-complaint') {
+        return complaint({
+          deliveries: [
+            { kind: 'response', status: 'sent', attempts: 1, lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z' },
+            { kind: 'response', status: 'sent', attempts: 1, lastError: null, imageCount: 3, imageIds: [41, 42, 43], createdAt: '2026-12-04T04:00:00.000Z' },
+          ],
+        });
+      }
+      throw new Error(`unexpected ${path}`);
+    });
+    const fetchMock = jest.fn(async (url: string) => (url.endsWith('/43') ? { ok: false, status: 404 } : { ok: true, status: 200, blob: async () => new Blob([url]) }));
+    const made: string[] = [];
+    const revoked: string[] = [];
+    const saved = { fetch: globalThis.fetch, create: URL.createObjectURL, revoke: URL.revokeObjectURL };
+    Object.assign(globalThis, { fetch: fetchMock });
+    URL.createObjectURL = () => {
+      made.push(`blob:reply-image-${made.length + 1}`);
+      return made[made.length - 1];
+    };
+    URL.revokeObjectURL = (u: string) => void revoked.push(u);
+    const preview = jest.spyOn(Taro, 'previewImage').mockImplementation((() => Promise.resolve({ errMsg: 'ok' })) as never);
+    try {
+      const { unmount } = render(<StaffTicketPage />);
+      await waitFor(() => expect(document.querySelectorAll('#staff-wxcomplaint-deliveries .ticket-photos__img')).toHaveLength(2));
+      expect(document.querySelector('#staff-wxcomplaint-deliveries')?.textContent).toContain('商户回复（附图 3 张）：微信支付已收到');
+      expect(fetchMock).toHaveBeenCalledWith('http://api.test/api/v1/staff/tickets/9/wechatpay-complaint/images/41', { headers: { Authorization: 'Bearer staff-tok' } });
+      expect(fetchMock).toHaveBeenCalledTimes(3);
+      expect(document.querySelector('#staff-wxcomplaint-delivery-2-image-3')?.textContent).toBe('加载失败');
+      const srcOf = (n: number) => document.querySelector(`#staff-wxcomplaint-delivery-2-image-${n} .ticket-photos__img`)!.getAttribute('src')!;
+      expect([srcOf(1), srcOf(2)].sort()).toEqual([...made].sort());
+      fireEvent.click(document.querySelector('#staff-wxcomplaint-delivery-2-image-2 .ticket-photos__img')!);
+      expect(preview).toHaveBeenCalledWith({ urls: [srcOf(1), srcOf(2)], current: srcOf(2) });
+      unmount();
+      expect(revoked.sort()).toEqual([...made].sort());
+    } finally {
+      Object.assign(globalThis, { fetch: saved.fetch });
+      URL.createObjectURL = saved.create;
+      URL.revokeObjectURL = saved.revoke;
+    }
   });
 
   it('shows no block for a complaint that did not come from WeChat Pay', async () => {
