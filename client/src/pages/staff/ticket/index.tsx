@@ -14,6 +14,7 @@ import {
 } from '@openhall/shared';
 import { useEffect, useState } from 'react';
 import { errorMessageOf } from '../../../api/errors';
+import PhotoPicker, { usePhotoUploads } from '../../../components/photo-picker';
 import {
   claimTicket,
   classifyFault,
@@ -38,7 +39,6 @@ import TicketTimeline from '../../../components/ticket-timeline';
 import { commitmentUnitLabels, formatDateTime, formatPerson, ticketStatusLabels, ticketTypeLabels } from '../../../lib/labels';
 import { newIdempotencyKey } from '../../../lib/idempotency-key';
 import { useAsync } from '../../../lib/use-async';
-import { choosePhotos } from '../../../platform/photos';
 import StaffShell from '../staff-shell';
 import { staffWorded } from '../staff-timeline';
 import { hasRole, useStaffProfile } from '../staff-session';
@@ -86,9 +86,8 @@ export default function StaffTicketPage() {
   const [actionError, setActionError] = useState('');
   const [busy, setBusy] = useState(false);
   // Images for a reply to a WeChat Pay complaint: uploaded as they are chosen, sent with the reply.
-  const [images, setImages] = useState<{ path: string; id: number }[]>([]);
-  const [imageError, setImageError] = useState('');
-  const [uploadingImages, setUploadingImages] = useState(false);
+  const replyImages = usePhotoUploads(WECHAT_COMPLAINT_REPLY_MAX_IMAGES, (path) => uploadWechatComplaintImage(id, path));
+  const images = replyImages.photos;
   // One key per reply composed: a second tap, or sending it again after an error, is the same
   // reply to the server; the next reply (the panel opened again) gets a new one.
   const [replyKey, setReplyKey] = useState(newIdempotencyKey);
@@ -107,7 +106,7 @@ export default function StaffTicketPage() {
       setCurrent(await work());
       setPanel(null);
       setText('');
-      setImages([]);
+      replyImages.clear();
     } catch (err) {
       setActionError(errorMessageOf(err));
       // A conflict means someone else changed the ticket: show it as it is now.
@@ -120,8 +119,7 @@ export default function StaffTicketPage() {
   const openPanel = (p: Panel) => {
     setActionError('');
     setText('');
-    setImages([]);
-    setImageError('');
+    replyImages.clear();
     if (p === 'reply') setReplyKey(newIdempotencyKey());
     setPanel(p);
     if (p === 'extension' && t?.clock) setUnit(t.clock.targetUnit === 'working_days' ? 'working_days' : 'hours');
@@ -153,24 +151,6 @@ export default function StaffTicketPage() {
     const parsed = requestExtensionSchema.safeParse({ amount: Number(amount), unit, reason: text });
     if (!parsed.success) return fail(parsed.error.issues.map((i) => (i.path[0] === 'amount' ? { message: '请填写延期时长（正整数）' } : i)));
     return void run(() => requestExtension(t.id, parsed.data));
-  };
-
-  const addImages = async () => {
-    if (!t) return;
-    setImageError('');
-    const picked = await choosePhotos(WECHAT_COMPLAINT_REPLY_MAX_IMAGES - images.length);
-    if (picked.length === 0) return; // the chooser was closed
-    setUploadingImages(true);
-    try {
-      for (const path of picked) {
-        const uploaded = await uploadWechatComplaintImage(t.id, path);
-        setImages((list) => [...list, { path, id: uploaded.id }]);
-      }
-    } catch (err) {
-      setImageError(errorMessageOf(err));
-    } finally {
-      setUploadingImages(false);
-    }
   };
 
   const mine = !!t && !!profile && (t.ownerStaffId === profile.id || t.handlerStaffId === profile.id);
@@ -311,30 +291,16 @@ export default function StaffTicketPage() {
                     {panel === 'reply' && t.channel === 'wechatpay_complaint' && (
                       <View id="staff-reply-images" className="tickets-gap">
                         <View className="muted">可附图片随回复发到微信支付：JPG、PNG 或 BMP 格式，每张不超过 2 MB，最多 {WECHAT_COMPLAINT_REPLY_MAX_IMAGES} 张。</View>
-                        <View className="ticket-photos">
-                          {images.map((p) => (
-                            <View key={p.id} className="ticket-photos__item staff-reply-image">
-                              <Image className="ticket-photos__img" src={p.path} mode="aspectFill" />
-                              <View className="ticket-photos__remove" onClick={() => setImages((list) => list.filter((x) => x.id !== p.id))}>
-                                ×
-                              </View>
-                            </View>
-                          ))}
-                          {images.length < WECHAT_COMPLAINT_REPLY_MAX_IMAGES && (
-                            <View id="staff-reply-add-image" className="ticket-photos__add" onClick={() => void (uploadingImages ? undefined : addImages())}>
-                              {uploadingImages ? '上传中…' : '+ 图片'}
-                            </View>
-                          )}
-                        </View>
-                        {imageError && (
+                        <PhotoPicker uploads={replyImages} max={WECHAT_COMPLAINT_REPLY_MAX_IMAGES} addLabel="+ 图片" addId="staff-reply-add-image" itemClassName="staff-reply-image" />
+                        {replyImages.error && (
                           <View className="field__error" id="staff-reply-image-error">
-                            {imageError}
+                            {replyImages.error}
                           </View>
                         )}
                       </View>
                     )}
                     <View className="ticket-actions tickets-gap">
-                      <Button id="staff-panel-submit" className="btn-primary" size="mini" loading={busy} disabled={busy || uploadingImages} onClick={submitPanel}>
+                      <Button id="staff-panel-submit" className="btn-primary" size="mini" loading={busy} disabled={busy || replyImages.uploading} onClick={submitPanel}>
                         提交
                       </Button>
                       <Button className="btn-plain" size="mini" onClick={() => setPanel(null)}>

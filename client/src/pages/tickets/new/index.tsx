@@ -1,4 +1,4 @@
-import { Button, Image, Input, Textarea, View } from '@tarojs/components';
+import { Button, Input, Textarea, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { createTicketSchema, HOME_VISIT_TYPES, MAX_TICKET_PHOTOS, ticketTypes, type AppointmentSlotQuery, type TicketType } from '@openhall/shared';
 import { useEffect, useMemo, useState } from 'react';
@@ -6,6 +6,7 @@ import { listAccounts } from '../../../api/accounts';
 import { errorMessageOf } from '../../../api/errors';
 import { createTicket, listAppointmentSlots, listOutagesFor } from '../../../api/tickets';
 import { uploadPhoto } from '../../../api/uploads';
+import PhotoPicker, { usePhotoUploads } from '../../../components/photo-picker';
 import PageShell from '../../../components/page-shell';
 // Style order is the same on every ticket page (page shell, chips, section…), so the subpackage's shared CSS chunk has one order.
 import ChoiceChips from '../../../components/choice-chips';
@@ -14,7 +15,6 @@ import StateView from '../../../components/state-view';
 import { recallContactPhone, rememberContactPhone } from '../../../lib/contact-phone';
 import { formatDateTime, ticketTypeLabels } from '../../../lib/labels';
 import { useSession } from '../../../lib/session';
-import { choosePhotos } from '../../../platform/photos';
 import { useAsync } from '../../../lib/use-async';
 import '../tickets.scss';
 
@@ -56,9 +56,8 @@ export default function NewTicketPage() {
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
   const [submitError, setSubmitError] = useState('');
   const [submitting, setSubmitting] = useState(false);
-  const [photos, setPhotos] = useState<{ path: string; id: number }[]>([]);
-  const [uploading, setUploading] = useState(false);
-  const [photoError, setPhotoError] = useState('');
+  const photoUploads = usePhotoUploads(MAX_TICKET_PHOTOS, uploadPhoto);
+  const { photos, uploading } = photoUploads;
   const [slotKey, setSlotKey] = useState<string>();
   const homeVisit = HOME_VISIT_TYPES.includes(type);
   // An outage already covering the account is shown first: the subscriber may not need to file at all.
@@ -66,23 +65,6 @@ export default function NewTicketPage() {
   const slots = useAsync(() => (homeVisit && accountId !== undefined ? listAppointmentSlots(accountId, type as VisitType) : Promise.resolve(null)), [homeVisit, accountId, type]);
   const openSlots = (slots.data?.slots ?? []).filter((sl) => sl.available > 0);
   const slot = homeVisit ? openSlots.find((sl) => `${sl.date}-${sl.half}` === slotKey) : undefined;
-
-  const addPhotos = async () => {
-    setPhotoError('');
-    const picked = await choosePhotos(MAX_TICKET_PHOTOS - photos.length);
-    if (picked.length === 0) return; // the user closed the chooser
-    setUploading(true);
-    try {
-      for (const path of picked) {
-        const uploaded = await uploadPhoto(path);
-        setPhotos((list) => [...list, { path, id: uploaded.id }]);
-      }
-    } catch (err) {
-      setPhotoError(errorMessageOf(err));
-    } finally {
-      setUploading(false);
-    }
-  };
 
   const list = useMemo(() => accounts.data ?? [], [accounts.data]);
   // The default account is preselected; with one account there is nothing to choose.
@@ -237,22 +219,8 @@ export default function NewTicketPage() {
       </Section>
 
       <Section title={`照片（选填，最多${MAX_TICKET_PHOTOS}张）`}>
-        <View className="ticket-photos">
-          {photos.map((p) => (
-            <View key={p.id} className="ticket-photos__item">
-              <Image className="ticket-photos__img" src={p.path} mode="aspectFill" />
-              <View className="ticket-photos__remove" onClick={() => setPhotos((list) => list.filter((x) => x.id !== p.id))}>
-                ×
-              </View>
-            </View>
-          ))}
-          {photos.length < MAX_TICKET_PHOTOS && (
-            <View id="ticket-add-photo" className="ticket-photos__add" onClick={() => void (uploading ? undefined : addPhotos())}>
-              {uploading ? '上传中…' : '+ 拍照/相册'}
-            </View>
-          )}
-        </View>
-        {photoError && <View className="field__error">{photoError}</View>}
+        <PhotoPicker uploads={photoUploads} max={MAX_TICKET_PHOTOS} addLabel="+ 拍照/相册" addId="ticket-add-photo" />
+        {photoUploads.error && <View className="field__error">{photoUploads.error}</View>}
         {fieldError('photoIds')}
       </Section>
 
