@@ -9,6 +9,7 @@ import { requireVisibleTicket, type TicketViewer } from '../access/access';
 import { Upload } from './upload.entity';
 import { User } from '../users/user.entity';
 import type { ReceivedFile } from './uploads.multipart';
+import { purgeUntakenFiles } from './uploads.purge';
 
 /** Uploads one user may make in a day: enough for several tickets, not enough to fill a disk. */
 export const DAILY_UPLOAD_LIMIT = 60;
@@ -82,16 +83,12 @@ export class UploadsService {
    * instances running this, one removes each. At most `batch` per call.
    */
   async purgeUnattached(olderThanMs = DAY_MS, batch = 500): Promise<number> {
-    const cutoff = new Date(this.deps.clock.now().getTime() - olderThanMs);
-    const em = this.deps.orm.em.fork();
-    const stale = await em.find(Upload, { ticketId: null, createdAt: { $lt: cutoff } }, { fields: ['id', 'storageKey'], limit: batch, orderBy: { id: 'asc' } });
-    let purged = 0;
-    for (const u of stale) {
-      if ((await em.nativeDelete(Upload, { id: u.id, ticketId: null })) !== 1) continue;
-      await this.deps.uploadStorage.remove(u.storageKey).catch((err) => this.deps.logger.warn({ err, key: u.storageKey }, 'unattached photo bytes not removed'));
-      purged++;
-    }
-    return purged;
+    return purgeUntakenFiles(this.deps.orm.em.fork(), Upload, { ticketId: null }, {
+      createdBefore: new Date(this.deps.clock.now().getTime() - olderThanMs),
+      batch,
+      storage: this.deps.uploadStorage,
+      bytesLeft: (err, key) => this.deps.logger.warn({ err, key }, 'unattached photo bytes not removed'),
+    });
   }
 
   /** A ticket's photos, oldest first: to its subscriber or to staff; 404 for anyone else. */

@@ -37,6 +37,7 @@ import { Ticket } from '../tickets/ticket.entity';
 import { User } from '../users/user.entity';
 import type { StoredImage } from '../uploads/uploads.image-route';
 import type { ReceivedFile } from '../uploads/uploads.multipart';
+import { purgeUntakenFiles } from '../uploads/uploads.purge';
 import { WechatpayComplaint, WechatpayComplaintImage, WechatpayComplaintNotify } from './wechatpay-complaint.entity';
 
 /** Replies and completions on their way to WeChat Pay (one topic: a completion waits behind the replies queued before it). */
@@ -347,16 +348,12 @@ export class WechatpayComplaintsService {
    * taken, so a reply sent at that moment keeps its image), then their bytes. At most `batch` per call.
    */
   async purgeUnsentImages(olderThanMs = 86_400_000, batch = 500): Promise<number> {
-    const cutoff = new Date(this.now().getTime() - olderThanMs);
-    const em = this.deps.orm.em.fork();
-    const stale = await em.find(WechatpayComplaintImage, { sentWith: null, createdAt: { $lt: cutoff } }, { fields: ['id', 'storageKey'], limit: batch, orderBy: { id: 'asc' } });
-    let purged = 0;
-    for (const image of stale) {
-      if ((await em.nativeDelete(WechatpayComplaintImage, { id: image.id, sentWith: null })) !== 1) continue;
-      await this.deps.uploadStorage.remove(image.storageKey).catch((err) => this.deps.logger.warn({ err, key: image.storageKey }, 'unsent reply image bytes not removed'));
-      purged++;
-    }
-    return purged;
+    return purgeUntakenFiles(this.deps.orm.em.fork(), WechatpayComplaintImage, { sentWith: null }, {
+      createdBefore: new Date(this.now().getTime() - olderThanMs),
+      batch,
+      storage: this.deps.uploadStorage,
+      bytesLeft: (err, key) => this.deps.logger.warn({ err, key }, 'unsent reply image bytes not removed'),
+    });
   }
 
   /**
