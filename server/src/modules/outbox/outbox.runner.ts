@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/knex';
 import type { Logger } from 'pino';
 import type { Orm } from '../../db';
 import type { Clock } from '../../deps';
@@ -61,6 +62,15 @@ interface Topic {
  * lease expires and sent again with the same dedupe key (the receivers are idempotent on it).
  * Topics are taken one by one, so a backlog of one (a month of renewal reminders) never holds up
  * another (bill write-offs).
+ *
+ * Messages sharing an `orderingKey` (a WeChat Pay complaint's replies and completion) go one at a
+ * time in id order: a pass first reads, for the keys with pending messages in the topic, each key's
+ * first pending message (see {@link firstPendingOfKeys}), and claims a keyed message only if it is
+ * that one. This holds across instances without relying on how a locking read treats a subquery:
+ * a message finished (sent, skipped, dead) never becomes pending again, and a later message of a key
+ * is queued after the earlier one committed (the queueing transactions are serialized), so a
+ * message that was its key's first pending one when read still is when claimed; a stale read only
+ * leaves the next one for the next pass.
  */
 export class OutboxRunner {
   readonly instanceId: string;
@@ -160,8 +170,11 @@ export class OutboxRunner {
     const em = this.orm.em.fork();
     // The pass's own notion of now, moved on by the time spent (a test may run a pass hours ahead).
     const startedAt = Date.now();
+    // A message with an ordering key is claimable only as its key's first unfinished one.
+    const heads = await firstPendingOfKeys(em, name);
+    const ordered = heads.length ? { $or: [{ orderingKey: null }, { id: { $in: heads } }] } : { orderingKey: null };
     const ids = await claimDueRows(em, OutboxMessage, {
-      where: { status: 'pending', topic: name, nextAttemptAt: { $lte: now }, ...leaseFree('claimedUntil', now) },
+      where: { status: 'pending', topic: name, nextAttemptAt: { $lte: now }, ...leaseFree('claimedUntil', now), $and: [ordered] },
       orderBy: { nextAttemptAt: 'asc', id: 'asc' },
       limit: opts.batchSize,
       holder: this.instanceId,
@@ -203,4 +216,17 @@ export class OutboxRunner {
     }
     return r;
   }
+}
+
+/**
+ * The id of each ordering key's first (lowest id) pending message, for the keys that have a pending
+ * message in `topic` (the earlier message may be of another topic: the order is the key's). One
+ * grouped read on (ordering_key, status); a topic that sets no keys reads nothing but its own
+ * status/topic index range.
+ */
+async function firstPendingOfKeys(em: EntityManager, topic: string): Promise<number[]> {
+  const knex = em.getKnex();
+  const keys = knex('outbox_message').distinct('ordering_key').where({ status: 'pending', topic }).whereNotNull('ordering_key');
+  const rows: Array<{ id: number | string }> = await knex('outbox_message').min({ id: 'id' }).where('status', 'pending').whereIn('ordering_key', keys).groupBy('ordering_key');
+  return rows.map((r) => Number(r.id));
 }

@@ -5,6 +5,13 @@ export interface OutboxEntry {
   /** Same key, same message: enqueueing again (a retried notification, a second instance) adds nothing. */
   dedupeKey: string;
   payload: Record<string, unknown>;
+  /**
+   * Delivers the messages sharing this key one at a time, in the order they were queued (by id):
+   * one is not claimed while an earlier one of the key is still pending or being retried; a `sent`,
+   * `skipped` or `dead` one lets the next go. The transactions queueing under one key must be
+   * serialized (e.g. hold a lock on the row the messages are about), so that ids follow commit order.
+   */
+  orderingKey?: string;
 }
 
 /**
@@ -20,6 +27,7 @@ export async function enqueueOutbox(em: EntityManager, entries: OutboxEntry | re
     topic: e.topic,
     dedupeKey: e.dedupeKey,
     payload: e.payload,
+    orderingKey: e.orderingKey ?? null,
     status: 'pending' as const,
     attempts: 0,
     nextAttemptAt: now,
@@ -31,8 +39,8 @@ export async function enqueueOutbox(em: EntityManager, entries: OutboxEntry | re
   // A DATETIME as the ORM stores it: epoch ms on SQLite, a UTC DATETIME(3) on MySQL (see read-db.ts).
   const at = sqlite ? now.getTime() : now.toISOString().replace('T', ' ').slice(0, 23);
   const res = await em.execute<{ affectedRows: number }>(
-    `${sqlite ? 'insert or ignore' : 'insert ignore'} into \`outbox_message\` (\`topic\`, \`dedupe_key\`, \`payload\`, \`status\`, \`attempts\`, \`next_attempt_at\`, \`created_at\`) values ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-    rows.flatMap((r) => [r.topic, r.dedupeKey, JSON.stringify(r.payload), r.status, r.attempts, at, at]),
+    `${sqlite ? 'insert or ignore' : 'insert ignore'} into \`outbox_message\` (\`topic\`, \`dedupe_key\`, \`payload\`, \`ordering_key\`, \`status\`, \`attempts\`, \`next_attempt_at\`, \`created_at\`) values ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+    rows.flatMap((r) => [r.topic, r.dedupeKey, JSON.stringify(r.payload), r.orderingKey, r.status, r.attempts, at, at]),
     'run',
   );
   return res.affectedRows;

@@ -214,3 +214,108 @@ describe('topics with options of their own', () => {
     await t.orm.em.fork().nativeDelete(OutboxMessage, {});
   });
 });
+
+describe('an ordering key', () => {
+  const at = (base: Date, ms: number) => new Date(base.getTime() + ms);
+  const queue = (topic: string, key: string, orderingKey: string | undefined, created: Date) =>
+    t.orm.em.fork().transactional((em) => enqueueOutbox(em, { topic, dedupeKey: key, payload: { key }, ...(orderingKey ? { orderingKey } : {}) }, created));
+  const row = (key: string) => t.orm.em.fork().findOneOrFail(OutboxMessage, { dedupeKey: key });
+  afterEach(async () => {
+    await t.orm.em.fork().nativeDelete(OutboxMessage, {});
+  });
+
+  test('a later message waits while an earlier one of its key is retried, and goes right after it; unkeyed and other keys go at once', async () => {
+    const now = new Date(Date.now() - 1000);
+    await queue('test.ordered', 'k1:first', 'k1', now);
+    await queue('test.ordered', 'k1:second', 'k1', now);
+    await queue('test.ordered', 'k2:only', 'k2', now);
+    await queue('test.ordered', 'free', undefined, now);
+    const delivered: string[] = [];
+    let down = true;
+    const r = new OutboxRunner(t.orm, t.deps.logger);
+    r.register('test.ordered', async (_p, m) => {
+      if (down && m.dedupeKey === 'k1:first') throw new Error('down');
+      delivered.push(m.dedupeKey);
+    });
+    // The first of k1 fails; the second of k1 is due but not taken; k2 and the unkeyed one go.
+    expect(await r.runOnce(now)).toMatchObject({ claimed: 3, sent: 2, failed: 1 });
+    expect(delivered.sort()).toEqual(['free', 'k2:only']);
+    // Before the first is due again, nothing of k1 goes, however often the runner passes.
+    expect(await r.runOnce(at(now, 10_000))).toMatchObject({ claimed: 0 });
+    expect(await row('k1:second')).toMatchObject({ status: 'pending', attempts: 0 });
+    down = false;
+    expect(await r.runOnce(at(now, 31_000))).toMatchObject({ claimed: 1, sent: 1 });
+    expect(await r.runOnce(at(now, 31_000))).toMatchObject({ claimed: 1, sent: 1 });
+    expect(delivered.slice(2)).toEqual(['k1:first', 'k1:second']);
+  });
+
+  test('an earlier message given up (dead) or skipped lets the next go', async () => {
+    const now = new Date(Date.now() - 1000);
+    await queue('test.ordered', 'd:first', 'd', now);
+    await queue('test.ordered', 'd:second', 'd', now);
+    await queue('test.ordered', 's:first', 's', now);
+    await queue('test.ordered', 's:second', 's', now);
+    const delivered: string[] = [];
+    const r = new OutboxRunner(t.orm, t.deps.logger);
+    r.register(
+      'test.ordered',
+      async (_p, m) => {
+        if (m.dedupeKey === 'd:first') throw new Error('refused for good');
+        if (m.dedupeKey === 's:first') return { skipped: 'stale' };
+        delivered.push(m.dedupeKey);
+      },
+      { maxAttempts: 2 },
+    );
+    expect(await r.runOnce(now)).toMatchObject({ claimed: 2, failed: 1, skipped: 1 });
+    expect(await r.runOnce(now)).toMatchObject({ claimed: 1, sent: 1 });
+    expect(delivered).toEqual(['s:second']);
+    expect(await r.runOnce(at(now, 31_000))).toMatchObject({ claimed: 1, failed: 1 });
+    expect(await row('d:first')).toMatchObject({ status: 'dead', attempts: 2 });
+    expect(await r.runOnce(at(now, 31_000))).toMatchObject({ claimed: 1, sent: 1 });
+    expect(delivered).toEqual(['s:second', 'd:second']);
+  });
+
+  test('the order is the key’s, across topics: a message waits for an earlier one of another topic', async () => {
+    const now = new Date(Date.now() - 1000);
+    await queue('test.first', 'x:a', 'x', now);
+    await queue('test.second', 'x:b', 'x', now);
+    const r = new OutboxRunner(t.orm, t.deps.logger);
+    const delivered: string[] = [];
+    r.register('test.first', async (_p, m) => void delivered.push(m.dedupeKey));
+    r.register('test.second', async (_p, m) => void delivered.push(m.dedupeKey));
+    expect(await r.runOnce(now, ['test.second'])).toMatchObject({ claimed: 0 });
+    expect(await r.runOnce(now, ['test.first', 'test.second'])).toMatchObject({ sent: 2 });
+    expect(delivered).toEqual(['x:a', 'x:b']);
+  });
+
+  test('two runners at once: each key’s messages go one at a time and in order, every message once', async () => {
+    const now = new Date(Date.now() - 1000);
+    const keys = ['a', 'b', 'c', 'd'];
+    // Each key's messages queued together, so an unordered claim would give one key's to both runners.
+    for (const k of keys) for (let i = 0; i < 5; i++) await queue('test.ordered', `${k}:${i}`, k, now);
+    const delivered: string[] = [];
+    const busy = new Set<string>();
+    let overlapped = 0;
+    const second = new OutboxRunner(t.orm, t.deps.logger, { batchSize: 3 });
+    const first = new OutboxRunner(t.orm, t.deps.logger, { batchSize: 3 });
+    let inside: Promise<unknown> | null = null;
+    const deliver = (runner: 'first' | 'second') => async (_p: unknown, m: { dedupeKey: string }) => {
+      const k = m.dedupeKey.split(':')[0];
+      if (busy.has(k)) overlapped++;
+      busy.add(k);
+      // While the first runner delivers its first message, the second runs a whole pass (on MySQL
+      // its claim skips the rows the first holds; on SQLite it re-checks each row it takes).
+      if (runner === 'first' && !inside) await (inside = second.runOnce(now));
+      await new Promise((res) => setTimeout(res, 2));
+      busy.delete(k);
+      delivered.push(m.dedupeKey);
+    };
+    first.register('test.ordered', deliver('first'));
+    second.register('test.ordered', deliver('second'));
+    for (let pass = 0; pass < 20 && delivered.length < 20; pass++) await Promise.all([first.runOnce(now), second.runOnce(now)]);
+    expect(overlapped).toBe(0);
+    expect([...delivered].sort()).toEqual(keys.flatMap((k) => [0, 1, 2, 3, 4].map((i) => `${k}:${i}`)).sort());
+    for (const k of keys) expect(delivered.filter((d) => d.startsWith(`${k}:`))).toEqual([0, 1, 2, 3, 4].map((i) => `${k}:${i}`));
+    expect(await t.orm.em.fork().count(OutboxMessage, { status: 'sent' })).toBe(20);
+  });
+});
