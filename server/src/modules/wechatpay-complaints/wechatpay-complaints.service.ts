@@ -40,7 +40,12 @@ import type { ReceivedFile } from '../uploads/uploads.multipart';
 import { purgeUntakenFiles } from '../uploads/uploads.purge';
 import { WechatpayComplaint, WechatpayComplaintImage, WechatpayComplaintNotify } from './wechatpay-complaint.entity';
 
-/** Replies and completions on their way to WeChat Pay (one topic: a completion waits behind the replies queued before it). */
+/**
+ * Replies and completions on their way to WeChat Pay. One complaint's messages share an outbox
+ * ordering key ({@link complaintOrderingKey}), so they reach WeChat in the order staff made them: a
+ * completion (or a later reply) is not delivered while an earlier reply is still queued or being
+ * retried; once that one is given up (dead) or refused (skipped), the next goes.
+ */
 export const WECHATPAY_COMPLAINT_TOPIC = 'wechatpay.complaint';
 /** The polling job's lease: one instance at a time reads WeChat Pay's complaint list. */
 export const WECHATPAY_COMPLAINT_SYNC_JOB = 'wechatpay-complaint-sync';
@@ -273,6 +278,11 @@ export class WechatpayComplaintsService {
   private async queueForWechat(tx: EntityManager, e: { kind: 'reply' | 'resolve'; ticketId: number; message: string; imageIds: readonly number[]; now: Date }): Promise<boolean> {
     const row = await tx.findOne(WechatpayComplaint, { ticketId: e.ticketId });
     if (!row) return false;
+    // One complaint's messages are queued one transaction at a time (the ticket row is the lock a
+    // resolution already holds), so their ids follow the order they commit in: the outbox delivers
+    // an ordering key's messages by id. Not the complaint row: the sync locks it before it writes
+    // on the ticket, and the two would wait on each other.
+    await tx.findOne(Ticket, e.ticketId, { fields: ['id'], lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true });
     const content = [...e.message.trim()].slice(0, RESPONSE_MAX).join('');
     const payload: ComplaintOutboxPayload = { action: e.kind === 'reply' ? 'response' : 'complete', complaintId: row.complaintId, content };
     const dedupeKey = `wechatpay-complaint:${row.complaintId}:${payload.action}:${randomUUID()}`;
@@ -285,7 +295,7 @@ export class WechatpayComplaintsService {
       }
       payload.imageIds = [...e.imageIds];
     }
-    await enqueueOutbox(tx, { topic: WECHATPAY_COMPLAINT_TOPIC, dedupeKey, payload: { ...payload } }, e.now);
+    await enqueueOutbox(tx, { topic: WECHATPAY_COMPLAINT_TOPIC, dedupeKey, payload: { ...payload }, orderingKey: complaintOrderingKey(row.complaintId) }, e.now);
     return true;
   }
 
@@ -512,6 +522,11 @@ function negotiationView(n: WechatNegotiation): WechatNegotiationView {
     details: n.details,
     imageCount: n.images.length,
   };
+}
+
+/** The outbox ordering key of one complaint's replies and completion. */
+export function complaintOrderingKey(complaintId: string): string {
+  return `wechatpay-complaint:${complaintId}`;
 }
 
 /** What the payer sees of a queued message at WeChat: its text and how many images (a completion's answer carries none). */

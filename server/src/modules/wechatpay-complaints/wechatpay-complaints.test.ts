@@ -557,6 +557,108 @@ describe('reply images', () => {
     });
   });
 
+  describe('one complaint’s messages reach WeChat Pay in the order staff made them', () => {
+    beforeEach(async () => {
+      await run();
+    });
+    /** One pass of the complaint topic at `ms` after `from`. */
+    const pass = (from: Date, ms = 0) => t.app.services.outbox.runOnce(new Date(from.getTime() + ms), [WECHATPAY_COMPLAINT_TOPIC]);
+    const start = () => new Date(Date.now() + ++hours * 3600_000);
+    const resolve = (ticketId: number, message: string) => t.request.post(`/api/v1/staff/tickets/${ticketId}/resolve`).set(auth(agent)).send({ message }).expect(200);
+    const statuses = async (complaintId: string) => (await complaintMessages(complaintId)).map((m) => `${(m.payload as { action?: string }).action}:${m.status}:${m.attempts}`);
+    /** What WeChat's negotiation history holds from the merchant, in its order. */
+    const merchantHistory = (complaintId: string) =>
+      sandbox()
+        .complaints.get(complaintId)!
+        .history.filter((n) => n.operateType.startsWith('MERCHANT_'))
+        .map((n) => (n.operateType === 'MERCHANT_RESPONSE' ? n.details : n.operateType));
+
+    test('WeChat Pay down for a reply, the resolution queued meanwhile: once it is back the reply goes first, then the resolution and 反馈处理完成', async () => {
+      const { complaintId, ticketId } = await claimedComplaintTicket('水费账单重复扣款');
+      const from = start();
+      sandbox().complaints.down = true;
+      try {
+        await reply(ticketId, { message: '已核实重复扣款，正在为您退款。' }).expect(200);
+        await pass(from);
+        await resolve(ticketId, '重复扣的 21.00 元已原路退回。');
+      } finally {
+        sandbox().complaints.down = false;
+      }
+      expect(await statuses(complaintId)).toEqual(['response:pending:1', 'complete:pending:0']);
+      // Back, 10 s later: the resolution is due, the reply's retry not yet (30 s). The resolution
+      // does not go ahead of it (WeChat would complete the complaint and then refuse the reply).
+      await pass(from, 10_000);
+      expect(await statuses(complaintId)).toEqual(['response:pending:1', 'complete:pending:0']);
+      expect(merchantHistory(complaintId)).toEqual([]);
+      await pass(from, 31_000);
+      expect(await statuses(complaintId)).toEqual(['response:sent:2', 'complete:pending:0']);
+      await pass(from, 31_000);
+      expect(await statuses(complaintId)).toEqual(['response:sent:2', 'complete:sent:1']);
+      expect(merchantHistory(complaintId)).toEqual(['已核实重复扣款，正在为您退款。', '重复扣的 21.00 元已原路退回。', 'MERCHANT_CONFIRM_COMPLETE']);
+      expect(sandbox().complaints.get(complaintId)!.state).toBe('PROCESSED');
+    });
+
+    test('a reply given up (dead) while the resolution waited: the resolution and 反馈处理完成 then go, and the console shows the reply as not delivered', async () => {
+      const { complaintId, ticketId } = await claimedComplaintTicket('停水期间照常收费');
+      let from = start();
+      sandbox().complaints.down = true;
+      try {
+        await reply(ticketId, { message: '停水期间的费用将在下期账单中扣减。' }).expect(200);
+        await pass(from);
+        await resolve(ticketId, '停水期间费用已扣减。');
+        // Retried until the outbox gives up (each pass past the longest backoff); the resolution waits all along.
+        for (let i = 0; i < 40 && (await complaintMessages(complaintId))[0].status === 'pending'; i++) {
+          from = new Date(from.getTime() + 2 * 3600_000);
+          await pass(from);
+          expect((await complaintMessages(complaintId))[1]).toMatchObject({ status: 'pending', attempts: 0 });
+        }
+      } finally {
+        sandbox().complaints.down = false;
+      }
+      const [dead] = await complaintMessages(complaintId);
+      expect(dead).toMatchObject({ status: 'dead', lastError: expect.stringContaining('SYSTEM_ERROR') });
+      await pass(from, 60_000);
+      expect((await statuses(complaintId))[1]).toBe('complete:sent:1');
+      // The payer has the resolution (sent as the answer before completing), not the given-up reply.
+      expect(merchantHistory(complaintId)).toEqual(['停水期间费用已扣减。', 'MERCHANT_CONFIRM_COMPLETE']);
+      const block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+      expect(block.state).toBe('PROCESSED');
+      expect(block.deliveries).toEqual([
+        expect.objectContaining({ kind: 'response', status: 'dead', attempts: dead.attempts, lastError: expect.stringContaining('SYSTEM_ERROR') }),
+        expect.objectContaining({ kind: 'complete', status: 'sent' }),
+      ]);
+    });
+
+    test('two complaints do not hold each other up: one’s reply being retried leaves the other’s reply and completion to go', async () => {
+      const stuck = await claimedComplaintTicket('燃气费多扣');
+      const other = await claimedComplaintTicket('电费多扣');
+      await reply(stuck.ticketId, { message: '正在核实燃气费。' }).expect(200);
+      await resolve(stuck.ticketId, '燃气费已退回。');
+      await reply(other.ticketId, { message: '正在核实电费。' }).expect(200);
+      await resolve(other.ticketId, '电费已退回。');
+      const api = t.deps.payments.wechatpay.complaints;
+      const real = api.respond.bind(api);
+      // WeChat Pay fails only this complaint's replies (a slow or failing shard, as far as we can tell).
+      const spy = jest.spyOn(api, 'respond').mockImplementation(async (id, input) => {
+        if (id === stuck.complaintId) throw new WechatPayError('SYSTEM_ERROR', 503, '系统繁忙，请稍后重试', true);
+        return real(id, input);
+      });
+      const from = start();
+      try {
+        await pass(from);
+        await pass(from);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(await statuses(other.complaintId)).toEqual(['response:sent:1', 'complete:sent:1']);
+      expect(merchantHistory(other.complaintId)).toEqual(['正在核实电费。', '电费已退回。', 'MERCHANT_CONFIRM_COMPLETE']);
+      expect(await statuses(stuck.complaintId)).toEqual(['response:pending:1', 'complete:pending:0']);
+      await pass(from, 31_000);
+      await pass(from, 31_000);
+      expect(merchantHistory(stuck.complaintId)).toEqual(['正在核实燃气费。', '燃气费已退回。', 'MERCHANT_CONFIRM_COMPLETE']);
+    });
+  });
+
   test('the agent (or a colleague) opens the images a reply sent: the bytes as chosen, through the staff route only', async () => {
     const { ticketId } = await claimedComplaintTicket('发票金额不对');
     const png = image('png');
