@@ -65,6 +65,11 @@ export interface WechatComplaintDeliveryView {
   kind: 'response' | 'complete';
   /** sent: WeChat has it; pending: queued or being retried; dead/skipped: given up (see lastError). */
   status: 'pending' | 'sent' | 'dead' | 'skipped';
+  /**
+   * Pending behind an earlier message of the same complaint that is still pending: it goes only once
+   * that one is sent or given up (a complaint's messages reach WeChat Pay in the order staff made them).
+   */
+  waitingForEarlier: boolean;
   attempts: number;
   lastError: string | null;
   /** Images the reply carries (uploaded to WeChat Pay just before the reply is sent). */

@@ -468,9 +468,12 @@ export class WechatpayComplaintsService {
       { topic: WECHATPAY_COMPLAINT_TOPIC, dedupeKey: { $like: `wechatpay-complaint:${row.complaintId}:%` } },
       { orderBy: { id: 'asc' } },
     );
+    // The outbox delivers them by id, one at a time: a pending one waits while an earlier one is pending.
+    const firstPending = messages.find((m) => m.status === 'pending')?.id;
     const deliveries: WechatComplaintDeliveryView[] = messages.map((m) => ({
       kind: (m.payload as { action?: string }).action === 'complete' ? 'complete' : 'response',
       status: m.status === 'sent' || m.status === 'dead' || m.status === 'skipped' ? m.status : 'pending',
+      waitingForEarlier: m.status === 'pending' && firstPending !== undefined && m.id > firstPending,
       attempts: m.attempts,
       lastError: m.lastError,
       imageCount: replyKindOf(m.payload as unknown as ComplaintOutboxPayload).imageCount,

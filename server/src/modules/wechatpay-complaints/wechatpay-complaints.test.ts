@@ -590,6 +590,11 @@ describe('reply images', () => {
       await pass(from, 10_000);
       expect(await statuses(complaintId)).toEqual(['response:pending:1', 'complete:pending:0']);
       expect(merchantHistory(complaintId)).toEqual([]);
+      const block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+      expect(block.deliveries).toEqual([
+        expect.objectContaining({ kind: 'response', status: 'pending', waitingForEarlier: false, attempts: 1 }),
+        expect.objectContaining({ kind: 'complete', status: 'pending', waitingForEarlier: true, attempts: 0 }),
+      ]);
       await pass(from, 31_000);
       expect(await statuses(complaintId)).toEqual(['response:sent:2', 'complete:pending:0']);
       await pass(from, 31_000);
@@ -625,7 +630,7 @@ describe('reply images', () => {
       expect(block.state).toBe('PROCESSED');
       expect(block.deliveries).toEqual([
         expect.objectContaining({ kind: 'response', status: 'dead', attempts: dead.attempts, lastError: expect.stringContaining('SYSTEM_ERROR') }),
-        expect.objectContaining({ kind: 'complete', status: 'sent' }),
+        expect.objectContaining({ kind: 'complete', status: 'sent', waitingForEarlier: false }),
       ]);
     });
 

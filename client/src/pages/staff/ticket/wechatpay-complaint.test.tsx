@@ -56,7 +56,7 @@ describe('staff ticket: WeChat Pay complaint', () => {
               state: 'PROCESSING',
               stateLabel: '处理中',
               negotiation: [...complaint().negotiation, { operateType: 'MERCHANT_RESPONSE', operateLabel: '商户回复', operator: '商家', operateTime: '2026-12-04T03:00:00.000Z', details: '已核实' }],
-              deliveries: [{ kind: 'response', status: 'sent', attempts: 1, lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z' }],
+              deliveries: [{ kind: 'response', status: 'sent', waitingForEarlier: false, attempts: 1, lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z' }],
             })
           : complaint();
       }
@@ -212,8 +212,8 @@ describe('staff ticket: WeChat Pay complaint', () => {
       if (path === '/staff/tickets/9/wechatpay-complaint') {
         return complaint({
           deliveries: [
-            { kind: 'response', status: 'sent', attempts: 1, lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z' },
-            { kind: 'response', status: 'sent', attempts: 1, lastError: null, imageCount: 3, imageIds: [41, 42, 43], createdAt: '2026-12-04T04:00:00.000Z' },
+            { kind: 'response', status: 'sent', waitingForEarlier: false, attempts: 1, lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z' },
+            { kind: 'response', status: 'sent', waitingForEarlier: false, attempts: 1, lastError: null, imageCount: 3, imageIds: [41, 42, 43], createdAt: '2026-12-04T04:00:00.000Z' },
           ],
         });
       }
@@ -248,6 +248,32 @@ describe('staff ticket: WeChat Pay complaint', () => {
       URL.createObjectURL = saved.create;
       URL.revokeObjectURL = saved.revoke;
     }
+  });
+
+  it('says which reply the payer never got, and which message waits for an earlier one', async () => {
+    const d = { lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z' };
+    requestMock.mockImplementation(async (path: string) => {
+      if (path === '/staff/canned-replies') return { reply: [], 'request-information': [], resolve: [] };
+      if (path === '/staff/users') return [];
+      if (path === '/staff/tickets/9/photos') return [];
+      if (path === '/staff/tickets/9') return staffTicket(9, 'ok', 50 * HOUR, { type: 'complaint', status: 'accepted', ownerStaffId: 2 });
+      if (path === '/staff/tickets/9/wechatpay-complaint') {
+        return complaint({
+          deliveries: [
+            { ...d, kind: 'response', status: 'dead', waitingForEarlier: false, attempts: 20, lastError: 'SYSTEM_ERROR: 系统繁忙' },
+            { ...d, kind: 'response', status: 'pending', waitingForEarlier: false, attempts: 2, lastError: 'SYSTEM_ERROR: 系统繁忙' },
+            { ...d, kind: 'complete', status: 'pending', waitingForEarlier: true, attempts: 0 },
+          ],
+        });
+      }
+      throw new Error(`unexpected ${path}`);
+    });
+    render(<StaffTicketPage />);
+    await waitFor(() => expect(document.querySelectorAll('#staff-wxcomplaint-deliveries > *')).toHaveLength(3));
+    const rows = [...document.querySelectorAll('#staff-wxcomplaint-deliveries > *')].map((e) => e.textContent);
+    expect(rows[0]).toBe('商户回复：未送达：多次失败，已停止重试，付款人没有收到这条回复（SYSTEM_ERROR: 系统繁忙）');
+    expect(rows[1]).toBe('商户回复：发送中（已重试 2 次：SYSTEM_ERROR: 系统繁忙）');
+    expect(rows[2]).toBe('反馈处理完成：等待前一条送达或停止重试后发出');
   });
 
   it('shows no block for a complaint that did not come from WeChat Pay', async () => {

@@ -14,12 +14,25 @@ export interface WechatpayComplaintBlockProps {
   version: string;
 }
 
-const deliveryText: Record<WechatComplaintView['deliveries'][number]['status'], string> = {
+type Delivery = WechatComplaintView['deliveries'][number];
+
+const deliveryText: Record<Delivery['status'], string> = {
   pending: '发送中',
   sent: '微信支付已收到',
-  dead: '多次失败，已停止重试',
-  skipped: '微信支付拒收',
+  dead: '未送达：多次失败，已停止重试',
+  skipped: '未送达：微信支付拒收',
 };
+
+/**
+ * One delivery's state as the agent reads it. A complaint's messages go in the order they were made,
+ * so one may wait for an earlier one; a reply that was not delivered says the payer never got it
+ * (a later resolution still goes, and once WeChat has 反馈处理完成 no reply can follow).
+ */
+function deliveryState(d: Delivery): string {
+  if (d.status === 'pending' && d.waitingForEarlier) return '等待前一条送达或停止重试后发出';
+  const text = deliveryText[d.status];
+  return (d.status === 'dead' || d.status === 'skipped') && d.kind === 'response' ? `${text}，付款人没有收到这条回复` : text;
+}
 
 /**
  * The WeChat Pay consumer complaint (消费者投诉) behind a complaint ticket: the payment it is about,
@@ -65,7 +78,7 @@ export default function WechatpayComplaintBlock({ ticketId, version }: Wechatpay
           <View className="ticket-row__label">付款人电话</View>
           <View id="staff-wxcomplaint-phone">{c.payerPhoneMasked ?? '未留'}</View>
         </View>
-        <View className="muted tickets-gap">回复用户的内容（前 200 字）和所附图片会作为商户回复发到微信支付（任一图片上传失败则整条回复稍后重发）；办结时办结说明一并发出，并向微信支付反馈处理完成。</View>
+        <View className="muted tickets-gap">回复用户的内容（前 200 字）和所附图片会作为商户回复发到微信支付（任一图片上传失败则整条回复稍后重发）；办结时办结说明一并发出，并向微信支付反馈处理完成。各条按发出的先后送达：前一条未送达时后一条等待，前一条停止重试后后一条照常发出。</View>
         <View className="section__title tickets-gap">协商历史</View>
         <View id="staff-wxcomplaint-history">
           {c.negotiation.map((n, i) => (
@@ -86,7 +99,7 @@ export default function WechatpayComplaintBlock({ ticketId, version }: Wechatpay
             {c.deliveries.map((d, i) => (
               <View key={`${d.createdAt}-${i}`} className="muted" data-status={d.status}>
                 {d.kind === 'complete' ? '反馈处理完成' : '商户回复'}
-                {d.imageCount > 0 ? `（附图 ${d.imageCount} 张）` : ''}：{deliveryText[d.status]}
+                {d.imageCount > 0 ? `（附图 ${d.imageCount} 张）` : ''}：{deliveryState(d)}
                 {d.status === 'pending' && d.attempts > 0 ? `（已重试 ${d.attempts} 次：${d.lastError ?? ''}）` : ''}
                 {(d.status === 'dead' || d.status === 'skipped') && d.lastError ? `（${d.lastError}）` : ''}
                 {d.imageIds.length > 0 && <ReplyImages ticketId={ticketId} imageIds={d.imageIds} idPrefix={`staff-wxcomplaint-delivery-${i + 1}-image`} />}
