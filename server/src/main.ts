@@ -144,6 +144,8 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
   const stopUploadCleanup = startPeriodicJob('unattached photo cleanup', logger, () => app.services.uploads.purgeUnattached(), 3_600_000, 60_000);
   // Images chosen for a reply to a WeChat Pay complaint that no reply took are forgotten after a day.
   const stopReplyImageCleanup = startPeriodicJob('unsent complaint reply image cleanup', logger, () => app.services.wechatpayComplaints.purgeUnsentImages(), 3_600_000, 90_000);
+  // Staff submits' idempotency keys are forgotten after 7 days (a repeat comes within minutes).
+  const stopSubmitCleanup = startPeriodicJob('staff submit key cleanup', logger, () => app.services.tickets.staff.purgeOldSubmits(), 3_600_000, 120_000);
   // Invoice results the e-invoice platform did not call back with are asked for (and lost requests sent again).
   const stopInvoiceChecks = startPeriodicJob('invoice result checks', logger, () => app.services.invoices.checkPending(), 30_000, 15_000);
   // WeChat Pay complaints: the notify URL set and the last 30 days read every 5 minutes (one instance
@@ -155,6 +157,7 @@ function startJobs(deps: AppDeps, app: OpenHallApp): () => Promise<void> {
     await stopImports();
     await stopUploadCleanup();
     await stopReplyImageCleanup();
+    await stopSubmitCleanup();
     await stopInvoiceChecks();
     await stopComplaintPoll();
     await stopPaymentJob();

@@ -36,6 +36,7 @@ import { Migration20261206044200_ticket_metrics_indexes } from './Migration20261
 import { Migration20261206050000_wechatpay_complaint_images } from './Migration20261206050000_wechatpay_complaint_images';
 import { Migration20261206060000_staff_submit } from './Migration20261206060000_staff_submit';
 import { Migration20261206070000_outbox_ordering_key } from './Migration20261206070000_outbox_ordering_key';
+import { Migration20261206080000_staff_submit_created_index } from './Migration20261206080000_staff_submit_created_index';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the file system) so the same
@@ -80,4 +81,5 @@ export const migrations = [
   { name: 'Migration20261206050000_wechatpay_complaint_images', class: Migration20261206050000_wechatpay_complaint_images },
   { name: 'Migration20261206060000_staff_submit', class: Migration20261206060000_staff_submit },
   { name: 'Migration20261206070000_outbox_ordering_key', class: Migration20261206070000_outbox_ordering_key },
+  { name: 'Migration20261206080000_staff_submit_created_index', class: Migration20261206080000_staff_submit_created_index },
 ];

@@ -6,6 +6,7 @@ import { EntitySchema } from '@mikro-orm/core';
  * of the same submit (a double click, a retry after a timeout, both at once) finds the first one's
  * row instead of acting again. `fingerprint` is what was asked (a sha256 of the action and its
  * input): the same key with a different request is refused rather than answered with the first.
+ * Kept 7 days (an hourly job forgets older ones, see `purgeOldSubmits`).
  */
 export class StaffSubmit {
   id!: number;
@@ -23,6 +24,7 @@ export const StaffSubmitSchema = new EntitySchema<StaffSubmit>({
   class: StaffSubmit,
   tableName: 'staff_submit',
   uniques: [{ name: 'staff_submit_key_unique', properties: ['staffId', 'idempotencyKey'] }],
+  indexes: [{ name: 'staff_submit_created_idx', properties: ['createdAt'] }],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
     staffId: { type: 'integer' },

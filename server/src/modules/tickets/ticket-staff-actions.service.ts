@@ -19,6 +19,9 @@ import type { TicketViews } from './ticket-views';
 import { TicketWork } from './ticket-work';
 import { Ticket } from './ticket.entity';
 
+/** How long a staff submit's idempotency key is kept: a repeat after that acts again. */
+export const STAFF_SUBMIT_KEEP_MS = 7 * 86_400_000;
+
 /**
  * What another module does in the transaction of a staff reply or a resolution (a WeChat Pay
  * complaint sends them back to WeChat Pay): it registers here instead of the tickets importing it.
@@ -151,6 +154,24 @@ export class TicketStaffActions extends TicketWork {
       throw new AppError('CONFLICT', 409, '该请求编号已用于另一条内容不同的回复；请刷新工单查看已发出的回复，再重新填写', [{ path: 'body.idempotencyKey', message: '请求编号已使用' }]);
     }
     return true;
+  }
+
+  /**
+   * Forgets the idempotency keys of staff submits made more than `olderThanMs` ago (7 days): a submit
+   * is repeated within seconds or minutes (a double click, a retry after a timeout), not a week later,
+   * and without this the table grows by a row per reply for ever. Deleted by id, `batch` at a time,
+   * so a backlog never holds one long lock; several instances running it at once delete each row
+   * once between them. Answers how many went.
+   */
+  async purgeOldSubmits(olderThanMs = STAFF_SUBMIT_KEEP_MS, batch = 500): Promise<number> {
+    const cutoff = new Date(this.now().getTime() - olderThanMs);
+    let purged = 0;
+    for (;;) {
+      const em = this.deps.orm.em.fork();
+      const old = await em.find(StaffSubmit, { createdAt: { $lt: cutoff } }, { fields: ['id'], orderBy: { id: 'asc' }, limit: batch });
+      if (old.length > 0) purged += await em.nativeDelete(StaffSubmit, { id: { $in: old.map((r) => r.id) } });
+      if (old.length < batch) return purged;
+    }
   }
 
   private async recordReply(tx: EntityManager, staff: Staff, ticketId: number, message: string, imageIds: readonly number[], now: Date): Promise<void> {
