@@ -36,7 +36,7 @@ export const OutboxMessageSchema = new EntitySchema<OutboxMessage>({
   tableName: 'outbox_message',
   indexes: [
     { name: 'outbox_message_status_topic_next_idx', properties: ['status', 'topic', 'nextAttemptAt'] },
-    { name: 'outbox_message_ordering_idx', properties: ['orderingKey', 'status'] },
+    { name: 'outbox_message_ordering_idx', properties: ['status', 'orderingKey'] },
   ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },

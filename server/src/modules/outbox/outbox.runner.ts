@@ -64,13 +64,13 @@ interface Topic {
  * another (bill write-offs).
  *
  * Messages sharing an `orderingKey` (a WeChat Pay complaint's replies and completion) go one at a
- * time in id order: a pass first reads, for the keys with pending messages in the topic, each key's
- * first pending message (see {@link firstPendingOfKeys}), and claims a keyed message only if it is
- * that one. This holds across instances without relying on how a locking read treats a subquery:
- * a message finished (sent, skipped, dead) never becomes pending again, and a later message of a key
- * is queued after the earlier one committed (the queueing transactions are serialized), so a
- * message that was its key's first pending one when read still is when claimed; a stale read only
- * leaves the next one for the next pass.
+ * time in id order: a pass first reads each key's first pending message (see
+ * {@link firstPendingOfKeys}), and claims a keyed message only if it is that one (the order is the
+ * key's, across topics). This holds across instances without relying on how a locking read treats
+ * a subquery: a finished message (sent, skipped, dead) never becomes pending again, and a later
+ * message of a key is queued after the earlier one committed (the queueing transactions are
+ * serialized), so a message that was its key's first pending one when read still is when claimed;
+ * a stale read only leaves the next one for the next pass.
  */
 export class OutboxRunner {
   readonly instanceId: string;
@@ -171,7 +171,7 @@ export class OutboxRunner {
     // The pass's own notion of now, moved on by the time spent (a test may run a pass hours ahead).
     const startedAt = Date.now();
     // A message with an ordering key is claimable only as its key's first unfinished one.
-    const heads = await firstPendingOfKeys(em, name);
+    const heads = await firstPendingOfKeys(em);
     const ordered = heads.length ? { $or: [{ orderingKey: null }, { id: { $in: heads } }] } : { orderingKey: null };
     const ids = await claimDueRows(em, OutboxMessage, {
       where: { status: 'pending', topic: name, nextAttemptAt: { $lte: now }, ...leaseFree('claimedUntil', now), $and: [ordered] },
@@ -219,14 +219,12 @@ export class OutboxRunner {
 }
 
 /**
- * The id of each ordering key's first (lowest id) pending message, for the keys that have a pending
- * message in `topic` (the earlier message may be of another topic: the order is the key's). One
- * grouped read on (ordering_key, status); a topic that sets no keys reads nothing but its own
- * status/topic index range.
+ * The id of each ordering key's first (lowest id) pending message. One grouped read of the pending
+ * messages that have a key, on the (status, ordering_key) index: it costs what those few messages
+ * cost, however large another topic's backlog of unkeyed ones (a month of renewal reminders) is.
+ * Heads of other topics come along and are harmless (the claim is by topic).
  */
-async function firstPendingOfKeys(em: EntityManager, topic: string): Promise<number[]> {
-  const knex = em.getKnex();
-  const keys = knex('outbox_message').distinct('ordering_key').where({ status: 'pending', topic }).whereNotNull('ordering_key');
-  const rows: Array<{ id: number | string }> = await knex('outbox_message').min({ id: 'id' }).where('status', 'pending').whereIn('ordering_key', keys).groupBy('ordering_key');
+async function firstPendingOfKeys(em: EntityManager): Promise<number[]> {
+  const rows: Array<{ id: number | string }> = await em.getKnex()('outbox_message').min({ id: 'id' }).where('status', 'pending').whereNotNull('ordering_key').groupBy('ordering_key');
   return rows.map((r) => Number(r.id));
 }
