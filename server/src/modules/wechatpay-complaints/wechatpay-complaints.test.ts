@@ -9,6 +9,7 @@ import { WechatPayError } from '../../integrations/wechatpay/wechatpay.adapter';
 import { JobLease } from '../jobs/job-lease.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { eventually, newBill, orderOf, smsUserWithAccount } from '../payments/payments.test-support';
+import { TicketEvent } from '../tickets/ticket-event.entity';
 import { Ticket } from '../tickets/ticket.entity';
 import { createSubscriber, fileTicket } from '../tickets/tickets.fixtures';
 import { WechatpayComplaint, WechatpayComplaintImage, WechatpayComplaintNotify } from './wechatpay-complaint.entity';
@@ -632,6 +633,18 @@ describe('reply images', () => {
         expect.objectContaining({ kind: 'response', status: 'dead', attempts: dead.attempts, lastError: expect.stringContaining('SYSTEM_ERROR') }),
         expect.objectContaining({ kind: 'complete', status: 'sent', waitingForEarlier: false }),
       ]);
+    });
+
+    test('a reply and the resolution submitted at once: both are recorded, and queued for WeChat Pay in the order they were recorded', async () => {
+      const { complaintId, ticketId } = await claimedComplaintTicket('热水器燃气费异常');
+      const [a, b] = await Promise.all([
+        reply(ticketId, { message: '正在核实燃气用量。' }),
+        t.request.post(`/api/v1/staff/tickets/${ticketId}/resolve`).set(auth(agent)).send({ message: '燃气用量核实无误。' }),
+      ]);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      const events = await t.orm.em.fork().find(TicketEvent, { ticketId, kind: { $in: ['reply', 'resolved'] } }, { orderBy: { id: 'asc' } });
+      const queued = await complaintMessages(complaintId);
+      expect(queued.map((m) => (m.payload as { action?: string }).action)).toEqual(events.map((e) => (e.kind === 'reply' ? 'response' : 'complete')));
     });
 
     test('two complaints do not hold each other up: one’s reply being retried leaves the other’s reply and completion to go', async () => {
