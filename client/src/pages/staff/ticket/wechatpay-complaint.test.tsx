@@ -27,6 +27,21 @@ function complaint(over: Partial<WechatComplaintView> = {}): WechatComplaintView
   };
 }
 
+/**
+ * Answers the page's requests by path: the lists every staff ticket page reads (canned replies, staff,
+ * photos), then `answers`; any other request fails the test.
+ */
+function answerRequests(answers: Record<string, () => unknown>): void {
+  requestMock.mockImplementation(async (path: string) => {
+    if (path === '/staff/canned-replies') return { reply: [], 'request-information': [], resolve: [] };
+    if (path === '/staff/users') return [];
+    if (path === '/staff/tickets/9/photos') return [];
+    const answer = answers[path];
+    if (!answer) throw new Error(`unexpected ${path}`);
+    return answer();
+  });
+}
+
 describe('staff ticket: WeChat Pay complaint', () => {
   beforeEach(() => {
     requestMock.mockReset();
@@ -41,16 +56,13 @@ describe('staff ticket: WeChat Pay complaint', () => {
   it('shows the payment, the masked payer phone and the negotiation history, and reads WeChat again after a reply', async () => {
     const mine = { status: 'accepted' as const, type: 'complaint' as const, ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } };
     let replied = false;
-    requestMock.mockImplementation(async (path: string) => {
-      if (path === '/staff/canned-replies') return { reply: [], 'request-information': [], resolve: [] };
-      if (path === '/staff/users') return [];
-      if (path === '/staff/tickets/9/photos') return [];
-      if (path === '/staff/tickets/9') return staffTicket(9, 'ok', 50 * HOUR, mine);
-      if (path === '/staff/tickets/9/reply') {
+    answerRequests({
+      '/staff/tickets/9': () => staffTicket(9, 'ok', 50 * HOUR, mine),
+      '/staff/tickets/9/reply': () => {
         replied = true;
         return staffTicket(9, 'ok', 50 * HOUR, { ...mine, status: 'accepted', timeline: [{ id: 1, kind: 'reply', actorKind: 'staff', actorName: '王芳', actorJobNo: 'KF1001', message: '已核实', occurredAt: '2026-12-04T03:00:00.000Z', visibleToSubscriber: true }] });
-      }
-      if (path === '/staff/tickets/9/wechatpay-complaint') {
+      },
+      '/staff/tickets/9/wechatpay-complaint': () => {
         return replied
           ? complaint({
               state: 'PROCESSING',
@@ -59,8 +71,7 @@ describe('staff ticket: WeChat Pay complaint', () => {
               deliveries: [{ kind: 'response', status: 'sent', waitingForEarlier: false, attempts: 1, lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z' }],
             })
           : complaint();
-      }
-      throw new Error(`unexpected ${path}`);
+      },
     });
     render(<StaffTicketPage />);
     await waitFor(() => expect(document.querySelector('#staff-wxcomplaint-state')?.textContent).toBe('待处理'));
@@ -85,14 +96,10 @@ describe('staff ticket: WeChat Pay complaint', () => {
 
   it('picks images for the reply, uploads them as chosen and sends their ids with it; a refused image says why and stays out', async () => {
     const mine = { status: 'accepted' as const, type: 'complaint' as const, channel: 'wechatpay_complaint' as const, ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } };
-    requestMock.mockImplementation(async (path: string) => {
-      if (path === '/staff/canned-replies') return { reply: [], 'request-information': [], resolve: [] };
-      if (path === '/staff/users') return [];
-      if (path === '/staff/tickets/9/photos') return [];
-      if (path === '/staff/tickets/9') return staffTicket(9, 'ok', 50 * HOUR, mine);
-      if (path === '/staff/tickets/9/reply') return staffTicket(9, 'ok', 50 * HOUR, mine);
-      if (path === '/staff/tickets/9/wechatpay-complaint') return complaint();
-      throw new Error(`unexpected ${path}`);
+    answerRequests({
+      '/staff/tickets/9': () => staffTicket(9, 'ok', 50 * HOUR, mine),
+      '/staff/tickets/9/reply': () => staffTicket(9, 'ok', 50 * HOUR, mine),
+      '/staff/tickets/9/wechatpay-complaint': () => complaint(),
     });
     const choose = jest
       .spyOn(Taro, 'chooseImage')
@@ -152,18 +159,14 @@ describe('staff ticket: WeChat Pay complaint', () => {
   it('a reply sent again after a failed try carries the same key (the server records it once); the next reply gets a new one', async () => {
     const mine = { status: 'accepted' as const, type: 'complaint' as const, channel: 'wechatpay_complaint' as const, ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } };
     let tries = 0;
-    requestMock.mockImplementation(async (path: string) => {
-      if (path === '/staff/canned-replies') return { reply: [], 'request-information': [], resolve: [] };
-      if (path === '/staff/users') return [];
-      if (path === '/staff/tickets/9/photos') return [];
-      if (path === '/staff/tickets/9') return staffTicket(9, 'ok', 50 * HOUR, mine);
-      if (path === '/staff/tickets/9/reply') {
+    answerRequests({
+      '/staff/tickets/9': () => staffTicket(9, 'ok', 50 * HOUR, mine),
+      '/staff/tickets/9/reply': () => {
         // The first try times out (it may or may not have reached the server).
         if (++tries === 1) throw new ApiError('NETWORK', 'timeout', 0);
         return staffTicket(9, 'ok', 50 * HOUR, mine);
-      }
-      if (path === '/staff/tickets/9/wechatpay-complaint') return complaint();
-      throw new Error(`unexpected ${path}`);
+      },
+      '/staff/tickets/9/wechatpay-complaint': () => complaint(),
     });
     render(<StaffTicketPage />);
     await waitFor(() => expect(document.querySelector('#staff-wxcomplaint-state')?.textContent).toBe('待处理'));
@@ -204,20 +207,16 @@ describe('staff ticket: WeChat Pay complaint', () => {
   });
 
   it('the images a reply sent open from the block: fetched with the console token, a tap shows them full screen; one that is gone says so', async () => {
-    requestMock.mockImplementation(async (path: string) => {
-      if (path === '/staff/canned-replies') return { reply: [], 'request-information': [], resolve: [] };
-      if (path === '/staff/users') return [];
-      if (path === '/staff/tickets/9/photos') return [];
-      if (path === '/staff/tickets/9') return staffTicket(9, 'ok', 50 * HOUR, { type: 'complaint', status: 'accepted', ownerStaffId: 2 });
-      if (path === '/staff/tickets/9/wechatpay-complaint') {
+    answerRequests({
+      '/staff/tickets/9': () => staffTicket(9, 'ok', 50 * HOUR, { type: 'complaint', status: 'accepted', ownerStaffId: 2 }),
+      '/staff/tickets/9/wechatpay-complaint': () => {
         return complaint({
           deliveries: [
             { kind: 'response', status: 'sent', waitingForEarlier: false, attempts: 1, lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z' },
             { kind: 'response', status: 'sent', waitingForEarlier: false, attempts: 1, lastError: null, imageCount: 3, imageIds: [41, 42, 43], createdAt: '2026-12-04T04:00:00.000Z' },
           ],
         });
-      }
-      throw new Error(`unexpected ${path}`);
+      },
     });
     const fetchMock = jest.fn(async (url: string) => (url.endsWith('/43') ? { ok: false, status: 404 } : { ok: true, status: 200, blob: async () => new Blob([url]) }));
     const made: string[] = [];
@@ -252,12 +251,9 @@ describe('staff ticket: WeChat Pay complaint', () => {
 
   it('says which reply the payer never got, and which message waits for an earlier one', async () => {
     const d = { lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z' };
-    requestMock.mockImplementation(async (path: string) => {
-      if (path === '/staff/canned-replies') return { reply: [], 'request-information': [], resolve: [] };
-      if (path === '/staff/users') return [];
-      if (path === '/staff/tickets/9/photos') return [];
-      if (path === '/staff/tickets/9') return staffTicket(9, 'ok', 50 * HOUR, { type: 'complaint', status: 'accepted', ownerStaffId: 2 });
-      if (path === '/staff/tickets/9/wechatpay-complaint') {
+    answerRequests({
+      '/staff/tickets/9': () => staffTicket(9, 'ok', 50 * HOUR, { type: 'complaint', status: 'accepted', ownerStaffId: 2 }),
+      '/staff/tickets/9/wechatpay-complaint': () => {
         return complaint({
           deliveries: [
             { ...d, kind: 'response', status: 'dead', waitingForEarlier: false, attempts: 20, lastError: 'SYSTEM_ERROR: 系统繁忙' },
@@ -265,8 +261,7 @@ describe('staff ticket: WeChat Pay complaint', () => {
             { ...d, kind: 'complete', status: 'pending', waitingForEarlier: true, attempts: 0 },
           ],
         });
-      }
-      throw new Error(`unexpected ${path}`);
+      },
     });
     render(<StaffTicketPage />);
     await waitFor(() => expect(document.querySelectorAll('#staff-wxcomplaint-deliveries > *')).toHaveLength(3));
@@ -277,13 +272,9 @@ describe('staff ticket: WeChat Pay complaint', () => {
   });
 
   it('shows no block for a complaint that did not come from WeChat Pay', async () => {
-    requestMock.mockImplementation(async (path: string) => {
-      if (path === '/staff/canned-replies') return { reply: [], 'request-information': [], resolve: [] };
-      if (path === '/staff/users') return [];
-      if (path === '/staff/tickets/9/photos') return [];
-      if (path === '/staff/tickets/9') return staffTicket(9, 'ok', 50 * HOUR, { type: 'complaint' });
-      if (path === '/staff/tickets/9/wechatpay-complaint') return null;
-      throw new Error(`unexpected ${path}`);
+    answerRequests({
+      '/staff/tickets/9': () => staffTicket(9, 'ok', 50 * HOUR, { type: 'complaint' }),
+      '/staff/tickets/9/wechatpay-complaint': () => null,
     });
     render(<StaffTicketPage />);
     await screen.findByText('受理（首问负责）');
