@@ -12,10 +12,14 @@
  * 3. At the console (1366×800) the complaint is a complaint ticket on the 3-working-day clock,
  *    showing the payment, the payer's masked phone and WeChat's negotiation history.
  * 4. The agent claims it and replies: the reply reaches WeChat Pay as the merchant's response
- *    (处理中). The agent resolves it: the resolution goes as a response and the complaint is
- *    completed; the sandbox's complaint page shows both replies and 已处理完成.
+ *    (处理中).
+ * 5. The agent picks a GIF for a second reply: the upload is refused (WeChat Pay takes JPG, PNG, BMP),
+ *    the panel says so under the picker and nothing is attached. Then a real PNG: it goes with the reply, WeChat Pay
+ *    records the response with one image, and the block shows 附图 1 张 and the image itself.
+ * 6. The agent resolves it: the resolution goes as a response and the complaint is completed; the
+ *    sandbox's complaint page shows the three replies (the second with its image) and 已处理完成.
  */
-import type { Page } from 'playwright-core';
+import type { FileChooser, Page } from 'playwright-core';
 import { api, check, DESK, onPage, openRoute, runE2E, signInBySms, signInConsole, sleep, staffToken, submitBindForm, yuan, type E2E } from './harness';
 
 const ACCOUNT_NO = '1000000001';
@@ -23,7 +27,19 @@ const HOLDER = '张三';
 const PAYER_PHONE = '13912345678';
 const AGENT = { username: 'agent1', password: 'Agent#2026', jobNo: 'KF1001' };
 const REPLY = '您好，已核实您的缴费，账单状态将在今天内更新，给您带来不便深表歉意。';
+const REPLY_WITH_IMAGE = '这是您这笔缴费的入账记录截图，请查看。';
 const RESOLUTION = '账单已更新为已缴，如仍有疑问请拨打客服热线。';
+
+/** A real 1×1 PNG: the server and WeChat Pay decide the type from the bytes. */
+const RECEIPT_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+/**
+ * A real 1×1 GIF: an image the browser shows, so the picker uploads it, but not a type WeChat Pay
+ * takes (JPG, PNG, BMP), so the server refuses it by its bytes. (A file the browser cannot read as
+ * an image at all, e.g. text named .png, never reaches the server: Taro's H5 chooser drops it.)
+ */
+const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+/** The client's message table for UNSUPPORTED_MEDIA_TYPE (client/src/api/error-messages.ts). */
+const IMAGE_REFUSED = '不支持的内容格式';
 
 interface BillJson {
   id: number;
@@ -37,7 +53,14 @@ interface SandboxComplaintJson {
   complaintId: string;
   outTradeNo: string;
   state: string;
-  history: Array<{ operateType: string; details: string }>;
+  /** `images`: the media_ids a merchant response carried. */
+  history: Array<{ operateType: string; details: string; images?: string[] }>;
+}
+
+/** GET /api/v1/staff/tickets/:id/wechatpay-complaint, the parts the journey reads. */
+interface ComplaintBlockJson {
+  negotiation: Array<{ operateType: string; details: string; imageCount?: number }>;
+  deliveries: Array<{ kind: string; status: string; imageCount: number; imageIds: number[] }>;
 }
 
 async function sandboxComplaints(e2e: E2E): Promise<{ notifyUrl: string | null; complaints: SandboxComplaintJson[] }> {
@@ -55,6 +78,15 @@ async function eventually<T>(what: string, probe: () => Promise<T | null | undef
   }
 }
 
+
+/** Taps the reply panel's add-image tile and picks `file` in the browser's file chooser; answers the upload's response. */
+async function attachReplyImage(page: Page, ticketId: number, file: Parameters<FileChooser['setFiles']>[0]) {
+  const uploadPath = `/api/v1/staff/tickets/${ticketId}/wechatpay-complaint/images`;
+  const uploaded = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === uploadPath);
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), onPage(page, 'page-staff-ticket', '#staff-reply-add-image').click()]);
+  await chooser.setFiles(file);
+  return uploaded;
+}
 
 async function openTicket(e2e: E2E, ticketId: number): Promise<Page> {
   const page = await openRoute(e2e, `/pages/staff/ticket/index?id=${ticketId}`, DESK);
@@ -165,6 +197,73 @@ async function journey(e2e: E2E): Promise<void> {
     return 'the reply reached WeChat Pay as the merchant response (处理中)';
   });
 
+  await e2e.step('reply-image-refused', async () => {
+    const page = e2e.page;
+    await onPage(page, 'page-staff-ticket', '#staff-open-reply').click();
+    await onPage(page, 'page-staff-ticket', '#staff-reply-images').waitFor();
+    const answer = await attachReplyImage(page, ticketId, { name: 'receipt.gif', mimeType: 'image/gif', buffer: GIF });
+    const body = await answer.text();
+    const code = (JSON.parse(body) as { error?: { code?: string } }).error?.code;
+    check(answer.status() === 415 && code === 'UNSUPPORTED_MEDIA_TYPE', `the upload of a GIF answered ${answer.status()} ${body}`);
+    const error = (await onPage(page, 'page-staff-ticket', '#staff-reply-image-error').innerText()).trim();
+    check(error === IMAGE_REFUSED, `under the picker: "${error}"`);
+    const attached = await onPage(page, 'page-staff-ticket', '.staff-reply-image').count();
+    check(attached === 0, `${attached} image(s) attached after the refusal`);
+    return `415 UNSUPPORTED_MEDIA_TYPE, "${error}" under the picker, nothing attached`;
+  });
+
+  await e2e.step('agent-replies-with-image', async () => {
+    const page = e2e.page;
+    const answer = await attachReplyImage(page, ticketId, { name: 'receipt.png', mimeType: 'image/png', buffer: RECEIPT_PNG });
+    check(answer.status() === 201, `the upload of a PNG answered ${answer.status()} ${await answer.text()}`);
+    await onPage(page, 'page-staff-ticket', '.staff-reply-image').waitFor();
+    const attached = await onPage(page, 'page-staff-ticket', '.staff-reply-image').count();
+    check(attached === 1, `${attached} image(s) attached, expected the one PNG`);
+    // A new pick clears the last refusal.
+    await onPage(page, 'page-staff-ticket', '#staff-reply-image-error').waitFor({ state: 'detached' });
+    await onPage(page, 'page-staff-ticket', '#staff-panel-text textarea').fill(REPLY_WITH_IMAGE);
+    await onPage(page, 'page-staff-ticket', '#staff-panel-submit').click();
+    await onPage(page, 'page-staff-ticket', '#staff-panel').waitFor({ state: 'detached' });
+
+    // WeChat Pay: the response carries one image, uploaded there first (a media_id it issued for a .png).
+    const atWechat = await eventually('the response with its image at WeChat Pay', async () => {
+      const c = (await sandboxComplaints(e2e)).complaints.find((x) => x.complaintId === complaintId);
+      return c?.history.find((n) => n.operateType === 'MERCHANT_RESPONSE' && n.details === REPLY_WITH_IMAGE);
+    });
+    check(atWechat.images?.length === 1 && /\.png$/.test(atWechat.images[0]), `WeChat Pay recorded the response with images ${JSON.stringify(atWechat.images)}`);
+
+    // The console's view once the outbox marked it sent and WeChat's history was read again.
+    const token = await staffToken(page);
+    const view = await eventually('the delivered reply with its image in the console', async () => {
+      const v = await api<ComplaintBlockJson>(e2e.base, `/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`, token);
+      const sent = v.deliveries.some((d) => d.imageCount === 1 && d.status === 'sent');
+      const read = v.negotiation.some((n) => n.operateType === 'MERCHANT_RESPONSE' && n.details === REPLY_WITH_IMAGE && n.imageCount === 1);
+      return sent && read ? v : null;
+    });
+    const n = view.deliveries.findIndex((d) => d.imageCount === 1) + 1;
+    const imageId = view.deliveries[n - 1].imageIds[0];
+    // What the console keeps is the file the agent picked.
+    const stored = await fetch(`${e2e.base}/api/v1/staff/tickets/${ticketId}/wechatpay-complaint/images/${imageId}`, { headers: { Authorization: `Bearer ${token}` } });
+    const bytes = Buffer.from(await stored.arrayBuffer());
+    check(stored.ok && stored.headers.get('content-type') === 'image/png' && bytes.equals(RECEIPT_PNG), `image ${imageId}: ${stored.status} ${stored.headers.get('content-type')}, ${bytes.length} bytes`);
+
+    await openTicket(e2e, ticketId);
+    const block = onPage(e2e.page, 'page-staff-ticket', '#staff-wxcomplaint');
+    await block.locator('#staff-wxcomplaint-deliveries').filter({ hasText: '商户回复（附图 1 张）：微信支付已收到' }).waitFor();
+    await block.locator('#staff-wxcomplaint-history .staff-wxcomplaint__entry').filter({ hasText: REPLY_WITH_IMAGE }).filter({ hasText: '附图 1 张' }).waitFor();
+    const thumbnail = block.locator(`#staff-wxcomplaint-delivery-${n}-image-1 img`);
+    await thumbnail.waitFor();
+    // The screenshot shows the block's image.
+    await thumbnail.scrollIntoViewIfNeeded();
+    const width = await eventually('the thumbnail to load', () =>
+      thumbnail.evaluate((el) => {
+        const img = el as unknown as { complete: boolean; naturalWidth: number };
+        return img.complete && img.naturalWidth > 0 ? img.naturalWidth : 0;
+      }),
+    );
+    return `image #${imageId} sent as ${atWechat.images[0]}; delivery ${n} shows 附图 1 张, thumbnail ${width} px wide`;
+  });
+
   await e2e.step('agent-resolves', async () => {
     await onPage(e2e.page, 'page-staff-ticket', '#staff-open-resolve').click();
     await onPage(e2e.page, 'page-staff-ticket', '#staff-panel-text textarea').fill(RESOLUTION);
@@ -183,12 +282,17 @@ async function journey(e2e: E2E): Promise<void> {
     await e2e.page.goto(`${e2e.base}/sandbox/wechatpay/complaints/${complaintId}`);
     await e2e.page.locator('#state[data-state="PROCESSED"]').waitFor();
     const history = await e2e.page.locator('#history').innerText();
-    check(history.includes(REPLY) && history.includes(RESOLUTION), `the negotiation history is "${history}"`);
+    check(history.includes(REPLY) && history.includes(REPLY_WITH_IMAGE) && history.includes(RESOLUTION), `the negotiation history is "${history}"`);
     const types = await e2e.page.locator('#history li').evaluateAll((els) => els.map((el) => (el as unknown as { dataset: { type: string } }).dataset.type));
     check(
-      JSON.stringify(types) === JSON.stringify(['USER_CREATE_COMPLAINT', 'MERCHANT_RESPONSE', 'MERCHANT_RESPONSE', 'MERCHANT_CONFIRM_COMPLETE']),
+      JSON.stringify(types) === JSON.stringify(['USER_CREATE_COMPLAINT', 'MERCHANT_RESPONSE', 'MERCHANT_RESPONSE', 'MERCHANT_RESPONSE', 'MERCHANT_CONFIRM_COMPLETE']),
       `history types ${JSON.stringify(types)}`,
     );
+    // Only the second reply carried an image.
+    const images = await e2e.page.locator('#history li').evaluateAll((els) =>
+      els.map((el) => (el as unknown as { querySelector(s: string): { textContent: string | null } | null }).querySelector('.images')?.textContent ?? ''),
+    );
+    check(JSON.stringify(images) === JSON.stringify(['', '', '附图 1 张', '', '']), `images per history entry ${JSON.stringify(images)}`);
     return `WeChat Pay: ${(await e2e.page.locator('#state').innerText()).trim()}, ${types.length} entries`;
   });
 }
