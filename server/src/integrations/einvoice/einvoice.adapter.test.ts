@@ -62,7 +62,9 @@ function provider(over: Partial<ConstructorParameters<typeof HttpEinvoiceProvide
     appKey: 'test-app',
     privateKey: toPrivateKey(app.privateKey),
     platformPublicKey: toPublicKey(sandbox.platformPublicKeyPem),
-    timeoutMs: 500,
+    // Generous: the first call of a run (signing, a new connection, code not yet compiled) took over
+    // 500 ms on a loaded CI machine. The timeout itself is tested with its own, shorter limit.
+    timeoutMs: 5_000,
     now: () => new Date(),
     ...over,
   });
