@@ -19,6 +19,9 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { accessibilityProblems } from './accessibility';
 
+/** A real 1×1 PNG, for journeys that upload a photo: the server (and WeChat Pay's sandbox) decide the type from the bytes. */
+export const ONE_PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
 export const root = path.resolve(__dirname, '..', '..');
 const h5Dir = path.join(root, 'client', 'dist', 'h5');
 const h5Index = path.join(h5Dir, 'index.html');
@@ -352,7 +355,7 @@ async function runSuite(suite: Suite): Promise<number> {
     const opened = context.pages()[0] ?? (await context.newPage());
     opened.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
     opened.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console (step ${n + 1}): ${m.text()}`);
+      if (m.type() === 'error') pageErrors.push(`console (step ${n}): ${m.text()}`);
     });
     return opened;
   };

@@ -13,7 +13,7 @@
  * the job number, and rates it 2 stars; the console then shows the callback task (回访).
  * Screenshots of every step go to artifacts/e2e/tickets/.
  */
-import { api, check, onPage, openRoute, runE2E, signInBySms, sleep, staffToken, submitBindForm, typeInto, type E2E } from './harness';
+import { api, check, ONE_PIXEL_PNG, onPage, openRoute, runE2E, signInBySms, sleep, staffToken, submitBindForm, typeInto, type E2E } from './harness';
 
 const PHONE = '13800000001';
 const PHONE_MASKED = '138****0001';
@@ -24,8 +24,6 @@ const AGENT = { username: 'agent1', password: 'Agent#2026', name: '王芳', jobN
 const TECHNICIAN = { name: '李师傅', jobNo: 'W1024' };
 const DESCRIPTION = '家里从今天早上开始完全没有水，邻居家也一样';
 
-/** A real 1×1 PNG: the server decides the type from the bytes. */
-const PHOTO_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 const PHONE_SCREEN = { width: 390, height: 844 };
 /** The console is used on a desktop: ≥ 1024 px gets its wide layout. */
@@ -70,7 +68,7 @@ async function journey(e2e: E2E): Promise<void> {
     await typeInto(e2e.page, form, 'ticket-phone', PHONE);
     // A photo from the album (H5: the browser's file picker), uploaded at once.
     const [chooser] = await Promise.all([e2e.page.waitForEvent('filechooser'), onPage(e2e.page, form, '#ticket-add-photo').click()]);
-    await chooser.setFiles({ name: 'no-water.png', mimeType: 'image/png', buffer: PHOTO_PNG });
+    await chooser.setFiles({ name: 'no-water.png', mimeType: 'image/png', buffer: ONE_PIXEL_PNG });
     await onPage(e2e.page, form, '.ticket-photos__item').waitFor();
     // The first free visit slot, when the area has one.
     // The visits on offer are measured against the 24-hour commitment, and each says its weekday.

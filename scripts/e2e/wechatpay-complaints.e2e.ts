@@ -20,7 +20,7 @@
  *    sandbox's complaint page shows the three replies (the second with its image) and 已处理完成.
  */
 import type { FileChooser, Page } from 'playwright-core';
-import { api, check, DESK, onPage, openRoute, runE2E, signInBySms, signInConsole, sleep, staffToken, submitBindForm, yuan, type E2E } from './harness';
+import { api, check, DESK, ONE_PIXEL_PNG, onPage, openRoute, runE2E, signInBySms, signInConsole, sleep, staffToken, submitBindForm, yuan, type E2E } from './harness';
 
 const ACCOUNT_NO = '1000000001';
 const HOLDER = '张三';
@@ -30,8 +30,6 @@ const REPLY = '您好，已核实您的缴费，账单状态将在今天内更�
 const REPLY_WITH_IMAGE = '这是您这笔缴费的入账记录截图，请查看。';
 const RESOLUTION = '账单已更新为已缴，如仍有疑问请拨打客服热线。';
 
-/** A real 1×1 PNG: the server and WeChat Pay decide the type from the bytes. */
-const RECEIPT_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 /**
  * A real 1×1 GIF: an image the browser shows, so the picker uploads it, but not a type WeChat Pay
  * takes (JPG, PNG, BMP), so the server refuses it by its bytes. (A file the browser cannot read as
@@ -214,7 +212,7 @@ async function journey(e2e: E2E): Promise<void> {
 
   await e2e.step('agent-replies-with-image', async () => {
     const page = e2e.page;
-    const answer = await attachReplyImage(page, ticketId, { name: 'receipt.png', mimeType: 'image/png', buffer: RECEIPT_PNG });
+    const answer = await attachReplyImage(page, ticketId, { name: 'receipt.png', mimeType: 'image/png', buffer: ONE_PIXEL_PNG });
     check(answer.status() === 201, `the upload of a PNG answered ${answer.status()} ${await answer.text()}`);
     await onPage(page, 'page-staff-ticket', '.staff-reply-image').waitFor();
     const attached = await onPage(page, 'page-staff-ticket', '.staff-reply-image').count();
@@ -245,7 +243,7 @@ async function journey(e2e: E2E): Promise<void> {
     // What the console keeps is the file the agent picked.
     const stored = await fetch(`${e2e.base}/api/v1/staff/tickets/${ticketId}/wechatpay-complaint/images/${imageId}`, { headers: { Authorization: `Bearer ${token}` } });
     const bytes = Buffer.from(await stored.arrayBuffer());
-    check(stored.ok && stored.headers.get('content-type') === 'image/png' && bytes.equals(RECEIPT_PNG), `image ${imageId}: ${stored.status} ${stored.headers.get('content-type')}, ${bytes.length} bytes`);
+    check(stored.ok && stored.headers.get('content-type') === 'image/png' && bytes.equals(ONE_PIXEL_PNG), `image ${imageId}: ${stored.status} ${stored.headers.get('content-type')}, ${bytes.length} bytes`);
 
     await openTicket(e2e, ticketId);
     const block = onPage(e2e.page, 'page-staff-ticket', '#staff-wxcomplaint');
