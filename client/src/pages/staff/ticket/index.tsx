@@ -1,4 +1,4 @@
-import { Button, Image, Input, Textarea, View } from '@tarojs/components';
+import { Button, Input, Textarea, View } from '@tarojs/components';
 import { useRouter } from '@tarojs/taro';
 import {
   FINISHED_STATUSES,
@@ -15,6 +15,7 @@ import {
 import { useEffect, useState } from 'react';
 import { errorMessageOf } from '../../../api/errors';
 import PhotoPicker, { usePhotoUploads } from '../../../components/photo-picker';
+import PrivateImages from '../../../components/private-images';
 import {
   claimTicket,
   classifyFault,
@@ -386,34 +387,19 @@ export default function StaffTicketPage() {
   );
 }
 
-/** The subscriber's photos, fetched with the console's token. */
+/** The subscriber's photos, fetched with the console's token (the console is H5 only: object URLs). */
 function TicketPhotos({ ticketId }: { ticketId: number }) {
   const photos = useAsync(() => listStaffTicketPhotos(ticketId), [ticketId]);
-  const [urls, setUrls] = useState<Record<number, string>>({});
-  useEffect(() => {
-    let live = true;
-    const made: string[] = [];
-    for (const p of photos.data ?? []) {
-      loadStaffTicketPhoto(ticketId, p.id)
-        .then((url) => {
-          made.push(url);
-          if (live) setUrls((u) => ({ ...u, [p.id]: url }));
-        })
-        .catch(() => undefined);
-    }
-    return () => {
-      live = false;
-      made.forEach((u) => URL.revokeObjectURL(u));
-    };
-  }, [ticketId, photos.data]);
   const list = photos.data ?? [];
   if (photos.error) return <StateView loading={false} error={photos.error} onRetry={() => void photos.reload()} />;
   if (list.length === 0) return null;
   return (
-    <View className="ticket-photos tickets-gap">
-      {list.map((p) => (
-        <View key={p.id} className="ticket-photos__item">{urls[p.id] ? <Image className="ticket-photos__img" src={urls[p.id]} mode="aspectFill" /> : <View className="muted">加载中…</View>}</View>
-      ))}
-    </View>
+    <PrivateImages
+      ids={list.map((p) => p.id)}
+      owner={ticketId}
+      load={(id) => loadStaffTicketPhoto(ticketId, id)}
+      release={(src) => URL.revokeObjectURL(src)}
+      className="tickets-gap"
+    />
   );
 }

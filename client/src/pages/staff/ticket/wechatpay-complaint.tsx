@@ -1,8 +1,7 @@
-import { Image, View } from '@tarojs/components';
-import Taro from '@tarojs/taro';
+import { View } from '@tarojs/components';
 import { fenToYuan, type WechatComplaintView } from '@openhall/shared';
-import { useEffect, useState } from 'react';
 import { getTicketWechatComplaint, loadWechatComplaintImage } from '../../../api/wechatpay-complaints';
+import PrivateImages from '../../../components/private-images';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
 import { formatDateTime } from '../../../lib/labels';
@@ -102,7 +101,16 @@ export default function WechatpayComplaintBlock({ ticketId, version }: Wechatpay
                 {d.imageCount > 0 ? `（附图 ${d.imageCount} 张）` : ''}：{deliveryState(d)}
                 {d.status === 'pending' && d.attempts > 0 ? `（已重试 ${d.attempts} 次：${d.lastError ?? ''}）` : ''}
                 {(d.status === 'dead' || d.status === 'skipped') && d.lastError ? `（${d.lastError}）` : ''}
-                {d.imageIds.length > 0 && <ReplyImages ticketId={ticketId} imageIds={d.imageIds} idPrefix={`staff-wxcomplaint-delivery-${i + 1}-image`} />}
+                {d.imageIds.length > 0 && (
+                  <PrivateImages
+                    ids={d.imageIds}
+                    owner={ticketId}
+                    load={(id) => loadWechatComplaintImage(ticketId, id)}
+                    release={(src) => URL.revokeObjectURL(src)}
+                    idPrefix={`staff-wxcomplaint-delivery-${i + 1}-image`}
+                    className="staff-wxcomplaint__images"
+                  />
+                )}
               </View>
             ))}
           </View>
@@ -110,59 +118,5 @@ export default function WechatpayComplaintBlock({ ticketId, version }: Wechatpay
         <View className="muted tickets-gap">同步于 {formatDateTime(c.lastSyncedAt)}</View>
       </View>
     </Section>
-  );
-}
-
-interface ReplyImagesProps {
-  ticketId: number;
-  /** The reply's images, in the order sent. */
-  imageIds: number[];
-  /** Each thumbnail's id is this with its position (1, 2, …). */
-  idPrefix: string;
-}
-
-/**
- * The images a reply sent to WeChat Pay (by this agent or a colleague), as thumbnails; a tap opens
- * them full screen. The bytes need the console's token, so each is fetched (`loadWechatComplaintImage`)
- * and shown from an object URL, released when the block goes.
- */
-function ReplyImages({ ticketId, imageIds, idPrefix }: ReplyImagesProps) {
-  const [srcs, setSrcs] = useState<Record<number, string>>({});
-  const [failed, setFailed] = useState<Record<number, boolean>>({});
-  const ids = imageIds.join(',');
-  useEffect(() => {
-    let live = true;
-    const made: string[] = [];
-    for (const id of imageIds) {
-      loadWechatComplaintImage(ticketId, id)
-        .then((src) => {
-          made.push(src);
-          if (live) setSrcs((s) => ({ ...s, [id]: src }));
-          else URL.revokeObjectURL(src);
-        })
-        .catch(() => {
-          if (live) setFailed((f) => ({ ...f, [id]: true }));
-        });
-    }
-    return () => {
-      live = false;
-      made.forEach((u) => URL.revokeObjectURL(u));
-    };
-    // The ids as one string: a re-read block with the same images does not fetch them again.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [ticketId, ids]);
-  const loaded = imageIds.map((id) => srcs[id]).filter((u): u is string => Boolean(u));
-  return (
-    <View className="ticket-photos staff-wxcomplaint__images">
-      {imageIds.map((id, i) => (
-        <View key={id} className="ticket-photos__item" id={`${idPrefix}-${i + 1}`}>
-          {srcs[id] ? (
-            <Image className="ticket-photos__img" src={srcs[id]} mode="aspectFill" onClick={() => void Taro.previewImage({ urls: loaded, current: srcs[id] })} />
-          ) : (
-            <View className="muted">{failed[id] ? '加载失败' : '加载中…'}</View>
-          )}
-        </View>
-      ))}
-    </View>
   );
 }
