@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { MAX_TICKET_PHOTOS, sniffImageType, uploadContentTypes, type UploadView } from '@openhall/shared';
@@ -9,7 +8,7 @@ import { requireVisibleTicket, type TicketViewer } from '../access/access';
 import { Upload } from './upload.entity';
 import { User } from '../users/user.entity';
 import type { ReceivedFile } from './uploads.multipart';
-import { purgeUntakenFiles } from './uploads.purge';
+import { purgeUntakenFiles, readStoredFile, storeFile } from './stored-files';
 
 /** Uploads one user may make in a day: enough for several tickets, not enough to fill a disk. */
 export const DAILY_UPLOAD_LIMIT = 60;
@@ -47,32 +46,18 @@ export class UploadsService {
     const limited = () => new RateLimitedError(`24小时内最多上传${DAILY_UPLOAD_LIMIT}张照片，请明天再试`, 3600);
     // A first look spares storing bytes that would be refused; the count that decides is taken again below.
     if ((await this.em.count(Upload, { userId, createdAt: { $gt: since } })) >= DAILY_UPLOAD_LIMIT) throw limited();
-    const storage = this.deps.uploadStorage;
-    const key = storage.newKey(now);
-    await storage.put(key, file.bytes);
-    const upload = Object.assign(new Upload(), {
-      userId,
-      contentType,
-      sizeBytes: file.bytes.length,
-      sha256: createHash('sha256').update(file.bytes).digest('hex'),
-      storageKey: key,
-      createdAt: now,
-    });
-    try {
-      await this.em.fork().transactional(async (tx) => {
+    const upload = await storeFile(this.deps.uploadStorage, file.bytes, now, (stored) =>
+      this.em.fork().transactional(async (tx) => {
         // The count and the insert are one step: the user's row is locked for the transaction
         // (MySQL; SQLite runs one transaction at a time), so parallel uploads queue here and the
         // last of them is refused instead of passing the limit together.
         await tx.findOne(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if ((await tx.count(Upload, { userId, createdAt: { $gt: since } })) >= DAILY_UPLOAD_LIMIT) throw limited();
-        tx.persist(upload);
-        this.audit.record(tx, { kind: 'user', id: userId }, { action: 'upload.create', entityType: 'upload', entityId: null, detail: { contentType, sizeBytes: upload.sizeBytes, key } }, now);
-      });
-    } catch (err) {
-      // The row is the record of the bytes: without it they are unreachable, so they go too.
-      await storage.remove(key).catch(() => undefined);
-      throw err;
-    }
+        const row = tx.create(Upload, { userId, contentType, ...stored });
+        this.audit.record(tx, { kind: 'user', id: userId }, { action: 'upload.create', entityType: 'upload', entityId: null, detail: { contentType, sizeBytes: row.sizeBytes, key: stored.storageKey } }, now);
+        return row;
+      }),
+    );
     return toView(upload);
   }
 
@@ -103,12 +88,7 @@ export class UploadsService {
     await requireVisibleTicket(this.em, viewer, ticketId);
     const photo = await this.em.findOne(Upload, { id: photoId, ticketId });
     if (!photo) throw new NotFoundError('照片');
-    const bytes = await this.deps.uploadStorage.get(photo.storageKey);
-    if (!bytes) {
-      this.deps.logger.error({ uploadId: photo.id, key: photo.storageKey }, 'upload bytes missing from storage');
-      throw new NotFoundError('照片');
-    }
-    return { contentType: photo.contentType, bytes, sha256: photo.sha256 };
+    return readStoredFile(this.deps, photo, '照片');
   }
 }
 

@@ -37,7 +37,7 @@ import { Ticket } from '../tickets/ticket.entity';
 import { User } from '../users/user.entity';
 import type { StoredImage } from '../uploads/uploads.image-route';
 import type { ReceivedFile } from '../uploads/uploads.multipart';
-import { purgeUntakenFiles } from '../uploads/uploads.purge';
+import { purgeUntakenFiles, readStoredFile, storeFile } from '../uploads/stored-files';
 import { WechatpayComplaint, WechatpayComplaintImage, WechatpayComplaintNotify } from './wechatpay-complaint.entity';
 
 /**
@@ -313,24 +313,16 @@ export class WechatpayComplaintsService {
     const type = wechatComplaintImageType(file.bytes);
     if (!type) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, '微信支付只接受 JPG、PNG 或 BMP 格式的图片，请转换格式（或截图）后重新上传', { accepted: ['image/jpeg', 'image/png', 'image/bmp'] });
     const now = this.now();
-    const storage = this.deps.uploadStorage;
-    const key = storage.newKey(now);
-    await storage.put(key, file.bytes);
-    const image = Object.assign(new WechatpayComplaintImage(), {
-      ticketId,
-      staffId: staff.staffId,
-      contentType: wechatComplaintImageContentType(type) as WechatpayComplaintImage['contentType'],
-      sizeBytes: file.bytes.length,
-      sha256: createHash('sha256').update(file.bytes).digest('hex'),
-      storageKey: key,
-      createdAt: now,
+    const image = await storeFile(this.deps.uploadStorage, file.bytes, now, async (stored) => {
+      const row = em.create(WechatpayComplaintImage, {
+        ticketId,
+        staffId: staff.staffId,
+        contentType: wechatComplaintImageContentType(type) as WechatpayComplaintImage['contentType'],
+        ...stored,
+      });
+      await em.flush();
+      return row;
     });
-    try {
-      await em.persist(image).flush();
-    } catch (err) {
-      await storage.remove(key).catch(() => undefined);
-      throw err;
-    }
     return { id: image.id, contentType: image.contentType, sizeBytes: image.sizeBytes, createdAt: image.createdAt.toISOString() };
   }
 
@@ -344,12 +336,7 @@ export class WechatpayComplaintsService {
     if (!(await em.findOne(Ticket, ticketId, { fields: ['id'] }))) throw new NotFoundError('工单');
     const image = await em.findOne(WechatpayComplaintImage, { id: imageId, ticketId });
     if (!image) throw new NotFoundError('图片');
-    const bytes = await this.deps.uploadStorage.get(image.storageKey);
-    if (!bytes) {
-      this.deps.logger.error({ imageId, key: image.storageKey }, 'wechatpay complaint reply image missing from storage');
-      throw new NotFoundError('图片');
-    }
-    return { contentType: image.contentType, bytes, sha256: image.sha256 };
+    return readStoredFile(this.deps, image, '图片');
   }
 
   /**
