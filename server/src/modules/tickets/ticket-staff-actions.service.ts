@@ -126,13 +126,12 @@ export class TicketStaffActions extends TicketWork {
   async replyToTicket(staff: Staff, ticketId: number, message: string, imageIds: readonly number[] = [], idempotencyKey?: string): Promise<StaffTicketView> {
     const ticket = await requireHandledTicket(this.freshEm, staff, ticketId);
     const submit = idempotencyKey ? { staffId: staff.staffId, idempotencyKey, action: 'ticket.reply', entityId: ticket.id, fingerprint: fingerprintOf({ ticketId: ticket.id, message, imageIds }) } : null;
-    if (submit && (await this.repeatedSubmit(submit))) return this.views.getStaffTicket(ticketId);
     if (ticket.status === 'cancelled' || ticket.status === 'closed') throw invalidState('工单已办结或已撤销');
     const now = this.now();
     try {
       await this.transaction(async (tx) => {
-        // The key first: a copy of this submit running at once waits here on the unique key and,
-        // once this commits, fails on it before it has recorded or queued anything.
+        // The key first: a repeat of this submit fails on the unique key (one running at once waits
+        // on it until this commits) before it has recorded or queued anything, and is answered below.
         if (submit) await tx.persist(Object.assign(new StaffSubmit(), { ...submit, createdAt: now })).flush();
         await this.recordReply(tx, staff, ticket.id, message, imageIds, now);
       });
