@@ -22,6 +22,7 @@ import { amountToClearFen, formatBalance, PREPAID_PAGE, topUpUrl } from '../../l
 import { useSession } from '../../lib/session';
 import { useAsync } from '../../lib/use-async';
 import './index.scss';
+import SignInPage from '../../components/sign-in-page';
 
 type BillTab = 'due' | 'overdue' | 'paid';
 
@@ -165,14 +166,9 @@ export default function BillsPage() {
 
   if (session.state === 'signedOut') {
     return (
-      <PageShell id="page-bills">
-        <Section title="我的账单">
-          <View className="muted">登录后查看各户号的账单并在线缴费</View>
-          <Button id="bills-signin" className="btn-primary" onClick={() => void session.signIn()}>
-            登录
-          </Button>
-        </Section>
-      </PageShell>
+      <SignInPage pageId="page-bills" title="我的账单" buttonId="bills-signin" onSignIn={session.signIn}>
+        登录后查看各户号的账单并在线缴费
+      </SignInPage>
     );
   }
 

@@ -28,6 +28,7 @@ import { useSession } from '../../../lib/session';
 import { useAsync } from '../../../lib/use-async';
 import '../billing.scss';
 import './index.scss';
+import SignInPage from '../../../components/sign-in-page';
 
 const monthOptions = renewalMonthOptions.map((m) => ({ value: m, label: `${m} 个月` }));
 const reasonOptions = renewalDeclineReasons.map((r) => ({ value: r, label: renewalDeclineReasonNames[r] }));
@@ -157,14 +158,9 @@ export default function RenewPage() {
 
   if (session.state === 'signedOut') {
     return (
-      <PageShell id="page-renew">
-        <Section title="套餐续费">
-          <View className="muted">登录后查看套餐有效期并续费</View>
-          <Button className="btn-primary" onClick={() => void session.signIn()}>
-            登录
-          </Button>
-        </Section>
-      </PageShell>
+      <SignInPage pageId="page-renew" title="套餐续费" buttonId="renew-signin" onSignIn={session.signIn}>
+        登录后查看套餐有效期并续费
+      </SignInPage>
     );
   }
 

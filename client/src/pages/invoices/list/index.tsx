@@ -13,6 +13,7 @@ import { invoiceDetailUrl, invoiceRequestUrl } from '../../../lib/invoices';
 import { useSession } from '../../../lib/session';
 import { useAsync } from '../../../lib/use-async';
 import '../invoices.scss';
+import SignInPage from '../../../components/sign-in-page';
 
 const PAGE_SIZE = 20;
 
@@ -55,14 +56,9 @@ export default function MyInvoicesPage() {
 
   if (session.state === 'signedOut') {
     return (
-      <PageShell id="page-invoices">
-        <Section title="我的发票">
-          <View className="muted">登录后可为已支付的账单、续费和充值申请电子发票</View>
-          <Button id="invoices-signin" className="btn-primary" onClick={() => void session.signIn()}>
-            登录
-          </Button>
-        </Section>
-      </PageShell>
+      <SignInPage pageId="page-invoices" title="我的发票" buttonId="invoices-signin" onSignIn={session.signIn}>
+        登录后可为已支付的账单、续费和充值申请电子发票
+      </SignInPage>
     );
   }
 

@@ -16,6 +16,7 @@ import { lookupErrorWords, SHARES_PAGE } from '../../../lib/pay-for';
 import { useSession } from '../../../lib/session';
 import { useAsync } from '../../../lib/use-async';
 import '../pay-for.scss';
+import SignInPage from '../../../components/sign-in-page';
 
 /**
  * The account being paid for: the holder masked, the district, the service, the owed bills (all
@@ -172,14 +173,9 @@ export default function PayForPage() {
 
   if (session.state === 'signedOut') {
     return (
-      <PageShell id="page-payfor">
-        <Section title="帮他人缴费">
-          <View className="muted">登录后可为家人、租户等输入户号代缴费用，无需绑定户号</View>
-          <Button id="payfor-signin" className="btn-primary" onClick={() => void session.signIn()}>
-            登录
-          </Button>
-        </Section>
-      </PageShell>
+      <SignInPage pageId="page-payfor" title="帮他人缴费" buttonId="payfor-signin" onSignIn={session.signIn}>
+        登录后可为家人、租户等输入户号代缴费用，无需绑定户号
+      </SignInPage>
     );
   }
 

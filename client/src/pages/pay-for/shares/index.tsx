@@ -14,6 +14,7 @@ import { useSession } from '../../../lib/session';
 import { useAsync } from '../../../lib/use-async';
 import { ShareBillAction, useShareCards } from '../../../platform/share';
 import '../pay-for.scss';
+import SignInPage from '../../../components/sign-in-page';
 
 /** What a share's row says under its amount: when it ends, or how it ended. */
 function stateLine(s: BillShareView): string {
@@ -72,14 +73,9 @@ export default function MySharesPage() {
 
   if (session.state === 'signedOut') {
     return (
-      <PageShell id="page-shares">
-        <Section title="我分享的账单">
-          <View className="muted">登录后查看您分享给他人代付的账单</View>
-          <Button id="shares-signin" className="btn-primary" onClick={() => void session.signIn()}>
-            登录
-          </Button>
-        </Section>
-      </PageShell>
+      <SignInPage pageId="page-shares" title="我分享的账单" buttonId="shares-signin" onSignIn={session.signIn}>
+        登录后查看您分享给他人代付的账单
+      </SignInPage>
     );
   }
 

@@ -21,6 +21,7 @@ import { useWechatConsent } from '../wechat-consent';
 import ServiceActions from './service-actions';
 import ThresholdSetting from './threshold-setting';
 import '../prepaid.scss';
+import SignInPage from '../../../components/sign-in-page';
 
 const LEDGER_PAGE_SIZE = 10;
 const TICKET_PAGE = '/pages/tickets/detail/index';
@@ -248,14 +249,9 @@ export default function PrepaidPage() {
 
   if (session.state === 'signedOut') {
     return (
-      <PageShell id="page-prepaid">
-        <Section title="账户余额">
-          <View className="muted">登录后查看预付费账户的余额并充值</View>
-          <Button id="prepaid-signin" className="btn-primary" onClick={() => void session.signIn()}>
-            登录
-          </Button>
-        </Section>
-      </PageShell>
+      <SignInPage pageId="page-prepaid" title="账户余额" buttonId="prepaid-signin" onSignIn={session.signIn}>
+        登录后查看预付费账户的余额并充值
+      </SignInPage>
     );
   }
 

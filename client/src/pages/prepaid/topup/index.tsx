@@ -1,4 +1,4 @@
-import { Button, Input, Text, View } from '@tarojs/components';
+import { Input, Text, View } from '@tarojs/components';
 import { useRouter } from '@tarojs/taro';
 import { fenToYuan, formatYuan, type PrepaidView } from '@openhall/shared';
 import { useState } from 'react';
@@ -17,6 +17,7 @@ import { useSession } from '../../../lib/session';
 import { useAsync } from '../../../lib/use-async';
 import { parseYuanInput, topUpAmountProblem } from '../prepaid-rules';
 import '../prepaid.scss';
+import SignInPage from '../../../components/sign-in-page';
 
 /** The amount picked: one of the presets, or what was typed. */
 type Choice = { kind: 'preset'; fen: number } | { kind: 'custom'; text: string };
@@ -151,14 +152,9 @@ export default function TopUpPage() {
 
   if (session.state === 'signedOut') {
     return (
-      <PageShell id="page-topup">
-        <Section title="充值">
-          <View className="muted">登录后为预付费账户充值</View>
-          <Button id="topup-signin" className="btn-primary" onClick={() => void session.signIn()}>
-            登录
-          </Button>
-        </Section>
-      </PageShell>
+      <SignInPage pageId="page-topup" title="充值" buttonId="topup-signin" onSignIn={session.signIn}>
+        登录后为预付费账户充值
+      </SignInPage>
     );
   }
 

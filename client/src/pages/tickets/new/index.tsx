@@ -17,6 +17,7 @@ import { formatDateTime, ticketTypeLabels } from '../../../lib/labels';
 import { useSession } from '../../../lib/session';
 import { useAsync } from '../../../lib/use-async';
 import '../tickets.scss';
+import SignInPage from '../../../components/sign-in-page';
 
 type Field = 'type' | 'accountId' | 'description' | 'contactPhone' | 'photoIds' | 'appointment';
 
@@ -138,14 +139,9 @@ export default function NewTicketPage() {
 
   if (session.state === 'signedOut') {
     return (
-      <PageShell id="page-ticket-new">
-        <Section title="报修与投诉">
-          <View className="muted">登录后即可在线报修、投诉，并随时查看处理进度</View>
-          <Button id="ticket-signin" className="btn-primary tickets-gap" onClick={() => void session.signIn()}>
-            登录
-          </Button>
-        </Section>
-      </PageShell>
+      <SignInPage pageId="page-ticket-new" title="报修与投诉" buttonId="ticket-signin" onSignIn={session.signIn}>
+        登录后即可在线报修、投诉，并随时查看处理进度
+      </SignInPage>
     );
   }
 
