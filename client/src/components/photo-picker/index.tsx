@@ -1,6 +1,6 @@
 import { Image, View } from '@tarojs/components';
 import { useCallback, useState } from 'react';
-import { errorMessageOf } from '../../api/errors';
+import { uploadErrorText } from '../../api/uploads';
 import { choosePhotos } from '../../platform/photos';
 
 /** A photo the user picked and the server took: its local path (for the thumbnail) and its upload id. */
@@ -13,7 +13,7 @@ export interface PickedPhoto {
 export interface PhotoUploads {
   photos: PickedPhoto[];
   uploading: boolean;
-  /** The refusal of the last upload (the shared error table's text), or ''. */
+  /** Why the last upload was refused (the table's words and the server's, see `uploadErrorText`), or ''. */
   error: string;
   /** Opens the chooser for what is left of `max` and uploads each pick in order; stops at the first refusal. */
   add: () => Promise<void>;
@@ -41,7 +41,7 @@ export function usePhotoUploads(max: number, upload: (path: string) => Promise<{
         setPhotos((list) => [...list, { path, id: uploaded.id }]);
       }
     } catch (err) {
-      setError(errorMessageOf(err));
+      setError(uploadErrorText(err));
     } finally {
       setUploading(false);
     }

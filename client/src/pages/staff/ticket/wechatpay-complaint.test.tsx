@@ -110,7 +110,7 @@ describe('staff ticket: WeChat Pay complaint', () => {
       .spyOn(Taro, 'uploadFile')
       .mockResolvedValueOnce(answer(201, { data: { id: 41, contentType: 'image/png', sizeBytes: 1000, createdAt: '' } }))
       .mockResolvedValueOnce(answer(201, { data: { id: 42, contentType: 'image/jpeg', sizeBytes: 2000, createdAt: '' } }))
-      .mockResolvedValueOnce(answer(415, { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: '微信支付只接受 JPG、PNG 或 BMP 格式的图片' } }));
+      .mockResolvedValueOnce(answer(415, { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: '微信支付只接受 JPG、PNG 或 BMP 格式的图片，请转换格式（或截图）后重新上传' } }));
     render(<StaffTicketPage />);
     await waitFor(() => expect(document.querySelector('#staff-wxcomplaint-state')?.textContent).toBe('待处理'));
 
@@ -130,12 +130,12 @@ describe('staff ticket: WeChat Pay complaint', () => {
       expect.objectContaining({ url: 'http://api.test/api/v1/staff/tickets/9/wechatpay-complaint/images', filePath: 'blob:receipt-1', name: 'file', header: { Authorization: 'Bearer staff-tok' } }),
     );
 
-    // The next one is refused by the server: the message table's text, and the two chosen stay.
+    // The next one is refused by the server: the table's words and the server's, which say what to do; the two chosen stay.
     await act(async () => {
       fireEvent.click(document.querySelector('#staff-reply-add-image')!);
     });
     expect(choose).toHaveBeenLastCalledWith(expect.objectContaining({ count: 2 }));
-    await waitFor(() => expect(document.querySelector('#staff-reply-image-error')?.textContent).toBe('不支持的内容格式'));
+    await waitFor(() => expect(document.querySelector('#staff-reply-image-error')?.textContent).toBe('不支持的内容格式：微信支付只接受 JPG、PNG 或 BMP 格式的图片，请转换格式（或截图）后重新上传'));
     expect(document.querySelectorAll('.staff-reply-image')).toHaveLength(2);
 
     const field = await waitFor(() => {

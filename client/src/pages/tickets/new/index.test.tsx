@@ -164,6 +164,33 @@ describe('report a fault / complaint', () => {
     expect(sent.data).toEqual({ type: 'complaint', accountId: 7, description: '营业厅工作人员态度很差', contactPhone: '13800000001' });
     expect(Taro.redirectTo).not.toHaveBeenCalled();
   });
+  it('says under the photos why the server refused one (its own words: which types, how large), and keeps the ones it took', async () => {
+    requestMock.mockImplementation(async (path: string) => (path === '/accounts' ? [account] : null));
+    jest
+      .spyOn(Taro, 'chooseImage')
+      .mockResolvedValueOnce({ tempFilePaths: ['blob:photo-1', 'blob:anim.gif'], tempFiles: [], errMsg: 'ok' } as never)
+      .mockResolvedValueOnce({ tempFilePaths: ['blob:huge.jpg'], tempFiles: [], errMsg: 'ok' } as never);
+    const answer = (status: number, body: unknown) => ({ statusCode: status, data: JSON.stringify(body), errMsg: 'ok' }) as never;
+    jest
+      .spyOn(Taro, 'uploadFile')
+      .mockResolvedValueOnce(answer(201, { data: { id: 31, contentType: 'image/jpeg', sizeBytes: 1000, createdAt: '' } }))
+      .mockResolvedValueOnce(answer(415, { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: '只能上传 JPG、PNG、WebP 或 HEIC 格式的照片' } }))
+      .mockResolvedValueOnce(answer(413, { error: { code: 'PAYLOAD_TOO_LARGE', message: '照片不能超过 10 MB，请压缩后重新上传' } }));
+    render(<NewTicketPage />);
+    await screen.findByText('1000000001 张*');
+    await act(async () => {
+      fireEvent.click(document.querySelector('#ticket-add-photo')!);
+    });
+    await waitFor(() => expect(document.querySelector('#ticket-photo-error')?.textContent).toBe('不支持的内容格式：只能上传 JPG、PNG、WebP 或 HEIC 格式的照片'));
+    expect(document.querySelectorAll('.ticket-photos__item')).toHaveLength(1);
+
+    await act(async () => {
+      fireEvent.click(document.querySelector('#ticket-add-photo')!);
+    });
+    await waitFor(() => expect(document.querySelector('#ticket-photo-error')?.textContent).toBe('提交的内容过大：照片不能超过 10 MB，请压缩后重新上传'));
+    expect(document.querySelectorAll('.ticket-photos__item')).toHaveLength(1);
+  });
+
   it('offers the phone signed in with (or last given) as the contact phone, and remembers the one used', async () => {
     const { loginWithSms } = jest.requireActual('../../../api/auth');
     requestMock.mockImplementation(async (path: string) => {
