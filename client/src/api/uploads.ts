@@ -5,7 +5,7 @@ import { ApiError, errorMessageWithServerWords, toErrorCode } from './errors';
 import { getToken } from './token';
 
 /**
- * Uploads one photo (`POST /api/v1/uploads`, multipart field `file`) from a path `Taro.chooseImage`
+ * Uploads one photo (`POST /api/v1/uploads`, multipart field `file`) from a path the photo chooser
  * gave (a temp file on the mini-program, a blob: URL on H5). The server decides the type from the
  * bytes. Answers the id to put in a ticket's `photoIds`.
  */
