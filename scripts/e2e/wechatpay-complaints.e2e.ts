@@ -31,13 +31,16 @@ const REPLY_WITH_IMAGE = '这是您这笔缴费的入账记录截图，请查看
 const RESOLUTION = '账单已更新为已缴，如仍有疑问请拨打客服热线。';
 
 /**
- * A real 1×1 GIF: an image the browser shows, so the picker uploads it, but not a type WeChat Pay
- * takes (JPG, PNG, BMP), so the server refuses it by its bytes. (A file the browser cannot read as
- * an image at all, e.g. text named .png, never reaches the server: Taro's H5 chooser drops it.)
+ * A real 1×1 GIF: an image, so the picker uploads it, but not a type WeChat Pay takes (JPG, PNG,
+ * BMP), so the server refuses it by its bytes. (A file that is no image at all, e.g. text named
+ * .png, never reaches the server: the H5 chooser leaves it out and names it under the picker.)
  */
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
-/** The client's message table for UNSUPPORTED_MEDIA_TYPE (client/src/api/error-messages.ts). */
-const IMAGE_REFUSED = '不支持的内容格式';
+/**
+ * What the picker says when the server refuses an image's type: the client's table words for
+ * UNSUPPORTED_MEDIA_TYPE followed by the server's own, which say what to do (client/src/api/uploads.ts).
+ */
+const IMAGE_REFUSED = '不支持的内容格式：微信支付只接受 JPG、PNG 或 BMP 格式的图片，请转换格式（或截图）后重新上传';
 
 interface BillJson {
   id: number;

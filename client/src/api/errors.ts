@@ -24,6 +24,8 @@ export function toErrorCode(code: unknown): ErrorCode {
   return isErrorCode(code) ? code : 'INTERNAL';
 }
 
+const CJK = /[\u4e00-\u9fff]/;
+
 /** The Chinese message to show for any thrown value. */
 export function errorMessageOf(err: unknown): string {
   if (err instanceof ApiError) {
@@ -31,4 +33,18 @@ export function errorMessageOf(err: unknown): string {
     return errorMessages[err.code as ErrorCode];
   }
   return errorMessages.INTERNAL;
+}
+
+/**
+ * The table's words for a failed call, followed by the server's own when the error is one of `codes`
+ * and the server says more in Chinese: what type of file it takes, how large a file may be, which
+ * role an action needs. Zod's generic "请求参数有误：body.x" is left out (its field issues are shown
+ * beside the form), and so is anything that is not Chinese (an English internal, "HTTP 413").
+ */
+export function errorMessageWithServerWords(err: unknown, codes: readonly ErrorCode[]): string {
+  const base = errorMessageOf(err);
+  if (!(err instanceof ApiError) || !(codes as readonly string[]).includes(err.code)) return base;
+  const said = err.message?.trim();
+  if (!said || !CJK.test(said) || said.startsWith('请求参数有误') || said === base) return base;
+  return `${base}：${said}`;
 }

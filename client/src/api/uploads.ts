@@ -1,16 +1,26 @@
 import Taro from '@tarojs/taro';
 import type { UploadView } from '@openhall/shared';
 import { apiBase } from './config';
-import { ApiError, toErrorCode } from './errors';
+import { ApiError, errorMessageWithServerWords, toErrorCode } from './errors';
 import { getToken } from './token';
 
 /**
- * Uploads one photo (`POST /api/v1/uploads`, multipart field `file`) from a path `Taro.chooseImage`
+ * Uploads one photo (`POST /api/v1/uploads`, multipart field `file`) from a path the photo chooser
  * gave (a temp file on the mini-program, a blob: URL on H5). The server decides the type from the
  * bytes. Answers the id to put in a ticket's `photoIds`.
  */
 export function uploadPhoto(filePath: string): Promise<UploadView> {
   return uploadFileTo<UploadView>('/uploads', filePath, getToken());
+}
+
+/**
+ * What to say when an upload was refused: the table's words, followed by the server's own for a
+ * refusal of the file itself, which names what the endpoint takes and what to do (只能上传 JPG、PNG、
+ * WebP 或 HEIC 格式的照片; 微信支付只接受 JPG、PNG 或 BMP 格式的图片，请转换格式（或截图）后重新上传;
+ * 照片不能超过 10 MB，请压缩后重新上传; 上传的文件是空的). The table alone says only 不支持的内容格式.
+ */
+export function uploadErrorText(err: unknown): string {
+  return errorMessageWithServerWords(err, ['UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'VALIDATION_FAILED']);
 }
 
 /**

@@ -12,15 +12,16 @@ describe('mini-program photo chooser', () => {
       errMsg: 'chooseMedia:ok',
     } as never);
     const image = jest.spyOn(Taro, 'chooseImage');
-    await expect(choosePhotos(3)).resolves.toEqual(['wxfile://tmp/a.jpg']);
+    await expect(choosePhotos(3)).resolves.toEqual({ paths: ['wxfile://tmp/a.jpg'], notImages: [], overLimit: 0 });
     expect(media).toHaveBeenCalledWith({ count: 3, mediaType: ['image'], sourceType: ['album', 'camera'], sizeType: ['compressed'] });
     expect(image).not.toHaveBeenCalled();
   });
 
   it('answers nothing when the user closes the chooser, and asks nothing when no photo may be added', async () => {
     const media = jest.spyOn(Taro, 'chooseMedia').mockRejectedValue({ errMsg: 'chooseMedia:fail cancel' });
-    await expect(choosePhotos(2)).resolves.toEqual([]);
-    await expect(choosePhotos(0)).resolves.toEqual([]);
+    const nothing = { paths: [], notImages: [], overLimit: 0 };
+    await expect(choosePhotos(2)).resolves.toEqual(nothing);
+    await expect(choosePhotos(0)).resolves.toEqual(nothing);
     expect(media).toHaveBeenCalledTimes(1);
   });
 });

@@ -102,6 +102,19 @@ export interface PlatformSubscribe {
   subscribe(tmplIds: readonly string[]): Promise<SubscribeOutcome>;
 }
 
+/**
+ * What the user chose in the photo chooser (platform/photos). Everything empty: they closed it
+ * without choosing. A file left out is counted here, so the picker can say why it is missing.
+ */
+export interface ChosenPhotos {
+  /** Paths for an upload and an <Image>: temp files (mini-program) or blob: URLs (H5), at most the count asked. */
+  paths: string[];
+  /** Names of chosen files that are no image at all (a PDF, a text file named .png, an empty file): not in `paths`. */
+  notImages: string[];
+  /** Images chosen beyond the count asked (a browser's chooser does not stop at it): not in `paths`. */
+  overLimit: number;
+}
+
 /** A file the user picked (platform/file-picker): its name, size, and the bytes to send as a request body. */
 export interface PickedFile {
   name: string;

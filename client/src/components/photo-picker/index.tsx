@@ -1,7 +1,8 @@
 import { Image, View } from '@tarojs/components';
 import { useCallback, useState } from 'react';
-import { errorMessageOf } from '../../api/errors';
+import { uploadErrorText } from '../../api/uploads';
 import { choosePhotos } from '../../platform/photos';
+import type { ChosenPhotos } from '../../platform/types';
 
 /** A photo the user picked and the server took: its local path (for the thumbnail) and its upload id. */
 export interface PickedPhoto {
@@ -13,13 +14,35 @@ export interface PickedPhoto {
 export interface PhotoUploads {
   photos: PickedPhoto[];
   uploading: boolean;
-  /** The refusal of the last upload (the shared error table's text), or ''. */
+  /**
+   * What the user should know about the last choice, or '': chosen files that are no photo and were
+   * left out (see `choiceProblem`), and why the server refused an upload (see `uploadErrorText`).
+   */
   error: string;
-  /** Opens the chooser for what is left of `max` and uploads each pick in order; stops at the first refusal. */
+  /** Opens the chooser for what is left of `max` and uploads each photo chosen in order; stops at the first refusal. */
   add: () => Promise<void>;
   remove: (id: number) => void;
   /** Forgets every photo and the last refusal (a panel closed, a form sent). */
   clear: () => void;
+}
+
+/** How many names a message lists before it says 等 N 个文件. */
+const NAMES_SHOWN = 3;
+
+/**
+ * What to say about chosen files that were not added, or '' when every one was: files that are no
+ * photo (by name, with what to choose instead), and photos beyond the `left` that could still be added.
+ */
+export function choiceProblem(chosen: ChosenPhotos, left: number): string {
+  const problems: string[] = [];
+  const { notImages, overLimit } = chosen;
+  if (notImages.length > 0) {
+    const names = notImages.slice(0, notImages.length > NAMES_SHOWN ? NAMES_SHOWN - 1 : NAMES_SHOWN).map((n) => `「${n}」`).join('、');
+    const which = notImages.length > NAMES_SHOWN ? `${names}等 ${notImages.length} 个文件` : names;
+    problems.push(`${which}不是照片，没有添加：只能选择照片（JPG、PNG 格式），请重新选择`);
+  }
+  if (overLimit > 0) problems.push(`最多还能添加 ${left} 张，多选的 ${overLimit} 张没有添加`);
+  return problems.join('；');
 }
 
 /**
@@ -32,16 +55,20 @@ export function usePhotoUploads(max: number, upload: (path: string) => Promise<{
   const [error, setError] = useState('');
   const add = useCallback(async () => {
     setError('');
-    const picked = await choosePhotos(max - photos.length);
-    if (picked.length === 0) return; // the chooser was closed
+    const left = max - photos.length;
+    const chosen = await choosePhotos(left);
+    const problem = choiceProblem(chosen, left);
+    setError(problem);
+    // Closed without a choice: nothing to say. Only files left out: said above.
+    if (chosen.paths.length === 0) return;
     setUploading(true);
     try {
-      for (const path of picked) {
+      for (const path of chosen.paths) {
         const uploaded = await upload(path);
         setPhotos((list) => [...list, { path, id: uploaded.id }]);
       }
     } catch (err) {
-      setError(errorMessageOf(err));
+      setError([problem, uploadErrorText(err)].filter(Boolean).join('；'));
     } finally {
       setUploading(false);
     }

@@ -1,5 +1,5 @@
 import type { FieldIssue } from '@openhall/shared';
-import { ApiError, errorMessageOf } from '../../api/errors';
+import { ApiError, errorMessageWithServerWords } from '../../api/errors';
 
 // What the console's forms share: the words for a failed write, zod issues put in Chinese, and
 // business-time (Asia/Shanghai) date-times typed as "YYYY-MM-DD HH:mm".
@@ -12,11 +12,7 @@ const CJK = /[\u4e00-\u9fff]/;
  * "请求参数有误：body.x" is left out: the field issues are shown beside the form instead.
  */
 export function staffErrorText(err: unknown): string {
-  const base = errorMessageOf(err);
-  if (!(err instanceof ApiError) || !['FORBIDDEN', 'CONFLICT', 'VALIDATION_FAILED', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'NOTICE_TOO_LATE', 'RECONCILIATION_DIFF_ALREADY_RESOLVED', 'INVOICE_NOT_REISSUABLE'].includes(err.code)) return base;
-  const said = err.message?.trim();
-  if (!said || !CJK.test(said) || said.startsWith('请求参数有误') || said === base) return base;
-  return `${base}：${said}`;
+  return errorMessageWithServerWords(err, ['FORBIDDEN', 'CONFLICT', 'VALIDATION_FAILED', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'NOTICE_TOO_LATE', 'RECONCILIATION_DIFF_ALREADY_RESOLVED', 'INVOICE_NOT_REISSUABLE']);
 }
 
 /**

@@ -4,6 +4,7 @@ import Taro from '@tarojs/taro';
 import type { WechatComplaintView } from '@openhall/shared';
 import { ApiError } from '../../../api/errors';
 import { request } from '../../../api/request';
+import { answerFileChooser, fileBytes, fileOf } from '../../../../test/file-chooser';
 import { HOUR, staffTicket } from '../staff-fixtures';
 import StaffTicketPage from './index';
 
@@ -94,23 +95,23 @@ describe('staff ticket: WeChat Pay complaint', () => {
     expect(document.querySelector('#staff-wxcomplaint-deliveries')?.textContent).toContain('商户回复：微信支付已收到');
   });
 
-  it('picks images for the reply, uploads them as chosen and sends their ids with it; a refused image says why and stays out', async () => {
+  it('picks images for the reply, uploads them as chosen and sends their ids with it; a file that is no image, one too many and a refused image each say why and stay out', async () => {
     const mine = { status: 'accepted' as const, type: 'complaint' as const, channel: 'wechatpay_complaint' as const, ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } };
     answerRequests({
       '/staff/tickets/9': () => staffTicket(9, 'ok', 50 * HOUR, mine),
       '/staff/tickets/9/reply': () => staffTicket(9, 'ok', 50 * HOUR, mine),
       '/staff/tickets/9/wechatpay-complaint': () => complaint(),
     });
-    const choose = jest
-      .spyOn(Taro, 'chooseImage')
-      .mockResolvedValueOnce({ tempFilePaths: ['blob:receipt-1', 'blob:receipt-2'], tempFiles: [], errMsg: 'ok' } as never)
-      .mockResolvedValueOnce({ tempFilePaths: ['blob:photo.heic'], tempFiles: [], errMsg: 'ok' } as never);
+    const choose = answerFileChooser(
+      [fileOf('receipt-1.png', fileBytes.png), fileOf('receipt-2.jpg', fileBytes.jpeg), fileOf('complaint.pdf', fileBytes.pdf)],
+      [fileOf('photo.heic', fileBytes.heic), fileOf('3.jpg', fileBytes.jpeg), fileOf('4.jpg', fileBytes.jpeg)],
+    );
     const answer = (status: number, body: unknown) => ({ statusCode: status, data: JSON.stringify(body), errMsg: 'ok' }) as never;
     const upload = jest
       .spyOn(Taro, 'uploadFile')
       .mockResolvedValueOnce(answer(201, { data: { id: 41, contentType: 'image/png', sizeBytes: 1000, createdAt: '' } }))
       .mockResolvedValueOnce(answer(201, { data: { id: 42, contentType: 'image/jpeg', sizeBytes: 2000, createdAt: '' } }))
-      .mockResolvedValueOnce(answer(415, { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: '微信支付只接受 JPG、PNG 或 BMP 格式的图片' } }));
+      .mockResolvedValueOnce(answer(415, { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: '微信支付只接受 JPG、PNG 或 BMP 格式的图片，请转换格式（或截图）后重新上传' } }));
     render(<StaffTicketPage />);
     await waitFor(() => expect(document.querySelector('#staff-wxcomplaint-state')?.textContent).toBe('待处理'));
 
@@ -125,17 +126,23 @@ describe('staff ticket: WeChat Pay complaint', () => {
       fireEvent.click(document.querySelector('#staff-reply-add-image')!);
     });
     await waitFor(() => expect(document.querySelectorAll('.staff-reply-image')).toHaveLength(2));
-    expect(choose).toHaveBeenCalledWith(expect.objectContaining({ count: 4 }));
+    // The PDF chosen with them is no image: named under the picker, and never sent.
+    expect(document.querySelector('#staff-reply-image-error')?.textContent).toBe('「complaint.pdf」不是照片，没有添加：只能选择照片（JPG、PNG 格式），请重新选择');
+    expect(upload).toHaveBeenCalledTimes(2);
     expect(upload).toHaveBeenCalledWith(
-      expect.objectContaining({ url: 'http://api.test/api/v1/staff/tickets/9/wechatpay-complaint/images', filePath: 'blob:receipt-1', name: 'file', header: { Authorization: 'Bearer staff-tok' } }),
+      expect.objectContaining({ url: 'http://api.test/api/v1/staff/tickets/9/wechatpay-complaint/images', filePath: 'blob:receipt-1.png', name: 'file', header: { Authorization: 'Bearer staff-tok' } }),
     );
 
-    // The next one is refused by the server: the message table's text, and the two chosen stay.
+    // Three more where two may still go: the third is left out and counted. The first of the two is
+    // refused by the server: the table's words and the server's, which say what to do; the two taken stay.
     await act(async () => {
       fireEvent.click(document.querySelector('#staff-reply-add-image')!);
     });
-    expect(choose).toHaveBeenLastCalledWith(expect.objectContaining({ count: 2 }));
-    await waitFor(() => expect(document.querySelector('#staff-reply-image-error')?.textContent).toBe('不支持的内容格式'));
+    await waitFor(() =>
+      expect(document.querySelector('#staff-reply-image-error')?.textContent).toBe('最多还能添加 2 张，多选的 1 张没有添加；不支持的内容格式：微信支付只接受 JPG、PNG 或 BMP 格式的图片，请转换格式（或截图）后重新上传'),
+    );
+    expect(choose).toHaveBeenCalledTimes(2);
+    expect(upload).toHaveBeenCalledTimes(3);
     expect(document.querySelectorAll('.staff-reply-image')).toHaveLength(2);
 
     const field = await waitFor(() => {

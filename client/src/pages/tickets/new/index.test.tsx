@@ -3,6 +3,7 @@ import { act, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import Taro from '@tarojs/taro';
 import { request } from '../../../api/request';
 import { saveToken } from '../../../api/token';
+import { answerFileChooser, fileBytes, fileOf } from '../../../../test/file-chooser';
 import NewTicketPage from './index';
 
 jest.mock('../../../api/request', () => ({ request: jest.fn() }));
@@ -102,7 +103,7 @@ describe('report a fault / complaint', () => {
       if (path === '/tickets') return { id: 42 } as TicketView;
       throw new Error(`unexpected ${path}`);
     });
-    jest.spyOn(Taro, 'chooseImage').mockResolvedValue({ tempFilePaths: ['blob:photo-1'], tempFiles: [], errMsg: 'ok' } as never);
+    answerFileChooser([fileOf('photo-1.jpg', fileBytes.jpeg)]);
     const upload = jest
       .spyOn(Taro, 'uploadFile')
       .mockResolvedValue({ statusCode: 201, data: JSON.stringify({ data: { id: 31, contentType: 'image/jpeg', sizeBytes: 1000, createdAt: '' } }), errMsg: 'ok' } as never);
@@ -126,7 +127,7 @@ describe('report a fault / complaint', () => {
       fireEvent.click(document.querySelector('#ticket-add-photo')!);
     });
     await waitFor(() => expect(document.querySelectorAll('.ticket-photos__item')).toHaveLength(1));
-    expect(upload).toHaveBeenCalledWith(expect.objectContaining({ url: 'http://api.test/api/v1/uploads', filePath: 'blob:photo-1', name: 'file', header: { Authorization: 'Bearer tok' } }));
+    expect(upload).toHaveBeenCalledWith(expect.objectContaining({ url: 'http://api.test/api/v1/uploads', filePath: 'blob:photo-1.jpg', name: 'file', header: { Authorization: 'Bearer tok' } }));
     await typeInto('ticket-description', '整栋楼从早上开始没有水');
     await typeInto('ticket-phone', '13800000001');
     await submit();
@@ -164,6 +165,61 @@ describe('report a fault / complaint', () => {
     expect(sent.data).toEqual({ type: 'complaint', accountId: 7, description: '营业厅工作人员态度很差', contactPhone: '13800000001' });
     expect(Taro.redirectTo).not.toHaveBeenCalled();
   });
+  it('says under the photos why the server refused one (its own words: which types, how large), and keeps the ones it took', async () => {
+    requestMock.mockImplementation(async (path: string) => (path === '/accounts' ? [account] : null));
+    answerFileChooser([fileOf('photo-1.jpg', fileBytes.jpeg), fileOf('anim.gif', fileBytes.gif)], [fileOf('huge.jpg', fileBytes.jpeg)]);
+    const answer = (status: number, body: unknown) => ({ statusCode: status, data: JSON.stringify(body), errMsg: 'ok' }) as never;
+    jest
+      .spyOn(Taro, 'uploadFile')
+      .mockResolvedValueOnce(answer(201, { data: { id: 31, contentType: 'image/jpeg', sizeBytes: 1000, createdAt: '' } }))
+      .mockResolvedValueOnce(answer(415, { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: '只能上传 JPG、PNG、WebP 或 HEIC 格式的照片' } }))
+      .mockResolvedValueOnce(answer(413, { error: { code: 'PAYLOAD_TOO_LARGE', message: '照片不能超过 10 MB，请压缩后重新上传' } }));
+    render(<NewTicketPage />);
+    await screen.findByText('1000000001 张*');
+    await act(async () => {
+      fireEvent.click(document.querySelector('#ticket-add-photo')!);
+    });
+    await waitFor(() => expect(document.querySelector('#ticket-photo-error')?.textContent).toBe('不支持的内容格式：只能上传 JPG、PNG、WebP 或 HEIC 格式的照片'));
+    expect(document.querySelectorAll('.ticket-photos__item')).toHaveLength(1);
+
+    await act(async () => {
+      fireEvent.click(document.querySelector('#ticket-add-photo')!);
+    });
+    await waitFor(() => expect(document.querySelector('#ticket-photo-error')?.textContent).toBe('提交的内容过大：照片不能超过 10 MB，请压缩后重新上传'));
+    expect(document.querySelectorAll('.ticket-photos__item')).toHaveLength(1);
+  });
+
+  it('says under the photos which chosen files are no photo and what to choose instead, uploads only the photos, and says nothing when the chooser is closed', async () => {
+    requestMock.mockImplementation(async (path: string) => (path === '/accounts' ? [account] : null));
+    answerFileChooser([fileOf('notes.png', fileBytes.text), fileOf('photo-1.jpg', fileBytes.jpeg), fileOf('bill.pdf', fileBytes.pdf)], [fileOf('bill.pdf', fileBytes.pdf)], 'close');
+    const upload = jest
+      .spyOn(Taro, 'uploadFile')
+      .mockResolvedValue({ statusCode: 201, data: JSON.stringify({ data: { id: 31, contentType: 'image/jpeg', sizeBytes: 1000, createdAt: '' } }), errMsg: 'ok' } as never);
+    render(<NewTicketPage />);
+    await screen.findByText('1000000001 张*');
+    const addPhotos = () =>
+      act(async () => {
+        fireEvent.click(document.querySelector('#ticket-add-photo')!);
+      });
+
+    await addPhotos();
+    await waitFor(() => expect(document.querySelectorAll('.ticket-photos__item')).toHaveLength(1));
+    expect(document.querySelector('#ticket-photo-error')?.textContent).toBe('「notes.png」、「bill.pdf」不是照片，没有添加：只能选择照片（JPG、PNG 格式），请重新选择');
+    expect(upload).toHaveBeenCalledTimes(1);
+    expect(upload).toHaveBeenCalledWith(expect.objectContaining({ filePath: 'blob:photo-1.jpg' }));
+
+    // Only a file that is no photo: nothing is sent, and the message says so.
+    await addPhotos();
+    await waitFor(() => expect(document.querySelector('#ticket-photo-error')?.textContent).toBe('「bill.pdf」不是照片，没有添加：只能选择照片（JPG、PNG 格式），请重新选择'));
+    expect(upload).toHaveBeenCalledTimes(1);
+
+    // Closed without choosing: the last message goes, and none takes its place.
+    await addPhotos();
+    await waitFor(() => expect(document.querySelector('#ticket-photo-error')).toBeNull());
+    expect(document.querySelectorAll('.ticket-photos__item')).toHaveLength(1);
+    expect(upload).toHaveBeenCalledTimes(1);
+  });
+
   it('offers the phone signed in with (or last given) as the contact phone, and remembers the one used', async () => {
     const { loginWithSms } = jest.requireActual('../../../api/auth');
     requestMock.mockImplementation(async (path: string) => {

@@ -216,7 +216,11 @@ export default function NewTicketPage() {
 
       <Section title={`照片（选填，最多${MAX_TICKET_PHOTOS}张）`}>
         <PhotoPicker uploads={photoUploads} max={MAX_TICKET_PHOTOS} addLabel="+ 拍照/相册" addId="ticket-add-photo" />
-        {photoUploads.error && <View className="field__error">{photoUploads.error}</View>}
+        {photoUploads.error && (
+          <View className="field__error" id="ticket-photo-error">
+            {photoUploads.error}
+          </View>
+        )}
         {fieldError('photoIds')}
       </Section>
 
