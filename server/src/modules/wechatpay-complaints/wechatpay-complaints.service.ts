@@ -468,10 +468,10 @@ export class WechatpayComplaintsService {
   /** The WeChat Pay block of a ticket; null when the ticket is not a WeChat Pay complaint. */
   async viewForTicket(ticketId: number): Promise<WechatComplaintView | null> {
     const em = this.deps.orm.em.fork();
-    if (!(await em.findOne(Ticket, ticketId, { fields: ['id'] }))) throw new NotFoundError('工单');
+    const ticket = await em.findOne(Ticket, ticketId, { fields: ['id', 'status', 'resolvedAt'] });
+    if (!ticket) throw new NotFoundError('工单');
     const row = await em.findOne(WechatpayComplaint, { ticketId });
     if (!row) return null;
-    const ticket = await em.findOneOrFail(Ticket, ticketId, { fields: ['id', 'status', 'resolvedAt'] });
     const order = row.paymentOrderId ? await em.findOne(PaymentOrder, row.paymentOrderId) : null;
     const messages = await em.find(
       OutboxMessage,
@@ -573,7 +573,7 @@ interface ReplyClosed {
  * - a completion is still queued (the ticket was reopened before it went out);
  * - WeChat, as last read, has the complaint 已处理完成 and the payer has not continued it since.
  */
-export function replyClosedFor(
+function replyClosedFor(
   ticket: Pick<Ticket, 'status' | 'resolvedAt'>,
   row: Pick<WechatpayComplaint, 'state' | 'negotiation'>,
   completions: readonly QueuedCompletion[],
