@@ -17,6 +17,7 @@
  *    the panel says so under the picker and nothing is attached. Then a real PNG: it goes with the reply, WeChat Pay
  *    records the response with one image, and the block shows 附图 1 张 and the image itself.
  * 6. The agent resolves it: the resolution goes as a response and the complaint is completed; the
+ *    ticket offers no further reply (WeChat Pay takes none after 反馈处理完成) and says why; the
  *    sandbox's complaint page shows the three replies (the second with its image) and 已处理完成.
  */
 import type { FileChooser, Page } from 'playwright-core';
@@ -276,7 +277,10 @@ async function journey(e2e: E2E): Promise<void> {
     });
     await openTicket(e2e, ticketId);
     await onPage(e2e.page, 'page-staff-ticket', '#staff-wxcomplaint-state').filter({ hasText: '已处理完成' }).waitFor();
-    return 'resolved: response and 反馈处理完成 sent';
+    const closed = await onPage(e2e.page, 'page-staff-ticket', '#staff-reply-closed').innerText();
+    check(closed.includes('微信支付不再接受商户回复') && closed.includes('联系电话'), `the reply-closed note reads "${closed}"`);
+    check((await e2e.page.locator('#staff-open-reply').count()) === 0, 'no 回复用户 is offered after 反馈处理完成');
+    return 'resolved: response and 反馈处理完成 sent; no further reply offered';
   });
 
   await e2e.step('sandbox-shows-processed', async () => {

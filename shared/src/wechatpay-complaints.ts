@@ -104,6 +104,14 @@ export interface WechatComplaintView {
   } | null;
   negotiation: WechatNegotiationView[];
   deliveries: WechatComplaintDeliveryView[];
+  /**
+   * Why a reply cannot go to WeChat Pay now, null while it can. WeChat takes no reply once the
+   * merchant has sent 反馈处理完成 (until the payer continues the complaint): `resolved`, the ticket's
+   * resolution sent it; `completing`, it is still on its way (the ticket was reopened meanwhile);
+   * `processed`, WeChat Pay has the complaint 已处理完成. A reply then is refused with 409
+   * `WECHATPAY_COMPLAINT_COMPLETED`; `message` says so and what the agent can do instead.
+   */
+  replyClosed: { reason: 'resolved' | 'completing' | 'processed'; message: string } | null;
   /** ISO 8601, the last time OpenHall read it from WeChat Pay. */
   lastSyncedAt: string;
 }

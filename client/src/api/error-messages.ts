@@ -54,6 +54,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   RENEWAL_UNAVAILABLE: '该套餐暂不支持在线续费，请到营业厅办理',
   TICKET_ALREADY_CLAIMED: '该工单已由其他工作人员受理',
   TICKET_INVALID_STATE: '工单当前状态不能进行此操作，请刷新后查看',
+  WECHATPAY_COMPLAINT_COMPLETED: '该投诉已向微信支付反馈处理完成（或正在提交），微信支付不再接受回复，这条回复没有发出；如需补充说明，请按工单上的联系电话联系付款人，付款人在微信中继续投诉后可再回复',
   TICKET_URGE_LIMITED: '催单过于频繁：每12小时可催办1次，每张工单最多3次',
   WORKORDER_SIGNATURE_INVALID: '工单系统回调签名无效',
   WORKORDER_EVENT_TIME_INVALID: '工单系统事件时间不在工单有效期内',

@@ -72,7 +72,7 @@ export function registerTicketRoutes(router: ApiRouter, registry: RouteRegistry,
       method: 'post',
       path: '/staff/tickets/:id/reply',
       summary:
-        'Reply to the subscriber; on a WeChat Pay complaint ticket with up to 4 images uploaded for it (sent to WeChat Pay with the reply). With `idempotencyKey`, the same submit repeated answers the first reply’s result and records nothing (the same key with another text or images: 409 CONFLICT)',
+        'Reply to the subscriber; on a WeChat Pay complaint ticket with up to 4 images uploaded for it (sent to WeChat Pay with the reply). With `idempotencyKey`, the same submit repeated answers the first reply’s result and records nothing (the same key with another text or images: 409 CONFLICT). A WeChat Pay complaint already completed there, or whose completion (反馈处理完成) is queued, takes no reply: 409 WECHATPAY_COMPLAINT_COMPLETED, nothing recorded',
       tag,
       auth: agent,
       params: idParamSchema,

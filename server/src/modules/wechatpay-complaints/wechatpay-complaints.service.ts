@@ -282,7 +282,19 @@ export class WechatpayComplaintsService {
     // resolution already holds), so their ids follow the order they commit in: the outbox delivers
     // an ordering key's messages by id. Not the complaint row: the sync locks it before it writes
     // on the ticket, and the two would wait on each other.
-    await tx.findOne(Ticket, e.ticketId, { fields: ['id'], lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true });
+    const ticket = await tx.findOneOrFail(Ticket, e.ticketId, { fields: ['id', 'status', 'resolvedAt'], lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true });
+    if (e.kind === 'reply') {
+      // Under the lock: a resolution (which queues 反馈处理完成) commits either before this, and is
+      // seen here, or after this reply is queued, and then goes after it. The ticket is read by the
+      // locking read itself (the latest committed row, also on MySQL past this transaction's snapshot).
+      const closed = replyClosedFor(ticket, row, await this.completionsOf(tx, row.complaintId));
+      if (closed) {
+        throw new AppError('WECHATPAY_COMPLAINT_COMPLETED', 409, `${closed.why}，微信支付不再接受商户回复，这条回复没有发出。${REPLY_CLOSED_HINT}`, {
+          reason: closed.reason,
+          complaintState: row.state,
+        });
+      }
+    }
     const content = [...e.message.trim()].slice(0, RESPONSE_MAX).join('');
     const payload: ComplaintOutboxPayload = { action: e.kind === 'reply' ? 'response' : 'complete', complaintId: row.complaintId, content };
     const dedupeKey = `wechatpay-complaint:${row.complaintId}:${payload.action}:${randomUUID()}`;
@@ -297,6 +309,16 @@ export class WechatpayComplaintsService {
     }
     await enqueueOutbox(tx, { topic: WECHATPAY_COMPLAINT_TOPIC, dedupeKey, payload: { ...payload }, orderingKey: complaintOrderingKey(row.complaintId) }, e.now);
     return true;
+  }
+
+  /** This complaint's queued completions (反馈处理完成), oldest first: when each was queued and how far it got. */
+  private async completionsOf(em: EntityManager, complaintId: string): Promise<QueuedCompletion[]> {
+    const messages = await em.find(
+      OutboxMessage,
+      { topic: WECHATPAY_COMPLAINT_TOPIC, dedupeKey: { $like: `wechatpay-complaint:${complaintId}:complete:%` } },
+      { fields: ['status', 'createdAt'], orderBy: { id: 'asc' } },
+    );
+    return messages.map((m) => ({ status: m.status, createdAt: m.createdAt }));
   }
 
   /**
@@ -446,7 +468,8 @@ export class WechatpayComplaintsService {
   /** The WeChat Pay block of a ticket; null when the ticket is not a WeChat Pay complaint. */
   async viewForTicket(ticketId: number): Promise<WechatComplaintView | null> {
     const em = this.deps.orm.em.fork();
-    if (!(await em.findOne(Ticket, ticketId, { fields: ['id'] }))) throw new NotFoundError('工单');
+    const ticket = await em.findOne(Ticket, ticketId, { fields: ['id', 'status', 'resolvedAt'] });
+    if (!ticket) throw new NotFoundError('工单');
     const row = await em.findOne(WechatpayComplaint, { ticketId });
     if (!row) return null;
     const order = row.paymentOrderId ? await em.findOne(PaymentOrder, row.paymentOrderId) : null;
@@ -487,6 +510,7 @@ export class WechatpayComplaintsService {
         : null,
       negotiation: row.negotiation,
       deliveries,
+      replyClosed: replyClosedView(replyClosedFor(ticket, row, await this.completionsOf(em, row.complaintId))),
       lastSyncedAt: row.lastSyncedAt.toISOString(),
     };
   }
@@ -522,4 +546,58 @@ export function complaintOrderingKey(complaintId: string): string {
 /** What the payer sees of a queued message at WeChat: its text and how many images (a completion's answer carries none). */
 function replyKindOf(payload: ComplaintOutboxPayload): { content: string; imageCount: number } {
   return { content: payload.content, imageCount: payload.action === 'response' ? (payload.imageIds?.length ?? 0) : 0 };
+}
+
+interface QueuedCompletion {
+  status: OutboxMessage['status'];
+  createdAt: Date;
+}
+
+/** What the agent can do instead of replying through WeChat Pay once the complaint is completed there. */
+const REPLY_CLOSED_HINT = '如需补充说明，请按工单上的联系电话联系付款人；付款人若在微信中继续投诉，可在此再回复。';
+
+/** Why a reply cannot go to WeChat Pay now, in the agent's words (`why` is the first half of a sentence). */
+interface ReplyClosed {
+  reason: NonNullable<WechatComplaintView['replyClosed']>['reason'];
+  why: string;
+}
+
+/**
+ * Whether WeChat Pay would still take a reply (回复用户) to this complaint. WeChat takes replies while
+ * a complaint is 待处理 or 处理中; once the merchant has sent 反馈处理完成 it is 已处理完成 and a reply
+ * is refused (INVALID_REQUEST), until the payer, unsatisfied, continues the complaint (用户继续投诉)
+ * and the merchant negotiates again. So a reply is closed when:
+ * - the ticket is resolved: its resolution queued 反馈处理完成 — unless that completion reached
+ *   WeChat and the payer has continued the complaint since (a completion queued with this
+ *   resolution carries its time; one this transaction cannot see yet is taken as not reached);
+ * - a completion is still queued (the ticket was reopened before it went out);
+ * - WeChat, as last read, has the complaint 已处理完成 and the payer has not continued it since.
+ */
+function replyClosedFor(
+  ticket: Pick<Ticket, 'status' | 'resolvedAt'>,
+  row: Pick<WechatpayComplaint, 'state' | 'negotiation'>,
+  completions: readonly QueuedCompletion[],
+): ReplyClosed | null {
+  const continued = continuedSinceCompletion(row.negotiation);
+  if (ticket.status === 'resolved' || ticket.status === 'closed') {
+    const resolvedAt = ticket.resolvedAt?.getTime() ?? Infinity;
+    const reached = completions.some((c) => c.status === 'sent' && c.createdAt.getTime() >= resolvedAt);
+    if (!(reached && continued)) return { reason: 'resolved', why: '该工单已办结，办结说明和「反馈处理完成」已随办结发往微信支付' };
+  }
+  if (completions.some((c) => c.status === 'pending')) return { reason: 'completing', why: '该投诉的「反馈处理完成」正在发往微信支付' };
+  if (row.state === 'PROCESSED' && !continued) return { reason: 'processed', why: '该投诉在微信支付已是「已处理完成」' };
+  return null;
+}
+
+/**
+ * Whether WeChat's history (as last read) has the payer continuing the complaint after the merchant's
+ * last 反馈处理完成 (or at all, when WeChat completed it by itself, e.g. after a refund).
+ */
+function continuedSinceCompletion(negotiation: readonly WechatNegotiationView[]): boolean {
+  const types = negotiation.map((n) => n.operateType);
+  return types.lastIndexOf('USER_CONTINUE_COMPLAINT') > types.lastIndexOf('MERCHANT_CONFIRM_COMPLETE');
+}
+
+function replyClosedView(closed: ReplyClosed | null): WechatComplaintView['replyClosed'] {
+  return closed ? { reason: closed.reason, message: `${closed.why}，微信支付不再接受商户回复。${REPLY_CLOSED_HINT}` } : null;
 }

@@ -6,8 +6,10 @@ import { createTestApp, signInStaff, type TestApp } from '../../../test/harness'
 import { loadPrivateKey } from '../../sandboxes/wechatpay/wechatpay.certificate';
 import { createNonce, responseSigningString, signSha256Rsa } from '../../integrations/wechatpay/wechatpay.protocol';
 import { WechatPayError } from '../../integrations/wechatpay/wechatpay.adapter';
+import type { StaffPrincipal } from '../../http/context';
 import { JobLease } from '../jobs/job-lease.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { StaffUser } from '../staff/staff-user.entity';
 import { eventually, newBill, orderOf, smsUserWithAccount } from '../payments/payments.test-support';
 import { TicketEvent } from '../tickets/ticket-event.entity';
 import { Ticket } from '../tickets/ticket.entity';
@@ -635,16 +637,25 @@ describe('reply images', () => {
       ]);
     });
 
-    test('a reply and the resolution submitted at once: both are recorded, and queued for WeChat Pay in the order they were recorded', async () => {
-      const { complaintId, ticketId } = await claimedComplaintTicket('热水器燃气费异常');
-      const [a, b] = await Promise.all([
-        reply(ticketId, { message: '正在核实燃气用量。' }),
-        t.request.post(`/api/v1/staff/tickets/${ticketId}/resolve`).set(auth(agent)).send({ message: '燃气用量核实无误。' }),
-      ]);
-      expect([a.status, b.status]).toEqual([200, 200]);
-      const events = await t.orm.em.fork().find(TicketEvent, { ticketId, kind: { $in: ['reply', 'resolved'] } }, { orderBy: { id: 'asc' } });
-      const queued = await complaintMessages(complaintId);
-      expect(queued.map((m) => (m.payload as { action?: string }).action)).toEqual(events.map((e) => (e.kind === 'reply' ? 'response' : 'complete')));
+    test('a reply and the resolution submitted at once: the reply is queued before 反馈处理完成, or refused (409) and nothing of it recorded — never queued after it', async () => {
+      for (let i = 0; i < 3; i++) {
+        const { complaintId, ticketId } = await claimedComplaintTicket(`热水器燃气费异常 ${i}`);
+        const [a, b] = await Promise.all([
+          reply(ticketId, { message: '正在核实燃气用量。' }),
+          t.request.post(`/api/v1/staff/tickets/${ticketId}/resolve`).set(auth(agent)).send({ message: '燃气用量核实无误。' }),
+        ]);
+        expect(b.status).toBe(200);
+        const events = await t.orm.em.fork().find(TicketEvent, { ticketId, kind: { $in: ['reply', 'resolved'] } }, { orderBy: { id: 'asc' } });
+        const queued = (await complaintMessages(complaintId)).map((m) => (m.payload as { action?: string }).action);
+        if (a.status === 200) {
+          expect(queued).toEqual(['response', 'complete']);
+          expect(events.map((e) => e.kind)).toEqual(['reply', 'resolved']);
+        } else {
+          expect([a.status, a.body.error.code]).toEqual([409, 'WECHATPAY_COMPLAINT_COMPLETED']);
+          expect(queued).toEqual(['complete']);
+          expect(events.map((e) => e.kind)).toEqual(['resolved']);
+        }
+      }
     });
 
     test('two complaints do not hold each other up: one’s reply being retried leaves the other’s reply and completion to go', async () => {
@@ -674,6 +685,108 @@ describe('reply images', () => {
       await pass(from, 31_000);
       await pass(from, 31_000);
       expect(merchantHistory(stuck.complaintId)).toEqual(['正在核实燃气费。', '燃气费已退回。', 'MERCHANT_CONFIRM_COMPLETE']);
+    });
+  });
+
+  describe('no reply once 反馈处理完成 is sent or on its way', () => {
+    beforeEach(async () => {
+      await run();
+    });
+    const blockOf = async (ticketId: number) => (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+    const repliesOf = async (ticketId: number) => t.orm.em.fork().count(TicketEvent, { ticketId, kind: 'reply' });
+    const actions = async (complaintId: string) => (await complaintMessages(complaintId)).map((m) => `${(m.payload as { action?: string }).action}:${m.status}`);
+    /** The payer, unsatisfied, continues the completed complaint in WeChat (用户继续投诉); its notification brings it in. */
+    const payerContinues = async (complaintId: string) => {
+      sandbox().complaints.continueComplaint(complaintId, '问题还是没有解决');
+      await sandbox().waitForDelivery((await notifications(complaintId)).pop()!.id);
+    };
+
+    test('a reply to a resolved complaint ticket is refused at once with what to do; nothing is recorded, queued or sent; the block says replies are closed', async () => {
+      const { complaintId, ticketId } = await claimedComplaintTicket('水费多收了');
+      await reply(ticketId, { message: '正在核实。' }).expect(200);
+      expect((await blockOf(ticketId)).replyClosed).toBeNull();
+      await t.request.post(`/api/v1/staff/tickets/${ticketId}/resolve`).set(auth(agent)).send({ message: '多收的水费已退回。' }).expect(200);
+
+      // Queued, not yet sent: refused all the same (WeChat would complete first, then refuse it).
+      const imageId = (await uploadImage(ticketId, image('png')).expect(201)).body.data.id;
+      const key = randomBytes(16).toString('hex');
+      const refused = await reply(ticketId, { message: '补充：退款已到账。', imageIds: [imageId], idempotencyKey: key }).expect(409);
+      expect(refused.body.error).toMatchObject({ code: 'WECHATPAY_COMPLAINT_COMPLETED', details: { reason: 'resolved' } });
+      expect(refused.body.error.message).toContain('反馈处理完成');
+      expect(refused.body.error.message).toContain('联系电话联系付款人');
+      // The same submit again is refused again (its key was not kept), and its image is still free.
+      expect((await reply(ticketId, { message: '补充：退款已到账。', imageIds: [imageId], idempotencyKey: key }).expect(409)).body.error.code).toBe('WECHATPAY_COMPLAINT_COMPLETED');
+      expect(await t.orm.em.fork().findOneOrFail(WechatpayComplaintImage, imageId)).toMatchObject({ sentWith: null });
+      expect(await repliesOf(ticketId)).toBe(1);
+      expect(await actions(complaintId)).toEqual(['response:pending', 'complete:pending']);
+      expect((await blockOf(ticketId)).replyClosed).toMatchObject({ reason: 'resolved', message: expect.stringContaining('微信支付不再接受商户回复') });
+
+      // Delivered (one pass each, in order): WeChat has it 已处理完成; still refused, and nothing ever shows as 微信支付拒收.
+      await run();
+      await run();
+      expect(sandbox().complaints.get(complaintId)!.state).toBe('PROCESSED');
+      await reply(ticketId, { message: '补充：退款已到账。' }).expect(409);
+      await run();
+      expect(await actions(complaintId)).toEqual(['response:sent', 'complete:sent']);
+      expect(merchantResponses(complaintId).map((n) => n.details)).toEqual(['正在核实。', '多收的水费已退回。']);
+
+      // The payer continues the complaint in WeChat: WeChat takes replies again, so does the ticket.
+      await payerContinues(complaintId);
+      expect((await blockOf(ticketId)).replyClosed).toBeNull();
+      await reply(ticketId, { message: '您好，我们再次核实了账单。' }).expect(200);
+      await run();
+      expect(merchantResponses(complaintId).map((n) => n.details)).toEqual(['正在核实。', '多收的水费已退回。', '您好，我们再次核实了账单。']);
+    });
+
+    test('a ticket reopened by the payer after the resolution: refused while 反馈处理完成 is on its way, and once WeChat has it 已处理完成', async () => {
+      const { complaintId, ticketId } = await claimedComplaintTicket('燃气表读数不对');
+      await t.request.post(`/api/v1/staff/tickets/${ticketId}/resolve`).set(auth(agent)).send({ message: '已重新抄表。' }).expect(200);
+      await t.request.post(`/api/v1/tickets/${ticketId}/reopen`).set(auth(user)).send({ reason: '读数还是不对' }).expect(200);
+
+      let refused = await reply(ticketId, { message: '再帮您核实一次。' }).expect(409);
+      expect(refused.body.error).toMatchObject({ code: 'WECHATPAY_COMPLAINT_COMPLETED', details: { reason: 'completing' } });
+      expect((await blockOf(ticketId)).replyClosed).toMatchObject({ reason: 'completing' });
+
+      await run();
+      expect(await actions(complaintId)).toEqual(['complete:sent']);
+      refused = await reply(ticketId, { message: '再帮您核实一次。' }).expect(409);
+      expect(refused.body.error).toMatchObject({ code: 'WECHATPAY_COMPLAINT_COMPLETED', details: { reason: 'processed', complaintState: 'PROCESSED' } });
+      expect((await blockOf(ticketId)).replyClosed).toMatchObject({ reason: 'processed', message: expect.stringContaining('已处理完成') });
+      expect(await repliesOf(ticketId)).toBe(0);
+
+      await payerContinues(complaintId);
+      await reply(ticketId, { message: '再帮您核实一次。' }).expect(200);
+    });
+
+    test('a resolution that commits while a reply waits for the ticket: the reply is refused, not queued after 反馈处理完成', async () => {
+      const { complaintId, ticketId } = await claimedComplaintTicket('电费账单重复');
+      const u = await t.orm.em.fork().findOneOrFail(StaffUser, { username: 'agent1' });
+      const staff: StaffPrincipal = { kind: 'staff', staffId: u.id, sessionId: 0, role: u.role, username: u.username, name: u.name, jobNo: u.jobNo };
+      let answer!: Promise<Response>;
+      await t.orm.em.fork().transactional(async (tx) => {
+        // The resolution holds the ticket's row; the reply starts meanwhile and has to wait for it.
+        expect(await t.app.services.tickets.staff.resolveWithin(tx, staff, ticketId, '重复的电费已退回。', new Date())).toBe(true);
+        let settled = false;
+        answer = reply(ticketId, { message: '正在核实。' }).then((r) => {
+          settled = true;
+          return r;
+        });
+        if (t.config.db.type !== 'sqlite') {
+          // MySQL: until the reply is blocked on the ticket's row lock (SQLite has one connection: the
+          // reply waits for it). Looked at every 250 ms: reading innodb_trx back to back kept the
+          // reply from ever reaching the lock on MariaDB.
+          const waiting = async () => Number((await t.orm.em.fork().execute<Array<{ n: number }>>("select count(*) as n from information_schema.innodb_trx where trx_state = 'LOCK WAIT'"))[0].n);
+          for (let i = 0; i < 80 && !settled && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 250));
+          expect(await waiting()).toBeGreaterThan(0);
+          expect(settled).toBe(false);
+        }
+      });
+      const res = await answer;
+      expect([res.status, res.body.error?.code]).toEqual([409, 'WECHATPAY_COMPLAINT_COMPLETED']);
+      expect(await actions(complaintId)).toEqual(['complete:pending']);
+      expect(await repliesOf(ticketId)).toBe(0);
+      await run();
+      expect(await actions(complaintId)).toEqual(['complete:sent']);
     });
   });
 

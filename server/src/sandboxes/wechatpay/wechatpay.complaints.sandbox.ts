@@ -134,6 +134,13 @@ export interface ComplaintsSandbox {
   file(input: FileComplaintInput): SandboxComplaint;
   /** The payer writes again (USER_RESPONSE), notified as COMPLAINT.STATE_CHANGE. */
   userResponse(complaintId: string, content: string): SandboxComplaint;
+  /**
+   * The payer, unsatisfied with a completed complaint, continues it (用户继续投诉), notified as
+   * COMPLAINT.STATE_CHANGE. WeChat's guides say the merchant then negotiates with the payer again
+   * through the API; its reference does not name the state a continued complaint takes (nor the
+   * notification's action_type): the sandbox puts it back to 处理中, so replies are taken again.
+   */
+  continueComplaint(complaintId: string, content: string): SandboxComplaint;
   /** Sends a notification for the complaint now (e.g. a STATE_CHANGE before anyone heard of the CREATE). */
   notify(complaintId: string, eventType: 'COMPLAINT.CREATE' | 'COMPLAINT.STATE_CHANGE', actionType: string): { id: string } | null;
 }
@@ -151,6 +158,7 @@ const OPERATE_TEXT: Record<string, string> = {
   USER_RESPONSE: '用户留言',
   MERCHANT_RESPONSE: '商户回复',
   MERCHANT_CONFIRM_COMPLETE: '商户反馈处理完成',
+  USER_CONTINUE_COMPLAINT: '用户继续投诉',
 };
 
 export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHost): ComplaintsSandbox {
@@ -484,6 +492,16 @@ ${paid.length ? '' : '<p id="result">没有可投诉的已支付订单</p>'}
       log(c, '投诉人', 'USER_RESPONSE', content);
       save();
       notify(c, 'COMPLAINT.STATE_CHANGE', 'USER_RESPONSE');
+      return copy(c);
+    },
+    continueComplaint: (id, content) => {
+      const c = find(id);
+      if (!c) throw new Error(`no complaint ${id}`);
+      if (c.state !== 'PROCESSED') throw new Error('只有已处理完成的投诉可以继续投诉');
+      log(c, '投诉人', 'USER_CONTINUE_COMPLAINT', content);
+      c.state = 'PROCESSING';
+      save();
+      notify(c, 'COMPLAINT.STATE_CHANGE', 'USER_CONTINUE_COMPLAINT');
       return copy(c);
     },
     notify: (id, eventType, actionType) => {

@@ -92,6 +92,10 @@ export default function StaffTicketPage() {
   // One key per reply composed: a second tap, or sending it again after an error, is the same
   // reply to the server; the next reply (the panel opened again) gets a new one.
   const [replyKey, setReplyKey] = useState(newIdempotencyKey);
+  // A WeChat Pay complaint whose 反馈处理完成 was sent (or is on its way) takes no reply: the block
+  // says so, and the reply box closes. Bumped after a refused action, so the block is read again.
+  const [replyClosed, setReplyClosed] = useState<string | null>(null);
+  const [wechatReads, setWechatReads] = useState(0);
 
   const t = current && ticket.data && current.id === ticket.data.id ? current : ticket.data;
   // A fresh load replaces what the last action answered.
@@ -110,8 +114,9 @@ export default function StaffTicketPage() {
       replyImages.clear();
     } catch (err) {
       setActionError(errorMessageOf(err));
-      // A conflict means someone else changed the ticket: show it as it is now.
+      // A conflict means someone else changed the ticket (or WeChat Pay the complaint): show it as it is now.
       void ticket.reload();
+      setWechatReads((n) => n + 1);
     } finally {
       setBusy(false);
     }
@@ -157,10 +162,11 @@ export default function StaffTicketPage() {
   const mine = !!t && !!profile && (t.ownerStaffId === profile.id || t.handlerStaffId === profile.id);
   const mayHandle = !!t && t.ownerStaffId !== null && (mine || hasRole(profile, 'supervisor'));
   const open = !!t && !FINISHED_STATUSES.includes(t.status);
+  const wechatReplyClosed = t?.channel === 'wechatpay_complaint' ? replyClosed : null;
   const panels: Panel[] = !t || !mayHandle
     ? []
     : ([
-        t.status !== 'cancelled' && t.status !== 'closed' && 'reply',
+        t.status !== 'cancelled' && t.status !== 'closed' && !wechatReplyClosed && 'reply',
         open && 'request-information',
         open && 'transfer',
         open && 'escalate',
@@ -229,7 +235,9 @@ export default function StaffTicketPage() {
                 <TicketPhotos ticketId={t.id} />
               </Section>
 
-              {t.type === 'complaint' && <WechatpayComplaintBlock ticketId={t.id} version={`${t.status}:${(t.timeline ?? []).length}`} />}
+              {t.type === 'complaint' && (
+                <WechatpayComplaintBlock ticketId={t.id} version={`${t.status}:${(t.timeline ?? []).length}:${wechatReads}`} onReplyClosed={setReplyClosed} />
+              )}
 
               <Section title="操作" className="staff-actions">
                 <View className="ticket-actions">
@@ -245,6 +253,11 @@ export default function StaffTicketPage() {
                   ))}
                 </View>
                 {t.ownerStaffId !== null && !mayHandle && <View className="muted tickets-gap">该工单由 {formatPerson(t.owner)} 负责，您只能查看。</View>}
+                {mayHandle && wechatReplyClosed && panel !== 'reply' && (
+                  <View className="muted tickets-gap" id="staff-reply-closed">
+                    不能再回复用户：{wechatReplyClosed}
+                  </View>
+                )}
 
                 {panel && (
                   <View className="staff-panel tickets-gap" id="staff-panel">
@@ -289,7 +302,12 @@ export default function StaffTicketPage() {
                       value={text}
                       onInput={(e) => setText(e.detail.value)}
                     />
-                    {panel === 'reply' && t.channel === 'wechatpay_complaint' && (
+                    {panel === 'reply' && wechatReplyClosed && (
+                      <View className="field__error" id="staff-reply-closed">
+                        这条回复不能再发出：{wechatReplyClosed}
+                      </View>
+                    )}
+                    {panel === 'reply' && t.channel === 'wechatpay_complaint' && !wechatReplyClosed && (
                       <View id="staff-reply-images" className="tickets-gap">
                         <View className="muted">可附图片随回复发到微信支付：JPG、PNG 或 BMP 格式，每张不超过 2 MB，最多 {WECHAT_COMPLAINT_REPLY_MAX_IMAGES} 张。</View>
                         <PhotoPicker uploads={replyImages} max={WECHAT_COMPLAINT_REPLY_MAX_IMAGES} addLabel="+ 图片" addId="staff-reply-add-image" itemClassName="staff-reply-image" />
@@ -301,7 +319,14 @@ export default function StaffTicketPage() {
                       </View>
                     )}
                     <View className="ticket-actions tickets-gap">
-                      <Button id="staff-panel-submit" className="btn-primary" size="mini" loading={busy} disabled={busy || replyImages.uploading} onClick={submitPanel}>
+                      <Button
+                        id="staff-panel-submit"
+                        className="btn-primary"
+                        size="mini"
+                        loading={busy}
+                        disabled={busy || replyImages.uploading || (panel === 'reply' && !!wechatReplyClosed)}
+                        onClick={submitPanel}
+                      >
                         提交
                       </Button>
                       <Button className="btn-plain" size="mini" onClick={() => setPanel(null)}>
@@ -310,7 +335,8 @@ export default function StaffTicketPage() {
                     </View>
                   </View>
                 )}
-                {actionError && (
+                {/* A refused reply on a complaint WeChat Pay now takes none of: the box says why (above). */}
+                {actionError && !(panel === 'reply' && wechatReplyClosed) && (
                   <View className="field__error" id="staff-action-error">
                     {actionError}
                   </View>

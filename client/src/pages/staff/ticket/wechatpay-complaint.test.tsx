@@ -23,6 +23,7 @@ function complaint(over: Partial<WechatComplaintView> = {}): WechatComplaintView
     payment: { outTradeNo: 'OH2026120400001', transactionId: '4200000000202612041234567890', amountFen: 4280, orderId: 12, orderDescription: '水费 2026年11月', paidAt: '2026-12-04T01:00:00.000Z' },
     negotiation: [{ operateType: 'USER_CREATE_COMPLAINT', operateLabel: '用户提交投诉', operator: '投诉人', operateTime: '2026-12-04T02:00:00.000Z', details: '交了水费但账单还显示未缴' }],
     deliveries: [],
+    replyClosed: null,
     lastSyncedAt: '2026-12-04T02:01:00.000Z',
     ...over,
   };
@@ -276,6 +277,68 @@ describe('staff ticket: WeChat Pay complaint', () => {
     expect(rows[0]).toBe('商户回复：未送达：多次失败，已停止重试，付款人没有收到这条回复（SYSTEM_ERROR: 系统繁忙）');
     expect(rows[1]).toBe('商户回复：发送中（已重试 2 次：SYSTEM_ERROR: 系统繁忙）');
     expect(rows[2]).toBe('反馈处理完成：等待前一条送达或停止重试后发出');
+  });
+
+  it('a reply WeChat Pay would no longer take: refused under the reply box with what to do, the text kept, and no reply box offered after', async () => {
+    const mine = { status: 'accepted' as const, type: 'complaint' as const, channel: 'wechatpay_complaint' as const, ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } };
+    const closed = '该投诉在微信支付已是「已处理完成」，微信支付不再接受商户回复。如需补充说明，请按工单上的联系电话联系付款人；付款人若在微信中继续投诉，可在此再回复。';
+    // The completion reached WeChat Pay after the page was loaded: the ticket itself did not change.
+    let refused = false;
+    answerRequests({
+      '/staff/tickets/9': () => staffTicket(9, 'ok', 50 * HOUR, mine),
+      '/staff/tickets/9/reply': () => {
+        refused = true;
+        throw new ApiError('WECHATPAY_COMPLAINT_COMPLETED', closed.replace('。如需', '，这条回复没有发出。如需'), 409);
+      },
+      '/staff/tickets/9/wechatpay-complaint': () => (refused ? complaint({ state: 'PROCESSED', stateLabel: '已处理完成', replyClosed: { reason: 'processed', message: closed } }) : complaint()),
+    });
+    render(<StaffTicketPage />);
+    await waitFor(() => expect(document.querySelector('#staff-wxcomplaint-state')?.textContent).toBe('待处理'));
+    fireEvent.click(await screen.findByText('回复用户'));
+    const field = await waitFor(() => {
+      const el = document.querySelector('#staff-panel-text textarea');
+      if (!el) throw new Error('no reply field yet');
+      return el as HTMLTextAreaElement;
+    });
+    fireEvent.input(field, { target: { value: '补充：退款已到账' } });
+    await act(async () => {
+      fireEvent.click(document.querySelector('#staff-panel-submit')!);
+    });
+
+    // The block is read again, and the reply box says why it cannot go and what to do instead.
+    await waitFor(() => expect(document.querySelector('#staff-panel #staff-reply-closed')?.textContent).toBe(`这条回复不能再发出：${closed}`));
+    expect(document.querySelector('#staff-wxcomplaint-state')?.textContent).toBe('已处理完成');
+    expect((document.querySelector('#staff-panel-text textarea') as HTMLTextAreaElement).value).toBe('补充：退款已到账');
+    expect(['false', null]).not.toContain(document.querySelector('#staff-panel-submit')!.getAttribute('disabled'));
+    expect(document.querySelector('#staff-reply-images')).toBeNull();
+    expect(document.querySelector('#staff-action-error')).toBeNull();
+    expect(requestMock.mock.calls.filter(([path]) => path === '/staff/tickets/9/reply')).toHaveLength(1);
+
+    // Closed, the panel leaves no reply box to open; the other actions stay.
+    fireEvent.click(screen.getByText('取消'));
+    await waitFor(() => expect(document.querySelector('#staff-panel')).toBeNull());
+    expect(screen.queryByText('回复用户')).toBeNull();
+    expect(screen.getByText('办结')).toBeTruthy();
+    expect(document.querySelector('#staff-reply-closed')?.textContent).toBe(`不能再回复用户：${closed}`);
+  });
+
+  it('a resolved complaint ticket whose 反馈处理完成 went offers no reply, and says why; once the payer continues the complaint it does again', async () => {
+    const resolved = { status: 'resolved' as const, type: 'complaint' as const, channel: 'wechatpay_complaint' as const, ownerStaffId: 1, owner: { name: '王芳', jobNo: 'KF1001' } };
+    const closed = '该工单已办结，办结说明和「反馈处理完成」已随办结发往微信支付，微信支付不再接受商户回复。如需补充说明，请按工单上的联系电话联系付款人；付款人若在微信中继续投诉，可在此再回复。';
+    let continued = false;
+    answerRequests({
+      '/staff/tickets/9': () => staffTicket(9, 'ok', 50 * HOUR, continued ? { ...resolved, timeline: [{ id: 1, kind: 'note', actorKind: 'system', actorName: null, actorJobNo: null, message: '微信支付投诉 · 用户继续投诉：问题还是没有解决', occurredAt: '2026-12-05T03:00:00.000Z', visibleToSubscriber: false }] } : resolved),
+      '/staff/tickets/9/wechatpay-complaint': () => (continued ? complaint({ state: 'PROCESSING', stateLabel: '处理中' }) : complaint({ state: 'PROCESSED', stateLabel: '已处理完成', replyClosed: { reason: 'resolved', message: closed } })),
+    });
+    const { unmount } = render(<StaffTicketPage />);
+    await waitFor(() => expect(document.querySelector('#staff-reply-closed')?.textContent).toBe(`不能再回复用户：${closed}`));
+    expect(screen.queryByText('回复用户')).toBeNull();
+    unmount();
+
+    continued = true;
+    render(<StaffTicketPage />);
+    expect(await screen.findByText('回复用户')).toBeTruthy();
+    expect(document.querySelector('#staff-reply-closed')).toBeNull();
   });
 
   it('shows no block for a complaint that did not come from WeChat Pay', async () => {

@@ -1,4 +1,5 @@
 import { View } from '@tarojs/components';
+import { useEffect } from 'react';
 import { fenToYuan, type WechatComplaintView } from '@openhall/shared';
 import { getTicketWechatComplaint, loadWechatComplaintImage } from '../../../api/wechatpay-complaints';
 import PrivateImages from '../../../components/private-images';
@@ -11,6 +12,12 @@ export interface WechatpayComplaintBlockProps {
   ticketId: number;
   /** Changes whenever the ticket does (a reply, a resolution): the block is read again to show what WeChat Pay now has. */
   version: string;
+  /**
+   * Told, each time the block is read, why WeChat Pay would take no reply now (反馈处理完成 sent or on
+   * its way, in the server's words with what to do instead), or null while it would: the page closes
+   * its reply box on it.
+   */
+  onReplyClosed?: (message: string | null) => void;
 }
 
 type Delivery = WechatComplaintView['deliveries'][number];
@@ -38,8 +45,10 @@ function deliveryState(d: Delivery): string {
  * the payer's masked phone, WeChat's negotiation history, and whether the replies and the
  * completion reached WeChat Pay. Renders nothing for a ticket that did not come from WeChat Pay.
  */
-export default function WechatpayComplaintBlock({ ticketId, version }: WechatpayComplaintBlockProps) {
+export default function WechatpayComplaintBlock({ ticketId, version, onReplyClosed }: WechatpayComplaintBlockProps) {
   const complaint = useAsync(() => getTicketWechatComplaint(ticketId), [ticketId, version]);
+  const replyClosed = complaint.data?.replyClosed?.message ?? null;
+  useEffect(() => onReplyClosed?.(replyClosed), [replyClosed, onReplyClosed]);
   if (complaint.error) {
     return (
       <Section title="微信支付投诉">
