@@ -150,6 +150,19 @@ export class TicketSubscriberActions extends TicketWork {
     }
     return true;
   }
+
+  /**
+   * The subscriber takes a resolved or closed ticket up again outside the portal (the payer continues
+   * a WeChat Pay complaint after 反馈处理完成), in the caller's transaction, on the ticket as it read
+   * it under its row lock: reopened as "not fixed" is ({@link reopenResolved}: back to the owner and
+   * the work-order system, the original clock still running), the entry signed by the system,
+   * audit-logged. False (nothing written) when the ticket is not resolved or closed.
+   */
+  async reopenFromOutsideWithin(tx: EntityManager, ticket: Ticket, message: string, reason: string, now: Date, detail: Record<string, unknown>): Promise<boolean> {
+    const reopened = await this.reopenResolved(tx, ticket, ['resolved', 'closed'], { message, actor: { kind: 'system' } }, reason, now);
+    if (reopened) this.audit.record(tx, { kind: 'system', id: null }, { action: 'ticket.reopen', entityType: 'ticket', entityId: ticket.id, detail: { reason, from: ticket.status, ...detail } }, now);
+    return reopened;
+  }
 }
 
 /** Which urge limit was hit, and when urging is allowed again (never, once all 3 are used). */
