@@ -145,7 +145,7 @@ export function createServices(deps: AppDeps): Services {
   outbox.register(EINVOICE_REVERSE_TOPIC, (payload) => invoices.deliverReversal(payload as { invoiceId: number; redSerialNo?: string }), invoiceLane);
   outbox.register(EINVOICE_PDF_TOPIC, (payload) => invoices.fetchPdf(payload as { invoiceId: number; kind: 'blue' | 'red' }), invoiceLane);
   outbox.register(INVOICE_MAIL_TOPIC, (payload) => invoices.sendMail(payload as { invoiceId: number; kind: 'blue' | 'red' }), invoiceLane);
-  const wechatpayComplaints = new WechatpayComplaintsService(deps, tickets.filing, tickets.staff);
+  const wechatpayComplaints = new WechatpayComplaintsService(deps, tickets.filing, tickets.staff, tickets.subscriber);
   // An agent's reply to a WeChat Pay complaint reaches the payer within seconds too.
   outbox.register(WECHATPAY_COMPLAINT_TOPIC, (payload, m) => wechatpayComplaints.deliver(payload as unknown as ComplaintOutboxPayload, m), invoiceLane);
   const accountDues = new AccountDuesReader(deps);

@@ -33,6 +33,7 @@ import { PaymentOrder } from '../payments/payment-order.entity';
 import { requireHandledTicket } from '../tickets/ticket-access';
 import type { TicketFilingService } from '../tickets/ticket-filing.service';
 import type { TicketStaffActions } from '../tickets/ticket-staff-actions.service';
+import type { TicketSubscriberActions } from '../tickets/ticket-subscriber-actions.service';
 import { Ticket } from '../tickets/ticket.entity';
 import { User } from '../users/user.entity';
 import type { StoredImage } from '../uploads/uploads.image-route';
@@ -91,6 +92,8 @@ export class WechatpayComplaintsService {
     private readonly deps: AppDeps,
     private readonly tickets: TicketFilingService,
     staffActions: TicketStaffActions,
+    /** Reopens a resolved complaint ticket when the payer continues the complaint at WeChat Pay. */
+    private readonly subscriberActions: TicketSubscriberActions,
   ) {
     staffActions.onReplyOrResolve((tx, e) => this.queueForWechat(tx, e));
   }
@@ -218,12 +221,58 @@ export class WechatpayComplaintsService {
     }
     await this.deps.orm.em.fork().transactional(async (tx) => {
       const row = await tx.findOneOrFail(WechatpayComplaint, { complaintId: c.complaintId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      // The history only grows: what is past the length last read is new. The payer's and WeChat's
-      // messages are put on the ticket for the agent (staff only: the payer wrote them in WeChat).
-      if (row.ticketId !== null) this.noteOutsideMessages(tx, row.ticketId, negotiation.slice(row.negotiation.length), now);
+      // The history only grows, so a shorter one is an older read that finished after a newer one
+      // (two syncs at once, a slow poll): recording it would take the state back and bring the
+      // entries past it (a continuation) back as new the next time. What is recorded stays.
+      if (negotiation.length < row.negotiation.length) {
+        this.deps.logger.info({ complaintId: c.complaintId, read: negotiation.length, recorded: row.negotiation.length }, 'wechatpay complaint: an older read arrived late, ignored');
+        return;
+      }
+      // What is past the length last read is new (each entry is seen here once: the row is locked).
+      // The payer's and WeChat's messages are put on the ticket for the agent (staff only: the payer
+      // wrote them in WeChat); a continuation of a resolved ticket's complaint reopens it instead.
+      if (row.ticketId !== null) {
+        const fresh = negotiation.slice(row.negotiation.length);
+        const reopenedBy = await this.reopenOnContinuation(tx, row, row.ticketId, negotiation, now);
+        this.noteOutsideMessages(tx, row.ticketId, fresh.filter((n) => n !== reopenedBy), now);
+      }
       Object.assign(row, { state: c.state, detail: c.detail, negotiation, lastSyncedAt: now, updatedAt: now, ...(c.payerPhone ? { payerPhoneMasked: maskPhone(c.payerPhone) } : {}) });
     });
     return this.deps.orm.em.fork().findOneOrFail(WechatpayComplaint, { complaintId: c.complaintId });
+  }
+
+  /**
+   * The payer, unsatisfied after 反馈处理完成, continued the complaint (用户继续投诉): the complaint is
+   * back at the merchant, so its resolved (or closed) ticket is reopened through the tickets' own
+   * reopen (back to its owner and queue, the original clock still running, the work-order system
+   * told), with a timeline entry carrying the payer's words. In the sync's transaction, under the
+   * complaint row's lock and then the ticket's (the order every sync takes), for a continuation read
+   * for the first time only (past `row.negotiation`, not yet updated) and not answered since by
+   * another 反馈处理完成: however many notifications and polls bring it, it reopens the ticket once.
+   * Not reopened: a ticket already open (the subscriber or a callback reopened it; the continuation
+   * is noted for the agent), and one whose resolution's 反馈处理完成 is still on its way — that
+   * resolution then answers the continued complaint (its text goes as the reply first). Answers the
+   * entry that reopened the ticket, or null.
+   */
+  private async reopenOnContinuation(tx: EntityManager, row: WechatpayComplaint, ticketId: number, negotiation: WechatNegotiationView[], now: Date): Promise<WechatNegotiationView | null> {
+    const types = negotiation.map((n) => n.operateType);
+    const at = types.lastIndexOf('USER_CONTINUE_COMPLAINT');
+    if (at < row.negotiation.length || at < types.lastIndexOf('MERCHANT_CONFIRM_COMPLETE')) return null;
+    const ticket = await tx.findOne(Ticket, ticketId, { lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true });
+    if (!ticket || (ticket.status !== 'resolved' && ticket.status !== 'closed')) return null;
+    // Read after the ticket's lock: a resolution committing meanwhile (with its completion) is seen.
+    if ((await this.completionsOf(tx, row.complaintId)).some((m) => m.status === 'pending')) return null;
+    const entry = negotiation[at];
+    const words = entry.details.trim();
+    const reopened = await this.subscriberActions.reopenFromOutsideWithin(
+      tx,
+      ticket,
+      `您在微信支付继续投诉，工单已重新处理${words ? `：${words}` : ''}`,
+      words || '付款人在微信支付继续投诉',
+      now,
+      { channel: 'wechatpay_complaint', complaintId: row.complaintId },
+    );
+    return reopened ? entry : null;
   }
 
   private noteOutsideMessages(tx: EntityManager, ticketId: number, entries: WechatNegotiationView[], now: Date): void {

@@ -790,6 +790,118 @@ describe('reply images', () => {
     });
   });
 
+  describe('the payer continues the complaint after 反馈处理完成', () => {
+    beforeEach(async () => {
+      await run();
+    });
+    const resolve = (ticketId: number, message: string) => t.request.post(`/api/v1/staff/tickets/${ticketId}/resolve`).set(auth(agent)).send({ message }).expect(200);
+    const ticketOf = (ticketId: number) => t.orm.em.fork().findOneOrFail(Ticket, ticketId);
+    const timelineOf = async (ticketId: number) =>
+      (await t.request.get(`/api/v1/staff/tickets/${ticketId}`).set(auth(agent)).expect(200)).body.data.timeline as Array<{ kind: string; message: string; visibleToSubscriber: boolean }>;
+    const reopenedEntries = async (ticketId: number) => (await timelineOf(ticketId)).filter((e) => e.kind === 'reopened');
+    const actions = async (complaintId: string) => (await complaintMessages(complaintId)).map((m) => `${(m.payload as { action?: string }).action}:${m.status}`);
+    const responses = (complaintId: string) => merchantResponses(complaintId).map((n) => n.details);
+    /** The payer continues in WeChat (用户继续投诉); its notification brings it in. */
+    const payerContinues = async (complaintId: string, words: string) => {
+      sandbox().complaints.continueComplaint(complaintId, words);
+      expect((await sandbox().waitForDelivery((await notifications(complaintId)).pop()!.id)).state).toBe('acknowledged');
+    };
+    /** A claimed complaint ticket resolved, its resolution and 反馈处理完成 delivered: 已处理完成 at WeChat. */
+    async function completedComplaint(detail: string, resolution: string) {
+      const c = await claimedComplaintTicket(detail);
+      const deadlineAt = (await ticketOf(c.ticketId)).deadlineAt;
+      await resolve(c.ticketId, resolution);
+      await run();
+      expect(sandbox().complaints.get(c.complaintId)!.state).toBe('PROCESSED');
+      expect((await ticketOf(c.ticketId)).status).toBe('resolved');
+      return { ...c, deadlineAt };
+    }
+
+    test('the ticket is reopened once — back to its owner, the original clock, the payer’s words on the timeline — however many times, at once or out of order, the continuation is read', async () => {
+      const { complaintId, ticketId, deadlineAt } = await completedComplaint('水表读数比实际多', '读数已更正，多收的水费已退回。');
+      const service = t.app.services.wechatpayComplaints;
+      const api = t.deps.payments.wechatpay.complaints;
+      // What a sync that started before the continuation read, to be recorded after it (below).
+      const stale = { complaint: await api.getComplaint(complaintId), history: await api.negotiationHistory(complaintId) };
+
+      sandbox().complaints.continueComplaint(complaintId, '退款还没到账，问题没有解决');
+      const notified = (await notifications(complaintId)).pop()!;
+      // Two instances and the poll read it at once, while its notification is on its way.
+      await Promise.all([service.syncComplaint(complaintId), service.syncComplaint(complaintId), service.pollOnce()]);
+      expect((await sandbox().waitForDelivery(notified.id)).state).toBe('acknowledged');
+      // WeChat notifies it again (another notification id), and the older read finishes last.
+      expect((await sandbox().waitForDelivery(sandbox().complaints.notify(complaintId, 'COMPLAINT.STATE_CHANGE', 'USER_CONTINUE_COMPLAINT')!.id)).state).toBe('acknowledged');
+      const getComplaint = jest.spyOn(api, 'getComplaint').mockResolvedValueOnce(stale.complaint);
+      const history = jest.spyOn(api, 'negotiationHistory').mockResolvedValueOnce(stale.history);
+      try {
+        await service.syncComplaint(complaintId);
+      } finally {
+        getComplaint.mockRestore();
+        history.mockRestore();
+      }
+      expect((await complaintRow(complaintId))!).toMatchObject({ state: 'PROCESSING' });
+      await service.syncComplaint(complaintId);
+      await service.pollOnce();
+
+      const ticket = await ticketOf(ticketId);
+      const owner = await t.orm.em.fork().findOneOrFail(StaffUser, { username: 'agent1' });
+      expect(ticket).toMatchObject({ status: 'accepted', ownerStaffId: owner.id, reopenCount: 1, resolvedAt: null });
+      // The clock is the original one (not restarted), as when the subscriber reopens a ticket.
+      expect(ticket.deadlineAt?.getTime()).toBe(deadlineAt?.getTime());
+      expect(await reopenedEntries(ticketId)).toEqual([
+        expect.objectContaining({ message: '您在微信支付继续投诉，工单已重新处理：退款还没到账，问题没有解决', visibleToSubscriber: true }),
+      ]);
+      // The reopening carries the payer's words: no second, staff-only entry for the same continuation.
+      expect((await timelineOf(ticketId)).filter((e) => e.message.includes('用户继续投诉'))).toEqual([]);
+      expect(await t.orm.em.fork().count(OutboxMessage, { dedupeKey: `workorder:${ticketId}:reopen:1` })).toBe(1);
+      expect(await t.app.services.tickets.queue.queueCountDrift()).toEqual([]);
+      // The agent answers the payer again through WeChat Pay.
+      expect((await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data.replyClosed).toBeNull();
+      await reply(ticketId, { message: '您好，退款已重新提交，请留意到账。' }).expect(200);
+      await run();
+      expect(responses(complaintId)).toEqual(['读数已更正，多收的水费已退回。', '您好，退款已重新提交，请留意到账。']);
+    });
+
+    test('a second resolution after the continuation reaches the payer (its text, then 反馈处理完成); a continuation of the closed ticket reopens it again', async () => {
+      const { complaintId, ticketId } = await completedComplaint('燃气费单价不对', '单价已按居民价重新核算。');
+      await payerContinues(complaintId, '重新核算后还是贵');
+      expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 1 });
+
+      await resolve(ticketId, '已上门复核，表具正常，差价已退回。');
+      await run();
+      const atWechat = sandbox().complaints.get(complaintId)!;
+      expect(atWechat.state).toBe('PROCESSED');
+      expect(atWechat.history.map((n) => n.operateType).slice(-4)).toEqual(['MERCHANT_CONFIRM_COMPLETE', 'USER_CONTINUE_COMPLAINT', 'MERCHANT_RESPONSE', 'MERCHANT_CONFIRM_COMPLETE']);
+      expect(responses(complaintId)).toEqual(['单价已按居民价重新核算。', '已上门复核，表具正常，差价已退回。']);
+      expect(await actions(complaintId)).toEqual(['complete:sent', 'complete:sent']);
+      expect((await ticketOf(ticketId)).status).toBe('resolved');
+
+      // The subscriber confirms (closed); the payer still continues in WeChat: reopened from closed.
+      await t.request.post(`/api/v1/tickets/${ticketId}/confirm`).set(auth(user)).expect(200);
+      await payerContinues(complaintId, '差价只退了一半');
+      expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 2, closedAt: null });
+      expect((await reopenedEntries(ticketId)).map((e) => e.message)).toEqual(['您在微信支付继续投诉，工单已重新处理：重新核算后还是贵', '您在微信支付继续投诉，工单已重新处理：差价只退了一半']);
+      expect(await t.app.services.tickets.queue.queueCountDrift()).toEqual([]);
+    });
+
+    test('the payer continues while a resolution is on its way: that resolution answers the continued complaint, and the ticket is not reopened', async () => {
+      const { complaintId, ticketId } = await completedComplaint('路灯电费分摊不合理', '分摊已按户数重新计算。');
+      await t.request.post(`/api/v1/tickets/${ticketId}/reopen`).set(auth(user)).send({ reason: '还是不合理' }).expect(200);
+      await resolve(ticketId, '分摊规则已公示，可在营业厅查阅。');
+      // Queued, not yet sent, when the payer continues in WeChat.
+      await payerContinues(complaintId, '我不认可这个分摊');
+      expect(await ticketOf(ticketId)).toMatchObject({ status: 'resolved', reopenCount: 1 });
+      expect((await timelineOf(ticketId)).filter((e) => e.message === '微信支付投诉 · 用户继续投诉：我不认可这个分摊')).toEqual([expect.objectContaining({ visibleToSubscriber: false })]);
+      await run();
+      expect(await actions(complaintId)).toEqual(['complete:sent', 'complete:sent']);
+      expect(responses(complaintId)).toEqual(['分摊已按户数重新计算。', '分摊规则已公示，可在营业厅查阅。']);
+      expect(sandbox().complaints.get(complaintId)!.state).toBe('PROCESSED');
+      // Read again after that delivery: the continuation it answered reopens nothing.
+      await t.app.services.wechatpayComplaints.syncComplaint(complaintId);
+      expect(await ticketOf(ticketId)).toMatchObject({ status: 'resolved', reopenCount: 1 });
+    });
+  });
+
   test('the agent (or a colleague) opens the images a reply sent: the bytes as chosen, through the staff route only', async () => {
     const { ticketId } = await claimedComplaintTicket('发票金额不对');
     const png = image('png');
