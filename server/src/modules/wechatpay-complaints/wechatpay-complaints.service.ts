@@ -448,9 +448,13 @@ export class WechatpayComplaintsService {
   /**
    * Delivers one queued reply or completion (the outbox handler; `message` is its outbox row).
    * Idempotent at WeChat: a retry first looks at the negotiation history (a reply whose answer was
-   * lost is not sent twice, see {@link alreadyAnswered}) and at the state (a completed complaint is
-   * not completed again). What WeChat refuses for good (PARAM_ERROR, INVALID_REQUEST) is skipped
-   * with its reason; what may pass later is thrown (retried).
+   * lost is not sent twice, see {@link alreadyAnswered}). A completion goes by the complaint as
+   * WeChat has it now, continuation included: while the merchant may still answer (待处理, 处理中, or
+   * continued by the payer since the last 反馈处理完成) the resolution's text is sent as the reply and
+   * the complaint completed; once it is 已处理完成 and not continued, WeChat would refuse both, so
+   * nothing is sent and the message is skipped saying so (unless it is this message's own completion,
+   * its answer lost: see {@link completedByThis}). What WeChat refuses for good (PARAM_ERROR,
+   * INVALID_REQUEST) is skipped with its reason; what may pass later is thrown (retried).
    */
   async deliver(payload: ComplaintOutboxPayload, message: { id: number; attempts: number }): Promise<void | OutboxSkip> {
     try {
@@ -462,10 +466,15 @@ export class WechatpayComplaintsService {
         if (!Array.isArray(images)) return images;
         await this.api.respond(payload.complaintId, { content: payload.content, ...(images.length ? { images } : {}) });
       } else {
+        // The state first, then the history: the history is at least as new as the state, so a
+        // continuation read with a stale 已处理完成 still counts.
         const current = await this.api.getComplaint(payload.complaintId);
-        if (current.state !== 'PROCESSED') {
+        const history = await this.api.negotiationHistory(payload.complaintId);
+        if (current.state === 'PROCESSED' && !continuedSinceCompletion(history)) {
+          if (!(message.attempts > 1 && (await this.completedByThis(payload.complaintId, history, message.id)))) return { skipped: COMPLETED_UNSENT };
+        } else {
           // WeChat completes only what the merchant has answered: the resolution is that answer.
-          if (payload.content && !(await this.alreadyAnswered(payload, message.id))) {
+          if (payload.content && !(await this.alreadyAnswered(payload, message.id, history))) {
             await this.api.respond(payload.complaintId, { content: payload.content });
           }
           await this.api.complete(payload.complaintId);
@@ -486,9 +495,9 @@ export class WechatpayComplaintsService {
    * kind are counted against this complaint's other messages of the same kind that were delivered:
    * only an entry beyond those is this message's own.
    */
-  private async alreadyAnswered(payload: ComplaintOutboxPayload, messageId: number): Promise<boolean> {
+  private async alreadyAnswered(payload: ComplaintOutboxPayload, messageId: number, read?: WechatNegotiation[]): Promise<boolean> {
     const kind = replyKindOf(payload);
-    const history = await this.api.negotiationHistory(payload.complaintId);
+    const history = read ?? (await this.api.negotiationHistory(payload.complaintId));
     const atWechat = history.filter((n) => n.operateType === 'MERCHANT_RESPONSE' && n.details === kind.content && n.images.length === kind.imageCount).length;
     if (atWechat === 0) return false;
     const delivered = await this.deps.orm.em.fork().find(
@@ -501,6 +510,23 @@ export class WechatpayComplaintsService {
       return other.content === kind.content && other.imageCount === kind.imageCount;
     }).length;
     return atWechat > same;
+  }
+
+  /**
+   * Whether the 反馈处理完成 WeChat has last is this message's own (an earlier attempt completed the
+   * complaint and its answer was lost), known as {@link alreadyAnswered} knows a reply: WeChat's
+   * completions are counted against this complaint's other completions that were delivered, and
+   * only one beyond those is this message's.
+   */
+  private async completedByThis(complaintId: string, history: WechatNegotiation[], messageId: number): Promise<boolean> {
+    const atWechat = history.filter((n) => n.operateType === 'MERCHANT_CONFIRM_COMPLETE').length;
+    const delivered = await this.deps.orm.em.fork().count(OutboxMessage, {
+      topic: WECHATPAY_COMPLAINT_TOPIC,
+      dedupeKey: { $like: `wechatpay-complaint:${complaintId}:complete:%` },
+      status: 'sent',
+      id: { $ne: messageId },
+    });
+    return atWechat > delivered;
   }
 
   /** After a delivery the ticket page should show WeChat's new state; a failure here is only logged (the poll repairs it). */
@@ -602,6 +628,14 @@ interface QueuedCompletion {
   createdAt: Date;
 }
 
+/**
+ * Why a resolution's text and 反馈处理完成 were not sent (the outbox message's reason, shown on the
+ * ticket's WeChat Pay block): the complaint was 已处理完成 and not continued, e.g. the subscriber
+ * reopened the ticket in the portal and it was resolved again.
+ */
+const COMPLETED_UNSENT =
+  '该投诉在微信支付已是「已处理完成」，付款人没有继续投诉，微信支付不接受商户回复：这次的办结说明没有发往微信支付（工单的办结通知照常发给用户）。如需告知付款人，请按工单上的联系电话联系；付款人若继续投诉，工单会重新打开。';
+
 /** What the agent can do instead of replying through WeChat Pay once the complaint is completed there. */
 const REPLY_CLOSED_HINT = '如需补充说明，请按工单上的联系电话联系付款人；付款人若在微信中继续投诉，可在此再回复。';
 
@@ -642,7 +676,7 @@ function replyClosedFor(
  * Whether WeChat's history (as last read) has the payer continuing the complaint after the merchant's
  * last 反馈处理完成 (or at all, when WeChat completed it by itself, e.g. after a refund).
  */
-function continuedSinceCompletion(negotiation: readonly WechatNegotiationView[]): boolean {
+function continuedSinceCompletion(negotiation: readonly { operateType: string }[]): boolean {
   const types = negotiation.map((n) => n.operateType);
   return types.lastIndexOf('USER_CONTINUE_COMPLAINT') > types.lastIndexOf('MERCHANT_CONFIRM_COMPLETE');
 }

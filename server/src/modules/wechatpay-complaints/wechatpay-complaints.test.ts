@@ -884,6 +884,49 @@ describe('reply images', () => {
       expect(await t.app.services.tickets.queue.queueCountDrift()).toEqual([]);
     });
 
+    test('a resolution while WeChat has the complaint 已处理完成 and the payer has not continued: the ticket is resolved, nothing goes to WeChat, and the block says why', async () => {
+      const { complaintId, ticketId } = await completedComplaint('宽带费扣了两次', '重复扣的宽带费已退回。');
+      // The subscriber (not the payer in WeChat) says it is not fixed: WeChat still has it 已处理完成.
+      await t.request.post(`/api/v1/tickets/${ticketId}/reopen`).set(auth(user)).send({ reason: '退款没收到' }).expect(200);
+      await resolve(ticketId, '退款已到账，请查看微信零钱。');
+      await run();
+      expect(await actions(complaintId)).toEqual(['complete:sent', 'complete:skipped']);
+      expect(responses(complaintId)).toEqual(['重复扣的宽带费已退回。']);
+      expect(sandbox().complaints.get(complaintId)!.history.filter((n) => n.operateType === 'MERCHANT_CONFIRM_COMPLETE')).toHaveLength(1);
+      const block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+      expect(block.deliveries[1]).toMatchObject({ kind: 'complete', status: 'skipped', lastError: expect.stringContaining('付款人没有继续投诉') });
+      expect(block.deliveries[1].lastError).toContain('联系电话');
+      expect((await ticketOf(ticketId)).status).toBe('resolved');
+
+      // Then the payer does continue: the skipped completion holds nothing back; reopened, and the next resolution goes.
+      await payerContinues(complaintId, '零钱里没有这笔退款');
+      expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 2 });
+      await resolve(ticketId, '退款退回了银行卡，已发送退款凭证号。');
+      await run();
+      expect(responses(complaintId)).toEqual(['重复扣的宽带费已退回。', '退款退回了银行卡，已发送退款凭证号。']);
+      expect(await actions(complaintId)).toEqual(['complete:sent', 'complete:skipped', 'complete:sent']);
+    });
+
+    test('反馈处理完成 taken by WeChat but its answer lost: the retry finds the completion its own and counts it sent, not skipped', async () => {
+      const { complaintId, ticketId } = await claimedComplaintTicket('热水费按冷水计价');
+      await resolve(ticketId, '已改按热水单价计费。');
+      const api = t.deps.payments.wechatpay.complaints;
+      const real = api.complete.bind(api);
+      const spy = jest.spyOn(api, 'complete').mockImplementationOnce(async (id) => {
+        await real(id);
+        throw new WechatPayError('SYSTEM_ERROR', 503, '系统繁忙，请稍后重试', true);
+      });
+      try {
+        expect(await run()).toMatchObject({ sent: 0, failed: 1 });
+      } finally {
+        spy.mockRestore();
+      }
+      expect(sandbox().complaints.get(complaintId)!.state).toBe('PROCESSED');
+      expect(await run()).toMatchObject({ sent: 1 });
+      expect(await actions(complaintId)).toEqual(['complete:sent']);
+      expect(sandbox().complaints.get(complaintId)!.history.filter((n) => n.operateType === 'MERCHANT_CONFIRM_COMPLETE')).toHaveLength(1);
+    });
+
     test('the payer continues while a resolution is on its way: that resolution answers the continued complaint, and the ticket is not reopened', async () => {
       const { complaintId, ticketId } = await completedComplaint('路灯电费分摊不合理', '分摊已按户数重新计算。');
       await t.request.post(`/api/v1/tickets/${ticketId}/reopen`).set(auth(user)).send({ reason: '还是不合理' }).expect(200);
