@@ -481,7 +481,7 @@ export class WechatpayComplaintsService {
         }
       }
     } catch (err) {
-      if (err instanceof WechatPayError && !err.retryable) return { skipped: `${err.code}: ${err.message}` };
+      if (err instanceof WechatPayError && !err.retryable) return { skipped: `微信支付拒收：${err.message}（${err.code}）` };
       throw err;
     }
     await this.resync(payload.complaintId);

@@ -26,7 +26,9 @@ const deliveryText: Record<Delivery['status'], string> = {
   pending: '发送中',
   sent: '微信支付已收到',
   dead: '未送达：多次失败，已停止重试',
-  skipped: '未送达：微信支付拒收',
+  // Not sent on purpose: WeChat refused it, a reply's image was lost, or the complaint was already
+  // 已处理完成 (a resolution after it); the reason shown after it says which.
+  skipped: '未送达',
 };
 
 /**
