@@ -907,6 +907,22 @@ describe('reply images', () => {
       expect(await actions(complaintId)).toEqual(['complete:sent', 'complete:skipped', 'complete:sent']);
     });
 
+    test('a tester continues the complaint as the payer on the sandbox page: the ticket comes back; a complaint not completed cannot be continued', async () => {
+      const { complaintId, ticketId } = await completedComplaint('垃圾处理费重复收取', '重复收取的费用已退回。');
+      const detail = await t.request.get(`/sandbox/wechatpay/complaints/${complaintId}`).expect(200);
+      expect(detail.text).toContain('id="continue"');
+      const sent = await t.request.post(`/sandbox/wechatpay/complaints/${complaintId}/continue`).type('form').send({ content: '只退了一个月的' }).expect(303);
+      expect(sent.headers.location).toBe(`../${complaintId}`);
+      expect((await sandbox().waitForDelivery((await notifications(complaintId)).pop()!.id)).state).toBe('acknowledged');
+      expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 1 });
+      expect((await reopenedEntries(ticketId)).map((e) => e.message)).toEqual(['您在微信支付继续投诉，工单已重新处理：只退了一个月的']);
+      // 处理中 again: no 继续投诉 on the page, and a continuation is refused.
+      expect((await t.request.get(`/sandbox/wechatpay/complaints/${complaintId}`).expect(200)).text).not.toContain('id="continue"');
+      const refused = await t.request.post(`/sandbox/wechatpay/complaints/${complaintId}/continue`).type('form').send({ content: '再投诉' }).expect(400);
+      expect(refused.text).toContain('只有已处理完成的投诉可以继续投诉');
+      expect((await t.request.post(`/sandbox/wechatpay/_hooks/complaints/${complaintId}/continue`).send({ content: '再投诉' }).expect(409)).body.error.code).toBe('COMPLAINT_REFUSED');
+    });
+
     test('反馈处理完成 taken by WeChat but its answer lost: the retry finds the completion its own and counts it sent, not skipped', async () => {
       const { complaintId, ticketId } = await claimedComplaintTicket('热水费按冷水计价');
       await resolve(ticketId, '已改按热水单价计费。');

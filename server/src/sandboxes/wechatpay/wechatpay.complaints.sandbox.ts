@@ -21,7 +21,8 @@ import { cstDate, formatRfc3339Cst, WECHATPAY_API_ORIGIN } from '../../integrati
  * detail with payer_phone RSA-OAEP-encrypted for the merchant certificate, negotiation history),
  * uploads reply images (商户上传反馈图片: signature over the `meta` JSON, sha256 checked against the
  * file, JPG/PNG/BMP of at most 2 MB) and replies with their media ids (unknown ids refused),
- * completes them, and sets the notification URL; every new complaint and state change
+ * completes them, and sets the notification URL; a payer continues a completed complaint (the page's
+ * 继续投诉, a hook, or `continueComplaint`); every new complaint and state change
  * is notified (COMPLAINT.CREATE / COMPLAINT.STATE_CHANGE) through the sandbox's signed, encrypted,
  * retrying delivery. Mounted on the WeChat Pay sandbox's router; its ledger is
  * `<dataDir>/sandbox/wechatpay/complaints.json`.
@@ -215,6 +216,20 @@ export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHo
     ledger.complaints.push(c);
     save();
     if (input.notify !== false) notify(c, 'COMPLAINT.CREATE', 'CREATE_COMPLAINT');
+    return c;
+  };
+
+  /** The payer continues a completed complaint (用户继续投诉); throws Error when it is not completed. */
+  const continueComplaint = (id: string, content: string): SandboxComplaint => {
+    const c = find(id);
+    if (!c) throw new Error(`no complaint ${id}`);
+    if (c.state !== 'PROCESSED') throw new Error('只有已处理完成的投诉可以继续投诉');
+    const words = content.trim();
+    if ([...words].length > 300) throw new Error('继续投诉的内容最多 300 个字');
+    log(c, '投诉人', 'USER_CONTINUE_COMPLAINT', words);
+    c.state = 'PROCESSING';
+    save();
+    notify(c, 'COMPLAINT.STATE_CHANGE', 'USER_CONTINUE_COMPLAINT');
     return c;
   };
 
@@ -442,8 +457,27 @@ ${paid.length ? '' : '<p id="result">没有可投诉的已支付订单</p>'}
 <h2>协商历史</h2><ol id="history">${c.history
         .map((n) => `<li data-type="${escapeHtml(n.operateType)}"><b>${escapeHtml(OPERATE_TEXT[n.operateType] ?? n.operateType)}</b> ${escapeHtml(n.operator)} · ${escapeHtml(n.operateTime)}<p>${escapeHtml(n.details)}</p>${n.images?.length ? `<p class="images">附图 ${n.images.length} 张</p>` : ''}</li>`)
         .join('')}</ol>
+${
+  c.state === 'PROCESSED'
+    ? `<form method="post" action="${escapeHtml(c.complaintId)}/continue"><label>对处理结果不满意？继续投诉<textarea id="continue-content" name="content" maxlength="300"></textarea></label><button id="continue" type="submit">继续投诉</button></form>`
+    : ''
+}
 <p><a href="../complaints">全部投诉</a></p>`,
     );
+  });
+  // The payer, unsatisfied with the result, continues the complaint (用户继续投诉).
+  router.post('/complaints/:complaintId/continue', async (ctx) => {
+    const id = (ctx as unknown as { params: { complaintId: string } }).params.complaintId;
+    const form = new URLSearchParams(await readRawBody(ctx));
+    try {
+      continueComplaint(id, form.get('content') ?? '');
+      ctx.status = 303;
+      ctx.redirect(`../${encodeURIComponent(id)}`);
+    } catch (e) {
+      ctx.status = 400;
+      ctx.type = 'html';
+      ctx.body = page('无法继续投诉', `<p id="result">${escapeHtml((e as Error).message)}</p><p><a href="../${escapeHtml(encodeURIComponent(id))}">返回</a></p>`);
+    }
   });
   router.post('/_hooks/complaints', async (ctx) => {
     const body = parseJsonObject(await readRawBody(ctx));
@@ -456,6 +490,16 @@ ${paid.length ? '' : '<p id="result">没有可投诉的已支付订单</p>'}
       });
       ctx.status = 201;
       ctx.body = { data: c };
+    } catch (e) {
+      ctx.status = 409;
+      ctx.body = { error: { code: 'COMPLAINT_REFUSED', message: (e as Error).message } };
+    }
+  });
+  router.post('/_hooks/complaints/:complaintId/continue', async (ctx) => {
+    const body = parseJsonObject(await readRawBody(ctx));
+    try {
+      const c = continueComplaint((ctx as unknown as { params: { complaintId: string } }).params.complaintId, String(body.content ?? ''));
+      ctx.body = { data: copy(c) };
     } catch (e) {
       ctx.status = 409;
       ctx.body = { error: { code: 'COMPLAINT_REFUSED', message: (e as Error).message } };
@@ -494,16 +538,7 @@ ${paid.length ? '' : '<p id="result">没有可投诉的已支付订单</p>'}
       notify(c, 'COMPLAINT.STATE_CHANGE', 'USER_RESPONSE');
       return copy(c);
     },
-    continueComplaint: (id, content) => {
-      const c = find(id);
-      if (!c) throw new Error(`no complaint ${id}`);
-      if (c.state !== 'PROCESSED') throw new Error('只有已处理完成的投诉可以继续投诉');
-      log(c, '投诉人', 'USER_CONTINUE_COMPLAINT', content);
-      c.state = 'PROCESSING';
-      save();
-      notify(c, 'COMPLAINT.STATE_CHANGE', 'USER_CONTINUE_COMPLAINT');
-      return copy(c);
-    },
+    continueComplaint: (id, content) => copy(continueComplaint(id, content)),
     notify: (id, eventType, actionType) => {
       const c = find(id);
       if (!c) throw new Error(`no complaint ${id}`);
