@@ -921,6 +921,7 @@ describe('reply images', () => {
       const refused = await t.request.post(`/sandbox/wechatpay/complaints/${complaintId}/continue`).type('form').send({ content: '再投诉' }).expect(400);
       expect(refused.text).toContain('只有已处理完成的投诉可以继续投诉');
       expect((await t.request.post(`/sandbox/wechatpay/_hooks/complaints/${complaintId}/continue`).send({ content: '再投诉' }).expect(409)).body.error.code).toBe('COMPLAINT_REFUSED');
+      expect((await t.request.post('/sandbox/wechatpay/_hooks/complaints/2000000000/continue').send({ content: '再投诉' }).expect(409)).body.error.message).toBe('投诉单 2000000000 不存在');
     });
 
     test('反馈处理完成 taken by WeChat but its answer lost: the retry finds the completion its own and counts it sent, not skipped', async () => {

@@ -222,7 +222,7 @@ export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHo
   /** The payer continues a completed complaint (用户继续投诉); throws Error when it is not completed. */
   const continueComplaint = (id: string, content: string): SandboxComplaint => {
     const c = find(id);
-    if (!c) throw new Error(`no complaint ${id}`);
+    if (!c) throw new Error(`投诉单 ${id} 不存在`);
     if (c.state !== 'PROCESSED') throw new Error('只有已处理完成的投诉可以继续投诉');
     const words = content.trim();
     if ([...words].length > 300) throw new Error('继续投诉的内容最多 300 个字');
