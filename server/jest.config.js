@@ -7,6 +7,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   moduleNameMapper: { '^@openhall/shared$': '<rootDir>/../shared/src/index.ts' },
+  setupFilesAfterEnv: ['<rootDir>/test/host-patches.setup.ts'],
   testTimeout: 30000,
   maxWorkers: 2,
 };
