@@ -6,7 +6,7 @@ import { initORM, migrateUp } from './db';
 import { createDeps, type AppDeps } from './deps';
 import { createApp, type OpenHallApp } from './app';
 import { createLogger } from './http/logger';
-import { createHttpServer } from './http/server';
+import { closeGracefully, createHttpServer } from './http/server';
 import { seedDemo } from './seeders/demo.seeder';
 import { publishOperatorProfile } from './seeders/operator-profile';
 import { registerWorkOrderTopic } from './integrations/workorder/workorder.outbox';
@@ -27,6 +27,9 @@ import { startPeriodicJob } from './modules/jobs/periodic';
  * thread). `--heap-growing-percent` given to node (NODE_OPTIONS or its arguments) wins.
  */
 const HEAP_GROWING_PERCENT = 50;
+
+/** How long requests in progress at shutdown get to be answered before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 function boundHeapGrowth(): void {
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--heap[-_]growing[-_]percent\b/.test(a));
@@ -91,7 +94,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    server.close();
+    // Staff consoles' live streams end now (their EventSource reconnects to another instance and
+    // replays from its last event); requests in progress are answered before anything below closes.
+    app.services.live.endStreams();
+    await closeGracefully(server, SHUTDOWN_GRACE_MS);
     await stopJobs();
     await deps.sandboxes.close();
     await deps.rateLimiter.close();

@@ -1,4 +1,6 @@
+import http from 'node:http';
 import net from 'node:net';
+import { closeGracefully } from './server';
 import { createTestApp, signInStaff, type TestApp } from '../../test/harness';
 
 /**
@@ -75,4 +77,60 @@ test('a body sent in time, and an idle keep-alive connection, are not cut off', 
   c.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   await c.closed;
   expect(c.received().match(/^HTTP\/1\.1 \d+/gm)).toEqual(['HTTP/1.1 204', 'HTTP/1.1 200']);
+});
+
+describe('shutting down (closeGracefully)', () => {
+  /** A server whose `/slow` answers only when `release` is called; its port. */
+  async function slowServer(): Promise<{ server: http.Server; port: number; released: Promise<() => void> }> {
+    let give!: (release: () => void) => void;
+    const released = new Promise<() => void>((r) => (give = r));
+    const server = http.createServer((req, res) => {
+      if (req.url === '/slow') give(() => res.end('done'));
+      else res.end('ok');
+    });
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { server, port: (server.address() as net.AddressInfo).port, released };
+  }
+
+  function get(port: number, path: string, agent: http.Agent): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path, agent }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        })
+        .on('error', reject);
+    });
+  }
+
+  test('a request in progress is answered, then its kept-alive connection closed, without waiting for the grace', async () => {
+    const { server, port, released } = await slowServer();
+    const agent = new http.Agent({ keepAlive: true });
+    const slow = get(port, '/slow', agent);
+    const release = await released;
+    const start = Date.now();
+    const closing = closeGracefully(server, 5_000);
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    expect(await slow).toEqual({ status: 200, body: 'done' });
+    await closing;
+    within(Date.now() - start, 150, 1_500);
+    agent.destroy();
+  });
+
+  test('a client that stalls is cut at the grace', async () => {
+    const { server, port } = await slowServer();
+    const stalled = net.connect(port, '127.0.0.1');
+    await new Promise((r) => stalled.once('connect', r));
+    stalled.on('error', () => {});
+    stalled.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    const cut = new Promise((r) => stalled.once('close', r));
+    const start = Date.now();
+    await closeGracefully(server, 800);
+    within(Date.now() - start, 700, 2_500);
+    await cut;
+  });
 });

@@ -55,3 +55,24 @@ function limitBodyTime(req: http.IncomingMessage, res: http.ServerResponse, ms: 
   req.once('end', done);
   req.once('close', done);
 }
+
+/**
+ * Stops taking connections and resolves once the ones open have ended: a request in progress is
+ * answered first (its keep-alive connection is closed once idle, checked every 100 ms; a request
+ * arriving meanwhile on a kept connection is answered with `Connection: close`), and whatever is
+ * still open after `graceMs` (a stalled client) is cut.
+ */
+export function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.shouldKeepAlive = false;
+    });
+    server.close(() => {
+      clearTimeout(cut);
+      clearInterval(sweep);
+      resolve();
+    });
+  });
+}

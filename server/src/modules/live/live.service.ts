@@ -39,6 +39,8 @@ export class LiveService {
   /** Heartbeat period; tests shorten it. */
   heartbeatMs = LIVE_HEARTBEAT_MS;
   private readonly areaNames: Map<string, string>;
+  /** The streams open now, for `endStreams`. */
+  private readonly streams = new Set<PassThrough>();
 
   constructor(
     private readonly deps: AppDeps,
@@ -141,6 +143,14 @@ export class LiveService {
   // ---- the stream ----
 
   /**
+   * Ends every stream open now (the instance is shutting down): each browser's EventSource
+   * reconnects, to another instance, and gets what it missed from its last event id.
+   */
+  endStreams(): void {
+    for (const stream of [...this.streams]) stream.end();
+  }
+
+  /**
    * `GET /staff/live`: the stream for a signed-in staff member (a bearer token, for tools) or a
    * stream token (the console's EventSource). With `lastEventId` (a reconnecting browser's
    * Last-Event-ID), the changes committed since are replayed from the timeline first.
@@ -182,10 +192,12 @@ export class LiveService {
       cleaned = true;
       clearInterval(heartbeat);
       unsubscribe();
+      this.streams.delete(stream);
     };
     stream.once('close', cleanup);
     stream.once('finish', cleanup);
     stream.once('error', cleanup);
+    this.streams.add(stream);
 
     if (input.lastEventId !== undefined) {
       // Subscribed first, replayed second: a change committed in between may come twice (the

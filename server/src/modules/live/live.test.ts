@@ -262,6 +262,17 @@ describe('staff live stream, one instance', () => {
     b.close();
     await eventually(() => t.deps.liveBus.listenerCount() === base, 'no listener left');
   });
+  test('shutting down ends every open stream, and each lets go of its listener', async () => {
+    const base = t.deps.liveBus.listenerCount();
+    const token = await streamToken(t, agentToken);
+    const a = await SseClient.open(t.baseUrl, `/api/v1/staff/live?token=${encodeURIComponent(token)}`);
+    const b = await SseClient.open(t.baseUrl, '/api/v1/staff/live', { Authorization: `Bearer ${agentToken}` });
+    await eventually(() => t.deps.liveBus.listenerCount() === base + 2, 'two listeners');
+    t.app.services.live.endStreams();
+    await a.until(() => a.ended, 'the first stream to end');
+    await b.until(() => b.ended, 'the second stream to end');
+    await eventually(() => t.deps.liveBus.listenerCount() === base, 'no listener left');
+  });
 });
 
 describe('staff live stream, two instances through Redis', () => {
