@@ -29,4 +29,13 @@ describe('error message table', () => {
     expect(errorMessageWithServerWords(new ApiError('VALIDATION_FAILED', '请求参数有误：body.photoIds', 400), ['VALIDATION_FAILED'])).toBe(errorMessages.VALIDATION_FAILED);
     expect(errorMessageWithServerWords(new ApiError('NETWORK', '网络断开', 0), ['UNSUPPORTED_MEDIA_TYPE'])).toBe(errorMessageOf(new ApiError('NETWORK', '', 0)));
   });
+
+  it('tells a rate limit in the server’s words, which say which limit and when to come back; the table’s when there are none', () => {
+    const daily = new ApiError('RATE_LIMITED', '该手机号今日验证码发送次数已达上限，请明天再试', 429);
+    expect(errorMessageOf(daily)).toBe('该手机号今日验证码发送次数已达上限，请明天再试');
+    expect(errorMessageOf(new ApiError('RATE_LIMITED', 'Too many requests', 429))).toBe(errorMessages.RATE_LIMITED);
+    expect(errorMessageOf(new ApiError('RATE_LIMITED', '', 429))).toBe(errorMessages.RATE_LIMITED);
+    // Not said twice where the server's words are added to the table's.
+    expect(errorMessageWithServerWords(daily, ['RATE_LIMITED'])).toBe('该手机号今日验证码发送次数已达上限，请明天再试');
+  });
 });

@@ -26,13 +26,25 @@ export function toErrorCode(code: unknown): ErrorCode {
 
 const CJK = /[\u4e00-\u9fff]/;
 
-/** The Chinese message to show for any thrown value. */
+/**
+ * The Chinese message to show for any thrown value: the table's words for its code. A rate limit
+ * is told in the server's own words when it sent some: they say which limit was reached and when
+ * to come back (该手机号今日验证码发送次数已达上限，请明天再试; 24小时内最多上传60张照片; 紧急情况请拨打
+ * the hotline), where the table can only say 操作过于频繁，请稍后再试.
+ */
 export function errorMessageOf(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.code in clientErrorMessages) return clientErrorMessages[err.code as ClientErrorCode];
+    if (err.code === 'RATE_LIMITED') return serverWords(err) ?? errorMessages.RATE_LIMITED;
     return errorMessages[err.code as ErrorCode];
   }
   return errorMessages.INTERNAL;
+}
+
+/** The server's message when it is Chinese (written for the user), else null (an English internal, "HTTP 413"). */
+function serverWords(err: ApiError): string | null {
+  const said = err.message?.trim();
+  return said && CJK.test(said) ? said : null;
 }
 
 /**
@@ -44,7 +56,7 @@ export function errorMessageOf(err: unknown): string {
 export function errorMessageWithServerWords(err: unknown, codes: readonly ErrorCode[]): string {
   const base = errorMessageOf(err);
   if (!(err instanceof ApiError) || !(codes as readonly string[]).includes(err.code)) return base;
-  const said = err.message?.trim();
-  if (!said || !CJK.test(said) || said.startsWith('请求参数有误') || said === base) return base;
+  const said = serverWords(err);
+  if (!said || said.startsWith('请求参数有误') || said === base || base.includes(said)) return base;
   return `${base}：${said}`;
 }

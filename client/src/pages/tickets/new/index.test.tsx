@@ -146,11 +146,11 @@ describe('report a fault / complaint', () => {
     });
   });
 
-  it('sends a complaint without a fault severity and shows the server refusal from the message table', async () => {
+  it('sends a complaint without a fault severity and shows a rate limit in the server’s words (which limit, the hotline)', async () => {
     const { ApiError } = jest.requireActual('../../../api/errors');
     requestMock.mockImplementation(async (path: string) => {
       if (path === '/accounts') return [account];
-      throw new ApiError('RATE_LIMITED', 'slow down', 429);
+      throw new ApiError('RATE_LIMITED', '同一户号每天最多提交3条投诉建议，请稍后再试；紧急情况请拨打 96390', 429);
     });
     render(<NewTicketPage />);
     await screen.findByText('1000000001 张*');
@@ -160,7 +160,8 @@ describe('report a fault / complaint', () => {
     await typeInto('ticket-phone', '13800000001');
     await submit();
 
-    expect(await screen.findByText('操作过于频繁，请稍后再试')).toBeTruthy();
+    // The server's words: which limit, and the hotline for an emergency.
+    expect(await screen.findByText('同一户号每天最多提交3条投诉建议，请稍后再试；紧急情况请拨打 96390')).toBeTruthy();
     const sent = requestMock.mock.calls.find((c) => c[0] === '/tickets')?.[1] as { data: Record<string, unknown> };
     expect(sent.data).toEqual({ type: 'complaint', accountId: 7, description: '营业厅工作人员态度很差', contactPhone: '13800000001' });
     expect(Taro.redirectTo).not.toHaveBeenCalled();
