@@ -2,10 +2,11 @@
  * Stands in for the person at the browser's file chooser in jsdom, which opens none: each
  * `<input type="file">` clicked (the H5 photo chooser, platform/photos.h5.ts) is answered with the
  * next list of `answers` as its files, or closed (its `cancel` event) for `'close'` or when none is
- * left. Files become `blob:<name>` URLs. Restored by `jest.restoreAllMocks()`.
+ * left. Files become `blob:<name>` URLs (and may be revoked). Restored by `jest.restoreAllMocks()`.
  */
 export function answerFileChooser(...answers: Array<File[] | 'close'>): jest.SpyInstance {
   if (!jest.isMockFunction(URL.createObjectURL)) URL.createObjectURL = jest.fn((file: Blob) => `blob:${(file as File).name}`);
+  if (!jest.isMockFunction(URL.revokeObjectURL)) URL.revokeObjectURL = jest.fn();
   return jest.spyOn(HTMLInputElement.prototype, 'click').mockImplementation(function (this: HTMLInputElement) {
     if (this.type !== 'file') return;
     const files = answers.shift() ?? 'close';

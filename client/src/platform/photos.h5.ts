@@ -69,3 +69,8 @@ function looksLikeImage(head: Uint8Array): boolean {
   if (head.length >= 4 && (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*')) return true;
   return head.length >= 12 && ascii(4, 4) === 'ftyp' && ['avif', 'avis'].includes(ascii(8, 4));
 }
+
+/** Lets the browser free a chosen photo's bytes once nothing shows or sends it (its blob: URL). */
+export function releasePhoto(path: string): void {
+  if (path.startsWith('blob:')) URL.revokeObjectURL(path);
+}

@@ -18,3 +18,6 @@ export async function choosePhotos(count: number): Promise<ChosenPhotos> {
   }
   return chosen;
 }
+
+/** Nothing to do in the mini-program: WeChat removes its temp files itself. */
+export function releasePhoto(_path: string): void {}

@@ -1,7 +1,7 @@
 import { Image, View } from '@tarojs/components';
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { uploadErrorText } from '../../api/uploads';
-import { choosePhotos } from '../../platform/photos';
+import { choosePhotos, releasePhoto } from '../../platform/photos';
 import type { ChosenPhotos } from '../../platform/types';
 
 /** A photo the user picked and the server took: its local path (for the thumbnail) and its upload id. */
@@ -62,19 +62,31 @@ export function usePhotoUploads(max: number, upload: (path: string) => Promise<{
     // Closed without a choice: nothing to say. Only files left out: said above.
     if (chosen.paths.length === 0) return;
     setUploading(true);
+    let sent = 0;
     try {
       for (const path of chosen.paths) {
         const uploaded = await upload(path);
+        sent += 1;
         setPhotos((list) => [...list, { path, id: uploaded.id }]);
       }
     } catch (err) {
       setError([problem, uploadErrorText(err)].filter(Boolean).join('；'));
+      // The refused photo and the ones after it are not kept: their bytes can go.
+      chosen.paths.slice(sent).forEach(releasePhoto);
     } finally {
       setUploading(false);
     }
   }, [max, photos.length, upload]);
-  const remove = useCallback((id: number) => setPhotos((list) => list.filter((p) => p.id !== id)), []);
+  // The photos shown now, for releasing their bytes once they are dropped or the form goes away.
+  const shown = useRef(photos);
+  shown.current = photos;
+  useEffect(() => () => shown.current.forEach((p) => releasePhoto(p.path)), []);
+  const remove = useCallback((id: number) => {
+    shown.current.filter((p) => p.id === id).forEach((p) => releasePhoto(p.path));
+    setPhotos((list) => list.filter((p) => p.id !== id));
+  }, []);
   const clear = useCallback(() => {
+    shown.current.forEach((p) => releasePhoto(p.path));
     setPhotos([]);
     setError('');
   }, []);
