@@ -19,6 +19,10 @@
  * 6. The agent resolves it: the resolution goes as a response and the complaint is completed; the
  *    ticket offers no further reply (WeChat Pay takes none after 反馈处理完成) and says why; the
  *    sandbox's complaint page shows the three replies (the second with its image) and 已处理完成.
+ * 7. The payer, unsatisfied, continues the complaint on that page (继续投诉): WeChat Pay notifies
+ *    COMPLAINT.STATE_CHANGE, and the console shows the ticket reopened (已受理 again, the payer's
+ *    words in 处理记录, the complaint 处理中) with 回复用户 offered again. The agent replies, and the
+ *    sandbox's complaint page shows the reply after the continuation.
  */
 import type { FileChooser, Page } from 'playwright-core';
 import { api, check, DESK, ONE_PIXEL_PNG, onPage, openRoute, runE2E, signInBySms, signInConsole, sleep, staffToken, submitBindForm, yuan, type E2E } from './harness';
@@ -30,6 +34,8 @@ const AGENT = { username: 'agent1', password: 'Agent#2026', jobNo: 'KF1001' };
 const REPLY = '您好，已核实您的缴费，账单状态将在今天内更新，给您带来不便深表歉意。';
 const REPLY_WITH_IMAGE = '这是您这笔缴费的入账记录截图，请查看。';
 const RESOLUTION = '账单已更新为已缴，如仍有疑问请拨打客服热线。';
+const CONTINUATION = '账单还是显示未缴，问题没有解决。';
+const REPLY_AFTER_CONTINUATION = '抱歉，账单状态同步延迟，我们已手动更新，请刷新后查看。';
 
 /**
  * A real 1×1 GIF: an image, so the picker uploads it, but not a type WeChat Pay takes (JPG, PNG,
@@ -60,6 +66,11 @@ interface SandboxComplaintJson {
 }
 
 /** GET /api/v1/staff/tickets/:id/wechatpay-complaint, the parts the journey reads. */
+/** GET /api/v1/staff/tickets/:id, the parts the journey reads. */
+interface StaffTicketJson {
+  status: string;
+}
+
 interface ComplaintBlockJson {
   negotiation: Array<{ operateType: string; details: string; imageCount?: number }>;
   deliveries: Array<{ kind: string; status: string; imageCount: number; imageIds: number[] }>;
@@ -299,6 +310,68 @@ async function journey(e2e: E2E): Promise<void> {
     );
     check(JSON.stringify(images) === JSON.stringify(['', '', '附图 1 张', '', '']), `images per history entry ${JSON.stringify(images)}`);
     return `WeChat Pay: ${(await e2e.page.locator('#state').innerText()).trim()}, ${types.length} entries`;
+  });
+
+  await e2e.step('payer-continues-at-wechat-pay', async () => {
+    // On the complaint page of the last step, as the payer: 对处理结果不满意？继续投诉.
+    await e2e.page.locator('#continue-content').fill(CONTINUATION);
+    await e2e.page.locator('#continue').click();
+    await e2e.page.locator('#state[data-state="PROCESSING"]').waitFor();
+    await e2e.page.locator('#history li[data-type="USER_CONTINUE_COMPLAINT"]').filter({ hasText: CONTINUATION }).waitFor();
+    check((await e2e.page.locator('#continue').count()) === 0, 'the page still offers 继续投诉 while the complaint is 处理中');
+    return `WeChat Pay: ${(await e2e.page.locator('#state').innerText()).trim()} after 用户继续投诉`;
+  });
+
+  await e2e.step('ticket-reopened-in-console', async () => {
+    // WeChat Pay's COMPLAINT.STATE_CHANGE notification makes the server read the complaint again.
+    const page = await openTicket(e2e, ticketId);
+    const token = await staffToken(page);
+    await eventually('the ticket reopened', async () => {
+      const t = await api<StaffTicketJson>(e2e.base, `/api/v1/staff/tickets/${ticketId}`, token);
+      return t.status === 'accepted';
+    });
+    await openTicket(e2e, ticketId);
+    const title = onPage(e2e.page, 'page-staff-ticket', '.section__title').filter({ hasText: `#${ticketId} ` });
+    await title.filter({ hasText: '已受理' }).waitFor();
+    const reopened = onPage(e2e.page, 'page-staff-ticket', '.timeline__item--reopened').filter({ hasText: CONTINUATION });
+    await reopened.waitFor();
+    const entry = (await reopened.locator('.timeline__message').innerText()).trim();
+    check(entry.includes('继续投诉'), `the reopening entry reads "${entry}"`);
+    const block = onPage(e2e.page, 'page-staff-ticket', '#staff-wxcomplaint');
+    await block.locator('#staff-wxcomplaint-state').filter({ hasText: '处理中' }).waitFor();
+    await block.locator('#staff-wxcomplaint-history').filter({ hasText: '用户继续投诉' }).filter({ hasText: CONTINUATION }).waitFor();
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-open-reply').waitFor();
+    check((await e2e.page.locator('#staff-reply-closed').count()) === 0, 'the reply-closed note is still shown after the payer continued');
+    return `${(await title.innerText()).trim()}; 处理记录: "${entry}"; 回复用户 offered again`;
+  });
+
+  await e2e.step('agent-replies-after-continuation', async () => {
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-open-reply').click();
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel-text textarea').fill(REPLY_AFTER_CONTINUATION);
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel-submit').click();
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel').waitFor({ state: 'detached' });
+    await eventually('the reply after the continuation at WeChat Pay', async () => {
+      const c = (await sandboxComplaints(e2e)).complaints.find((x) => x.complaintId === complaintId);
+      return c?.history.some((n) => n.operateType === 'MERCHANT_RESPONSE' && n.details === REPLY_AFTER_CONTINUATION) ? c : null;
+    });
+    await openTicket(e2e, ticketId);
+    await onPage(e2e.page, 'page-staff-ticket', '#staff-wxcomplaint-history').filter({ hasText: REPLY_AFTER_CONTINUATION }).waitFor();
+    return 'the reply reached WeChat Pay as a merchant response';
+  });
+
+  await e2e.step('sandbox-shows-reply-after-continuation', async () => {
+    await e2e.page.goto(`${e2e.base}/sandbox/wechatpay/complaints/${complaintId}`);
+    await e2e.page.locator('#state[data-state="PROCESSING"]').waitFor();
+    const entries = await e2e.page.locator('#history li').evaluateAll((els) =>
+      els.map((el) => ({ type: (el as unknown as { dataset: { type: string } }).dataset.type, text: (el as unknown as { textContent: string | null }).textContent ?? '' })),
+    );
+    const types = entries.map((x) => x.type);
+    check(
+      JSON.stringify(types.slice(-3)) === JSON.stringify(['MERCHANT_CONFIRM_COMPLETE', 'USER_CONTINUE_COMPLAINT', 'MERCHANT_RESPONSE']),
+      `history types ${JSON.stringify(types)}`,
+    );
+    check(entries.at(-2)!.text.includes(CONTINUATION) && entries.at(-1)!.text.includes(REPLY_AFTER_CONTINUATION), `the last entries read ${JSON.stringify(entries.slice(-2))}`);
+    return `WeChat Pay: ${(await e2e.page.locator('#state').innerText()).trim()}, ${types.length} entries, the reply after 用户继续投诉`;
   });
 }
 
