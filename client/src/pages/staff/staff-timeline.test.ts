@@ -29,6 +29,9 @@ describe('the console timeline speaks of the subscriber and staff in the third p
     [event('info_requested', '请补充资料：水表照片（补充前承诺时限暂停计时）', 'staff', agent), '客服 张三（工号 KF1001）请用户补充资料：水表照片（补充前承诺时限暂停计时）', '张三'],
     [event('wo_dispatched', '已派工：维修人员 李师傅（工号 W1024）将为您上门服务', 'workorder'), '已派工：维修人员 李师傅（工号 W1024）将为用户上门服务', null],
     [event('escalated', '升级处理：用户情绪激动', 'staff', agent), '客服 张三（工号 KF1001）升级处理：用户情绪激动', '张三'],
+    // A WeChat Pay complaint: the system's entries speak of the payer; the payer's own words stay as written.
+    [event('submitted', '您在微信支付对订单 OH202612010001（水费）的投诉已转为投诉工单，客服将在此答复', 'system'), '用户在微信支付对订单 OH202612010001（水费）的投诉已转为投诉工单，客服将在此答复', null],
+    [event('reopened', '您在微信支付继续投诉，工单已重新处理：您们还是没有解决', 'system'), '用户在微信支付继续投诉，工单已重新处理：您们还是没有解决', null],
   ])('%#: %o', (e, message, actorName) => {
     const worded = staffWorded(e);
     expect(worded.message).toBe(message);

@@ -13,6 +13,9 @@ export function staffWorded(e: TicketEventView): TicketEventView {
   // The subscriber has no name on the entry; "您" would be the agent reading it.
   const who: Partial<TicketEventView> = subscriber ? { actorName: '用户', actorJobNo: null } : {};
   const after = (prefix: string) => (e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message);
+  // An entry the system wrote to the subscriber that quotes someone (a payer's words at WeChat Pay):
+  // only its opening 您 is the subscriber's; the quote stays as written.
+  const opening = (m: string) => (m.startsWith('您') ? `用户${m.slice(1)}` : m);
   let message: string;
   switch (e.kind) {
     case 'submitted':
@@ -20,7 +23,7 @@ export function staffWorded(e: TicketEventView): TicketEventView {
       // Filed by an agent for a caller or a visitor (首问负责): who took the call or the visit.
       else if (e.actorKind === 'staff' && e.message.startsWith(STAFF_FILED_WORDS.hotline)) message = `坐席 ${person}受理来电，代用户登记工单，${after(STAFF_FILED_WORDS.hotline)}`;
       else if (e.actorKind === 'staff' && e.message.startsWith(STAFF_FILED_WORDS.counter)) message = `营业厅 ${person}受理来访，代用户登记工单，${after(STAFF_FILED_WORDS.counter)}`;
-      else message = e.message;
+      else message = subscriber ? e.message : opening(e.message);
       break;
     case 'urged':
       message = '用户已催办';
@@ -35,7 +38,7 @@ export function staffWorded(e: TicketEventView): TicketEventView {
       message = '用户已确认问题解决，工单办结';
       break;
     case 'reopened':
-      message = subscriber ? `用户反馈问题未解决：${after('您反馈问题未解决：')}` : e.message;
+      message = subscriber ? `用户反馈问题未解决：${after('您反馈问题未解决：')}` : opening(e.message);
       break;
     case 'accepted':
       message = e.actorKind === 'staff' ? `${staff}受理（首问负责）` : e.message;
