@@ -107,6 +107,21 @@ async function openTicket(e2e: E2E, ticketId: number): Promise<Page> {
   return page;
 }
 
+/** Writes `text` in the ticket page's open panel and sends it; resolves once the panel has closed. */
+async function sendFromPanel(page: Page, text: string): Promise<void> {
+  await onPage(page, 'page-staff-ticket', '#staff-panel-text textarea').fill(text);
+  await onPage(page, 'page-staff-ticket', '#staff-panel-submit').click();
+  await onPage(page, 'page-staff-ticket', '#staff-panel').waitFor({ state: 'detached' });
+}
+
+/** The complaint as WeChat Pay's sandbox has it, once `holds` says it has come to that. */
+function complaintAtWechat(e2e: E2E, complaintId: string, what: string, holds: (c: SandboxComplaintJson) => boolean): Promise<SandboxComplaintJson> {
+  return eventually(what, async () => {
+    const c = (await sandboxComplaints(e2e)).complaints.find((x) => x.complaintId === complaintId);
+    return c && holds(c) ? c : null;
+  });
+}
+
 async function journey(e2e: E2E): Promise<void> {
   let bill: BillJson | undefined;
   let outTradeNo = '';
@@ -194,13 +209,8 @@ async function journey(e2e: E2E): Promise<void> {
     await onPage(e2e.page, 'page-staff-ticket', '#staff-claim').click();
     await onPage(e2e.page, 'page-staff-ticket', '#staff-ticket-owner').filter({ hasText: AGENT.jobNo }).waitFor();
     await onPage(e2e.page, 'page-staff-ticket', '#staff-open-reply').click();
-    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel-text textarea').fill(REPLY);
-    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel-submit').click();
-    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel').waitFor({ state: 'detached' });
-    const atWechat = await eventually('the response at WeChat Pay', async () => {
-      const c = (await sandboxComplaints(e2e)).complaints.find((x) => x.complaintId === complaintId);
-      return c?.history.some((n) => n.operateType === 'MERCHANT_RESPONSE' && n.details === REPLY) ? c : null;
-    });
+    await sendFromPanel(e2e.page, REPLY);
+    const atWechat = await complaintAtWechat(e2e, complaintId, 'the response at WeChat Pay', (c) => c.history.some((n) => n.operateType === 'MERCHANT_RESPONSE' && n.details === REPLY));
     check(atWechat.state === 'PROCESSING', `WeChat Pay has the complaint ${atWechat.state}`);
     await openTicket(e2e, ticketId);
     const block = onPage(e2e.page, 'page-staff-ticket', '#staff-wxcomplaint');
@@ -234,9 +244,7 @@ async function journey(e2e: E2E): Promise<void> {
     check(attached === 1, `${attached} image(s) attached, expected the one PNG`);
     // A new pick clears the last refusal.
     await onPage(page, 'page-staff-ticket', '#staff-reply-image-error').waitFor({ state: 'detached' });
-    await onPage(page, 'page-staff-ticket', '#staff-panel-text textarea').fill(REPLY_WITH_IMAGE);
-    await onPage(page, 'page-staff-ticket', '#staff-panel-submit').click();
-    await onPage(page, 'page-staff-ticket', '#staff-panel').waitFor({ state: 'detached' });
+    await sendFromPanel(page, REPLY_WITH_IMAGE);
 
     // WeChat Pay: the response carries one image, uploaded there first (a media_id it issued for a .png).
     const atWechat = await eventually('the response with its image at WeChat Pay', async () => {
@@ -279,13 +287,8 @@ async function journey(e2e: E2E): Promise<void> {
 
   await e2e.step('agent-resolves', async () => {
     await onPage(e2e.page, 'page-staff-ticket', '#staff-open-resolve').click();
-    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel-text textarea').fill(RESOLUTION);
-    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel-submit').click();
-    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel').waitFor({ state: 'detached' });
-    await eventually('the completion at WeChat Pay', async () => {
-      const c = (await sandboxComplaints(e2e)).complaints.find((x) => x.complaintId === complaintId);
-      return c?.state === 'PROCESSED' ? c : null;
-    });
+    await sendFromPanel(e2e.page, RESOLUTION);
+    await complaintAtWechat(e2e, complaintId, 'the completion at WeChat Pay', (c) => c.state === 'PROCESSED');
     await openTicket(e2e, ticketId);
     await onPage(e2e.page, 'page-staff-ticket', '#staff-wxcomplaint-state').filter({ hasText: '已处理完成' }).waitFor();
     const closed = await onPage(e2e.page, 'page-staff-ticket', '#staff-reply-closed').innerText();
@@ -347,13 +350,8 @@ async function journey(e2e: E2E): Promise<void> {
 
   await e2e.step('agent-replies-after-continuation', async () => {
     await onPage(e2e.page, 'page-staff-ticket', '#staff-open-reply').click();
-    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel-text textarea').fill(REPLY_AFTER_CONTINUATION);
-    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel-submit').click();
-    await onPage(e2e.page, 'page-staff-ticket', '#staff-panel').waitFor({ state: 'detached' });
-    await eventually('the reply after the continuation at WeChat Pay', async () => {
-      const c = (await sandboxComplaints(e2e)).complaints.find((x) => x.complaintId === complaintId);
-      return c?.history.some((n) => n.operateType === 'MERCHANT_RESPONSE' && n.details === REPLY_AFTER_CONTINUATION) ? c : null;
-    });
+    await sendFromPanel(e2e.page, REPLY_AFTER_CONTINUATION);
+    await complaintAtWechat(e2e, complaintId, 'the reply after the continuation at WeChat Pay', (c) => c.history.some((n) => n.operateType === 'MERCHANT_RESPONSE' && n.details === REPLY_AFTER_CONTINUATION));
     await openTicket(e2e, ticketId);
     await onPage(e2e.page, 'page-staff-ticket', '#staff-wxcomplaint-history').filter({ hasText: REPLY_AFTER_CONTINUATION }).waitFor();
     return 'the reply reached WeChat Pay as a merchant response';
