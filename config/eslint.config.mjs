@@ -24,6 +24,18 @@ export default tseslint.config(
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'warn' },
   },
   {
+    // Buttons come from components/button: Taro's own loses its spinner and stops updating on H5 when
+    // React relabels it (the component says why).
+    files: ['client/src/**/*.{ts,tsx}'],
+    ignores: ['client/src/components/button/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@tarojs/components', importNames: ['Button'], message: 'Use components/button: Taro\'s Button breaks on H5 when React changes its label.' }] },
+      ],
+    },
+  },
+  {
     // Production code never reaches a sandbox: only the start-up wiring (server/src/deps.ts, app.ts,
     // main.ts) goes through server/src/sandboxes/index.ts. Tests and their fixtures may use sandboxes.
     files: ['server/src/{modules,integrations,http,seeders,migrations}/**/*.ts'],

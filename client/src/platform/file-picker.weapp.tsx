@@ -1,6 +1,7 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import type { FilePickerProps } from './types';
+import Button from '../components/button';
 
 /**
  * Mini-program: a file from a WeChat chat (`wx.chooseMessageFile`, the only files a mini-program can

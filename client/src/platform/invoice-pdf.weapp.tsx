@@ -1,8 +1,8 @@
-import { Button } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { useState } from 'react';
 import { apiBase } from '../api/config';
 import type { InvoicePdfProps } from './types';
+import Button from '../components/button';
 
 /**
  * Mini-program: downloads the PDF (`wx.downloadFile`; the API's domain must be among the

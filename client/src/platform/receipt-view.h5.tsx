@@ -1,7 +1,8 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import { useRef } from 'react';
 import { fitReceiptToScreen, withoutReceiptScripts } from './receipt-html';
 import type { ReceiptViewProps } from './types';
+import Button from '../components/button';
 
 /**
  * H5: the server's receipt page, whole, in a frame of its own so its styles cannot touch the app's

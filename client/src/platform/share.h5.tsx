@@ -1,6 +1,7 @@
-import { Button, Text, View } from '@tarojs/components';
+import { Text, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import type { ShareBillActionProps, ShareCard } from './types';
+import Button from '../components/button';
 
 /** The address of an app page in this H5 site (hash router): what someone opens in their own browser. */
 export function shareUrlOf(path: string): string {

@@ -1,6 +1,7 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import { useShareAppMessage } from '@tarojs/taro';
 import type { ShareBillActionProps, ShareCard } from './types';
+import Button from '../components/button';
 
 /**
  * Mini-program: a button that sends a share card to a WeChat chat (`open-type="share"`); the card

@@ -1,10 +1,11 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { formatYuan, type AccountView, type PrepaidView } from '@openhall/shared';
 import type { ReactNode } from 'react';
 import { serviceTypeLabels } from '../../lib/labels';
 import { formatBalance, PREPAID_PAGE, topUpUrl } from '../../lib/prepaid';
 import './index.scss';
+import Button from '../button';
 
 export interface AccountCardProps {
   account: AccountView;

@@ -1,5 +1,5 @@
-import { Button } from '@tarojs/components';
 import { useRef, useState, type ReactNode } from 'react';
+import Button from '../button';
 
 export interface ActionButtonProps {
   id?: string;

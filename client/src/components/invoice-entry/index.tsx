@@ -1,4 +1,4 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { formatYuan, type InvoiceOrderView } from '@openhall/shared';
 import { ApiError } from '../../api/errors';
@@ -9,6 +9,7 @@ import InvoiceStateTag from '../invoice-state-tag';
 import Section from '../section';
 import StateView from '../state-view';
 import './index.scss';
+import Button from '../button';
 
 export interface InvoiceEntryProps {
   /** The paid order (bills, renewal, top-up) whose invoice this is about. */

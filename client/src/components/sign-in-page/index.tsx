@@ -1,8 +1,9 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import type { ReactNode } from 'react';
 import PageShell from '../page-shell';
 import Section from '../section';
 import './index.scss';
+import Button from '../button';
 
 export interface SignInPageProps {
   /** The page's id, as its signed-in content has it (`page-bills`). */

@@ -1,7 +1,8 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import type { ReactNode } from 'react';
 import { ApiError, errorMessageOf } from '../../api/errors';
 import './index.scss';
+import Button from '../button';
 
 export interface StateViewProps {
   loading: boolean;

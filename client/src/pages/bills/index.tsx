@@ -1,4 +1,4 @@
-import { Button, Text, View } from '@tarojs/components';
+import { Text, View } from '@tarojs/components';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { formatYuan, type AccountView, type BillStatus, type BillView, type PrepaidView } from '@openhall/shared';
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -23,6 +23,7 @@ import { useSession } from '../../lib/session';
 import { useAsync } from '../../lib/use-async';
 import './index.scss';
 import SignInPage from '../../components/sign-in-page';
+import Button from '../../components/button';
 
 type BillTab = 'due' | 'overdue' | 'paid';
 

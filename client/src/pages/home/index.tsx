@@ -1,4 +1,4 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { formatYuan } from '@openhall/shared';
 import { listAccounts } from '../../api/accounts';
@@ -19,6 +19,7 @@ import { useSession } from '../../lib/session';
 import { surveyAnswerPath, surveyStatusWords } from '../../lib/surveys';
 import { useAsync } from '../../lib/use-async';
 import './index.scss';
+import Button from '../../components/button';
 
 const BIND_URL = '/pages/account/bind/index';
 

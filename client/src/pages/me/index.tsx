@@ -1,4 +1,4 @@
-import { Button, Switch, View } from '@tarojs/components';
+import { Switch, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import type { AccountView } from '@openhall/shared';
 import { listAccounts, setDefaultAccount, unbindAccount } from '../../api/accounts';
@@ -18,6 +18,7 @@ import { useAsync } from '../../lib/use-async';
 import { platformLogin } from '../../platform';
 import NotificationSettings from './notification-settings';
 import './index.scss';
+import Button from '../../components/button';
 
 export default function MePage() {
   const session = useSession();

@@ -1,4 +1,4 @@
-import { Button, Switch, View } from '@tarojs/components';
+import { Switch, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import {
   WECHAT_SUBSCRIBE_MAX_PER_REQUEST,
@@ -14,6 +14,7 @@ import Section from '../../components/section';
 import StateView from '../../components/state-view';
 import { useAsync } from '../../lib/use-async';
 import { platformSubscribe } from '../../platform';
+import Button from '../../components/button';
 
 /** Slices of at most WECHAT_SUBSCRIBE_MAX_PER_REQUEST: what one subscribe prompt may ask for. */
 function promptsOf(ids: readonly string[]): string[][] {

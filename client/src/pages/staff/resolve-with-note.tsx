@@ -1,7 +1,8 @@
-import { Button, Textarea, View } from '@tarojs/components';
+import { Textarea, View } from '@tarojs/components';
 import { useState, type ReactNode } from 'react';
 import type { z } from 'zod';
 import { staffErrorText } from './staff-forms';
+import Button from '../../components/button';
 
 /**
  * 处理 → a note → 标记为已处理: how the console marks something handled by hand (a reconciliation

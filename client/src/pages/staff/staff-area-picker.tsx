@@ -1,7 +1,8 @@
-import { Button, Picker, View } from '@tarojs/components';
+import { Picker, View } from '@tarojs/components';
 import { listOperatorAreas } from '../../api/staff';
 import { useAsync } from '../../lib/use-async';
 import { staffErrorText } from './staff-forms';
+import Button from '../../components/button';
 
 export interface StaffAreaPickerProps {
   /** The picker's id; the text showing the choice has the id `${id}-value`. */

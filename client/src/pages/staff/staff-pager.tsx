@@ -1,4 +1,5 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
+import Button from '../../components/button';
 
 export interface StaffPagerProps {
   /** Prefix of the buttons' ids: `<id>-prev`, `<id>-next`. */

@@ -1,4 +1,4 @@
-import { Button, Input, View } from '@tarojs/components';
+import { Input, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { bindAccountSchema } from '@openhall/shared';
 import { useState } from 'react';
@@ -7,6 +7,7 @@ import { errorMessageOf } from '../../../api/errors';
 import PageShell from '../../../components/page-shell';
 import Section from '../../../components/section';
 import './index.scss';
+import Button from '../../../components/button';
 
 type ProofKind = 'holderName' | 'phoneLast4';
 

@@ -1,4 +1,4 @@
-import { Button, Input, Text, View } from '@tarojs/components';
+import { Input, Text, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { phoneSchema, smsLoginSchema } from '@openhall/shared';
 import { useEffect, useRef, useState } from 'react';
@@ -9,6 +9,7 @@ import PageShell from '../../../components/page-shell';
 import { AGREEMENT_PAGE, recordConsent } from '../../../lib/consent';
 import { useAsync } from '../../../lib/use-async';
 import './index.scss';
+import Button from '../../../components/button';
 
 /** Default wait before another code may be sent, when the server does not say. */
 const RESEND_SECONDS = 60;

@@ -1,4 +1,4 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { useState } from 'react';
 import { formatYuan, paymentChannelNames } from '@openhall/shared';
@@ -15,6 +15,7 @@ import { useAsync } from '../../../lib/use-async';
 import { platformPay } from '../../../platform';
 import '../billing.scss';
 import './index.scss';
+import Button from '../../../components/button';
 
 const headline: Record<PaymentPhase, string> = {
   starting: '正在发起支付…',

@@ -1,4 +1,4 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { formatYuan, paymentChannelNames, type BillDisputeView } from '@openhall/shared';
 import { useMemo, useState } from 'react';
@@ -18,6 +18,7 @@ import { RECEIPT_PAGE, usePayment } from '../../../lib/payment';
 import { useAsync } from '../../../lib/use-async';
 import '../billing.scss';
 import LineDispute from './line-dispute';
+import Button from '../../../components/button';
 
 /** One bill: period, due date, status, line items (each disputable), today's late fee, and the payment that settled it. */
 export default function BillDetailPage() {

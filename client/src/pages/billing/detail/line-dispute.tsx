@@ -1,9 +1,10 @@
-import { Button, Textarea, View } from '@tarojs/components';
+import { Textarea, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { disputeBillLineSchema, type BillDisputeView } from '@openhall/shared';
 import { useState } from 'react';
 import { disputeBillLine } from '../../../api/bills';
 import { ApiError, errorMessageOf } from '../../../api/errors';
+import Button from '../../../components/button';
 
 const TICKET_PAGE = '/pages/tickets/detail/index';
 

@@ -1,4 +1,4 @@
-import { Button, Textarea, View } from '@tarojs/components';
+import { Textarea, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import {
   formatYuan,
@@ -29,6 +29,7 @@ import { useAsync } from '../../../lib/use-async';
 import '../billing.scss';
 import './index.scss';
 import SignInPage from '../../../components/sign-in-page';
+import Button from '../../../components/button';
 
 const monthOptions = renewalMonthOptions.map((m) => ({ value: m, label: `${m} 个月` }));
 const reasonOptions = renewalDeclineReasons.map((r) => ({ value: r, label: renewalDeclineReasonNames[r] }));

@@ -1,4 +1,4 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { useState } from 'react';
 import { listHalls } from '../../../api/content';
@@ -9,6 +9,7 @@ import { formatDistance, formatWeekdays } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
 import { locate, openMap, type Position } from '../../../platform';
 import '../info.scss';
+import Button from '../../../components/button';
 
 /**
  * Halls in the operator's order; nearest first once the user asks (the position is asked for on

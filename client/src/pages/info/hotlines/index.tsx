@@ -1,4 +1,4 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { listHotlines } from '../../../api/content';
 import PageShell from '../../../components/page-shell';
@@ -7,6 +7,7 @@ import StateView from '../../../components/state-view';
 import { hotlineKindLabels } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
 import '../info.scss';
+import Button from '../../../components/button';
 
 /** Service, repair, complaint and supervision lines; one tap calls. */
 export default function HotlinesPage() {

@@ -1,4 +1,4 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { formatYuan, invoiceOrderKindNames, invoiceTitleKindNames, type InvoiceView } from '@openhall/shared';
 import { useEffect, useRef } from 'react';
@@ -13,6 +13,7 @@ import { invoiceDetailUrl, invoiceFileName, invoiceRequestUrl, invoiceStateHints
 import { useAsync } from '../../../lib/use-async';
 import { InvoicePdf } from '../../../platform/invoice-pdf';
 import '../invoices.scss';
+import Button from '../../../components/button';
 
 /** How often the page asks again while the platform is still at work, and for how long. */
 const POLL_MS = 3000;

@@ -1,4 +1,4 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { formatYuan, type InvoiceView } from '@openhall/shared';
 import { useEffect, useState } from 'react';
@@ -14,6 +14,7 @@ import { useSession } from '../../../lib/session';
 import { useAsync } from '../../../lib/use-async';
 import '../invoices.scss';
 import SignInPage from '../../../components/sign-in-page';
+import Button from '../../../components/button';
 
 const PAGE_SIZE = 20;
 

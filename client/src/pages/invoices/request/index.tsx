@@ -1,4 +1,4 @@
-import { Button, Input, Switch, View } from '@tarojs/components';
+import { Input, Switch, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { formatYuan, INVOICE_TITLE_MAX, invoiceTitleKindNames, requestInvoiceSchema, type InvoiceTitleKind, type InvoiceTitleView } from '@openhall/shared';
 import { useState } from 'react';
@@ -16,6 +16,7 @@ import { emptyTitleDraft, invoiceDetailUrl, type TitleDraft } from '../../../lib
 import { useAsync } from '../../../lib/use-async';
 import { platformInvoiceTitles } from '../../../platform/invoice-title';
 import '../invoices.scss';
+import Button from '../../../components/button';
 
 type Field = 'name' | 'taxNo' | 'email';
 const kindOptions = (['personal', 'company'] as const).map((k) => ({ value: k, label: invoiceTitleKindNames[k] }));

@@ -1,4 +1,4 @@
-import { Button, Input, Switch, Text, View } from '@tarojs/components';
+import { Input, Switch, Text, View } from '@tarojs/components';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { formatYuan, payForLookupSchema, type PayForAccountView } from '@openhall/shared';
 import { useEffect, useState } from 'react';
@@ -17,6 +17,7 @@ import { useSession } from '../../../lib/session';
 import { useAsync } from '../../../lib/use-async';
 import '../pay-for.scss';
 import SignInPage from '../../../components/sign-in-page';
+import Button from '../../../components/button';
 
 /**
  * The account being paid for: the holder masked, the district, the service, the owed bills (all

@@ -1,4 +1,4 @@
-import { Button, Text, View } from '@tarojs/components';
+import { Text, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { formatYuan, type SharedBillView } from '@openhall/shared';
 import { useEffect } from 'react';
@@ -16,6 +16,7 @@ import { shareStateWords } from '../../../lib/pay-for';
 import { useSession } from '../../../lib/session';
 import { useAsync } from '../../../lib/use-async';
 import '../pay-for.scss';
+import Button from '../../../components/button';
 
 const TOKEN = /^[A-Za-z0-9_-]{32}$/;
 

@@ -1,4 +1,4 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { billShareStatusNames, formatYuan, type BillShareView } from '@openhall/shared';
 import { useState } from 'react';
@@ -15,6 +15,7 @@ import { useAsync } from '../../../lib/use-async';
 import { ShareBillAction, useShareCards } from '../../../platform/share';
 import '../pay-for.scss';
 import SignInPage from '../../../components/sign-in-page';
+import Button from '../../../components/button';
 
 /** What a share's row says under its amount: when it ends, or how it ended. */
 function stateLine(s: BillShareView): string {

@@ -1,4 +1,4 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro, { useDidShow, usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { formatYuan, ledgerEntryKindNames, suspensionReasonNames, type AccountView, type LedgerEntryView, type PrepaidView } from '@openhall/shared';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -22,6 +22,7 @@ import ServiceActions from './service-actions';
 import ThresholdSetting from './threshold-setting';
 import '../prepaid.scss';
 import SignInPage from '../../../components/sign-in-page';
+import Button from '../../../components/button';
 
 const LEDGER_PAGE_SIZE = 10;
 const TICKET_PAGE = '/pages/tickets/detail/index';

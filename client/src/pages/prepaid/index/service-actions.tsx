@@ -1,4 +1,4 @@
-import { Button, Input, Text, View } from '@tarojs/components';
+import { Input, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { reopenServiceSchema, type AccountView, type EmergencySuspensionInput, type NotificationKind, type PrepaidView } from '@openhall/shared';
 import { useEffect, useRef, useState } from 'react';
@@ -6,6 +6,7 @@ import { ApiError, errorMessageOf } from '../../../api/errors';
 import { reopenService, requestEmergencySuspension, sendReopenCode } from '../../../api/prepaid';
 import ChoiceChips from '../../../components/choice-chips';
 import { emergencyReasonLabels, serviceRequestKindLabels } from '../prepaid-rules';
+import Button from '../../../components/button';
 
 type StopReason = EmergencySuspensionInput['reason'];
 
@@ -174,8 +175,7 @@ function Reopen({ account, onChanged, askConsent }: Omit<ServiceActionsProps, 'v
     <View className="prepaid-action" id="reopen">
       <View className="muted">复机须验证户号登记的手机 {account.phoneMasked}。</View>
       <Button id="reopen-send" className="btn-plain" size="mini" disabled={sending || countdown > 0} loading={sending} onClick={() => void send()}>
-        {/* Changing text inside its own element: set straight on the button, it would wipe the button's loading icon (H5). */}
-        <Text>{countdown > 0 ? `${countdown}秒后重发` : sent ? '重新发送验证码' : '发送验证码'}</Text>
+        {countdown > 0 ? `${countdown}秒后重发` : sent ? '重新发送验证码' : '发送验证码'}
       </Button>
       {sent && (
         <>

@@ -1,4 +1,4 @@
-import { Button, Input, View } from '@tarojs/components';
+import { Input, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { fenToYuan, formatYuan, lowBalanceThresholdSchema, type NotificationKind, type PrepaidView } from '@openhall/shared';
 import { useState } from 'react';
@@ -8,6 +8,7 @@ import ChoiceChips from '../../../components/choice-chips';
 import Section from '../../../components/section';
 import { platformSubscribe } from '../../../platform';
 import { parseYuanInput } from '../prepaid-rules';
+import Button from '../../../components/button';
 
 type Mode = 'default' | 'custom';
 

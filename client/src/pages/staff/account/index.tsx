@@ -1,4 +1,4 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { formatYuan, type StaffAccountOverview } from '@openhall/shared';
 import { getStaffAccount } from '../../../api/staff';
@@ -9,6 +9,7 @@ import { useAsync } from '../../../lib/use-async';
 import { InvoicesTable, NotificationsTable, PaymentsTable, Row, TicketsTable, dash } from '../staff-overview-tables';
 import StaffShell from '../staff-shell';
 import { STAFF_NEW_TICKET_URL, useStaffProfile } from '../staff-session';
+import Button from '../../../components/button';
 
 const statusLabels: Record<StaffAccountOverview['account']['status'], string> = { active: '正常', suspended: '停机', closed: '已销户' };
 

@@ -1,4 +1,4 @@
-import { Button, Textarea, View } from '@tarojs/components';
+import { Textarea, View } from '@tarojs/components';
 import {
   callbackOutcomes,
   callbackStatuses,
@@ -19,6 +19,7 @@ import { formatDateTime, ticketTypeLabels } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
 import StaffShell from '../staff-shell';
 import { useStaffProfile } from '../staff-session';
+import Button from '../../../components/button';
 
 const statusLabels: Record<CallbackStatus, string> = { open: '待回访', done: '已回访', unreachable: '无法联系', rated: '用户已评价' };
 const outcomeLabels: Record<CallbackOutcome, string> = { satisfied: '满意', not_satisfied: '不满意', not_fixed: '问题未解决（重新处理）', unreachable: '未接通' };

@@ -1,4 +1,4 @@
-import { Button, Input, Textarea, View } from '@tarojs/components';
+import { Input, Textarea, View } from '@tarojs/components';
 import type { ContentKind, FieldIssue, StaffContentInputs, StaffContentViews } from '@openhall/shared';
 import { useState } from 'react';
 import { createContent, getStaffProfile, listContent, updateContent, withdrawContent } from '../../../api/staff';
@@ -13,6 +13,7 @@ import { fieldIssuesOf, issueText, staffErrorText } from '../staff-forms';
 import { hasRole, useStaffProfile } from '../staff-session';
 import StaffShell from '../staff-shell';
 import { contentKindDefs, formOf, labelsOf, readForm, type FieldDef, type KindDef } from './content-kinds';
+import Button from '../../../components/button';
 
 const PAGE_SIZE = 20;
 type ContentView = StaffContentViews[ContentKind] & { id: number; updatedAt: string };

@@ -1,4 +1,4 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import { businessDate, CALLBACK_RULES, type CommitmentOnTime, type MetricsRow } from '@openhall/shared';
 import { useState } from 'react';
 import { getRenewalStats, getStaffMetrics } from '../../../api/staff';
@@ -11,6 +11,7 @@ import StaffAreaPicker from '../staff-area-picker';
 import StaffShell from '../staff-shell';
 import { formatRate } from '../staff-forms';
 import { hasRole, useStaffProfile } from '../staff-session';
+import Button from '../../../components/button';
 
 /**
  * The service standards the figures are held against (shared/DOMAIN.md): every ticket answered

@@ -1,4 +1,4 @@
-import { Button, Text, View } from '@tarojs/components';
+import { Text, View } from '@tarojs/components';
 import type { BillingImportView, ImportStatus } from '@openhall/shared';
 import { useEffect, useRef, useState } from 'react';
 import { downloadBillingTemplate, downloadRejectedRows, getBillingImport, listBillingImports, uploadBillingCsv } from '../../../api/staff';
@@ -11,6 +11,7 @@ import type { PickedFile } from '../../../platform/types';
 import StaffShell from '../staff-shell';
 import { staffErrorText } from '../staff-forms';
 import { hasRole, useStaffProfile } from '../staff-session';
+import Button from '../../../components/button';
 
 /** How often an import being applied is asked for its progress. */
 export const IMPORT_POLL_MS = 1_000;

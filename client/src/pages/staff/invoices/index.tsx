@@ -1,4 +1,4 @@
-import { Button, Input, Textarea, View } from '@tarojs/components';
+import { Input, Textarea, View } from '@tarojs/components';
 import { formatYuan, invoiceOrderKindNames, invoiceStateNames, invoiceStates, invoiceTitleKindNames, reissueInvoiceSchema, type InvoiceState, type StaffInvoiceView } from '@openhall/shared';
 import { useState } from 'react';
 import { reissueInvoice, searchStaffInvoices } from '../../../api/invoices';
@@ -13,6 +13,7 @@ import StaffPager from '../staff-pager';
 import StaffShell from '../staff-shell';
 import { useStaffProfile } from '../staff-session';
 import './index.scss';
+import Button from '../../../components/button';
 
 const PAGE_SIZE = 20;
 type StateFilter = InvoiceState | 'all';

@@ -1,4 +1,4 @@
-import { Button, Input, View } from '@tarojs/components';
+import { Input, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { staffLoginSchema } from '@openhall/shared';
 import { useEffect, useState } from 'react';
@@ -9,6 +9,7 @@ import Section from '../../../components/section';
 import { useStaffDeskScale } from '../staff-desk';
 import { STAFF_QUEUE_URL } from '../staff-session';
 import '../staff.scss';
+import Button from '../../../components/button';
 
 /** Console sign-in with the staff member's username and password. */
 export default function StaffLoginPage() {

@@ -1,4 +1,4 @@
-import { Button, Input, Textarea, View } from '@tarojs/components';
+import { Input, Textarea, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import {
   createStaffTicketSchema,
@@ -21,6 +21,7 @@ import StaffFormErrors from '../staff-form-errors';
 import { fieldIssuesOf, issueText, staffErrorText } from '../staff-forms';
 import StaffShell from '../staff-shell';
 import { STAFF_QUEUE_URL, useStaffProfile } from '../staff-session';
+import Button from '../../../components/button';
 
 const channelOptions = staffTicketChannels.map((c) => ({ value: c, label: c === 'hotline' ? '来电（客服热线）' : '来访（营业厅窗口）' }));
 const typeOptions = ticketTypes.map((t) => ({ value: t, label: ticketTypeLabels[t] }));

@@ -1,4 +1,4 @@
-import { Button, Input, Textarea, View } from '@tarojs/components';
+import { Input, Textarea, View } from '@tarojs/components';
 import {
   closeOutageSchema,
   declareOutageSchema,
@@ -22,6 +22,7 @@ import StaffShell from '../staff-shell';
 import StaffFormErrors from '../staff-form-errors';
 import { businessDateTimeToIso, fieldIssuesOf, issueText, staffErrorText } from '../staff-forms';
 import { hasRole, useStaffProfile } from '../staff-session';
+import Button from '../../../components/button';
 
 const ALL = 'all' as const;
 const statusLabels: Record<OutageStatus, string> = { active: '处理中', closed: '已恢复' };

@@ -1,4 +1,4 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { DUE_SOON_HOURS, maskPhone, staffQueueSorts, ticketChannelLabels, ticketStatuses, ticketTypes, type StaffLiveTicketEvent, type StaffQueueSort, type StaffTicketQuery, type StaffTicketView, type TicketStatus, type TicketType } from '@openhall/shared';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -13,6 +13,7 @@ import StaffShell from '../staff-shell';
 import { resetNewTickets, useStaffLive } from '../staff-live';
 import { STAFF_NEW_TICKET_URL, useStaffProfile } from '../staff-session';
 import { readPageQuery, writePageQuery } from '../staff-url';
+import Button from '../../../components/button';
 
 type Risk = 'breached' | 'due_soon' | 'unknown';
 type Assigned = 'mine' | 'unclaimed';

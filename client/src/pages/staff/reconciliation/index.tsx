@@ -1,4 +1,4 @@
-import { Button, Input, View } from '@tarojs/components';
+import { Input, View } from '@tarojs/components';
 import {
   addDays,
   businessDate,
@@ -25,6 +25,7 @@ import StaffShell from '../staff-shell';
 import { staffErrorText } from '../staff-forms';
 import { hasRole, useStaffProfile } from '../staff-session';
 import FailedRefunds from './failed-refunds';
+import Button from '../../../components/button';
 
 const ALL = 'all' as const;
 

@@ -1,4 +1,4 @@
-import { Button, Input, Textarea, View } from '@tarojs/components';
+import { Input, Textarea, View } from '@tarojs/components';
 import {
   serviceTypes,
   surveyInputSchema,
@@ -27,6 +27,7 @@ import StaffPager from '../staff-pager';
 import StaffShell from '../staff-shell';
 import { hasRole, useStaffProfile } from '../staff-session';
 import './index.scss';
+import Button from '../../../components/button';
 
 const PAGE_SIZE = 20;
 

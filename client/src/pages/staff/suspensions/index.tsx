@@ -1,4 +1,4 @@
-import { Button, Textarea, View } from '@tarojs/components';
+import { Textarea, View } from '@tarojs/components';
 import {
   fenToYuan,
   formatYuan,
@@ -26,6 +26,7 @@ import StaffPager from '../staff-pager';
 import StaffShell from '../staff-shell';
 import { useStaffProfile } from '../staff-session';
 import './index.scss';
+import Button from '../../../components/button';
 
 const PAGE_SIZE = 20;
 /** Balance entries shown under a task (the newest). */

@@ -1,4 +1,4 @@
-import { Button, Input, Textarea, View } from '@tarojs/components';
+import { Input, Textarea, View } from '@tarojs/components';
 import { useRouter } from '@tarojs/taro';
 import {
   FINISHED_STATUSES,
@@ -45,6 +45,7 @@ import { staffWorded } from '../staff-timeline';
 import { hasRole, useStaffProfile } from '../staff-session';
 import { useStaffLive } from '../staff-live';
 import WechatpayComplaintBlock from './wechatpay-complaint';
+import Button from '../../../components/button';
 
 type Panel = StaffMessageAction | 'transfer' | 'escalate' | 'extension';
 

@@ -1,4 +1,4 @@
-import { Button, Text, Textarea, View } from '@tarojs/components';
+import { Text, Textarea, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { surveyPhaseNames, type SubscriberSurveyView, type SurveyAnswer, type SurveyQuestion } from '@openhall/shared';
 import { useEffect, useState } from 'react';
@@ -11,6 +11,7 @@ import StateView from '../../../components/state-view';
 import { useSession } from '../../../lib/session';
 import { useAsync } from '../../../lib/use-async';
 import '../surveys.scss';
+import Button from '../../../components/button';
 
 /** Where a visitor's token for an anonymous survey is kept, so their draft is there when they come back. */
 export const visitorTokenKey = (id: number) => `openhall.survey.visitor.${id}`;

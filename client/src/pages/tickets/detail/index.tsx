@@ -1,4 +1,4 @@
-import { Button, Textarea, View } from '@tarojs/components';
+import { Textarea, View } from '@tarojs/components';
 import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { CANCELLABLE_STATUSES, FINISHED_STATUSES, type TicketView } from '@openhall/shared';
 import { useEffect, useState } from 'react';
@@ -15,6 +15,7 @@ import TicketTimeline from '../../../components/ticket-timeline';
 import { formatDateTime, formatPerson, ticketStatusLabels, ticketTypeLabels } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
 import '../tickets.scss';
+import Button from '../../../components/button';
 
 /** The actions that need a text from the subscriber first. */
 type Compose = 'info' | 'cancel' | 'reopen';

@@ -1,4 +1,4 @@
-import { Button, Textarea, View } from '@tarojs/components';
+import { Textarea, View } from '@tarojs/components';
 import { rateTicketSchema, ratingReasonNames, type RatingReason, type TicketStatus } from '@openhall/shared';
 import { useState } from 'react';
 import { errorMessageOf } from '../../../api/errors';
@@ -8,6 +8,7 @@ import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
 import { formatDateTime } from '../../../lib/labels';
 import { useAsync } from '../../../lib/use-async';
+import Button from '../../../components/button';
 
 /** Reasons that fit a good rating and a poor one; "other" fits both. */
 const goodReasons: RatingReason[] = ['fixed_quickly', 'polite_staff', 'professional', 'kept_appointment', 'other'];

@@ -1,4 +1,4 @@
-import { Button, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { listTickets } from '../../../api/tickets';
 import PageShell from '../../../components/page-shell';
@@ -9,6 +9,7 @@ import { formatDateTime, ticketStatusLabels, ticketTypeLabels } from '../../../l
 import { useSession } from '../../../lib/session';
 import { useAsync } from '../../../lib/use-async';
 import '../tickets.scss';
+import Button from '../../../components/button';
 
 const NEW_URL = '/pages/tickets/new/index';
 

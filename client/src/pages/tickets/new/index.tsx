@@ -1,4 +1,4 @@
-import { Button, Input, Textarea, View } from '@tarojs/components';
+import { Input, Textarea, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { createTicketSchema, HOME_VISIT_TYPES, MAX_TICKET_PHOTOS, ticketTypes, type AppointmentSlotQuery, type TicketType } from '@openhall/shared';
 import { useEffect, useMemo, useState } from 'react';
@@ -18,6 +18,7 @@ import { useSession } from '../../../lib/session';
 import { useAsync } from '../../../lib/use-async';
 import '../tickets.scss';
 import SignInPage from '../../../components/sign-in-page';
+import Button from '../../../components/button';
 
 type Field = 'type' | 'accountId' | 'description' | 'contactPhone' | 'photoIds' | 'appointment';
 
