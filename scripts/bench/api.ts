@@ -12,7 +12,9 @@
  *   bare koa            a Koa app answering a fixed JSON body: the ceiling
  *   bills floor         (MySQL only) a bare Koa app with mysql2 running the bills list's statement behind
  *                       the same kind of session cache (bare-koa-bills.ts): the floor of a signed-in read,
- *                       which the signed-in bills row is compared with instead of bare Koa
+ *                       which the signed-in bills row is compared with instead of bare Koa;
+ *                       and the same floor building OpenHall's answer byte for byte (FLOOR_SAME_ANSWER,
+ *                       checked before it is timed): the floor of the answer rather than of the statement
  *   halls ?lat&lng      GET /api/v1/halls sorted by distance
  *   fee-schedules       GET /api/v1/fee-schedules
  *   accounts            GET /api/v1/accounts, signed in (SMS sandbox), one bound account
@@ -273,6 +275,20 @@ async function subscriber(base: string): Promise<{ token: string; accountId: num
   return { token, accountId: account.id, ticketId: ticket.id };
 }
 
+/**
+ * Refuses to compare with a floor whose answer differs from OpenHall's: the same body, byte for
+ * byte, and the same headers besides the request id, date and connection's.
+ */
+async function sameAnswers(base: string, floorBase: string, item: Item): Promise<void> {
+  const [ours, floors] = await Promise.all([base, floorBase].map((b) => fetch(new URL(item.path, b), { headers: item.headers })));
+  const headersOf = (r: Response) => [...r.headers].filter(([k]) => !['x-request-id', 'date', 'connection', 'keep-alive'].includes(k)).sort();
+  const [a, b] = [await ours.text(), await floors.text()];
+  if (a !== b) throw new Error(`the same-answer floor answers differently:\n  OpenHall: ${a}\n  floor:    ${b}`);
+  const [ha, hb] = [JSON.stringify(headersOf(ours)), JSON.stringify(headersOf(floors))];
+  if (ha !== hb) throw new Error(`the same-answer floor's headers differ:\n  OpenHall: ${ha}\n  floor:    ${hb}`);
+  if (!ours.headers.get('x-request-id') || !floors.headers.get('x-request-id')) throw new Error('a request id is missing');
+}
+
 async function main(): Promise<void> {
   const rows: Row[] = [];
   const add = (row: Row | null) => row && rows.push(row);
@@ -325,6 +341,7 @@ async function main(): Promise<void> {
   const logger = createLogger('error');
   let orm: Awaited<ReturnType<typeof initORM>> | undefined;
   let floor: ReturnType<typeof spawnTsx> | undefined;
+  let sameFloor: ReturnType<typeof spawnTsx> | undefined;
   let deps: ReturnType<typeof createDeps> | undefined;
   try {
     await start(true);
@@ -349,6 +366,13 @@ async function main(): Promise<void> {
       await waitReady(`${floorTarget.bases[0]}/readyz`, floor, 60_000);
       add(await timed('bills floor: koa + mysql2', floorTarget, billsItems));
       add(await paired('bills unpaid vs floor', target, billsItems, { name: 'bills floor', target: floorTarget, items: billsItems }));
+      // The floor of the same answer: the plain floor building OpenHall's very bytes and headers.
+      const samePort = await freePort();
+      sameFloor = spawnTsx(path.join(root, 'scripts', 'bench', 'bare-koa-bills.ts'), { ...env, PORT: String(samePort), FLOOR_SAME_ANSWER: '1' });
+      const sameTarget: Target = { bases: [`http://127.0.0.1:${samePort}`], pids: [sameFloor.child.pid] };
+      await waitReady(`${sameTarget.bases[0]}/readyz`, sameFloor, 60_000);
+      await sameAnswers(target.bases[0], sameTarget.bases[0], billsItems[0]);
+      add(await paired('bills unpaid vs same-answer floor', target, billsItems, { name: 'same-answer floor', target: sameTarget, items: billsItems }));
     }
     add(await paired('ticket :id (signed in)', target, [{ method: 'GET', path: `/api/v1/tickets/${who.ticketId}`, headers: auth }]));
 
@@ -400,6 +424,7 @@ async function main(): Promise<void> {
     await orm?.close(true);
     for (const server of servers) await stopChild(server.child);
     if (floor) await stopChild(floor.child);
+    if (sameFloor) await stopChild(sameFloor.child);
     await stopChild(bare.child);
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -5,6 +5,11 @@
  * SHA-256 → its session's user, read from `session` and `portal_user` on a miss and kept
  * SESSION_CACHE_SECONDS), through a pool of the ORM's size, in its own process like OpenHall.
  * Nothing else: no validation, no late fees, no account numbers, no envelope beyond `data`.
+ * `sameAnswer` (FLOOR_SAME_ANSWER=1 as a script) makes it answer what OpenHall answers, byte for
+ * byte and with the same headers: each bill's lines and account number (read once and kept, as
+ * OpenHall keeps them), the status and late fee as of today (shared/'s rules), the page envelope,
+ * a request id and the security headers. Still no validation, routing, error envelope or request
+ * scope: the floor of this answer, where the plain floor is the floor of this statement.
  * Run as a script it listens on PORT on 127.0.0.1; DATABASE_URL is the database OpenHall uses.
  * `createBillsFloor` builds the same app for scripts/bench/bills-inproc.ts.
  * `FLOOR_REQUEST_SCOPE=1` runs each request inside an AsyncLocalStorage scope, as OpenHall's request
@@ -13,12 +18,39 @@
  * of the gap only; the target is against the floor without it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import Koa from 'koa';
 import { createPool, type Pool } from 'mysql2/promise';
+import { loadConfig } from '../../server/src/config';
+import { billStatusOf, computeLateFeeFen, type LateFeeRule } from '../../shared/src';
 
-export function createBillsFloor(databaseUrl: string, sessionCacheSeconds = 10): { app: Koa; pool: Pool } {
+/** What OpenHall's bills list answers with on top of the plain floor's `data` (`sameAnswer`). */
+export interface SameAnswer {
+  /** The operator's late-fee rule, as OpenHall's configuration has it. */
+  lateFee: LateFeeRule;
+}
+
+/** OpenHall's headers on a signed-in JSON answer (server/src/http/security.ts), besides the request id. */
+const ANSWER_HEADERS: Record<string, string> = {
+  Vary: 'Origin',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'SAMEORIGIN',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+};
+
+interface LineJson {
+  id: number;
+  itemCode: string;
+  name: string;
+  quantity: number;
+  unit: string;
+  unitPriceFen: number;
+  amountFen: number;
+}
+
+export function createBillsFloor(databaseUrl: string, sessionCacheSeconds = 10, sameAnswer?: SameAnswer): { app: Koa; pool: Pool } {
   const url = new URL(databaseUrl.replace(/^mariadb:/, 'mysql:'));
   const pool = createPool({
     host: url.hostname,
@@ -51,6 +83,28 @@ export function createBillsFloor(databaseUrl: string, sessionCacheSeconds = 10):
     return rows[0].user_id;
   }
 
+  const accountNos = new Map<number, string>();
+  const linesOf = new Map<string, LineJson[]>();
+  async function accountNoOf(accountId: number): Promise<string> {
+    const kept = accountNos.get(accountId);
+    if (kept !== undefined) return kept;
+    const [rows] = await pool.query<Array<{ account_no: string } & import('mysql2').RowDataPacket>>('select `account_no` from `account` where `id` = ?', [accountId]);
+    accountNos.set(accountId, String(rows[0].account_no));
+    return String(rows[0].account_no);
+  }
+  async function linesOfBill(billId: number, version: number): Promise<LineJson[]> {
+    const key = `${billId}:${version}`;
+    const kept = linesOf.get(key);
+    if (kept !== undefined) return kept;
+    const [rows] = await pool.query<import('mysql2').RowDataPacket[]>(
+      'select `id`, `item_code`, `name`, `quantity`, `unit`, `unit_price_fen`, `amount_fen` from `bill_line` where `bill_id` = ? order by `id` asc',
+      [billId],
+    );
+    const lines = rows.map((l) => ({ id: Number(l.id), itemCode: l.item_code, name: l.name, quantity: Number(l.quantity), unit: l.unit, unitPriceFen: Number(l.unit_price_fen), amountFen: Number(l.amount_fen) }));
+    linesOf.set(key, lines);
+    return lines;
+  }
+
   const app = new Koa();
   if (process.env.FLOOR_REQUEST_SCOPE === '1') {
     const scope = new AsyncLocalStorage<object>();
@@ -76,20 +130,45 @@ export function createBillsFloor(databaseUrl: string, sessionCacheSeconds = 10):
         'order by `bill`.`period` desc, `bill`.`account_id` asc, `bill`.`id` desc limit ? offset ?',
       [userId, accountId, today, 20, 0],
     );
-    ctx.body = {
-      data: {
-        items: rows.map((r) => ({ id: Number(r.id), accountId: Number(r.account_id), period: r.period, dueDate: r.due_date, status: r.status, amountFen: Number(r.amount_fen), lateFeeFen: Number(r.late_fee_fen) })),
-        page: 1,
-        pageSize: 20,
-        total: rows.length,
-      },
-    };
+    if (!sameAnswer) {
+      ctx.body = {
+        data: {
+          items: rows.map((r) => ({ id: Number(r.id), accountId: Number(r.account_id), period: r.period, dueDate: r.due_date, status: r.status, amountFen: Number(r.amount_fen), lateFeeFen: Number(r.late_fee_fen) })),
+          page: 1,
+          pageSize: 20,
+          total: rows.length,
+        },
+      };
+      return;
+    }
+    const items = [];
+    for (const r of rows) {
+      const amountFen = Number(r.amount_fen);
+      const lateFeeFen = r.status === 'paid' ? Number(r.late_fee_fen) : computeLateFeeFen(amountFen, r.due_date, today, sameAnswer.lateFee);
+      items.push({
+        id: Number(r.id),
+        accountId: Number(r.account_id),
+        accountNo: await accountNoOf(Number(r.account_id)),
+        period: r.period,
+        dueDate: r.due_date,
+        status: billStatusOf(r.status, r.due_date, today),
+        amountFen,
+        lateFeeFen,
+        totalFen: amountFen + lateFeeFen,
+        paidAt: r.paid_at ? new Date(`${String(r.paid_at).replace(' ', 'T')}Z`).toISOString() : null,
+        lines: await linesOfBill(Number(r.id), Number(r.source_version)),
+      });
+    }
+    ctx.set('x-request-id', randomUUID());
+    ctx.set(ANSWER_HEADERS);
+    ctx.body = { data: { items, page: 1, pageSize: 20, total: items.length } };
   });
   return { app, pool };
 }
 
 if (require.main === module) {
-  const { app, pool } = createBillsFloor(process.env.DATABASE_URL!, Number(process.env.SESSION_CACHE_SECONDS ?? 10));
+  const sameAnswer = process.env.FLOOR_SAME_ANSWER === '1' ? { lateFee: loadConfig(process.env).operator.lateFee } : undefined;
+  const { app, pool } = createBillsFloor(process.env.DATABASE_URL!, Number(process.env.SESSION_CACHE_SECONDS ?? 10), sameAnswer);
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 65_000;
   server.listen(Number(process.env.PORT ?? 0), '127.0.0.1');

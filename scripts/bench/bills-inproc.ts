@@ -8,7 +8,8 @@
  *   DATABASE_URL=mysql://root@127.0.0.1:3306/test npx tsx scripts/bench/bills-inproc.ts [--rounds 6] [--requests 4000] [--concurrency 20]
  *
  * A fresh database with the demo data is made (and dropped) as the tests make theirs; a subscriber
- * signs in by SMS and binds demo account 1000000001, whose unpaid bills both answer. Prints the CPU
+ * signs in by SMS and binds demo account 1000000001, whose unpaid bills all three answer (the third:
+ * the floor building OpenHall's answer, FLOOR_SAME_ANSWER in bare-koa-bills.ts). Prints the CPU
  * time of this process per request for each round and the medians (scripts/bench/api.ts measures
  * the same two over HTTP with autocannon).
  */
@@ -62,7 +63,9 @@ async function main(): Promise<void> {
   const requests = numberArg('requests', 4000);
   const concurrency = numberArg('concurrency', 20);
   const t = await createTestApp();
-  const floor = createBillsFloor(t.config.db.type === 'mysql' ? t.config.db.url : '');
+  const floorUrl = t.config.db.type === 'mysql' ? t.config.db.url : '';
+  const floor = createBillsFloor(floorUrl);
+  const sameFloor = createBillsFloor(floorUrl, 10, { lateFee: t.config.operator.lateFee });
   try {
     const token = await signInBySms(t, '13900001111');
     const bound = await t.request.post('/api/v1/accounts/bind').set('Authorization', `Bearer ${token}`).send({ accountNo: '1000000001', holderName: '张三' }).expect(201);
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
     const servers: Array<[string, Handler]> = [
       ['OpenHall', t.app.callback() as Handler],
       ['floor: koa + mysql2', floor.app.callback() as Handler],
+      ['floor, same answer', sameFloor.app.callback() as Handler],
     ];
     const run = async (handler: Handler, n: number): Promise<number> => {
       let next = 0;
@@ -98,6 +102,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await floor.pool.end();
+    await sameFloor.pool.end();
     await t.close();
   }
 }
