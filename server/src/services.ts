@@ -147,7 +147,11 @@ export function createServices(deps: AppDeps): Services {
   outbox.register(INVOICE_MAIL_TOPIC, (payload) => invoices.sendMail(payload as { invoiceId: number; kind: 'blue' | 'red' }), invoiceLane);
   const wechatpayComplaints = new WechatpayComplaintsService(deps, tickets.filing, tickets.staff, tickets.subscriber);
   // An agent's reply to a WeChat Pay complaint reaches the payer within seconds too.
-  outbox.register(WECHATPAY_COMPLAINT_TOPIC, (payload, m) => wechatpayComplaints.deliver(payload as unknown as ComplaintOutboxPayload, m), invoiceLane);
+  // A resolution's 反馈处理完成 given up or skipped: the complaint may be open at WeChat with nobody on it.
+  outbox.register(WECHATPAY_COMPLAINT_TOPIC, (payload, m) => wechatpayComplaints.deliver(payload as unknown as ComplaintOutboxPayload, m), {
+    ...invoiceLane,
+    onGivenUp: (payload) => wechatpayComplaints.completionGivenUp(payload as unknown as ComplaintOutboxPayload),
+  });
   const accountDues = new AccountDuesReader(deps);
   const billing = new BillingService(deps, (bill) => billPaymentOf(deps.orm.em, bill));
   return {

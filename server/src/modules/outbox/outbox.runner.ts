@@ -26,7 +26,16 @@ export interface OutboxTopicOptions {
   backoffMs?: (attempts: number) => number;
   /** Attempts before a message is marked dead (left for staff); default 20; `Infinity`: never (retried forever). */
   maxAttempts?: number;
+  /**
+   * Called once a message of this topic is recorded `dead` or `skipped` (it will never be delivered),
+   * after that status is written, so the topic can act on what it meant to tell (e.g. take back what
+   * waited for it). A failure here is logged; the message stays as recorded.
+   */
+  onGivenUp?: OutboxGivenUpHandler;
 }
+
+/** See {@link OutboxTopicOptions.onGivenUp}. */
+export type OutboxGivenUpHandler = (payload: Record<string, unknown>, message: { id: number; dedupeKey: string; status: 'dead' | 'skipped' }) => Promise<void>;
 
 export interface OutboxRunnerOptions extends OutboxTopicOptions {
   /** The time the runner works by (pass `deps.clock`); default the system clock. */
@@ -46,7 +55,7 @@ export interface OutboxPass {
 
 interface Topic {
   handler: OutboxHandler;
-  opts: Required<Omit<OutboxTopicOptions, 'firstAfterMs'>> & { firstAfterMs?: number };
+  opts: Required<Omit<OutboxTopicOptions, 'firstAfterMs' | 'onGivenUp'>> & Pick<OutboxTopicOptions, 'firstAfterMs' | 'onGivenUp'>;
 }
 
 /**
@@ -100,6 +109,7 @@ export class OutboxRunner {
         leaseMs: opts.leaseMs ?? d.leaseMs ?? 60_000,
         backoffMs: opts.backoffMs ?? d.backoffMs ?? outboxBackoffMs,
         maxAttempts: opts.maxAttempts ?? d.maxAttempts ?? 20,
+        onGivenUp: opts.onGivenUp,
       },
     });
   }
@@ -191,7 +201,7 @@ export class OutboxRunner {
       try {
         const outcome = await handler(msg.payload, { id, dedupeKey: msg.dedupeKey, attempts });
         const skip = outcome ? outcome.skipped.slice(0, 500) : null;
-        await em.nativeUpdate(
+        const recorded = await em.nativeUpdate(
           OutboxMessage,
           { id, ...mine },
           { status: skip === null ? 'sent' : 'skipped', attempts, sentAt: skip === null ? this.now() : null, claimedBy: null, claimedUntil: null, lastError: skip },
@@ -200,6 +210,7 @@ export class OutboxRunner {
         else {
           r.skipped++;
           this.logger.info({ outboxId: id, topic: name, reason: skip }, 'outbox message skipped');
+          if (recorded) await this.givenUp(name, opts, msg, 'skipped');
         }
       } catch (err) {
         r.failed++;
@@ -207,14 +218,25 @@ export class OutboxRunner {
         const lastError = String((err as Error)?.message ?? err).slice(0, 500);
         const retryInMs = opts.backoffMs(attempts);
         this.logger.warn({ outboxId: id, topic: name, dedupeKey: msg.dedupeKey, attempts, retryInMs: dead ? null : retryInMs, err: lastError }, dead ? 'outbox message dead' : 'outbox delivery failed; will retry');
-        await em.nativeUpdate(
+        const recorded = await em.nativeUpdate(
           OutboxMessage,
           { id, ...mine },
           { status: dead ? 'dead' : 'pending', attempts, nextAttemptAt: new Date(now.getTime() + retryInMs), claimedBy: null, claimedUntil: null, lastError },
         );
+        if (dead && recorded) await this.givenUp(name, opts, msg, 'dead');
       }
     }
     return r;
+  }
+
+  /** The topic's {@link OutboxTopicOptions.onGivenUp}, after the message's final status is written (by this instance: once). */
+  private async givenUp(topic: string, opts: Topic['opts'], msg: OutboxMessage, status: 'dead' | 'skipped'): Promise<void> {
+    if (!opts.onGivenUp) return;
+    try {
+      await opts.onGivenUp(msg.payload, { id: msg.id, dedupeKey: msg.dedupeKey, status });
+    } catch (err) {
+      this.logger.error({ err, outboxId: msg.id, topic, status }, 'outbox: acting on a message given up failed');
+    }
   }
 }
 

@@ -195,6 +195,33 @@ describe('topics with options of their own', () => {
     await t.orm.em.fork().nativeDelete(OutboxMessage, {});
   });
 
+  test('a topic told of each message given up (dead) or skipped, once, after its status is written; not of one sent or still retried', async () => {
+    const now = new Date(Date.now() - 1000);
+    for (const key of ['given:dead', 'given:skip', 'given:sent']) await queue('test.given', key, now);
+    const told: string[] = [];
+    const r = new OutboxRunner(t.orm, t.deps.logger);
+    r.register(
+      'test.given',
+      async (_p, m) => {
+        if (m.dedupeKey === 'given:dead') throw new Error('down');
+        return m.dedupeKey === 'given:skip' ? { skipped: 'not wanted' } : undefined;
+      },
+      {
+        maxAttempts: 2,
+        onGivenUp: async (_p, m) => {
+          told.push(`${m.dedupeKey}:${m.status}:${(await row(m.dedupeKey)).status}`);
+          if (m.dedupeKey === 'given:skip') throw new Error('the topic failed to act on it');
+        },
+      },
+    );
+    expect(await r.runOnce(now)).toMatchObject({ sent: 1, skipped: 1, failed: 1 });
+    expect(told).toEqual(['given:skip:skipped:skipped']);
+    expect(await r.runOnce(new Date(now.getTime() + 31_000))).toMatchObject({ failed: 1 });
+    expect(await r.runOnce(new Date(now.getTime() + 3_600_000))).toMatchObject({ claimed: 0 });
+    expect(told).toEqual(['given:skip:skipped:skipped', 'given:dead:dead:dead']);
+    await t.orm.em.fork().nativeDelete(OutboxMessage, {});
+  });
+
   test('start(): each interval is a lane of its own, drained at its own pace', async () => {
     await queue('test.fast', 'fast:1', new Date(Date.now() - 1000));
     await queue('test.slow', 'slow:1', new Date(Date.now() - 1000));

@@ -233,7 +233,8 @@ export class WechatpayComplaintsService {
       // wrote them in WeChat); a continuation of a resolved ticket's complaint reopens it instead.
       if (row.ticketId !== null) {
         const fresh = negotiation.slice(row.negotiation.length);
-        const reopenedBy = await this.reopenOnContinuation(tx, row, row.ticketId, negotiation, now);
+        const reopenedBy =
+          (await this.reopenOnContinuation(tx, row, row.ticketId, negotiation, now)) ?? (await this.reopenOnLostCompletion(tx, row.complaintId, row.ticketId, c.state, negotiation, now));
         this.noteOutsideMessages(tx, row.ticketId, fresh.filter((n) => n !== reopenedBy), now);
       }
       Object.assign(row, { state: c.state, detail: c.detail, negotiation, lastSyncedAt: now, updatedAt: now, ...(c.payerPhone ? { payerPhoneMasked: maskPhone(c.payerPhone) } : {}) });
@@ -251,8 +252,9 @@ export class WechatpayComplaintsService {
    * another 反馈处理完成: however many notifications and polls bring it, it reopens the ticket once.
    * Not reopened: a ticket already open (the subscriber or a callback reopened it; the continuation
    * is noted for the agent), and one whose resolution's 反馈处理完成 is still on its way — that
-   * resolution then answers the continued complaint (its text goes as the reply first). Answers the
-   * entry that reopened the ticket, or null.
+   * resolution then answers the continued complaint (its text goes as the reply first); should it
+   * never reach WeChat, {@link reopenOnLostCompletion} reopens the ticket then. Answers the entry that
+   * reopened the ticket, or null.
    */
   private async reopenOnContinuation(tx: EntityManager, row: WechatpayComplaint, ticketId: number, negotiation: WechatNegotiationView[], now: Date): Promise<WechatNegotiationView | null> {
     const types = negotiation.map((n) => n.operateType);
@@ -273,6 +275,65 @@ export class WechatpayComplaintsService {
       { channel: 'wechatpay_complaint', complaintId: row.complaintId },
     );
     return reopened ? entry : null;
+  }
+
+  /**
+   * A resolved (or closed) ticket stays so only while its resolution's 反馈处理完成 may still reach
+   * WeChat, or WeChat has the complaint 已处理完成 (and the payer has not continued it). When that
+   * completion was given up (dead) or skipped while WeChat, as read now, has the complaint open —
+   * 待处理 or 处理中, or continued by the payer since the last 反馈处理完成 — nobody would answer it:
+   * the ticket is reopened through the tickets' own reopen, with the payer's words when they
+   * continued (their continuation waited for that completion: see {@link reopenOnContinuation}), else
+   * saying WeChat did not get the resolution. Under the complaint row's lock and then the ticket's;
+   * once per resolution (the reopen is conditional on the ticket as read, and a new resolution queues
+   * a new completion), however many reads and give-ups see it. Answers the continuation quoted, or null.
+   */
+  private async reopenOnLostCompletion(
+    tx: EntityManager,
+    complaintId: string,
+    ticketId: number,
+    state: WechatpayComplaint['state'],
+    negotiation: WechatNegotiationView[],
+    now: Date,
+  ): Promise<WechatNegotiationView | null> {
+    const continued = continuedSinceCompletion(negotiation);
+    if (state === 'PROCESSED' && !continued) return null;
+    const ticket = await tx.findOne(Ticket, ticketId, { lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true });
+    if (!ticket || (ticket.status !== 'resolved' && ticket.status !== 'closed')) return null;
+    const own = resolutionCompletion(ticket, await this.completionsOf(tx, complaintId));
+    if (!own || (own.status !== 'dead' && own.status !== 'skipped')) return null;
+    const entry = continued ? negotiation[negotiation.map((n) => n.operateType).lastIndexOf('USER_CONTINUE_COMPLAINT')] : null;
+    const words = entry?.details.trim() ?? '';
+    const reopened = await this.subscriberActions.reopenFromOutsideWithin(
+      tx,
+      ticket,
+      entry ? `您在微信支付继续投诉，工单已重新处理${words ? `：${words}` : ''}` : COMPLETION_LOST,
+      entry ? words || '付款人在微信支付继续投诉' : '办结说明和反馈处理完成没有送达微信支付，投诉在微信支付仍未处理完成',
+      now,
+      { channel: 'wechatpay_complaint', complaintId, completion: own.status },
+    );
+    return reopened ? entry : null;
+  }
+
+  /**
+   * The outbox gave up a message of this topic (dead) or it was skipped. For a completion: reads the
+   * complaint again, whose recording reopens the ticket when nobody would answer it otherwise (see
+   * {@link reopenOnLostCompletion}); WeChat Pay unreachable (as it likely is when a message dies),
+   * the same is decided on the complaint as last read.
+   */
+  async completionGivenUp(payload: ComplaintOutboxPayload): Promise<void> {
+    if (payload.action !== 'complete') return;
+    try {
+      await this.syncComplaint(payload.complaintId);
+      return;
+    } catch (err) {
+      this.deps.logger.warn({ err, complaintId: payload.complaintId }, 'wechatpay complaint: re-reading after a completion was given up failed; deciding on the last read');
+    }
+    await this.deps.orm.em.fork().transactional(async (tx) => {
+      const row = await tx.findOne(WechatpayComplaint, { complaintId: payload.complaintId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!row || row.ticketId === null) return;
+      await this.reopenOnLostCompletion(tx, row.complaintId, row.ticketId, row.state, row.negotiation, this.now());
+    });
   }
 
   private noteOutsideMessages(tx: EntityManager, ticketId: number, entries: WechatNegotiationView[], now: Date): void {
@@ -365,9 +426,9 @@ export class WechatpayComplaintsService {
     const messages = await em.find(
       OutboxMessage,
       { topic: WECHATPAY_COMPLAINT_TOPIC, dedupeKey: { $like: `wechatpay-complaint:${complaintId}:complete:%` } },
-      { fields: ['status', 'createdAt'], orderBy: { id: 'asc' } },
+      { fields: ['id', 'status', 'createdAt'], orderBy: { id: 'asc' } },
     );
-    return messages.map((m) => ({ status: m.status, createdAt: m.createdAt }));
+    return messages.map((m) => ({ id: m.id, status: m.status, createdAt: m.createdAt }));
   }
 
   /**
@@ -520,12 +581,7 @@ export class WechatpayComplaintsService {
    */
   private async completedByThis(complaintId: string, history: WechatNegotiation[], messageId: number): Promise<boolean> {
     const atWechat = history.filter((n) => n.operateType === 'MERCHANT_CONFIRM_COMPLETE').length;
-    const delivered = await this.deps.orm.em.fork().count(OutboxMessage, {
-      topic: WECHATPAY_COMPLAINT_TOPIC,
-      dedupeKey: { $like: `wechatpay-complaint:${complaintId}:complete:%` },
-      status: 'sent',
-      id: { $ne: messageId },
-    });
+    const delivered = (await this.completionsOf(this.deps.orm.em.fork(), complaintId)).filter((m) => m.status === 'sent' && m.id !== messageId).length;
     return atWechat > delivered;
   }
 
@@ -624,9 +680,26 @@ function replyKindOf(payload: ComplaintOutboxPayload): { content: string; imageC
 }
 
 interface QueuedCompletion {
+  id: number;
   status: OutboxMessage['status'];
   createdAt: Date;
 }
+
+/**
+ * The completion the ticket's current resolution queued (the last one queued at or after it was
+ * resolved; both carry the resolution's time), or undefined (resolved by no staff resolution, or
+ * before completions were queued).
+ */
+function resolutionCompletion(ticket: Pick<Ticket, 'resolvedAt'>, completions: readonly QueuedCompletion[]): QueuedCompletion | undefined {
+  const resolvedAt = ticket.resolvedAt?.getTime() ?? Infinity;
+  return completions.filter((c) => c.createdAt.getTime() >= resolvedAt).at(-1);
+}
+
+/**
+ * The timeline entry (the subscriber sees it too) of a ticket reopened because its resolution's
+ * 反馈处理完成 never reached WeChat while WeChat has the complaint open; the console reads it with 用户.
+ */
+const COMPLETION_LOST = '您在微信支付的投诉仍未处理完成：微信支付没有收到办结说明和「反馈处理完成」，工单已重新处理';
 
 /**
  * Why a resolution's text and 反馈处理完成 were not sent (the outbox message's reason, shown on the

@@ -960,6 +960,97 @@ describe('reply images', () => {
       await t.app.services.wechatpayComplaints.syncComplaint(complaintId);
       expect(await ticketOf(ticketId)).toMatchObject({ status: 'resolved', reopenCount: 1 });
     });
+
+    describe('a resolution’s 反馈处理完成 that does not reach WeChat Pay leaves nobody’s complaint behind', () => {
+      const blockOf = async (ticketId: number) => (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+      /** Retries the complaint's first pending message, WeChat Pay down, until the outbox gives it up (dead). */
+      async function giveUpWhileDown(complaintId: string) {
+        sandbox().complaints.down = true;
+        try {
+          for (let i = 0; i < 40 && (await complaintMessages(complaintId)).some((m) => m.status === 'pending'); i++) await run();
+        } finally {
+          sandbox().complaints.down = false;
+        }
+      }
+      /** A completed complaint whose ticket the subscriber reopened and the agent resolved again: that resolution's 反馈处理完成 is queued. */
+      async function resolvedAgain(detail: string) {
+        const c = await completedComplaint(detail, '已核实处理。');
+        await t.request.post(`/api/v1/tickets/${c.ticketId}/reopen`).set(auth(user)).send({ reason: '还是不对' }).expect(200);
+        await resolve(c.ticketId, '已再次核实处理。');
+        return c;
+      }
+
+      test('the payer continues while the completion is queued, and the outbox gives it up: the ticket is reopened once with the payer’s words', async () => {
+        const { complaintId, ticketId } = await resolvedAgain('污水处理费按两倍收取');
+        await payerContinues(complaintId, '两倍的费用还没退');
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'resolved', reopenCount: 1 });
+
+        await giveUpWhileDown(complaintId);
+        expect(await actions(complaintId)).toEqual(['complete:sent', 'complete:dead']);
+        expect(sandbox().complaints.get(complaintId)!.state).toBe('PROCESSING');
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 2 });
+        expect((await reopenedEntries(ticketId)).map((e) => e.message)).toEqual(['您反馈问题未解决：还是不对', '您在微信支付继续投诉，工单已重新处理：两倍的费用还没退']);
+        // Read again however often: reopened once.
+        await t.app.services.wechatpayComplaints.syncComplaint(complaintId);
+        await t.app.services.wechatpayComplaints.pollOnce();
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 2 });
+        expect(await t.app.services.tickets.queue.queueCountDrift()).toEqual([]);
+
+        // The agent can answer the payer again, and the next resolution reaches WeChat.
+        const block = await blockOf(ticketId);
+        expect(block.replyClosed).toBeNull();
+        expect(block.deliveries.map((d: { kind: string; status: string }) => `${d.kind}:${d.status}`)).toEqual(['complete:sent', 'complete:dead']);
+        await resolve(ticketId, '两倍的污水处理费已退回。');
+        await run();
+        expect(responses(complaintId)).toEqual(['已核实处理。', '两倍的污水处理费已退回。']);
+        expect(sandbox().complaints.get(complaintId)!.state).toBe('PROCESSED');
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'resolved', reopenCount: 2 });
+      });
+
+      test('the continuation read while the completion is queued, and the completion then skipped (its read of WeChat was older): the ticket is reopened with the payer’s words', async () => {
+        const { complaintId, ticketId } = await resolvedAgain('二次供水加压费重复');
+        const api = t.deps.payments.wechatpay.complaints;
+        // What the completion's delivery reads: WeChat as it was just before the payer continued.
+        const stale = { complaint: await api.getComplaint(complaintId), history: await api.negotiationHistory(complaintId) };
+        await payerContinues(complaintId, '加压费还是收了两次');
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'resolved', reopenCount: 1 });
+        const getComplaint = jest.spyOn(api, 'getComplaint').mockResolvedValueOnce(stale.complaint);
+        const history = jest.spyOn(api, 'negotiationHistory').mockResolvedValueOnce(stale.history);
+        try {
+          await run();
+        } finally {
+          getComplaint.mockRestore();
+          history.mockRestore();
+        }
+        expect(await actions(complaintId)).toEqual(['complete:sent', 'complete:skipped']);
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 2 });
+        expect((await reopenedEntries(ticketId)).map((e) => e.message).at(-1)).toBe('您在微信支付继续投诉，工单已重新处理：加压费还是收了两次');
+        await t.app.services.wechatpayComplaints.syncComplaint(complaintId);
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 2 });
+      });
+
+      test('a first resolution whose 反馈处理完成 is given up while WeChat has the complaint open: the ticket is reopened saying WeChat did not get it', async () => {
+        const { complaintId, ticketId } = await claimedComplaintTicket('换表后读数清零未计');
+        await resolve(ticketId, '已按新表读数计费。');
+        await giveUpWhileDown(complaintId);
+        expect(await actions(complaintId)).toEqual(['complete:dead']);
+        expect(sandbox().complaints.get(complaintId)!.state).not.toBe('PROCESSED');
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 1 });
+        expect((await reopenedEntries(ticketId)).map((e) => e.message)).toEqual([expect.stringContaining('微信支付没有收到')]);
+        expect((await blockOf(ticketId)).replyClosed).toBeNull();
+        await resolve(ticketId, '已按新表读数重新计费。');
+        await run();
+        expect(responses(complaintId)).toEqual(['已按新表读数重新计费。']);
+        expect(sandbox().complaints.get(complaintId)!.state).toBe('PROCESSED');
+      });
+
+      test('a completion skipped because WeChat already had the complaint 已处理完成 (the payer did not continue) leaves the ticket resolved', async () => {
+        const { complaintId, ticketId } = await resolvedAgain('公摊水费计算有误');
+        await run();
+        expect(await actions(complaintId)).toEqual(['complete:sent', 'complete:skipped']);
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'resolved', reopenCount: 1 });
+      });
+    });
   });
 
   test('the agent (or a colleague) opens the images a reply sent: the bytes as chosen, through the staff route only', async () => {

@@ -257,7 +257,7 @@ describe('staff ticket: WeChat Pay complaint', () => {
     }
   });
 
-  it('says which reply the payer never got and why, which message waits for an earlier one, and a resolution not sent to WeChat Pay', async () => {
+  it('says which reply the payer never got and why, which message waits for an earlier one, and a resolution WeChat Pay never had', async () => {
     const d = { lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z' };
     answerRequests({
       '/staff/tickets/9': () => staffTicket(9, 'ok', 50 * HOUR, { type: 'complaint', status: 'accepted', ownerStaffId: 2 }),
@@ -269,19 +269,22 @@ describe('staff ticket: WeChat Pay complaint', () => {
             { ...d, kind: 'complete', status: 'pending', waitingForEarlier: true, attempts: 0 },
             { ...d, kind: 'response', status: 'skipped', waitingForEarlier: false, attempts: 1, lastError: '微信支付拒收：投诉单已处理完成，不能再回复（INVALID_REQUEST）' },
             { ...d, kind: 'complete', status: 'skipped', waitingForEarlier: false, attempts: 1, lastError: '该投诉在微信支付已是「已处理完成」，付款人没有继续投诉' },
+            { ...d, kind: 'complete', status: 'dead', waitingForEarlier: false, attempts: 20, lastError: 'SYSTEM_ERROR: 系统繁忙' },
           ],
         });
       },
     });
     render(<StaffTicketPage />);
-    await waitFor(() => expect(document.querySelectorAll('#staff-wxcomplaint-deliveries > *')).toHaveLength(5));
+    await waitFor(() => expect(document.querySelectorAll('#staff-wxcomplaint-deliveries > *')).toHaveLength(6));
     const rows = [...document.querySelectorAll('#staff-wxcomplaint-deliveries > *')].map((e) => e.textContent);
     expect(rows[0]).toBe('商户回复：未送达：多次失败，已停止重试，付款人没有收到这条回复（SYSTEM_ERROR: 系统繁忙）');
     expect(rows[1]).toBe('商户回复：发送中（已重试 2 次：SYSTEM_ERROR: 系统繁忙）');
     expect(rows[2]).toBe('反馈处理完成：等待前一条送达或停止重试后发出');
     expect(rows[3]).toBe('商户回复：未送达，付款人没有收到这条回复（微信支付拒收：投诉单已处理完成，不能再回复（INVALID_REQUEST））');
     // Not "微信支付拒收": the server did not send it, and says why.
-    expect(rows[4]).toBe('反馈处理完成：未送达（该投诉在微信支付已是「已处理完成」，付款人没有继续投诉）');
+    expect(rows[4]).toBe('反馈处理完成：未送达，微信支付没有收到办结说明和「反馈处理完成」（该投诉在微信支付已是「已处理完成」，付款人没有继续投诉）');
+    // A resolution given up: the agent reads that WeChat Pay never had it.
+    expect(rows[5]).toBe('反馈处理完成：未送达：多次失败，已停止重试，微信支付没有收到办结说明和「反馈处理完成」（SYSTEM_ERROR: 系统繁忙）');
   });
 
   it('a reply WeChat Pay would no longer take: refused under the reply box with what to do, the text kept, and no reply box offered after', async () => {

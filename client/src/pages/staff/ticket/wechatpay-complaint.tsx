@@ -31,15 +31,24 @@ const deliveryText: Record<Delivery['status'], string> = {
   skipped: '未送达',
 };
 
+/** What was lost with a message that was not delivered, by its kind. */
+const undeliveredText: Record<Delivery['kind'], string> = {
+  response: '付款人没有收到这条回复',
+  // WeChat Pay still has the complaint as it was (the block's state says which); while it is open
+  // there the server reopens the ticket, so the agent answers and resolves it again.
+  complete: '微信支付没有收到办结说明和「反馈处理完成」',
+};
+
 /**
  * One delivery's state as the agent reads it. A complaint's messages go in the order they were made,
- * so one may wait for an earlier one; a reply that was not delivered says the payer never got it
- * (a later resolution still goes, and once WeChat has 反馈处理完成 no reply can follow).
+ * so one may wait for an earlier one; a message that was not delivered says what WeChat Pay did not
+ * get: a reply the payer never read (a later resolution still goes, and once WeChat has 反馈处理完成
+ * no reply can follow), or a resolution WeChat never had.
  */
 function deliveryState(d: Delivery): string {
   if (d.status === 'pending' && d.waitingForEarlier) return '等待前一条送达或停止重试后发出';
   const text = deliveryText[d.status];
-  return (d.status === 'dead' || d.status === 'skipped') && d.kind === 'response' ? `${text}，付款人没有收到这条回复` : text;
+  return d.status === 'dead' || d.status === 'skipped' ? `${text}，${undeliveredText[d.kind]}` : text;
 }
 
 /**
