@@ -45,6 +45,10 @@ export default defineAppConfig({
   },
   // Only a fuzzy position, asked when the user taps 按离我最近排序: enough to sort halls by distance,
   // and the precise API (getLocation) is refused to most categories at review.
+  // H5: no sliding between pages. Taro's router (4.1) hides the page left behind on a timer that
+  // outlives the slide (350 ms) and is not cancelled when the user comes back first, so going back
+  // within it (a quick back gesture, a form that answers fast) left the page shown blank until a reload.
+  ...(process.env.TARO_ENV === 'h5' ? { animation: false } : {}),
   permission: {
     'scope.userFuzzyLocation': { desc: '用于按距离为您列出附近的营业厅' },
   },
