@@ -23,7 +23,7 @@ import http from 'node:http';
 import Koa from 'koa';
 import { createPool, type Pool } from 'mysql2/promise';
 import { loadConfig } from '../../server/src/config';
-import { billStatusOf, computeLateFeeFen, type LateFeeRule } from '../../shared/src';
+import { billStatusOf, computeLateFeeFen, type BillLineView, type LateFeeRule } from '../../shared/src';
 
 /** What OpenHall's bills list answers with on top of the plain floor's `data` (`sameAnswer`). */
 export interface SameAnswer {
@@ -40,15 +40,6 @@ const ANSWER_HEADERS: Record<string, string> = {
   'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
 };
 
-interface LineJson {
-  id: number;
-  itemCode: string;
-  name: string;
-  quantity: number;
-  unit: string;
-  unitPriceFen: number;
-  amountFen: number;
-}
 
 export function createBillsFloor(databaseUrl: string, sessionCacheSeconds = 10, sameAnswer?: SameAnswer): { app: Koa; pool: Pool } {
   const url = new URL(databaseUrl.replace(/^mariadb:/, 'mysql:'));
@@ -84,7 +75,7 @@ export function createBillsFloor(databaseUrl: string, sessionCacheSeconds = 10, 
   }
 
   const accountNos = new Map<number, string>();
-  const linesOf = new Map<string, LineJson[]>();
+  const linesOf = new Map<string, BillLineView[]>();
   async function accountNoOf(accountId: number): Promise<string> {
     const kept = accountNos.get(accountId);
     if (kept !== undefined) return kept;
@@ -92,7 +83,7 @@ export function createBillsFloor(databaseUrl: string, sessionCacheSeconds = 10, 
     accountNos.set(accountId, String(rows[0].account_no));
     return String(rows[0].account_no);
   }
-  async function linesOfBill(billId: number, version: number): Promise<LineJson[]> {
+  async function linesOfBill(billId: number, version: number): Promise<BillLineView[]> {
     const key = `${billId}:${version}`;
     const kept = linesOf.get(key);
     if (kept !== undefined) return kept;
