@@ -13,6 +13,13 @@ export function uploadPhoto(filePath: string): Promise<UploadView> {
   return uploadFileTo<UploadView>('/uploads', filePath, getToken());
 }
 
+const extensions: Record<UploadView['contentType'], string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/heic': 'heic' };
+
+/** The name a ticket's photo is saved under when it cannot be shown (工单12-照片2.heic): which ticket, which photo, and its type. */
+export function ticketPhotoFileName(ticketId: number, photo: UploadView, position: number): string {
+  return `工单${ticketId}-照片${position}.${extensions[photo.contentType]}`;
+}
+
 /**
  * What to say when an upload was refused: the table's words, followed by the server's own for a
  * refusal of the file itself, which names what the endpoint takes and what to do (只能上传 JPG、PNG、

@@ -13,12 +13,16 @@ import type { ChosenPhotos } from './types';
  * a ticket) with words that say what to do.
  */
 export async function choosePhotos(count: number): Promise<ChosenPhotos> {
-  const chosen: ChosenPhotos = { paths: [], notImages: [], overLimit: 0 };
+  const chosen: Required<ChosenPhotos> = { paths: [], formats: [], notImages: [], overLimit: 0 };
   if (count <= 0) return chosen;
   for (const file of await pickFiles(count > 1)) {
-    if (!looksLikeImage(await readHead(file).catch(() => new Uint8Array()))) chosen.notImages.push(file.name);
+    const format = imageFormat(await readHead(file).catch(() => new Uint8Array()));
+    if (!format) chosen.notImages.push(file.name);
     else if (chosen.paths.length >= count) chosen.overLimit += 1;
-    else chosen.paths.push(URL.createObjectURL(file));
+    else {
+      chosen.paths.push(URL.createObjectURL(file));
+      chosen.formats.push(format);
+    }
   }
   return chosen;
 }
@@ -60,14 +64,20 @@ function readHead(file: Blob): Promise<Uint8Array> {
   });
 }
 
-/** An image of any common format: what the server takes (JPEG, PNG, WebP, HEIC), and GIF, BMP, TIFF and AVIF, which it may refuse with its own words. */
-function looksLikeImage(head: Uint8Array): boolean {
-  if (sniffImageType(head)) return true;
+const serverFormats = { 'image/jpeg': 'JPEG', 'image/png': 'PNG', 'image/webp': 'WebP', 'image/heic': 'HEIC' } as const;
+
+/**
+ * The format of an image of any common kind, or null for no image: what the server takes (JPEG, PNG,
+ * WebP, HEIC), and GIF, BMP, TIFF and AVIF, which it may refuse with its own words.
+ */
+function imageFormat(head: Uint8Array): string | null {
+  const type = sniffImageType(head);
+  if (type) return serverFormats[type];
   const ascii = (offset: number, len: number) => String.fromCharCode(...head.subarray(offset, offset + len));
-  if (head.length >= 6 && /^GIF8[79]a$/.test(ascii(0, 6))) return true;
-  if (head.length >= 14 && ascii(0, 2) === 'BM') return true;
-  if (head.length >= 4 && (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*')) return true;
-  return head.length >= 12 && ascii(4, 4) === 'ftyp' && ['avif', 'avis'].includes(ascii(8, 4));
+  if (head.length >= 6 && /^GIF8[79]a$/.test(ascii(0, 6))) return 'GIF';
+  if (head.length >= 14 && ascii(0, 2) === 'BM') return 'BMP';
+  if (head.length >= 4 && (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*')) return 'TIFF';
+  return head.length >= 12 && ascii(4, 4) === 'ftyp' && ['avif', 'avis'].includes(ascii(8, 4)) ? 'AVIF' : null;
 }
 
 /** Lets the browser free a chosen photo's bytes once nothing shows or sends it (its blob: URL). */

@@ -16,6 +16,19 @@ export async function saveApiFile(apiPath: string, fileName: string, token: stri
     throw new ApiError(code, body?.error?.message ?? `HTTP ${res.status}`, res.status, body?.error?.details);
   }
   const url = URL.createObjectURL(await res.blob());
+  await saveLoadedFile(url, fileName);
+  // Given back once the browser has started the download.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** What a tile says of an image this platform cannot draw, and what the action that saves its original file says. */
+export const undrawableImageWords = { note: '此照片无法在浏览器中预览', save: '下载原图' };
+
+/**
+ * Saves bytes the page already holds (a photo loaded with the token, as an object URL) to the user's
+ * downloads, named `fileName`, through a download link. The URL stays the caller's to revoke.
+ */
+export async function saveLoadedFile(url: string, fileName: string): Promise<void> {
   const link = document.createElement('a');
   link.href = url;
   link.download = fileName;
@@ -23,6 +36,4 @@ export async function saveApiFile(apiPath: string, fileName: string, token: stri
   document.body.appendChild(link);
   link.click();
   link.remove();
-  // Given back once the browser has started the download.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

@@ -17,3 +17,15 @@ export async function saveApiFile(apiPath: string, fileName: string, token: stri
   if (res.statusCode !== 200) throw new ApiError(res.statusCode === 404 ? 'NOT_FOUND' : res.statusCode === 401 ? 'UNAUTHENTICATED' : res.statusCode === 403 ? 'FORBIDDEN' : 'INTERNAL', `HTTP ${res.statusCode}`, res.statusCode);
   await Taro.shareFileMessage({ filePath: res.tempFilePath, fileName });
 }
+
+/** What a tile says of an image WeChat cannot draw, and what the action that sends its original file says. */
+export const undrawableImageWords = { note: '此照片无法在此预览', save: '发送原图' };
+
+/**
+ * Mini-program: offers a file already on the device (a photo loaded into a temporary file) to send to
+ * a WeChat chat, the mini-program's way of giving a file to the user. Closing WeChat's sheet is no
+ * failure: nothing to say then.
+ */
+export async function saveLoadedFile(path: string, fileName: string): Promise<void> {
+  await Taro.shareFileMessage({ filePath: path, fileName }).catch(() => undefined);
+}

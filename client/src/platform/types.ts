@@ -109,6 +109,11 @@ export interface PlatformSubscribe {
 export interface ChosenPhotos {
   /** Paths for an upload and an <Image>: temp files (mini-program) or blob: URLs (H5), at most the count asked. */
   paths: string[];
+  /**
+   * Each path's image format as its bytes say (HEIC, JPEG, …), for a picker that cannot draw it to say
+   * what it is (H5). Absent where the platform does not tell (mini-program: WeChat hands over images it draws).
+   */
+  formats?: string[];
   /** Names of chosen files that are no image at all (a PDF, a text file named .png, an empty file): not in `paths`. */
   notImages: string[];
   /** Images chosen beyond the count asked (a browser's chooser does not stop at it): not in `paths`. */

@@ -8,6 +8,8 @@ import type { ChosenPhotos } from '../../platform/types';
 export interface PickedPhoto {
   path: string;
   id: number;
+  /** Its image format (HEIC, JPEG, …) where the platform tells, for a thumbnail that cannot be drawn. */
+  format?: string;
 }
 
 /** What `usePhotoUploads` answers: the photos taken so far and the steps a picker needs. */
@@ -64,10 +66,10 @@ export function usePhotoUploads(max: number, upload: (path: string) => Promise<{
     setUploading(true);
     let sent = 0;
     try {
-      for (const path of chosen.paths) {
+      for (const [i, path] of chosen.paths.entries()) {
         const uploaded = await upload(path);
         sent += 1;
-        setPhotos((list) => [...list, { path, id: uploaded.id }]);
+        setPhotos((list) => [...list, { path, id: uploaded.id, format: chosen.formats?.[i] }]);
       }
     } catch (err) {
       setError([problem, uploadErrorText(err)].filter(Boolean).join('；'));
@@ -104,14 +106,23 @@ export interface PhotoPickerProps {
   itemClassName?: string;
 }
 
-/** The picked photos as thumbnails, each with a × that drops it, and a tile that adds more up to `max`. */
+/**
+ * The picked photos as thumbnails, each with a × that drops it, and a tile that adds more up to `max`.
+ * A photo the platform cannot draw (a HEIC one in desktop Chrome) is named in a tile instead of a
+ * broken thumbnail: it was taken all the same, and goes with the form.
+ */
 export default function PhotoPicker({ uploads, max, addLabel, addId, itemClassName }: PhotoPickerProps) {
   const { photos, uploading, add, remove } = uploads;
+  const [undrawable, setUndrawable] = useState<Record<number, boolean>>({});
   return (
     <View className="ticket-photos">
       {photos.map((p) => (
         <View key={p.id} className={`ticket-photos__item${itemClassName ? ` ${itemClassName}` : ''}`}>
-          <Image className="ticket-photos__img" src={p.path} mode="aspectFill" />
+          {undrawable[p.id] ? (
+            <View className="ticket-photos__note">{`${p.format ? `${p.format} ` : ''}照片，已选择，可以提交`}</View>
+          ) : (
+            <Image className="ticket-photos__img" src={p.path} mode="aspectFill" onError={() => setUndrawable((u) => ({ ...u, [p.id]: true }))} />
+          )}
           <View className="ticket-photos__remove" onClick={() => remove(p.id)}>
             ×
           </View>

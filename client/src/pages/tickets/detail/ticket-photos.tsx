@@ -1,4 +1,5 @@
 import { listTicketPhotos, ticketPhotoPath } from '../../../api/tickets';
+import { ticketPhotoFileName } from '../../../api/uploads';
 import PrivateImages from '../../../components/private-images';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
@@ -28,7 +29,14 @@ export default function TicketPhotos({ ticketId }: TicketPhotosProps) {
   if (list.length === 0) return null;
   return (
     <Section title={`照片（${list.length}）`} className="ticket-photos-section">
-      <PrivateImages ids={list.map((p) => p.id)} owner={ticketId} load={(id) => loadPrivateImage(ticketPhotoPath(ticketId, id))} release={releasePrivateImage} idPrefix="ticket-photo" />
+      <PrivateImages
+        ids={list.map((p) => p.id)}
+        owner={ticketId}
+        load={(id) => loadPrivateImage(ticketPhotoPath(ticketId, id))}
+        release={releasePrivateImage}
+        fileNames={list.map((p, i) => ticketPhotoFileName(ticketId, p, i + 1))}
+        idPrefix="ticket-photo"
+      />
     </Section>
   );
 }
