@@ -214,4 +214,42 @@ describe('staff ticket', () => {
     );
     expect(await screen.findByText('改为一般故障')).toBeTruthy();
   });
+
+  it('a subscriber’s photo the browser cannot draw (HEIC) says so, stays out of the full-screen view, and a tap downloads it named for the ticket', async () => {
+    signInAs('agent');
+    const photo = (id: number, contentType: 'image/jpeg' | 'image/heic') => ({ id, contentType, sizeBytes: 1000, createdAt: '2026-11-25T02:00:00.000Z' });
+    requestMock.mockImplementation(async (path: string) => {
+      if (path in directory) return directory[path];
+      if (path === '/staff/tickets/5/photos') return [photo(31, 'image/jpeg'), photo(32, 'image/heic')];
+      if (path === '/staff/tickets/5') return staffTicket(5, 'ok', 20 * HOUR);
+      throw new Error(`unexpected ${path}`);
+    });
+    const saved = { fetch: globalThis.fetch, create: URL.createObjectURL, revoke: URL.revokeObjectURL };
+    Object.assign(globalThis, { fetch: jest.fn(async (url: string) => ({ ok: true, status: 200, blob: async () => ({ url }) })) });
+    URL.createObjectURL = (b: unknown) => `blob:${(b as { url: string }).url.split('/').pop()}`;
+    URL.revokeObjectURL = () => undefined;
+    const preview = jest.spyOn(Taro, 'previewImage').mockImplementation((() => Promise.resolve({ errMsg: 'ok' })) as never);
+    const downloads: { href: string; download: string }[] = [];
+    jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      downloads.push({ href: this.href, download: this.download });
+    });
+    try {
+      const { unmount } = render(<StaffTicketPage />);
+      await waitFor(() => expect(document.querySelectorAll('.ticket-photos__img')).toHaveLength(2));
+      const tiles = () => Array.from(document.querySelectorAll('.ticket-photos__item'));
+      act(() => {
+        fireEvent.error(tiles()[1].querySelector('.ticket-photos__img')!);
+      });
+      expect(tiles()[1].textContent).toBe('此照片无法在浏览器中预览下载原图');
+      fireEvent.click(tiles()[0].querySelector('.ticket-photos__img')!);
+      expect(preview).toHaveBeenCalledWith({ urls: ['blob:31'], current: 'blob:31' });
+      fireEvent.click(screen.getByText('下载原图'));
+      await waitFor(() => expect(downloads).toEqual([{ href: 'blob:32', download: '工单5-照片2.heic' }]));
+      unmount();
+    } finally {
+      Object.assign(globalThis, { fetch: saved.fetch });
+      URL.createObjectURL = saved.create;
+      URL.revokeObjectURL = saved.revoke;
+    }
+  });
 });

@@ -246,6 +246,37 @@ describe('ticket detail', () => {
     }
   });
 
+  it('a photo the browser cannot draw (HEIC) says so, stays out of the full-screen view, and a tap downloads it named for the ticket', async () => {
+    const photo = (id: number, contentType: UploadView['contentType']): UploadView => ({ id, contentType, sizeBytes: 1000, createdAt: '2026-11-25T02:00:00.000Z' });
+    answer(ticketWith(), [photo(31, 'image/heic'), photo(32, 'image/jpeg')]);
+    const saved = { fetch: globalThis.fetch, create: URL.createObjectURL, revoke: URL.revokeObjectURL };
+    Object.assign(globalThis, { fetch: jest.fn(async (url: string) => ({ ok: true, status: 200, blob: async () => ({ url }) })) });
+    URL.createObjectURL = (b: unknown) => `blob:${(b as { url: string }).url.split('/').pop()}`;
+    URL.revokeObjectURL = () => undefined;
+    const preview = jest.spyOn(Taro, 'previewImage').mockImplementation((() => Promise.resolve({ errMsg: 'ok' })) as never);
+    const downloads: { href: string; download: string }[] = [];
+    jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      downloads.push({ href: this.href, download: this.download });
+    });
+    try {
+      const { unmount } = render(<TicketDetailPage />);
+      await waitFor(() => expect(document.querySelectorAll('.ticket-photos__img')).toHaveLength(2));
+      act(() => {
+        fireEvent.error(document.querySelector('#ticket-photo-1 .ticket-photos__img')!);
+      });
+      expect(document.querySelector('#ticket-photo-1')?.textContent).toBe('此照片无法在浏览器中预览下载原图');
+      fireEvent.click(document.querySelector('#ticket-photo-2 .ticket-photos__img')!);
+      expect(preview).toHaveBeenCalledWith({ urls: ['blob:32'], current: 'blob:32' });
+      fireEvent.click(screen.getByText('下载原图'));
+      await waitFor(() => expect(downloads).toEqual([{ href: 'blob:31', download: '工单12-照片1.heic' }]));
+      unmount();
+    } finally {
+      Object.assign(globalThis, { fetch: saved.fetch });
+      URL.createObjectURL = saved.create;
+      URL.revokeObjectURL = saved.revoke;
+    }
+  });
+
   it('shows no photo section for a ticket without photos', async () => {
     answer(ticketWith());
     render(<TicketDetailPage />);
