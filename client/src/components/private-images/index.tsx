@@ -75,7 +75,7 @@ export default function PrivateImages({ ids, owner, load, release, fileNames, id
           {srcs[id] && undrawable[id] ? (
             <View className="ticket-photos__note">
               <View>{undrawableImageWords.note}</View>
-              <Button className="btn-plain" size="mini" onClick={() => void saveLoadedFile(srcs[id], fileNames?.[i] ?? `图片${i + 1}`)}>
+              <Button className="btn-plain ticket-photos__save" size="mini" onClick={() => void saveLoadedFile(srcs[id], fileNames?.[i] ?? `图片${i + 1}`)}>
                 {undrawableImageWords.save}
               </Button>
             </View>
