@@ -15,6 +15,8 @@
  */
 import { api, check, ONE_PIXEL_PNG, onPage, openRoute, runE2E, signInBySms, sleep, staffToken, submitBindForm, typeInto, type E2E } from './harness';
 
+/** The head of an iPhone photo (ISO-BMFF, brand heic): what the server sniffs; no browser here can draw it. */
+const HEIC_HEAD = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic', 'ascii'), Buffer.alloc(4), Buffer.from('mif1heic', 'ascii'), Buffer.alloc(64)]);
 const PHONE = '13800000001';
 const PHONE_MASKED = '138****0001';
 const ACCOUNT_NO = '1000000001';
@@ -66,10 +68,15 @@ async function journey(e2e: E2E): Promise<void> {
     await onPage(e2e.page, form, '#ticket-type-fault.chips__item--on').waitFor();
     await onPage(e2e.page, form, '#ticket-description textarea').fill(DESCRIPTION);
     await typeInto(e2e.page, form, 'ticket-phone', PHONE);
-    // A photo from the album (H5: the browser's file picker), uploaded at once.
+    // Two photos from the album (H5: the browser's file picker), uploaded at once: a PNG, and an
+    // iPhone's HEIC, which the server takes and Chromium cannot draw: its tile says so.
     const [chooser] = await Promise.all([e2e.page.waitForEvent('filechooser'), onPage(e2e.page, form, '#ticket-add-photo').click()]);
-    await chooser.setFiles({ name: 'no-water.png', mimeType: 'image/png', buffer: ONE_PIXEL_PNG });
-    await onPage(e2e.page, form, '.ticket-photos__item').waitFor();
+    await chooser.setFiles([
+      { name: 'no-water.png', mimeType: 'image/png', buffer: ONE_PIXEL_PNG },
+      { name: 'meter.heic', mimeType: 'image/heic', buffer: HEIC_HEAD },
+    ]);
+    await onPage(e2e.page, form, '.ticket-photos__img').waitFor();
+    await onPage(e2e.page, form, '.ticket-photos__note').filter({ hasText: 'HEIC 照片，已选择，可以提交' }).waitFor();
     // The first free visit slot, when the area has one.
     // The visits on offer are measured against the 24-hour commitment, and each says its weekday.
     await onPage(e2e.page, form, '#ticket-slot-commitment').filter({ hasText: '最迟' }).waitFor();
@@ -91,7 +98,9 @@ async function journey(e2e: E2E): Promise<void> {
     check(ticket && ticket.status === 'submitted', `GET /api/v1/tickets: ${JSON.stringify(page.items[0])}`);
     ticketId = ticket.id;
     const photos = await e2e.api<{ id: number; contentType: string }[]>(`/api/v1/tickets/${ticketId}/photos`);
-    check(photos.length === 1 && photos[0].contentType === 'image/png', `the ticket's photos: ${JSON.stringify(photos)}`);
+    check(photos.length === 2 && photos[0].contentType === 'image/png' && photos[1].contentType === 'image/heic', `the ticket's photos: ${JSON.stringify(photos)}`);
+    await onPage(e2e.page, detail, '#ticket-photo-1 .ticket-photos__img').waitFor();
+    await onPage(e2e.page, detail, '#ticket-photo-2 .ticket-photos__note').filter({ hasText: '此照片无法在浏览器中预览' }).waitFor();
     const remaining = (await onPage(e2e.page, detail, '.ticket-clock__remaining').innerText()).trim();
     // An ordinary fault: 24 hours, counting down from the moment it was filed.
     check(/^剩余 2[34] 小时/.test(remaining), `the countdown shows "${remaining}", expected about 24 hours left`);
@@ -128,8 +137,12 @@ async function journey(e2e: E2E): Promise<void> {
     const detail = 'page-staff-ticket';
     await onPage(e2e.page, detail, '#staff-claim').click();
     await onPage(e2e.page, detail, '#staff-ticket-owner').filter({ hasText: `${AGENT.name}（工号 ${AGENT.jobNo}）` }).waitFor();
-    // The subscriber's photo, fetched with the console's token.
+    // The subscriber's photos, fetched with the console's token; the HEIC one, which the desk's
+    // browser cannot draw, says so and gives its original file.
     await onPage(e2e.page, detail, '.ticket-photos__img').waitFor();
+    const heic = onPage(e2e.page, detail, '.ticket-photos__note').filter({ hasText: '此照片无法在浏览器中预览' });
+    const [download] = await Promise.all([e2e.page.waitForEvent('download'), heic.locator('taro-button-core, button').first().click()]);
+    check(download.suggestedFilename() === `工单${ticketId}-照片2.heic`, `the HEIC photo downloads as ${download.suggestedFilename()}`);
     const ticket = await e2e.api<TicketJson>(`/api/v1/tickets/${ticketId}`);
     check(ticket.status === 'accepted' && ticket.owner?.jobNo === AGENT.jobNo, `after the claim the subscriber's API says ${JSON.stringify(ticket)}`);
   });
