@@ -4,6 +4,7 @@ import Taro from '@tarojs/taro';
 import { request } from '../../../api/request';
 import { HOUR, staffTicket } from '../staff-fixtures';
 import StaffTicketPage from './index';
+import { fakePrivateImageFetch } from '../../../../test/private-image-fetch';
 
 jest.mock('../../../api/request', () => ({ request: jest.fn() }));
 const requestMock = request as jest.MockedFunction<typeof request>;
@@ -224,15 +225,8 @@ describe('staff ticket', () => {
       if (path === '/staff/tickets/5') return staffTicket(5, 'ok', 20 * HOUR);
       throw new Error(`unexpected ${path}`);
     });
-    const saved = { fetch: globalThis.fetch, create: URL.createObjectURL, revoke: URL.revokeObjectURL };
-    Object.assign(globalThis, { fetch: jest.fn(async (url: string) => ({ ok: true, status: 200, blob: async () => ({ url }) })) });
-    URL.createObjectURL = (b: unknown) => `blob:${(b as { url: string }).url.split('/').pop()}`;
-    URL.revokeObjectURL = () => undefined;
+    const browser = fakePrivateImageFetch();
     const preview = jest.spyOn(Taro, 'previewImage').mockImplementation((() => Promise.resolve({ errMsg: 'ok' })) as never);
-    const downloads: { href: string; download: string }[] = [];
-    jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
-      downloads.push({ href: this.href, download: this.download });
-    });
     try {
       const { unmount } = render(<StaffTicketPage />);
       await waitFor(() => expect(document.querySelectorAll('.ticket-photos__img')).toHaveLength(2));
@@ -244,12 +238,10 @@ describe('staff ticket', () => {
       fireEvent.click(tiles()[0].querySelector('.ticket-photos__img')!);
       expect(preview).toHaveBeenCalledWith({ urls: ['blob:31'], current: 'blob:31' });
       fireEvent.click(screen.getByText('下载原图'));
-      await waitFor(() => expect(downloads).toEqual([{ href: 'blob:32', download: '工单5-照片2.heic' }]));
+      await waitFor(() => expect(browser.downloads).toEqual([{ href: 'blob:32', download: '工单5-照片2.heic' }]));
       unmount();
     } finally {
-      Object.assign(globalThis, { fetch: saved.fetch });
-      URL.createObjectURL = saved.create;
-      URL.revokeObjectURL = saved.revoke;
+      browser.restore();
     }
   });
 });

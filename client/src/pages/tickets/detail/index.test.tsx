@@ -5,6 +5,7 @@ import Taro from '@tarojs/taro';
 import { request } from '../../../api/request';
 import { saveToken } from '../../../api/token';
 import TicketDetailPage from './index';
+import { fakePrivateImageFetch } from '../../../../test/private-image-fetch';
 
 jest.mock('../../../api/request', () => ({ request: jest.fn() }));
 const requestMock = request as jest.MockedFunction<typeof request>;
@@ -249,15 +250,8 @@ describe('ticket detail', () => {
   it('a photo the browser cannot draw (HEIC) says so, stays out of the full-screen view, and a tap downloads it named for the ticket', async () => {
     const photo = (id: number, contentType: UploadView['contentType']): UploadView => ({ id, contentType, sizeBytes: 1000, createdAt: '2026-11-25T02:00:00.000Z' });
     answer(ticketWith(), [photo(31, 'image/heic'), photo(32, 'image/jpeg')]);
-    const saved = { fetch: globalThis.fetch, create: URL.createObjectURL, revoke: URL.revokeObjectURL };
-    Object.assign(globalThis, { fetch: jest.fn(async (url: string) => ({ ok: true, status: 200, blob: async () => ({ url }) })) });
-    URL.createObjectURL = (b: unknown) => `blob:${(b as { url: string }).url.split('/').pop()}`;
-    URL.revokeObjectURL = () => undefined;
+    const browser = fakePrivateImageFetch();
     const preview = jest.spyOn(Taro, 'previewImage').mockImplementation((() => Promise.resolve({ errMsg: 'ok' })) as never);
-    const downloads: { href: string; download: string }[] = [];
-    jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
-      downloads.push({ href: this.href, download: this.download });
-    });
     try {
       const { unmount } = render(<TicketDetailPage />);
       await waitFor(() => expect(document.querySelectorAll('.ticket-photos__img')).toHaveLength(2));
@@ -268,12 +262,10 @@ describe('ticket detail', () => {
       fireEvent.click(document.querySelector('#ticket-photo-2 .ticket-photos__img')!);
       expect(preview).toHaveBeenCalledWith({ urls: ['blob:32'], current: 'blob:32' });
       fireEvent.click(screen.getByText('下载原图'));
-      await waitFor(() => expect(downloads).toEqual([{ href: 'blob:31', download: '工单12-照片1.heic' }]));
+      await waitFor(() => expect(browser.downloads).toEqual([{ href: 'blob:31', download: '工单12-照片1.heic' }]));
       unmount();
     } finally {
-      Object.assign(globalThis, { fetch: saved.fetch });
-      URL.createObjectURL = saved.create;
-      URL.revokeObjectURL = saved.revoke;
+      browser.restore();
     }
   });
 
