@@ -233,8 +233,7 @@ export class WechatpayComplaintsService {
       // wrote them in WeChat); a continuation of a resolved ticket's complaint reopens it instead.
       if (row.ticketId !== null) {
         const fresh = negotiation.slice(row.negotiation.length);
-        const reopenedBy =
-          (await this.reopenOnContinuation(tx, row, row.ticketId, negotiation, now)) ?? (await this.reopenOnLostCompletion(tx, row.complaintId, row.ticketId, c.state, negotiation, now));
+        const reopenedBy = await this.reopenUnanswered(tx, row.complaintId, row.ticketId, c.state, negotiation, row.negotiation.length, now);
         this.noteOutsideMessages(tx, row.ticketId, fresh.filter((n) => n !== reopenedBy), now);
       }
       Object.assign(row, { state: c.state, detail: c.detail, negotiation, lastSyncedAt: now, updatedAt: now, ...(c.payerPhone ? { payerPhoneMasked: maskPhone(c.payerPhone) } : {}) });
@@ -243,66 +242,48 @@ export class WechatpayComplaintsService {
   }
 
   /**
-   * The payer, unsatisfied after 反馈处理完成, continued the complaint (用户继续投诉): the complaint is
-   * back at the merchant, so its resolved (or closed) ticket is reopened through the tickets' own
-   * reopen (back to its owner and queue, the original clock still running, the work-order system
-   * told), with a timeline entry carrying the payer's words. In the sync's transaction, under the
-   * complaint row's lock and then the ticket's (the order every sync takes), for a continuation read
-   * for the first time only (past `row.negotiation`, not yet updated) and not answered since by
-   * another 反馈处理完成: however many notifications and polls bring it, it reopens the ticket once.
-   * Not reopened: a ticket already open (the subscriber or a callback reopened it; the continuation
-   * is noted for the agent), and one whose resolution's 反馈处理完成 is still on its way — that
-   * resolution then answers the continued complaint (its text goes as the reply first); should it
-   * never reach WeChat, {@link reopenOnLostCompletion} reopens the ticket then. Answers the entry that
-   * reopened the ticket, or null.
+   * Reopens the complaint's resolved (or closed) ticket when WeChat Pay has the complaint back at the
+   * merchant and nobody would answer it otherwise, through the tickets' own reopen (back to its owner
+   * and queue, the original clock still running, the work-order system told), once: the reopen is
+   * conditional on the ticket as read under its lock, taken after the complaint row's (the order every
+   * sync takes). Two cases:
+   * - The payer, unsatisfied after 反馈处理完成, continued the complaint (用户继续投诉), read here for
+   *   the first time (past the `recorded` length of the history): reopened with the payer's words,
+   *   unless the ticket's resolution's 反馈处理完成 is still on its way — that resolution answers the
+   *   continued complaint (its text goes as the reply first).
+   * - The resolution's 反馈处理完成 was given up (dead) or skipped while WeChat, as read now, has the
+   *   complaint open (待处理 or 处理中, or continued since the last 反馈处理完成): reopened with the
+   *   payer's words when they continued (their continuation waited for that completion), else saying
+   *   WeChat did not get the resolution.
+   * A ticket already open is left (the subscriber or a callback reopened it; a continuation is noted
+   * for the agent). Answers the continuation quoted by the reopening, or null.
    */
-  private async reopenOnContinuation(tx: EntityManager, row: WechatpayComplaint, ticketId: number, negotiation: WechatNegotiationView[], now: Date): Promise<WechatNegotiationView | null> {
-    const types = negotiation.map((n) => n.operateType);
-    const at = types.lastIndexOf('USER_CONTINUE_COMPLAINT');
-    if (at < row.negotiation.length || at < types.lastIndexOf('MERCHANT_CONFIRM_COMPLETE')) return null;
-    const ticket = await tx.findOne(Ticket, ticketId, { lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true });
-    if (!ticket || (ticket.status !== 'resolved' && ticket.status !== 'closed')) return null;
-    // Read after the ticket's lock: a resolution committing meanwhile (with its completion) is seen.
-    if ((await this.completionsOf(tx, row.complaintId)).some((m) => m.status === 'pending')) return null;
-    const entry = negotiation[at];
-    const words = entry.details.trim();
-    const reopened = await this.subscriberActions.reopenFromOutsideWithin(
-      tx,
-      ticket,
-      `您在微信支付继续投诉，工单已重新处理${words ? `：${words}` : ''}`,
-      words || '付款人在微信支付继续投诉',
-      now,
-      { channel: 'wechatpay_complaint', complaintId: row.complaintId },
-    );
-    return reopened ? entry : null;
-  }
-
-  /**
-   * A resolved (or closed) ticket stays so only while its resolution's 反馈处理完成 may still reach
-   * WeChat, or WeChat has the complaint 已处理完成 (and the payer has not continued it). When that
-   * completion was given up (dead) or skipped while WeChat, as read now, has the complaint open —
-   * 待处理 or 处理中, or continued by the payer since the last 反馈处理完成 — nobody would answer it:
-   * the ticket is reopened through the tickets' own reopen, with the payer's words when they
-   * continued (their continuation waited for that completion: see {@link reopenOnContinuation}), else
-   * saying WeChat did not get the resolution. Under the complaint row's lock and then the ticket's;
-   * once per resolution (the reopen is conditional on the ticket as read, and a new resolution queues
-   * a new completion), however many reads and give-ups see it. Answers the continuation quoted, or null.
-   */
-  private async reopenOnLostCompletion(
+  private async reopenUnanswered(
     tx: EntityManager,
     complaintId: string,
     ticketId: number,
     state: WechatpayComplaint['state'],
     negotiation: WechatNegotiationView[],
+    recorded: number,
     now: Date,
   ): Promise<WechatNegotiationView | null> {
     const continued = continuedSinceCompletion(negotiation);
-    if (state === 'PROCESSED' && !continued) return null;
+    const at = negotiation.map((n) => n.operateType).lastIndexOf('USER_CONTINUE_COMPLAINT');
+    const fresh = continued && at >= recorded;
+    if (!fresh) {
+      if (state === 'PROCESSED' && !continued) return null;
+      // Nothing given up: nothing to decide, and the ticket's lock is not taken for it. (One given up
+      // after this read decides for itself: the outbox calls completionGivenUp once it is recorded.)
+      if (!(await this.completionsOf(tx, complaintId)).some((m) => m.status === 'dead' || m.status === 'skipped')) return null;
+    }
     const ticket = await tx.findOne(Ticket, ticketId, { lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true });
     if (!ticket || (ticket.status !== 'resolved' && ticket.status !== 'closed')) return null;
-    const own = resolutionCompletion(ticket, await this.completionsOf(tx, complaintId));
-    if (!own || (own.status !== 'dead' && own.status !== 'skipped')) return null;
-    const entry = continued ? negotiation[negotiation.map((n) => n.operateType).lastIndexOf('USER_CONTINUE_COMPLAINT')] : null;
+    // Read after the ticket's lock: a resolution committing meanwhile (with its completion) is seen.
+    const completions = await this.completionsOf(tx, complaintId);
+    const own = resolutionCompletion(ticket, completions);
+    const lost = own?.status === 'dead' || own?.status === 'skipped';
+    if (fresh ? completions.some((m) => m.status === 'pending') : !lost) return null;
+    const entry = continued ? negotiation[at] : null;
     const words = entry?.details.trim() ?? '';
     const reopened = await this.subscriberActions.reopenFromOutsideWithin(
       tx,
@@ -310,7 +291,7 @@ export class WechatpayComplaintsService {
       entry ? `您在微信支付继续投诉，工单已重新处理${words ? `：${words}` : ''}` : COMPLETION_LOST,
       entry ? words || '付款人在微信支付继续投诉' : '办结说明和反馈处理完成没有送达微信支付，投诉在微信支付仍未处理完成',
       now,
-      { channel: 'wechatpay_complaint', complaintId, completion: own.status },
+      { channel: 'wechatpay_complaint', complaintId, ...(lost ? { completion: own.status } : {}) },
     );
     return reopened ? entry : null;
   }
@@ -318,7 +299,7 @@ export class WechatpayComplaintsService {
   /**
    * The outbox gave up a message of this topic (dead) or it was skipped. For a completion: reads the
    * complaint again, whose recording reopens the ticket when nobody would answer it otherwise (see
-   * {@link reopenOnLostCompletion}); WeChat Pay unreachable (as it likely is when a message dies),
+   * {@link reopenUnanswered}); WeChat Pay unreachable (as it likely is when a message dies),
    * the same is decided on the complaint as last read.
    */
   async completionGivenUp(payload: ComplaintOutboxPayload): Promise<void> {
@@ -332,7 +313,7 @@ export class WechatpayComplaintsService {
     await this.deps.orm.em.fork().transactional(async (tx) => {
       const row = await tx.findOne(WechatpayComplaint, { complaintId: payload.complaintId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!row || row.ticketId === null) return;
-      await this.reopenOnLostCompletion(tx, row.complaintId, row.ticketId, row.state, row.negotiation, this.now());
+      await this.reopenUnanswered(tx, row.complaintId, row.ticketId, row.state, row.negotiation, row.negotiation.length, this.now());
     });
   }
 
