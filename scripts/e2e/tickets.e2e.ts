@@ -75,8 +75,10 @@ async function journey(e2e: E2E): Promise<void> {
       { name: 'no-water.png', mimeType: 'image/png', buffer: ONE_PIXEL_PNG },
       { name: 'meter.heic', mimeType: 'image/heic', buffer: HEIC_HEAD },
     ]);
-    await onPage(e2e.page, form, '.ticket-photos__img').waitFor();
+    // Both are drawn at first; the HEIC one becomes a note once Chromium fails to decode it, so the
+    // note is awaited first and then the one thumbnail left must be the PNG's.
     await onPage(e2e.page, form, '.ticket-photos__note').filter({ hasText: 'HEIC 照片，已选择，可以提交' }).waitFor();
+    await onPage(e2e.page, form, '.ticket-photos__img').waitFor();
     // The first free visit slot, when the area has one.
     // The visits on offer are measured against the 24-hour commitment, and each says its weekday.
     await onPage(e2e.page, form, '#ticket-slot-commitment').filter({ hasText: '最迟' }).waitFor();
@@ -139,8 +141,9 @@ async function journey(e2e: E2E): Promise<void> {
     await onPage(e2e.page, detail, '#staff-ticket-owner').filter({ hasText: `${AGENT.name}（工号 ${AGENT.jobNo}）` }).waitFor();
     // The subscriber's photos, fetched with the console's token; the HEIC one, which the desk's
     // browser cannot draw, says so and gives its original file.
-    await onPage(e2e.page, detail, '.ticket-photos__img').waitFor();
     const heic = onPage(e2e.page, detail, '.ticket-photos__note').filter({ hasText: '此照片无法在浏览器中预览' });
+    await heic.waitFor();
+    await onPage(e2e.page, detail, '.ticket-photos__img').waitFor();
     const [download] = await Promise.all([e2e.page.waitForEvent('download'), heic.locator('taro-button-core, button').first().click()]);
     check(download.suggestedFilename() === `工单${ticketId}-照片2.heic`, `the HEIC photo downloads as ${download.suggestedFilename()}`);
     const ticket = await e2e.api<TicketJson>(`/api/v1/tickets/${ticketId}`);
