@@ -25,7 +25,8 @@
  * `--only halls,bills` runs the ceiling and the rows whose names contain one of the words;
  * `--instances 2` starts that many OpenHall servers on the one database and shares the connections
  * (and the notifications) out between them, as a reverse proxy in front of them would;
- * `--cpu-prof DIR` writes a V8 CPU profile of the OpenHall server into DIR (open it in Chrome DevTools);
+ * `--cpu-prof DIR` writes V8 CPU profiles of the OpenHall servers and the bills floors into DIR/openhall,
+ *   DIR/floor and DIR/same-answer-floor (open them in Chrome DevTools);
  * `--node-flags "…"` passes V8/Node flags to the OpenHall servers (e.g. `--max-semi-space-size=32`).
  * Bare Koa runs first, and in slices alternating with each timed row, which is compared with those (`--rounds`). Because autocannon
  * shares the machine's cores, requests/s can be bound by the client; `server µs/req` (the server
@@ -321,6 +322,8 @@ async function main(): Promise<void> {
     RUN_JOBS: process.argv.includes('--with-jobs') ? 'true' : 'false',
   };
   const profDir = process.argv.includes('--cpu-prof') ? process.argv[process.argv.indexOf('--cpu-prof') + 1] : null;
+  /** Node's flags for a V8 CPU profile of one kind of server, in its own folder of `--cpu-prof DIR`. */
+  const profiled = (name: string): string[] => (profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, name)] : []);
   // `--node-flags "--heap-growing-percent=100"`: V8 flags for the OpenHall servers only (the ceilings run as they are).
   const nodeFlags = (process.argv.includes('--node-flags') ? process.argv[process.argv.indexOf('--node-flags') + 1] : '').split(' ').filter(Boolean);
   // The first instance migrates and seeds; the others start on the database it left.
@@ -330,7 +333,7 @@ async function main(): Promise<void> {
     const port = await freePort();
     const server = spawnTsx(path.join(root, 'server', 'src', 'main.ts'), { ...env, PORT: String(port), SEED_DEMO: String(seed) }, [
       ...nodeFlags,
-      ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+      ...profiled('openhall'),
     ]);
     servers.push(server);
     target.bases.push(`http://127.0.0.1:${port}`);
@@ -361,14 +364,14 @@ async function main(): Promise<void> {
     if (!embedded && wanted('bills')) {
       // The floor of a signed-in read: the same statement and session cache, nothing else.
       const floorPort = await freePort();
-      floor = spawnTsx(path.join(root, 'scripts', 'bench', 'bare-koa-bills.ts'), { ...env, PORT: String(floorPort) });
+      floor = spawnTsx(path.join(root, 'scripts', 'bench', 'bare-koa-bills.ts'), { ...env, PORT: String(floorPort) }, profiled('floor'));
       const floorTarget: Target = { bases: [`http://127.0.0.1:${floorPort}`], pids: [floor.child.pid] };
       await waitReady(`${floorTarget.bases[0]}/readyz`, floor, 60_000);
       add(await timed('bills floor: koa + mysql2', floorTarget, billsItems));
       add(await paired('bills unpaid vs floor', target, billsItems, { name: 'bills floor', target: floorTarget, items: billsItems }));
       // The floor of the same answer: the plain floor building OpenHall's very bytes and headers.
       const samePort = await freePort();
-      sameFloor = spawnTsx(path.join(root, 'scripts', 'bench', 'bare-koa-bills.ts'), { ...env, PORT: String(samePort), FLOOR_SAME_ANSWER: '1' });
+      sameFloor = spawnTsx(path.join(root, 'scripts', 'bench', 'bare-koa-bills.ts'), { ...env, PORT: String(samePort), FLOOR_SAME_ANSWER: '1' }, profiled('same-answer-floor'));
       const sameTarget: Target = { bases: [`http://127.0.0.1:${samePort}`], pids: [sameFloor.child.pid] };
       await waitReady(`${sameTarget.bases[0]}/readyz`, sameFloor, 60_000);
       await sameAnswers(target.bases[0], sameTarget.bases[0], billsItems[0]);
