@@ -7,7 +7,8 @@ function setOnline(online: boolean) {
 }
 
 describe('page shell offline notice', () => {
-  afterEach(() => setOnline(true));
+  // Inside act: the shell is still mounted when this runs (testing-library unmounts after it).
+  afterEach(() => act(() => setOnline(true)));
 
   it('tells the user when the network drops and clears the notice when it is back', () => {
     render(
