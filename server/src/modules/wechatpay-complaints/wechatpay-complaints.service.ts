@@ -159,17 +159,29 @@ export class WechatpayComplaintsService {
       const begin = cstDate(new Date(now.getTime() - POLL_DAYS * 86_400_000));
       const listed = await this.api.listAllComplaints(begin, end);
       const known = new Map((await em.find(WechatpayComplaint, { complaintId: { $in: listed.map((c) => c.complaintId) } })).map((c) => [c.complaintId, c]));
+      const settledHere = await this.settledTicketsOf(em, listed.filter((c) => c.state !== 'PROCESSED').map((c) => known.get(c.complaintId)?.ticketId ?? null));
       let synced = 0;
       for (const c of listed) {
         const mine = known.get(c.complaintId);
-        // Known and unchanged: the same state, and no payer message newer than what was last read.
-        if (mine && mine.state === c.state && (!c.incomingUserResponse || mine.negotiation.at(-1)?.operateType === 'USER_RESPONSE')) continue;
+        // Known and unchanged: the same state, and no payer message newer than what was last read;
+        // unless WeChat has it open while its ticket here is resolved (a resolution's 反馈处理完成 on
+        // its way, or given up when acting on that failed: recording it again reopens the ticket then).
+        const unchanged = mine && mine.state === c.state && (!c.incomingUserResponse || mine.negotiation.at(-1)?.operateType === 'USER_RESPONSE');
+        if (unchanged && !(mine.ticketId !== null && settledHere.has(mine.ticketId))) continue;
         await this.record(c, await this.api.negotiationHistory(c.complaintId));
         synced++;
       }
       return { listed: listed.length, synced };
     });
     return res.ran ? { ran: true, ...res.result } : { ran: false, listed: 0, synced: 0 };
+  }
+
+  /** Which of these tickets are resolved or closed, in one read. */
+  private async settledTicketsOf(em: EntityManager, ticketIds: ReadonlyArray<number | null>): Promise<Set<number>> {
+    const ids = [...new Set(ticketIds.filter((id): id is number => id !== null))];
+    if (ids.length === 0) return new Set();
+    const rows = await em.find(Ticket, { id: { $in: ids }, status: { $in: ['resolved', 'closed'] } }, { fields: ['id'] });
+    return new Set(rows.map((r) => r.id));
   }
 
   /** Sets the complaint notification URL at WeChat Pay when it is not ours yet (once per process). */

@@ -1044,6 +1044,33 @@ describe('reply images', () => {
         expect(sandbox().complaints.get(complaintId)!.state).toBe('PROCESSED');
       });
 
+      test('a completion given up while acting on that fails (a database error): the next poll finds the complaint open at WeChat and reopens the ticket', async () => {
+        const { complaintId, ticketId } = await claimedComplaintTicket('水表箱被撞坏无人修');
+        await resolve(ticketId, '已安排更换表箱。');
+        const service = t.app.services.wechatpayComplaints;
+        const givenUp = jest.spyOn(service, 'completionGivenUp').mockRejectedValueOnce(new Error('connection lost'));
+        try {
+          await giveUpWhileDown(complaintId);
+          expect(givenUp).toHaveBeenCalledTimes(1);
+        } finally {
+          givenUp.mockRestore();
+        }
+        expect(await actions(complaintId)).toEqual(['complete:dead']);
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'resolved', reopenCount: 0 });
+        // Another complaint's ticket resolved meanwhile, its completion still on its way: read again, and left.
+        const other = await claimedComplaintTicket('另一处表箱松动');
+        await resolve(other.ticketId, '已加固。');
+        expect(await service.pollOnce()).toMatchObject({ ran: true });
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 1 });
+        expect((await reopenedEntries(ticketId)).map((e) => e.message)).toEqual([expect.stringContaining('微信支付没有收到')]);
+        expect(await ticketOf(other.ticketId)).toMatchObject({ status: 'resolved', reopenCount: 0 });
+        await service.pollOnce();
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 1 });
+        await run();
+        expect(sandbox().complaints.get(other.complaintId)!.state).toBe('PROCESSED');
+        expect(await ticketOf(other.ticketId)).toMatchObject({ status: 'resolved', reopenCount: 0 });
+      });
+
       test('a completion skipped because WeChat already had the complaint 已处理完成 (the payer did not continue) leaves the ticket resolved', async () => {
         const { complaintId, ticketId } = await resolvedAgain('公摊水费计算有误');
         await run();
