@@ -163,10 +163,16 @@ export class WechatpayComplaintsService {
       let synced = 0;
       for (const c of listed) {
         const mine = known.get(c.complaintId);
-        // Known and unchanged: the same state, and no payer message newer than what was last read;
+        // Known and unchanged: the same state, no payer message newer than what was last read, and
+        // no continuation (用户投诉次数 counts the complaint and each continuation: a continuation
+        // shows there even if WeChat keeps the complaint 已处理完成 and its notification is lost);
         // unless WeChat has it open while its ticket here is resolved (a resolution's 反馈处理完成 on
         // its way, or given up when acting on that failed: recording it again reopens the ticket then).
-        const unchanged = mine && mine.state === c.state && (!c.incomingUserResponse || mine.negotiation.at(-1)?.operateType === 'USER_RESPONSE');
+        const unchanged =
+          mine &&
+          mine.state === c.state &&
+          (!c.incomingUserResponse || mine.negotiation.at(-1)?.operateType === 'USER_RESPONSE') &&
+          c.userComplaintTimes <= 1 + mine.negotiation.filter((n) => n.operateType === 'USER_CONTINUE_COMPLAINT').length;
         if (unchanged && !(mine.ticketId !== null && settledHere.has(mine.ticketId))) continue;
         await this.record(c, await this.api.negotiationHistory(c.complaintId));
         synced++;

@@ -961,6 +961,33 @@ describe('reply images', () => {
       expect(await ticketOf(ticketId)).toMatchObject({ status: 'resolved', reopenCount: 1 });
     });
 
+    test('a continuation whose notification is lost, WeChat keeping the complaint 已处理完成: the poll finds it by the payer’s complaint count (用户投诉次数) and reopens the ticket with the payer’s words', async () => {
+      const { complaintId, ticketId } = await completedComplaint('预存水费没有到账', '预存款已入账。');
+      const service = t.app.services.wechatpayComplaints;
+      expect((await t.deps.payments.wechatpay.complaints.getComplaint(complaintId)).userComplaintTimes).toBe(1);
+      // Whatever was notified before has been taken: only the poll can bring what follows.
+      const before = await notifications(complaintId);
+      for (const d of before) await sandbox().waitForDelivery(d.id);
+      sandbox().complaints.continueComplaint(complaintId, '查了还是没到账', { state: 'PROCESSED', notify: false });
+      expect(await notifications(complaintId)).toHaveLength(before.length);
+      expect((await t.deps.payments.wechatpay.complaints.getComplaint(complaintId)).userComplaintTimes).toBe(2);
+      expect(await ticketOf(ticketId)).toMatchObject({ status: 'resolved', reopenCount: 0 });
+
+      const history = jest.spyOn(t.deps.payments.wechatpay.complaints, 'negotiationHistory');
+      try {
+        expect(await service.pollOnce()).toMatchObject({ ran: true });
+        expect(history.mock.calls.filter(([id]) => id === complaintId)).toHaveLength(1);
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 1 });
+        expect((await reopenedEntries(ticketId)).map((e) => e.message)).toEqual(['您在微信支付继续投诉，工单已重新处理：查了还是没到账']);
+        // Read once: the next poll passes it by.
+        await service.pollOnce();
+        expect(history.mock.calls.filter(([id]) => id === complaintId)).toHaveLength(1);
+      } finally {
+        history.mockRestore();
+      }
+      expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 1 });
+    });
+
     describe('a resolution’s 反馈处理完成 that does not reach WeChat Pay leaves nobody’s complaint behind', () => {
       const blockOf = async (ticketId: number) => (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
       /** Retries the complaint's first pending message, WeChat Pay down, until the outbox gives it up (dead). */

@@ -140,10 +140,18 @@ export interface ComplaintsSandbox {
    * COMPLAINT.STATE_CHANGE. WeChat's guides say the merchant then negotiates with the payer again
    * through the API; its reference does not name the state a continued complaint takes (nor the
    * notification's action_type): the sandbox puts it back to 处理中, so replies are taken again.
+   * `opts.state` 'PROCESSED' plays the other reading (WeChat keeps 已处理完成, only the payer's
+   * complaint count and the history show it); `opts.notify` false: the notification is lost.
    */
-  continueComplaint(complaintId: string, content: string): SandboxComplaint;
+  continueComplaint(complaintId: string, content: string, opts?: ContinueOptions): SandboxComplaint;
   /** Sends a notification for the complaint now (e.g. a STATE_CHANGE before anyone heard of the CREATE). */
   notify(complaintId: string, eventType: 'COMPLAINT.CREATE' | 'COMPLAINT.STATE_CHANGE', actionType: string): { id: string } | null;
+}
+
+/** How a continuation is played (`continueComplaint`): the state the complaint takes, whether it is notified. */
+export interface ContinueOptions {
+  state?: 'PROCESSING' | 'PROCESSED';
+  notify?: boolean;
 }
 
 interface ComplaintsLedger {
@@ -220,16 +228,16 @@ export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHo
   };
 
   /** The payer continues a completed complaint (用户继续投诉); throws Error when it is not completed. */
-  const continueComplaint = (id: string, content: string): SandboxComplaint => {
+  const continueComplaint = (id: string, content: string, opts: ContinueOptions = {}): SandboxComplaint => {
     const c = find(id);
     if (!c) throw new Error(`投诉单 ${id} 不存在`);
     if (c.state !== 'PROCESSED') throw new Error('只有已处理完成的投诉可以继续投诉');
     const words = content.trim();
     if ([...words].length > 300) throw new Error('继续投诉的内容最多 300 个字');
     log(c, '投诉人', 'USER_CONTINUE_COMPLAINT', words);
-    c.state = 'PROCESSING';
+    c.state = opts.state ?? 'PROCESSING';
     save();
-    notify(c, 'COMPLAINT.STATE_CHANGE', 'USER_CONTINUE_COMPLAINT');
+    if (opts.notify !== false) notify(c, 'COMPLAINT.STATE_CHANGE', 'USER_CONTINUE_COMPLAINT');
     return c;
   };
 
@@ -244,7 +252,8 @@ export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHo
     complaint_order_info: [{ transaction_id: c.transactionId, out_trade_no: c.outTradeNo, amount: c.amountFen }],
     complaint_full_refunded: false,
     incoming_user_response: c.history.length > 0 && c.history[c.history.length - 1].operateType === 'USER_RESPONSE',
-    user_complaint_times: 1,
+    // 用户投诉次数: 1 for the complaint, plus 1 for each time the payer continued it.
+    user_complaint_times: 1 + c.history.filter((h) => h.operateType === 'USER_CONTINUE_COMPLAINT').length,
     problem_description: c.detail.slice(0, 50),
     problem_type: c.problemType,
     ...(c.problemType === 'REFUND' ? { apply_refund_amount: c.amountFen } : {}),
@@ -538,7 +547,7 @@ ${
       notify(c, 'COMPLAINT.STATE_CHANGE', 'USER_RESPONSE');
       return copy(c);
     },
-    continueComplaint: (id, content) => copy(continueComplaint(id, content)),
+    continueComplaint: (id, content, opts) => copy(continueComplaint(id, content, opts)),
     notify: (id, eventType, actionType) => {
       const c = find(id);
       if (!c) throw new Error(`no complaint ${id}`);
