@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,8 +90,10 @@ export async function createTestApp(
   if (!shared) {
     await migrateUp(orm);
     if (opts.seed !== false) await seedDemo(orm, config, { now: clock.now() });
+    restoreSandboxKeys(dataDir, config.payments.wechatpay.mchid);
   }
   const deps = createDeps(config, orm, logger, { clock });
+  if (!shared) keepSandboxKeys(dataDir, config.payments.wechatpay.mchid);
   const app = createApp(deps);
   const server = createHttpServer(app.callback(), config.http);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -125,6 +127,53 @@ export async function createTestApp(
 
 /** Where each TestApp keeps its data, so a second instance can share it (`sameDatabaseAs`). */
 const instanceEnv = new WeakMap<TestApp, { DATA_DIR: string; DATABASE_URL: string }>();
+
+/**
+ * The sandboxes' RSA keys: a fresh DATA_DIR's first start generates seven 2048-bit pairs (WeChat
+ * Pay's platform certificate, platform public key and merchant certificate; Alipay's and OpenHall's
+ * Alipay app keys; the e-invoice platform's and OpenHall's app keys), a second or more of CPU per app.
+ * The first app of a test run generates them as production does; each fresh DATA_DIR after it starts
+ * with a copy of them, as a restarted server finds its own. The copies are kept for the run
+ * (global-setup.ts names the folder) and per merchant number, which the platform public key's id and
+ * the merchant certificate carry. Ledgers and the APIv3 key are not keys of this kind: each app makes its own.
+ */
+const sandboxKeyCache = process.env.OPENHALL_TEST_KEY_CACHE;
+
+const isSandboxKeyFile = (name: string) => name.endsWith('.pem') || name === 'pub_key_id.txt';
+
+function copySandboxKeys(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) copySandboxKeys(path.join(from, entry.name), path.join(to, entry.name));
+    else if (isSandboxKeyFile(entry.name)) copyFileSync(path.join(from, entry.name), path.join(to, entry.name));
+  }
+}
+
+function restoreSandboxKeys(dataDir: string, mchid: string): void {
+  const kept = sandboxKeyCache && path.join(sandboxKeyCache, mchid);
+  if (!kept || !existsSync(kept)) return;
+  for (const sandbox of readdirSync(kept)) copySandboxKeys(path.join(kept, sandbox), path.join(dataDir, 'sandbox', sandbox));
+}
+
+function keepSandboxKeys(dataDir: string, mchid: string): void {
+  const made = path.join(dataDir, 'sandbox');
+  if (!sandboxKeyCache || !existsSync(made)) return;
+  for (const sandbox of readdirSync(made)) {
+    const kept = path.join(sandboxKeyCache, mchid, sandbox);
+    if (existsSync(kept)) continue;
+    // Copied aside, then renamed into place whole: two workers may get here at once, and each
+    // sandbox's keys must all come from one of them.
+    mkdirSync(path.dirname(kept), { recursive: true });
+    const staging = mkdtempSync(path.join(sandboxKeyCache, 'staging-'));
+    copySandboxKeys(path.join(made, sandbox), staging);
+    try {
+      renameSync(staging, kept);
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      if (!['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    }
+  }
+}
 
 /** Signs a subscriber in through the real SMS flow (sandbox outbox) and returns the bearer token. */
 export async function signInBySms(t: TestApp, phone: string, ip = '10.0.0.1'): Promise<string> {
