@@ -9,16 +9,21 @@ export function fakePrivateImageFetch(): { downloads: Array<{ href: string; down
   Object.assign(globalThis, { fetch: jest.fn(async (url: string) => ({ ok: true, status: 200, blob: async () => ({ url }) })) });
   URL.createObjectURL = (b: unknown) => `blob:${(b as { url: string }).url.split('/').pop()}`;
   URL.revokeObjectURL = () => undefined;
-  const downloads: Array<{ href: string; download: string }> = [];
-  jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
-    downloads.push({ href: this.href, download: this.download });
-  });
   return {
-    downloads,
+    downloads: captureDownloads(),
     restore: () => {
       Object.assign(globalThis, { fetch: saved.fetch });
       URL.createObjectURL = saved.create;
       URL.revokeObjectURL = saved.revoke;
     },
   };
+}
+
+/** Records each download link clicked (its href and file name) instead of following it; the spy goes with `jest.restoreAllMocks()`. */
+export function captureDownloads(): Array<{ href: string; download: string }> {
+  const downloads: Array<{ href: string; download: string }> = [];
+  jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+    downloads.push({ href: this.href, download: this.download });
+  });
+  return downloads;
 }

@@ -15,9 +15,9 @@ export function uploadPhoto(filePath: string): Promise<UploadView> {
 
 const extensions: Record<UploadView['contentType'], string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/heic': 'heic' };
 
-/** The name a ticket's photo is saved under when it cannot be shown (工单12-照片2.heic): which ticket, which photo, and its type. */
-export function ticketPhotoFileName(ticketId: number, photo: UploadView, position: number): string {
-  return `工单${ticketId}-照片${position}.${extensions[photo.contentType]}`;
+/** The names a ticket's photos are saved under when they cannot be shown (工单12-照片2.heic): which ticket, which photo, and its type. */
+export function ticketPhotoFileNames(ticketId: number, photos: readonly UploadView[]): string[] {
+  return photos.map((photo, i) => `工单${ticketId}-照片${i + 1}.${extensions[photo.contentType]}`);
 }
 
 /**

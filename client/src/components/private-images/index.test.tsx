@@ -1,15 +1,13 @@
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import Taro from '@tarojs/taro';
+import { captureDownloads } from '../../../test/private-image-fetch';
 import PrivateImages from './index';
 
 describe('private images the browser cannot draw', () => {
   it('say so in the tile, stay out of the full-screen view, and a tap saves the original file', async () => {
     const load = jest.fn(async (id: number) => `blob:photo-${id}`);
     const preview = jest.spyOn(Taro, 'previewImage').mockImplementation((() => Promise.resolve({ errMsg: 'ok' })) as never);
-    const saved: { href: string; download: string }[] = [];
-    const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
-      saved.push({ href: this.href, download: this.download });
-    });
+    const saved = captureDownloads();
     try {
       render(<PrivateImages ids={[1, 2, 3]} owner={7} load={load} release={() => {}} fileNames={['工单7-照片1.jpg', '工单7-照片2.heic', '工单7-照片3.png']} idPrefix="p" />);
       await waitFor(() => expect(document.querySelectorAll('.ticket-photos__img')).toHaveLength(3));
@@ -27,8 +25,7 @@ describe('private images the browser cannot draw', () => {
       fireEvent.click(screen.getByText('下载原图'));
       await waitFor(() => expect(saved).toEqual([{ href: 'blob:photo-2', download: '工单7-照片2.heic' }]));
     } finally {
-      preview.mockRestore();
-      click.mockRestore();
+      jest.restoreAllMocks();
     }
   });
 });

@@ -32,7 +32,7 @@ import {
   type StaffMessageAction,
 } from '../../../api/staff';
 import { uploadWechatComplaintImage } from '../../../api/wechatpay-complaints';
-import { ticketPhotoFileName } from '../../../api/uploads';
+import { ticketPhotoFileNames } from '../../../api/uploads';
 import ChoiceChips from '../../../components/choice-chips';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
@@ -427,7 +427,7 @@ function TicketPhotos({ ticketId }: { ticketId: number }) {
       owner={ticketId}
       load={(id) => loadStaffTicketPhoto(ticketId, id)}
       release={(src) => URL.revokeObjectURL(src)}
-      fileNames={list.map((p, i) => ticketPhotoFileName(ticketId, p, i + 1))}
+      fileNames={ticketPhotoFileNames(ticketId, list)}
       className="tickets-gap"
     />
   );

@@ -1,5 +1,5 @@
 import { listTicketPhotos, ticketPhotoPath } from '../../../api/tickets';
-import { ticketPhotoFileName } from '../../../api/uploads';
+import { ticketPhotoFileNames } from '../../../api/uploads';
 import PrivateImages from '../../../components/private-images';
 import Section from '../../../components/section';
 import StateView from '../../../components/state-view';
@@ -34,7 +34,7 @@ export default function TicketPhotos({ ticketId }: TicketPhotosProps) {
         owner={ticketId}
         load={(id) => loadPrivateImage(ticketPhotoPath(ticketId, id))}
         release={releasePrivateImage}
-        fileNames={list.map((p, i) => ticketPhotoFileName(ticketId, p, i + 1))}
+        fileNames={ticketPhotoFileNames(ticketId, list)}
         idPrefix="ticket-photo"
       />
     </Section>
