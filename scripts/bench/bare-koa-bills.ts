@@ -6,8 +6,8 @@
  * SESSION_CACHE_SECONDS), through a pool of the ORM's size, in its own process like OpenHall.
  * Nothing else: no validation, no late fees, no account numbers, no envelope beyond `data`.
  * `sameAnswer` (FLOOR_SAME_ANSWER=1 as a script) makes it answer what OpenHall answers, byte for
- * byte and with the same headers: each bill's lines and account number (read once and kept, as
- * OpenHall keeps them), the status and late fee as of today (shared/'s rules), the page envelope,
+ * byte and with the same headers: each bill's account number (read once and kept, as
+ * OpenHall keeps it), the status and late fee as of today (shared/'s rules), the page envelope,
  * a request id and the security headers. Still no validation, routing, error envelope or request
  * scope: the floor of this answer, where the plain floor is the floor of this statement.
  * Run as a script it listens on PORT on 127.0.0.1; DATABASE_URL is the database OpenHall uses.
@@ -23,7 +23,7 @@ import http from 'node:http';
 import Koa from 'koa';
 import { createPool, type Pool } from 'mysql2/promise';
 import { loadConfig } from '../../server/src/config';
-import { billStatusOf, computeLateFeeFen, type BillLineView, type LateFeeRule } from '../../shared/src';
+import { billStatusOf, computeLateFeeFen, type LateFeeRule } from '../../shared/src';
 
 /** What OpenHall's bills list answers with on top of the plain floor's `data` (`sameAnswer`). */
 export interface SameAnswer {
@@ -75,25 +75,12 @@ export function createBillsFloor(databaseUrl: string, sessionCacheSeconds = 10, 
   }
 
   const accountNos = new Map<number, string>();
-  const linesOf = new Map<string, BillLineView[]>();
   async function accountNoOf(accountId: number): Promise<string> {
     const kept = accountNos.get(accountId);
     if (kept !== undefined) return kept;
     const [rows] = await pool.query<Array<{ account_no: string } & import('mysql2').RowDataPacket>>('select `account_no` from `account` where `id` = ?', [accountId]);
     accountNos.set(accountId, String(rows[0].account_no));
     return String(rows[0].account_no);
-  }
-  async function linesOfBill(billId: number, version: number): Promise<BillLineView[]> {
-    const key = `${billId}:${version}`;
-    const kept = linesOf.get(key);
-    if (kept !== undefined) return kept;
-    const [rows] = await pool.query<import('mysql2').RowDataPacket[]>(
-      'select `id`, `item_code`, `name`, `quantity`, `unit`, `unit_price_fen`, `amount_fen` from `bill_line` where `bill_id` = ? order by `id` asc',
-      [billId],
-    );
-    const lines = rows.map((l) => ({ id: Number(l.id), itemCode: l.item_code, name: l.name, quantity: Number(l.quantity), unit: l.unit, unitPriceFen: Number(l.unit_price_fen), amountFen: Number(l.amount_fen) }));
-    linesOf.set(key, lines);
-    return lines;
   }
 
   const app = new Koa();
@@ -115,7 +102,7 @@ export function createBillsFloor(databaseUrl: string, sessionCacheSeconds = 10, 
     const accountId = Number(ctx.query.accountId);
     const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
     const [rows] = await pool.query<import('mysql2').RowDataPacket[]>(
-      'select `bill`.`id`, `bill`.`account_id`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, `bill`.`late_fee_fen`, `bill`.`paid_at`, `bill`.`source_version` ' +
+      'select `bill`.`id`, `bill`.`account_id`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, `bill`.`late_fee_fen`, `bill`.`paid_at` ' +
         'from `bill` join `account_binding` on `account_binding`.`account_id` = `bill`.`account_id` ' +
         "where `account_binding`.`user_id` = ? and `bill`.`account_id` = ? and ((`bill`.`status` = 'unpaid' and `bill`.`due_date` >= ?)) " +
         'order by `bill`.`period` desc, `bill`.`account_id` asc, `bill`.`id` desc limit ? offset ?',
@@ -147,7 +134,6 @@ export function createBillsFloor(databaseUrl: string, sessionCacheSeconds = 10, 
         lateFeeFen,
         totalFen: amountFen + lateFeeFen,
         paidAt: r.paid_at ? new Date(`${String(r.paid_at).replace(' ', 'T')}Z`).toISOString() : null,
-        lines: await linesOfBill(Number(r.id), Number(r.source_version)),
       });
     }
     ctx.set('x-request-id', randomUUID());

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   try {
     const [binding] = await db.rows<{ user_id: number; account_id: number }>('select `user_id`, `account_id` from `account_binding` order by `id` desc limit 1', []);
     if (!binding) throw new Error('no bound account in this database: bind one first (see the header of this file)');
-    // As BillingService.listBills runs it for one account's unpaid bills (lines and account numbers come from memory).
+    // As BillingService.listBills runs it for one account's unpaid bills (account numbers come from memory).
     const billsPage =
       'select `bill`.`id`, `bill`.`account_id`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, `bill`.`late_fee_fen`, `bill`.`paid_at` ' +
       'from `bill` join `account_binding` on `account_binding`.`account_id` = `bill`.`account_id` ' +

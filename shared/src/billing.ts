@@ -65,7 +65,10 @@ export interface BillPaymentView {
   paidAt: string | null;
 }
 
-/** A bill as its owner sees it, in lists and in detail. */
+/**
+ * A bill as its owner's bills list shows it (`GET /api/v1/bills`): what it costs today and whether it
+ * is owed. Its charge lines are in the bill's detail (`ItemizedBillView`), which the list opens.
+ */
 export interface BillView {
   id: number;
   accountId: number;
@@ -83,11 +86,15 @@ export interface BillView {
   totalFen: number;
   /** ISO 8601 UTC, or null while unpaid. */
   paidAt: string | null;
+}
+
+/** A bill with its charge lines: its detail and its receipt. */
+export interface ItemizedBillView extends BillView {
   lines: BillLineView[];
 }
 
-/** `GET /api/v1/bills/:id`: the bill with the payment that settled it (null when unpaid or paid elsewhere). */
-export interface BillDetailView extends BillView {
+/** `GET /api/v1/bills/:id`: the bill, its lines, and the payment that settled it (null when unpaid or paid elsewhere). */
+export interface BillDetailView extends ItemizedBillView {
   payment: BillPaymentView | null;
   /** Paid outside the portal (hall counter, bank withholding, an agent, another platform): where, and when. */
   paidElsewhere: { channel: OfflinePaymentChannel; channelName: string; paidAt: string | null } | null;

@@ -49,7 +49,6 @@ function bill(over: Partial<BillView>): BillView {
     lateFeeFen: 0,
     totalFen: 5000,
     paidAt: null,
-    lines: [],
     ...over,
   };
 }

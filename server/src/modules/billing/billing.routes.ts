@@ -9,7 +9,7 @@ export function registerBillingRoutes(router: ApiRouter, registry: RouteRegistry
   const route = routeDefiner(router, registry, prefix);
 
   route(
-    { method: 'get', path: '/bills', summary: "The user's bills, newest first; filter by account and displayed status (unpaid, paid, overdue; comma-separated)", tag: 'bills', auth: 'user', query: billsQuerySchema },
+    { method: 'get', path: '/bills', summary: "The user's bills, newest first, without their lines (the bill's detail has them); filter by account and displayed status (unpaid, paid, overdue; comma-separated)", tag: 'bills', auth: 'user', query: billsQuerySchema },
     ({ query, principal }) => s.billing.listBills(principal.userId, query),
   );
   route(

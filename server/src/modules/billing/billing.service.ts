@@ -7,11 +7,11 @@ import {
   offlinePaymentChannelNames,
   type ArrearsView,
   type BillDetailView,
-  type BillLineView,
   type BillPaymentView,
   type BillsQuery,
   type BillStatus,
   type BillView,
+  type ItemizedBillView,
   type LateFeeRule,
   type LateFeeSuspension,
   type Page,
@@ -34,14 +34,13 @@ interface BillPageRow extends Record<string, unknown> {
   amount_fen: number | string;
   late_fee_fen: number | string;
   paid_at: unknown;
-  source_version: number | string;
   disputed?: number | string;
 }
 /** The stored statuses a subscriber is shown: a cancelled bill (冲正) was never owed and is not shown. */
 type ShownStatus = Exclude<Bill['status'], 'cancelled'>;
 const SHOWN_SQL = "('unpaid', 'paid')";
 /** A bill as its view needs it: an entity, or a row read without one (which knows whether it is disputed). */
-type BillRow = Pick<Bill, 'id' | 'accountId' | 'period' | 'dueDate' | 'amountFen' | 'lateFeeFen' | 'paidAt' | 'sourceVersion'> & { status: ShownStatus; disputed?: boolean };
+type BillRow = Pick<Bill, 'id' | 'accountId' | 'period' | 'dueDate' | 'amountFen' | 'lateFeeFen' | 'paidAt'> & { status: ShownStatus; disputed?: boolean };
 type BillLineRow = Pick<BillLine, 'id' | 'billId' | 'itemCode' | 'name' | 'quantity' | 'unit' | 'unitPriceFen' | 'amountFen'>;
 
 /**
@@ -57,11 +56,9 @@ export type BillPaymentReader = (bill: Bill) => Promise<BillPaymentView | null>;
  */
 export class BillingService {
   /**
-   * What a bill version is issued with and never changes: its lines (kept per bill and version: a
-   * correction from the billing system is a new version), and its account's number. Kept so the
-   * bills tab is one statement on the bills themselves (whose status does change) and nothing else.
+   * Account numbers, which never change: kept so the bills tab is one statement on the bills
+   * themselves (whose status does change) and nothing else.
    */
-  private readonly lineCache = new LruMap<string, BillLineView[]>(20_000);
   private readonly accountNoCache = new LruMap<number, string>(100_000);
 
   constructor(
@@ -79,12 +76,12 @@ export class BillingService {
   }
 
   /**
-   * The user's bills, newest period first. One statement on the bills answers the usual request
-   * (only of accounts the user has bound); their lines and account numbers, which never change,
-   * come from memory once read, and then the views are made in one pass without waiting on
-   * anything else. The total is counted only when the first page is full; an empty answer for a
-   * given account checks that the account is the user's (404 otherwise); disputes are read only for
-   * disputed bills carrying a late fee.
+   * The user's bills, newest period first, without their lines (the detail has them). One statement
+   * on the bills answers the usual request (only of accounts the user has bound); account numbers,
+   * which never change, come from memory once read, and then the views are made in one pass without
+   * waiting on anything else. The total is counted only when the first page is full; an empty answer
+   * for a given account checks that the account is the user's (404 otherwise); disputes are read only
+   * for disputed bills carrying a late fee.
    */
   async listBills(userId: number, query: BillsQuery): Promise<Page<BillView>> {
     const today = this.today();
@@ -102,16 +99,15 @@ export class BillingService {
     return { items, page: query.page, pageSize: query.pageSize, total };
   }
 
-  /** Views for some bills, reading the account numbers and lines not kept (at once) and any disputes. */
+  /** Views for some bills, reading the account numbers not kept (at once) and any disputes. */
   private async readViews(bills: BillRow[], today: string): Promise<BillView[]> {
-    const [accountNo, lines] = await Promise.all([this.accountNumbers([...new Set(bills.map((b) => b.accountId))]), this.linesOf(bills)]);
-    return this.toViews(bills, today, accountNo, lines);
+    return this.toViews(bills, today, await this.accountNumbers([...new Set(bills.map((b) => b.accountId))]));
   }
 
   /** One of the user's bills with its lines, live late fee and the payment that settled it. */
   async getBill(userId: number, billId: number): Promise<BillDetailView> {
     const bill = (await requireOwnBill(this.em, userId, billId)) as Bill & { status: ShownStatus };
-    const [view] = await this.toViews([bill], this.today(), await this.accountNumbers([bill.accountId]), await this.linesOf([bill]));
+    const view = await this.itemizedView(bill, await this.accountNumbers([bill.accountId]));
     return { ...view, payment: await this.paymentOf(bill), paidElsewhere: await this.paidElsewhereOf(bill) };
   }
 
@@ -146,45 +142,28 @@ export class BillingService {
    * A bill as its receipt shows it (its lines, the late fee as of today for one still owed): the
    * payments module's receipts build on it.
    */
-  async receiptView(bill: Bill, accountNo: string): Promise<BillView> {
-    const [view] = await this.toViews([bill as BillRow], this.today(), new Map([[bill.accountId, accountNo]]), await this.linesOf([bill]));
-    return view;
+  receiptView(bill: Bill, accountNo: string): Promise<ItemizedBillView> {
+    return this.itemizedView(bill as BillRow, new Map([[bill.accountId, accountNo]]));
+  }
+
+  /** One bill's view with its lines, read in their order (a correction from the billing system replaces them). */
+  private async itemizedView(bill: BillRow, accountNo: Map<number, string>): Promise<ItemizedBillView> {
+    const [view] = await this.toViews([bill], this.today(), accountNo);
+    const lines = (await this.deps.readDb.entities(
+      BillLine,
+      'select `id`, `bill_id`, `item_code`, `name`, `quantity`, `unit`, `unit_price_fen`, `amount_fen` from `bill_line` where `bill_id` = ? order by `id` asc',
+      [bill.id],
+    )) as BillLineRow[];
+    return {
+      ...view,
+      lines: lines.map((l) => ({ id: l.id, itemCode: l.itemCode, name: l.name, quantity: Number(l.quantity), unit: l.unit, unitPriceFen: Number(l.unitPriceFen), amountFen: Number(l.amountFen) })),
+    };
   }
 
   /** Where a bill paid outside the portal was paid (counter, bank withholding…), or null. */
   private async paidElsewhereOf(bill: Bill): Promise<BillDetailView['paidElsewhere']> {
     if (bill.status !== 'paid' || bill.paidChannel === null) return null;
     return { channel: bill.paidChannel, channelName: offlinePaymentChannelNames[bill.paidChannel], paidAt: bill.paidAt?.toISOString() ?? null };
-  }
-
-  /**
-   * The lines of some bills, by bill id: kept ones from memory (a bill version's lines never change),
-   * the rest in one query. Kept per bill and version, so a correction is never shown with old lines.
-   */
-  private async linesOf(bills: ReadonlyArray<Pick<Bill, 'id' | 'sourceVersion'>>): Promise<Map<number, BillLineView[]>> {
-    if (bills.length === 0) return new Map();
-    const idOfKey = new Map(bills.map((b) => [lineKeyOf(b), b.id]));
-    const kept = await this.lineCache.getMany(
-      [...idOfKey.keys()],
-      async (missing) => {
-        const ids = missing.map((k) => idOfKey.get(k)!);
-        const lines = (await this.deps.readDb.entities(
-          BillLine,
-          'select `id`, `bill_id`, `item_code`, `name`, `quantity`, `unit`, `unit_price_fen`, `amount_fen` from `bill_line` ' +
-            `where \`bill_id\` in (${placeholders(ids.length)}) order by \`bill_id\` asc, \`id\` asc`,
-          ids,
-        )) as BillLineRow[];
-        const byBill = new Map<number, BillLineView[]>();
-        for (const l of lines) {
-          const list = byBill.get(l.billId) ?? [];
-          list.push({ id: l.id, itemCode: l.itemCode, name: l.name, quantity: Number(l.quantity), unit: l.unit, unitPriceFen: Number(l.unitPriceFen), amountFen: Number(l.amountFen) });
-          byBill.set(l.billId, list);
-        }
-        return new Map(missing.map((k) => [k, byBill.get(idOfKey.get(k)!) ?? []]));
-      },
-      [],
-    );
-    return new Map(bills.map((b) => [b.id, kept.get(lineKeyOf(b)) ?? []]));
   }
 
   /** Account numbers by account id: kept ones from memory (an account's number never changes), the rest in one query. */
@@ -200,35 +179,29 @@ export class BillingService {
   }
 
   /**
-   * Views for some bills when everything besides their rows is in memory: every account number and
-   * every bill's lines kept, and no bill that a dispute could lower the late fee of (see
-   * `mayHaveSuspensions`). Undefined otherwise: `toViews` reads what is missing.
+   * Views for some bills when everything besides their rows is in memory: every account number
+   * kept, and no bill that a dispute could lower the late fee of (see `mayHaveSuspensions`).
+   * Undefined otherwise: `readViews` reads what is missing.
    */
   private keptViews(bills: readonly BillRow[], today: string): BillView[] | undefined {
     const rule = this.deps.config.operator.lateFee;
     const views: BillView[] = [];
     for (const b of bills) {
       const accountNo = this.accountNoCache.get(b.accountId);
-      const lines = this.lineCache.get(lineKeyOf(b));
-      if (accountNo === undefined || lines === undefined || mayHaveSuspensions(b, today, rule)) return undefined;
-      views.push(billViewOf(b, today, rule, accountNo, lines, undefined));
+      if (accountNo === undefined || mayHaveSuspensions(b, today, rule)) return undefined;
+      views.push(billViewOf(b, today, rule, accountNo, undefined));
     }
     return views;
   }
 
-  /** Views for some bills, given their account numbers and lines: amounts and live late fees as of `today`. */
-  private async toViews(bills: BillRow[], today: string, accountNo: Map<number, string>, linesByBill: Map<number, BillLineView[]>): Promise<BillView[]> {
+  /** Views for some bills, given their account numbers: amounts and live late fees as of `today`. */
+  private async toViews(bills: BillRow[], today: string, accountNo: Map<number, string>): Promise<BillView[]> {
     if (bills.length === 0) return [];
     const rule = this.deps.config.operator.lateFee;
     // Days under an open dispute of the bill carry no late fee.
     const suspended = await lateFeeSuspensions(this.deps.readDb, bills, today, rule);
-    return bills.map((b) => billViewOf(b, today, rule, accountNo.get(b.accountId) ?? '', linesByBill.get(b.id) ?? [], suspended.get(b.id)));
+    return bills.map((b) => billViewOf(b, today, rule, accountNo.get(b.accountId) ?? '', suspended.get(b.id)));
   }
-}
-
-/** A bill version's key in the line cache: a correction from the billing system is a new version. */
-function lineKeyOf(b: Pick<Bill, 'id' | 'sourceVersion'>): string {
-  return `${b.id}:${Number(b.sourceVersion)}`;
 }
 
 function billOfRow(r: BillPageRow): BillRow {
@@ -241,13 +214,12 @@ function billOfRow(r: BillPageRow): BillRow {
     amountFen: Number(r.amount_fen),
     lateFeeFen: Number(r.late_fee_fen),
     paidAt: dateOrNull(r.paid_at),
-    sourceVersion: Number(r.source_version),
     disputed: r.disputed === undefined ? undefined : Number(r.disputed) > 0,
   };
 }
 
 /** A bill as its owner sees it. Unpaid bills carry no stored late fee: it grows daily, so it is computed as of `today`. */
-function billViewOf(b: BillRow, today: string, rule: LateFeeRule, accountNo: string, lines: BillLineView[], suspensions: LateFeeSuspension[] | undefined): BillView {
+function billViewOf(b: BillRow, today: string, rule: LateFeeRule, accountNo: string, suspensions: LateFeeSuspension[] | undefined): BillView {
   const amountFen = Number(b.amountFen);
   const lateFeeFen = b.status === 'paid' ? Number(b.lateFeeFen) : computeLateFeeFen(amountFen, b.dueDate, today, rule, suspensions);
   return {
@@ -261,7 +233,6 @@ function billViewOf(b: BillRow, today: string, rule: LateFeeRule, accountNo: str
     lateFeeFen,
     totalFen: amountFen + lateFeeFen,
     paidAt: b.paidAt ? new Date(b.paidAt).toISOString() : null,
-    lines,
   };
 }
 
@@ -305,7 +276,7 @@ function billsPageStatement(byAccount: boolean, shown: readonly BillStatus[] | u
   const where = `from \`bill\` join \`account_binding\` on \`account_binding\`.\`account_id\` = \`bill\`.\`account_id\` where ${conditions.join(' and ')}`;
   statement = {
     select:
-      'select `bill`.`id`, `bill`.`account_id`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, `bill`.`late_fee_fen`, `bill`.`paid_at`, `bill`.`source_version`' +
+      'select `bill`.`id`, `bill`.`account_id`, `bill`.`period`, `bill`.`due_date`, `bill`.`status`, `bill`.`amount_fen`, `bill`.`late_fee_fen`, `bill`.`paid_at`' +
       // Only an overdue bill can carry a late fee, which a dispute may lower. The column costs
       // MariaDB about 40 µs a statement, so it is read only when overdue bills are asked for.
       (statuses.has('overdue') ? `, ${DISPUTED_SQL} as \`disputed\` ` : ' ') +

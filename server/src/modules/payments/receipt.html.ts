@@ -1,4 +1,4 @@
-import { fenToYuan, maskName, type BillPaymentView, type BillView } from '@openhall/shared';
+import { fenToYuan, maskName, type BillPaymentView, type ItemizedBillView } from '@openhall/shared';
 import type { Account } from '../accounts/account.entity';
 
 /** Everything a receipt shows. */
@@ -6,7 +6,7 @@ export interface ReceiptInput {
   operatorName: string;
   hotline: string | null;
   account: Pick<Account, 'accountNo' | 'holderName' | 'address'>;
-  bill: BillView;
+  bill: ItemizedBillView;
   /** The portal payment that settled the bill; null when it was paid elsewhere (hall, bank). */
   payment: BillPaymentView | null;
   /**
