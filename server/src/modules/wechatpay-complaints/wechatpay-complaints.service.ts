@@ -253,6 +253,7 @@ export class WechatpayComplaintsService {
         const fresh = negotiation.slice(row.negotiation.length);
         const reopenedBy = await this.reopenUnanswered(tx, row.complaintId, row.ticketId, c.state, negotiation, row.negotiation.length, now);
         this.noteOutsideMessages(tx, row.ticketId, fresh.filter((n) => n !== reopenedBy), now);
+        if (c.state === 'PROCESSED' && fresh.some((n) => n.operateType === 'MERCHANT_CONFIRM_COMPLETE')) await this.noteCompletionTakenAfterAll(tx, row.complaintId, row.ticketId, now);
       }
       Object.assign(row, { state: c.state, detail: c.detail, negotiation, lastSyncedAt: now, updatedAt: now, ...(c.payerPhone ? { payerPhoneMasked: maskPhone(c.payerPhone) } : {}) });
     });
@@ -333,6 +334,21 @@ export class WechatpayComplaintsService {
       if (!row || row.ticketId === null) return;
       await this.reopenUnanswered(tx, row.complaintId, row.ticketId, row.state, row.negotiation, row.negotiation.length, this.now());
     });
+  }
+
+  /**
+   * WeChat Pay's history shows a 反馈处理完成 (read here for the first time) while the last one queued
+   * was given up: WeChat took it after all, its answer lost, and the notification too (else the
+   * complaint would have been read 已处理完成 before the completion died, and nothing reopened). The
+   * ticket was then reopened for a completion taken for lost; while it is still open, its agent is
+   * told (staff only) and decides: resolving it again sends nothing to WeChat (COMPLETED_UNSENT). The
+   * entry is read once (the row is locked), so the note is made once.
+   */
+  private async noteCompletionTakenAfterAll(tx: EntityManager, complaintId: string, ticketId: number, now: Date): Promise<void> {
+    if ((await this.completionsOf(tx, complaintId)).at(-1)?.status !== 'dead') return;
+    const ticket = await tx.findOne(Ticket, ticketId, { fields: ['status'], disableIdentityMap: true });
+    if (!ticket || ticket.status === 'resolved' || ticket.status === 'closed') return;
+    this.tickets.noteForStaffWithin(tx, ticketId, 'wechatpay_complaint', COMPLETION_TAKEN_AFTER_ALL, now);
   }
 
   private noteOutsideMessages(tx: EntityManager, ticketId: number, entries: WechatNegotiationView[], now: Date): void {
@@ -699,6 +715,13 @@ function resolutionCompletion(ticket: Pick<Ticket, 'resolvedAt'>, completions: r
  * 反馈处理完成 never reached WeChat while WeChat has the complaint open; the console reads it with 用户.
  */
 const COMPLETION_LOST = '您在微信支付的投诉仍未处理完成：微信支付没有收到办结说明和「反馈处理完成」，工单已重新处理';
+
+/**
+ * The staff note on a ticket reopened for a 反馈处理完成 taken for lost, once WeChat Pay's history
+ * shows it arrived (see `noteCompletionTakenAfterAll`).
+ */
+const COMPLETION_TAKEN_AFTER_ALL =
+  '微信支付已收到此前的「反馈处理完成」（投诉在微信支付已是「已处理完成」）：当时微信支付无法访问，系统未能确认送达，工单因此重新打开。核实无误后可直接办结，办结说明不会再发往微信支付；付款人若继续投诉，工单会重新打开。';
 
 /**
  * Why a resolution's text and 反馈处理完成 were not sent (the outbox message's reason, shown on the

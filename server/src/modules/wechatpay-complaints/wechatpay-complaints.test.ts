@@ -1098,6 +1098,45 @@ describe('reply images', () => {
         expect(await ticketOf(other.ticketId)).toMatchObject({ status: 'resolved', reopenCount: 0 });
       });
 
+      test('反馈处理完成 that WeChat took, its answer and notification lost, then given up while WeChat was down: the poll finds it taken and tells the agent, once; resolving again sends nothing', async () => {
+        const { complaintId, ticketId } = await claimedComplaintTicket('阶梯水价第二档算错');
+        await resolve(ticketId, '已按第一档重新计费。');
+        const api = t.deps.payments.wechatpay.complaints;
+        const real = api.complete.bind(api);
+        const spy = jest.spyOn(api, 'complete').mockImplementationOnce(async (id) => {
+          await real(id);
+          throw new WechatPayError('SYSTEM_ERROR', 503, '系统繁忙，请稍后重试', true);
+        });
+        sandbox().complaints.notifying = false;
+        try {
+          expect(await run()).toMatchObject({ sent: 0, failed: 1 });
+          await giveUpWhileDown(complaintId);
+        } finally {
+          spy.mockRestore();
+          sandbox().complaints.notifying = true;
+        }
+        expect(sandbox().complaints.get(complaintId)!.state).toBe('PROCESSED');
+        expect(await actions(complaintId)).toEqual(['complete:dead']);
+        // Decided on the last read, WeChat being down: taken for lost, the ticket reopened.
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 1 });
+        const takenNotes = async () => (await timelineOf(ticketId)).filter((e) => e.message.includes('微信支付已收到此前的「反馈处理完成」'));
+
+        const service = t.app.services.wechatpayComplaints;
+        expect(await service.pollOnce()).toMatchObject({ ran: true });
+        expect(await takenNotes()).toEqual([expect.objectContaining({ visibleToSubscriber: false })]);
+        // The agent decides: the ticket stays as it is, and later reads say nothing more.
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 1 });
+        await service.syncComplaint(complaintId);
+        await service.pollOnce();
+        expect(await takenNotes()).toHaveLength(1);
+
+        await resolve(ticketId, '已按第一档重新计费，差额已退。');
+        await run();
+        expect(await actions(complaintId)).toEqual(['complete:dead', 'complete:skipped']);
+        expect(await ticketOf(ticketId)).toMatchObject({ status: 'resolved', reopenCount: 1 });
+        expect(sandbox().complaints.get(complaintId)!.history.filter((n) => n.operateType === 'MERCHANT_CONFIRM_COMPLETE')).toHaveLength(1);
+      });
+
       test('a completion skipped because WeChat already had the complaint 已处理完成 (the payer did not continue) leaves the ticket resolved', async () => {
         const { complaintId, ticketId } = await resolvedAgain('公摊水费计算有误');
         await run();

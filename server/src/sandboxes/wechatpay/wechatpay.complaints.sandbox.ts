@@ -125,6 +125,8 @@ export interface ComplaintsSandbox {
   readonly notifyUrl: string | null;
   /** true: every complaint API answers 503 SYSTEM_ERROR (WeChat having a bad day). */
   down: boolean;
+  /** false: whatever happens meanwhile is not notified (the notifications are lost on the way). Default true. */
+  notifying: boolean;
   list(): SandboxComplaint[];
   get(complaintId: string): SandboxComplaint | undefined;
   /** An image the merchant uploaded, by media_id. */
@@ -175,6 +177,7 @@ export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHo
   const empty = (): ComplaintsLedger => ({ complaints: [], notifyUrl: null, images: [] });
   const ledger: ComplaintsLedger = host.persist && fs.existsSync(file) ? { ...empty(), ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<ComplaintsLedger>) } : empty();
   let down = false;
+  let notifying = true;
   const save = () => {
     if (!host.persist) return;
     const tmp = `${file}.${process.pid}.tmp`;
@@ -193,7 +196,7 @@ export function mountComplaintsSandbox(router: Router, host: ComplaintsSandboxHo
     });
   };
   const notify = (c: SandboxComplaint, eventType: 'COMPLAINT.CREATE' | 'COMPLAINT.STATE_CHANGE', actionType: string): { id: string } | null => {
-    if (!ledger.notifyUrl) return null;
+    if (!ledger.notifyUrl || !notifying) return null;
     const resource: WechatComplaintNotifyResource = { complaint_id: c.complaintId, action_type: actionType };
     const body = host.envelope(eventType, eventType === 'COMPLAINT.CREATE' ? '产生新投诉' : '投诉单状态变更', 'complaint', resource);
     return host.deliver(ledger.notifyUrl, body, eventType, c.outTradeNo);
@@ -527,6 +530,12 @@ ${
     },
     set down(v: boolean) {
       down = v;
+    },
+    get notifying() {
+      return notifying;
+    },
+    set notifying(v: boolean) {
+      notifying = v;
     },
     list: () => ledger.complaints.map(copy),
     images: () => ledger.images.map((i) => ({ ...i })),
