@@ -801,6 +801,15 @@ describe('reply images', () => {
     const reopenedEntries = async (ticketId: number) => (await timelineOf(ticketId)).filter((e) => e.kind === 'reopened');
     const actions = async (complaintId: string) => (await complaintMessages(complaintId)).map((m) => `${(m.payload as { action?: string }).action}:${m.status}`);
     const responses = (complaintId: string) => merchantResponses(complaintId).map((n) => n.details);
+    /** The next 反馈处理完成 reaches WeChat, which takes it, but its answer is lost (a retryable error instead). */
+    const completeTakenAnswerLost = () => {
+      const api = t.deps.payments.wechatpay.complaints;
+      const real = api.complete.bind(api);
+      return jest.spyOn(api, 'complete').mockImplementationOnce(async (id) => {
+        await real(id);
+        throw new WechatPayError('SYSTEM_ERROR', 503, '系统繁忙，请稍后重试', true);
+      });
+    };
     /** The payer continues in WeChat (用户继续投诉); its notification brings it in. */
     const payerContinues = async (complaintId: string, words: string) => {
       sandbox().complaints.continueComplaint(complaintId, words);
@@ -927,12 +936,7 @@ describe('reply images', () => {
     test('反馈处理完成 taken by WeChat but its answer lost: the retry finds the completion its own and counts it sent, not skipped', async () => {
       const { complaintId, ticketId } = await claimedComplaintTicket('热水费按冷水计价');
       await resolve(ticketId, '已改按热水单价计费。');
-      const api = t.deps.payments.wechatpay.complaints;
-      const real = api.complete.bind(api);
-      const spy = jest.spyOn(api, 'complete').mockImplementationOnce(async (id) => {
-        await real(id);
-        throw new WechatPayError('SYSTEM_ERROR', 503, '系统繁忙，请稍后重试', true);
-      });
+      const spy = completeTakenAnswerLost();
       try {
         expect(await run()).toMatchObject({ sent: 0, failed: 1 });
       } finally {
@@ -1101,12 +1105,7 @@ describe('reply images', () => {
       test('反馈处理完成 that WeChat took, its answer and notification lost, then given up while WeChat was down: the poll finds it taken and tells the agent, once; resolving again sends nothing', async () => {
         const { complaintId, ticketId } = await claimedComplaintTicket('阶梯水价第二档算错');
         await resolve(ticketId, '已按第一档重新计费。');
-        const api = t.deps.payments.wechatpay.complaints;
-        const real = api.complete.bind(api);
-        const spy = jest.spyOn(api, 'complete').mockImplementationOnce(async (id) => {
-          await real(id);
-          throw new WechatPayError('SYSTEM_ERROR', 503, '系统繁忙，请稍后重试', true);
-        });
+        const spy = completeTakenAnswerLost();
         sandbox().complaints.notifying = false;
         try {
           expect(await run()).toMatchObject({ sent: 0, failed: 1 });
