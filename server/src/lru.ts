@@ -1,6 +1,6 @@
 /**
  * A Map that keeps at most `maxEntries`, dropping the least recently used first. Holding data that
- * never changes once written (a bill's lines, an account's number), nothing needs telling when to
+ * never changes once written (an account's number), nothing needs telling when to
  * forget, on this instance or any other, so the only bound is memory; short-lived answers (public
  * content, kept for a minute) are checked for age by their users.
  */
