@@ -718,10 +718,11 @@ const COMPLETION_LOST = '您在微信支付的投诉仍未处理完成：微信�
 
 /**
  * The staff note on a ticket reopened for a 反馈处理完成 taken for lost, once WeChat Pay's history
- * shows it arrived (see `noteCompletionTakenAfterAll`).
+ * shows it arrived (see `noteCompletionTakenAfterAll`). The history cannot tell it from one made in
+ * the merchant platform, so the note names both.
  */
 const COMPLETION_TAKEN_AFTER_ALL =
-  '微信支付已收到此前的「反馈处理完成」（投诉在微信支付已是「已处理完成」）：当时微信支付无法访问，系统未能确认送达，工单因此重新打开。核实无误后可直接办结，办结说明不会再发往微信支付；付款人若继续投诉，工单会重新打开。';
+  '微信支付已收到此前的「反馈处理完成」（投诉在微信支付已是「已处理完成」；也可能是有人在微信支付商户平台上操作的）：当时微信支付无法访问，系统未能确认送达，工单因此重新打开。核实无误后可直接办结，办结说明不会再发往微信支付；付款人若继续投诉，工单会重新打开。';
 
 /**
  * Why a resolution's text and 反馈处理完成 were not sent (the outbox message's reason, shown on the
