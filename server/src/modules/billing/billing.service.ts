@@ -41,7 +41,7 @@ type ShownStatus = Exclude<Bill['status'], 'cancelled'>;
 const SHOWN_SQL = "('unpaid', 'paid')";
 /** A bill as its view needs it: an entity, or a row read without one (which knows whether it is disputed). */
 type BillRow = Pick<Bill, 'id' | 'accountId' | 'period' | 'dueDate' | 'amountFen' | 'lateFeeFen' | 'paidAt'> & { status: ShownStatus; disputed?: boolean };
-type BillLineRow = Pick<BillLine, 'id' | 'billId' | 'itemCode' | 'name' | 'quantity' | 'unit' | 'unitPriceFen' | 'amountFen'>;
+type BillLineRow = Pick<BillLine, 'id' | 'itemCode' | 'name' | 'quantity' | 'unit' | 'unitPriceFen' | 'amountFen'>;
 
 /**
  * The portal payment that settled a bill, or null (unpaid, or paid at a hall, a bank or elsewhere):
@@ -151,7 +151,7 @@ export class BillingService {
     const [view] = await this.toViews([bill], this.today(), accountNo);
     const lines = (await this.deps.readDb.entities(
       BillLine,
-      'select `id`, `bill_id`, `item_code`, `name`, `quantity`, `unit`, `unit_price_fen`, `amount_fen` from `bill_line` where `bill_id` = ? order by `id` asc',
+      'select `id`, `item_code`, `name`, `quantity`, `unit`, `unit_price_fen`, `amount_fen` from `bill_line` where `bill_id` = ? order by `id` asc',
       [bill.id],
     )) as BillLineRow[];
     return {
