@@ -78,6 +78,13 @@ export interface WechatComplaintDeliveryView {
   imageIds: number[];
   /** ISO 8601 */
   createdAt: string;
+  /**
+   * A 反馈处理完成 given up (`dead`: WeChat Pay's answers to it were lost or it could not be reached)
+   * that WeChat Pay's history shows it took after all: a 商户反馈处理完成 entry made from when it was
+   * queued until the next completion was. The history cannot tell it from a completion made in
+   * WeChat's merchant platform meanwhile. Always false for any other delivery.
+   */
+  takenAfterAll: boolean;
 }
 
 /** The WeChat Pay complaint block of a complaint ticket (GET /staff/tickets/:id/wechatpay-complaint). */

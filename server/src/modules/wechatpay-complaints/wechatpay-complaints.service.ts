@@ -40,6 +40,7 @@ import type { StoredImage } from '../uploads/uploads.image-route';
 import type { ReceivedFile } from '../uploads/uploads.multipart';
 import { purgeUntakenFiles, readStoredFile, storeFile } from '../uploads/stored-files';
 import { WechatpayComplaint, WechatpayComplaintImage, WechatpayComplaintNotify } from './wechatpay-complaint.entity';
+import { completionsTakenAfterAll } from './completions-taken';
 
 /**
  * Replies and completions on their way to WeChat Pay. One complaint's messages share an outbox
@@ -626,16 +627,25 @@ export class WechatpayComplaintsService {
     );
     // The outbox delivers them by id, one at a time: a pending one waits while an earlier one is pending.
     const firstPending = messages.find((m) => m.status === 'pending')?.id;
-    const deliveries: WechatComplaintDeliveryView[] = messages.map((m) => ({
-      kind: (m.payload as { action?: string }).action === 'complete' ? 'complete' : 'response',
-      status: m.status === 'sent' || m.status === 'dead' || m.status === 'skipped' ? m.status : 'pending',
-      waitingForEarlier: m.status === 'pending' && firstPending !== undefined && m.id > firstPending,
-      attempts: m.attempts,
-      lastError: m.lastError,
-      imageCount: replyKindOf(m.payload as unknown as ComplaintOutboxPayload).imageCount,
-      imageIds: [...((m.payload as unknown as ComplaintOutboxPayload).imageIds ?? [])],
-      createdAt: m.createdAt.toISOString(),
-    }));
+    const completions = messages.filter((m) => (m.payload as { action?: string }).action === 'complete');
+    const taken = completionsTakenAfterAll(
+      completions.map((m) => ({ status: m.status, queuedAt: m.createdAt })),
+      row.negotiation,
+    );
+    const deliveries = messages.map((m): WechatComplaintDeliveryView => {
+      const at = completions.indexOf(m);
+      return {
+        kind: at >= 0 ? 'complete' : 'response',
+        status: m.status === 'sent' || m.status === 'dead' || m.status === 'skipped' ? m.status : 'pending',
+        waitingForEarlier: m.status === 'pending' && firstPending !== undefined && m.id > firstPending,
+        attempts: m.attempts,
+        lastError: m.lastError,
+        imageCount: replyKindOf(m.payload as unknown as ComplaintOutboxPayload).imageCount,
+        imageIds: [...((m.payload as unknown as ComplaintOutboxPayload).imageIds ?? [])],
+        createdAt: m.createdAt.toISOString(),
+        takenAfterAll: taken.has(at),
+      };
+    });
     return {
       complaintId: row.complaintId,
       state: row.state,

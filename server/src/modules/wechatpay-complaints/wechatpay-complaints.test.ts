@@ -45,6 +45,9 @@ afterAll(async () => {
 
 const sandbox = () => t.deps.sandboxes.wechatpay!;
 
+/** The ticket's WeChat Pay block, as the console reads it. */
+const blockOf = async (ticketId: number) => (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+
 /** A bill paid by WeChat H5 in the sandbox; returns the order. */
 async function paidWechatOrder(amountFen = 4280) {
   const bill = await newBill(t, amountFen);
@@ -98,19 +101,19 @@ test('a complaint notified by WeChat Pay becomes one complaint ticket linked to 
   expect(ticket).toMatchObject({ type: 'complaint', channel: 'wechatpay_complaint', commitmentCode: 'complaint_reply', status: 'submitted', userId: order.userId, contactPhone: '13912345678' });
   expect(ticket.deadlineAt).not.toBeNull();
 
-  const block = await t.request.get(`/api/v1/staff/tickets/${ticket.id}/wechatpay-complaint`).set(auth(agent)).expect(200);
-  expect(block.body.data).toMatchObject({
+  const block = await blockOf(ticket.id);
+  expect(block).toMatchObject({
     complaintId: filed.complaintId,
     state: 'PENDING',
     stateLabel: '待处理',
     payerPhoneMasked: '139****5678',
     payment: { outTradeNo: order.outTradeNo, amountFen: 4280, orderId: order.id },
   });
-  expect(JSON.stringify(block.body)).not.toContain('13912345678');
-  expect(block.body.data.negotiation.map((n: { operateType: string }) => n.operateType)).toEqual(['USER_CREATE_COMPLAINT']);
+  expect(JSON.stringify(block)).not.toContain('13912345678');
+  expect(block.negotiation.map((n: { operateType: string }) => n.operateType)).toEqual(['USER_CREATE_COMPLAINT']);
   // Other tickets have no WeChat Pay block.
   const other = await t.orm.em.fork().findOne(Ticket, { id: { $ne: ticket.id } });
-  if (other) expect((await t.request.get(`/api/v1/staff/tickets/${other.id}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data).toBeNull();
+  if (other) expect(await blockOf(other.id)).toBeNull();
 });
 
 test('duplicate and replayed notifications change nothing; a bad signature or a stale one is refused', async () => {
@@ -196,7 +199,7 @@ test('the agent replies and resolves: 提交回复 and 反馈处理完成 reach 
   let hours = 0;
   const run = () => t.app.services.outbox.runOnce(new Date(Date.now() + ++hours * 3600_000), [WECHATPAY_COMPLAINT_TOPIC]);
   expect(await run()).toMatchObject({ sent: 0, failed: 1 });
-  let block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+  let block = await blockOf(ticketId);
   expect(block.deliveries).toEqual([expect.objectContaining({ kind: 'response', status: 'pending', attempts: 1, lastError: expect.stringContaining('SYSTEM_ERROR') })]);
   expect(sandbox().complaints.get(filed.complaintId)!.state).toBe('PENDING');
 
@@ -214,7 +217,7 @@ test('the agent replies and resolves: 提交回复 and 反馈处理完成 reach 
   const atWechat = sandbox().complaints.get(filed.complaintId)!;
   expect(atWechat.state).toBe('PROCESSED');
   expect(atWechat.history.map((n) => n.operateType)).toEqual(['USER_CREATE_COMPLAINT', 'MERCHANT_RESPONSE', 'MERCHANT_RESPONSE', 'MERCHANT_CONFIRM_COMPLETE']);
-  block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+  block = await blockOf(ticketId);
   expect(block).toMatchObject({ state: 'PROCESSED', stateLabel: '已处理完成' });
   expect(block.deliveries.map((d: { kind: string; status: string }) => `${d.kind}:${d.status}`)).toEqual(['response:sent', 'complete:sent']);
   // Completing again (a retried message) is harmless.
@@ -277,7 +280,7 @@ describe('reply images', () => {
     expect(sent.images!.map((id) => sandbox().complaints.image(id)!.sha256)).toEqual([png, jpg].map((x) => createHash('sha256').update(x).digest('hex')));
     expect(sandbox().complaints.images().length - before).toBe(2);
 
-    const block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+    const block = await blockOf(ticketId);
     expect(block.deliveries).toEqual([expect.objectContaining({ kind: 'response', status: 'sent', imageCount: 2 })]);
     expect(block.negotiation.find((n: { operateType: string }) => n.operateType === 'MERCHANT_RESPONSE')).toMatchObject({ imageCount: 2 });
     // A retry after a lost answer uploads nothing and replies nothing.
@@ -323,12 +326,12 @@ describe('reply images', () => {
       sandbox().complaints.down = false;
     }
     expect(merchantResponses(complaintId)).toHaveLength(0);
-    let block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+    let block = await blockOf(ticketId);
     expect(block.deliveries).toEqual([expect.objectContaining({ status: 'pending', attempts: 1, imageCount: 2, lastError: expect.stringContaining('SYSTEM_ERROR') })]);
 
     expect(await run()).toMatchObject({ sent: 1, failed: 0 });
     expect(merchantResponses(complaintId).map((n) => [n.details, n.images?.length])).toEqual([['附缴费截图，请查收。', 2]]);
-    block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+    block = await blockOf(ticketId);
     expect(block.deliveries).toEqual([expect.objectContaining({ status: 'sent' })]);
   });
 
@@ -340,7 +343,7 @@ describe('reply images', () => {
     await t.deps.uploadStorage.remove(row.storageKey);
     expect(await run()).toMatchObject({ sent: 0 });
     expect(merchantResponses(complaintId)).toHaveLength(0);
-    const block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+    const block = await blockOf(ticketId);
     expect(block.deliveries).toEqual([expect.objectContaining({ status: 'skipped', lastError: expect.stringContaining('请重新上传图片') })]);
   });
 
@@ -545,7 +548,7 @@ describe('reply images', () => {
       expect(merchantResponses(complaintId).map((n) => [n.details, n.images?.length])).toEqual([['见图', 1], ['见图', 1]]);
       // Taken as sent without uploading its image again.
       expect(sandbox().complaints.images().length).toBe(before);
-      const block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+      const block = await blockOf(ticketId);
       expect(block.deliveries.map((d: { status: string }) => d.status)).toEqual(['sent', 'sent']);
     });
 
@@ -593,7 +596,7 @@ describe('reply images', () => {
       await pass(from, 10_000);
       expect(await statuses(complaintId)).toEqual(['response:pending:1', 'complete:pending:0']);
       expect(merchantHistory(complaintId)).toEqual([]);
-      const block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+      const block = await blockOf(ticketId);
       expect(block.deliveries).toEqual([
         expect.objectContaining({ kind: 'response', status: 'pending', waitingForEarlier: false, attempts: 1 }),
         expect.objectContaining({ kind: 'complete', status: 'pending', waitingForEarlier: true, attempts: 0 }),
@@ -629,7 +632,7 @@ describe('reply images', () => {
       expect((await statuses(complaintId))[1]).toBe('complete:sent:1');
       // The payer has the resolution (sent as the answer before completing), not the given-up reply.
       expect(merchantHistory(complaintId)).toEqual(['停水期间费用已扣减。', 'MERCHANT_CONFIRM_COMPLETE']);
-      const block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+      const block = await blockOf(ticketId);
       expect(block.state).toBe('PROCESSED');
       expect(block.deliveries).toEqual([
         expect.objectContaining({ kind: 'response', status: 'dead', attempts: dead.attempts, lastError: expect.stringContaining('SYSTEM_ERROR') }),
@@ -692,7 +695,6 @@ describe('reply images', () => {
     beforeEach(async () => {
       await run();
     });
-    const blockOf = async (ticketId: number) => (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
     const repliesOf = async (ticketId: number) => t.orm.em.fork().count(TicketEvent, { ticketId, kind: 'reply' });
     const actions = async (complaintId: string) => (await complaintMessages(complaintId)).map((m) => `${(m.payload as { action?: string }).action}:${m.status}`);
     /** The payer, unsatisfied, continues the completed complaint in WeChat (用户继续投诉); its notification brings it in. */
@@ -865,7 +867,7 @@ describe('reply images', () => {
       expect(await t.orm.em.fork().count(OutboxMessage, { dedupeKey: `workorder:${ticketId}:reopen:1` })).toBe(1);
       expect(await t.app.services.tickets.queue.queueCountDrift()).toEqual([]);
       // The agent answers the payer again through WeChat Pay.
-      expect((await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data.replyClosed).toBeNull();
+      expect((await blockOf(ticketId)).replyClosed).toBeNull();
       await reply(ticketId, { message: '您好，退款已重新提交，请留意到账。' }).expect(200);
       await run();
       expect(responses(complaintId)).toEqual(['读数已更正，多收的水费已退回。', '您好，退款已重新提交，请留意到账。']);
@@ -902,7 +904,7 @@ describe('reply images', () => {
       expect(await actions(complaintId)).toEqual(['complete:sent', 'complete:skipped']);
       expect(responses(complaintId)).toEqual(['重复扣的宽带费已退回。']);
       expect(sandbox().complaints.get(complaintId)!.history.filter((n) => n.operateType === 'MERCHANT_CONFIRM_COMPLETE')).toHaveLength(1);
-      const block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+      const block = await blockOf(ticketId);
       expect(block.deliveries[1]).toMatchObject({ kind: 'complete', status: 'skipped', lastError: expect.stringContaining('付款人没有继续投诉') });
       expect(block.deliveries[1].lastError).toContain('联系电话');
       expect((await ticketOf(ticketId)).status).toBe('resolved');
@@ -993,7 +995,6 @@ describe('reply images', () => {
     });
 
     describe('a resolution’s 反馈处理完成 that does not reach WeChat Pay leaves nobody’s complaint behind', () => {
-      const blockOf = async (ticketId: number) => (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
       /** Retries the complaint's first pending message, WeChat Pay down, until the outbox gives it up (dead). */
       async function giveUpWhileDown(complaintId: string) {
         sandbox().complaints.down = true;
@@ -1031,6 +1032,8 @@ describe('reply images', () => {
         const block = await blockOf(ticketId);
         expect(block.replyClosed).toBeNull();
         expect(block.deliveries.map((d: { kind: string; status: string }) => `${d.kind}:${d.status}`)).toEqual(['complete:sent', 'complete:dead']);
+        // The first completion's 商户反馈处理完成 in WeChat's history is its own, not the one given up.
+        expect(block.deliveries.map((d: { takenAfterAll: boolean }) => d.takenAfterAll)).toEqual([false, false]);
         await resolve(ticketId, '两倍的污水处理费已退回。');
         await run();
         expect(responses(complaintId)).toEqual(['已核实处理。', '两倍的污水处理费已退回。']);
@@ -1123,6 +1126,8 @@ describe('reply images', () => {
         const service = t.app.services.wechatpayComplaints;
         expect(await service.pollOnce()).toMatchObject({ ran: true });
         expect(await takenNotes()).toEqual([expect.objectContaining({ visibleToSubscriber: false })]);
+        // The ticket's WeChat Pay block says so too: given up here, taken there.
+        expect((await blockOf(ticketId)).deliveries).toEqual([expect.objectContaining({ kind: 'complete', status: 'dead', takenAfterAll: true })]);
         // The agent decides: the ticket stays as it is, and later reads say nothing more.
         expect(await ticketOf(ticketId)).toMatchObject({ status: 'accepted', reopenCount: 1 });
         await service.syncComplaint(complaintId);
@@ -1134,6 +1139,7 @@ describe('reply images', () => {
         expect(await actions(complaintId)).toEqual(['complete:dead', 'complete:skipped']);
         expect(await ticketOf(ticketId)).toMatchObject({ status: 'resolved', reopenCount: 1 });
         expect(sandbox().complaints.get(complaintId)!.history.filter((n) => n.operateType === 'MERCHANT_CONFIRM_COMPLETE')).toHaveLength(1);
+        expect((await blockOf(ticketId)).deliveries.map((d: { takenAfterAll: boolean }) => d.takenAfterAll)).toEqual([true, false]);
       });
 
       test('a completion skipped because WeChat already had the complaint 已处理完成 (the payer did not continue) leaves the ticket resolved', async () => {
@@ -1151,7 +1157,7 @@ describe('reply images', () => {
     const jpg = image('jpg');
     const ids = [(await uploadImage(ticketId, png).expect(201)).body.data.id, (await uploadImage(ticketId, jpg, 'b.jpg').expect(201)).body.data.id];
     await reply(ticketId, { message: '发票见图', imageIds: ids }).expect(200);
-    const block = (await t.request.get(`/api/v1/staff/tickets/${ticketId}/wechatpay-complaint`).set(auth(agent)).expect(200)).body.data;
+    const block = await blockOf(ticketId);
     expect(block.deliveries).toEqual([expect.objectContaining({ imageCount: 2, imageIds: ids })]);
 
     const colleague = await signInStaff(t, 'agent2');

@@ -70,7 +70,7 @@ describe('staff ticket: WeChat Pay complaint', () => {
               state: 'PROCESSING',
               stateLabel: '处理中',
               negotiation: [...complaint().negotiation, { operateType: 'MERCHANT_RESPONSE', operateLabel: '商户回复', operator: '商家', operateTime: '2026-12-04T03:00:00.000Z', details: '已核实' }],
-              deliveries: [{ kind: 'response', status: 'sent', waitingForEarlier: false, attempts: 1, lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z' }],
+              deliveries: [{ kind: 'response', status: 'sent', waitingForEarlier: false, attempts: 1, lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z', takenAfterAll: false }],
             })
           : complaint();
       },
@@ -220,8 +220,8 @@ describe('staff ticket: WeChat Pay complaint', () => {
       '/staff/tickets/9/wechatpay-complaint': () => {
         return complaint({
           deliveries: [
-            { kind: 'response', status: 'sent', waitingForEarlier: false, attempts: 1, lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z' },
-            { kind: 'response', status: 'sent', waitingForEarlier: false, attempts: 1, lastError: null, imageCount: 3, imageIds: [41, 42, 43], createdAt: '2026-12-04T04:00:00.000Z' },
+            { kind: 'response', status: 'sent', waitingForEarlier: false, attempts: 1, lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z', takenAfterAll: false },
+            { kind: 'response', status: 'sent', waitingForEarlier: false, attempts: 1, lastError: null, imageCount: 3, imageIds: [41, 42, 43], createdAt: '2026-12-04T04:00:00.000Z', takenAfterAll: false },
           ],
         });
       },
@@ -257,8 +257,8 @@ describe('staff ticket: WeChat Pay complaint', () => {
     }
   });
 
-  it('says which reply the payer never got and why, which message waits for an earlier one, and a resolution WeChat Pay never had', async () => {
-    const d = { lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z' };
+  it('says which reply the payer never got and why, which message waits for an earlier one, a resolution WeChat Pay never had, and one it took after all', async () => {
+    const d = { lastError: null, imageCount: 0, imageIds: [], createdAt: '2026-12-04T03:00:00.000Z', takenAfterAll: false };
     answerRequests({
       '/staff/tickets/9': () => staffTicket(9, 'ok', 50 * HOUR, { type: 'complaint', status: 'accepted', ownerStaffId: 2 }),
       '/staff/tickets/9/wechatpay-complaint': () => {
@@ -270,12 +270,13 @@ describe('staff ticket: WeChat Pay complaint', () => {
             { ...d, kind: 'response', status: 'skipped', waitingForEarlier: false, attempts: 1, lastError: '微信支付拒收：投诉单已处理完成，不能再回复（INVALID_REQUEST）' },
             { ...d, kind: 'complete', status: 'skipped', waitingForEarlier: false, attempts: 1, lastError: '该投诉在微信支付已是「已处理完成」，付款人没有继续投诉' },
             { ...d, kind: 'complete', status: 'dead', waitingForEarlier: false, attempts: 20, lastError: 'SYSTEM_ERROR: 系统繁忙' },
+            { ...d, kind: 'complete', status: 'dead', waitingForEarlier: false, attempts: 20, lastError: 'SYSTEM_ERROR: 系统繁忙', takenAfterAll: true },
           ],
         });
       },
     });
     render(<StaffTicketPage />);
-    await waitFor(() => expect(document.querySelectorAll('#staff-wxcomplaint-deliveries > *')).toHaveLength(6));
+    await waitFor(() => expect(document.querySelectorAll('#staff-wxcomplaint-deliveries > *')).toHaveLength(7));
     const rows = [...document.querySelectorAll('#staff-wxcomplaint-deliveries > *')].map((e) => e.textContent);
     expect(rows[0]).toBe('商户回复：未送达：多次失败，已停止重试，付款人没有收到这条回复（SYSTEM_ERROR: 系统繁忙）');
     expect(rows[1]).toBe('商户回复：发送中（已重试 2 次：SYSTEM_ERROR: 系统繁忙）');
@@ -285,6 +286,8 @@ describe('staff ticket: WeChat Pay complaint', () => {
     expect(rows[4]).toBe('反馈处理完成：未送达，微信支付没有收到办结说明和「反馈处理完成」（该投诉在微信支付已是「已处理完成」，付款人没有继续投诉）');
     // A resolution given up: the agent reads that WeChat Pay never had it.
     expect(rows[5]).toBe('反馈处理完成：未送达：多次失败，已停止重试，微信支付没有收到办结说明和「反馈处理完成」（SYSTEM_ERROR: 系统繁忙）');
+    // One given up that WeChat Pay's history shows taken after all: not 未送达, and no error to chase.
+    expect(rows[6]).toBe('反馈处理完成：微信支付已收到：当时未能确认送达，多次重试后已停止，但微信支付的协商历史显示此后已反馈处理完成（也可能是有人在微信支付商户平台上操作的）');
   });
 
   it('a reply WeChat Pay would no longer take: refused under the reply box with what to do, the text kept, and no reply box offered after', async () => {

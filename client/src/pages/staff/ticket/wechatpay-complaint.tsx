@@ -40,6 +40,12 @@ const undeliveredText: Record<Delivery['kind'], string> = {
 };
 
 /**
+ * A 反馈处理完成 given up here that WeChat Pay's history shows taken (its answers were lost); the
+ * history cannot tell it from a completion made in WeChat's merchant platform, so both are named.
+ */
+const TAKEN_AFTER_ALL = '微信支付已收到：当时未能确认送达，多次重试后已停止，但微信支付的协商历史显示此后已反馈处理完成（也可能是有人在微信支付商户平台上操作的）';
+
+/**
  * One delivery's state as the agent reads it. A complaint's messages go in the order they were made,
  * so one may wait for an earlier one; a message that was not delivered says what WeChat Pay did not
  * get: a reply the payer never read (a later resolution still goes, and once WeChat has 反馈处理完成
@@ -47,6 +53,7 @@ const undeliveredText: Record<Delivery['kind'], string> = {
  */
 function deliveryState(d: Delivery): string {
   if (d.status === 'pending' && d.waitingForEarlier) return '等待前一条送达或停止重试后发出';
+  if (d.takenAfterAll) return TAKEN_AFTER_ALL;
   const text = deliveryText[d.status];
   return d.status === 'dead' || d.status === 'skipped' ? `${text}，${undeliveredText[d.kind]}` : text;
 }
@@ -116,11 +123,11 @@ export default function WechatpayComplaintBlock({ ticketId, version, onReplyClos
         {c.deliveries.length > 0 && (
           <View id="staff-wxcomplaint-deliveries" className="tickets-gap">
             {c.deliveries.map((d, i) => (
-              <View key={`${d.createdAt}-${i}`} className="muted" data-status={d.status}>
+              <View key={`${d.createdAt}-${i}`} className="muted" data-status={d.status} data-taken={d.takenAfterAll || undefined}>
                 {d.kind === 'complete' ? '反馈处理完成' : '商户回复'}
                 {d.imageCount > 0 ? `（附图 ${d.imageCount} 张）` : ''}：{deliveryState(d)}
                 {d.status === 'pending' && d.attempts > 0 ? `（已重试 ${d.attempts} 次：${d.lastError ?? ''}）` : ''}
-                {(d.status === 'dead' || d.status === 'skipped') && d.lastError ? `（${d.lastError}）` : ''}
+                {(d.status === 'dead' || d.status === 'skipped') && !d.takenAfterAll && d.lastError ? `（${d.lastError}）` : ''}
                 {d.imageIds.length > 0 && (
                   <PrivateImages
                     ids={d.imageIds}
