@@ -33,7 +33,7 @@
  * process's CPU time per request, from /proc) and `db µs/req` (MariaDB's, when it runs here) show
  * what each request costs on the server side whoever the bottleneck is, and `machine busy` how much
  * of all the cores was in use during the row (near 100 %, the machine itself is the limit).
- * Prints requests/s, p50/p99 latency, the ratio to bare Koa (or to the bills floor), the server's
+ * Prints requests/s, p50/p99 latency (over all of a row's answered requests; a paired row's worst slice's p99 beside), the ratio to bare Koa (or to the bills floor), the server's
  * peak RSS over the row, and non-2xx answers (which would make a row meaningless). Timed runs are preceded by a 2 s warm-up (--warmup 0 to skip).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -79,9 +79,25 @@ interface Row {
   machine: { busy: number; total: number } | null;
   requests: number;
   rps: number;
+  /** Over every answered request of the row (its slices together), in ms. */
   p50: number;
   p99: number;
+  /** A paired row's worst slice's p99, in ms: what the row's p99 was reported as until 2026-12-05. */
+  p99Slice?: number;
+  /** Each 2xx answer's time, in ms (as autocannon records them), for percentiles over several slices. */
+  latencies: number[];
   bad: number;
+}
+
+/** The `q` quantile of some sorted times (nearest rank), or 0 for none. */
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/** p50 and p99 over all of some rows' answered requests. */
+function percentiles(rows: readonly Row[]): { latencies: number[]; p50: number; p99: number } {
+  const latencies = rows.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  return { latencies, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
 }
 
 /** The machine's CPU time so far, busy and in all, in jiffies (Linux /proc/stat), or null where unreadable. */
@@ -140,13 +156,15 @@ function targetCpuUs(pids: Array<number | undefined>): number | null {
 /**
  * Timed (`items` cycled for `seconds`) or counted (each item once) load on a target. Over several
  * instances the connections are shared out evenly, as a reverse proxy would, and so are counted
- * items (item i goes to instance i mod n); p50 and p99 are the worst instance's.
+ * items (item i goes to instance i mod n); p50 and p99 are over every answered request, whichever
+ * instance answered it.
  */
 async function load(name: string, target: Target, items: Item[], opts: { seconds?: number; once?: boolean; measure?: boolean }): Promise<Row> {
   const n = target.bases.length;
   const cpu0 = [opts.measure ? targetCpuUs(target.pids) : null, cpuUs(dbPid)];
   const machine0 = machineCpu();
   const stopRss = watchRss(target.pids);
+  const latencies: number[] = [];
   const results = await Promise.all(
     target.bases.map((base, b) => {
       const mine = opts.once ? items.filter((_, i) => i % n === b) : items;
@@ -164,6 +182,12 @@ async function load(name: string, target: Target, items: Item[], opts: { seconds
             },
           },
         ],
+        // Each answer's time, counted as autocannon's own percentiles count them: 2xx answers only.
+        setupClient: (client) => {
+          client.on('response', (status, _bytes, ms) => {
+            if (status >= 200 && status < 300) latencies.push(ms);
+          });
+        },
       });
     }),
   );
@@ -180,8 +204,7 @@ async function load(name: string, target: Target, items: Item[], opts: { seconds
     machine: machine0 && machine1 ? { busy: machine1.busy - machine0.busy, total: machine1.total - machine0.total } : null,
     requests,
     rps: requests / Math.max(...results.map((r) => r.duration)),
-    p50: Math.max(...results.map((r) => r.latency.p50)),
-    p99: Math.max(...results.map((r) => r.latency.p99)),
+    ...percentiles([{ latencies } as Row]),
     bad: results.reduce((a, r) => a + r.non2xx + r.errors + r.timeouts, 0),
   };
 }
@@ -201,8 +224,9 @@ async function timed(name: string, target: Target, items: Item[]): Promise<Row |
  * up to 2× over a run (seen: bare Koa at 15,300 req/s, then 31,000 three minutes later), so the
  * row's time is cut into `--rounds` slices (3 unless told), each run right after a slice of bare
  * Koa of the same length (and, after the first, a second of unmeasured load on the server), and
- * each side's requests are summed over its slices. p50 is the median of the slices' p50s; p99 the
- * worst slice's p99.
+ * each side's requests are summed over its slices. p50 and p99 are over all of the row's answered
+ * requests, as one long run would give them; the worst slice's p99 is printed beside them (one slice
+ * of a few seconds can hold a collection or the machine's own hiccup that the row as a whole does not).
  */
 let bareKoa: Target = { bases: [], pids: [] };
 const rounds = numberArg('rounds', 3);
@@ -229,7 +253,6 @@ async function paired(name: string, target: Target, items: Item[], ceiling: Ceil
   const sum = (rs: Row[], f: (r: Row) => number) => rs.reduce((a, r) => a + f(r), 0);
   const perRequest = (f: (r: Row) => number | null) =>
     row.some((r) => f(r) === null) ? null : sum(row, (r) => f(r)! * r.requests) / sum(row, (r) => r.requests);
-  const p50s = row.map((r) => r.p50).sort((a, b) => a - b);
   return {
     name,
     versus: ceiling.name,
@@ -240,8 +263,8 @@ async function paired(name: string, target: Target, items: Item[], ceiling: Ceil
     dbUs: perRequest((r) => r.dbUs),
     requests: sum(row, (r) => r.requests),
     rps: sum(row, (r) => r.requests) / sum(row, (r) => r.requests / r.rps),
-    p50: p50s[Math.floor(p50s.length / 2)],
-    p99: Math.max(...row.map((r) => r.p99)),
+    ...percentiles(row),
+    p99Slice: Math.max(...row.map((r) => r.p99)),
     bad: sum(row, (r) => r.bad),
   };
 }
@@ -402,13 +425,14 @@ async function main(): Promise<void> {
     printTable(
       `OpenHall API benchmark — ${config.db.type}${embedded ? ' (embedded)' : ''}, ${accounts.toLocaleString('en')} accounts, ${bills.toLocaleString('en')} bills; ` +
         `${instances > 1 ? `${instances} server instances, ` : ''}${connections} connections, ${duration} s per timed row; node ${process.version}, ${os.cpus().length} cores`,
-      ['endpoint', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'ceiling alongside', 'ratio', 'server µs/req', 'db µs/req', 'machine busy', 'server RSS MB', 'non-2xx/err'],
+      ['endpoint', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'worst slice p99', 'ceiling alongside', 'ratio', 'server µs/req', 'db µs/req', 'machine busy', 'server RSS MB', 'non-2xx/err'],
       rows.map((r) => [
         r.name,
         String(r.requests),
         r.rps.toFixed(0),
         r.p50.toFixed(1),
         r.p99.toFixed(1),
+        r.p99Slice === undefined ? '' : r.p99Slice.toFixed(1),
         r.ceiling === undefined ? '' : `${r.ceiling.toFixed(0)} (${r.versus ?? 'bare koa'})`,
         `${((100 * r.rps) / (r.ceiling ?? firstCeiling)).toFixed(1)}%`,
         r.serverUs === null ? '—' : r.serverUs.toFixed(0),
