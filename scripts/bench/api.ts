@@ -16,6 +16,8 @@
  *                       and the same floor building OpenHall's answer byte for byte (FLOOR_SAME_ANSWER,
  *                       checked before it is timed): the floor of the answer rather than of the statement
  *   halls ?lat&lng      GET /api/v1/halls sorted by distance
+ *   … vs same-answer koa  the public rows again, against bare Koa sending OpenHall's very answer
+ *                       (its bytes as compressed, its headers; bare-koa.ts with BARE_KOA_ANSWERS)
  *   fee-schedules       GET /api/v1/fee-schedules
  *   accounts            GET /api/v1/accounts, signed in (SMS sandbox), one bound account
  *   bills unpaid        GET /api/v1/bills?accountId&status=unpaid, signed in
@@ -36,7 +38,8 @@
  * Prints requests/s, p50/p99 latency (over all of a row's answered requests; a paired row's worst slice's p99 beside), the ratio to bare Koa (or to the bills floor), the server's
  * peak RSS over the row, and non-2xx answers (which would make a row meaningless). Timed runs are preceded by a 2 s warm-up (--warmup 0 to skip).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -313,6 +316,33 @@ async function sameAnswers(base: string, floorBase: string, item: Item): Promise
   if (!ours.headers.get('x-request-id') || !floors.headers.get('x-request-id')) throw new Error('a request id is missing');
 }
 
+/**
+ * OpenHall's answers to some GETs as sent (status, headers but the request id, date and connection's,
+ * and the body's bytes as they went, compressed as the bench's clients ask), by URL, for a bare Koa
+ * that answers the same (bare-koa.ts, BARE_KOA_ANSWERS).
+ */
+async function capturedAnswers(base: string, items: Item[]): Promise<Record<string, { status: number; headers: Record<string, string>; body: string }>> {
+  const out: Record<string, { status: number; headers: Record<string, string>; body: string }> = {};
+  for (const item of items) {
+    out[item.path] = await new Promise((resolve, reject) => {
+      http
+        .get(new URL(item.path, base), { headers: { 'accept-encoding': 'gzip, deflate, br', ...(item.headers ?? {}) } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const headers: Record<string, string> = {};
+            for (const [k, v] of Object.entries(res.headers)) {
+              if (!['x-request-id', 'date', 'connection', 'keep-alive', 'content-length'].includes(k) && typeof v === 'string') headers[k] = v;
+            }
+            resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('base64') });
+          });
+        })
+        .on('error', reject);
+    });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const rows: Row[] = [];
   const add = (row: Row | null) => row && rows.push(row);
@@ -368,6 +398,7 @@ async function main(): Promise<void> {
   let orm: Awaited<ReturnType<typeof initORM>> | undefined;
   let floor: ReturnType<typeof spawnTsx> | undefined;
   let sameFloor: ReturnType<typeof spawnTsx> | undefined;
+  let sameKoa: ReturnType<typeof spawnTsx> | undefined;
   let deps: ReturnType<typeof createDeps> | undefined;
   try {
     await start(true);
@@ -379,8 +410,25 @@ async function main(): Promise<void> {
     const who = await subscriber(target.bases[0]);
     const auth = { Authorization: `Bearer ${who.token}` };
 
-    add(await paired('halls ?lat&lng', target, [{ method: 'GET', path: '/api/v1/halls?lat=30.2591&lng=120.1479' }]));
-    add(await paired('fee-schedules', target, [{ method: 'GET', path: '/api/v1/fee-schedules' }]));
+    const hallsItems: Item[] = [{ method: 'GET', path: '/api/v1/halls?lat=30.2591&lng=120.1479' }];
+    const feeItems: Item[] = [{ method: 'GET', path: '/api/v1/fee-schedules' }];
+    add(await paired('halls ?lat&lng', target, hallsItems));
+    add(await paired('fee-schedules', target, feeItems));
+    if (wanted('halls ?lat&lng vs same-answer koa') || wanted('fee-schedules vs same-answer koa')) {
+      // Bare Koa sending OpenHall's very answers (bytes, compression and headers): the ceiling of these
+      // answers rather than of a 60-byte one; both sides then write and autocannon reads the same bytes.
+      const answersFile = path.join(dataDir, 'bare-koa-answers.json');
+      writeFileSync(answersFile, JSON.stringify(await capturedAnswers(target.bases[0], [...hallsItems, ...feeItems])));
+      const samePort = await freePort();
+      sameKoa = spawnTsx(path.join(root, 'scripts', 'bench', 'bare-koa.ts'), { ...process.env, PORT: String(samePort), BARE_KOA_ANSWERS: answersFile });
+      const sameTarget: Target = { bases: [`http://127.0.0.1:${samePort}`], pids: [sameKoa.child.pid] };
+      await waitReady(sameTarget.bases[0], sameKoa);
+      for (const items of [hallsItems, feeItems]) {
+        await sameAnswers(target.bases[0], sameTarget.bases[0], { ...items[0], headers: { 'accept-encoding': 'gzip, deflate, br' } });
+      }
+      add(await paired('halls ?lat&lng vs same-answer koa', target, hallsItems, { name: 'same-answer koa', target: sameTarget, items: hallsItems }));
+      add(await paired('fee-schedules vs same-answer koa', target, feeItems, { name: 'same-answer koa', target: sameTarget, items: feeItems }));
+    }
     add(await paired('accounts (signed in)', target, [{ method: 'GET', path: '/api/v1/accounts', headers: auth }]));
     const billsItems: Item[] = [{ method: 'GET', path: `/api/v1/bills?accountId=${who.accountId}&status=unpaid`, headers: auth }];
     add(await paired('bills unpaid (signed in)', target, billsItems));
@@ -452,6 +500,7 @@ async function main(): Promise<void> {
     for (const server of servers) await stopChild(server.child);
     if (floor) await stopChild(floor.child);
     if (sameFloor) await stopChild(sameFloor.child);
+    if (sameKoa) await stopChild(sameKoa.child);
     await stopChild(bare.child);
     rmSync(dataDir, { recursive: true, force: true });
   }
