@@ -85,7 +85,7 @@ interface Row {
   /** Over every answered request of the row (its slices together), in ms. */
   p50: number;
   p99: number;
-  /** A paired row's worst slice's p99, in ms: what the row's p99 was reported as until 2026-12-05. */
+  /** A paired row's worst slice's p99, in ms: what the row's p99 was reported as before 2026-12-06. */
   p99Slice?: number;
   /** Each 2xx answer's time, in ms (as autocannon records them), for percentiles over several slices. */
   latencies: number[];
@@ -316,13 +316,20 @@ async function sameAnswers(base: string, floorBase: string, item: Item): Promise
   if (!ours.headers.get('x-request-id') || !floors.headers.get('x-request-id')) throw new Error('a request id is missing');
 }
 
+/** An answer as bare-koa.ts replays it: status, headers, and the body's bytes in base64. */
+interface CapturedAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
 /**
  * OpenHall's answers to some GETs as sent (status, headers but the request id, date and connection's,
  * and the body's bytes as they went, compressed as the bench's clients ask), by URL, for a bare Koa
  * that answers the same (bare-koa.ts, BARE_KOA_ANSWERS).
  */
-async function capturedAnswers(base: string, items: Item[]): Promise<Record<string, { status: number; headers: Record<string, string>; body: string }>> {
-  const out: Record<string, { status: number; headers: Record<string, string>; body: string }> = {};
+async function capturedAnswers(base: string, items: Item[]): Promise<Record<string, CapturedAnswer>> {
+  const out: Record<string, CapturedAnswer> = {};
   for (const item of items) {
     out[item.path] = await new Promise((resolve, reject) => {
       http
