@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, randomInt, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import Router from '@koa/router';
@@ -256,6 +257,11 @@ class Sandbox {
   private readonly notifies: Redelivery;
   private readonly waiters = new Map<string, Array<(d: SandboxDelivery) => void>>();
   private readonly bills = new Map<string, { data: Buffer; expiresAt: number }>();
+  /**
+   * Cuts every send in flight at close(). Each in-flight send listens on it (a burst of notifications
+   * is many at once), so Node's warning about more than 10 listeners, meant for leaks, is turned off
+   * for it (in the constructor); each send's listener goes when the send ends.
+   */
   private readonly abort = new AbortController();
   /** Every appid bound to the merchant: the main one first. */
   private readonly appids: readonly string[];
@@ -264,6 +270,7 @@ class Sandbox {
 
   constructor(private readonly opts: WechatPaySandboxOptions) {
     if (Buffer.byteLength(opts.apiV3Key, 'utf8') !== 32) throw new RangeError('apiV3Key must be 32 bytes');
+    setMaxListeners(0, this.abort.signal);
     this.dir = path.join(opts.dataDir, 'sandbox', 'wechatpay');
     fs.mkdirSync(this.dir, { recursive: true });
     this.prefix = (opts.prefix ?? '/sandbox/wechatpay').replace(/\/+$/, '');
