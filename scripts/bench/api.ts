@@ -75,6 +75,8 @@ interface Row {
   rssMb?: number | null;
   /** Bare Koa's requests/s measured alongside this row (timed rows), the ratio's denominator. */
   ceiling?: number;
+  /** The p99 of the ceiling's answers in those same slices, in ms. */
+  ceilingP99?: number;
   /** CPU time per request of the server process (and of MariaDB, when it runs here), in µs. */
   serverUs: number | null;
   dbUs: number | null;
@@ -261,6 +263,7 @@ async function paired(name: string, target: Target, items: Item[], ceiling: Ceil
     versus: ceiling.name,
     rssMb: Math.max(...row.map((r) => r.rssMb ?? 0)) || null,
     ceiling: sum(bare, (r) => r.requests) / sum(bare, (r) => r.requests / r.rps),
+    ceilingP99: percentiles(bare).p99,
     serverUs: perRequest((r) => r.serverUs),
     machine: row.every((r) => r.machine) ? { busy: sum(row, (r) => r.machine!.busy), total: sum(row, (r) => r.machine!.total) } : null,
     dbUs: perRequest((r) => r.dbUs),
@@ -488,7 +491,7 @@ async function main(): Promise<void> {
         r.p50.toFixed(1),
         r.p99.toFixed(1),
         r.p99Slice === undefined ? '' : r.p99Slice.toFixed(1),
-        r.ceiling === undefined ? '' : `${r.ceiling.toFixed(0)} (${r.versus ?? 'bare koa'})`,
+        r.ceiling === undefined ? '' : `${r.ceiling.toFixed(0)} (${r.versus ?? 'bare koa'}, p99 ${r.ceilingP99?.toFixed(1)})`,
         `${((100 * r.rps) / (r.ceiling ?? firstCeiling)).toFixed(1)}%`,
         r.serverUs === null ? '—' : r.serverUs.toFixed(0),
         r.dbUs === null ? '—' : r.dbUs.toFixed(0),
