@@ -3,7 +3,7 @@ import { completionsTakenAfterAll, type QueuedCompletionState } from './completi
 
 const t0 = Date.parse('2026-12-01T10:00:00.000Z');
 const at = (minutes: number) => new Date(t0 + minutes * 60_000);
-const queued = (status: QueuedCompletionState['status'], minutes: number): QueuedCompletionState => ({ status, queuedAt: at(minutes) });
+const queued = (status: QueuedCompletionState['status'], minutes: number): QueuedCompletionState => ({ status, createdAt: at(minutes) });
 /** WeChat's history: a 商户反馈处理完成 at each of these minutes (whole seconds, +08:00, as WeChat writes them), among other entries. */
 const history = (...minutes: number[]): WechatNegotiationView[] => [
   { operateType: 'USER_CREATE_COMPLAINT', operateLabel: '用户提交投诉', operator: '投诉人', operateTime: '2026-12-01T17:00:00+08:00', details: '水费多扣' },

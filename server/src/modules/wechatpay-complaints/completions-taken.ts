@@ -6,10 +6,10 @@ import type { WechatNegotiationView } from '@openhall/shared';
  */
 export const OPERATE_TIME_SLACK_MS = 60_000;
 
-/** One 反馈处理完成 queued for a complaint, as the outbox has it. */
+/** One 反馈处理完成 queued for a complaint, as the outbox has it: how far it got, and when it was queued. */
 export interface QueuedCompletionState {
   status: 'pending' | 'sent' | 'skipped' | 'dead';
-  queuedAt: Date;
+  createdAt: Date;
 }
 
 /**
@@ -29,7 +29,7 @@ export function completionsTakenAfterAll(completions: readonly QueuedCompletionS
     .map((n) => Date.parse(n.operateTime))
     .sort((a, b) => a - b);
   const taken = new Set<number>();
-  const from = (c: QueuedCompletionState) => c.queuedAt.getTime() - OPERATE_TIME_SLACK_MS;
+  const from = (c: QueuedCompletionState) => c.createdAt.getTime() - OPERATE_TIME_SLACK_MS;
   let next = 0;
   completions.forEach((c, i) => {
     if (c.status !== 'sent' && c.status !== 'dead') return;

@@ -254,7 +254,7 @@ export class WechatpayComplaintsService {
         const fresh = negotiation.slice(row.negotiation.length);
         const reopenedBy = await this.reopenUnanswered(tx, row.complaintId, row.ticketId, c.state, negotiation, row.negotiation.length, now);
         this.noteOutsideMessages(tx, row.ticketId, fresh.filter((n) => n !== reopenedBy), now);
-        if (c.state === 'PROCESSED' && fresh.some((n) => n.operateType === 'MERCHANT_CONFIRM_COMPLETE')) await this.noteCompletionTakenAfterAll(tx, row.complaintId, row.ticketId, now);
+        if (c.state === 'PROCESSED' && fresh.some((n) => n.operateType === 'MERCHANT_CONFIRM_COMPLETE')) await this.noteCompletionTakenAfterAll(tx, row.complaintId, row.ticketId, negotiation, now);
       }
       Object.assign(row, { state: c.state, detail: c.detail, negotiation, lastSyncedAt: now, updatedAt: now, ...(c.payerPhone ? { payerPhoneMasked: maskPhone(c.payerPhone) } : {}) });
     });
@@ -338,15 +338,17 @@ export class WechatpayComplaintsService {
   }
 
   /**
-   * WeChat Pay's history shows a 反馈处理完成 (read here for the first time) while the last one queued
-   * was given up: WeChat took it after all, its answer lost, and the notification too (else the
-   * complaint would have been read 已处理完成 before the completion died, and nothing reopened). The
-   * ticket was then reopened for a completion taken for lost; while it is still open, its agent is
-   * told (staff only) and decides: resolving it again sends nothing to WeChat (COMPLETED_UNSENT). The
-   * entry is read once (the row is locked), so the note is made once.
+   * WeChat Pay's history shows a 反馈处理完成 (read here for the first time) that makes the last one
+   * queued, given up, taken after all (as the ticket's WeChat Pay block shows it: see
+   * completionsTakenAfterAll): its answer was lost, and the notification too (else the complaint would
+   * have been read 已处理完成 before the completion died, and nothing reopened). The ticket was then
+   * reopened for a completion taken for lost; while it is still open, its agent is told (staff only)
+   * and decides: resolving it again sends nothing to WeChat (COMPLETED_UNSENT). The entry is read once
+   * (the row is locked), so the note is made once.
    */
-  private async noteCompletionTakenAfterAll(tx: EntityManager, complaintId: string, ticketId: number, now: Date): Promise<void> {
-    if ((await this.completionsOf(tx, complaintId)).at(-1)?.status !== 'dead') return;
+  private async noteCompletionTakenAfterAll(tx: EntityManager, complaintId: string, ticketId: number, negotiation: readonly WechatNegotiationView[], now: Date): Promise<void> {
+    const completions = await this.completionsOf(tx, complaintId);
+    if (!completionsTakenAfterAll(completions, negotiation).has(completions.length - 1)) return;
     const ticket = await tx.findOne(Ticket, ticketId, { fields: ['status'], disableIdentityMap: true });
     if (!ticket || ticket.status === 'resolved' || ticket.status === 'closed') return;
     this.tickets.noteForStaffWithin(tx, ticketId, 'wechatpay_complaint', COMPLETION_TAKEN_AFTER_ALL, now);
@@ -628,10 +630,7 @@ export class WechatpayComplaintsService {
     // The outbox delivers them by id, one at a time: a pending one waits while an earlier one is pending.
     const firstPending = messages.find((m) => m.status === 'pending')?.id;
     const completions = messages.filter((m) => (m.payload as { action?: string }).action === 'complete');
-    const taken = completionsTakenAfterAll(
-      completions.map((m) => ({ status: m.status, queuedAt: m.createdAt })),
-      row.negotiation,
-    );
+    const taken = completionsTakenAfterAll(completions, row.negotiation);
     const deliveries = messages.map((m): WechatComplaintDeliveryView => {
       const at = completions.indexOf(m);
       return {
@@ -666,7 +665,7 @@ export class WechatpayComplaintsService {
         : null,
       negotiation: row.negotiation,
       deliveries,
-      replyClosed: replyClosedView(replyClosedFor(ticket, row, await this.completionsOf(em, row.complaintId))),
+      replyClosed: replyClosedView(replyClosedFor(ticket, row, completions)),
       lastSyncedAt: row.lastSyncedAt.toISOString(),
     };
   }
