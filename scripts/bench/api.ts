@@ -99,9 +99,9 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
-/** p50 and p99 over all of some rows' answered requests. */
-function percentiles(rows: readonly Row[]): { latencies: number[]; p50: number; p99: number } {
-  const latencies = rows.flatMap((r) => r.latencies).sort((a, b) => a - b);
+/** p50 and p99 over all of some loads' answered requests (each one's answer times). */
+function percentiles(loads: ReadonlyArray<readonly number[]>): { latencies: number[]; p50: number; p99: number } {
+  const latencies = loads.flat().sort((a, b) => a - b);
   return { latencies, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
 }
 
@@ -209,7 +209,7 @@ async function load(name: string, target: Target, items: Item[], opts: { seconds
     machine: machine0 && machine1 ? { busy: machine1.busy - machine0.busy, total: machine1.total - machine0.total } : null,
     requests,
     rps: requests / Math.max(...results.map((r) => r.duration)),
-    ...percentiles([{ latencies } as Row]),
+    ...percentiles([latencies]),
     bad: results.reduce((a, r) => a + r.non2xx + r.errors + r.timeouts, 0),
   };
 }
@@ -263,13 +263,13 @@ async function paired(name: string, target: Target, items: Item[], ceiling: Ceil
     versus: ceiling.name,
     rssMb: Math.max(...row.map((r) => r.rssMb ?? 0)) || null,
     ceiling: sum(bare, (r) => r.requests) / sum(bare, (r) => r.requests / r.rps),
-    ceilingP99: percentiles(bare).p99,
+    ceilingP99: percentiles(bare.map((r) => r.latencies)).p99,
     serverUs: perRequest((r) => r.serverUs),
     machine: row.every((r) => r.machine) ? { busy: sum(row, (r) => r.machine!.busy), total: sum(row, (r) => r.machine!.total) } : null,
     dbUs: perRequest((r) => r.dbUs),
     requests: sum(row, (r) => r.requests),
     rps: sum(row, (r) => r.requests) / sum(row, (r) => r.requests / r.rps),
-    ...percentiles(row),
+    ...percentiles(row.map((r) => r.latencies)),
     p99Slice: Math.max(...row.map((r) => r.p99)),
     bad: sum(row, (r) => r.bad),
   };

@@ -123,7 +123,7 @@ export default function WechatpayComplaintBlock({ ticketId, version, onReplyClos
         {c.deliveries.length > 0 && (
           <View id="staff-wxcomplaint-deliveries" className="tickets-gap">
             {c.deliveries.map((d, i) => (
-              <View key={`${d.createdAt}-${i}`} className="muted" data-status={d.status} data-taken={d.takenAfterAll || undefined}>
+              <View key={`${d.createdAt}-${i}`} className="muted" data-status={d.status}>
                 {d.kind === 'complete' ? '反馈处理完成' : '商户回复'}
                 {d.imageCount > 0 ? `（附图 ${d.imageCount} 张）` : ''}：{deliveryState(d)}
                 {d.status === 'pending' && d.attempts > 0 ? `（已重试 ${d.attempts} 次：${d.lastError ?? ''}）` : ''}
